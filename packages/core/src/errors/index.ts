@@ -1,0 +1,7 @@
+export { DPOTSError } from './dpo-ts-error.js';
+export { InvalidArgumentError } from './invalid-argument-error.js';
+export { ShapeMismatchError, assertShape, formatShape, type ShapeSpec } from './shape-mismatch-error.js';
+export { DataFormatError } from './data-format-error.js';
+export { NonFiniteError } from './non-finite-error.js';
+export { describeValue } from './describe-value.js';
+export { requireNumber, requireInteger, requireOneOf, requireBoolean, requireString } from './validate.js';

@@ -1,0 +1,56 @@
+import { InvalidArgumentError } from './invalid-argument-error.js';
+
+/**
+ * Small validators for configuration boundaries. Each throws {@link InvalidArgumentError}
+ * naming the argument, the expectation and the actual value, and returns the value typed.
+ */
+
+/** A finite number, optionally within [min, max] (inclusive unless `exclusiveMin`). */
+export function requireNumber(
+  argument: string,
+  value: unknown,
+  range: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean } = {},
+): number {
+  const { min, max, exclusiveMin = false, exclusiveMax = false } = range;
+  const parts: string[] = [];
+  if (min !== undefined) parts.push(`${exclusiveMin ? '>' : '>='} ${min}`);
+  if (max !== undefined) parts.push(`${exclusiveMax ? '<' : '<='} ${max}`);
+  const expected = `a finite number${parts.length ? ` ${parts.join(' and ')}` : ''}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(argument, expected, value);
+  if (min !== undefined && (exclusiveMin ? value <= min : value < min)) throw new InvalidArgumentError(argument, expected, value);
+  if (max !== undefined && (exclusiveMax ? value >= max : value > max)) throw new InvalidArgumentError(argument, expected, value);
+  return value;
+}
+
+/** An integer, optionally within [min, max]. */
+export function requireInteger(argument: string, value: unknown, range: { min?: number; max?: number } = {}): number {
+  const { min, max } = range;
+  const parts: string[] = [];
+  if (min !== undefined) parts.push(`>= ${min}`);
+  if (max !== undefined) parts.push(`<= ${max}`);
+  const expected = `an integer${parts.length ? ` ${parts.join(' and ')}` : ''}`;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new InvalidArgumentError(argument, expected, value);
+  if ((min !== undefined && value < min) || (max !== undefined && value > max))
+    throw new InvalidArgumentError(argument, expected, value);
+  return value;
+}
+
+/** One of a fixed set of strings. */
+export function requireOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(argument, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+/** A boolean. */
+export function requireBoolean(argument: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(argument, 'a boolean', value);
+  return value;
+}
+
+/** A non-empty string. */
+export function requireString(argument: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(argument, 'a non-empty string', value);
+  return value;
+}

@@ -1,0 +1,15 @@
+/**
+ * `@dpo-ts/core`: the preference-optimization core of dpo-ts. One score interface for every
+ * modality ({@link PreferenceScorer}), DPO loss variants with TRL's names, metrics, preference
+ * data, backend selection with wasm training fixes, the training loop and checkpoints.
+ * @packageDocumentation
+ */
+export * from './errors/index.js';
+export * from './surrogate/index.js';
+export type {
+  PreferenceLossType,
+  PreferenceLossOptions,
+  PreferenceLossState,
+  PreferenceLossContext,
+  PreferenceLoss,
+} from './losses/preference-loss.js';

@@ -1,0 +1,86 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Every preference loss dpo-ts implements, by TRL's `loss_type` names
+ * (huggingface/trl, `trl/trainer/dpo_trainer.py`), so results compare with PyTorch runs.
+ */
+export type PreferenceLossType =
+  | 'sigmoid'
+  | 'robust'
+  | 'ipo'
+  | 'hinge'
+  | 'exo_pair'
+  | 'nca_pair'
+  | 'bco_pair'
+  | 'sppo_hard'
+  | 'aot'
+  | 'aot_unpaired'
+  | 'apo_zero'
+  | 'apo_down'
+  | 'discopop'
+  | 'sigmoid_norm'
+  | 'sft';
+
+/**
+ * Hyper-parameters the loss variants read. Validated once by `resolvePreferenceLossConfig`.
+ */
+export interface PreferenceLossOptions {
+  /** cDPO / robust / exo label smoothing epsilon in [0, 0.5). @defaultValue 0 */
+  readonly labelSmoothing: number;
+  /**
+   * IPO: divide each log-ratio by the response length before the loss (TRL's convention, as
+   * in its `concatenated_forward` for `ipo`), or use summed log-ratios (the IPO paper's h).
+   * @defaultValue true
+   */
+  readonly ipoNormalizeLength: boolean;
+  /** DiscoPOP temperature tau (Chris Lu et al. 2024, Eq. 5). @defaultValue 0.05 */
+  readonly discopopTau: number;
+  /** SimPO-style target margin gamma for `sigmoid_norm` (Meng et al. 2024, Eq. 6). @defaultValue 0 */
+  readonly simpoGamma: number;
+}
+
+/**
+ * State some losses carry across steps; saved in checkpoints.
+ * `bco_pair` keeps a running mean of rewards as its shift delta (TRL's `RunningMoments`).
+ */
+export interface PreferenceLossState {
+  bcoRunningMean: number;
+  bcoRunningCount: number;
+}
+
+/**
+ * What a loss variant sees for one batch. All tensors are `[batch]`, owned by the caller,
+ * and must not be disposed by the loss.
+ */
+export interface PreferenceLossContext {
+  /** log pi(y_w|x) - log pi_ref(y_w|x): policy minus reference score of the chosen side. */
+  readonly chosenLogRatios: tf.Tensor1D;
+  /** log pi(y_l|x) - log pi_ref(y_l|x). */
+  readonly rejectedLogRatios: tf.Tensor1D;
+  readonly policyChosenScores: tf.Tensor1D;
+  readonly policyRejectedScores: tf.Tensor1D;
+  /** Zeros in reference-free mode. */
+  readonly referenceChosenScores: tf.Tensor1D;
+  readonly referenceRejectedScores: tf.Tensor1D;
+  /** Scored units per response (tokens, or 1); ones when the scorer gave none. */
+  readonly chosenLengths: tf.Tensor1D;
+  readonly rejectedLengths: tf.Tensor1D;
+  /** The DPO temperature beta (>= 0). */
+  readonly beta: number;
+  readonly options: PreferenceLossOptions;
+  /** Mutable cross-step state; losses that keep none ignore it. */
+  readonly state: PreferenceLossState;
+}
+
+/**
+ * One loss variant: a pure function of the log-ratios (and sometimes scores and lengths) to a
+ * per-pair loss.
+ */
+export interface PreferenceLoss {
+  readonly type: PreferenceLossType;
+  /**
+   * Per-pair loss, shape `[batch]`. Must be differentiable in the policy scores and finite for
+   * finite inputs of any size. The caller disposes the returned tensor.
+   */
+  compute(context: PreferenceLossContext): tf.Tensor1D;
+}

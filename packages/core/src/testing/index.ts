@@ -1,0 +1,9 @@
+/**
+ * Test helpers for dpo-ts packages: tensor closeness, leak checks, finite-difference gradient
+ * checks and a tiny scorer to drive losses and training loops without a real model.
+ * Import from `@dpo-ts/core/testing`.
+ * @packageDocumentation
+ */
+export { expectClose, type Tolerance } from './expect-close.js';
+export { expectNoLeak } from './expect-no-leak.js';
+export { checkGradient, type GradientCheckOptions, type GradientCheckResult } from './finite-difference.js';

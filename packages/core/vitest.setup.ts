@@ -1,0 +1,7 @@
+// Unit tests run on the pure-JS cpu backend: it has every kernel and every built-in gradient,
+// so it is the reference the wasm overrides are tested against. Tests that need wasm switch
+// explicitly.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+await tf.setBackend('cpu');
