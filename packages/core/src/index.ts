@@ -13,3 +13,8 @@ export type {
   PreferenceLossContext,
   PreferenceLoss,
 } from './losses/preference-loss.js';
+export * from './losses/index.js';
+export * from './metrics/index.js';
+export * from './data/index.js';
+export * from './backend/index.js';
+export * from './training/index.js';
