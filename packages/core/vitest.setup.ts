@@ -3,5 +3,6 @@
 // explicitly.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@dpo-ts/core/tfjs-gradients';
 
 await tf.setBackend('cpu');

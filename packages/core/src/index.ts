@@ -4,6 +4,7 @@
  * data, backend selection with wasm training fixes, the training loop and checkpoints.
  * @packageDocumentation
  */
+import './register-all-gradients.js';
 export * from './errors/index.js';
 export * from './surrogate/index.js';
 export type {

@@ -1,1 +1,4 @@
-export {};
+export { METRIC_NAMES, type MetricName, type Metrics } from './metric-names.js';
+export { preferenceMetricTensors, readMetrics, type PreferenceMetricInputs } from './preference-metrics.js';
+export { bucketStatistics, mergeBucketStatistics, bucketMetrics, type BucketStatistics } from './bucketed-metrics.js';
+export { MetricAccumulator } from './metric-accumulator.js';

@@ -7,3 +7,4 @@
 export { expectClose, type Tolerance } from './expect-close.js';
 export { expectNoLeak } from './expect-no-leak.js';
 export { checkGradient, type GradientCheckOptions, type GradientCheckResult } from './finite-difference.js';
+export { TabularPolicyScorer, type TabularPreferenceBatch } from './tabular-policy-scorer.js';

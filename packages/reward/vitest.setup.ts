@@ -1,0 +1,8 @@
+// Unit tests run on the pure-JS cpu backend: it has every kernel and every built-in gradient,
+// so it is the reference the wasm overrides are tested against. Tests that need wasm switch
+// explicitly.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@dpo-ts/core/tfjs-gradients';
+
+await tf.setBackend('cpu');
