@@ -1,1 +1,64 @@
 export { Rng, type RngState } from './rng.js';
+export {
+  AdamWOptimizer,
+  DEFAULT_ADAMW_CONFIG,
+  type AdamWConfig,
+  type AdamWMoments,
+  type AdamWState,
+  type GradientMap,
+} from './adamw-optimizer.js';
+export { computeNamedGradients, type NamedGradients } from './named-gradients.js';
+export { clipGradNorm, globalGradNorm, CLIP_GRAD_NORM_EPSILON, type ClippedGradients } from './clip-grad-norm.js';
+export {
+  createLRSchedule,
+  resolveLRScheduleConfig,
+  lrMultiplier,
+  DEFAULT_LR_SCHEDULE_CONFIG,
+  LR_SCHEDULE_TYPES,
+  type LRSchedule,
+  type LRScheduleConfig,
+  type LRScheduleType,
+  type ResolvedLRScheduleConfig,
+} from './lr-schedule.js';
+export { assertFinite, assertFiniteMetrics } from './non-finite-guard.js';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_FILES,
+  checkpointDirectoryName,
+  parseCheckpointDirectoryName,
+  parseCheckpointManifest,
+  type CheckpointDType,
+  type CheckpointManifest,
+  type CheckpointTensorEntry,
+  type JsonValue,
+  type TensorData,
+} from './checkpoint-format.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  findLatestCheckpoint,
+  listCheckpoints,
+  type CheckpointContent,
+  type CheckpointListing,
+  type LoadedCheckpoint,
+  type SaveCheckpointOptions,
+  type SavedCheckpoint,
+} from './checkpoint.js';
+export { restoreWeights, type RestoreWeightsOptions } from './restore-weights.js';
+export {
+  ProgressReporter,
+  formatDuration,
+  formatMetric,
+  formatRate,
+  formatProgressLine,
+  type ProgressOptions,
+} from './progress.js';
+export {
+  runTrainingLoop,
+  type HistoryEntry,
+  type StepMetrics,
+  type TrainingLoopCheckpointOptions,
+  type TrainingLoopOptions,
+  type TrainingLoopResult,
+} from './training-loop.js';

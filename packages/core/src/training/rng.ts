@@ -23,7 +23,6 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
-  private spareNormal: number | undefined;
 
   constructor(seed: number) {
     requireInteger('seed', seed, { min: 0, max: 2 ** 32 - 1 });
@@ -69,7 +68,6 @@ export class Rng {
     this.s0 = (this.s0 ^ this.s3) >>> 0;
     this.s2 = (this.s2 ^ t) >>> 0;
     this.s3 = rotl(this.s3, 11);
-    this.spareNormal = undefined;
     return result;
   }
 
@@ -86,21 +84,16 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal draw (Box-Muller). */
+  /**
+   * Standard normal draw (Box-Muller). Each draw consumes two uniforms and keeps no spare:
+   * a cached second value would live outside {@link Rng.state}, and a run resumed from a
+   * checkpoint taken after an odd number of draws would then diverge.
+   */
   normal(): number {
-    if (this.spareNormal !== undefined) {
-      const value = this.spareNormal;
-      this.spareNormal = undefined;
-      return value;
-    }
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    const spare = radius * Math.sin(2 * Math.PI * v);
-    const value = radius * Math.cos(2 * Math.PI * v);
-    this.spareNormal = spare;
-    return value;
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
   /** A fresh integer seed for a tfjs random op or a child generator, in [0, 2^31). */

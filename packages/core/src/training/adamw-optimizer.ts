@@ -1,0 +1,279 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DPOTSError } from '../errors/dpo-ts-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
+import { requireInteger, requireNumber } from '../errors/validate.js';
+import type { NamedVariables } from '../surrogate/preference-scorer.js';
+
+/** Gradients by the same stable names as the variables they belong to. */
+export type GradientMap = ReadonlyMap<string, tf.Tensor>;
+
+/** Hyper-parameters of {@link AdamWOptimizer}. Defaults are PyTorch's `torch.optim.AdamW`. */
+export interface AdamWConfig {
+  /** Used when {@link AdamWOptimizer.applyGradients} gets no learning rate. @defaultValue 1e-3 */
+  readonly learningRate?: number;
+  /** Decay of the first-moment average. @defaultValue 0.9 */
+  readonly beta1?: number;
+  /** Decay of the second-moment average. @defaultValue 0.999 */
+  readonly beta2?: number;
+  /** Added to the bias-corrected root second moment. @defaultValue 1e-8 */
+  readonly epsilon?: number;
+  /** Decoupled weight decay lambda; 0 turns it off. @defaultValue 0.01 */
+  readonly weightDecay?: number;
+  /**
+   * Returns true for variables that get no weight decay (biases, norm gains, embeddings are
+   * commonly excluded, as transformers' `get_parameter_names(model, ALL_LAYERNORM_LAYERS)`
+   * does). Called once per variable at construction.
+   * @defaultValue every variable is decayed (PyTorch's behaviour with one parameter group)
+   */
+  readonly excludeFromWeightDecay?: (name: string, variable: tf.Variable) => boolean;
+}
+
+/** {@link AdamWConfig} with every default filled in. */
+export const DEFAULT_ADAMW_CONFIG = Object.freeze({
+  learningRate: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0.01,
+});
+
+/** One variable's optimiser state, as plain arrays (row-major, float32). */
+export interface AdamWMoments {
+  /** Updates applied to this variable (PyTorch keeps the step per parameter too). */
+  readonly step: number;
+  readonly shape: readonly number[];
+  /** First-moment average m. */
+  readonly m: Float32Array;
+  /** Second-moment average v. */
+  readonly v: Float32Array;
+}
+
+/** The whole serialisable state of an {@link AdamWOptimizer}; see {@link AdamWOptimizer.state}. */
+export interface AdamWState {
+  readonly type: 'adamw';
+  /** Calls of {@link AdamWOptimizer.applyGradients} so far. */
+  readonly step: number;
+  readonly moments: ReadonlyMap<string, AdamWMoments>;
+}
+
+interface Slot {
+  readonly variable: tf.Variable;
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+  readonly decay: boolean;
+  step: number;
+}
+
+/**
+ * AdamW over named variables, update for update PyTorch's `torch.optim.AdamW`
+ * (`foreach=False`, `amsgrad=False`). For each variable with a gradient g at its step t:
+ *
+ *   theta <- theta * (1 - lr * lambda)                      (decoupled decay, skipped if excluded)
+ *   m <- beta1 * m + (1 - beta1) * g
+ *   v <- beta2 * v + (1 - beta2) * g^2
+ *   theta <- theta - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ *
+ * eps is added after the second-moment bias correction, as PyTorch does (Keras adds it before).
+ * Variables absent from a gradient map are left alone, decay included, and their step does not
+ * advance, as PyTorch skips parameters whose `.grad` is None.
+ *
+ * The moments m and v are `tf.Variable`s owned by the optimiser, created (zero) at
+ * construction; {@link AdamWOptimizer.dispose} frees them. The model's variables stay the caller's.
+ *
+ * @see Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", Algorithm 2.
+ * @see Kingma & Ba 2015, "Adam", Algorithm 1 (bias correction).
+ * @example
+ * const optimizer = new AdamWOptimizer(model.namedVariables(), { weightDecay: 0 });
+ * const { value, grads } = computeNamedGradients(() => lossFn(), model.namedVariables());
+ * optimizer.applyGradients(grads, schedule(step));
+ * tf.dispose([value, ...grads.values()]);
+ */
+export class AdamWOptimizer {
+  /** The default learning rate (see {@link AdamWConfig.learningRate}). */
+  readonly learningRate: number;
+  /** First-moment decay. */
+  readonly beta1: number;
+  /** Second-moment decay. */
+  readonly beta2: number;
+  /** Denominator constant. */
+  readonly epsilon: number;
+  /** Decoupled weight-decay coefficient lambda. */
+  readonly weightDecay: number;
+  private readonly slots = new Map<string, Slot>();
+  private stepCount = 0;
+  private disposed = false;
+
+  constructor(variables: NamedVariables, config: AdamWConfig = {}) {
+    const resolved = { ...DEFAULT_ADAMW_CONFIG, ...config };
+    this.learningRate = requireNumber('learningRate', resolved.learningRate, { min: 0 });
+    this.beta1 = requireNumber('beta1', resolved.beta1, { min: 0, max: 1, exclusiveMax: true });
+    this.beta2 = requireNumber('beta2', resolved.beta2, { min: 0, max: 1, exclusiveMax: true });
+    this.epsilon = requireNumber('epsilon', resolved.epsilon, { min: 0 });
+    this.weightDecay = requireNumber('weightDecay', resolved.weightDecay, { min: 0 });
+    if (variables.size === 0) throw new InvalidArgumentError('variables', 'a non-empty map of variables', []);
+    for (const [name, variable] of variables) {
+      if (variable.dtype !== 'float32') {
+        throw new InvalidArgumentError(`variables.get("${name}").dtype`, '"float32"', variable.dtype);
+      }
+      const decay = !(config.excludeFromWeightDecay?.(name, variable) ?? false);
+      this.slots.set(name, {
+        variable,
+        m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+        v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+        decay,
+        step: 0,
+      });
+    }
+  }
+
+  /** Calls of {@link AdamWOptimizer.applyGradients} so far. */
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** Names of the variables this optimiser updates, in construction order. */
+  variableNames(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  /** Whether a variable is weight-decayed (false if excluded by the predicate). */
+  isDecayed(name: string): boolean {
+    return this.slot(name, 'name').decay;
+  }
+
+  /**
+   * One AdamW update of every variable that has an entry in `gradients`, each inside its own
+   * `tf.tidy`. Everything is validated before any variable changes. The gradients are read,
+   * not disposed: they stay the caller's.
+   *
+   * @param gradients - by variable name; each must have the variable's shape. Names the
+   *   optimiser does not know are an error; missing names are skipped (see the class notes).
+   * @param learningRate - this step's lr, usually from an {@link LRSchedule}; defaults to
+   *   the configured {@link AdamWConfig.learningRate}.
+   */
+  applyGradients(gradients: GradientMap, learningRate: number = this.learningRate): void {
+    this.assertAlive();
+    requireNumber('learningRate', learningRate, { min: 0 });
+    for (const [name, gradient] of gradients) {
+      const slot = this.slot(name, 'gradients');
+      if (!sameShape(gradient.shape, slot.variable.shape)) {
+        throw new ShapeMismatchError(`gradients.get("${name}")`, slot.variable.shape, gradient.shape);
+      }
+    }
+    this.stepCount += 1;
+    const { beta1, beta2, epsilon, weightDecay } = this;
+    for (const [name, gradient] of gradients) {
+      const slot = this.slots.get(name)!;
+      slot.step += 1;
+      const biasCorrection1 = 1 - beta1 ** slot.step;
+      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** slot.step);
+      // One tidy per variable: intermediates of one variable are freed before the next.
+      tf.tidy(() => {
+        const g = gradient.dtype === 'float32' ? gradient : tf.cast(gradient, 'float32');
+        let theta: tf.Tensor = slot.variable;
+        if (slot.decay && weightDecay !== 0) theta = tf.mul(theta, 1 - learningRate * weightDecay);
+        const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const denominator = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), epsilon);
+        const update = tf.mul(tf.div(m, denominator), learningRate / biasCorrection1);
+        slot.m.assign(m);
+        slot.v.assign(v);
+        slot.variable.assign(tf.sub(theta, update));
+      });
+    }
+  }
+
+  /**
+   * A copy of the whole state as plain arrays, read with `await tensor.data()` (webgpu needs
+   * async reads). The arrays are fresh copies: mutating them does not touch the optimiser.
+   */
+  async state(): Promise<AdamWState> {
+    this.assertAlive();
+    const moments = new Map<string, AdamWMoments>();
+    for (const [name, slot] of this.slots) {
+      const [m, v] = await Promise.all([slot.m.data(), slot.v.data()]);
+      moments.set(name, {
+        step: slot.step,
+        shape: slot.variable.shape.slice(),
+        m: Float32Array.from(m as Float32Array),
+        v: Float32Array.from(v as Float32Array),
+      });
+    }
+    return { type: 'adamw', step: this.stepCount, moments };
+  }
+
+  /**
+   * Replaces the state with one from {@link AdamWOptimizer.state} (or a checkpoint). Everything
+   * is validated before anything is assigned: the names must be exactly this optimiser's
+   * (a {@link DPOTSError} lists missing and unexpected ones) and every shape must match its
+   * variable ({@link ShapeMismatchError} naming it). The arrays are copied.
+   */
+  loadState(state: AdamWState): void {
+    this.assertAlive();
+    if (state.type !== 'adamw') throw new InvalidArgumentError('state.type', '"adamw"', state.type);
+    const stepCount = requireInteger('state.step', state.step, { min: 0 });
+    const missing = [...this.slots.keys()].filter((name) => !state.moments.has(name));
+    const unexpected = [...state.moments.keys()].filter((name) => !this.slots.has(name));
+    if (missing.length > 0 || unexpected.length > 0) {
+      throw new DPOTSError(
+        `optimizer state does not match the optimizer's variables: ` +
+          [
+            missing.length > 0 ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : '',
+            unexpected.length > 0 ? `unexpected ${unexpected.map((n) => `"${n}"`).join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
+      );
+    }
+    for (const [name, moments] of state.moments) {
+      const shape = this.slots.get(name)!.variable.shape;
+      requireInteger(`state.moments.get("${name}").step`, moments.step, { min: 0 });
+      if (!sameShape(moments.shape, shape)) {
+        throw new ShapeMismatchError(`optimizer state for "${name}"`, shape, moments.shape);
+      }
+      const size = shape.reduce((a, b) => a * b, 1);
+      for (const key of ['m', 'v'] as const) {
+        if (moments[key].length !== size) {
+          throw new ShapeMismatchError(`optimizer state ${key} for "${name}"`, [size], [moments[key].length]);
+        }
+      }
+    }
+    for (const [name, moments] of state.moments) {
+      const slot = this.slots.get(name)!;
+      tf.tidy(() => {
+        slot.m.assign(tf.tensor(moments.m.slice(), slot.variable.shape, 'float32'));
+        slot.v.assign(tf.tensor(moments.v.slice(), slot.variable.shape, 'float32'));
+      });
+      slot.step = moments.step;
+    }
+    this.stepCount = stepCount;
+  }
+
+  /** Frees m and v. The model's variables are untouched. Further use throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const slot of this.slots.values()) {
+      slot.m.dispose();
+      slot.v.dispose();
+    }
+    this.disposed = true;
+  }
+
+  private slot(name: string, argument: string): Slot {
+    const slot = this.slots.get(name);
+    if (slot === undefined) {
+      throw new InvalidArgumentError(argument, `a name of one of the optimizer's ${this.slots.size} variables`, name);
+    }
+    return slot;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new DPOTSError('AdamWOptimizer was used after dispose()');
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((size, i) => size === b[i]);
+}
+

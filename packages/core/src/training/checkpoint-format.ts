@@ -1,0 +1,159 @@
+import { DataFormatError } from '../errors/data-format-error.js';
+import type { RngState } from './rng.js';
+
+/**
+ * The on-disk checkpoint format, version 1.
+ *
+ * ```
+ * <dir>/
+ *   latest                 text: the name of the newest complete step directory + "\n"
+ *   step-000120/           one directory per checkpoint, named by completed optimiser steps
+ *     manifest.json        CheckpointManifest (below), UTF-8 JSON
+ *     tensors.bin          every tensor's raw values back to back, little-endian
+ *                          float32 / int32, row-major, at the offsets the manifest lists
+ * ```
+ *
+ * Tensor names in the manifest are `weights/<variable name>`, `optimizer/m/<variable name>`
+ * and `optimizer/v/<variable name>`. A directory is written under a temporary name, its files
+ * fsynced, then renamed into place, and only then does `latest` change (temp file + rename):
+ * a crash at any point leaves the previous checkpoint complete and pointed to.
+ */
+export const CHECKPOINT_FORMAT = 'dpo-ts-checkpoint';
+/** The manifest `version` this code writes and reads. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+/** File names inside a checkpoint directory and the pointer file beside them. */
+export const CHECKPOINT_FILES = Object.freeze({
+  manifest: 'manifest.json',
+  tensors: 'tensors.bin',
+  latest: 'latest',
+});
+
+/** Any JSON value: what checkpoint metadata may hold. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Element types a checkpoint stores: 4 bytes each, little-endian. */
+export type CheckpointDType = 'float32' | 'int32';
+
+/** A tensor's values as a plain array (no tfjs tensor: nothing to dispose). */
+export interface TensorData {
+  readonly dtype: CheckpointDType;
+  readonly shape: readonly number[];
+  /** Row-major values; `Float32Array` for float32, `Int32Array` for int32. */
+  readonly values: Float32Array | Int32Array;
+}
+
+/** Where one tensor lies in `tensors.bin`. */
+export interface CheckpointTensorEntry {
+  /** `weights/<name>`, `optimizer/m/<name>` or `optimizer/v/<name>`. */
+  readonly name: string;
+  readonly dtype: CheckpointDType;
+  readonly shape: readonly number[];
+  /** Byte offset in `tensors.bin`; a multiple of 4. */
+  readonly offset: number;
+  /** 4 * product(shape). */
+  readonly byteLength: number;
+}
+
+/** The content of `manifest.json`. */
+export interface CheckpointManifest {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: typeof CHECKPOINT_FORMAT_VERSION;
+  /** Optimiser steps completed when the checkpoint was taken; training resumes at this step index. */
+  readonly step: number;
+  /** ISO 8601 time of writing (informational). */
+  readonly savedAt: string;
+  /** Exact size of `tensors.bin`; a shorter file is reported as truncated. */
+  readonly tensorsByteLength: number;
+  readonly tensors: readonly CheckpointTensorEntry[];
+  /** AdamW's scalar state; its m and v are tensors `optimizer/m/*`, `optimizer/v/*`. */
+  readonly optimizer: { readonly type: 'adamw'; readonly step: number; readonly variableSteps: Readonly<Record<string, number>> } | null;
+  /** Named generator states (`{ data: [...], dropout: [...] }`). */
+  readonly rng: Readonly<Record<string, RngState>>;
+  /** The caller's JSON: trainer config, loss state, data position. */
+  readonly metadata: JsonValue;
+}
+
+const STEP_DIRECTORY = /^step-(\d+)$/;
+
+/** `123` -> `"step-000123"` (six digits, more when the step needs them). */
+export function checkpointDirectoryName(step: number): string {
+  return `step-${String(step).padStart(6, '0')}`;
+}
+
+/** `"step-000123"` -> 123; anything else -> undefined. */
+export function parseCheckpointDirectoryName(name: string): number | undefined {
+  const match = STEP_DIRECTORY.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Bytes of one element of a {@link CheckpointDType}. */
+export const BYTES_PER_ELEMENT = 4;
+
+/**
+ * Parses and validates `manifest.json` text. Every problem is a {@link DataFormatError} naming
+ * `file`: bad JSON, another format, a version this code does not read, a malformed field, a
+ * tensor outside `tensorsByteLength`, optimiser moments without their tensors.
+ */
+export function parseCheckpointManifest(text: string, file: string): CheckpointManifest {
+  const fail = (reason: string): never => {
+    throw new DataFormatError(file, 0, reason);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return fail(`not valid JSON (${(error as Error).message})`);
+  }
+  if (!isRecord(raw)) return fail('must be a JSON object');
+  if (raw.format !== CHECKPOINT_FORMAT) return fail(`field "format" must be "${CHECKPOINT_FORMAT}": got ${JSON.stringify(raw.format)}`);
+  if (raw.version !== CHECKPOINT_FORMAT_VERSION) {
+    return fail(
+      `checkpoint format version ${JSON.stringify(raw.version)} is not supported: this dpo-ts reads version ${CHECKPOINT_FORMAT_VERSION}`,
+    );
+  }
+  const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+  if (!isCount(raw.step)) return fail(`field "step" must be an integer >= 0: got ${JSON.stringify(raw.step)}`);
+  if (!isCount(raw.tensorsByteLength)) return fail('field "tensorsByteLength" must be an integer >= 0');
+  const total = raw.tensorsByteLength;
+  if (!Array.isArray(raw.tensors)) return fail('field "tensors" must be an array');
+  const names = new Set<string>();
+  raw.tensors.forEach((entry: unknown, i) => {
+    const where = `tensors[${i}]`;
+    if (!isRecord(entry) || typeof entry.name !== 'string') return fail(`${where}.name must be a string`);
+    if (names.has(entry.name)) return fail(`${where}: duplicate tensor name "${entry.name}"`);
+    names.add(entry.name);
+    if (entry.dtype !== 'float32' && entry.dtype !== 'int32') {
+      return fail(`${where} ("${entry.name}"): dtype must be "float32" or "int32": got ${JSON.stringify(entry.dtype)}`);
+    }
+    if (!Array.isArray(entry.shape) || !entry.shape.every(isCount)) return fail(`${where} ("${entry.name}"): shape must be an array of integers >= 0`);
+    const size = (entry.shape as number[]).reduce((a, b) => a * b, 1);
+    if (entry.byteLength !== size * BYTES_PER_ELEMENT) return fail(`${where} ("${entry.name}"): byteLength must be ${size * BYTES_PER_ELEMENT}`);
+    if (!isCount(entry.offset) || entry.offset % BYTES_PER_ELEMENT !== 0 || entry.offset + size * BYTES_PER_ELEMENT > total) {
+      return fail(`${where} ("${entry.name}"): offset must be a multiple of 4 within tensorsByteLength ${total}`);
+    }
+  });
+  const optimizer = raw.optimizer;
+  if (optimizer !== null) {
+    if (!isRecord(optimizer) || optimizer.type !== 'adamw' || !isCount(optimizer.step) || !isRecord(optimizer.variableSteps)) {
+      return fail('field "optimizer" must be null or { type: "adamw", step, variableSteps }');
+    }
+    for (const [name, step] of Object.entries(optimizer.variableSteps)) {
+      if (!isCount(step)) return fail(`optimizer.variableSteps["${name}"] must be an integer >= 0`);
+      for (const moment of ['m', 'v']) {
+        if (!names.has(`optimizer/${moment}/${name}`)) return fail(`optimizer state of "${name}" lacks tensor "optimizer/${moment}/${name}"`);
+      }
+    }
+  }
+  if (!isRecord(raw.rng)) return fail('field "rng" must be an object of named generator states');
+  for (const [name, state] of Object.entries(raw.rng)) {
+    const ok = Array.isArray(state) && state.length === 4 && state.every((w) => isCount(w) && w <= 0xffffffff);
+    if (!ok) return fail(`rng["${name}"] must be four unsigned 32-bit integers`);
+  }
+  if (typeof raw.savedAt !== 'string') return fail('field "savedAt" must be a string');
+  if (!('metadata' in raw)) return fail('field "metadata" is missing');
+  return raw as unknown as CheckpointManifest;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
