@@ -19,3 +19,4 @@ export * from './metrics/index.js';
 export * from './data/index.js';
 export * from './backend/index.js';
 export * from './training/index.js';
+export * from './io/index.js';

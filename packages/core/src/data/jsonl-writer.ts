@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { fsyncDirectory, temporaryName } from '../io/atomic-file.js';
 
 /** Where records are being written; codecs make relative paths against `directory`. */
 export interface JsonlWriteContext {
@@ -31,7 +31,7 @@ const FLUSH_BYTES = 1 << 16;
  * Writes a JSONL file atomically, one record at a time: lines go to a temporary file in the
  * target's directory, and {@link JsonlWriter.close} fsyncs it and renames it over the target.
  * A crash or an error before `close()` leaves any existing file untouched (a killed process
- * may leave a `.<name>.<pid>.<random>.tmp` file next to it; delete it freely).
+ * may leave a `.<name>-<pid>-<random hex>` file next to it; delete it freely).
  *
  * Records are validated and serialised before they reach the file, so an invalid record
  * throws from `append()` and leaves the writer usable. An I/O error makes the writer fail
@@ -74,7 +74,7 @@ export class JsonlWriter<T> {
   static async open<T>(path: string, serializeRecord: JsonlRecordSerializer<T>): Promise<JsonlWriter<T>> {
     if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'a non-empty string', path);
     const directory = dirname(resolve(path));
-    const tempPath = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const tempPath = join(directory, temporaryName(basename(path)));
     try {
       await mkdir(directory, { recursive: true });
       const handle = await open(tempPath, 'wx');
@@ -131,7 +131,7 @@ export class JsonlWriter<T> {
       await this.fail();
       throw new DPOTSError(`cannot write ${this.path}: ${messageOf(error)}`, { cause: error });
     }
-    await syncDirectory(this.context.directory);
+    await fsyncDirectory(this.context.directory);
   }
 
   /** Discards everything written and removes the temporary file. Safe to call more than once. */
@@ -219,18 +219,6 @@ function rejectNonJsonValues(this: unknown, key: string, value: unknown): unknow
   return value;
 }
 
-async function syncDirectory(directory: string): Promise<void> {
-  // Makes the rename itself durable on POSIX; Windows cannot open directories, which is fine.
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch {
-    // best effort
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

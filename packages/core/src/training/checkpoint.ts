@@ -7,7 +7,7 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { AdamWMoments, AdamWState } from './adamw-optimizer.js';
-import { fsyncDirectory, moveDirectoryIntoPlace, temporaryName, writeFileAtomic, writeFileDurable } from './atomic-file.js';
+import { fsyncDirectory, moveDirectoryIntoPlace, temporaryName, writeFileAtomic, writeFileDurable } from '../io/atomic-file.js';
 import {
   BYTES_PER_ELEMENT,
   CHECKPOINT_FILES,

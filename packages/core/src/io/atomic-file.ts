@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 
-/**
- * Small durable-write helpers for checkpoints: data is fsynced before a rename makes it
- * visible, and renames stay within one directory so they are atomic on POSIX filesystems.
- * Internal to core's checkpoint code.
+/*
+ * Durable, atomic writes for everything dpo-ts saves (checkpoints, model weights, caches,
+ * data files): data is fsynced before a rename makes it visible, and renames stay within one
+ * directory so they are atomic on POSIX filesystems.
  */
 
 /** A name no other writer picks: `.<prefix>-<pid>-<random hex>`. */
@@ -54,11 +55,11 @@ export async function fsyncDirectory(directory: string): Promise<void> {
  * Replaces the file `target` with `content` atomically: readers see the old or the new content,
  * never a mixture. Writes a temporary file beside it, fsyncs, renames, fsyncs the directory.
  */
-export async function writeFileAtomic(target: string, content: string): Promise<void> {
+export async function writeFileAtomic(target: string, content: string | Uint8Array): Promise<void> {
   const directory = path.dirname(target);
   const temporary = path.join(directory, temporaryName(path.basename(target)));
   try {
-    await writeFileDurable(temporary, [Buffer.from(content, 'utf8')]);
+    await writeFileDurable(temporary, [typeof content === 'string' ? Buffer.from(content, 'utf8') : content]);
     await fs.rename(temporary, target);
   } catch (error) {
     await fs.rm(temporary, { force: true });
@@ -86,4 +87,33 @@ export async function moveDirectoryIntoPlace(source: string, target: string): Pr
   }
   await fsyncDirectory(directory);
   if (aside !== undefined) await fs.rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Writes a whole directory of files atomically: the files go into a temporary sibling
+ * directory, each is fsynced, and the directory is renamed into place (replacing an existing
+ * one only after the new one is complete). Readers see the old directory or the new one, never
+ * a mixture. Used for model weights (`config.json` + `weights.bin`).
+ *
+ * @param target - the directory to create or replace; its parent is created if missing.
+ * @param files - file name (no separators) to content.
+ */
+export async function writeDirectoryAtomic(target: string, files: Readonly<Record<string, string | Uint8Array>>): Promise<void> {
+  const parent = path.dirname(path.resolve(target));
+  await fs.mkdir(parent, { recursive: true });
+  const temporary = path.join(parent, temporaryName(path.basename(target)));
+  await fs.mkdir(temporary);
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      if (name.includes('/') || name.includes(path.sep) || name === '..' || name === '.') {
+        throw new InvalidArgumentError('files', 'plain file names without separators', name);
+      }
+      await writeFileDurable(path.join(temporary, name), [typeof content === 'string' ? Buffer.from(content, 'utf8') : content]);
+    }
+    await fsyncDirectory(temporary);
+    await moveDirectoryIntoPlace(temporary, path.resolve(target));
+  } catch (error) {
+    await fs.rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -1,0 +1,1 @@
+export { writeFileAtomic, writeDirectoryAtomic, writeFileDurable, fsyncDirectory, temporaryName } from './atomic-file.js';
