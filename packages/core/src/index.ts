@@ -20,3 +20,4 @@ export * from './data/index.js';
 export * from './backend/index.js';
 export * from './training/index.js';
 export * from './io/index.js';
+export * from './preference/index.js';

@@ -25,26 +25,33 @@ export type PreferenceLossType =
  * Hyper-parameters the loss variants read. Validated once by `resolvePreferenceLossConfig`.
  */
 export interface PreferenceLossOptions {
-  /** cDPO / robust / exo label smoothing epsilon in [0, 0.5). @defaultValue 0 */
+  /**
+   * Label-noise epsilon in [0, 0.5), read by `sigmoid` (cDPO), `robust`, `exo_pair` (which uses
+   * 1e-3 when this is 0), `aot` and `aot_unpaired`; TRL's `label_smoothing`. @defaultValue 0
+   */
   readonly labelSmoothing: number;
   /**
-   * IPO: divide each log-ratio by the response length before the loss (TRL's convention, as
-   * in its `concatenated_forward` for `ipo`), or use summed log-ratios (the IPO paper's h).
+   * IPO: divide each log-ratio by the response length before the loss (TRL's convention, in
+   * its `concatenated_forward` in 0.x and in the `ipo` branch in 1.x), or use summed log-ratios
+   * (the IPO paper's h). Affects `ipo` only.
    * @defaultValue true
    */
   readonly ipoNormalizeLength: boolean;
-  /** DiscoPOP temperature tau (Chris Lu et al. 2024, Eq. 5). @defaultValue 0.05 */
+  /** DiscoPOP temperature tau > 0 (Chris Lu et al. 2024, Eq. 5; TRL's `discopop_tau`). @defaultValue 0.05 */
   readonly discopopTau: number;
   /** SimPO-style target margin gamma for `sigmoid_norm` (Meng et al. 2024, Eq. 6). @defaultValue 0 */
   readonly simpoGamma: number;
 }
 
 /**
- * State some losses carry across steps; saved in checkpoints.
+ * State some losses carry across steps; plain numbers, saved in checkpoints.
  * `bco_pair` keeps a running mean of rewards as its shift delta (TRL's `RunningMoments`).
+ * Losses only read it; `updatePreferenceLossState` writes it once per step, after the step.
  */
 export interface PreferenceLossState {
+  /** Running mean of the per-step batch mean reward (beta * log-ratio, chosen and rejected). */
   bcoRunningMean: number;
+  /** Number of steps folded into {@link PreferenceLossState.bcoRunningMean}. */
   bcoRunningCount: number;
 }
 
@@ -62,13 +69,16 @@ export interface PreferenceLossContext {
   /** Zeros in reference-free mode. */
   readonly referenceChosenScores: tf.Tensor1D;
   readonly referenceRejectedScores: tf.Tensor1D;
-  /** Scored units per response (tokens, or 1); ones when the scorer gave none. */
+  /**
+   * Scored units per response (tokens, or 1); ones when the scorer gave none. Losses that
+   * normalise by length clamp it to at least 1 (TRL's `clamp(min=1.0)`).
+   */
   readonly chosenLengths: tf.Tensor1D;
   readonly rejectedLengths: tf.Tensor1D;
   /** The DPO temperature beta (>= 0). */
   readonly beta: number;
   readonly options: PreferenceLossOptions;
-  /** Mutable cross-step state; losses that keep none ignore it. */
+  /** Cross-step state; losses read it (never write it) and those that keep none ignore it. */
   readonly state: PreferenceLossState;
 }
 

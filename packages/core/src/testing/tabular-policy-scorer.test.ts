@@ -28,7 +28,8 @@ describe('TabularPolicyScorer', () => {
     tf.dispose([value, ...Object.values(grads)]);
     const frozen = new TabularPolicyScorer([[0, 0]], 'tabular-frozen', false);
     expect(frozen.trainableVariables()).toEqual([]);
-    expect([...frozen.namedVariables().keys()]).toEqual(['tabular-frozen.logits']);
+    expect([...frozen.namedVariables().keys()]).toEqual(['logits']);
+    expect(frozen.logits.name).toBe('tabular-frozen.logits');
     scorer.dispose();
     frozen.dispose();
   });

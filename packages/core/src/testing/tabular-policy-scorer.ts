@@ -32,7 +32,8 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
 
   /**
    * @param initialLogits - `[numConditions][numResponses]` starting logits (copied).
-   * @param name - variable name prefix; must be unique among live variables.
+   * @param name - prefix of the tfjs variable name (tfjs names must be unique among live
+   *   variables); `namedVariables()` keys are model-relative (`logits`) whatever the prefix.
    * @param trainable - false for a frozen reference.
    */
   constructor(initialLogits: readonly (readonly number[])[], name = 'tabular', trainable = true) {
@@ -72,7 +73,7 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
   }
 
   namedVariables(): NamedVariables {
-    return new Map([[this.logits.name, this.logits as tf.Variable]]);
+    return new Map([['logits', this.logits as tf.Variable]]);
   }
 
   /** Frees the logits variable. */

@@ -1,0 +1,49 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+import { assertShape } from '../errors/shape-mismatch-error.js';
+import { requireNumber } from '../errors/validate.js';
+import type { PreferenceLossState } from './preference-loss.js';
+
+/**
+ * A fresh loss state: no rewards seen, so `bco_pair`'s shift starts at the first batch's mean
+ * reward (TRL's `RunningMoments` starts at mean 0 with count 1e-24, which amounts to the same).
+ * Plain numbers, so a checkpoint can store it as JSON.
+ */
+export function createPreferenceLossState(): PreferenceLossState {
+  return { bcoRunningMean: 0, bcoRunningCount: 0 };
+}
+
+/**
+ * Commits one step to the loss state; trainers call it once after each computePreferenceLoss
+ * (per micro-batch), passing the `chosenRewards` and `rejectedRewards` it returned:
+ *
+ *   batchMean           = mean([chosenRewards..., rejectedRewards...])
+ *   bcoRunningCount    += 1
+ *   bcoRunningMean     += (batchMean - bcoRunningMean) / bcoRunningCount
+ *
+ * the running mean of per-step batch means that TRL's `RunningMoments.update` keeps for
+ * `bco_pair` (TRL passes one scalar per step, so its count is a step count too). The `bco_pair`
+ * loss of that step already used this updated mean (it builds it in the graph), so loss and state
+ * agree; updating is harmless when no `bco_pair` loss is configured.
+ *
+ * Reads the two tensors synchronously (`dataSync`), so call it outside any gradient tape, after
+ * the step; it does not dispose them. Mutates and returns `state`.
+ *
+ * @throws {@link ShapeMismatchError} when the rewards are not two `[batch]` tensors of one size.
+ * @throws {@link InvalidArgumentError} when the batch mean is not finite (the state is then left
+ *   unchanged, so a NaN step cannot poison every later bco_pair shift).
+ */
+export function updatePreferenceLossState(
+  state: PreferenceLossState,
+  chosenRewards: tf.Tensor1D,
+  rejectedRewards: tf.Tensor1D,
+): PreferenceLossState {
+  assertShape('chosenRewards', chosenRewards.shape, [null]);
+  assertShape('rejectedRewards', rejectedRewards.shape, [chosenRewards.shape[0] ?? null]);
+  const values = [...chosenRewards.dataSync(), ...rejectedRewards.dataSync()];
+  // Float64 sum of float32 values: the reference computation TRL does in float32.
+  const batchMean = requireNumber('mean reward', values.reduce((sum, value) => sum + value, 0) / values.length);
+  state.bcoRunningCount += 1;
+  state.bcoRunningMean += (batchMean - state.bcoRunningMean) / state.bcoRunningCount;
+  return state;
+}

@@ -1,0 +1,17 @@
+export { fingerprintVariables, fingerprintJson, combineFingerprints } from './fingerprint.js';
+export {
+  ReferenceScoreCache,
+  REFERENCE_CACHE_FORMAT,
+  REFERENCE_CACHE_VERSION,
+  type ReferenceCacheStatus,
+  type CachedPairScores,
+} from './reference-score-cache.js';
+export { referenceScores, type ReferenceSource } from './reference-source.js';
+export { syncReferenceWeights } from './sync-reference.js';
+export {
+  resolvePreferenceTrainerConfig,
+  DEFAULT_PREFERENCE_TRAINER_CONFIG,
+  type PreferenceTrainerConfig,
+  type ResolvedPreferenceTrainerConfig,
+} from './preference-trainer-config.js';
+export { PreferenceTrainer, type PreferenceTrainerOptions } from './preference-trainer.js';
