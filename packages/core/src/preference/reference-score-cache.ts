@@ -4,8 +4,9 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireString } from '../errors/validate.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 
-/** Format tag and version of the cache file. */
+/** Format tag of the reference score cache file. */
 export const REFERENCE_CACHE_FORMAT = 'dpo-ts-reference-scores';
+/** Version of the cache file format; files of another version are rejected. */
 export const REFERENCE_CACHE_VERSION = 1;
 
 /** How {@link ReferenceScoreCache.open} found the file. */

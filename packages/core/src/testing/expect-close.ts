@@ -8,7 +8,8 @@ export interface Tolerance {
   readonly rtol?: number;
 }
 
-type Numeric = number | readonly number[] | readonly (readonly number[])[] | Float32Array | tf.Tensor;
+/** Anything {@link expectClose} compares: a number, nested arrays, a Float32Array or a tensor. */
+export type Numeric = number | readonly number[] | readonly (readonly number[])[] | Float32Array | tf.Tensor;
 
 function flatten(value: Numeric, label: string): { values: number[]; shape: number[] } {
   if (value instanceof tf.Tensor) return { values: Array.from(value.dataSync()), shape: value.shape.slice() };

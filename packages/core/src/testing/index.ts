@@ -4,7 +4,7 @@
  * Import from `@dpo-ts/core/testing`.
  * @packageDocumentation
  */
-export { expectClose, type Tolerance } from './expect-close.js';
+export { expectClose, type Tolerance, type Numeric } from './expect-close.js';
 export { expectNoLeak } from './expect-no-leak.js';
 export { checkGradient, type GradientCheckOptions, type GradientCheckResult } from './finite-difference.js';
 export { TabularPolicyScorer, type TabularPreferenceBatch } from './tabular-policy-scorer.js';

@@ -52,6 +52,7 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
     return tf.tidy(() => tf.logSoftmax(this.logits));
   }
 
+  /** Exact log-likelihoods of both responses of each pair, `[batch]`; the caller disposes. */
   score(batch: TabularPreferenceBatch): PairScores {
     const size = batch.conditions.length;
     if (batch.chosen.length !== size || batch.rejected.length !== size) {
@@ -68,10 +69,12 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
     });
   }
 
+  /** The logits, unless constructed frozen. */
   trainableVariables(): tf.Variable[] {
     return this.logits.trainable ? [this.logits] : [];
   }
 
+  /** The logits under the model-relative name `logits`. */
   namedVariables(): NamedVariables {
     return new Map([['logits', this.logits as tf.Variable]]);
   }
