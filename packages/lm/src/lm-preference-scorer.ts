@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, requireBoolean, requireOneOf, SCORE_REDUCTIONS } from '@dpo-ts/core';
+import type { PairScores, PreferenceScorer, Rng, ScoreContext, ScoreReduction } from '@dpo-ts/core';
+import type { CausalLanguageModel } from './causal-lm.js';
+import { lmBatchTensors } from './lm-batch.js';
+import type { LMPreferenceBatch } from './preference-batch.js';
+import { sequenceLogProbs } from './sequence-log-probs.js';
+
+/** Options of {@link LMPreferenceScorer}. */
+export interface LMPreferenceScorerOptions {
+  /** `'sum'` (DPO, TRL's default) or `'mean'` of the completion's token log-probs; see core's `ScoreReduction`. @defaultValue 'sum' */
+  readonly reduction?: ScoreReduction;
+  /**
+   * Whether `trainableVariables()` lists the model's variables. False for a frozen reference
+   * model, whose scores then carry no gradient into the optimiser.
+   * @defaultValue true
+   */
+  readonly trainable?: boolean;
+  /** Dropout seeds when scoring with `training: true`; defaults to the model's own stream. */
+  readonly rng?: Rng;
+}
+
+/**
+ * Core's {@link PreferenceScorer} for causal language models: the score of a response is its
+ * log-likelihood given the prompt, `log pi(y | x) = sum_t log pi(y_t | x, y_<t)` (or the
+ * per-token mean), prompt and padding masked.
+ *
+ * One forward pass over the concatenated `[2 numPairs, T]` batch ({@link LMPreferenceBatch}),
+ * then split: the first `numPairs` rows are the chosen scores, the rest the rejected ones.
+ * Lengths are the completion token counts (EOS included), for length-normalised losses.
+ *
+ * Use one scorer per model: `new LMPreferenceScorer(policy)` and
+ * `new LMPreferenceScorer(reference, { trainable: false })`.
+ *
+ * @see Rafailov et al. 2023, Eq. 7; TRL `DPOTrainer.concatenated_forward`.
+ */
+export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch> {
+  readonly model: CausalLanguageModel;
+  readonly reduction: ScoreReduction;
+  readonly trainable: boolean;
+  private readonly rng: Rng | undefined;
+
+  constructor(model: CausalLanguageModel, options: LMPreferenceScorerOptions = {}) {
+    this.model = model;
+    this.reduction = requireOneOf('options.reduction', options.reduction ?? 'sum', SCORE_REDUCTIONS);
+    this.trainable = requireBoolean('options.trainable', options.trainable ?? true);
+    this.rng = options.rng;
+  }
+
+  /**
+   * Scores both responses of every pair: `chosen`, `rejected`, `chosenLengths`,
+   * `rejectedLengths`, each `[numPairs]`. New tensors; the caller disposes them (normally by
+   * running this inside a `tf.tidy` or `tf.variableGrads`).
+   */
+  score(batch: LMPreferenceBatch, context: ScoreContext): PairScores {
+    const n = batch.numPairs;
+    if (!(n >= 1) || batch.batchSize !== 2 * n) {
+      throw new InvalidArgumentError('batch.batchSize', `2 * numPairs = ${2 * n}`, batch.batchSize);
+    }
+    return tf.tidy(() => {
+      const { inputIds, lossMask } = lmBatchTensors(batch);
+      const scores = sequenceLogProbs(this.model, inputIds, lossMask, {
+        training: context.training,
+        ...(this.rng && { rng: this.rng }),
+      });
+      const reduced = this.reduction === 'sum' ? scores.sum : scores.mean;
+      const [chosen, rejected] = tf.split(reduced, 2) as [tf.Tensor1D, tf.Tensor1D];
+      const [chosenLengths, rejectedLengths] = tf.split(scores.tokenCount, 2) as [tf.Tensor1D, tf.Tensor1D];
+      return { chosen, rejected, chosenLengths, rejectedLengths };
+    });
+  }
+
+  /** The model's variables when `trainable`, else none. */
+  trainableVariables(): tf.Variable[] {
+    return this.trainable ? this.model.trainableVariables() : [];
+  }
+}

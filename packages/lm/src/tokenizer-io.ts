@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { ByteBPETokenizer } from './byte-bpe-tokenizer.js';
+import { CharTokenizer } from './char-tokenizer.js';
+import { writeFileAtomic } from '@dpo-ts/core';
+import type { Tokenizer, TokenizerJSON } from './tokenizer.js';
+
+/**
+ * Rebuilds a tokenizer from the JSON any tokenizer's `toJSON()` returns, choosing the class
+ * by `json.type`. Throws `InvalidArgumentError` on an unknown type or a malformed field.
+ */
+export function tokenizerFromJSON(json: TokenizerJSON): Tokenizer {
+  switch (json?.type) {
+    case 'char':
+      return CharTokenizer.fromJSON(json);
+    case 'byte-bpe':
+      return ByteBPETokenizer.fromJSON(json);
+    default:
+      throw new InvalidArgumentError('json.type', 'one of "char", "byte-bpe"', (json as { type?: unknown })?.type);
+  }
+}
+
+/**
+ * Writes `tokenizer.toJSON()` to `path` as JSON, atomically (a temporary file in the same
+ * folder, then a rename), so a crash never leaves a half-written tokenizer.
+ */
+export async function saveTokenizer(path: string, tokenizer: Tokenizer): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(tokenizer.toJSON())}\n`);
+}
+
+/**
+ * Reads a tokenizer written by {@link saveTokenizer}. Throws `DataFormatError` naming the file
+ * when it is not valid JSON or not a tokenizer.
+ */
+export async function loadTokenizer(path: string): Promise<Tokenizer> {
+  const text = await readFile(path, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new DataFormatError(path, 0, `not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return tokenizerFromJSON(json as TokenizerJSON);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new DataFormatError(path, 0, error.message, { cause: error });
+    throw error;
+  }
+}
