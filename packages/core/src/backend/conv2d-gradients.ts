@@ -9,7 +9,6 @@ export type Conv2DPadding = Conv2DAttrs['pad'];
 /** Output-size rounding for numeric padding, as tf.conv2d takes it. */
 export type DimRoundingMode = Conv2DAttrs['dimRoundingMode'];
 
-type Shape4D = [number, number, number, number];
 type Pairs = [[number, number], [number, number], [number, number], [number, number]];
 
 /**
@@ -82,7 +81,7 @@ function dilateWithZeros(dy: tf.Tensor4D, strideHeight: number, strideWidth: num
 export function conv2dFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
-  filterShape: Shape4D,
+  filterShape: [number, number, number, number],
   strides: Conv2DStrides,
   pad: Conv2DPadding,
   dimRoundingMode?: DimRoundingMode,
@@ -116,7 +115,7 @@ export function conv2dFilterGradient(
  * caller owns it. Dilations of the forward conv must be 1.
  */
 export function conv2dInputGradient(
-  xShape: Shape4D,
+  xShape: [number, number, number, number],
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
   strides: Conv2DStrides,

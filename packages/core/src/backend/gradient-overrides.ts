@@ -37,7 +37,7 @@ const CONFIGS = {
 } as const satisfies Record<GradientOverrideName, GradConfig>;
 
 /** The gradient registered before the first override of each kernel (undefined: none was). */
-const originals = new Map<GradientOverrideName, GradConfig | undefined>();
+const originals = /* @__PURE__ */ new Map<GradientOverrideName, GradConfig | undefined>();
 
 function validateNames(names: readonly string[]): GradientOverrideName[] {
   return names.map((name, i) => requireOneOf(`names[${i}]`, name, GRADIENT_OVERRIDES));
@@ -62,9 +62,9 @@ export function registerGradientOverrides(names: readonly GradientOverrideName[]
 }
 
 /**
- * Puts back the gradients that were registered before {@link registerGradientOverrides} (or
- * removes the override when the kernel had none: with `@tensorflow/tfjs-core` alone, tfjs's
- * built-in gradients are registered only by `@tensorflow/tfjs` or `@tensorflow/tfjs-node`).
+ * Puts back the gradients that were registered before {@link registerGradientOverrides}:
+ * normally tfjs-core's own, which `@dpo-ts/core` registers at import. Removes the override when
+ * the kernel had none. A gradient registered by someone else after the override is left alone.
  *
  * @param names - which overrides to remove; all by default.
  * @returns the overrides still active.

@@ -21,10 +21,16 @@ export async function importOptional(specifier: string): Promise<OptionalImport>
 
 function isNotFound(error: unknown, specifier: string): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  const notFoundCode = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_LOAD_URL';
-  // Only the package itself: a missing dependency of an installed package is a load failure.
-  return notFoundCode && typeof message === 'string' && (message.includes(`'${specifier}'`) || message.includes(`"${specifier}"`) || message.includes(`${specifier} `));
+  const message = String((error as { message?: unknown }).message ?? '');
+  // Node: "Cannot find package 'x' imported from ..." / "Cannot find module 'x'";
+  // vite / vitest: 'Could not resolve "x" imported by ...', 'Failed to load url x'.
+  // Only the package itself counts: a missing dependency of an installed package is a failure.
+  return [
+    `Cannot find package '${specifier}'`,
+    `Cannot find module '${specifier}'`,
+    `Could not resolve "${specifier}"`,
+    `Failed to load url ${specifier} `,
+  ].some((pattern) => message.includes(pattern));
 }
 
 /** First line of an error's message, for one-line reports. */

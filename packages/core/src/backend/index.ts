@@ -1,1 +1,37 @@
-export {};
+/**
+ * Backend selection and the gradient overrides that make training work, and run fast, on wasm.
+ * Nothing here runs at import time: backends load and gradients register only when
+ * {@link selectBackend} or {@link registerGradientOverrides} is called.
+ * @packageDocumentation
+ */
+export { selectBackend, selectedBackend, type BackendInfo, type SelectBackendOptions } from './select-backend.js';
+export {
+  resolveBackendRequest,
+  BACKEND_REQUESTS,
+  BACKEND_ENV_VAR,
+  type BackendName,
+  type BackendRequest,
+  type ResolvedBackendRequest,
+} from './backend-request.js';
+export { BackendUnavailableError } from './backend-unavailable-error.js';
+export {
+  GRADIENT_OVERRIDES,
+  registerGradientOverrides,
+  restoreDefaultGradients,
+  activeGradientOverrides,
+  gradientOverrideConfig,
+  type GradientOverrideName,
+} from './gradient-overrides.js';
+export { DEFAULT_GRADIENT_OVERRIDES } from './default-gradient-overrides.js';
+export { ensureBuiltinGradients, hasBuiltinGradients, BUILTIN_GRADIENTS_MODULE, type BuiltinGradientsStatus } from './builtin-gradients.js';
+export { batchMatMulGradConfig } from './batch-mat-mul-grad.js';
+export { conv2DGradConfig } from './conv2d-grad.js';
+export { conv2DBackpropInputGradConfig } from './conv2d-backprop-input-grad.js';
+export { gatherV2GradConfig, gatherGradient } from './gather-v2-grad.js';
+export {
+  conv2dFilterGradient,
+  conv2dInputGradient,
+  type Conv2DStrides,
+  type Conv2DPadding,
+  type DimRoundingMode,
+} from './conv2d-gradients.js';
