@@ -1,0 +1,250 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AdamWOptimizer,
+  InvalidArgumentError,
+  METRIC_NAMES,
+  MetricAccumulator,
+  assertFinite,
+  batchesPerEpoch,
+  clipGradNorm,
+  computeNamedGradients,
+  createLRSchedule,
+  epochBatches,
+  readMetrics,
+  restoreWeights,
+  runTrainingLoop,
+} from '@dpo-ts/core';
+import type {
+  CheckpointContent,
+  LRSchedule,
+  LoadedCheckpoint,
+  Metrics,
+  NamedVariables,
+  PreferenceRecord,
+  ProgressOptions,
+  ProgressReporter,
+  TrainingLoopResult,
+} from '@dpo-ts/core';
+import type { Tokenizer } from '@dpo-ts/lm';
+import { bradleyTerryRewardLoss } from './reward-loss.js';
+import { rewardMetricTensors } from './reward-metrics.js';
+import { buildRewardBatch, tokenizeRewardPairs, type RewardBatch, type TokenizedRewardPair } from './reward-pairs.js';
+import { resolveRewardTrainerConfig, type ResolvedRewardTrainerConfig, type RewardTrainerConfig } from './reward-trainer-config.js';
+import type { SequenceRewardModel } from './sequence-reward-model.js';
+
+/** What a {@link RewardTrainer} trains, on what. */
+export interface RewardTrainerOptions {
+  /** The model; all its variables are trained. */
+  readonly model: SequenceRewardModel;
+  readonly tokenizer: Tokenizer;
+  /** Training pairs, TRL's preference format (core's `loadPreferenceJsonl`); `extra.margin` is used when present. */
+  readonly train: readonly PreferenceRecord<string, string>[];
+  /** Held-out pairs for {@link RewardTrainer.evaluate}. */
+  readonly eval?: readonly PreferenceRecord<string, string>[];
+  readonly config: RewardTrainerConfig;
+}
+
+/** Options of {@link RewardTrainer.train}; see core's `runTrainingLoop`. */
+export interface RewardTrainOptions {
+  /** Save every `every` steps to `dir` (keep the newest `keepLast`). */
+  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
+  /** @defaultValue false */
+  readonly resume?: boolean | 'auto';
+  /** Evaluate on the eval pairs every `evalEvery` steps. */
+  readonly evalEvery?: number;
+  /** @defaultValue `{}` (progress lines on stderr) */
+  readonly progress?: ProgressOptions | ProgressReporter | false;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Trains a {@link SequenceRewardModel} on preference pairs with the Bradley-Terry loss, as TRL's
+ * `RewardTrainer`: each step takes `batchSize` pairs (reshuffled every epoch, seeded), scores
+ * chosen and rejected rows in one forward pass, minimises {@link bradleyTerryRewardLoss}
+ * (with the pairs' margins and the optional centring term), clips the global gradient norm
+ * and applies AdamW with a scheduled learning rate.
+ *
+ * Metrics (TRL's names): `loss`, `grad_norm` (before clipping), `learning_rate`, `epoch`,
+ * `accuracy`, `margin`, `mean_reward`, `min_reward`, `max_reward`.
+ *
+ * Checkpoints hold the model's weights and the optimiser; the data position is the step itself
+ * (core's `epochBatches` is a function of seed and step), so a resumed run sees exactly the
+ * batches an uninterrupted one would.
+ *
+ * @see Bradley & Terry 1952; Ouyang et al. 2022, Sec. 3.5; TRL `RewardTrainer`.
+ */
+export class RewardTrainer {
+  readonly config: ResolvedRewardTrainerConfig & { readonly maxLength: number };
+  readonly model: SequenceRewardModel;
+  readonly tokenizer: Tokenizer;
+  readonly optimizer: AdamWOptimizer;
+  /** Tokenised training pairs that fit `maxLength`. */
+  readonly trainPairs: readonly TokenizedRewardPair[];
+  /** Tokenised held-out pairs that fit `maxLength`. */
+  readonly evalPairs: readonly TokenizedRewardPair[];
+  /** Input positions of the training and eval records dropped for length. */
+  readonly dropped: { readonly train: readonly number[]; readonly eval: readonly number[] };
+  private readonly schedule: LRSchedule;
+  private readonly variables: NamedVariables;
+
+  constructor(options: RewardTrainerOptions) {
+    const resolved = resolveRewardTrainerConfig(options.config);
+    const maxLength = resolved.maxLength ?? options.model.contextLength;
+    if (maxLength > options.model.contextLength) {
+      throw new InvalidArgumentError('config.maxLength', `at most the backbone's contextLength ${options.model.contextLength}`, maxLength);
+    }
+    this.config = Object.freeze({ ...resolved, maxLength });
+    this.model = options.model;
+    this.tokenizer = options.tokenizer;
+    const train = tokenizeRewardPairs(options.tokenizer, options.train, maxLength);
+    const held = tokenizeRewardPairs(options.tokenizer, options.eval ?? [], maxLength);
+    if (train.pairs.length === 0) {
+      throw new InvalidArgumentError('train', `at least one pair whose rows fit maxLength ${maxLength}`, `${options.train.length} records, all too long or none`);
+    }
+    this.trainPairs = train.pairs;
+    this.evalPairs = held.pairs;
+    this.dropped = { train: train.droppedIndices, eval: held.droppedIndices };
+    this.variables = this.model.namedVariables();
+    this.optimizer = new AdamWOptimizer(this.variables, {
+      learningRate: resolved.learningRate,
+      beta1: resolved.adamBeta1,
+      beta2: resolved.adamBeta2,
+      epsilon: resolved.adamEpsilon,
+      weightDecay: resolved.weightDecay,
+    });
+    this.schedule = createLRSchedule({
+      learningRate: resolved.learningRate,
+      totalSteps: resolved.totalSteps,
+      type: resolved.lrSchedule,
+      warmupSteps: resolved.warmupSteps,
+      warmupRatio: resolved.warmupRatio,
+    });
+  }
+
+  /** The training batch of a 0-based step: a function of the seed and the step only. */
+  batchForStep(stepIndex: number): RewardBatch {
+    const { value } = epochBatches(this.trainPairs, { batchSize: this.config.batchSize, seed: this.config.seed, startStep: stepIndex }).next();
+    return buildRewardBatch(value!.items, this.tokenizer, this.config.maxLength);
+  }
+
+  /**
+   * One optimiser step on the batch of `stepIndex`. A non-finite loss or gradient norm throws
+   * core's `NonFiniteError` before the weights change. Leaves no tensor behind.
+   */
+  async trainStep(stepIndex: number): Promise<Metrics> {
+    const batch = this.batchForStep(stepIndex);
+    const learningRate = this.schedule(stepIndex);
+    let metricTensors: Record<string, tf.Scalar> = {};
+    const { value, grads } = computeNamedGradients(() => {
+      const { loss, metrics } = this.lossAndMetrics(batch);
+      metricTensors = Object.fromEntries(Object.entries(metrics).map(([name, t]) => [name, tf.keep(t)]));
+      return loss;
+    }, this.variables);
+    try {
+      const loss = (await value.data())[0]!;
+      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
+      const { grads: clipped, norm } = clipGradNorm(grads, this.config.maxGradNorm);
+      try {
+        const gradNorm = (await norm.data())[0]!;
+        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
+        this.optimizer.applyGradients(clipped, learningRate);
+        const metrics = await readMetrics(metricTensors);
+        metricTensors = {};
+        return {
+          [METRIC_NAMES.loss]: loss,
+          [METRIC_NAMES.gradNorm]: gradNorm,
+          [METRIC_NAMES.learningRate]: learningRate,
+          [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.batchSize),
+          ...metrics,
+        };
+      } finally {
+        tf.dispose([norm, ...clipped.values()]);
+      }
+    } finally {
+      tf.dispose([value, ...grads.values(), ...Object.values(metricTensors)]);
+    }
+  }
+
+  /**
+   * Loss and metrics over held-out pairs (default: the trainer's eval pairs), in batches of
+   * `evalBatchSize`, without gradients. `loss`, `accuracy`, `margin` and `mean_reward` are means
+   * over pairs; `min_reward` and `max_reward` are the extremes over the whole set (TRL averages
+   * per-batch extremes; over a whole set the true extremes say more).
+   */
+  async evaluate(pairs: readonly TokenizedRewardPair[] = this.evalPairs): Promise<Metrics> {
+    if (pairs.length === 0) throw new InvalidArgumentError('pairs', 'at least one held-out pair (pass eval records to the trainer)', pairs);
+    const accumulator = new MetricAccumulator();
+    let min = Infinity;
+    let max = -Infinity;
+    for (let start = 0; start < pairs.length; start += this.config.evalBatchSize) {
+      const chunk = pairs.slice(start, start + this.config.evalBatchSize);
+      const batch = buildRewardBatch(chunk, this.tokenizer, this.config.maxLength);
+      const tensors = tf.tidy(() => {
+        const { loss, metrics } = this.lossAndMetrics(batch);
+        return { ...metrics, [METRIC_NAMES.loss]: loss };
+      });
+      const values = await readMetrics(tensors);
+      min = Math.min(min, values[METRIC_NAMES.minReward]!);
+      max = Math.max(max, values[METRIC_NAMES.maxReward]!);
+      accumulator.add(values, chunk.length);
+    }
+    return { ...accumulator.mean(), [METRIC_NAMES.minReward]: min, [METRIC_NAMES.maxReward]: max };
+  }
+
+  /** Model weights and optimiser state. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return { weights: this.variables, optimizer: await this.optimizer.state(), metadata: { trainer: 'reward' } };
+  }
+
+  /** Restores what {@link RewardTrainer.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.variables, checkpoint.weights, { source: checkpoint.path });
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+  }
+
+  /**
+   * Runs `config.totalSteps` steps through core's `runTrainingLoop`: progress, evaluation,
+   * checkpoints, resume, NaN guard, leak check.
+   */
+  async train(options: RewardTrainOptions = {}): Promise<TrainingLoopResult> {
+    const { checkpoint } = options;
+    return runTrainingLoop({
+      totalSteps: this.config.totalSteps,
+      step: (stepIndex) => this.trainStep(stepIndex),
+      ...(options.evalEvery !== undefined && this.evalPairs.length > 0 ? { evaluate: () => this.evaluate(), evalEvery: options.evalEvery } : {}),
+      ...(checkpoint !== undefined
+        ? {
+            checkpoint: {
+              ...checkpoint,
+              save: () => this.checkpointContent(),
+              restore: (loaded: LoadedCheckpoint) => this.restore(loaded),
+            },
+          }
+        : {}),
+      resume: options.resume ?? false,
+      ...(options.progress !== undefined ? { progress: options.progress } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Frees the optimiser state (the model stays the caller's). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  /** Loss (on the tape when called under a gradient) and metric tensors of one batch. */
+  private lossAndMetrics(batch: RewardBatch): { loss: tf.Scalar; metrics: Record<string, tf.Scalar> } {
+    const N = batch.rows.numPairs;
+    const rewards = this.model.score(batch.rows); // [2N]: chosen rows, then rejected rows
+    const chosenRewards = tf.slice(rewards, [0], [N]) as tf.Tensor1D;
+    const rejectedRewards = tf.slice(rewards, [N], [N]) as tf.Tensor1D;
+    const margins = batch.hasMargins ? tf.tensor1d(batch.margins) : undefined;
+    const { loss } = bradleyTerryRewardLoss({
+      chosenRewards,
+      rejectedRewards,
+      ...(margins !== undefined ? { margins } : {}),
+      ...(this.config.centerRewardsCoefficient !== undefined ? { centerRewardsCoefficient: this.config.centerRewardsCoefficient } : {}),
+    });
+    return { loss, metrics: rewardMetricTensors(chosenRewards, rejectedRewards) };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `@dpo-ts/rlhf`: RLHF baselines for dpo-ts. PPO for language models (TRL's `PPOTrainer`
+ * semantics) with a plain reward function or a Bradley-Terry reward model, and the objective
+ * pieces it is built from, shared with DDPO for diffusion: the clipped-ratio policy loss, the
+ * clipped value loss, GAE, KL estimators and controllers, masked whitening.
+ * @packageDocumentation
+ */
+
+// Objective pieces (pure tensor functions, shared with DDPO)
+export { maskedMean, maskedVariance, maskedWhiten, type WhitenOptions } from './whiten.js';
+export { klPenalty, KL_ESTIMATORS, type KLEstimator } from './kl-estimators.js';
+export { generalizedAdvantageEstimation, type GAEInputs, type GAEResult } from './gae.js';
+export { clippedPolicyLoss, type ClippedPolicyLoss, type ClippedPolicyLossInputs } from './clipped-policy-loss.js';
+export { clippedValueLoss, type ClippedValueLoss, type ClippedValueLossInputs } from './clipped-value-loss.js';
+export {
+  AdaptiveKLController,
+  FixedKLController,
+  klControllerFromState,
+  type KLController,
+  type KLControllerState,
+} from './adaptive-kl-controller.js';
+
+// Rewards
+export {
+  computeRewardScores,
+  type RewardFunction,
+  type RewardBatch,
+  type BatchRewardScorer,
+  type RewardSource,
+} from './reward-source.js';
+export { rewardModelScorer, type RewardModelScorerOptions } from './reward-model-scorer.js';
+
+// PPO for language models
+export { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+export {
+  DEFAULT_PPO_CONFIG,
+  resolvePPOConfig,
+  type PPOConfig,
+  type ResolvedPPOConfig,
+  type KLControllerType,
+} from './ppo-config.js';
+export { layoutRollout, rolloutTensors, pickRows, type RolloutLayout, type RolloutTensors } from './rollout-layout.js';
+export { responseHiddenStates, responseLogProbs, outputLogits, type ResponseLogProbs } from './response-forward.js';
+export { computePPOTargets, type PPOTargetInputs, type PPOTargets } from './ppo-targets.js';
+export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptions } from './ppo-rollout.js';
+export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
+export { PPOTrainer } from './ppo-trainer.js';
+export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';

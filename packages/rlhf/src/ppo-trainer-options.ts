@@ -1,0 +1,42 @@
+import type { Metrics, ProgressOptions, ProgressReporter } from '@dpo-ts/core';
+import type { GPT, Tokenizer } from '@dpo-ts/lm';
+import type { ScalarHead } from '@dpo-ts/reward';
+import type { PPOConfig } from './ppo-config.js';
+import type { PPOTrainer } from './ppo-trainer.js';
+import type { RewardSource } from './reward-source.js';
+
+/** What a {@link PPOTrainer} trains, against what. */
+export interface PPOTrainerOptions {
+  /** The policy; all its weights are trained. */
+  readonly policy: GPT;
+  /** The frozen reference π_ref. @defaultValue a clone of `policy` at construction (owned by the trainer) */
+  readonly reference?: GPT;
+  /**
+   * A separate value backbone (TRL's `value_model`, e.g. the reward model's backbone), trained
+   * with the value loss. Omitted: the value head sits on the policy's backbone (TRL v1's
+   * `AutoModelForCausalLMWithValueHead`), so the value loss also shapes the policy's features.
+   */
+  readonly critic?: GPT;
+  /** The value head. @defaultValue a zero-initialised `ScalarHead` with bias, named `value_head` (owned) */
+  readonly valueHead?: ScalarHead;
+  readonly tokenizer: Tokenizer;
+  /** Prompts to sample from (core's `loadPromptJsonl` gives `{ prompt }` records). */
+  readonly prompts: readonly string[];
+  /** A reward function `(prompt, completion) => number` or a batch scorer (`rewardModelScorer`). */
+  readonly reward: RewardSource;
+  readonly config: PPOConfig;
+}
+
+/** Options of {@link PPOTrainer.train}; see core's `runTrainingLoop`. */
+export interface PPOTrainOptions {
+  /** Save every `every` updates to `dir` (keep the newest `keepLast`). */
+  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
+  /** @defaultValue false */
+  readonly resume?: boolean | 'auto';
+  /** Evaluation metrics, e.g. the mean score of `generateCompletions` on held-out prompts. */
+  readonly evaluate?: (trainer: PPOTrainer) => Promise<Metrics>;
+  readonly evalEvery?: number;
+  /** @defaultValue `{}` (progress lines on stderr) */
+  readonly progress?: ProgressOptions | ProgressReporter | false;
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,130 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { METRIC_NAMES } from '@dpo-ts/core';
+import { CharTokenizer, GPT } from '@dpo-ts/lm';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PPOConfig } from './ppo-config.js';
+import { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+import { PPOTrainer } from './ppo-trainer.js';
+import type { RewardFunction } from './reward-source.js';
+
+const tokenizer = CharTokenizer.fromCorpus(['abcd >']);
+const prompts = ['a>', 'b>', 'c>', 'd>', 'ab>', 'cd>'];
+const countA: RewardFunction = (_prompt, completion) => [...completion].filter((c) => c === 'a').length;
+const tinyGPT = (seed = 1): GPT => new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed });
+const base: PPOConfig = { totalSteps: 2, batchSize: 4, numMiniBatches: 2, responseLength: 6, learningRate: 1e-3, temperature: 1 };
+
+describe('PPOTrainer', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs every TRL metric, starts at ratio 1 and KL 0, and leaks nothing', async () => {
+    const start = tf.memory().numTensors;
+    const policy = tinyGPT();
+    const trainer = new PPOTrainer({ policy, tokenizer, prompts, reward: countA, config: { ...base, numPpoEpochs: 1, numMiniBatches: 1, klEstimator: 'k3' } });
+    const before = tf.memory().numTensors;
+    const metrics = await trainer.trainStep(0);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const key of [...PPO_METRIC_NAMES, ...Object.values(PPO_TIMING_METRIC_NAMES), METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate]) {
+      expect(Number.isFinite(metrics[key]), key).toBe(true);
+    }
+    // One epoch, one minibatch: the only optimisation pass sees exactly the rollout policy.
+    expect(metrics[METRIC_NAMES.valRatio]).toBeCloseTo(1, 6);
+    expect(metrics[METRIC_NAMES.policyApproxKlAvg]).toBeCloseTo(0, 10);
+    expect(metrics[METRIC_NAMES.policyClipfracAvg]).toBe(0);
+    // The reference is a clone of the policy: no KL yet.
+    expect(metrics[METRIC_NAMES.objectiveKl]).toBeCloseTo(0, 6);
+    expect(metrics[METRIC_NAMES.objectiveRlhfReward]).toBeCloseTo(metrics[METRIC_NAMES.objectiveScores]!, 6);
+    expect(metrics[METRIC_NAMES.klCoefficient]).toBe(0.05);
+    const second = await trainer.trainStep(1);
+    expect(second[METRIC_NAMES.objectiveKl]).toBeGreaterThan(0); // k3 >= 0, and the policy moved
+    trainer.dispose(); // frees its reference clone, value head and optimiser state
+    policy.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('resumes bit-identically: weights, optimiser, generators and the adaptive KL coefficient', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dpo-ts-ppo-'));
+    dirs.push(dir);
+    const config: PPOConfig = { ...base, totalSteps: 3, klController: 'adaptive', klCoef: 0.2, klTarget: 0.01, klHorizon: 10 };
+    const weightsOf = (trainer: PPOTrainer): number[][] => [...trainer.namedVariables().values()].map((v) => Array.from(v.dataSync()));
+    const make = (seed: number): { policy: GPT; reference: GPT; trainer: PPOTrainer } => {
+      const policy = tinyGPT(seed);
+      const reference = tinyGPT(1);
+      return { policy, reference, trainer: new PPOTrainer({ policy, reference, tokenizer, prompts, reward: countA, config }) };
+    };
+    const straight = make(1);
+    const full = await straight.trainer.train({ progress: false });
+    const coefficients = full.history.map((entry) => entry.metrics[METRIC_NAMES.klCoefficient]!);
+    expect(coefficients[2]).not.toBe(coefficients[0]); // the controller moved beta
+
+    const first = make(1);
+    const abort = new AbortController();
+    const step = first.trainer.trainStep.bind(first.trainer);
+    first.trainer.trainStep = async (stepIndex) => {
+      const metrics = await step(stepIndex);
+      if (stepIndex === 0) abort.abort();
+      return metrics;
+    };
+    await first.trainer.train({ progress: false, checkpoint: { dir, every: 100 }, signal: abort.signal });
+    const resumed = make(77); // another init: everything must come from the checkpoint
+    const rest = await resumed.trainer.train({ progress: false, checkpoint: { dir, every: 100 }, resume: true });
+    expect(rest.startStep).toBe(1);
+    expect(rest.history.map((entry) => entry.metrics[METRIC_NAMES.klCoefficient])).toEqual(coefficients.slice(1));
+    expect(rest.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]).toBe(full.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]);
+    expect(weightsOf(resumed.trainer)).toEqual(weightsOf(straight.trainer));
+    for (const run of [straight, first, resumed]) {
+      run.trainer.dispose();
+      run.policy.dispose();
+      run.reference.dispose();
+    }
+  });
+
+  it('trains a separate critic, penalises missing EOS, and accumulates gradients', async () => {
+    const policy = tinyGPT(3);
+    const critic = tinyGPT(4);
+    const penalty = 2;
+    const trainer = new PPOTrainer({
+      policy, critic, tokenizer, prompts, reward: () => 0,
+      config: { ...base, responseLength: 2, missingEosPenalty: penalty, gradientAccumulationSteps: 2, numPpoEpochs: 1 },
+    });
+    const names = [...trainer.namedVariables().keys()];
+    expect(names.some((name) => name.startsWith('critic/'))).toBe(true);
+    expect(names).toContain('value_head.bias');
+    const criticBefore = Array.from(critic.namedVariables().get('h.0.attn.c_attn.kernel')!.dataSync());
+    const metrics = await trainer.trainStep(0);
+    // Every unfinished completion scores -penalty; finished ones hold exactly one EOS.
+    const unfinished = base.batchSize! - metrics[METRIC_NAMES.valNumEosTokens]!;
+    expect(metrics[METRIC_NAMES.objectiveScores]).toBeCloseTo((-penalty * unfinished) / base.batchSize!, 6);
+    expect(Array.from(critic.namedVariables().get('h.0.attn.c_attn.kernel')!.dataSync())).not.toEqual(criticBefore);
+    trainer.dispose();
+    policy.dispose();
+    critic.dispose();
+  });
+
+  it('samples completions for evaluation without touching the training state', async () => {
+    const policy = tinyGPT(5);
+    const trainer = new PPOTrainer({ policy, tokenizer, prompts, reward: countA, config: base });
+    const a = await trainer.generateCompletions(['a>', 'b>'], { seed: 9 });
+    const b = await trainer.generateCompletions(['a>', 'b>'], { seed: 9 });
+    expect(a).toEqual(b);
+    expect(a.meanScore).toBeCloseTo((a.scores[0]! + a.scores[1]!) / 2, 10);
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('names bad options', () => {
+    const policy = tinyGPT();
+    const other = new GPT({ vocabSize: tokenizer.vocabSize + 1, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2 });
+    expect(() => new PPOTrainer({ policy, tokenizer, prompts: ['a'], reward: countA, config: base })).toThrow(/prompts/);
+    expect(() => new PPOTrainer({ policy, reference: other, tokenizer, prompts, reward: countA, config: base })).toThrow(/reference.vocabSize/);
+    expect(() => new PPOTrainer({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base })).toThrow(/reference/);
+    expect(() => new PPOTrainer({ policy, tokenizer, prompts, reward: countA, config: { ...base, responseLength: 12, maxPromptLength: 2 } })).toThrow(/config.maxPromptLength/);
+    policy.dispose();
+    other.dispose();
+  });
+});

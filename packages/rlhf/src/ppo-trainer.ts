@@ -1,0 +1,281 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AdamWOptimizer,
+  InvalidArgumentError,
+  METRIC_NAMES,
+  MetricAccumulator,
+  Rng,
+  assertFinite,
+  clipGradNorm,
+  computeNamedGradients,
+  createLRSchedule,
+  epochBatches,
+  readMetrics,
+  restoreWeights,
+  runTrainingLoop,
+} from '@dpo-ts/core';
+import type { CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
+import type { GPT, Tokenizer } from '@dpo-ts/lm';
+import { ScalarHead } from '@dpo-ts/reward';
+import { AdaptiveKLController, FixedKLController, klControllerFromState, type KLController, type KLControllerState } from './adaptive-kl-controller.js';
+import { resolvePPOConfig, type PPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
+import { ppoLoss } from './ppo-loss.js';
+import { PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
+import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
+import type { RewardSource } from './reward-source.js';
+
+/**
+ * PPO for language models with TRL's `PPOTrainer` semantics. One {@link PPOTrainer.trainStep}
+ * is one update: `batchSize` prompts (reshuffled each epoch, seeded) → completions with per-token
+ * log-probs → scores → reference log-probs, old log-probs and values → per-token KL penalty,
+ * score at the last token, GAE, whitened advantages ({@link collectRollout}) → `numPpoEpochs`
+ * passes over shuffled minibatches, each an AdamW step on
+ * `clippedPolicyLoss + vfCoef * clippedValueLoss` (gradients averaged over
+ * `gradientAccumulationSteps` micro-batches) → the KL controller's update.
+ *
+ * Trained variables, by checkpoint name: `policy/<GPT name>`, `critic/<GPT name>` (with a
+ * separate critic), `value_head.kernel`, `value_head.bias`. Checkpoints also hold the AdamW
+ * state, the sampling and shuffling generators and the KL controller; the reference and the
+ * reward are not saved (pass the same ones when resuming).
+ *
+ * Tensors: nothing survives a step but variables and optimiser state.
+ *
+ * @see Schulman et al. 2017 (PPO); Ziegler et al. 2019; Ouyang et al. 2022, Sec. 3.5; Huang et
+ *   al. 2024, "The N+ Implementation Details of RLHF with PPO"; TRL `PPOTrainer`.
+ */
+export class PPOTrainer {
+  readonly config: ResolvedPPOConfig & { readonly maxPromptLength: number };
+  readonly policy: GPT;
+  readonly reference: GPT;
+  readonly critic: GPT | undefined;
+  readonly valueHead: ScalarHead;
+  readonly tokenizer: Tokenizer;
+  readonly prompts: readonly string[];
+  readonly optimizer: AdamWOptimizer;
+  /** The β schedule; replaced on restore. */
+  klController: KLController;
+  private readonly promptIds: readonly (readonly number[])[];
+  private readonly reward: RewardSource;
+  private readonly trainable: NamedVariables;
+  private readonly schedule: LRSchedule;
+  private readonly owned: { dispose(): void }[] = [];
+  private samplingRng: Rng;
+  private shuffleRng: Rng;
+
+  constructor(options: PPOTrainerOptions) {
+    const resolved = resolvePPOConfig(options.config);
+    const { policy, tokenizer } = options;
+    const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;
+    for (const [name, model] of [['policy', policy], ['reference', options.reference], ['critic', options.critic]] as const) {
+      if (model === undefined) continue;
+      if (model.vocabSize !== tokenizer.vocabSize) throw new InvalidArgumentError(`${name}.vocabSize`, `the tokenizer's vocabSize ${tokenizer.vocabSize}`, model.vocabSize);
+      if (maxPromptLength < 1 || maxPromptLength + resolved.responseLength - 1 > model.contextLength) {
+        throw new InvalidArgumentError('config.maxPromptLength', `>= 1 and <= ${name}.contextLength - responseLength + 1 = ${model.contextLength - resolved.responseLength + 1}`, maxPromptLength);
+      }
+    }
+    if (!Array.isArray(options.prompts) || options.prompts.length < resolved.batchSize || options.prompts.some((p) => typeof p !== 'string')) {
+      throw new InvalidArgumentError('prompts', `an array of at least batchSize = ${resolved.batchSize} strings`, options.prompts);
+    }
+    this.config = Object.freeze({ ...resolved, maxPromptLength });
+    this.policy = policy;
+    this.tokenizer = tokenizer;
+    this.prompts = options.prompts;
+    this.reward = options.reward;
+    this.critic = options.critic;
+    if (options.reference === policy) throw new InvalidArgumentError('reference', 'a separate model (policy.clone()), not the policy itself', 'the policy');
+    this.reference = options.reference ?? this.own(policy.clone());
+    const backbone = options.critic ?? policy;
+    this.valueHead = options.valueHead ?? this.own(new ScalarHead({ inputSize: backbone.config.dModel, bias: true, initStd: 0, name: 'value_head' }));
+    if (this.valueHead.inputSize !== backbone.config.dModel) throw new InvalidArgumentError('valueHead.inputSize', `the value backbone's dModel ${backbone.config.dModel}`, this.valueHead.inputSize);
+    this.promptIds = options.prompts.map((prompt) => this.encodePrompt(prompt));
+    const trainable = new Map<string, tf.Variable>();
+    for (const [name, variable] of policy.namedVariables()) trainable.set(`policy/${name}`, variable);
+    for (const [name, variable] of options.critic?.namedVariables() ?? []) trainable.set(`critic/${name}`, variable);
+    for (const [name, variable] of this.valueHead.namedVariables()) trainable.set(name, variable);
+    this.trainable = trainable;
+    this.optimizer = new AdamWOptimizer(trainable, {
+      learningRate: resolved.learningRate,
+      beta1: resolved.adamBeta1,
+      beta2: resolved.adamBeta2,
+      epsilon: resolved.adamEpsilon,
+      weightDecay: resolved.weightDecay,
+    });
+    this.schedule = createLRSchedule({ learningRate: resolved.learningRate, totalSteps: resolved.totalSteps, type: resolved.lrSchedule, warmupSteps: resolved.warmupSteps, warmupRatio: resolved.warmupRatio });
+    this.klController = resolved.klController === 'adaptive' ? new AdaptiveKLController(resolved.klCoef, resolved.klTarget, resolved.klHorizon) : new FixedKLController(resolved.klCoef);
+    this.samplingRng = new Rng(resolved.seed);
+    this.shuffleRng = new Rng((resolved.seed + 0x5bd1e995) >>> 0);
+  }
+
+  /** The trained variables by checkpoint name (see the class notes). */
+  namedVariables(): NamedVariables {
+    return this.trainable;
+  }
+
+  /** Indices of the prompts of a 0-based update: a function of the seed and the step only. */
+  promptIndicesForStep(stepIndex: number): readonly number[] {
+    const indices = this.prompts.map((_, i) => i);
+    return epochBatches(indices, { batchSize: this.config.batchSize, seed: this.config.seed, dropLast: true, startStep: stepIndex }).next().value!.items;
+  }
+
+  /** Samples and scores the rollouts of update `stepIndex` (the first phase of {@link PPOTrainer.trainStep}). */
+  async rollout(stepIndex: number): Promise<PPORolloutBatch> {
+    const indices = this.promptIndicesForStep(stepIndex);
+    return collectRollout(this.models(), this.tokenizer, indices.map((i) => this.prompts[i]!), indices.map((i) => this.promptIds[i]!), this.reward, {
+      ...this.config,
+      klCoef: this.klController.value,
+    }, this.samplingRng);
+  }
+
+  /**
+   * One PPO update (see the class notes). Returns TRL's metrics (`objective/*`, `policy/*`,
+   * `loss/*`, `val/*`, `kl_coef`), `loss`, `grad_norm` (mean over optimiser steps, before
+   * clipping), `learning_rate`, and the phase timings of `PPO_TIMING_METRIC_NAMES`. A non-finite
+   * loss or gradient norm throws core's `NonFiniteError` before that minibatch's weights change.
+   */
+  async trainStep(stepIndex: number): Promise<Metrics> {
+    const batch = await this.rollout(stepIndex);
+    const learningRate = this.schedule(stepIndex);
+    const started = performance.now();
+    const { batchSize, miniBatchSize, microBatchSize, gradientAccumulationSteps } = this.config;
+    const stats = new MetricAccumulator();
+    const gradNorms: number[] = [];
+    for (let epoch = 0; epoch < this.config.numPpoEpochs; epoch++) {
+      const order = this.shuffleRng.permutation(batchSize);
+      for (let start = 0; start < batchSize; start += miniBatchSize) {
+        const miniBatch = order.slice(start, start + miniBatchSize);
+        const accumulated = new Map<string, tf.Tensor>();
+        try {
+          for (let micro = 0; micro < miniBatchSize; micro += microBatchSize) {
+            const { grads, values } = await this.microStep(batch, miniBatch.slice(micro, micro + microBatchSize), stepIndex);
+            stats.add(values);
+            for (const [name, gradient] of grads) {
+              const scaled = gradientAccumulationSteps === 1 ? gradient : tf.div(gradient, gradientAccumulationSteps);
+              if (scaled !== gradient) gradient.dispose();
+              const previous = accumulated.get(name);
+              accumulated.set(name, previous === undefined ? scaled : tf.add(previous, scaled));
+              if (previous !== undefined) tf.dispose([previous, scaled]);
+            }
+          }
+          const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
+          try {
+            const gradNorm = (await norm.data())[0]!;
+            assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
+            this.optimizer.applyGradients(clipped, learningRate);
+            gradNorms.push(gradNorm);
+          } finally {
+            tf.dispose([norm, ...clipped.values()]);
+          }
+        } finally {
+          tf.dispose([...accumulated.values()]);
+        }
+      }
+    }
+    const optimization = stats.mean();
+    const klCoef = this.klController.value;
+    this.klController.update(batch.metrics[METRIC_NAMES.objectiveKl]!, batchSize);
+    return {
+      ...batch.metrics,
+      ...optimization,
+      [METRIC_NAMES.klCoefficient]: klCoef,
+      [METRIC_NAMES.gradNorm]: gradNorms.reduce((a, b) => a + b, 0) / gradNorms.length,
+      [METRIC_NAMES.learningRate]: learningRate,
+      [PPO_TIMING_METRIC_NAMES.optimizationSeconds]: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** Loss, gradients and metrics of one micro-batch (`rows` of the rollout batch). */
+  private async microStep(batch: PPORolloutBatch, rows: readonly number[], stepIndex: number): Promise<{ grads: Map<string, tf.Tensor>; values: Metrics }> {
+    let kept: Record<string, tf.Scalar> = {};
+    const { value, grads } = computeNamedGradients(() => {
+      const { loss, metrics } = ppoLoss(this.models(), batch, rows, this.config);
+      kept = Object.fromEntries(Object.entries(metrics).map(([name, tensor]) => [name, tf.keep(tensor)]));
+      return loss;
+    }, this.trainable);
+    let loss: number;
+    try {
+      loss = (await value.data())[0]!;
+      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
+    } catch (error) {
+      tf.dispose([...grads.values(), ...Object.values(kept)]);
+      throw error;
+    } finally {
+      value.dispose();
+    }
+    return { grads, values: { [METRIC_NAMES.loss]: loss, ...(await readMetrics(kept)) } };
+  }
+
+  /**
+   * Samples completions for `prompts` with the current policy and scores them, without
+   * training and without touching the training generators (a fresh `Rng(seed)`).
+   * @returns the completions, their scores (missing-EOS penalty not applied) and the mean score.
+   */
+  async generateCompletions(prompts: readonly string[], options: { readonly seed?: number; readonly temperature?: number } = {}): Promise<{ completions: string[]; scores: number[]; meanScore: number }> {
+    if (prompts.length === 0) throw new InvalidArgumentError('prompts', 'a non-empty array', prompts);
+    const ids = prompts.map((prompt) => this.encodePrompt(prompt));
+    const settings = { ...this.config, temperature: options.temperature ?? this.config.temperature, missingEosPenalty: undefined, klCoef: this.klController.value };
+    const batch = await collectRollout(this.models(), this.tokenizer, prompts, ids, this.reward, settings, new Rng(options.seed ?? 0));
+    return { completions: [...batch.completions], scores: [...batch.scores], meanScore: batch.metrics[METRIC_NAMES.objectiveScores]! };
+  }
+
+  /** Trained weights, optimiser, generators and KL controller. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return {
+      weights: this.trainable,
+      optimizer: await this.optimizer.state(),
+      rng: { sampling: this.samplingRng.state(), shuffle: this.shuffleRng.state() },
+      metadata: { trainer: 'ppo', klController: { ...this.klController.state() } },
+    };
+  }
+
+  /** Restores what {@link PPOTrainer.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+    const { sampling, shuffle } = checkpoint.rng;
+    if (sampling !== undefined) this.samplingRng = Rng.fromState(sampling);
+    if (shuffle !== undefined) this.shuffleRng = Rng.fromState(shuffle);
+    const metadata = checkpoint.metadata as { klController?: KLControllerState } | null;
+    if (metadata?.klController !== undefined) this.klController = klControllerFromState(metadata.klController);
+  }
+
+  /** Frees the optimiser state and what the trainer created (default reference, value head). */
+  dispose(): void {
+    this.optimizer.dispose();
+    for (const object of this.owned) object.dispose();
+  }
+
+  /**
+   * Runs `config.totalSteps` updates through core's `runTrainingLoop`: progress lines,
+   * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
+   */
+  async train(options: PPOTrainOptions = {}): Promise<TrainingLoopResult> {
+    const { checkpoint, evaluate, evalEvery } = options;
+    return runTrainingLoop({
+      totalSteps: this.config.totalSteps,
+      step: (stepIndex) => this.trainStep(stepIndex),
+      ...(evaluate !== undefined && evalEvery !== undefined ? { evaluate: () => evaluate(this), evalEvery } : {}),
+      ...(checkpoint !== undefined
+        ? { checkpoint: { ...checkpoint, save: () => this.checkpointContent(), restore: (loaded: LoadedCheckpoint) => this.restore(loaded) } }
+        : {}),
+      resume: options.resume ?? false,
+      ...(options.progress !== undefined ? { progress: options.progress } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** BOS + the prompt's ids, keeping the end of a prompt longer than `maxPromptLength`. */
+  private encodePrompt(prompt: string): number[] {
+    const ids = this.tokenizer.encode(prompt);
+    return [this.tokenizer.bosTokenId, ...ids.slice(Math.max(0, ids.length - (this.config.maxPromptLength - 1)))];
+  }
+
+  private models(): PPOModels {
+    return { policy: this.policy, reference: this.reference, critic: this.critic, valueHead: this.valueHead };
+  }
+
+  private own<T extends { dispose(): void }>(object: T): T {
+    this.owned.push(object);
+    return object;
+  }
+}
