@@ -6,3 +6,5 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@dpo-ts/core/tfjs-gradients';
 
 await tf.setBackend('cpu');
+// Silence the cpu backend's one-time "install tfjs-node" banner in test logs.
+(tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
