@@ -1,8 +1,10 @@
 /**
- * `@dpo-ts/diffusion`: the model side of Diffusion-DPO in tfjs. DDPM noise schedules, an MLP
- * and a class-conditional UNet epsilon-predictor, per-example denoising errors (the DPO score),
+ * `@dpo-ts/diffusion`: Diffusion-DPO in tfjs. DDPM noise schedules, an MLP and a
+ * class-conditional UNet epsilon-predictor, per-example denoising errors (the DPO score),
  * DDPM and DDIM samplers with classifier-free guidance and DDIM step log-probabilities (DDPO),
- * MNIST / Fashion-MNIST data, PNG grids and image rewards.
+ * the Diffusion-DPO trainer (core's `PreferenceTrainer` with a denoising scorer), the SFT
+ * trainer (base training, SFT on winners), on-policy preference pairs from a reward, MNIST /
+ * Fashion-MNIST data, PNG grids, image rewards, and a committed MNIST base checkpoint.
  *
  * Conventions: images are NHWC float32 in [-1, 1]; timesteps are integers in [0, T); labels
  * are 0..numClasses-1 with `nullClass = numClasses` for the unconditional branch; every function
@@ -91,3 +93,72 @@ export {
   type DigitClassifierTrainingResult,
 } from './rewards/digit-classifier.js';
 export { classifierLogProbReward, classifierLogProbs } from './rewards/classifier-reward.js';
+
+// The committed base model
+export { MNIST_MLP_CHECKPOINT } from './base-checkpoint.js';
+
+// Training: shared arguments, data walk and loop
+export {
+  resolveTrainingArguments,
+  DEFAULT_TRAINING_ARGUMENTS,
+  type TrainingArguments,
+  type ResolvedTrainingArguments,
+  type TrainerDefaults,
+} from './training/training-arguments.js';
+export { stepMicroBatches, epochsCompleted, mixSeeds, type StepBatchOptions, type StepMicroBatch } from './training/step-batches.js';
+export { drawExample, type ExampleDraw } from './training/example-draws.js';
+export type { TrainOptions } from './training/trainer-loop.js';
+
+// Diffusion-DPO
+export {
+  validateImagePreferenceDataset,
+  subsetImagePreferences,
+  fingerprintImagePreferences,
+  imageSize,
+  type ImagePreferenceDataset,
+} from './dpo/image-preference-dataset.js';
+export {
+  buildDiffusionPreferenceBatch,
+  orderedPreferenceBatches,
+  type DiffusionPreferenceBatch,
+  type PairDrawOptions,
+} from './dpo/diffusion-preference-batch.js';
+export {
+  DiffusionPreferenceScorer,
+  type DiffusionPreferenceScorerOptions,
+  type DenoisingErrorRecord,
+} from './dpo/diffusion-preference-scorer.js';
+export { timestepBuckets, type TimestepBuckets } from './dpo/timestep-buckets.js';
+export {
+  resolveDiffusionDPOConfig,
+  DEFAULT_DIFFUSION_DPO_CONFIG,
+  type DiffusionDPOConfig,
+  type ResolvedDiffusionDPOConfig,
+} from './dpo/diffusion-dpo-config.js';
+export { DiffusionDPOMetrics, readErrorRecords, type PairErrors } from './dpo/diffusion-dpo-metrics.js';
+export { diffusionReferenceFingerprint, openDiffusionReferenceCache, type DiffusionReferenceCacheKey } from './dpo/diffusion-reference-cache.js';
+export {
+  DiffusionDPOTrainer,
+  type DiffusionDPOTrainerOptions,
+  type DiffusionReferencePrecomputation,
+} from './dpo/diffusion-dpo-trainer.js';
+
+// SFT / base training
+export { resolveDiffusionSFTConfig, DEFAULT_DIFFUSION_SFT_CONFIG, type DiffusionSFTConfig, type ResolvedDiffusionSFTConfig } from './sft/diffusion-sft-config.js';
+export { buildDenoisingBatch, type DenoisingBatch, type DenoisingDrawOptions } from './sft/denoising-batch.js';
+export { DiffusionSFTTrainer, type DiffusionSFTTrainerOptions } from './sft/diffusion-sft-trainer.js';
+export { preferredImages } from './sft/preferred-images.js';
+
+// Preference pairs from a model and a reward
+export {
+  samplePreferencePairs,
+  type SamplePreferencePairsOptions,
+  type SampledPreferencePairs,
+} from './pairs/sample-preference-pairs.js';
+export {
+  writeImagePreferenceJsonl,
+  loadImagePreferenceJsonl,
+  imagePreferenceSchema,
+  type WriteImagePreferenceJsonlOptions,
+} from './pairs/image-preference-jsonl.js';
+export { compareRewards, type CompareRewardsOptions, type RewardComparison } from './pairs/reward-comparison.js';

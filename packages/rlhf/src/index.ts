@@ -46,3 +46,4 @@ export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptio
 export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
 export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';
+export * from './ddpo/index.js';

@@ -76,10 +76,12 @@ export class DigitClassifier implements Checkpointable {
     return this.store.namedVariables();
   }
 
+  /** Every weight of the classifier (all trainable). */
   trainableVariables(): tf.Variable[] {
     return [...this.store.namedVariables().values()];
   }
 
+  /** Frees the classifier's weights. */
   dispose(): void {
     tf.dispose(this.trainableVariables());
   }

@@ -1,7 +1,7 @@
-import jpeg from 'jpeg-js';
 import { requireInteger } from '@dpo-ts/core';
 import { toByte } from '../image-grid.js';
 import { toHostImage, type ImageInput, type ImageReward } from './image-reward.js';
+import { jpegEncodedLength } from './jpeg-encoder.js';
 
 /** JPEG quality of DDPO's compressibility rewards. */
 export const DDPO_JPEG_QUALITY = 95;
@@ -21,7 +21,7 @@ export function jpegSizeKilobytes(image: ImageInput, quality: number = DDPO_JPEG
     for (let c = 0; c < 3; c++) rgba[p * 4 + c] = toByte(data[p * channels + (channels === 1 ? 0 : c)]!);
     rgba[p * 4 + 3] = 255;
   }
-  return jpeg.encode({ data: rgba, width, height }, quality).data.length / 1000;
+  return jpegEncodedLength({ data: rgba, width, height }, quality) / 1000;
 }
 
 /**

@@ -1,0 +1,140 @@
+import {
+  DIFFUSION_SCORE_SCALE,
+  InvalidArgumentError,
+  requireBoolean,
+  requireInteger,
+  requireNumber,
+  resolvePreferenceTrainerConfig,
+  type PreferenceTrainerConfig,
+  type ResolvedPreferenceTrainerConfig,
+} from '@dpo-ts/core';
+import type { Denoiser } from '../denoiser.js';
+import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from '../training/training-arguments.js';
+
+/**
+ * Configuration of {@link DiffusionDPOTrainer}: core's preference loss (`beta`, `lossType`,
+ * `lossWeights`, `labelSmoothing`, `referenceFree`, ...: every core loss type works), the
+ * optimiser and data walk ({@link TrainingArguments}), TR-DPO syncing, and the diffusion fields
+ * below. Field names follow TRL's `DPOConfig` camel-cased where TRL has the setting.
+ *
+ * beta convention: score = -0.5 * mse (core's `DIFFUSION_SCORE_SCALE`), so the sigmoid loss is
+ * -log sigmoid(-beta/2 * ((mse_w - mse_ref_w) - (mse_l - mse_ref_l))), exactly the official
+ * code's (`beta_dpo` 5000 with -0.5 * beta_dpo); diffusers' example writes the same loss as
+ * beta 2500 without the 0.5. Use the official numbers here unchanged.
+ */
+export interface DiffusionDPOConfig extends PreferenceTrainerConfig, Omit<TrainingArguments, keyof PreferenceTrainerConfig> {
+  /** DPO temperature on score = -0.5 mse. @defaultValue 5000 (SalesforceAIResearch/DiffusionDPO `beta_dpo`) */
+  readonly beta?: number;
+  /**
+   * Peak AdamW learning rate. @defaultValue 1e-5 (the official runs use 1e-8 per image scaled by
+   * a 2048-pair batch, ~2e-5, for Stable Diffusion; the MNIST MLP takes 1e-5 to 1e-4)
+   */
+  readonly learningRate?: number;
+  /** @defaultValue 'constant' (the official launchers use constant_with_warmup) */
+  readonly lrSchedule?: PreferenceTrainerConfig['lrSchedule'];
+  /** Pairs per micro-batch. @defaultValue 16 */
+  readonly perDeviceTrainBatchSize?: number;
+  /**
+   * Probability that a training pair is conditioned on the null class instead of its label
+   * (classifier-free-guidance dropout, shared by policy and reference). Evaluation never drops.
+   * @defaultValue the denoiser's `cfgDropProb`
+   */
+  readonly cfgDropProb?: number;
+  /**
+   * Draw each pair's (t, eps, dropout) once and reuse it every epoch, instead of fresh draws per
+   * epoch. Required (and implied) by `precomputeRefLogProbs`.
+   * @defaultValue precomputeRefLogProbs
+   */
+  readonly fixedNoise?: boolean;
+  /**
+   * Score every pair with the reference once, before training, and keep the scores (on disk
+   * with the trainer's `referenceCacheFile`, keyed by a fingerprint of the data, the reference
+   * weights, the schedule and the draw seed) instead of a reference forward pass per step
+   * (TRL's `precompute_ref_log_probs`).
+   * @defaultValue false
+   */
+  readonly precomputeRefLogProbs?: boolean;
+  /** Pairs per batch when precomputing. @defaultValue perDeviceEvalBatchSize */
+  readonly precomputeRefBatchSize?: number;
+  /** Equal-width timestep buckets of the per-bucket accuracy and margin metrics. @defaultValue 5 */
+  readonly numTimestepBuckets?: number;
+  /** score = -scoreScale * mse. @defaultValue DIFFUSION_SCORE_SCALE (0.5) */
+  readonly scoreScale?: number;
+}
+
+/** {@link DiffusionDPOConfig} validated against a denoiser, every default filled in. */
+export interface ResolvedDiffusionDPOConfig extends ResolvedTrainingArguments {
+  /** What core's `PreferenceTrainer` runs: loss, optimiser, schedule, TR-DPO. */
+  readonly preference: ResolvedPreferenceTrainerConfig;
+  readonly cfgDropProb: number;
+  readonly fixedNoise: boolean;
+  readonly precomputeRefLogProbs: boolean;
+  readonly precomputeRefBatchSize: number;
+  readonly numTimestepBuckets: number;
+  readonly scoreScale: number;
+}
+
+/** Defaults of the Diffusion-DPO fields (the other loss defaults are core's). */
+export const DEFAULT_DIFFUSION_DPO_CONFIG = Object.freeze({
+  beta: 5000,
+  learningRate: 1e-5,
+  lrSchedule: 'constant' as const,
+  perDeviceTrainBatchSize: 16,
+  precomputeRefLogProbs: false,
+  numTimestepBuckets: 5,
+  scoreScale: DIFFUSION_SCORE_SCALE,
+});
+
+/**
+ * Merges `config` over the defaults and validates every field once, for `denoiser` and a
+ * schedule of `numTimesteps` steps.
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for
+ *   `precomputeRefLogProbs` with `fixedNoise: false` or with `syncRefModel` (a synced
+ *   reference changes, so its scores cannot be precomputed).
+ */
+export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: Pick<Denoiser, 'config'>, numTimesteps: number): ResolvedDiffusionDPOConfig {
+  if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  const d = DEFAULT_DIFFUSION_DPO_CONFIG;
+  const training = resolveTrainingArguments(config, d);
+  const preference = resolvePreferenceTrainerConfig({
+    totalSteps: config.totalSteps,
+    learningRate: training.learningRate,
+    lrSchedule: training.lrSchedule,
+    warmupSteps: config.warmupSteps,
+    warmupRatio: config.warmupRatio,
+    weightDecay: config.weightDecay,
+    adamBeta1: config.adamBeta1,
+    adamBeta2: config.adamBeta2,
+    adamEpsilon: config.adamEpsilon,
+    maxGradNorm: config.maxGradNorm,
+    beta: config.beta ?? d.beta,
+    lossType: config.lossType,
+    lossWeights: config.lossWeights,
+    referenceFree: config.referenceFree,
+    labelSmoothing: config.labelSmoothing,
+    ipoNormalizeLength: config.ipoNormalizeLength,
+    discopopTau: config.discopopTau,
+    simpoGamma: config.simpoGamma,
+    syncRefModel: config.syncRefModel,
+    refModelMixupAlpha: config.refModelMixupAlpha,
+    refModelSyncSteps: config.refModelSyncSteps,
+  });
+  const precomputeRefLogProbs = requireBoolean('config.precomputeRefLogProbs', config.precomputeRefLogProbs ?? d.precomputeRefLogProbs);
+  const fixedNoise = requireBoolean('config.fixedNoise', config.fixedNoise ?? precomputeRefLogProbs);
+  if (precomputeRefLogProbs && !fixedNoise) {
+    throw new InvalidArgumentError('config.fixedNoise', 'true (or unset) when precomputeRefLogProbs is true: cached reference scores hold for one (t, eps) per pair', false);
+  }
+  if (precomputeRefLogProbs && preference.syncRefModel) {
+    throw new InvalidArgumentError('config.precomputeRefLogProbs', 'false when syncRefModel is true (a synced reference changes during training)', true);
+  }
+  return Object.freeze({
+    ...training,
+    preference,
+    cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, { min: 0, max: 1 }),
+    fixedNoise,
+    precomputeRefLogProbs,
+    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? training.perDeviceEvalBatchSize, { min: 1 }),
+    numTimestepBuckets: requireInteger('config.numTimestepBuckets', config.numTimestepBuckets ?? d.numTimestepBuckets, { min: 1, max: numTimesteps }),
+    scoreScale: requireNumber('config.scoreScale', config.scoreScale ?? d.scoreScale, { min: 0, exclusiveMin: true }),
+  });
+}

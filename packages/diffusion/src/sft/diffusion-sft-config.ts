@@ -1,0 +1,44 @@
+import { InvalidArgumentError, requireNumber } from '@dpo-ts/core';
+import type { Denoiser } from '../denoiser.js';
+import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from '../training/training-arguments.js';
+
+/**
+ * Configuration of {@link DiffusionSFTTrainer}: the optimiser and data walk
+ * ({@link TrainingArguments}) and the classifier-free-guidance label dropout.
+ */
+export interface DiffusionSFTConfig extends TrainingArguments {
+  /** Peak AdamW learning rate. @defaultValue 1e-3 (what the MNIST MLP and UNet train well with) */
+  readonly learningRate?: number;
+  /** @defaultValue 'constant' */
+  readonly lrSchedule?: TrainingArguments['lrSchedule'];
+  /** Images per micro-batch. @defaultValue 64 */
+  readonly perDeviceTrainBatchSize?: number;
+  /**
+   * Probability of training an example on the null class instead of its label, so one network
+   * learns the conditional and the unconditional prediction (Ho & Salimans 2022, Algorithm 1).
+   * @defaultValue the denoiser's `cfgDropProb`
+   */
+  readonly cfgDropProb?: number;
+}
+
+/** {@link DiffusionSFTConfig} validated, every default filled in. */
+export interface ResolvedDiffusionSFTConfig extends ResolvedTrainingArguments {
+  readonly cfgDropProb: number;
+}
+
+/** Defaults of the SFT-specific fields. */
+export const DEFAULT_DIFFUSION_SFT_CONFIG = Object.freeze({
+  learningRate: 1e-3,
+  lrSchedule: 'constant' as const,
+  perDeviceTrainBatchSize: 64,
+});
+
+/** Merges `config` over the defaults and validates every field once. */
+export function resolveDiffusionSFTConfig(config: DiffusionSFTConfig, denoiser: Pick<Denoiser, 'config'>): ResolvedDiffusionSFTConfig {
+  if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  const training = resolveTrainingArguments(config, DEFAULT_DIFFUSION_SFT_CONFIG);
+  return Object.freeze({
+    ...training,
+    cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, { min: 0, max: 1 }),
+  });
+}

@@ -1,0 +1,208 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AdamWOptimizer,
+  InvalidArgumentError,
+  METRIC_NAMES,
+  MetricAccumulator,
+  assertFinite,
+  clipGradNorm,
+  computeNamedGradients,
+  createLRSchedule,
+  restoreWeights,
+  type CheckpointContent,
+  type LRSchedule,
+  type LoadedCheckpoint,
+  type Metrics,
+  type NamedVariables,
+  type TrainingLoopResult,
+} from '@dpo-ts/core';
+import type { ImageDataset } from '../data/image-dataset.js';
+import type { Denoiser } from '../denoiser.js';
+import { denoisingErrors } from '../denoising-errors.js';
+import type { NoiseSchedule } from '../noise-schedule.js';
+import { epochsCompleted, mixSeeds, stepMicroBatches } from '../training/step-batches.js';
+import { runTrainerLoop, Throughput, type TrainOptions } from '../training/trainer-loop.js';
+import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
+import { resolveDiffusionSFTConfig, type DiffusionSFTConfig, type ResolvedDiffusionSFTConfig } from './diffusion-sft-config.js';
+
+/** What a {@link DiffusionSFTTrainer} trains on. */
+export interface DiffusionSFTTrainerOptions {
+  /** The denoiser; its weights are optimised in place. */
+  readonly model: Denoiser;
+  readonly schedule: NoiseSchedule;
+  /** Training images and labels: MNIST for base training, or the preferred images of pairs (see {@link preferredImages}). */
+  readonly trainDataset: ImageDataset;
+  /** Held-out images for {@link DiffusionSFTTrainer.evaluate} (fixed draws, no label dropout). */
+  readonly evalDataset?: ImageDataset;
+  readonly config: DiffusionSFTConfig;
+}
+
+const EVAL_SEED_SALT = 0x65766131;
+
+/**
+ * Supervised denoising: Ho et al.'s simple objective
+ *
+ *   L_simple = E_{x_0, c, t, eps} || eps - eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t, c) ||^2
+ *
+ * (mean over pixels), with t uniform in [0, T), and c replaced by the null class with
+ * probability `cfgDropProb` (classifier-free guidance, Ho & Salimans 2022). Used to train the
+ * base model on MNIST, and as the "SFT on winners" baseline of Diffusion-DPO (train on the
+ * preferred image of each pair: Wallace et al. 2023 compare against it).
+ *
+ * One step: micro-batches (each example's t, eps, dropout drawn from its own seeded stream) ->
+ * gradients averaged over the step's examples -> global-norm clipping -> AdamW with the
+ * scheduled learning rate. Metrics: `loss` (L_simple of the step), `grad_norm` (before
+ * clipping), `learning_rate`, `epoch`; `train()` adds `train_samples_per_second`.
+ * A resumed run is bit-identical (draws depend on seed, epoch and index only).
+ *
+ * @see Ho et al. 2020, "Denoising Diffusion Probabilistic Models", Eq. 14 and Algorithm 1.
+ */
+export class DiffusionSFTTrainer {
+  readonly config: ResolvedDiffusionSFTConfig;
+  readonly model: Denoiser;
+  readonly schedule: NoiseSchedule;
+  readonly trainDataset: ImageDataset;
+  readonly evalDataset: ImageDataset | undefined;
+  readonly optimizer: AdamWOptimizer;
+  private readonly lrSchedule: LRSchedule;
+  private readonly trainable: NamedVariables;
+
+  constructor(options: DiffusionSFTTrainerOptions) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    this.model = options.model;
+    this.schedule = options.schedule;
+    this.config = resolveDiffusionSFTConfig(options.config, this.model);
+    this.trainDataset = checkDataset('options.trainDataset', options.trainDataset, this.model);
+    this.evalDataset = options.evalDataset === undefined ? undefined : checkDataset('options.evalDataset', options.evalDataset, this.model);
+    this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
+    const c = this.config;
+    this.optimizer = new AdamWOptimizer(this.trainable, { learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon, weightDecay: c.weightDecay });
+    this.lrSchedule = createLRSchedule({ learningRate: c.learningRate, totalSteps: c.totalSteps, type: c.lrSchedule, warmupSteps: c.warmupSteps, warmupRatio: c.warmupRatio });
+  }
+
+  /** The micro-batches of step `stepIndex`, with fresh draws each epoch. */
+  batchesForStep(stepIndex: number): DenoisingBatch[] {
+    const options = { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
+    return stepMicroBatches(this.trainDataset.count, options, stepIndex).map(({ epoch, indices }) =>
+      buildDenoisingBatch(this.trainDataset, indices, { seed: this.config.seed, round: epoch + 1, numTimesteps: this.schedule.numTimesteps, cfgDropProb: this.config.cfgDropProb, nullClass: this.model.nullClass }),
+    );
+  }
+
+  /** One optimiser step on `batches` (micro-batches; gradients averaged over all their examples). */
+  async trainStep(batches: DenoisingBatch | readonly DenoisingBatch[], stepIndex: number): Promise<Metrics> {
+    const list = (Array.isArray(batches) ? batches : [batches]) as readonly DenoisingBatch[];
+    if (list.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', list);
+    const total = list.reduce((n, b) => n + b.numExamples, 0);
+    const learningRate = this.lrSchedule(stepIndex);
+    const accumulated = new Map<string, tf.Tensor>();
+    let lossSum = 0;
+    try {
+      for (const batch of list) {
+        const { value, grads } = computeNamedGradients(() => tf.div(tf.sum(this.errors(batch)), total) as tf.Scalar, this.trainable);
+        lossSum += (await value.data())[0]! * total;
+        value.dispose();
+        for (const [name, gradient] of grads) {
+          const previous = accumulated.get(name);
+          accumulated.set(name, previous === undefined ? gradient : tf.add(previous, gradient));
+          if (previous !== undefined) tf.dispose([previous, gradient]);
+        }
+      }
+      const loss = lossSum / total;
+      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
+      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
+      const gradNorm = (await norm.data())[0]!;
+      norm.dispose();
+      try {
+        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
+        this.optimizer.applyGradients(clipped, learningRate);
+      } finally {
+        tf.dispose([...clipped.values()]);
+      }
+      const walk = { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
+      return {
+        [METRIC_NAMES.loss]: loss,
+        [METRIC_NAMES.gradNorm]: gradNorm,
+        [METRIC_NAMES.learningRate]: learningRate,
+        [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, walk, stepIndex + 1),
+      };
+    } finally {
+      tf.dispose([...accumulated.values()]);
+    }
+  }
+
+  /** Mean L_simple over `dataset` (default: the eval dataset) with fixed draws and no label dropout. */
+  async evaluate(dataset: ImageDataset | undefined = this.evalDataset): Promise<Metrics> {
+    if (dataset === undefined) throw new InvalidArgumentError('dataset', 'a dataset, or an evalDataset given to the trainer', undefined);
+    const accumulator = new MetricAccumulator();
+    const size = this.config.perDeviceEvalBatchSize;
+    const draws = { seed: mixSeeds(this.config.seed, EVAL_SEED_SALT), round: 0, numTimesteps: this.schedule.numTimesteps, cfgDropProb: 0, nullClass: this.model.nullClass };
+    for (let start = 0; start < dataset.count; start += size) {
+      const indices = Array.from({ length: Math.min(size, dataset.count - start) }, (_, i) => start + i);
+      const batch = buildDenoisingBatch(dataset, indices, draws);
+      const mean = tf.tidy(() => tf.mean(this.errors(batch)));
+      const value = (await mean.data())[0]!;
+      mean.dispose();
+      accumulator.add({ [METRIC_NAMES.loss]: value }, batch.numExamples);
+    }
+    return accumulator.mean();
+  }
+
+  /** Weights and optimiser state. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return { weights: new Map(this.model.namedVariables()), optimizer: await this.optimizer.state(), metadata: { trainer: 'diffusion-sft' } };
+  }
+
+  /** Restores what {@link DiffusionSFTTrainer.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.model.namedVariables(), checkpoint.weights, { source: checkpoint.path });
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+  }
+
+  /** Trains `totalSteps` steps through core's `runTrainingLoop` (progress, eval, checkpoints, resume). */
+  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    const throughput = new Throughput();
+    return runTrainerLoop(
+      {
+        args: this.config,
+        step: async (stepIndex) => {
+          const batches = this.batchesForStep(stepIndex);
+          const metrics = await this.trainStep(batches, stepIndex);
+          return { ...metrics, [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numExamples, 0)) };
+        },
+        evaluate: this.evalDataset !== undefined ? () => this.evaluate() : undefined,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+        headline: [METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond],
+      },
+      options,
+    );
+  }
+
+  /** Frees the optimiser state (the model belongs to the caller). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  /** Per-example denoising errors of a batch, `[n]` (inside the caller's tidy or tape). */
+  private errors(batch: DenoisingBatch): tf.Tensor1D {
+    const [h, w, c] = batch.imageShape;
+    return tf.tidy(() => {
+      const images = tf.tensor4d(batch.images, [batch.numExamples, h, w, c]);
+      const noise = tf.tensor4d(batch.noise, [batch.numExamples, h, w, c]);
+      return denoisingErrors(this.model, this.schedule, images, batch.timesteps, noise, batch.labels);
+    });
+  }
+}
+
+function checkDataset(argument: string, dataset: ImageDataset, model: Denoiser): ImageDataset {
+  if (dataset === null || typeof dataset !== 'object' || !Number.isInteger(dataset.count) || dataset.count < 1) {
+    throw new InvalidArgumentError(argument, 'an ImageDataset with at least one image', dataset);
+  }
+  if (dataset.imageShape.join() !== model.imageShape.join()) {
+    throw new InvalidArgumentError(`${argument}.imageShape`, `[${model.imageShape.join(', ')}] (the denoiser's)`, `[${dataset.imageShape.join(', ')}]`);
+  }
+  dataset.labels.forEach((label, i) => {
+    if (label < 0 || label > model.numClasses) throw new InvalidArgumentError(`${argument}.labels[${i}]`, `an integer in [0, ${model.numClasses}]`, label);
+  });
+  return dataset;
+}

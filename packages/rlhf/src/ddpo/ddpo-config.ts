@@ -1,0 +1,186 @@
+import { InvalidArgumentError, LR_SCHEDULE_TYPES, requireBoolean, requireInteger, requireNumber, requireOneOf } from '@dpo-ts/core';
+import type { LRScheduleType } from '@dpo-ts/core';
+import { KL_ESTIMATORS, type KLEstimator } from '../kl-estimators.js';
+
+/** Per-condition reward normalisation (ddpo-pytorch's `per_prompt_stat_tracking`). */
+export interface PerPromptStatTrackingConfig {
+  /** Rewards kept per condition; the buffer persists across steps. @defaultValue 16 */
+  readonly bufferSize?: number;
+  /** Below this many buffered rewards the batch mean and std are used instead. @defaultValue 16 */
+  readonly minCount?: number;
+}
+
+/**
+ * Settings of the {@link DDPOTrainer}, named after ddpo-pytorch's `config/base.py` (camel-cased;
+ * TRL's `DDPOConfig` uses the same names with `sample_` / `train_` prefixes). One step is one
+ * DDPO epoch: `samplesPerStep` trajectories sampled with DDIM, rewarded, normalised, then
+ * `numInnerEpochs` passes of PPO over them.
+ *
+ * Defaults are ddpo-pytorch's except where noted; its values for Stable Diffusion with LoRA.
+ */
+export interface DDPOConfig {
+  /** DDPO epochs (sampling rounds) of the run (`num_epochs`). */
+  readonly totalSteps: number;
+  /** Trajectories per step (`sample.batch_size * sample.num_batches_per_epoch * gpus`). @defaultValue 32 */
+  readonly samplesPerStep?: number;
+  /** Images per sampler call. @defaultValue 32 */
+  readonly sampleBatchSize?: number;
+  /** DDIM steps per trajectory (`sample.num_steps`). @defaultValue 50 */
+  readonly numSteps?: number;
+  /** DDIM eta; > 0 so every step has a log-probability (`sample.eta`). @defaultValue 1 */
+  readonly eta?: number;
+  /** Classifier-free guidance scale w for sampling and training (`sample.guidance_scale`, `train.cfg`). @defaultValue 5 */
+  readonly guidanceScale?: number;
+  /** Trajectories per minibatch: one optimiser step each (`train.batch_size` x accumulation). @defaultValue 8 */
+  readonly trainBatchSize?: number;
+  /** PPO passes over each step's samples (`train.num_inner_epochs`). @defaultValue 1 */
+  readonly numInnerEpochs?: number;
+  /** Fraction of each trajectory's steps trained on, picked at random (`train.timestep_fraction`). @defaultValue 1 */
+  readonly timestepFraction?: number;
+  /** PPO clip range epsilon (`train.clip_range`). @defaultValue 1e-4 */
+  readonly clipRange?: number;
+  /** Advantages are clipped to [-advClipMax, advClipMax] (`train.adv_clip_max`). @defaultValue 5 */
+  readonly advClipMax?: number;
+  /** Normalise rewards per condition; `false`: over the whole batch. @defaultValue { bufferSize: 16, minCount: 16 } */
+  readonly perPromptStatTracking?: PerPromptStatTrackingConfig | false;
+  /**
+   * Weight of a KL(pi_theta || pi_ref) term added to the loss, per denoising step, estimated at
+   * the sampled transitions. 0: none, as in DDPO; later work (DPOK, Fan et al. 2023; GRPO-style
+   * `train.beta`) adds one. Needs a reference model. @defaultValue 0
+   */
+  readonly klCoef?: number;
+  /** Estimator of the KL term (see `klPenalty`). @defaultValue 'k3' */
+  readonly klEstimator?: KLEstimator;
+  /** @defaultValue 3e-4 (`train.learning_rate`) */
+  readonly learningRate?: number;
+  /** Stepped once per optimiser step. @defaultValue 'constant' */
+  readonly lrSchedule?: LRScheduleType;
+  /** @defaultValue 0 */
+  readonly warmupSteps?: number;
+  /** @defaultValue 1e-4 (`train.adam_weight_decay`) */
+  readonly weightDecay?: number;
+  /** @defaultValue 0.9 */
+  readonly adamBeta1?: number;
+  /** @defaultValue 0.999 */
+  readonly adamBeta2?: number;
+  /** @defaultValue 1e-8 */
+  readonly adamEpsilon?: number;
+  /** @defaultValue 1 (`train.max_grad_norm`) */
+  readonly maxGradNorm?: number;
+  /** Seed of conditions, sampling noise and shuffles. @defaultValue 42 (`seed`) */
+  readonly seed?: number;
+}
+
+/** {@link DDPOConfig} validated, every default filled in. */
+export interface ResolvedDDPOConfig {
+  readonly totalSteps: number;
+  readonly samplesPerStep: number;
+  readonly sampleBatchSize: number;
+  readonly numSteps: number;
+  readonly eta: number;
+  readonly guidanceScale: number;
+  readonly trainBatchSize: number;
+  readonly numInnerEpochs: number;
+  readonly timestepFraction: number;
+  /** int(numSteps * timestepFraction), at least 1. */
+  readonly numTrainTimesteps: number;
+  readonly clipRange: number;
+  readonly advClipMax: number;
+  readonly perPromptStatTracking: { readonly bufferSize: number; readonly minCount: number } | false;
+  readonly klCoef: number;
+  readonly klEstimator: KLEstimator;
+  readonly learningRate: number;
+  readonly lrSchedule: LRScheduleType;
+  readonly warmupSteps: number;
+  readonly weightDecay: number;
+  readonly adamBeta1: number;
+  readonly adamBeta2: number;
+  readonly adamEpsilon: number;
+  readonly maxGradNorm: number;
+  readonly seed: number;
+}
+
+/** ddpo-pytorch's defaults (`config/base.py`), except `samplesPerStep`, `sampleBatchSize`, `trainBatchSize` sized for one CPU. */
+export const DEFAULT_DDPO_CONFIG = Object.freeze({
+  samplesPerStep: 32,
+  sampleBatchSize: 32,
+  numSteps: 50,
+  eta: 1,
+  guidanceScale: 5,
+  trainBatchSize: 8,
+  numInnerEpochs: 1,
+  timestepFraction: 1,
+  clipRange: 1e-4,
+  advClipMax: 5,
+  perPromptStatTracking: Object.freeze({ bufferSize: 16, minCount: 16 }),
+  klCoef: 0,
+  klEstimator: 'k3' as KLEstimator,
+  learningRate: 3e-4,
+  lrSchedule: 'constant' as LRScheduleType,
+  warmupSteps: 0,
+  weightDecay: 1e-4,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEpsilon: 1e-8,
+  maxGradNorm: 1,
+  seed: 42,
+});
+
+/**
+ * Merges `config` over {@link DEFAULT_DDPO_CONFIG} and validates every field once.
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also when
+ *   `samplesPerStep` is not a multiple of `trainBatchSize` (ddpo-pytorch asserts the same).
+ */
+export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
+  if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  const merged = { ...DEFAULT_DDPO_CONFIG, ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) } as Required<DDPOConfig>;
+  const samplesPerStep = requireInteger('config.samplesPerStep', merged.samplesPerStep, { min: 1 });
+  const trainBatchSize = requireInteger('config.trainBatchSize', merged.trainBatchSize, { min: 1 });
+  if (samplesPerStep % trainBatchSize !== 0) {
+    throw new InvalidArgumentError('config.samplesPerStep', `a multiple of trainBatchSize (${trainBatchSize})`, samplesPerStep);
+  }
+  const numSteps = requireInteger('config.numSteps', merged.numSteps, { min: 1 });
+  const timestepFraction = requireNumber('config.timestepFraction', merged.timestepFraction, { min: 0, max: 1, exclusiveMin: true });
+  const tracking = merged.perPromptStatTracking;
+  const maxGradNorm = merged.maxGradNorm === Infinity ? Infinity : requireNumber('config.maxGradNorm', merged.maxGradNorm, { min: 0, exclusiveMin: true });
+  return Object.freeze({
+    totalSteps: requireInteger('config.totalSteps', merged.totalSteps, { min: 1 }),
+    samplesPerStep,
+    sampleBatchSize: requireInteger('config.sampleBatchSize', merged.sampleBatchSize, { min: 1 }),
+    numSteps,
+    eta: requireNumber('config.eta', merged.eta, { min: 0, exclusiveMin: true }),
+    guidanceScale: requireNumber('config.guidanceScale', merged.guidanceScale),
+    trainBatchSize,
+    numInnerEpochs: requireInteger('config.numInnerEpochs', merged.numInnerEpochs, { min: 1 }),
+    timestepFraction,
+    numTrainTimesteps: Math.max(1, Math.floor(numSteps * timestepFraction)),
+    clipRange: requireNumber('config.clipRange', merged.clipRange, { min: 0 }),
+    advClipMax: requireNumber('config.advClipMax', merged.advClipMax, { min: 0, exclusiveMin: true }),
+    perPromptStatTracking:
+      tracking === false
+        ? false
+        : Object.freeze({
+            bufferSize: requireInteger('config.perPromptStatTracking.bufferSize', tracking.bufferSize ?? 16, { min: 1 }),
+            minCount: requireInteger('config.perPromptStatTracking.minCount', tracking.minCount ?? 16, { min: 1 }),
+          }),
+    klCoef: requireNumber('config.klCoef', merged.klCoef, { min: 0 }),
+    klEstimator: requireOneOf('config.klEstimator', merged.klEstimator, KL_ESTIMATORS),
+    learningRate: requireNumber('config.learningRate', merged.learningRate, { min: 0 }),
+    lrSchedule: requireOneOf('config.lrSchedule', merged.lrSchedule, LR_SCHEDULE_TYPES),
+    warmupSteps: requireInteger('config.warmupSteps', merged.warmupSteps, { min: 0 }),
+    weightDecay: requireNumber('config.weightDecay', merged.weightDecay, { min: 0 }),
+    adamBeta1: requireNumber('config.adamBeta1', merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
+    adamBeta2: requireNumber('config.adamBeta2', merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
+    adamEpsilon: requireNumber('config.adamEpsilon', merged.adamEpsilon, { min: 0, exclusiveMin: true }),
+    maxGradNorm,
+    seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+  });
+}
+
+/** Validates `klCoef > 0` only with a reference; called by the trainer. @internal */
+export function requireReferenceForKl(config: ResolvedDDPOConfig, hasReference: boolean): void {
+  requireBoolean('hasReference', hasReference);
+  if (config.klCoef > 0 && !hasReference) {
+    throw new InvalidArgumentError('config.klCoef', '0 unless a referenceModel is given (the KL term compares the policy to it)', config.klCoef);
+  }
+}

@@ -1,0 +1,267 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AdamWOptimizer,
+  InvalidArgumentError,
+  MetricAccumulator,
+  Rng,
+  assertFinite,
+  clipGradNorm,
+  computeNamedGradients,
+  createLRSchedule,
+  readMetrics,
+  restoreWeights,
+  runTrainingLoop,
+  type CheckpointContent,
+  type LRSchedule,
+  type LoadedCheckpoint,
+  type Metrics,
+  type NamedVariables,
+  type TrainingLoopResult,
+} from '@dpo-ts/core';
+import { ddimStepLogProb, mixSeeds, type Denoiser, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
+import { klPenalty } from '../kl-estimators.js';
+import type { PPOTrainOptions } from '../ppo-trainer-options.js';
+import { requireReferenceForKl, resolveDDPOConfig, type DDPOConfig, type ResolvedDDPOConfig } from './ddpo-config.js';
+import { ddpoLoss } from './ddpo-loss.js';
+import { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
+import { collectDDPORollout, type DDPORollout } from './ddpo-rollout.js';
+import { PerPromptStatTracker, normalizeRewards, type PerPromptStatTrackerState } from './per-prompt-stat-tracker.js';
+
+/** What a {@link DDPOTrainer} trains, on what reward. */
+export interface DDPOTrainerOptions {
+  /** The diffusion policy; every weight is trained in place. */
+  readonly model: Denoiser;
+  readonly schedule: NoiseSchedule;
+  /** A plain reward `(image, condition) => number`, e.g. diffusion's `jpegCompressibilityReward`. */
+  readonly reward: ImageReward;
+  /** The conditions (class labels) trajectories are sampled for, uniformly ("prompts"). */
+  readonly conditions: readonly number[];
+  /** Frozen reference for the optional KL term (`klCoef > 0`); not disposed by the trainer. */
+  readonly referenceModel?: Denoiser;
+  readonly config: DDPOConfig;
+}
+
+/** Options of {@link DDPOTrainer.train}: PPO's (`checkpoint`, `resume`, `evalEvery`, `progress`, `signal`). */
+export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
+  /** Evaluation metrics every `evalEvery` steps, e.g. rewards of deterministic samples (diffusion's `compareRewards`). */
+  readonly evaluate?: (trainer: DDPOTrainer) => Promise<Metrics>;
+}
+
+/**
+ * DDPO (Black et al. 2023, DDPO_IS): policy-gradient RL on the denoising chain. One step:
+ *
+ * 1. Sampling: `samplesPerStep` conditions drawn uniformly from `conditions`; DDIM with eta > 0
+ *    keeps every latent x_t and log p_old(x_{t-1} | x_t, c) ({@link collectDDPORollout}).
+ * 2. Rewards per image; advantages normalised per condition ({@link PerPromptStatTracker}) or
+ *    over the batch.
+ * 3. `numInnerEpochs` passes: trajectories shuffled, each trajectory's steps shuffled
+ *    independently; per minibatch of `trainBatchSize` trajectories and each of the first
+ *    `numTrainTimesteps` shuffled steps, log p_theta is recomputed with diffusion's
+ *    `ddimStepLogProb` under the current weights and {@link ddpoLoss} (clipped surrogate,
+ *    advantages clipped to ±advClipMax) is added to the gradient; one AdamW step per minibatch
+ *    over all its timesteps (ddpo-pytorch accumulates over timesteps the same way).
+ *    Optional: klCoef * KL(pi_theta || pi_ref) per step (rlhf's `klPenalty` at the sampled
+ *    transitions), absent from DDPO itself.
+ *
+ * Randomness depends on (seed, step) only; the stat tracker's buffers are saved in
+ * checkpoints, so a resumed run is bit-identical. Tensors: nothing but weights and optimiser
+ * state survives a step.
+ *
+ * @see Black et al. 2023, "Training Diffusion Models with Reinforcement Learning", Sections 4.2-4.3;
+ *   kvablack/ddpo-pytorch `scripts/train.py`; TRL `DDPOTrainer`.
+ */
+export class DDPOTrainer {
+  readonly config: ResolvedDDPOConfig;
+  readonly model: Denoiser;
+  readonly schedule: NoiseSchedule;
+  readonly referenceModel: Denoiser | undefined;
+  readonly conditions: readonly number[];
+  readonly optimizer: AdamWOptimizer;
+  /** Per-condition reward statistics (undefined when tracking is off); replaced on restore. */
+  statTracker: PerPromptStatTracker | undefined;
+  private readonly reward: ImageReward;
+  private readonly trainable: NamedVariables;
+  private readonly lrSchedule: LRSchedule;
+
+  constructor(options: DDPOTrainerOptions) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    this.config = resolveDDPOConfig(options.config);
+    this.model = options.model;
+    this.schedule = options.schedule;
+    this.referenceModel = options.referenceModel;
+    requireReferenceForKl(this.config, this.referenceModel !== undefined);
+    if (typeof options.reward !== 'function') throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', options.reward);
+    this.reward = options.reward;
+    if (!Array.isArray(options.conditions) || options.conditions.length === 0) throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', options.conditions);
+    options.conditions.forEach((c, i) => {
+      if (!Number.isInteger(c) || c < 0 || c > this.model.numClasses) throw new InvalidArgumentError(`options.conditions[${i}]`, `an integer in [0, ${this.model.numClasses}]`, c);
+    });
+    this.conditions = options.conditions;
+    const c = this.config;
+    this.statTracker = c.perPromptStatTracking === false ? undefined : new PerPromptStatTracker(c.perPromptStatTracking.bufferSize, c.perPromptStatTracking.minCount);
+    this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
+    this.optimizer = new AdamWOptimizer(this.trainable, { learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon, weightDecay: c.weightDecay });
+    const updatesPerStep = c.numInnerEpochs * (c.samplesPerStep / c.trainBatchSize);
+    this.lrSchedule = createLRSchedule({ learningRate: c.learningRate, totalSteps: c.totalSteps * updatesPerStep, type: c.lrSchedule, warmupSteps: c.warmupSteps });
+  }
+
+  /** Samples this step's trajectories and their rewards (phase 1 of {@link DDPOTrainer.trainStep}). */
+  async rollout(stepIndex: number): Promise<DDPORollout> {
+    const rng = new Rng(mixSeeds(this.config.seed, stepIndex, 0));
+    const conditions = Array.from({ length: this.config.samplesPerStep }, () => this.conditions[rng.int(this.conditions.length)]!);
+    const { numSteps, eta, guidanceScale, sampleBatchSize } = this.config;
+    return collectDDPORollout(this.model, this.schedule, { conditions, reward: this.reward, seed: mixSeeds(this.config.seed, stepIndex, 1), numSteps, eta, guidanceScale, sampleBatchSize });
+  }
+
+  /** One DDPO step (sampling, advantages, inner PPO epochs), 0-based `stepIndex`. */
+  async trainStep(stepIndex: number): Promise<Metrics> {
+    const rolloutStart = performance.now();
+    const rollout = await this.rollout(stepIndex);
+    const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
+    const rewardStats = meanStd(rollout.rewards);
+    const advantages = this.statTracker !== undefined ? this.statTracker.update(rollout.conditions, rollout.rewards) : normalizeRewards(rollout.rewards);
+    const optimizationStart = performance.now();
+    const rng = new Rng(mixSeeds(this.config.seed, stepIndex, 2));
+    const accumulator = new MetricAccumulator();
+    for (let epoch = 0; epoch < this.config.numInnerEpochs; epoch++) {
+      const order = rng.permutation(rollout.count);
+      const stepOrders = order.map(() => rng.permutation(rollout.numSteps));
+      for (let start = 0; start < rollout.count; start += this.config.trainBatchSize) {
+        const rows = order.slice(start, start + this.config.trainBatchSize);
+        accumulator.add(await this.update(rollout, advantages, rows, stepOrders.slice(start, start + rows.length), stepIndex));
+      }
+    }
+    return {
+      [DDPO_METRIC_NAMES.rewardMean]: rewardStats.mean,
+      [DDPO_METRIC_NAMES.rewardStd]: rewardStats.std,
+      [DDPO_METRIC_NAMES.scores]: rewardStats.mean,
+      ...accumulator.mean(),
+      [DDPO_METRIC_NAMES.rolloutSeconds]: rolloutSeconds,
+      [DDPO_METRIC_NAMES.optimizationSeconds]: (performance.now() - optimizationStart) / 1000,
+    };
+  }
+
+  /** One optimiser update on trajectories `rows`, accumulating over their first numTrainTimesteps shuffled steps. */
+  private async update(rollout: DDPORollout, advantages: Float32Array, rows: readonly number[], stepOrders: readonly number[][], stepIndex: number): Promise<Metrics> {
+    const { numTrainTimesteps } = this.config;
+    const accumulated = new Map<string, tf.Tensor>();
+    const metrics = new MetricAccumulator();
+    const learningRate = this.lrSchedule(this.optimizer.step);
+    try {
+      for (let j = 0; j < numTrainTimesteps; j++) {
+        const steps = rows.map((_, r) => stepOrders[r]![j]!);
+        const transition = this.transition(rollout, rows, steps);
+        const oldLogProbs = Float32Array.from(rows, (row, r) => rollout.logProbs[row * rollout.numSteps + steps[r]!]!);
+        const referenceLogProbs = this.config.klCoef > 0 ? tf.tidy(() => ddimStepLogProb(this.referenceModel!, this.schedule, transition(), this.stepOptions())) : undefined;
+        let kept: Record<string, tf.Scalar> = {};
+        try {
+          const { value, grads } = computeNamedGradients(() => {
+            const logProbs = ddimStepLogProb(this.model, this.schedule, transition(), this.stepOptions());
+            const parts = ddpoLoss({ logProbs, oldLogProbs: tf.tensor1d(oldLogProbs), advantages: tf.tensor1d(Float32Array.from(rows, (row) => advantages[row]!)), clipRange: this.config.clipRange, advClipMax: this.config.advClipMax });
+            let loss: tf.Scalar = parts.loss;
+            kept = { [DDPO_METRIC_NAMES.approxKl]: parts.approxKl, [DDPO_METRIC_NAMES.clipFraction]: parts.clipFraction, [DDPO_METRIC_NAMES.ratio]: parts.ratioMean };
+            if (referenceLogProbs !== undefined) {
+              const kl = tf.mean(klPenalty(logProbs, referenceLogProbs, this.config.klEstimator)) as tf.Scalar;
+              kept[DDPO_METRIC_NAMES.kl] = kl;
+              loss = tf.add(loss, tf.mul(kl, this.config.klCoef));
+            }
+            kept[DDPO_METRIC_NAMES.loss] = loss;
+            kept = Object.fromEntries(Object.entries(kept).map(([k, t]) => [k, tf.keep(tf.clone(t))]));
+            return tf.div(loss, numTrainTimesteps) as tf.Scalar;
+          }, this.trainable);
+          value.dispose();
+          for (const [name, gradient] of grads) {
+            const previous = accumulated.get(name);
+            accumulated.set(name, previous === undefined ? gradient : tf.add(previous, gradient));
+            if (previous !== undefined) tf.dispose([previous, gradient]);
+          }
+          metrics.add(await readMetrics(kept));
+        } finally {
+          const leftovers: (tf.Tensor | undefined)[] = [referenceLogProbs, ...Object.values(kept)];
+          tf.dispose(leftovers.filter((t): t is tf.Tensor => t !== undefined && !t.isDisposed));
+        }
+      }
+      const mean = metrics.mean();
+      assertFinite(DDPO_METRIC_NAMES.loss, mean[DDPO_METRIC_NAMES.loss]!, stepIndex);
+      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
+      const gradNorm = (await norm.data())[0]!;
+      norm.dispose();
+      try {
+        assertFinite(DDPO_METRIC_NAMES.gradNorm, gradNorm, stepIndex);
+        this.optimizer.applyGradients(clipped, learningRate);
+      } finally {
+        tf.dispose([...clipped.values()]);
+      }
+      return { ...mean, [DDPO_METRIC_NAMES.gradNorm]: gradNorm, [DDPO_METRIC_NAMES.learningRate]: learningRate };
+    } finally {
+      tf.dispose([...accumulated.values()]);
+    }
+  }
+
+  /** A function building the DDIM transition of (row, step) pairs as fresh tensors (inside the caller's tidy). */
+  private transition(rollout: DDPORollout, rows: readonly number[], steps: readonly number[]) {
+    const size = rollout.latents.length / (rollout.count * (rollout.numSteps + 1));
+    const [h, w, c] = rollout.imageShape;
+    const gather = (offset: 0 | 1): Float32Array => {
+      const out = new Float32Array(rows.length * size);
+      rows.forEach((row, r) => {
+        const at = (row * (rollout.numSteps + 1) + steps[r]! + offset) * size;
+        out.set(rollout.latents.subarray(at, at + size), r * size);
+      });
+      return out;
+    };
+    const [noisy, previous] = [gather(0), gather(1)];
+    return () => ({
+      noisyImages: tf.tensor4d(noisy, [rows.length, h, w, c]),
+      previousImages: tf.tensor4d(previous, [rows.length, h, w, c]),
+      timesteps: steps.map((s) => rollout.timesteps[s]!),
+      prevTimesteps: steps.map((s) => rollout.prevTimesteps[s]!),
+      labels: rows.map((row) => rollout.conditions[row]!),
+    });
+  }
+
+  private stepOptions(): { eta: number; guidanceScale: number } {
+    return { eta: this.config.eta, guidanceScale: this.config.guidanceScale };
+  }
+
+  /** Weights, optimiser state and the stat tracker's buffers. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return {
+      weights: this.trainable,
+      optimizer: await this.optimizer.state(),
+      metadata: { trainer: 'ddpo', statTracker: this.statTracker === undefined ? null : (this.statTracker.state() as unknown as Record<string, never>) },
+    };
+  }
+
+  /** Restores what {@link DDPOTrainer.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+    const state = (checkpoint.metadata as { statTracker?: PerPromptStatTrackerState | null } | null)?.statTracker;
+    if (state) this.statTracker = PerPromptStatTracker.fromState(state);
+  }
+
+  /** Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation, checkpoints, resume, NaN guard, leak check). */
+  async train(options: DDPOTrainOptions = {}): Promise<TrainingLoopResult> {
+    const { checkpoint, evaluate, evalEvery } = options;
+    return runTrainingLoop({
+      totalSteps: this.config.totalSteps,
+      step: (stepIndex) => this.trainStep(stepIndex),
+      ...(evaluate !== undefined && evalEvery !== undefined ? { evaluate: () => evaluate(this), evalEvery } : {}),
+      ...(checkpoint !== undefined ? { checkpoint: { ...checkpoint, save: () => this.checkpointContent(), restore: (loaded: LoadedCheckpoint) => this.restore(loaded) } } : {}),
+      resume: options.resume ?? false,
+      progress: options.progress ?? { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Frees the optimiser state (the models belong to the caller). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+function meanStd(values: Float32Array): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { mean, std: Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) };
+}

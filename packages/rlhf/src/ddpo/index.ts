@@ -1,0 +1,18 @@
+/**
+ * DDPO for `@dpo-ts/diffusion` denoisers (Black et al. 2023): the config, per-prompt reward
+ * normalisation, the per-step clipped objective on rlhf's `clippedPolicyLoss`, trajectory
+ * sampling with log-probabilities, and the trainer.
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_DDPO_CONFIG,
+  resolveDDPOConfig,
+  type DDPOConfig,
+  type ResolvedDDPOConfig,
+  type PerPromptStatTrackingConfig,
+} from './ddpo-config.js';
+export { PerPromptStatTracker, normalizeRewards, type PerPromptStatTrackerState } from './per-prompt-stat-tracker.js';
+export { ddpoLoss, type DDPOLoss, type DDPOLossInputs } from './ddpo-loss.js';
+export { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
+export { collectDDPORollout, type DDPORollout, type DDPORolloutOptions } from './ddpo-rollout.js';
+export { DDPOTrainer, type DDPOTrainerOptions, type DDPOTrainOptions } from './ddpo-trainer.js';
