@@ -90,29 +90,8 @@ export const DEFAULT_DPO_CONFIG = Object.freeze({
 export function resolveDPOConfig(config: DPOConfig, model: { readonly contextLength: number }): ResolvedDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   const training = resolveTrainingArguments(config, DEFAULT_DPO_CONFIG.learningRate);
-  const preference = resolvePreferenceTrainerConfig({
-    totalSteps: config.totalSteps,
-    learningRate: training.learningRate,
-    lrSchedule: config.lrSchedule,
-    warmupSteps: config.warmupSteps,
-    warmupRatio: config.warmupRatio,
-    weightDecay: config.weightDecay,
-    adamBeta1: config.adamBeta1,
-    adamBeta2: config.adamBeta2,
-    adamEpsilon: config.adamEpsilon,
-    maxGradNorm: config.maxGradNorm,
-    beta: config.beta,
-    lossType: config.lossType,
-    lossWeights: config.lossWeights,
-    referenceFree: config.referenceFree,
-    labelSmoothing: config.labelSmoothing,
-    ipoNormalizeLength: config.ipoNormalizeLength,
-    discopopTau: config.discopopTau,
-    simpoGamma: config.simpoGamma,
-    syncRefModel: config.syncRefModel,
-    refModelMixupAlpha: config.refModelMixupAlpha,
-    refModelSyncSteps: config.refModelSyncSteps,
-  });
+  // The loss and TR-DPO fields; the optimisation fields were validated above, with DPO's default learning rate.
+  const preference = resolvePreferenceTrainerConfig({ ...config, learningRate: training.learningRate });
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;
   if (!Number.isInteger(maxLength) || maxLength < 3 || maxLength > contextLength) {

@@ -1,4 +1,4 @@
-import type { PreferenceTrainerConfig } from '@dpo-ts/core';
+import { flattenPreferenceTrainerConfig, type PreferenceTrainerConfig } from '@dpo-ts/core';
 import type { ResolvedDPOConfig } from './dpo-config.js';
 
 /**
@@ -6,6 +6,5 @@ import type { ResolvedDPOConfig } from './dpo-config.js';
  * config (whose loss fields are nested under `preference.loss`).
  */
 export function toPreferenceTrainerConfig(config: ResolvedDPOConfig): PreferenceTrainerConfig {
-  const { loss, ...optimisation } = config.preference;
-  return { ...optimisation, ...loss };
+  return flattenPreferenceTrainerConfig(config.preference);
 }

@@ -49,7 +49,7 @@ export interface ResolvedSFTConfig extends ResolvedTrainingArguments {
   readonly packing: boolean;
 }
 
-/** Defaults of the SFT-specific fields (the shared ones are {@link DEFAULT_TRAINING_ARGUMENTS}). */
+/** Defaults of the SFT-specific fields (the shared ones are core's `DEFAULT_TRAINING_ARGUMENTS`). */
 export const DEFAULT_SFT_CONFIG = Object.freeze({
   learningRate: 2e-5,
   truncationMode: 'keep_end' as TruncationMode,

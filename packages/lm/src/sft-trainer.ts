@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamWOptimizer,
+  adamWFromConfig,
   assertFinite,
   clipGradNorm,
   computeNamedGradients,
-  createLRSchedule,
   InvalidArgumentError,
+  lrScheduleFromConfig,
   METRIC_NAMES,
   restoreWeights,
   Rng,
+  type AdamWOptimizer,
   type CheckpointContent,
   type Checkpointable,
   type LoadedCheckpoint,
@@ -87,20 +88,8 @@ export class SFTTrainer {
     if (this.trainRows.length === 0) throw new InvalidArgumentError('trainDataset', `enough text for one ${this.config.maxLength}-token window`, options.trainDataset.length);
     this.evalRows = options.evalDataset === undefined ? [] : tokenizeSFTRecords(options.evalDataset, options.tokenizer, this.config);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
-    this.optimizer = new AdamWOptimizer(this.trainable, {
-      learningRate: this.config.learningRate,
-      beta1: this.config.adamBeta1,
-      beta2: this.config.adamBeta2,
-      epsilon: this.config.adamEpsilon,
-      weightDecay: this.config.weightDecay,
-    });
-    this.schedule = createLRSchedule({
-      learningRate: this.config.learningRate,
-      totalSteps: this.config.totalSteps,
-      type: this.config.lrSchedule,
-      warmupSteps: this.config.warmupSteps,
-      warmupRatio: this.config.warmupRatio,
-    });
+    this.optimizer = adamWFromConfig(this.trainable, this.config);
+    this.schedule = lrScheduleFromConfig(this.config);
   }
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */

@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamWOptimizer,
   InvalidArgumentError,
   METRIC_NAMES,
   MetricAccumulator,
+  adamWFromConfig,
   assertFinite,
   batchesPerEpoch,
   clipGradNorm,
   computeNamedGradients,
-  createLRSchedule,
   epochBatches,
+  lrScheduleFromConfig,
   readMetrics,
   restoreWeights,
   runTrainingLoop,
 } from '@dpo-ts/core';
 import type {
+  AdamWOptimizer,
   CheckpointContent,
   LRSchedule,
   LoadedCheckpoint,
@@ -105,20 +106,8 @@ export class RewardTrainer {
     this.evalPairs = held.pairs;
     this.dropped = { train: train.droppedIndices, eval: held.droppedIndices };
     this.variables = this.model.namedVariables();
-    this.optimizer = new AdamWOptimizer(this.variables, {
-      learningRate: resolved.learningRate,
-      beta1: resolved.adamBeta1,
-      beta2: resolved.adamBeta2,
-      epsilon: resolved.adamEpsilon,
-      weightDecay: resolved.weightDecay,
-    });
-    this.schedule = createLRSchedule({
-      learningRate: resolved.learningRate,
-      totalSteps: resolved.totalSteps,
-      type: resolved.lrSchedule,
-      warmupSteps: resolved.warmupSteps,
-      warmupRatio: resolved.warmupRatio,
-    });
+    this.optimizer = adamWFromConfig(this.variables, resolved);
+    this.schedule = lrScheduleFromConfig(resolved);
   }
 
   /** The training batch of a 0-based step: a function of the seed and the step only. */

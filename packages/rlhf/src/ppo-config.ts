@@ -1,5 +1,16 @@
-import { InvalidArgumentError, LR_SCHEDULE_TYPES, requireBoolean, requireInteger, requireNumber, requireOneOf } from '@dpo-ts/core';
-import type { LRScheduleType } from '@dpo-ts/core';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  InvalidArgumentError,
+  requireBoolean,
+  requireInteger,
+  requireKnownFields,
+  requireNumber,
+  requireOneOf,
+  resolveOptimizationConfig,
+  type LRScheduleType,
+  type OptimizationConfig,
+} from '@dpo-ts/core';
 import { KL_ESTIMATORS, type KLEstimator } from './kl-estimators.js';
 
 /** Which KL coefficient schedule PPO uses: TRL's fixed `kl_coef`, or Ziegler et al.'s adaptive controller. */
@@ -10,7 +21,7 @@ export type KLControllerType = 'fixed' | 'adaptive';
  * the setting. One "step" is one PPO update: a batch of rollouts, then `numPpoEpochs` passes of
  * minibatch optimisation over it (TRL's `num_total_batches` counts these).
  */
-export interface PPOConfig {
+export interface PPOConfig extends OptimizationConfig {
   /** PPO updates (rollout batches) of the whole run. */
   readonly totalSteps: number;
   /** Rollouts per update (TRL's `batch_size` = per-device batch × accumulation × devices). @defaultValue 8 */
@@ -25,18 +36,6 @@ export interface PPOConfig {
   readonly learningRate?: number;
   /** Stepped once per PPO update, as TRL does. @defaultValue 'linear' */
   readonly lrSchedule?: LRScheduleType;
-  /** @defaultValue 0 */
-  readonly warmupSteps?: number;
-  /** @defaultValue 0 */
-  readonly warmupRatio?: number;
-  /** @defaultValue 0 */
-  readonly weightDecay?: number;
-  /** @defaultValue 0.9 */
-  readonly adamBeta1?: number;
-  /** @defaultValue 0.999 */
-  readonly adamBeta2?: number;
-  /** @defaultValue 1e-8 */
-  readonly adamEpsilon?: number;
   /** Clip the global gradient norm; Infinity: never (TRL's PPO loop steps without clipping). @defaultValue Infinity */
   readonly maxGradNorm?: number;
   /** Most tokens sampled per completion (`response_length`). @defaultValue 53 */
@@ -94,14 +93,8 @@ export const DEFAULT_PPO_CONFIG = Object.freeze({
   numMiniBatches: 1,
   gradientAccumulationSteps: 1,
   numPpoEpochs: 4,
-  learningRate: 5e-5,
-  lrSchedule: 'linear' as LRScheduleType,
-  warmupSteps: 0,
-  warmupRatio: 0,
-  weightDecay: 0,
-  adamBeta1: 0.9,
-  adamBeta2: 0.999,
-  adamEpsilon: 1e-8,
+  // transformers' optimiser defaults (learning rate 5e-5 included), without clipping.
+  ...DEFAULT_OPTIMIZATION_CONFIG,
   maxGradNorm: Infinity,
   responseLength: 53,
   temperature: 0.7,
@@ -129,11 +122,8 @@ const KNOWN_FIELDS = new Set(['totalSteps', 'missingEosPenalty', 'maxPromptLengt
  */
 export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_FIELDS.has(key)) throw new InvalidArgumentError(`config.${key}`, `absent (known fields: ${[...KNOWN_FIELDS].join(', ')})`, (config as unknown as Record<string, unknown>)[key]);
-  }
-  const given = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
-  const merged = { ...DEFAULT_PPO_CONFIG, ...given } as PPOConfig & typeof DEFAULT_PPO_CONFIG;
+  requireKnownFields('config', config, KNOWN_FIELDS);
+  const merged = { ...DEFAULT_PPO_CONFIG, ...definedFields(config) } as PPOConfig & typeof DEFAULT_PPO_CONFIG;
   const batchSize = requireInteger('config.batchSize', merged.batchSize, { min: 1 });
   const numMiniBatches = requireInteger('config.numMiniBatches', merged.numMiniBatches, { min: 1 });
   const gradientAccumulationSteps = requireInteger('config.gradientAccumulationSteps', merged.gradientAccumulationSteps, { min: 1 });
@@ -146,23 +136,15 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     // TRL asserts the same: whitening statistics over fewer rollouts are mostly noise.
     throw new InvalidArgumentError('config.whitenRewards', 'false when a minibatch has fewer than 8 rollouts (TRL asserts the same)', true, `minibatch of ${miniBatchSize}`);
   }
+  const optimization = resolveOptimizationConfig(config, DEFAULT_PPO_CONFIG);
   return Object.freeze({
-    totalSteps: requireInteger('config.totalSteps', merged.totalSteps, { min: 1 }),
+    ...optimization,
     batchSize,
     numMiniBatches,
     gradientAccumulationSteps,
     miniBatchSize,
     microBatchSize: miniBatchSize / gradientAccumulationSteps,
     numPpoEpochs: requireInteger('config.numPpoEpochs', merged.numPpoEpochs, { min: 1 }),
-    learningRate: requireNumber('config.learningRate', merged.learningRate, { min: 0 }),
-    lrSchedule: requireOneOf('config.lrSchedule', merged.lrSchedule, LR_SCHEDULE_TYPES),
-    warmupSteps: requireInteger('config.warmupSteps', merged.warmupSteps, { min: 0 }),
-    warmupRatio: requireNumber('config.warmupRatio', merged.warmupRatio, { min: 0, max: 1 }),
-    weightDecay: requireNumber('config.weightDecay', merged.weightDecay, { min: 0 }),
-    adamBeta1: requireNumber('config.adamBeta1', merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
-    adamBeta2: requireNumber('config.adamBeta2', merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
-    adamEpsilon: requireNumber('config.adamEpsilon', merged.adamEpsilon, { min: 0, exclusiveMin: true }),
-    maxGradNorm: merged.maxGradNorm === Infinity ? Infinity : requireNumber('config.maxGradNorm', merged.maxGradNorm, { min: 0, exclusiveMin: true }),
     responseLength: requireInteger('config.responseLength', merged.responseLength, { min: 1 }),
     temperature: requireNumber('config.temperature', merged.temperature, { min: 0, exclusiveMin: true }),
     stopAtEos: requireBoolean('config.stopAtEos', merged.stopAtEos),

@@ -1,20 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamWOptimizer,
   InvalidArgumentError,
   METRIC_NAMES,
   MetricAccumulator,
   Rng,
+  adamWFromConfig,
   assertFinite,
   clipGradNorm,
   computeNamedGradients,
-  createLRSchedule,
   epochBatches,
+  lrScheduleFromConfig,
   readMetrics,
   restoreWeights,
   runTrainingLoop,
 } from '@dpo-ts/core';
-import type { CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
+import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 import { AdaptiveKLController, FixedKLController, klControllerFromState, type KLController, type KLControllerState } from './adaptive-kl-controller.js';
@@ -94,14 +94,9 @@ export class PPOTrainer {
     for (const [name, variable] of options.critic?.namedVariables() ?? []) trainable.set(`critic/${name}`, variable);
     for (const [name, variable] of this.valueHead.namedVariables()) trainable.set(name, variable);
     this.trainable = trainable;
-    this.optimizer = new AdamWOptimizer(trainable, {
-      learningRate: resolved.learningRate,
-      beta1: resolved.adamBeta1,
-      beta2: resolved.adamBeta2,
-      epsilon: resolved.adamEpsilon,
-      weightDecay: resolved.weightDecay,
-    });
-    this.schedule = createLRSchedule({ learningRate: resolved.learningRate, totalSteps: resolved.totalSteps, type: resolved.lrSchedule, warmupSteps: resolved.warmupSteps, warmupRatio: resolved.warmupRatio });
+    this.optimizer = adamWFromConfig(trainable, resolved);
+    // Stepped once per PPO update (not per minibatch), as TRL does.
+    this.schedule = lrScheduleFromConfig(resolved);
     this.klController = resolved.klController === 'adaptive' ? new AdaptiveKLController(resolved.klCoef, resolved.klTarget, resolved.klHorizon) : new FixedKLController(resolved.klCoef);
     this.samplingRng = new Rng(resolved.seed);
     this.shuffleRng = new Rng((resolved.seed + 0x5bd1e995) >>> 0);

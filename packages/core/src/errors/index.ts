@@ -4,4 +4,4 @@ export { ShapeMismatchError, assertShape, formatShape, type ShapeSpec } from './
 export { DataFormatError } from './data-format-error.js';
 export { NonFiniteError } from './non-finite-error.js';
 export { describeValue } from './describe-value.js';
-export { requireNumber, requireInteger, requireOneOf, requireBoolean, requireString } from './validate.js';
+export { requireNumber, requireInteger, requireOneOf, requireBoolean, requireString, requireKnownFields } from './validate.js';

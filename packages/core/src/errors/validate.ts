@@ -54,3 +54,17 @@ export function requireString(argument: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(argument, 'a non-empty string', value);
   return value;
 }
+
+/**
+ * Refuses every field of the object `value` that is not in `known`, naming it with its path
+ * (`config.lerningRate must be absent (known fields: totalSteps, learningRate, ...): got 1`):
+ * a misspelt option would otherwise be ignored silently.
+ */
+export function requireKnownFields(argument: string, value: object, known: Iterable<string>): void {
+  const allowed = new Set(known);
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key)) {
+      throw new InvalidArgumentError(`${argument}.${key}`, `absent (known fields: ${[...allowed].join(', ')})`, (value as Record<string, unknown>)[key]);
+    }
+  }
+}

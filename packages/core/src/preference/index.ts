@@ -10,6 +10,7 @@ export { referenceScores, type ReferenceSource } from './reference-source.js';
 export { syncReferenceWeights } from './sync-reference.js';
 export {
   resolvePreferenceTrainerConfig,
+  flattenPreferenceTrainerConfig,
   DEFAULT_PREFERENCE_TRAINER_CONFIG,
   type PreferenceTrainerConfig,
   type ResolvedPreferenceTrainerConfig,

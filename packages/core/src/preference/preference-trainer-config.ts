@@ -1,37 +1,26 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { requireBoolean, requireInteger, requireNumber, requireOneOf } from '../errors/validate.js';
+import { requireBoolean, requireInteger, requireNumber } from '../errors/validate.js';
 import {
   resolvePreferenceLossConfig,
   type PreferenceLossConfig,
   type ResolvedPreferenceLossConfig,
 } from '../losses/preference-loss-config.js';
-import { LR_SCHEDULE_TYPES, type LRScheduleType } from '../training/lr-schedule.js';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  resolveOptimizationConfig,
+  type OptimizationConfig,
+  type ResolvedOptimizationConfig,
+} from '../training/optimization-config.js';
 
 /**
- * Optimisation settings of a preference trainer (DPO and every loss variant, any modality),
+ * Settings of a preference trainer (DPO and every loss variant, any modality): the shared
+ * {@link OptimizationConfig}, the loss ({@link PreferenceLossConfig}) and TR-DPO syncing,
  * named after TRL's `DPOConfig` / transformers' `TrainingArguments`, camel-cased.
  */
-export interface PreferenceTrainerConfig extends Partial<PreferenceLossConfig> {
-  /** Optimiser steps of the whole run. */
-  readonly totalSteps: number;
+export interface PreferenceTrainerConfig extends OptimizationConfig, Partial<PreferenceLossConfig> {
   /** Peak AdamW learning rate. @defaultValue 1e-6 (TRL's DPOConfig) */
   readonly learningRate?: number;
-  /** @defaultValue 'linear' (transformers) */
-  readonly lrSchedule?: LRScheduleType;
-  /** @defaultValue 0 */
-  readonly warmupSteps?: number;
-  /** Fraction of totalSteps used for warm-up when warmupSteps is 0. @defaultValue 0 */
-  readonly warmupRatio?: number;
-  /** Decoupled weight decay. @defaultValue 0 (transformers) */
-  readonly weightDecay?: number;
-  /** @defaultValue 0.9 */
-  readonly adamBeta1?: number;
-  /** @defaultValue 0.999 */
-  readonly adamBeta2?: number;
-  /** @defaultValue 1e-8 */
-  readonly adamEpsilon?: number;
-  /** Clip the global gradient norm to this; Infinity disables. @defaultValue 1 (transformers) */
-  readonly maxGradNorm?: number;
   /** TR-DPO: softly update the reference model from the policy. @defaultValue false */
   readonly syncRefModel?: boolean;
   /** TR-DPO alpha: pi_ref = alpha * pi_theta + (1 - alpha) * pi_ref. @defaultValue 0.6 (TRL) */
@@ -41,34 +30,17 @@ export interface PreferenceTrainerConfig extends Partial<PreferenceLossConfig> {
 }
 
 /** A validated {@link PreferenceTrainerConfig}, every field filled in. */
-export interface ResolvedPreferenceTrainerConfig {
+export interface ResolvedPreferenceTrainerConfig extends ResolvedOptimizationConfig {
   readonly loss: ResolvedPreferenceLossConfig;
-  readonly totalSteps: number;
-  readonly learningRate: number;
-  readonly lrSchedule: LRScheduleType;
-  readonly warmupSteps: number;
-  readonly warmupRatio: number;
-  readonly weightDecay: number;
-  readonly adamBeta1: number;
-  readonly adamBeta2: number;
-  readonly adamEpsilon: number;
-  readonly maxGradNorm: number;
   readonly syncRefModel: boolean;
   readonly refModelMixupAlpha: number;
   readonly refModelSyncSteps: number;
 }
 
-/** Defaults of the optimisation fields (the loss fields default as `DEFAULT_PREFERENCE_LOSS_CONFIG`). */
+/** Defaults of the optimisation and TR-DPO fields (the loss fields default as `DEFAULT_PREFERENCE_LOSS_CONFIG`). */
 export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
+  ...DEFAULT_OPTIMIZATION_CONFIG,
   learningRate: 1e-6,
-  lrSchedule: 'linear' as LRScheduleType,
-  warmupSteps: 0,
-  warmupRatio: 0,
-  weightDecay: 0,
-  adamBeta1: 0.9,
-  adamBeta2: 0.999,
-  adamEpsilon: 1e-8,
-  maxGradNorm: 1,
   syncRefModel: false,
   refModelMixupAlpha: 0.6,
   refModelSyncSteps: 512,
@@ -77,8 +49,8 @@ export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
 /** Merges `config` over the defaults and validates every field once. */
 export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig): ResolvedPreferenceTrainerConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
-  const merged = { ...DEFAULT_PREFERENCE_TRAINER_CONFIG, ...stripUndefined(config) };
-  const maxGradNorm = merged.maxGradNorm === Infinity ? Infinity : requireNumber('config.maxGradNorm', merged.maxGradNorm, { min: 0, exclusiveMin: true });
+  const optimization = resolveOptimizationConfig(config, DEFAULT_PREFERENCE_TRAINER_CONFIG);
+  const merged = { ...DEFAULT_PREFERENCE_TRAINER_CONFIG, ...definedFields(config) };
   return Object.freeze({
     loss: resolvePreferenceLossConfig({
       beta: config.beta,
@@ -90,22 +62,19 @@ export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig):
       discopopTau: config.discopopTau,
       simpoGamma: config.simpoGamma,
     }),
-    totalSteps: requireInteger('config.totalSteps', merged.totalSteps, { min: 1 }),
-    learningRate: requireNumber('config.learningRate', merged.learningRate, { min: 0 }),
-    lrSchedule: requireOneOf('config.lrSchedule', merged.lrSchedule, LR_SCHEDULE_TYPES),
-    warmupSteps: requireInteger('config.warmupSteps', merged.warmupSteps, { min: 0 }),
-    warmupRatio: requireNumber('config.warmupRatio', merged.warmupRatio, { min: 0, max: 1 }),
-    weightDecay: requireNumber('config.weightDecay', merged.weightDecay, { min: 0 }),
-    adamBeta1: requireNumber('config.adamBeta1', merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
-    adamBeta2: requireNumber('config.adamBeta2', merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
-    adamEpsilon: requireNumber('config.adamEpsilon', merged.adamEpsilon, { min: 0, exclusiveMin: true }),
-    maxGradNorm,
+    ...optimization,
     syncRefModel: requireBoolean('config.syncRefModel', merged.syncRefModel),
     refModelMixupAlpha: requireNumber('config.refModelMixupAlpha', merged.refModelMixupAlpha, { min: 0, max: 1 }),
     refModelSyncSteps: requireInteger('config.refModelSyncSteps', merged.refModelSyncSteps, { min: 1 }),
   });
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/**
+ * The flat {@link PreferenceTrainerConfig} that {@link PreferenceTrainer} takes, from a resolved
+ * one (whose loss fields are nested under `loss`): for model packages that resolve the
+ * preference settings together with their own and then build the trainer.
+ */
+export function flattenPreferenceTrainerConfig(config: ResolvedPreferenceTrainerConfig): PreferenceTrainerConfig {
+  const { loss, ...optimization } = config;
+  return { ...optimization, ...loss };
 }

@@ -7,11 +7,12 @@ import { MetricAccumulator } from '../metrics/metric-accumulator.js';
 import { METRIC_NAMES, type Metrics } from '../metrics/metric-names.js';
 import { preferenceMetricTensors, readMetrics } from '../metrics/preference-metrics.js';
 import type { Checkpointable, NamedVariables, PreferenceScorer } from '../surrogate/preference-scorer.js';
-import { AdamWOptimizer } from '../training/adamw-optimizer.js';
+import type { AdamWOptimizer } from '../training/adamw-optimizer.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
 import { clipGradNorm } from '../training/clip-grad-norm.js';
-import { createLRSchedule, type LRSchedule } from '../training/lr-schedule.js';
+import type { LRSchedule } from '../training/lr-schedule.js';
 import { computeNamedGradients } from '../training/named-gradients.js';
+import { adamWFromConfig, lrScheduleFromConfig } from '../training/optimizer-from-config.js';
 import { assertFinite } from '../training/non-finite-guard.js';
 import { restoreWeights } from '../training/restore-weights.js';
 import {
@@ -73,20 +74,8 @@ export class PreferenceTrainer<TBatch> {
       );
     }
     this.trainable = new Map([...this.policy.namedVariables()].filter(([, v]) => v.trainable));
-    this.optimizer = new AdamWOptimizer(this.trainable, {
-      learningRate: this.config.learningRate,
-      beta1: this.config.adamBeta1,
-      beta2: this.config.adamBeta2,
-      epsilon: this.config.adamEpsilon,
-      weightDecay: this.config.weightDecay,
-    });
-    this.schedule = createLRSchedule({
-      learningRate: this.config.learningRate,
-      totalSteps: this.config.totalSteps,
-      type: this.config.lrSchedule,
-      warmupSteps: this.config.warmupSteps,
-      warmupRatio: this.config.warmupRatio,
-    });
+    this.optimizer = adamWFromConfig(this.trainable, this.config);
+    this.schedule = lrScheduleFromConfig(this.config);
   }
 
   /**

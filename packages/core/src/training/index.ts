@@ -22,6 +22,23 @@ export {
 } from './lr-schedule.js';
 export { assertFinite, assertFiniteMetrics } from './non-finite-guard.js';
 export {
+  resolveOptimizationConfig,
+  definedFields,
+  DEFAULT_OPTIMIZATION_CONFIG,
+  OPTIMIZATION_CONFIG_FIELDS,
+  type OptimizationConfig,
+  type OptimizationDefaults,
+  type ResolvedOptimizationConfig,
+} from './optimization-config.js';
+export { adamWFromConfig, lrScheduleFromConfig, type AdamWSettings, type LRScheduleSettings } from './optimizer-from-config.js';
+export {
+  resolveTrainingArguments,
+  DEFAULT_TRAINING_ARGUMENTS,
+  type TrainingArguments,
+  type TrainingArgumentsDefaults,
+  type ResolvedTrainingArguments,
+} from './training-arguments.js';
+export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
   CHECKPOINT_FILES,

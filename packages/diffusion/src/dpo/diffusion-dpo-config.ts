@@ -96,29 +96,8 @@ export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: 
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   const d = DEFAULT_DIFFUSION_DPO_CONFIG;
   const training = resolveTrainingArguments(config, d);
-  const preference = resolvePreferenceTrainerConfig({
-    totalSteps: config.totalSteps,
-    learningRate: training.learningRate,
-    lrSchedule: training.lrSchedule,
-    warmupSteps: config.warmupSteps,
-    warmupRatio: config.warmupRatio,
-    weightDecay: config.weightDecay,
-    adamBeta1: config.adamBeta1,
-    adamBeta2: config.adamBeta2,
-    adamEpsilon: config.adamEpsilon,
-    maxGradNorm: config.maxGradNorm,
-    beta: config.beta ?? d.beta,
-    lossType: config.lossType,
-    lossWeights: config.lossWeights,
-    referenceFree: config.referenceFree,
-    labelSmoothing: config.labelSmoothing,
-    ipoNormalizeLength: config.ipoNormalizeLength,
-    discopopTau: config.discopopTau,
-    simpoGamma: config.simpoGamma,
-    syncRefModel: config.syncRefModel,
-    refModelMixupAlpha: config.refModelMixupAlpha,
-    refModelSyncSteps: config.refModelSyncSteps,
-  });
+  // The loss and TR-DPO fields; the optimisation fields were validated above, with this trainer's defaults.
+  const preference = resolvePreferenceTrainerConfig({ ...config, learningRate: training.learningRate, lrSchedule: training.lrSchedule, beta: config.beta ?? d.beta });
   const precomputeRefLogProbs = requireBoolean('config.precomputeRefLogProbs', config.precomputeRefLogProbs ?? d.precomputeRefLogProbs);
   const fixedNoise = requireBoolean('config.fixedNoise', config.fixedNoise ?? precomputeRefLogProbs);
   if (precomputeRefLogProbs && !fixedNoise) {

@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   METRIC_NAMES,
   PreferenceTrainer,
+  flattenPreferenceTrainerConfig,
   referenceScores,
   type CheckpointContent,
   type LoadedCheckpoint,
@@ -115,8 +116,8 @@ export class DiffusionDPOTrainer {
       reference = cache !== undefined ? { kind: 'cache', cache, keys: (batch) => batch.keys, scorer: this.referenceScorer } : { kind: 'model', scorer: this.referenceScorer };
     }
     // core's trainer takes the flat config; the resolved one nests the loss fields.
-    const { loss, ...optimisation } = config.preference;
-    this.preferenceTrainer = new PreferenceTrainer({ policy: this.policyScorer, reference, config: { ...optimisation, ...loss }, batchSize: (batch) => batch.numPairs });
+    const flat = flattenPreferenceTrainerConfig(config.preference);
+    this.preferenceTrainer = new PreferenceTrainer({ policy: this.policyScorer, reference, config: flat, batchSize: (batch) => batch.numPairs });
   }
 
   /**

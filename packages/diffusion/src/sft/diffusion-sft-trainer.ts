@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamWOptimizer,
   InvalidArgumentError,
   METRIC_NAMES,
   MetricAccumulator,
+  adamWFromConfig,
   assertFinite,
   clipGradNorm,
   computeNamedGradients,
-  createLRSchedule,
+  lrScheduleFromConfig,
   restoreWeights,
+  type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
@@ -75,9 +76,8 @@ export class DiffusionSFTTrainer {
     this.trainDataset = checkDataset('options.trainDataset', options.trainDataset, this.model);
     this.evalDataset = options.evalDataset === undefined ? undefined : checkDataset('options.evalDataset', options.evalDataset, this.model);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
-    const c = this.config;
-    this.optimizer = new AdamWOptimizer(this.trainable, { learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon, weightDecay: c.weightDecay });
-    this.lrSchedule = createLRSchedule({ learningRate: c.learningRate, totalSteps: c.totalSteps, type: c.lrSchedule, warmupSteps: c.warmupSteps, warmupRatio: c.warmupRatio });
+    this.optimizer = adamWFromConfig(this.trainable, this.config);
+    this.lrSchedule = lrScheduleFromConfig(this.config);
   }
 
   /** The micro-batches of step `stepIndex`, with fresh draws each epoch. */

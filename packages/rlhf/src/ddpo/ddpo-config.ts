@@ -1,5 +1,16 @@
-import { InvalidArgumentError, LR_SCHEDULE_TYPES, requireBoolean, requireInteger, requireNumber, requireOneOf } from '@dpo-ts/core';
-import type { LRScheduleType } from '@dpo-ts/core';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  InvalidArgumentError,
+  requireBoolean,
+  requireInteger,
+  requireNumber,
+  requireOneOf,
+  resolveOptimizationConfig,
+  type LRScheduleType,
+  type OptimizationConfig,
+  type ResolvedOptimizationConfig,
+} from '@dpo-ts/core';
 import { KL_ESTIMATORS, type KLEstimator } from '../kl-estimators.js';
 
 /** Per-condition reward normalisation (ddpo-pytorch's `per_prompt_stat_tracking`). */
@@ -18,7 +29,7 @@ export interface PerPromptStatTrackingConfig {
  *
  * Defaults are ddpo-pytorch's except where noted; its values for Stable Diffusion with LoRA.
  */
-export interface DDPOConfig {
+export interface DDPOConfig extends Omit<OptimizationConfig, 'warmupRatio'> {
   /** DDPO epochs (sampling rounds) of the run (`num_epochs`). */
   readonly totalSteps: number;
   /** Trajectories per step (`sample.batch_size * sample.num_batches_per_epoch * gpus`). @defaultValue 32 */
@@ -55,16 +66,8 @@ export interface DDPOConfig {
   readonly learningRate?: number;
   /** Stepped once per optimiser step. @defaultValue 'constant' */
   readonly lrSchedule?: LRScheduleType;
-  /** @defaultValue 0 */
-  readonly warmupSteps?: number;
   /** @defaultValue 1e-4 (`train.adam_weight_decay`) */
   readonly weightDecay?: number;
-  /** @defaultValue 0.9 */
-  readonly adamBeta1?: number;
-  /** @defaultValue 0.999 */
-  readonly adamBeta2?: number;
-  /** @defaultValue 1e-8 */
-  readonly adamEpsilon?: number;
   /** @defaultValue 1 (`train.max_grad_norm`) */
   readonly maxGradNorm?: number;
   /** Seed of conditions, sampling noise and shuffles. @defaultValue 42 (`seed`) */
@@ -72,8 +75,7 @@ export interface DDPOConfig {
 }
 
 /** {@link DDPOConfig} validated, every default filled in. */
-export interface ResolvedDDPOConfig {
-  readonly totalSteps: number;
+export interface ResolvedDDPOConfig extends Omit<ResolvedOptimizationConfig, 'warmupRatio'> {
   readonly samplesPerStep: number;
   readonly sampleBatchSize: number;
   readonly numSteps: number;
@@ -89,16 +91,11 @@ export interface ResolvedDDPOConfig {
   readonly perPromptStatTracking: { readonly bufferSize: number; readonly minCount: number } | false;
   readonly klCoef: number;
   readonly klEstimator: KLEstimator;
-  readonly learningRate: number;
-  readonly lrSchedule: LRScheduleType;
-  readonly warmupSteps: number;
-  readonly weightDecay: number;
-  readonly adamBeta1: number;
-  readonly adamBeta2: number;
-  readonly adamEpsilon: number;
-  readonly maxGradNorm: number;
   readonly seed: number;
 }
+
+// DDPO schedules warm-up in optimiser updates only (ddpo-pytorch has no warm-up ratio).
+const { warmupRatio: _noWarmupRatio, ...OPTIMIZATION_DEFAULTS } = DEFAULT_OPTIMIZATION_CONFIG;
 
 /** ddpo-pytorch's defaults (`config/base.py`), except `samplesPerStep`, `sampleBatchSize`, `trainBatchSize` sized for one CPU. */
 export const DEFAULT_DDPO_CONFIG = Object.freeze({
@@ -115,14 +112,10 @@ export const DEFAULT_DDPO_CONFIG = Object.freeze({
   perPromptStatTracking: Object.freeze({ bufferSize: 16, minCount: 16 }),
   klCoef: 0,
   klEstimator: 'k3' as KLEstimator,
+  ...OPTIMIZATION_DEFAULTS,
   learningRate: 3e-4,
   lrSchedule: 'constant' as LRScheduleType,
-  warmupSteps: 0,
   weightDecay: 1e-4,
-  adamBeta1: 0.9,
-  adamBeta2: 0.999,
-  adamEpsilon: 1e-8,
-  maxGradNorm: 1,
   seed: 42,
 });
 
@@ -133,7 +126,9 @@ export const DEFAULT_DDPO_CONFIG = Object.freeze({
  */
 export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
-  const merged = { ...DEFAULT_DDPO_CONFIG, ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) } as Required<DDPOConfig>;
+  const merged = { ...DEFAULT_DDPO_CONFIG, ...definedFields(config) } as Required<DDPOConfig>;
+  // Validated with every trainer's rules; DDPO has no warmupRatio, so it never reads one.
+  const { warmupRatio: _unused, ...optimization } = resolveOptimizationConfig({ ...config, warmupRatio: undefined }, DEFAULT_DDPO_CONFIG);
   const samplesPerStep = requireInteger('config.samplesPerStep', merged.samplesPerStep, { min: 1 });
   const trainBatchSize = requireInteger('config.trainBatchSize', merged.trainBatchSize, { min: 1 });
   if (samplesPerStep % trainBatchSize !== 0) {
@@ -142,9 +137,8 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
   const numSteps = requireInteger('config.numSteps', merged.numSteps, { min: 1 });
   const timestepFraction = requireNumber('config.timestepFraction', merged.timestepFraction, { min: 0, max: 1, exclusiveMin: true });
   const tracking = merged.perPromptStatTracking;
-  const maxGradNorm = merged.maxGradNorm === Infinity ? Infinity : requireNumber('config.maxGradNorm', merged.maxGradNorm, { min: 0, exclusiveMin: true });
   return Object.freeze({
-    totalSteps: requireInteger('config.totalSteps', merged.totalSteps, { min: 1 }),
+    ...optimization,
     samplesPerStep,
     sampleBatchSize: requireInteger('config.sampleBatchSize', merged.sampleBatchSize, { min: 1 }),
     numSteps,
@@ -165,14 +159,6 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
           }),
     klCoef: requireNumber('config.klCoef', merged.klCoef, { min: 0 }),
     klEstimator: requireOneOf('config.klEstimator', merged.klEstimator, KL_ESTIMATORS),
-    learningRate: requireNumber('config.learningRate', merged.learningRate, { min: 0 }),
-    lrSchedule: requireOneOf('config.lrSchedule', merged.lrSchedule, LR_SCHEDULE_TYPES),
-    warmupSteps: requireInteger('config.warmupSteps', merged.warmupSteps, { min: 0 }),
-    weightDecay: requireNumber('config.weightDecay', merged.weightDecay, { min: 0 }),
-    adamBeta1: requireNumber('config.adamBeta1', merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
-    adamBeta2: requireNumber('config.adamBeta2', merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
-    adamEpsilon: requireNumber('config.adamEpsilon', merged.adamEpsilon, { min: 0, exclusiveMin: true }),
-    maxGradNorm,
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
   });
 }

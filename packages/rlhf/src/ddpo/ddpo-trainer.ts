@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamWOptimizer,
   InvalidArgumentError,
   MetricAccumulator,
   Rng,
+  adamWFromConfig,
   assertFinite,
   clipGradNorm,
   computeNamedGradients,
-  createLRSchedule,
+  lrScheduleFromConfig,
   readMetrics,
   restoreWeights,
   runTrainingLoop,
+  type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
@@ -100,9 +101,10 @@ export class DDPOTrainer {
     const c = this.config;
     this.statTracker = c.perPromptStatTracking === false ? undefined : new PerPromptStatTracker(c.perPromptStatTracking.bufferSize, c.perPromptStatTracking.minCount);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
-    this.optimizer = new AdamWOptimizer(this.trainable, { learningRate: c.learningRate, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon, weightDecay: c.weightDecay });
+    this.optimizer = adamWFromConfig(this.trainable, c);
+    // Stepped once per optimiser update: numInnerEpochs * (samplesPerStep / trainBatchSize) per DDPO step.
     const updatesPerStep = c.numInnerEpochs * (c.samplesPerStep / c.trainBatchSize);
-    this.lrSchedule = createLRSchedule({ learningRate: c.learningRate, totalSteps: c.totalSteps * updatesPerStep, type: c.lrSchedule, warmupSteps: c.warmupSteps });
+    this.lrSchedule = lrScheduleFromConfig({ ...c, totalSteps: c.totalSteps * updatesPerStep });
   }
 
   /** Samples this step's trajectories and their rewards (phase 1 of {@link DDPOTrainer.trainStep}). */

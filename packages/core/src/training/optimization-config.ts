@@ -1,0 +1,120 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { requireInteger, requireNumber, requireOneOf } from '../errors/validate.js';
+import { LR_SCHEDULE_TYPES, type LRScheduleType } from './lr-schedule.js';
+
+/**
+ * The optimiser and learning-rate settings every dpo-ts trainer shares (preference, SFT,
+ * reward, PPO, DDPO), named after transformers' `TrainingArguments` (which TRL's configs
+ * extend), camel-cased. Each trainer's config extends this interface and supplies its own
+ * defaults where TRL's differ (learning rate 1e-6 for DPO, 2e-5 for SFT, ...) through
+ * {@link resolveOptimizationConfig}.
+ */
+export interface OptimizationConfig {
+  /** Optimiser steps of the whole run (transformers' `max_steps`). */
+  readonly totalSteps: number;
+  /** Peak AdamW learning rate. @defaultValue the trainer's; 5e-5 (transformers) when it sets none */
+  readonly learningRate?: number;
+  /** Learning-rate schedule. @defaultValue the trainer's; 'linear' (transformers) when it sets none */
+  readonly lrSchedule?: LRScheduleType;
+  /** Linear warm-up steps; when > 0 it wins over `warmupRatio`. @defaultValue 0 */
+  readonly warmupSteps?: number;
+  /** Fraction of totalSteps used for warm-up when warmupSteps is 0. @defaultValue 0 */
+  readonly warmupRatio?: number;
+  /** Decoupled weight decay, applied to every weight. @defaultValue the trainer's; 0 (transformers) when it sets none */
+  readonly weightDecay?: number;
+  /** AdamW's first-moment decay. @defaultValue 0.9 */
+  readonly adamBeta1?: number;
+  /** AdamW's second-moment decay. @defaultValue 0.999 */
+  readonly adamBeta2?: number;
+  /** AdamW's denominator constant. @defaultValue 1e-8 */
+  readonly adamEpsilon?: number;
+  /** Clip the global gradient norm to this; Infinity disables. @defaultValue the trainer's; 1 (transformers) when it sets none */
+  readonly maxGradNorm?: number;
+}
+
+/** An {@link OptimizationConfig} validated, every default filled in. */
+export interface ResolvedOptimizationConfig {
+  readonly totalSteps: number;
+  readonly learningRate: number;
+  readonly lrSchedule: LRScheduleType;
+  readonly warmupSteps: number;
+  readonly warmupRatio: number;
+  readonly weightDecay: number;
+  readonly adamBeta1: number;
+  readonly adamBeta2: number;
+  readonly adamEpsilon: number;
+  readonly maxGradNorm: number;
+}
+
+/** Defaults a trainer may set for the optional {@link OptimizationConfig} fields. */
+export type OptimizationDefaults = Partial<Omit<ResolvedOptimizationConfig, 'totalSteps'>>;
+
+/** transformers' `TrainingArguments` defaults, used where a trainer sets none of its own. */
+export const DEFAULT_OPTIMIZATION_CONFIG = Object.freeze({
+  learningRate: 5e-5,
+  lrSchedule: 'linear' as LRScheduleType,
+  warmupSteps: 0,
+  warmupRatio: 0,
+  weightDecay: 0,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEpsilon: 1e-8,
+  maxGradNorm: 1,
+});
+
+/** Every field name of {@link OptimizationConfig}, for configs that refuse unknown fields. */
+export const OPTIMIZATION_CONFIG_FIELDS: readonly (keyof OptimizationConfig)[] = Object.freeze([
+  'totalSteps',
+  'learningRate',
+  'lrSchedule',
+  'warmupSteps',
+  'warmupRatio',
+  'weightDecay',
+  'adamBeta1',
+  'adamBeta2',
+  'adamEpsilon',
+  'maxGradNorm',
+]);
+
+/**
+ * Merges the {@link OptimizationConfig} fields of `config` over `defaults` (then over
+ * {@link DEFAULT_OPTIMIZATION_CONFIG}) and validates each once. Other fields of `config` are
+ * ignored: the trainer's own resolver validates them.
+ *
+ * @param config - a trainer config; `undefined` fields count as absent.
+ * @param defaults - the trainer's defaults, e.g. `{ learningRate: 1e-6 }` for DPO (TRL).
+ * @param argument - the name errors use for the config, `'config'` by default.
+ * @throws InvalidArgumentError naming the field with its path, what it accepts and what it
+ *   got: `config.learningRate must be a finite number >= 0: got -1`.
+ * @example
+ * const optimization = resolveOptimizationConfig(config, { learningRate: 2e-5 }); // TRL's SFT default
+ */
+export function resolveOptimizationConfig(
+  config: OptimizationConfig,
+  defaults: OptimizationDefaults = {},
+  argument = 'config',
+): ResolvedOptimizationConfig {
+  if (config === null || typeof config !== 'object') throw new InvalidArgumentError(argument, 'an object', config);
+  const merged = { ...DEFAULT_OPTIMIZATION_CONFIG, ...definedFields(defaults), ...definedFields(config) };
+  const field = (name: keyof OptimizationConfig): string => `${argument}.${name}`;
+  return Object.freeze({
+    totalSteps: requireInteger(field('totalSteps'), merged.totalSteps, { min: 1 }),
+    learningRate: requireNumber(field('learningRate'), merged.learningRate, { min: 0 }),
+    lrSchedule: requireOneOf(field('lrSchedule'), merged.lrSchedule, LR_SCHEDULE_TYPES),
+    warmupSteps: requireInteger(field('warmupSteps'), merged.warmupSteps, { min: 0 }),
+    warmupRatio: requireNumber(field('warmupRatio'), merged.warmupRatio, { min: 0, max: 1 }),
+    weightDecay: requireNumber(field('weightDecay'), merged.weightDecay, { min: 0 }),
+    adamBeta1: requireNumber(field('adamBeta1'), merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
+    adamBeta2: requireNumber(field('adamBeta2'), merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
+    adamEpsilon: requireNumber(field('adamEpsilon'), merged.adamEpsilon, { min: 0, exclusiveMin: true }),
+    maxGradNorm: merged.maxGradNorm === Infinity ? Infinity : requireNumber(field('maxGradNorm'), merged.maxGradNorm, { min: 0, exclusiveMin: true }),
+  });
+}
+
+/**
+ * The fields of `value` that are not `undefined`, so that spreading it over defaults keeps a
+ * default where the caller wrote `field: undefined`.
+ */
+export function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

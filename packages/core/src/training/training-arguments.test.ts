@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { resolveOptimizationConfig } from './optimization-config.js';
+import { resolveTrainingArguments } from './training-arguments.js';
+
+describe('resolveTrainingArguments', () => {
+  it('adds the data walk with the trainer defaults over transformers', () => {
+    const resolved = resolveTrainingArguments({ totalSteps: 10, evalSteps: 5 }, { learningRate: 1e-3, lrSchedule: 'constant', perDeviceTrainBatchSize: 64 });
+    expect(resolved).toEqual({
+      ...resolveOptimizationConfig({ totalSteps: 10 }, { learningRate: 1e-3, lrSchedule: 'constant' }),
+      perDeviceTrainBatchSize: 64,
+      perDeviceEvalBatchSize: 8,
+      gradientAccumulationSteps: 1,
+      seed: 42,
+      evalSteps: 5,
+      saveSteps: 500,
+      saveTotalLimit: undefined,
+      loggingSteps: 10,
+    });
+  });
+
+  it('validates the data-walking fields by name', () => {
+    expect(() => resolveTrainingArguments({ totalSteps: 1, gradientAccumulationSteps: 0 })).toThrow('config.gradientAccumulationSteps must be an integer >= 1: got 0');
+    expect(() => resolveTrainingArguments({ totalSteps: 1, seed: 2 ** 32 })).toThrow('config.seed must be an integer >= 0 and <= 4294967295');
+    expect(() => resolveTrainingArguments({ totalSteps: 1, saveTotalLimit: 0 })).toThrow('config.saveTotalLimit');
+    expect(() => resolveTrainingArguments({ totalSteps: 1, learningRate: -1 })).toThrow('config.learningRate');
+  });
+});

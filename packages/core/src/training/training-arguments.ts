@@ -1,0 +1,88 @@
+import { requireInteger } from '../errors/validate.js';
+import {
+  definedFields,
+  resolveOptimizationConfig,
+  type OptimizationConfig,
+  type OptimizationDefaults,
+  type ResolvedOptimizationConfig,
+} from './optimization-config.js';
+
+/**
+ * {@link OptimizationConfig} plus how a trainer walks its data, evaluates, checkpoints and
+ * logs: transformers' `TrainingArguments` (which TRL's configs extend), camel-cased. The SFT,
+ * DPO and Diffusion-DPO configs extend it; sizes count examples (sequences, images or pairs).
+ */
+export interface TrainingArguments extends OptimizationConfig {
+  /** Examples per micro-batch. @defaultValue the trainer's; 8 (transformers) when it sets none */
+  readonly perDeviceTrainBatchSize?: number;
+  /** Examples per evaluation batch. @defaultValue the trainer's; 8 (transformers) when it sets none */
+  readonly perDeviceEvalBatchSize?: number;
+  /** Micro-batches per optimiser step; the effective batch is their product. @defaultValue 1 */
+  readonly gradientAccumulationSteps?: number;
+  /**
+   * Seed of the data order and of every derived random stream (dropout, timesteps, noise).
+   * @defaultValue 42 (transformers)
+   */
+  readonly seed?: number;
+  /** Evaluate every this many steps when evaluation data is given. @defaultValue undefined (no evaluation during training) */
+  readonly evalSteps?: number;
+  /** Checkpoint every this many steps when a checkpoint directory is given. @defaultValue 500 (transformers) */
+  readonly saveSteps?: number;
+  /** Keep only the newest this many checkpoints. @defaultValue undefined (keep all) */
+  readonly saveTotalLimit?: number;
+  /** Print a progress line every this many steps (and at least every 30 s). @defaultValue 10 */
+  readonly loggingSteps?: number;
+}
+
+/** {@link TrainingArguments} validated, every default filled in. */
+export interface ResolvedTrainingArguments extends ResolvedOptimizationConfig {
+  readonly perDeviceTrainBatchSize: number;
+  readonly perDeviceEvalBatchSize: number;
+  readonly gradientAccumulationSteps: number;
+  readonly seed: number;
+  readonly evalSteps: number | undefined;
+  readonly saveSteps: number;
+  readonly saveTotalLimit: number | undefined;
+  readonly loggingSteps: number;
+}
+
+/** Defaults a trainer may set for the optional {@link TrainingArguments} fields. */
+export type TrainingArgumentsDefaults = OptimizationDefaults &
+  Partial<Pick<ResolvedTrainingArguments, 'perDeviceTrainBatchSize' | 'perDeviceEvalBatchSize' | 'gradientAccumulationSteps' | 'seed' | 'saveSteps' | 'loggingSteps'>>;
+
+/** Defaults of the data-walking fields of {@link TrainingArguments} where a trainer sets none. */
+export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
+  perDeviceTrainBatchSize: 8,
+  perDeviceEvalBatchSize: 8,
+  gradientAccumulationSteps: 1,
+  seed: 42,
+  saveSteps: 500,
+  loggingSteps: 10,
+});
+
+/**
+ * Validates {@link TrainingArguments} once: the optimiser fields with
+ * {@link resolveOptimizationConfig}, then the data-walking fields, each merged over the
+ * trainer's `defaults` and then {@link DEFAULT_TRAINING_ARGUMENTS}.
+ *
+ * @param defaults - the trainer's defaults, e.g. `{ learningRate: 1e-3, lrSchedule: 'constant', perDeviceTrainBatchSize: 64 }`.
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got
+ *   (`config.gradientAccumulationSteps must be an integer >= 1: got 0`).
+ */
+export function resolveTrainingArguments(config: TrainingArguments, defaults: TrainingArgumentsDefaults = {}): ResolvedTrainingArguments {
+  const optimization = resolveOptimizationConfig(config, defaults);
+  const merged = { ...DEFAULT_TRAINING_ARGUMENTS, ...definedFields(defaults), ...definedFields(config) };
+  const optional = (name: 'evalSteps' | 'saveTotalLimit'): number | undefined =>
+    config[name] === undefined ? undefined : requireInteger(`config.${name}`, config[name], { min: 1 });
+  return Object.freeze({
+    ...optimization,
+    perDeviceTrainBatchSize: requireInteger('config.perDeviceTrainBatchSize', merged.perDeviceTrainBatchSize, { min: 1 }),
+    perDeviceEvalBatchSize: requireInteger('config.perDeviceEvalBatchSize', merged.perDeviceEvalBatchSize, { min: 1 }),
+    gradientAccumulationSteps: requireInteger('config.gradientAccumulationSteps', merged.gradientAccumulationSteps, { min: 1 }),
+    seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+    evalSteps: optional('evalSteps'),
+    saveSteps: requireInteger('config.saveSteps', merged.saveSteps, { min: 1 }),
+    saveTotalLimit: optional('saveTotalLimit'),
+    loggingSteps: requireInteger('config.loggingSteps', merged.loggingSteps, { min: 1 }),
+  });
+}
