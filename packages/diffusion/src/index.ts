@@ -107,7 +107,7 @@ export {
 } from './training/training-arguments.js';
 export { stepMicroBatches, epochsCompleted, mixSeeds, type StepBatchOptions, type StepMicroBatch } from './training/step-batches.js';
 export { drawExample, type ExampleDraw } from './training/example-draws.js';
-export type { TrainOptions } from './training/trainer-loop.js';
+export type { TrainOptions } from '@dpo-ts/core';
 
 // Diffusion-DPO
 export {

@@ -3,6 +3,9 @@ import {
   METRIC_NAMES,
   PreferenceTrainer,
   Rng,
+  runTrainerLoop,
+  Throughput,
+  trainingArgumentsLoop,
   type ReferenceScoreCache,
   type CheckpointContent,
   type Checkpointable,
@@ -10,6 +13,7 @@ import {
   type Metrics,
   type ReferenceSource,
   type TrainingLoopResult,
+  type TrainOptions,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
@@ -19,7 +23,6 @@ import { frozenCopy, openReferenceCache, precomputeReferenceScores, type Referen
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
 import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
-import { runTrainerLoop, Throughput, type TrainOptions } from './train-options.js';
 
 /** A language model a {@link DPOTrainer} can train or use as reference. */
 export type DPOModel = CausalLanguageModel & Checkpointable;
@@ -234,9 +237,18 @@ export class DPOTrainer {
       }
     }
     const throughput = new Throughput();
+    const headline = [
+      METRIC_NAMES.loss,
+      METRIC_NAMES.rewardsAccuracies,
+      METRIC_NAMES.rewardsMargins,
+      METRIC_NAMES.rewardsChosen,
+      METRIC_NAMES.rewardsRejected,
+      METRIC_NAMES.gradNorm,
+      METRIC_NAMES.trainSamplesPerSecond,
+    ];
     return runTrainerLoop(
       {
-        args: this.config,
+        ...trainingArgumentsLoop(this.config, headline),
         step: async (stepIndex) => {
           const batches = this.batchesForStep(stepIndex);
           const metrics = await this.trainStep(batches, stepIndex);
@@ -248,15 +260,6 @@ export class DPOTrainer {
         evaluate: this.evalData !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
-        headline: [
-          METRIC_NAMES.loss,
-          METRIC_NAMES.rewardsAccuracies,
-          METRIC_NAMES.rewardsMargins,
-          METRIC_NAMES.rewardsChosen,
-          METRIC_NAMES.rewardsRejected,
-          METRIC_NAMES.gradNorm,
-          METRIC_NAMES.trainSamplesPerSecond,
-        ],
       },
       options,
     );

@@ -104,7 +104,7 @@ export {
   type TrainingArguments,
   type ResolvedTrainingArguments,
 } from './training-arguments.js';
-export type { TrainOptions } from './train-options.js';
+export type { TrainOptions } from '@dpo-ts/core';
 export { stepBatchIndices, epochsCompleted, stepSeed, type StepScheduleOptions } from './step-schedule.js';
 export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss.js';
 export { DEFAULT_SFT_CONFIG, resolveSFTConfig, type SFTConfig, type ResolvedSFTConfig } from './sft-config.js';

@@ -9,6 +9,9 @@ import {
   METRIC_NAMES,
   restoreWeights,
   Rng,
+  runTrainerLoop,
+  Throughput,
+  trainingArgumentsLoop,
   type AdamWOptimizer,
   type CheckpointContent,
   type Checkpointable,
@@ -17,6 +20,7 @@ import {
   type Metrics,
   type NamedVariables,
   type TrainingLoopResult,
+  type TrainOptions,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { lmBatchTensors, type LMBatch } from './lm-batch.js';
@@ -25,7 +29,6 @@ import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-
 import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRecord, type SFTRow } from './sft-dataset.js';
 import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
-import { runTrainerLoop, Throughput, type TrainOptions } from './train-options.js';
 
 /** What an {@link SFTTrainer} trains, on what. */
 export interface SFTTrainerOptions {
@@ -223,9 +226,10 @@ export class SFTTrainer {
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
     const throughput = new Throughput();
+    const headline = [METRIC_NAMES.loss, METRIC_NAMES.meanTokenAccuracy, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate, METRIC_NAMES.trainTokensPerSecond];
     return runTrainerLoop(
       {
-        args: this.config,
+        ...trainingArgumentsLoop(this.config, headline),
         step: async (stepIndex) => {
           const batches = this.batchesForStep(stepIndex);
           const metrics = await this.trainStep(batches, stepIndex);
@@ -236,7 +240,6 @@ export class SFTTrainer {
         evaluate: this.evalRows.length > 0 ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
-        headline: [METRIC_NAMES.loss, METRIC_NAMES.meanTokenAccuracy, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate, METRIC_NAMES.trainTokensPerSecond],
       },
       options,
     );

@@ -12,7 +12,7 @@ import {
   lrScheduleFromConfig,
   readMetrics,
   restoreWeights,
-  runTrainingLoop,
+  runScheduledTrainerLoop,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
@@ -22,8 +22,7 @@ import type {
   Metrics,
   NamedVariables,
   PreferenceRecord,
-  ProgressOptions,
-  ProgressReporter,
+  ScheduledTrainOptions,
   TrainingLoopResult,
 } from '@dpo-ts/core';
 import type { Tokenizer } from '@dpo-ts/lm';
@@ -45,17 +44,10 @@ export interface RewardTrainerOptions {
   readonly config: RewardTrainerConfig;
 }
 
-/** Options of {@link RewardTrainer.train}; see core's `runTrainingLoop`. */
-export interface RewardTrainOptions {
-  /** Save every `every` steps to `dir` (keep the newest `keepLast`). */
-  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
-  /** @defaultValue false */
-  readonly resume?: boolean | 'auto';
+/** Options of {@link RewardTrainer.train}: checkpoints, resume, evaluation, progress, abort (core's `ScheduledTrainOptions`). */
+export interface RewardTrainOptions extends ScheduledTrainOptions {
   /** Evaluate on the eval pairs every `evalEvery` steps. */
   readonly evalEvery?: number;
-  /** @defaultValue `{}` (progress lines on stderr) */
-  readonly progress?: ProgressOptions | ProgressReporter | false;
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -196,24 +188,16 @@ export class RewardTrainer {
    * checkpoints, resume, NaN guard, leak check.
    */
   async train(options: RewardTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { checkpoint } = options;
-    return runTrainingLoop({
-      totalSteps: this.config.totalSteps,
-      step: (stepIndex) => this.trainStep(stepIndex),
-      ...(options.evalEvery !== undefined && this.evalPairs.length > 0 ? { evaluate: () => this.evaluate(), evalEvery: options.evalEvery } : {}),
-      ...(checkpoint !== undefined
-        ? {
-            checkpoint: {
-              ...checkpoint,
-              save: () => this.checkpointContent(),
-              restore: (loaded: LoadedCheckpoint) => this.restore(loaded),
-            },
-          }
-        : {}),
-      resume: options.resume ?? false,
-      ...(options.progress !== undefined ? { progress: options.progress } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    });
+    return runScheduledTrainerLoop(
+      {
+        totalSteps: this.config.totalSteps,
+        step: (stepIndex) => this.trainStep(stepIndex),
+        evaluate: this.evalPairs.length > 0 ? () => this.evaluate() : undefined,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+      },
+      options,
+    );
   }
 
   /** Frees the optimiser state (the model stays the caller's). */

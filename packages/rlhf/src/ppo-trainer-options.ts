@@ -1,4 +1,4 @@
-import type { Metrics, ProgressOptions, ProgressReporter } from '@dpo-ts/core';
+import type { Metrics, ScheduledTrainOptions } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { PPOConfig } from './ppo-config.js';
@@ -27,16 +27,8 @@ export interface PPOTrainerOptions {
   readonly config: PPOConfig;
 }
 
-/** Options of {@link PPOTrainer.train}; see core's `runTrainingLoop`. */
-export interface PPOTrainOptions {
-  /** Save every `every` updates to `dir` (keep the newest `keepLast`). */
-  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
-  /** @defaultValue false */
-  readonly resume?: boolean | 'auto';
+/** Options of {@link PPOTrainer.train}: checkpoints, resume, evaluation, progress, abort (core's `ScheduledTrainOptions`). */
+export interface PPOTrainOptions extends ScheduledTrainOptions {
   /** Evaluation metrics, e.g. the mean score of `generateCompletions` on held-out prompts. */
   readonly evaluate?: (trainer: PPOTrainer) => Promise<Metrics>;
-  readonly evalEvery?: number;
-  /** @defaultValue `{}` (progress lines on stderr) */
-  readonly progress?: ProgressOptions | ProgressReporter | false;
-  readonly signal?: AbortSignal;
 }

@@ -12,7 +12,7 @@ import {
   lrScheduleFromConfig,
   readMetrics,
   restoreWeights,
-  runTrainingLoop,
+  runScheduledTrainerLoop,
 } from '@dpo-ts/core';
 import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
@@ -245,18 +245,17 @@ export class PPOTrainer {
    * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
    */
   async train(options: PPOTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { checkpoint, evaluate, evalEvery } = options;
-    return runTrainingLoop({
-      totalSteps: this.config.totalSteps,
-      step: (stepIndex) => this.trainStep(stepIndex),
-      ...(evaluate !== undefined && evalEvery !== undefined ? { evaluate: () => evaluate(this), evalEvery } : {}),
-      ...(checkpoint !== undefined
-        ? { checkpoint: { ...checkpoint, save: () => this.checkpointContent(), restore: (loaded: LoadedCheckpoint) => this.restore(loaded) } }
-        : {}),
-      resume: options.resume ?? false,
-      ...(options.progress !== undefined ? { progress: options.progress } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    });
+    const { evaluate } = options;
+    return runScheduledTrainerLoop(
+      {
+        totalSteps: this.config.totalSteps,
+        step: (stepIndex) => this.trainStep(stepIndex),
+        evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+      },
+      options,
+    );
   }
 
   /** BOS + the prompt's ids, keeping the end of a prompt longer than `maxPromptLength`. */

@@ -79,3 +79,12 @@ export {
   type TrainingLoopOptions,
   type TrainingLoopResult,
 } from './training-loop.js';
+export {
+  runTrainerLoop,
+  runScheduledTrainerLoop,
+  trainingArgumentsLoop,
+  type TrainOptions,
+  type ScheduledTrainOptions,
+  type TrainerLoopParts,
+} from './train-options.js';
+export { Throughput, type ThroughputRates } from './throughput.js';

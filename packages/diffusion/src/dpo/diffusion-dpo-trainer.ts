@@ -5,18 +5,21 @@ import {
   PreferenceTrainer,
   flattenPreferenceTrainerConfig,
   referenceScores,
+  runTrainerLoop,
+  Throughput,
+  trainingArgumentsLoop,
   type CheckpointContent,
   type LoadedCheckpoint,
   type Metrics,
   type ReferenceScoreCache,
   type ReferenceSource,
   type TrainingLoopResult,
+  type TrainOptions,
 } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { epochsCompleted, mixSeeds, stepMicroBatches } from '../training/step-batches.js';
-import { runTrainerLoop, Throughput, type TrainOptions } from '../training/trainer-loop.js';
 import { resolveDiffusionDPOConfig, type DiffusionDPOConfig, type ResolvedDiffusionDPOConfig } from './diffusion-dpo-config.js';
 import { DiffusionDPOMetrics, readErrorRecords } from './diffusion-dpo-metrics.js';
 import { buildDiffusionPreferenceBatch, orderedPreferenceBatches, type DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
@@ -230,18 +233,18 @@ export class DiffusionDPOTrainer {
       }
     }
     const throughput = new Throughput();
+    const headline = [METRIC_NAMES.loss, METRIC_NAMES.implicitAcc, METRIC_NAMES.rewardsMargins, METRIC_NAMES.mseModelChosen, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond];
     return runTrainerLoop(
       {
-        args: this.config,
+        ...trainingArgumentsLoop(this.config, headline),
         step: async (stepIndex) => {
           const batches = this.batchesForStep(stepIndex);
           const metrics = await this.trainStep(batches, stepIndex);
-          return { ...metrics, [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numPairs, 0)) };
+          return { ...metrics, [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numPairs, 0)).samplesPerSecond };
         },
         evaluate: this.evalDataset !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
-        headline: [METRIC_NAMES.loss, METRIC_NAMES.implicitAcc, METRIC_NAMES.rewardsMargins, METRIC_NAMES.mseModelChosen, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond],
       },
       options,
     );

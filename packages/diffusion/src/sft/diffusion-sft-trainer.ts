@@ -9,6 +9,9 @@ import {
   computeNamedGradients,
   lrScheduleFromConfig,
   restoreWeights,
+  runTrainerLoop,
+  Throughput,
+  trainingArgumentsLoop,
   type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
@@ -16,13 +19,13 @@ import {
   type Metrics,
   type NamedVariables,
   type TrainingLoopResult,
+  type TrainOptions,
 } from '@dpo-ts/core';
 import type { ImageDataset } from '../data/image-dataset.js';
 import type { Denoiser } from '../denoiser.js';
 import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { epochsCompleted, mixSeeds, stepMicroBatches } from '../training/step-batches.js';
-import { runTrainerLoop, Throughput, type TrainOptions } from '../training/trainer-loop.js';
 import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
 import { resolveDiffusionSFTConfig, type DiffusionSFTConfig, type ResolvedDiffusionSFTConfig } from './diffusion-sft-config.js';
 
@@ -163,16 +166,15 @@ export class DiffusionSFTTrainer {
     const throughput = new Throughput();
     return runTrainerLoop(
       {
-        args: this.config,
+        ...trainingArgumentsLoop(this.config, [METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond]),
         step: async (stepIndex) => {
           const batches = this.batchesForStep(stepIndex);
           const metrics = await this.trainStep(batches, stepIndex);
-          return { ...metrics, [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numExamples, 0)) };
+          return { ...metrics, [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numExamples, 0)).samplesPerSecond };
         },
         evaluate: this.evalDataset !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
-        headline: [METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond],
       },
       options,
     );

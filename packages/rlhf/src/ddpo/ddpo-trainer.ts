@@ -10,7 +10,7 @@ import {
   lrScheduleFromConfig,
   readMetrics,
   restoreWeights,
-  runTrainingLoop,
+  runScheduledTrainerLoop,
   type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
@@ -46,6 +46,8 @@ export interface DDPOTrainerOptions {
 export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
   /** Evaluation metrics every `evalEvery` steps, e.g. rewards of deterministic samples (diffusion's `compareRewards`). */
   readonly evaluate?: (trainer: DDPOTrainer) => Promise<Metrics>;
+  /** Progress lines, their options, or `false`. @defaultValue a line every step with `reward_mean`, `reward_std`, `loss`, approx KL and clip fraction */
+  readonly progress?: PPOTrainOptions['progress'];
 }
 
 /**
@@ -245,16 +247,18 @@ export class DDPOTrainer {
 
   /** Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation, checkpoints, resume, NaN guard, leak check). */
   async train(options: DDPOTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { checkpoint, evaluate, evalEvery } = options;
-    return runTrainingLoop({
-      totalSteps: this.config.totalSteps,
-      step: (stepIndex) => this.trainStep(stepIndex),
-      ...(evaluate !== undefined && evalEvery !== undefined ? { evaluate: () => evaluate(this), evalEvery } : {}),
-      ...(checkpoint !== undefined ? { checkpoint: { ...checkpoint, save: () => this.checkpointContent(), restore: (loaded: LoadedCheckpoint) => this.restore(loaded) } } : {}),
-      resume: options.resume ?? false,
-      progress: options.progress ?? { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    });
+    const { evaluate } = options;
+    return runScheduledTrainerLoop(
+      {
+        totalSteps: this.config.totalSteps,
+        step: (stepIndex) => this.trainStep(stepIndex),
+        evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+        progress: { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
+      },
+      options,
+    );
   }
 
   /** Frees the optimiser state (the models belong to the caller). */
