@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  accumulateGradients,
   adamWFromConfig,
+  applyGradientStep,
   assertFinite,
-  clipGradNorm,
   computeNamedGradients,
   InvalidArgumentError,
   lrScheduleFromConfig,
@@ -139,27 +140,11 @@ export class SFTTrainer {
         } finally {
           tf.dispose([value, hits!]);
         }
-        for (const [name, gradient] of grads) {
-          const previous = accumulated.get(name);
-          if (previous === undefined) {
-            accumulated.set(name, gradient);
-          } else {
-            accumulated.set(name, tf.add(previous, gradient));
-            tf.dispose([previous, gradient]);
-          }
-        }
+        accumulateGradients(accumulated, grads); // summed: each loss is already divided by the step's tokens
       }
       const loss = nll / totalTokens;
       assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
-      const gradNorm = (await norm.data())[0]!;
-      norm.dispose();
-      try {
-        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
-        this.optimizer.applyGradients(clipped, learningRate);
-      } finally {
-        tf.dispose([...clipped.values()]);
-      }
+      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
       this.numTokens += microBatches.reduce((sum, batch) => sum + nonPaddingTokens(batch, this.padTokenId), 0);
       return {
         [METRIC_NAMES.loss]: loss,

@@ -4,9 +4,9 @@ import {
   METRIC_NAMES,
   MetricAccumulator,
   adamWFromConfig,
+  applyGradientStep,
   assertFinite,
   batchesPerEpoch,
-  clipGradNorm,
   computeNamedGradients,
   epochBatches,
   lrScheduleFromConfig,
@@ -124,23 +124,16 @@ export class RewardTrainer {
     try {
       const loss = (await value.data())[0]!;
       assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const { grads: clipped, norm } = clipGradNorm(grads, this.config.maxGradNorm);
-      try {
-        const gradNorm = (await norm.data())[0]!;
-        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
-        this.optimizer.applyGradients(clipped, learningRate);
-        const metrics = await readMetrics(metricTensors);
-        metricTensors = {};
-        return {
-          [METRIC_NAMES.loss]: loss,
-          [METRIC_NAMES.gradNorm]: gradNorm,
-          [METRIC_NAMES.learningRate]: learningRate,
-          [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.batchSize),
-          ...metrics,
-        };
-      } finally {
-        tf.dispose([norm, ...clipped.values()]);
-      }
+      const gradNorm = await applyGradientStep(this.optimizer, grads, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
+      const metrics = await readMetrics(metricTensors);
+      metricTensors = {};
+      return {
+        [METRIC_NAMES.loss]: loss,
+        [METRIC_NAMES.gradNorm]: gradNorm,
+        [METRIC_NAMES.learningRate]: learningRate,
+        [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.batchSize),
+        ...metrics,
+      };
     } finally {
       tf.dispose([value, ...grads.values(), ...Object.values(metricTensors)]);
     }

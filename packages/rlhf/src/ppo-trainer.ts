@@ -4,9 +4,10 @@ import {
   METRIC_NAMES,
   MetricAccumulator,
   Rng,
+  accumulateGradients,
   adamWFromConfig,
+  applyGradientStep,
   assertFinite,
-  clipGradNorm,
   computeNamedGradients,
   epochBatches,
   lrScheduleFromConfig,
@@ -144,23 +145,9 @@ export class PPOTrainer {
           for (let micro = 0; micro < miniBatchSize; micro += microBatchSize) {
             const { grads, values } = await this.microStep(batch, miniBatch.slice(micro, micro + microBatchSize), stepIndex);
             stats.add(values);
-            for (const [name, gradient] of grads) {
-              const scaled = gradientAccumulationSteps === 1 ? gradient : tf.div(gradient, gradientAccumulationSteps);
-              if (scaled !== gradient) gradient.dispose();
-              const previous = accumulated.get(name);
-              accumulated.set(name, previous === undefined ? scaled : tf.add(previous, scaled));
-              if (previous !== undefined) tf.dispose([previous, scaled]);
-            }
+            accumulateGradients(accumulated, grads, gradientAccumulationSteps); // the mean over micro-batches
           }
-          const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
-          try {
-            const gradNorm = (await norm.data())[0]!;
-            assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
-            this.optimizer.applyGradients(clipped, learningRate);
-            gradNorms.push(gradNorm);
-          } finally {
-            tf.dispose([norm, ...clipped.values()]);
-          }
+          gradNorms.push(await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex }));
         } finally {
           tf.dispose([...accumulated.values()]);
         }

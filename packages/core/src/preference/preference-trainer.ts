@@ -7,9 +7,10 @@ import { MetricAccumulator } from '../metrics/metric-accumulator.js';
 import { METRIC_NAMES, type Metrics } from '../metrics/metric-names.js';
 import { preferenceMetricTensors, readMetrics } from '../metrics/preference-metrics.js';
 import type { Checkpointable, NamedVariables, PreferenceScorer } from '../surrogate/preference-scorer.js';
+import { accumulateGradients } from '../training/accumulate-gradients.js';
 import type { AdamWOptimizer } from '../training/adamw-optimizer.js';
+import { applyGradientStep } from '../training/apply-gradient-step.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
-import { clipGradNorm } from '../training/clip-grad-norm.js';
 import type { LRSchedule } from '../training/lr-schedule.js';
 import { computeNamedGradients } from '../training/named-gradients.js';
 import { adamWFromConfig, lrScheduleFromConfig } from '../training/optimizer-from-config.js';
@@ -91,28 +92,11 @@ export class PreferenceTrainer<TBatch> {
     try {
       for (const batch of microBatches) {
         const { grads, values } = await this.microStep(batch, stepIndex);
-        for (const [name, gradient] of grads) {
-          const scaled = tf.div(gradient, microBatches.length);
-          gradient.dispose();
-          const previous = accumulated.get(name);
-          accumulated.set(name, previous === undefined ? scaled : tf.add(previous, scaled));
-          if (previous !== undefined) {
-            previous.dispose();
-            scaled.dispose();
-          }
-        }
+        accumulateGradients(accumulated, grads, microBatches.length); // the mean over micro-batches
         metrics.add(values);
       }
       const mean = metrics.mean();
-      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
-      const gradNorm = (await norm.data())[0]!;
-      norm.dispose();
-      try {
-        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
-        this.optimizer.applyGradients(clipped, learningRate);
-      } finally {
-        tf.dispose([...clipped.values()]);
-      }
+      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
       if (this.config.syncRefModel && this.reference.kind === 'model' && (stepIndex + 1) % this.config.refModelSyncSteps === 0) {
         syncReferenceWeights(this.policy.namedVariables(), this.reference.scorer.namedVariables(), this.config.refModelMixupAlpha);
       }

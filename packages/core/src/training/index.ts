@@ -9,6 +9,8 @@ export {
 } from './adamw-optimizer.js';
 export { computeNamedGradients, type NamedGradients } from './named-gradients.js';
 export { clipGradNorm, globalGradNorm, CLIP_GRAD_NORM_EPSILON, type ClippedGradients } from './clip-grad-norm.js';
+export { accumulateGradients } from './accumulate-gradients.js';
+export { applyGradientStep, type GradientStepOptions } from './apply-gradient-step.js';
 export {
   createLRSchedule,
   resolveLRScheduleConfig,

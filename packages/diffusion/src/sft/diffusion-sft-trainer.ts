@@ -3,9 +3,10 @@ import {
   InvalidArgumentError,
   METRIC_NAMES,
   MetricAccumulator,
+  accumulateGradients,
   adamWFromConfig,
+  applyGradientStep,
   assertFinite,
-  clipGradNorm,
   computeNamedGradients,
   lrScheduleFromConfig,
   restoreWeights,
@@ -104,23 +105,11 @@ export class DiffusionSFTTrainer {
         const { value, grads } = computeNamedGradients(() => tf.div(tf.sum(this.errors(batch)), total) as tf.Scalar, this.trainable);
         lossSum += (await value.data())[0]! * total;
         value.dispose();
-        for (const [name, gradient] of grads) {
-          const previous = accumulated.get(name);
-          accumulated.set(name, previous === undefined ? gradient : tf.add(previous, gradient));
-          if (previous !== undefined) tf.dispose([previous, gradient]);
-        }
+        accumulateGradients(accumulated, grads); // summed: each loss is already divided by the step's examples
       }
       const loss = lossSum / total;
       assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
-      const gradNorm = (await norm.data())[0]!;
-      norm.dispose();
-      try {
-        assertFinite(METRIC_NAMES.gradNorm, gradNorm, stepIndex);
-        this.optimizer.applyGradients(clipped, learningRate);
-      } finally {
-        tf.dispose([...clipped.values()]);
-      }
+      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
       const walk = { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
       return {
         [METRIC_NAMES.loss]: loss,

@@ -3,9 +3,10 @@ import {
   InvalidArgumentError,
   MetricAccumulator,
   Rng,
+  accumulateGradients,
   adamWFromConfig,
+  applyGradientStep,
   assertFinite,
-  clipGradNorm,
   computeNamedGradients,
   lrScheduleFromConfig,
   readMetrics,
@@ -174,11 +175,7 @@ export class DDPOTrainer {
             return tf.div(loss, numTrainTimesteps) as tf.Scalar;
           }, this.trainable);
           value.dispose();
-          for (const [name, gradient] of grads) {
-            const previous = accumulated.get(name);
-            accumulated.set(name, previous === undefined ? gradient : tf.add(previous, gradient));
-            if (previous !== undefined) tf.dispose([previous, gradient]);
-          }
+          accumulateGradients(accumulated, grads); // summed: each loss is already divided by numTrainTimesteps
           metrics.add(await readMetrics(kept));
         } finally {
           const leftovers: (tf.Tensor | undefined)[] = [referenceLogProbs, ...Object.values(kept)];
@@ -187,15 +184,7 @@ export class DDPOTrainer {
       }
       const mean = metrics.mean();
       assertFinite(DDPO_METRIC_NAMES.loss, mean[DDPO_METRIC_NAMES.loss]!, stepIndex);
-      const { grads: clipped, norm } = clipGradNorm(accumulated, this.config.maxGradNorm);
-      const gradNorm = (await norm.data())[0]!;
-      norm.dispose();
-      try {
-        assertFinite(DDPO_METRIC_NAMES.gradNorm, gradNorm, stepIndex);
-        this.optimizer.applyGradients(clipped, learningRate);
-      } finally {
-        tf.dispose([...clipped.values()]);
-      }
+      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
       return { ...mean, [DDPO_METRIC_NAMES.gradNorm]: gradNorm, [DDPO_METRIC_NAMES.learningRate]: learningRate };
     } finally {
       tf.dispose([...accumulated.values()]);
