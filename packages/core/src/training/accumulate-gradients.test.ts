@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { accumulateGradients } from './accumulate-gradients.js';
 
-const micro = (a: number[], b: number): Map<string, tf.Tensor> => new Map([['a', tf.tensor1d(a)], ['b', tf.scalar(b)]]);
+const micro = (a: number[], b: number): Map<string, tf.Tensor> => new Map<string, tf.Tensor>([['a', tf.tensor1d(a)], ['b', tf.scalar(b)]]);
 
 describe('accumulateGradients', () => {
   it('averages with divisor n and sums with divisor 1, owning the inputs', async () => {
