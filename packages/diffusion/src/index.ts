@@ -105,7 +105,7 @@ export {
   type ResolvedTrainingArguments,
   type TrainerDefaults,
 } from './training/training-arguments.js';
-export { stepMicroBatches, epochsCompleted, mixSeeds, type StepBatchOptions, type StepMicroBatch } from './training/step-batches.js';
+export { stepMicroBatches, epochsCompleted, mixSeeds, type StepBatchOptions, type StepMicroBatch } from '@dpo-ts/core';
 export { drawExample, type ExampleDraw } from './training/example-draws.js';
 export type { TrainOptions } from '@dpo-ts/core';
 

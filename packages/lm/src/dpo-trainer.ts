@@ -4,6 +4,7 @@ import {
   PreferenceTrainer,
   Rng,
   runTrainerLoop,
+  stepBatchOptions,
   Throughput,
   trainingArgumentsLoop,
   type ReferenceScoreCache,
@@ -170,7 +171,7 @@ export class DPOTrainer {
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
   batchesForStep(stepIndex: number): DPOBatch[] {
-    return stepBatchIndices(this.trainData.examples.length, this.stepSchedule(), stepIndex).map((indices) => buildDPOBatch(this.trainData, indices, this.tokens));
+    return stepBatchIndices(this.trainData.examples.length, stepBatchOptions(this.config), stepIndex).map((indices) => buildDPOBatch(this.trainData, indices, this.tokens));
   }
 
   /**
@@ -196,7 +197,7 @@ export class DPOTrainer {
     this.stepRng = new Rng(stepSeed(this.config.seed, stepIndex));
     try {
       const metrics = await this.preferenceTrainer.trainStep(batches, stepIndex);
-      return { ...metrics, [METRIC_NAMES.epoch]: epochsCompleted(this.trainData.examples.length, this.stepSchedule(), stepIndex + 1) };
+      return { ...metrics, [METRIC_NAMES.epoch]: epochsCompleted(this.trainData.examples.length, stepBatchOptions(this.config), stepIndex + 1) };
     } finally {
       this.stepRng = undefined;
     }
@@ -271,9 +272,6 @@ export class DPOTrainer {
     if (this.ownsReference) (this.referenceModel as Partial<{ dispose(): void }>).dispose?.();
   }
 
-  private stepSchedule(): { batchSize: number; gradientAccumulationSteps: number; seed: number } {
-    return { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
-  }
 
   private *evalBatches(): Generator<DPOBatch> {
     const data = this.evalData!;

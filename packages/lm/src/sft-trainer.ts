@@ -11,6 +11,7 @@ import {
   restoreWeights,
   Rng,
   runTrainerLoop,
+  stepBatchOptions,
   Throughput,
   trainingArgumentsLoop,
   type AdamWOptimizer,
@@ -98,7 +99,7 @@ export class SFTTrainer {
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
   batchesForStep(stepIndex: number): LMBatch[] {
-    return stepBatchIndices(this.trainRows.length, this.stepSchedule(), stepIndex).map((indices) =>
+    return stepBatchIndices(this.trainRows.length, stepBatchOptions(this.config), stepIndex).map((indices) =>
       buildSFTBatch(indices.map((i) => this.trainRows[i]!), this.padTokenId),
     );
   }
@@ -152,7 +153,7 @@ export class SFTTrainer {
         [METRIC_NAMES.learningRate]: learningRate,
         [METRIC_NAMES.meanTokenAccuracy]: correct / totalTokens,
         [METRIC_NAMES.numTokens]: this.numTokens,
-        [METRIC_NAMES.epoch]: epochsCompleted(this.trainRows.length, this.stepSchedule(), stepIndex + 1),
+        [METRIC_NAMES.epoch]: epochsCompleted(this.trainRows.length, stepBatchOptions(this.config), stepIndex + 1),
       };
     } finally {
       tf.dispose([...accumulated.values()]);
@@ -235,9 +236,6 @@ export class SFTTrainer {
     this.optimizer.dispose();
   }
 
-  private stepSchedule(): { batchSize: number; gradientAccumulationSteps: number; seed: number } {
-    return { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
-  }
 
   private *evalBatches(): Generator<LMBatch> {
     const size = this.config.perDeviceEvalBatchSize;

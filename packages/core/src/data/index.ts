@@ -67,4 +67,5 @@ export {
   type ShuffledBatchesOptions,
 } from './shuffled-batches.js';
 export { epochBatches, type EpochBatch, type EpochBatchesOptions } from './epoch-batches.js';
+export { stepMicroBatches, epochsCompleted, type StepBatchOptions, type StepMicroBatch } from './step-micro-batches.js';
 export { trainEvalSplit, type TrainEvalSplit, type TrainEvalSplitOptions } from './train-eval-split.js';

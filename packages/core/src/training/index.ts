@@ -1,4 +1,5 @@
 export { Rng, type RngState } from './rng.js';
+export { mixSeeds } from './mix-seeds.js';
 export {
   AdamWOptimizer,
   DEFAULT_ADAMW_CONFIG,
@@ -35,6 +36,7 @@ export {
 export { adamWFromConfig, lrScheduleFromConfig, type AdamWSettings, type LRScheduleSettings } from './optimizer-from-config.js';
 export {
   resolveTrainingArguments,
+  stepBatchOptions,
   DEFAULT_TRAINING_ARGUMENTS,
   type TrainingArguments,
   type TrainingArgumentsDefaults,

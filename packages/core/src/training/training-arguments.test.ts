@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptimizationConfig } from './optimization-config.js';
-import { resolveTrainingArguments } from './training-arguments.js';
+import { resolveTrainingArguments, stepBatchOptions } from './training-arguments.js';
 
 describe('resolveTrainingArguments', () => {
   it('adds the data walk with the trainer defaults over transformers', () => {
@@ -23,5 +23,12 @@ describe('resolveTrainingArguments', () => {
     expect(() => resolveTrainingArguments({ totalSteps: 1, seed: 2 ** 32 })).toThrow('config.seed must be an integer >= 0 and <= 4294967295');
     expect(() => resolveTrainingArguments({ totalSteps: 1, saveTotalLimit: 0 })).toThrow('config.saveTotalLimit');
     expect(() => resolveTrainingArguments({ totalSteps: 1, learningRate: -1 })).toThrow('config.learningRate');
+  });
+});
+
+describe('stepBatchOptions', () => {
+  it('walks the data in micro-batches of perDeviceTrainBatchSize, gradientAccumulationSteps per step', () => {
+    const args = resolveTrainingArguments({ totalSteps: 1, perDeviceTrainBatchSize: 4, gradientAccumulationSteps: 3, seed: 9 });
+    expect(stepBatchOptions(args)).toEqual({ batchSize: 4, gradientAccumulationSteps: 3, seed: 9 });
   });
 });

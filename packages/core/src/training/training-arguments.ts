@@ -1,3 +1,4 @@
+import type { StepBatchOptions } from '../data/step-micro-batches.js';
 import { requireInteger } from '../errors/validate.js';
 import {
   definedFields,
@@ -85,4 +86,13 @@ export function resolveTrainingArguments(config: TrainingArguments, defaults: Tr
     saveTotalLimit: optional('saveTotalLimit'),
     loggingSteps: requireInteger('config.loggingSteps', merged.loggingSteps, { min: 1 }),
   });
+}
+
+/**
+ * How a trainer configured by {@link TrainingArguments} walks its data with `stepMicroBatches`:
+ * micro-batches of `perDeviceTrainBatchSize`, `gradientAccumulationSteps` per optimiser step,
+ * shuffled by `seed`.
+ */
+export function stepBatchOptions(args: ResolvedTrainingArguments): StepBatchOptions {
+  return { batchSize: args.perDeviceTrainBatchSize, gradientAccumulationSteps: args.gradientAccumulationSteps, seed: args.seed };
 }

@@ -4,8 +4,12 @@ import {
   METRIC_NAMES,
   PreferenceTrainer,
   flattenPreferenceTrainerConfig,
+  epochsCompleted,
+  mixSeeds,
   referenceScores,
   runTrainerLoop,
+  stepBatchOptions,
+  stepMicroBatches,
   Throughput,
   trainingArgumentsLoop,
   type CheckpointContent,
@@ -19,7 +23,6 @@ import {
 import type { Denoiser } from '../denoiser.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
-import { epochsCompleted, mixSeeds, stepMicroBatches } from '../training/step-batches.js';
 import { resolveDiffusionDPOConfig, type DiffusionDPOConfig, type ResolvedDiffusionDPOConfig } from './diffusion-dpo-config.js';
 import { DiffusionDPOMetrics, readErrorRecords } from './diffusion-dpo-metrics.js';
 import { buildDiffusionPreferenceBatch, orderedPreferenceBatches, type DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
@@ -151,7 +154,7 @@ export class DiffusionDPOTrainer {
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
   batchesForStep(stepIndex: number): DiffusionPreferenceBatch[] {
-    return stepMicroBatches(this.trainDataset.count, this.stepOptions(), stepIndex).map(({ epoch, indices }) =>
+    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(({ epoch, indices }) =>
       buildDiffusionPreferenceBatch(this.trainDataset, indices, {
         seed: this.config.seed,
         round: this.config.fixedNoise ? 0 : epoch + 1,
@@ -199,7 +202,7 @@ export class DiffusionDPOTrainer {
   async trainStep(batches: DiffusionPreferenceBatch | readonly DiffusionPreferenceBatch[], stepIndex: number): Promise<Metrics> {
     const list = (Array.isArray(batches) ? batches : [batches]) as readonly DiffusionPreferenceBatch[];
     const metrics = await this.withRecords(list, () => this.preferenceTrainer.trainStep(list, stepIndex));
-    return { ...metrics, [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, this.stepOptions(), stepIndex + 1) };
+    return { ...metrics, [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, stepBatchOptions(this.config), stepIndex + 1) };
   }
 
   /** Loss and every metric over `batches` (default: the eval dataset), weighted by pairs; no weight change. */
@@ -294,9 +297,5 @@ export class DiffusionDPOTrainer {
       chosen: Float32Array.from(entries, (e) => -e.chosen / this.config.scoreScale),
       rejected: Float32Array.from(entries, (e) => -e.rejected / this.config.scoreScale),
     };
-  }
-
-  private stepOptions(): { batchSize: number; gradientAccumulationSteps: number; seed: number } {
-    return { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
   }
 }

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import { ddimSample } from '../ddim-sampler.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { imageSize } from '../dpo/image-preference-dataset.js';
 import type { ImageReward } from '../rewards/image-reward.js';
-import { mixSeeds } from '../training/step-batches.js';
 
 /** Options of {@link compareRewards}. */
 export interface CompareRewardsOptions {

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireInteger, requireNumber } from '@dpo-ts/core';
+import { InvalidArgumentError, mixSeeds, Rng, requireInteger, requireNumber } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import { ddimSample } from '../ddim-sampler.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { imageSize, type ImagePreferenceDataset } from '../dpo/image-preference-dataset.js';
 import type { ImageReward } from '../rewards/image-reward.js';
-import { mixSeeds } from '../training/step-batches.js';
 
 /** Options of {@link samplePreferencePairs}. */
 export interface SamplePreferencePairsOptions {

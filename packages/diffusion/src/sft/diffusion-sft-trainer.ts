@@ -9,8 +9,12 @@ import {
   assertFinite,
   computeNamedGradients,
   lrScheduleFromConfig,
+  epochsCompleted,
+  mixSeeds,
   restoreWeights,
   runTrainerLoop,
+  stepBatchOptions,
+  stepMicroBatches,
   Throughput,
   trainingArgumentsLoop,
   type AdamWOptimizer,
@@ -26,7 +30,6 @@ import type { ImageDataset } from '../data/image-dataset.js';
 import type { Denoiser } from '../denoiser.js';
 import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
-import { epochsCompleted, mixSeeds, stepMicroBatches } from '../training/step-batches.js';
 import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
 import { resolveDiffusionSFTConfig, type DiffusionSFTConfig, type ResolvedDiffusionSFTConfig } from './diffusion-sft-config.js';
 
@@ -86,8 +89,7 @@ export class DiffusionSFTTrainer {
 
   /** The micro-batches of step `stepIndex`, with fresh draws each epoch. */
   batchesForStep(stepIndex: number): DenoisingBatch[] {
-    const options = { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
-    return stepMicroBatches(this.trainDataset.count, options, stepIndex).map(({ epoch, indices }) =>
+    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(({ epoch, indices }) =>
       buildDenoisingBatch(this.trainDataset, indices, { seed: this.config.seed, round: epoch + 1, numTimesteps: this.schedule.numTimesteps, cfgDropProb: this.config.cfgDropProb, nullClass: this.model.nullClass }),
     );
   }
@@ -110,12 +112,11 @@ export class DiffusionSFTTrainer {
       const loss = lossSum / total;
       assertFinite(METRIC_NAMES.loss, loss, stepIndex);
       const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
-      const walk = { batchSize: this.config.perDeviceTrainBatchSize, gradientAccumulationSteps: this.config.gradientAccumulationSteps, seed: this.config.seed };
       return {
         [METRIC_NAMES.loss]: loss,
         [METRIC_NAMES.gradNorm]: gradNorm,
         [METRIC_NAMES.learningRate]: learningRate,
-        [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, walk, stepIndex + 1),
+        [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, stepBatchOptions(this.config), stepIndex + 1),
       };
     } finally {
       tf.dispose([...accumulated.values()]);

@@ -1,5 +1,4 @@
-import { Rng } from '@dpo-ts/core';
-import { mixSeeds } from './step-batches.js';
+import { mixSeeds, Rng } from '@dpo-ts/core';
 
 /** The random part of one denoising example: what x_0 is noised with and conditioned on. */
 export interface ExampleDraw {

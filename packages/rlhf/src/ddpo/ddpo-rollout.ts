@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireInteger } from '@dpo-ts/core';
-import { ddimSample, mixSeeds, rewardImages, type Denoiser, type ImageReward, type ImageShape, type NoiseSchedule } from '@dpo-ts/diffusion';
+import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
+import { ddimSample, rewardImages, type Denoiser, type ImageReward, type ImageShape, type NoiseSchedule } from '@dpo-ts/diffusion';
 
 /** Options of {@link collectDDPORollout}. */
 export interface DDPORolloutOptions {

@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   MetricAccumulator,
   Rng,
+  mixSeeds,
   accumulateGradients,
   adamWFromConfig,
   applyGradientStep,
@@ -20,7 +21,7 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
 } from '@dpo-ts/core';
-import { ddimStepLogProb, mixSeeds, type Denoiser, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
+import { ddimStepLogProb, type Denoiser, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
 import { klPenalty } from '../kl-estimators.js';
 import type { PPOTrainOptions } from '../ppo-trainer-options.js';
 import { requireReferenceForKl, resolveDDPOConfig, type DDPOConfig, type ResolvedDDPOConfig } from './ddpo-config.js';
