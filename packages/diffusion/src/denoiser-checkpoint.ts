@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { DataFormatError, InvalidArgumentError, ShapeMismatchError } from '@dpo-ts/core';
+import { join } from 'node:path';
+import {
+  DataFormatError,
+  formatJsonFile,
+  InvalidArgumentError,
+  loadNamedWeights,
+  readJsonFile,
+  saveNamedWeights,
+  ShapeMismatchError,
+} from '@dpo-ts/core';
 import type { Denoiser, DenoiserKind } from './denoiser.js';
 import { MLPDenoiser, type MLPDenoiserConfig } from './mlp-denoiser.js';
 import { UNet, type UNetConfig } from './unet.js';
@@ -12,7 +18,12 @@ export const DENOISER_FORMAT = 'dpo-ts.denoiser';
 /** `config.json`'s `version` field; bumped on incompatible changes. */
 export const DENOISER_FORMAT_VERSION = 1;
 
-/** One entry of `manifest.json`: where a weight lives in `weights.bin`. */
+/**
+ * One entry of `manifest.json` in the earlier denoiser layout, `{ byteLength, weights:
+ * WeightEntry[] }` (the committed MNIST checkpoint is stored so): where a weight lives in
+ * `weights.bin`. `loadDenoiser` (core's `loadNamedWeights`) still reads it; `saveDenoiser` now
+ * writes core's `NamedWeightsManifest`.
+ */
 export interface WeightEntry {
   /** Stable name from `namedVariables()`. */
   readonly name: string;
@@ -53,67 +64,35 @@ export function copyWeights(source: Denoiser, target: Denoiser): void {
 }
 
 /**
- * Saves a denoiser as a directory:
+ * Saves a denoiser as a directory (core's `saveNamedWeights`):
  * - `config.json`: `{ format: "dpo-ts.denoiser", version: 1, kind, config }`;
- * - `manifest.json`: `{ byteLength, weights: WeightEntry[] }` in `namedVariables()` order;
+ * - `manifest.json`: core's `NamedWeightsManifest` (`format: "dpo-ts.named-weights"`, every
+ *   weight's name, shape, offset and byteLength) in `namedVariables()` order;
  * - `weights.bin`: the float32 values, little-endian, concatenated in manifest order.
  *
- * Atomic: everything is written into a temporary sibling directory which is then renamed onto
- * `directory` (an existing one is moved aside first and removed after), so a crash leaves
- * either the old checkpoint or the new one, never a mix.
+ * Atomic (core's `writeDirectoryAtomic`): the files are written into a temporary sibling
+ * directory which is then renamed onto `directory` (an existing one is moved aside first and
+ * removed after), so a crash leaves either the old checkpoint or the new one, never a mix.
  */
 export async function saveDenoiser(denoiser: Denoiser, directory: string): Promise<void> {
-  const target = resolve(directory);
-  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temporary = join(dirname(target), `.${basename(target)}.tmp-${suffix}`);
-  const weights: WeightEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, variable] of denoiser.namedVariables()) {
-    const values = (await variable.data()) as Float32Array;
-    weights.push({ name, shape: variable.shape.slice(), dtype: 'float32', offset, length: values.length });
-    chunks.push(toLittleEndian(values));
-    offset += values.length * 4;
-  }
   const header = { format: DENOISER_FORMAT, version: DENOISER_FORMAT_VERSION, kind: denoiser.kind, config: denoiser.config };
-  try {
-    await mkdir(temporary, { recursive: true });
-    await writeFile(join(temporary, 'config.json'), `${JSON.stringify(header, null, 2)}\n`);
-    await writeFile(join(temporary, 'manifest.json'), `${JSON.stringify({ byteLength: offset, weights }, null, 2)}\n`);
-    await writeFile(join(temporary, 'weights.bin'), Buffer.concat(chunks));
-    const exists = await stat(target).then(() => true, () => false);
-    if (exists) {
-      const aside = join(dirname(target), `.${basename(target)}.old-${suffix}`);
-      await rename(target, aside);
-      await rename(temporary, target);
-      await rm(aside, { recursive: true, force: true });
-    } else {
-      await rename(temporary, target);
-    }
-  } catch (error) {
-    await rm(temporary, { recursive: true, force: true });
-    throw error;
-  }
+  await saveNamedWeights(directory, denoiser.namedVariables(), { 'config.json': formatJsonFile(header) });
 }
 
 /**
- * Loads a directory written by {@link saveDenoiser}: rebuilds the architecture from
- * `config.json` and assigns every weight, checking names, shapes and sizes.
+ * Loads a directory written by {@link saveDenoiser}, or in the earlier layout whose
+ * `manifest.json` lists {@link WeightEntry}s (the committed MNIST checkpoint): rebuilds the
+ * architecture from `config.json` and assigns every weight, checking names, shapes and sizes.
  * @throws DataFormatError naming the file when anything does not match.
  * @returns a new denoiser; the caller disposes it.
  */
 export async function loadDenoiser(directory: string): Promise<Denoiser> {
   const configPath = join(directory, 'config.json');
   const manifestPath = join(directory, 'manifest.json');
-  const weightsPath = join(directory, 'weights.bin');
-  const header = await readJson(configPath);
+  const header = await readJsonFile(configPath);
   if (header.format !== DENOISER_FORMAT) throw new DataFormatError(configPath, 0, `format must be "${DENOISER_FORMAT}": got ${JSON.stringify(header.format)}`);
   if (header.version !== DENOISER_FORMAT_VERSION) throw new DataFormatError(configPath, 0, `version must be ${DENOISER_FORMAT_VERSION}: got ${JSON.stringify(header.version)}`);
-  const manifest = await readJson(manifestPath);
-  const bytes = await readFile(weightsPath);
-  if (!Array.isArray(manifest.weights) || manifest.byteLength !== bytes.length) {
-    throw new DataFormatError(manifestPath, 0, `byteLength ${String(manifest.byteLength)} does not match weights.bin (${bytes.length} bytes)`);
-  }
+  const { weights } = await loadNamedWeights(directory);
   let denoiser: Denoiser;
   try {
     denoiser = createDenoiser(header.kind as DenoiserKind, header.config as Partial<UNetConfig>);
@@ -122,46 +101,19 @@ export async function loadDenoiser(directory: string): Promise<Denoiser> {
   }
   try {
     const variables = denoiser.namedVariables();
-    const entries = manifest.weights as WeightEntry[];
-    const seen = new Set<string>();
-    for (const entry of entries) {
-      const variable = variables.get(entry.name);
-      if (!variable) throw new DataFormatError(manifestPath, 0, `unknown weight "${entry.name}" for a ${denoiser.kind}`);
-      if (entry.shape.join() !== variable.shape.join() || entry.length !== variable.size || entry.offset + entry.length * 4 > bytes.length) {
-        throw new DataFormatError(manifestPath, 0, `weight "${entry.name}" has shape [${entry.shape.join(', ')}], the model expects [${variable.shape.join(', ')}]`);
+    for (const [name, data] of weights) {
+      const variable = variables.get(name);
+      if (!variable) throw new DataFormatError(manifestPath, 0, `unknown weight "${name}" for a ${denoiser.kind}`);
+      if (data.shape.join() !== variable.shape.join()) {
+        throw new DataFormatError(manifestPath, 0, `weight "${name}" has shape [${data.shape.join(', ')}], the model expects [${variable.shape.join(', ')}]`);
       }
-      const values = fromLittleEndian(bytes, entry.offset, entry.length);
-      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
-      seen.add(entry.name);
+      tf.tidy(() => variable.assign(tf.tensor(data.values, variable.shape, 'float32')));
     }
-    const missing = [...variables.keys()].filter((name) => !seen.has(name));
+    const missing = [...variables.keys()].filter((name) => !weights.has(name));
     if (missing.length > 0) throw new DataFormatError(manifestPath, 0, `missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
   } catch (error) {
     denoiser.dispose();
     throw error;
   }
   return denoiser;
-}
-
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  const text = await readFile(path, 'utf8');
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new DataFormatError(path, 0, `invalid JSON: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-function toLittleEndian(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length * 4);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
-  return out;
-}
-
-function fromLittleEndian(bytes: Uint8Array, offset: number, length: number): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length * 4);
-  return Float32Array.from({ length }, (_, i) => view.getFloat32(i * 4, true));
 }

@@ -1,1 +1,20 @@
 export { writeFileAtomic, writeDirectoryAtomic, writeFileDurable, fsyncDirectory, temporaryName } from './atomic-file.js';
+export {
+  NAMED_WEIGHTS_FORMAT,
+  encodeNamedWeights,
+  decodeNamedWeights,
+  type EncodedNamedWeights,
+  type NamedWeightsManifest,
+  type NamedWeightsManifestEntry,
+  type NamedWeightsSource,
+} from './named-weights-format.js';
+export {
+  saveNamedWeights,
+  loadNamedWeights,
+  assignNamedWeights,
+  formatJsonFile,
+  readJsonFile,
+  DEFAULT_NAMED_WEIGHTS_FILES,
+  type LoadedNamedWeights,
+  type NamedWeightsFiles,
+} from './named-weights.js';

@@ -1,0 +1,142 @@
+import { endianness } from 'node:os';
+import type * as tf from '@tensorflow/tfjs-core';
+import { DataFormatError } from '../errors/data-format-error.js';
+import type { TensorData } from '../training/checkpoint-format.js';
+
+/** The `format` field of a {@link NamedWeightsManifest}. */
+export const NAMED_WEIGHTS_FORMAT = 'dpo-ts.named-weights';
+
+/** One weight's entry in a {@link NamedWeightsManifest}. */
+export interface NamedWeightsManifestEntry {
+  /** Stable, model-relative name (`h.0.attn.c_attn.kernel`). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Byte offset of the first value in the weights file. */
+  readonly offset: number;
+  /** `4 * product(shape)`. */
+  readonly byteLength: number;
+}
+
+/**
+ * The manifest of a named-weights file pair (`manifest.json` + `weights.bin` by default):
+ * `{ format: "dpo-ts.named-weights", version: 1, dtype: "float32", byteOrder: "little-endian",
+ * byteLength, weights: [...] }`. The weights file holds every weight's float32 values,
+ * little-endian, row-major, concatenated in manifest order with no gaps (`offset` of entry
+ * i+1 = offset + byteLength of entry i).
+ *
+ * The reader also accepts the earlier denoiser layout, `{ byteLength, weights: [{ name, shape,
+ * dtype: "float32", offset, length }] }` without a `format` field (`length` counts values), in
+ * which `@dpo-ts/diffusion`'s committed MNIST checkpoint is stored.
+ */
+export interface NamedWeightsManifest {
+  readonly format: typeof NAMED_WEIGHTS_FORMAT;
+  readonly version: 1;
+  readonly dtype: 'float32';
+  readonly byteOrder: 'little-endian';
+  /** Size of the weights file. */
+  readonly byteLength: number;
+  readonly weights: readonly NamedWeightsManifestEntry[];
+}
+
+/** A manifest and the bytes of its weights file, as {@link encodeNamedWeights} makes them. */
+export interface EncodedNamedWeights {
+  readonly manifest: NamedWeightsManifest;
+  readonly data: Uint8Array;
+}
+
+/**
+ * The {@link NamedWeightsManifest} and weights-file bytes of `weights`, in map order. Reads
+ * the values asynchronously (`await tensor.data()`); creates no tensors.
+ */
+export async function encodeNamedWeights(weights: ReadonlyMap<string, tf.Tensor>): Promise<EncodedNamedWeights> {
+  const entries: NamedWeightsManifestEntry[] = [];
+  let offset = 0;
+  for (const [name, tensor] of weights) {
+    entries.push({ name, shape: tensor.shape.slice(), offset, byteLength: tensor.size * 4 });
+    offset += tensor.size * 4;
+  }
+  const data = new Uint8Array(offset);
+  const view = new DataView(data.buffer);
+  let at = 0;
+  for (const tensor of weights.values()) {
+    const values = await tensor.data<'float32'>();
+    if (LITTLE_ENDIAN_HOST) {
+      data.set(new Uint8Array(values.buffer, values.byteOffset, values.length * 4), at);
+    } else {
+      for (let i = 0; i < values.length; i++) view.setFloat32(at + i * 4, values[i]!, true);
+    }
+    at += values.length * 4;
+  }
+  const manifest: NamedWeightsManifest = { format: NAMED_WEIGHTS_FORMAT, version: 1, dtype: 'float32', byteOrder: 'little-endian', byteLength: offset, weights: entries };
+  return { manifest, data };
+}
+
+/** Where a manifest and its weights file were read from, for error messages. */
+export interface NamedWeightsSource {
+  /** Path of the manifest file. */
+  readonly manifest: string;
+  /** Path of the weights file. */
+  readonly weights: string;
+}
+
+/**
+ * Validates a parsed manifest against its weights file and returns every weight's values by
+ * name (plain arrays, no tensors), in manifest order.
+ *
+ * @throws DataFormatError naming the file: a wrong `format`, version, dtype or byte order, a
+ *   weights file of another size than `byteLength`, or an entry whose shape, size or offset
+ *   does not fit (`manifest.json: weight "in.kernel" has shape [3, 4], which needs 48 bytes: got byteLength 64`).
+ */
+export function decodeNamedWeights(manifest: unknown, bytes: Uint8Array, source: NamedWeightsSource): Map<string, TensorData> {
+  const fail = (reason: string): never => {
+    throw new DataFormatError(source.manifest, 0, reason);
+  };
+  const header = (manifest ?? {}) as Partial<Record<string, unknown>>;
+  const legacy = typeof manifest === 'object' && manifest !== null && !('format' in manifest);
+  if (!legacy) {
+    if (header.format !== NAMED_WEIGHTS_FORMAT) fail(`field "format" must be "${NAMED_WEIGHTS_FORMAT}": got ${JSON.stringify(header.format)}`);
+    if (header.version !== 1 || header.dtype !== 'float32' || header.byteOrder !== 'little-endian') {
+      fail('must be version 1, dtype "float32", byteOrder "little-endian"');
+    }
+  }
+  if (!Array.isArray(header.weights) || !Number.isInteger(header.byteLength)) fail('needs a "weights" array and an integer "byteLength"');
+  if (bytes.byteLength !== header.byteLength) {
+    throw new DataFormatError(source.weights, 0, `has ${bytes.byteLength} bytes, ${baseName(source.manifest)} says ${String(header.byteLength)}`);
+  }
+  const weights = new Map<string, TensorData>();
+  let expectedOffset = 0;
+  (header.weights as unknown[]).forEach((raw, i) => {
+    const entry = (raw ?? {}) as Partial<Record<string, unknown>>;
+    const name = typeof entry.name === 'string' ? entry.name : fail(`weights[${i}].name must be a string: got ${JSON.stringify(entry.name)}`);
+    const shape = Array.isArray(entry.shape) && entry.shape.every((d) => Number.isInteger(d) && (d as number) >= 0) ? (entry.shape as number[]) : fail(`weight "${name}" needs a shape of non-negative integers: got ${JSON.stringify(entry.shape)}`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (legacy && entry.dtype !== undefined && entry.dtype !== 'float32') fail(`weight "${name}" must have dtype "float32": got ${JSON.stringify(entry.dtype)}`);
+    const byteLength = legacy ? (entry.length as number) * 4 : entry.byteLength;
+    if (byteLength !== size * 4) {
+      fail(`weight "${name}" has shape [${shape.join(', ')}], which needs ${size * 4} bytes: got ${legacy ? `length ${String(entry.length)}` : `byteLength ${String(entry.byteLength)}`}`);
+    }
+    const offset = entry.offset;
+    const fits = legacy ? Number.isInteger(offset) && (offset as number) % 4 === 0 && (offset as number) >= 0 && (offset as number) + size * 4 <= bytes.byteLength : offset === expectedOffset;
+    if (!fits) fail(`weight "${name}" must start at byte ${legacy ? 'a multiple of 4 inside the weights file' : expectedOffset}: got offset ${String(offset)}`);
+    expectedOffset += size * 4;
+    weights.set(name, { dtype: 'float32', shape, values: float32FromLittleEndian(bytes, offset as number, size) });
+  });
+  if (!legacy && expectedOffset !== header.byteLength) fail(`byteLength ${String(header.byteLength)} differs from the weights' total ${expectedOffset}`);
+  return weights;
+}
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** `length` float32 values stored little-endian at byte `offset` of `bytes`, in a new aligned array. */
+function float32FromLittleEndian(bytes: Uint8Array, offset: number, length: number): Float32Array {
+  if (LITTLE_ENDIAN_HOST) {
+    // Copy into an aligned buffer: a Node Buffer may start at any byte offset of its pool.
+    return new Float32Array(new Uint8Array(bytes.subarray(offset, offset + length * 4)).buffer);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length * 4);
+  return Float32Array.from({ length }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
