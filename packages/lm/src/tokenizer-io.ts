@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError, readJsonFile, writeFileAtomic } from '@dpo-ts/core';
 import { ByteBPETokenizer } from './byte-bpe-tokenizer.js';
 import { CharTokenizer } from './char-tokenizer.js';
-import { writeFileAtomic } from '@dpo-ts/core';
 import type { Tokenizer, TokenizerJSON } from './tokenizer.js';
 
 /**
@@ -33,15 +31,9 @@ export async function saveTokenizer(path: string, tokenizer: Tokenizer): Promise
  * when it is not valid JSON or not a tokenizer.
  */
 export async function loadTokenizer(path: string): Promise<Tokenizer> {
-  const text = await readFile(path, 'utf8');
-  let json: unknown;
+  const json = await readJsonFile(path);
   try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new DataFormatError(path, 0, `not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    return tokenizerFromJSON(json as TokenizerJSON);
+    return tokenizerFromJSON(json as unknown as TokenizerJSON);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new DataFormatError(path, 0, error.message, { cause: error });
     throw error;
