@@ -47,7 +47,7 @@ export function resolveMLPDenoiserConfig(config: Partial<MLPDenoiserConfig> = {}
  *
  * h_0 = W_in x + b_in + emb(t, c);  h_{l+1} = h_l + W_l silu(h_l + E_l silu(emb) + e_l) + b_l;
  * eps = W_out silu(h_L) + b_out + g(t, c) x,  g(t, c) = w_skip . emb(t, c) + b_skip (a scalar per example),
- * with emb the timestep MLP plus class embedding of {@link conditioning} (width hiddenSize).
+ * with emb the timestep MLP plus class embedding of `conditioning` (`nn/conditioning.ts`, width hiddenSize).
  *
  * Why the gated skip: eps = x_t / sqrt(1 - abar_t) - sqrt(abar_t / (1 - abar_t)) x_0, a scalar
  * (depending on t) times the input plus a term on the low-dimensional data manifold. Without

@@ -22,7 +22,7 @@ export interface StepMicroBatch {
 
 /**
  * The micro-batches of optimiser step `stepIndex`: micro-batches
- * `stepIndex * accumulation .. + accumulation - 1` of {@link epochBatches} over
+ * `stepIndex * accumulation .. + accumulation - 1` of core's `epochBatches` over
  * `numExamples` examples (reshuffled every epoch by (seed, epoch); an epoch's last batch may be
  * smaller). They depend on the step alone, so a resumed run sees exactly the batches an
  * uninterrupted run would have, with nothing but the step saved.

@@ -14,8 +14,8 @@ export interface TrainOptions {
   readonly checkpointDir?: string;
   /**
    * Resume from the newest checkpoint in `checkpointDir`: `'auto'` when there is one, `true`
-   * requires one, `false` refuses a directory that already holds checkpoints (see
-   * {@link runTrainingLoop}).
+   * requires one, `false` refuses a directory that already holds checkpoints (see core's
+   * `runTrainingLoop`).
    * @defaultValue false
    */
   readonly resume?: boolean | 'auto';
