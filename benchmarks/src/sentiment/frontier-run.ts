@@ -1,6 +1,7 @@
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { formatDuration } from '@dpo-ts/core';
-import type { BenchmarkContext, BenchmarkResult } from '../harness/benchmark.js';
+import type { BenchmarkContext, BenchmarkMode, BenchmarkResult } from '../harness/benchmark.js';
 import { loadOrTrainBaseModel, throwIfAborted } from './base-model.js';
 import { SENTIMENT_FRONTIER_CONFIGS, type SentimentFrontierConfig } from './frontier-config.js';
 import { loadFrontierData } from './frontier-data.js';
@@ -14,6 +15,13 @@ import { trainSentimentClassifier } from './sentiment-classifier.js';
 import { mean } from './statistics.js';
 
 /**
+ * Seeds used per mode (the runner may pass more): one in smoke and quick, where the budget is
+ * minutes, three in full. The spread across seeds covers pair sampling, reward-model and policy
+ * training and evaluation sampling; the base model and the classifier are fixed by the base seed.
+ */
+export const SEEDS_USED: Readonly<Record<BenchmarkMode, number>> = Object.freeze({ smoke: 1, quick: 1, full: 3 });
+
+/**
  * The whole benchmark: data split and prompts (base seed), the ground-truth classifier, the
  * cached SFT base model, then every method for each seed of `context.seeds`, summarised into
  * the frontier plot, the tables, the findings and a JSON record of everything.
@@ -23,6 +31,8 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
   const started = performance.now();
   const config = configOverride ?? SENTIMENT_FRONTIER_CONFIGS[context.mode];
   const { log, signal } = context;
+  const seeds = context.seeds.slice(0, SEEDS_USED[context.mode]);
+  const tensorsAtStart = tf.memory().numTensors;
   const data = await loadFrontierData(config.data, context.seed);
   log(`data: ${data.train.length} training / ${data.heldOut.length} held-out UCI sentences; ${data.pairPrompts.length} pair prompts, ${data.evalPrompts.length} evaluation prompts`);
 
@@ -44,9 +54,9 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
   const seedRuns: SeedRun[] = [];
   const points: FrontierPoint[] = [];
   try {
-    const total = pointsPerSeed(config) * context.seeds.length;
+    const total = pointsPerSeed(config) * seeds.length;
     const methodsStarted = performance.now();
-    for (const seed of context.seeds) {
+    for (const seed of seeds) {
       const run = await runFrontierSeed({ base: base.model, tokenizer: base.tokenizer, data, config, groundTruth, log, signal }, seed, (point) => {
         points.push(point);
         const elapsed = (performance.now() - methodsStarted) / 1000;
@@ -66,7 +76,7 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
   const rewardModelCorrelation = mean(seedRuns.map((s) => s.rewardModel.groundTruthCorrelation));
   const findings = frontierFindings(summaries, {
     mode: context.mode,
-    seeds: context.seeds.length,
+    seeds: seeds.length,
     classifierAccuracy: classifierInfo.heldOutAccuracy,
     rewardModelAccuracy,
     rewardModelCorrelation,
@@ -74,11 +84,13 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
   });
   const wallSeconds = (performance.now() - started) / 1000;
   log(`done in ${formatDuration(wallSeconds)}`);
+  const leaked = tf.memory().numTensors - tensorsAtStart;
+  const failures = leaked > 0 ? [`${leaked} tensors were left alive by the run (${tensorsAtStart} before, ${tensorsAtStart + leaked} after)`] : [];
   return {
     data: {
       mode: context.mode,
       seed: context.seed,
-      seeds: context.seeds,
+      seeds,
       config,
       wallSeconds,
       base: { ...base.info, cached: base.cached, loadOrTrainSeconds: base.wallSeconds, dir: base.dir },
@@ -90,12 +102,13 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
       bestOfNKL: 'log N - (N - 1) / N (Stiennon et al. 2020; an upper bound, Beirami et al. 2024)',
     },
     tables: [
-      frontierTable(summaries, context.seeds.length),
+      frontierTable(summaries, seeds.length),
       computeTable(summaries),
       sharedInputsTable({ config, base: { ...base.info, cached: base.cached, wallSeconds: base.wallSeconds }, classifier: classifierInfo, seeds: seedRuns }),
     ],
     plots: [frontierPlot(summaries, points)],
     images: [],
     findings,
+    failures,
   };
 }
