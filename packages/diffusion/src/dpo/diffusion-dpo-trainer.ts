@@ -236,10 +236,9 @@ export class DiffusionDPOTrainer {
       }
     }
     const throughput = new Throughput();
-    const headline = [METRIC_NAMES.loss, METRIC_NAMES.implicitAcc, METRIC_NAMES.rewardsMargins, METRIC_NAMES.mseModelChosen, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond];
     return runTrainerLoop(
       {
-        ...trainingArgumentsLoop(this.config, headline),
+        ...trainingArgumentsLoop(this.config, [METRIC_NAMES.loss, METRIC_NAMES.implicitAcc, METRIC_NAMES.rewardsMargins, METRIC_NAMES.mseModelChosen, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond]),
         step: async (stepIndex) => {
           const batches = this.batchesForStep(stepIndex);
           const metrics = await this.trainStep(batches, stepIndex);
