@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['./vitest.setup.ts'],
-    testTimeout: 60_000,
+    // Generous: CI machines have 2 cores and tests must not fail for being slow; slow tests set their own.
+    testTimeout: 180_000,
     pool: 'forks',
   },
 });
