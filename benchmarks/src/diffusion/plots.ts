@@ -35,7 +35,7 @@ export function gainVersusAccuracyPlot(reward: ComparisonReward, methods: readon
           encoding: {
             x: { field: 'gain', type: 'quantitative', title: `mean reward gain vs base (${reward.unit})` },
             y: { field: 'accuracyChange', type: 'quantitative', title: 'Δ digit accuracy vs base', axis: { format: '+.0%' } },
-            color: { field: 'method', type: 'nominal', sort: order, title: 'method' },
+            color: { field: 'method', type: 'nominal', sort: order, title: 'method', legend: { labelLimit: 240 } },
             shape: { field: 'method', type: 'nominal', sort: order },
             tooltip: [
               { field: 'method', type: 'nominal' },
@@ -66,7 +66,7 @@ export function winRatePlot(reward: ComparisonReward, methods: readonly MethodSp
       return { method: label(s.method), winRate: s.winRate.mean, low: Math.max(0, s.winRate.mean - 2 * u), high: Math.min(1, s.winRate.mean + 2 * u) };
     });
   const seeds = measurements.filter((m) => m.reward === reward.id).map((m) => ({ method: label(m.method), seed: String(m.seed), winRate: m.winRate }));
-  const x = { field: 'method', type: 'nominal', sort: order, title: null, axis: { labelAngle: -30 } };
+  const x = { field: 'method', type: 'nominal', sort: order, title: null, axis: { labelAngle: -30, labelLimit: 240 } };
   return {
     title: `${reward.label}: win rate against the base (same noise), mean ± 2 se, dots = seeds`,
     file: `win-rate-${reward.id}.svg`,

@@ -5,6 +5,7 @@ import { formatDuration } from '@dpo-ts/core';
 import { MNIST_MLP_CHECKPOINT, NoiseSchedule, loadDenoiser, loadMnist, trainDigitClassifier } from '@dpo-ts/diffusion';
 import type { BenchmarkContext, BenchmarkResult, ReportImage } from '../harness/benchmark.js';
 import { summarizeMethods, type MethodMeasurement } from './aggregate.js';
+import { comparisonFailures } from './checks.js';
 import { comparisonFindings } from './findings.js';
 import { methodSpecs } from './methods.js';
 import { gainVersusAccuracyPlot, winRatePlot } from './plots.js';
@@ -37,12 +38,13 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
   );
   const logDir = path.join(context.outDir, 'logs');
   await mkdir(logDir, { recursive: true });
+  const tensorsBefore = tf.memory().numTensors;
   const schedule = new NoiseSchedule();
   const base = await loadDenoiser(MNIST_MLP_CHECKPOINT);
   const parameters = base.parameterCount();
   const { heldOut } = await loadMnist();
-  context.log(`classifier: training on ${heldOut.count} held-out real digits for up to ${settings.classifierSeconds} s`);
-  const classifier = trainDigitClassifier(heldOut, { maxSeconds: settings.classifierSeconds, seed: context.seed >>> 0 });
+  context.log(`classifier: training on ${heldOut.count} held-out real digits for ${settings.classifierEpochs} epochs`);
+  const classifier = trainDigitClassifier(heldOut, { epochs: settings.classifierEpochs, seed: context.seed >>> 0 });
   plan.finish('classifier');
   context.log(`classifier: validation accuracy ${classifier.validationAccuracy.toFixed(3)} (${classifier.steps} steps, ${classifier.seconds.toFixed(1)} s) | ${plan.status()}`);
 
@@ -84,6 +86,8 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
     base.dispose();
   }
 
+  const failures = comparisonFailures(measurements, tensorsBefore, tf.memory().numTensors);
+  for (const failure of failures) context.log(`check failed: ${failure}`);
   const summaries = summarizeMethods(measurements);
   const rewards = settings.rewards.map((id) => COMPARISON_REWARDS[id]);
   const findings = rewards.flatMap((reward) =>
@@ -107,7 +111,7 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
       seeds,
       evaluationSeed: evaluationSeed(context.seed >>> 0),
       base: { checkpoint: 'packages/diffusion/checkpoints/mnist-mlp', parameters },
-      classifier: { validationAccuracy: classifier.validationAccuracy, trainAccuracy: classifier.trainAccuracy, steps: classifier.steps, seconds: classifier.seconds, trainedOn: `${heldOut.count} held-out MNIST digits (80/20 split)` },
+      classifier: { validationAccuracy: classifier.validationAccuracy, trainAccuracy: classifier.trainAccuracy, epochs: settings.classifierEpochs, steps: classifier.steps, seconds: classifier.seconds, trainedOn: `${heldOut.count} held-out MNIST digits (80/20 split)` },
       methods,
       pairs,
       measurements,
@@ -118,5 +122,6 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
     plots: rewards.flatMap((reward) => [winRatePlot(reward, methods, summaries, measurements), gainVersusAccuracyPlot(reward, methods, measurements)]),
     images,
     findings,
+    failures,
   };
 }

@@ -3,18 +3,20 @@ import type { MethodKind, MethodSpec } from './methods.js';
 import type { DiffusionComparisonSettings } from './settings.js';
 
 /**
- * Seconds per unit of work, measured on the shared 2-vCPU machine (wasm, one thread, load ~3),
+ * Seconds per unit of work, measured in a quick run on the shared 2-vCPU machine (wasm, one thread, load ~3),
  * used only to weight the phases for the ETA; the ETA then rescales them by the measured pace.
  */
 export const WORK_RATES = Object.freeze({
   /** Pair making: DDIM-10 sampling and the JPEG reward, per image. */
-  pairImage: 0.004,
+  pairImage: 0.0035,
   /** One Diffusion-DPO step of 16 pairs, frozen reference. */
-  dpoStep16: 0.12,
+  dpoStep16: 0.1,
   /** One SFT step of 16 images. */
-  sftStep16: 0.05,
+  sftStep16: 0.065,
   /** One DDPO trajectory (10 DDIM steps sampled, then trained). */
-  ddpoTrajectory: 0.05,
+  ddpoTrajectory: 0.027,
+  /** One epoch of the digit classifier (1,600 images, batch 64). */
+  classifierEpoch: 0.65,
   /** One evaluation sample: the method's and the base's DDIM-10 image, rewards, classifier. */
   evalSample: 0.007,
 });
@@ -49,8 +51,7 @@ export function cellTaskKey(reward: string, seed: number, task: string): string 
  * pairs and each method (training plus its evaluation against the base).
  */
 export function planComparison(settings: DiffusionComparisonSettings, seeds: readonly number[], methods: readonly MethodSpec[]): PlannedTask[] {
-  // The classifier stops after 10 epochs (~6 s) or classifierSeconds, whichever comes first.
-  const tasks: PlannedTask[] = [{ key: 'classifier', estimateSeconds: Math.min(settings.classifierSeconds, 6) + 1 }];
+  const tasks: PlannedTask[] = [{ key: 'classifier', estimateSeconds: settings.classifierEpochs * WORK_RATES.classifierEpoch }];
   const evaluation = settings.evalSamples * WORK_RATES.evalSample;
   for (const reward of settings.rewards) {
     for (const seed of seeds) {
