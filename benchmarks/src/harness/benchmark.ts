@@ -8,6 +8,9 @@ import type { BackendRequest } from '@dpo-ts/core';
  */
 export type BenchmarkMode = 'smoke' | 'quick' | 'full';
 
+/** How many seeds the runner passes in {@link BenchmarkContext.seeds} per mode. */
+export const MODE_SEED_COUNTS: Readonly<Record<BenchmarkMode, number>> = Object.freeze({ smoke: 1, quick: 2, full: 5 });
+
 /** What a benchmark gets from the runner. */
 export interface BenchmarkContext {
   readonly mode: BenchmarkMode;
@@ -15,7 +18,10 @@ export interface BenchmarkContext {
   readonly outDir: string;
   /** Base seed; each benchmark derives its own seeds from it. */
   readonly seed: number;
-  /** Seeds to repeat stochastic measurements with (for spread); length depends on mode. */
+  /**
+   * Seeds to repeat stochastic measurements with (for spread), starting with `seed`: one in
+   * smoke, two in quick, five in full ({@link MODE_SEED_COUNTS}). A benchmark may use fewer.
+   */
   readonly seeds: readonly number[];
   /** Backend requested on the command line (the runner has already selected it). */
   readonly backend: BackendRequest | undefined;
@@ -59,6 +65,12 @@ export interface BenchmarkResult {
   readonly images: readonly ReportImage[];
   /** Findings in words, honest about what the numbers do and do not show. */
   readonly findings: readonly string[];
+  /**
+   * Checks that failed (a tensor leak, a metric out of range). The runner keeps and reports the
+   * result, and marks the benchmark failed (the command exits non-zero). Throw instead only when
+   * there is nothing worth keeping.
+   */
+  readonly failures?: readonly string[];
 }
 
 /** One benchmark of the suite. */
