@@ -1,0 +1,86 @@
+/**
+ * One throughput measurement in its own process: selects a backend, builds one step, times it
+ * and writes the {@link WorkerOutput} JSON. The throughput benchmark starts one per (backend,
+ * step), so each backend gets a fresh tfjs engine (no switching inside a process), each step
+ * its own peak RSS, and a crash or a stuck step loses only that measurement.
+ *
+ *   node dist/throughput/worker.js --backend wasm --mode quick --step 0 --out step.json
+ *
+ * Progress lines go to stderr. Exit code 0 also when the backend is unavailable (the JSON says
+ * why); non-zero only when the step itself failed.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError, selectBackend, type BackendInfo, type BackendName } from '@dpo-ts/core';
+import type { BenchmarkMode } from '../harness/benchmark.js';
+import { measureStep, type StepMeasurement } from './measure.js';
+import { THROUGHPUT_SIZES, repetitions, sizesFor } from './sizes.js';
+import { stepBuilders, type ThroughputStep } from './steps.js';
+
+/** What a worker writes: a measurement, a skip, or why the backend or the step could not run. */
+export type WorkerOutput =
+  | {
+      readonly kind: 'measured';
+      readonly backend: BackendName;
+      readonly backendDetail: string;
+      readonly measurement: StepMeasurement;
+      readonly peakRssMiB: number;
+      /** 1-minute load average before and after the timed steps (other processes slow them). */
+      readonly loadAverage: readonly [number, number];
+    }
+  | { readonly kind: 'skipped'; readonly backend: BackendName; readonly step: string; readonly reason: string }
+  | { readonly kind: 'unavailable'; readonly backend: BackendName; readonly reason: string }
+  | { readonly kind: 'failed'; readonly backend: BackendName; readonly step: string; readonly error: string };
+
+function detail(info: BackendInfo): string {
+  const parts = [info.package];
+  if (info.simd !== undefined) parts.push(info.simd ? 'SIMD' : 'no SIMD');
+  if (info.threads !== undefined) parts.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { backend: { type: 'string' }, mode: { type: 'string' }, step: { type: 'string' }, out: { type: 'string' } },
+  });
+  const backend = values.backend as BackendName;
+  const mode = values.mode as BenchmarkMode;
+  const out = values.out;
+  if (!out || !(mode in THROUGHPUT_SIZES) || !backend) throw new Error('usage: worker.js --backend <name> --mode smoke|quick|full --step <index> --out <file.json>');
+  const write = (output: WorkerOutput) => writeFileSync(out, `${JSON.stringify(output, null, 2)}\n`);
+  const builder = stepBuilders(sizesFor(mode, backend))[Number(values.step)];
+  if (!builder) throw new Error(`--step must index the mode's steps: got ${values.step}`);
+  const reps = repetitions(mode, backend, builder.name);
+  let info: BackendInfo;
+  try {
+    info = await selectBackend({ backend, quiet: true });
+  } catch (error) {
+    if (!(error instanceof BackendUnavailableError)) throw error;
+    write({ kind: 'unavailable', backend, reason: error.message.split('\n').join(' ') });
+    return;
+  }
+  if (reps.steps === 0) {
+    write({ kind: 'skipped', backend, step: builder.name, reason: reps.skipReason ?? 'skipped' });
+    return;
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let step: ThroughputStep | undefined;
+  try {
+    step = await builder.build();
+    log(`${step.label}: ${reps.warmup} warm-up + ${reps.steps} timed step(s)`);
+    const loadBefore = loadavg()[0]!;
+    const measurement = await measureStep(step, reps, log);
+    const loadAverage = [loadBefore, loadavg()[0]!].map((value) => Math.round(value * 100) / 100) as [number, number];
+    write({ kind: 'measured', backend, backendDetail: detail(info), measurement, peakRssMiB: process.resourceUsage().maxRSS / 1024, loadAverage });
+  } catch (error) {
+    write({ kind: 'failed', backend, step: builder.name, error: error instanceof Error ? error.message : String(error) });
+    process.exitCode = 1;
+  } finally {
+    step?.dispose();
+  }
+  if (tf.memory().numTensors > 0) log(`note: ${tf.memory().numTensors} tensors live at exit`);
+}
+
+await main();
