@@ -1,22 +1,16 @@
 /**
  * Times training steps on wasm with tfjs's own gradients and with dpo-ts's gradient overrides
- * (`@dpo-ts/core` backend/), prints Markdown tables and writes JSON.
- *
- *   node benchmarks/dist/gradient-overrides.js [--out bench-results/gradient-overrides.json]
- *     [--steps 5] [--warmup 1]
+ * (`@dpo-ts/core` backend/) and prints Markdown tables; registered in the suite as
+ * `gradient-overrides` (`gradient-overrides-benchmark.ts`: `dpo-ts bench gradient-overrides`).
  *
  * Steps: a GPT-like LM step (d 128, 4 layers, batch 16 x 64 tokens); forward + backward of single
  * matmuls; a small conv / conv-transpose step, also on cpu for reference. Times are medians of
  * `steps` runs after `warmup` runs, the variants interleaved, in one process, one thread.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName, type GradientOverrideName } from '@dpo-ts/core';
-import { GPT_D128, SMALL_CONV, makeConvStep, makeLmStep, makeMatMulStep, type TimedStep } from './gradient-overrides-steps.js';
+import { GPT_D128, SMALL_CONV, makeConvStep, makeLmStep, makeMatMulStep, type LmStepConfig, type TimedStep } from './gradient-overrides-steps.js';
 
 /** Options of {@link runGradientOverridesBenchmark}. */
 export interface GradientOverridesBenchmarkOptions {
@@ -26,6 +20,10 @@ export interface GradientOverridesBenchmarkOptions {
   readonly warmup?: number;
   /** Receives each line of the Markdown report. @defaultValue console.log */
   readonly print?: (line: string) => void;
+  /** Shape of the LM step. @defaultValue {@link GPT_D128} */
+  readonly lmConfig?: LmStepConfig;
+  /** How many of the single-matmul products to time, from the first (smoke runs time two). @defaultValue all five */
+  readonly matMulProducts?: number;
 }
 
 /** One timed configuration: `ms` is null when the step cannot run (`error` says why). */
@@ -47,7 +45,7 @@ export interface GradientOverridesReport {
   readonly cpu: string;
   readonly steps: number;
   readonly warmup: number;
-  readonly lmStep: { readonly config: typeof GPT_D128; readonly timings: Timing[] };
+  readonly lmStep: { readonly config: LmStepConfig; readonly timings: Timing[] };
   readonly matMulBackward: { readonly shape: string; readonly timings: Timing[] }[];
   readonly convStep: { readonly config: typeof SMALL_CONV; readonly timings: Timing[] };
 }
@@ -132,8 +130,7 @@ function table(timings: Timing[], baseline: Timing | undefined): string[] {
  * backend (wasm, then cpu) and leaves wasm with all overrides selected.
  */
 export async function runGradientOverridesBenchmark(options: GradientOverridesBenchmarkOptions = {}): Promise<GradientOverridesReport> {
-  const { steps = 5, warmup = 1, print = (line: string) => console.log(line) } = options;
-  const c = GPT_D128;
+  const { steps = 5, warmup = 1, print = (line: string) => console.log(line), lmConfig: c = GPT_D128 } = options;
   print(`## Gradient overrides (tfjs ${tf.version_core}, ${cpus()[0]?.model ?? 'unknown cpu'}, median of ${steps})`);
   print('');
   print(`### GPT-like LM step: vocab ${c.vocabulary}, context ${c.context}, d ${c.dModel}, ${c.layers} layers, ${c.heads} heads, batch ${c.batch}`);
@@ -161,7 +158,7 @@ export async function runGradientOverridesBenchmark(options: GradientOverridesBe
     ['attention q k^T [64,64,32] x [64,64,32]^T', [64, 64, 32], [64, 64, 32], true],
     ['attention p v [64,64,64] x [64,64,32]', [64, 64, 64], [64, 64, 32], false],
     ['batched [16,128,128] x [16,128,128]', [16, 128, 128], [16, 128, 128], false],
-  ];
+  ].slice(0, options.matMulProducts ?? 5) as [string, number[], number[], boolean][];
   const matMulBackward: GradientOverridesReport['matMulBackward'] = [];
   for (const [shape, a, b, transposeB] of products) {
     const timings = await compare(
@@ -214,26 +211,4 @@ export async function runGradientOverridesBenchmark(options: GradientOverridesBe
     matMulBackward,
     convStep: { config: v, timings: conv },
   };
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string', default: 'bench-results/gradient-overrides.json' },
-      steps: { type: 'string', default: '5' },
-      warmup: { type: 'string', default: '1' },
-    },
-  });
-  const steps = Number(values.steps);
-  const warmup = Number(values.warmup);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be an integer >= 1: got ${values.steps}`);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be an integer >= 0: got ${values.warmup}`);
-  const report = await runGradientOverridesBenchmark({ steps, warmup });
-  mkdirSync(dirname(values.out), { recursive: true });
-  writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${values.out}`);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
 }

@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildProgram, listBenchmarks } from './cli.js';
+import type { Benchmark } from './harness/benchmark.js';
+
+const BENCHMARK: Benchmark = {
+  name: 'demo',
+  title: 'Demo',
+  description: 'A benchmark for the CLI tests.',
+  expectedMinutes: { smoke: 0.5, quick: 3, full: 60 },
+  run: async () => ({ data: {}, tables: [], plots: [], images: [], findings: [] }),
+};
+
+describe('dpo-ts CLI', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'dpo-ts-cli-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('lists names, expected minutes per mode and descriptions', async () => {
+    const lines: string[] = [];
+    await buildProgram([BENCHMARK], (line) => lines.push(line)).parseAsync(['bench', 'list'], { from: 'user' });
+    expect(lines).toEqual([listBenchmarks([BENCHMARK])]);
+    expect(lines[0]).toContain('| demo | 0.5 | 3 | 60 | A benchmark for the CLI tests. |');
+  });
+
+  it('rejects conflicting modes and unknown backends', async () => {
+    const program = buildProgram([BENCHMARK], () => {}, () => {});
+    await expect(program.parseAsync(['bench', '--smoke', '--full'], { from: 'user' })).rejects.toThrow(/cannot be used with/);
+    const other = buildProgram([BENCHMARK], () => {}, () => {});
+    await expect(other.parseAsync(['bench', '--backend', 'tpu'], { from: 'user' })).rejects.toThrow(/Allowed choices are auto, wasm, cpu, webgpu, tensorflow/);
+  });
+
+  it('publishes a run into a docs folder', async () => {
+    const run = join(root, 'run');
+    mkdirSync(join(run, 'demo'), { recursive: true });
+    writeFileSync(join(run, 'demo', 'plot.svg'), '<svg/>');
+    writeFileSync(join(run, 'report.md'), '# dpo-ts benchmarks (full run)\n\n![p](demo/plot.svg)\n');
+    writeFileSync(
+      join(run, 'summary.json'),
+      JSON.stringify({ mode: 'full', wallSeconds: 60, environment: { cpu: 'CPU', cores: 2, date: '2026-01-01T00:00:00Z', gitCommit: null, backend: { name: 'wasm', overrides: [] } } }),
+    );
+    const lines: string[] = [];
+    const to = join(root, 'docs', 'results');
+    await buildProgram([BENCHMARK], (line) => lines.push(line)).parseAsync(['bench', 'publish', run, '--to', to], { from: 'user' });
+    expect(lines[0]).toMatch(/^published .* \(2 files in .*results\)$/);
+    const page = readFileSync(`${to}.md`, 'utf8');
+    expect(page).toContain('![p](results/demo/plot.svg)');
+    expect(page).toContain('> Last full run: 2026-01-01');
+  });
+});

@@ -1,0 +1,111 @@
+import type { Benchmark, BenchmarkMode, BenchmarkResult, ReportTable } from './harness/benchmark.js';
+import { runGradientOverridesBenchmark, type GradientOverridesReport, type Timing } from './gradient-overrides.js';
+import { GPT_D128, type LmStepConfig } from './gradient-overrides-steps.js';
+
+/** Steps, warm-up, LM shape and matmul products timed per mode. */
+const SIZES: Record<BenchmarkMode, { steps: number; warmup: number; lmConfig: LmStepConfig; matMulProducts: number }> = {
+  smoke: { steps: 1, warmup: 1, lmConfig: { vocabulary: 32, context: 16, dModel: 32, layers: 1, heads: 2, batch: 2 }, matMulProducts: 2 },
+  quick: { steps: 2, warmup: 1, lmConfig: GPT_D128, matMulProducts: 5 },
+  full: { steps: 10, warmup: 2, lmConfig: GPT_D128, matMulProducts: 5 },
+};
+
+const ms = (timing: Timing | undefined) => (timing?.ms === null || timing?.ms === undefined ? null : Math.round(timing.ms * 10) / 10);
+const speedUp = (before: Timing | undefined, after: Timing | undefined) =>
+  before?.ms && after?.ms ? `${(before.ms / after.ms).toFixed(2)}x` : '-';
+
+function timingRows(timings: readonly Timing[], baseline: Timing | undefined): (string | number | null)[][] {
+  return timings.map((t) => [t.backend, t.label, t.ms === null ? `not available: ${t.error ?? 'fails'}` : ms(t), t.gflops === null ? null : Number(t.gflops.toFixed(2)), speedUp(baseline, t)]);
+}
+
+/** Tables, plot and findings from the benchmark's report. */
+export function gradientOverridesResult(report: GradientOverridesReport): BenchmarkResult {
+  const c = report.lmStep.config;
+  const columns = ['backend', 'gradients', 'ms / step', 'GFLOP/s', 'speed-up'];
+  const [lmBefore, lmAfter] = report.lmStep.timings;
+  const conv = report.convStep.timings;
+  const convBaseline = conv.find((t) => t.backend === 'cpu' && t.overrides.length === 0);
+  const tables: ReportTable[] = [
+    {
+      title: `GPT-like LM step (vocab ${c.vocabulary}, context ${c.context}, d ${c.dModel}, ${c.layers} layers, batch ${c.batch}), wasm`,
+      columns,
+      rows: timingRows(report.lmStep.timings, lmBefore),
+      note: `Forward + backward of a next-token loss, median of ${report.steps} steps after ${report.warmup} warm-up, variants interleaved. GFLOP/s counts the matmuls only: 3 x forward (forward + two backward products).`,
+    },
+    {
+      title: 'Forward + backward of one matmul, wasm',
+      columns: ['product', "tfjs's gradient (ms)", 'override (ms)', 'speed-up'],
+      rows: report.matMulBackward.map(({ shape, timings: [before, after] }) => [
+        shape,
+        before?.ms === null ? 'fails: shape error (no sum over broadcast batch)' : ms(before),
+        ms(after),
+        speedUp(before, after),
+      ]),
+    },
+    {
+      title: `Conv step [${report.convStep.config.batch},${report.convStep.config.size},${report.convStep.config.size},${report.convStep.config.channels}]: conv 3x3, conv stride 2, conv2dTranspose stride 2`,
+      columns,
+      rows: timingRows(conv, convBaseline),
+      note: "Speed-ups relative to cpu with tfjs's gradients; wasm has no Conv2DBackpropFilter kernel, so its conv gradients need the overrides.",
+    },
+  ];
+  const bars = [...report.lmStep.timings.map((t) => ({ step: 'LM step', variant: `${t.backend}: ${t.label}`, ms: t.ms })), ...conv.map((t) => ({ step: 'conv step', variant: `${t.backend}: ${t.label}`, ms: t.ms }))].filter(
+    (bar) => bar.ms !== null,
+  );
+  const findings: string[] = [];
+  if (lmBefore?.ms && lmAfter?.ms) {
+    findings.push(`On wasm the BatchMatMul override makes the LM step ${(lmBefore.ms / lmAfter.ms).toFixed(1)}x faster (${lmBefore.ms.toFixed(0)} -> ${lmAfter.ms.toFixed(0)} ms): tfjs's own gradient uses transposed matmuls, which miss wasm's fast XNNPACK path.`);
+  }
+  const wasmConvOwn = conv.find((t) => t.backend === 'wasm' && t.overrides.length === 0);
+  const wasmConvOverride = conv.find((t) => t.backend === 'wasm' && t.overrides.length > 0);
+  if (wasmConvOwn?.ms === null) findings.push(`With tfjs's own gradients the conv step cannot train on wasm (${wasmConvOwn.error ?? 'missing kernel'}); with the overrides it runs in ${wasmConvOverride?.ms?.toFixed(1) ?? '-'} ms.`);
+  if (convBaseline?.ms && wasmConvOverride?.ms) findings.push(`wasm with the overrides runs the conv step ${(convBaseline.ms / wasmConvOverride.ms).toFixed(1)}x faster than cpu with tfjs's gradients.`);
+  return {
+    data: report as unknown as Record<string, unknown>,
+    tables,
+    plots: [
+      {
+        title: 'Milliseconds per training step by gradient implementation',
+        file: 'step-times.svg',
+        spec: {
+          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+          data: { values: bars },
+          facet: { row: { field: 'step', type: 'nominal', title: null } },
+          spec: {
+            width: 360,
+            mark: 'bar',
+            encoding: {
+              y: { field: 'variant', type: 'nominal', title: null, sort: null },
+              x: { field: 'ms', type: 'quantitative', title: 'ms per step (median)' },
+            },
+          },
+          resolve: { scale: { x: 'independent', y: 'independent' } },
+        },
+      },
+    ],
+    images: [],
+    findings,
+  };
+}
+
+/**
+ * The suite's `gradient-overrides` benchmark: training steps on wasm with tfjs's own gradients
+ * and with dpo-ts's overrides (an LM step, single matmuls, a conv step, also on cpu). Switches
+ * the process's backend to wasm and cpu while it runs; the runner re-selects its backend after.
+ */
+export const gradientOverridesBenchmark: Benchmark = {
+  name: 'gradient-overrides',
+  title: 'wasm gradient overrides',
+  description:
+    "Speed of training steps on tfjs's wasm backend with tfjs's own gradients and with dpo-ts's gradient overrides (BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2): a GPT-like LM step, single matmul products, and a small conv / conv-transpose step (also on cpu).",
+  expectedMinutes: { smoke: 0.3, quick: 1, full: 4 },
+  async run(context) {
+    const sizes = SIZES[context.mode];
+    const report = await runGradientOverridesBenchmark({
+      ...sizes,
+      print: (line) => {
+        if (line.startsWith('#')) context.log(line.replace(/^#+\s*/, ''));
+      },
+    });
+    return gradientOverridesResult(report);
+  },
+};
