@@ -70,6 +70,9 @@ describe('progress', () => {
     progress.start(1);
     expect(progress.eta()).toBe(240);
     expect(progress.prefix()).toBe('[2/2 b | 2m 00s | ETA 4m 00s]');
+    now = 300;
+    progress.finish();
+    expect(progress.eta()).toBe(0);
   });
 });
 

@@ -26,6 +26,7 @@ export class SuiteProgress {
   private readonly startedAt: number;
   private index = -1;
   private benchmarkStartedAt = 0;
+  private running = false;
   private finishedActual = 0;
   private finishedExpected = 0;
 
@@ -40,13 +41,15 @@ export class SuiteProgress {
   start(index: number): void {
     this.index = index;
     this.benchmarkStartedAt = this.now();
+    this.running = true;
   }
 
   /** Marks the current benchmark as finished; returns its wall time in seconds. */
   finish(): number {
     const seconds = this.now() - this.benchmarkStartedAt;
     const planned = this.plan[this.index];
-    if (planned) {
+    if (planned && this.running) {
+      this.running = false;
       this.finishedActual += seconds;
       this.finishedExpected += planned.expectedMinutes * 60;
     }
@@ -62,7 +65,7 @@ export class SuiteProgress {
   eta(): number {
     const scale = this.finishedExpected > 0 ? this.finishedActual / this.finishedExpected : 1;
     const current = this.plan[this.index];
-    const inCurrent = current ? Math.max(0, current.expectedMinutes * 60 - (this.now() - this.benchmarkStartedAt)) : 0;
+    const inCurrent = current && this.running ? Math.max(0, current.expectedMinutes * 60 - (this.now() - this.benchmarkStartedAt)) : 0;
     const later = this.plan.slice(this.index + 1).reduce((sum, planned) => sum + planned.expectedMinutes * 60, 0);
     return scale * (inCurrent + later);
   }

@@ -67,9 +67,12 @@ export function frontierFindings(summaries: readonly FrontierSummary[], context:
     const gt = best(of('PPO (ground-truth reward)'));
     const rm = best(of('PPO (reward model)'));
     if (gt !== undefined && rm !== undefined) {
+      const lost = gt.reward.mean - rm.reward.mean;
       findings.push(
-        `PPO with the true reward reaches ${gt.reward.mean.toFixed(3)} at KL ${gt.kl.mean.toFixed(2)}; with the learned reward model ${rm.reward.mean.toFixed(3)} at KL ${rm.kl.mean.toFixed(2)}: ` +
-          `the gap is what the reward model's errors cost (${(100 * context.rewardModelAccuracy).toFixed(0)}% pair accuracy).`,
+        `PPO with the true reward reaches ${gt.reward.mean.toFixed(3)} at KL ${gt.kl.mean.toFixed(2)}; with the learned reward model ${rm.reward.mean.toFixed(3)} at KL ${rm.kl.mean.toFixed(2)}` +
+          (lost > 0
+            ? `: ${lost.toFixed(3)} less true reward, what optimising a proxy with ${(100 * context.rewardModelAccuracy).toFixed(0)}% held-out pair accuracy costs here.`
+            : `: the learned reward did no worse than the true one in this run (a short PPO run moves little either way).`),
       );
     }
   }

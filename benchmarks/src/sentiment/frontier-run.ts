@@ -29,6 +29,7 @@ export const SEEDS_USED: Readonly<Record<BenchmarkMode, number>> = Object.freeze
  */
 export async function runSentimentFrontier(context: BenchmarkContext, configOverride?: SentimentFrontierConfig): Promise<BenchmarkResult> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const config = configOverride ?? SENTIMENT_FRONTIER_CONFIGS[context.mode];
   const { log, signal } = context;
   const seeds = context.seeds.slice(0, SEEDS_USED[context.mode]);
@@ -83,7 +84,9 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
     baseParameters: base.info.parameters,
   });
   const wallSeconds = (performance.now() - started) / 1000;
-  log(`done in ${formatDuration(wallSeconds)}`);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  log(`done in ${formatDuration(wallSeconds)} (${formatDuration(cpuSeconds)} of CPU time)`);
   const leaked = tf.memory().numTensors - tensorsAtStart;
   const failures = leaked > 0 ? [`${leaked} tensors were left alive by the run (${tensorsAtStart} before, ${tensorsAtStart + leaked} after)`] : [];
   return {
@@ -93,6 +96,8 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
       seeds,
       config,
       wallSeconds,
+      /** CPU seconds of this process: close to the wall time a quiet 2-core machine would take (wasm runs one thread). */
+      cpuSeconds,
       base: { ...base.info, cached: base.cached, loadOrTrainSeconds: base.wallSeconds, dir: base.dir },
       classifier: classifierInfo,
       prompts: { pair: data.pairPrompts.length, eval: data.evalPrompts.length, evalExamples: data.evalPrompts.slice(0, 10) },
