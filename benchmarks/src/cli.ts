@@ -5,6 +5,7 @@
  *   dpo-ts bench [names...] [--smoke|--quick|--full] [--out dir] [--backend name] [--seed n]
  *   dpo-ts bench list
  *   dpo-ts bench publish <out> [--to docs/results] [--report docs/results.md]
+ *   dpo-ts bench merge <into> <runs...>
  *
  * Exit code 1 when a benchmark failed (the others' results are still written), 2 for bad
  * arguments, 130 when interrupted.
@@ -15,6 +16,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendRequest } from '@dpo-ts/core';
 import type { Benchmark, BenchmarkMode } from './harness/benchmark.js';
 import { markdownTable } from './harness/markdown.js';
+import { mergeRuns } from './harness/merge-runs.js';
 import { publishRun } from './harness/publish.js';
 import { runSuite } from './harness/runner.js';
 import { selectBenchmarks } from './harness/select-benchmarks.js';
@@ -91,6 +93,15 @@ export function buildProgram(benchmarks: readonly Benchmark[], print: (line: str
     .action((out: string, options: { to: string; report?: string }) => {
       const published = publishRun(out, { to: options.to, ...(options.report ? { report: options.report } : {}) });
       print(`published ${out} -> ${published.report} (${published.files.length} files in ${published.assetsDir})`);
+    });
+  bench
+    .command('merge')
+    .description('merge finished runs of the same mode (e.g. long benchmarks run side by side, one per core) into one run folder')
+    .argument('<into>', 'the merged run folder (empty or absent)')
+    .argument('<runs...>', 'run folders, each with summary.json; their benchmarks in this order')
+    .action((into: string, runs: string[]) => {
+      const merged = mergeRuns(into, runs);
+      print(`merged ${runs.length} runs (${merged.benchmarks.map((entry) => entry.name).join(', ')}) -> ${into}`);
     });
   return program;
 }

@@ -33,7 +33,11 @@ export function publishBanner(summary: SuiteSummary): string {
   const environment = summary.environment;
   const machine = `${environment.cpu}, ${environment.cores} cores, ${describeBackend(environment.backend)}`;
   const when = `${environment.date.slice(0, 10)} (commit ${environment.gitCommit?.slice(0, 10) ?? 'unknown'})`;
-  if (summary.mode === 'full') return `> Last full run: ${when} on ${machine}; ${formatDuration(summary.wallSeconds)} in all. Regenerate with \`npm run bench:full\` then \`dpo-ts bench publish out/bench-full\`.`;
+  const merged = (summary as { mergedFrom?: readonly { benchmarks: readonly string[] }[] }).mergedFrom;
+  const how = merged
+    ? ` (${merged.length} runs side by side, one per core: ${merged.map((run) => run.benchmarks.join(' + ')).join('; ')}; merged with \`dpo-ts bench merge\`)`
+    : '';
+  if (summary.mode === 'full') return `> Last full run: ${when} on ${machine}; ${formatDuration(summary.wallSeconds)} of benchmark time in all${how}. Regenerate with \`npm run bench:full\` then \`dpo-ts bench publish out/bench-full\`.`;
   return (
     `> **This is a ${summary.mode} run, not a full run**: ${when} on ${machine}, ${formatDuration(summary.wallSeconds)} in all. ` +
     `${summary.mode} runs use small sizes and few seeds; the numbers show that everything works and roughly how it compares, ` +

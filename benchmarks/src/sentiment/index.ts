@@ -20,6 +20,6 @@ export const sentimentFrontierBenchmark: Benchmark = {
     'continues review openings; a logistic-regression sentiment classifier (its logit) is the ground-truth reward; pairs are ' +
     'best vs worst of 4 SFT samples. Every method starts from the same SFT model and is placed by mean ground-truth reward ' +
     'against sequence-level KL(policy || SFT) on held-out prompts.',
-  expectedMinutes: { smoke: 1, quick: 6, full: 240 },
+  expectedMinutes: { smoke: 1, quick: 6, full: 100 },
   run: (context) => runSentimentFrontier(context),
 };
