@@ -52,7 +52,8 @@ export interface DPOConfig extends PreferenceTrainerConfig, Omit<TrainingArgumen
   /**
    * Score of a response: `'sum'` of its token log-probs (the DPO paper's log pi(y|x), TRL) or
    * their `'mean'`. Length-normalised losses (`ipo`, `sigmoid_norm`, `sft`) divide the sum by
-   * the completion length themselves, so keep `'sum'` unless you want every loss on means.
+   * the completion length themselves; under `'mean'` the scorer passes no lengths, so they see
+   * per-token scores once (not divided twice), and every other loss sees means too.
    * @defaultValue 'sum'
    */
   readonly scoreReduction?: ScoreReduction;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { computePreferenceLoss, createPreferenceLossState, resolvePreferenceLossConfig } from '@dpo-ts/core';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GPT } from './gpt-model.js';
@@ -39,13 +40,21 @@ describe('LMPreferenceScorer', () => {
     });
   });
 
-  it("'mean' divides by the completion length", () => {
+  it("'mean' divides by the completion length and leaves the lengths out (no double normalisation)", () => {
     const batch = buildPreferenceBatch(PAIRS, TOKENS, OPTIONS);
     tf.tidy(() => {
       const sum = new LMPreferenceScorer(model).score(batch, { training: false });
       const mean = new LMPreferenceScorer(model, { reduction: 'mean' }).score(batch, { training: false });
       expectClose(mean.chosen, tf.div(sum.chosen, sum.chosenLengths!), { atol: 1e-6 });
       expectClose(mean.rejected, tf.div(sum.rejected, sum.rejectedLengths!), { atol: 1e-6 });
+      expect(mean.chosenLengths).toBeUndefined();
+      expect(mean.rejectedLengths).toBeUndefined();
+      // sigmoid_norm on the means equals sigmoid_norm on the sums with their lengths: normalised once.
+      const config = resolvePreferenceLossConfig({ lossType: 'sigmoid_norm', beta: 2 });
+      const reference = { chosen: tf.zeros([3]) as tf.Tensor1D, rejected: tf.zeros([3]) as tf.Tensor1D };
+      const onMeans = computePreferenceLoss(mean, reference, config, createPreferenceLossState());
+      const onSums = computePreferenceLoss(sum, reference, config, createPreferenceLossState());
+      expectClose(onMeans.loss, onSums.loss, { atol: 1e-6 });
     });
   });
 

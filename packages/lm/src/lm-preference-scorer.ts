@@ -31,7 +31,10 @@ export interface LMPreferenceScorerOptions {
  *
  * One forward pass over the concatenated `[2 numPairs, T]` batch ({@link LMPreferenceBatch}),
  * then split: the first `numPairs` rows are the chosen scores, the rest the rejected ones.
- * Lengths are the completion token counts (EOS included), for length-normalised losses.
+ * Lengths are the completion token counts (EOS included), for length-normalised losses; with
+ * `reduction: 'mean'` the scores are already per-token and the lengths are left out (core's
+ * losses then take them as 1), so `ipo`, `sigmoid_norm` and `sft` do not divide by the length
+ * twice.
  *
  * Use one scorer per model: `new LMPreferenceScorer(policy)` and
  * `new LMPreferenceScorer(reference, { trainable: false })`.
@@ -52,8 +55,8 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
   }
 
   /**
-   * Scores both responses of every pair: `chosen`, `rejected`, `chosenLengths`,
-   * `rejectedLengths`, each `[numPairs]`. New tensors; the caller disposes them (normally by
+   * Scores both responses of every pair: `chosen`, `rejected` and, under `'sum'`,
+   * `chosenLengths`, `rejectedLengths`, each `[numPairs]`. New tensors; the caller disposes them (normally by
    * running this inside a `tf.tidy` or `tf.variableGrads`).
    */
   score(batch: LMPreferenceBatch, context: ScoreContext): PairScores {
@@ -68,8 +71,11 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
         training: context.training,
         ...(rng && { rng }),
       });
-      const reduced = this.reduction === 'sum' ? scores.sum : scores.mean;
-      const [chosen, rejected] = tf.split(reduced, 2) as [tf.Tensor1D, tf.Tensor1D];
+      if (this.reduction === 'mean') {
+        const [chosen, rejected] = tf.split(scores.mean, 2) as [tf.Tensor1D, tf.Tensor1D];
+        return { chosen, rejected };
+      }
+      const [chosen, rejected] = tf.split(scores.sum, 2) as [tf.Tensor1D, tf.Tensor1D];
       const [chosenLengths, rejectedLengths] = tf.split(scores.tokenCount, 2) as [tf.Tensor1D, tf.Tensor1D];
       return { chosen, rejected, chosenLengths, rejectedLengths };
     });
