@@ -1,10 +1,14 @@
 import {
   InvalidArgumentError,
+  pickFields,
+  PREFERENCE_TRAINER_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
+  requireKnownFields,
   requireOneOf,
   resolvePreferenceTrainerConfig,
   SCORE_REDUCTIONS,
+  TRAINING_ARGUMENTS_FIELDS,
   type PreferenceTrainerConfig,
   type ResolvedPreferenceTrainerConfig,
   type ScoreReduction,
@@ -81,18 +85,36 @@ export const DEFAULT_DPO_CONFIG = Object.freeze({
   scoreReduction: 'sum' as ScoreReduction,
 });
 
+const KNOWN_FIELDS = new Set<string>([
+  ...PREFERENCE_TRAINER_CONFIG_FIELDS,
+  ...TRAINING_ARGUMENTS_FIELDS,
+  ...([
+    'maxLength',
+    'maxPromptLength',
+    'maxCompletionLength',
+    'truncationMode',
+    'precomputeRefLogProbs',
+    'precomputeRefBatchSize',
+    'scoreReduction',
+  ] satisfies (keyof DPOConfig)[]),
+]);
+
 /**
  * Merges `config` over the defaults and validates every field once, for a model with
  * `contextLength` positions.
- * @throws InvalidArgumentError naming the field, what it accepts and what it got; also when
- *   `precomputeRefLogProbs` and `syncRefModel` are both set (a synced reference changes, so
- *   its scores cannot be precomputed; TRL refuses the same combination).
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for an
+ *   unknown field (`config.lerningRate must be absent (known fields: ...): got 0.001`, where it
+ *   would otherwise be ignored silently), and when `precomputeRefLogProbs` and `syncRefModel`
+ *   are both set (a synced reference changes, so its scores cannot be precomputed; TRL refuses
+ *   the same combination).
  */
 export function resolveDPOConfig(config: DPOConfig, model: { readonly contextLength: number }): ResolvedDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, KNOWN_FIELDS);
   const training = resolveTrainingArguments(config, DEFAULT_DPO_CONFIG.learningRate);
-  // The loss and TR-DPO fields; the optimisation fields were validated above, with DPO's default learning rate.
-  const preference = resolvePreferenceTrainerConfig({ ...config, learningRate: training.learningRate });
+  // The loss and TR-DPO fields (only those: core refuses fields it does not know); the
+  // optimisation fields were validated above, with DPO's default learning rate.
+  const preference = resolvePreferenceTrainerConfig({ ...pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS), learningRate: training.learningRate });
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;
   if (!Number.isInteger(maxLength) || maxLength < 3 || maxLength > contextLength) {

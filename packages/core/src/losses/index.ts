@@ -30,6 +30,7 @@ export { sftLoss } from './sft-loss.js';
 export { PREFERENCE_LOSSES, PREFERENCE_LOSS_TYPES, getPreferenceLoss, isPreferenceLossType } from './registry.js';
 export {
   DEFAULT_PREFERENCE_LOSS_CONFIG,
+  PREFERENCE_LOSS_CONFIG_FIELDS,
   resolvePreferenceLossConfig,
   type PreferenceLossConfig,
   type ResolvedPreferenceLossConfig,

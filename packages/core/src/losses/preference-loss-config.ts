@@ -57,7 +57,11 @@ export const DEFAULT_PREFERENCE_LOSS_CONFIG: Readonly<PreferenceLossConfig> = Ob
   simpoGamma: 0,
 });
 
-const CONFIG_FIELDS = [
+/**
+ * Every field name of {@link PreferenceLossConfig}, for configs that embed it and refuse unknown
+ * fields (`requireKnownFields`).
+ */
+export const PREFERENCE_LOSS_CONFIG_FIELDS = Object.freeze([
   'beta',
   'lossType',
   'lossWeights',
@@ -66,7 +70,7 @@ const CONFIG_FIELDS = [
   'ipoNormalizeLength',
   'discopopTau',
   'simpoGamma',
-] as const;
+] as const satisfies readonly (keyof PreferenceLossConfig)[]);
 
 /** Loss types whose targets are 1/(2 beta), so beta = 0 is meaningless. */
 const NEEDS_POSITIVE_BETA: readonly PreferenceLossType[] = ['ipo', 'sppo_hard'];
@@ -86,8 +90,8 @@ export function resolvePreferenceLossConfig(partial: Partial<PreferenceLossConfi
     throw new InvalidArgumentError('config', 'an object', partial);
   }
   for (const key of Object.keys(partial)) {
-    if (!(CONFIG_FIELDS as readonly string[]).includes(key)) {
-      throw new InvalidArgumentError('config', `an object with only the fields ${CONFIG_FIELDS.join(', ')}`, key);
+    if (!(PREFERENCE_LOSS_CONFIG_FIELDS as readonly string[]).includes(key)) {
+      throw new InvalidArgumentError('config', `an object with only the fields ${PREFERENCE_LOSS_CONFIG_FIELDS.join(', ')}`, key);
     }
   }
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));

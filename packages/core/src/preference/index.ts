@@ -12,6 +12,7 @@ export {
   resolvePreferenceTrainerConfig,
   flattenPreferenceTrainerConfig,
   DEFAULT_PREFERENCE_TRAINER_CONFIG,
+  PREFERENCE_TRAINER_CONFIG_FIELDS,
   type PreferenceTrainerConfig,
   type ResolvedPreferenceTrainerConfig,
 } from './preference-trainer-config.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { requireBoolean, requireInteger, requireNumber } from '../errors/validate.js';
+import { requireBoolean, requireInteger, requireKnownFields, requireNumber } from '../errors/validate.js';
 import {
+  PREFERENCE_LOSS_CONFIG_FIELDS,
   resolvePreferenceLossConfig,
   type PreferenceLossConfig,
   type ResolvedPreferenceLossConfig,
@@ -8,6 +9,7 @@ import {
 import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
+  OPTIMIZATION_CONFIG_FIELDS,
   resolveOptimizationConfig,
   type OptimizationConfig,
   type ResolvedOptimizationConfig,
@@ -46,9 +48,29 @@ export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
   refModelSyncSteps: 512,
 });
 
-/** Merges `config` over the defaults and validates every field once. */
+/**
+ * Every field name of {@link PreferenceTrainerConfig}: the optimisation fields, the loss fields
+ * and TR-DPO's. Model packages whose configs extend it check their own unknown fields, then hand
+ * exactly these to {@link resolvePreferenceTrainerConfig} (core's `pickFields`).
+ */
+export const PREFERENCE_TRAINER_CONFIG_FIELDS: readonly (keyof PreferenceTrainerConfig)[] = Object.freeze([
+  ...OPTIMIZATION_CONFIG_FIELDS,
+  ...PREFERENCE_LOSS_CONFIG_FIELDS,
+  'syncRefModel',
+  'refModelMixupAlpha',
+  'refModelSyncSteps',
+]);
+
+/**
+ * Merges `config` over the defaults and validates every field once.
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for a
+ *   field outside {@link PREFERENCE_TRAINER_CONFIG_FIELDS} (`config.lerningRate must be absent
+ *   (known fields: ...): got 0.1`), which would otherwise be ignored silently. A config that
+ *   extends this one (lm's `DPOConfig`) passes only these fields, after checking its own.
+ */
 export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig): ResolvedPreferenceTrainerConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, PREFERENCE_TRAINER_CONFIG_FIELDS);
   const optimization = resolveOptimizationConfig(config, DEFAULT_PREFERENCE_TRAINER_CONFIG);
   const merged = { ...DEFAULT_PREFERENCE_TRAINER_CONFIG, ...definedFields(config) };
   return Object.freeze({

@@ -27,6 +27,7 @@ export { assertFinite, assertFiniteMetrics } from './non-finite-guard.js';
 export {
   resolveOptimizationConfig,
   definedFields,
+  pickFields,
   DEFAULT_OPTIMIZATION_CONFIG,
   OPTIMIZATION_CONFIG_FIELDS,
   type OptimizationConfig,
@@ -38,6 +39,7 @@ export {
   resolveTrainingArguments,
   stepBatchOptions,
   DEFAULT_TRAINING_ARGUMENTS,
+  TRAINING_ARGUMENTS_FIELDS,
   type TrainingArguments,
   type TrainingArgumentsDefaults,
   type ResolvedTrainingArguments,

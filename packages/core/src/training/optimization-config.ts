@@ -118,3 +118,15 @@ export function resolveOptimizationConfig(
 export function definedFields<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * The fields of `value` named in `fields` (only those present), so that a resolver of a larger
+ * config can hand another resolver exactly the fields that one owns: `resolveDPOConfig` passes
+ * its {@link OptimizationConfig}, loss and TR-DPO fields to `resolvePreferenceTrainerConfig`,
+ * which refuses any field it does not know.
+ * @example
+ * const preference = resolvePreferenceTrainerConfig(pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS));
+ */
+export function pickFields<T extends object, K extends keyof T>(value: T, fields: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(fields.filter((field) => Object.hasOwn(value, field)).map((field) => [field, value[field]])) as Pick<T, K>;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptimizationConfig } from './optimization-config.js';
-import { resolveTrainingArguments, stepBatchOptions } from './training-arguments.js';
+import { resolveTrainingArguments, stepBatchOptions, TRAINING_ARGUMENTS_FIELDS } from './training-arguments.js';
 
 describe('resolveTrainingArguments', () => {
   it('adds the data walk with the trainer defaults over transformers', () => {
@@ -23,6 +23,11 @@ describe('resolveTrainingArguments', () => {
     expect(() => resolveTrainingArguments({ totalSteps: 1, seed: 2 ** 32 })).toThrow('config.seed must be an integer >= 0 and <= 4294967295');
     expect(() => resolveTrainingArguments({ totalSteps: 1, saveTotalLimit: 0 })).toThrow('config.saveTotalLimit');
     expect(() => resolveTrainingArguments({ totalSteps: 1, learningRate: -1 })).toThrow('config.learningRate');
+  });
+
+  it('lists every field it resolves in TRAINING_ARGUMENTS_FIELDS', () => {
+    const resolved = resolveTrainingArguments({ totalSteps: 1 });
+    expect([...TRAINING_ARGUMENTS_FIELDS].sort()).toEqual(Object.keys(resolved).sort());
   });
 });
 

@@ -2,6 +2,7 @@ import type { StepBatchOptions } from '../data/step-micro-batches.js';
 import { requireInteger } from '../errors/validate.js';
 import {
   definedFields,
+  OPTIMIZATION_CONFIG_FIELDS,
   resolveOptimizationConfig,
   type OptimizationConfig,
   type OptimizationDefaults,
@@ -60,6 +61,22 @@ export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
   saveSteps: 500,
   loggingSteps: 10,
 });
+
+/**
+ * Every field name of {@link TrainingArguments} ({@link OPTIMIZATION_CONFIG_FIELDS} included),
+ * for trainer configs that extend it and refuse unknown fields (`requireKnownFields`).
+ */
+export const TRAINING_ARGUMENTS_FIELDS: readonly (keyof TrainingArguments)[] = Object.freeze([
+  ...OPTIMIZATION_CONFIG_FIELDS,
+  'perDeviceTrainBatchSize',
+  'perDeviceEvalBatchSize',
+  'gradientAccumulationSteps',
+  'seed',
+  'evalSteps',
+  'saveSteps',
+  'saveTotalLimit',
+  'loggingSteps',
+]);
 
 /**
  * Validates {@link TrainingArguments} once: the optimiser fields with

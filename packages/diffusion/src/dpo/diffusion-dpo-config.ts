@@ -1,10 +1,14 @@
 import {
   DIFFUSION_SCORE_SCALE,
   InvalidArgumentError,
+  pickFields,
+  PREFERENCE_TRAINER_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
+  requireKnownFields,
   requireNumber,
   resolvePreferenceTrainerConfig,
+  TRAINING_ARGUMENTS_FIELDS,
   type PreferenceTrainerConfig,
   type ResolvedPreferenceTrainerConfig,
 } from '@dpo-ts/core';
@@ -85,19 +89,40 @@ export const DEFAULT_DIFFUSION_DPO_CONFIG = Object.freeze({
   scoreScale: DIFFUSION_SCORE_SCALE,
 });
 
+const KNOWN_FIELDS = new Set<string>([
+  ...PREFERENCE_TRAINER_CONFIG_FIELDS,
+  ...TRAINING_ARGUMENTS_FIELDS,
+  ...([
+    'cfgDropProb',
+    'fixedNoise',
+    'precomputeRefLogProbs',
+    'precomputeRefBatchSize',
+    'numTimestepBuckets',
+    'scoreScale',
+  ] satisfies (keyof DiffusionDPOConfig)[]),
+]);
+
 /**
  * Merges `config` over the defaults and validates every field once, for `denoiser` and a
  * schedule of `numTimesteps` steps.
- * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for an
+ *   unknown field (a misspelt option would otherwise be ignored silently), and for
  *   `precomputeRefLogProbs` with `fixedNoise: false` or with `syncRefModel` (a synced
  *   reference changes, so its scores cannot be precomputed).
  */
 export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: Pick<Denoiser, 'config'>, numTimesteps: number): ResolvedDiffusionDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, KNOWN_FIELDS);
   const d = DEFAULT_DIFFUSION_DPO_CONFIG;
   const training = resolveTrainingArguments(config, d);
-  // The loss and TR-DPO fields; the optimisation fields were validated above, with this trainer's defaults.
-  const preference = resolvePreferenceTrainerConfig({ ...config, learningRate: training.learningRate, lrSchedule: training.lrSchedule, beta: config.beta ?? d.beta });
+  // The loss and TR-DPO fields (only those: core refuses fields it does not know); the
+  // optimisation fields were validated above, with this trainer's defaults.
+  const preference = resolvePreferenceTrainerConfig({
+    ...pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS),
+    learningRate: training.learningRate,
+    lrSchedule: training.lrSchedule,
+    beta: config.beta ?? d.beta,
+  });
   const precomputeRefLogProbs = requireBoolean('config.precomputeRefLogProbs', config.precomputeRefLogProbs ?? d.precomputeRefLogProbs);
   const fixedNoise = requireBoolean('config.fixedNoise', config.fixedNoise ?? precomputeRefLogProbs);
   if (precomputeRefLogProbs && !fixedNoise) {

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { pickFields } from '../training/optimization-config.js';
+import {
+  PREFERENCE_TRAINER_CONFIG_FIELDS,
+  flattenPreferenceTrainerConfig,
+  resolvePreferenceTrainerConfig,
+  type PreferenceTrainerConfig,
+} from './preference-trainer-config.js';
+
+// Every field set: adding one to PreferenceTrainerConfig without listing it here fails to compile,
+// and without adding it to PREFERENCE_TRAINER_CONFIG_FIELDS fails the first test.
+const EVERY_FIELD: Required<PreferenceTrainerConfig> = {
+  totalSteps: 10,
+  learningRate: 1e-3,
+  lrSchedule: 'cosine',
+  warmupSteps: 2,
+  warmupRatio: 0.1,
+  weightDecay: 0.01,
+  adamBeta1: 0.8,
+  adamBeta2: 0.99,
+  adamEpsilon: 1e-6,
+  maxGradNorm: 2,
+  beta: 0.2,
+  lossType: ['sigmoid', 'sft'],
+  lossWeights: [1, 0.5],
+  referenceFree: false,
+  labelSmoothing: 0.1,
+  ipoNormalizeLength: false,
+  discopopTau: 0.1,
+  simpoGamma: 0.5,
+  syncRefModel: true,
+  refModelMixupAlpha: 0.5,
+  refModelSyncSteps: 4,
+};
+
+describe('resolvePreferenceTrainerConfig', () => {
+  it('accepts every field it lists, and lists every field it accepts', () => {
+    const resolved = resolvePreferenceTrainerConfig(EVERY_FIELD);
+    expect(resolved).toMatchObject({ learningRate: 1e-3, syncRefModel: true, refModelSyncSteps: 4 });
+    expect(resolved.loss).toMatchObject({ beta: 0.2, lossWeights: [1, 0.5], simpoGamma: 0.5 });
+    expect([...PREFERENCE_TRAINER_CONFIG_FIELDS].sort()).toEqual(Object.keys(EVERY_FIELD).sort());
+    // What core's PreferenceTrainer receives from lm and diffusion resolves again unchanged.
+    expect(resolvePreferenceTrainerConfig(flattenPreferenceTrainerConfig(resolved))).toEqual(resolved);
+  });
+
+  it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
+    const misspelt = { totalSteps: 1, lerningRate: 0.1 } as PreferenceTrainerConfig;
+    expect(() => resolvePreferenceTrainerConfig(misspelt)).toThrow(InvalidArgumentError);
+    expect(() => resolvePreferenceTrainerConfig(misspelt)).toThrow(/^config\.lerningRate must be absent \(known fields: totalSteps, learningRate, .*refModelSyncSteps\): got 0\.1$/);
+    // A model package's own field is unknown here: its resolver passes only these fields.
+    expect(() => resolvePreferenceTrainerConfig({ totalSteps: 1, maxLength: 8 } as PreferenceTrainerConfig)).toThrow('config.maxLength must be absent');
+  });
+
+  it('pickFields hands over exactly the preference fields of a larger config', () => {
+    const dpoLike: PreferenceTrainerConfig & { maxLength?: number; precomputeRefLogProbs?: boolean } = { totalSteps: 2, beta: 0.3, syncRefModel: undefined, maxLength: 8, precomputeRefLogProbs: true };
+    const picked = pickFields(dpoLike, PREFERENCE_TRAINER_CONFIG_FIELDS);
+    expect(picked).toEqual({ totalSteps: 2, beta: 0.3, syncRefModel: undefined }); // present-but-undefined kept: resolvers treat it as absent
+    expect(resolvePreferenceTrainerConfig(picked).loss.beta).toBe(0.3);
+  });
+});

@@ -1,0 +1,67 @@
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { describe, expect, it } from 'vitest';
+import type { Denoiser } from '../denoiser.js';
+import { resolveDiffusionDPOConfig, type DiffusionDPOConfig } from './diffusion-dpo-config.js';
+
+const denoiser = { config: { cfgDropProb: 0.1 } } as unknown as Pick<Denoiser, 'config'>;
+
+// Every field set: a field added to DiffusionDPOConfig fails to compile here until listed, and
+// fails the first test until resolveDiffusionDPOConfig knows it.
+const EVERY_FIELD: Required<DiffusionDPOConfig> = {
+  totalSteps: 10,
+  learningRate: 1e-3,
+  lrSchedule: 'cosine',
+  warmupSteps: 2,
+  warmupRatio: 0.1,
+  weightDecay: 0.01,
+  adamBeta1: 0.8,
+  adamBeta2: 0.99,
+  adamEpsilon: 1e-6,
+  maxGradNorm: 2,
+  perDeviceTrainBatchSize: 4,
+  perDeviceEvalBatchSize: 6,
+  gradientAccumulationSteps: 2,
+  seed: 7,
+  evalSteps: 5,
+  saveSteps: 5,
+  saveTotalLimit: 2,
+  loggingSteps: 1,
+  beta: 2500,
+  lossType: ['sigmoid', 'sft'],
+  lossWeights: [1, 0.5],
+  referenceFree: false,
+  labelSmoothing: 0.1,
+  ipoNormalizeLength: false,
+  discopopTau: 0.1,
+  simpoGamma: 0.5,
+  syncRefModel: false, // precomputed reference scores cannot be synced
+  refModelMixupAlpha: 0.5,
+  refModelSyncSteps: 4,
+  cfgDropProb: 0.2,
+  fixedNoise: true,
+  precomputeRefLogProbs: true,
+  precomputeRefBatchSize: 3,
+  numTimestepBuckets: 4,
+  scoreScale: 1,
+};
+
+describe('resolveDiffusionDPOConfig', () => {
+  it('accepts every DiffusionDPOConfig field and hands the preference ones to core', () => {
+    const resolved = resolveDiffusionDPOConfig(EVERY_FIELD, denoiser, 100);
+    expect(resolved).toMatchObject({ learningRate: 1e-3, cfgDropProb: 0.2, precomputeRefBatchSize: 3, numTimestepBuckets: 4, scoreScale: 1 });
+    expect(resolved.preference).toMatchObject({ learningRate: 1e-3, lrSchedule: 'cosine', refModelSyncSteps: 4 });
+    expect(resolved.preference.loss).toMatchObject({ beta: 2500, lossWeights: [1, 0.5] });
+  });
+
+  it("gives the preference trainer this trainer's defaults (beta 5000, constant schedule)", () => {
+    const resolved = resolveDiffusionDPOConfig({ totalSteps: 1, perDeviceTrainBatchSize: 2, numTimestepBuckets: 2 }, denoiser, 100);
+    expect(resolved.preference).toMatchObject({ learningRate: 1e-5, lrSchedule: 'constant' });
+    expect(resolved.preference.loss.beta).toBe(5000);
+  });
+
+  it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
+    const misspelt = { totalSteps: 1, lerningRate: 1e-3 } as DiffusionDPOConfig;
+    expect(() => resolveDiffusionDPOConfig(misspelt, denoiser, 100)).toThrow(InvalidArgumentError);
+    expect(() => resolveDiffusionDPOConfig(misspelt, denoiser, 100)).toThrow(/^config\.lerningRate must be absent \(known fields: .*scoreScale\): got 0\.001$/);
+  });
+});

@@ -1,0 +1,68 @@
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { describe, expect, it } from 'vitest';
+import { resolveDPOConfig, type DPOConfig } from './dpo-config.js';
+
+const model = { contextLength: 16 };
+
+// Every field set: a field added to DPOConfig fails to compile here until listed, and fails the
+// first test until resolveDPOConfig knows it.
+const EVERY_FIELD: Required<DPOConfig> = {
+  totalSteps: 10,
+  learningRate: 1e-3,
+  lrSchedule: 'cosine',
+  warmupSteps: 2,
+  warmupRatio: 0.1,
+  weightDecay: 0.01,
+  adamBeta1: 0.8,
+  adamBeta2: 0.99,
+  adamEpsilon: 1e-6,
+  maxGradNorm: 2,
+  perDeviceTrainBatchSize: 4,
+  perDeviceEvalBatchSize: 6,
+  gradientAccumulationSteps: 2,
+  seed: 7,
+  evalSteps: 5,
+  saveSteps: 5,
+  saveTotalLimit: 2,
+  loggingSteps: 1,
+  beta: 0.2,
+  lossType: ['sigmoid', 'sft'],
+  lossWeights: [1, 0.5],
+  referenceFree: false,
+  labelSmoothing: 0.1,
+  ipoNormalizeLength: false,
+  discopopTau: 0.1,
+  simpoGamma: 0.5,
+  syncRefModel: false, // precomputed reference scores cannot be synced
+  refModelMixupAlpha: 0.5,
+  refModelSyncSteps: 4,
+  maxLength: 12,
+  maxPromptLength: 5,
+  maxCompletionLength: 6,
+  truncationMode: 'keep_start',
+  precomputeRefLogProbs: true,
+  precomputeRefBatchSize: 3,
+  scoreReduction: 'mean',
+};
+
+describe('resolveDPOConfig', () => {
+  it('accepts every DPOConfig field and hands the preference ones to core', () => {
+    const resolved = resolveDPOConfig(EVERY_FIELD, model);
+    expect(resolved).toMatchObject({ learningRate: 1e-3, perDeviceTrainBatchSize: 4, maxLength: 12, maxPromptLength: 5, truncationMode: 'keep_start', scoreReduction: 'mean' });
+    expect(resolved.preference).toMatchObject({ learningRate: 1e-3, lrSchedule: 'cosine', refModelSyncSteps: 4 });
+    expect(resolved.preference.loss).toMatchObject({ beta: 0.2, lossWeights: [1, 0.5], simpoGamma: 0.5 });
+  });
+
+  it("uses TRL's DPO learning rate for the optimiser and the preference trainer alike", () => {
+    const resolved = resolveDPOConfig({ totalSteps: 1, precomputeRefLogProbs: true, perDeviceTrainBatchSize: 2 }, model);
+    expect(resolved.learningRate).toBe(1e-6);
+    expect(resolved.preference.learningRate).toBe(1e-6);
+  });
+
+  it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
+    const misspelt = { totalSteps: 1, lerningRate: 1e-3 } as DPOConfig;
+    expect(() => resolveDPOConfig(misspelt, model)).toThrow(InvalidArgumentError);
+    expect(() => resolveDPOConfig(misspelt, model)).toThrow(/^config\.lerningRate must be absent \(known fields: .*scoreReduction\): got 0\.001$/);
+    expect(() => resolveDPOConfig({ totalSteps: 1, packing: true } as DPOConfig, model)).toThrow('config.packing must be absent'); // an SFT field
+  });
+});
