@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requireBoolean, requireInteger, requireOneOf } from '@dpo-ts/core';
+import { InvalidArgumentError, requireBoolean, requireInteger, requireKnownFields, requireOneOf, TRAINING_ARGUMENTS_FIELDS } from '@dpo-ts/core';
 import type { TruncationMode } from './lm-batch.js';
 import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from './training-arguments.js';
 
@@ -57,14 +57,21 @@ export const DEFAULT_SFT_CONFIG = Object.freeze({
   packing: false,
 });
 
+const KNOWN_FIELDS = new Set<string>([
+  ...TRAINING_ARGUMENTS_FIELDS,
+  ...(['maxLength', 'maxPromptLength', 'truncationMode', 'completionOnlyLoss', 'packing'] satisfies (keyof SFTConfig)[]),
+]);
+
 /**
  * Merges `config` over the defaults and validates every field once, for a model with
  * `contextLength` positions.
  * @throws InvalidArgumentError naming the field, e.g.
- *   `config.maxLength must be an integer >= 2 and <= 64: got 128 (the model's contextLength is 64)`.
+ *   `config.maxLength must be an integer >= 2 and <= 64: got 128 (the model's contextLength is 64)`;
+ *   also for an unknown field (a misspelt option would otherwise be ignored silently).
  */
 export function resolveSFTConfig(config: SFTConfig, model: { readonly contextLength: number }): ResolvedSFTConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, KNOWN_FIELDS);
   const training = resolveTrainingArguments(config, DEFAULT_SFT_CONFIG.learningRate);
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requireNumber } from '@dpo-ts/core';
+import { InvalidArgumentError, requireKnownFields, requireNumber, TRAINING_ARGUMENTS_FIELDS } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from '../training/training-arguments.js';
 
@@ -33,9 +33,16 @@ export const DEFAULT_DIFFUSION_SFT_CONFIG = Object.freeze({
   perDeviceTrainBatchSize: 64,
 });
 
-/** Merges `config` over the defaults and validates every field once. */
+const KNOWN_FIELDS = new Set<string>([...TRAINING_ARGUMENTS_FIELDS, ...(['cfgDropProb'] satisfies (keyof DiffusionSFTConfig)[])]);
+
+/**
+ * Merges `config` over the defaults and validates every field once.
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for an
+ *   unknown field (a misspelt option would otherwise be ignored silently).
+ */
 export function resolveDiffusionSFTConfig(config: DiffusionSFTConfig, denoiser: Pick<Denoiser, 'config'>): ResolvedDiffusionSFTConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, KNOWN_FIELDS);
   const training = resolveTrainingArguments(config, DEFAULT_DIFFUSION_SFT_CONFIG);
   return Object.freeze({
     ...training,
