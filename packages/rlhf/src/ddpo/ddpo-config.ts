@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   requireBoolean,
   requireInteger,
+  requireKnownFields,
   requireNumber,
   requireOneOf,
   resolveOptimizationConfig,
@@ -119,13 +120,23 @@ export const DEFAULT_DDPO_CONFIG = Object.freeze({
   seed: 42,
 });
 
+// Every DDPOConfig field has a default but totalSteps (warmupRatio is not one: see above).
+const KNOWN_FIELDS = new Set(['totalSteps', ...Object.keys(DEFAULT_DDPO_CONFIG)]);
+const STAT_TRACKING_FIELDS = ['bufferSize', 'minCount'] satisfies (keyof PerPromptStatTrackingConfig)[];
+
 /**
  * Merges `config` over {@link DEFAULT_DDPO_CONFIG} and validates every field once.
- * @throws InvalidArgumentError naming the field, what it accepts and what it got; also when
- *   `samplesPerStep` is not a multiple of `trainBatchSize` (ddpo-pytorch asserts the same).
+ * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for an
+ *   unknown field, at the top level or in `perPromptStatTracking` (a misspelt option would
+ *   otherwise be ignored silently), and when `samplesPerStep` is not a multiple of
+ *   `trainBatchSize` (ddpo-pytorch asserts the same).
  */
 export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, KNOWN_FIELDS);
+  if (typeof config.perPromptStatTracking === 'object' && config.perPromptStatTracking !== null) {
+    requireKnownFields('config.perPromptStatTracking', config.perPromptStatTracking, STAT_TRACKING_FIELDS);
+  }
   const merged = { ...DEFAULT_DDPO_CONFIG, ...definedFields(config) } as Required<DDPOConfig>;
   // Validated with every trainer's rules; DDPO has no warmupRatio, so it never reads one.
   const { warmupRatio: _unused, ...optimization } = resolveOptimizationConfig({ ...config, warmupRatio: undefined }, DEFAULT_DDPO_CONFIG);
