@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  InvalidArgumentError,
   METRIC_NAMES,
   PREFERENCE_LOSS_TYPES,
   computePreferenceLoss,
@@ -123,6 +124,20 @@ describe('DiffusionDPOTrainer', () => {
     });
     expect(first[METRIC_NAMES.implicitAcc]).toBeCloseTo(all.filter((m) => m > 0).length / 10, 6);
     trainer.dispose();
+  });
+
+  it('refuses the policy as its own reference up front, leaving the policy trainable', async () => {
+    const model = cloneDenoiser(policy);
+    const trainable = (): boolean => [...model.namedVariables().values()].every((variable) => variable.trainable);
+    for (const referenceFree of [false, true]) {
+      const created = DiffusionDPOTrainer.create({ model, referenceModel: model, schedule, trainDataset: data, config: { totalSteps: 1, referenceFree } });
+      await expect(created).rejects.toThrow(InvalidArgumentError);
+      await expect(created).rejects.toThrow(
+        'options.referenceModel must be a separate denoiser (cloneDenoiser(model)), not the policy itself: got "the policy" (omit it for a frozen clone of the policy, or set config.referenceFree: true for no reference)',
+      );
+      expect(trainable()).toBe(true); // checked before freezing: the policy was not frozen
+    }
+    model.dispose();
   });
 
   it('trains reference-free without a reference model and without reference MSEs', async () => {

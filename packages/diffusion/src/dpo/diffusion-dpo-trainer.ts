@@ -21,12 +21,12 @@ import {
   type TrainOptions,
 } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
-import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { resolveDiffusionDPOConfig, type DiffusionDPOConfig, type ResolvedDiffusionDPOConfig } from './diffusion-dpo-config.js';
 import { DiffusionDPOMetrics, readErrorRecords } from './diffusion-dpo-metrics.js';
 import { buildDiffusionPreferenceBatch, orderedPreferenceBatches, type DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
 import { DiffusionPreferenceScorer } from './diffusion-preference-scorer.js';
+import { frozenReference } from './diffusion-reference.js';
 import { openDiffusionReferenceCache } from './diffusion-reference-cache.js';
 import { validateImagePreferenceDataset, type ImagePreferenceDataset } from './image-preference-dataset.js';
 import { timestepBuckets, type TimestepBuckets } from './timestep-buckets.js';
@@ -36,7 +36,8 @@ export interface DiffusionDPOTrainerOptions {
   /** The policy; its weights are optimised in place. */
   readonly model: Denoiser;
   /**
-   * The frozen reference; its variables are marked `trainable: false`. Not disposed by the trainer.
+   * The frozen reference; its variables are marked `trainable: false`. Not disposed by the
+   * trainer. A separate denoiser: passing `model` itself is refused (it would freeze the policy).
    * @defaultValue a clone of `model` (cloneDenoiser), disposed with the trainer
    */
   readonly referenceModel?: Denoiser;
@@ -139,11 +140,7 @@ export class DiffusionDPOTrainer {
     if (options.referenceCacheFile !== undefined && !config.precomputeRefLogProbs) {
       throw new InvalidArgumentError('options.referenceCacheFile', 'given only with config.precomputeRefLogProbs: true', options.referenceCacheFile);
     }
-    let referenceModel: Denoiser | undefined;
-    if (!config.preference.loss.referenceFree) {
-      referenceModel = options.referenceModel ?? cloneDenoiser(model);
-      for (const variable of referenceModel.namedVariables().values()) variable.trainable = false;
-    }
+    const referenceModel = frozenReference(model, options.referenceModel, config.preference.loss.referenceFree);
     let cache: ReferenceScoreCache | undefined;
     if (config.precomputeRefLogProbs && referenceModel !== undefined) {
       const key = { reference: referenceModel, schedule, trainDataset: options.trainDataset, seed: config.seed, cfgDropProb: config.cfgDropProb, scoreScale: config.scoreScale };
