@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   computePreferenceLoss,
   createPreferenceLossState,
+  InvalidArgumentError,
   PREFERENCE_LOSS_TYPES,
   resolvePreferenceLossConfig,
   type Checkpointable,
@@ -200,6 +201,17 @@ describe('DPOTrainer', () => {
       expect(result.history.at(-1)!.metrics.epoch).toBeCloseTo(1, 6); // 3 steps x 2 pairs of 5, last batch of each epoch 1 pair
       trainer.dispose();
     });
+  });
+
+  it('refuses the policy as its own reference up front (the loss would stay at log 2)', async () => {
+    const policy = track(gpt(9));
+    for (const referenceFree of [false, true]) {
+      const created = DPOTrainer.create({ model: policy, referenceModel: policy, tokenizer, trainDataset: PAIRS, config: { totalSteps: 1, referenceFree } });
+      await expect(created).rejects.toThrow(InvalidArgumentError);
+      await expect(created).rejects.toThrow(
+        'options.referenceModel must be a separate model (model.clone()), not the policy itself: got "the policy" (omit it for a frozen copy of the policy, or set config.referenceFree: true for no reference)',
+      );
+    }
   });
 
   it('rejects bad configuration with the field named', async () => {

@@ -36,6 +36,7 @@ export interface DPOTrainerOptions {
    * The reference pi_ref. Default: a frozen copy of `model` made by `model.clone()` (its
    * variables marked `trainable: false`), disposed with the trainer. Not used when
    * `referenceFree`; with `precomputeRefLogProbs` it runs only for pairs not in the cache.
+   * A separate model: passing `model` itself is refused.
    */
   readonly referenceModel?: DPOModel;
   /** Tokenises the pairs (and supplies PAD, BOS, EOS). */
@@ -140,6 +141,11 @@ export class DPOTrainer {
    */
   static async create(options: DPOTrainerOptions): Promise<DPOTrainer> {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    if (options.referenceModel !== undefined && options.referenceModel === options.model) {
+      // Its scores would equal the policy's at every step: every log-ratio 0, the loss stuck at log 2.
+      const alternatives = 'omit it for a frozen copy of the policy, or set config.referenceFree: true for no reference';
+      throw new InvalidArgumentError('options.referenceModel', 'a separate model (model.clone()), not the policy itself', 'the policy', alternatives);
+    }
     const config = resolveDPOConfig(options.config, options.model);
     if (options.referenceCacheFile !== undefined && !config.precomputeRefLogProbs) {
       throw new InvalidArgumentError('options.referenceCacheFile', 'given only with config.precomputeRefLogProbs: true', options.referenceCacheFile);
