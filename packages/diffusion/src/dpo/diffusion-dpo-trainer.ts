@@ -144,7 +144,13 @@ export class DiffusionDPOTrainer {
     let cache: ReferenceScoreCache | undefined;
     if (config.precomputeRefLogProbs && referenceModel !== undefined) {
       const key = { reference: referenceModel, schedule, trainDataset: options.trainDataset, seed: config.seed, cfgDropProb: config.cfgDropProb, scoreScale: config.scoreScale };
-      cache = await openDiffusionReferenceCache(options.evalDataset === undefined ? key : { ...key, evalDataset: options.evalDataset }, options.referenceCacheFile);
+      try {
+        cache = await openDiffusionReferenceCache(options.evalDataset === undefined ? key : { ...key, evalDataset: options.evalDataset }, options.referenceCacheFile);
+      } catch (error) {
+        // The default reference is our clone: nobody else will dispose it.
+        if (options.referenceModel === undefined) referenceModel.dispose();
+        throw error;
+      }
     }
     return new DiffusionDPOTrainer(options, config, referenceModel, cache);
   }

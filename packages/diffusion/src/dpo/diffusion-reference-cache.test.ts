@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '@dpo-ts/core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
@@ -113,6 +114,15 @@ describe('Diffusion-DPO reference score cache', () => {
     expect(again.referenceCache!.status).toBe('loaded');
     again.dispose();
     otherReference.dispose();
+  });
+
+  it('refuses a corrupt cache file and disposes the reference clone it made', async () => {
+    const file = path.join(dir, 'corrupt.json');
+    await writeFile(file, '{ not json');
+    const before = tf.memory().numTensors;
+    const { referenceModel: _given, ...withoutReference } = options({}, file);
+    await expect(DiffusionDPOTrainer.create(withoutReference)).rejects.toThrow('reference score cache is not valid JSON');
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses a cache file without precomputeRefLogProbs', async () => {

@@ -65,6 +65,9 @@ describe('DDPOTrainer', () => {
     trainer.dispose();
     model.dispose();
     expect(() => new DDPOTrainer({ model: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).toThrow('config.klCoef must be 0 unless a referenceModel is given');
+    expect(() => new DDPOTrainer({ model: base, referenceModel: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).toThrow(
+      'options.referenceModel must be a separate denoiser (cloneDenoiser(model)), not the policy itself',
+    );
   });
 
   it('resumes bit-identically (weights, optimiser, stat tracker)', async () => {

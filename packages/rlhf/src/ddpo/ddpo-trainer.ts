@@ -93,6 +93,10 @@ export class DDPOTrainer {
     this.config = resolveDDPOConfig(options.config);
     this.model = options.model;
     this.schedule = options.schedule;
+    if (options.referenceModel !== undefined && options.referenceModel === options.model) {
+      // Its log-probs would equal the policy's at every step: the KL term would always be 0.
+      throw new InvalidArgumentError('options.referenceModel', 'a separate denoiser (cloneDenoiser(model)), not the policy itself', 'the policy', 'omit it and set config.klCoef: 0 for no KL term');
+    }
     this.referenceModel = options.referenceModel;
     requireReferenceForKl(this.config, this.referenceModel !== undefined);
     if (typeof options.reward !== 'function') throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', options.reward);
