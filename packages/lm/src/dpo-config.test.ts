@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
+import { EVERY_PREFERENCE_FIELD, EVERY_TRAINING_ARGUMENTS_FIELD } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveDPOConfig, type DPOConfig } from './dpo-config.js';
 
@@ -7,35 +8,9 @@ const model = { contextLength: 16 };
 // Every field set: a field added to DPOConfig fails to compile here until listed, and fails the
 // first test until resolveDPOConfig knows it.
 const EVERY_FIELD: Required<DPOConfig> = {
-  totalSteps: 10,
-  learningRate: 1e-3,
-  lrSchedule: 'cosine',
-  warmupSteps: 2,
-  warmupRatio: 0.1,
-  weightDecay: 0.01,
-  adamBeta1: 0.8,
-  adamBeta2: 0.99,
-  adamEpsilon: 1e-6,
-  maxGradNorm: 2,
-  perDeviceTrainBatchSize: 4,
-  perDeviceEvalBatchSize: 6,
-  gradientAccumulationSteps: 2,
-  seed: 7,
-  evalSteps: 5,
-  saveSteps: 5,
-  saveTotalLimit: 2,
-  loggingSteps: 1,
-  beta: 0.2,
-  lossType: ['sigmoid', 'sft'],
-  lossWeights: [1, 0.5],
-  referenceFree: false,
-  labelSmoothing: 0.1,
-  ipoNormalizeLength: false,
-  discopopTau: 0.1,
-  simpoGamma: 0.5,
+  ...EVERY_TRAINING_ARGUMENTS_FIELD,
+  ...EVERY_PREFERENCE_FIELD,
   syncRefModel: false, // precomputed reference scores cannot be synced
-  refModelMixupAlpha: 0.5,
-  refModelSyncSteps: 4,
   maxLength: 12,
   maxPromptLength: 5,
   maxCompletionLength: 6,

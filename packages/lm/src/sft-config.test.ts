@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
+import { EVERY_TRAINING_ARGUMENTS_FIELD } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveSFTConfig, type SFTConfig } from './sft-config.js';
 
@@ -7,24 +8,7 @@ const model = { contextLength: 16 };
 // Every field set: a field added to SFTConfig fails to compile here until listed, and fails the
 // first test until resolveSFTConfig knows it.
 const EVERY_FIELD: Required<SFTConfig> = {
-  totalSteps: 10,
-  learningRate: 1e-3,
-  lrSchedule: 'cosine',
-  warmupSteps: 2,
-  warmupRatio: 0.1,
-  weightDecay: 0.01,
-  adamBeta1: 0.8,
-  adamBeta2: 0.99,
-  adamEpsilon: 1e-6,
-  maxGradNorm: 2,
-  perDeviceTrainBatchSize: 4,
-  perDeviceEvalBatchSize: 6,
-  gradientAccumulationSteps: 2,
-  seed: 7,
-  evalSteps: 5,
-  saveSteps: 5,
-  saveTotalLimit: 2,
-  loggingSteps: 1,
+  ...EVERY_TRAINING_ARGUMENTS_FIELD,
   maxLength: 12,
   maxPromptLength: 5,
   truncationMode: 'keep_start',

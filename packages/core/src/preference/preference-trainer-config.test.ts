@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { pickFields } from '../training/optimization-config.js';
+import { OPTIMIZATION_CONFIG_FIELDS, pickFields } from '../training/optimization-config.js';
+import { EVERY_PREFERENCE_FIELD, EVERY_TRAINING_ARGUMENTS_FIELD } from '../testing/config-fixtures.js';
 import {
   PREFERENCE_TRAINER_CONFIG_FIELDS,
   flattenPreferenceTrainerConfig,
@@ -11,27 +12,8 @@ import {
 // Every field set: adding one to PreferenceTrainerConfig without listing it here fails to compile,
 // and without adding it to PREFERENCE_TRAINER_CONFIG_FIELDS fails the first test.
 const EVERY_FIELD: Required<PreferenceTrainerConfig> = {
-  totalSteps: 10,
-  learningRate: 1e-3,
-  lrSchedule: 'cosine',
-  warmupSteps: 2,
-  warmupRatio: 0.1,
-  weightDecay: 0.01,
-  adamBeta1: 0.8,
-  adamBeta2: 0.99,
-  adamEpsilon: 1e-6,
-  maxGradNorm: 2,
-  beta: 0.2,
-  lossType: ['sigmoid', 'sft'],
-  lossWeights: [1, 0.5],
-  referenceFree: false,
-  labelSmoothing: 0.1,
-  ipoNormalizeLength: false,
-  discopopTau: 0.1,
-  simpoGamma: 0.5,
-  syncRefModel: true,
-  refModelMixupAlpha: 0.5,
-  refModelSyncSteps: 4,
+  ...pickFields(EVERY_TRAINING_ARGUMENTS_FIELD, OPTIMIZATION_CONFIG_FIELDS),
+  ...EVERY_PREFERENCE_FIELD,
 };
 
 describe('resolvePreferenceTrainerConfig', () => {

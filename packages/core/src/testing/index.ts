@@ -6,5 +6,6 @@
  */
 export { expectClose, type Tolerance, type Numeric } from './expect-close.js';
 export { expectNoLeak } from './expect-no-leak.js';
+export { EVERY_TRAINING_ARGUMENTS_FIELD, EVERY_PREFERENCE_FIELD } from './config-fixtures.js';
 export { checkGradient, type GradientCheckOptions, type GradientCheckResult } from './finite-difference.js';
 export { TabularPolicyScorer, type TabularPreferenceBatch } from './tabular-policy-scorer.js';

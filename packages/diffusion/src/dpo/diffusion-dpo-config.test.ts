@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
+import { EVERY_PREFERENCE_FIELD, EVERY_TRAINING_ARGUMENTS_FIELD } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { Denoiser } from '../denoiser.js';
 import { resolveDiffusionDPOConfig, type DiffusionDPOConfig } from './diffusion-dpo-config.js';
@@ -8,35 +9,10 @@ const denoiser = { config: { cfgDropProb: 0.1 } } as unknown as Pick<Denoiser, '
 // Every field set: a field added to DiffusionDPOConfig fails to compile here until listed, and
 // fails the first test until resolveDiffusionDPOConfig knows it.
 const EVERY_FIELD: Required<DiffusionDPOConfig> = {
-  totalSteps: 10,
-  learningRate: 1e-3,
-  lrSchedule: 'cosine',
-  warmupSteps: 2,
-  warmupRatio: 0.1,
-  weightDecay: 0.01,
-  adamBeta1: 0.8,
-  adamBeta2: 0.99,
-  adamEpsilon: 1e-6,
-  maxGradNorm: 2,
-  perDeviceTrainBatchSize: 4,
-  perDeviceEvalBatchSize: 6,
-  gradientAccumulationSteps: 2,
-  seed: 7,
-  evalSteps: 5,
-  saveSteps: 5,
-  saveTotalLimit: 2,
-  loggingSteps: 1,
+  ...EVERY_TRAINING_ARGUMENTS_FIELD,
+  ...EVERY_PREFERENCE_FIELD,
   beta: 2500,
-  lossType: ['sigmoid', 'sft'],
-  lossWeights: [1, 0.5],
-  referenceFree: false,
-  labelSmoothing: 0.1,
-  ipoNormalizeLength: false,
-  discopopTau: 0.1,
-  simpoGamma: 0.5,
   syncRefModel: false, // precomputed reference scores cannot be synced
-  refModelMixupAlpha: 0.5,
-  refModelSyncSteps: 4,
   cfgDropProb: 0.2,
   fixedNoise: true,
   precomputeRefLogProbs: true,
