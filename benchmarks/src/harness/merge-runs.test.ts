@@ -2,27 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunEnvironment } from './environment.js';
+import { testEnvironment } from './environment.test-helper.js';
 import { mergeRuns } from './merge-runs.js';
 import { publishBanner } from './publish.js';
 import { summaryEntry, type BenchmarkRecord, type SuiteSummary } from './records.js';
 
-const environment = (date: string): RunEnvironment => ({
-  node: 'v20.19.0',
-  tfjs: '4.22.0',
-  backend: { name: 'wasm', requested: 'auto', threads: 1, simd: true, overrides: ['BatchMatMul'] },
-  cpu: 'Test CPU',
-  cores: 2,
-  memoryGiB: 8,
-  platform: 'linux x64',
-  loadAverage: [2, 2, 2],
-  date,
-  gitCommit: '0123456789abcdef',
-  gitDirty: false,
-  mode: 'full',
-  seed: 0,
-  seeds: [0, 1, 2],
-});
+const environment = (date: string) => testEnvironment('full', date, [0, 1, 2]);
 
 function record(name: string, wallSeconds: number, date: string, status: 'ok' | 'failed' = 'ok'): BenchmarkRecord {
   return {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testEnvironment } from './environment.test-helper.js';
 import { publishRun } from './publish.js';
 import type { SuiteSummary } from './records.js';
 
@@ -11,22 +12,7 @@ const SUMMARY = {
   ok: true,
   mode: 'quick',
   wallSeconds: 600,
-  environment: {
-    node: 'v20.19.0',
-    tfjs: '4.22.0',
-    backend: { name: 'wasm', requested: 'auto', threads: 1, simd: true, overrides: ['BatchMatMul'] },
-    cpu: 'Test CPU',
-    cores: 2,
-    memoryGiB: 8,
-    platform: 'linux x64',
-    loadAverage: [1, 1, 1],
-    date: '2026-01-02T03:04:05.000Z',
-    gitCommit: '0123456789abcdef',
-    gitDirty: false,
-    mode: 'quick',
-    seed: 0,
-    seeds: [0, 1],
-  },
+  environment: testEnvironment('quick'),
   benchmarks: [],
 } satisfies SuiteSummary;
 
