@@ -59,6 +59,14 @@ export function gradientOverridesResult(report: GradientOverridesReport): Benchm
   const wasmConvOverride = conv.find((t) => t.backend === 'wasm' && t.overrides.length > 0);
   if (wasmConvOwn?.ms === null) findings.push(`With tfjs's own gradients the conv step cannot train on wasm (${wasmConvOwn.error ?? 'missing kernel'}); with the overrides it runs in ${wasmConvOverride?.ms?.toFixed(1) ?? '-'} ms.`);
   if (convBaseline?.ms && wasmConvOverride?.ms) findings.push(`wasm with the overrides runs the conv step ${(convBaseline.ms / wasmConvOverride.ms).toFixed(1)}x faster than cpu with tfjs's gradients.`);
+  const failed = [...report.lmStep.timings, ...report.matMulBackward.flatMap((m) => m.timings), ...conv].filter((t) => t.error !== undefined);
+  const leftByTfjs = failed.reduce((sum, t) => sum + (t.tensorsLeftOnError ?? 0), 0);
+  if (leftByTfjs > 0) {
+    findings.push(
+      `${leftByTfjs} tensors stay alive after the run, all left by tfjs's own gradients where they fail (${failed.length} configuration(s)): tfjs's engine keeps the tensors saved for backprop when backprop throws, and no tf.tidy reclaims them. ` +
+        'The runs with dpo-ts\'s overrides leave none.',
+    );
+  }
   return {
     data: report as unknown as Record<string, unknown>,
     tables,

@@ -26,8 +26,12 @@ export interface TimedStep {
   readonly dispose: () => void;
 }
 
-const randomVariable = (shape: number[], scale: number, seed: number) =>
-  tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));
+function randomVariable(shape: number[], scale: number, seed: number): tf.Variable {
+  const initial = tf.tidy(() => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));
+  const variable = tf.variable(initial);
+  initial.dispose();
+  return variable;
+}
 
 function layerNorm(x: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);

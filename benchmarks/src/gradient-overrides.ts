@@ -35,6 +35,12 @@ export interface Timing {
   readonly gflops: number | null;
   readonly samplesMs: readonly number[];
   readonly error?: string;
+  /**
+   * Tensors left alive when the step threw: tfjs's engine keeps the tensors it saved for the
+   * backward pass when backprop fails, and no `tf.tidy` reclaims them (a tfjs behaviour, not a
+   * dpo-ts leak). Present only with `error`.
+   */
+  readonly tensorsLeftOnError?: number;
 }
 
 /** Everything the benchmark measured, as written to JSON. */
@@ -82,14 +88,15 @@ async function compare(
   const step = make();
   const use = (variant: Variant) => selectBackend({ backend, gradientOverrides: variant.overrides, quiet: true });
   const samples = variants.map(() => [] as number[]);
-  const errors = new Map<number, string>();
+  const errors = new Map<number, { message: string; tensorsLeft: number }>();
   try {
     for (const [i, variant] of variants.entries()) {
       await use(variant);
+      const tensorsBefore = tf.memory().numTensors;
       try {
         for (let w = 0; w < Math.max(warmup, 1); w++) step.run();
       } catch (error) {
-        errors.set(i, firstLine(error));
+        errors.set(i, { message: firstLine(error), tensorsLeft: tf.memory().numTensors - tensorsBefore });
       }
     }
     for (let s = 0; s < steps; s++) {
@@ -107,7 +114,7 @@ async function compare(
   return variants.map((variant, i) => {
     const error = errors.get(i);
     const base = { label: variant.label, backend, overrides: variant.overrides };
-    if (error !== undefined) return { ...base, ms: null, gflops: null, samplesMs: [], error };
+    if (error !== undefined) return { ...base, ms: null, gflops: null, samplesMs: [], error: error.message, tensorsLeftOnError: error.tensorsLeft };
     const ms = median(samples[i]!);
     return { ...base, ms, gflops: step.flops / ms / 1e6, samplesMs: samples[i]! };
   });
