@@ -99,9 +99,10 @@ export function benchmarkReport(record: BenchmarkRecord): string {
 
 /**
  * `<out>/report.md`: the environment, a summary table of every benchmark (status, time,
- * expected time, peak RSS), then each benchmark's section with links into its folder.
+ * expected time, peak RSS), then each benchmark's section with links into its folder. `note`
+ * follows the total (a merged run says where its benchmarks came from).
  */
-export function suiteReport(summary: SuiteSummary, records: readonly BenchmarkRecord[]): string {
+export function suiteReport(summary: SuiteSummary, records: readonly BenchmarkRecord[], note?: string): string {
   const overview: ReportTable = {
     title: 'Benchmarks of this run',
     columns: ['benchmark', 'status', 'time', 'expected', 'peak RSS (MiB)'],
@@ -118,7 +119,7 @@ export function suiteReport(summary: SuiteSummary, records: readonly BenchmarkRe
     '',
     environmentLine(summary.environment),
     '',
-    `Total ${formatDuration(summary.wallSeconds)}; ${summary.ok ? 'every benchmark finished' : '**some benchmarks failed**'}.`,
+    `Total ${formatDuration(summary.wallSeconds)}; ${summary.ok ? 'every benchmark finished' : '**some benchmarks failed**'}.${note ? ` ${note}` : ''}`,
     '',
     markdownTable(overview),
     '',

@@ -75,7 +75,6 @@ export function mergeRuns(into: string, runDirs: readonly string[]): MergedSuite
   };
   writeFileSync(join(into, 'summary.json'), `${JSON.stringify(merged, null, 2)}\n`);
   const sources = merged.mergedFrom.map((source) => `\`${source.benchmarks.join('`, `')}\` (started ${source.date}, ${formatDuration(source.wallSeconds)})`).join('; ');
-  const report = suiteReport(merged, records).replace(/^Total .*$/m, (total) => `${total} Merged from ${merged.mergedFrom.length} runs that ran side by side, one per core: ${sources}.`);
-  writeFileSync(join(into, 'report.md'), report);
+  writeFileSync(join(into, 'report.md'), suiteReport(merged, records, `Merged from ${merged.mergedFrom.length} runs that ran side by side, one per core: ${sources}.`));
   return merged;
 }

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { dirname, join, normalize, posix, relative, resolve, sep } from 'node:path';
 import { describeBackend } from './environment.js';
 import { formatDuration } from './progress.js';
+import type { MergedSuiteSummary } from './merge-runs.js';
 import type { SuiteSummary } from './records.js';
 
 /** Options of {@link publishRun}. */
@@ -29,11 +30,11 @@ const isLocal = (target: string) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !tar
  * The banner on top of a published report: which run, on what machine, and, for anything but a
  * full run, that its sizes are small and its numbers indicative.
  */
-export function publishBanner(summary: SuiteSummary): string {
+export function publishBanner(summary: SuiteSummary & Partial<Pick<MergedSuiteSummary, 'mergedFrom'>>): string {
   const environment = summary.environment;
   const machine = `${environment.cpu}, ${environment.cores} cores, ${describeBackend(environment.backend)}`;
   const when = `${environment.date.slice(0, 10)} (commit ${environment.gitCommit?.slice(0, 10) ?? 'unknown'})`;
-  const merged = (summary as { mergedFrom?: readonly { benchmarks: readonly string[] }[] }).mergedFrom;
+  const merged = summary.mergedFrom;
   const how = merged
     ? ` (${merged.length} runs side by side, one per core: ${merged.map((run) => run.benchmarks.join(' + ')).join('; ')}; merged with \`dpo-ts bench merge\`)`
     : '';
