@@ -36,6 +36,7 @@ export {
   type PreferenceSchema,
 } from './preference-record.js';
 export { readJsonl, loadJsonl, type JsonlReadOptions, type JsonlRecordParser } from './jsonl-reader.js';
+export { decodeJsonlLines, firstInvalidUtf8Offset, DEFAULT_MAX_LINE_BYTES, type JsonlLine } from './jsonl-lines.js';
 export { JsonlWriter, writeJsonl, type JsonlRecordSerializer, type JsonlWriteContext } from './jsonl-writer.js';
 export { readPreferenceJsonl, loadPreferenceJsonl } from './preference-jsonl-reader.js';
 export {

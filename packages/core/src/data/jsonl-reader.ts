@@ -1,13 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DataFormatError } from '../errors/data-format-error.js';
 import { describeValue } from '../errors/describe-value.js';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireBoolean, requireInteger } from '../errors/validate.js';
 import type { RecordLocation } from './field-codec.js';
+import { DEFAULT_MAX_LINE_BYTES, decodeJsonlLines } from './jsonl-lines.js';
 
 /** Options shared by every JSONL reader. */
 export interface JsonlReadOptions {
@@ -23,6 +23,12 @@ export interface JsonlReadOptions {
    * @defaultValue false
    */
   readonly allowBlankLines?: boolean;
+  /**
+   * Longest line accepted, in bytes; a longer one is a {@link DataFormatError} at its line,
+   * raised before the rest of it is buffered.
+   * @defaultValue {@link DEFAULT_MAX_LINE_BYTES} (64 MiB)
+   */
+  readonly maxLineBytes?: number;
 }
 
 /**
@@ -34,14 +40,18 @@ export type JsonlRecordParser<T> = (object: Record<string, unknown>, location: R
 /**
  * Streams the records of a JSONL file, one JSON object per line, through `parseRecord`.
  *
- * Reading uses `node:readline` over a file stream, so memory stays flat for any file size.
+ * Reading streams the file's bytes, so memory stays flat for any file size (one line at a
+ * time, at most `maxLineBytes`). Decoding is strict UTF-8, line by line (see
+ * {@link decodeJsonlLines}): invalid bytes are an error at their line, never U+FFFD.
  * Handled: a UTF-8 byte-order mark at the start, `\n` and `\r\n` line endings, trailing
- * whitespace-only lines. Nothing is skipped silently: every other problem stops the read.
- * Breaking out of the loop early closes the file.
+ * whitespace-only lines. Only `\n` ends a line: a lone `\r` never splits a record, and a
+ * CR-only (old Mac) file is refused at line 1 with a hint. Nothing is skipped silently:
+ * every other problem stops the read. Breaking out of the loop early closes the file.
+ * Error messages escape control characters copied from the file.
  *
  * @param path - the JSONL file; messages name it as given.
- * @throws {@link DataFormatError} with the file and 1-based line for: invalid JSON (with the
- *   parser's message), a line that is not a JSON object, a blank line between records (unless
+ * @throws {@link DataFormatError} with the file and 1-based line for: invalid UTF-8, a line
+ *   over `maxLineBytes`, invalid JSON (with the parser's message), a line that is not a JSON object, a blank line between records (unless
  *   `allowBlankLines`), whatever `parseRecord` rejects; with line 0 for a missing or unreadable
  *   file, a directory, or a file without records.
  * @throws {@link InvalidArgumentError} for bad options.
@@ -60,7 +70,9 @@ export function readJsonl<T>(
     options.maxRecords === undefined ? Infinity : requireInteger('maxRecords', options.maxRecords, { min: 1 });
   const allowBlankLines =
     options.allowBlankLines === undefined ? false : requireBoolean('allowBlankLines', options.allowBlankLines);
-  return streamRecords(path, parseRecord, maxRecords, allowBlankLines);
+  const maxLineBytes =
+    options.maxLineBytes === undefined ? DEFAULT_MAX_LINE_BYTES : requireInteger('maxLineBytes', options.maxLineBytes, { min: 1 });
+  return streamRecords(path, parseRecord, maxRecords, allowBlankLines, maxLineBytes);
 }
 
 async function* streamRecords<T>(
@@ -68,19 +80,16 @@ async function* streamRecords<T>(
   parseRecord: JsonlRecordParser<T>,
   maxRecords: number,
   allowBlankLines: boolean,
+  maxLineBytes: number,
 ): AsyncGenerator<T, void, undefined> {
   await assertReadableFile(path);
 
   const directory = dirname(resolve(path));
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNumber = 0;
+  const stream = createReadStream(path);
   let count = 0;
   let pendingBlankLine = 0; // first blank line since the last record; an error if a record follows
   try {
-    for await (const rawLine of lines) {
-      lineNumber += 1;
-      const text = lineNumber === 1 && rawLine.startsWith('\uFEFF') ? rawLine.slice(1) : rawLine;
+    for await (const { number: lineNumber, text } of decodeJsonlLines(stream, path, maxLineBytes)) {
       if (text.trim() === '') {
         if (!allowBlankLines && pendingBlankLine === 0) pendingBlankLine = lineNumber;
         continue;
@@ -102,7 +111,6 @@ async function* streamRecords<T>(
     if (error instanceof DPOTSError || typeof (error as NodeJS.ErrnoException | null)?.code !== 'string') throw error;
     throw new DataFormatError(path, 0, `cannot read file: ${messageOf(error)}`, { cause: error });
   } finally {
-    lines.close();
     stream.destroy();
   }
   if (count === 0) throw new DataFormatError(path, 0, 'file has no records (it is empty or only whitespace)');
@@ -126,7 +134,9 @@ function parseObject(text: string, file: string, line: number): Record<string, u
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new DataFormatError(file, line, `invalid JSON: ${messageOf(error)}`, { cause: error });
+    // A CR that is not part of a CRLF stays in the line: say why the JSON broke there.
+    const hint = text.includes('\r') ? ' (the line holds a lone CR: only \\n and \\r\\n end lines, so CR-only line endings are not supported)' : '';
+    throw new DataFormatError(file, line, `invalid JSON: ${shorten(messageOf(error))}${hint}`, { cause: error });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new DataFormatError(file, line, `record must be a JSON object: got ${describeValue(value)}`);
@@ -145,6 +155,11 @@ async function assertReadableFile(path: string): Promise<void> {
     throw new DataFormatError(path, 0, reason, { cause: error });
   }
   if (!isFile) throw new DataFormatError(path, 0, 'not a regular file (is it a directory?)');
+}
+
+/** Keeps the parser's message readable for huge lines (it may quote the input). */
+function shorten(message: string, maxLength = 200): string {
+  return message.length > maxLength ? `${message.slice(0, maxLength - 3)}...` : message;
 }
 
 function messageOf(error: unknown): string {

@@ -4,4 +4,5 @@ export { ShapeMismatchError, assertShape, formatShape, type ShapeSpec } from './
 export { DataFormatError } from './data-format-error.js';
 export { NonFiniteError } from './non-finite-error.js';
 export { describeValue } from './describe-value.js';
+export { printableText } from './printable-text.js';
 export { requireNumber, requireInteger, requireOneOf, requireBoolean, requireString, requireKnownFields } from './validate.js';
