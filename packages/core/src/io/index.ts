@@ -1,3 +1,4 @@
+export { assertWritableFilePath } from './writable-file-path.js';
 export { writeFileAtomic, writeDirectoryAtomic, writeFileDurable, fsyncDirectory, temporaryName } from './atomic-file.js';
 export {
   NAMED_WEIGHTS_FORMAT,

@@ -1,10 +1,20 @@
-export { fingerprintVariables, fingerprintJson, combineFingerprints } from './fingerprint.js';
+export {
+  fingerprintVariables,
+  fingerprintJson,
+  combineFingerprints,
+  combineFingerprintParts,
+  requireFingerprintParts,
+  backendFingerprint,
+  checksumScoreEntries,
+  type FingerprintParts,
+} from './fingerprint.js';
 export {
   ReferenceScoreCache,
   REFERENCE_CACHE_FORMAT,
   REFERENCE_CACHE_VERSION,
   type ReferenceCacheStatus,
   type CachedPairScores,
+  type ReferenceScoreCacheOpenOptions,
 } from './reference-score-cache.js';
 export { referenceScores, type ReferenceSource } from './reference-source.js';
 export { syncReferenceWeights } from './sync-reference.js';

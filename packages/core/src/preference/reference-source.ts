@@ -39,7 +39,7 @@ export async function referenceScores<TBatch>(source: ReferenceSource<TBatch>, b
   if (source.cache.missing(keys).length > 0) {
     if (source.scorer === undefined) {
       throw new DPOTSError(
-        `reference score cache ${source.cache.file} lacks ${source.cache.missing(keys).length} pair(s) of this batch (first: "${source.cache.missing(keys)[0]}") and no reference scorer was given to fill it`,
+        `reference score cache ${source.cache.file ?? '(in memory)'} lacks ${source.cache.missing(keys).length} pair(s) of this batch (first: "${source.cache.missing(keys)[0]}") and no reference scorer was given to fill it`,
       );
     }
     const scores = scoreOutsideTape(source.scorer, batch);
