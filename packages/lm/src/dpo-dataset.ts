@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fingerprintJson, InvalidArgumentError } from '@dpo-ts/core';
 import type { BatchSpecialTokens, TruncationMode } from './lm-batch.js';
+import { tokenizerFingerprint } from './lm-reference-fingerprint.js';
 import { buildPreferenceBatch, type LMPreferenceBatch, type TokenizedPreferenceExample } from './preference-batch.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -40,6 +41,8 @@ export interface TokenizedPreferenceDataset {
   readonly keys: readonly string[];
   /** SHA-256 over the split name, the layout and every pair's token ids (core's `fingerprintJson`). */
   readonly fingerprint: string;
+  /** Fingerprint of the tokenizer that made the ids (see {@link tokenizerFingerprint}). */
+  readonly tokenizerFingerprint: string;
   readonly layout: PreferenceLayout;
 }
 
@@ -53,7 +56,7 @@ export interface TokenizedPreferenceDataset {
  */
 export function tokenizePreferenceDataset(
   records: readonly PreferenceTextRecord[],
-  tokenizer: Pick<Tokenizer, 'encode'>,
+  tokenizer: Pick<Tokenizer, 'encode'> & Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>,
   layout: PreferenceLayout,
   split: string,
 ): TokenizedPreferenceDataset {
@@ -71,7 +74,7 @@ export function tokenizePreferenceDataset(
   });
   const serialisedLayout = { ...layout, maxCompletionLength: Number.isFinite(layout.maxCompletionLength) ? layout.maxCompletionLength : 'none' };
   const fingerprint = fingerprintJson({ format: 'dpo-ts.lm-preference-dataset', version: 1, split, layout: serialisedLayout, examples });
-  return { split, examples, keys, fingerprint, layout };
+  return { split, examples, keys, fingerprint, tokenizerFingerprint: tokenizerFingerprint(tokenizer), layout };
 }
 
 /**

@@ -1,10 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  combineFingerprints,
-  fingerprintVariables,
   InvalidArgumentError,
   ReferenceScoreCache,
   referenceScores,
@@ -15,6 +10,7 @@ import {
 import type { CausalLanguageModel } from './causal-lm.js';
 import { buildDPOBatch, type DPOBatch, type TokenizedPreferenceDataset } from './dpo-dataset.js';
 import type { BatchSpecialTokens } from './lm-batch.js';
+import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
 
 /** What {@link precomputeReferenceScores} did. */
 export interface ReferencePrecomputation {
@@ -43,28 +39,22 @@ export function frozenCopy<M extends CausalLanguageModel & Checkpointable>(model
 
 /**
  * Opens core's `ReferenceScoreCache` for LM reference scores under the fingerprint of
- * everything they depend on: a format tag, the score reduction, the reference weights
- * (`fingerprintVariables`) and the tokenised train and eval datasets with their truncation
- * settings. Any change gives another fingerprint, so a stale file is invalidated, never reused.
- * Without `file` the cache lives in memory: a path that does not exist opens as `'new'`, and
- * the caller never saves it.
+ * everything they depend on ({@link lmReferenceFingerprint}: architecture, weights, score
+ * reduction, tokenizer, tokenised train and eval data with their truncation settings,
+ * backend). Any change gives another fingerprint, so a stale file is invalidated, never reused,
+ * and `cache.invalidation` names what changed. The file's path is checked writable first
+ * (errors name `options.referenceCacheFile`). Without `file` the cache lives in memory.
  */
 export async function openReferenceCache(options: {
-  readonly reference: Checkpointable;
+  readonly reference: CausalLanguageModel & Checkpointable;
   readonly reduction: ScoreReduction;
   readonly trainData: TokenizedPreferenceDataset;
   readonly evalData: TokenizedPreferenceDataset | undefined;
   readonly file: string | undefined;
 }): Promise<ReferenceScoreCache> {
-  const fingerprint = combineFingerprints(
-    'dpo-ts.lm-reference-scores.v1',
-    options.reduction,
-    await fingerprintVariables(options.reference.namedVariables()),
-    options.trainData.fingerprint,
-    options.evalData?.fingerprint ?? 'no-eval-dataset',
-  );
-  const file = options.file ?? path.join(tmpdir(), `dpo-ts-in-memory-${randomUUID()}`, 'reference-scores.json');
-  return ReferenceScoreCache.open(file, fingerprint);
+  const parts = await lmReferenceFingerprint(options);
+  if (options.file === undefined) return ReferenceScoreCache.inMemory(parts);
+  return ReferenceScoreCache.open(options.file, parts, { argument: 'options.referenceCacheFile' });
 }
 
 /**

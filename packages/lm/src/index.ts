@@ -130,6 +130,12 @@ export {
   type TokenizedPreferenceDataset,
 } from './dpo-dataset.js';
 export { DPOTrainer, type DPOModel, type DPOTrainerOptions } from './dpo-trainer.js';
+export {
+  lmReferenceFingerprint,
+  lmModelFingerprint,
+  tokenizerFingerprint,
+  NON_SCORING_MODEL_CONFIG_FIELDS,
+} from './lm-reference-fingerprint.js';
 export { frozenCopy, openReferenceCache, precomputeReferenceScores, type ReferencePrecomputation } from './dpo-reference.js';
 
 // Sampling-based evaluation and on-policy pairs

@@ -1,0 +1,79 @@
+import {
+  backendFingerprint,
+  fingerprintJson,
+  fingerprintVariables,
+  type Checkpointable,
+  type FingerprintParts,
+  type ScoreReduction,
+} from '@dpo-ts/core';
+import type { CausalLanguageModel } from './causal-lm.js';
+import type { TokenizedPreferenceDataset } from './dpo-dataset.js';
+import type { Tokenizer } from './tokenizer.js';
+
+/**
+ * Configuration fields that change no score of a model run with `training: false` once its
+ * weights are given: the initialisation (`seed`, `initStd`) and training-time `dropout`. They
+ * are left out of {@link lmModelFingerprint} so that a reference loaded from the same
+ * checkpoint keeps its cache whatever they were. Every other field is included, so a field a
+ * future model adds counts until it is listed here.
+ */
+export const NON_SCORING_MODEL_CONFIG_FIELDS: readonly string[] = Object.freeze(['seed', 'initStd', 'dropout']);
+
+/**
+ * Fingerprint of a language model's architecture: its class, vocabulary size, context length
+ * and its `config` (for {@link GPT}: layers, heads, width, layer-norm epsilon, tied weights,
+ * embedding lookup), without {@link NON_SCORING_MODEL_CONFIG_FIELDS}. Head count and epsilon do
+ * not show in the weights' shapes, which is why they need a part of their own.
+ *
+ * A custom model whose scores depend on settings outside its weights must expose them as a
+ * JSON-serialisable `config` property; without one only its class name and sizes are covered.
+ */
+export function lmModelFingerprint(model: CausalLanguageModel): string {
+  const config = (model as Partial<{ config: unknown }>).config;
+  const scoring =
+    config !== null && typeof config === 'object'
+      ? Object.fromEntries(Object.entries(config).filter(([key]) => !NON_SCORING_MODEL_CONFIG_FIELDS.includes(key)))
+      : null;
+  return fingerprintJson({ class: model.constructor?.name ?? 'unknown', vocabSize: model.vocabSize, contextLength: model.contextLength, config: scoring });
+}
+
+/**
+ * Fingerprint of a tokenizer: its serialised form (`toJSON`: vocabulary or merges, special
+ * tokens) and the PAD, BOS and EOS ids that batches add. The data's token ids are covered by the
+ * dataset fingerprint; this part catches a tokenizer that maps the same text to the same ids but
+ * frames rows with other special tokens, and names the tokenizer when a cache is invalidated.
+ */
+export function tokenizerFingerprint(tokenizer: Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>): string {
+  const serialised = typeof tokenizer.toJSON === 'function' ? tokenizer.toJSON() : null;
+  return fingerprintJson({ serialised, pad: tokenizer.padTokenId ?? null, bos: tokenizer.bosTokenId ?? null, eos: tokenizer.eosTokenId ?? null });
+}
+
+/**
+ * Everything an LM reference score depends on, as named parts for core's
+ * `ReferenceScoreCache` (a miss names the part that changed):
+ *
+ * - `format`: this scheme's version;
+ * - `model`: {@link lmModelFingerprint} (architecture);
+ * - `weights`: every variable's name, dtype, shape and bytes (core's `fingerprintVariables`);
+ * - `scoring`: the score reduction (`sum` or `mean` of token log-probs);
+ * - `tokenizer`: {@link tokenizerFingerprint};
+ * - `data/train`, `data/eval`: the tokenised pairs with their truncation layout;
+ * - `backend`: the tfjs backend (core's `backendFingerprint`).
+ */
+export async function lmReferenceFingerprint(options: {
+  readonly reference: CausalLanguageModel & Checkpointable;
+  readonly reduction: ScoreReduction;
+  readonly trainData: TokenizedPreferenceDataset;
+  readonly evalData: TokenizedPreferenceDataset | undefined;
+}): Promise<FingerprintParts> {
+  return {
+    format: 'dpo-ts.lm-reference-scores.v2',
+    model: lmModelFingerprint(options.reference),
+    weights: await fingerprintVariables(options.reference.namedVariables()),
+    scoring: fingerprintJson({ reduction: options.reduction }),
+    tokenizer: options.trainData.tokenizerFingerprint,
+    'data/train': options.trainData.fingerprint,
+    'data/eval': options.evalData?.fingerprint ?? 'none',
+    backend: backendFingerprint(),
+  };
+}
