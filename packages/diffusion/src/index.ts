@@ -136,7 +136,12 @@ export {
   type ResolvedDiffusionDPOConfig,
 } from './dpo/diffusion-dpo-config.js';
 export { DiffusionDPOMetrics, readErrorRecords, type PairErrors } from './dpo/diffusion-dpo-metrics.js';
-export { diffusionReferenceFingerprint, openDiffusionReferenceCache, type DiffusionReferenceCacheKey } from './dpo/diffusion-reference-cache.js';
+export {
+  diffusionReferenceFingerprint,
+  openDiffusionReferenceCache,
+  NON_SCORING_DENOISER_CONFIG_FIELDS,
+  type DiffusionReferenceCacheKey,
+} from './dpo/diffusion-reference-cache.js';
 export {
   DiffusionDPOTrainer,
   type DiffusionDPOTrainerOptions,

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '@dpo-ts/core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
+import { NoiseSchedule } from '../noise-schedule.js';
+import { UNet } from '../unet.js';
+import { diffusionReferenceFingerprint } from './diffusion-reference-cache.js';
 import { DiffusionDPOTrainer, type DiffusionDPOTrainerOptions } from './diffusion-dpo-trainer.js';
 import { DiffusionPreferenceScorer } from './diffusion-preference-scorer.js';
 import { perturbWeights, randomPairs, tinyDenoiser, tinySchedule } from './tiny-models.test-helper.js';
@@ -91,6 +94,38 @@ describe('Diffusion-DPO reference score cache', () => {
     model.dispose();
   });
 
+  it('covers the architecture: UNet groups change the scores but not the weights, and miss the cache', async () => {
+    const unet = (groups: number) => new UNet({ imageShape: [4, 4, 1], numClasses: 3, baseChannels: 8, channelMultipliers: [1], groups, zeroInit: false, seed: 1 });
+    const [two, four] = [unet(2), unet(4)];
+    const key = { schedule, trainDataset, seed: 5, cfgDropProb: 0.3, scoreScale: 1 };
+    const [a, b] = [await diffusionReferenceFingerprint({ ...key, reference: two }), await diffusionReferenceFingerprint({ ...key, reference: four })];
+    expect(Object.keys(a).filter((name) => a[name] !== b[name])).toEqual(['model']);
+    const live = await DiffusionDPOTrainer.create({ ...options({ referenceModel: four }), referenceCacheFile: undefined });
+    const batch = live.batchesForStep(0)[0]!;
+    live.dispose();
+    const score = (model: UNet) => tf.tidy(() => new DiffusionPreferenceScorer(model, schedule).score(batch, { training: false }).chosen.dataSync()[0]!);
+    expect(Math.abs(score(two) - score(four))).toBeGreaterThan(1e-4);
+    // Through the trainer: a cache computed with 2 groups is not reused for 4.
+    const file = path.join(dir, 'groups.json');
+    const first = await DiffusionDPOTrainer.create(options({ referenceModel: two }, file));
+    await first.precomputeReferenceScores();
+    const second = await DiffusionDPOTrainer.create(options({ referenceModel: four }, file));
+    expect([second.referenceCache!.status, second.referenceCache!.invalidation]).toEqual(['invalidated', 'fingerprint parts that differ: model']);
+    [first, second].forEach((trainer) => trainer.dispose());
+    [two, four].forEach((model) => model.dispose());
+  });
+
+  it('detects a cached value edited by hand', async () => {
+    const file = path.join(dir, 'edited.json');
+    const first = await DiffusionDPOTrainer.create(options({}, file));
+    await first.precomputeReferenceScores();
+    first.dispose();
+    const body = JSON.parse(await readFile(file, 'utf8')) as { entries: Record<string, [number, number]> };
+    body.entries['train/3']![1] += 0.5;
+    await writeFile(file, JSON.stringify(body));
+    await expect(DiffusionDPOTrainer.create(options({}, file))).rejects.toThrow(/entries do not match their checksum/);
+  });
+
   it('is invalidated by other reference weights, another draw seed, or other data', async () => {
     const file = path.join(dir, 'invalidate.json');
     const base = await DiffusionDPOTrainer.create(options({}, file));
@@ -102,6 +137,9 @@ describe('Diffusion-DPO reference score cache', () => {
       { referenceModel: otherReference },
       { config: { ...options().config, seed: 6 } },
       { config: { ...options().config, cfgDropProb: 0.1 } },
+      { config: { ...options().config, scoreScale: 2 } },
+      { schedule: new NoiseSchedule({ numTimesteps: 100, betaEnd: 0.03 }) },
+      { schedule: new NoiseSchedule({ numTimesteps: 100, type: 'cosine' }) },
       { trainDataset: randomPairs(10, 70) },
       { evalDataset: randomPairs(6, 80) },
     ];

@@ -1,7 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { ReferenceScoreCache, combineFingerprints, fingerprintJson, fingerprintVariables } from '@dpo-ts/core';
+import {
+  ReferenceScoreCache,
+  backendFingerprint,
+  fingerprintJson,
+  fingerprintVariables,
+  type FingerprintParts,
+} from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { fingerprintImagePreferences, type ImagePreferenceDataset } from './image-preference-dataset.js';
@@ -19,34 +22,58 @@ export interface DiffusionReferenceCacheKey {
 }
 
 /**
- * Fingerprint of cached Diffusion-DPO reference scores: SHA-256 over the reference weights, the
- * train and eval pairs (images and labels), the noise schedule, and everything that fixes each
- * pair's draw (seed, label-dropout probability, null class) and the score scale. A pair's cache
- * key is its index (`train/17`), so a file stays valid exactly while all of these are equal.
+ * Denoiser configuration fields that change no prediction once the weights are given: the
+ * initialisation (`seed`, `zeroInit`, `zeroInitOutput`) and the model's own default label
+ * dropout (`cfgDropProb`; the run's dropout is covered by the `draws` part). Every other field
+ * (UNet groups, channels, levels, input skip, MLP sizes, image shape, classes) is covered, so
+ * a field a future denoiser adds counts until it is listed here.
  */
-export async function diffusionReferenceFingerprint(key: DiffusionReferenceCacheKey): Promise<string> {
-  return combineFingerprints(
-    'dpo-ts.diffusion-reference-scores.v1',
-    fingerprintJson({
-      seed: key.seed,
-      cfgDropProb: key.cfgDropProb,
-      scoreScale: key.scoreScale,
-      nullClass: key.reference.nullClass,
-      schedule: key.schedule.config,
-      kind: key.reference.kind,
-    }),
-    await fingerprintVariables(key.reference.namedVariables()),
-    fingerprintImagePreferences(key.trainDataset),
-    key.evalDataset === undefined ? 'no-eval-dataset' : fingerprintImagePreferences(key.evalDataset),
-  );
+export const NON_SCORING_DENOISER_CONFIG_FIELDS: readonly string[] = Object.freeze(['seed', 'zeroInit', 'zeroInitOutput', 'cfgDropProb']);
+
+/** Version of the per-pair draw scheme (`drawExample`'s stream layout and the eval salt). */
+const DRAW_SCHEME = 'drawExample.v1';
+
+/**
+ * Fingerprint of cached Diffusion-DPO reference scores, as named parts for core's
+ * `ReferenceScoreCache` (a miss names the part that changed):
+ *
+ * - `format`: this scheme's version;
+ * - `model`: the denoiser's kind, null class and configuration without
+ *   {@link NON_SCORING_DENOISER_CONFIG_FIELDS} (GroupNorm groups do not show in weight shapes);
+ * - `weights`: every variable's name, dtype, shape and bytes;
+ * - `schedule`: the noise schedule's configuration (betas, T);
+ * - `draws`: what fixes each pair's timestep, noise and label dropout (seed, dropout
+ *   probability, draw scheme);
+ * - `scoring`: the score scale;
+ * - `data/train`, `data/eval`: the pairs' images and labels;
+ * - `backend`: the tfjs backend.
+ *
+ * A pair's cache key is its index (`train/17`), so a file stays valid exactly while all of
+ * these are equal.
+ */
+export async function diffusionReferenceFingerprint(key: DiffusionReferenceCacheKey): Promise<FingerprintParts> {
+  const config = Object.fromEntries(Object.entries(key.reference.config).filter(([name]) => !NON_SCORING_DENOISER_CONFIG_FIELDS.includes(name)));
+  return {
+    format: 'dpo-ts.diffusion-reference-scores.v2',
+    model: fingerprintJson({ kind: key.reference.kind, nullClass: key.reference.nullClass, config }),
+    weights: await fingerprintVariables(key.reference.namedVariables()),
+    schedule: fingerprintJson(key.schedule.config),
+    draws: fingerprintJson({ seed: key.seed, cfgDropProb: key.cfgDropProb, scheme: DRAW_SCHEME }),
+    scoring: fingerprintJson({ scoreScale: key.scoreScale }),
+    'data/train': fingerprintImagePreferences(key.trainDataset),
+    'data/eval': key.evalDataset === undefined ? 'none' : fingerprintImagePreferences(key.evalDataset),
+    backend: backendFingerprint(),
+  };
 }
 
 /**
  * Opens core's {@link ReferenceScoreCache} for a Diffusion-DPO run: at `file` when given
- * (reused across runs while {@link diffusionReferenceFingerprint} matches, invalidated
- * otherwise), else in memory (a path that does not exist opens as 'new' and is never saved).
+ * (checked writable before any score is computed; reused across runs while
+ * {@link diffusionReferenceFingerprint} matches, invalidated otherwise, with
+ * `cache.invalidation` naming what changed), else in memory (never written).
  */
 export async function openDiffusionReferenceCache(key: DiffusionReferenceCacheKey, file?: string): Promise<ReferenceScoreCache> {
-  const fingerprint = await diffusionReferenceFingerprint(key);
-  return ReferenceScoreCache.open(file ?? path.join(tmpdir(), `dpo-ts-in-memory-${randomUUID()}`, 'reference-scores.json'), fingerprint);
+  const parts = await diffusionReferenceFingerprint(key);
+  if (file === undefined) return ReferenceScoreCache.inMemory(parts);
+  return ReferenceScoreCache.open(file, parts, { argument: 'options.referenceCacheFile' });
 }
