@@ -21,6 +21,13 @@ export interface ImageFieldOptions {
    * @defaultValue false
    */
   readonly checkExists?: boolean;
+  /**
+   * Refuse paths that point outside the JSONL file's directory (absolute paths elsewhere,
+   * `../` escapes), checked on the path's text when the record is parsed. Symbolic links are
+   * checked when the image is read ({@link readImageBytes} with `confineToDirectory`).
+   * @defaultValue false
+   */
+  readonly confineToDirectory?: boolean;
 }
 
 const DATA_URL_PREFIX = 'data:image/png;base64,';
@@ -31,6 +38,8 @@ const EXPECTED = 'a .png path relative to the JSONL file or a data:image/png;bas
 /**
  * An image field: a PNG path relative to the JSONL file (`"chosen": "images/0001_a.png"`;
  * absolute paths are accepted too) or an inline `data:image/png;base64,...` URL.
+ *
+ * Reading the images is left to the caller, within limits, through {@link readImageBytes}.
  *
  * Paths must end in `.png` (any case). Data URLs must be well-formed base64 whose first bytes
  * are the PNG signature. On write, file paths are made relative to the file being written, with
@@ -44,6 +53,7 @@ const EXPECTED = 'a .png path relative to the JSONL file or a data:image/png;bas
  */
 export function imageField(options: ImageFieldOptions = {}): FieldCodec<ImageReference> {
   const checkExists = options.checkExists ?? false;
+  const confine = options.confineToDirectory ?? false;
   return {
     expected: EXPECTED,
     parse(value, context): FieldParseResult<ImageReference> {
@@ -56,6 +66,9 @@ export function imageField(options: ImageFieldOptions = {}): FieldCodec<ImageRef
       }
       if (value.includes('\0') || !value.toLowerCase().endsWith('.png')) return fieldFailure(EXPECTED, value);
       const path = resolve(context.directory, value);
+      if (confine && !isInside(context.directory, path)) {
+        return fieldFailure(EXPECTED, value, { detail: `outside the dataset's directory ${context.directory} (confineToDirectory is on)` });
+      }
       if (checkExists && !isFile(path)) return fieldFailure(EXPECTED, value, { detail: `no file at ${path}` });
       return fieldOk({ kind: 'file', path });
     },
@@ -77,6 +90,11 @@ function dataUrlProblem(url: string): string | undefined {
   const head = Buffer.from(payload.slice(0, 12), 'base64');
   if (!PNG_SIGNATURE.every((byte, i) => head[i] === byte)) return 'payload does not start with the PNG signature';
   return undefined;
+}
+
+function isInside(directory: string, path: string): boolean {
+  const inside = relative(directory, path);
+  return inside !== '' && inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside);
 }
 
 function isFile(path: string): boolean {

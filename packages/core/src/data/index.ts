@@ -20,6 +20,13 @@ export { textField, type TextFieldOptions } from './text-field.js';
 export { classLabelField, type ClassLabelFieldOptions } from './class-label-field.js';
 export { imageField, type ImageFieldOptions, type ImageReference } from './image-field.js';
 export {
+  readImageBytes,
+  resolveImageReadLimits,
+  DEFAULT_IMAGE_READ_LIMITS,
+  type ImageReadLimits,
+  type ImageFieldLocation,
+} from './image-file.js';
+export {
   conversationalField,
   DEFAULT_CHAT_ROLES,
   type ChatMessage,
