@@ -163,6 +163,7 @@ export {
 export {
   writeImagePreferenceJsonl,
   loadImagePreferenceJsonl,
+  type LoadImagePreferenceJsonlOptions,
   imagePreferenceSchema,
   type WriteImagePreferenceJsonlOptions,
 } from './pairs/image-preference-jsonl.js';

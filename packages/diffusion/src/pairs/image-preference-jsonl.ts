@@ -1,25 +1,45 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   DataFormatError,
   InvalidArgumentError,
   classLabelField,
   imageField,
-  loadPreferenceJsonl,
+  loadJsonl,
+  parsePreferenceRecord,
+  readImageBytes,
   requireInteger,
+  resolveImageReadLimits,
   writeFileAtomic,
   writePreferenceJsonl,
+  type ImageReadLimits,
   type ImageReference,
   type PreferenceRecordInput,
   type PreferenceSchema,
+  type RecordLocation,
 } from '@dpo-ts/core';
 import type { ImageShape } from '../denoiser.js';
 import { imageSize, type ImagePreferenceDataset } from '../dpo/image-preference-dataset.js';
 import { decodeImage, encodeImageGrid } from '../image-grid.js';
 
-/** The JSONL schema of image preference pairs: a class label prompt and PNG image responses. */
-export function imagePreferenceSchema(numClasses?: number): PreferenceSchema<number, ImageReference> {
-  return { prompt: classLabelField(numClasses === undefined ? {} : { numClasses }), response: imageField() };
+/**
+ * The JSONL schema of image preference pairs: a class label prompt and PNG image responses.
+ * @param confineToDirectory - refuse image paths outside the JSONL file's directory.
+ */
+export function imagePreferenceSchema(numClasses?: number, confineToDirectory = false): PreferenceSchema<number, ImageReference> {
+  return { prompt: classLabelField(numClasses === undefined ? {} : { numClasses }), response: imageField({ confineToDirectory }) };
+}
+
+/** Options of {@link loadImagePreferenceJsonl}. */
+export interface LoadImagePreferenceJsonlOptions {
+  /** Number of classes, to validate labels. @defaultValue unchecked */
+  readonly numClasses?: number;
+  /**
+   * Limits on each referenced image (core's `ImageReadLimits`): size in bytes, width and
+   * height, and whether paths must stay inside the JSONL file's directory.
+   * @defaultValue core's `DEFAULT_IMAGE_READ_LIMITS`: 32 MiB, 4096 pixels a side, not confined
+   */
+  readonly imageLimits?: ImageReadLimits;
 }
 
 /** Options of {@link writeImagePreferenceJsonl}. */
@@ -70,31 +90,48 @@ export async function writeImagePreferenceJsonl(file: string, dataset: ImagePref
 /**
  * Reads image pairs written by {@link writeImagePreferenceJsonl} (or any TRL-format JSONL with a
  * class-label prompt and PNG paths / data URLs) into an {@link ImagePreferenceDataset}.
- * @throws DataFormatError naming the file and line when an image has another shape than `imageShape`.
+ * Images are read with core's `readImageBytes`: regular files only, within
+ * `options.imageLimits` (size, dimensions, optional confinement to the file's directory).
+ *
+ * @param options - the options object, or (older form) the number of classes.
+ * @throws DataFormatError naming the JSONL file and the record's line (and the field) for a
+ *   missing, unreadable, oversized or undecodable image, or one of another shape than `imageShape`.
  */
-export async function loadImagePreferenceJsonl(file: string, imageShape: ImageShape, numClasses?: number): Promise<ImagePreferenceDataset> {
+export async function loadImagePreferenceJsonl(
+  file: string,
+  imageShape: ImageShape,
+  options: LoadImagePreferenceJsonlOptions | number = {},
+): Promise<ImagePreferenceDataset> {
+  const { numClasses, imageLimits } = typeof options === 'number' ? { numClasses: options, imageLimits: undefined } : options;
   const [height, width, channels] = imageShape;
   if (channels !== 1 && channels !== 3) throw new InvalidArgumentError('imageShape[2]', '1 or 3 channels', channels);
   if (numClasses !== undefined) requireInteger('numClasses', numClasses, { min: 1 });
-  const records = await loadPreferenceJsonl(file, imagePreferenceSchema(numClasses));
+  const limits = resolveImageReadLimits(imageLimits, 'options.imageLimits');
+  const schema = imagePreferenceSchema(numClasses, limits.confineToDirectory);
+  const records = await loadJsonl(file, (object, location) => ({ record: parsePreferenceRecord(object, schema, location), location }));
   const size = imageSize(imageShape);
   const chosen = new Float32Array(records.length * size);
   const rejected = new Float32Array(records.length * size);
-  const read = async (reference: ImageReference, line: number): Promise<Float32Array> => {
-    const bytes = reference.kind === 'file' ? await readFile(reference.path) : Buffer.from(reference.url.slice(reference.url.indexOf(',') + 1), 'base64');
-    const image = decodeImage(bytes, channels, reference.kind === 'file' ? reference.path : `${file} line ${line}`);
+  const read = async (reference: ImageReference, location: RecordLocation, field: 'chosen' | 'rejected'): Promise<Float32Array> => {
+    const at = (reason: string) => new DataFormatError(file, location.line, `field "${field}": ${reference.kind === 'file' ? `image ${reference.path}` : 'inline image'}: ${reason}`);
+    const bytes = await readImageBytes(reference, { ...location, field }, limits);
+    let image: ReturnType<typeof decodeImage>;
     try {
-      if (image.shape[0] !== height || image.shape[1] !== width) {
-        throw new DataFormatError(file, line, `image is ${image.shape[0]}x${image.shape[1]}, expected ${height}x${width}`);
-      }
+      image = decodeImage(bytes, channels);
+    } catch (error) {
+      throw at(error instanceof DataFormatError ? error.reason : String(error));
+    }
+    try {
+      if (image.shape[0] !== height || image.shape[1] !== width) throw at(`image is ${image.shape[0]}x${image.shape[1]}, expected ${height}x${width}`);
       return (await image.data()) as Float32Array;
     } finally {
       image.dispose();
     }
   };
   for (let i = 0; i < records.length; i++) {
-    chosen.set(await read(records[i]!.chosen, i + 1), i * size);
-    rejected.set(await read(records[i]!.rejected, i + 1), i * size);
+    const { record, location } = records[i]!;
+    chosen.set(await read(record.chosen, location, 'chosen'), i * size);
+    rejected.set(await read(record.rejected, location, 'rejected'), i * size);
   }
-  return { chosen, rejected, labels: Int32Array.from(records, (r) => r.prompt), count: records.length, imageShape };
+  return { chosen, rejected, labels: Int32Array.from(records, ({ record }) => record.prompt), count: records.length, imageShape };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,7 +71,22 @@ describe('image preference JSONL', () => {
     dir ||= await mkdtemp(path.join(tmpdir(), 'image-pairs-'));
     const file = path.join(dir, 'size.jsonl');
     await writeImagePreferenceJsonl(file, dataset, { images: 'data-url' });
-    await expect(loadImagePreferenceJsonl(file, [5, 5, 1])).rejects.toThrow(/size.jsonl:1: image is 4x4, expected 5x5/);
+    await expect(loadImagePreferenceJsonl(file, [5, 5, 1])).rejects.toThrow(/size.jsonl:1: field "chosen": inline image: image is 4x4, expected 5x5/);
+  });
+
+  it('names the JSONL line of a missing image, refuses a link to /dev/zero, and applies the limits', async () => {
+    dir ||= await mkdtemp(path.join(tmpdir(), 'image-pairs-'));
+    const file = path.join(dir, 'limits.jsonl');
+    await writeImagePreferenceJsonl(file, dataset, { imageDir: 'limits' });
+    await rm(path.join(dir, 'limits', '000001-rejected.png'));
+    await expect(loadImagePreferenceJsonl(file, [4, 4, 1])).rejects.toThrow(/limits.jsonl:2: field "rejected": image .*000001-rejected.png: no such file$/);
+    await symlink('/dev/zero', path.join(dir, 'limits', '000001-rejected.png'));
+    await expect(loadImagePreferenceJsonl(file, [4, 4, 1])).rejects.toThrow(/limits.jsonl:2: field "rejected": .*not a regular file \(a character device\)$/);
+    await rm(path.join(dir, 'limits', '000001-rejected.png'));
+    await writeFile(path.join(dir, 'limits', '000001-rejected.png'), await readFile(path.join(dir, 'limits', '000001-chosen.png')));
+    expect((await loadImagePreferenceJsonl(file, [4, 4, 1], { numClasses: 3, imageLimits: { confineToDirectory: true } })).count).toBe(3);
+    await expect(loadImagePreferenceJsonl(file, [4, 4, 1], { imageLimits: { maxDimension: 3 } })).rejects.toThrow(/limits.jsonl:1: field "chosen": .*4x4 pixels, over maxDimension \(3\)/);
+    await expect(loadImagePreferenceJsonl(file, [4, 4, 1], { imageLimits: { maxBytes: 0 } })).rejects.toThrow('options.imageLimits.maxBytes must be an integer >= 1: got 0');
   });
 });
 
