@@ -94,19 +94,16 @@ async function* streamRecords<T>(
         if (!allowBlankLines && pendingBlankLine === 0) pendingBlankLine = lineNumber;
         continue;
       }
-      if (pendingBlankLine > 0) {
-        throw new DataFormatError(
-          path,
-          pendingBlankLine,
-          'blank line between records (JSONL has one JSON object per line; pass allowBlankLines: true to skip blank lines)',
-        );
-      }
+      if (pendingBlankLine > 0) throw blankLineError(path, pendingBlankLine);
       const object = parseObject(text, path, lineNumber);
       yield parseRecord(object, { file: path, directory, line: lineNumber });
       count += 1;
       if (count >= maxRecords) return;
     }
   } catch (error) {
+    // A blank line between records comes before a later line the decoder refused (invalid
+    // UTF-8, too long): report the first problem in the file.
+    if (pendingBlankLine > 0 && error instanceof DataFormatError && error.line > pendingBlankLine) throw blankLineError(path, pendingBlankLine);
     // Only I/O errors (they carry an errno code) are wrapped; record errors pass through as thrown.
     if (error instanceof DPOTSError || typeof (error as NodeJS.ErrnoException | null)?.code !== 'string') throw error;
     throw new DataFormatError(path, 0, `cannot read file: ${messageOf(error)}`, { cause: error });
@@ -155,6 +152,14 @@ async function assertReadableFile(path: string): Promise<void> {
     throw new DataFormatError(path, 0, reason, { cause: error });
   }
   if (!isFile) throw new DataFormatError(path, 0, 'not a regular file (is it a directory?)');
+}
+
+function blankLineError(path: string, line: number): DataFormatError {
+  return new DataFormatError(
+    path,
+    line,
+    'blank line between records (JSONL has one JSON object per line; pass allowBlankLines: true to skip blank lines)',
+  );
 }
 
 /** Keeps the parser's message readable for huge lines (it may quote the input). */
