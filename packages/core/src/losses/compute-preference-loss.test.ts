@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { NonFiniteError } from '../errors/non-finite-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
 import type { PairScores } from '../surrogate/pair-scores.js';
 import { expectClose } from '../testing/expect-close.js';
@@ -180,6 +181,11 @@ describe('loss state', () => {
     tf.tidy(() => {
       expect(() => updatePreferenceLossState(state, tf.tensor1d([1, 2]), tf.tensor1d([1]))).toThrow('rejectedRewards must have shape [2]: got [1]');
       expect(() => updatePreferenceLossState(state, tf.tensor1d([NaN]), tf.tensor1d([1]))).toThrow(InvalidArgumentError);
+      // With the step, the message says where training broke.
+      expect(() => updatePreferenceLossState(state, tf.tensor1d([Infinity]), tf.tensor1d([-Infinity]), 7)).toThrow(
+        'mean reward must be finite: got NaN at step 7 (the mean of chosenRewards and rejectedRewards, for the bco_pair loss state)',
+      );
+      expect(() => updatePreferenceLossState(state, tf.tensor1d([1]), tf.tensor1d([Infinity]), 3)).toThrow(NonFiniteError);
     });
     expect(state).toEqual({ bcoRunningMean: 0.5, bcoRunningCount: 2 });
   });

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { NonFiniteError } from '../errors/non-finite-error.js';
 import { assertShape } from '../errors/shape-mismatch-error.js';
-import { requireNumber } from '../errors/validate.js';
 import type { PreferenceLossState } from './preference-loss.js';
 
 /**
@@ -30,19 +31,27 @@ export function createPreferenceLossState(): PreferenceLossState {
  * the step; it does not dispose them. Mutates and returns `state`.
  *
  * @throws {@link ShapeMismatchError} when the rewards are not two `[batch]` tensors of one size.
- * @throws {@link InvalidArgumentError} when the batch mean is not finite (the state is then left
- *   unchanged, so a NaN step cannot poison every later bco_pair shift).
+ * @param step - the 0-based training step, named in the error when the mean is not finite.
+ * @throws {@link NonFiniteError} naming `mean reward` and `step` when the batch mean is not
+ *   finite ({@link InvalidArgumentError} when no step is given); the state is then left
+ *   unchanged, so a NaN step cannot poison every later bco_pair shift.
  */
 export function updatePreferenceLossState(
   state: PreferenceLossState,
   chosenRewards: tf.Tensor1D,
   rejectedRewards: tf.Tensor1D,
+  step?: number,
 ): PreferenceLossState {
   assertShape('chosenRewards', chosenRewards.shape, [null]);
   assertShape('rejectedRewards', rejectedRewards.shape, [chosenRewards.shape[0] ?? null]);
   const values = [...chosenRewards.dataSync(), ...rejectedRewards.dataSync()];
   // Float64 sum of float32 values: the reference computation TRL does in float32.
-  const batchMean = requireNumber('mean reward', values.reduce((sum, value) => sum + value, 0) / values.length);
+  const batchMean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  if (!Number.isFinite(batchMean)) {
+    const what = 'the mean of chosenRewards and rejectedRewards, for the bco_pair loss state';
+    if (step !== undefined) throw new NonFiniteError('mean reward', step, batchMean, what);
+    throw new InvalidArgumentError('mean reward', 'a finite number', batchMean, what);
+  }
   state.bcoRunningCount += 1;
   state.bcoRunningMean += (batchMean - state.bcoRunningMean) / state.bcoRunningCount;
   return state;

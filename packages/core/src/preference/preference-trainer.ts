@@ -130,7 +130,7 @@ export class PreferenceTrainer<TBatch> {
       value.dispose();
       try {
         assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-        updatePreferenceLossState(this.lossState, rewards![0], rewards![1]);
+        updatePreferenceLossState(this.lossState, rewards![0], rewards![1], stepIndex);
       } catch (error) {
         tf.dispose([...grads.values()]);
         tf.dispose(Object.values(metricTensors));
