@@ -163,6 +163,17 @@ describe('Diffusion-DPO reference score cache', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('refuses a directory or a path in a missing directory before scoring, disposing the clone it made', async () => {
+    const { referenceModel: _given, ...withoutReference } = options();
+    for (const [file, reason] of [[dir, 'it is a directory'], [path.join(dir, 'missing', 'scores.json'), `directory ${path.join(dir, 'missing')} does not exist`]]) {
+      const before = tf.memory().numTensors;
+      await expect(DiffusionDPOTrainer.create({ ...withoutReference, referenceCacheFile: file })).rejects.toThrow(
+        `options.referenceCacheFile must be a writable file path in an existing directory: got ${JSON.stringify(file)} (${reason})`,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it('refuses a cache file without precomputeRefLogProbs', async () => {
     await expect(DiffusionDPOTrainer.create({ ...options(), config: { totalSteps: 1 } })).rejects.toThrow('options.referenceCacheFile must be given only with config.precomputeRefLogProbs: true');
   });
