@@ -94,6 +94,13 @@ describe('the JSONL readers decode strictly', () => {
     expect(crError.reason).toContain('CR-only line endings are not supported');
   });
 
+  it('counts only JSON whitespace as blank: a line of no-break spaces is an error, even at the end', async () => {
+    const error = await rejection(loadTextJsonl(fixture('{"text": "a"}\n\u00a0\n')));
+    expect(error.line).toBe(2);
+    expect(error.reason).toMatch(/^invalid JSON/);
+    expect(await loadTextJsonl(fixture('{"text": "a"}\n \t\r\n\n'))).toHaveLength(1);
+  });
+
   it('escapes control bytes from the file in messages', async () => {
     const path = fixture('{"text": "ok"}\n\u001b[2J\u0000{"text": 1}\n');
     const error = await rejection(loadTextJsonl(path));

@@ -17,7 +17,7 @@ export interface JsonlReadOptions {
    */
   readonly maxRecords?: number;
   /**
-   * Skip blank (whitespace-only) lines anywhere. By default a blank line between records is a
+   * Skip blank lines (only spaces and tabs) anywhere. By default a blank line between records is a
    * {@link DataFormatError}, because JSONL has one value per line and a gap often means a
    * broken concatenation; blank lines after the last record are always fine.
    * @defaultValue false
@@ -44,7 +44,7 @@ export type JsonlRecordParser<T> = (object: Record<string, unknown>, location: R
  * time, at most `maxLineBytes`). Decoding is strict UTF-8, line by line (see
  * {@link decodeJsonlLines}): invalid bytes are an error at their line, never U+FFFD.
  * Handled: a UTF-8 byte-order mark at the start, `\n` and `\r\n` line endings, trailing
- * whitespace-only lines. Only `\n` ends a line: a lone `\r` never splits a record, and a
+ * blank lines (spaces and tabs only: JSON whitespace, not U+00A0). Only `\n` ends a line: a lone `\r` never splits a record, and a
  * CR-only (old Mac) file is refused at line 1 with a hint. Nothing is skipped silently:
  * every other problem stops the read. Breaking out of the loop early closes the file.
  * Error messages escape control characters copied from the file.
@@ -75,6 +75,9 @@ export function readJsonl<T>(
   return streamRecords(path, parseRecord, maxRecords, allowBlankLines, maxLineBytes);
 }
 
+/** Blank for JSONL: only JSON's own whitespace (a line of U+00A0 or U+FEFF is not skipped). */
+const JSON_WHITESPACE_ONLY = /^[ \t\r]*$/;
+
 async function* streamRecords<T>(
   path: string,
   parseRecord: JsonlRecordParser<T>,
@@ -90,7 +93,7 @@ async function* streamRecords<T>(
   let pendingBlankLine = 0; // first blank line since the last record; an error if a record follows
   try {
     for await (const { number: lineNumber, text } of decodeJsonlLines(stream, path, maxLineBytes)) {
-      if (text.trim() === '') {
+      if (JSON_WHITESPACE_ONLY.test(text)) {
         if (!allowBlankLines && pendingBlankLine === 0) pendingBlankLine = lineNumber;
         continue;
       }
