@@ -17,8 +17,8 @@ export interface JsonlReadOptions {
    */
   readonly maxRecords?: number;
   /**
-   * Skip blank lines (only spaces and tabs) anywhere. By default a blank line between records is a
-   * {@link DataFormatError}, because JSONL has one value per line and a gap often means a
+   * Skip blank lines (only spaces and tabs) anywhere. By default a blank line between records
+   * is a {@link DataFormatError}, because JSONL has one value per line and a gap often means a
    * broken concatenation; blank lines after the last record are always fine.
    * @defaultValue false
    */
@@ -44,8 +44,8 @@ export type JsonlRecordParser<T> = (object: Record<string, unknown>, location: R
  * time, at most `maxLineBytes`). Decoding is strict UTF-8, line by line (see
  * {@link decodeJsonlLines}): invalid bytes are an error at their line, never U+FFFD.
  * Handled: a UTF-8 byte-order mark at the start, `\n` and `\r\n` line endings, trailing
- * blank lines (spaces and tabs only: JSON whitespace, not U+00A0). Only `\n` ends a line: a lone `\r` never splits a record, and a
- * CR-only (old Mac) file is refused at line 1 with a hint. Nothing is skipped silently:
+ * blank lines (spaces and tabs only: JSON whitespace, not U+00A0). Only `\n` ends a line: a
+ * lone `\r` never splits a record, and a CR-only (old Mac) file is refused at line 1 with a hint. Nothing is skipped silently:
  * every other problem stops the read. Breaking out of the loop early closes the file.
  * Error messages escape control characters copied from the file.
  *
