@@ -1,3 +1,5 @@
+import { printableText } from './printable-text.js';
+
 /**
  * A short, human-readable rendering of any value for error messages: strings are quoted,
  * arrays and objects are abbreviated, numbers keep their sign and NaN/Infinity spelled out.
@@ -18,5 +20,7 @@ export function describeValue(value: unknown, maxLength = 60): string {
       text = Object.prototype.toString.call(value);
     }
   }
+  // Values often come from data files: escape what JSON.stringify leaves raw (DEL, C1, U+2028).
+  text = printableText(text);
   return text.length > maxLength ? `${text.slice(0, maxLength - 3)}...` : text;
 }

@@ -50,5 +50,7 @@ describe('errors', () => {
     expect(describeValue('x')).toBe('"x"');
     expect(describeValue({ a: 'b'.repeat(100) }).length).toBe(60);
     expect(describeValue(undefined)).toBe('undefined');
+    // What JSON.stringify leaves raw is escaped too: a value from a data file cannot split a log line.
+    expect(describeValue('a\u2028b\u007f\u0085')).toBe('"a\\u2028b\\x7f\\x85"');
   });
 });
