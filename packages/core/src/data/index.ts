@@ -44,6 +44,7 @@ export {
 } from './preference-record.js';
 export { readJsonl, loadJsonl, type JsonlReadOptions, type JsonlRecordParser } from './jsonl-reader.js';
 export { decodeJsonlLines, firstInvalidUtf8Offset, DEFAULT_MAX_LINE_BYTES, type JsonlLine } from './jsonl-lines.js';
+export { decodeUtf8Text } from './utf8-text.js';
 export { JsonlWriter, writeJsonl, type JsonlRecordSerializer, type JsonlWriteContext } from './jsonl-writer.js';
 export { readPreferenceJsonl, loadPreferenceJsonl } from './preference-jsonl-reader.js';
 export {

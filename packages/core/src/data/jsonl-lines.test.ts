@@ -7,6 +7,7 @@ import { printableText } from '../errors/printable-text.js';
 import { decodeJsonlLines, firstInvalidUtf8Offset } from './jsonl-lines.js';
 import { loadPreferenceJsonl } from './preference-jsonl-reader.js';
 import { loadTextJsonl } from './text-jsonl.js';
+import { decodeUtf8Text } from './utf8-text.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'dpo-ts-lines-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -107,6 +108,22 @@ describe('the JSONL readers decode strictly', () => {
     expect(error.line).toBe(2);
     expect(error.message).not.toMatch(/[\u0000-\u0008\u000a-\u001f]/);
     expect(error.message).toContain('\\x1b');
+  });
+});
+
+describe('decodeUtf8Text', () => {
+  it('decodes valid UTF-8 (a BOM kept) and names the line and offset of invalid bytes', () => {
+    expect(decodeUtf8Text(Buffer.from('\uFEFFa,b\nc\u00e9,d\n', 'utf8'), 'x.csv')).toBe('\uFEFFa,b\nc\u00e9,d\n');
+    const bytes = Buffer.concat([Buffer.from('home,away\nA,B\ncaf'), Buffer.from([0xe9]), Buffer.from(',D\nE,F\n')]);
+    let error: unknown;
+    try {
+      decodeUtf8Text(bytes, 'x.csv');
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect((error as Error).message).toBe('x.csv:3: invalid UTF-8 at byte 3 of the line (the file must be UTF-8 encoded)');
+    expect(() => decodeUtf8Text(Buffer.from([0xff]), 'y.csv')).toThrow('y.csv:1: invalid UTF-8 at byte 0 of the line');
   });
 });
 

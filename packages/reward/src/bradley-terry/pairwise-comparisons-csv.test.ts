@@ -64,4 +64,13 @@ describe('the 1987 baseball fixture', () => {
     const path = fileURLToPath(BASEBALL_1987_FIXTURE_URL);
     expect(await readPairwiseComparisonsCsv(path)).toEqual(await loadBaseball1987());
   });
+
+  it('readPairwiseComparisonsCsv refuses invalid UTF-8 at its line instead of reading U+FFFD', async () => {
+    const [{ mkdtemp, rm, writeFile }, { tmpdir }, { join }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:path')]);
+    const dir = await mkdtemp(join(tmpdir(), 'dpo-ts-csv-'));
+    const file = join(dir, 'latin1.csv');
+    await writeFile(file, Buffer.concat([Buffer.from('home,away,homeWins,awayWins\nA,B,1,2\nCaf'), Buffer.from([0xe9]), Buffer.from(',B,3,4\n')]));
+    await expect(readPairwiseComparisonsCsv(file)).rejects.toThrow(`${file}:3: invalid UTF-8 at byte 3 of the line`);
+    await rm(dir, { recursive: true, force: true });
+  });
 });

@@ -1,4 +1,4 @@
-import { DataFormatError } from '@dpo-ts/core';
+import { DataFormatError, decodeUtf8Text } from '@dpo-ts/core';
 import type { PairwiseComparison } from './pairwise-comparisons.js';
 
 /** Columns a pairwise-comparisons CSV must have; `ties` may be added. Any order. */
@@ -84,12 +84,14 @@ export function parsePairwiseComparisonsCsv(text: string, file: string): Pairwis
  * Reads and parses a pairwise-comparisons CSV file (Node only; `node:fs` is loaded on first
  * call, so importing this module stays browser-safe). See {@link parsePairwiseComparisonsCsv}.
  * @param path a file path or `file:` URL.
- * @throws DataFormatError on malformed content; the file system's error if it cannot be read.
+ * @throws DataFormatError on malformed content, invalid UTF-8 included (with its line); the file
+ *   system's error if it cannot be read.
  */
 export async function readPairwiseComparisonsCsv(path: string | URL): Promise<PairwiseComparison[]> {
   const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
   const file = path instanceof URL ? fileURLToPath(path) : path;
-  return parsePairwiseComparisonsCsv(await readFile(file, 'utf8'), file);
+  // Strict UTF-8: invalid bytes are a DataFormatError at their line, not U+FFFD in a team name.
+  return parsePairwiseComparisonsCsv(decodeUtf8Text(await readFile(file), file), file);
 }
 
 function isColumn(name: string): name is Column {
