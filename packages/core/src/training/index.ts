@@ -3,6 +3,7 @@ export { mixSeeds } from './mix-seeds.js';
 export {
   AdamWOptimizer,
   DEFAULT_ADAMW_CONFIG,
+  ADAMW_LIMITS,
   type AdamWConfig,
   type AdamWMoments,
   type AdamWState,
