@@ -86,6 +86,11 @@ export interface CheckpointManifest {
   readonly rng: Readonly<Record<string, RngState>>;
   /** The caller's JSON: trainer config, loss state, data position. */
   readonly metadata: JsonValue;
+  /**
+   * The model's configuration as the trainer described it (architecture fields), compared on
+   * resume with the resuming model's; absent when the trainer gave none.
+   */
+  readonly model?: JsonValue;
   /** Version 2: SHA-256 (lower-case hex) of every file beside the manifest. */
   readonly files?: { readonly 'tensors.bin': { readonly sha256: string } };
   /** Version 2: SHA-256 of this manifest without this field (see {@link manifestDigest}). */

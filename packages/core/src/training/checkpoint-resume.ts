@@ -1,5 +1,6 @@
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { listCheckpoints, loadLatestCheckpoint } from './checkpoint-directory.js';
+import type { JsonValue } from './checkpoint-format.js';
 import type { LoadedCheckpoint } from './checkpoint-read.js';
 
 /** What {@link resumeFromCheckpoint} checks a checkpoint against before restoring it. */
@@ -11,6 +12,13 @@ export interface ResumeExpectations {
   readonly trainer?: string | undefined;
   /** Refuse a checkpoint without optimiser state (`optimizer: null`). @defaultValue false */
   readonly requireOptimizerState?: boolean | undefined;
+  /**
+   * The resuming model's configuration (architecture fields: head count, norm epsilon, group
+   * count..., which weight shapes alone do not reveal), compared with the manifest's `model`:
+   * any difference is refused, naming the first differing field; a checkpoint that recorded
+   * none is resumed with a warning. @defaultValue undefined (not checked)
+   */
+  readonly modelConfig?: JsonValue | undefined;
 }
 
 /**
@@ -49,6 +57,18 @@ export async function resumeFromCheckpoint(
   }
   loaded.warnings.forEach(warn);
   checkExpectations(loaded, expect);
+  if (expect.modelConfig !== undefined) {
+    if (loaded.manifest.model === undefined) warn(`checkpoint ${loaded.path} records no model config: it could not be checked against this model's`);
+    else {
+      const difference = firstDifference(loaded.manifest.model, JSON.parse(JSON.stringify(expect.modelConfig)) as JsonValue, 'model');
+      if (difference !== undefined) {
+        throw new DPOTSError(
+          `checkpoint ${loaded.path} was written for a different model: ${difference.path} is ${difference.saved} in the checkpoint, ${difference.current} in this model; ` +
+            `resume with the model it was trained with, or start afresh in another checkpoint directory`,
+        );
+      }
+    }
+  }
   await restore(loaded);
   return { step: loaded.step, from: loaded.path };
 }
@@ -68,4 +88,25 @@ function checkExpectations(loaded: LoadedCheckpoint, expect: ResumeExpectations)
   if (expect.requireOptimizerState === true && loaded.optimizer === undefined) {
     throw new DPOTSError(`checkpoint ${loaded.path} has no optimizer state (manifest "optimizer": null): a training run cannot resume from it`);
   }
+}
+
+/** The first path where two JSON values differ, with both values rendered; undefined when equal. */
+function firstDifference(saved: JsonValue | undefined, current: JsonValue | undefined, at: string): { path: string; saved: string; current: string } | undefined {
+  const render = (value: JsonValue | undefined): string => (value === undefined ? 'absent' : JSON.stringify(value));
+  const isObject = (value: JsonValue | undefined): value is { [key: string]: JsonValue } => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (isObject(saved) && isObject(current)) {
+    for (const key of new Set([...Object.keys(saved), ...Object.keys(current)])) {
+      const difference = firstDifference(saved[key], current[key], `${at}.${key}`);
+      if (difference !== undefined) return difference;
+    }
+    return undefined;
+  }
+  if (Array.isArray(saved) && Array.isArray(current) && saved.length === current.length) {
+    for (let i = 0; i < saved.length; i++) {
+      const difference = firstDifference(saved[i], current[i], `${at}[${i}]`);
+      if (difference !== undefined) return difference;
+    }
+    return undefined;
+  }
+  return JSON.stringify(saved) === JSON.stringify(current) ? undefined : { path: at, saved: render(saved), current: render(current) };
 }

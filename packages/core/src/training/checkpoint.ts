@@ -38,6 +38,8 @@ export interface CheckpointContent {
   readonly rng?: Readonly<Record<string, RngState>>;
   /** Any JSON: trainer config, loss state, data position. NaN and Infinity become null, as in JSON.stringify. */
   readonly metadata?: JsonValue;
+  /** The model's configuration (architecture fields), recorded as the manifest's `model` and checked on resume. */
+  readonly model?: JsonValue;
 }
 
 /** Options of {@link saveCheckpoint}. */
@@ -169,6 +171,7 @@ export async function saveCheckpoint(
       rng: { ...(checkpoint.rng ?? {}) },
       // Through JSON first, so the digest covers exactly what a reader parses (NaN -> null).
       metadata: JSON.parse(JSON.stringify(checkpoint.metadata ?? null)) as JsonValue,
+      ...(checkpoint.model !== undefined ? { model: JSON.parse(JSON.stringify(checkpoint.model)) as JsonValue } : {}),
       files: { [CHECKPOINT_FILES.tensors]: { sha256: hash.digest('hex') } },
     };
     const manifestText = `${JSON.stringify({ ...manifest, manifestSha256: manifestDigest(manifest) }, null, 2)}\n`;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { CheckpointContent, LoadedCheckpoint } from './checkpoint.js';
+import type { JsonValue } from './checkpoint-format.js';
 import type { ProgressOptions, ProgressReporter } from './progress.js';
 import {
   runTrainingLoop,
@@ -81,6 +82,12 @@ export interface TrainerLoopParts {
    * @defaultValue true
    */
   readonly requireOptimizerState?: boolean | undefined;
+  /**
+   * The model's architecture (fields that change what the weights compute but not their
+   * shapes: head count, norm epsilon, group count...): saved in every checkpoint; resuming one
+   * saved with another is refused, naming the field. @defaultValue undefined (not checked)
+   */
+  readonly modelConfig?: JsonValue | undefined;
   /** Progress when {@link TrainOptions.progress} is not given. @defaultValue runTrainingLoop's (`{}`) */
   readonly progress?: ProgressOptions | ProgressReporter | false | undefined;
 }
@@ -139,6 +146,7 @@ export async function runTrainerLoop(parts: TrainerLoopParts, options: TrainOpti
             restore: parts.restore,
             requireOptimizerState: parts.requireOptimizerState ?? true,
             ...(parts.trainer !== undefined ? { trainer: parts.trainer } : {}),
+            ...(parts.modelConfig !== undefined ? { modelConfig: parts.modelConfig } : {}),
           },
         }
       : {}),

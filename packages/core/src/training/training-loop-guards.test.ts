@@ -150,4 +150,23 @@ describe('training loop guards', () => {
     await expect(run).rejects.toThrow(`checkpoint ${path.join(dir, 'step-000002')} was written by the "quadratic" trainer; this is the "dpo" trainer, which cannot resume it`);
     trainer.dispose();
   });
+
+  it('refuses to resume a checkpoint of a model with another configuration, naming the field', async () => {
+    const dir = freshDir();
+    const trainer = new QuadraticTrainer();
+    const withConfig = (modelConfig: Record<string, number> | undefined, extra: Partial<TrainingLoopOptions> = {}): TrainingLoopOptions => {
+      const options = trainer.options(dir, extra);
+      return { ...options, checkpoint: { ...options.checkpoint!, ...(modelConfig ? { modelConfig } : {}) } };
+    };
+    await runTrainingLoop(withConfig(undefined, { totalSteps: 2 }));
+    const warnings: string[] = [];
+    await runTrainingLoop(withConfig({ nHead: 2, layerNormEpsilon: 1e-5 }, { totalSteps: 4, resume: 'auto', onWarning: (m) => warnings.push(m) }));
+    expect(warnings).toEqual([`checkpoint ${path.join(dir, 'step-000002')} records no model config: it could not be checked against this model's`]);
+    await expect(runTrainingLoop(withConfig({ nHead: 4, layerNormEpsilon: 1e-5 }, { totalSteps: 6, resume: 'auto' }))).rejects.toThrow(
+      `checkpoint ${path.join(dir, 'step-000004')} was written for a different model: model.nHead is 2 in the checkpoint, 4 in this model`,
+    );
+    const resumed = await runTrainingLoop(withConfig({ nHead: 2, layerNormEpsilon: 1e-5 }, { totalSteps: 6, resume: 'auto' }));
+    expect(resumed).toMatchObject({ startStep: 4, warnings: [] });
+    trainer.dispose();
+  });
 });

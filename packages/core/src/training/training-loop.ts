@@ -3,6 +3,7 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import { saveCheckpoint, type CheckpointContent, type CheckpointSavePoint, type LoadedCheckpoint } from './checkpoint.js';
+import type { JsonValue } from './checkpoint-format.js';
 import { acquireCheckpointLock, type CheckpointLock } from './checkpoint-lock.js';
 import { recoverCheckpointDirectory } from './checkpoint-recovery.js';
 import { resumeFromCheckpoint } from './checkpoint-resume.js';
@@ -42,6 +43,12 @@ export interface TrainingLoopCheckpointOptions {
   readonly trainer?: string;
   /** Refuse to resume a checkpoint without optimiser state. @defaultValue false */
   readonly requireOptimizerState?: boolean;
+  /**
+   * The model's configuration (architecture fields; leave out what only initialises, such as
+   * seeds): saved in every checkpoint, and resuming a checkpoint saved with another is refused,
+   * naming the first differing field. @defaultValue undefined (neither saved nor checked)
+   */
+  readonly modelConfig?: JsonValue;
   /** Passed to `saveCheckpoint` (crash tests kill the process at a chosen point). @defaultValue undefined */
   readonly onSavePoint?: (point: CheckpointSavePoint) => void | Promise<void>;
 }
@@ -183,7 +190,7 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       lock = await acquireCheckpointLock(checkpoint.dir);
       lock.warnings.forEach(warn);
       (await recoverCheckpointDirectory(checkpoint.dir)).forEach(warn);
-      const expectations = { trainer: checkpoint.trainer, requireOptimizerState: checkpoint.requireOptimizerState };
+      const expectations = { trainer: checkpoint.trainer, requireOptimizerState: checkpoint.requireOptimizerState, modelConfig: checkpoint.modelConfig };
       startStep = await resumeFromCheckpoint(checkpoint.dir, resume, expectations, checkpoint.restore, warn);
     }
   } catch (error) {
@@ -205,7 +212,7 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     const content = await checkpoint!.save(completed);
     const saved = await saveCheckpoint(
       checkpoint!.dir,
-      { ...content, step: completed },
+      { ...content, ...(checkpoint!.modelConfig !== undefined ? { model: checkpoint!.modelConfig } : {}), step: completed },
       { keepLast: checkpoint!.keepLast, ...(checkpoint!.onSavePoint ? { onSavePoint: checkpoint!.onSavePoint } : {}) },
     );
     lastCheckpoint = saved.path;
