@@ -220,18 +220,29 @@ export class AdamWOptimizer {
   }
 
   /**
-   * The first variable or moment holding a NaN or an infinity, in construction order
-   * (variable, then its m, then its v), or undefined when all are finite. One fused device
-   * reduction and a 4-byte download in the all-finite case (see {@link findNonFiniteTensor}).
-   * Names are `variable "w"`, `optimizer m of "w"`, `optimizer v of "w"`.
+   * The first variable (or, with `moments`, moment) holding a NaN or an infinity, in
+   * construction order (variable, then its m, then its v), or undefined when all are finite.
+   * One fused device reduction and a 4-byte download in the all-finite case (see
+   * {@link findNonFiniteTensor}). Names are `variable "w"`, `optimizer m of "w"`,
+   * `optimizer v of "w"`.
+   *
+   * @param options.moments - also check m and v (three times the work). `applyGradientStep`
+   *   checks the variables only: m and v start at 0, are checked when loaded, and an update
+   *   with a finite gradient (which it checks first) keeps them finite, while the variables
+   *   can still overflow or become 0/0 (epsilon 0 with a zero gradient). Checkpoints check
+   *   all three on save.
+   *   @defaultValue true
    */
-  async findNonFinite(): Promise<NonFiniteElement | undefined> {
+  async findNonFinite(options: { readonly moments?: boolean } = {}): Promise<NonFiniteElement | undefined> {
     this.assertAlive();
+    const moments = options.moments ?? true;
     const tensors = new Map<string, tf.Tensor>();
     for (const [name, slot] of this.slots) {
       tensors.set(`variable "${name}"`, slot.variable);
-      tensors.set(`optimizer m of "${name}"`, slot.m);
-      tensors.set(`optimizer v of "${name}"`, slot.v);
+      if (moments) {
+        tensors.set(`optimizer m of "${name}"`, slot.m);
+        tensors.set(`optimizer v of "${name}"`, slot.v);
+      }
     }
     return findNonFiniteTensor(tensors);
   }

@@ -23,11 +23,12 @@ export interface GradientStepOptions {
  *   norm = sqrt(sum_i ||g_i||^2);  g_i <- g_i * min(1, maxGradNorm / (norm + 1e-6));  AdamW(g)
  *
  * A NaN or infinite norm throws `NonFiniteError` naming `grad_norm` and the step *before* any
- * weight changes. After the update, the weights and the optimiser's m and v are checked (one
- * fused reduction and a 4-byte download, see `AdamWOptimizer.findNonFinite`): a non-finite
- * value, from an overflowing learning rate or a corrupt optimiser state, throws
- * `NonFiniteError` naming the step and the first bad variable, so the training loop stops
- * before it can write a checkpoint of those weights.
+ * weight changes. After the update, the weights are checked (one fused reduction and a 4-byte
+ * download, see `AdamWOptimizer.findNonFinite`): a non-finite value (an overflow, 0/0 with
+ * epsilon 0) throws `NonFiniteError` naming the step and the first bad variable, so the
+ * training loop stops before it can write a checkpoint of those weights. m and v need no
+ * per-step check: a finite gradient keeps them finite, they are checked when loaded, and
+ * `saveCheckpoint` checks them again before writing.
  *
  * Tensors: `grads` are read, not disposed (the caller owns them); the clipped copies and the
  * norm are freed here, so the call leaves no tensor behind.
@@ -47,7 +48,7 @@ export async function applyGradientStep(optimizer: AdamWOptimizer, grads: Gradie
     const gradNorm = (await norm.data())[0]!;
     assertFinite(METRIC_NAMES.gradNorm, gradNorm, options.stepIndex);
     optimizer.applyGradients(clipped, options.learningRate);
-    const bad = await optimizer.findNonFinite();
+    const bad = await optimizer.findNonFinite({ moments: false });
     if (bad !== undefined) {
       throw new NonFiniteError(bad.name, options.stepIndex, bad.value, `element ${bad.index}, after the optimizer update; training stopped before saving`);
     }
