@@ -69,8 +69,9 @@ export async function findLatestCheckpoint(dir: string): Promise<string | undefi
 }
 
 /**
- * Loads the newest checkpoint of `dir` that passes every check of {@link readCheckpointDirectory}:
- * the one `latest` names first, then the others from the highest step down. Each checkpoint
+ * Loads the newest checkpoint of `dir` that passes every check of `loadCheckpoint`
+ * (checksums, structure, values): the one `latest` names first, then the others from the
+ * highest step down. Each checkpoint
  * skipped (corrupt, truncated, edited, missing a file, holding NaN) and a corrupt `latest`
  * become {@link LoadedCheckpoint.warnings}, so falling back is never silent.
  *
