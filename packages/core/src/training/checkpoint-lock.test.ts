@@ -59,5 +59,7 @@ describe('checkpoint directory lock', () => {
     await expect(acquireCheckpointLock(dir)).rejects.toThrow(`${file} is not a valid lock record ("{\\"pid\\": "); if no training run writes to this directory, delete it`);
     expect((await fs.readdir(dir)).sort()).toEqual(['writer.lock']); // no temporary left behind
     await expect(acquireCheckpointLock('')).rejects.toThrow('dir must be a non-empty path: got ""');
+    await fs.writeFile(path.join(scratch, 'a-file'), '');
+    await expect(acquireCheckpointLock(path.join(scratch, 'a-file'))).rejects.toThrow(`checkpoint directory ${path.join(scratch, 'a-file')} must be a directory: a file is in the way`);
   });
 });

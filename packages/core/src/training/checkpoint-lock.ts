@@ -46,7 +46,13 @@ const HELD = new Set<string>();
  */
 export async function acquireCheckpointLock(dir: string): Promise<CheckpointLock> {
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir', 'a non-empty path', dir);
-  await fs.mkdir(dir, { recursive: true });
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new DPOTSError(`checkpoint directory ${dir} must be a directory: a file is in the way`, { cause: error });
+    throw error;
+  }
   const file = path.join(dir, CHECKPOINT_FILES.lock);
   const holder: CheckpointLockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const temporary = path.join(dir, temporaryName(CHECKPOINT_FILES.lock));
