@@ -267,6 +267,7 @@ export class DPOTrainer {
         evaluate: this.evalData !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'dpo',
       },
       options,
     );

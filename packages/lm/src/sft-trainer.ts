@@ -226,6 +226,7 @@ export class SFTTrainer {
         evaluate: this.evalRows.length > 0 ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'sft',
       },
       options,
     );

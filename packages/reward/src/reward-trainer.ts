@@ -188,6 +188,7 @@ export class RewardTrainer {
         evaluate: this.evalPairs.length > 0 ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'reward',
       },
       options,
     );

@@ -240,6 +240,7 @@ export class PPOTrainer {
         evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'ppo',
       },
       options,
     );

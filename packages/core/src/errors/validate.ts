@@ -68,3 +68,29 @@ export function requireKnownFields(argument: string, value: object, known: Itera
     }
   }
 }
+
+/** The largest finite float32, `(2 - 2^-23) * 2^127`. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** The smallest positive normal float32, `2^-126`; backends may flush smaller values to zero. */
+export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * A finite number that float32 tensors can hold, optionally within a range (see
+ * {@link requireNumber}). A double such as `1e39` is finite in JavaScript but becomes Infinity
+ * in a float32 tensor, and `1e-40` becomes a subnormal that some backends flush to zero: both
+ * are refused, naming the argument (`maxGradNorm must be a number representable as float32 (magnitude <= 3.4028234663852886e+38): got 1e+39`).
+ */
+export function requireFloat32(
+  argument: string,
+  value: unknown,
+  range: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean } = {},
+): number {
+  const number = requireNumber(argument, value, range);
+  if (Math.abs(number) > FLOAT32_MAX) {
+    throw new InvalidArgumentError(argument, `a number representable as float32 (magnitude <= ${FLOAT32_MAX})`, value);
+  }
+  if (number !== 0 && Math.abs(number) < FLOAT32_MIN_NORMAL) {
+    throw new InvalidArgumentError(argument, `0 or a number representable as a normal float32 (magnitude >= ${FLOAT32_MIN_NORMAL})`, value);
+  }
+  return number;
+}

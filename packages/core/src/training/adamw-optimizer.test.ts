@@ -188,6 +188,19 @@ describe('AdamWOptimizer', () => {
       'missing "w"; unexpected "x"',
     );
     expect(() => new AdamWOptimizer(new Map([['w', w]]), { beta1: 1 })).toThrow('beta1 must be a finite number >= 0 and < 1: got 1');
+    // 1e39 is a finite double but Infinity as float32: refused, naming the argument.
+    expect(() => new AdamWOptimizer(new Map([['w', w]]), { learningRate: 1e39 })).toThrow('learningRate must be a finite number >= 0 and <= 1000: got 1e+39');
+    expect(() => optimizer.applyGradients(new Map(), 1e39)).toThrow('learningRate must be a finite number >= 0 and <= 1000: got 1e+39');
+    // A flipped sign bit in v (0.25 -> -0.25) would make sqrt(v) NaN at the next update.
+    const one = (m: number[], v: number[], step = 1) => ({ ...state, step: 1, moments: new Map([['w', { step, shape: [2], m: new Float32Array(m), v: new Float32Array(v) }]]) });
+    expect(() => optimizer.loadState(one([0.1, 0.1], [0.25, -0.25]))).toThrow(
+      'optimizer state v of "w" must be finite: got -0.25 at step 1 (element 1 is a negative value -0.25 (a second moment is never negative); refusing to load it)',
+    );
+    expect(() => optimizer.loadState(one([NaN, 0.1], [0.25, 0.25]))).toThrow('optimizer state m of "w" must be finite: got NaN at step 1 (element 0 is NaN');
+    expect(() => optimizer.loadState(one([0.1, 0.1], [0.25, 0.25], 2))).toThrow('state.moments.get("w").step must be an integer >= 0 and <= 1: got 2');
+    expect(Array.from((await optimizer.state()).moments.get('w')!.v)).toEqual([0, 0]); // nothing was loaded
+    optimizer.loadState(one([0.1, 0.1], [0.25, 0.25]));
+    expect(await optimizer.findNonFinite()).toBeUndefined();
     optimizer.dispose();
     expect(() => optimizer.applyGradients(new Map(), 0.1)).toThrow(DPOTSError);
   });

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
-import { requireInteger, requireNumber } from '../errors/validate.js';
+import { requireFloat32, requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
+import { assertFiniteValues, findNonFiniteTensor, type NonFiniteElement } from './non-finite-guard.js';
 
 /** Gradients by the same stable names as the variables they belong to. */
 export type GradientMap = ReadonlyMap<string, tf.Tensor>;
@@ -36,6 +37,21 @@ export const DEFAULT_ADAMW_CONFIG = Object.freeze({
   beta2: 0.999,
   epsilon: 1e-8,
   weightDecay: 0.01,
+});
+
+/**
+ * Upper bounds on AdamW's hyper-parameters, checked with every value's float32 representability
+ * (`requireFloat32`): beyond them an update overflows float32 or wipes the weights in one step,
+ * which is a typo (`1e39` for `1e-3`), never a setting. A learning rate of 1000 already moves a
+ * weight by about 1000 per step.
+ */
+export const ADAMW_LIMITS = Object.freeze({
+  /** Largest accepted learning rate. */
+  maxLearningRate: 1e3,
+  /** Largest accepted decoupled weight decay lambda. */
+  maxWeightDecay: 1e3,
+  /** Largest accepted epsilon. */
+  maxEpsilon: 1,
 });
 
 /** One variable's optimiser state, as plain arrays (row-major, float32). */
@@ -106,11 +122,11 @@ export class AdamWOptimizer {
 
   constructor(variables: NamedVariables, config: AdamWConfig = {}) {
     const resolved = { ...DEFAULT_ADAMW_CONFIG, ...config };
-    this.learningRate = requireNumber('learningRate', resolved.learningRate, { min: 0 });
-    this.beta1 = requireNumber('beta1', resolved.beta1, { min: 0, max: 1, exclusiveMax: true });
-    this.beta2 = requireNumber('beta2', resolved.beta2, { min: 0, max: 1, exclusiveMax: true });
-    this.epsilon = requireNumber('epsilon', resolved.epsilon, { min: 0 });
-    this.weightDecay = requireNumber('weightDecay', resolved.weightDecay, { min: 0 });
+    this.learningRate = requireFloat32('learningRate', resolved.learningRate, { min: 0, max: ADAMW_LIMITS.maxLearningRate });
+    this.beta1 = requireFloat32('beta1', resolved.beta1, { min: 0, max: 1, exclusiveMax: true });
+    this.beta2 = requireFloat32('beta2', resolved.beta2, { min: 0, max: 1, exclusiveMax: true });
+    this.epsilon = requireFloat32('epsilon', resolved.epsilon, { min: 0, max: ADAMW_LIMITS.maxEpsilon });
+    this.weightDecay = requireFloat32('weightDecay', resolved.weightDecay, { min: 0, max: ADAMW_LIMITS.maxWeightDecay });
     if (variables.size === 0) throw new InvalidArgumentError('variables', 'a non-empty map of variables', []);
     for (const [name, variable] of variables) {
       if (variable.dtype !== 'float32') {
@@ -154,7 +170,7 @@ export class AdamWOptimizer {
    */
   applyGradients(gradients: GradientMap, learningRate: number = this.learningRate): void {
     this.assertAlive();
-    requireNumber('learningRate', learningRate, { min: 0 });
+    requireFloat32('learningRate', learningRate, { min: 0, max: ADAMW_LIMITS.maxLearningRate });
     for (const [name, gradient] of gradients) {
       const slot = this.slot(name, 'gradients');
       if (!sameShape(gradient.shape, slot.variable.shape)) {
@@ -204,10 +220,40 @@ export class AdamWOptimizer {
   }
 
   /**
+   * The first variable (or, with `moments`, moment) holding a NaN or an infinity, in
+   * construction order (variable, then its m, then its v), or undefined when all are finite.
+   * One fused device reduction and a 4-byte download in the all-finite case (see
+   * {@link findNonFiniteTensor}). Names are `variable "w"`, `optimizer m of "w"`,
+   * `optimizer v of "w"`.
+   *
+   * @param options.moments - also check m and v (three times the work). `applyGradientStep`
+   *   checks the variables only: m and v start at 0, are checked when loaded, and an update
+   *   with a finite gradient (which it checks first) keeps them finite, while the variables
+   *   can still overflow or become 0/0 (epsilon 0 with a zero gradient). Checkpoints check
+   *   all three on save.
+   *   @defaultValue true
+   */
+  async findNonFinite(options: { readonly moments?: boolean } = {}): Promise<NonFiniteElement | undefined> {
+    this.assertAlive();
+    const moments = options.moments ?? true;
+    const tensors = new Map<string, tf.Tensor>();
+    for (const [name, slot] of this.slots) {
+      tensors.set(`variable "${name}"`, slot.variable);
+      if (moments) {
+        tensors.set(`optimizer m of "${name}"`, slot.m);
+        tensors.set(`optimizer v of "${name}"`, slot.v);
+      }
+    }
+    return findNonFiniteTensor(tensors);
+  }
+
+  /**
    * Replaces the state with one from {@link AdamWOptimizer.state} (or a checkpoint). Everything
    * is validated before anything is assigned: the names must be exactly this optimiser's
-   * (a {@link DPOTSError} lists missing and unexpected ones) and every shape must match its
-   * variable ({@link ShapeMismatchError} naming it). The arrays are copied.
+   * (a {@link DPOTSError} lists missing and unexpected ones), every shape must match its
+   * variable ({@link ShapeMismatchError} naming it), no variable's step may exceed the
+   * optimiser's, and every m and v must be finite with v >= 0 (`NonFiniteError` naming the
+   * moment: a flipped sign bit would make sqrt(v) NaN at the next update). The arrays are copied.
    */
   loadState(state: AdamWState): void {
     this.assertAlive();
@@ -228,15 +274,16 @@ export class AdamWOptimizer {
     }
     for (const [name, moments] of state.moments) {
       const shape = this.slots.get(name)!.variable.shape;
-      requireInteger(`state.moments.get("${name}").step`, moments.step, { min: 0 });
       if (!sameShape(moments.shape, shape)) {
         throw new ShapeMismatchError(`optimizer state for "${name}"`, shape, moments.shape);
       }
       const size = shape.reduce((a, b) => a * b, 1);
+      requireInteger(`state.moments.get("${name}").step`, moments.step, { min: 0, max: stepCount });
       for (const key of ['m', 'v'] as const) {
         if (moments[key].length !== size) {
           throw new ShapeMismatchError(`optimizer state ${key} for "${name}"`, [size], [moments[key].length]);
         }
+        assertFiniteValues(`optimizer state ${key} of "${name}"`, moments[key], stepCount, 'refusing to load it', key === 'v');
       }
     }
     for (const [name, moments] of state.moments) {

@@ -53,4 +53,21 @@ describe('applyGradientStep', () => {
     tf.dispose([...grads.values(), w]);
     optimizer.dispose();
   });
+
+  it('stops with a NonFiniteError naming the step and the first bad variable when an update leaves a non-finite weight', async () => {
+    // A finite gradient (norm 1) on weights that already hold an infinity: the update keeps it
+    // infinite, and the post-update check names it, so no checkpoint of it can follow.
+    const good = tf.variable(tf.tensor1d([1, 1]), true, `apply-gradient-step-good-${Math.random()}`);
+    const bad = tf.variable(tf.tensor1d([1, Infinity, 1]), true, `apply-gradient-step-bad-${Math.random()}`);
+    const optimizer = new AdamWOptimizer(new Map([['good', good], ['bad', bad]]), { weightDecay: 0 });
+    const grads = new Map([['good', tf.tensor1d([0, 1])], ['bad', tf.tensor1d([0, 0, 0])]]);
+    await expectNoLeak(async () => {
+      const step = applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 3 });
+      await expect(step).rejects.toThrow(NonFiniteError);
+      await expect(step).rejects.toThrow('variable "bad" must be finite: got Infinity at step 3 (element 1, after the optimizer update; training stopped before saving)');
+    });
+    expect(await optimizer.findNonFinite()).toEqual({ name: 'variable "bad"', index: 1, value: Infinity });
+    tf.dispose([...grads.values(), good, bad]);
+    optimizer.dispose();
+  });
 });

@@ -1,17 +1,25 @@
+import { createHash } from 'node:crypto';
 import { DataFormatError } from '../errors/data-format-error.js';
 import type { RngState } from './rng.js';
 
 /**
- * The on-disk checkpoint format, version 1.
+ * The on-disk checkpoint format, version 2 (version 1, without checksums, is still read).
  *
  * ```
  * <dir>/
  *   latest                 text: the name of the newest complete step directory + "\n"
+ *   writer.lock            JSON { pid, host, startedAt }: the one process writing here
  *   step-000120/           one directory per checkpoint, named by completed optimiser steps
  *     manifest.json        CheckpointManifest (below), UTF-8 JSON
  *     tensors.bin          every tensor's raw values back to back, little-endian
  *                          float32 / int32, row-major, at the offsets the manifest lists
  * ```
+ *
+ * Version 2 adds integrity: `files["tensors.bin"].sha256` is the SHA-256 of `tensors.bin`, and
+ * `manifestSha256` the SHA-256 of the manifest's own JSON without that field (see
+ * {@link manifestDigest}), so a flipped bit or a hand edit in either file is detected on load.
+ * The tensors lie back to back in manifest order (each offset is the previous offset plus its
+ * byte length).
  *
  * Tensor names in the manifest are `weights/<variable name>`, `optimizer/m/<variable name>`
  * and `optimizer/v/<variable name>`. A directory is written under a temporary name, its files
@@ -19,13 +27,19 @@ import type { RngState } from './rng.js';
  * a crash at any point leaves the previous checkpoint complete and pointed to.
  */
 export const CHECKPOINT_FORMAT = 'dpo-ts-checkpoint';
-/** The manifest `version` this code writes and reads. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
-/** File names inside a checkpoint directory and the pointer file beside them. */
+/** The manifest `version` this code writes. */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+/**
+ * Versions this code reads: 2, and 1 (checkpoints written before checksums, loaded after the
+ * structural and value checks with a warning that their content could not be verified).
+ */
+export const CHECKPOINT_FORMAT_VERSIONS_READ: readonly number[] = Object.freeze([1, 2]);
+/** File names inside a checkpoint directory and the pointer and lock files beside them. */
 export const CHECKPOINT_FILES = Object.freeze({
   manifest: 'manifest.json',
   tensors: 'tensors.bin',
   latest: 'latest',
+  lock: 'writer.lock',
 });
 
 /** Any JSON value: what checkpoint metadata may hold. */
@@ -57,7 +71,8 @@ export interface CheckpointTensorEntry {
 /** The content of `manifest.json`. */
 export interface CheckpointManifest {
   readonly format: typeof CHECKPOINT_FORMAT;
-  readonly version: typeof CHECKPOINT_FORMAT_VERSION;
+  /** 2 when written by this code; 1 for checkpoints without checksums. */
+  readonly version: 1 | 2;
   /** Optimiser steps completed when the checkpoint was taken; training resumes at this step index. */
   readonly step: number;
   /** ISO 8601 time of writing (informational). */
@@ -71,9 +86,34 @@ export interface CheckpointManifest {
   readonly rng: Readonly<Record<string, RngState>>;
   /** The caller's JSON: trainer config, loss state, data position. */
   readonly metadata: JsonValue;
+  /**
+   * The model's configuration as the trainer described it (architecture fields), compared on
+   * resume with the resuming model's; absent when the trainer gave none.
+   */
+  readonly model?: JsonValue;
+  /** Version 2: SHA-256 (lower-case hex) of every file beside the manifest. */
+  readonly files?: { readonly 'tensors.bin': { readonly sha256: string } };
+  /** Version 2: SHA-256 of this manifest without this field (see {@link manifestDigest}). */
+  readonly manifestSha256?: string;
+}
+
+/** Lower-case hex SHA-256 of `bytes`. */
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The SHA-256 that a manifest's `manifestSha256` holds: of `JSON.stringify(manifest, null, 2)`
+ * with `manifestSha256` left out, keys in their order. Re-serialising makes it independent of
+ * whitespace, and a changed value, key or field order changes it.
+ */
+export function manifestDigest(manifest: object): string {
+  const { manifestSha256: _, ...rest } = manifest as { manifestSha256?: unknown };
+  return sha256Hex(JSON.stringify(rest, null, 2));
 }
 
 const STEP_DIRECTORY = /^step-(\d+)$/;
+const TENSOR_NAME = /^(weights|optimizer\/m|optimizer\/v)\/./;
 
 /** `123` -> `"step-000123"` (six digits, more when the step needs them). */
 export function checkpointDirectoryName(step: number): string {
@@ -106,10 +146,22 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
   }
   if (!isRecord(raw)) return fail('must be a JSON object');
   if (raw.format !== CHECKPOINT_FORMAT) return fail(`field "format" must be "${CHECKPOINT_FORMAT}": got ${JSON.stringify(raw.format)}`);
-  if (raw.version !== CHECKPOINT_FORMAT_VERSION) {
+  if (!CHECKPOINT_FORMAT_VERSIONS_READ.includes(raw.version as number)) {
     return fail(
-      `checkpoint format version ${JSON.stringify(raw.version)} is not supported: this dpo-ts reads version ${CHECKPOINT_FORMAT_VERSION}`,
+      `checkpoint format version ${JSON.stringify(raw.version)} is not supported: this dpo-ts reads versions ${CHECKPOINT_FORMAT_VERSIONS_READ.join(' and ')}`,
     );
+  }
+  if (raw.version !== 1) {
+    const sha = (value: unknown): boolean => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+    if (!sha(raw.manifestSha256)) return fail(`field "manifestSha256" must be a SHA-256 in hex: got ${JSON.stringify(raw.manifestSha256)}`);
+    const digest = manifestDigest(raw);
+    if (digest !== raw.manifestSha256) {
+      return fail(`checksum mismatch: the manifest's SHA-256 is ${digest}, its field "manifestSha256" says ${raw.manifestSha256} (edited or corrupted)`);
+    }
+    const files = raw.files;
+    if (!isRecord(files) || !isRecord(files[CHECKPOINT_FILES.tensors]) || !sha((files[CHECKPOINT_FILES.tensors] as Record<string, unknown>).sha256)) {
+      return fail(`field "files" must be { "${CHECKPOINT_FILES.tensors}": { "sha256": <64 hex digits> } }`);
+    }
   }
   const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
   if (!isCount(raw.step)) return fail(`field "step" must be an integer >= 0: got ${JSON.stringify(raw.step)}`);
@@ -117,6 +169,7 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
   const total = raw.tensorsByteLength;
   if (!Array.isArray(raw.tensors)) return fail('field "tensors" must be an array');
   const names = new Set<string>();
+  let expectedOffset = 0;
   raw.tensors.forEach((entry: unknown, i) => {
     const where = `tensors[${i}]`;
     if (!isRecord(entry) || typeof entry.name !== 'string') return fail(`${where}.name must be a string`);
@@ -128,20 +181,38 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
     if (!Array.isArray(entry.shape) || !entry.shape.every(isCount)) return fail(`${where} ("${entry.name}"): shape must be an array of integers >= 0`);
     const size = (entry.shape as number[]).reduce((a, b) => a * b, 1);
     if (entry.byteLength !== size * BYTES_PER_ELEMENT) return fail(`${where} ("${entry.name}"): byteLength must be ${size * BYTES_PER_ELEMENT}`);
-    if (!isCount(entry.offset) || entry.offset % BYTES_PER_ELEMENT !== 0 || entry.offset + size * BYTES_PER_ELEMENT > total) {
-      return fail(`${where} ("${entry.name}"): offset must be a multiple of 4 within tensorsByteLength ${total}`);
+    if (!TENSOR_NAME.test(entry.name)) return fail(`${where}.name must start with "weights/", "optimizer/m/" or "optimizer/v/": got ${JSON.stringify(entry.name)}`);
+    if (entry.offset !== expectedOffset) {
+      return fail(`${where} ("${entry.name}"): offset must be ${expectedOffset} (tensors lie back to back in manifest order): got ${JSON.stringify(entry.offset)}`);
     }
+    expectedOffset += size * BYTES_PER_ELEMENT;
+    if (expectedOffset > total) return fail(`${where} ("${entry.name}"): ends at byte ${expectedOffset}, beyond tensorsByteLength ${total}`);
   });
+  if (expectedOffset !== total) return fail(`field "tensorsByteLength" must be ${expectedOffset}, the sum of the tensors' byte lengths: got ${total}`);
+  const shapes = new Map((raw.tensors as CheckpointTensorEntry[]).map((entry) => [entry.name, entry.shape.join()]));
   const optimizer = raw.optimizer;
   if (optimizer !== null) {
     if (!isRecord(optimizer) || optimizer.type !== 'adamw' || !isCount(optimizer.step) || !isRecord(optimizer.variableSteps)) {
       return fail('field "optimizer" must be null or { type: "adamw", step, variableSteps }');
     }
     for (const [name, step] of Object.entries(optimizer.variableSteps)) {
-      if (!isCount(step)) return fail(`optimizer.variableSteps["${name}"] must be an integer >= 0`);
-      for (const moment of ['m', 'v']) {
-        if (!names.has(`optimizer/${moment}/${name}`)) return fail(`optimizer state of "${name}" lacks tensor "optimizer/${moment}/${name}"`);
+      if (!isCount(step) || step > optimizer.step) {
+        return fail(`optimizer.variableSteps["${name}"] must be an integer >= 0 and <= optimizer.step ${optimizer.step}: got ${JSON.stringify(step)}`);
       }
+      for (const moment of ['m', 'v']) {
+        const tensor = `optimizer/${moment}/${name}`;
+        if (!names.has(tensor)) return fail(`optimizer state of "${name}" lacks tensor "${tensor}"`);
+        const weight = shapes.get(`weights/${name}`);
+        if (weight !== undefined && shapes.get(tensor) !== weight) {
+          return fail(`tensor "${tensor}" must have the shape of "weights/${name}" [${weight}]: got [${shapes.get(tensor)}]`);
+        }
+      }
+    }
+  }
+  for (const name of names) {
+    const variable = /^optimizer\/[mv]\/(.*)$/.exec(name)?.[1];
+    if (variable !== undefined && (optimizer === null || !Object.hasOwn(optimizer.variableSteps as object, variable))) {
+      return fail(`tensor "${name}" belongs to no entry of optimizer.variableSteps`);
     }
   }
   if (!isRecord(raw.rng)) return fail('field "rng" must be an object of named generator states');

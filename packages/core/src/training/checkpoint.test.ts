@@ -140,9 +140,9 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(stepDir)).rejects.toThrow(`checkpoint file not found: ${tensors}`);
     await fs.writeFile(tensors, bytes);
 
-    await fs.writeFile(manifestFile, manifestText.replace('"version": 1', '"version": 2'));
+    await fs.writeFile(manifestFile, manifestText.replace('"version": 2', '"version": 3'));
     await expect(loadCheckpoint(stepDir)).rejects.toThrow(
-      `${manifestFile}: checkpoint format version 2 is not supported: this dpo-ts reads version 1`,
+      `${manifestFile}: checkpoint format version 3 is not supported: this dpo-ts reads versions 1 and 2`,
     );
     await fs.writeFile(manifestFile, '{"format": "dpo-ts-checkpoint", ');
     await expect(loadCheckpoint(stepDir)).rejects.toThrow(`${manifestFile}: not valid JSON`);

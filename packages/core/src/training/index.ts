@@ -3,6 +3,7 @@ export { mixSeeds } from './mix-seeds.js';
 export {
   AdamWOptimizer,
   DEFAULT_ADAMW_CONFIG,
+  ADAMW_LIMITS,
   type AdamWConfig,
   type AdamWMoments,
   type AdamWState,
@@ -23,7 +24,7 @@ export {
   type LRScheduleType,
   type ResolvedLRScheduleConfig,
 } from './lr-schedule.js';
-export { assertFinite, assertFiniteMetrics } from './non-finite-guard.js';
+export { assertFinite, assertFiniteMetrics, assertFiniteValues, findNonFiniteTensor, type NonFiniteElement } from './non-finite-guard.js';
 export {
   resolveOptimizationConfig,
   definedFields,
@@ -47,7 +48,10 @@ export {
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_FORMAT_VERSIONS_READ,
   CHECKPOINT_FILES,
+  manifestDigest,
+  sha256Hex,
   checkpointDirectoryName,
   parseCheckpointDirectoryName,
   parseCheckpointManifest,
@@ -62,12 +66,19 @@ export {
   loadCheckpoint,
   findLatestCheckpoint,
   listCheckpoints,
+  loadLatestCheckpoint,
+  CHECKPOINT_SAVE_POINTS,
   type CheckpointContent,
   type CheckpointListing,
+  type CheckpointSavePoint,
   type LoadedCheckpoint,
   type SaveCheckpointOptions,
   type SavedCheckpoint,
 } from './checkpoint.js';
+export { readLatestPointer } from './checkpoint-directory.js';
+export { recoverCheckpointDirectory } from './checkpoint-recovery.js';
+export { acquireCheckpointLock, type CheckpointLock, type CheckpointLockHolder } from './checkpoint-lock.js';
+export { resumeFromCheckpoint, type ResumeExpectations } from './checkpoint-resume.js';
 export { restoreWeights, type RestoreWeightsOptions } from './restore-weights.js';
 export {
   ProgressReporter,

@@ -32,11 +32,17 @@ describe('resolveOptimizationConfig', () => {
   it('names the field with its path, the expectation and the value', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ totalSteps: 0 }, 'config.totalSteps must be an integer >= 1: got 0'],
-      [{ learningRate: -1 }, 'config.learningRate must be a finite number >= 0: got -1'],
+      [{ learningRate: -1 }, 'config.learningRate must be a finite number >= 0 and <= 1000: got -1'],
+      // Finite as a double, Infinity as float32: the probe that saved 4,528 NaN weights (issue 11).
+      [{ learningRate: 1e39 }, 'config.learningRate must be a finite number >= 0 and <= 1000: got 1e+39'],
+      [{ learningRate: 1e4 }, 'config.learningRate must be a finite number >= 0 and <= 1000: got 10000'],
+      [{ weightDecay: 1e39 }, 'config.weightDecay must be a finite number >= 0 and <= 1000: got 1e+39'],
+      [{ adamEpsilon: 1e-40 }, 'config.adamEpsilon must be 0 or a number representable as a normal float32 (magnitude >= 1.1754943508222875e-38): got 1e-40'],
+      [{ maxGradNorm: 1e39 }, 'config.maxGradNorm must be a number representable as float32 (magnitude <= 3.4028234663852886e+38): got 1e+39'],
       [{ lrSchedule: 'step' }, 'config.lrSchedule must be one of "constant", "constant_with_warmup", "linear", "cosine": got "step"'],
       [{ warmupRatio: 1.5 }, 'config.warmupRatio must be a finite number >= 0 and <= 1: got 1.5'],
       [{ adamBeta2: 1 }, 'config.adamBeta2 must be a finite number >= 0 and < 1: got 1'],
-      [{ adamEpsilon: 0 }, 'config.adamEpsilon must be a finite number > 0: got 0'],
+      [{ adamEpsilon: 0 }, 'config.adamEpsilon must be a finite number > 0 and <= 1: got 0'],
       [{ maxGradNorm: 0 }, 'config.maxGradNorm must be a finite number > 0: got 0'],
     ];
     for (const [fields, message] of cases) {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { requireInteger, requireNumber, requireOneOf } from '../errors/validate.js';
+import { requireFloat32, requireInteger, requireOneOf } from '../errors/validate.js';
+import { ADAMW_LIMITS } from './adamw-optimizer.js';
 import { LR_SCHEDULE_TYPES, type LRScheduleType } from './lr-schedule.js';
 
 /**
@@ -84,8 +85,12 @@ export const OPTIMIZATION_CONFIG_FIELDS: readonly (keyof OptimizationConfig)[] =
  * @param config - a trainer config; `undefined` fields count as absent.
  * @param defaults - the trainer's defaults, e.g. `{ learningRate: 1e-6 }` for DPO (TRL).
  * @param argument - the name errors use for the config, `'config'` by default.
+ * Every number must also be representable as float32 (the tensors' type: `1e39` would become
+ * Infinity) and within {@link ADAMW_LIMITS} (learning rate and weight decay at most 1000,
+ * epsilon in (0, 1]).
+ *
  * @throws InvalidArgumentError naming the field with its path, what it accepts and what it
- *   got: `config.learningRate must be a finite number >= 0: got -1`.
+ *   got: `config.learningRate must be a finite number >= 0 and <= 1000: got -1`.
  * @example
  * const optimization = resolveOptimizationConfig(config, { learningRate: 2e-5 }); // TRL's SFT default
  */
@@ -99,15 +104,15 @@ export function resolveOptimizationConfig(
   const field = (name: keyof OptimizationConfig): string => `${argument}.${name}`;
   return Object.freeze({
     totalSteps: requireInteger(field('totalSteps'), merged.totalSteps, { min: 1 }),
-    learningRate: requireNumber(field('learningRate'), merged.learningRate, { min: 0 }),
+    learningRate: requireFloat32(field('learningRate'), merged.learningRate, { min: 0, max: ADAMW_LIMITS.maxLearningRate }),
     lrSchedule: requireOneOf(field('lrSchedule'), merged.lrSchedule, LR_SCHEDULE_TYPES),
     warmupSteps: requireInteger(field('warmupSteps'), merged.warmupSteps, { min: 0 }),
-    warmupRatio: requireNumber(field('warmupRatio'), merged.warmupRatio, { min: 0, max: 1 }),
-    weightDecay: requireNumber(field('weightDecay'), merged.weightDecay, { min: 0 }),
-    adamBeta1: requireNumber(field('adamBeta1'), merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
-    adamBeta2: requireNumber(field('adamBeta2'), merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
-    adamEpsilon: requireNumber(field('adamEpsilon'), merged.adamEpsilon, { min: 0, exclusiveMin: true }),
-    maxGradNorm: merged.maxGradNorm === Infinity ? Infinity : requireNumber(field('maxGradNorm'), merged.maxGradNorm, { min: 0, exclusiveMin: true }),
+    warmupRatio: requireFloat32(field('warmupRatio'), merged.warmupRatio, { min: 0, max: 1 }),
+    weightDecay: requireFloat32(field('weightDecay'), merged.weightDecay, { min: 0, max: ADAMW_LIMITS.maxWeightDecay }),
+    adamBeta1: requireFloat32(field('adamBeta1'), merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
+    adamBeta2: requireFloat32(field('adamBeta2'), merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
+    adamEpsilon: requireFloat32(field('adamEpsilon'), merged.adamEpsilon, { min: 0, max: ADAMW_LIMITS.maxEpsilon, exclusiveMin: true }),
+    maxGradNorm: merged.maxGradNorm === Infinity ? Infinity : requireFloat32(field('maxGradNorm'), merged.maxGradNorm, { min: 0, exclusiveMin: true }),
   });
 }
 

@@ -45,6 +45,7 @@ function counterTrainer(): { parts: Omit<TrainerLoopParts, 'totalSteps'>; counte
       },
       save: async () => ({ weights }),
       restore: (checkpoint) => restoreWeights(weights, checkpoint.weights),
+      requireOptimizerState: false, // a counter, no optimiser
     },
   };
 }

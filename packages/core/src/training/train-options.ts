@@ -1,4 +1,6 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { CheckpointContent, LoadedCheckpoint } from './checkpoint.js';
+import type { JsonValue } from './checkpoint-format.js';
 import type { ProgressOptions, ProgressReporter } from './progress.js';
 import {
   runTrainingLoop,
@@ -29,6 +31,11 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Called after every step with its metrics (for custom logging). */
   readonly onStep?: (entry: HistoryEntry) => void;
+  /**
+   * Receives warnings (a corrupt checkpoint skipped on resume, a stale lock taken over, a
+   * crashed save repaired). @defaultValue the progress reporter's log; see `runTrainingLoop`
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -36,7 +43,7 @@ export interface TrainOptions {
  * call rather than from their config (the reward, PPO and DDPO trainers); see
  * {@link runScheduledTrainerLoop}.
  */
-export interface ScheduledTrainOptions extends Pick<TrainOptions, 'resume' | 'signal'> {
+export interface ScheduledTrainOptions extends Pick<TrainOptions, 'resume' | 'signal' | 'onWarning'> {
   /** Save every `every` steps to `dir` (keep the newest `keepLast`). */
   readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
   /** Evaluate every this many steps (when the trainer has something to evaluate). */
@@ -63,6 +70,24 @@ export interface TrainerLoopParts {
   readonly save: () => Promise<CheckpointContent>;
   /** Puts a loaded checkpoint back. */
   readonly restore: (checkpoint: LoadedCheckpoint) => void;
+  /**
+   * The trainer's kind, as its checkpoints' `metadata.trainer` says (`'dpo'`, `'sft'`, ...):
+   * resuming another trainer's checkpoint is refused, naming both.
+   * @defaultValue undefined (not checked)
+   */
+  readonly trainer?: string | undefined;
+  /**
+   * Refuse to resume a checkpoint without optimiser state (`optimizer: null`): every dpo-ts
+   * trainer saves its AdamW state, so such a checkpoint was not written by it.
+   * @defaultValue true
+   */
+  readonly requireOptimizerState?: boolean | undefined;
+  /**
+   * The model's architecture (fields that change what the weights compute but not their
+   * shapes: head count, norm epsilon, group count...): saved in every checkpoint; resuming one
+   * saved with another is refused, naming the field. @defaultValue undefined (not checked)
+   */
+  readonly modelConfig?: JsonValue | undefined;
   /** Progress when {@link TrainOptions.progress} is not given. @defaultValue runTrainingLoop's (`{}`) */
   readonly progress?: ProgressOptions | ProgressReporter | false | undefined;
 }
@@ -90,13 +115,19 @@ export function trainingArgumentsLoop(
  * Runs {@link runTrainingLoop} with a trainer's parts and the user's {@link TrainOptions}, the
  * way every dpo-ts trainer's `train()` does: `onStep` after each step, evaluation when the
  * trainer has one and a period, checkpoints in `checkpointDir` every `saveEvery` steps,
- * `resume` (default false), the trainer's default progress unless the user gives one, abort
- * through `signal`.
+ * `resume` (default false) of a checkpoint that this trainer kind wrote and that holds optimiser
+ * state, the trainer's default progress unless the user gives one, abort through `signal`.
+ *
+ * @throws InvalidArgumentError for `checkpointDir: ''`, a `resume` other than true, false or
+ *   "auto", a `signal` that is no AbortSignal, naming the option and the value.
  * @example
  * return runTrainerLoop({ ...trainingArgumentsLoop(this.config, ['loss']), step, evaluate, save, restore }, options);
  */
 export async function runTrainerLoop(parts: TrainerLoopParts, options: TrainOptions = {}): Promise<TrainingLoopResult> {
   const progress = options.progress ?? parts.progress;
+  if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== 'string' || options.checkpointDir.trim().length === 0)) {
+    throw new InvalidArgumentError('checkpointDir', 'a non-empty directory path (or omit it for no checkpoints)', options.checkpointDir);
+  }
   return runTrainingLoop({
     totalSteps: parts.totalSteps,
     step: async (stepIndex) => {
@@ -113,12 +144,16 @@ export async function runTrainerLoop(parts: TrainerLoopParts, options: TrainOpti
             ...(parts.keepLast !== undefined ? { keepLast: parts.keepLast } : {}),
             save: parts.save,
             restore: parts.restore,
+            requireOptimizerState: parts.requireOptimizerState ?? true,
+            ...(parts.trainer !== undefined ? { trainer: parts.trainer } : {}),
+            ...(parts.modelConfig !== undefined ? { modelConfig: parts.modelConfig } : {}),
           },
         }
       : {}),
     resume: options.resume ?? false,
     ...(progress !== undefined ? { progress } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
   });
 }
 

@@ -2,14 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
-import {
-  findLatestCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  saveCheckpoint,
-  type CheckpointContent,
-  type LoadedCheckpoint,
-} from './checkpoint.js';
+import { saveCheckpoint, type CheckpointContent, type CheckpointSavePoint, type LoadedCheckpoint } from './checkpoint.js';
+import type { JsonValue } from './checkpoint-format.js';
+import { acquireCheckpointLock, type CheckpointLock } from './checkpoint-lock.js';
+import { recoverCheckpointDirectory } from './checkpoint-recovery.js';
+import { resumeFromCheckpoint } from './checkpoint-resume.js';
 import { assertFiniteMetrics } from './non-finite-guard.js';
 import { ProgressReporter, type ProgressOptions } from './progress.js';
 
@@ -38,6 +35,22 @@ export interface TrainingLoopCheckpointOptions {
    * `Rng.fromState(...)`, the metadata. Called once, before the first step, when resuming.
    */
   readonly restore: (checkpoint: LoadedCheckpoint) => void | Promise<void>;
+  /**
+   * The trainer kind (`'dpo'`, `'sft'`, ...) that writes `metadata.trainer`: resuming a
+   * checkpoint another trainer wrote is refused, naming both.
+   * @defaultValue undefined (not checked)
+   */
+  readonly trainer?: string;
+  /** Refuse to resume a checkpoint without optimiser state. @defaultValue false */
+  readonly requireOptimizerState?: boolean;
+  /**
+   * The model's configuration (architecture fields; leave out what only initialises, such as
+   * seeds): saved in every checkpoint, and resuming a checkpoint saved with another is refused,
+   * naming the first differing field. @defaultValue undefined (neither saved nor checked)
+   */
+  readonly modelConfig?: JsonValue;
+  /** Passed to `saveCheckpoint` (crash tests kill the process at a chosen point). @defaultValue undefined */
+  readonly onSavePoint?: (point: CheckpointSavePoint) => void | Promise<void>;
 }
 
 /** Options of {@link runTrainingLoop}. */
@@ -79,6 +92,13 @@ export interface TrainingLoopOptions {
   readonly leakCheckWarmupSteps?: number;
   /** Aborting stops the loop after the step in progress (see {@link TrainingLoopResult.aborted}). */
   readonly signal?: AbortSignal;
+  /**
+   * Receives each warning: a corrupt checkpoint skipped on resume, a stale lock taken over,
+   * leftovers of a crashed save repaired, a checkpoint without checksums.
+   * @defaultValue the progress reporter's log (none with `progress: false`); the warnings are
+   *   in {@link TrainingLoopResult.warnings} either way
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** One entry of a loop's history. */
@@ -108,6 +128,8 @@ export interface TrainingLoopResult {
   readonly wallTimeSeconds: number;
   /** Steps this call ran divided by `wallTimeSeconds`. */
   readonly stepsPerSecond: number;
+  /** Every warning this call reported (see {@link TrainingLoopOptions.onWarning}). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -119,8 +141,12 @@ export interface TrainingLoopResult {
  * history and progress, evaluation when due, checkpoint when due. Errors from callbacks
  * propagate unchanged; the progress reporter is closed either way.
  *
- * Resuming loads the latest checkpoint, calls `checkpoint.restore` and continues with step
- * index = the checkpoint's step. A resumed run is bit-identical to an uninterrupted one when
+ * With checkpoints, the loop first locks `checkpoint.dir` (one writer per directory, see
+ * `acquireCheckpointLock`), repairs what a crashed save left (`recoverCheckpointDirectory`),
+ * then resumes: it loads the newest checkpoint that verifies (checksums, structure, finite
+ * values), falling back past corrupt ones with a warning, checks its trainer kind and optimiser
+ * state, calls `checkpoint.restore` and continues with step index = the checkpoint's step. The
+ * lock is released when the loop ends, however it ends. A resumed run is bit-identical to an uninterrupted one when
  * `save`/`restore` cover all state: weights, optimiser moments and steps, every Rng, the data
  * position.
  *
@@ -138,16 +164,40 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
   const warmup = requireInteger('leakCheckWarmupSteps', options.leakCheckWarmupSteps ?? 1, { min: 0 });
   const checkLeaks = options.checkTensorLeaks ?? true;
   const resume = options.resume ?? false;
+  if (resume !== true && resume !== false && resume !== 'auto') throw new InvalidArgumentError('resume', 'true, false or "auto"', resume);
+  const signal = options.signal;
+  if (signal !== undefined && !isAbortSignal(signal)) throw new InvalidArgumentError('signal', 'an AbortSignal (from new AbortController().signal)', signal);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined) {
+    if (typeof checkpoint.dir !== 'string' || checkpoint.dir.trim().length === 0) throw new InvalidArgumentError('checkpoint.dir', 'a non-empty path', checkpoint.dir);
     requireInteger('checkpoint.every', checkpoint.every, { min: 1 });
     if (checkpoint.keepLast !== undefined) requireInteger('checkpoint.keepLast', checkpoint.keepLast, { min: 1 });
   } else if (resume === true) {
     throw new InvalidArgumentError('resume', 'false or "auto" when no checkpoint options are given', resume);
   }
   const startTime = performance.now();
-  const startStep = await resumeIfAsked(checkpoint, resume);
   const reporter = options.progress instanceof ProgressReporter ? options.progress : options.progress === false ? undefined : new ProgressReporter(totalSteps, options.progress);
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    if (options.onWarning !== undefined) options.onWarning(message);
+    else reporter?.log(`warning: ${message}`);
+  };
+  let lock: CheckpointLock | undefined;
+  let startStep = { step: 0, from: undefined as string | undefined };
+  try {
+    if (checkpoint !== undefined) {
+      lock = await acquireCheckpointLock(checkpoint.dir);
+      lock.warnings.forEach(warn);
+      (await recoverCheckpointDirectory(checkpoint.dir)).forEach(warn);
+      const expectations = { trainer: checkpoint.trainer, requireOptimizerState: checkpoint.requireOptimizerState, modelConfig: checkpoint.modelConfig };
+      startStep = await resumeFromCheckpoint(checkpoint.dir, resume, expectations, checkpoint.restore, warn);
+    }
+  } catch (error) {
+    await lock?.release();
+    if (!(options.progress instanceof ProgressReporter)) reporter?.close();
+    throw error;
+  }
   if (startStep.from !== undefined) reporter?.log(`resumed from ${startStep.from} at step ${startStep.step}/${totalSteps}`);
   reporter?.start(startStep.step);
 
@@ -160,13 +210,17 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
   let evaluations = 0;
   const save = async (): Promise<void> => {
     const content = await checkpoint!.save(completed);
-    const saved = await saveCheckpoint(checkpoint!.dir, { ...content, step: completed }, { keepLast: checkpoint!.keepLast });
+    const saved = await saveCheckpoint(
+      checkpoint!.dir,
+      { ...content, ...(checkpoint!.modelConfig !== undefined ? { model: checkpoint!.modelConfig } : {}), step: completed },
+      { keepLast: checkpoint!.keepLast, ...(checkpoint!.onSavePoint ? { onSavePoint: checkpoint!.onSavePoint } : {}) },
+    );
     lastCheckpoint = saved.path;
     lastSaved = completed;
   };
   try {
     for (let stepIndex = startStep.step; stepIndex < totalSteps; stepIndex++) {
-      if (options.signal?.aborted) {
+      if (signal?.aborted) {
         aborted = true;
         break;
       }
@@ -193,10 +247,11 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
         await save();
       }
     }
-    if (options.signal?.aborted && completed < totalSteps) aborted = true;
+    if (signal?.aborted && completed < totalSteps) aborted = true;
     if (aborted && checkpoint !== undefined && (checkpoint.saveOnAbort ?? true) && completed > lastSaved) await save();
     if (aborted) reporter?.log(`aborted after step ${completed}/${totalSteps}${lastCheckpoint ? `; checkpoint ${lastCheckpoint}` : ''}`);
   } finally {
+    await lock?.release();
     if (!(options.progress instanceof ProgressReporter)) reporter?.close();
   }
   const wallTimeSeconds = (performance.now() - startTime) / 1000;
@@ -210,32 +265,14 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     lastCheckpoint,
     wallTimeSeconds,
     stepsPerSecond: wallTimeSeconds > 0 ? history.length / wallTimeSeconds : 0,
+    warnings,
   };
 }
 
-async function resumeIfAsked(
-  checkpoint: TrainingLoopCheckpointOptions | undefined,
-  resume: boolean | 'auto',
-): Promise<{ step: number; from: string | undefined }> {
-  if (checkpoint === undefined) return { step: 0, from: undefined };
-  if (resume === false) {
-    const existing = await listCheckpoints(checkpoint.dir);
-    if (existing.length > 0) {
-      throw new DPOTSError(
-        `checkpoint directory ${checkpoint.dir} already holds ${existing.length} checkpoint(s) (latest ${existing.at(-1)!.path}); ` +
-          `pass resume: 'auto' to continue that run, or delete them / choose another directory to start afresh`,
-      );
-    }
-    return { step: 0, from: undefined };
-  }
-  const latest = await findLatestCheckpoint(checkpoint.dir);
-  if (latest === undefined) {
-    if (resume === true) throw new DPOTSError(`resume: true, but ${checkpoint.dir} holds no checkpoint`);
-    return { step: 0, from: undefined };
-  }
-  const loaded = await loadCheckpoint(latest);
-  await checkpoint.restore(loaded);
-  return { step: loaded.step, from: loaded.path };
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return true;
+  const candidate = value as { aborted?: unknown; addEventListener?: unknown } | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.aborted === 'boolean' && typeof candidate.addEventListener === 'function';
 }
 
 /** Throws when more tensors are alive than `before`. */

@@ -250,6 +250,7 @@ export class DiffusionDPOTrainer {
         evaluate: this.evalDataset !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'diffusion-dpo',
       },
       options,
     );

@@ -165,6 +165,7 @@ export class DiffusionSFTTrainer {
         evaluate: this.evalDataset !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'diffusion-sft',
       },
       options,
     );

@@ -249,6 +249,7 @@ export class DDPOTrainer {
         evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'ddpo',
         progress: { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
       },
       options,
