@@ -19,7 +19,6 @@ import {
 import type { CausalLanguageModel } from './causal-lm.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
 import { buildDPOBatch, tokenizePreferenceDataset, type DPOBatch, type PreferenceTextRecord, type TokenizedPreferenceDataset } from './dpo-dataset.js';
-import { toPreferenceTrainerConfig } from './dpo-preference-config.js';
 import { frozenCopy, openReferenceCache, precomputeReferenceScores, type ReferencePrecomputation } from './dpo-reference.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
 import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
@@ -128,7 +127,7 @@ export class DPOTrainer {
     this.preferenceTrainer = new PreferenceTrainer<DPOBatch>({
       policy,
       reference,
-      config: toPreferenceTrainerConfig(config),
+      config: config.preference,
       batchSize: (batch) => batch.numPairs,
     });
   }

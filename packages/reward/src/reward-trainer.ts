@@ -4,12 +4,10 @@ import {
   METRIC_NAMES,
   MetricAccumulator,
   adamWFromConfig,
-  applyGradientStep,
-  assertFinite,
   batchesPerEpoch,
-  computeNamedGradients,
   epochBatches,
   lrScheduleFromConfig,
+  microBatchStep,
   readMetrics,
   restoreWeights,
   runScheduledTrainerLoop,
@@ -114,29 +112,24 @@ export class RewardTrainer {
    */
   async trainStep(stepIndex: number): Promise<Metrics> {
     const batch = this.batchForStep(stepIndex);
-    const learningRate = this.schedule(stepIndex);
-    let metricTensors: Record<string, tf.Scalar> = {};
-    const { value, grads } = computeNamedGradients(() => {
-      const { loss, metrics } = this.lossAndMetrics(batch);
-      metricTensors = Object.fromEntries(Object.entries(metrics).map(([name, t]) => [name, tf.keep(t)]));
-      return loss;
-    }, this.variables);
-    try {
-      const loss = (await value.data())[0]!;
-      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const gradNorm = await applyGradientStep(this.optimizer, grads, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
-      const metrics = await readMetrics(metricTensors);
-      metricTensors = {};
-      return {
-        [METRIC_NAMES.loss]: loss,
-        [METRIC_NAMES.gradNorm]: gradNorm,
-        [METRIC_NAMES.learningRate]: learningRate,
-        [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.batchSize),
-        ...metrics,
-      };
-    } finally {
-      tf.dispose([value, ...grads.values(), ...Object.values(metricTensors)]);
-    }
+    const { metrics } = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.variables,
+      microBatches: [batch],
+      lossAndMetrics: (micro) => this.lossAndMetrics(micro),
+      reduction: 'mean',
+      learningRate: this.schedule(stepIndex),
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+    });
+    const { [METRIC_NAMES.loss]: loss, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: learningRate, ...rest } = metrics;
+    return {
+      [METRIC_NAMES.loss]: loss!,
+      [METRIC_NAMES.gradNorm]: gradNorm!,
+      [METRIC_NAMES.learningRate]: learningRate!,
+      [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.batchSize),
+      ...rest,
+    };
   }
 
   /**

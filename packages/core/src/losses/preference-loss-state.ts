@@ -40,7 +40,22 @@ export function updatePreferenceLossState(
 ): PreferenceLossState {
   assertShape('chosenRewards', chosenRewards.shape, [null]);
   assertShape('rejectedRewards', rejectedRewards.shape, [chosenRewards.shape[0] ?? null]);
-  const values = [...chosenRewards.dataSync(), ...rejectedRewards.dataSync()];
+  return updatePreferenceLossStateFromRewards(state, chosenRewards.dataSync(), rejectedRewards.dataSync());
+}
+
+/**
+ * {@link updatePreferenceLossState} from rewards already on the host (what core's
+ * `microBatchStep` reads back from a micro-batch), with the same arithmetic. Mutates and returns
+ * `state`.
+ * @throws {@link InvalidArgumentError} when the batch mean is not finite (the state is then left
+ *   unchanged).
+ */
+export function updatePreferenceLossStateFromRewards(
+  state: PreferenceLossState,
+  chosenRewards: ArrayLike<number>,
+  rejectedRewards: ArrayLike<number>,
+): PreferenceLossState {
+  const values = [...Array.from(chosenRewards), ...Array.from(rejectedRewards)];
   // Float64 sum of float32 values: the reference computation TRL does in float32.
   const batchMean = requireNumber('mean reward', values.reduce((sum, value) => sum + value, 0) / values.length);
   state.bcoRunningCount += 1;

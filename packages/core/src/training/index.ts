@@ -94,3 +94,11 @@ export {
   type TrainerLoopParts,
 } from './train-options.js';
 export { Throughput, type ThroughputRates } from './throughput.js';
+export {
+  microBatchStep,
+  type LossAndMetrics,
+  type MicroBatchOutput,
+  type MicroBatchResult,
+  type MicroBatchStepOptions,
+  type MicroBatchStepResult,
+} from './micro-batch-step.js';

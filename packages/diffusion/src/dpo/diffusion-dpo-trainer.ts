@@ -3,7 +3,6 @@ import {
   InvalidArgumentError,
   METRIC_NAMES,
   PreferenceTrainer,
-  flattenPreferenceTrainerConfig,
   epochsCompleted,
   mixSeeds,
   referenceScores,
@@ -122,9 +121,7 @@ export class DiffusionDPOTrainer {
     if (this.referenceScorer !== undefined) {
       reference = cache !== undefined ? { kind: 'cache', cache, keys: (batch) => batch.keys, scorer: this.referenceScorer } : { kind: 'model', scorer: this.referenceScorer };
     }
-    // core's trainer takes the flat config; the resolved one nests the loss fields.
-    const flat = flattenPreferenceTrainerConfig(config.preference);
-    this.preferenceTrainer = new PreferenceTrainer({ policy: this.policyScorer, reference, config: flat, batchSize: (batch) => batch.numPairs });
+    this.preferenceTrainer = new PreferenceTrainer({ policy: this.policyScorer, reference, config: config.preference, batchSize: (batch) => batch.numPairs });
   }
 
   /**
