@@ -180,7 +180,7 @@ const baselines = options.baselines
   : undefined;
 
 const strip = (c: ModelComparison) => ({ meanReward: c.meanReward, meanJpegKB: c.meanJpegKB, winRate: c.winRate, digitAccuracy: c.digitAccuracy });
-const pick = (metrics: Metrics): Metrics => Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('rewards/') || k.startsWith('mse/') || k === 'loss' || k === 'implicit_acc'));
+const pick = (metrics: Metrics): Metrics => Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('rewards/') || k.startsWith('mse/') || k === 'loss'));
 const results: ExampleResults = {
   options,
   backend: { name: backend.name, overrides: backend.overrides },

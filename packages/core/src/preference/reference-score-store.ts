@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { requireString } from '../errors/validate.js';
 import type { CachedPairScores, ReferenceCacheStatus } from './reference-score-cache.js';
 
 /**
@@ -32,13 +31,7 @@ export interface ReferenceScoreStore {
 export class InMemoryReferenceScores implements ReferenceScoreStore {
   readonly file = undefined;
   readonly status: ReferenceCacheStatus = 'new';
-  /** The fingerprint the scores were computed under (what an on-disk cache would check). */
-  readonly fingerprint: string;
   private readonly entries = new Map<string, CachedPairScores>();
-
-  constructor(fingerprint: string) {
-    this.fingerprint = requireString('fingerprint', fingerprint);
-  }
 
   get size(): number {
     return this.entries.size;

@@ -73,14 +73,14 @@ describe('DiffusionDPOTrainer learns (wasm)', () => {
     const before = await trainer.evaluate();
     await trainer.train({ progress: false });
     const after = await trainer.evaluate();
-    expect(before[METRIC_NAMES.implicitAcc]).toBe(0); // policy = reference: every margin is 0
-    expect(after[METRIC_NAMES.implicitAcc]).toBeGreaterThan(0.6);
+    expect(before[METRIC_NAMES.rewardsAccuracies]).toBe(0); // policy = reference: every margin is 0
+    expect(after[METRIC_NAMES.rewardsAccuracies]).toBeGreaterThan(0.6);
 
     const comparison = await compareRewards(base, policy, schedule, { conditions: Array.from({ length: 400 }, (_, i) => i % 2), reward: lessInk, seed: 6, numSteps: 20, batchSize: 200 });
     expect(comparison.candidateMean).toBeGreaterThan(comparison.baselineMean);
     expect(comparison.winRate).toBeGreaterThan(0.55);
     console.log(
-      `implicit_acc ${after[METRIC_NAMES.implicitAcc]!.toFixed(3)}; reward (minus ink) reference ${comparison.baselineMean.toFixed(4)} -> aligned ${comparison.candidateMean.toFixed(4)}, win rate ${comparison.winRate.toFixed(3)}`,
+      `rewards/accuracies ${after[METRIC_NAMES.rewardsAccuracies]!.toFixed(3)}; reward (minus ink) reference ${comparison.baselineMean.toFixed(4)} -> aligned ${comparison.candidateMean.toFixed(4)}, win rate ${comparison.winRate.toFixed(3)}`,
     );
     trainer.dispose();
     policy.dispose();

@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { ReferenceScoreCache, combineFingerprints, fingerprintJson, fingerprintVariables } from '@dpo-ts/core';
+import { combineFingerprints, fingerprintJson, fingerprintVariables } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { fingerprintImagePreferences, type ImagePreferenceDataset } from './image-preference-dataset.js';
@@ -39,14 +36,4 @@ export async function diffusionReferenceFingerprint(key: DiffusionReferenceCache
     fingerprintImagePreferences(key.trainDataset),
     key.evalDataset === undefined ? 'no-eval-dataset' : fingerprintImagePreferences(key.evalDataset),
   );
-}
-
-/**
- * Opens core's {@link ReferenceScoreCache} for a Diffusion-DPO run: at `file` when given
- * (reused across runs while {@link diffusionReferenceFingerprint} matches, invalidated
- * otherwise), else in memory (a path that does not exist opens as 'new' and is never saved).
- */
-export async function openDiffusionReferenceCache(key: DiffusionReferenceCacheKey, file?: string): Promise<ReferenceScoreCache> {
-  const fingerprint = await diffusionReferenceFingerprint(key);
-  return ReferenceScoreCache.open(file ?? path.join(tmpdir(), `dpo-ts-in-memory-${randomUUID()}`, 'reference-scores.json'), fingerprint);
 }
