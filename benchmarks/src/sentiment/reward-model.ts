@@ -40,9 +40,9 @@ export async function trainFrontierRewardModel(options: {
   const trainer = new RewardTrainer({
     model,
     tokenizer: options.tokenizer,
-    train: options.train.map(record),
-    eval: options.heldOut.map(record),
-    config: { totalSteps: config.steps, batchSize: config.batchSize, evalBatchSize: 32, learningRate: config.learningRate, seed: options.seed },
+    trainDataset: options.train.map(record),
+    evalDataset: options.heldOut.map(record),
+    config: { totalSteps: config.steps, perDeviceTrainBatchSize: config.batchSize, perDeviceEvalBatchSize: 32, learningRate: config.learningRate, seed: options.seed },
   });
   try {
     const before = await trainer.evaluate();

@@ -122,7 +122,7 @@ const dpo = await timer.phase('Diffusion-DPO', async () => {
     },
   });
   const evalBefore = await trainer.evaluate();
-  const result = await trainer.train({ checkpointDir: path.join(options.out, 'dpo-checkpoints'), resume: 'auto' });
+  const result = await trainer.train({ checkpoint: { dir: path.join(options.out, 'dpo-checkpoints'), resume: 'auto' } });
   const evalAfter = await trainer.evaluate();
   trainer.dispose();
   return { evalBefore, evalAfter, result };

@@ -72,7 +72,7 @@ export interface DPOTrainerOptions {
  * const trainer = await DPOTrainer.create({ model, tokenizer, trainDataset: pairs, evalDataset: heldOut,
  *   config: { totalSteps: 200, beta: 0.1, learningRate: 5e-4, precomputeRefLogProbs: true, evalSteps: 50 },
  *   referenceCacheFile: 'runs/dpo/reference-scores.json' });
- * await trainer.train({ checkpointDir: 'runs/dpo', resume: 'auto' });
+ * await trainer.train({ checkpoint: { dir: 'runs/dpo', resume: 'auto' } });
  * trainer.dispose();
  */
 export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, ResolvedDPOConfig> {

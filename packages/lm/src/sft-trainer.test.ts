@@ -88,13 +88,13 @@ describe('SFTTrainer', () => {
     const first = make(5, 0.1);
     const controller = new AbortController();
     const trainerB1 = new SFTTrainer({ model: first, tokenizer, trainDataset: texts, config });
-    const stopped = await trainerB1.train({ progress: false, checkpointDir: dir, signal: controller.signal, onStep: ({ step }) => step === 3 && controller.abort() });
+    const stopped = await trainerB1.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 3 && controller.abort() });
     expect(stopped.aborted).toBe(true);
     expect(stopped.completedSteps).toBe(3);
 
     const second = make(99, 0.1); // different init: everything must come from the checkpoint
     const trainerB2 = new SFTTrainer({ model: second, tokenizer, trainDataset: texts, config });
-    const resumed = await trainerB2.train({ progress: false, checkpointDir: dir, resume: true });
+    const resumed = await trainerB2.train({ progress: false, checkpoint: { dir, resume: true } });
     expect(resumed.startStep).toBe(3);
     expect(trainerB2.numTokens).toBe(trainerA.numTokens);
     expect(weights(second)).toEqual(weights(straight));

@@ -66,7 +66,7 @@ export interface SFTTrainerOptions {
  * @example
  * const trainer = new SFTTrainer({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
  *   config: { totalSteps: 300, learningRate: 1e-3, perDeviceTrainBatchSize: 16, packing: true } });
- * await trainer.train({ checkpointDir: 'runs/sft', resume: 'auto' });
+ * await trainer.train({ checkpoint: { dir: 'runs/sft', resume: 'auto' } });
  */
 export class SFTTrainer {
   readonly config: ResolvedSFTConfig;
@@ -189,7 +189,7 @@ export class SFTTrainer {
   /**
    * Trains for `config.totalSteps` steps through core's `runTrainingLoop`: progress lines with
    * tokens/s and ETA, evaluation every `evalSteps` steps (with an eval dataset), checkpoints
-   * every `saveSteps` steps in `checkpointDir`, resume, NaN guard, leak check. Step metrics add
+   * every `saveSteps` steps in `checkpoint.dir`, resume, NaN guard, leak check. Step metrics add
    * `train_tokens_per_second` (non-padding input tokens per second since this call began).
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {

@@ -38,9 +38,9 @@ describe('RewardTrainer on real text (wasm)', () => {
     const trainer = new RewardTrainer({
       model,
       tokenizer,
-      train: fluencyPairs(train, alphabet, 4000, 2),
-      eval: fluencyPairs(held, alphabet, 256, 3),
-      config: { totalSteps: 150, batchSize: 16, learningRate: 2e-3, warmupSteps: 10, evalBatchSize: 64 },
+      trainDataset: fluencyPairs(train, alphabet, 4000, 2),
+      evalDataset: fluencyPairs(held, alphabet, 256, 3),
+      config: { totalSteps: 150, perDeviceTrainBatchSize: 16, learningRate: 2e-3, warmupSteps: 10, perDeviceEvalBatchSize: 64 },
     });
     const before = await trainer.evaluate();
     const result = await trainer.train({ progress: false });

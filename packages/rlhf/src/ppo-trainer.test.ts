@@ -72,7 +72,7 @@ describe('PPOTrainer', () => {
     };
     await first.trainer.train({ progress: false, checkpoint: { dir, every: 100 }, signal: abort.signal });
     const resumed = make(77); // another init: everything must come from the checkpoint
-    const rest = await resumed.trainer.train({ progress: false, checkpoint: { dir, every: 100 }, resume: true });
+    const rest = await resumed.trainer.train({ progress: false, checkpoint: { dir, every: 100, resume: true } });
     expect(rest.startStep).toBe(1);
     expect(rest.history.map((entry) => entry.metrics[METRIC_NAMES.klCoefficient])).toEqual(coefficients.slice(1));
     expect(rest.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]).toBe(full.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]);

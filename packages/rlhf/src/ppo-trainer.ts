@@ -9,7 +9,7 @@ import {
   lrScheduleFromConfig,
   microBatchStep,
   restoreWeights,
-  runScheduledTrainerLoop,
+  runTrainerLoop,
 } from '@dpo-ts/core';
 import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
@@ -210,16 +210,17 @@ export class PPOTrainer {
    * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
    */
   async train(options: PPOTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { evaluate } = options;
-    return runScheduledTrainerLoop(
+    const { evaluate, evalEvery, ...rest } = options;
+    return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
         evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        evalEvery,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
       },
-      options,
+      rest,
     );
   }
 

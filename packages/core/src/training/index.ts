@@ -87,10 +87,11 @@ export {
 } from './training-loop.js';
 export {
   runTrainerLoop,
-  runScheduledTrainerLoop,
   trainingArgumentsLoop,
+  evalPrefixed,
   type TrainOptions,
-  type ScheduledTrainOptions,
+  type TrainCheckpointOptions,
+  type TrainLogEntry,
   type TrainerLoopParts,
 } from './train-options.js';
 export { Throughput, type ThroughputRates } from './throughput.js';

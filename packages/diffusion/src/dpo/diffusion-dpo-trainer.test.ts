@@ -161,11 +161,11 @@ describe('DiffusionDPOTrainer', () => {
       const resumed = cloneDenoiser(policy);
       const controller = new AbortController();
       const b = await DiffusionDPOTrainer.create({ model: resumed, referenceModel: reference, schedule, trainDataset: data, config });
-      await b.train({ progress: false, checkpointDir: dir, signal: controller.signal, onStep: ({ step }) => step === 2 && controller.abort() });
+      await b.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 2 && controller.abort() });
       b.dispose();
       const fresh = cloneDenoiser(policy);
       const c = await DiffusionDPOTrainer.create({ model: fresh, referenceModel: reference, schedule, trainDataset: data, config });
-      const resultC = await c.train({ progress: false, checkpointDir: dir, resume: true });
+      const resultC = await c.train({ progress: false, checkpoint: { dir, resume: true } });
       expect(resultC.startStep).toBe(2);
       expect(resultC.history.at(-1)!.metrics[METRIC_NAMES.loss]).toBe(resultA.history.at(-1)!.metrics[METRIC_NAMES.loss]);
       for (const [name, variable] of straight.namedVariables()) {

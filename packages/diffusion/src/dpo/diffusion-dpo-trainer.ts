@@ -67,7 +67,7 @@ const EVAL_SEED_SALT = 0x65766131;
  * @example
  * const trainer = await DiffusionDPOTrainer.create({ model, schedule, trainDataset, evalDataset,
  *   config: { totalSteps: 300, learningRate: 5e-5, evalSteps: 100 } });
- * await trainer.train({ checkpointDir: 'runs/diffusion-dpo', resume: 'auto' });
+ * await trainer.train({ checkpoint: { dir: 'runs/diffusion-dpo', resume: 'auto' } });
  * trainer.dispose();
  */
 export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, DiffusionPreferenceBatch, ResolvedDiffusionDPOConfig> {

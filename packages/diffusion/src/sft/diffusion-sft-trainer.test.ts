@@ -82,10 +82,10 @@ describe('DiffusionSFTTrainer', () => {
       const controller = new AbortController();
       const first = cloneDenoiser(base);
       const b = new DiffusionSFTTrainer({ model: first, schedule, trainDataset: patterns(20, 5), config });
-      await b.train({ progress: false, checkpointDir: dir, signal: controller.signal, onStep: ({ step }) => step === 3 && controller.abort() });
+      await b.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 3 && controller.abort() });
       const resumed = cloneDenoiser(base);
       const c = new DiffusionSFTTrainer({ model: resumed, schedule, trainDataset: patterns(20, 5), config });
-      expect((await c.train({ progress: false, checkpointDir: dir, resume: true })).startStep).toBe(3);
+      expect((await c.train({ progress: false, checkpoint: { dir, resume: true } })).startStep).toBe(3);
       for (const [name, variable] of straight.namedVariables()) expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
       [a, b, c].forEach((t) => t.dispose());
       [straight, first, resumed].forEach((m) => m.dispose());

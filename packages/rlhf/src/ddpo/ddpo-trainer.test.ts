@@ -83,7 +83,7 @@ describe('DDPOTrainer', () => {
       await b.train({ progress: false, checkpoint: { dir, every: 1 }, signal: controller.signal, evaluate: async () => (controller.abort(), {}), evalEvery: 2 });
       const resumed = cloneDenoiser(base);
       const c = new DDPOTrainer({ model: resumed, schedule, reward: brightness, conditions: [0, 1, 2], config });
-      const resultC = await c.train({ progress: false, checkpoint: { dir, every: 1 }, resume: true });
+      const resultC = await c.train({ progress: false, checkpoint: { dir, every: 1, resume: true } });
       expect(resultC.startStep).toBe(2);
       expect(resultC.history.at(-1)!.metrics).toEqual({ ...resultA.history.at(-1)!.metrics, 'time/rollout': expect.any(Number), 'time/optimization': expect.any(Number) });
       for (const [name, variable] of straight.namedVariables()) expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));

@@ -8,7 +8,7 @@ import {
   lrScheduleFromConfig,
   microBatchStep,
   restoreWeights,
-  runScheduledTrainerLoop,
+  runTrainerLoop,
   type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
@@ -40,7 +40,7 @@ export interface DDPOTrainerOptions {
   readonly config: DDPOConfig;
 }
 
-/** Options of {@link DDPOTrainer.train}: PPO's (`checkpoint`, `resume`, `evalEvery`, `progress`, `signal`). */
+/** Options of {@link DDPOTrainer.train}: PPO's (core's `TrainOptions`, with `evaluate` and `evalEvery`). */
 export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
   /** Evaluation metrics every `evalEvery` steps, e.g. rewards of deterministic samples (diffusion's `compareRewards`). */
   readonly evaluate?: (trainer: DDPOTrainer) => Promise<Metrics>;
@@ -229,17 +229,18 @@ export class DDPOTrainer {
 
   /** Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation, checkpoints, resume, NaN guard, leak check). */
   async train(options: DDPOTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { evaluate } = options;
-    return runScheduledTrainerLoop(
+    const { evaluate, evalEvery, ...rest } = options;
+    return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
         evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        evalEvery,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         progress: { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
       },
-      options,
+      rest,
     );
   }
 
