@@ -37,7 +37,7 @@ export async function trainFrontierRewardModel(options: {
   const { config } = options;
   const model = new SequenceRewardModel(options.base.clone(), { headSeed: options.seed });
   const record = (pair: TextPair) => ({ prompt: pair.prompt, chosen: pair.chosen, rejected: pair.rejected, extra: {} });
-  const trainer = new RewardTrainer({
+  const trainer = await RewardTrainer.create({
     model,
     tokenizer: options.tokenizer,
     trainDataset: options.train.map(record),

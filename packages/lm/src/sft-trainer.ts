@@ -64,7 +64,7 @@ export interface SFTTrainerOptions {
  * @see Radford et al. 2018 (language-model fine-tuning); Ouyang et al. 2022 (SFT before RLHF);
  *   TRL `SFTTrainer`.
  * @example
- * const trainer = new SFTTrainer({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
+ * const trainer = await SFTTrainer.create({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
  *   config: { totalSteps: 300, learningRate: 1e-3, perDeviceTrainBatchSize: 16, packing: true } });
  * await trainer.train({ checkpoint: { dir: 'runs/sft', resume: 'auto' } });
  */
@@ -82,7 +82,16 @@ export class SFTTrainer {
   private readonly schedule: LRSchedule;
   private readonly trainable: NamedVariables;
 
-  constructor(options: SFTTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await SFTTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: SFTTrainerOptions): Promise<SFTTrainer> {
+    return new SFTTrainer(options);
+  }
+
+  private constructor(options: SFTTrainerOptions) {
     this.model = options.model;
     this.config = resolveSFTConfig(options.config, options.model);
     this.padTokenId = options.tokenizer.padTokenId;

@@ -23,7 +23,7 @@ describe('RewardTrainer learns', () => {
       new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed: 7 }),
       { headSeed: 7 },
     );
-    const trainer = new RewardTrainer({
+    const trainer = await RewardTrainer.create({
       model,
       tokenizer,
       trainDataset: train,

@@ -35,7 +35,7 @@ describe('RewardTrainer on real text (wasm)', () => {
     const tokenizer = CharTokenizer.fromCorpus([...texts, '>']);
     const alphabet = [...new Set(texts.join(''))];
     const model = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 36, dModel: 32, nLayer: 2, nHead: 2, seed: 3 }), { headSeed: 3 });
-    const trainer = new RewardTrainer({
+    const trainer = await RewardTrainer.create({
       model,
       tokenizer,
       trainDataset: fluencyPairs(train, alphabet, 4000, 2),

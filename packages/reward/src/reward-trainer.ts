@@ -73,7 +73,16 @@ export class RewardTrainer {
   private readonly schedule: LRSchedule;
   private readonly variables: NamedVariables;
 
-  constructor(options: RewardTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await RewardTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: RewardTrainerOptions): Promise<RewardTrainer> {
+    return new RewardTrainer(options);
+  }
+
+  private constructor(options: RewardTrainerOptions) {
     const resolved = resolveRewardTrainerConfig(options.config);
     const maxLength = resolved.maxLength ?? options.model.contextLength;
     if (maxLength > options.model.contextLength) {

@@ -60,7 +60,16 @@ export class PPOTrainer {
   private samplingRng: Rng;
   private shuffleRng: Rng;
 
-  constructor(options: PPOTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await PPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
+    return new PPOTrainer(options);
+  }
+
+  private constructor(options: PPOTrainerOptions) {
     const resolved = resolvePPOConfig(options.config);
     const { policy, tokenizer } = options;
     const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;

@@ -72,7 +72,16 @@ export class DiffusionSFTTrainer {
   private readonly lrSchedule: LRSchedule;
   private readonly trainable: NamedVariables;
 
-  constructor(options: DiffusionSFTTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await DiffusionSFTTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: DiffusionSFTTrainerOptions): Promise<DiffusionSFTTrainer> {
+    return new DiffusionSFTTrainer(options);
+  }
+
+  private constructor(options: DiffusionSFTTrainerOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
     this.model = options.model;
     this.schedule = options.schedule;

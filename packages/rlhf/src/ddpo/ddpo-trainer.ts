@@ -84,7 +84,16 @@ export class DDPOTrainer {
   private readonly trainable: NamedVariables;
   private readonly lrSchedule: LRSchedule;
 
-  constructor(options: DDPOTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await DDPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: DDPOTrainerOptions): Promise<DDPOTrainer> {
+    return new DDPOTrainer(options);
+  }
+
+  private constructor(options: DDPOTrainerOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
     this.config = resolveDDPOConfig(options.config);
     this.model = options.model;
