@@ -16,7 +16,7 @@ export async function trainDDPO(env: TrainingEnvironment, reward: ImageReward): 
   const model = cloneDenoiser(env.base);
   const started = performance.now();
   try {
-    const trainer = new DDPOTrainer({
+    const trainer = await DDPOTrainer.create({
       model,
       schedule: env.schedule,
       reward,

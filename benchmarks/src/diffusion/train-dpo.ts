@@ -8,7 +8,7 @@ import type { TrainedModel, TrainingEnvironment } from './methods.js';
  * Diffusion-DPO from the base on the seed's pairs, with the compressibility example's recipe:
  * sigmoid loss, frozen base as reference, batch `settings.batchSize` pairs, AdamW at
  * `settings.learningRate` with a warm-up of min(50, steps / 10) steps, then constant.
- * Held-out pairs are scored before and after (`implicit_acc`, loss).
+ * Held-out pairs are scored before and after (`rewards/accuracies`, loss).
  */
 export async function trainDiffusionDPO(env: TrainingEnvironment, pairs: { train: ImagePreferenceDataset; eval: ImagePreferenceDataset }, beta: number): Promise<TrainedModel> {
   const { settings } = env;
@@ -34,7 +34,7 @@ export async function trainDiffusionDPO(env: TrainingEnvironment, pairs: { train
     });
     try {
       const before = await trainer.evaluate();
-      const headline = [METRIC_NAMES.loss, METRIC_NAMES.implicitAcc, METRIC_NAMES.rewardsMargins, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond];
+      const headline = [METRIC_NAMES.loss, METRIC_NAMES.rewardsAccuracies, METRIC_NAMES.rewardsMargins, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond];
       await trainer.train({
         progress: progressThrough(env.log, `${env.logPrefix} DPO β=${beta} `, settings.trainSteps / 5, headline, path.join(env.logDir, `dpo-b${beta}-seed${env.seed}.jsonl`)),
         ...(env.signal !== undefined ? { signal: env.signal } : {}),
@@ -44,8 +44,8 @@ export async function trainDiffusionDPO(env: TrainingEnvironment, pairs: { train
         model,
         trainSeconds: (performance.now() - started) / 1000,
         details: {
-          'eval/implicit_acc_before': before[METRIC_NAMES.implicitAcc]!,
-          'eval/implicit_acc_after': after[METRIC_NAMES.implicitAcc]!,
+          'eval/implicit_acc_before': before[METRIC_NAMES.rewardsAccuracies]!,
+          'eval/implicit_acc_after': after[METRIC_NAMES.rewardsAccuracies]!,
           'eval/loss_before': before[METRIC_NAMES.loss]!,
           'eval/loss_after': after[METRIC_NAMES.loss]!,
           // Policy errors above the reference's on chosen and rejected alike: likelihood displacement.

@@ -19,7 +19,7 @@ export async function trainSFT(env: TrainingEnvironment, pairs: ImagePreferenceD
   try {
     // preferredImages takes the chosen side; the losers are the same pairs with the sides swapped.
     const images = preferredImages(side === 'chosen' ? pairs : { ...pairs, chosen: pairs.rejected }, env.base.numClasses);
-    const trainer = new DiffusionSFTTrainer({
+    const trainer = await DiffusionSFTTrainer.create({
       model,
       schedule: env.schedule,
       trainDataset: images,

@@ -78,7 +78,7 @@ export async function loadOrTrainBaseModel(options: {
   const warmup = (steps: number): number => Math.min(20, Math.floor(steps / 4));
   const last = (history: readonly { metrics: Metrics }[]): number => history.at(-1)?.metrics[METRIC_NAMES.loss] ?? NaN;
 
-  const pretrainer = new SFTTrainer({
+  const pretrainer = await SFTTrainer.create({
     model,
     tokenizer,
     trainDataset: brown.map((d) => ({ text: d.text })),
@@ -88,7 +88,7 @@ export async function loadOrTrainBaseModel(options: {
   pretrainer.dispose();
   throwIfAborted(options.signal);
 
-  const sft = new SFTTrainer({
+  const sft = await SFTTrainer.create({
     model,
     tokenizer,
     trainDataset: train.map((s) => ({ text: s.text })),

@@ -34,7 +34,7 @@ export async function trainPPOPolicy(
   const policy = context.base.clone();
   let trainer: PPOTrainer | undefined;
   try {
-    trainer = new PPOTrainer({
+    trainer = await PPOTrainer.create({
       policy,
       reference: context.base,
       tokenizer: context.tokenizer,

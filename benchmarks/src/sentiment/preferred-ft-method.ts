@@ -21,7 +21,7 @@ export async function trainPreferredFTPolicy(
 ): Promise<TrainedPolicy<GPT>> {
   const started = performance.now();
   const policy = context.base.clone();
-  const trainer = new SFTTrainer({
+  const trainer = await SFTTrainer.create({
     model: policy,
     tokenizer: context.tokenizer,
     trainDataset: pairs.map((pair) => ({ prompt: pair.prompt, completion: pair.chosen })),

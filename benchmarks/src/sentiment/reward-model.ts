@@ -37,12 +37,12 @@ export async function trainFrontierRewardModel(options: {
   const { config } = options;
   const model = new SequenceRewardModel(options.base.clone(), { headSeed: options.seed });
   const record = (pair: TextPair) => ({ prompt: pair.prompt, chosen: pair.chosen, rejected: pair.rejected, extra: {} });
-  const trainer = new RewardTrainer({
+  const trainer = await RewardTrainer.create({
     model,
     tokenizer: options.tokenizer,
-    train: options.train.map(record),
-    eval: options.heldOut.map(record),
-    config: { totalSteps: config.steps, batchSize: config.batchSize, evalBatchSize: 32, learningRate: config.learningRate, seed: options.seed },
+    trainDataset: options.train.map(record),
+    evalDataset: options.heldOut.map(record),
+    config: { totalSteps: config.steps, perDeviceTrainBatchSize: config.batchSize, perDeviceEvalBatchSize: 32, learningRate: config.learningRate, seed: options.seed },
   });
   try {
     const before = await trainer.evaluate();

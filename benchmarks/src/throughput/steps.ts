@@ -85,7 +85,7 @@ export async function makeSftStep(sizes: ThroughputSizes): Promise<ThroughputSte
   const records = Array.from({ length: sizes.sftRows * 4 }, () => ({ text: randomText(rng, context - 2) }));
   const chars = tokenizer();
   const model = gpt(sizes, chars);
-  const trainer = new SFTTrainer({
+  const trainer = await SFTTrainer.create({
     model,
     tokenizer: chars,
     trainDataset: records,
@@ -117,7 +117,7 @@ export async function makePpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
   const prompts = Array.from({ length: ppo.batchSize * 4 }, () => randomText(rng, ppo.promptLength));
   const chars = tokenizer();
   const policy = gpt(sizes, chars);
-  const trainer = new PPOTrainer({
+  const trainer = await PPOTrainer.create({
     policy,
     tokenizer: chars,
     prompts,

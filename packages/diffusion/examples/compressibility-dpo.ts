@@ -56,7 +56,7 @@ const base: Denoiser = await timer.phase('base model', async () => {
   }
   console.error(`no checkpoint at ${options.base}: training the MNIST MLP for ${options.baseSteps} steps`);
   const model = new MLPDenoiser({ seed: options.seed });
-  const trainer = new DiffusionSFTTrainer({ model, schedule, trainDataset: mnist, config: { totalSteps: options.baseSteps, lrSchedule: 'cosine', warmupSteps: Math.min(100, Math.floor(options.baseSteps / 10)), seed: options.seed, loggingSteps: 100 } });
+  const trainer = await DiffusionSFTTrainer.create({ model, schedule, trainDataset: mnist, config: { totalSteps: options.baseSteps, lrSchedule: 'cosine', warmupSteps: Math.min(100, Math.floor(options.baseSteps / 10)), seed: options.seed, loggingSteps: 100 } });
   await trainer.train();
   trainer.dispose();
   return model;
@@ -122,7 +122,7 @@ const dpo = await timer.phase('Diffusion-DPO', async () => {
     },
   });
   const evalBefore = await trainer.evaluate();
-  const result = await trainer.train({ checkpointDir: path.join(options.out, 'dpo-checkpoints'), resume: 'auto' });
+  const result = await trainer.train({ checkpoint: { dir: path.join(options.out, 'dpo-checkpoints'), resume: 'auto' } });
   const evalAfter = await trainer.evaluate();
   trainer.dispose();
   return { evalBefore, evalAfter, result };
@@ -163,7 +163,7 @@ const comparison = await timer.phase('reference vs aligned samples', async () =>
 async function sftBaseline(side: 'chosen' | 'rejected'): Promise<ModelComparison> {
   const model = cloneDenoiser(base);
   const pairs: ImagePreferenceDataset = side === 'chosen' ? trainDataset : { ...trainDataset, chosen: trainDataset.rejected };
-  const trainer = new DiffusionSFTTrainer({
+  const trainer = await DiffusionSFTTrainer.create({
     model,
     schedule,
     trainDataset: preferredImages(pairs, 10),
@@ -180,7 +180,7 @@ const baselines = options.baselines
   : undefined;
 
 const strip = (c: ModelComparison) => ({ meanReward: c.meanReward, meanJpegKB: c.meanJpegKB, winRate: c.winRate, digitAccuracy: c.digitAccuracy });
-const pick = (metrics: Metrics): Metrics => Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('rewards/') || k.startsWith('mse/') || k === 'loss' || k === 'implicit_acc'));
+const pick = (metrics: Metrics): Metrics => Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('rewards/') || k.startsWith('mse/') || k === 'loss'));
 const results: ExampleResults = {
   options,
   backend: { name: backend.name, overrides: backend.overrides },

@@ -84,7 +84,7 @@ Digit accuracy: a small MLP classifier (validation accuracy ${f(r.classifierVali
 | metric | before | after |
 |---|---|---|
 | loss | ${f(r.dpo.evalBefore.loss, 4)} | ${f(r.dpo.evalAfter.loss, 4)} |
-| implicit_acc | ${f(r.dpo.evalBefore.implicit_acc)} | ${f(r.dpo.evalAfter.implicit_acc)} |
+| rewards/accuracies | ${f(r.dpo.evalBefore['rewards/accuracies'])} | ${f(r.dpo.evalAfter['rewards/accuracies'])} |
 | rewards/margins | ${f(r.dpo.evalBefore['rewards/margins'])} | ${f(r.dpo.evalAfter['rewards/margins'])} |
 ${buckets.map((k) => `| ${k} | ${f(r.dpo.evalBefore[k])} | ${f(r.dpo.evalAfter[k])} |`).join('\n')}
 

@@ -37,7 +37,7 @@ const started = performance.now();
 const { train, heldOut } = await loadMnist({ seed });
 const model = new MLPDenoiser({ seed });
 const schedule = new NoiseSchedule();
-const trainer = new DiffusionSFTTrainer({
+const trainer = await DiffusionSFTTrainer.create({
   model,
   schedule,
   trainDataset: train,

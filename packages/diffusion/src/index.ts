@@ -98,13 +98,6 @@ export { classifierLogProbReward, classifierLogProbs } from './rewards/classifie
 export { MNIST_MLP_CHECKPOINT } from './base-checkpoint.js';
 
 // Training: shared arguments, data walk and loop
-export {
-  resolveTrainingArguments,
-  DEFAULT_TRAINING_ARGUMENTS,
-  type TrainingArguments,
-  type ResolvedTrainingArguments,
-  type TrainerDefaults,
-} from './training/training-arguments.js';
 export { stepMicroBatches, epochsCompleted, mixSeeds, type StepBatchOptions, type StepMicroBatch } from '@dpo-ts/core';
 export { drawExample, type ExampleDraw } from './training/example-draws.js';
 export type { TrainOptions } from '@dpo-ts/core';
@@ -126,7 +119,6 @@ export {
 export {
   DiffusionPreferenceScorer,
   type DiffusionPreferenceScorerOptions,
-  type DenoisingErrorRecord,
 } from './dpo/diffusion-preference-scorer.js';
 export { timestepBuckets, type TimestepBuckets } from './dpo/timestep-buckets.js';
 export {
@@ -135,17 +127,15 @@ export {
   type DiffusionDPOConfig,
   type ResolvedDiffusionDPOConfig,
 } from './dpo/diffusion-dpo-config.js';
-export { DiffusionDPOMetrics, readErrorRecords, type PairErrors } from './dpo/diffusion-dpo-metrics.js';
+export { DiffusionDPOMetrics, diffusionPairMetrics, type PairErrors } from './dpo/diffusion-dpo-metrics.js';
 export {
   diffusionReferenceFingerprint,
-  openDiffusionReferenceCache,
   NON_SCORING_DENOISER_CONFIG_FIELDS,
   type DiffusionReferenceCacheKey,
 } from './dpo/diffusion-reference-cache.js';
 export {
   DiffusionDPOTrainer,
   type DiffusionDPOTrainerOptions,
-  type DiffusionReferencePrecomputation,
 } from './dpo/diffusion-dpo-trainer.js';
 
 // SFT / base training

@@ -57,7 +57,7 @@ const lastMetrics = (history: readonly { metrics: Metrics }[]): Metrics => histo
 
 // 1. Pre-training on Brown: packed 64-character windows.
 const pretrain = await stats.phase('pre-training on the Brown corpus', async () => {
-  const trainer = new SFTTrainer({
+  const trainer = await SFTTrainer.create({
     model,
     tokenizer,
     trainDataset: brown.map((d) => ({ text: d.text })),
@@ -70,7 +70,7 @@ const pretrain = await stats.phase('pre-training on the Brown corpus', async () 
 
 // 2. SFT on review sentences (whole sentences, packed), evaluated on held-out sentences.
 const sft = await stats.phase('SFT on UCI review sentences', async () => {
-  const trainer = new SFTTrainer({
+  const trainer = await SFTTrainer.create({
     model,
     tokenizer,
     trainDataset: split.train.map((r) => ({ text: r.text })),

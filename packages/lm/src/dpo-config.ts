@@ -8,13 +8,11 @@ import {
   requireOneOf,
   resolvePreferenceTrainerConfig,
   SCORE_REDUCTIONS,
-  TRAINING_ARGUMENTS_FIELDS,
   type PreferenceTrainerConfig,
-  type ResolvedPreferenceTrainerConfig,
+  type ResolvedPreferenceRunConfig,
   type ScoreReduction,
 } from '@dpo-ts/core';
 import type { TruncationMode } from './lm-batch.js';
-import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from './training-arguments.js';
 
 /**
  * Configuration of {@link DPOTrainer}, with TRL's `DPOConfig` names camel-cased: the loss
@@ -27,7 +25,7 @@ import { resolveTrainingArguments, type ResolvedTrainingArguments, type Training
  * Not implemented from TRL: `rpo_alpha` (use `lossType: ['sigmoid', 'sft'], lossWeights:
  * [1, alpha]`), `use_weighting` (WPO), `ld_alpha` (LD-DPO), `padding_free`.
  */
-export interface DPOConfig extends PreferenceTrainerConfig, Omit<TrainingArguments, keyof PreferenceTrainerConfig> {
+export interface DPOConfig extends PreferenceTrainerConfig {
   /** Peak AdamW learning rate. @defaultValue 1e-6 (TRL's DPOConfig) */
   readonly learningRate?: number;
   /**
@@ -63,17 +61,16 @@ export interface DPOConfig extends PreferenceTrainerConfig, Omit<TrainingArgumen
   readonly scoreReduction?: ScoreReduction;
 }
 
-/** {@link DPOConfig} validated against a model, every default filled in. */
-export interface ResolvedDPOConfig extends ResolvedTrainingArguments {
-  /** What core's `PreferenceTrainer` runs: loss, optimiser, schedule, TR-DPO. */
-  readonly preference: ResolvedPreferenceTrainerConfig;
+/**
+ * {@link DPOConfig} validated against a model, every default filled in: core's resolved
+ * preference settings (training arguments, `loss`, TR-DPO) and the LM fields, resolved once.
+ */
+export interface ResolvedDPOConfig extends ResolvedPreferenceRunConfig {
   readonly maxLength: number;
   readonly maxPromptLength: number;
   /** `Infinity` when unlimited. */
   readonly maxCompletionLength: number;
   readonly truncationMode: TruncationMode;
-  readonly precomputeRefLogProbs: boolean;
-  readonly precomputeRefBatchSize: number;
   readonly scoreReduction: ScoreReduction;
 }
 
@@ -87,7 +84,6 @@ export const DEFAULT_DPO_CONFIG = Object.freeze({
 
 const KNOWN_FIELDS = new Set<string>([
   ...PREFERENCE_TRAINER_CONFIG_FIELDS,
-  ...TRAINING_ARGUMENTS_FIELDS,
   ...([
     'maxLength',
     'maxPromptLength',
@@ -111,10 +107,9 @@ const KNOWN_FIELDS = new Set<string>([
 export function resolveDPOConfig(config: DPOConfig, model: { readonly contextLength: number }): ResolvedDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, KNOWN_FIELDS);
-  const training = resolveTrainingArguments(config, DEFAULT_DPO_CONFIG.learningRate);
-  // The loss and TR-DPO fields (only those: core refuses fields it does not know); the
-  // optimisation fields were validated above, with DPO's default learning rate.
-  const preference = resolvePreferenceTrainerConfig({ ...pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS), learningRate: training.learningRate });
+  // Core's fields (training arguments, loss, TR-DPO) with DPO's default learning rate; only
+  // those, since core refuses fields it does not know.
+  const preference = resolvePreferenceTrainerConfig(pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS), { learningRate: DEFAULT_DPO_CONFIG.learningRate });
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;
   if (!Number.isInteger(maxLength) || maxLength < 3 || maxLength > contextLength) {
@@ -125,15 +120,14 @@ export function resolveDPOConfig(config: DPOConfig, model: { readonly contextLen
     throw new InvalidArgumentError('config.precomputeRefLogProbs', 'false when syncRefModel is true (a synced reference changes during training)', true);
   }
   return Object.freeze({
-    ...training,
-    preference,
+    ...preference,
     maxLength,
     maxPromptLength: requireInteger('config.maxPromptLength', config.maxPromptLength ?? Math.floor(maxLength / 2), { min: 1, max: maxLength - 1 }),
     maxCompletionLength:
       config.maxCompletionLength === undefined ? Infinity : requireInteger('config.maxCompletionLength', config.maxCompletionLength, { min: 1 }),
     truncationMode: requireOneOf('config.truncationMode', config.truncationMode ?? DEFAULT_DPO_CONFIG.truncationMode, ['keep_end', 'keep_start'] as const),
     precomputeRefLogProbs,
-    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? training.perDeviceEvalBatchSize, { min: 1 }),
+    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? preference.perDeviceEvalBatchSize, { min: 1 }),
     scoreReduction: requireOneOf('config.scoreReduction', config.scoreReduction ?? DEFAULT_DPO_CONFIG.scoreReduction, SCORE_REDUCTIONS),
   });
 }

@@ -178,10 +178,10 @@ describe('DPOTrainer', () => {
 
     const controller = new AbortController();
     const first = await DPOTrainer.create({ model: track(gpt(6, 0.1)), tokenizer, trainDataset: PAIRS, config });
-    const stopped = await first.train({ progress: false, checkpointDir: dir, signal: controller.signal, onStep: ({ step }) => step === 3 && controller.abort() });
+    const stopped = await first.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 3 && controller.abort() });
     expect(stopped.completedSteps).toBe(3);
     const second = await DPOTrainer.create({ model: track(gpt(6, 0.1)), tokenizer, trainDataset: PAIRS, config });
-    const resumed = await second.train({ progress: false, checkpointDir: dir, resume: true });
+    const resumed = await second.train({ progress: false, checkpoint: { dir, resume: true } });
     expect(resumed.startStep).toBe(3);
     expect(weights(second.model.namedVariables())).toEqual(weights(straight.model.namedVariables()));
     expect(weights(second.referenceModel!.namedVariables())).toEqual(weights(straight.referenceModel!.namedVariables()));

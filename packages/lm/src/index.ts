@@ -98,12 +98,6 @@ export {
 } from './data/sentiment-sentences.js';
 
 // Training
-export {
-  resolveTrainingArguments,
-  DEFAULT_TRAINING_ARGUMENTS,
-  type TrainingArguments,
-  type ResolvedTrainingArguments,
-} from './training-arguments.js';
 export type { TrainOptions } from '@dpo-ts/core';
 export { stepBatchIndices, epochsCompleted, stepSeed, type StepScheduleOptions } from './step-schedule.js';
 export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss.js';
@@ -120,7 +114,6 @@ export {
 } from './sft-dataset.js';
 export { SFTTrainer, type SFTTrainerOptions } from './sft-trainer.js';
 export { DEFAULT_DPO_CONFIG, resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
-export { toPreferenceTrainerConfig } from './dpo-preference-config.js';
 export {
   tokenizePreferenceDataset,
   buildDPOBatch,
@@ -136,7 +129,7 @@ export {
   tokenizerFingerprint,
   NON_SCORING_MODEL_CONFIG_FIELDS,
 } from './lm-reference-fingerprint.js';
-export { frozenCopy, openReferenceCache, precomputeReferenceScores, type ReferencePrecomputation } from './dpo-reference.js';
+export { frozenCopy } from './dpo-reference.js';
 
 // Sampling-based evaluation and on-policy pairs
 export {

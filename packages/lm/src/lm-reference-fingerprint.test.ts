@@ -2,11 +2,10 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ScoreReduction } from '@dpo-ts/core';
+import { ReferenceScoreCache, type ScoreReduction } from '@dpo-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CharTokenizer } from './char-tokenizer.js';
 import { tokenizePreferenceDataset } from './dpo-dataset.js';
-import { openReferenceCache } from './dpo-reference.js';
 import { GPT } from './gpt-model.js';
 import type { GPTConfigInput } from './gpt-config.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
@@ -37,8 +36,11 @@ interface Setup {
   readonly tokenizer?: CharTokenizer;
 }
 const data = (t: CharTokenizer) => tokenizePreferenceDataset(PAIRS, t, LAYOUT, 'train');
-const open = (file: string, setup: Setup) =>
-  openReferenceCache({ reference: setup.reference ?? gpt(), reduction: setup.reduction ?? 'sum', trainData: data(setup.tokenizer ?? tokenizer), evalData: undefined, file });
+const open = async (file: string, setup: Setup) =>
+  ReferenceScoreCache.open(
+    file,
+    await lmReferenceFingerprint({ reference: setup.reference ?? gpt(), reduction: setup.reduction ?? 'sum', trainData: data(setup.tokenizer ?? tokenizer), evalData: undefined }),
+  );
 
 describe('LM reference-score fingerprint', () => {
   it('a head count or layer-norm epsilon change keeps the weights but changes the scores, and misses the cache', async () => {

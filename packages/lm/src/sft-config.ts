@@ -1,6 +1,15 @@
-import { InvalidArgumentError, requireBoolean, requireInteger, requireKnownFields, requireOneOf, TRAINING_ARGUMENTS_FIELDS } from '@dpo-ts/core';
+import {
+  InvalidArgumentError,
+  requireBoolean,
+  requireInteger,
+  requireKnownFields,
+  requireOneOf,
+  resolveTrainingArguments,
+  TRAINING_ARGUMENTS_FIELDS,
+  type ResolvedTrainingArguments,
+  type TrainingArguments,
+} from '@dpo-ts/core';
 import type { TruncationMode } from './lm-batch.js';
-import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from './training-arguments.js';
 
 /**
  * Configuration of {@link SFTTrainer}: the shared {@link TrainingArguments} plus the data
@@ -72,7 +81,7 @@ const KNOWN_FIELDS = new Set<string>([
 export function resolveSFTConfig(config: SFTConfig, model: { readonly contextLength: number }): ResolvedSFTConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, KNOWN_FIELDS);
-  const training = resolveTrainingArguments(config, DEFAULT_SFT_CONFIG.learningRate);
+  const training = resolveTrainingArguments(config, { learningRate: DEFAULT_SFT_CONFIG.learningRate });
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;
   if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > contextLength) {

@@ -42,7 +42,7 @@ describe('SFT then DPO on review sentences (wasm)', () => {
     const model = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 48, dModel: 64, nLayer: 2, nHead: 4, seed: 1 });
     disposables.push(model);
 
-    const sft = new SFTTrainer({
+    const sft = await SFTTrainer.create({
       model,
       tokenizer,
       trainDataset: train.map((text) => ({ text })),

@@ -32,7 +32,7 @@ describe('SFTTrainer', () => {
   it('loss equals the hand cross-entropy over completion tokens (float64 oracle), in evaluate and trainStep', async () => {
     for (const completionOnlyLoss of [true, false]) {
       const gpt = make();
-      const trainer = new SFTTrainer({ model: gpt, tokenizer, trainDataset: RECORDS, evalDataset: RECORDS, config: { totalSteps: 1, completionOnlyLoss, perDeviceEvalBatchSize: 3 } });
+      const trainer = await SFTTrainer.create({ model: gpt, tokenizer, trainDataset: RECORDS, evalDataset: RECORDS, config: { totalSteps: 1, completionOnlyLoss, perDeviceEvalBatchSize: 3 } });
       let nll = 0;
       let count = 0;
       let correct = 0;
@@ -63,8 +63,8 @@ describe('SFTTrainer', () => {
   it('gradient accumulation over micro-batches of unequal token counts equals one full batch', async () => {
     const [a, b] = [make(2), make(2)];
     const config = { totalSteps: 3, learningRate: 1e-2, maxGradNorm: 0.5 };
-    const trainerA = new SFTTrainer({ model: a, tokenizer, trainDataset: RECORDS, config });
-    const trainerB = new SFTTrainer({ model: b, tokenizer, trainDataset: RECORDS, config });
+    const trainerA = await SFTTrainer.create({ model: a, tokenizer, trainDataset: RECORDS, config });
+    const trainerB = await SFTTrainer.create({ model: b, tokenizer, trainDataset: RECORDS, config });
     const rows = trainerA.trainRows;
     for (let step = 0; step < 3; step++) {
       const full = await trainerA.trainStep(buildSFTBatch(rows, 0), step);
@@ -82,19 +82,19 @@ describe('SFTTrainer', () => {
     const texts = ['abc def gh.', 'hg fed cba.', 'a b c d e f.', 'ddd eee.', 'ha ha ha.'].map((text) => ({ text }));
     const config = { totalSteps: 6, learningRate: 3e-3, perDeviceTrainBatchSize: 2, gradientAccumulationSteps: 2, saveSteps: 2, warmupSteps: 2 };
     const straight = make(5, 0.1);
-    const trainerA = new SFTTrainer({ model: straight, tokenizer, trainDataset: texts, config });
+    const trainerA = await SFTTrainer.create({ model: straight, tokenizer, trainDataset: texts, config });
     await trainerA.train({ progress: false });
 
     const first = make(5, 0.1);
     const controller = new AbortController();
-    const trainerB1 = new SFTTrainer({ model: first, tokenizer, trainDataset: texts, config });
-    const stopped = await trainerB1.train({ progress: false, checkpointDir: dir, signal: controller.signal, onStep: ({ step }) => step === 3 && controller.abort() });
+    const trainerB1 = await SFTTrainer.create({ model: first, tokenizer, trainDataset: texts, config });
+    const stopped = await trainerB1.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 3 && controller.abort() });
     expect(stopped.aborted).toBe(true);
     expect(stopped.completedSteps).toBe(3);
 
     const second = make(99, 0.1); // different init: everything must come from the checkpoint
-    const trainerB2 = new SFTTrainer({ model: second, tokenizer, trainDataset: texts, config });
-    const resumed = await trainerB2.train({ progress: false, checkpointDir: dir, resume: true });
+    const trainerB2 = await SFTTrainer.create({ model: second, tokenizer, trainDataset: texts, config });
+    const resumed = await trainerB2.train({ progress: false, checkpoint: { dir, resume: true } });
     expect(resumed.startStep).toBe(3);
     expect(trainerB2.numTokens).toBe(trainerA.numTokens);
     expect(weights(second)).toEqual(weights(straight));
@@ -105,7 +105,7 @@ describe('SFTTrainer', () => {
   it('leaves no tensor behind: construct, train with evaluation, dispose', async () => {
     const gpt = make(7);
     await expectNoLeak(async () => {
-      const trainer = new SFTTrainer({ model: gpt, tokenizer, trainDataset: RECORDS, evalDataset: RECORDS.slice(0, 2), config: { totalSteps: 3, evalSteps: 2, perDeviceTrainBatchSize: 2 } });
+      const trainer = await SFTTrainer.create({ model: gpt, tokenizer, trainDataset: RECORDS, evalDataset: RECORDS.slice(0, 2), config: { totalSteps: 3, evalSteps: 2, perDeviceTrainBatchSize: 2 } });
       const result = await trainer.train({ progress: false });
       expect(result.evalHistory).toHaveLength(1);
       expect(result.history.at(-1)!.metrics.train_tokens_per_second).toBeGreaterThan(0);
@@ -116,7 +116,7 @@ describe('SFTTrainer', () => {
   it('packs raw text into windows and learns it (loss falls)', async () => {
     const gpt = make(8);
     const texts = Array.from({ length: 12 }, () => ({ text: 'abcdefgh' }));
-    const trainer = new SFTTrainer({ model: gpt, tokenizer, trainDataset: texts, config: { totalSteps: 30, learningRate: 1e-2, packing: true, maxLength: 8, perDeviceTrainBatchSize: 4 } });
+    const trainer = await SFTTrainer.create({ model: gpt, tokenizer, trainDataset: texts, config: { totalSteps: 30, learningRate: 1e-2, packing: true, maxLength: 8, perDeviceTrainBatchSize: 4 } });
     expect(trainer.trainRows.every((row) => row.inputIds.length === 8)).toBe(true);
     const result = await trainer.train({ progress: false });
     expect(result.history.at(-1)!.metrics.loss!).toBeLessThan(result.history[0]!.metrics.loss! / 2);
@@ -124,11 +124,11 @@ describe('SFTTrainer', () => {
     trainer.dispose();
   });
 
-  it('rejects bad configuration with the field named', () => {
+  it('rejects bad configuration with the field named', async () => {
     const gpt = make(9);
-    expect(() => new SFTTrainer({ model: gpt, tokenizer, trainDataset: RECORDS, config: { totalSteps: 1, maxLength: 32 } })).toThrow(/config\.maxLength must be an integer >= 2 and <= 16: got 32/);
-    expect(() => new SFTTrainer({ model: gpt, tokenizer, trainDataset: RECORDS, config: { totalSteps: 1, gradientAccumulationSteps: 0 } })).toThrow(/config\.gradientAccumulationSteps/);
-    expect(() => new SFTTrainer({ model: gpt, tokenizer, trainDataset: RECORDS, config: { totalSteps: 0 } })).toThrow(/totalSteps/);
+    await expect(SFTTrainer.create({ model: gpt, tokenizer, trainDataset: RECORDS, config: { totalSteps: 1, maxLength: 32 } })).rejects.toThrow(/config\.maxLength must be an integer >= 2 and <= 16: got 32/);
+    await expect(SFTTrainer.create({ model: gpt, tokenizer, trainDataset: RECORDS, config: { totalSteps: 1, gradientAccumulationSteps: 0 } })).rejects.toThrow(/config\.gradientAccumulationSteps/);
+    await expect(SFTTrainer.create({ model: gpt, tokenizer, trainDataset: RECORDS, config: { totalSteps: 0 } })).rejects.toThrow(/totalSteps/);
     expect(() => tokenizeSFTRecords([], tokenizer, { maxLength: 8 })).toThrow(/records/);
   });
 });

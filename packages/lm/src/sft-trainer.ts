@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  accumulateGradients,
   adamWFromConfig,
-  applyGradientStep,
-  assertFinite,
-  computeNamedGradients,
   InvalidArgumentError,
   lrScheduleFromConfig,
   METRIC_NAMES,
+  microBatchStep,
   restoreWeights,
   Rng,
   runTrainerLoop,
@@ -67,9 +64,9 @@ export interface SFTTrainerOptions {
  * @see Radford et al. 2018 (language-model fine-tuning); Ouyang et al. 2022 (SFT before RLHF);
  *   TRL `SFTTrainer`.
  * @example
- * const trainer = new SFTTrainer({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
+ * const trainer = await SFTTrainer.create({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
  *   config: { totalSteps: 300, learningRate: 1e-3, perDeviceTrainBatchSize: 16, packing: true } });
- * await trainer.train({ checkpointDir: 'runs/sft', resume: 'auto' });
+ * await trainer.train({ checkpoint: { dir: 'runs/sft', resume: 'auto' } });
  */
 export class SFTTrainer {
   readonly config: ResolvedSFTConfig;
@@ -85,7 +82,16 @@ export class SFTTrainer {
   private readonly schedule: LRSchedule;
   private readonly trainable: NamedVariables;
 
-  constructor(options: SFTTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await SFTTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: SFTTrainerOptions): Promise<SFTTrainer> {
+    return new SFTTrainer(options);
+  }
+
+  private constructor(options: SFTTrainerOptions) {
     this.model = options.model;
     this.config = resolveSFTConfig(options.config, options.model);
     this.padTokenId = options.tokenizer.padTokenId;
@@ -116,48 +122,33 @@ export class SFTTrainer {
     if (totalTokens === 0) throw new InvalidArgumentError('batches', 'at least one scored token (loss mask 1 after column 0)', 0);
     const learningRate = this.schedule(stepIndex);
     const rng = new Rng(stepSeed(this.config.seed, stepIndex));
-    const accumulated = new Map<string, tf.Tensor>();
-    let nll = 0;
-    let correct = 0;
-    try {
-      for (const batch of microBatches) {
-        let hits: tf.Scalar | undefined;
-        let computed: ReturnType<typeof computeNamedGradients>;
-        try {
-          computed = computeNamedGradients(() => {
-            const { inputIds, lossMask } = lmBatchTensors(batch);
-            const stats = nextTokenStatistics(this.model, inputIds, lossMask, { training: true, rng });
-            hits = tf.keep(stats.correctCount);
-            return tf.div(stats.nllSum, totalTokens) as tf.Scalar;
-          }, this.trainable);
-        } catch (error) {
-          hits?.dispose();
-          throw error;
-        }
-        const { value, grads } = computed;
-        try {
-          nll += (await value.data())[0]! * totalTokens;
-          correct += (await hits!.data())[0]!;
-        } finally {
-          tf.dispose([value, hits!]);
-        }
-        accumulateGradients(accumulated, grads); // summed: each loss is already divided by the step's tokens
-      }
-      const loss = nll / totalTokens;
-      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
-      this.numTokens += microBatches.reduce((sum, batch) => sum + nonPaddingTokens(batch, this.padTokenId), 0);
-      return {
-        [METRIC_NAMES.loss]: loss,
-        [METRIC_NAMES.gradNorm]: gradNorm,
-        [METRIC_NAMES.learningRate]: learningRate,
-        [METRIC_NAMES.meanTokenAccuracy]: correct / totalTokens,
-        [METRIC_NAMES.numTokens]: this.numTokens,
-        [METRIC_NAMES.epoch]: epochsCompleted(this.trainRows.length, stepBatchOptions(this.config), stepIndex + 1),
-      };
-    } finally {
-      tf.dispose([...accumulated.values()]);
-    }
+    const { microBatches: results, gradNorm } = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.trainable,
+      microBatches,
+      // Each micro-batch's summed NLL over the scored tokens of the whole step, so the summed
+      // gradients equal one big batch's (transformers' num_items_in_batch).
+      lossAndMetrics: (batch) => {
+        const { inputIds, lossMask } = lmBatchTensors(batch);
+        const stats = nextTokenStatistics(this.model, inputIds, lossMask, { training: true, rng });
+        return { loss: tf.div(stats.nllSum, totalTokens) as tf.Scalar, metrics: { correct: stats.correctCount } };
+      },
+      reduction: 'sum',
+      learningRate,
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+    });
+    const nll = results.reduce((sum, result) => sum + result.loss * totalTokens, 0);
+    const correct = results.reduce((sum, result) => sum + result.metrics.correct!, 0);
+    this.numTokens += microBatches.reduce((sum, batch) => sum + nonPaddingTokens(batch, this.padTokenId), 0);
+    return {
+      [METRIC_NAMES.loss]: nll / totalTokens,
+      [METRIC_NAMES.gradNorm]: gradNorm,
+      [METRIC_NAMES.learningRate]: learningRate,
+      [METRIC_NAMES.meanTokenAccuracy]: correct / totalTokens,
+      [METRIC_NAMES.numTokens]: this.numTokens,
+      [METRIC_NAMES.epoch]: epochsCompleted(this.trainRows.length, stepBatchOptions(this.config), stepIndex + 1),
+    };
   }
 
   /**
@@ -207,7 +198,7 @@ export class SFTTrainer {
   /**
    * Trains for `config.totalSteps` steps through core's `runTrainingLoop`: progress lines with
    * tokens/s and ETA, evaluation every `evalSteps` steps (with an eval dataset), checkpoints
-   * every `saveSteps` steps in `checkpointDir`, resume, NaN guard, leak check. Step metrics add
+   * every `saveSteps` steps in `checkpoint.dir`, resume, NaN guard, leak check. Step metrics add
    * `train_tokens_per_second` (non-padding input tokens per second since this call began).
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {

@@ -15,11 +15,11 @@ describe('resuming across trainer kinds', () => {
   it('DPO refuses to resume an SFT checkpoint of the same model, naming both trainers', async () => {
     const dir = await fs.mkdtemp(path.join(tmpdir(), 'dpo-ts-kind-'));
     const sftModel = gpt();
-    const sft = new SFTTrainer({ model: sftModel, tokenizer, trainDataset: [{ prompt: 'ab', completion: 'cd.' }], config: { totalSteps: 1, saveSteps: 1 } });
-    await sft.train({ progress: false, checkpointDir: dir });
+    const sft = await SFTTrainer.create({ model: sftModel, tokenizer, trainDataset: [{ prompt: 'ab', completion: 'cd.' }], config: { totalSteps: 1, saveSteps: 1 } });
+    await sft.train({ progress: false, checkpoint: { dir } });
     const dpoModel = gpt();
     const dpo = await DPOTrainer.create({ model: dpoModel, tokenizer, trainDataset: [{ prompt: 'a', chosen: 'b!', rejected: 'c.' }], config: { totalSteps: 2, saveSteps: 1 } });
-    const run = dpo.train({ progress: false, checkpointDir: dir, resume: 'auto' });
+    const run = dpo.train({ progress: false, checkpoint: { dir, resume: 'auto' } });
     await expect(run).rejects.toThrow(DPOTSError);
     await expect(run).rejects.toThrow(`checkpoint ${path.join(dir, 'step-000001')} was written by the "sft" trainer; this is the "dpo" trainer, which cannot resume it`);
     sft.dispose();

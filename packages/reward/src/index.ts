@@ -30,5 +30,5 @@ export {
   type RewardTrainerConfig,
   type ResolvedRewardTrainerConfig,
 } from './reward-trainer-config.js';
-export { RewardTrainer, type RewardTrainerOptions, type RewardTrainOptions } from './reward-trainer.js';
+export { RewardTrainer, type RewardTrainerOptions } from './reward-trainer.js';
 export { saveRewardModel, loadRewardModel, REWARD_MODEL_FORMAT, type RewardHeadManifest } from './reward-model-io.js';

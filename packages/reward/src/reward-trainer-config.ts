@@ -1,25 +1,24 @@
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
   InvalidArgumentError,
-  OPTIMIZATION_CONFIG_FIELDS,
   requireInteger,
   requireKnownFields,
   requireNumber,
-  resolveOptimizationConfig,
-  type OptimizationConfig,
-  type ResolvedOptimizationConfig,
+  resolveTrainingArguments,
+  TRAINING_ARGUMENTS_FIELDS,
+  type ResolvedTrainingArguments,
+  type TrainingArguments,
 } from '@dpo-ts/core';
 
 /**
  * Settings of a {@link RewardTrainer}, named after TRL's `RewardConfig` / transformers'
- * `TrainingArguments`, camel-cased.
+ * `TrainingArguments`, camel-cased: core's {@link TrainingArguments} (one pair batch per
+ * optimiser step, so without `gradientAccumulationSteps`) and the reward fields.
  */
-export interface RewardTrainerConfig extends OptimizationConfig {
-  /** Pairs per step (`per_device_train_batch_size`). @defaultValue 8 (transformers) */
-  readonly batchSize?: number;
-  /** Pairs per evaluation forward pass. @defaultValue 8 (transformers' `per_device_eval_batch_size`) */
-  readonly evalBatchSize?: number;
+export interface RewardTrainerConfig extends Omit<TrainingArguments, 'gradientAccumulationSteps'> {
+  /** Pairs per step. @defaultValue 8 (transformers) */
+  readonly perDeviceTrainBatchSize?: number;
+  /** Pairs per evaluation forward pass. @defaultValue 8 (transformers) */
+  readonly perDeviceEvalBatchSize?: number;
   /** Peak AdamW learning rate. @defaultValue 1e-4 (TRL's RewardConfig) */
   readonly learningRate?: number;
   /**
@@ -32,47 +31,35 @@ export interface RewardTrainerConfig extends OptimizationConfig {
    * (Eisenstein et al. 2023). TRL recommends 0.01. @defaultValue undefined (off)
    */
   readonly centerRewardsCoefficient?: number;
-  /** Seed of the per-epoch shuffling of the training pairs. @defaultValue 42 (transformers) */
-  readonly seed?: number;
 }
 
 /** A validated {@link RewardTrainerConfig}; `maxLength` still optional until a model is known. */
-export interface ResolvedRewardTrainerConfig extends ResolvedOptimizationConfig {
-  readonly batchSize: number;
-  readonly evalBatchSize: number;
+export interface ResolvedRewardTrainerConfig extends ResolvedTrainingArguments {
   readonly maxLength: number | undefined;
   readonly centerRewardsCoefficient: number | undefined;
-  readonly seed: number;
 }
 
-/** Defaults of the optional fields (TRL's `RewardConfig` over transformers' `TrainingArguments`). */
+/** The reward trainer's defaults over core's training arguments (TRL's `RewardConfig`). */
 export const DEFAULT_REWARD_TRAINER_CONFIG = Object.freeze({
-  batchSize: 8,
-  evalBatchSize: 8,
-  ...DEFAULT_OPTIMIZATION_CONFIG,
   learningRate: 1e-4,
-  seed: 42,
 });
 
-const KNOWN_FIELDS = [...OPTIMIZATION_CONFIG_FIELDS, 'batchSize', 'evalBatchSize', 'maxLength', 'centerRewardsCoefficient', 'seed'];
+const KNOWN_FIELDS = [...TRAINING_ARGUMENTS_FIELDS.filter((field) => field !== 'gradientAccumulationSteps'), 'maxLength', 'centerRewardsCoefficient'];
 
 /**
- * Merges `config` over {@link DEFAULT_REWARD_TRAINER_CONFIG} and validates every field once,
- * naming it on error (`config.batchSize must be an integer >= 1: got 0`). Unknown fields are
- * an error too (a misspelt option would otherwise be ignored silently).
+ * Merges `config` over {@link DEFAULT_REWARD_TRAINER_CONFIG} and core's training-argument
+ * defaults and validates every field once, naming it on error
+ * (`config.perDeviceTrainBatchSize must be an integer >= 1: got 0`). Unknown fields are an error
+ * too (a misspelt option would otherwise be ignored silently).
  */
 export function resolveRewardTrainerConfig(config: RewardTrainerConfig): ResolvedRewardTrainerConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, KNOWN_FIELDS);
-  const optimization = resolveOptimizationConfig(config, DEFAULT_REWARD_TRAINER_CONFIG);
-  const merged = { ...DEFAULT_REWARD_TRAINER_CONFIG, ...definedFields(config) };
+  const training = resolveTrainingArguments(config, DEFAULT_REWARD_TRAINER_CONFIG);
   return Object.freeze({
-    ...optimization,
-    batchSize: requireInteger('config.batchSize', merged.batchSize, { min: 1 }),
-    evalBatchSize: requireInteger('config.evalBatchSize', merged.evalBatchSize, { min: 1 }),
-    maxLength: merged.maxLength === undefined ? undefined : requireInteger('config.maxLength', merged.maxLength, { min: 3 }),
+    ...training,
+    maxLength: config.maxLength === undefined ? undefined : requireInteger('config.maxLength', config.maxLength, { min: 3 }),
     centerRewardsCoefficient:
-      merged.centerRewardsCoefficient === undefined ? undefined : requireNumber('config.centerRewardsCoefficient', merged.centerRewardsCoefficient, { min: 0 }),
-    seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+      config.centerRewardsCoefficient === undefined ? undefined : requireNumber('config.centerRewardsCoefficient', config.centerRewardsCoefficient, { min: 0 }),
   });
 }

@@ -23,16 +23,16 @@ describe('RewardTrainer learns', () => {
       new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed: 7 }),
       { headSeed: 7 },
     );
-    const trainer = new RewardTrainer({
+    const trainer = await RewardTrainer.create({
       model,
       tokenizer,
-      train,
-      eval: held,
-      config: { totalSteps: 60, batchSize: 16, learningRate: 3e-3, lrSchedule: 'constant', evalBatchSize: 64 },
+      trainDataset: train,
+      evalDataset: held,
+      config: { totalSteps: 60, perDeviceTrainBatchSize: 16, learningRate: 3e-3, lrSchedule: 'constant', perDeviceEvalBatchSize: 64, evalSteps: 60 },
     });
     const before = await trainer.evaluate();
     const tensors = tf.memory().numTensors;
-    const result = await trainer.train({ progress: false, evalEvery: 60 });
+    const result = await trainer.train({ progress: false });
     expect(tf.memory().numTensors).toBe(tensors);
     const after = result.evalHistory.at(-1)!.metrics;
     // Measured: 0.41 before, 0.99-1.0 after (margin ~2, loss ~0.2).

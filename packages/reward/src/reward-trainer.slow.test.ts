@@ -35,12 +35,12 @@ describe('RewardTrainer on real text (wasm)', () => {
     const tokenizer = CharTokenizer.fromCorpus([...texts, '>']);
     const alphabet = [...new Set(texts.join(''))];
     const model = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 36, dModel: 32, nLayer: 2, nHead: 2, seed: 3 }), { headSeed: 3 });
-    const trainer = new RewardTrainer({
+    const trainer = await RewardTrainer.create({
       model,
       tokenizer,
-      train: fluencyPairs(train, alphabet, 4000, 2),
-      eval: fluencyPairs(held, alphabet, 256, 3),
-      config: { totalSteps: 150, batchSize: 16, learningRate: 2e-3, warmupSteps: 10, evalBatchSize: 64 },
+      trainDataset: fluencyPairs(train, alphabet, 4000, 2),
+      evalDataset: fluencyPairs(held, alphabet, 256, 3),
+      config: { totalSteps: 150, perDeviceTrainBatchSize: 16, learningRate: 2e-3, warmupSteps: 10, perDeviceEvalBatchSize: 64 },
     });
     const before = await trainer.evaluate();
     const result = await trainer.train({ progress: false });

@@ -25,17 +25,17 @@ describe('RewardTrainer', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dpo-ts-reward-'));
     dirs.push(dir);
     const train = letterCountPairs(40, 3);
-    const config = { totalSteps: 6, batchSize: 8, learningRate: 1e-2 };
+    const config = { totalSteps: 6, perDeviceTrainBatchSize: 8, learningRate: 1e-2 };
     const weightsOf = (model: SequenceRewardModel): number[][] => [...model.namedVariables().values()].map((v) => Array.from(v.dataSync()));
 
     const straightModel = tinyRewardModel(11);
-    const straight = new RewardTrainer({ model: straightModel, tokenizer, train, config });
+    const straight = await RewardTrainer.create({ model: straightModel, tokenizer, trainDataset: train, config });
     await straight.train({ progress: false });
     const expected = weightsOf(straightModel);
 
     // Interrupted after 3 steps (the abort saves a checkpoint), then resumed by fresh objects.
     const firstModel = tinyRewardModel(11);
-    const first = new RewardTrainer({ model: firstModel, tokenizer, train, config });
+    const first = await RewardTrainer.create({ model: firstModel, tokenizer, trainDataset: train, config });
     const abort = new AbortController();
     const step = first.trainStep.bind(first);
     first.trainStep = async (stepIndex) => {
@@ -48,8 +48,8 @@ describe('RewardTrainer', () => {
     expect(interrupted.completedSteps).toBe(3);
 
     const resumedModel = tinyRewardModel(99); // different init: everything must come from the checkpoint
-    const resumed = new RewardTrainer({ model: resumedModel, tokenizer, train, config });
-    const rest = await resumed.train({ progress: false, checkpoint: { dir, every: 100 }, resume: true });
+    const resumed = await RewardTrainer.create({ model: resumedModel, tokenizer, trainDataset: train, config });
+    const rest = await resumed.train({ progress: false, checkpoint: { dir, every: 100, resume: true } });
     expect(rest.startStep).toBe(3);
     expect(weightsOf(resumedModel)).toEqual(expected);
 
@@ -65,7 +65,7 @@ describe('RewardTrainer', () => {
     const records = await loadPreferenceJsonl(file);
     const long = records[1]!;
     const model = tinyRewardModel(5);
-    const trainer = new RewardTrainer({ model, tokenizer, train: records, eval: records, config: { totalSteps: 1 } });
+    const trainer = await RewardTrainer.create({ model, tokenizer, trainDataset: records, evalDataset: records, config: { totalSteps: 1 } });
     expect(trainer.dropped.train).toEqual([1]);
     expect(trainer.trainPairs[0]!.margin).toBe(0.5);
     expect(trainer.batchForStep(0).hasMargins).toBe(true);
@@ -75,11 +75,11 @@ describe('RewardTrainer', () => {
     expect(withMargin[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss, 5);
     expect(withMargin[METRIC_NAMES.margin]).toBeCloseTo(rewards[0]! - rewards[1]!, 5);
     trainer.dispose();
-    expect(() => new RewardTrainer({ model, tokenizer, train: records, config: { totalSteps: 1, batchSize: 0 } })).toThrow(/config.batchSize/);
-    expect(() => new RewardTrainer({ model, tokenizer, train: records, config: { totalSteps: 1, maxLength: 13 } })).toThrow(/config.maxLength/);
-    expect(() => new RewardTrainer({ model, tokenizer, train: records, config: { totalSteps: 1, lerningRate: 1 } as never })).toThrow(/config.lerningRate/);
-    expect(() => new RewardTrainer({ model, tokenizer, train: [long], config: { totalSteps: 1 } })).toThrow(/train/);
-    expect(() => new RewardTrainer({ model, tokenizer, train: [{ ...long, chosen: 'a', extra: { margin: 'x' } }], config: { totalSteps: 1 } })).toThrow(/records\[0\].extra.margin/);
+    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, perDeviceTrainBatchSize: 0 } })).rejects.toThrow(/config.perDeviceTrainBatchSize/);
+    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, maxLength: 13 } })).rejects.toThrow(/config.maxLength/);
+    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, lerningRate: 1 } as never })).rejects.toThrow(/config.lerningRate/);
+    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: [long], config: { totalSteps: 1 } })).rejects.toThrow(/trainDataset/);
+    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: [{ ...long, chosen: 'a', extra: { margin: 'x' } }], config: { totalSteps: 1 } })).rejects.toThrow(/records\[0\].extra.margin/);
     model.dispose();
   });
 });

@@ -4,15 +4,14 @@ import {
   METRIC_NAMES,
   MetricAccumulator,
   adamWFromConfig,
-  applyGradientStep,
-  assertFinite,
   batchesPerEpoch,
-  computeNamedGradients,
   epochBatches,
   lrScheduleFromConfig,
+  microBatchStep,
   readMetrics,
   restoreWeights,
-  runScheduledTrainerLoop,
+  runTrainerLoop,
+  trainingArgumentsLoop,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
@@ -22,8 +21,8 @@ import type {
   Metrics,
   NamedVariables,
   PreferenceRecord,
-  ScheduledTrainOptions,
   TrainingLoopResult,
+  TrainOptions,
 } from '@dpo-ts/core';
 import type { Tokenizer } from '@dpo-ts/lm';
 import { bradleyTerryRewardLoss } from './reward-loss.js';
@@ -38,21 +37,15 @@ export interface RewardTrainerOptions {
   readonly model: SequenceRewardModel;
   readonly tokenizer: Tokenizer;
   /** Training pairs, TRL's preference format (core's `loadPreferenceJsonl`); `extra.margin` is used when present. */
-  readonly train: readonly PreferenceRecord<string, string>[];
-  /** Held-out pairs for {@link RewardTrainer.evaluate}. */
-  readonly eval?: readonly PreferenceRecord<string, string>[];
+  readonly trainDataset: readonly PreferenceRecord<string, string>[];
+  /** Held-out pairs for {@link RewardTrainer.evaluate} (and every `evalSteps` steps in `train`). */
+  readonly evalDataset?: readonly PreferenceRecord<string, string>[];
   readonly config: RewardTrainerConfig;
-}
-
-/** Options of {@link RewardTrainer.train}: checkpoints, resume, evaluation, progress, abort (core's `ScheduledTrainOptions`). */
-export interface RewardTrainOptions extends ScheduledTrainOptions {
-  /** Evaluate on the eval pairs every `evalEvery` steps. */
-  readonly evalEvery?: number;
 }
 
 /**
  * Trains a {@link SequenceRewardModel} on preference pairs with the Bradley-Terry loss, as TRL's
- * `RewardTrainer`: each step takes `batchSize` pairs (reshuffled every epoch, seeded), scores
+ * `RewardTrainer`: each step takes `perDeviceTrainBatchSize` pairs (reshuffled every epoch, seeded), scores
  * chosen and rejected rows in one forward pass, minimises {@link bradleyTerryRewardLoss}
  * (with the pairs' margins and the optional centring term), clips the global gradient norm
  * and applies AdamW with a scheduled learning rate.
@@ -80,7 +73,16 @@ export class RewardTrainer {
   private readonly schedule: LRSchedule;
   private readonly variables: NamedVariables;
 
-  constructor(options: RewardTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await RewardTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: RewardTrainerOptions): Promise<RewardTrainer> {
+    return new RewardTrainer(options);
+  }
+
+  private constructor(options: RewardTrainerOptions) {
     const resolved = resolveRewardTrainerConfig(options.config);
     const maxLength = resolved.maxLength ?? options.model.contextLength;
     if (maxLength > options.model.contextLength) {
@@ -89,10 +91,10 @@ export class RewardTrainer {
     this.config = Object.freeze({ ...resolved, maxLength });
     this.model = options.model;
     this.tokenizer = options.tokenizer;
-    const train = tokenizeRewardPairs(options.tokenizer, options.train, maxLength);
-    const held = tokenizeRewardPairs(options.tokenizer, options.eval ?? [], maxLength);
+    const train = tokenizeRewardPairs(options.tokenizer, options.trainDataset, maxLength);
+    const held = tokenizeRewardPairs(options.tokenizer, options.evalDataset ?? [], maxLength);
     if (train.pairs.length === 0) {
-      throw new InvalidArgumentError('train', `at least one pair whose rows fit maxLength ${maxLength}`, `${options.train.length} records, all too long or none`);
+      throw new InvalidArgumentError('trainDataset', `at least one pair whose rows fit maxLength ${maxLength}`, `${options.trainDataset.length} records, all too long or none`);
     }
     this.trainPairs = train.pairs;
     this.evalPairs = held.pairs;
@@ -104,7 +106,7 @@ export class RewardTrainer {
 
   /** The training batch of a 0-based step: a function of the seed and the step only. */
   batchForStep(stepIndex: number): RewardBatch {
-    const { value } = epochBatches(this.trainPairs, { batchSize: this.config.batchSize, seed: this.config.seed, startStep: stepIndex }).next();
+    const { value } = epochBatches(this.trainPairs, { batchSize: this.config.perDeviceTrainBatchSize, seed: this.config.seed, startStep: stepIndex }).next();
     return buildRewardBatch(value!.items, this.tokenizer, this.config.maxLength);
   }
 
@@ -114,44 +116,39 @@ export class RewardTrainer {
    */
   async trainStep(stepIndex: number): Promise<Metrics> {
     const batch = this.batchForStep(stepIndex);
-    const learningRate = this.schedule(stepIndex);
-    let metricTensors: Record<string, tf.Scalar> = {};
-    const { value, grads } = computeNamedGradients(() => {
-      const { loss, metrics } = this.lossAndMetrics(batch);
-      metricTensors = Object.fromEntries(Object.entries(metrics).map(([name, t]) => [name, tf.keep(t)]));
-      return loss;
-    }, this.variables);
-    try {
-      const loss = (await value.data())[0]!;
-      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const gradNorm = await applyGradientStep(this.optimizer, grads, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
-      const metrics = await readMetrics(metricTensors);
-      metricTensors = {};
-      return {
-        [METRIC_NAMES.loss]: loss,
-        [METRIC_NAMES.gradNorm]: gradNorm,
-        [METRIC_NAMES.learningRate]: learningRate,
-        [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.batchSize),
-        ...metrics,
-      };
-    } finally {
-      tf.dispose([value, ...grads.values(), ...Object.values(metricTensors)]);
-    }
+    const { metrics } = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.variables,
+      microBatches: [batch],
+      lossAndMetrics: (micro) => this.lossAndMetrics(micro),
+      reduction: 'mean',
+      learningRate: this.schedule(stepIndex),
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+    });
+    const { [METRIC_NAMES.loss]: loss, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: learningRate, ...rest } = metrics;
+    return {
+      [METRIC_NAMES.loss]: loss!,
+      [METRIC_NAMES.gradNorm]: gradNorm!,
+      [METRIC_NAMES.learningRate]: learningRate!,
+      [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.perDeviceTrainBatchSize),
+      ...rest,
+    };
   }
 
   /**
    * Loss and metrics over held-out pairs (default: the trainer's eval pairs), in batches of
-   * `evalBatchSize`, without gradients. `loss`, `accuracy`, `margin` and `mean_reward` are means
+   * `perDeviceEvalBatchSize`, without gradients. `loss`, `accuracy`, `margin` and `mean_reward` are means
    * over pairs; `min_reward` and `max_reward` are the extremes over the whole set (TRL averages
    * per-batch extremes; over a whole set the true extremes say more).
    */
   async evaluate(pairs: readonly TokenizedRewardPair[] = this.evalPairs): Promise<Metrics> {
-    if (pairs.length === 0) throw new InvalidArgumentError('pairs', 'at least one held-out pair (pass eval records to the trainer)', pairs);
+    if (pairs.length === 0) throw new InvalidArgumentError('pairs', 'at least one held-out pair (pass an evalDataset to the trainer)', pairs);
     const accumulator = new MetricAccumulator();
     let min = Infinity;
     let max = -Infinity;
-    for (let start = 0; start < pairs.length; start += this.config.evalBatchSize) {
-      const chunk = pairs.slice(start, start + this.config.evalBatchSize);
+    for (let start = 0; start < pairs.length; start += this.config.perDeviceEvalBatchSize) {
+      const chunk = pairs.slice(start, start + this.config.perDeviceEvalBatchSize);
       const batch = buildRewardBatch(chunk, this.tokenizer, this.config.maxLength);
       const tensors = tf.tidy(() => {
         const { loss, metrics } = this.lossAndMetrics(batch);
@@ -177,13 +174,14 @@ export class RewardTrainer {
   }
 
   /**
-   * Runs `config.totalSteps` steps through core's `runTrainingLoop`: progress, evaluation,
-   * checkpoints, resume, NaN guard, leak check.
+   * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress lines every
+   * `loggingSteps`, evaluation every `evalSteps` (with an eval dataset), checkpoints, resume,
+   * NaN guard, leak check (core's `TrainOptions`, the same for every trainer).
    */
-  async train(options: RewardTrainOptions = {}): Promise<TrainingLoopResult> {
-    return runScheduledTrainerLoop(
+  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    return runTrainerLoop(
       {
-        totalSteps: this.config.totalSteps,
+        ...trainingArgumentsLoop(this.config, [METRIC_NAMES.loss, METRIC_NAMES.accuracy, METRIC_NAMES.margin, METRIC_NAMES.gradNorm]),
         step: (stepIndex) => this.trainStep(stepIndex),
         evaluate: this.evalPairs.length > 0 ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),

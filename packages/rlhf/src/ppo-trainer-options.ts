@@ -1,4 +1,4 @@
-import type { Metrics, ScheduledTrainOptions } from '@dpo-ts/core';
+import type { Metrics, TrainOptions } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { PPOConfig } from './ppo-config.js';
@@ -27,8 +27,14 @@ export interface PPOTrainerOptions {
   readonly config: PPOConfig;
 }
 
-/** Options of {@link PPOTrainer.train}: checkpoints, resume, evaluation, progress, abort (core's `ScheduledTrainOptions`). */
-export interface PPOTrainOptions extends ScheduledTrainOptions {
+/**
+ * Options of {@link PPOTrainer.train}: core's `TrainOptions` (checkpoints with resume, `onLog`,
+ * progress, abort; the same for every trainer) and, since PPO has no evaluation data of its own,
+ * an evaluation function and its period.
+ */
+export interface PPOTrainOptions extends TrainOptions {
   /** Evaluation metrics, e.g. the mean score of `generateCompletions` on held-out prompts. */
   readonly evaluate?: (trainer: PPOTrainer) => Promise<Metrics>;
+  /** Run `evaluate` every this many updates. @defaultValue undefined (never during training) */
+  readonly evalEvery?: number;
 }

@@ -34,7 +34,7 @@ describe('PPOTrainer learns (wasm)', () => {
 
   it('raises the reward of a plain reward function while the KL stays finite', async () => {
     const policy = tinyPolicy();
-    const trainer = new PPOTrainer({
+    const trainer = await PPOTrainer.create({
       policy,
       tokenizer,
       prompts: trainPrompts,
@@ -69,7 +69,7 @@ describe('PPOTrainer learns (wasm)', () => {
       if (countA('', x) !== countA('', y)) pairs.push({ prompt: '>', chosen: countA('', x) > countA('', y) ? x : y, rejected: countA('', x) > countA('', y) ? y : x, extra: {} });
     }
     const rewardModel = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed: 7 }), { headSeed: 7 });
-    const rewardTrainer = new RewardTrainer({ model: rewardModel, tokenizer, train: pairs.slice(0, 320), eval: pairs.slice(320), config: { totalSteps: 100, batchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' } });
+    const rewardTrainer = await RewardTrainer.create({ model: rewardModel, tokenizer, trainDataset: pairs.slice(0, 320), evalDataset: pairs.slice(320), config: { totalSteps: 100, perDeviceTrainBatchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' } });
     await rewardTrainer.train({ progress: false });
     const rewardAccuracy = (await rewardTrainer.evaluate())[METRIC_NAMES.accuracy]!;
     rewardTrainer.dispose();
@@ -77,7 +77,7 @@ describe('PPOTrainer learns (wasm)', () => {
 
     // 2. PPO against the reward model; the true count is only measured.
     const policy = tinyPolicy();
-    const trainer = new PPOTrainer({
+    const trainer = await PPOTrainer.create({
       policy,
       tokenizer,
       prompts: trainPrompts,

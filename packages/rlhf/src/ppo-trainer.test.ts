@@ -25,7 +25,7 @@ describe('PPOTrainer', () => {
   it('logs every TRL metric, starts at ratio 1 and KL 0, and leaks nothing', async () => {
     const start = tf.memory().numTensors;
     const policy = tinyGPT();
-    const trainer = new PPOTrainer({ policy, tokenizer, prompts, reward: countA, config: { ...base, numPpoEpochs: 1, numMiniBatches: 1, klEstimator: 'k3' } });
+    const trainer = await PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: { ...base, numPpoEpochs: 1, numMiniBatches: 1, klEstimator: 'k3' } });
     const before = tf.memory().numTensors;
     const metrics = await trainer.trainStep(0);
     expect(tf.memory().numTensors).toBe(before);
@@ -52,17 +52,17 @@ describe('PPOTrainer', () => {
     dirs.push(dir);
     const config: PPOConfig = { ...base, totalSteps: 3, klController: 'adaptive', klCoef: 0.2, klTarget: 0.01, klHorizon: 10 };
     const weightsOf = (trainer: PPOTrainer): number[][] => [...trainer.namedVariables().values()].map((v) => Array.from(v.dataSync()));
-    const make = (seed: number): { policy: GPT; reference: GPT; trainer: PPOTrainer } => {
+    const make = async (seed: number): Promise<{ policy: GPT; reference: GPT; trainer: PPOTrainer }> => {
       const policy = tinyGPT(seed);
       const reference = tinyGPT(1);
-      return { policy, reference, trainer: new PPOTrainer({ policy, reference, tokenizer, prompts, reward: countA, config }) };
+      return { policy, reference, trainer: await PPOTrainer.create({ policy, reference, tokenizer, prompts, reward: countA, config }) };
     };
-    const straight = make(1);
+    const straight = await make(1);
     const full = await straight.trainer.train({ progress: false });
     const coefficients = full.history.map((entry) => entry.metrics[METRIC_NAMES.klCoefficient]!);
     expect(coefficients[2]).not.toBe(coefficients[0]); // the controller moved beta
 
-    const first = make(1);
+    const first = await make(1);
     const abort = new AbortController();
     const step = first.trainer.trainStep.bind(first.trainer);
     first.trainer.trainStep = async (stepIndex) => {
@@ -71,8 +71,8 @@ describe('PPOTrainer', () => {
       return metrics;
     };
     await first.trainer.train({ progress: false, checkpoint: { dir, every: 100 }, signal: abort.signal });
-    const resumed = make(77); // another init: everything must come from the checkpoint
-    const rest = await resumed.trainer.train({ progress: false, checkpoint: { dir, every: 100 }, resume: true });
+    const resumed = await make(77); // another init: everything must come from the checkpoint
+    const rest = await resumed.trainer.train({ progress: false, checkpoint: { dir, every: 100, resume: true } });
     expect(rest.startStep).toBe(1);
     expect(rest.history.map((entry) => entry.metrics[METRIC_NAMES.klCoefficient])).toEqual(coefficients.slice(1));
     expect(rest.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]).toBe(full.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]);
@@ -88,7 +88,7 @@ describe('PPOTrainer', () => {
     const policy = tinyGPT(3);
     const critic = tinyGPT(4);
     const penalty = 2;
-    const trainer = new PPOTrainer({
+    const trainer = await PPOTrainer.create({
       policy, critic, tokenizer, prompts, reward: () => 0,
       config: { ...base, responseLength: 2, missingEosPenalty: penalty, gradientAccumulationSteps: 2, numPpoEpochs: 1 },
     });
@@ -108,7 +108,7 @@ describe('PPOTrainer', () => {
 
   it('samples completions for evaluation without touching the training state', async () => {
     const policy = tinyGPT(5);
-    const trainer = new PPOTrainer({ policy, tokenizer, prompts, reward: countA, config: base });
+    const trainer = await PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: base });
     const a = await trainer.generateCompletions(['a>', 'b>'], { seed: 9 });
     const b = await trainer.generateCompletions(['a>', 'b>'], { seed: 9 });
     expect(a).toEqual(b);
@@ -117,13 +117,13 @@ describe('PPOTrainer', () => {
     policy.dispose();
   });
 
-  it('names bad options', () => {
+  it('names bad options', async () => {
     const policy = tinyGPT();
     const other = new GPT({ vocabSize: tokenizer.vocabSize + 1, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2 });
-    expect(() => new PPOTrainer({ policy, tokenizer, prompts: ['a'], reward: countA, config: base })).toThrow(/prompts/);
-    expect(() => new PPOTrainer({ policy, reference: other, tokenizer, prompts, reward: countA, config: base })).toThrow(/reference.vocabSize/);
-    expect(() => new PPOTrainer({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base })).toThrow(/reference/);
-    expect(() => new PPOTrainer({ policy, tokenizer, prompts, reward: countA, config: { ...base, responseLength: 12, maxPromptLength: 2 } })).toThrow(/config.maxPromptLength/);
+    await expect(PPOTrainer.create({ policy, tokenizer, prompts: ['a'], reward: countA, config: base })).rejects.toThrow(/prompts/);
+    await expect(PPOTrainer.create({ policy, reference: other, tokenizer, prompts, reward: countA, config: base })).rejects.toThrow(/reference.vocabSize/);
+    await expect(PPOTrainer.create({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base })).rejects.toThrow(/reference/);
+    await expect(PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: { ...base, responseLength: 12, maxPromptLength: 2 } })).rejects.toThrow(/config.maxPromptLength/);
     policy.dispose();
     other.dispose();
   });

@@ -4,16 +4,12 @@ import {
   METRIC_NAMES,
   MetricAccumulator,
   Rng,
-  accumulateGradients,
   adamWFromConfig,
-  applyGradientStep,
-  assertFinite,
-  computeNamedGradients,
   epochBatches,
   lrScheduleFromConfig,
-  readMetrics,
+  microBatchStep,
   restoreWeights,
-  runScheduledTrainerLoop,
+  runTrainerLoop,
 } from '@dpo-ts/core';
 import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
@@ -64,7 +60,16 @@ export class PPOTrainer {
   private samplingRng: Rng;
   private shuffleRng: Rng;
 
-  constructor(options: PPOTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await PPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
+    return new PPOTrainer(options);
+  }
+
+  private constructor(options: PPOTrainerOptions) {
     const resolved = resolvePPOConfig(options.config);
     const { policy, tokenizer } = options;
     const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;
@@ -133,24 +138,27 @@ export class PPOTrainer {
     const batch = await this.rollout(stepIndex);
     const learningRate = this.schedule(stepIndex);
     const started = performance.now();
-    const { batchSize, miniBatchSize, microBatchSize, gradientAccumulationSteps } = this.config;
+    const { batchSize, miniBatchSize, microBatchSize } = this.config;
     const stats = new MetricAccumulator();
     const gradNorms: number[] = [];
     for (let epoch = 0; epoch < this.config.numPpoEpochs; epoch++) {
       const order = this.shuffleRng.permutation(batchSize);
       for (let start = 0; start < batchSize; start += miniBatchSize) {
         const miniBatch = order.slice(start, start + miniBatchSize);
-        const accumulated = new Map<string, tf.Tensor>();
-        try {
-          for (let micro = 0; micro < miniBatchSize; micro += microBatchSize) {
-            const { grads, values } = await this.microStep(batch, miniBatch.slice(micro, micro + microBatchSize), stepIndex);
-            stats.add(values);
-            accumulateGradients(accumulated, grads, gradientAccumulationSteps); // the mean over micro-batches
-          }
-          gradNorms.push(await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex }));
-        } finally {
-          tf.dispose([...accumulated.values()]);
-        }
+        const microBatches: number[][] = [];
+        for (let micro = 0; micro < miniBatchSize; micro += microBatchSize) microBatches.push(miniBatch.slice(micro, micro + microBatchSize));
+        const result = await microBatchStep({
+          optimizer: this.optimizer,
+          variables: this.trainable,
+          microBatches,
+          lossAndMetrics: (rows) => ppoLoss(this.models(), batch, rows, this.config),
+          reduction: 'mean', // gradientAccumulationSteps micro-batches per mini-batch
+          learningRate,
+          maxGradNorm: this.config.maxGradNorm,
+          stepIndex,
+        });
+        for (const micro of result.microBatches) stats.add({ [METRIC_NAMES.loss]: micro.loss, ...micro.metrics });
+        gradNorms.push(result.gradNorm);
       }
     }
     const optimization = stats.mean();
@@ -164,27 +172,6 @@ export class PPOTrainer {
       [METRIC_NAMES.learningRate]: learningRate,
       [PPO_TIMING_METRIC_NAMES.optimizationSeconds]: (performance.now() - started) / 1000,
     };
-  }
-
-  /** Loss, gradients and metrics of one micro-batch (`rows` of the rollout batch). */
-  private async microStep(batch: PPORolloutBatch, rows: readonly number[], stepIndex: number): Promise<{ grads: Map<string, tf.Tensor>; values: Metrics }> {
-    let kept: Record<string, tf.Scalar> = {};
-    const { value, grads } = computeNamedGradients(() => {
-      const { loss, metrics } = ppoLoss(this.models(), batch, rows, this.config);
-      kept = Object.fromEntries(Object.entries(metrics).map(([name, tensor]) => [name, tf.keep(tensor)]));
-      return loss;
-    }, this.trainable);
-    let loss: number;
-    try {
-      loss = (await value.data())[0]!;
-      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-    } catch (error) {
-      tf.dispose([...grads.values(), ...Object.values(kept)]);
-      throw error;
-    } finally {
-      value.dispose();
-    }
-    return { grads, values: { [METRIC_NAMES.loss]: loss, ...(await readMetrics(kept)) } };
   }
 
   /**
@@ -232,17 +219,18 @@ export class PPOTrainer {
    * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
    */
   async train(options: PPOTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { evaluate } = options;
-    return runScheduledTrainerLoop(
+    const { evaluate, evalEvery, ...rest } = options;
+    return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
         evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        evalEvery,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ppo',
       },
-      options,
+      rest,
     );
   }
 

@@ -44,7 +44,24 @@ export function updatePreferenceLossState(
 ): PreferenceLossState {
   assertShape('chosenRewards', chosenRewards.shape, [null]);
   assertShape('rejectedRewards', rejectedRewards.shape, [chosenRewards.shape[0] ?? null]);
-  const values = [...chosenRewards.dataSync(), ...rejectedRewards.dataSync()];
+  return updatePreferenceLossStateFromRewards(state, chosenRewards.dataSync(), rejectedRewards.dataSync(), step);
+}
+
+/**
+ * {@link updatePreferenceLossState} from rewards already on the host (what core's
+ * `microBatchStep` reads back from a micro-batch), with the same arithmetic. Mutates and returns
+ * `state`.
+ * @param step - the 0-based training step, named in the error when the mean is not finite.
+ * @throws {@link NonFiniteError} naming `mean reward` and `step` when the batch mean is not
+ *   finite ({@link InvalidArgumentError} when no step is given); the state is then left unchanged.
+ */
+export function updatePreferenceLossStateFromRewards(
+  state: PreferenceLossState,
+  chosenRewards: ArrayLike<number>,
+  rejectedRewards: ArrayLike<number>,
+  step?: number,
+): PreferenceLossState {
+  const values = [...Array.from(chosenRewards), ...Array.from(rejectedRewards)];
   // Float64 sum of float32 values: the reference computation TRL does in float32.
   const batchMean = values.reduce((sum, value) => sum + value, 0) / values.length;
   if (!Number.isFinite(batchMean)) {

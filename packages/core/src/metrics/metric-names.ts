@@ -38,8 +38,6 @@ export const METRIC_NAMES = {
   logpsChosen: 'logps/chosen',
   /** Mean policy score of the rejected responses. */
   logpsRejected: 'logps/rejected',
-  /** Diffusion-DPO's name for rewards/accuracies (SalesforceAIResearch/DiffusionDPO train.py). */
-  implicitAcc: 'implicit_acc',
   /** Mean per-example denoising MSE of the policy on chosen / rejected images, and of the reference. */
   mseModelChosen: 'mse/model_chosen',
   mseModelRejected: 'mse/model_rejected',

@@ -16,14 +16,22 @@ export {
   type CachedPairScores,
   type ReferenceScoreCacheOpenOptions,
 } from './reference-score-cache.js';
-export { referenceScores, type ReferenceSource } from './reference-source.js';
+export { referenceScores, disposePairScores, type ReferenceSource } from './reference-source.js';
 export { syncReferenceWeights } from './sync-reference.js';
 export {
   resolvePreferenceTrainerConfig,
-  flattenPreferenceTrainerConfig,
   DEFAULT_PREFERENCE_TRAINER_CONFIG,
   PREFERENCE_TRAINER_CONFIG_FIELDS,
   type PreferenceTrainerConfig,
+  type PreferenceTrainerDefaults,
   type ResolvedPreferenceTrainerConfig,
 } from './preference-trainer-config.js';
-export { PreferenceTrainer, type PreferenceTrainerOptions } from './preference-trainer.js';
+export { PreferenceTrainer, type PreferenceTrainerOptions, type PairMetrics, type ScoredPairs } from './preference-trainer.js';
+export { InMemoryReferenceScores, type ReferenceScoreStore } from './reference-score-store.js';
+export { prepareReference, type PrepareReferenceOptions, type PreparedReference } from './prepare-reference.js';
+export {
+  PreferenceTrainerBase,
+  type PreferenceTrainerParts,
+  type ReferencePrecomputation,
+  type ResolvedPreferenceRunConfig,
+} from './preference-trainer-base.js';

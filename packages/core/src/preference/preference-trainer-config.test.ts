@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { OPTIMIZATION_CONFIG_FIELDS, pickFields } from '../training/optimization-config.js';
+import { pickFields } from '../training/optimization-config.js';
 import { EVERY_PREFERENCE_FIELD, EVERY_TRAINING_ARGUMENTS_FIELD } from '../testing/config-fixtures.js';
 import {
   PREFERENCE_TRAINER_CONFIG_FIELDS,
-  flattenPreferenceTrainerConfig,
   resolvePreferenceTrainerConfig,
   type PreferenceTrainerConfig,
 } from './preference-trainer-config.js';
@@ -12,7 +11,7 @@ import {
 // Every field set: adding one to PreferenceTrainerConfig without listing it here fails to compile,
 // and without adding it to PREFERENCE_TRAINER_CONFIG_FIELDS fails the first test.
 const EVERY_FIELD: Required<PreferenceTrainerConfig> = {
-  ...pickFields(EVERY_TRAINING_ARGUMENTS_FIELD, OPTIMIZATION_CONFIG_FIELDS),
+  ...EVERY_TRAINING_ARGUMENTS_FIELD,
   ...EVERY_PREFERENCE_FIELD,
 };
 
@@ -22,8 +21,17 @@ describe('resolvePreferenceTrainerConfig', () => {
     expect(resolved).toMatchObject({ learningRate: 1e-3, syncRefModel: true, refModelSyncSteps: 4 });
     expect(resolved.loss).toMatchObject({ beta: 0.2, lossWeights: [1, 0.5], simpoGamma: 0.5 });
     expect([...PREFERENCE_TRAINER_CONFIG_FIELDS].sort()).toEqual(Object.keys(EVERY_FIELD).sort());
-    // What core's PreferenceTrainer receives from lm and diffusion resolves again unchanged.
-    expect(resolvePreferenceTrainerConfig(flattenPreferenceTrainerConfig(resolved))).toEqual(resolved);
+    expect(resolved).toMatchObject({ perDeviceTrainBatchSize: EVERY_TRAINING_ARGUMENTS_FIELD.perDeviceTrainBatchSize, seed: EVERY_TRAINING_ARGUMENTS_FIELD.seed });
+  });
+
+  it("takes a modality's defaults under the user's fields, resolving the config once", () => {
+    const defaults = { beta: 5000, learningRate: 1e-5, lrSchedule: 'constant' as const, perDeviceTrainBatchSize: 16 };
+    const resolved = resolvePreferenceTrainerConfig({ totalSteps: 3 }, defaults);
+    expect(resolved).toMatchObject({ learningRate: 1e-5, lrSchedule: 'constant', perDeviceTrainBatchSize: 16, perDeviceEvalBatchSize: 8, seed: 42 });
+    expect(resolved.loss.beta).toBe(5000);
+    expect(resolvePreferenceTrainerConfig({ totalSteps: 3, beta: 0.1, learningRate: 2e-4 }, defaults)).toMatchObject({ learningRate: 2e-4, loss: { beta: 0.1 } });
+    // Without a modality's default, TRL's DPOConfig learning rate.
+    expect(resolvePreferenceTrainerConfig({ totalSteps: 3 }).learningRate).toBe(1e-6);
   });
 
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {

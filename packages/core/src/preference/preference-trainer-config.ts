@@ -6,21 +6,23 @@ import {
   type PreferenceLossConfig,
   type ResolvedPreferenceLossConfig,
 } from '../losses/preference-loss-config.js';
+import { DEFAULT_OPTIMIZATION_CONFIG, definedFields } from '../training/optimization-config.js';
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
-  OPTIMIZATION_CONFIG_FIELDS,
-  resolveOptimizationConfig,
-  type OptimizationConfig,
-  type ResolvedOptimizationConfig,
-} from '../training/optimization-config.js';
+  resolveTrainingArguments,
+  TRAINING_ARGUMENTS_FIELDS,
+  type ResolvedTrainingArguments,
+  type TrainingArguments,
+  type TrainingArgumentsDefaults,
+} from '../training/training-arguments.js';
 
 /**
  * Settings of a preference trainer (DPO and every loss variant, any modality): the shared
- * {@link OptimizationConfig}, the loss ({@link PreferenceLossConfig}) and TR-DPO syncing,
- * named after TRL's `DPOConfig` / transformers' `TrainingArguments`, camel-cased.
+ * {@link TrainingArguments} (optimiser, schedule, data walk), the loss
+ * ({@link PreferenceLossConfig}) and TR-DPO syncing, named after TRL's `DPOConfig` /
+ * transformers' `TrainingArguments`, camel-cased. lm's `DPOConfig` and diffusion's
+ * `DiffusionDPOConfig` extend it with their modality's fields.
  */
-export interface PreferenceTrainerConfig extends OptimizationConfig, Partial<PreferenceLossConfig> {
+export interface PreferenceTrainerConfig extends TrainingArguments, Partial<PreferenceLossConfig> {
   /** Peak AdamW learning rate. @defaultValue 1e-6 (TRL's DPOConfig) */
   readonly learningRate?: number;
   /** TR-DPO: softly update the reference model from the policy. @defaultValue false */
@@ -31,13 +33,19 @@ export interface PreferenceTrainerConfig extends OptimizationConfig, Partial<Pre
   readonly refModelSyncSteps?: number;
 }
 
-/** A validated {@link PreferenceTrainerConfig}, every field filled in. */
-export interface ResolvedPreferenceTrainerConfig extends ResolvedOptimizationConfig {
+/**
+ * A validated {@link PreferenceTrainerConfig}, every field filled in: the training arguments
+ * flat, the loss settings resolved under `loss` (what `computePreferenceLoss` takes).
+ */
+export interface ResolvedPreferenceTrainerConfig extends ResolvedTrainingArguments {
   readonly loss: ResolvedPreferenceLossConfig;
   readonly syncRefModel: boolean;
   readonly refModelMixupAlpha: number;
   readonly refModelSyncSteps: number;
 }
+
+/** Defaults a modality's trainer may set: the training arguments' and `beta`. */
+export type PreferenceTrainerDefaults = TrainingArgumentsDefaults & { readonly beta?: number };
 
 /** Defaults of the optimisation and TR-DPO fields (the loss fields default as `DEFAULT_PREFERENCE_LOSS_CONFIG`). */
 export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
@@ -49,12 +57,12 @@ export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
 });
 
 /**
- * Every field name of {@link PreferenceTrainerConfig}: the optimisation fields, the loss fields
+ * Every field name of {@link PreferenceTrainerConfig}: the training arguments, the loss fields
  * and TR-DPO's. Model packages whose configs extend it check their own unknown fields, then hand
  * exactly these to {@link resolvePreferenceTrainerConfig} (core's `pickFields`).
  */
 export const PREFERENCE_TRAINER_CONFIG_FIELDS: readonly (keyof PreferenceTrainerConfig)[] = Object.freeze([
-  ...OPTIMIZATION_CONFIG_FIELDS,
+  ...TRAINING_ARGUMENTS_FIELDS,
   ...PREFERENCE_LOSS_CONFIG_FIELDS,
   'syncRefModel',
   'refModelMixupAlpha',
@@ -62,20 +70,25 @@ export const PREFERENCE_TRAINER_CONFIG_FIELDS: readonly (keyof PreferenceTrainer
 ]);
 
 /**
- * Merges `config` over the defaults and validates every field once.
+ * Merges `config` over the trainer's `defaults`, then {@link DEFAULT_PREFERENCE_TRAINER_CONFIG}
+ * and core's training-argument defaults, and validates every field once.
+ * @param defaults - the modality trainer's own defaults, e.g. Diffusion-DPO's
+ *   `{ beta: 5000, learningRate: 1e-5, lrSchedule: 'constant', perDeviceTrainBatchSize: 16 }`.
  * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for a
  *   field outside {@link PREFERENCE_TRAINER_CONFIG_FIELDS} (`config.lerningRate must be absent
  *   (known fields: ...): got 0.1`), which would otherwise be ignored silently. A config that
  *   extends this one (lm's `DPOConfig`) passes only these fields, after checking its own.
  */
-export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig): ResolvedPreferenceTrainerConfig {
+export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig, defaults: PreferenceTrainerDefaults = {}): ResolvedPreferenceTrainerConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, PREFERENCE_TRAINER_CONFIG_FIELDS);
-  const optimization = resolveOptimizationConfig(config, DEFAULT_PREFERENCE_TRAINER_CONFIG);
+  const { beta, ...trainingDefaults } = defaults;
+  const training = resolveTrainingArguments(config, { learningRate: DEFAULT_PREFERENCE_TRAINER_CONFIG.learningRate, ...definedFields(trainingDefaults) });
   const merged = { ...DEFAULT_PREFERENCE_TRAINER_CONFIG, ...definedFields(config) };
   return Object.freeze({
+    ...training,
     loss: resolvePreferenceLossConfig({
-      beta: config.beta,
+      beta: config.beta ?? beta,
       lossType: config.lossType,
       lossWeights: config.lossWeights,
       referenceFree: config.referenceFree,
@@ -84,19 +97,8 @@ export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig):
       discopopTau: config.discopopTau,
       simpoGamma: config.simpoGamma,
     }),
-    ...optimization,
     syncRefModel: requireBoolean('config.syncRefModel', merged.syncRefModel),
     refModelMixupAlpha: requireNumber('config.refModelMixupAlpha', merged.refModelMixupAlpha, { min: 0, max: 1 }),
     refModelSyncSteps: requireInteger('config.refModelSyncSteps', merged.refModelSyncSteps, { min: 1 }),
   });
-}
-
-/**
- * The flat {@link PreferenceTrainerConfig} that {@link PreferenceTrainer} takes, from a resolved
- * one (whose loss fields are nested under `loss`): for model packages that resolve the
- * preference settings together with their own and then build the trainer.
- */
-export function flattenPreferenceTrainerConfig(config: ResolvedPreferenceTrainerConfig): PreferenceTrainerConfig {
-  const { loss, ...optimization } = config;
-  return { ...optimization, ...loss };
 }

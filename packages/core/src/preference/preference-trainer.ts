@@ -2,51 +2,76 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { computePreferenceLoss } from '../losses/compute-preference-loss.js';
 import type { PreferenceLossState } from '../losses/preference-loss.js';
-import { createPreferenceLossState, updatePreferenceLossState } from '../losses/preference-loss-state.js';
+import { createPreferenceLossState, updatePreferenceLossStateFromRewards } from '../losses/preference-loss-state.js';
 import { MetricAccumulator } from '../metrics/metric-accumulator.js';
-import { METRIC_NAMES, type Metrics } from '../metrics/metric-names.js';
-import { preferenceMetricTensors, readMetrics } from '../metrics/preference-metrics.js';
+import type { Metrics } from '../metrics/metric-names.js';
+import { preferenceMetricTensors } from '../metrics/preference-metrics.js';
+import type { PairScores } from '../surrogate/pair-scores.js';
 import type { Checkpointable, NamedVariables, PreferenceScorer } from '../surrogate/preference-scorer.js';
-import { accumulateGradients } from '../training/accumulate-gradients.js';
 import type { AdamWOptimizer } from '../training/adamw-optimizer.js';
-import { applyGradientStep } from '../training/apply-gradient-step.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
 import type { LRSchedule } from '../training/lr-schedule.js';
-import { computeNamedGradients } from '../training/named-gradients.js';
+import { microBatchStep, type MicroBatchOutput } from '../training/micro-batch-step.js';
 import { adamWFromConfig, lrScheduleFromConfig } from '../training/optimizer-from-config.js';
-import { assertFinite } from '../training/non-finite-guard.js';
 import { restoreWeights } from '../training/restore-weights.js';
 import {
   resolvePreferenceTrainerConfig,
   type PreferenceTrainerConfig,
   type ResolvedPreferenceTrainerConfig,
 } from './preference-trainer-config.js';
-import { referenceScores, type ReferenceSource } from './reference-source.js';
+import { disposePairScores, referenceScores, type ReferenceSource } from './reference-source.js';
 import { syncReferenceWeights } from './sync-reference.js';
+
+/** One batch's per-pair numbers on the host, for a {@link PairMetrics} hook. */
+export interface ScoredPairs<TBatch> {
+  readonly batch: TBatch;
+  /** The policy scores' `details` (see `PairScores.details`), `[batch]` each. */
+  readonly policy: Readonly<Record<string, Float32Array>>;
+  /** The reference scores and their `details`; undefined without a reference. */
+  readonly reference:
+    | { readonly chosen: Float32Array; readonly rejected: Float32Array; readonly details: Readonly<Record<string, Float32Array>> }
+    | undefined;
+}
+
+/**
+ * A modality's own metrics of a training step (its micro-batches) or of an evaluation (its
+ * batches), computed from what travelled with the scores; merged into the step's metrics.
+ */
+export type PairMetrics<TBatch> = (pairs: readonly ScoredPairs<TBatch>[]) => Metrics | Promise<Metrics>;
 
 /** What a {@link PreferenceTrainer} trains. */
 export interface PreferenceTrainerOptions<TBatch> {
   /** The policy: scored on the tape; its trainable named variables are optimised. */
   readonly policy: PreferenceScorer<TBatch> & Checkpointable;
-  /** Reference scores: a frozen model, a disk cache, or none (reference-free). */
+  /** Reference scores: a frozen model, a cache, or none (reference-free). */
   readonly reference: ReferenceSource<TBatch>;
-  readonly config: PreferenceTrainerConfig;
+  /**
+   * The settings: a config resolved once by the caller (`resolvePreferenceTrainerConfig`, or a
+   * resolved config that extends it, as lm's `ResolvedDPOConfig`), used as is; or a plain
+   * {@link PreferenceTrainerConfig}, resolved here.
+   */
+  readonly config: PreferenceTrainerConfig | ResolvedPreferenceTrainerConfig;
   /** Pairs in a batch, for weighting evaluation means. @defaultValue read from the scores */
   readonly batchSize?: (batch: TBatch) => number;
+  /** The modality's own metrics from the scores' `details` (diffusion's per-timestep metrics). */
+  readonly pairMetrics?: PairMetrics<TBatch>;
 }
+
+const DETAIL_PREFIX = 'details/';
 
 /**
  * Direct preference optimisation for any modality: one optimiser step on a batch of pairs,
  * evaluation, TR-DPO reference syncing, and checkpoint content. Everything model-specific sits
  * behind {@link PreferenceScorer}; `@dpo-ts/lm`'s `DPOTrainer` and `@dpo-ts/diffusion`'s
- * Diffusion-DPO trainer are this class with their scorer and batch builder.
+ * Diffusion-DPO trainer run it through {@link PreferenceTrainerBase}.
  *
- * One step (`trainStep`): reference scores (outside the tape) -> policy scores on the tape ->
- * `computePreferenceLoss` -> gradients (averaged over micro-batches when several are given:
- * gradient accumulation) -> global-norm clipping -> AdamW with the scheduled learning rate ->
- * loss-state update (bco_pair) -> TR-DPO sync every `refModelSyncSteps` steps. Returns TRL's
- * metrics: `loss`, `grad_norm` (before clipping), `learning_rate`, `rewards/*`, `logps/*`.
- * A non-finite loss or gradient norm throws `NonFiniteError` *before* the weights change.
+ * One step (`trainStep`): reference scores (outside the tape) -> core's `microBatchStep` with
+ * the loss of one micro-batch (policy scores on the tape -> `computePreferenceLoss` -> TRL's
+ * metrics; gradients averaged over micro-batches, clipped, AdamW) -> loss-state update after
+ * each micro-batch (bco_pair) -> TR-DPO sync every `refModelSyncSteps` steps. Returns TRL's
+ * metrics: `loss`, `grad_norm` (before clipping), `learning_rate`, `rewards/*`, `logps/*`,
+ * `logits/*`, plus the modality's `pairMetrics`. A non-finite loss or gradient norm throws
+ * `NonFiniteError` *before* the weights change.
  *
  * Tensors: the trainer keeps only variables and optimiser state across steps.
  */
@@ -60,12 +85,14 @@ export class PreferenceTrainer<TBatch> {
   private readonly schedule: LRSchedule;
   private readonly trainable: NamedVariables;
   private readonly batchSize: ((batch: TBatch) => number) | undefined;
+  private readonly pairMetrics: PairMetrics<TBatch> | undefined;
 
   constructor(options: PreferenceTrainerOptions<TBatch>) {
-    this.config = resolvePreferenceTrainerConfig(options.config);
+    this.config = isResolved(options.config) ? options.config : resolvePreferenceTrainerConfig(options.config);
     this.policy = options.policy;
     this.reference = options.reference;
     this.batchSize = options.batchSize;
+    this.pairMetrics = options.pairMetrics;
     if (this.config.syncRefModel && this.reference.kind !== 'model') {
       throw new InvalidArgumentError(
         'config.syncRefModel',
@@ -86,61 +113,29 @@ export class PreferenceTrainer<TBatch> {
   async trainStep(batches: TBatch | readonly TBatch[], stepIndex: number): Promise<Metrics> {
     const microBatches = (Array.isArray(batches) ? batches : [batches]) as readonly TBatch[];
     if (microBatches.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', microBatches);
-    const learningRate = this.schedule(stepIndex);
-    const accumulated = new Map<string, tf.Tensor>();
-    const metrics = new MetricAccumulator();
+    const references: (PairScores | null)[] = [];
     try {
-      for (const batch of microBatches) {
-        const { grads, values } = await this.microStep(batch, stepIndex);
-        accumulateGradients(accumulated, grads, microBatches.length); // the mean over micro-batches
-        metrics.add(values);
-      }
-      const mean = metrics.mean();
-      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
+      for (const batch of microBatches) references.push(await referenceScores(this.reference, batch));
+      const hostReferences = this.pairMetrics === undefined ? [] : await Promise.all(references.map(readReference));
+      const { metrics, microBatches: results } = await microBatchStep({
+        optimizer: this.optimizer,
+        variables: this.trainable,
+        microBatches: microBatches.map((batch, i) => ({ batch, reference: references[i]! })),
+        lossAndMetrics: ({ batch, reference }) => this.lossAndMetrics(batch, reference, true),
+        reduction: 'mean',
+        learningRate: this.schedule(stepIndex),
+        maxGradNorm: this.config.maxGradNorm,
+        stepIndex,
+        afterMicroBatch: ({ outputs }) => void updatePreferenceLossStateFromRewards(this.lossState, outputs.chosenRewards!, outputs.rejectedRewards!, stepIndex),
+      });
       if (this.config.syncRefModel && this.reference.kind === 'model' && (stepIndex + 1) % this.config.refModelSyncSteps === 0) {
         syncReferenceWeights(this.policy.namedVariables(), this.reference.scorer.namedVariables(), this.config.refModelMixupAlpha);
       }
-      return { ...mean, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: learningRate };
+      if (this.pairMetrics === undefined) return metrics;
+      const pairs = results.map((result, i) => ({ batch: microBatches[i]!, policy: details(result.outputs), reference: hostReferences[i] }));
+      return { ...metrics, ...(await this.pairMetrics(pairs)) };
     } finally {
-      tf.dispose([...accumulated.values()]);
-    }
-  }
-
-  /** Loss, gradients and metrics of one micro-batch; commits the loss state. */
-  private async microStep(batch: TBatch, stepIndex: number): Promise<{ grads: Map<string, tf.Tensor>; values: Metrics }> {
-    const reference = await referenceScores(this.reference, batch);
-    let kept: tf.Tensor[] = [];
-    try {
-      let metricTensors: Record<string, tf.Scalar> = {};
-      let rewards: [tf.Tensor1D, tf.Tensor1D] | undefined;
-      const { value, grads } = computeNamedGradients(() => {
-        const scores = this.policy.score(batch, { training: true });
-        const result = computePreferenceLoss(scores, reference, this.config.loss, this.lossState);
-        metricTensors = preferenceMetricTensors({
-          chosenRewards: result.chosenRewards,
-          rejectedRewards: result.rejectedRewards,
-          policyChosenScores: scores.chosen,
-          policyRejectedScores: scores.rejected,
-        });
-        rewards = [result.chosenRewards, result.rejectedRewards];
-        kept = [...Object.values(metricTensors), ...rewards].map((t) => tf.keep(t));
-        return result.loss;
-      }, this.trainable);
-      const loss = (await value.data())[0]!;
-      value.dispose();
-      try {
-        assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-        updatePreferenceLossState(this.lossState, rewards![0], rewards![1], stepIndex);
-      } catch (error) {
-        tf.dispose([...grads.values()]);
-        tf.dispose(Object.values(metricTensors));
-        throw error;
-      }
-      const values = await readMetrics(metricTensors);
-      return { grads, values: { [METRIC_NAMES.loss]: loss, ...values } };
-    } finally {
-      tf.dispose(kept);
-      if (reference !== null) tf.dispose(Object.values(reference).filter((t) => t instanceof tf.Tensor));
+      references.forEach(disposePairScores);
     }
   }
 
@@ -150,30 +145,49 @@ export class PreferenceTrainer<TBatch> {
    */
   async evaluate(batches: Iterable<TBatch>): Promise<Metrics> {
     const accumulator = new MetricAccumulator();
+    const pairs: ScoredPairs<TBatch>[] = [];
     for (const batch of batches) {
       const reference = await referenceScores(this.reference, batch);
       try {
-        const { loss, metricTensors, pairs } = tf.tidy(() => {
-          const scores = this.policy.score(batch, { training: false });
-          const result = computePreferenceLoss(scores, reference, this.config.loss, this.lossState);
-          return {
-            loss: result.loss,
-            pairs: result.losses.shape[0],
-            metricTensors: preferenceMetricTensors({
-              chosenRewards: result.chosenRewards,
-              rejectedRewards: result.rejectedRewards,
-              policyChosenScores: scores.chosen,
-              policyRejectedScores: scores.rejected,
-            }),
-          };
+        const { loss, metrics, outputs } = tf.tidy(() => {
+          const output = this.lossAndMetrics(batch, reference, false);
+          return { loss: output.loss, metrics: { ...output.metrics }, outputs: { ...output.outputs } };
         });
-        const values = await readMetrics({ [METRIC_NAMES.loss]: loss, ...metricTensors });
-        accumulator.add(values, this.batchSize?.(batch) ?? pairs);
+        const tensors = { loss, ...metrics };
+        const read = await Promise.all(Object.values(tensors).map((t) => t.data()));
+        const values = Object.fromEntries(Object.keys(tensors).map((name, i) => [name, read[i]![0]!]));
+        const size = outputs.chosenRewards!.shape[0]!;
+        if (this.pairMetrics !== undefined) {
+          const host = await Promise.all(Object.values(outputs).map((t) => t.data()));
+          const hostOutputs = Object.fromEntries(Object.keys(outputs).map((name, i) => [name, Float32Array.from(host[i]!)]));
+          pairs.push({ batch, policy: details(hostOutputs), reference: await readReference(reference) });
+        }
+        tf.dispose([...Object.values(tensors), ...Object.values(outputs)]);
+        accumulator.add(values, this.batchSize?.(batch) ?? size);
       } finally {
-        if (reference !== null) tf.dispose(Object.values(reference).filter((t) => t instanceof tf.Tensor));
+        disposePairScores(reference);
       }
     }
-    return accumulator.mean();
+    const metrics = accumulator.mean();
+    return this.pairMetrics === undefined ? metrics : { ...metrics, ...(await this.pairMetrics(pairs)) };
+  }
+
+  /**
+   * The loss of one batch and its metric and output tensors: policy scores (on the tape when
+   * `training`), `computePreferenceLoss` against `reference`, TRL's metrics; outputs are the
+   * rewards (for the loss state) and the policy scores' details. The caller owns the tensors.
+   */
+  private lossAndMetrics(batch: TBatch, reference: PairScores | null, training: boolean): MicroBatchOutput {
+    const scores = this.policy.score(batch, { training });
+    const result = computePreferenceLoss(scores, reference, this.config.loss, this.lossState);
+    const metrics = preferenceMetricTensors({
+      chosenRewards: result.chosenRewards,
+      rejectedRewards: result.rejectedRewards,
+      policyChosenScores: scores.chosen,
+      policyRejectedScores: scores.rejected,
+    });
+    const scoreDetails = Object.fromEntries(Object.entries(scores.details ?? {}).map(([name, t]) => [`${DETAIL_PREFIX}${name}`, t]));
+    return { loss: result.loss, metrics, outputs: { chosenRewards: result.chosenRewards, rejectedRewards: result.rejectedRewards, ...scoreDetails } };
   }
 
   /** Everything a checkpoint needs: policy weights, optimiser, loss state, reference weights when synced. */
@@ -208,4 +222,26 @@ export class PreferenceTrainer<TBatch> {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** The `details/` outputs of a micro-batch, without the prefix. */
+function details(outputs: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(outputs).filter(([name]) => name.startsWith(DETAIL_PREFIX)).map(([name, values]) => [name.slice(DETAIL_PREFIX.length), values]));
+}
+
+/** Reference scores on the host (undefined for none). */
+async function readReference(scores: PairScores | null): Promise<ScoredPairs<unknown>['reference']> {
+  if (scores === null) return undefined;
+  const entries = Object.entries(scores.details ?? {});
+  const [chosen, rejected, ...rest] = await Promise.all([scores.chosen.data(), scores.rejected.data(), ...entries.map(([, t]) => t.data())]);
+  return {
+    chosen: Float32Array.from(chosen!),
+    rejected: Float32Array.from(rejected!),
+    details: Object.fromEntries(entries.map(([name], i) => [name, Float32Array.from(rest[i]!)])),
+  };
+}
+
+function isResolved(config: PreferenceTrainerConfig | ResolvedPreferenceTrainerConfig): config is ResolvedPreferenceTrainerConfig {
+  const loss = (config as { loss?: unknown } | null)?.loss;
+  return typeof loss === 'object' && loss !== null && Array.isArray((loss as { lossType?: unknown }).lossType);
 }

@@ -92,11 +92,4 @@ describe('ReferenceScoreCache', () => {
     await expect(ReferenceScoreCache.open(path.join(notADirectory, 'scores.json'), PARTS)).rejects.toThrow(/^file must be a writable file path .*is not a directory/);
   });
 
-  it('in memory: never touches the disk', async () => {
-    const cache = ReferenceScoreCache.inMemory(PARTS);
-    cache.set('a', { chosen: 1, rejected: 2 });
-    await cache.save();
-    expect([cache.file, cache.status, cache.size]).toEqual([undefined, 'new', 1]);
-    expect(() => ReferenceScoreCache.inMemory({ model: '' })).toThrow('fingerprint.model must be a non-empty string: got ""');
-  });
 });

@@ -82,14 +82,6 @@ export class ReferenceScoreCache {
   }
 
   /**
-   * A cache that lives in memory only: status `'new'`, and {@link save} writes nothing.
-   * @param fingerprint - a string, or named parts (see {@link FingerprintParts}).
-   */
-  static inMemory(fingerprint: string | FingerprintParts): ReferenceScoreCache {
-    return new ReferenceScoreCache(undefined, toParts(fingerprint), 'new', new Map());
-  }
-
-  /**
    * Opens (or starts) the cache at `file` for `fingerprint`, after checking that `file` can be
    * written (so a bad path fails before any score is computed). A missing file gives an empty
    * cache with status `'new'`; a file for another fingerprint or of format version 1 gives an

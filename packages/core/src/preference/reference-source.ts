@@ -3,23 +3,23 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { PairScores } from '../surrogate/pair-scores.js';
 import type { Checkpointable, PreferenceScorer } from '../surrogate/preference-scorer.js';
-import type { ReferenceScoreCache } from './reference-score-cache.js';
+import type { ReferenceScoreStore } from './reference-score-store.js';
 
 /**
  * Where a preference trainer gets the reference scores log pi_ref(y|x):
  *
  * - `model`: a frozen copy of the starting policy, run forward (no gradient) on every batch;
  *   TRL's default. Needed for TR-DPO reference syncing.
- * - `cache`: scores computed once per pair and kept on disk (see {@link ReferenceScoreCache});
- *   pairs missing from the cache are scored with `scorer` and added. TRL's
- *   `precompute_ref_log_probs`, made persistent across runs.
+ * - `cache`: scores computed once per pair and kept, on disk ({@link ReferenceScoreCache}) or in
+ *   memory ({@link InMemoryReferenceScores}); pairs missing from the cache are scored with
+ *   `scorer` and added. TRL's `precompute_ref_log_probs`, made persistent across runs on disk.
  * - `none`: reference-free DPO; every reference score is 0.
  */
 export type ReferenceSource<TBatch> =
   | { readonly kind: 'model'; readonly scorer: PreferenceScorer<TBatch> & Checkpointable }
   | {
       readonly kind: 'cache';
-      readonly cache: ReferenceScoreCache;
+      readonly cache: ReferenceScoreStore;
       /** Stable key of each pair in a batch, in batch order. */
       readonly keys: (batch: TBatch) => readonly string[];
       /** Scores pairs the cache lacks; without it, a miss is an error. */
@@ -44,7 +44,7 @@ export async function referenceScores<TBatch>(source: ReferenceSource<TBatch>, b
     }
     const scores = scoreOutsideTape(source.scorer, batch);
     const [chosen, rejected] = await Promise.all([scores.chosen.data(), scores.rejected.data()]);
-    tf.dispose([scores.chosen, scores.rejected, scores.chosenLengths, scores.rejectedLengths].filter((t) => t !== undefined));
+    disposePairScores(scores);
     if (chosen.length !== keys.length) {
       throw new InvalidArgumentError('keys(batch)', `one key per pair (${chosen.length})`, keys.length);
     }
@@ -57,11 +57,18 @@ export async function referenceScores<TBatch>(source: ReferenceSource<TBatch>, b
   };
 }
 
+/** Disposes every tensor of `scores` (lengths and details included); `null` is a no-op. */
+export function disposePairScores(scores: PairScores | null): void {
+  if (scores === null) return;
+  const { chosen, rejected, chosenLengths, rejectedLengths, details } = scores;
+  tf.dispose([chosen, rejected, chosenLengths, rejectedLengths, ...Object.values(details ?? {})].filter((t): t is tf.Tensor1D => t !== undefined));
+}
+
 /** Scores with `training: false`, keeping only the score tensors. */
 function scoreOutsideTape<TBatch>(scorer: PreferenceScorer<TBatch>, batch: TBatch): PairScores {
   // tidy keeps the returned tensors; undefined lengths are dropped so it sees plain tensors.
   return tf.tidy(() => {
     const scores = scorer.score(batch, { training: false });
-    return Object.fromEntries(Object.entries(scores).filter(([, t]) => t !== undefined)) as Record<string, tf.Tensor>;
+    return Object.fromEntries(Object.entries(scores).filter(([, t]) => t !== undefined)) as tf.TensorContainer;
   }) as unknown as PairScores;
 }

@@ -26,4 +26,10 @@ export interface PairScores {
   readonly chosenLengths?: tf.Tensor1D;
   /** Number of scored units of the rejected response, `[batch]`. Omitted means 1. */
   readonly rejectedLengths?: tf.Tensor1D;
+  /**
+   * Per-pair quantities of the modality that travel with the scores for its own metrics, each
+   * `[batch]`: diffusion's denoising errors (`mse/chosen`, `mse/rejected`). Losses ignore them.
+   * Omitted: none.
+   */
+  readonly details?: Readonly<Record<string, tf.Tensor1D>>;
 }

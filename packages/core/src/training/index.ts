@@ -98,10 +98,19 @@ export {
 } from './training-loop.js';
 export {
   runTrainerLoop,
-  runScheduledTrainerLoop,
   trainingArgumentsLoop,
+  evalPrefixed,
   type TrainOptions,
-  type ScheduledTrainOptions,
+  type TrainCheckpointOptions,
+  type TrainLogEntry,
   type TrainerLoopParts,
 } from './train-options.js';
 export { Throughput, type ThroughputRates } from './throughput.js';
+export {
+  microBatchStep,
+  type LossAndMetrics,
+  type MicroBatchOutput,
+  type MicroBatchResult,
+  type MicroBatchStepOptions,
+  type MicroBatchStepResult,
+} from './micro-batch-step.js';

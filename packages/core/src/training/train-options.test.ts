@@ -7,9 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { listCheckpoints } from './checkpoint.js';
 import { restoreWeights } from './restore-weights.js';
-import { runScheduledTrainerLoop, runTrainerLoop, trainingArgumentsLoop, type TrainerLoopParts } from './train-options.js';
+import { evalPrefixed, runTrainerLoop, trainingArgumentsLoop, type TrainerLoopParts, type TrainLogEntry } from './train-options.js';
 import { resolveTrainingArguments } from './training-arguments.js';
-import type { HistoryEntry } from './training-loop.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'dpo-ts-train-options-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -58,19 +57,24 @@ describe('trainingArgumentsLoop', () => {
 });
 
 describe('runTrainerLoop', () => {
-  it('calls onStep, evaluates and checkpoints on schedule, and uses the trainer progress unless given', async () => {
+  it('calls onLog after steps and evaluations (eval_ keys), evaluates and checkpoints on schedule, and uses the trainer progress unless given', async () => {
     const { parts, counter, evaluations } = counterTrainer();
     const dir = path.join(scratch, 'run');
     const { stream, lines } = capture();
-    const entries: HistoryEntry[] = [];
+    const entries: TrainLogEntry[] = [];
     const result = await expectNoLeak(() =>
       runTrainerLoop(
         { ...parts, totalSteps: 5, evalEvery: 2, saveEvery: 2, keepLast: 2, progress: { stream, everySteps: 1, metrics: ['loss'] } },
-        { checkpointDir: dir, onStep: (entry) => entries.push(entry) },
+        { checkpoint: { dir }, onLog: (entry) => entries.push(entry) },
       ),
     );
-    expect(entries.map((e) => e.step)).toEqual([1, 2, 3, 4, 5]);
-    expect(entries[3]!.metrics).toEqual({ loss: 0.25 });
+    const steps = entries.filter((e) => e.split === 'train');
+    expect(steps.map((e) => e.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(steps[3]!.metrics).toEqual({ loss: 0.25 });
+    expect(entries.filter((e) => e.split === 'eval')).toEqual([
+      { step: 2, split: 'eval', metrics: { eval_loss: 0 } },
+      { step: 4, split: 'eval', metrics: { eval_loss: 0 } },
+    ]);
     expect(evaluations).toEqual([2, 4]); // the counter after steps 2 and 4
     expect(result.evalHistory.map((e) => e.step)).toEqual([2, 4]);
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([4, 5]); // every 2, the end, the newest 2 kept
@@ -78,31 +82,37 @@ describe('runTrainerLoop', () => {
 
     // Resuming restores the counter from step 5's checkpoint; the user's progress wins.
     tf.tidy(() => counter.assign(tf.scalar(-100)));
-    const resumed = await runTrainerLoop({ ...parts, totalSteps: 6, saveEvery: 2, progress: { stream } }, { checkpointDir: dir, resume: 'auto', progress: false });
+    const resumed = await runTrainerLoop({ ...parts, totalSteps: 6, saveEvery: 2, progress: { stream } }, { checkpoint: { dir, resume: 'auto' }, progress: false });
     expect(resumed.startStep).toBe(5);
     expect((await counter.data())[0]).toBe(6);
     expect(lines.filter((line) => line.includes('resumed'))).toEqual([]);
     counter.dispose();
   });
 
-  it('neither evaluates without a period nor saves without a directory', async () => {
+  it('neither evaluates without a period nor saves without a checkpoint directory', async () => {
     const { parts, counter, evaluations } = counterTrainer();
     const result = await runTrainerLoop({ ...parts, totalSteps: 3, saveEvery: 1 }, { progress: false });
     expect(evaluations).toEqual([]);
     expect(result.lastCheckpoint).toBeUndefined();
-    await expect(runTrainerLoop({ ...parts, totalSteps: 3 }, { progress: false, resume: true })).rejects.toThrow('resume must be false or "auto"');
+    counter.dispose();
+  });
+
+  it("takes the checkpoint period and count from the call over the trainer's, and 500 steps without either", async () => {
+    const { parts, counter } = counterTrainer();
+    const dir = path.join(scratch, 'scheduled');
+    const result = await runTrainerLoop({ ...parts, totalSteps: 4, saveEvery: 1 }, { checkpoint: { dir, every: 3, keepLast: 1 }, progress: false });
+    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([4]);
+    expect(result.completedSteps).toBe(4);
+    const fallback = path.join(scratch, 'fallback');
+    await runTrainerLoop({ ...parts, totalSteps: 2 }, { checkpoint: { dir: fallback }, progress: false });
+    expect((await listCheckpoints(fallback)).map((c) => c.step)).toEqual([2]); // only the end of the run
+    await expect(runTrainerLoop({ ...parts, totalSteps: 2 }, { checkpoint: { dir: fallback }, progress: false })).rejects.toThrow('already holds 1 checkpoint');
     counter.dispose();
   });
 });
 
-describe('runScheduledTrainerLoop', () => {
-  it('takes the checkpoint directory and periods from the call', async () => {
-    const { parts, counter, evaluations } = counterTrainer();
-    const dir = path.join(scratch, 'scheduled');
-    const result = await runScheduledTrainerLoop({ ...parts, totalSteps: 4 }, { checkpoint: { dir, every: 3, keepLast: 1 }, evalEvery: 4, progress: false });
-    expect(evaluations).toEqual([4]);
-    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([4]);
-    expect(result.completedSteps).toBe(4);
-    counter.dispose();
+describe('evalPrefixed', () => {
+  it("adds TRL's eval_ prefix once", () => {
+    expect(evalPrefixed({ loss: 1, 'rewards/accuracies': 0.5, eval_loss: 2 })).toEqual({ eval_loss: 2, 'eval_rewards/accuracies': 0.5 });
   });
 });

@@ -1,36 +1,54 @@
-import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { CheckpointContent, LoadedCheckpoint } from './checkpoint.js';
 import type { JsonValue } from './checkpoint-format.js';
 import type { ProgressOptions, ProgressReporter } from './progress.js';
-import {
-  runTrainingLoop,
-  type HistoryEntry,
-  type StepMetrics,
-  type TrainingLoopResult,
-} from './training-loop.js';
+import { runTrainingLoop, type StepMetrics, type TrainingLoopResult } from './training-loop.js';
 import type { ResolvedTrainingArguments } from './training-arguments.js';
 
-/** Options of a trainer's `train()`: where and how a run is kept and shown. */
-export interface TrainOptions {
-  /** Checkpoint directory (created if absent); omitted: no checkpoints. @defaultValue undefined */
-  readonly checkpointDir?: string;
+/** Where and how often a run saves checkpoints, and whether it continues one: `train({ checkpoint })`. */
+export interface TrainCheckpointOptions {
+  /** Checkpoint directory (created if absent). */
+  readonly dir: string;
+  /** Save every this many optimiser steps (and after the last). @defaultValue the trainer's `saveSteps` (500) */
+  readonly every?: number;
+  /** Keep only the newest this many checkpoints. @defaultValue the trainer's `saveTotalLimit` (keep all) */
+  readonly keepLast?: number;
   /**
-   * Resume from the newest checkpoint in `checkpointDir`: `'auto'` when there is one, `true`
-   * requires one, `false` refuses a directory that already holds checkpoints (see core's
-   * `runTrainingLoop`).
+   * Resume from the newest checkpoint in `dir`: `'auto'` when there is one, `true` requires one,
+   * `false` refuses a directory that already holds checkpoints (see core's `runTrainingLoop`).
    * @defaultValue false
    */
   readonly resume?: boolean | 'auto';
+}
+
+/** What `onLog` receives: the metrics of a training step or of an evaluation. */
+export interface TrainLogEntry {
+  /** Optimiser steps completed (TRL's `global_step`). */
+  readonly step: number;
+  /** `'train'` after a step; `'eval'` after an evaluation, whose metric keys carry TRL's `eval_` prefix. */
+  readonly split: 'train' | 'eval';
+  readonly metrics: StepMetrics;
+}
+
+/**
+ * Options of every trainer's `train()` (the same for SFT, DPO, Diffusion-SFT, Diffusion-DPO,
+ * reward, PPO and DDPO): checkpoints, a callback for each step's and evaluation's metrics,
+ * progress lines, abort.
+ * @example
+ * await trainer.train({ checkpoint: { dir: 'runs/dpo', every: 100, keepLast: 3, resume: 'auto' }, onLog: (entry) => log.push(entry) });
+ */
+export interface TrainOptions {
+  /** Save checkpoints (and resume). @defaultValue undefined (no checkpoints) */
+  readonly checkpoint?: TrainCheckpointOptions;
+  /** Called with the metrics of every step and every evaluation (`eval_` keys), for the caller's own logging. */
+  readonly onLog?: (entry: TrainLogEntry) => void;
   /**
-   * Progress lines with ETA ({@link ProgressReporter}), their options, or `false`.
-   * @defaultValue the trainer's: a line every `loggingSteps` steps on stderr with its headline
-   *   metrics for trainers configured by {@link TrainingArguments}
+   * Progress lines with ETA ({@link ProgressReporter}), their options (e.g. another `stream`), or
+   * `false` for none. Library code writes nowhere else.
+   * @defaultValue the trainer's: a line every `loggingSteps` steps on stderr with its headline metrics
    */
   readonly progress?: ProgressOptions | ProgressReporter | false;
   /** Stops after the step in progress; the run saves a checkpoint and can resume. */
   readonly signal?: AbortSignal;
-  /** Called after every step with its metrics (for custom logging). */
-  readonly onStep?: (entry: HistoryEntry) => void;
   /**
    * Receives warnings (a corrupt checkpoint skipped on resume, a stale lock taken over, a
    * crashed save repaired). @defaultValue the progress reporter's log; see `runTrainingLoop`
@@ -38,18 +56,9 @@ export interface TrainOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/**
- * `train()` options of trainers that take their checkpoint and evaluation periods with the
- * call rather than from their config (the reward, PPO and DDPO trainers); see
- * {@link runScheduledTrainerLoop}.
- */
-export interface ScheduledTrainOptions extends Pick<TrainOptions, 'resume' | 'signal' | 'onWarning'> {
-  /** Save every `every` steps to `dir` (keep the newest `keepLast`). */
-  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
-  /** Evaluate every this many steps (when the trainer has something to evaluate). */
-  readonly evalEvery?: number;
-  /** Progress lines, their options, or `false`. @defaultValue the trainer's; `{}` (progress lines on stderr) when it sets none */
-  readonly progress?: ProgressOptions | ProgressReporter | false;
+/** `eval_`-prefixed copies of evaluation metrics, TRL's convention (`eval_loss`, `eval_rewards/accuracies`). */
+export function evalPrefixed(metrics: StepMetrics): StepMetrics {
+  return Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key.startsWith('eval_') ? key : `eval_${key}`, value]));
 }
 
 /** What a trainer plugs into {@link runTrainerLoop}: its step, evaluation, checkpoint content and schedule. */
@@ -62,7 +71,7 @@ export interface TrainerLoopParts {
   readonly evaluate?: (() => Promise<StepMetrics>) | undefined;
   /** Steps between evaluations. @defaultValue undefined (no evaluation) */
   readonly evalEvery?: number | undefined;
-  /** Steps between checkpoints when the options give a `checkpointDir`. */
+  /** Steps between checkpoints when the options give a `checkpoint` without `every`. */
   readonly saveEvery?: number | undefined;
   /** Checkpoints kept. @defaultValue undefined (all) */
   readonly keepLast?: number | undefined;
@@ -88,7 +97,7 @@ export interface TrainerLoopParts {
    * saved with another is refused, naming the field. @defaultValue undefined (not checked)
    */
   readonly modelConfig?: JsonValue | undefined;
-  /** Progress when {@link TrainOptions.progress} is not given. @defaultValue runTrainingLoop's (`{}`) */
+  /** Progress when {@link TrainOptions.progress} is not given. @defaultValue runTrainingLoop's (`{}`, stderr) */
   readonly progress?: ProgressOptions | ProgressReporter | false | undefined;
 }
 
@@ -113,35 +122,46 @@ export function trainingArgumentsLoop(
 
 /**
  * Runs {@link runTrainingLoop} with a trainer's parts and the user's {@link TrainOptions}, the
- * way every dpo-ts trainer's `train()` does: `onStep` after each step, evaluation when the
- * trainer has one and a period, checkpoints in `checkpointDir` every `saveEvery` steps,
- * `resume` (default false) of a checkpoint that this trainer kind wrote and that holds optimiser
- * state, the trainer's default progress unless the user gives one, abort through `signal`.
+ * way every dpo-ts trainer's `train()` does: `onLog` after each step and evaluation, evaluation
+ * when the trainer has one and a period, checkpoints in `checkpoint.dir` every
+ * `checkpoint.every` (default: the trainer's `saveEvery`, else 500) steps, `checkpoint.resume`
+ * (default false) of a checkpoint that this trainer kind wrote and that holds optimiser state,
+ * the trainer's default progress unless the user gives one, abort through `signal`.
  *
- * @throws InvalidArgumentError for `checkpointDir: ''`, a `resume` other than true, false or
- *   "auto", a `signal` that is no AbortSignal, naming the option and the value.
+ * @throws InvalidArgumentError for `checkpoint.dir: ''`, a `resume` other than true, false or
+ *   "auto", a `signal` that is no AbortSignal, naming the option and the value (see
+ *   `runTrainingLoop`).
  * @example
  * return runTrainerLoop({ ...trainingArgumentsLoop(this.config, ['loss']), step, evaluate, save, restore }, options);
  */
 export async function runTrainerLoop(parts: TrainerLoopParts, options: TrainOptions = {}): Promise<TrainingLoopResult> {
   const progress = options.progress ?? parts.progress;
-  if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== 'string' || options.checkpointDir.trim().length === 0)) {
-    throw new InvalidArgumentError('checkpointDir', 'a non-empty directory path (or omit it for no checkpoints)', options.checkpointDir);
-  }
+  const { checkpoint, onLog } = options;
+  const evaluate = parts.evaluate;
+  const keepLast = checkpoint?.keepLast ?? parts.keepLast;
   return runTrainingLoop({
     totalSteps: parts.totalSteps,
     step: async (stepIndex) => {
       const metrics = await parts.step(stepIndex);
-      options.onStep?.({ step: stepIndex + 1, metrics });
+      onLog?.({ step: stepIndex + 1, split: 'train', metrics });
       return metrics;
     },
-    ...(parts.evaluate !== undefined && parts.evalEvery !== undefined ? { evaluate: parts.evaluate, evalEvery: parts.evalEvery } : {}),
-    ...(options.checkpointDir !== undefined
+    ...(evaluate !== undefined && parts.evalEvery !== undefined
+      ? {
+          evaluate: async (completedSteps: number) => {
+            const metrics = await evaluate();
+            onLog?.({ step: completedSteps, split: 'eval', metrics: evalPrefixed(metrics) });
+            return metrics;
+          },
+          evalEvery: parts.evalEvery,
+        }
+      : {}),
+    ...(checkpoint !== undefined
       ? {
           checkpoint: {
-            dir: options.checkpointDir,
-            every: parts.saveEvery!,
-            ...(parts.keepLast !== undefined ? { keepLast: parts.keepLast } : {}),
+            dir: checkpoint.dir,
+            every: checkpoint.every ?? parts.saveEvery ?? DEFAULT_SAVE_EVERY,
+            ...(keepLast !== undefined ? { keepLast } : {}),
             save: parts.save,
             restore: parts.restore,
             requireOptimizerState: parts.requireOptimizerState ?? true,
@@ -150,25 +170,12 @@ export async function runTrainerLoop(parts: TrainerLoopParts, options: TrainOpti
           },
         }
       : {}),
-    resume: options.resume ?? false,
+    resume: checkpoint?.resume ?? false,
     ...(progress !== undefined ? { progress } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
   });
 }
 
-/**
- * {@link runTrainerLoop} for a trainer whose checkpoint and evaluation periods come with the
- * call ({@link ScheduledTrainOptions}: `checkpoint: { dir, every, keepLast }`, `evalEvery`)
- * rather than from its config.
- */
-export async function runScheduledTrainerLoop(
-  parts: Omit<TrainerLoopParts, 'evalEvery' | 'saveEvery' | 'keepLast'>,
-  options: ScheduledTrainOptions = {},
-): Promise<TrainingLoopResult> {
-  const { checkpoint, evalEvery, ...run } = options;
-  return runTrainerLoop(
-    { ...parts, evalEvery, saveEvery: checkpoint?.every, keepLast: checkpoint?.keepLast },
-    { ...run, checkpointDir: checkpoint?.dir },
-  );
-}
+/** Steps between checkpoints for a trainer without `saveSteps`: transformers' default. */
+const DEFAULT_SAVE_EVERY = 500;

@@ -74,7 +74,7 @@ describe('training loop guards', () => {
       await expect(runTrainingLoop({ ...base, ...extra })).rejects.toThrow(message);
     }
     const parts = { totalSteps: 2, step: trainer.step, save: trainer.save, restore: trainer.restore, saveEvery: 1 };
-    await expect(runTrainerLoop(parts, { checkpointDir: '' })).rejects.toThrow('checkpointDir must be a non-empty directory path (or omit it for no checkpoints): got ""');
+    await expect(runTrainerLoop(parts, { checkpoint: { dir: '' } })).rejects.toThrow('checkpoint.dir must be a non-empty path: got ""');
     trainer.dispose();
   });
 

@@ -25,14 +25,14 @@ describe('resolveDiffusionDPOConfig', () => {
   it('accepts every DiffusionDPOConfig field and hands the preference ones to core', () => {
     const resolved = resolveDiffusionDPOConfig(EVERY_FIELD, denoiser, 100);
     expect(resolved).toMatchObject({ learningRate: 1e-3, cfgDropProb: 0.2, precomputeRefBatchSize: 3, numTimestepBuckets: 4, scoreScale: 1 });
-    expect(resolved.preference).toMatchObject({ learningRate: 1e-3, lrSchedule: 'cosine', refModelSyncSteps: 4 });
-    expect(resolved.preference.loss).toMatchObject({ beta: 2500, lossWeights: [1, 0.5] });
+    expect(resolved).toMatchObject({ learningRate: 1e-3, lrSchedule: 'cosine', refModelSyncSteps: 4 });
+    expect(resolved.loss).toMatchObject({ beta: 2500, lossWeights: [1, 0.5] });
   });
 
   it("gives the preference trainer this trainer's defaults (beta 5000, constant schedule)", () => {
     const resolved = resolveDiffusionDPOConfig({ totalSteps: 1, perDeviceTrainBatchSize: 2, numTimestepBuckets: 2 }, denoiser, 100);
-    expect(resolved.preference).toMatchObject({ learningRate: 1e-5, lrSchedule: 'constant' });
-    expect(resolved.preference.loss.beta).toBe(5000);
+    expect(resolved).toMatchObject({ learningRate: 1e-5, lrSchedule: 'constant' });
+    expect(resolved.loss.beta).toBe(5000);
   });
 
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {

@@ -8,12 +8,10 @@ import {
   requireKnownFields,
   requireNumber,
   resolvePreferenceTrainerConfig,
-  TRAINING_ARGUMENTS_FIELDS,
   type PreferenceTrainerConfig,
-  type ResolvedPreferenceTrainerConfig,
+  type ResolvedPreferenceRunConfig,
 } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
-import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from '../training/training-arguments.js';
 
 /**
  * Configuration of {@link DiffusionDPOTrainer}: core's preference loss (`beta`, `lossType`,
@@ -26,7 +24,7 @@ import { resolveTrainingArguments, type ResolvedTrainingArguments, type Training
  * code's (`beta_dpo` 5000 with -0.5 * beta_dpo); diffusers' example writes the same loss as
  * beta 2500 without the 0.5. Use the official numbers here unchanged.
  */
-export interface DiffusionDPOConfig extends PreferenceTrainerConfig, Omit<TrainingArguments, keyof PreferenceTrainerConfig> {
+export interface DiffusionDPOConfig extends PreferenceTrainerConfig {
   /** DPO temperature on score = -0.5 mse. @defaultValue 5000 (SalesforceAIResearch/DiffusionDPO `beta_dpo`) */
   readonly beta?: number;
   /**
@@ -38,6 +36,8 @@ export interface DiffusionDPOConfig extends PreferenceTrainerConfig, Omit<Traini
   readonly lrSchedule?: PreferenceTrainerConfig['lrSchedule'];
   /** Pairs per micro-batch. @defaultValue 16 */
   readonly perDeviceTrainBatchSize?: number;
+  /** Pairs per evaluation batch. @defaultValue 64 */
+  readonly perDeviceEvalBatchSize?: number;
   /**
    * Probability that a training pair is conditioned on the null class instead of its label
    * (classifier-free-guidance dropout, shared by policy and reference). Evaluation never drops.
@@ -66,14 +66,14 @@ export interface DiffusionDPOConfig extends PreferenceTrainerConfig, Omit<Traini
   readonly scoreScale?: number;
 }
 
-/** {@link DiffusionDPOConfig} validated against a denoiser, every default filled in. */
-export interface ResolvedDiffusionDPOConfig extends ResolvedTrainingArguments {
-  /** What core's `PreferenceTrainer` runs: loss, optimiser, schedule, TR-DPO. */
-  readonly preference: ResolvedPreferenceTrainerConfig;
+/**
+ * {@link DiffusionDPOConfig} validated against a denoiser, every default filled in: core's
+ * resolved preference settings (training arguments, `loss`, TR-DPO) and the diffusion fields,
+ * resolved once.
+ */
+export interface ResolvedDiffusionDPOConfig extends ResolvedPreferenceRunConfig {
   readonly cfgDropProb: number;
   readonly fixedNoise: boolean;
-  readonly precomputeRefLogProbs: boolean;
-  readonly precomputeRefBatchSize: number;
   readonly numTimestepBuckets: number;
   readonly scoreScale: number;
 }
@@ -84,6 +84,7 @@ export const DEFAULT_DIFFUSION_DPO_CONFIG = Object.freeze({
   learningRate: 1e-5,
   lrSchedule: 'constant' as const,
   perDeviceTrainBatchSize: 16,
+  perDeviceEvalBatchSize: 64,
   precomputeRefLogProbs: false,
   numTimestepBuckets: 5,
   scoreScale: DIFFUSION_SCORE_SCALE,
@@ -91,7 +92,6 @@ export const DEFAULT_DIFFUSION_DPO_CONFIG = Object.freeze({
 
 const KNOWN_FIELDS = new Set<string>([
   ...PREFERENCE_TRAINER_CONFIG_FIELDS,
-  ...TRAINING_ARGUMENTS_FIELDS,
   ...([
     'cfgDropProb',
     'fixedNoise',
@@ -114,14 +114,14 @@ export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: 
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, KNOWN_FIELDS);
   const d = DEFAULT_DIFFUSION_DPO_CONFIG;
-  const training = resolveTrainingArguments(config, d);
-  // The loss and TR-DPO fields (only those: core refuses fields it does not know); the
-  // optimisation fields were validated above, with this trainer's defaults.
-  const preference = resolvePreferenceTrainerConfig({
-    ...pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS),
-    learningRate: training.learningRate,
-    lrSchedule: training.lrSchedule,
-    beta: config.beta ?? d.beta,
+  // Core's fields (training arguments, loss, TR-DPO) over this trainer's defaults; only those,
+  // since core refuses fields it does not know.
+  const preference = resolvePreferenceTrainerConfig(pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS), {
+    beta: d.beta,
+    learningRate: d.learningRate,
+    lrSchedule: d.lrSchedule,
+    perDeviceTrainBatchSize: d.perDeviceTrainBatchSize,
+    perDeviceEvalBatchSize: d.perDeviceEvalBatchSize,
   });
   const precomputeRefLogProbs = requireBoolean('config.precomputeRefLogProbs', config.precomputeRefLogProbs ?? d.precomputeRefLogProbs);
   const fixedNoise = requireBoolean('config.fixedNoise', config.fixedNoise ?? precomputeRefLogProbs);
@@ -132,12 +132,11 @@ export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: 
     throw new InvalidArgumentError('config.precomputeRefLogProbs', 'false when syncRefModel is true (a synced reference changes during training)', true);
   }
   return Object.freeze({
-    ...training,
-    preference,
+    ...preference,
     cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, { min: 0, max: 1 }),
     fixedNoise,
     precomputeRefLogProbs,
-    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? training.perDeviceEvalBatchSize, { min: 1 }),
+    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? preference.perDeviceEvalBatchSize, { min: 1 }),
     numTimestepBuckets: requireInteger('config.numTimestepBuckets', config.numTimestepBuckets ?? d.numTimestepBuckets, { min: 1, max: numTimesteps }),
     scoreScale: requireNumber('config.scoreScale', config.scoreScale ?? d.scoreScale, { min: 0, exclusiveMin: true }),
   });

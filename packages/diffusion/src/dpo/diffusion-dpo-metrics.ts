@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, bucketMetrics, bucketStatistics, mergeBucketStatistics, type BucketStatistics, type Metrics } from '@dpo-ts/core';
-import type { DenoisingErrorRecord } from './diffusion-preference-scorer.js';
+import { METRIC_NAMES, bucketMetrics, bucketStatistics, mergeBucketStatistics, type BucketStatistics, type Metrics, type PairMetrics } from '@dpo-ts/core';
+import type { DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
+import { DENOISING_ERROR_DETAILS } from './diffusion-preference-scorer.js';
 import type { TimestepBuckets } from './timestep-buckets.js';
 
 /** Per-pair denoising errors of one batch on the host, `[batch]` each. */
@@ -15,17 +16,30 @@ export interface PairErrors {
 }
 
 /**
- * Reads error records (async, webgpu-safe) into host arrays concatenated in record order, and
- * disposes them.
+ * Diffusion-DPO's own metrics of a training step or an evaluation ({@link DiffusionDPOMetrics}),
+ * as core's `PairMetrics` hook: the per-pair denoising errors travel with the scores
+ * (`details`, {@link DENOISING_ERROR_DETAILS}). The reference errors come from the reference
+ * model's details, or from cached scores (mse = -score / scale); none without a reference.
  */
-export async function readErrorRecords(records: readonly DenoisingErrorRecord[]): Promise<{ chosen: Float32Array; rejected: Float32Array }> {
-  try {
-    const chosen = await Promise.all(records.map((r) => r.chosen.data() as Promise<Float32Array>));
-    const rejected = await Promise.all(records.map((r) => r.rejected.data() as Promise<Float32Array>));
-    return { chosen: concat(chosen), rejected: concat(rejected) };
-  } finally {
-    tf.dispose(records.flatMap((r) => [r.chosen, r.rejected]));
-  }
+export function diffusionPairMetrics(beta: number, scale: number, buckets: TimestepBuckets): PairMetrics<DiffusionPreferenceBatch> {
+  return async (pairs) => {
+    const accumulator = new DiffusionDPOMetrics(beta, scale, buckets);
+    for (const { batch, policy, reference } of pairs) {
+      const referenceErrors =
+        reference === undefined
+          ? undefined
+          : (reference.details[DENOISING_ERROR_DETAILS.chosen] !== undefined
+            ? { chosen: reference.details[DENOISING_ERROR_DETAILS.chosen]!, rejected: reference.details[DENOISING_ERROR_DETAILS.rejected]! }
+            : { chosen: Float32Array.from(reference.chosen, (score) => -score / scale), rejected: Float32Array.from(reference.rejected, (score) => -score / scale) });
+      await accumulator.add({
+        policyChosen: policy[DENOISING_ERROR_DETAILS.chosen]!,
+        policyRejected: policy[DENOISING_ERROR_DETAILS.rejected]!,
+        ...(referenceErrors !== undefined ? { referenceChosen: referenceErrors.chosen, referenceRejected: referenceErrors.rejected } : {}),
+        timesteps: batch.timesteps,
+      });
+    }
+    return accumulator.metrics();
+  };
 }
 
 /**
@@ -93,14 +107,4 @@ export class DiffusionDPOMetrics {
       ...bucketMetrics(this.statistics, this.buckets.labels),
     };
   }
-}
-
-function concat(arrays: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const a of arrays) {
-    out.set(a, offset);
-    offset += a.length;
-  }
-  return out;
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { disposePairScores } from '@dpo-ts/core';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { buildDiffusionPreferenceBatch } from './diffusion-preference-batch.js';
-import { DiffusionPreferenceScorer } from './diffusion-preference-scorer.js';
+import { DENOISING_ERROR_DETAILS, DiffusionPreferenceScorer } from './diffusion-preference-scorer.js';
 import { independentError, randomPairs, tinyDenoiser, tinySchedule } from './tiny-models.test-helper.js';
 
 describe('DiffusionPreferenceScorer', () => {
@@ -19,7 +20,7 @@ describe('DiffusionPreferenceScorer', () => {
         Array.from({ length: 5 }, (_, i) => -0.5 * independentError(model, schedule, batch[side].subarray(i * 16, (i + 1) * 16), batch.noise.subarray(i * 16, (i + 1) * 16), batch.timesteps[i]!, batch.labels[i]!));
       expectClose(scores.chosen, expected('chosen'), { atol: 1e-6, rtol: 1e-4 });
       expectClose(scores.rejected, expected('rejected'), { atol: 1e-6, rtol: 1e-4 });
-      tf.dispose([scores.chosen, scores.rejected]);
+      disposePairScores(scores);
     });
   });
 
@@ -31,7 +32,7 @@ describe('DiffusionPreferenceScorer', () => {
       return model.predictNoise(noisy, t, labels);
     };
     const scores = new DiffusionPreferenceScorer(spy, schedule).score(batch, { training: false });
-    tf.dispose([scores.chosen, scores.rejected]);
+    disposePairScores(scores);
     expect(calls).toHaveLength(1);
     const { t, labels, noisy } = calls[0]!;
     expect(t).toEqual([...batch.timesteps, ...batch.timesteps]);
@@ -61,21 +62,18 @@ describe('DiffusionPreferenceScorer', () => {
     expect(new DiffusionPreferenceScorer(model, schedule, { trainable: false }).trainableVariables()).toEqual([]);
   });
 
-  it('keeps per-pair errors only while recording, and disposes what is not taken', async () => {
+  it('carries the per-pair errors with the scores: score = -scale * mse', async () => {
     const scorer = new DiffusionPreferenceScorer(model, schedule, { scale: 2 });
     await expectNoLeak(async () => {
-      scorer.recordErrors(true);
       const scores = scorer.score(batch, { training: true });
-      const [record] = scorer.takeRecords();
-      const expected = tf.div(scores.chosen, -2);
-      expectClose(record!.chosen, expected, { atol: 1e-6 });
-      tf.dispose([expected, scores.chosen, scores.rejected, record!.chosen, record!.rejected]);
-      const again = scorer.score(batch, { training: true });
-      tf.dispose([again.chosen, again.rejected]);
-      scorer.recordErrors(false); // disposes the untaken record
-      const off = scorer.score(batch, { training: true });
-      tf.dispose([off.chosen, off.rejected]);
-      expect(scorer.takeRecords()).toEqual([]);
+      const chosenErrors = scores.details![DENOISING_ERROR_DETAILS.chosen]!;
+      const rejectedErrors = scores.details![DENOISING_ERROR_DETAILS.rejected]!;
+      const [expectedChosen, expectedRejected] = [tf.div(scores.chosen, -2), tf.div(scores.rejected, -2)];
+      expectClose(chosenErrors, expectedChosen, { atol: 1e-6 });
+      expectClose(rejectedErrors, expectedRejected, { atol: 1e-6 });
+      expect(chosenErrors.shape).toEqual([batch.numPairs]);
+      disposePairScores(scores);
+      tf.dispose([expectedChosen, expectedRejected]);
     });
   });
 

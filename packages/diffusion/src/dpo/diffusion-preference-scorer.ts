@@ -15,13 +15,11 @@ import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import type { DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
 
-/** Per-pair denoising errors of one `score()` call, kept for metrics. Both `[batch]`; the taker disposes them. */
-export interface DenoisingErrorRecord {
-  /** mean over pixels of (eps - eps_theta(x_w,t, t, c))^2 per pair. */
-  readonly chosen: tf.Tensor1D;
-  /** The same for the rejected image. */
-  readonly rejected: tf.Tensor1D;
-}
+/**
+ * Keys of the per-pair denoising errors in the scores' `details` (core's `PairScores.details`):
+ * mean over pixels of (eps - eps_theta(x_t, t, c))^2 of the chosen and of the rejected image.
+ */
+export const DENOISING_ERROR_DETAILS = Object.freeze({ chosen: 'mse/chosen', rejected: 'mse/rejected' } as const);
 
 /** Options of {@link DiffusionPreferenceScorer}. */
 export interface DiffusionPreferenceScorerOptions {
@@ -45,9 +43,9 @@ export interface DiffusionPreferenceScorerOptions {
  * label dropout included, so `context.training` changes nothing here: the reference, always
  * scored with `training: false`, must see exactly what the policy saw.
  *
- * Metrics: while {@link DiffusionPreferenceScorer.recordErrors} is on, each call keeps a copy of
- * its per-pair errors for {@link DiffusionPreferenceScorer.takeRecords} (the trainer's MSE and
- * per-timestep metrics), so no second forward pass is needed.
+ * Metrics: the per-pair denoising errors travel with the scores in `details`
+ * ({@link DENOISING_ERROR_DETAILS}), for the trainer's MSE and per-timestep metrics, so no second
+ * forward pass and no scorer state are needed.
  *
  * @see Wallace et al. 2023, "Diffusion Model Alignment Using Direct Preference Optimization", Eq. 14.
  */
@@ -56,8 +54,6 @@ export class DiffusionPreferenceScorer implements PreferenceScorer<DiffusionPref
   readonly schedule: NoiseSchedule;
   readonly scale: number;
   private readonly trainable: boolean;
-  private recording = false;
-  private records: DenoisingErrorRecord[] = [];
 
   constructor(denoiser: Denoiser, schedule: NoiseSchedule, options: DiffusionPreferenceScorerOptions = {}) {
     this.denoiser = denoiser;
@@ -68,7 +64,7 @@ export class DiffusionPreferenceScorer implements PreferenceScorer<DiffusionPref
 
   /**
    * Scores every pair: `{ chosen, rejected }`, each `[batch]`, differentiable in the denoiser's
-   * weights. The caller owns the tensors.
+   * weights, with the per-pair errors in `details`. The caller owns the tensors.
    */
   score(batch: DiffusionPreferenceBatch, context: ScoreContext): PairScores {
     void context; // deterministic given the batch; see the class notes
@@ -84,24 +80,12 @@ export class DiffusionPreferenceScorer implements PreferenceScorer<DiffusionPref
       const labels = Int32Array.from({ length: 2 * n }, (_, i) => batch.labels[i % n]!);
       const errors = denoisingErrors(this.denoiser, this.schedule, images, timesteps, tf.concat([noise, noise], 0) as tf.Tensor4D, labels); // [2n]
       const [chosenErrors, rejectedErrors] = tf.split(errors, 2) as [tf.Tensor1D, tf.Tensor1D];
-      if (this.recording) {
-        this.records.push({ chosen: tf.keep(tf.clone(chosenErrors)), rejected: tf.keep(tf.clone(rejectedErrors)) });
-      }
-      return { chosen: denoisingScore(chosenErrors, this.scale), rejected: denoisingScore(rejectedErrors, this.scale) };
+      return {
+        chosen: denoisingScore(chosenErrors, this.scale),
+        rejected: denoisingScore(rejectedErrors, this.scale),
+        details: { [DENOISING_ERROR_DETAILS.chosen]: chosenErrors, [DENOISING_ERROR_DETAILS.rejected]: rejectedErrors },
+      };
     });
-  }
-
-  /** Turns keeping per-pair errors on or off; turning it off disposes records not taken. */
-  recordErrors(on: boolean): void {
-    this.recording = on;
-    if (!on) tf.dispose(this.takeRecords().flatMap((r) => [r.chosen, r.rejected]));
-  }
-
-  /** The records kept since the last take, in call order; the caller disposes their tensors. */
-  takeRecords(): DenoisingErrorRecord[] {
-    const records = this.records;
-    this.records = [];
-    return records;
   }
 
   trainableVariables(): tf.Variable[] {

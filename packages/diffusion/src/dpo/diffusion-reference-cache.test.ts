@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMES } from '@dpo-ts/core';
+import { disposePairScores, METRIC_NAMES } from '@dpo-ts/core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import { NoiseSchedule } from '../noise-schedule.js';
@@ -46,7 +46,7 @@ describe('Diffusion-DPO reference score cache', () => {
   it('misses, then hits across runs, with the scores the reference model gives for the fixed draws', async () => {
     const first = await DiffusionDPOTrainer.create(options());
     expect(first.referenceCache!.status).toBe('new');
-    expect(await expectNoLeak(() => first.precomputeReferenceScores())).toEqual({ computed: 16, reused: 0 });
+    expect(await expectNoLeak(() => first.precomputeReferenceScores())).toMatchObject({ computed: 16, reused: 0 });
     const body = JSON.parse(await readFile(path.join(dir, 'scores.json'), 'utf8')) as { entries: Record<string, [number, number]> };
     expect(Object.keys(body.entries).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `train/${i}`), ...Array.from({ length: 6 }, (_, i) => `eval/${i}`)].sort());
     // The cached numbers are the reference scorer's on the same (t, eps, dropout) draws.
@@ -54,8 +54,7 @@ describe('Diffusion-DPO reference score cache', () => {
     for (const batch of [...first.batchesForStep(0), ...first.evalBatches()]) {
       const scores = scorer.score(batch, { training: false });
       const [chosen, rejected] = [scores.chosen.dataSync(), scores.rejected.dataSync()];
-      scores.chosen.dispose();
-      scores.rejected.dispose();
+      disposePairScores(scores);
       batch.keys.forEach((key, i) => {
         expect(body.entries[key]![0]).toBeCloseTo(chosen[i]!, 6);
         expect(body.entries[key]![1]).toBeCloseTo(rejected[i]!, 6);
@@ -65,7 +64,7 @@ describe('Diffusion-DPO reference score cache', () => {
 
     const second = await DiffusionDPOTrainer.create(options());
     expect(second.referenceCache!.status).toBe('loaded');
-    expect(await second.precomputeReferenceScores()).toEqual({ computed: 0, reused: 16 });
+    expect(await second.precomputeReferenceScores()).toMatchObject({ computed: 0, reused: 16 });
     second.dispose();
   });
 
@@ -75,7 +74,7 @@ describe('Diffusion-DPO reference score cache', () => {
     const live = await DiffusionDPOTrainer.create({ ...options(), referenceCacheFile: undefined, config: { ...options().config, precomputeRefLogProbs: false, fixedNoise: true } });
     expect(live.preferenceTrainer.reference.kind).toBe('model');
     const [a, b] = [await cached.evaluate(), await live.evaluate()];
-    for (const key of [METRIC_NAMES.loss, METRIC_NAMES.implicitAcc, METRIC_NAMES.mseReferenceChosen, METRIC_NAMES.mseReferenceRejected, 'rewards/margins/t00-19']) {
+    for (const key of [METRIC_NAMES.loss, METRIC_NAMES.rewardsAccuracies, METRIC_NAMES.mseReferenceChosen, METRIC_NAMES.mseReferenceRejected, 'rewards/margins/t00-19']) {
       if (b[key] === undefined) continue;
       expect(a[key]).toBeCloseTo(b[key]!, 5);
     }

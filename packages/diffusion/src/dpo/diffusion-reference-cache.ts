@@ -1,5 +1,4 @@
 import {
-  ReferenceScoreCache,
   backendFingerprint,
   fingerprintJson,
   fingerprintVariables,
@@ -64,16 +63,4 @@ export async function diffusionReferenceFingerprint(key: DiffusionReferenceCache
     'data/eval': key.evalDataset === undefined ? 'none' : fingerprintImagePreferences(key.evalDataset),
     backend: backendFingerprint(),
   };
-}
-
-/**
- * Opens core's {@link ReferenceScoreCache} for a Diffusion-DPO run: at `file` when given
- * (checked writable before any score is computed; reused across runs while
- * {@link diffusionReferenceFingerprint} matches, invalidated otherwise, with
- * `cache.invalidation` naming what changed), else in memory (never written).
- */
-export async function openDiffusionReferenceCache(key: DiffusionReferenceCacheKey, file?: string): Promise<ReferenceScoreCache> {
-  const parts = await diffusionReferenceFingerprint(key);
-  if (file === undefined) return ReferenceScoreCache.inMemory(parts);
-  return ReferenceScoreCache.open(file, parts, { argument: 'options.referenceCacheFile' });
 }

@@ -1,6 +1,13 @@
-import { InvalidArgumentError, requireKnownFields, requireNumber, TRAINING_ARGUMENTS_FIELDS } from '@dpo-ts/core';
+import {
+  InvalidArgumentError,
+  requireKnownFields,
+  requireNumber,
+  resolveTrainingArguments,
+  TRAINING_ARGUMENTS_FIELDS,
+  type ResolvedTrainingArguments,
+  type TrainingArguments,
+} from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
-import { resolveTrainingArguments, type ResolvedTrainingArguments, type TrainingArguments } from '../training/training-arguments.js';
 
 /**
  * Configuration of {@link DiffusionSFTTrainer}: the optimiser and data walk
@@ -13,6 +20,8 @@ export interface DiffusionSFTConfig extends TrainingArguments {
   readonly lrSchedule?: TrainingArguments['lrSchedule'];
   /** Images per micro-batch. @defaultValue 64 */
   readonly perDeviceTrainBatchSize?: number;
+  /** Images per evaluation batch. @defaultValue 64 */
+  readonly perDeviceEvalBatchSize?: number;
   /**
    * Probability of training an example on the null class instead of its label, so one network
    * learns the conditional and the unconditional prediction (Ho & Salimans 2022, Algorithm 1).
@@ -31,6 +40,7 @@ export const DEFAULT_DIFFUSION_SFT_CONFIG = Object.freeze({
   learningRate: 1e-3,
   lrSchedule: 'constant' as const,
   perDeviceTrainBatchSize: 64,
+  perDeviceEvalBatchSize: 64,
 });
 
 const KNOWN_FIELDS = new Set<string>([...TRAINING_ARGUMENTS_FIELDS, ...(['cfgDropProb'] satisfies (keyof DiffusionSFTConfig)[])]);

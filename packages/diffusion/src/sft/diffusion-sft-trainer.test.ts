@@ -33,7 +33,7 @@ function patterns(count: number, seed: number): ImageDataset {
 describe('DiffusionSFTTrainer', () => {
   it('reports L_simple of the step, equal to the mean of independently computed errors', async () => {
     const model = cloneDenoiser(base);
-    const trainer = new DiffusionSFTTrainer({ model, schedule, trainDataset: patterns(9, 1), config: { totalSteps: 1, perDeviceTrainBatchSize: 5, gradientAccumulationSteps: 2 } });
+    const trainer = await DiffusionSFTTrainer.create({ model, schedule, trainDataset: patterns(9, 1), config: { totalSteps: 1, perDeviceTrainBatchSize: 5, gradientAccumulationSteps: 2 } });
     const batches = trainer.batchesForStep(0);
     expect(batches.map((b) => b.numExamples)).toEqual([5, 4]);
     let sum = 0;
@@ -50,8 +50,8 @@ describe('DiffusionSFTTrainer', () => {
     model.dispose();
   });
 
-  it('drops labels to the null class with probability cfgDropProb (the denoiser\'s by default)', () => {
-    const trainer = new DiffusionSFTTrainer({ model: base, schedule, trainDataset: patterns(600, 2), config: { totalSteps: 1, perDeviceTrainBatchSize: 600 } });
+  it('drops labels to the null class with probability cfgDropProb (the denoiser\'s by default)', async () => {
+    const trainer = await DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: patterns(600, 2), config: { totalSteps: 1, perDeviceTrainBatchSize: 600 } });
     expect(trainer.config.cfgDropProb).toBe(0.25);
     const [batch] = trainer.batchesForStep(0);
     const dropped = batch!.labels.filter((l) => l === 3).length / 600;
@@ -62,7 +62,7 @@ describe('DiffusionSFTTrainer', () => {
 
   it('learns: held-out denoising error falls well below the untrained model\'s', async () => {
     const model = cloneDenoiser(base);
-    const trainer = new DiffusionSFTTrainer({ model, schedule, trainDataset: patterns(96, 3), evalDataset: patterns(48, 4), config: { totalSteps: 150, perDeviceTrainBatchSize: 32, learningRate: 1e-2 } });
+    const trainer = await DiffusionSFTTrainer.create({ model, schedule, trainDataset: patterns(96, 3), evalDataset: patterns(48, 4), config: { totalSteps: 150, perDeviceTrainBatchSize: 32, learningRate: 1e-2 } });
     const before = (await trainer.evaluate())[METRIC_NAMES.loss]!;
     const result = await trainer.train({ progress: false });
     const after = (await trainer.evaluate())[METRIC_NAMES.loss]!;
@@ -77,15 +77,15 @@ describe('DiffusionSFTTrainer', () => {
     const config = { totalSteps: 6, perDeviceTrainBatchSize: 8, saveSteps: 3, learningRate: 1e-2 };
     try {
       const straight = cloneDenoiser(base);
-      const a = new DiffusionSFTTrainer({ model: straight, schedule, trainDataset: patterns(20, 5), config });
+      const a = await DiffusionSFTTrainer.create({ model: straight, schedule, trainDataset: patterns(20, 5), config });
       await a.train({ progress: false });
       const controller = new AbortController();
       const first = cloneDenoiser(base);
-      const b = new DiffusionSFTTrainer({ model: first, schedule, trainDataset: patterns(20, 5), config });
-      await b.train({ progress: false, checkpointDir: dir, signal: controller.signal, onStep: ({ step }) => step === 3 && controller.abort() });
+      const b = await DiffusionSFTTrainer.create({ model: first, schedule, trainDataset: patterns(20, 5), config });
+      await b.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 3 && controller.abort() });
       const resumed = cloneDenoiser(base);
-      const c = new DiffusionSFTTrainer({ model: resumed, schedule, trainDataset: patterns(20, 5), config });
-      expect((await c.train({ progress: false, checkpointDir: dir, resume: true })).startStep).toBe(3);
+      const c = await DiffusionSFTTrainer.create({ model: resumed, schedule, trainDataset: patterns(20, 5), config });
+      expect((await c.train({ progress: false, checkpoint: { dir, resume: true } })).startStep).toBe(3);
       for (const [name, variable] of straight.namedVariables()) expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
       [a, b, c].forEach((t) => t.dispose());
       [straight, first, resumed].forEach((m) => m.dispose());
@@ -103,9 +103,9 @@ describe('DiffusionSFTTrainer', () => {
     expect(batch.labels[0]).toBe(pairs.labels[2]);
   });
 
-  it('rejects data of another shape, naming the argument', () => {
+  it('rejects data of another shape, naming the argument', async () => {
     const wrong = { ...patterns(3, 7), imageShape: [2, 8, 1] as const };
-    expect(() => new DiffusionSFTTrainer({ model: base, schedule, trainDataset: wrong, config: { totalSteps: 1 } })).toThrow('options.trainDataset.imageShape must be [4, 4, 1]');
+    await expect(DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: wrong, config: { totalSteps: 1 } })).rejects.toThrow('options.trainDataset.imageShape must be [4, 4, 1]');
     expect(tf.memory().numTensors).toBeGreaterThan(0);
   });
 });

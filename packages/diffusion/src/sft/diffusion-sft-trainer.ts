@@ -3,12 +3,9 @@ import {
   InvalidArgumentError,
   METRIC_NAMES,
   MetricAccumulator,
-  accumulateGradients,
   adamWFromConfig,
-  applyGradientStep,
-  assertFinite,
-  computeNamedGradients,
   lrScheduleFromConfig,
+  microBatchStep,
   epochsCompleted,
   mixSeeds,
   restoreWeights,
@@ -75,7 +72,16 @@ export class DiffusionSFTTrainer {
   private readonly lrSchedule: LRSchedule;
   private readonly trainable: NamedVariables;
 
-  constructor(options: DiffusionSFTTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await DiffusionSFTTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: DiffusionSFTTrainerOptions): Promise<DiffusionSFTTrainer> {
+    return new DiffusionSFTTrainer(options);
+  }
+
+  private constructor(options: DiffusionSFTTrainerOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
     this.model = options.model;
     this.schedule = options.schedule;
@@ -100,27 +106,23 @@ export class DiffusionSFTTrainer {
     if (list.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', list);
     const total = list.reduce((n, b) => n + b.numExamples, 0);
     const learningRate = this.lrSchedule(stepIndex);
-    const accumulated = new Map<string, tf.Tensor>();
-    let lossSum = 0;
-    try {
-      for (const batch of list) {
-        const { value, grads } = computeNamedGradients(() => tf.div(tf.sum(this.errors(batch)), total) as tf.Scalar, this.trainable);
-        lossSum += (await value.data())[0]! * total;
-        value.dispose();
-        accumulateGradients(accumulated, grads); // summed: each loss is already divided by the step's examples
-      }
-      const loss = lossSum / total;
-      assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
-      return {
-        [METRIC_NAMES.loss]: loss,
-        [METRIC_NAMES.gradNorm]: gradNorm,
-        [METRIC_NAMES.learningRate]: learningRate,
-        [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, stepBatchOptions(this.config), stepIndex + 1),
-      };
-    } finally {
-      tf.dispose([...accumulated.values()]);
-    }
+    const { microBatches, gradNorm } = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.trainable,
+      microBatches: list,
+      // Summed errors over the step's examples: the summed gradients are the step's mean.
+      lossAndMetrics: (batch) => ({ loss: tf.div(tf.sum(this.errors(batch)), total) as tf.Scalar }),
+      reduction: 'sum',
+      learningRate,
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+    });
+    return {
+      [METRIC_NAMES.loss]: microBatches.reduce((sum, micro) => sum + micro.loss * total, 0) / total,
+      [METRIC_NAMES.gradNorm]: gradNorm,
+      [METRIC_NAMES.learningRate]: learningRate,
+      [METRIC_NAMES.epoch]: epochsCompleted(this.trainDataset.count, stepBatchOptions(this.config), stepIndex + 1),
+    };
   }
 
   /** Mean L_simple over `dataset` (default: the eval dataset) with fixed draws and no label dropout. */

@@ -38,12 +38,12 @@ describe('DDPOTrainer learns (wasm)', () => {
   it('raises the reward of its samples within 20 steps', async () => {
     const schedule = new NoiseSchedule({ numTimesteps: 200 });
     const base = new MLPDenoiser({ imageShape: [8, 8, 1], numClasses: 2, hiddenSize: 128, numLayers: 2, seed: 1 });
-    const sft = new DiffusionSFTTrainer({ model: base, schedule, trainDataset: bars(4000, 2), config: { totalSteps: 1500, learningRate: 2e-3, lrSchedule: 'cosine', warmupSteps: 50, seed: 3 } });
+    const sft = await DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: bars(4000, 2), config: { totalSteps: 1500, learningRate: 2e-3, lrSchedule: 'cosine', warmupSteps: 50, seed: 3 } });
     await sft.train({ progress: false });
     sft.dispose();
 
     const model = cloneDenoiser(base);
-    const trainer = new DDPOTrainer({
+    const trainer = await DDPOTrainer.create({
       model,
       schedule,
       reward: lessInk,

@@ -20,7 +20,7 @@ const small = { totalSteps: 2, samplesPerStep: 8, sampleBatchSize: 4, numSteps: 
 
 describe('DDPOTrainer', () => {
   it('samples trajectories whose stored log-probs ddimStepLogProb reproduces under the same weights', async () => {
-    const trainer = new DDPOTrainer({ model: base, schedule, reward: brightness, conditions: [0, 1, 2], config: small });
+    const trainer = await DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [0, 1, 2], config: small });
     const rollout = await expectNoLeak(() => trainer.rollout(0));
     expect(rollout.count).toBe(8);
     expect(rollout.latents.length).toBe(8 * 6 * 16);
@@ -43,7 +43,7 @@ describe('DDPOTrainer', () => {
 
   it('a step with learning rate 0 sees ratio 1: approx KL ~ 0, no clipping, loss = -mean(A); it leaks nothing', async () => {
     const model = cloneDenoiser(base);
-    const trainer = new DDPOTrainer({ model, schedule, reward: brightness, conditions: [0, 1, 2], config: { ...small, learningRate: 0, perPromptStatTracking: false } });
+    const trainer = await DDPOTrainer.create({ model, schedule, reward: brightness, conditions: [0, 1, 2], config: { ...small, learningRate: 0, perPromptStatTracking: false } });
     const metrics = await expectNoLeak(() => trainer.trainStep(0));
     expect(metrics[DDPO_METRIC_NAMES.approxKl]).toBeLessThan(1e-9);
     expect(metrics[DDPO_METRIC_NAMES.clipFraction]).toBe(0);
@@ -59,13 +59,13 @@ describe('DDPOTrainer', () => {
 
   it('adds a KL term to a reference when asked (zero against an identical reference)', async () => {
     const model = cloneDenoiser(base);
-    const trainer = new DDPOTrainer({ model, referenceModel: base, schedule, reward: brightness, conditions: [0, 1], config: { ...small, totalSteps: 1, klCoef: 0.1, learningRate: 0 } });
+    const trainer = await DDPOTrainer.create({ model, referenceModel: base, schedule, reward: brightness, conditions: [0, 1], config: { ...small, totalSteps: 1, klCoef: 0.1, learningRate: 0 } });
     const metrics = await expectNoLeak(() => trainer.trainStep(0));
     expect(Math.abs(metrics[DDPO_METRIC_NAMES.kl]!)).toBeLessThan(1e-6);
     trainer.dispose();
     model.dispose();
-    expect(() => new DDPOTrainer({ model: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).toThrow('config.klCoef must be 0 unless a referenceModel is given');
-    expect(() => new DDPOTrainer({ model: base, referenceModel: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).toThrow(
+    await expect(DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).rejects.toThrow('config.klCoef must be 0 unless a referenceModel is given');
+    await expect(DDPOTrainer.create({ model: base, referenceModel: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).rejects.toThrow(
       'options.referenceModel must be a separate denoiser (cloneDenoiser(model)), not the policy itself',
     );
   });
@@ -75,15 +75,15 @@ describe('DDPOTrainer', () => {
     try {
       const config = { ...small, totalSteps: 3, learningRate: 1e-3, clipRange: 0.2 };
       const straight = cloneDenoiser(base);
-      const a = new DDPOTrainer({ model: straight, schedule, reward: brightness, conditions: [0, 1, 2], config });
+      const a = await DDPOTrainer.create({ model: straight, schedule, reward: brightness, conditions: [0, 1, 2], config });
       const resultA = await a.train({ progress: false });
       const controller = new AbortController();
       const first = cloneDenoiser(base);
-      const b = new DDPOTrainer({ model: first, schedule, reward: brightness, conditions: [0, 1, 2], config });
+      const b = await DDPOTrainer.create({ model: first, schedule, reward: brightness, conditions: [0, 1, 2], config });
       await b.train({ progress: false, checkpoint: { dir, every: 1 }, signal: controller.signal, evaluate: async () => (controller.abort(), {}), evalEvery: 2 });
       const resumed = cloneDenoiser(base);
-      const c = new DDPOTrainer({ model: resumed, schedule, reward: brightness, conditions: [0, 1, 2], config });
-      const resultC = await c.train({ progress: false, checkpoint: { dir, every: 1 }, resume: true });
+      const c = await DDPOTrainer.create({ model: resumed, schedule, reward: brightness, conditions: [0, 1, 2], config });
+      const resultC = await c.train({ progress: false, checkpoint: { dir, every: 1, resume: true } });
       expect(resultC.startStep).toBe(2);
       expect(resultC.history.at(-1)!.metrics).toEqual({ ...resultA.history.at(-1)!.metrics, 'time/rollout': expect.any(Number), 'time/optimization': expect.any(Number) });
       for (const [name, variable] of straight.namedVariables()) expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
@@ -94,8 +94,8 @@ describe('DDPOTrainer', () => {
     }
   });
 
-  it('rejects conditions outside the model and a missing reward', () => {
-    expect(() => new DDPOTrainer({ model: base, schedule, reward: brightness, conditions: [4], config: { totalSteps: 1 } })).toThrow('options.conditions[0] must be an integer in [0, 3]: got 4');
-    expect(() => new DDPOTrainer({ model: base, schedule, reward: undefined as unknown as ImageReward, conditions: [0], config: { totalSteps: 1 } })).toThrow('options.reward');
+  it('rejects conditions outside the model and a missing reward', async () => {
+    await expect(DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [4], config: { totalSteps: 1 } })).rejects.toThrow('options.conditions[0] must be an integer in [0, 3]: got 4');
+    await expect(DDPOTrainer.create({ model: base, schedule, reward: undefined as unknown as ImageReward, conditions: [0], config: { totalSteps: 1 } })).rejects.toThrow('options.reward');
   });
 });

@@ -4,15 +4,11 @@ import {
   MetricAccumulator,
   Rng,
   mixSeeds,
-  accumulateGradients,
   adamWFromConfig,
-  applyGradientStep,
-  assertFinite,
-  computeNamedGradients,
   lrScheduleFromConfig,
-  readMetrics,
+  microBatchStep,
   restoreWeights,
-  runScheduledTrainerLoop,
+  runTrainerLoop,
   type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
@@ -44,7 +40,7 @@ export interface DDPOTrainerOptions {
   readonly config: DDPOConfig;
 }
 
-/** Options of {@link DDPOTrainer.train}: PPO's (`checkpoint`, `resume`, `evalEvery`, `progress`, `signal`). */
+/** Options of {@link DDPOTrainer.train}: PPO's (core's `TrainOptions`, with `evaluate` and `evalEvery`). */
 export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
   /** Evaluation metrics every `evalEvery` steps, e.g. rewards of deterministic samples (diffusion's `compareRewards`). */
   readonly evaluate?: (trainer: DDPOTrainer) => Promise<Metrics>;
@@ -88,7 +84,16 @@ export class DDPOTrainer {
   private readonly trainable: NamedVariables;
   private readonly lrSchedule: LRSchedule;
 
-  constructor(options: DDPOTrainerOptions) {
+  /**
+   * Validates the options and the config (once) and builds the trainer: the same
+   * `await DDPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: DDPOTrainerOptions): Promise<DDPOTrainer> {
+    return new DDPOTrainer(options);
+  }
+
+  private constructor(options: DDPOTrainerOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
     this.config = resolveDDPOConfig(options.config);
     this.model = options.model;
@@ -154,46 +159,38 @@ export class DDPOTrainer {
   /** One optimiser update on trajectories `rows`, accumulating over their first numTrainTimesteps shuffled steps. */
   private async update(rollout: DDPORollout, advantages: Float32Array, rows: readonly number[], stepOrders: readonly number[][], stepIndex: number): Promise<Metrics> {
     const { numTrainTimesteps } = this.config;
-    const accumulated = new Map<string, tf.Tensor>();
-    const metrics = new MetricAccumulator();
     const learningRate = this.lrSchedule(this.optimizer.step);
-    try {
-      for (let j = 0; j < numTrainTimesteps; j++) {
-        const steps = rows.map((_, r) => stepOrders[r]![j]!);
-        const transition = this.transition(rollout, rows, steps);
+    const transitions = Array.from({ length: numTrainTimesteps }, (_, j) => {
+      const steps = rows.map((_, r) => stepOrders[r]![j]!);
+      return { steps, transition: this.transition(rollout, rows, steps) };
+    });
+    const { metrics } = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.trainable,
+      microBatches: transitions,
+      // One timestep of the minibatch's trajectories; summed over timesteps, divided by their number.
+      lossAndMetrics: ({ steps, transition }) => {
         const oldLogProbs = Float32Array.from(rows, (row, r) => rollout.logProbs[row * rollout.numSteps + steps[r]!]!);
-        const referenceLogProbs = this.config.klCoef > 0 ? tf.tidy(() => ddimStepLogProb(this.referenceModel!, this.schedule, transition(), this.stepOptions())) : undefined;
-        let kept: Record<string, tf.Scalar> = {};
-        try {
-          const { value, grads } = computeNamedGradients(() => {
-            const logProbs = ddimStepLogProb(this.model, this.schedule, transition(), this.stepOptions());
-            const parts = ddpoLoss({ logProbs, oldLogProbs: tf.tensor1d(oldLogProbs), advantages: tf.tensor1d(Float32Array.from(rows, (row) => advantages[row]!)), clipRange: this.config.clipRange, advClipMax: this.config.advClipMax });
-            let loss: tf.Scalar = parts.loss;
-            kept = { [DDPO_METRIC_NAMES.approxKl]: parts.approxKl, [DDPO_METRIC_NAMES.clipFraction]: parts.clipFraction, [DDPO_METRIC_NAMES.ratio]: parts.ratioMean };
-            if (referenceLogProbs !== undefined) {
-              const kl = tf.mean(klPenalty(logProbs, referenceLogProbs, this.config.klEstimator)) as tf.Scalar;
-              kept[DDPO_METRIC_NAMES.kl] = kl;
-              loss = tf.add(loss, tf.mul(kl, this.config.klCoef));
-            }
-            kept[DDPO_METRIC_NAMES.loss] = loss;
-            kept = Object.fromEntries(Object.entries(kept).map(([k, t]) => [k, tf.keep(tf.clone(t))]));
-            return tf.div(loss, numTrainTimesteps) as tf.Scalar;
-          }, this.trainable);
-          value.dispose();
-          accumulateGradients(accumulated, grads); // summed: each loss is already divided by numTrainTimesteps
-          metrics.add(await readMetrics(kept));
-        } finally {
-          const leftovers: (tf.Tensor | undefined)[] = [referenceLogProbs, ...Object.values(kept)];
-          tf.dispose(leftovers.filter((t): t is tf.Tensor => t !== undefined && !t.isDisposed));
+        const logProbs = ddimStepLogProb(this.model, this.schedule, transition(), this.stepOptions());
+        const parts = ddpoLoss({ logProbs, oldLogProbs: tf.tensor1d(oldLogProbs), advantages: tf.tensor1d(Float32Array.from(rows, (row) => advantages[row]!)), clipRange: this.config.clipRange, advClipMax: this.config.advClipMax });
+        let loss: tf.Scalar = parts.loss;
+        const metrics: Record<string, tf.Scalar> = { [DDPO_METRIC_NAMES.approxKl]: parts.approxKl, [DDPO_METRIC_NAMES.clipFraction]: parts.clipFraction, [DDPO_METRIC_NAMES.ratio]: parts.ratioMean };
+        if (this.config.klCoef > 0) {
+          // The frozen reference carries no gradient: its variables are not among the trained ones.
+          const referenceLogProbs = ddimStepLogProb(this.referenceModel!, this.schedule, transition(), this.stepOptions());
+          const kl = tf.mean(klPenalty(logProbs, referenceLogProbs, this.config.klEstimator)) as tf.Scalar;
+          metrics[DDPO_METRIC_NAMES.kl] = kl;
+          loss = tf.add(loss, tf.mul(kl, this.config.klCoef));
         }
-      }
-      const mean = metrics.mean();
-      assertFinite(DDPO_METRIC_NAMES.loss, mean[DDPO_METRIC_NAMES.loss]!, stepIndex);
-      const gradNorm = await applyGradientStep(this.optimizer, accumulated, { maxGradNorm: this.config.maxGradNorm, learningRate, stepIndex });
-      return { ...mean, [DDPO_METRIC_NAMES.gradNorm]: gradNorm, [DDPO_METRIC_NAMES.learningRate]: learningRate };
-    } finally {
-      tf.dispose([...accumulated.values()]);
-    }
+        metrics[DDPO_METRIC_NAMES.loss] = loss;
+        return { loss: tf.div(loss, numTrainTimesteps) as tf.Scalar, metrics };
+      },
+      reduction: 'sum',
+      learningRate,
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+    });
+    return metrics;
   }
 
   /** A function building the DDIM transition of (row, step) pairs as fresh tensors (inside the caller's tidy). */
@@ -241,18 +238,19 @@ export class DDPOTrainer {
 
   /** Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation, checkpoints, resume, NaN guard, leak check). */
   async train(options: DDPOTrainOptions = {}): Promise<TrainingLoopResult> {
-    const { evaluate } = options;
-    return runScheduledTrainerLoop(
+    const { evaluate, evalEvery, ...rest } = options;
+    return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
         evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        evalEvery,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ddpo',
         progress: { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
       },
-      options,
+      rest,
     );
   }
 
