@@ -6,6 +6,7 @@ import { ReferenceScoreCache, type ScoreReduction } from '@dpo-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CharTokenizer } from './char-tokenizer.js';
 import { tokenizePreferenceDataset } from './dpo-dataset.js';
+import { DPOTrainer } from './dpo-trainer.js';
 import { GPT } from './gpt-model.js';
 import type { GPTConfigInput } from './gpt-config.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
@@ -85,9 +86,12 @@ describe('LM reference-score fingerprint', () => {
   });
 
   it('without a file the cache stays in memory; a bad path fails before scoring, naming the option', async () => {
-    const cache = await open(undefined as unknown as string, {});
-    expect([cache.file, cache.status]).toEqual([undefined, 'new']);
-    await expect(open(path.join(root, 'nope', 'scores.json'), {})).rejects.toThrow(/^options\.referenceCacheFile must be a writable file path in an existing directory: .*does not exist/);
-    await expect(open(root, {})).rejects.toThrow(/options\.referenceCacheFile .*\(it is a directory\)/);
+    const create = (referenceCacheFile: string | undefined) =>
+      DPOTrainer.create({ model: gpt(), tokenizer, trainDataset: PAIRS, config: { totalSteps: 1, precomputeRefLogProbs: true }, referenceCacheFile });
+    const trainer = await create(undefined);
+    expect([trainer.referenceCache!.file, trainer.referenceCache!.status]).toEqual([undefined, 'new']);
+    trainer.dispose();
+    await expect(create(path.join(root, 'nope', 'scores.json'))).rejects.toThrow(/^options\.referenceCacheFile must be a writable file path in an existing directory: .*does not exist/);
+    await expect(create(root)).rejects.toThrow(/options\.referenceCacheFile .*\(it is a directory\)/);
   });
 });
