@@ -25,6 +25,13 @@ export {
 export { DEFAULT_GRADIENT_OVERRIDES } from './default-gradient-overrides.js';
 export { ensureBuiltinGradients, hasBuiltinGradients, BUILTIN_GRADIENTS_MODULE, type BuiltinGradientsStatus } from './builtin-gradients.js';
 export { batchMatMulGradConfig } from './batch-mat-mul-grad.js';
+export {
+  registerWasmBatchMatMulKernel,
+  restoreWasmBatchMatMulKernel,
+  wasmBatchMatMulKernelActive,
+  planBatchMatMul,
+} from './wasm-batch-mat-mul-kernel.js';
+export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
 export { conv2DGradConfig } from './conv2d-grad.js';
 export { conv2DBackpropInputGradConfig } from './conv2d-backprop-input-grad.js';
 export { gatherV2GradConfig, gatherGradient } from './gather-v2-grad.js';

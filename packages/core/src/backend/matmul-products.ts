@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmBatchMatMulKernelActive } from './wasm-batch-mat-mul-kernel.js';
 
 /**
  * A matrix operand of a product, possibly the transpose of a stored tensor: its value is
@@ -108,7 +109,8 @@ function matMulBroadcast(x: MatrixOperand, y: MatrixOperand, outBatch: readonly 
     // Partial broadcasting ([B,H] against [H], [2,1] against [1,3]): rare; make both full.
     return matMulBroadcast(broadcastOperand(x, outBatch), broadcastOperand(y, outBatch), outBatch);
   }
-  if (m * k * n >= SPLIT_BATCH_MIN_WORK) {
+  // With dpo-ts's SIMD kernel on wasm, one batched call beats per-entry matmuls at every size.
+  if (m * k * n >= SPLIT_BATCH_MIN_WORK && !(tf.getBackend() === 'wasm' && wasmBatchMatMulKernelActive())) {
     const xs = tf.unstack(tf.reshape(materialize(x), [batch, m, k]));
     const ys = tf.unstack(tf.reshape(materialize(y), [batch, k, n]));
     return tf.reshape(tf.stack(xs.map((xi, i) => tf.matMul(xi, ys[i]!))), [...outBatch, m, n]);

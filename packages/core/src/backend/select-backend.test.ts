@@ -28,7 +28,7 @@ describe('selectBackend', () => {
     expect(info.overrides).toEqual([...GRADIENT_OVERRIDES]);
     expect(info.skipped?.join()).toContain('@tensorflow/tfjs-node is not installed');
     expect(tf.getBackend()).toBe('wasm');
-    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2$/);
+    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul$/);
     expect(selectedBackend()).toBe(info);
   });
 
