@@ -7,6 +7,7 @@ import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { ensureBuiltinGradients, hasBuiltinGradients } from './builtin-gradients.js';
 import { GRADIENT_OVERRIDES, activeGradientOverrides, restoreDefaultGradients } from './gradient-overrides.js';
 import { selectBackend, selectedBackend } from './select-backend.js';
+import { wasmBatchMatMulKernelActive } from './wasm-batch-mat-mul-kernel.js';
 
 afterAll(async () => {
   restoreDefaultGradients();
@@ -45,6 +46,7 @@ describe('selectBackend', () => {
     expect(info).toMatchObject({ name: 'cpu', requested: 'cpu', overrides: [...GRADIENT_OVERRIDES] });
     expect(tf.getBackend()).toBe('cpu');
     expect(lines[0]).toBe('dpo-ts: backend cpu; gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2');
+    expect(info.kernelOverrides).toBeUndefined();
   });
 
   it("switches to 'wasm' when asked by name", async () => {
@@ -82,6 +84,15 @@ describe('selectBackend', () => {
     expect(activeGradientOverrides()).toEqual([]);
     expect((await selectBackend({ gradientOverrides: ['GatherV2'], quiet: true })).overrides).toEqual(['GatherV2']);
     expect((await selectBackend({ gradientOverrides: 'default', quiet: true })).overrides).toEqual([...GRADIENT_OVERRIDES]);
+  });
+
+  it("honours kernelOverrides: 'none' keeps wasm's own BatchMatMul kernel, 'default' puts the SIMD one back", async () => {
+    const own = await selectBackend({ kernelOverrides: 'none', quiet: true });
+    expect(own.kernelOverrides).toBeUndefined();
+    expect(wasmBatchMatMulKernelActive()).toBe(false);
+    expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual(['BatchMatMul']);
+    expect(wasmBatchMatMulKernelActive()).toBe(true);
+    await expect(selectBackend({ kernelOverrides: 'all' as 'none' })).rejects.toThrow('kernelOverrides must be one of "default", "none": got "all"');
   });
 
   it(`reads ${BACKEND_ENV_VAR} when options.backend is absent`, async () => {

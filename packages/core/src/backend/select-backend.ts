@@ -49,8 +49,8 @@ export interface BackendInfo {
   readonly package: string;
   /** Gradient overrides active after selection, in {@link GRADIENT_OVERRIDES} order. */
   readonly overrides: readonly GradientOverrideName[];
-  /** Kernels replaced by dpo-ts's own on this backend: `['BatchMatMul']` on wasm by default. */
-  readonly kernelOverrides: readonly 'BatchMatMul'[];
+  /** Kernels replaced by dpo-ts's own on this backend: `['BatchMatMul']` on wasm by default; absent: none. */
+  readonly kernelOverrides?: readonly 'BatchMatMul'[];
   /** Whether tfjs-core's own gradients (Sum, Mul, Relu, ...) are registered; training needs them. */
   readonly builtinGradients: boolean;
   /** wasm: worker threads (1 in Node). */
@@ -99,7 +99,7 @@ function statusLine(info: BackendInfo): string {
   if (info.skipped?.length) details.push(`auto: ${info.skipped.join('; ')}`);
   const detail = details.length ? ` (${details.join(', ')})` : '';
   const overrides = info.overrides.length ? info.overrides.join(', ') : 'none';
-  const kernels = info.kernelOverrides.length ? `; kernel overrides: ${info.kernelOverrides.join(', ')}` : '';
+  const kernels = info.kernelOverrides?.length ? `; kernel overrides: ${info.kernelOverrides.join(', ')}` : '';
   return `dpo-ts: backend ${info.name}${detail}; gradient overrides: ${overrides}${kernels}`;
 }
 
@@ -136,7 +136,7 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
     requested: reuse && current !== undefined ? current.requested : request,
     package: loaded.package,
     overrides,
-    kernelOverrides,
+    ...(kernelOverrides.length ? { kernelOverrides } : {}),
     builtinGradients: builtin.registered,
     ...(loaded.threads !== undefined ? { threads: loaded.threads } : {}),
     ...(loaded.simd !== undefined ? { simd: loaded.simd } : {}),
