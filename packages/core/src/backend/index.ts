@@ -32,6 +32,14 @@ export {
   planBatchMatMul,
 } from './wasm-batch-mat-mul-kernel.js';
 export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
+export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadingReducedAxes } from './wasm-sum-kernel.js';
+export {
+  KERNEL_OVERRIDES,
+  registerWasmKernelOverrides,
+  restoreWasmKernels,
+  activeWasmKernelOverrides,
+  type KernelOverrideName,
+} from './wasm-kernel-overrides.js';
 export { conv2DGradConfig } from './conv2d-grad.js';
 export { conv2DBackpropInputGradConfig } from './conv2d-backprop-input-grad.js';
 export { gatherV2GradConfig, gatherGradient } from './gather-v2-grad.js';

@@ -7,7 +7,7 @@ import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { ensureBuiltinGradients, hasBuiltinGradients } from './builtin-gradients.js';
 import { GRADIENT_OVERRIDES, activeGradientOverrides, restoreDefaultGradients } from './gradient-overrides.js';
 import { selectBackend, selectedBackend } from './select-backend.js';
-import { wasmBatchMatMulKernelActive } from './wasm-batch-mat-mul-kernel.js';
+import { KERNEL_OVERRIDES, activeWasmKernelOverrides } from './wasm-kernel-overrides.js';
 
 afterAll(async () => {
   restoreDefaultGradients();
@@ -29,7 +29,7 @@ describe('selectBackend', () => {
     expect(info.overrides).toEqual([...GRADIENT_OVERRIDES]);
     expect(info.skipped?.join()).toContain('@tensorflow/tfjs-node is not installed');
     expect(tf.getBackend()).toBe('wasm');
-    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul$/);
+    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul, Sum$/);
     expect(selectedBackend()).toBe(info);
   });
 
@@ -86,12 +86,12 @@ describe('selectBackend', () => {
     expect((await selectBackend({ gradientOverrides: 'default', quiet: true })).overrides).toEqual([...GRADIENT_OVERRIDES]);
   });
 
-  it("honours kernelOverrides: 'none' keeps wasm's own BatchMatMul kernel, 'default' puts the SIMD one back", async () => {
+  it("honours kernelOverrides: 'none' keeps wasm's own kernels, 'default' puts dpo-ts's back", async () => {
     const own = await selectBackend({ kernelOverrides: 'none', quiet: true });
     expect(own.kernelOverrides).toBeUndefined();
-    expect(wasmBatchMatMulKernelActive()).toBe(false);
-    expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual(['BatchMatMul']);
-    expect(wasmBatchMatMulKernelActive()).toBe(true);
+    expect(activeWasmKernelOverrides()).toEqual([]);
+    expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual([...KERNEL_OVERRIDES]);
+    expect(activeWasmKernelOverrides()).toEqual(['BatchMatMul', 'Sum']);
     await expect(selectBackend({ kernelOverrides: 'all' as 'none' })).rejects.toThrow('kernelOverrides must be one of "default", "none": got "all"');
   });
 

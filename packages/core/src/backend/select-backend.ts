@@ -10,7 +10,7 @@ import { requireOneOf } from '../errors/validate.js';
 import type { LoadedBackend } from './load-backend.js';
 import { loadCpu, loadTensorflow, loadWasm } from './load-backend.js';
 import { loadWebgpu } from './load-webgpu.js';
-import { registerWasmBatchMatMulKernel, restoreWasmBatchMatMulKernel } from './wasm-batch-mat-mul-kernel.js';
+import { registerWasmKernelOverrides, restoreWasmKernels, type KernelOverrideName } from './wasm-kernel-overrides.js';
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
@@ -31,9 +31,10 @@ export interface SelectBackendOptions {
    */
   readonly gradientOverrides?: 'default' | 'none' | readonly GradientOverrideName[];
   /**
-   * Kernel overrides: 'default' registers, on wasm, the SIMD BatchMatMul kernel for batched and
-   * transposed products (attention; see `registerWasmBatchMatMulKernel`); 'none' keeps every
-   * backend's own kernels (for checking ours against them). Other backends have none.
+   * Kernel overrides: 'default' registers, on wasm, every one of `KERNEL_OVERRIDES` (a SIMD
+   * BatchMatMul kernel for batched and transposed products such as attention's; sums over
+   * leading axes as a matmul); 'none' keeps every backend's own kernels (for checking ours
+   * against them). Other backends have none.
    * @defaultValue 'default'
    */
   readonly kernelOverrides?: 'default' | 'none';
@@ -49,8 +50,8 @@ export interface BackendInfo {
   readonly package: string;
   /** Gradient overrides active after selection, in {@link GRADIENT_OVERRIDES} order. */
   readonly overrides: readonly GradientOverrideName[];
-  /** Kernels replaced by dpo-ts's own on this backend: `['BatchMatMul']` on wasm by default; absent: none. */
-  readonly kernelOverrides?: readonly 'BatchMatMul'[];
+  /** Kernels replaced by dpo-ts's own on this backend: all of `KERNEL_OVERRIDES` on wasm by default; absent: none. */
+  readonly kernelOverrides?: readonly KernelOverrideName[];
   /** Whether tfjs-core's own gradients (Sum, Mul, Relu, ...) are registered; training needs them. */
   readonly builtinGradients: boolean;
   /** wasm: worker threads (1 in Node). */
@@ -129,8 +130,8 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   const builtin = await ensureBuiltinGradients();
   restoreDefaultGradients();
   const overrides = registerGradientOverrides(overridesFor(loaded.name, options.gradientOverrides));
-  restoreWasmBatchMatMulKernel();
-  const kernelOverrides = loaded.name === 'wasm' && options.kernelOverrides !== 'none' && registerWasmBatchMatMulKernel() ? (['BatchMatMul'] as const) : [];
+  restoreWasmKernels();
+  const kernelOverrides = loaded.name === 'wasm' && options.kernelOverrides !== 'none' ? registerWasmKernelOverrides() : [];
   const info: BackendInfo = {
     name: loaded.name,
     requested: reuse && current !== undefined ? current.requested : request,
@@ -169,7 +170,7 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
  * missing, how to install it); it never falls back. Calls after the first return the same
  * choice for 'auto' and the same name, and switch for a different name. Prints one line (to
  * stderr unless `logger` is given, nothing when `quiet`), e.g.
- * `dpo-ts: backend wasm (SIMD, 1 thread); gradient overrides: BatchMatMul, Conv2D, ...; kernel overrides: BatchMatMul`,
+ * `dpo-ts: backend wasm (SIMD, 1 thread); gradient overrides: BatchMatMul, Conv2D, ...; kernel overrides: BatchMatMul, Sum`,
  * plus, once, a warning when tfjs's own gradients are not registered.
  *
  * Importing `@tensorflow/tfjs` or `@tensorflow/tfjs-layers` after this call re-registers tfjs's

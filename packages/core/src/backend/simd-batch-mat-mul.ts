@@ -150,3 +150,14 @@ export class SimdBatchMatMul {
     if (this.heap.buffer !== this.memory.buffer) this.heap = new Float32Array(this.memory.buffer);
   }
 }
+
+let shared: SimdBatchMatMul | null | undefined;
+
+/**
+ * The process's one {@link SimdBatchMatMul} (created on first use; its memory is reused by every
+ * kernel that multiplies through it), or undefined where WebAssembly SIMD is missing.
+ */
+export function sharedSimdBatchMatMul(): SimdBatchMatMul | undefined {
+  if (shared === undefined) shared = SimdBatchMatMul.create() ?? null;
+  return shared ?? undefined;
+}

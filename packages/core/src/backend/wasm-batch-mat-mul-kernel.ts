@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
+import { sharedSimdBatchMatMul, type SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
 
 /** What the kernel uses of tfjs-backend-wasm's `BackendWasm` (public methods of that class). */
 interface WasmBackendHeap {
@@ -72,7 +72,7 @@ export function registerWasmBatchMatMulKernel(): boolean {
   if (original !== undefined) return true;
   const existing = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (existing === undefined) return false;
-  simd ??= SimdBatchMatMul.create();
+  simd ??= sharedSimdBatchMatMul();
   if (simd === undefined) return false;
   original = existing;
   tf.unregisterKernel(tf.BatchMatMul, 'wasm');
