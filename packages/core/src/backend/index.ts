@@ -33,6 +33,7 @@ export {
 } from './wasm-batch-mat-mul-kernel.js';
 export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
 export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadingReducedAxes } from './wasm-sum-kernel.js';
+export { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
 export {
   KERNEL_OVERRIDES,
   registerWasmKernelOverrides,
