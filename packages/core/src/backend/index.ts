@@ -34,6 +34,7 @@ export {
 export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
 export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadingReducedAxes } from './wasm-sum-kernel.js';
 export { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
+export { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
 export {
   KERNEL_OVERRIDES,
   registerWasmKernelOverrides,
