@@ -16,7 +16,8 @@ export interface MatrixOperand {
 
 /**
  * Per-batch work (m * k * n multiply-adds) from which a batched product of two batched operands
- * runs as one 2-D matmul per batch entry rather than as one BatchMatMul call. Measured on wasm
+ * runs as one 2-D matmul per batch entry rather than as one BatchMatMul call, on backends
+ * without dpo-ts's SIMD BatchMatMul kernel (wasm with it never splits). Measured on wasm
  * (2 vCPU, 1 thread, tfjs 4.22): [16,128,128]x[16,128,128] 56 ms batched vs 29 ms split,
  * [4,256,128]x[4,128,256] 114 ms vs 17 ms; below this size the per-call overhead of the fast
  * path wins back nothing ([64,64,32]x[64,32,64]: 31 ms batched vs 74 ms split;
