@@ -35,6 +35,7 @@ export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
 export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadingReducedAxes } from './wasm-sum-kernel.js';
 export { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
 export { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
+export { registerWasmEqualKernel, restoreWasmEqualKernel, wasmEqualKernelActive } from './wasm-equal-kernel.js';
 export {
   KERNEL_OVERRIDES,
   registerWasmKernelOverrides,

@@ -1,22 +1,24 @@
 import { registerWasmBatchMatMulKernel, restoreWasmBatchMatMulKernel, wasmBatchMatMulKernelActive } from './wasm-batch-mat-mul-kernel.js';
+import { registerWasmEqualKernel, restoreWasmEqualKernel, wasmEqualKernelActive } from './wasm-equal-kernel.js';
 import { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
 import { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
 import { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive } from './wasm-sum-kernel.js';
 
 /** Name of a wasm-backend kernel that dpo-ts can replace (tfjs's kernel name). */
-export type KernelOverrideName = 'BatchMatMul' | 'Sum' | 'SplitV' | 'Concat' | 'Identity';
+export type KernelOverrideName = 'BatchMatMul' | 'Sum' | 'SplitV' | 'Concat' | 'Identity' | 'Equal';
 
 /**
  * Every wasm kernel override, in registration order:
  * - `BatchMatMul`: batched and transposed products on a WebAssembly SIMD kernel (attention);
  * - `Sum`: sums over leading axes (bias and layer-norm gradients) as a ones-vector product;
  * - `SplitV`, `Concat`: whole contiguous runs copied at once (attention's q/k/v split);
- * - `Identity`: shares data instead of copying it (every tensor a gradient saves is cloned).
+ * - `Identity`: shares data instead of copying it (every tensor a gradient saves is cloned);
+ * - `Equal`: equal shapes and one value per row as plain loops (the max/logSumExp gradient).
  *
  * Measured on the GPT DPO step (d 128, 4 layers, 16 pairs x 64 tokens) on a loaded 2-core
  * machine: see the throughput benchmark's kernel profile and `docs/results`.
  */
-export const KERNEL_OVERRIDES: readonly KernelOverrideName[] = /* @__PURE__ */ Object.freeze(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity'] as const);
+export const KERNEL_OVERRIDES: readonly KernelOverrideName[] = /* @__PURE__ */ Object.freeze(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity', 'Equal'] as const);
 
 const OVERRIDES = {
   BatchMatMul: { register: registerWasmBatchMatMulKernel, restore: restoreWasmBatchMatMulKernel, active: wasmBatchMatMulKernelActive },
@@ -24,6 +26,7 @@ const OVERRIDES = {
   SplitV: { register: () => registerWasmCopyKernel('SplitV'), restore: () => restoreWasmCopyKernel('SplitV'), active: () => wasmCopyKernelActive('SplitV') },
   Concat: { register: () => registerWasmCopyKernel('Concat'), restore: () => restoreWasmCopyKernel('Concat'), active: () => wasmCopyKernelActive('Concat') },
   Identity: { register: registerWasmIdentityKernel, restore: restoreWasmIdentityKernel, active: wasmIdentityKernelActive },
+  Equal: { register: registerWasmEqualKernel, restore: restoreWasmEqualKernel, active: wasmEqualKernelActive },
 } as const satisfies Record<KernelOverrideName, { register(): boolean; restore(): void; active(): boolean }>;
 
 /**
