@@ -36,6 +36,7 @@ export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadi
 export { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
 export { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
 export { registerWasmEqualKernel, restoreWasmEqualKernel, wasmEqualKernelActive } from './wasm-equal-kernel.js';
+export { registerWasmTransposeKernel, restoreWasmTransposeKernel, wasmTransposeKernelActive, swapsLastTwoAxes } from './wasm-transpose-kernel.js';
 export {
   KERNEL_OVERRIDES,
   registerWasmKernelOverrides,

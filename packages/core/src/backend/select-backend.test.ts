@@ -29,7 +29,7 @@ describe('selectBackend', () => {
     expect(info.overrides).toEqual([...GRADIENT_OVERRIDES]);
     expect(info.skipped?.join()).toContain('@tensorflow/tfjs-node is not installed');
     expect(tf.getBackend()).toBe('wasm');
-    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal$/);
+    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal, Transpose$/);
     expect(selectedBackend()).toBe(info);
   });
 
@@ -91,7 +91,7 @@ describe('selectBackend', () => {
     expect(own.kernelOverrides).toBeUndefined();
     expect(activeWasmKernelOverrides()).toEqual([]);
     expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual([...KERNEL_OVERRIDES]);
-    expect(activeWasmKernelOverrides()).toEqual(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity', 'Equal']);
+    expect(activeWasmKernelOverrides()).toEqual(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity', 'Equal', 'Transpose']);
     await expect(selectBackend({ kernelOverrides: 'all' as 'none' })).rejects.toThrow('kernelOverrides must be one of "default", "none": got "all"');
   });
 

@@ -170,7 +170,7 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
  * missing, how to install it); it never falls back. Calls after the first return the same
  * choice for 'auto' and the same name, and switch for a different name. Prints one line (to
  * stderr unless `logger` is given, nothing when `quiet`), e.g.
- * `dpo-ts: backend wasm (SIMD, 1 thread); gradient overrides: BatchMatMul, Conv2D, ...; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal`,
+ * `dpo-ts: backend wasm (SIMD, 1 thread); gradient overrides: BatchMatMul, Conv2D, ...; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal, Transpose`,
  * plus, once, a warning when tfjs's own gradients are not registered.
  *
  * Importing `@tensorflow/tfjs` or `@tensorflow/tfjs-layers` after this call re-registers tfjs's
