@@ -1,5 +1,6 @@
 import type { BenchmarkResult, ReportTable } from '../harness/benchmark.js';
 import { FLOP_FORMULAS } from './flops.js';
+import { kernelProfileTable } from './kernel-profile.js';
 import type { StepMeasurement } from './measure.js';
 import type { PyTorchComparison } from './pytorch.js';
 import type { ThroughputSizes } from './sizes.js';
@@ -115,6 +116,12 @@ function findings(outputs: readonly WorkerOutput[], pytorch: PyTorchComparison):
     const [small, large] = [diffusion[0]!, diffusion[diffusion.length - 1]!];
     lines.push(`Diffusion-DPO on wasm: ${small.pairsPerSecond?.toFixed(0)} pairs/s at batch ${small.pairs}, ${large.pairsPerSecond?.toFixed(0)} at batch ${large.pairs}: small steps are dominated by per-op overhead, so larger batches pay.`);
   }
+  for (const o of measured) {
+    const profile = o.kernelProfile;
+    if (!profile?.top.length) continue;
+    const top = profile.top.slice(0, 3).map((k) => `${k.kernel} ${(k.share * 100).toFixed(0)}% (${k.calls} calls)`);
+    lines.push(`Where one ${o.measurement.step.toUpperCase()} step's time goes on ${o.backend}: ${top.join(', ')}; all kernels ${((profile.kernelMs / profile.wallMs) * 100).toFixed(0)}% of the step.`);
+  }
   const leaks = leakFailures(outputs);
   const checked = measured.filter((o) => o.measurement.leakedTensors.length > 0).length;
   lines.push(leaks.length ? `Tensor leaks: ${leaks.join('; ')}.` : `No timed step leaked a tensor (${checked} step/backend combinations checked).`);
@@ -126,12 +133,14 @@ function findings(outputs: readonly WorkerOutput[], pytorch: PyTorchComparison):
 export function throughputResult(outputs: readonly WorkerOutput[], pytorch: PyTorchComparison, sizes: ThroughputSizes, backends: readonly string[]): BenchmarkResult {
   const measured = outputs.filter((o): o is Measured => o.kind === 'measured');
   const wasmDpo = measured.find((o) => o.backend === 'wasm' && o.measurement.step === 'dpo')?.measurement;
-  const tables = [stepTable(outputs), pytorchTable(pytorch, wasmDpo, sizes), ppoTable(outputs), backendTable(outputs, backends)].filter((t): t is ReportTable => t !== undefined);
+  const profiled = measured.filter((o) => o.kernelProfile !== undefined);
+  const profileTables = profiled.map((o) => kernelProfileTable(o.kernelProfile!, o.measurement.label, o.backend));
+  const tables = [stepTable(outputs), pytorchTable(pytorch, wasmDpo, sizes), ppoTable(outputs), ...profileTables, backendTable(outputs, backends)].filter((t): t is ReportTable => t !== undefined);
   const bars: { step: string; backend: string; gflops: number }[] = measured.map((o) => ({ step: shortLabel(o.measurement), backend: o.backend, gflops: round(o.measurement.gflops, 3) }));
   if (pytorch.available) for (const t of pytorch.timings) if (wasmDpo) bars.push({ step: shortLabel(wasmDpo), backend: `PyTorch, ${t.threads} thread(s)`, gflops: round((wasmDpo.gflops * wasmDpo.medianSeconds) / t.medianSeconds, 3) });
   const failed = outputs.filter((o) => o.kind === 'failed').map((o) => (o.kind === 'failed' ? `${o.step} on ${o.backend} failed: ${o.error}` : ''));
   return {
-    data: { sizes, backends, outputs, pytorch, flopFormulas: FLOP_FORMULAS },
+    data: { sizes, backends, outputs, pytorch, flopFormulas: FLOP_FORMULAS, kernelProfiles: profiled.map((o) => ({ backend: o.backend, ...o.kernelProfile! })) },
     tables,
     plots: [
       {

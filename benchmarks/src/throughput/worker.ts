@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, selectBackend, type BackendInfo, type BackendName } from '@dpo-ts/core';
 import type { BenchmarkMode } from '../harness/benchmark.js';
+import { profileStep, profiles, type KernelProfile } from './kernel-profile.js';
 import { measureStep, type StepMeasurement } from './measure.js';
 import { THROUGHPUT_SIZES, repetitions, sizesFor } from './sizes.js';
 import { stepBuilders, type ThroughputStep } from './steps.js';
@@ -29,6 +30,8 @@ export type WorkerOutput =
       readonly peakRssMiB: number;
       /** 1-minute load average before and after the timed steps (other processes slow them). */
       readonly loadAverage: readonly [number, number];
+      /** Time per tfjs kernel over one extra step (where kernel-profile.ts's `profiles` says so). */
+      readonly kernelProfile?: KernelProfile;
     }
   | { readonly kind: 'skipped'; readonly backend: BackendName; readonly step: string; readonly reason: string }
   | { readonly kind: 'unavailable'; readonly backend: BackendName; readonly reason: string }
@@ -73,7 +76,9 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0]!;
     const measurement = await measureStep(step, reps, log);
     const loadAverage = [loadBefore, loadavg()[0]!].map((value) => Math.round(value * 100) / 100) as [number, number];
-    write({ kind: 'measured', backend, backendDetail: detail(info), measurement, peakRssMiB: process.resourceUsage().maxRSS / 1024, loadAverage });
+    const kernelProfile = profiles(backend, step.name) ? await profileStep(step, reps.warmup + reps.steps) : undefined;
+    if (kernelProfile) log(`${step.name}: kernel profile: ${kernelProfile.top.slice(0, 3).map((k) => `${k.kernel} ${k.totalMs.toFixed(0)} ms`).join(', ')}`);
+    write({ kind: 'measured', backend, backendDetail: detail(info), measurement, peakRssMiB: process.resourceUsage().maxRSS / 1024, loadAverage, ...(kernelProfile ? { kernelProfile } : {}) });
   } catch (error) {
     write({ kind: 'failed', backend, step: builder.name, error: error instanceof Error ? error.message : String(error) });
     process.exitCode = 1;

@@ -10,7 +10,9 @@ import type { GradientOverrideName } from './gradient-overrides.js';
  * - `wasm`: all four.
  *   - BatchMatMul: GPT-like LM step (d 128, 4 layers, 16 x 64 tokens) 6.4-6.8 s -> 1.3-1.8 s
  *     (3.7-5.0x); forward + backward of a [1024,128] x [128,512] matmul 369-626 -> 46-79 ms
- *     (8x). Batched attention products stay on wasm's slow kernel either way (1.0-1.2x).
+ *     (8x). Batched attention products stay on wasm's slow kernel either way (1.0-1.2x): the
+ *     wasm kernel overrides (`KERNEL_OVERRIDES`, registered by `selectBackend` too) give them
+ *     a SIMD kernel.
  *   - Conv2D, Conv2DBackpropInput, GatherV2: needed. wasm has no Conv2DBackpropFilter or
  *     UnsortedSegmentSum kernel, so tfjs's own gradients throw. The forward-conv input gradient
  *     is also 2.4-11x faster than wasm's Conv2DBackpropInput kernel ([32,28,28,32] * [3,3,32,32]:

@@ -25,6 +25,25 @@ export {
 export { DEFAULT_GRADIENT_OVERRIDES } from './default-gradient-overrides.js';
 export { ensureBuiltinGradients, hasBuiltinGradients, BUILTIN_GRADIENTS_MODULE, type BuiltinGradientsStatus } from './builtin-gradients.js';
 export { batchMatMulGradConfig } from './batch-mat-mul-grad.js';
+export {
+  registerWasmBatchMatMulKernel,
+  restoreWasmBatchMatMulKernel,
+  wasmBatchMatMulKernelActive,
+  planBatchMatMul,
+} from './wasm-batch-mat-mul-kernel.js';
+export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
+export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadingReducedAxes } from './wasm-sum-kernel.js';
+export { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
+export { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
+export { registerWasmEqualKernel, restoreWasmEqualKernel, wasmEqualKernelActive } from './wasm-equal-kernel.js';
+export { registerWasmTransposeKernel, restoreWasmTransposeKernel, wasmTransposeKernelActive, swapsLastTwoAxes } from './wasm-transpose-kernel.js';
+export {
+  KERNEL_OVERRIDES,
+  registerWasmKernelOverrides,
+  restoreWasmKernels,
+  activeWasmKernelOverrides,
+  type KernelOverrideName,
+} from './wasm-kernel-overrides.js';
 export { conv2DGradConfig } from './conv2d-grad.js';
 export { conv2DBackpropInputGradConfig } from './conv2d-backprop-input-grad.js';
 export { gatherV2GradConfig, gatherGradient } from './gather-v2-grad.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmBatchMatMulKernelActive } from './wasm-batch-mat-mul-kernel.js';
 
 /**
  * A matrix operand of a product, possibly the transpose of a stored tensor: its value is
@@ -15,7 +16,8 @@ export interface MatrixOperand {
 
 /**
  * Per-batch work (m * k * n multiply-adds) from which a batched product of two batched operands
- * runs as one 2-D matmul per batch entry rather than as one BatchMatMul call. Measured on wasm
+ * runs as one 2-D matmul per batch entry rather than as one BatchMatMul call, on backends
+ * without dpo-ts's SIMD BatchMatMul kernel (wasm with it never splits). Measured on wasm
  * (2 vCPU, 1 thread, tfjs 4.22): [16,128,128]x[16,128,128] 56 ms batched vs 29 ms split,
  * [4,256,128]x[4,128,256] 114 ms vs 17 ms; below this size the per-call overhead of the fast
  * path wins back nothing ([64,64,32]x[64,32,64]: 31 ms batched vs 74 ms split;
@@ -108,7 +110,8 @@ function matMulBroadcast(x: MatrixOperand, y: MatrixOperand, outBatch: readonly 
     // Partial broadcasting ([B,H] against [H], [2,1] against [1,3]): rare; make both full.
     return matMulBroadcast(broadcastOperand(x, outBatch), broadcastOperand(y, outBatch), outBatch);
   }
-  if (m * k * n >= SPLIT_BATCH_MIN_WORK) {
+  // With dpo-ts's SIMD kernel on wasm, one batched call beats per-entry matmuls at every size.
+  if (m * k * n >= SPLIT_BATCH_MIN_WORK && !(tf.getBackend() === 'wasm' && wasmBatchMatMulKernelActive())) {
     const xs = tf.unstack(tf.reshape(materialize(x), [batch, m, k]));
     const ys = tf.unstack(tf.reshape(materialize(y), [batch, k, n]));
     return tf.reshape(tf.stack(xs.map((xi, i) => tf.matMul(xi, ys[i]!))), [...outBatch, m, n]);

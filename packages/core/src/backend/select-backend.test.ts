@@ -7,6 +7,7 @@ import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { ensureBuiltinGradients, hasBuiltinGradients } from './builtin-gradients.js';
 import { GRADIENT_OVERRIDES, activeGradientOverrides, restoreDefaultGradients } from './gradient-overrides.js';
 import { selectBackend, selectedBackend } from './select-backend.js';
+import { KERNEL_OVERRIDES, activeWasmKernelOverrides } from './wasm-kernel-overrides.js';
 
 afterAll(async () => {
   restoreDefaultGradients();
@@ -28,7 +29,7 @@ describe('selectBackend', () => {
     expect(info.overrides).toEqual([...GRADIENT_OVERRIDES]);
     expect(info.skipped?.join()).toContain('@tensorflow/tfjs-node is not installed');
     expect(tf.getBackend()).toBe('wasm');
-    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2$/);
+    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal, Transpose$/);
     expect(selectedBackend()).toBe(info);
   });
 
@@ -45,6 +46,7 @@ describe('selectBackend', () => {
     expect(info).toMatchObject({ name: 'cpu', requested: 'cpu', overrides: [...GRADIENT_OVERRIDES] });
     expect(tf.getBackend()).toBe('cpu');
     expect(lines[0]).toBe('dpo-ts: backend cpu; gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2');
+    expect(info.kernelOverrides).toBeUndefined();
   });
 
   it("switches to 'wasm' when asked by name", async () => {
@@ -82,6 +84,15 @@ describe('selectBackend', () => {
     expect(activeGradientOverrides()).toEqual([]);
     expect((await selectBackend({ gradientOverrides: ['GatherV2'], quiet: true })).overrides).toEqual(['GatherV2']);
     expect((await selectBackend({ gradientOverrides: 'default', quiet: true })).overrides).toEqual([...GRADIENT_OVERRIDES]);
+  });
+
+  it("honours kernelOverrides: 'none' keeps wasm's own kernels, 'default' puts dpo-ts's back", async () => {
+    const own = await selectBackend({ kernelOverrides: 'none', quiet: true });
+    expect(own.kernelOverrides).toBeUndefined();
+    expect(activeWasmKernelOverrides()).toEqual([]);
+    expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual([...KERNEL_OVERRIDES]);
+    expect(activeWasmKernelOverrides()).toEqual(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity', 'Equal', 'Transpose']);
+    await expect(selectBackend({ kernelOverrides: 'all' as 'none' })).rejects.toThrow('kernelOverrides must be one of "default", "none": got "all"');
   });
 
   it(`reads ${BACKEND_ENV_VAR} when options.backend is absent`, async () => {

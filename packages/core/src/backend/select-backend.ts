@@ -10,6 +10,7 @@ import { requireOneOf } from '../errors/validate.js';
 import type { LoadedBackend } from './load-backend.js';
 import { loadCpu, loadTensorflow, loadWasm } from './load-backend.js';
 import { loadWebgpu } from './load-webgpu.js';
+import { registerWasmKernelOverrides, restoreWasmKernels, type KernelOverrideName } from './wasm-kernel-overrides.js';
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
@@ -29,6 +30,14 @@ export interface SelectBackendOptions {
    * @defaultValue 'default'
    */
   readonly gradientOverrides?: 'default' | 'none' | readonly GradientOverrideName[];
+  /**
+   * Kernel overrides: 'default' registers, on wasm, every one of `KERNEL_OVERRIDES` (a SIMD
+   * BatchMatMul kernel for batched and transposed products such as attention's; sums over
+   * leading axes as a matmul); 'none' keeps every backend's own kernels (for checking ours
+   * against them). Other backends have none.
+   * @defaultValue 'default'
+   */
+  readonly kernelOverrides?: 'default' | 'none';
 }
 
 /** What {@link selectBackend} chose. */
@@ -41,6 +50,8 @@ export interface BackendInfo {
   readonly package: string;
   /** Gradient overrides active after selection, in {@link GRADIENT_OVERRIDES} order. */
   readonly overrides: readonly GradientOverrideName[];
+  /** Kernels replaced by dpo-ts's own on this backend: all of `KERNEL_OVERRIDES` on wasm by default; absent: none. */
+  readonly kernelOverrides?: readonly KernelOverrideName[];
   /** Whether tfjs-core's own gradients (Sum, Mul, Relu, ...) are registered; training needs them. */
   readonly builtinGradients: boolean;
   /** wasm: worker threads (1 in Node). */
@@ -89,7 +100,8 @@ function statusLine(info: BackendInfo): string {
   if (info.skipped?.length) details.push(`auto: ${info.skipped.join('; ')}`);
   const detail = details.length ? ` (${details.join(', ')})` : '';
   const overrides = info.overrides.length ? info.overrides.join(', ') : 'none';
-  return `dpo-ts: backend ${info.name}${detail}; gradient overrides: ${overrides}`;
+  const kernels = info.kernelOverrides?.length ? `; kernel overrides: ${info.kernelOverrides.join(', ')}` : '';
+  return `dpo-ts: backend ${info.name}${detail}; gradient overrides: ${overrides}${kernels}`;
 }
 
 async function select(options: SelectBackendOptions): Promise<BackendInfo> {
@@ -98,6 +110,7 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   const choice = options.gradientOverrides;
   if (Array.isArray(choice)) choice.forEach((name, i) => requireOneOf(`gradientOverrides[${i}]`, name, GRADIENT_OVERRIDES));
   else if (choice !== undefined) requireOneOf('gradientOverrides', choice, ['default', 'none']);
+  if (options.kernelOverrides !== undefined) requireOneOf('kernelOverrides', options.kernelOverrides, ['default', 'none']);
   const log = options.quiet ? () => {} : (options.logger ?? ((line: string) => console.error(line)));
   // Already chosen, and still the active backend: 'auto' keeps it; a named request for the
   // same backend keeps it; only the overrides may change.
@@ -105,7 +118,7 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   let loaded: LoadedBackend;
   let skipped: string[] | undefined;
   if (reuse && current !== undefined) {
-    if (options.gradientOverrides === undefined) return current;
+    if (options.gradientOverrides === undefined && options.kernelOverrides === undefined) return current;
     loaded = current;
     skipped = current.skipped?.slice();
   } else if (request === 'auto') {
@@ -117,11 +130,14 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   const builtin = await ensureBuiltinGradients();
   restoreDefaultGradients();
   const overrides = registerGradientOverrides(overridesFor(loaded.name, options.gradientOverrides));
+  restoreWasmKernels();
+  const kernelOverrides = loaded.name === 'wasm' && options.kernelOverrides !== 'none' ? registerWasmKernelOverrides() : [];
   const info: BackendInfo = {
     name: loaded.name,
     requested: reuse && current !== undefined ? current.requested : request,
     package: loaded.package,
     overrides,
+    ...(kernelOverrides.length ? { kernelOverrides } : {}),
     builtinGradients: builtin.registered,
     ...(loaded.threads !== undefined ? { threads: loaded.threads } : {}),
     ...(loaded.simd !== undefined ? { simd: loaded.simd } : {}),
@@ -154,7 +170,7 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
  * missing, how to install it); it never falls back. Calls after the first return the same
  * choice for 'auto' and the same name, and switch for a different name. Prints one line (to
  * stderr unless `logger` is given, nothing when `quiet`), e.g.
- * `dpo-ts: backend wasm (SIMD, 1 thread); gradient overrides: BatchMatMul, Conv2D, ...`,
+ * `dpo-ts: backend wasm (SIMD, 1 thread); gradient overrides: BatchMatMul, Conv2D, ...; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal, Transpose`,
  * plus, once, a warning when tfjs's own gradients are not registered.
  *
  * Importing `@tensorflow/tfjs` or `@tensorflow/tfjs-layers` after this call re-registers tfjs's
