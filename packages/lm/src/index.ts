@@ -152,3 +152,6 @@ export {
   type SampledPreferencePairs,
 } from './sampled-preference-pairs.js';
 export { afinnSentiment, type AfinnSentiment } from './rewards/afinn-sentiment.js';
+
+// Data-parallel training: the task core's GradientWorkerPool builds in each worker
+export { createGPTSFTTask, gptSFTTaskSpec, type GPTSFTTaskConfig } from './gpt-sft-task.js';
