@@ -1,0 +1,74 @@
+/**
+ * Times one GPT SFT optimiser step (d 128, 4 layers, 16 sequences x 64 tokens split into
+ * micro-batches; forward + backward of every micro-batch, then clip + AdamW on the main thread)
+ * with core's gradient engine on 1 thread (no workers) and on N worker threads, and prints a
+ * Markdown table: median ms per step, sequences/s, speedup and scaling efficiency.
+ *
+ *   node benchmarks/dist/parallel-sft-step.js [--workers 1,2] [--micro-batches 4] [--steps 5] [--backend wasm]
+ *
+ * Not part of `npm run bench` yet (the throughput benchmark will report workers, issue #12 item 4).
+ */
+import { loadavg, availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamWOptimizer, applyGradientStep, createGradientEngine, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { createGPTSFTTask, GPT, gptSFTTaskSpec, type GPTSFTTaskConfig, type LMBatch } from '@dpo-ts/lm';
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
+}
+
+const workerCounts = option('workers', '1,2').split(',').map(Number);
+const microBatchCount = Number(option('micro-batches', '4'));
+const steps = Number(option('steps', '5'));
+const sequences = 16;
+const T = 64;
+const config: GPTSFTTaskConfig = { gpt: { vocabSize: 96, contextLength: T, dModel: 128, nLayer: 4, nHead: 4, seed: 1 } };
+
+function batches(): LMBatch[] {
+  const rows = sequences / microBatchCount;
+  return Array.from({ length: microBatchCount }, (_, k) => ({
+    inputIds: Int32Array.from({ length: rows * T }, (_, i) => (i * 7 + k * 13) % 96),
+    lossMask: new Float32Array(rows * T).fill(1),
+    batchSize: rows,
+    sequenceLength: T,
+    promptLengths: new Array<number>(rows).fill(0),
+    completionLengths: new Array<number>(rows).fill(T),
+  }));
+}
+
+const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const info = await selectBackend({ backend: option('backend', 'wasm') as BackendRequest, quiet: true });
+const model = new GPT(config.gpt);
+const task = createGPTSFTTask(config, model);
+const optimizer = new AdamWOptimizer(model.namedVariables(), { weightDecay: 0 });
+const data = batches();
+const totalTokens = sequences * (T - 1);
+const rows: { workers: number; ms: number; losses: number[] }[] = [];
+const loadBefore = loadavg()[0]!;
+for (const workers of workerCounts) {
+  const engine = await createGradientEngine({ task, spec: gptSFTTaskSpec(config), workers, microBatchesPerStep: microBatchCount });
+  const times: number[] = [];
+  const losses: number[] = [];
+  for (let step = -1; step < steps; step++) {
+    const start = performance.now();
+    const { grads, microBatches } = await engine.computeGradients(data, { stepIndex: Math.max(step, 0), step: { totalTokens } });
+    await applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0, stepIndex: 0 });
+    tf.dispose([...grads.values()]);
+    if (step >= 0) times.push(performance.now() - start); // step -1 warms up
+    losses.push(microBatches.reduce((sum, m) => sum + m.loss, 0));
+  }
+  await engine.close();
+  rows.push({ workers: engine.workers, ms: median(times), losses });
+}
+const base = rows[0]!.ms;
+console.log(`GPT SFT step, d 128, 4 layers, ${sequences} x ${T} tokens in ${microBatchCount} micro-batches; backend ${info.name}; ${availableParallelism()} cores; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; median of ${steps}`);
+console.log('| workers | ms/step | sequences/s | speedup | efficiency | loss (step 0) |');
+console.log('|---|---|---|---|---|---|');
+for (const { workers, ms, losses } of rows) {
+  console.log(`| ${workers} | ${ms.toFixed(0)} | ${((sequences * 1000) / ms).toFixed(1)} | ${(base / ms).toFixed(2)}x | ${((base / ms / workers) * 100).toFixed(0)}% | ${losses[0]!.toFixed(6)} |`);
+}
+task.dispose!();
+optimizer.dispose();
+model.dispose();
