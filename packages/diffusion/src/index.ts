@@ -162,3 +162,6 @@ export {
   type WriteImagePreferenceJsonlOptions,
 } from './pairs/image-preference-jsonl.js';
 export { compareRewards, type CompareRewardsOptions, type RewardComparison } from './pairs/reward-comparison.js';
+
+// Data-parallel training: the task core's GradientWorkerPool builds in each worker
+export { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './sft/denoiser-sft-task.js';
