@@ -1,12 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue } from '../training/checkpoint-format.js';
 
-/** What one micro-batch reported, read back as numbers. */
-export interface MicroBatchResult {
+/** What one micro-batch reported, read back to the host. */
+export interface MicroBatchValues {
   /** The value of the micro-batch's loss scalar. */
   readonly loss: number;
   /** Its metric scalars by name. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** Its outputs by name, flattened. */
+  readonly outputs: Readonly<Record<string, Float32Array>>;
 }
 
 /** What a {@link GradientEngine} returns for one optimiser step's micro-batches. */
@@ -18,7 +20,7 @@ export interface StepGradients {
    */
   readonly grads: Map<string, tf.Tensor>;
   /** One entry per micro-batch, in micro-batch order (not completion order). */
-  readonly microBatches: readonly MicroBatchResult[];
+  readonly microBatches: readonly MicroBatchValues[];
 }
 
 /** Per-call settings of {@link GradientEngine.computeGradients}. */

@@ -66,6 +66,10 @@ describe('GradientWorkerPool', () => {
     parallel.microBatches.forEach((m, k) => {
       expect(m.loss).toBeCloseTo(local.microBatches[k]!.loss, 6);
       expect(m.loss).toBeCloseTo(m.metrics.sse! / totalRows, 5);
+      const rowErrors = m.outputs.rowErrors!;
+      expect(rowErrors).toHaveLength(m.metrics.rows!);
+      expect(Array.from(rowErrors)).toEqual(Array.from(local.microBatches[k]!.outputs.rowErrors!));
+      expect(rowErrors.reduce((a, b) => a + b, 0)).toBeCloseTo(m.metrics.sse!, 4);
     });
     expectClose(parallel.grads.get('l2.bias')!, outputBiasGradient(weightsOf(task)), { atol: 1e-5, rtol: 1e-4 });
     dispose(local);

@@ -9,7 +9,7 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
-import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
+import type { GradientCall, GradientEngine, MicroBatchValues, StepGradients } from './gradient-engine.js';
 import { OrderedGradientSum } from './ordered-gradient-sum.js';
 import type { ParallelTaskSpec } from './parallel-task.js';
 import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
@@ -45,7 +45,7 @@ interface RunningCall {
   readonly stepIndex: number;
   readonly assignedTo: readonly number[];
   readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
-  readonly microBatches: MicroBatchResult[];
+  readonly microBatches: MicroBatchValues[];
   readonly sum: OrderedGradientSum;
   readonly resolve: (value: StepGradients) => void;
   readonly reject: (error: Error) => void;
@@ -116,10 +116,16 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const backend = options.backend ?? selectedBackend()?.name ?? (tf.getBackend() as BackendName);
     const gradientOverrides = options.gradientOverrides ?? activeGradientOverrides();
     const handles: WorkerHandle[] = [];
-    for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-      const gradientSlots = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(layout.size * 4));
-      const workerData: WorkerInit = { workerIndex, task, backend, gradientOverrides, layout, parameters, gradientSlots };
-      handles.push({ worker: new Worker(entry, { workerData }), slots: gradientSlots.map((buffer) => new Float32Array(buffer)) });
+    try {
+      for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
+        const gradientSlots = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(layout.size * 4));
+        const workerData: WorkerInit = { workerIndex, task, backend, gradientOverrides, layout, parameters, gradientSlots };
+        handles.push({ worker: new Worker(entry, { workerData }), slots: gradientSlots.map((buffer) => new Float32Array(buffer)) });
+      }
+    } catch (error) {
+      // A config that cannot cross threads (DataCloneError), or no memory: stop the workers already started.
+      await Promise.all(handles.map(({ worker }) => worker.terminate()));
+      throw new InvalidArgumentError('options.task', 'a task spec whose config is JSON', task, String(error));
     }
     const pool = new GradientWorkerPool<TBatch>(handles, layout, options.parameters, new Float32Array(parameters));
     await pool.started();
@@ -180,7 +186,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       const result = call.results[k]!;
       const handle = this.handles[call.assignedTo[k]!]!;
       call.sum.add(k, handle.slots[result.slot]!, result.hasGradient);
-      call.microBatches[k] = { loss: result.loss, metrics: result.metrics };
+      call.microBatches[k] = { loss: result.loss, metrics: result.metrics, outputs: result.outputs };
       handle.worker.postMessage({ type: 'release', slot: result.slot } satisfies ToWorker);
     }
     if (call.sum.added === call.results.length) {

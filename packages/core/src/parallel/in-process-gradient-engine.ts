@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
 import { accumulateGradients } from '../training/accumulate-gradients.js';
-import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
+import type { GradientCall, GradientEngine, MicroBatchValues, StepGradients } from './gradient-engine.js';
 import { microBatchGradients } from './micro-batch-gradients.js';
 import type { ParallelTask } from './parallel-task.js';
 
@@ -27,13 +27,13 @@ export class InProcessGradientEngine<TBatch> implements GradientEngine<TBatch> {
     if (batches.length === 0) throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
     const accumulated = new Map<string, tf.Tensor>();
-    const microBatches: MicroBatchResult[] = [];
+    const microBatches: MicroBatchValues[] = [];
     try {
       for (const [microBatchIndex, batch] of batches.entries()) {
         const context = { stepIndex, microBatchIndex, microBatchCount: batches.length, step: call.step ?? null };
-        const { grads, loss, metrics } = await microBatchGradients(this.task, this.trainable, batch, context);
+        const { grads, ...values } = await microBatchGradients(this.task, this.trainable, batch, context);
         accumulateGradients(accumulated, grads, call.divisor ?? 1);
-        microBatches.push({ loss, metrics });
+        microBatches.push(values);
       }
     } catch (error) {
       tf.dispose([...accumulated.values()]);

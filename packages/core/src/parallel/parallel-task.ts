@@ -23,15 +23,18 @@ export interface MicroBatchContext {
 
 /**
  * What a {@link ParallelTask}'s loss function returns for one micro-batch: the scalar whose
- * gradient is taken and metric scalars (sums or means of the micro-batch, as the trainer
- * combines them). All are created on the gradient tape and freed by the engine after their
- * values are read.
+ * gradient is taken, metric scalars (sums or means of the micro-batch, as the trainer combines
+ * them) and per-example outputs the trainer needs on the host. All are created on the gradient
+ * tape and freed by the engine after their values are read. The same shape as the shared
+ * training step's per-micro-batch output (`loss`, `metrics`, `outputs`).
  */
 export type MicroBatchLoss = {
   /** The micro-batch's contribution to the step's loss; its gradient is accumulated. */
   readonly loss: tf.Scalar;
   /** Named scalars read back as numbers (no gradient flows through them). */
   readonly metrics?: Readonly<Record<string, tf.Scalar>>;
+  /** Named tensors of any shape read back as Float32Arrays (per-example rewards, errors). */
+  readonly outputs?: Readonly<Record<string, tf.Tensor>>;
 };
 
 /**

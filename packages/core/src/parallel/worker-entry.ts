@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       currentMicroBatch = microBatchIndex;
       const slot = await takeSlot();
       const context = { stepIndex: run.stepIndex, microBatchIndex, microBatchCount: run.microBatchCount, step: run.step };
-      const { grads, loss, metrics } = await microBatchGradients(task, trainable, batch, context);
+      const { grads, loss, metrics, outputs } = await microBatchGradients(task, trainable, batch, context);
       const hasGradient: boolean[] = [];
       try {
         for (const { name, offset } of init.layout.slots) {
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       }
       const left = tf.memory().numTensors - baseline;
       if (left !== 0) throw new DPOTSError(`${label}: ${left} tensors left alive by micro-batch ${microBatchIndex} (the task's loss leaks; wrap it in tf.tidy)`);
-      post({ type: 'result', callId: run.callId, microBatchIndex, slot, loss, metrics, hasGradient });
+      post({ type: 'result', callId: run.callId, microBatchIndex, slot, loss, metrics, outputs, hasGradient });
       currentMicroBatch = undefined;
     }
   }

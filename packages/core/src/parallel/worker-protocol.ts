@@ -55,6 +55,7 @@ export type FromWorker =
       readonly slot: number;
       readonly loss: number;
       readonly metrics: Readonly<Record<string, number>>;
+      readonly outputs: Readonly<Record<string, Float32Array>>;
       readonly hasGradient: readonly boolean[];
     }
   | { readonly type: 'memory'; readonly numTensors: number }

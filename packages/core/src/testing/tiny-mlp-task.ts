@@ -35,8 +35,8 @@ export type TinyMLPBatch = {
  *
  * with N = `context.step.totalRows` when the step passes it (a step-wide mean, as SFT's
  * token-mean loss), else the micro-batch's rows. Metrics: `sse` (the un-normalised sum) and
- * `rows`. Weights are drawn from `seed`; their variables have no tfjs name, so any number of
- * replicas can live in one engine. `dispose()` frees them.
+ * `rows`; output `rowErrors`, `[rows]`. Weights are drawn from `seed`; their variables have no
+ * tfjs name, so any number of replicas can live in one engine. `dispose()` frees them.
  */
 export function createTinyMLPTask(config: TinyMLPTaskConfig): ParallelTask<TinyMLPBatch> {
   const { inputSize, hiddenSize, outputSize, seed } = config;
@@ -66,10 +66,11 @@ export function createTinyMLPTask(config: TinyMLPTaskConfig): ParallelTask<TinyM
       const y = tf.tensor2d(batch.y, [batch.rows, outputSize]);
       const hidden = tf.tanh(tf.add(tf.matMul(x, v('l1.kernel')), v('l1.bias'))); // [rows, hidden]
       const prediction = tf.add(tf.matMul(hidden, v('l2.kernel')), v('l2.bias')); // [rows, out]
-      const sse = tf.sum(tf.square(tf.sub(prediction, y))) as tf.Scalar;
+      const rowErrors = tf.sum(tf.square(tf.sub(prediction, y)), 1); // [rows, out] -> [rows]
+      const sse = tf.sum(rowErrors) as tf.Scalar;
       const step = context.step as { totalRows?: number } | null;
       const loss = tf.div(sse, step?.totalRows ?? batch.rows) as tf.Scalar;
-      return { loss, metrics: { sse, rows: tf.scalar(batch.rows) } };
+      return { loss, metrics: { sse, rows: tf.scalar(batch.rows) }, outputs: { rowErrors } };
     },
     dispose: () => tf.dispose([...namedVariables.values()]),
   };
