@@ -35,6 +35,15 @@ export interface GradientCall {
    * normalised over the whole step. @defaultValue 1
    */
   readonly divisor?: number;
+  /**
+   * Called once per micro-batch, in micro-batch order, with its values; a throw or rejection
+   * makes the call reject (no gradient is returned). On the main thread
+   * ({@link InProcessGradientEngine}) it runs before the next micro-batch's loss, so it may
+   * update state that later losses read (bco_pair's running mean). In a worker pool every
+   * micro-batch is computed by then and replicas never see its effects: pass such state to
+   * the losses in `step` instead.
+   */
+  readonly afterMicroBatch?: (values: MicroBatchValues, microBatchIndex: number) => void | Promise<void>;
 }
 
 /**

@@ -129,10 +129,39 @@ describe('GradientWorkerPool', () => {
     }
   });
 
+  it('calls afterMicroBatch in micro-batch order; a throw rejects the call and leaves no tensor', async () => {
+    const seen: number[] = [];
+    dispose(await pool.computeGradients(batches, { afterMicroBatch: (values, k) => void seen.push(k * 100 + values.metrics.rows!) }));
+    expect(seen).toEqual([3, 104, 205, 306, 407]);
+    const before = tf.memory().numTensors;
+    await expect(pool.computeGradients(batches, { afterMicroBatch: (_, k) => { if (k === 2) throw new Error('state update failed'); } })).rejects.toThrow('state update failed');
+    expect(tf.memory().numTensors).toBe(before);
+    dispose(await pool.computeGradients(batches.slice(0, 2))); // the pool still works
+  });
+
   it('rejects bad calls by name', async () => {
     await expect(pool.computeGradients([])).rejects.toThrow('batches must be at least one micro-batch');
     await expect(pool.computeGradients(batches, { divisor: -1 })).rejects.toThrow('divisor must be a finite number > 0: got -1');
     await expect(pool.computeGradients(batches, { stepIndex: -1 })).rejects.toThrow('call.stepIndex must be an integer >= 0: got -1');
+  });
+});
+
+describe('InProcessGradientEngine', () => {
+  it('runs afterMicroBatch before the next micro-batch\'s loss (state later losses read), and frees everything on a throw', async () => {
+    const task = createTinyMLPTask(config);
+    const events: string[] = [];
+    const logged: ParallelTask<TinyMLPBatch> = {
+      namedVariables: task.namedVariables,
+      lossAndMetrics: (batch, context) => {
+        events.push(`loss ${context.microBatchIndex}`);
+        return task.lossAndMetrics(batch, context);
+      },
+    };
+    const engine = new InProcessGradientEngine(logged);
+    dispose(await engine.computeGradients(batches.slice(0, 3), { afterMicroBatch: (_, k) => void events.push(`after ${k}`) }));
+    expect(events).toEqual(['loss 0', 'after 0', 'loss 1', 'after 1', 'loss 2', 'after 2']);
+    await expectNoLeak(() => expect(engine.computeGradients(batches, { afterMicroBatch: (_, k) => { if (k === 1) throw new Error('no'); } })).rejects.toThrow('no'));
+    task.dispose!();
   });
 });
 

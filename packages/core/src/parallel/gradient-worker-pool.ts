@@ -47,7 +47,7 @@ interface RunningCall {
   readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
   readonly microBatches: MicroBatchValues[];
   readonly sum: OrderedGradientSum;
-  readonly resolve: (value: StepGradients) => void;
+  readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -192,7 +192,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     if (call.sum.added === call.results.length) {
       this.call = undefined;
       for (const { worker } of this.handles) worker.unref();
-      call.resolve({ grads: call.sum.toTensors(), microBatches: call.microBatches });
+      call.resolve();
     }
   }
 
@@ -219,8 +219,9 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     await writeParameters(this.layout, this.variables, this.sharedParameters);
     if (this.failure !== undefined) throw this.failure;
     const assignedTo = batches.map((_, k) => k % this.handles.length);
-    return new Promise<StepGradients>((resolve, reject) => {
-      this.call = { stepIndex, assignedTo, results: batches.map(() => undefined), microBatches: [], sum, resolve, reject };
+    const microBatches: MicroBatchValues[] = [];
+    await new Promise<void>((resolve, reject) => {
+      this.call = { stepIndex, assignedTo, results: batches.map(() => undefined), microBatches, sum, resolve, reject };
       const callId = ++this.callId;
       try {
         this.handles.forEach(({ worker }, workerIndex) => {
@@ -234,6 +235,8 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         this.fail(new InvalidArgumentError('batches', 'micro-batches that survive structuredClone (plain data, typed arrays)', batches, String(error)));
       }
     });
+    for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
+    return { grads: sum.toTensors(), microBatches };
   }
 
   /**

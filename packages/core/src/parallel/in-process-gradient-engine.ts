@@ -32,6 +32,12 @@ export class InProcessGradientEngine<TBatch> implements GradientEngine<TBatch> {
       for (const [microBatchIndex, batch] of batches.entries()) {
         const context = { stepIndex, microBatchIndex, microBatchCount: batches.length, step: call.step ?? null };
         const { grads, ...values } = await microBatchGradients(this.task, this.trainable, batch, context);
+        try {
+          await call.afterMicroBatch?.(values, microBatchIndex);
+        } catch (error) {
+          tf.dispose([...grads.values()]);
+          throw error;
+        }
         accumulateGradients(accumulated, grads, call.divisor ?? 1);
         microBatches.push(values);
       }
