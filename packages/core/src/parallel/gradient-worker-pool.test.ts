@@ -108,6 +108,27 @@ describe('GradientWorkerPool', () => {
     }
   });
 
+  it('copies frozen (non-trainable) variables too, at every call, and gives them no gradient', async () => {
+    const frozenConfig: TinyMLPTaskConfig = { ...config, unusedVariable: false, frozenOutputScale: true };
+    const frozenTask = createTinyMLPTask(frozenConfig);
+    const frozenPool = await GradientWorkerPool.create<TinyMLPBatch>({ task: tinyMLPTaskSpec(frozenConfig), parameters: frozenTask.namedVariables, workers: 2 });
+    try {
+      frozenTask.namedVariables.get('outputScale')!.assign(tf.tensor1d([2, 0.5, -1])); // as a reference sync would
+      const local = await new InProcessGradientEngine(frozenTask).computeGradients(batches, { step: { totalRows } });
+      const parallel = await frozenPool.computeGradients(batches, { step: { totalRows } });
+      expect([...parallel.grads.keys()]).toEqual(['l1.kernel', 'l1.bias', 'l2.kernel', 'l2.bias']);
+      for (const [name, gradient] of local.grads) expect(Array.from(parallel.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
+      expect(parallel.microBatches.map((m) => m.loss)).toEqual(local.microBatches.map((m) => m.loss));
+      // A frozen scale of 1 (what the replicas were built with) would give another loss.
+      const unscaled = await pool.computeGradients(batches, { step: { totalRows } });
+      expect(unscaled.microBatches[0]!.loss).not.toBeCloseTo(parallel.microBatches[0]!.loss, 3);
+      [local, parallel, unscaled].forEach(dispose);
+    } finally {
+      await frozenPool.close();
+      frozenTask.dispose!();
+    }
+  });
+
   it('leaves no tensor in any worker: each holds only its replica\'s variables between calls', async () => {
     const variables = task.namedVariables.size;
     expect(await pool.workerTensorCounts()).toEqual([variables, variables]);

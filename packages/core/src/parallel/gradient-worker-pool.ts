@@ -20,7 +20,11 @@ import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 export interface GradientWorkerPoolOptions {
   /** How each worker builds its replica. */
   readonly task: ParallelTaskSpec;
-  /** The main thread's model variables: the canonical parameters (only trainable ones are shared). */
+  /**
+   * The main thread's model variables: the canonical weights. Every one is copied to the
+   * replicas at each call (frozen ones too: a DPO reference, synced or not, stays in step);
+   * gradients are computed for the trainable ones.
+   */
   readonly parameters: NamedVariables;
   /** Worker threads, >= 1 (see `resolveWorkerCount` for the `workers` option's default). */
   readonly workers: number;
@@ -63,7 +67,7 @@ function workerEntry(): URL {
  * optimiser and the canonical parameters; each worker holds its own tfjs engine and a replica
  * built from a {@link ParallelTaskSpec}.
  *
- * Per call: the main thread copies its trainable variables into a SharedArrayBuffer; micro-batch
+ * Per call: the main thread copies its variables (trainable and frozen) into a SharedArrayBuffer; micro-batch
  * k goes to worker k mod N (round-robin); each worker loads the shared parameters into its
  * replica, computes each assigned micro-batch's gradient into one of its shared gradient slots
  * and posts the loss and metrics; the main thread sums the slots strictly in micro-batch order
@@ -88,6 +92,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   private constructor(
     private readonly handles: readonly WorkerHandle[],
     private readonly layout: ParameterLayout,
+    private readonly weightLayout: ParameterLayout,
     private readonly variables: NamedVariables,
     private readonly sharedParameters: Float32Array,
   ) {}
@@ -112,14 +117,15 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const entry = workerEntry();
     if (!existsSync(fileURLToPath(entry))) throw new DPOTSError(`${fileURLToPath(entry)} is missing: build @dpo-ts/core (npm run build) before starting workers`);
     const layout = parameterLayout(options.parameters);
-    const parameters = new SharedArrayBuffer(layout.size * 4);
+    const weightLayout = parameterLayout(options.parameters, 'all');
+    const parameters = new SharedArrayBuffer(weightLayout.size * 4);
     const backend = options.backend ?? selectedBackend()?.name ?? (tf.getBackend() as BackendName);
     const gradientOverrides = options.gradientOverrides ?? activeGradientOverrides();
     const handles: WorkerHandle[] = [];
     try {
       for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
         const gradientSlots = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(layout.size * 4));
-        const workerData: WorkerInit = { workerIndex, task, backend, gradientOverrides, layout, parameters, gradientSlots };
+        const workerData: WorkerInit = { workerIndex, task, backend, gradientOverrides, layout, weightLayout, parameters, gradientSlots };
         handles.push({ worker: new Worker(entry, { workerData }), slots: gradientSlots.map((buffer) => new Float32Array(buffer)) });
       }
     } catch (error) {
@@ -127,7 +133,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       await Promise.all(handles.map(({ worker }) => worker.terminate()));
       throw new InvalidArgumentError('options.task', 'a task spec whose config is JSON', task, String(error));
     }
-    const pool = new GradientWorkerPool<TBatch>(handles, layout, options.parameters, new Float32Array(parameters));
+    const pool = new GradientWorkerPool<TBatch>(handles, layout, weightLayout, options.parameters, new Float32Array(parameters));
     await pool.started();
     return pool;
   }
@@ -216,7 +222,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     if (!Array.isArray(batches) || batches.length === 0) throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
     const sum = new OrderedGradientSum(this.layout, call.divisor ?? 1);
-    await writeParameters(this.layout, this.variables, this.sharedParameters);
+    await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
     if (this.failure !== undefined) throw this.failure;
     const assignedTo = batches.map((_, k) => k % this.handles.length);
     const microBatches: MicroBatchValues[] = [];

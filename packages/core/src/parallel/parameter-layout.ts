@@ -14,9 +14,9 @@ export interface ParameterSlot {
 }
 
 /**
- * The trainable variables of a model laid end to end in one float32 buffer, in the map's order:
- * the shape of the shared parameter and gradient buffers of data-parallel training. Plain data,
- * so it travels to worker threads.
+ * Variables of a model laid end to end in one float32 buffer, in the map's order: the shape of
+ * the shared weight buffer (every variable, frozen ones included) and of the gradient buffers
+ * (trainable ones) of data-parallel training. Plain data, so it travels to worker threads.
  */
 export interface ParameterLayout {
   readonly slots: readonly ParameterSlot[];
@@ -25,14 +25,16 @@ export interface ParameterLayout {
 }
 
 /**
- * The {@link ParameterLayout} of the trainable variables of `variables`, in iteration order.
+ * The {@link ParameterLayout} of the trainable variables of `variables` (`which` = 'trainable',
+ * the gradients' layout) or of all of them ('all': the weights a replica copies, frozen parts
+ * such as a DPO reference included), in iteration order.
  * @throws InvalidArgumentError when there is no trainable variable, or one is not float32.
  */
-export function parameterLayout(variables: NamedVariables): ParameterLayout {
+export function parameterLayout(variables: NamedVariables, which: 'trainable' | 'all' = 'trainable'): ParameterLayout {
   const slots: ParameterSlot[] = [];
   let offset = 0;
   for (const [name, variable] of variables) {
-    if (!variable.trainable) continue;
+    if (which === 'trainable' && !variable.trainable) continue;
     if (variable.dtype !== 'float32') throw new InvalidArgumentError(`variables.${name}`, 'a float32 variable', variable.dtype);
     slots.push({ name, shape: variable.shape.slice(), offset, size: variable.size });
     offset += variable.size;
@@ -42,16 +44,17 @@ export function parameterLayout(variables: NamedVariables): ParameterLayout {
 }
 
 /**
- * Checks that a replica's trainable variables have the layout's names and shapes, in order.
+ * Checks that a replica's variables (trainable ones, or all) have the layout's names and
+ * shapes, in order.
  * @param label - who owns `variables`, for the message (`worker 1 replica`).
  * @throws InvalidArgumentError for a different name set or order; ShapeMismatchError for a shape.
  */
-export function assertSameLayout(layout: ParameterLayout, variables: NamedVariables, label: string): void {
-  const actual = parameterLayout(variables);
+export function assertSameLayout(layout: ParameterLayout, variables: NamedVariables, label: string, which: 'trainable' | 'all' = 'trainable'): void {
+  const actual = parameterLayout(variables, which);
   const names = actual.slots.map((slot) => slot.name);
   const expected = layout.slots.map((slot) => slot.name);
   if (names.join('\n') !== expected.join('\n')) {
-    throw new InvalidArgumentError(`${label} trainable variables`, `the names [${expected.join(', ')}] in that order`, names);
+    throw new InvalidArgumentError(`${label} ${which === 'all' ? '' : 'trainable '}variables`, `the names [${expected.join(', ')}] in that order`, names);
   }
   layout.slots.forEach((slot, i) => {
     const shape = actual.slots[i]!.shape;

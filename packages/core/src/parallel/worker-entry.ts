@@ -61,13 +61,14 @@ async function main(): Promise<void> {
   await selectBackend({ backend: init.backend, gradientOverrides: init.gradientOverrides, quiet: true });
   const task = await buildTask();
   assertSameLayout(init.layout, task.namedVariables, `${label} replica`);
+  assertSameLayout(init.weightLayout, task.namedVariables, `${label} replica`, 'all');
   const trainable = new Map(init.layout.slots.map((slot) => [slot.name, task.namedVariables.get(slot.name)!]));
   const parameters = new Float32Array(init.parameters);
   const slots = init.gradientSlots.map((buffer) => new Float32Array(buffer));
   post({ type: 'ready', numTensors: tf.memory().numTensors });
   for (;;) {
     const run = await nextRun();
-    readParameters(init.layout, parameters, trainable);
+    readParameters(init.weightLayout, parameters, task.namedVariables);
     const baseline = tf.memory().numTensors;
     for (const { microBatchIndex, batch } of run.assignments) {
       currentMicroBatch = microBatchIndex;

@@ -12,8 +12,11 @@ export interface WorkerInit {
   readonly task: ParallelTaskSpec;
   readonly backend: BackendName;
   readonly gradientOverrides: readonly GradientOverrideName[];
+  /** The trainable variables: the layout of the gradient slots. */
   readonly layout: ParameterLayout;
-  /** The canonical parameters, written by the main thread before each call. */
+  /** Every variable, frozen ones included: the layout of `parameters`. */
+  readonly weightLayout: ParameterLayout;
+  /** The canonical weights, written by the main thread before each call. */
   readonly parameters: SharedArrayBuffer;
   /** This worker's gradient slots, each `layout.size` float32 values. */
   readonly gradientSlots: readonly SharedArrayBuffer[];

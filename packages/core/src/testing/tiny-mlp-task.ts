@@ -12,6 +12,8 @@ export type TinyMLPTaskConfig = {
   readonly seed: number;
   /** Add a trainable variable no loss uses (it must get no gradient entry). @defaultValue false */
   readonly unusedVariable?: boolean;
+  /** Multiply the prediction by a frozen (non-trainable) `outputScale` `[outputSize]`, initially 1s. @defaultValue false */
+  readonly frozenOutputScale?: boolean;
   /**
    * Fail on purpose at this micro-batch, for error-path tests: `'throw'` an error, `'exit'` the
    * thread (`process.exit(3)`; workers only), `'leak'` a tensor.
@@ -31,7 +33,7 @@ export type TinyMLPBatch = {
 /**
  * A two-layer tanh MLP regression task for data-parallel tests:
  *
- *   prediction = tanh(x W1 + b1) W2 + b2;   loss_k = sum over rows and outputs (prediction - y)^2 / N
+ *   prediction = (tanh(x W1 + b1) W2 + b2) * outputScale   (outputScale only with frozenOutputScale);   loss_k = sum over rows and outputs (prediction - y)^2 / N
  *
  * with N = `context.step.totalRows` when the step passes it (a step-wide mean, as SFT's
  * token-mean loss), else the micro-batch's rows. Metrics: `sse` (the un-normalised sum) and
@@ -53,6 +55,7 @@ export function createTinyMLPTask(config: TinyMLPTaskConfig): ParallelTask<TinyM
     ['l2.bias', variable([outputSize], 4)],
   ]);
   if (config.unusedVariable) namedVariables.set('unused', variable([3], 5));
+  if (config.frozenOutputScale) namedVariables.set('outputScale', tf.variable(tf.ones([outputSize]), false));
   const v = (name: string) => namedVariables.get(name)!;
   return {
     namedVariables,
@@ -65,7 +68,8 @@ export function createTinyMLPTask(config: TinyMLPTaskConfig): ParallelTask<TinyM
       const x = tf.tensor2d(batch.x, [batch.rows, inputSize]);
       const y = tf.tensor2d(batch.y, [batch.rows, outputSize]);
       const hidden = tf.tanh(tf.add(tf.matMul(x, v('l1.kernel')), v('l1.bias'))); // [rows, hidden]
-      const prediction = tf.add(tf.matMul(hidden, v('l2.kernel')), v('l2.bias')); // [rows, out]
+      const linear = tf.add(tf.matMul(hidden, v('l2.kernel')), v('l2.bias')); // [rows, out]
+      const prediction = config.frozenOutputScale ? tf.mul(linear, v('outputScale')) : linear;
       const rowErrors = tf.sum(tf.square(tf.sub(prediction, y)), 1); // [rows, out] -> [rows]
       const sse = tf.sum(rowErrors) as tf.Scalar;
       const step = context.step as { totalRows?: number } | null;
