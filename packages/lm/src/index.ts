@@ -155,3 +155,4 @@ export { afinnSentiment, type AfinnSentiment } from './rewards/afinn-sentiment.j
 
 // Data-parallel training: the task core's GradientWorkerPool builds in each worker
 export { createGPTSFTTask, gptSFTTaskSpec, type GPTSFTTaskConfig } from './gpt-sft-task.js';
+export { createGPTDPOTask, gptDPOTaskSpec, GPT_DPO_REFERENCE_PREFIX, type GPTDPOTaskConfig } from './gpt-dpo-task.js';
