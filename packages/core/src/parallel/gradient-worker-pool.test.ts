@@ -160,6 +160,12 @@ describe('GradientWorkerPool', () => {
     dispose(await pool.computeGradients(batches.slice(0, 2))); // the pool still works
   });
 
+  it('refuses a second call while one runs', async () => {
+    const first = pool.computeGradients(batches);
+    await expect(pool.computeGradients(batches)).rejects.toThrow('GradientWorkerPool.computeGradients is already running: await the previous call');
+    dispose(await first);
+  });
+
   it('rejects bad calls by name', async () => {
     await expect(pool.computeGradients([])).rejects.toThrow('batches must be at least one micro-batch');
     await expect(pool.computeGradients(batches, { divisor: -1 })).rejects.toThrow('divisor must be a finite number > 0: got -1');

@@ -46,6 +46,7 @@ interface WorkerHandle {
 }
 
 interface RunningCall {
+  readonly callId: number;
   readonly stepIndex: number;
   readonly assignedTo: readonly number[];
   readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
@@ -86,6 +87,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   private failure: Error | undefined;
   private closing = false;
   private call: RunningCall | undefined;
+  private busy = false;
   private callId = 0;
   private readonly memoryWaiters = new Map<number, { resolve: (numTensors: number) => void; reject: (error: Error) => void }>();
 
@@ -180,7 +182,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       );
     } else if (message.type === 'result') {
       const call = this.call;
-      if (call === undefined) return;
+      if (call === undefined || message.callId !== call.callId) return;
       call.results[message.microBatchIndex] = message;
       this.drain(call);
     }
@@ -218,17 +220,26 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   async computeGradients(batches: readonly TBatch[], call: GradientCall = {}): Promise<StepGradients> {
     if (this.failure !== undefined) throw this.failure;
     if (this.closing) throw new DPOTSError('GradientWorkerPool is closed');
-    if (this.call !== undefined) throw new DPOTSError('GradientWorkerPool.computeGradients is already running: await the previous call');
+    if (this.busy) throw new DPOTSError('GradientWorkerPool.computeGradients is already running: await the previous call');
     if (!Array.isArray(batches) || batches.length === 0) throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
     const sum = new OrderedGradientSum(this.layout, call.divisor ?? 1);
+    this.busy = true;
+    try {
+      return await this.run(batches, call, stepIndex, sum);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async run(batches: readonly TBatch[], call: GradientCall, stepIndex: number, sum: OrderedGradientSum): Promise<StepGradients> {
     await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
     if (this.failure !== undefined) throw this.failure;
     const assignedTo = batches.map((_, k) => k % this.handles.length);
     const microBatches: MicroBatchValues[] = [];
     await new Promise<void>((resolve, reject) => {
-      this.call = { stepIndex, assignedTo, results: batches.map(() => undefined), microBatches, sum, resolve, reject };
       const callId = ++this.callId;
+      this.call = { callId, stepIndex, assignedTo, results: batches.map(() => undefined), microBatches, sum, resolve, reject };
       try {
         this.handles.forEach(({ worker }, workerIndex) => {
           const assignments = batches.flatMap((batch, microBatchIndex) => (assignedTo[microBatchIndex] === workerIndex ? [{ microBatchIndex, batch }] : []));
