@@ -10,6 +10,12 @@
  *   node benchmarks/dist/parallel-step.js [--workers 1,2] [--micro-batches 4] [--steps 5] [--backend wasm] [--task sft|dpo]
  *
  * Not part of `npm run bench` yet (the throughput benchmark will report workers, issue #12 item 4).
+ *
+ * Wall-clock speedups need a quiet machine: under Linux's autogroup scheduling (the default,
+ * `/proc/sys/kernel/sched_autogroup_enabled`), a loaded machine gives a session one share of the
+ * CPUs however many threads it runs (measured 2026-12-02 at load 7-24: even a trivially parallel
+ * JS loop ran 0.70-1.00x on 2 threads). CPU ms/step, summed over all threads, is the number that
+ * survives the load: its ratio between 1 and N workers is the parallel overhead.
  */
 import { loadavg, availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
