@@ -21,3 +21,4 @@ export * from './backend/index.js';
 export * from './training/index.js';
 export * from './io/index.js';
 export * from './preference/index.js';
+export * from './parallel/index.js';

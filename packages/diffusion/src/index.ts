@@ -143,6 +143,8 @@ export { resolveDiffusionSFTConfig, DEFAULT_DIFFUSION_SFT_CONFIG, type Diffusion
 export { buildDenoisingBatch, type DenoisingBatch, type DenoisingDrawOptions } from './sft/denoising-batch.js';
 export { DiffusionSFTTrainer, type DiffusionSFTTrainerOptions } from './sft/diffusion-sft-trainer.js';
 export { preferredImages } from './sft/preferred-images.js';
+// Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
+export { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './sft/denoiser-sft-task.js';
 
 // Preference pairs from a model and a reward
 export {

@@ -101,6 +101,9 @@ export {
 export type { TrainOptions } from '@dpo-ts/core';
 export { stepBatchIndices, epochsCompleted, stepSeed, type StepScheduleOptions } from './step-schedule.js';
 export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss.js';
+// Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
+export { createGPTSFTTask, gptSFTTaskSpec, type GPTSFTTaskConfig } from './gpt-sft-task.js';
+export { createGPTDPOTask, gptDPOTaskSpec, GPT_DPO_REFERENCE_PREFIX, type GPTDPOTaskConfig } from './gpt-dpo-task.js';
 export { DEFAULT_SFT_CONFIG, resolveSFTConfig, type SFTConfig, type ResolvedSFTConfig } from './sft-config.js';
 export {
   tokenizeSFTRecords,

@@ -1,0 +1,282 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from '../backend/backend-request.js';
+import { activeGradientOverrides, type GradientOverrideName } from '../backend/gradient-overrides.js';
+import { selectedBackend } from '../backend/select-backend.js';
+import { DPOTSError } from '../errors/dpo-ts-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { requireInteger } from '../errors/validate.js';
+import type { NamedVariables } from '../surrogate/preference-scorer.js';
+import type { GradientCall, GradientEngine, MicroBatchValues, StepGradients } from './gradient-engine.js';
+import { OrderedGradientSum } from './ordered-gradient-sum.js';
+import type { ParallelTaskSpec } from './parallel-task.js';
+import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
+import { WorkerFailedError } from './worker-failed-error.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+
+/** Options of {@link GradientWorkerPool.create}. */
+export interface GradientWorkerPoolOptions {
+  /** How each worker builds its replica. */
+  readonly task: ParallelTaskSpec;
+  /**
+   * The main thread's model variables: the canonical weights. Every one is copied to the
+   * replicas at each call (frozen ones too: a DPO reference, synced or not, stays in step);
+   * gradients are computed for the trainable ones.
+   */
+  readonly parameters: NamedVariables;
+  /** Worker threads, >= 1 (see `resolveWorkerCount` for the `workers` option's default). */
+  readonly workers: number;
+  /** Backend of every worker. @defaultValue the main thread's active backend */
+  readonly backend?: BackendName;
+  /** Gradient overrides of every worker. @defaultValue those active on the main thread */
+  readonly gradientOverrides?: readonly GradientOverrideName[];
+  /**
+   * Gradient buffers per worker: 2 lets a worker start its next micro-batch while the main
+   * thread still sums the previous one. Memory: workers x slots x parameters x 4 bytes.
+   * @defaultValue 2
+   */
+  readonly slotsPerWorker?: number;
+}
+
+interface WorkerHandle {
+  readonly worker: Worker;
+  readonly slots: readonly Float32Array[];
+}
+
+interface RunningCall {
+  readonly callId: number;
+  readonly stepIndex: number;
+  readonly assignedTo: readonly number[];
+  readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
+  readonly microBatches: MicroBatchValues[];
+  readonly sum: OrderedGradientSum;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Where the compiled worker body is: beside this file in dist/, or in dist/ when tests run src/. */
+function workerEntry(): URL {
+  const here = import.meta.url;
+  // A worker thread cannot load TypeScript: under vitest (src/*.ts) use the package's build.
+  return here.endsWith('.ts') ? new URL('../../dist/parallel/worker-entry.js', here) : new URL('./worker-entry.js', here);
+}
+
+/**
+ * Data-parallel gradients on worker threads, inside one process. The main thread owns the
+ * optimiser and the canonical parameters; each worker holds its own tfjs engine and a replica
+ * built from a {@link ParallelTaskSpec}.
+ *
+ * Per call: the main thread copies its variables (trainable and frozen) into a SharedArrayBuffer; micro-batch
+ * k goes to worker k mod N (round-robin); each worker loads the shared parameters into its
+ * replica, computes each assigned micro-batch's gradient into one of its shared gradient slots
+ * and posts the loss and metrics; the main thread sums the slots strictly in micro-batch order
+ * ({@link OrderedGradientSum}) as they come in, so a run is deterministic for a given worker
+ * count and equals the single-thread {@link InProcessGradientEngine} to float32 rounding (bit
+ * for bit on the same backend, measured in the tests).
+ *
+ * Failures: a worker that throws (its loss, a leaked tensor, a layout mismatch) or exits makes
+ * the call reject with a {@link WorkerFailedError} naming the worker and micro-batch, and shuts
+ * the pool down; calls after that reject with the same error. Workers are unref'd between
+ * calls, so a forgotten pool does not keep the process alive; still, {@link close} it.
+ *
+ * Tensors: none on the main thread between calls; the returned gradients are the caller's.
+ */
+export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
+  private failure: Error | undefined;
+  private closing = false;
+  private call: RunningCall | undefined;
+  private busy = false;
+  private callId = 0;
+  private readonly memoryWaiters = new Map<number, { resolve: (numTensors: number) => void; reject: (error: Error) => void }>();
+
+  private constructor(
+    private readonly handles: readonly WorkerHandle[],
+    private readonly layout: ParameterLayout,
+    private readonly weightLayout: ParameterLayout,
+    private readonly variables: NamedVariables,
+    private readonly sharedParameters: Float32Array,
+  ) {}
+
+  /** Worker threads in the pool. */
+  get workers(): number {
+    return this.handles.length;
+  }
+
+  /**
+   * Starts `workers` threads and waits until each has built its replica and checked that its
+   * trainable variables match `parameters` (names, order, shapes).
+   * @throws InvalidArgumentError for bad options; WorkerFailedError when a worker cannot start.
+   */
+  static async create<TBatch>(options: GradientWorkerPoolOptions): Promise<GradientWorkerPool<TBatch>> {
+    const workers = requireInteger('options.workers', options.workers, { min: 1 });
+    const slotsPerWorker = requireInteger('options.slotsPerWorker', options.slotsPerWorker ?? 2, { min: 1 });
+    const { task } = options;
+    if (typeof task !== 'object' || task === null || typeof task.module !== 'string' || typeof task.export !== 'string') {
+      throw new InvalidArgumentError('options.task', 'a { module, export, config } task spec', task);
+    }
+    const entry = workerEntry();
+    if (!existsSync(fileURLToPath(entry))) throw new DPOTSError(`${fileURLToPath(entry)} is missing: build @dpo-ts/core (npm run build) before starting workers`);
+    const layout = parameterLayout(options.parameters);
+    const weightLayout = parameterLayout(options.parameters, 'all');
+    const parameters = new SharedArrayBuffer(weightLayout.size * 4);
+    const backend = options.backend ?? selectedBackend()?.name ?? (tf.getBackend() as BackendName);
+    const gradientOverrides = options.gradientOverrides ?? activeGradientOverrides();
+    const handles: WorkerHandle[] = [];
+    try {
+      for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
+        const gradientSlots = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(layout.size * 4));
+        const workerData: WorkerInit = { workerIndex, task, backend, gradientOverrides, layout, weightLayout, parameters, gradientSlots };
+        handles.push({ worker: new Worker(entry, { workerData }), slots: gradientSlots.map((buffer) => new Float32Array(buffer)) });
+      }
+    } catch (error) {
+      // A config that cannot cross threads (DataCloneError), or no memory: stop the workers already started.
+      await Promise.all(handles.map(({ worker }) => worker.terminate()));
+      throw new InvalidArgumentError('options.task', 'a task spec whose config is JSON', task, String(error));
+    }
+    const pool = new GradientWorkerPool<TBatch>(handles, layout, weightLayout, options.parameters, new Float32Array(parameters));
+    await pool.started();
+    return pool;
+  }
+
+  private started(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let ready = 0;
+      this.handles.forEach(({ worker }, workerIndex) => {
+        worker.on('message', (message: FromWorker) => {
+          if (message.type === 'ready') {
+            worker.unref();
+            if (++ready === this.handles.length) resolve();
+          } else this.onMessage(workerIndex, message);
+        });
+        worker.on('error', (error) => this.fail(new WorkerFailedError({ workerIndex, ...this.runningOn(workerIndex), name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) })));
+        worker.on('exit', (code) => {
+          if (!this.closing) this.fail(new WorkerFailedError({ workerIndex, ...this.runningOn(workerIndex), name: 'exit', message: `the thread exited with code ${code}` }));
+        });
+      });
+      this.onFailure = reject;
+    });
+  }
+
+  private onFailure: ((error: Error) => void) | undefined;
+
+  /** The micro-batch worker `workerIndex` is computing in the running call (its first without a result). */
+  private runningOn(workerIndex: number): { microBatchIndex?: number; stepIndex?: number } {
+    const call = this.call;
+    if (call === undefined) return {};
+    const microBatchIndex = call.assignedTo.findIndex((worker, k) => worker === workerIndex && call.results[k] === undefined && k >= call.sum.added);
+    return microBatchIndex < 0 ? { stepIndex: call.stepIndex } : { microBatchIndex, stepIndex: call.stepIndex };
+  }
+
+  private onMessage(workerIndex: number, message: FromWorker): void {
+    if (message.type === 'memory') {
+      this.memoryWaiters.get(workerIndex)?.resolve(message.numTensors);
+      this.memoryWaiters.delete(workerIndex);
+      if (this.call === undefined && this.memoryWaiters.size === 0) for (const handle of this.handles) handle.worker.unref();
+    } else if (message.type === 'error') {
+      const { name, message: text, stack } = message.error;
+      const { stepIndex } = this.runningOn(workerIndex);
+      this.fail(
+        new WorkerFailedError({ workerIndex, ...(message.microBatchIndex === undefined ? {} : { microBatchIndex: message.microBatchIndex }), ...(stepIndex === undefined ? {} : { stepIndex }), name, message: text, ...(stack ? { stack } : {}) }),
+      );
+    } else if (message.type === 'result') {
+      const call = this.call;
+      if (call === undefined || message.callId !== call.callId) return;
+      call.results[message.microBatchIndex] = message;
+      this.drain(call);
+    }
+  }
+
+  /** Sums every result that is next in micro-batch order, freeing its slot; resolves the call when all are in. */
+  private drain(call: RunningCall): void {
+    for (let k = call.sum.added; k < call.results.length && call.results[k] !== undefined; k = call.sum.added) {
+      const result = call.results[k]!;
+      const handle = this.handles[call.assignedTo[k]!]!;
+      call.sum.add(k, handle.slots[result.slot]!, result.hasGradient);
+      call.microBatches[k] = { loss: result.loss, metrics: result.metrics, outputs: result.outputs };
+      handle.worker.postMessage({ type: 'release', slot: result.slot } satisfies ToWorker);
+    }
+    if (call.sum.added === call.results.length) {
+      this.call = undefined;
+      for (const { worker } of this.handles) worker.unref();
+      call.resolve();
+    }
+  }
+
+  /** Records the first failure, stops every worker and rejects whatever waits. */
+  private fail(error: Error): void {
+    if (this.failure !== undefined || this.closing) return;
+    this.failure = error;
+    this.closing = true;
+    for (const { worker } of this.handles) void worker.terminate();
+    this.onFailure?.(error);
+    this.call?.reject(error);
+    this.call = undefined;
+    for (const waiter of this.memoryWaiters.values()) waiter.reject(error);
+    this.memoryWaiters.clear();
+  }
+
+  async computeGradients(batches: readonly TBatch[], call: GradientCall = {}): Promise<StepGradients> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closing) throw new DPOTSError('GradientWorkerPool is closed');
+    if (this.busy) throw new DPOTSError('GradientWorkerPool.computeGradients is already running: await the previous call');
+    if (!Array.isArray(batches) || batches.length === 0) throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
+    const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
+    const sum = new OrderedGradientSum(this.layout, call.divisor ?? 1);
+    this.busy = true;
+    try {
+      return await this.run(batches, call, stepIndex, sum);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async run(batches: readonly TBatch[], call: GradientCall, stepIndex: number, sum: OrderedGradientSum): Promise<StepGradients> {
+    await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
+    if (this.failure !== undefined) throw this.failure;
+    const assignedTo = batches.map((_, k) => k % this.handles.length);
+    const microBatches: MicroBatchValues[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const callId = ++this.callId;
+      this.call = { callId, stepIndex, assignedTo, results: batches.map(() => undefined), microBatches, sum, resolve, reject };
+      try {
+        this.handles.forEach(({ worker }, workerIndex) => {
+          const assignments = batches.flatMap((batch, microBatchIndex) => (assignedTo[microBatchIndex] === workerIndex ? [{ microBatchIndex, batch }] : []));
+          if (assignments.length === 0) return;
+          worker.ref();
+          worker.postMessage({ type: 'run', callId, stepIndex, microBatchCount: batches.length, step: call.step ?? null, assignments } satisfies ToWorker);
+        });
+      } catch (error) {
+        // A batch that cannot cross threads (functions, tensors): some workers may already run, so stop them all.
+        this.fail(new InvalidArgumentError('batches', 'micro-batches that survive structuredClone (plain data, typed arrays)', batches, String(error)));
+      }
+    });
+    for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
+    return { grads: sum.toTensors(), microBatches };
+  }
+
+  /**
+   * The number of tensors alive in each worker's engine (its replica's variables, and nothing
+   * else between calls): for leak checks in tests.
+   */
+  async workerTensorCounts(): Promise<number[]> {
+    if (this.failure !== undefined) throw this.failure;
+    return Promise.all(
+      this.handles.map(({ worker }, workerIndex) => new Promise<number>((resolve, reject) => {
+        this.memoryWaiters.set(workerIndex, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ type: 'memory' } satisfies ToWorker);
+      })),
+    );
+  }
+
+  /** Stops every worker (a running call rejects). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.call?.reject(new DPOTSError('GradientWorkerPool was closed during a call'));
+    this.call = undefined;
+    await Promise.all(this.handles.map(({ worker }) => worker.terminate()));
+  }
+}

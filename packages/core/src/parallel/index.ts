@@ -1,0 +1,23 @@
+/**
+ * Data-parallel training inside one process: micro-batch gradients computed on worker threads,
+ * each with its own tfjs engine and a model replica built from a serialisable task spec,
+ * parameters and gradients in SharedArrayBuffers, summed on the main thread in a fixed order.
+ * @packageDocumentation
+ */
+export type { MicroBatchContext, MicroBatchLoss, ParallelTask, ParallelTaskFactory, ParallelTaskSpec } from './parallel-task.js';
+export type { GradientCall, GradientEngine, MicroBatchValues, StepGradients } from './gradient-engine.js';
+export { microBatchGradients, type MicroBatchGradients } from './micro-batch-gradients.js';
+export { InProcessGradientEngine } from './in-process-gradient-engine.js';
+export { GradientWorkerPool, type GradientWorkerPoolOptions } from './gradient-worker-pool.js';
+export { createGradientEngine, type GradientEngineOptions } from './create-gradient-engine.js';
+export { OrderedGradientSum } from './ordered-gradient-sum.js';
+export {
+  parameterLayout,
+  assertSameLayout,
+  writeParameters,
+  readParameters,
+  type ParameterLayout,
+  type ParameterSlot,
+} from './parameter-layout.js';
+export { resolveWorkerCount } from './worker-count.js';
+export { WorkerFailedError } from './worker-failed-error.js';

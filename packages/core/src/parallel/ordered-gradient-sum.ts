@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DPOTSError } from '../errors/dpo-ts-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import type { ParameterLayout } from './parameter-layout.js';
+
+/**
+ * The sum of micro-batch gradients held in flat float32 buffers, added strictly in micro-batch
+ * order whatever order they arrive in, so a run is reproducible for a given worker count.
+ *
+ *   sum <- g_0 / divisor;  sum <- sum + g_k / divisor  for k = 1, 2, ...
+ *
+ * Each element is rounded to float32 after every division and addition (a Float32Array store of
+ * a double result: the correctly rounded float32 operation), the same arithmetic as core's
+ * `accumulateGradients` on tensors, so given the same per-micro-batch gradients the two agree
+ * bit for bit. Variables a micro-batch has no gradient for are skipped, as there.
+ */
+export class OrderedGradientSum {
+  /** Micro-batches added so far; the next `add` must be this index. */
+  added = 0;
+  private readonly sum: Float32Array;
+  private readonly present: boolean[];
+
+  constructor(
+    private readonly layout: ParameterLayout,
+    private readonly divisor = 1,
+  ) {
+    if (typeof divisor !== 'number' || !Number.isFinite(divisor) || divisor <= 0) {
+      throw new InvalidArgumentError('divisor', 'a finite number > 0', divisor);
+    }
+    this.sum = new Float32Array(layout.size);
+    this.present = layout.slots.map(() => false);
+  }
+
+  /**
+   * Adds micro-batch `index`'s gradient, laid out by the layout in `values`.
+   * @param hasGradient - per layout slot, whether the micro-batch's loss depends on it.
+   * @throws DPOTSError when `index` is not the next micro-batch (a bug in the caller's ordering).
+   */
+  add(index: number, values: Float32Array, hasGradient: readonly boolean[]): void {
+    if (index !== this.added) throw new DPOTSError(`OrderedGradientSum: micro-batch ${index} added out of order (expected ${this.added})`);
+    const { sum, divisor } = this;
+    this.layout.slots.forEach((slot, s) => {
+      if (!hasGradient[s]) return;
+      const end = slot.offset + slot.size;
+      if (!this.present[s]) {
+        for (let i = slot.offset; i < end; i++) sum[i] = divisor === 1 ? values[i]! : values[i]! / divisor;
+        this.present[s] = true;
+      } else if (divisor === 1) {
+        for (let i = slot.offset; i < end; i++) sum[i] = sum[i]! + values[i]!;
+      } else {
+        for (let i = slot.offset; i < end; i++) sum[i] = sum[i]! + Math.fround(values[i]! / divisor);
+      }
+    });
+    this.added++;
+  }
+
+  /** The sum as tensors by variable name (slots with no gradient omitted); the caller disposes them. */
+  toTensors(): Map<string, tf.Tensor> {
+    const grads = new Map<string, tf.Tensor>();
+    this.layout.slots.forEach((slot, s) => {
+      if (this.present[s]) grads.set(slot.name, tf.tensor(this.sum.slice(slot.offset, slot.offset + slot.size), slot.shape as number[], 'float32'));
+    });
+    return grads;
+  }
+}

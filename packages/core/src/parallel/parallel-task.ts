@@ -1,0 +1,89 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NamedVariables } from '../surrogate/preference-scorer.js';
+import type { JsonValue } from '../training/checkpoint-format.js';
+
+/**
+ * Where a micro-batch sits in its optimiser step, passed to every
+ * {@link ParallelTask.lossAndMetrics} call, on the main thread and in workers alike.
+ */
+export interface MicroBatchContext {
+  /** 0-based optimiser step. */
+  readonly stepIndex: number;
+  /** 0-based position of this micro-batch in the step (the order gradients are summed in). */
+  readonly microBatchIndex: number;
+  /** Micro-batches in the step. */
+  readonly microBatchCount: number;
+  /**
+   * What the caller computed once for the whole step and every micro-batch's loss needs, as
+   * JSON (it crosses to worker threads): e.g. `{ totalTokens: 1843 }` for a token-mean loss
+   * normalised over the whole step. `null` when the caller gives none.
+   */
+  readonly step: JsonValue;
+}
+
+/**
+ * What a {@link ParallelTask}'s loss function returns for one micro-batch: the scalar whose
+ * gradient is taken, metric scalars (sums or means of the micro-batch, as the trainer combines
+ * them) and per-example outputs the trainer needs on the host. All are created on the gradient
+ * tape and freed by the engine after their values are read. The same shape as the shared
+ * training step's per-micro-batch output (`loss`, `metrics`, `outputs`).
+ */
+export type MicroBatchLoss = {
+  /** The micro-batch's contribution to the step's loss; its gradient is accumulated. */
+  readonly loss: tf.Scalar;
+  /** Named scalars read back as numbers (no gradient flows through them). */
+  readonly metrics?: Readonly<Record<string, tf.Scalar>>;
+  /** Named tensors of any shape read back as Float32Arrays (per-example rewards, errors). */
+  readonly outputs?: Readonly<Record<string, tf.Tensor>>;
+};
+
+/**
+ * One model and its per-micro-batch loss, the unit of work of data-parallel training: the
+ * trainer's own on the main thread, and a replica built by a {@link ParallelTaskFactory} in
+ * each worker thread.
+ *
+ * Contract: `lossAndMetrics` is a pure function of the batch, the context and the variables'
+ * values (randomness such as dropout is seeded from the context, e.g. `mixSeeds(seed,
+ * stepIndex, microBatchIndex)`), so every micro-batch gives the same gradient wherever it runs.
+ *
+ * @typeParam TBatch - the micro-batch type; for workers it must survive `structuredClone`
+ *   (plain objects, numbers, strings, typed arrays), which every dpo-ts batch does.
+ */
+export interface ParallelTask<TBatch> {
+  /**
+   * The model's variables by stable name. The trainable ones are the parameters: their names,
+   * shapes and order must be the same in every replica (the same config builds the same model).
+   */
+  readonly namedVariables: NamedVariables;
+  /** The loss and metrics of one micro-batch. Called on the gradient tape. */
+  lossAndMetrics(batch: TBatch, context: MicroBatchContext): MicroBatchLoss;
+  /** Frees what the task owns (its variables), when the pool shuts down. */
+  dispose?(): void;
+}
+
+/**
+ * A serialisable recipe for a {@link ParallelTask}: worker threads import `module`, call its
+ * export `export` with `config` and get their replica. Core names no model; each model package
+ * exports factories (lm: `createGPTSFTTask`; diffusion: `createMLPDenoiserTask`; core's tests:
+ * `createTinyMLPTask` from `@dpo-ts/core/testing`).
+ *
+ * `module` is a package specifier (resolved from `@dpo-ts/core`'s own location, so any package
+ * installed beside it: `'@dpo-ts/lm'`) or an absolute `file:` URL of compiled JavaScript
+ * (`new URL('./my-task.js', import.meta.url).href`). Workers cannot load TypeScript.
+ *
+ * @example
+ * const spec: ParallelTaskSpec = { module: '@dpo-ts/lm', export: 'createGPTSFTTask', config: { gpt: { vocabSize: 96 } } };
+ */
+export interface ParallelTaskSpec {
+  readonly module: string;
+  readonly export: string;
+  readonly config: JsonValue;
+}
+
+/**
+ * The signature of a task factory named by a {@link ParallelTaskSpec}: builds a replica from
+ * JSON. Its initial weights do not matter (the engine overwrites every trainable variable with
+ * the main thread's values before each step); everything else (non-trainable weights, frozen
+ * parts) must follow from `config`.
+ */
+export type ParallelTaskFactory<TBatch> = (config: JsonValue) => ParallelTask<TBatch> | Promise<ParallelTask<TBatch>>;

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
+import type { NamedVariables } from '../surrogate/preference-scorer.js';
+
+/** Where one parameter lives in a flat float32 buffer. */
+export interface ParameterSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** First element (not byte) in the buffer. */
+  readonly offset: number;
+  /** Number of elements, the product of `shape`. */
+  readonly size: number;
+}
+
+/**
+ * Variables of a model laid end to end in one float32 buffer, in the map's order: the shape of
+ * the shared weight buffer (every variable, frozen ones included) and of the gradient buffers
+ * (trainable ones) of data-parallel training. Plain data, so it travels to worker threads.
+ */
+export interface ParameterLayout {
+  readonly slots: readonly ParameterSlot[];
+  /** Total elements. */
+  readonly size: number;
+}
+
+/**
+ * The {@link ParameterLayout} of the trainable variables of `variables` (`which` = 'trainable',
+ * the gradients' layout) or of all of them ('all': the weights a replica copies, frozen parts
+ * such as a DPO reference included), in iteration order.
+ * @throws InvalidArgumentError when there is no trainable variable, or one is not float32.
+ */
+export function parameterLayout(variables: NamedVariables, which: 'trainable' | 'all' = 'trainable'): ParameterLayout {
+  const slots: ParameterSlot[] = [];
+  let offset = 0;
+  for (const [name, variable] of variables) {
+    if (which === 'trainable' && !variable.trainable) continue;
+    if (variable.dtype !== 'float32') throw new InvalidArgumentError(`variables.${name}`, 'a float32 variable', variable.dtype);
+    slots.push({ name, shape: variable.shape.slice(), offset, size: variable.size });
+    offset += variable.size;
+  }
+  if (slots.length === 0) throw new InvalidArgumentError('variables', 'a map with at least one trainable variable', []);
+  return { slots, size: offset };
+}
+
+/**
+ * Checks that a replica's variables (trainable ones, or all) have the layout's names and
+ * shapes, in order.
+ * @param label - who owns `variables`, for the message (`worker 1 replica`).
+ * @throws InvalidArgumentError for a different name set or order; ShapeMismatchError for a shape.
+ */
+export function assertSameLayout(layout: ParameterLayout, variables: NamedVariables, label: string, which: 'trainable' | 'all' = 'trainable'): void {
+  const actual = parameterLayout(variables, which);
+  const names = actual.slots.map((slot) => slot.name);
+  const expected = layout.slots.map((slot) => slot.name);
+  if (names.join('\n') !== expected.join('\n')) {
+    throw new InvalidArgumentError(`${label} ${which === 'all' ? '' : 'trainable '}variables`, `the names [${expected.join(', ')}] in that order`, names);
+  }
+  layout.slots.forEach((slot, i) => {
+    const shape = actual.slots[i]!.shape;
+    if (shape.join() !== slot.shape.join()) throw new ShapeMismatchError(`${label} variable ${slot.name}`, slot.shape, shape);
+  });
+}
+
+/**
+ * Copies the values of the layout's variables into `target` (the shared parameter buffer).
+ * Reads each variable with `data()`; creates no tensor.
+ */
+export async function writeParameters(layout: ParameterLayout, variables: NamedVariables, target: Float32Array): Promise<void> {
+  for (const slot of layout.slots) {
+    const variable = variables.get(slot.name);
+    if (variable === undefined) throw new InvalidArgumentError('variables', `a variable named ${slot.name}`, [...variables.keys()]);
+    target.set((await variable.data()) as Float32Array, slot.offset);
+  }
+}
+
+/**
+ * Assigns `source` (the shared parameter buffer) to the layout's variables. Copies each slice
+ * first: the cpu backend would otherwise keep a view of shared memory the main thread rewrites.
+ * Leaves no tensor behind.
+ */
+export function readParameters(layout: ParameterLayout, source: Float32Array, variables: NamedVariables): void {
+  for (const slot of layout.slots) {
+    const values = source.slice(slot.offset, slot.offset + slot.size);
+    tf.tidy(() => variables.get(slot.name)!.assign(tf.tensor(values, slot.shape as number[], 'float32')));
+  }
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { resolveWorkerCount } from './worker-count.js';
+
+describe('resolveWorkerCount', () => {
+  it('defaults to the cores, capped by the micro-batches per step', () => {
+    expect(resolveWorkerCount(undefined, 8, 2)).toBe(2);
+    expect(resolveWorkerCount(undefined, 3, 16)).toBe(3);
+    expect(resolveWorkerCount(undefined, 1, 16)).toBe(1);
+  });
+
+  it('takes an explicit count, still capped, and 1 as "no workers"', () => {
+    expect(resolveWorkerCount(1, 8, 16)).toBe(1);
+    expect(resolveWorkerCount(4, 8, 2)).toBe(4);
+    expect(resolveWorkerCount(4, 2, 16)).toBe(2);
+  });
+
+  it('names the argument on a bad value', () => {
+    expect(() => resolveWorkerCount(0, 4)).toThrow('workers must be an integer >= 1: got 0');
+    expect(() => resolveWorkerCount(1.5, 4)).toThrow('workers must be an integer');
+    expect(() => resolveWorkerCount(2, 0)).toThrow('microBatchesPerStep must be an integer >= 1: got 0');
+  });
+});
