@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBaseball1987 } from './baseball-fixture.js';
+import { loadBaseball1987 } from './baseball-fixture.test-helper.js';
 import { bradleyTerryFit } from './bradley-terry-fit.js';
 import type { PairwiseComparison } from './pairwise-comparisons.js';
 
