@@ -69,7 +69,12 @@ export interface ProgressOptions {
    * Where lines go: anything with `write(text)`, such as `process.stderr` (typed structurally so
    * the public types need no `@types/node`). @defaultValue process.stderr
    */
-  readonly stream?: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stream?: {
+    /** Writes one piece of text (a line, or a redraw of the current line). */
+    write(text: string): unknown;
+    /** True on a terminal: the line is redrawn in place. */
+    readonly isTTY?: boolean;
+  };
   /** Print a line every this many completed steps. @defaultValue 10 */
   readonly everySteps?: number;
   /** ...or when this many seconds passed since the last line, whichever comes first. @defaultValue 30 */
