@@ -134,7 +134,7 @@ try {
     join(project, 'src', 'public-types.ts'),
     `${entries.map((entry, i) => `import type * as entry${i} from '${entry}';`).join('\n')}\nexport type Everything = [${entries.map((_, i) => `typeof entry${i}`).join(', ')}];\n`,
   );
-  const names = selected.map((block, i) => `quickstart-${String(i + 1).padStart(2, '0')}`);
+  const names = selected.map((_, i) => `quickstart-${String(i + 1).padStart(2, '0')}`);
   for (const [i, block] of selected.entries()) {
     await writeFile(join(project, 'src', `${names[i]}.${block.language}`), `// ${block.file}:${block.line}\n${applySubstitutions(block)}\nexport {};\n`);
   }

@@ -37,6 +37,7 @@ export interface ImageGridOptions {
 /** [-1, 1] -> byte: round((v + 1) * 127.5), clamped to [0, 255] (NaN -> 0). */
 export function toByte(value: number): number {
   const byte = Math.round((value + 1) * 127.5);
+  // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, where Math.min/max would return NaN.
   return byte > 255 ? 255 : byte >= 0 ? byte : 0;
 }
 

@@ -2,7 +2,6 @@ import type { Metrics, ScheduledTrainOptions } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { PPOConfig } from './ppo-config.js';
-import type { PPOTrainer } from './ppo-trainer.js';
 import type { RewardSource } from './reward-source.js';
 
 /** What a {@link PPOTrainer} trains, against what. */
@@ -27,8 +26,14 @@ export interface PPOTrainerOptions {
   readonly config: PPOConfig;
 }
 
-/** Options of {@link PPOTrainer.train}: checkpoints, resume, evaluation, progress, abort (core's `ScheduledTrainOptions`). */
-export interface PPOTrainOptions extends ScheduledTrainOptions {
+/**
+ * Options of `PPOTrainer.train`: checkpoints, resume, evaluation, progress, abort (core's
+ * `ScheduledTrainOptions`).
+ * @typeParam TTrainer - what `evaluate` receives: `PPOTrainer.train` takes
+ *   `PPOTrainOptions<PPOTrainer>`. A parameter rather than an import keeps this file free of an
+ *   import cycle with ppo-trainer.ts.
+ */
+export interface PPOTrainOptions<TTrainer = unknown> extends ScheduledTrainOptions {
   /** Evaluation metrics, e.g. the mean score of `generateCompletions` on held-out prompts. */
-  readonly evaluate?: (trainer: PPOTrainer) => Promise<Metrics>;
+  readonly evaluate?: (trainer: TTrainer) => Promise<Metrics>;
 }
