@@ -6,8 +6,9 @@
 // order (so two quick starts that write the same `runs/` directory collide here as they would
 // for a user). Blocks are marked ```ts quickstart key=value...; see scripts/quickstart-blocks.mjs.
 //
-// Also checks what a user meets before any quick start: `require()` of each package says it is
-// ESM-only, and a model created before `selectBackend()` says to call it.
+// Also checks what a user meets before any quick start: each tarball holds its LICENSE and no
+// tests, test helpers, fixtures or build scripts; `require()` of each package says it is
+// ESM-only; and a model created before `selectBackend()` says to call it.
 //
 // Usage: node scripts/check-quickstarts.mjs [--keep] [--verbose] [--only <text>] [--list]
 //   (the packages must be built: `npm run check:quickstarts` builds first)
@@ -102,6 +103,12 @@ try {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: dir });
     const [info] = JSON.parse(stdout);
     packed.push(join(tarballs, info.filename));
+    // What a user does not need: tests, their helpers and fixtures, build scripts, compiled examples.
+    const extra = info.files.map((f) => f.path).filter((f) => /\.test(-helper)?\.[cm]?[jt]s$|\.test(-helper)?\.d\.ts$|^(scripts|fixtures|examples|dist\/examples)\//.test(f));
+    if (extra.length > 0) failures.push(`${manifest.name}'s tarball ships files users do not need: ${extra.slice(0, 10).join(', ')}`);
+    for (const required of ['LICENSE', 'README.md', 'package.json', 'esm-only.cjs']) {
+      if (!info.files.some((f) => f.path === required)) failures.push(`${manifest.name}'s tarball lacks ${required}`);
+    }
     log(`packed ${info.filename} (${(info.size / 1024).toFixed(0)} kB, ${info.entryCount} files)`);
   }
 
