@@ -37,6 +37,7 @@ export interface ImageGridOptions {
 /** [-1, 1] -> byte: round((v + 1) * 127.5), clamped to [0, 255] (NaN -> 0). */
 export function toByte(value: number): number {
   const byte = Math.round((value + 1) * 127.5);
+  // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, where Math.min/max would return NaN.
   return byte > 255 ? 255 : byte >= 0 ? byte : 0;
 }
 
@@ -45,9 +46,9 @@ export function toByte(value: number): number {
  * and encodes it as an 8-bit PNG: greyscale for 1 channel, RGB for 3.
  *
  * @param images - `[count, h, w, c]` in [-1, 1], a tensor (read synchronously, not disposed) or host values.
- * @returns the PNG file's bytes.
+ * @returns the PNG file's bytes (a Node `Buffer`, typed as `Uint8Array` so the public types need no `@types/node`).
  */
-export function encodeImageGrid(images: tf.Tensor4D | HostImages, options: ImageGridOptions = {}): Buffer {
+export function encodeImageGrid(images: tf.Tensor4D | HostImages, options: ImageGridOptions = {}): Uint8Array {
   const { data, shape } = images instanceof tf.Tensor ? { data: images.dataSync() as Float32Array, shape: images.shape } : images;
   const [count, height, width, channels] = shape;
   if (channels !== 1 && channels !== 3) throw new InvalidArgumentError('images', 'images with 1 or 3 channels', `${channels} channels`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
+import { InvalidArgumentError, Rng, requireBackend, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
 import { countParameters, validateDenoiserBase, type Denoiser, type DenoiserConfigBase, type ImageShape } from './denoiser.js';
 import { ParameterStore } from './nn/parameter-store.js';
 import { createDense, dense, silu, type DenseParams } from './nn/layers.js';
@@ -78,6 +78,7 @@ export class MLPDenoiser implements Denoiser {
 
   constructor(config: Partial<MLPDenoiserConfig> = {}) {
     this.config = resolveMLPDenoiserConfig(config);
+    requireBackend('MLPDenoiser');
     const { imageShape, hiddenSize, numClasses } = this.config;
     this.imageShape = imageShape;
     this.numClasses = numClasses;

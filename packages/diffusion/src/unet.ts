@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
+import { InvalidArgumentError, Rng, requireBackend, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
 import { countParameters, validateDenoiserBase, type Denoiser, type DenoiserConfigBase, type ImageShape } from './denoiser.js';
 import { ParameterStore } from './nn/parameter-store.js';
 import { conv2d, createConv, createDense, dense, silu, type ConvParams, type DenseParams } from './nn/layers.js';
@@ -126,6 +126,7 @@ export class UNet implements Denoiser {
 
   constructor(config: Partial<UNetConfig> = {}) {
     this.config = resolveUNetConfig(config);
+    requireBackend('UNet');
     const { baseChannels, channelMultipliers, resBlocksPerLevel, groups, zeroInit, imageShape, numClasses } = this.config;
     this.imageShape = imageShape;
     this.numClasses = numClasses;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, ShapeMismatchError } from '@dpo-ts/core';
+import { InvalidArgumentError, Rng, ShapeMismatchError, requireBackend } from '@dpo-ts/core';
 import type { Checkpointable, NamedVariables } from '@dpo-ts/core';
 import { attentionBias } from './attention-bias.js';
 import type { CausalLMForwardOptions, IncrementalCausalLanguageModel } from './causal-lm.js';
@@ -45,6 +45,7 @@ export class GPT implements IncrementalCausalLanguageModel, Checkpointable {
   /** Creates a model with freshly initialised weights (seeded by `config.seed`). */
   constructor(config: GPTConfigInput) {
     this.config = resolveGPTConfig(config);
+    requireBackend('GPT');
     this.parameters = createGPTParameters(this.config);
     this.dropoutRng = new Rng((this.config.seed + 0x9e3779b9) >>> 0);
   }

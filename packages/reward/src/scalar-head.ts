@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, ShapeMismatchError, requireBoolean, requireInteger, requireNumber } from '@dpo-ts/core';
+import { InvalidArgumentError, Rng, ShapeMismatchError, requireBackend, requireBoolean, requireInteger, requireNumber } from '@dpo-ts/core';
 import type { Checkpointable, NamedVariables } from '@dpo-ts/core';
 
 /** Options of a {@link ScalarHead}. */
@@ -45,6 +45,7 @@ export class ScalarHead implements Checkpointable {
     const initStd = requireNumber('options.initStd', options.initStd ?? 0.02, { min: 0 });
     const seed = requireInteger('options.seed', options.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
     this.name = options.name ?? 'score';
+    requireBackend('ScalarHead');
     if (typeof this.name !== 'string' || this.name.length === 0) throw new InvalidArgumentError('options.name', 'a non-empty string', options.name);
     const rng = new Rng(seed);
     const values = new Float32Array(this.inputSize);

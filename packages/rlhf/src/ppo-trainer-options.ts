@@ -2,7 +2,6 @@ import type { Metrics, TrainOptions } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { PPOConfig } from './ppo-config.js';
-import type { PPOTrainer } from './ppo-trainer.js';
 import type { RewardSource } from './reward-source.js';
 
 /** What a {@link PPOTrainer} trains, against what. */
@@ -31,10 +30,13 @@ export interface PPOTrainerOptions {
  * Options of {@link PPOTrainer.train}: core's `TrainOptions` (checkpoints with resume, `onLog`,
  * progress, abort; the same for every trainer) and, since PPO has no evaluation data of its own,
  * an evaluation function and its period.
+ * @typeParam TTrainer - what `evaluate` receives: `PPOTrainer.train` takes
+ *   `PPOTrainOptions<PPOTrainer>`. A parameter rather than an import keeps this file free of an
+ *   import cycle with ppo-trainer.ts.
  */
-export interface PPOTrainOptions extends TrainOptions {
+export interface PPOTrainOptions<TTrainer = unknown> extends TrainOptions {
   /** Evaluation metrics, e.g. the mean score of `generateCompletions` on held-out prompts. */
-  readonly evaluate?: (trainer: PPOTrainer) => Promise<Metrics>;
+  readonly evaluate?: (trainer: TTrainer) => Promise<Metrics>;
   /** Run `evaluate` every this many updates. @defaultValue undefined (never during training) */
   readonly evalEvery?: number;
 }

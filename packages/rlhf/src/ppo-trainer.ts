@@ -15,7 +15,7 @@ import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, M
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 import { AdaptiveKLController, FixedKLController, klControllerFromState, type KLController, type KLControllerState } from './adaptive-kl-controller.js';
-import { resolvePPOConfig, type PPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
+import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
 import { ppoLoss } from './ppo-loss.js';
 import { PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
 import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
@@ -218,7 +218,7 @@ export class PPOTrainer {
    * Runs `config.totalSteps` updates through core's `runTrainingLoop`: progress lines,
    * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
    */
-  async train(options: PPOTrainOptions = {}): Promise<TrainingLoopResult> {
+  async train(options: PPOTrainOptions<PPOTrainer> = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
     return runTrainerLoop(
       {

@@ -14,6 +14,7 @@ export {
   type ResolvedBackendRequest,
 } from './backend-request.js';
 export { BackendUnavailableError } from './backend-unavailable-error.js';
+export { requireBackend, NoBackendError } from './require-backend.js';
 export {
   GRADIENT_OVERRIDES,
   registerGradientOverrides,

@@ -18,6 +18,13 @@ describe('atomic writes', () => {
     expect(await fs.readdir(dir)).toEqual(['a.json']);
   });
 
+  it('writeFileAtomic creates missing parent directories', async () => {
+    const dir = await scratch();
+    await writeFileAtomic(path.join(dir, 'runs', 'nested', 'ref.json'), '{}');
+    expect(await fs.readFile(path.join(dir, 'runs', 'nested', 'ref.json'), 'utf8')).toBe('{}');
+    expect(await fs.readdir(path.join(dir, 'runs', 'nested'))).toEqual(['ref.json']);
+  });
+
   it('writeDirectoryAtomic writes all files or none, replacing an existing directory', async () => {
     const dir = await scratch();
     const target = path.join(dir, 'nested', 'model');

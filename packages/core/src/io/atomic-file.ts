@@ -53,10 +53,13 @@ export async function fsyncDirectory(directory: string): Promise<void> {
 
 /**
  * Replaces the file `target` with `content` atomically: readers see the old or the new content,
- * never a mixture. Writes a temporary file beside it, fsyncs, renames, fsyncs the directory.
+ * never a mixture. Creates missing parent directories (a cache at `runs/ref.json` must not
+ * fail, after a long reference pass, because `runs/` does not exist yet), writes a temporary
+ * file beside the target, fsyncs, renames, fsyncs the directory.
  */
 export async function writeFileAtomic(target: string, content: string | Uint8Array): Promise<void> {
   const directory = path.dirname(target);
+  await fs.mkdir(directory, { recursive: true });
   const temporary = path.join(directory, temporaryName(path.basename(target)));
   try {
     await writeFileDurable(temporary, [typeof content === 'string' ? Buffer.from(content, 'utf8') : content]);

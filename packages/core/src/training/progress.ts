@@ -65,8 +65,16 @@ export function formatProgressLine(
 
 /** Options of {@link ProgressReporter}. */
 export interface ProgressOptions {
-  /** Where lines go. @defaultValue process.stderr */
-  readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /**
+   * Where lines go: anything with `write(text)`, such as `process.stderr` (typed structurally so
+   * the public types need no `@types/node`). @defaultValue process.stderr
+   */
+  readonly stream?: {
+    /** Writes one piece of text (a line, or a redraw of the current line). */
+    write(text: string): unknown;
+    /** True on a terminal: the line is redrawn in place. */
+    readonly isTTY?: boolean;
+  };
   /** Print a line every this many completed steps. @defaultValue 10 */
   readonly everySteps?: number;
   /** ...or when this many seconds passed since the last line, whichever comes first. @defaultValue 30 */
@@ -106,7 +114,7 @@ const REDRAW_INTERVAL_MS = 200;
 export class ProgressReporter {
   /** Steps of the whole run, the denominator of the line. */
   readonly totalSteps: number;
-  private readonly stream: NodeJS.WritableStream;
+  private readonly stream: { write(text: string): unknown };
   private readonly everySteps: number;
   private readonly everySecondsMs: number;
   private readonly shown: readonly string[] | undefined;

@@ -77,7 +77,7 @@ export async function writeImagePreferenceJsonl(file: string, dataset: ImagePref
   for (let i = 0; i < dataset.count; i++) {
     const reference = async (side: 'chosen' | 'rejected'): Promise<ImageReference> => {
       const png = encodeImageGrid({ data: dataset[side].subarray(i * size, (i + 1) * size), shape: [1, ...dataset.imageShape] }, { padding: 0 });
-      if (mode === 'data-url') return { kind: 'data-url', url: `data:image/png;base64,${png.toString('base64')}` };
+      if (mode === 'data-url') return { kind: 'data-url', url: `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}` };
       const relative = `${imageDir}/${String(i).padStart(digits, '0')}-${side}.png`;
       await writeFileAtomic(path.join(directory, relative), png);
       return { kind: 'file', path: relative };

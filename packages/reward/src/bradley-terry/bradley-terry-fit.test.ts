@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBaseball1987 } from './baseball-fixture.js';
+import { loadBaseball1987 } from './baseball-fixture.test-helper.js';
 import { bradleyTerryFit } from './bradley-terry-fit.js';
 import type { PairwiseComparison } from './pairwise-comparisons.js';
 
@@ -81,7 +81,7 @@ describe('bradleyTerryFit on the 1987 baseball data (Agresti 2002 §10.6)', () =
   it('reproduces the published estimates, standard errors and deviance without home advantage', () => {
     const fit = bradleyTerryFit(data, { referenceItem: 'Baltimore' });
     expect(fit.referenceItem).toBe('Baltimore');
-    expect(fit.coefficients['Baltimore']).toBe(0);
+    expect(fit.coefficients.Baltimore).toBe(0);
     for (const [team, estimate] of Object.entries(VIGNETTE_MODEL_1.estimates)) {
       expect(fit.coefficients[team]).toBeCloseTo(estimate, 3);
       expect(Math.abs(fit.coefficients[team]! - estimate)).toBeLessThan(1e-4); // published to 4 dp
@@ -115,7 +115,9 @@ describe('bradleyTerryFit on the 1987 baseball data (Agresti 2002 §10.6)', () =
     const theta = [...free.map((item) => fit.coefficients[item]!), ...(withHome ? [fit.homeAdvantage!.estimate] : [])];
     const hessian = numericalHessian((x) => independentLogLikelihood(data, free, x, withHome), theta);
     const covariance = gaussJordanInverse(hessian.map((row) => row.map((v) => -v)));
-    free.forEach((item, k) => expect(fit.standardErrors[item]).toBeCloseTo(Math.sqrt(covariance[k]![k]!), 6));
+    free.forEach((item, k) => {
+      expect(fit.standardErrors[item]).toBeCloseTo(Math.sqrt(covariance[k]![k]!), 6);
+    });
     if (withHome) expect(fit.homeAdvantage!.standardError).toBeCloseTo(Math.sqrt(covariance[free.length]![free.length]!), 6);
     // Off-diagonal covariances too.
     expect(fit.covariance[0]![1]).toBeCloseTo(covariance[0]![1]!, 6);
@@ -134,15 +136,15 @@ describe('bradleyTerryFit on the 1987 baseball data (Agresti 2002 §10.6)', () =
   it('another reference item shifts every strength by a constant and keeps differences and deviance', () => {
     const byBaltimore = bradleyTerryFit(data);
     const byToronto = bradleyTerryFit(data, { referenceItem: 'Toronto' });
-    expect(byToronto.coefficients['Toronto']).toBe(0);
-    expect(byToronto.standardErrors['Toronto']).toBe(0);
-    const shift = byBaltimore.coefficients['Toronto']!;
+    expect(byToronto.coefficients.Toronto).toBe(0);
+    expect(byToronto.standardErrors.Toronto).toBe(0);
+    const shift = byBaltimore.coefficients.Toronto!;
     for (const item of byBaltimore.items) {
       expect(byToronto.coefficients[item]).toBeCloseTo(byBaltimore.coefficients[item]! - shift, 9);
     }
     expect(byToronto.deviance).toBeCloseTo(byBaltimore.deviance, 9);
     // SE of Baltimore relative to Toronto = SE of Toronto relative to Baltimore.
-    expect(byToronto.standardErrors['Baltimore']).toBeCloseTo(byBaltimore.standardErrors['Toronto']!, 9);
+    expect(byToronto.standardErrors.Baltimore).toBeCloseTo(byBaltimore.standardErrors.Toronto!, 9);
   });
 });
 
@@ -150,8 +152,8 @@ describe('bradleyTerryFit on hand-checked examples', () => {
   it('two items: lambda_A - lambda_B = log(w / l) with SE sqrt(1/w + 1/l), a saturated fit', () => {
     const fit = bradleyTerryFit([{ home: 'A', away: 'B', homeWins: 7, awayWins: 3 }]);
     expect(fit.referenceItem).toBe('A');
-    expect(fit.coefficients['B']).toBeCloseTo(-Math.log(7 / 3), 10);
-    expect(fit.standardErrors['B']).toBeCloseTo(Math.sqrt(1 / 7 + 1 / 3), 10);
+    expect(fit.coefficients.B).toBeCloseTo(-Math.log(7 / 3), 10);
+    expect(fit.standardErrors.B).toBeCloseTo(Math.sqrt(1 / 7 + 1 / 3), 10);
     expect(fit.deviance).toBeCloseTo(0, 10);
     expect(fit.degreesOfFreedom).toBe(0);
     // log C(10, 7) + 7 log 0.7 + 3 log 0.3
@@ -164,7 +166,7 @@ describe('bradleyTerryFit on hand-checked examples', () => {
       { home: 'B', away: 'A', homeWins: 2, awayWins: 3 },
     ]);
     // A won 4 + 3 = 7, lost 1 + 2 = 3.
-    expect(fit.coefficients['B']).toBeCloseTo(-Math.log(7 / 3), 10);
+    expect(fit.coefficients.B).toBeCloseTo(-Math.log(7 / 3), 10);
     // glm deviance: 2 sum y log(y / (n p)) over the two rows, p_A = 0.7 in both.
     const expected = 2 * (4 * Math.log(4 / 3.5) + 1 * Math.log(1 / 1.5) + 3 * Math.log(3 / 3.5) + 2 * Math.log(2 / 1.5));
     expect(fit.deviance).toBeCloseTo(expected, 10);
@@ -181,8 +183,8 @@ describe('bradleyTerryFit on hand-checked examples', () => {
       { homeAdvantage: true },
     );
     expect(fit.homeAdvantage!.estimate).toBeCloseTo(Math.log(3), 10);
-    expect(fit.coefficients['B']).toBeCloseTo(0, 10);
-    expect(fit.coefficients['C']).toBeCloseTo(0, 10);
+    expect(fit.coefficients.B).toBeCloseTo(0, 10);
+    expect(fit.coefficients.C).toBeCloseTo(0, 10);
     // Delta's information is sum n p (1 - p) = 3 * 4 * 3/16 = 9/4 once the strengths are profiled
     // out; the strengths are orthogonal to delta here, so SE = 2/3.
     expect(fit.homeAdvantage!.standardError).toBeCloseTo(2 / 3, 10);
@@ -193,7 +195,7 @@ describe('bradleyTerryFit on hand-checked examples', () => {
       { home: 'A', away: 'B', homeWins: 7, awayWins: 3 },
       { home: 'B', away: 'A', homeWins: 0, awayWins: 0 },
     ]);
-    expect(fit.coefficients['B']).toBeCloseTo(-Math.log(7 / 3), 10);
+    expect(fit.coefficients.B).toBeCloseTo(-Math.log(7 / 3), 10);
     expect(fit.degreesOfFreedom).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { DataFormatError } from '@dpo-ts/core';
 import { describe, expect, it } from 'vitest';
-import { BASEBALL_1987_FIXTURE_URL, loadBaseball1987 } from './baseball-fixture.js';
+import { BASEBALL_1987_FIXTURE_URL, loadBaseball1987 } from './baseball-fixture.test-helper.js';
 import { parsePairwiseComparisonsCsv, readPairwiseComparisonsCsv } from './pairwise-comparisons-csv.js';
 
 describe('parsePairwiseComparisonsCsv', () => {
