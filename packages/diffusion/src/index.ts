@@ -130,9 +130,9 @@ export {
 export { DiffusionDPOMetrics, diffusionPairMetrics, type PairErrors } from './dpo/diffusion-dpo-metrics.js';
 export {
   diffusionReferenceFingerprint,
-  NON_SCORING_DENOISER_CONFIG_FIELDS,
   type DiffusionReferenceCacheKey,
 } from './dpo/diffusion-reference-cache.js';
+export { denoiserArchitecture, NON_SCORING_DENOISER_CONFIG_FIELDS } from './denoiser-architecture.js';
 export {
   DiffusionDPOTrainer,
   type DiffusionDPOTrainerOptions,

@@ -13,6 +13,7 @@ import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-
 import { buildDPOBatch, tokenizePreferenceDataset, type DPOBatch, type PreferenceTextRecord, type TokenizedPreferenceDataset } from './dpo-dataset.js';
 import { frozenCopy } from './dpo-reference.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
+import { lmModelArchitecture } from './model-architecture.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
 import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -102,6 +103,7 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
     const reduction = config.scoreReduction;
     super({
       kind: 'dpo',
+      modelConfig: lmModelArchitecture(options.model),
       config,
       model: options.model,
       reference,

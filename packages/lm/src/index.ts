@@ -130,8 +130,8 @@ export {
   lmReferenceFingerprint,
   lmModelFingerprint,
   tokenizerFingerprint,
-  NON_SCORING_MODEL_CONFIG_FIELDS,
 } from './lm-reference-fingerprint.js';
+export { lmModelArchitecture, NON_SCORING_MODEL_CONFIG_FIELDS } from './model-architecture.js';
 export { frozenCopy } from './dpo-reference.js';
 
 // Sampling-based evaluation and on-policy pairs

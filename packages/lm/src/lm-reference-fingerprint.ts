@@ -8,33 +8,12 @@ import {
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import type { TokenizedPreferenceDataset } from './dpo-dataset.js';
+import { lmModelArchitecture } from './model-architecture.js';
 import type { Tokenizer } from './tokenizer.js';
 
-/**
- * Configuration fields that change no score of a model run with `training: false` once its
- * weights are given: the initialisation (`seed`, `initStd`) and training-time `dropout`. They
- * are left out of {@link lmModelFingerprint} so that a reference loaded from the same
- * checkpoint keeps its cache whatever they were. Every other field is included, so a field a
- * future model adds counts until it is listed here.
- */
-export const NON_SCORING_MODEL_CONFIG_FIELDS: readonly string[] = Object.freeze(['seed', 'initStd', 'dropout']);
-
-/**
- * Fingerprint of a language model's architecture: its class, vocabulary size, context length
- * and its `config` (for {@link GPT}: layers, heads, width, layer-norm epsilon, tied weights,
- * embedding lookup), without {@link NON_SCORING_MODEL_CONFIG_FIELDS}. Head count and epsilon do
- * not show in the weights' shapes, which is why they need a part of their own.
- *
- * A custom model whose scores depend on settings outside its weights must expose them as a
- * JSON-serialisable `config` property; without one only its class name and sizes are covered.
- */
+/** Fingerprint of a language model's architecture ({@link lmModelArchitecture}). */
 export function lmModelFingerprint(model: CausalLanguageModel): string {
-  const config = (model as Partial<{ config: unknown }>).config;
-  const scoring =
-    config !== null && typeof config === 'object'
-      ? Object.fromEntries(Object.entries(config).filter(([key]) => !NON_SCORING_MODEL_CONFIG_FIELDS.includes(key)))
-      : null;
-  return fingerprintJson({ class: model.constructor?.name ?? 'unknown', vocabSize: model.vocabSize, contextLength: model.contextLength, config: scoring });
+  return fingerprintJson(lmModelArchitecture(model));
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { lmBatchTensors, type LMBatch } from './lm-batch.js';
+import { lmModelArchitecture } from './model-architecture.js';
 import { nextTokenStatistics } from './next-token-loss.js';
 import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-config.js';
 import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRecord, type SFTRow } from './sft-dataset.js';
@@ -218,6 +219,7 @@ export class SFTTrainer {
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'sft',
+        modelConfig: lmModelArchitecture(this.model),
       },
       options,
     );

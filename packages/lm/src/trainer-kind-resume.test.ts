@@ -27,4 +27,23 @@ describe('resuming across trainer kinds', () => {
     [sftModel, dpoModel].forEach((m) => m.dispose());
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  it('SFT refuses to resume a checkpoint of another architecture (same weight shapes, other head count), naming the field', async () => {
+    const dir = await fs.mkdtemp(path.join(tmpdir(), 'dpo-ts-arch-'));
+    const data = [{ prompt: 'ab', completion: 'cd.' }];
+    const first = gpt();
+    const sft = await SFTTrainer.create({ model: first, tokenizer, trainDataset: data, config: { totalSteps: 1, saveSteps: 1 } });
+    await sft.train({ progress: false, checkpoint: { dir } });
+    const other = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 8, nLayer: 1, nHead: 4, seed: 3 });
+    const resumed = await SFTTrainer.create({ model: other, tokenizer, trainDataset: data, config: { totalSteps: 2, saveSteps: 1 } });
+    const run = resumed.train({ progress: false, checkpoint: { dir, resume: 'auto' } });
+    await expect(run).rejects.toThrow(DPOTSError);
+    await expect(run).rejects.toThrow(/model\.config\.nHead/);
+    const same = gpt();
+    const again = await SFTTrainer.create({ model: same, tokenizer, trainDataset: data, config: { totalSteps: 2, saveSteps: 1 } });
+    expect((await again.train({ progress: false, checkpoint: { dir, resume: 'auto' } })).completedSteps).toBe(2);
+    [sft, resumed, again].forEach((trainer) => trainer.dispose());
+    [first, other, same].forEach((model) => model.dispose());
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 });

@@ -24,7 +24,7 @@ import type {
   TrainingLoopResult,
   TrainOptions,
 } from '@dpo-ts/core';
-import type { Tokenizer } from '@dpo-ts/lm';
+import { lmModelArchitecture, type Tokenizer } from '@dpo-ts/lm';
 import { bradleyTerryRewardLoss } from './reward-loss.js';
 import { rewardMetricTensors } from './reward-metrics.js';
 import { buildRewardBatch, tokenizeRewardPairs, type RewardBatch, type TokenizedRewardPair } from './reward-pairs.js';
@@ -187,6 +187,7 @@ export class RewardTrainer {
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'reward',
+        modelConfig: lmModelArchitecture(this.model.backbone),
       },
       options,
     );

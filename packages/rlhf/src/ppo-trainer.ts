@@ -12,7 +12,7 @@ import {
   runTrainerLoop,
 } from '@dpo-ts/core';
 import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
-import type { GPT, Tokenizer } from '@dpo-ts/lm';
+import { lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 import { AdaptiveKLController, FixedKLController, klControllerFromState, type KLController, type KLControllerState } from './adaptive-kl-controller.js';
 import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
@@ -229,6 +229,7 @@ export class PPOTrainer {
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ppo',
+        modelConfig: lmModelArchitecture(this.policy),
       },
       rest,
     );

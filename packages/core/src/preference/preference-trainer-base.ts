@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { METRIC_NAMES, type Metrics } from '../metrics/metric-names.js';
 import type { Checkpointable, PreferenceScorer } from '../surrogate/preference-scorer.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
+import type { JsonValue } from '../training/checkpoint-format.js';
 import { Throughput } from '../training/throughput.js';
 import { runTrainerLoop, trainingArgumentsLoop, type TrainOptions } from '../training/train-options.js';
 import type { TrainingLoopResult } from '../training/training-loop.js';
@@ -39,6 +40,12 @@ export interface PreferenceTrainerParts<TModel, TBatch, TConfig extends Resolved
   readonly numPairs: (batch: TBatch) => number;
   /** The modality's own metrics from what travels with the scores. */
   readonly pairMetrics?: PairMetrics<TBatch>;
+  /**
+   * The policy's architecture (fields weight shapes do not reveal: head count, norm epsilon,
+   * group count...), recorded in checkpoints; resuming one of another architecture is refused.
+   * @defaultValue undefined (not recorded or checked)
+   */
+  readonly modelConfig?: JsonValue;
 }
 
 /** What {@link PreferenceTrainerBase.precomputeReferenceScores} did. */
@@ -75,11 +82,13 @@ export abstract class PreferenceTrainerBase<TModel extends Checkpointable, TBatc
   /** Core's generic trainer that does the optimisation. */
   readonly preferenceTrainer: PreferenceTrainer<TBatch>;
   private readonly kind: string;
+  private readonly modelConfig: JsonValue | undefined;
   private readonly reference: PreparedReference<TModel>;
   private readonly numPairs: (batch: TBatch) => number;
 
   protected constructor(parts: PreferenceTrainerParts<TModel, TBatch, TConfig>) {
     this.kind = parts.kind;
+    this.modelConfig = parts.modelConfig;
     this.config = parts.config;
     this.model = parts.model;
     this.reference = parts.reference;
@@ -220,6 +229,7 @@ export abstract class PreferenceTrainerBase<TModel extends Checkpointable, TBatc
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: this.kind,
+        modelConfig: this.modelConfig,
       },
       options,
     );

@@ -68,7 +68,7 @@ export async function findNonFiniteTensor(tensors: ReadonlyMap<string, tf.Tensor
   if (floats.length === 0) return undefined;
   // One partial per tensor, each in its own tidy so the full-size x * 0 is freed at once.
   const partials = floats.map(([, tensor]) => tf.tidy(() => tf.sum(tf.mul(tensor, 0))));
-  const total = tf.tidy(() => (partials.length === 1 ? partials[0]!.clone() : tf.addN(partials)));
+  const total = tf.tidy(() => (partials.length === 1 ? tf.clone(partials[0]!) : tf.addN(partials)));
   tf.dispose(partials);
   const sum = (await total.data())[0]!;
   total.dispose();

@@ -10,6 +10,7 @@ import {
   type PreparedReference,
 } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
+import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { resolveDiffusionDPOConfig, type DiffusionDPOConfig, type ResolvedDiffusionDPOConfig } from './diffusion-dpo-config.js';
@@ -88,6 +89,7 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, Diffusi
     const buckets = timestepBuckets(options.schedule.numTimesteps, config.numTimestepBuckets);
     super({
       kind: 'diffusion-dpo',
+      modelConfig: denoiserArchitecture(options.model),
       config,
       model: options.model,
       reference,

@@ -5,6 +5,7 @@ import {
   type FingerprintParts,
 } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
+import { denoiserArchitecture } from '../denoiser-architecture.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { fingerprintImagePreferences, type ImagePreferenceDataset } from './image-preference-dataset.js';
 
@@ -20,15 +21,6 @@ export interface DiffusionReferenceCacheKey {
   readonly scoreScale: number;
 }
 
-/**
- * Denoiser configuration fields that change no prediction once the weights are given: the
- * initialisation (`seed`, `zeroInit`, `zeroInitOutput`) and the model's own default label
- * dropout (`cfgDropProb`; the run's dropout is covered by the `draws` part). Every other field
- * (UNet groups, channels, levels, input skip, MLP sizes, image shape, classes) is covered, so
- * a field a future denoiser adds counts until it is listed here.
- */
-export const NON_SCORING_DENOISER_CONFIG_FIELDS: readonly string[] = Object.freeze(['seed', 'zeroInit', 'zeroInitOutput', 'cfgDropProb']);
-
 /** Version of the per-pair draw scheme (`drawExample`'s stream layout and the eval salt). */
 const DRAW_SCHEME = 'drawExample.v1';
 
@@ -37,8 +29,7 @@ const DRAW_SCHEME = 'drawExample.v1';
  * `ReferenceScoreCache` (a miss names the part that changed):
  *
  * - `format`: this scheme's version;
- * - `model`: the denoiser's kind, null class and configuration without
- *   {@link NON_SCORING_DENOISER_CONFIG_FIELDS} (GroupNorm groups do not show in weight shapes);
+ * - `model`: {@link denoiserArchitecture} (GroupNorm groups do not show in weight shapes);
  * - `weights`: every variable's name, dtype, shape and bytes;
  * - `schedule`: the noise schedule's configuration (betas, T);
  * - `draws`: what fixes each pair's timestep, noise and label dropout (seed, dropout
@@ -51,10 +42,9 @@ const DRAW_SCHEME = 'drawExample.v1';
  * these are equal.
  */
 export async function diffusionReferenceFingerprint(key: DiffusionReferenceCacheKey): Promise<FingerprintParts> {
-  const config = Object.fromEntries(Object.entries(key.reference.config).filter(([name]) => !NON_SCORING_DENOISER_CONFIG_FIELDS.includes(name)));
   return {
     format: 'dpo-ts.diffusion-reference-scores.v2',
-    model: fingerprintJson({ kind: key.reference.kind, nullClass: key.reference.nullClass, config }),
+    model: fingerprintJson(denoiserArchitecture(key.reference)),
     weights: await fingerprintVariables(key.reference.namedVariables()),
     schedule: fingerprintJson(key.schedule.config),
     draws: fingerprintJson({ seed: key.seed, cfgDropProb: key.cfgDropProb, scheme: DRAW_SCHEME }),

@@ -25,6 +25,7 @@ import {
 } from '@dpo-ts/core';
 import type { ImageDataset } from '../data/image-dataset.js';
 import type { Denoiser } from '../denoiser.js';
+import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
@@ -168,6 +169,7 @@ export class DiffusionSFTTrainer {
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'diffusion-sft',
+        modelConfig: denoiserArchitecture(this.model),
       },
       options,
     );

@@ -17,7 +17,7 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
 } from '@dpo-ts/core';
-import { ddimStepLogProb, type Denoiser, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
+import { ddimStepLogProb, denoiserArchitecture, type Denoiser, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
 import { klPenalty } from '../kl-estimators.js';
 import type { PPOTrainOptions } from '../ppo-trainer-options.js';
 import { requireReferenceForKl, resolveDDPOConfig, type DDPOConfig, type ResolvedDDPOConfig } from './ddpo-config.js';
@@ -248,6 +248,7 @@ export class DDPOTrainer {
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ddpo',
+        modelConfig: denoiserArchitecture(this.model),
         progress: { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
       },
       rest,
