@@ -70,7 +70,8 @@ ${config.training.saveSteps} steps (the newest ${config.training.saveTotalLimit}
 npx turbo run build --filter=@dpo-ts/lm && cd packages/lm
 # start (the configuration goes to RUN/run.json; later launches reuse it and resume):
 setsid nohup nice -n 5 node dist/scripts/train-base.js --run-dir ${runDir} > /work/base-lm.log 2>&1 < /dev/null &
-# the same command resumes from the newest checkpoint after a stop (SIGTERM saves one first)
+# the same command resumes from the newest checkpoint after a stop; SIGTERM stops the run at
+# its next checkpoint (every ${config.training.saveSteps} steps), kill -9 loses the steps since the last one
 # refresh this folder from the newest checkpoint while training continues:
 node dist/scripts/train-base.js --run-dir ${runDir} --card-only --out models/base-en
 \`\`\`

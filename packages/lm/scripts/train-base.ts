@@ -11,7 +11,9 @@
  *   node dist/scripts/train-base.js --run-dir /work/base-lm-run --card-only   # refresh models/base-en
  *   node dist/scripts/train-base.js --run-dir /tmp/bench --bench 5            # ms/step, tokens/s
  *
- * SIGINT/SIGTERM stop after the step in progress and save a checkpoint.
+ * SIGINT/SIGTERM stop the run at its next checkpoint (a step awaits only settled promises, so
+ * the signal handler runs when the checkpoint's file I/O lets the event loop turn); kill -9
+ * loses the steps since the last checkpoint, and the next launch redoes them identically.
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -132,7 +134,7 @@ log(`${trainer.trainRows.length} training windows of ${trainer.config.maxLength}
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    log(`${signal}: stopping after this step and saving a checkpoint`);
+    log(`${signal}: stopping after this step (with a checkpoint)`);
     controller.abort();
   });
 }
