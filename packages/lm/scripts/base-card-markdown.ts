@@ -74,6 +74,8 @@ setsid nohup nice -n 5 node dist/scripts/train-base.js --run-dir ${runDir} > /wo
 # its next checkpoint (every ${config.training.saveSteps} steps), kill -9 loses the steps since the last one
 # refresh this folder from the newest checkpoint while training continues:
 node dist/scripts/train-base.js --run-dir ${runDir} --card-only --out models/base-en
+# optional stage 2: fine-tune this folder on the UCI review sentences (80/20 split by text hash)
+node dist/scripts/train-base.js --run-dir ${runDir} --stage review-sft --from models/base-en --out models/base-en-reviews
 \`\`\`
 Load it with \`loadBaseModel()\` from @dpo-ts/lm.
 `;

@@ -10,6 +10,8 @@
  *   node dist/scripts/train-base.js --run-dir /work/base-lm-run [--steps 2400] [--d-model 160] ...
  *   node dist/scripts/train-base.js --run-dir /work/base-lm-run --card-only   # refresh models/base-en
  *   node dist/scripts/train-base.js --run-dir /tmp/bench --bench 5            # ms/step, tokens/s
+ *   node dist/scripts/train-base.js --run-dir /work/base-lm-run --stage review-sft --from models/base-en
+ *                                   # stage 2 (optional): SFT on the UCI review sentences
  *
  * SIGINT/SIGTERM stop the run at its next checkpoint (a step awaits only settled promises, so
  * the signal handler runs when the checkpoint's file I/O lets the event loop turn); kill -9
@@ -51,11 +53,14 @@ const { values } = parseArgs({
     bench: { type: 'string' },
     'limit-docs': { type: 'string' },
     'card-only': { type: 'boolean', default: false },
+    stage: { type: 'string', default: 'base' },
+    from: { type: 'string', default: 'models/base-en' },
+    'sft-steps': { type: 'string', default: '300' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: node dist/scripts/train-base.js --run-dir DIR [--out DIR (card: models/base-en; end of training: RUN-DIR/base-en)] [--steps 2400] [--vocab-size 2048] [--d-model 160] [--layers 4] [--heads 5] [--context 128] [--batch-size 16] [--lr 2e-3] [--save-steps 25] [--eval-steps 200] [--seed 0] [--backend wasm] [--bench STEPS] [--limit-docs N] [--card-only]');
+  console.log('Usage: node dist/scripts/train-base.js --run-dir DIR [--out DIR (card: models/base-en; end of training: RUN-DIR/base-en)] [--steps 2400] [--vocab-size 2048] [--d-model 160] [--layers 4] [--heads 5] [--context 128] [--batch-size 16] [--lr 2e-3] [--save-steps 25] [--eval-steps 200] [--seed 0] [--backend wasm] [--bench STEPS] [--limit-docs N] [--card-only] [--stage base|review-sft] [--from models/base-en] [--sft-steps 300]');
   process.exit(0);
 }
 
@@ -101,6 +106,21 @@ const config: BaseRunConfig = saved ?? {
 };
 if (saved !== undefined) log(`resuming the run configured in ${join(runDir, 'run.json')} (size flags ignored)`);
 
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping after this step (with a checkpoint)`);
+    controller.abort();
+  });
+}
+
+if (values.stage === 'review-sft') {
+  const { runReviewSFT } = await import('./review-sft-stage.js');
+  await runReviewSFT({ runDir, from: values.from, out: values.out ?? 'models/base-en-reviews', steps: Number(values['sft-steps']), seed: config.seed, log, signal: controller.signal });
+  process.exit(0);
+}
+if (values.stage !== 'base') throw new Error(`--stage must be base or review-sft: got ${values.stage}`);
+
 if (values['card-only']) {
   const { writeBaseCard } = await import('./base-card.js');
   await writeBaseCard({ runDir, out: values.out ?? 'models/base-en', config, log });
@@ -130,14 +150,6 @@ const trainer = new SFTTrainer({
 });
 const tokensPerEpoch = trainer.trainRows.length * trainer.config.maxLength;
 log(`${trainer.trainRows.length} training windows of ${trainer.config.maxLength} tokens (${tokensPerEpoch} tokens/epoch), ${trainer.evalRows.length} eval windows; setup ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
-const controller = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    log(`${signal}: stopping after this step (with a checkpoint)`);
-    controller.abort();
-  });
-}
 
 if (bench !== undefined) {
   const stepTimes: number[] = [];
