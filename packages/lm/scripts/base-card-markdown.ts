@@ -25,7 +25,7 @@ Written ${card.writtenAt as string} from \`${card.checkpoint as string}\`.
 | wall time | ${hours(card.wallTimeSeconds)} (all launches, including steps redone after restarts) |
 | hardware | ${card.hardware} |
 | held-out loss | ${fixed(card.heldOut.lossPerToken, 4)} nats/token: perplexity ${fixed(card.heldOut.perplexityPerToken, 2)} per token, ${fixed(card.heldOut.perplexityPerByte, 4)} per byte (${fixed(card.heldOut.bitsPerByte, 4)} bits/byte), on ${card.heldOut.tokens.toLocaleString('en-US')} tokens / ${card.heldOut.bytes.toLocaleString('en-US')} bytes |
-| real-word rate (T = 1) | **${fixed(reference.realWordRate)}** (human held-out text: ${fixed(card.heldOutTextRealWordRate)}); issue #13's target is >= 0.9 |
+| real-word rate (T = 1) | **${fixed(reference.realWordRate)}** (human held-out text: ${fixed(card.heldOutTextRealWordRate)}); issue #13's target is >= 0.9: ${reference.realWordRate >= 0.9 ? 'reached' : '**not reached yet**'} |
 
 ## Samples and their measures
 ${reference.samples} completions per setting (${card.prompts.length} prompts x ${reference.samples / card.prompts.length}), at most ${reference.maxNewTokens} new tokens, no top-k/top-p, seed ${reference.seed} (\`sampleCompletions\`).
