@@ -154,3 +154,14 @@ export {
   type SampledPreferencePairs,
 } from './sampled-preference-pairs.js';
 export { afinnSentiment, type AfinnSentiment } from './rewards/afinn-sentiment.js';
+
+// Text-quality measures and the committed base model
+export { realWordRate, textWords, type RealWordRate } from './real-word-rate.js';
+export { distinctN, type DistinctN } from './distinct-n.js';
+export {
+  loadBaseModel,
+  BASE_MODEL_DIR,
+  type BaseModelCard,
+  type BaseModelSampleStatistics,
+  type LoadedBaseModel,
+} from './base-model.js';

