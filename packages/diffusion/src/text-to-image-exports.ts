@@ -1,0 +1,24 @@
+/**
+ * The text-to-image part of the public API (captioned emoji data, Pick-a-Pic-style preference
+ * JSONL, latent autoencoder, text encoder, text-conditioned denoising), kept in one list so
+ * `index.ts` gains a single line.
+ */
+export {
+  EMOJI_VENDORS,
+  EMOJI_ARTWORK_LICENSES,
+  EMOJIBASE_DATA_PACKAGE,
+  optionalPackageDirectory,
+  type EmojiVendor,
+  type EmojiArtworkLicense,
+} from './data/emoji-sources.js';
+export { loadEmojiCatalog, type EmojiEntry, type EmojiCatalogOptions } from './data/emoji-catalog.js';
+export { readEmojiSpriteSheet, copyEmojiCell, type EmojiSpriteSheet } from './data/emoji-sprite-sheet.js';
+export {
+  loadEmojiDataset,
+  subsetEmojiDataset,
+  emojiCaptionWithTags,
+  EMOJI_IMAGE_SIZE,
+  type EmojiDataset,
+  type EmojiDatasetOptions,
+} from './data/emoji-dataset.js';
+export { splitEmojiDataset, fnv1a32, type EmojiSplit, type EmojiSplitOptions } from './data/emoji-split.js';
