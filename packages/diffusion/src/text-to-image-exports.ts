@@ -22,3 +22,19 @@ export {
   type EmojiDatasetOptions,
 } from './data/emoji-dataset.js';
 export { splitEmojiDataset, fnv1a32, type EmojiSplit, type EmojiSplitOptions } from './data/emoji-split.js';
+export {
+  LatentAutoencoder,
+  DEFAULT_LATENT_AUTOENCODER_CONFIG,
+  resolveLatentAutoencoderConfig,
+  type LatentAutoencoderConfig,
+  type LatentDistribution,
+} from './text-to-image/latent-autoencoder.js';
+export { autoencoderLoss, DEFAULT_AUTOENCODER_KL_WEIGHT, type AutoencoderLossTerms } from './text-to-image/autoencoder-loss.js';
+export { computeLatentScalingFactor } from './text-to-image/latent-scaling.js';
+export {
+  saveLatentAutoencoder,
+  loadLatentAutoencoder,
+  LATENT_AUTOENCODER_FORMAT,
+  LATENT_AUTOENCODER_FORMAT_VERSION,
+  type ScaledAutoencoder,
+} from './text-to-image/autoencoder-checkpoint.js';
