@@ -116,7 +116,7 @@ describe('computeLatentScalingFactor', () => {
   it('is 1 / std of the posterior means over every entry, batch size aside', async () => {
     const model = tiny();
     const x = images(5);
-    const means = model.encodeMean(x).dataSync();
+    const means = Array.from(tf.tidy(() => model.encodeMean(x).dataSync()));
     const average = means.reduce((a, b) => a + b, 0) / means.length;
     const std = Math.sqrt(means.reduce((a, b) => a + (b - average) ** 2, 0) / means.length);
     await expectNoLeak(async () => {
