@@ -38,3 +38,14 @@ export {
   LATENT_AUTOENCODER_FORMAT_VERSION,
   type ScaledAutoencoder,
 } from './text-to-image/autoencoder-checkpoint.js';
+export {
+  loadCaptionPreferenceJsonl,
+  loadCaptionPreferenceImages,
+  writeCaptionPreferenceJsonl,
+  pickAPicLabelField,
+  type CaptionPreferenceRecord,
+  type CaptionPreferenceLabel,
+  type CaptionPreferenceImages,
+  type CaptionPreferenceInput,
+  type WriteCaptionPreferenceOptions,
+} from './pairs/caption-preference-jsonl.js';
