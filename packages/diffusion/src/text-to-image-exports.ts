@@ -49,3 +49,17 @@ export {
   type CaptionPreferenceInput,
   type WriteCaptionPreferenceOptions,
 } from './pairs/caption-preference-jsonl.js';
+export {
+  CaptionTokenizer,
+  CAPTION_PAD_ID,
+  CAPTION_UNKNOWN_ID,
+  type CaptionTokenizerJSON,
+  type CaptionVocabularyOptions,
+} from './text-to-image/caption-tokenizer.js';
+export {
+  CaptionEncoder,
+  DEFAULT_CAPTION_ENCODER_CONFIG,
+  resolveCaptionEncoderConfig,
+  type CaptionEncoderConfig,
+  type EncodedText,
+} from './text-to-image/caption-encoder.js';
