@@ -63,3 +63,10 @@ export {
   type CaptionEncoderConfig,
   type EncodedText,
 } from './text-to-image/caption-encoder.js';
+export {
+  LatentTextDenoiser,
+  DEFAULT_LATENT_TEXT_DENOISER_CONFIG,
+  resolveLatentTextDenoiserConfig,
+  type LatentTextDenoiserConfig,
+} from './text-to-image/latent-text-denoiser.js';
+export { textGuidedNoise, ddimSampleFromText, type TextDDIMOptions, type TextDDIMResult } from './text-to-image/text-guidance.js';
