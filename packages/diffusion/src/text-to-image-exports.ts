@@ -70,3 +70,4 @@ export {
   type LatentTextDenoiserConfig,
 } from './text-to-image/latent-text-denoiser.js';
 export { textGuidedNoise, ddimSampleFromText, type TextDDIMOptions, type TextDDIMResult } from './text-to-image/text-guidance.js';
+export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
