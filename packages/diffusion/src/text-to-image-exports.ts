@@ -71,3 +71,11 @@ export {
 } from './text-to-image/latent-text-denoiser.js';
 export { textGuidedNoise, ddimSampleFromText, type TextDDIMOptions, type TextDDIMResult } from './text-to-image/text-guidance.js';
 export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
+export {
+  saveTextToImageModel,
+  loadTextToImageModel,
+  textToImageVariables,
+  TEXT_TO_IMAGE_FORMAT,
+  TEXT_TO_IMAGE_FORMAT_VERSION,
+  type TextToImageModel,
+} from './text-to-image/text-to-image-checkpoint.js';
