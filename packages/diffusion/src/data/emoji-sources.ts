@@ -63,7 +63,7 @@ export const EMOJIBASE_DATA_PACKAGE = 'emojibase-data';
  * application does, and this names the one that is missing.
  *
  * @param resolveFrom - the module to resolve from (tests pass another to simulate absence).
- * @throws {@link DPOTSError} `emoji-datasource-google is not installed: ... npm install emoji-datasource-google@16.0.0`.
+ * @throws DPOTSError `emoji-datasource-google is not installed: ... npm install emoji-datasource-google@16.0.0`.
  */
 export function optionalPackageDirectory(packageName: string, version: string, resolveFrom: string = import.meta.url): string {
   if (typeof packageName !== 'string' || packageName === '') throw new InvalidArgumentError('packageName', 'a non-empty string', packageName);
