@@ -24,7 +24,7 @@ export interface CaptionVocabularyOptions {
 /**
  * A word-level tokenizer for short captions (`red apple`, `flag: Egypt`): lower-cased, split
  * on anything that is not a letter or digit (Unicode-aware), ids from a vocabulary built over
- * the training captions; padding is id 0, unknown words id 1. Emoji captions use ~2,000
+ * the training captions; padding is id 0, unknown words id 1. Emoji captions use ~1,600
  * distinct words, so a word vocabulary is small and every id carries meaning (a BPE would
  * split rare names into pieces the tiny encoder cannot compose).
  */
