@@ -79,3 +79,4 @@ export {
   TEXT_TO_IMAGE_FORMAT_VERSION,
   type TextToImageModel,
 } from './text-to-image/text-to-image-checkpoint.js';
+export { EMOJI_AUTOENCODER_CHECKPOINT } from './text-to-image/emoji-autoencoder-checkpoint.js';
