@@ -160,3 +160,6 @@ export {
   type WriteImagePreferenceJsonlOptions,
 } from './pairs/image-preference-jsonl.js';
 export { compareRewards, type CompareRewardsOptions, type RewardComparison } from './pairs/reward-comparison.js';
+
+// Text-to-image (captioned emoji, Pick-a-Pic-style pairs, latent autoencoder, text encoder)
+export * from './text-to-image-exports.js';

@@ -1,0 +1,82 @@
+/**
+ * The text-to-image part of the public API (captioned emoji data, Pick-a-Pic-style preference
+ * JSONL, latent autoencoder, text encoder, text-conditioned denoising), kept in one list so
+ * `index.ts` gains a single line.
+ */
+export {
+  EMOJI_VENDORS,
+  EMOJI_ARTWORK_LICENSES,
+  EMOJIBASE_DATA_PACKAGE,
+  optionalPackageDirectory,
+  type EmojiVendor,
+  type EmojiArtworkLicense,
+} from './data/emoji-sources.js';
+export { loadEmojiCatalog, type EmojiEntry, type EmojiCatalogOptions } from './data/emoji-catalog.js';
+export { readEmojiSpriteSheet, copyEmojiCell, type EmojiSpriteSheet } from './data/emoji-sprite-sheet.js';
+export {
+  loadEmojiDataset,
+  subsetEmojiDataset,
+  emojiCaptionWithTags,
+  EMOJI_IMAGE_SIZE,
+  type EmojiDataset,
+  type EmojiDatasetOptions,
+} from './data/emoji-dataset.js';
+export { splitEmojiDataset, fnv1a32, type EmojiSplit, type EmojiSplitOptions } from './data/emoji-split.js';
+export {
+  LatentAutoencoder,
+  DEFAULT_LATENT_AUTOENCODER_CONFIG,
+  resolveLatentAutoencoderConfig,
+  type LatentAutoencoderConfig,
+  type LatentDistribution,
+} from './text-to-image/latent-autoencoder.js';
+export { autoencoderLoss, DEFAULT_AUTOENCODER_KL_WEIGHT, type AutoencoderLossTerms } from './text-to-image/autoencoder-loss.js';
+export { computeLatentScalingFactor } from './text-to-image/latent-scaling.js';
+export {
+  saveLatentAutoencoder,
+  loadLatentAutoencoder,
+  LATENT_AUTOENCODER_FORMAT,
+  LATENT_AUTOENCODER_FORMAT_VERSION,
+  type ScaledAutoencoder,
+} from './text-to-image/autoencoder-checkpoint.js';
+export {
+  loadCaptionPreferenceJsonl,
+  loadCaptionPreferenceImages,
+  writeCaptionPreferenceJsonl,
+  pickAPicLabelField,
+  type CaptionPreferenceRecord,
+  type CaptionPreferenceLabel,
+  type CaptionPreferenceImages,
+  type CaptionPreferenceInput,
+  type WriteCaptionPreferenceOptions,
+} from './pairs/caption-preference-jsonl.js';
+export {
+  CaptionTokenizer,
+  CAPTION_PAD_ID,
+  CAPTION_UNKNOWN_ID,
+  type CaptionTokenizerJSON,
+  type CaptionVocabularyOptions,
+} from './text-to-image/caption-tokenizer.js';
+export {
+  CaptionEncoder,
+  DEFAULT_CAPTION_ENCODER_CONFIG,
+  resolveCaptionEncoderConfig,
+  type CaptionEncoderConfig,
+  type EncodedText,
+} from './text-to-image/caption-encoder.js';
+export {
+  LatentTextDenoiser,
+  DEFAULT_LATENT_TEXT_DENOISER_CONFIG,
+  resolveLatentTextDenoiserConfig,
+  type LatentTextDenoiserConfig,
+} from './text-to-image/latent-text-denoiser.js';
+export { textGuidedNoise, ddimSampleFromText, type TextDDIMOptions, type TextDDIMResult } from './text-to-image/text-guidance.js';
+export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
+export {
+  saveTextToImageModel,
+  loadTextToImageModel,
+  textToImageVariables,
+  TEXT_TO_IMAGE_FORMAT,
+  TEXT_TO_IMAGE_FORMAT_VERSION,
+  type TextToImageModel,
+} from './text-to-image/text-to-image-checkpoint.js';
+export { EMOJI_AUTOENCODER_CHECKPOINT } from './text-to-image/emoji-autoencoder-checkpoint.js';

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import { DataFormatError, formatJsonFile, loadNamedWeights, readJsonFile, restoreWeights, saveNamedWeights, type NamedVariables } from '@dpo-ts/core';
+import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
+import { CaptionTokenizer } from './caption-tokenizer.js';
+import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';
+
+/** `config.json`'s `format` field of a saved text-to-image model. */
+export const TEXT_TO_IMAGE_FORMAT = 'dpo-ts.text-to-image';
+/** `config.json`'s `version` field. */
+export const TEXT_TO_IMAGE_FORMAT_VERSION = 1;
+
+/** The text side and the latent denoiser of a text-to-image model (the autoencoder is saved apart). */
+export interface TextToImageModel {
+  readonly tokenizer: CaptionTokenizer;
+  readonly encoder: CaptionEncoder;
+  readonly denoiser: LatentTextDenoiser;
+}
+
+/**
+ * Both networks' weights under one map, `text.<name>` for the caption encoder and
+ * `denoiser.<name>` for the latent denoiser: what the optimiser, checkpoints and Diffusion-DPO's
+ * policy train together.
+ */
+export function textToImageVariables(model: Pick<TextToImageModel, 'encoder' | 'denoiser'>): NamedVariables {
+  const variables = new Map<string, tf.Variable>();
+  for (const [name, variable] of model.encoder.namedVariables()) variables.set(`text.${name}`, variable);
+  for (const [name, variable] of model.denoiser.namedVariables()) variables.set(`denoiser.${name}`, variable);
+  return variables;
+}
+
+/**
+ * Saves tokenizer, caption encoder and denoiser as one directory (core's `saveNamedWeights`,
+ * atomic): `config.json` (`{ format, version, tokenizer, encoder, denoiser, metadata }`),
+ * `manifest.json`, `weights.bin` with {@link textToImageVariables}' names.
+ * @param metadata - any JSON to keep beside the model (the autoencoder it was trained with, say).
+ */
+export async function saveTextToImageModel(directory: string, model: TextToImageModel, metadata: Readonly<Record<string, unknown>> = {}): Promise<void> {
+  const header = {
+    format: TEXT_TO_IMAGE_FORMAT,
+    version: TEXT_TO_IMAGE_FORMAT_VERSION,
+    tokenizer: model.tokenizer.toJSON(),
+    encoder: model.encoder.config,
+    denoiser: model.denoiser.config,
+    metadata,
+  };
+  await saveNamedWeights(directory, textToImageVariables(model), { 'config.json': formatJsonFile(header) });
+}
+
+/**
+ * Loads {@link saveTextToImageModel}'s directory, checking the format and every weight.
+ * @throws DataFormatError naming the file when anything does not match.
+ * @returns new networks (the caller disposes `encoder` and `denoiser`) and the saved metadata.
+ */
+export async function loadTextToImageModel(directory: string): Promise<TextToImageModel & { readonly metadata: Readonly<Record<string, unknown>> }> {
+  const configPath = join(directory, 'config.json');
+  const header = await readJsonFile(configPath);
+  if (header.format !== TEXT_TO_IMAGE_FORMAT || header.version !== TEXT_TO_IMAGE_FORMAT_VERSION) {
+    throw new DataFormatError(configPath, 0, `must be format "${TEXT_TO_IMAGE_FORMAT}" version ${TEXT_TO_IMAGE_FORMAT_VERSION}: got ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}`);
+  }
+  const tokenizer = CaptionTokenizer.fromJSON(header.tokenizer, configPath);
+  const { weights } = await loadNamedWeights(directory);
+  let encoder: CaptionEncoder | undefined;
+  let denoiser: LatentTextDenoiser | undefined;
+  try {
+    encoder = new CaptionEncoder(header.encoder as CaptionEncoderConfig);
+    denoiser = new LatentTextDenoiser(header.denoiser as Partial<LatentTextDenoiserConfig>);
+  } catch (error) {
+    encoder?.dispose();
+    throw new DataFormatError(configPath, 0, `cannot build the model: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    restoreWeights(textToImageVariables({ encoder, denoiser }), weights, { source: directory });
+  } catch (error) {
+    encoder.dispose();
+    denoiser.dispose();
+    throw error;
+  }
+  return { tokenizer, encoder, denoiser, metadata: (header.metadata ?? {}) as Record<string, unknown> };
+}
