@@ -108,9 +108,6 @@ export {
 export { Throughput, type ThroughputRates } from './throughput.js';
 export {
   microBatchStep,
-  type LossAndMetrics,
-  type MicroBatchOutput,
-  type MicroBatchResult,
   type MicroBatchStepOptions,
   type MicroBatchStepResult,
 } from './micro-batch-step.js';

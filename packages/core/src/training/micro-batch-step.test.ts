@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { NonFiniteError } from '../errors/non-finite-error.js';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { AdamWOptimizer } from './adamw-optimizer.js';
-import { microBatchStep, type LossAndMetrics } from './micro-batch-step.js';
+import type { LossAndMetrics } from '../parallel/parallel-task.js';
+import { microBatchStep } from './micro-batch-step.js';
 
 /** A micro-batch of the model y = w * x: inputs and targets. */
 interface Batch {
@@ -68,8 +69,8 @@ describe('microBatchStep', () => {
 
   it('lets a metric named loss replace the combined loss', async () => {
     const { w, optimizer, variables } = setup();
-    const scaled: LossAndMetrics<Batch> = (batch) => {
-      const { loss } = makeLoss(w)(batch);
+    const scaled: LossAndMetrics<Batch> = (batch, context) => {
+      const { loss } = makeLoss(w)(batch, context);
       return { loss: tf.div(loss, 2) as tf.Scalar, metrics: { loss } };
     };
     const result = await microBatchStep({ optimizer, variables, lossAndMetrics: scaled, microBatches: [A, B], reduction: 'sum', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0 });
