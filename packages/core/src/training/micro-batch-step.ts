@@ -76,7 +76,9 @@ export interface MicroBatchStepResult {
  *
  * The trainer supplies only its loss of one micro-batch; gradients, accumulation in a fixed
  * order, metric combination, clipping, the non-finite guard and the optimiser update happen
- * here once. A non-finite loss or gradient norm throws `NonFiniteError` before any weight
+ * here once. The per-micro-batch gradients come from `options.engine` (worker threads) or, by
+ * default, an in-process engine on the main thread; both sum in micro-batch order, so the
+ * numbers do not depend on which. A non-finite loss or gradient norm throws `NonFiniteError` before any weight
  * changes.
  *
  * Tensors: everything `lossAndMetrics` returns and every gradient is disposed here; the call
