@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 /**
  * The training argument of trainers that can compute an optimiser step's micro-batch gradients
  * on worker threads (core's `createGradientEngine`). A trainer config opts in by extending it
- * beside {@link TrainingArguments} and listing {@link PARALLEL_TRAINING_ARGUMENTS_FIELDS} among
+ * beside `TrainingArguments` and listing {@link PARALLEL_TRAINING_ARGUMENTS_FIELDS} among
  * its known fields: lm's `SFTConfig` today. The other trainers do not have the field, so their
  * configs refuse it as an unknown field rather than ignore it.
  */
