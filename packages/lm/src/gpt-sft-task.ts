@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng, type JsonValue, type ParallelTask, type ParallelTaskSpec } from '@dpo-ts/core';
+import { mixSeeds, Rng, type JsonValue, type LossAndMetrics, type ParallelTask, type ParallelTaskSpec } from '@dpo-ts/core';
+import type { CausalLanguageModel } from './causal-lm.js';
 import type { GPTConfigInput } from './gpt-config.js';
 import { GPT } from './gpt-model.js';
 import { lmBatchTensors, type LMBatch } from './lm-batch.js';
@@ -37,20 +38,34 @@ type StepJSON = { readonly totalTokens?: number } | null;
  */
 export function createGPTSFTTask(config: GPTSFTTaskConfig, model?: GPT): ParallelTask<LMBatch> {
   const gpt = model ?? new GPT(config.gpt);
-  const seed = config.seed ?? 42;
   return {
     namedVariables: gpt.namedVariables(),
-    lossAndMetrics(batch, context) {
-      const { inputIds, lossMask } = lmBatchTensors(batch);
-      const rng = gpt.config.dropout > 0 ? new Rng(mixSeeds(seed, context.stepIndex, context.microBatchIndex)) : undefined;
-      const stats = nextTokenStatistics(gpt, inputIds, lossMask, { training: true, ...(rng ? { rng } : {}) });
-      const totalTokens = (context.step as StepJSON)?.totalTokens;
-      const loss = tf.div(stats.nllSum, totalTokens ?? stats.tokenCount) as tf.Scalar;
-      return { loss, metrics: { nll_sum: stats.nllSum, token_count: stats.tokenCount, correct_count: stats.correctCount } };
-    },
+    lossAndMetrics: nextTokenLossAndMetrics(gpt, config.seed ?? 42),
     dispose: () => {
       if (model === undefined) gpt.dispose();
     },
+  };
+}
+
+/**
+ * The per-micro-batch SFT loss of any causal LM, the one function behind both
+ * {@link createGPTSFTTask} (workers) and `SFTTrainer` (the main thread):
+ * `loss = nllSum / N` with N = `context.step.totalTokens`, or the micro-batch's own scored
+ * tokens when the step passes none; metrics `nll_sum`, `token_count`, `correct_count` (sums).
+ * Dropout draws from `new Rng(mixSeeds(seed, stepIndex, microBatchIndex))` (unused by a model
+ * without dropout), so a micro-batch's gradient does not depend on the thread that computes it.
+ *
+ * Tensors: everything it returns is created on the caller's tape; the caller (core's engine)
+ * disposes it.
+ */
+export function nextTokenLossAndMetrics(model: CausalLanguageModel, seed: number): LossAndMetrics<LMBatch> {
+  return (batch, context) => {
+    const { inputIds, lossMask } = lmBatchTensors(batch);
+    const rng = new Rng(mixSeeds(seed, context.stepIndex, context.microBatchIndex));
+    const stats = nextTokenStatistics(model, inputIds, lossMask, { training: true, rng });
+    const totalTokens = (context.step as StepJSON)?.totalTokens;
+    const loss = tf.div(stats.nllSum, totalTokens ?? stats.tokenCount) as tf.Scalar;
+    return { loss, metrics: { nll_sum: stats.nllSum, token_count: stats.tokenCount, correct_count: stats.correctCount } };
   };
 }
 

@@ -14,11 +14,14 @@ const EVERY_FIELD: Required<SFTConfig> = {
   truncationMode: 'keep_start',
   completionOnlyLoss: false,
   packing: true,
+  workers: 2,
 };
 
 describe('resolveSFTConfig', () => {
   it('accepts every SFTConfig field', () => {
-    expect(resolveSFTConfig(EVERY_FIELD, model)).toMatchObject({ learningRate: 1e-3, maxLength: 12, maxPromptLength: 5, completionOnlyLoss: false, packing: true });
+    expect(resolveSFTConfig(EVERY_FIELD, model)).toMatchObject({ learningRate: 1e-3, maxLength: 12, maxPromptLength: 5, completionOnlyLoss: false, packing: true, workers: 2 });
+    expect(resolveSFTConfig({ totalSteps: 1 }, model).workers).toBe(1);
+    expect(() => resolveSFTConfig({ totalSteps: 1, workers: 0 }, model)).toThrow("config.workers must be an integer >= 1 or 'auto': got 0");
   });
 
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {

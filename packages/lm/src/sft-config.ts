@@ -5,20 +5,25 @@ import {
   requireKnownFields,
   requireOneOf,
   resolveTrainingArguments,
+  resolveWorkers,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   TRAINING_ARGUMENTS_FIELDS,
+  type ParallelTrainingArguments,
   type ResolvedTrainingArguments,
   type TrainingArguments,
 } from '@dpo-ts/core';
 import type { TruncationMode } from './lm-batch.js';
 
 /**
- * Configuration of {@link SFTTrainer}: the shared {@link TrainingArguments} plus the data
- * fields of TRL's `SFTConfig` (`max_length`, `packing`, `completion_only_loss`), camel-cased.
+ * Configuration of {@link SFTTrainer}: the shared {@link TrainingArguments}, `workers` (core's
+ * {@link ParallelTrainingArguments}: micro-batch gradients on worker threads, for a `GPT`) and
+ * the data fields of TRL's `SFTConfig` (`max_length`, `packing`, `completion_only_loss`),
+ * camel-cased.
  *
  * TRL's defaults are for billion-parameter models: `learningRate` 2e-5 is far too small for
  * the tiny models that train in minutes on a CPU (the examples use ~1e-3).
  */
-export interface SFTConfig extends TrainingArguments {
+export interface SFTConfig extends TrainingArguments, ParallelTrainingArguments {
   /** Peak AdamW learning rate. @defaultValue 2e-5 (TRL's SFTConfig) */
   readonly learningRate?: number;
   /**
@@ -56,6 +61,7 @@ export interface ResolvedSFTConfig extends ResolvedTrainingArguments {
   readonly truncationMode: TruncationMode;
   readonly completionOnlyLoss: boolean;
   readonly packing: boolean;
+  readonly workers: number | 'auto';
 }
 
 /** Defaults of the SFT-specific fields (the shared ones are core's `DEFAULT_TRAINING_ARGUMENTS`). */
@@ -68,6 +74,7 @@ export const DEFAULT_SFT_CONFIG = Object.freeze({
 
 const KNOWN_FIELDS = new Set<string>([
   ...TRAINING_ARGUMENTS_FIELDS,
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   ...(['maxLength', 'maxPromptLength', 'truncationMode', 'completionOnlyLoss', 'packing'] satisfies (keyof SFTConfig)[]),
 ]);
 
@@ -94,5 +101,6 @@ export function resolveSFTConfig(config: SFTConfig, model: { readonly contextLen
     truncationMode: requireOneOf('config.truncationMode', config.truncationMode ?? DEFAULT_SFT_CONFIG.truncationMode, ['keep_end', 'keep_start'] as const),
     completionOnlyLoss: requireBoolean('config.completionOnlyLoss', config.completionOnlyLoss ?? DEFAULT_SFT_CONFIG.completionOnlyLoss),
     packing: requireBoolean('config.packing', config.packing ?? DEFAULT_SFT_CONFIG.packing),
+    workers: resolveWorkers(config),
   });
 }

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   adamWFromConfig,
+  createGradientEngine,
+  engineWorkers,
   InvalidArgumentError,
   lrScheduleFromConfig,
   METRIC_NAMES,
   microBatchStep,
+  resolveWorkerCount,
   restoreWeights,
-  Rng,
   runTrainerLoop,
   stepBatchOptions,
   Throughput,
@@ -14,7 +16,9 @@ import {
   type AdamWOptimizer,
   type CheckpointContent,
   type Checkpointable,
+  type GradientEngine,
   type LoadedCheckpoint,
+  type LossAndMetrics,
   type LRSchedule,
   type Metrics,
   type NamedVariables,
@@ -22,12 +26,14 @@ import {
   type TrainOptions,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
+import { gptSFTTaskSpec, nextTokenLossAndMetrics } from './gpt-sft-task.js';
+import { GPT } from './gpt-model.js';
 import { lmBatchTensors, type LMBatch } from './lm-batch.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { nextTokenStatistics } from './next-token-loss.js';
 import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-config.js';
 import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRecord, type SFTRow } from './sft-dataset.js';
-import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
+import { epochsCompleted, stepBatchIndices } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** What an {@link SFTTrainer} trains, on what. */
@@ -57,7 +63,14 @@ export interface SFTTrainerOptions {
  * Data: records are tokenised once at construction ({@link tokenizeSFTRecords}; packed into
  * `maxLength` windows with `packing`); step i's micro-batches are a function of i and the seed
  * ({@link stepBatchIndices}), and dropout (if the model has any) draws from a stream derived
- * from (seed, step), so `train({ resume })` continues bit-identically from a checkpoint.
+ * from (seed, step, micro-batch), so `train({ resume })` continues bit-identically from a
+ * checkpoint.
+ *
+ * Workers: with `config.workers` > 1 (and `gradientAccumulationSteps` > 1), `train()` computes
+ * a step's micro-batches on worker threads, each with a replica of the `GPT` rebuilt from its
+ * config (core's `createGradientEngine` with lm's `createGPTSFTTask`); the loss is the same
+ * function as on the main thread and gradients are summed in micro-batch order, so the weights
+ * do not depend on the worker count.
  *
  * Tensors: only the model's variables and the optimiser state live across steps;
  * {@link SFTTrainer.dispose} frees the optimiser state (the model stays the caller's).
@@ -82,6 +95,10 @@ export class SFTTrainer {
   private readonly padTokenId: number;
   private readonly schedule: LRSchedule;
   private readonly trainable: NamedVariables;
+  /** The per-micro-batch loss: the same function the worker replicas run. */
+  private readonly lossAndMetrics: LossAndMetrics<LMBatch>;
+  /** The worker pool while `train()` runs with workers; otherwise steps run on the main thread. */
+  private engine: GradientEngine<LMBatch> | undefined;
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
@@ -95,6 +112,9 @@ export class SFTTrainer {
   private constructor(options: SFTTrainerOptions) {
     this.model = options.model;
     this.config = resolveSFTConfig(options.config, options.model);
+    if (this.workerCount() > 1 && !(this.model instanceof GPT)) {
+      throw new InvalidArgumentError('config.workers', 'at most 1 for a model other than a GPT (workers rebuild the model from its GPTConfig)', this.config.workers);
+    }
     this.padTokenId = options.tokenizer.padTokenId;
     this.trainRows = tokenizeSFTRecords(options.trainDataset, options.tokenizer, this.config);
     if (this.trainRows.length === 0) throw new InvalidArgumentError('trainDataset', `enough text for one ${this.config.maxLength}-token window`, options.trainDataset.length);
@@ -102,6 +122,7 @@ export class SFTTrainer {
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.schedule = lrScheduleFromConfig(this.config);
+    this.lossAndMetrics = nextTokenLossAndMetrics(this.model, this.config.seed);
   }
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
@@ -122,25 +143,22 @@ export class SFTTrainer {
     const totalTokens = microBatches.reduce((sum, batch) => sum + scoredTokenCount(batch), 0);
     if (totalTokens === 0) throw new InvalidArgumentError('batches', 'at least one scored token (loss mask 1 after column 0)', 0);
     const learningRate = this.schedule(stepIndex);
-    const rng = new Rng(stepSeed(this.config.seed, stepIndex));
     const { microBatches: results, gradNorm } = await microBatchStep({
       optimizer: this.optimizer,
       variables: this.trainable,
       microBatches,
       // Each micro-batch's summed NLL over the scored tokens of the whole step, so the summed
       // gradients equal one big batch's (transformers' num_items_in_batch).
-      lossAndMetrics: (batch) => {
-        const { inputIds, lossMask } = lmBatchTensors(batch);
-        const stats = nextTokenStatistics(this.model, inputIds, lossMask, { training: true, rng });
-        return { loss: tf.div(stats.nllSum, totalTokens) as tf.Scalar, metrics: { correct: stats.correctCount } };
-      },
+      lossAndMetrics: this.lossAndMetrics,
+      step: { totalTokens },
+      ...(this.engine ? { engine: this.engine } : {}),
       reduction: 'sum',
       learningRate,
       maxGradNorm: this.config.maxGradNorm,
       stepIndex,
     });
     const nll = results.reduce((sum, result) => sum + result.loss * totalTokens, 0);
-    const correct = results.reduce((sum, result) => sum + result.metrics.correct!, 0);
+    const correct = results.reduce((sum, result) => sum + result.metrics.correct_count!, 0);
     this.numTokens += microBatches.reduce((sum, batch) => sum + nonPaddingTokens(batch, this.padTokenId), 0);
     return {
       [METRIC_NAMES.loss]: nll / totalTokens,
@@ -203,6 +221,24 @@ export class SFTTrainer {
    * `train_tokens_per_second` (non-padding input tokens per second since this call began).
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    if (this.workerCount() === 1) return this.runLoop(options);
+    const gpt = this.model as unknown as GPT; // checked at construction
+    this.engine = await createGradientEngine<LMBatch>({
+      task: { namedVariables: this.trainable, lossAndMetrics: this.lossAndMetrics },
+      spec: gptSFTTaskSpec({ gpt: gpt.config, seed: this.config.seed }),
+      workers: this.workerCount(),
+      microBatchesPerStep: this.config.gradientAccumulationSteps,
+    });
+    try {
+      return await this.runLoop(options);
+    } finally {
+      const engine = this.engine;
+      this.engine = undefined;
+      await engine.close();
+    }
+  }
+
+  private async runLoop(options: TrainOptions): Promise<TrainingLoopResult> {
     const throughput = new Throughput();
     const headline = [METRIC_NAMES.loss, METRIC_NAMES.meanTokenAccuracy, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate, METRIC_NAMES.trainTokensPerSecond];
     return runTrainerLoop(
@@ -230,6 +266,10 @@ export class SFTTrainer {
     this.optimizer.dispose();
   }
 
+  /** Worker threads `train()` uses: `config.workers` capped by the micro-batches per step. */
+  private workerCount(): number {
+    return resolveWorkerCount(engineWorkers(this.config.workers), this.config.gradientAccumulationSteps);
+  }
 
   private *evalBatches(): Generator<LMBatch> {
     const size = this.config.perDeviceEvalBatchSize;

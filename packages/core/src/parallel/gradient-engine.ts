@@ -1,9 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue } from '../training/checkpoint-format.js';
+import type { MicroBatchOutput } from './parallel-task.js';
 
-/** What one micro-batch reported, read back to the host. */
-export interface MicroBatchValues {
-  /** The value of the micro-batch's loss scalar. */
+/** What one micro-batch reported ({@link MicroBatchOutput}), read back to the host. */
+export interface MicroBatchResult {
+  /** The value of {@link MicroBatchOutput.loss}. */
   readonly loss: number;
   /** Its metric scalars by name. */
   readonly metrics: Readonly<Record<string, number>>;
@@ -20,7 +21,7 @@ export interface StepGradients {
    */
   readonly grads: Map<string, tf.Tensor>;
   /** One entry per micro-batch, in micro-batch order (not completion order). */
-  readonly microBatches: readonly MicroBatchValues[];
+  readonly microBatches: readonly MicroBatchResult[];
 }
 
 /** Per-call settings of {@link GradientEngine.computeGradients}. */
@@ -43,7 +44,7 @@ export interface GradientCall {
    * micro-batch is computed by then and replicas never see its effects: pass such state to
    * the losses in `step` instead.
    */
-  readonly afterMicroBatch?: (values: MicroBatchValues, microBatchIndex: number) => void | Promise<void>;
+  readonly afterMicroBatch?: (values: MicroBatchResult, microBatchIndex: number) => void | Promise<void>;
 }
 
 /**

@@ -9,7 +9,7 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
-import type { GradientCall, GradientEngine, MicroBatchValues, StepGradients } from './gradient-engine.js';
+import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
 import { OrderedGradientSum } from './ordered-gradient-sum.js';
 import type { ParallelTaskSpec } from './parallel-task.js';
 import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
@@ -50,7 +50,7 @@ interface RunningCall {
   readonly stepIndex: number;
   readonly assignedTo: readonly number[];
   readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
-  readonly microBatches: MicroBatchValues[];
+  readonly microBatches: MicroBatchResult[];
   readonly sum: OrderedGradientSum;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
@@ -236,7 +236,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
     if (this.failure !== undefined) throw this.failure;
     const assignedTo = batches.map((_, k) => k % this.handles.length);
-    const microBatches: MicroBatchValues[] = [];
+    const microBatches: MicroBatchResult[] = [];
     await new Promise<void>((resolve, reject) => {
       const callId = ++this.callId;
       this.call = { callId, stepIndex, assignedTo, results: batches.map(() => undefined), microBatches, sum, resolve, reject };

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
 import { accumulateGradients } from '../training/accumulate-gradients.js';
-import type { GradientCall, GradientEngine, MicroBatchValues, StepGradients } from './gradient-engine.js';
+import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
 import { microBatchGradients } from './micro-batch-gradients.js';
 import type { ParallelTask } from './parallel-task.js';
 
@@ -27,7 +27,7 @@ export class InProcessGradientEngine<TBatch> implements GradientEngine<TBatch> {
     if (batches.length === 0) throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
     const accumulated = new Map<string, tf.Tensor>();
-    const microBatches: MicroBatchValues[] = [];
+    const microBatches: MicroBatchResult[] = [];
     try {
       for (const [microBatchIndex, batch] of batches.entries()) {
         const context = { stepIndex, microBatchIndex, microBatchCount: batches.length, step: call.step ?? null };

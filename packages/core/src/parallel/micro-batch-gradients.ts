@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
 import { computeNamedGradients } from '../training/named-gradients.js';
-import type { MicroBatchValues } from './gradient-engine.js';
+import type { MicroBatchResult } from './gradient-engine.js';
 import type { MicroBatchContext, ParallelTask } from './parallel-task.js';
 
-/** {@link MicroBatchValues} with the micro-batch's gradients. */
-export interface MicroBatchGradients extends MicroBatchValues {
+/** {@link MicroBatchResult} with the micro-batch's gradients. */
+export interface MicroBatchGradients extends MicroBatchResult {
   /** d loss / d variable by stable name; new tensors the caller disposes. */
   readonly grads: Map<string, tf.Tensor>;
 }

@@ -22,20 +22,29 @@ export interface MicroBatchContext {
 }
 
 /**
- * What a {@link ParallelTask}'s loss function returns for one micro-batch: the scalar whose
- * gradient is taken, metric scalars (sums or means of the micro-batch, as the trainer combines
- * them) and per-example outputs the trainer needs on the host. All are created on the gradient
- * tape and freed by the engine after their values are read. The same shape as the shared
- * training step's per-micro-batch output (`loss`, `metrics`, `outputs`).
+ * What a per-micro-batch loss returns (a {@link ParallelTask}'s, and the `lossAndMetrics` of
+ * core's shared training step): the scalar whose gradient is taken, metric scalars (TRL's
+ * names; averaged over the step's micro-batches) and per-example outputs the trainer needs on
+ * the host (the rewards that update bco_pair's running mean, diffusion's per-pair denoising
+ * errors). All are created on the gradient tape from the micro-batch alone, and the engine
+ * takes ownership of them: it frees each after reading its value.
  */
-export type MicroBatchLoss = {
-  /** The micro-batch's contribution to the step's loss; its gradient is accumulated. */
+export interface MicroBatchOutput {
+  /** The micro-batch's contribution to the step's loss, shape []; its gradient is accumulated. */
   readonly loss: tf.Scalar;
-  /** Named scalars read back as numbers (no gradient flows through them). */
+  /** Named scalars, shape [] each, read back as numbers (no gradient flows through them). */
   readonly metrics?: Readonly<Record<string, tf.Scalar>>;
   /** Named tensors of any shape read back as Float32Arrays (per-example rewards, errors). */
   readonly outputs?: Readonly<Record<string, tf.Tensor>>;
-};
+}
+
+/**
+ * A loss of one micro-batch: `(batch, context) => { loss, metrics, outputs }`, run on the
+ * gradient tape. It must depend on nothing but `batch`, `context` and the model's weights (plus
+ * read-only settings), so the same function gives the same gradient on the main thread and on a
+ * worker's replica. A loss that needs nothing of the context may ignore it.
+ */
+export type LossAndMetrics<TBatch> = (batch: TBatch, context: MicroBatchContext) => MicroBatchOutput;
 
 /**
  * One model and its per-micro-batch loss, the unit of work of data-parallel training: the
@@ -56,7 +65,7 @@ export interface ParallelTask<TBatch> {
    */
   readonly namedVariables: NamedVariables;
   /** The loss and metrics of one micro-batch. Called on the gradient tape. */
-  lossAndMetrics(batch: TBatch, context: MicroBatchContext): MicroBatchLoss;
+  lossAndMetrics(batch: TBatch, context: MicroBatchContext): MicroBatchOutput;
   /** Frees what the task owns (its variables), when the pool shuts down. */
   dispose?(): void;
 }

@@ -6,12 +6,13 @@ import { createPreferenceLossState, updatePreferenceLossStateFromRewards } from 
 import { MetricAccumulator } from '../metrics/metric-accumulator.js';
 import type { Metrics } from '../metrics/metric-names.js';
 import { preferenceMetricTensors } from '../metrics/preference-metrics.js';
+import type { MicroBatchOutput } from '../parallel/parallel-task.js';
 import type { PairScores } from '../surrogate/pair-scores.js';
 import type { Checkpointable, NamedVariables, PreferenceScorer } from '../surrogate/preference-scorer.js';
 import type { AdamWOptimizer } from '../training/adamw-optimizer.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
 import type { LRSchedule } from '../training/lr-schedule.js';
-import { microBatchStep, type MicroBatchOutput } from '../training/micro-batch-step.js';
+import { microBatchStep } from '../training/micro-batch-step.js';
 import { adamWFromConfig, lrScheduleFromConfig } from '../training/optimizer-from-config.js';
 import { restoreWeights } from '../training/restore-weights.js';
 import {

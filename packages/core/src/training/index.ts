@@ -107,10 +107,14 @@ export {
 } from './train-options.js';
 export { Throughput, type ThroughputRates } from './throughput.js';
 export {
+  resolveWorkers,
+  engineWorkers,
+  DEFAULT_WORKERS,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
+  type ParallelTrainingArguments,
+} from './parallel-training-arguments.js';
+export {
   microBatchStep,
-  type LossAndMetrics,
-  type MicroBatchOutput,
-  type MicroBatchResult,
   type MicroBatchStepOptions,
   type MicroBatchStepResult,
 } from './micro-batch-step.js';

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { NonFiniteError } from '../errors/non-finite-error.js';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { AdamWOptimizer } from './adamw-optimizer.js';
-import { microBatchStep, type LossAndMetrics } from './micro-batch-step.js';
+import { InProcessGradientEngine } from '../parallel/in-process-gradient-engine.js';
+import type { LossAndMetrics } from '../parallel/parallel-task.js';
+import { microBatchStep } from './micro-batch-step.js';
 
 /** A micro-batch of the model y = w * x: inputs and targets. */
 interface Batch {
@@ -68,8 +70,8 @@ describe('microBatchStep', () => {
 
   it('lets a metric named loss replace the combined loss', async () => {
     const { w, optimizer, variables } = setup();
-    const scaled: LossAndMetrics<Batch> = (batch) => {
-      const { loss } = makeLoss(w)(batch);
+    const scaled: LossAndMetrics<Batch> = (batch, context) => {
+      const { loss } = makeLoss(w)(batch, context);
       return { loss: tf.div(loss, 2) as tf.Scalar, metrics: { loss } };
     };
     const result = await microBatchStep({ optimizer, variables, lossAndMetrics: scaled, microBatches: [A, B], reduction: 'sum', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0 });
@@ -107,6 +109,26 @@ describe('microBatchStep', () => {
       await expect(microBatchStep({ optimizer, variables, lossAndMetrics: broken, microBatches: [A], reduction: 'mean', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0 })).rejects.toThrow('bad batch');
     });
     expect((await w.data())[0]).toBe(1);
+    tf.dispose(w);
+    optimizer.dispose();
+  });
+
+  it('computes through the engine it is given, passing step to every loss as context.step', async () => {
+    const { w, optimizer, variables } = setup();
+    // The engine's loss is makeLoss scaled by context.step.scale; the step's own loss must not run.
+    const scaled: LossAndMetrics<Batch> = (batch, context) => {
+      const { loss, metrics } = makeLoss(w)(batch, context);
+      return { loss: tf.mul(loss, (context.step as { scale: number }).scale) as tf.Scalar, metrics };
+    };
+    const engine = new InProcessGradientEngine({ namedVariables: variables, lossAndMetrics: scaled });
+    const unused: LossAndMetrics<Batch> = () => {
+      throw new Error('the engine computes the gradients');
+    };
+    const result = await expectNoLeak(() =>
+      microBatchStep({ optimizer, variables, lossAndMetrics: unused, engine, step: { scale: 2 }, microBatches: [A, B], reduction: 'sum', learningRate: 0.1, maxGradNorm: Infinity, stepIndex: 0 }),
+    );
+    expect(result.gradNorm).toBeCloseTo(34, 5); // 2 * |-1 + 18|
+    expect(result.metrics.loss).toBe(19); // 2 * (0.5 + 9)
     tf.dispose(w);
     optimizer.dispose();
   });

@@ -2,51 +2,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { MetricAccumulator } from '../metrics/metric-accumulator.js';
 import { METRIC_NAMES } from '../metrics/metric-names.js';
+import type { GradientEngine, MicroBatchResult } from '../parallel/gradient-engine.js';
+import { InProcessGradientEngine } from '../parallel/in-process-gradient-engine.js';
+import type { LossAndMetrics } from '../parallel/parallel-task.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
-import { accumulateGradients } from './accumulate-gradients.js';
 import type { AdamWOptimizer } from './adamw-optimizer.js';
 import { applyGradientStep } from './apply-gradient-step.js';
-import { computeNamedGradients } from './named-gradients.js';
+import type { JsonValue } from './checkpoint-format.js';
 import { assertFinite } from './non-finite-guard.js';
-
-/**
- * What a trainer's per-micro-batch function returns, every tensor computed on the gradient tape
- * from the micro-batch alone. {@link microBatchStep} takes ownership of all of them.
- */
-export interface MicroBatchOutput {
-  /** The objective of this micro-batch, shape []: its gradient is what the step accumulates. */
-  readonly loss: tf.Scalar;
-  /** Scalar metrics (TRL's names), shape [] each; averaged over the step's micro-batches. */
-  readonly metrics?: Readonly<Record<string, tf.Scalar>>;
-  /**
-   * Per-example tensors the trainer needs on the host after the micro-batch (the rewards that
-   * update bco_pair's running mean, diffusion's per-pair denoising errors), read back as
-   * Float32Arrays in {@link MicroBatchResult.outputs}.
-   */
-  readonly outputs?: Readonly<Record<string, tf.Tensor>>;
-}
-
-/**
- * A trainer's loss of one micro-batch: `(batch) => { loss, metrics, outputs }`, run inside
- * `tf.variableGrads`. It must depend on nothing but `batch` and the model's weights (plus
- * read-only trainer settings), so the same function can later run on a worker's replica.
- */
-export type LossAndMetrics<TBatch> = (batch: TBatch) => MicroBatchOutput;
-
-/** One micro-batch's numbers, read back to the host. */
-export interface MicroBatchResult {
-  /** The value of {@link MicroBatchOutput.loss}. */
-  readonly loss: number;
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly outputs: Readonly<Record<string, Float32Array>>;
-}
 
 /** Settings of one {@link microBatchStep}. */
 export interface MicroBatchStepOptions<TBatch> {
   readonly optimizer: AdamWOptimizer;
   /** The trainable variables by stable name (the names of the optimiser's state). */
   readonly variables: NamedVariables;
+  /** The loss of one micro-batch; used when no `engine` is given (an engine carries its own). */
   readonly lossAndMetrics: LossAndMetrics<TBatch>;
+  /**
+   * Computes the micro-batch gradients: a worker pool from `createGradientEngine` (built on the
+   * same variables and loss), or by default an {@link InProcessGradientEngine} on `variables`
+   * and `lossAndMetrics`, which runs the micro-batches on the main thread. The caller owns and
+   * closes an engine it passes. @defaultValue an in-process engine
+   */
+  readonly engine?: GradientEngine<TBatch>;
+  /**
+   * Step-wide JSON every micro-batch's loss receives as `context.step` (SFT's token count of
+   * the whole step); it crosses to worker threads, so closures cannot carry it. @defaultValue null
+   */
+  readonly step?: JsonValue;
   /** The micro-batches of this optimiser step, in the order their gradients are added. */
   readonly microBatches: readonly TBatch[];
   /**
@@ -93,7 +76,9 @@ export interface MicroBatchStepResult {
  *
  * The trainer supplies only its loss of one micro-batch; gradients, accumulation in a fixed
  * order, metric combination, clipping, the non-finite guard and the optimiser update happen
- * here once. A non-finite loss or gradient norm throws `NonFiniteError` before any weight
+ * here once. The per-micro-batch gradients come from `options.engine` (worker threads) or, by
+ * default, an in-process engine on the main thread; both sum in micro-batch order, so the
+ * numbers do not depend on which. A non-finite loss or gradient norm throws `NonFiniteError` before any weight
  * changes.
  *
  * Tensors: everything `lossAndMetrics` returns and every gradient is disposed here; the call
@@ -111,91 +96,35 @@ export async function microBatchStep<TBatch>(options: MicroBatchStepOptions<TBat
   if (!Array.isArray(microBatches) || microBatches.length === 0) {
     throw new InvalidArgumentError('microBatches', 'at least one micro-batch', microBatches);
   }
-  const divisor = options.reduction === 'mean' ? microBatches.length : 1;
-  const accumulated = new Map<string, tf.Tensor>();
-  const results: MicroBatchResult[] = [];
+  const engine = options.engine ?? new InProcessGradientEngine({ namedVariables: options.variables, lossAndMetrics: options.lossAndMetrics });
+  const { grads, microBatches: results } = await engine.computeGradients(microBatches, {
+    stepIndex,
+    divisor: options.reduction === 'mean' ? microBatches.length : 1,
+    step: options.step ?? null,
+    afterMicroBatch: async (result, index) => {
+      assertFinite(METRIC_NAMES.loss, result.loss, stepIndex);
+      await options.afterMicroBatch?.(result, index);
+    },
+  });
+  let gradNorm: number;
   try {
-    for (let index = 0; index < microBatches.length; index++) {
-      const { grads, result } = await gradientsOf(options.lossAndMetrics, microBatches[index]!, options.variables, stepIndex);
-      try {
-        await options.afterMicroBatch?.(result, index);
-      } catch (error) {
-        tf.dispose([...grads.values()]);
-        throw error;
-      }
-      accumulateGradients(accumulated, grads, divisor);
-      results.push(result);
-    }
-    const gradNorm = await applyGradientStep(options.optimizer, accumulated, {
+    gradNorm = await applyGradientStep(options.optimizer, grads, {
       maxGradNorm: options.maxGradNorm,
       learningRate: options.learningRate,
       stepIndex,
     });
-    const means = new MetricAccumulator();
-    for (const result of results) means.add({ [METRIC_NAMES.loss]: result.loss, ...result.metrics });
-    const combined = means.mean();
-    if (options.reduction === 'sum' && !(METRIC_NAMES.loss in results[0]!.metrics)) {
-      combined[METRIC_NAMES.loss] = results.reduce((sum, result) => sum + result.loss, 0);
-    }
-    return {
-      metrics: { ...combined, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: options.learningRate },
-      gradNorm,
-      microBatches: results,
-    };
   } finally {
-    tf.dispose([...accumulated.values()]);
-  }
-}
-
-/** Gradients and host numbers of one micro-batch; the caller disposes the gradients. */
-async function gradientsOf<TBatch>(
-  lossAndMetrics: LossAndMetrics<TBatch>,
-  batch: TBatch,
-  variables: NamedVariables,
-  stepIndex: number,
-): Promise<{ grads: Map<string, tf.Tensor>; result: MicroBatchResult }> {
-  let metricTensors: Record<string, tf.Tensor> = {};
-  let outputTensors: Record<string, tf.Tensor> = {};
-  let computed: ReturnType<typeof computeNamedGradients>;
-  try {
-    computed = computeNamedGradients(() => {
-      const output = lossAndMetrics(batch);
-      // Copies, kept past the tape: a metric may be the loss tensor itself, which the tape returns.
-      metricTensors = keepCopies(output.metrics ?? {});
-      outputTensors = keepCopies(output.outputs ?? {});
-      return output.loss;
-    }, variables);
-  } catch (error) {
-    tf.dispose([...Object.values(metricTensors), ...Object.values(outputTensors)]);
-    throw error;
-  }
-  const { value, grads } = computed;
-  try {
-    const loss = (await value.data())[0]!;
-    assertFinite(METRIC_NAMES.loss, loss, stepIndex);
-    const metrics = await readScalars(metricTensors);
-    const outputs = await readArrays(outputTensors);
-    return { grads, result: { loss, metrics, outputs } };
-  } catch (error) {
     tf.dispose([...grads.values()]);
-    throw error;
-  } finally {
-    tf.dispose([value, ...Object.values(metricTensors), ...Object.values(outputTensors)]);
   }
-}
-
-function keepCopies(tensors: Readonly<Record<string, tf.Tensor>>): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(tensors).map(([name, tensor]) => [name, tf.keep(tf.clone(tensor))]));
-}
-
-async function readScalars(tensors: Record<string, tf.Tensor>): Promise<Record<string, number>> {
-  const entries = Object.entries(tensors);
-  const values = await Promise.all(entries.map(([, tensor]) => tensor.data()));
-  return Object.fromEntries(entries.map(([name], i) => [name, values[i]![0]!]));
-}
-
-async function readArrays(tensors: Record<string, tf.Tensor>): Promise<Record<string, Float32Array>> {
-  const entries = Object.entries(tensors);
-  const values = await Promise.all(entries.map(([, tensor]) => tensor.data()));
-  return Object.fromEntries(entries.map(([name], i) => [name, Float32Array.from(values[i]!)]));
+  const means = new MetricAccumulator();
+  for (const result of results) means.add({ [METRIC_NAMES.loss]: result.loss, ...result.metrics });
+  const combined = means.mean();
+  if (options.reduction === 'sum' && !(METRIC_NAMES.loss in results[0]!.metrics)) {
+    combined[METRIC_NAMES.loss] = results.reduce((sum, result) => sum + result.loss, 0);
+  }
+  return {
+    metrics: { ...combined, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: options.learningRate },
+    gradNorm,
+    microBatches: results,
+  };
 }
