@@ -17,7 +17,7 @@ import type { TruncationMode } from './lm-batch.js';
 /**
  * Configuration of {@link DPOTrainer}, with TRL's `DPOConfig` names camel-cased: the loss
  * (`beta`, `lossType`, `lossWeights`, `labelSmoothing`, `referenceFree`, ... from core's
- * `PreferenceLossConfig`), the optimiser and data walk ({@link TrainingArguments}), TR-DPO
+ * `PreferenceLossConfig`), the optimiser and data walk (core's `TrainingArguments`), TR-DPO
  * (`syncRefModel`, `refModelMixupAlpha`, `refModelSyncSteps`), truncation (`maxLength`,
  * `maxPromptLength`, `maxCompletionLength`, `truncationMode`) and reference precomputation
  * (`precomputeRefLogProbs`, `precomputeRefBatchSize`).

@@ -76,7 +76,7 @@ function pack(
 
 /**
  * Batched float32 matrix products on the hand-assembled SIMD kernel of
- * {@link simdMatMulModule}, in a WebAssembly memory of its own: operands are copied in (with
+ * `simdMatMulModule`, in a WebAssembly memory of its own: operands are copied in (with
  * their transposes materialised and rows and columns zero-padded to the kernel's 4 x 8 tile),
  * multiplied, and the result copied out. The copies cost a few percent of the product for the
  * shapes attention uses (one pass over each operand, against m, k or n passes).

@@ -1,5 +1,5 @@
 /**
- * The few pieces of the WebAssembly binary format that {@link simdMatMulModule} needs: LEB128
+ * The few pieces of the WebAssembly binary format that `simdMatMulModule` needs: LEB128
  * integers, sections, and the instructions it uses, each as the bytes it encodes to. Hand
  * assembly keeps the kernel's source in TypeScript beside its tests, with no compiler toolchain
  * at build time (none is installed from the npm registry alone) and no opaque binary in the repo.

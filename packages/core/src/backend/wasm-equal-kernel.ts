@@ -55,7 +55,7 @@ const equal: KernelFunc = (args) => {
 
 /**
  * Replaces the wasm backend's `Equal` kernel, for float32 or int32 operands of equal shapes or
- * with one value per row, by a loop over the heap (see {@link equal}); every other case goes to
+ * with one value per row, by a loop over the heap (see `equal`); every other case goes to
  * the original kernel. Exact: results are bit-identical. Idempotent.
  * @returns whether the kernel is registered (false when the wasm backend is not loaded).
  */

@@ -24,7 +24,7 @@ const identity: KernelFunc = (args) => {
 };
 
 /**
- * Replaces the wasm backend's `Identity` kernel by one that shares data (see {@link identity}).
+ * Replaces the wasm backend's `Identity` kernel by one that shares data (see `identity`).
  * Results are bit-identical. Idempotent.
  * @returns whether the kernel is registered (false when the wasm backend is not loaded).
  */

@@ -70,7 +70,7 @@ const transpose: KernelFunc = (args) => {
 
 /**
  * Replaces the wasm backend's `Transpose` kernel for batches of matrix transposes (see
- * {@link transpose}); exact, results are bit-identical. Idempotent.
+ * `transpose`); exact, results are bit-identical. Idempotent.
  * @returns whether the kernel is registered (false when the wasm backend is not loaded).
  */
 export function registerWasmTransposeKernel(): boolean {

@@ -28,7 +28,7 @@ export {
 } from './preference-trainer-config.js';
 export { PreferenceTrainer, type PreferenceTrainerOptions, type PairMetrics, type ScoredPairs } from './preference-trainer.js';
 export { InMemoryReferenceScores, type ReferenceScoreStore } from './reference-score-store.js';
-export { prepareReference, type PrepareReferenceOptions, type PreparedReference } from './prepare-reference.js';
+export { prepareReference, type PrepareReferenceOptions, type PreparedReference, type ReferenceModel } from './prepare-reference.js';
 export {
   PreferenceTrainerBase,
   type PreferenceTrainerParts,

@@ -4,6 +4,12 @@ import type { FingerprintParts } from './fingerprint.js';
 import { ReferenceScoreCache } from './reference-score-cache.js';
 import { InMemoryReferenceScores, type ReferenceScoreStore } from './reference-score-store.js';
 
+/** A model {@link prepareReference} can copy, freeze and, when the copy is its own, free. */
+export interface ReferenceModel extends Checkpointable {
+  /** Frees the model's variables; called on a copy made by {@link prepareReference} only. */
+  dispose?(): void;
+}
+
 /** What {@link prepareReference} needs to know about a preference run. */
 export interface PrepareReferenceOptions<TModel extends Checkpointable> {
   /** The policy. */
@@ -53,7 +59,7 @@ export interface PreparedReference<TModel> {
  *
  * @throws InvalidArgumentError for `referenceModel === model`, or a `cacheFile` without `precompute`.
  */
-export async function prepareReference<TModel extends Checkpointable & { dispose?(): void }>(
+export async function prepareReference<TModel extends ReferenceModel>(
   options: PrepareReferenceOptions<TModel>,
 ): Promise<PreparedReference<TModel>> {
   if (options.referenceModel !== undefined && options.referenceModel === options.model) {

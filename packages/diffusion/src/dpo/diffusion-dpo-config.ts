@@ -16,7 +16,7 @@ import type { Denoiser } from '../denoiser.js';
 /**
  * Configuration of {@link DiffusionDPOTrainer}: core's preference loss (`beta`, `lossType`,
  * `lossWeights`, `labelSmoothing`, `referenceFree`, ...: every core loss type works), the
- * optimiser and data walk ({@link TrainingArguments}), TR-DPO syncing, and the diffusion fields
+ * optimiser and data walk (core's `TrainingArguments`), TR-DPO syncing, and the diffusion fields
  * below. Field names follow TRL's `DPOConfig` camel-cased where TRL has the setting.
  *
  * beta convention: score = -0.5 * mse (core's `DIFFUSION_SCORE_SCALE`), so the sigmoid loss is

@@ -18,7 +18,7 @@ export interface PairErrors {
 /**
  * Diffusion-DPO's own metrics of a training step or an evaluation ({@link DiffusionDPOMetrics}),
  * as core's `PairMetrics` hook: the per-pair denoising errors travel with the scores
- * (`details`, {@link DENOISING_ERROR_DETAILS}). The reference errors come from the reference
+ * (`details`, `DENOISING_ERROR_DETAILS`). The reference errors come from the reference
  * model's details, or from cached scores (mse = -score / scale); none without a reference.
  */
 export function diffusionPairMetrics(beta: number, scale: number, buckets: TimestepBuckets): PairMetrics<DiffusionPreferenceBatch> {

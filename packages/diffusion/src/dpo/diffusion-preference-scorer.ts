@@ -44,7 +44,7 @@ export interface DiffusionPreferenceScorerOptions {
  * scored with `training: false`, must see exactly what the policy saw.
  *
  * Metrics: the per-pair denoising errors travel with the scores in `details`
- * ({@link DENOISING_ERROR_DETAILS}), for the trainer's MSE and per-timestep metrics, so no second
+ * (`DENOISING_ERROR_DETAILS`), for the trainer's MSE and per-timestep metrics, so no second
  * forward pass and no scorer state are needed.
  *
  * @see Wallace et al. 2023, "Diffusion Model Alignment Using Direct Preference Optimization", Eq. 14.
