@@ -15,7 +15,10 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       // Library tests run on tfjs's cpu backend (see vitest.setup.ts).
-      ...LIBRARIES.map((name) => ({ extends: true as const, test: { name, root: at(`./packages/${name}`), setupFiles: [at('./vitest.setup.ts')] } })),
+      ...LIBRARIES.map((name) => ({
+        extends: true as const,
+        test: { name, root: at(`./packages/${name}`), setupFiles: [at('./vitest.setup.ts')] },
+      })),
       { extends: true as const, test: { name: 'benchmarks', root: at('./benchmarks') } },
       { extends: true as const, test: { name: 'scripts', root: at('./scripts'), include: ['**/*.test.mjs'] } },
     ],

@@ -48,8 +48,14 @@ function rank(order, name) {
 
 /** Markdown files searched for blocks: package READMEs first (in package order), then the rest. */
 async function markdownFiles(packages) {
-  const docs = (await readdir(join(ROOT, 'docs'), { recursive: true })).filter((f) => f.endsWith('.md') && !f.startsWith('api'));
-  const files = [...packages.map((p) => join(p.dir, 'README.md')), join(ROOT, 'README.md'), ...docs.sort().map((f) => join(ROOT, 'docs', f))];
+  const docs = (await readdir(join(ROOT, 'docs'), { recursive: true })).filter(
+    (f) => f.endsWith('.md') && !f.startsWith('api'),
+  );
+  const files = [
+    ...packages.map((p) => join(p.dir, 'README.md')),
+    join(ROOT, 'README.md'),
+    ...docs.sort().map((f) => join(ROOT, 'docs', f)),
+  ];
   return files.filter((f) => existsSync(f));
 }
 
@@ -73,7 +79,12 @@ function runCommand(command, commandArgs, options) {
 }
 
 function tail(text, lines = 40) {
-  return text.trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 const packages = await publishedPackages();
@@ -99,13 +110,19 @@ try {
   await mkdir(tarballs);
   const packed = [];
   for (const { dir, manifest } of packages) {
-    if (!existsSync(join(dir, 'dist', 'index.js'))) throw new Error(`${manifest.name} is not built: run \`npm run build\` first`);
+    if (!existsSync(join(dir, 'dist', 'index.js')))
+      throw new Error(`${manifest.name} is not built: run \`npm run build\` first`);
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: dir });
     const [info] = JSON.parse(stdout);
     packed.push(join(tarballs, info.filename));
     // What a user does not need: tests, their helpers and fixtures, build scripts, compiled examples.
-    const extra = info.files.map((f) => f.path).filter((f) => /\.test(-helper)?\.[cm]?[jt]s$|\.test(-helper)?\.d\.ts$|^(scripts|fixtures|examples|dist\/examples)\//.test(f));
-    if (extra.length > 0) failures.push(`${manifest.name}'s tarball ships files users do not need: ${extra.slice(0, 10).join(', ')}`);
+    const extra = info.files
+      .map((f) => f.path)
+      .filter((f) =>
+        /\.test(-helper)?\.[cm]?[jt]s$|\.test(-helper)?\.d\.ts$|^(scripts|fixtures|examples|dist\/examples)\//.test(f),
+      );
+    if (extra.length > 0)
+      failures.push(`${manifest.name}'s tarball ships files users do not need: ${extra.slice(0, 10).join(', ')}`);
     for (const required of ['LICENSE', 'README.md', 'package.json', 'esm-only.cjs']) {
       if (!info.files.some((f) => f.path === required)) failures.push(`${manifest.name}'s tarball lacks ${required}`);
     }
@@ -113,29 +130,50 @@ try {
   }
 
   // 2. A fresh project that knows nothing of the workspace: the tarballs and the registry only.
-  const tfjsCore = packages.find((p) => p.manifest.name === '@dpo-ts/core').manifest.peerDependencies['@tensorflow/tfjs-core'];
+  const tfjsCore = packages.find((p) => p.manifest.name === '@dpo-ts/core').manifest.peerDependencies[
+    '@tensorflow/tfjs-core'
+  ];
   await mkdir(join(project, 'src'), { recursive: true });
-  await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'quickstart-check', private: true, type: 'module' }, null, 2)}\n`);
-  const install = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packed, `@tensorflow/tfjs-core@${tfjsCore}`], { cwd: project });
+  await writeFile(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'quickstart-check', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  const install = await runCommand(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packed, `@tensorflow/tfjs-core@${tfjsCore}`],
+    { cwd: project },
+  );
   if (install.code !== 0) throw new Error(`npm install of the tarballs failed:\n${tail(install.output)}`);
   log(`installed the ${packed.length} tarballs into ${project}`);
 
   // 3. What a user meets first: require() and a model before selectBackend().
   for (const { manifest } of packages) {
-    const result = await runCommand(process.execPath, ['-e', `require(${JSON.stringify(manifest.name)})`], { cwd: project });
+    const result = await runCommand(process.execPath, ['-e', `require(${JSON.stringify(manifest.name)})`], {
+      cwd: project,
+    });
     if (result.code === 0 || !result.output.includes(`${manifest.name} is ESM-only`)) {
-      failures.push(`require('${manifest.name}') should throw "${manifest.name} is ESM-only ...":\n${tail(result.output, 8)}`);
+      failures.push(
+        `require('${manifest.name}') should throw "${manifest.name} is ESM-only ...":\n${tail(result.output, 8)}`,
+      );
     }
   }
-  const noBackend = await runCommand(process.execPath, ['--input-type=module', '-e', "import { GPT } from '@dpo-ts/lm'; new GPT({ vocabSize: 4, contextLength: 4 });"], { cwd: project });
+  const noBackend = await runCommand(
+    process.execPath,
+    ['--input-type=module', '-e', "import { GPT } from '@dpo-ts/lm'; new GPT({ vocabSize: 4, contextLength: 4 });"],
+    { cwd: project },
+  );
   if (noBackend.code === 0 || !noBackend.output.includes('call `await selectBackend()`')) {
-    failures.push(`new GPT() before selectBackend() should say "call \`await selectBackend()\`":\n${tail(noBackend.output, 8)}`);
+    failures.push(
+      `new GPT() before selectBackend() should say "call \`await selectBackend()\`":\n${tail(noBackend.output, 8)}`,
+    );
   }
   log(`require() and no-backend messages: ${failures.length === 0 ? 'ok' : 'FAILED'}`);
 
   // 4. Type-check every block and every public entry point without @types/node.
   const entries = packages.flatMap(({ manifest }) =>
-    Object.keys(manifest.exports ?? { '.': null }).filter((key) => typeof manifest.exports[key] === 'object').map((key) => manifest.name + key.slice(1)),
+    Object.keys(manifest.exports ?? { '.': null })
+      .filter((key) => typeof manifest.exports[key] === 'object')
+      .map((key) => manifest.name + key.slice(1)),
   );
   await writeFile(
     join(project, 'src', 'public-types.ts'),
@@ -143,18 +181,28 @@ try {
   );
   const names = selected.map((_, i) => `quickstart-${String(i + 1).padStart(2, '0')}`);
   for (const [i, block] of selected.entries()) {
-    await writeFile(join(project, 'src', `${names[i]}.${block.language}`), `// ${block.file}:${block.line}\n${applySubstitutions(block)}\nexport {};\n`);
+    await writeFile(
+      join(project, 'src', `${names[i]}.${block.language}`),
+      `// ${block.file}:${block.line}\n${applySubstitutions(block)}\nexport {};\n`,
+    );
   }
   await writeFile(
     join(project, 'tsconfig.json'),
     `${JSON.stringify(
       {
         compilerOptions: {
-          target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, allowJs: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          allowJs: true,
           // Every @types package installed (tfjs-core's own: long, seedrandom, ...) but no
           // @types/node, checked below: the public .d.ts files must not need it. console comes
           // from lib.dom.
-          lib: ['ES2022', 'DOM'], skipLibCheck: false, rootDir: 'src', outDir: 'dist',
+          lib: ['ES2022', 'DOM'],
+          skipLibCheck: false,
+          rootDir: 'src',
+          outDir: 'dist',
         },
         include: ['src'],
       },
@@ -165,9 +213,18 @@ try {
   if (existsSync(join(project, 'node_modules', '@types', 'node'))) {
     throw new Error('@types/node got installed with the tarballs: a published package must not depend on it');
   }
-  const tsc = await runCommand(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: project });
-  if (tsc.code !== 0) failures.push(`tsc (strict, no @types/node) over the quick starts and public types failed:\n${tail(tsc.output, 60)}`);
-  log(`type-check of ${selected.length} blocks and ${entries.length} entry points (no @types/node): ${tsc.code === 0 ? 'ok' : 'FAILED'}`);
+  const tsc = await runCommand(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    { cwd: project },
+  );
+  if (tsc.code !== 0)
+    failures.push(
+      `tsc (strict, no @types/node) over the quick starts and public types failed:\n${tail(tsc.output, 60)}`,
+    );
+  log(
+    `type-check of ${selected.length} blocks and ${entries.length} entry points (no @types/node): ${tsc.code === 0 ? 'ok' : 'FAILED'}`,
+  );
 
   // 5. Run each block, in order, in the one project directory.
   if (tsc.code === 0) {

@@ -31,9 +31,17 @@ export function extractQuickstarts(markdown, file) {
     const words = info.split(/\s+/).filter((word) => word !== '');
     if (words[0] === 'quickstart') {
       if (language !== 'ts' && language !== 'js') {
-        throw new Error(`${file}:${i + 1}: a quickstart block must be \`ts\` or \`js\`, got \`${language || '(none)'}\``);
+        throw new Error(
+          `${file}:${i + 1}: a quickstart block must be \`ts\` or \`js\`, got \`${language || '(none)'}\``,
+        );
       }
-      blocks.push({ file, line: i + 1, language, substitutions: parseSubstitutions(words.slice(1), `${file}:${i + 1}`), code: lines.slice(i + 1, end).join('\n') });
+      blocks.push({
+        file,
+        line: i + 1,
+        language,
+        substitutions: parseSubstitutions(words.slice(1), `${file}:${i + 1}`),
+        code: lines.slice(i + 1, end).join('\n'),
+      });
     }
     i = end;
   }
@@ -67,7 +75,9 @@ export function applySubstitutions(block) {
   for (const [key, value] of Object.entries(block.substitutions)) {
     const pattern = new RegExp(`(?<![\\w$])${key}: ${NUMBER}`, 'g');
     if (code.match(pattern) === null) {
-      throw new Error(`${block.file}:${block.line}: quickstart option ${key}=${value} matches no \`${key}: <number>\` in the block (stale?)`);
+      throw new Error(
+        `${block.file}:${block.line}: quickstart option ${key}=${value} matches no \`${key}: <number>\` in the block (stale?)`,
+      );
     }
     code = code.replace(pattern, `${key}: ${value}`);
   }

@@ -7,7 +7,7 @@ const README = [
   'notRun(totalSteps: 100);',
   '```',
   '```ts quickstart totalSteps=2 length=8',
-  "const a = { totalSteps: 300, maxTotalSteps: 7 };",
+  'const a = { totalSteps: 300, maxTotalSteps: 7 };',
   'const b = Array.from({ length: 8000 }, (_, i) => i);',
   'run({ totalSteps: 1e3 });',
   '```',
@@ -20,12 +20,19 @@ describe('extractQuickstarts', () => {
   it('finds only blocks marked quickstart, with their line and CI sizes', () => {
     const blocks = extractQuickstarts(README, 'README.md');
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]).toMatchObject({ file: 'README.md', line: 5, language: 'ts', substitutions: { totalSteps: '2', length: '8' } });
+    expect(blocks[0]).toMatchObject({
+      file: 'README.md',
+      line: 5,
+      language: 'ts',
+      substitutions: { totalSteps: '2', length: '8' },
+    });
     expect(blocks[0].code.split('\n')).toHaveLength(3);
   });
 
   it('rejects a malformed option, an unclosed block and a non-code language', () => {
-    expect(() => extractQuickstarts('```ts quickstart steps\nx\n```', 'R.md')).toThrow('R.md:1: quickstart option "steps" must be key=<number>');
+    expect(() => extractQuickstarts('```ts quickstart steps\nx\n```', 'R.md')).toThrow(
+      'R.md:1: quickstart option "steps" must be key=<number>',
+    );
     expect(() => extractQuickstarts('```ts quickstart\nx\n', 'R.md')).toThrow('R.md:1: code block never closed');
     expect(() => extractQuickstarts('```sh quickstart\nx\n```', 'R.md')).toThrow('must be `ts` or `js`, got `sh`');
   });
@@ -43,6 +50,8 @@ describe('applySubstitutions', () => {
 
   it('fails on a substitution that no longer matches the block', () => {
     const [block] = extractQuickstarts('```ts quickstart epochs=1\nrun({ totalSteps: 5 });\n```', 'lm/README.md');
-    expect(() => applySubstitutions(block)).toThrow('lm/README.md:1: quickstart option epochs=1 matches no `epochs: <number>` in the block (stale?)');
+    expect(() => applySubstitutions(block)).toThrow(
+      'lm/README.md:1: quickstart option epochs=1 matches no `epochs: <number>` in the block (stale?)',
+    );
   });
 });

@@ -28,10 +28,22 @@ describe('dpo-ts CLI', () => {
   });
 
   it('rejects conflicting modes and unknown backends', async () => {
-    const program = buildProgram([BENCHMARK], () => {}, () => {});
-    await expect(program.parseAsync(['bench', '--smoke', '--full'], { from: 'user' })).rejects.toThrow(/cannot be used with/);
-    const other = buildProgram([BENCHMARK], () => {}, () => {});
-    await expect(other.parseAsync(['bench', '--backend', 'tpu'], { from: 'user' })).rejects.toThrow(/Allowed choices are auto, wasm, cpu, webgpu, tensorflow/);
+    const program = buildProgram(
+      [BENCHMARK],
+      () => {},
+      () => {},
+    );
+    await expect(program.parseAsync(['bench', '--smoke', '--full'], { from: 'user' })).rejects.toThrow(
+      /cannot be used with/,
+    );
+    const other = buildProgram(
+      [BENCHMARK],
+      () => {},
+      () => {},
+    );
+    await expect(other.parseAsync(['bench', '--backend', 'tpu'], { from: 'user' })).rejects.toThrow(
+      /Allowed choices are auto, wasm, cpu, webgpu, tensorflow/,
+    );
   });
 
   it('publishes a run into a docs folder', async () => {
@@ -41,11 +53,23 @@ describe('dpo-ts CLI', () => {
     writeFileSync(join(run, 'report.md'), '# dpo-ts benchmarks (full run)\n\n![p](demo/plot.svg)\n');
     writeFileSync(
       join(run, 'summary.json'),
-      JSON.stringify({ mode: 'full', wallSeconds: 60, environment: { cpu: 'CPU', cores: 2, date: '2026-01-01T00:00:00Z', gitCommit: null, backend: { name: 'wasm', overrides: [] } } }),
+      JSON.stringify({
+        mode: 'full',
+        wallSeconds: 60,
+        environment: {
+          cpu: 'CPU',
+          cores: 2,
+          date: '2026-01-01T00:00:00Z',
+          gitCommit: null,
+          backend: { name: 'wasm', overrides: [] },
+        },
+      }),
     );
     const lines: string[] = [];
     const to = join(root, 'docs', 'results');
-    await buildProgram([BENCHMARK], (line) => lines.push(line)).parseAsync(['bench', 'publish', run, '--to', to], { from: 'user' });
+    await buildProgram([BENCHMARK], (line) => lines.push(line)).parseAsync(['bench', 'publish', run, '--to', to], {
+      from: 'user',
+    });
     expect(lines[0]).toMatch(/^published .* \(2 files in .*results\)$/);
     const page = readFileSync(`${to}.md`, 'utf8');
     expect(page).toContain('![p](results/demo/plot.svg)');

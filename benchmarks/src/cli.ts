@@ -25,7 +25,8 @@ const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
 function parseSeed(value: string): number {
   const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new InvalidArgumentError(`an integer in [0, 2^32): got ${value}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1)
+    throw new InvalidArgumentError(`an integer in [0, 2^32): got ${value}`);
   return seed;
 }
 
@@ -34,7 +35,13 @@ export function listBenchmarks(benchmarks: readonly Benchmark[]): string {
   return markdownTable({
     title: 'dpo-ts benchmarks (expected minutes on 2 CPU cores)',
     columns: ['name', 'smoke', 'quick', 'full', 'what it measures'],
-    rows: benchmarks.map((b) => [b.name, b.expectedMinutes.smoke, b.expectedMinutes.quick, b.expectedMinutes.full, b.description]),
+    rows: benchmarks.map((b) => [
+      b.name,
+      b.expectedMinutes.smoke,
+      b.expectedMinutes.quick,
+      b.expectedMinutes.full,
+      b.description,
+    ]),
     note: 'Run one or more: `dpo-ts bench <name>... [--smoke|--quick|--full]`; no names runs them all.',
   });
 }
@@ -44,8 +51,15 @@ export function listBenchmarks(benchmarks: readonly Benchmark[]): string {
  * `print` receives the output of `list` and `publish`; progress lines go through the runner;
  * `writeErr` receives commander's usage errors (default: stderr).
  */
-export function buildProgram(benchmarks: readonly Benchmark[], print: (line: string) => void = (line) => console.log(line), writeErr?: (text: string) => void): Command {
-  const program = new Command('dpo-ts').description('dpo-ts command line: the benchmark suite').showHelpAfterError('(run with --help for usage)').exitOverride();
+export function buildProgram(
+  benchmarks: readonly Benchmark[],
+  print: (line: string) => void = (line) => console.log(line),
+  writeErr?: (text: string) => void,
+): Command {
+  const program = new Command('dpo-ts')
+    .description('dpo-ts command line: the benchmark suite')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
   if (writeErr) program.configureOutput({ writeErr });
   const bench = program
     .command('bench')
@@ -57,29 +71,48 @@ export function buildProgram(benchmarks: readonly Benchmark[], print: (line: str
     .option('--out <dir>', 'output folder', 'out/bench')
     .addOption(new Option('--backend <name>', 'tfjs backend (default: DPO_TS_BACKEND, else auto)').choices(BACKENDS))
     .option('--seed <n>', 'base seed', parseSeed, 0)
-    .action(async (names: string[], options: { smoke?: boolean; quick?: boolean; full?: boolean; out: string; backend?: BackendRequest; seed: number }) => {
-      const mode: BenchmarkMode = options.smoke ? 'smoke' : options.full ? 'full' : 'quick';
-      let selected: Benchmark[];
-      try {
-        selected = selectBenchmarks(benchmarks, names);
-      } catch (error) {
-        bench.error((error as Error).message, { exitCode: 2 });
-      }
-      const backend = options.backend ?? (process.env['DPO_TS_BACKEND'] as BackendRequest | undefined);
-      const controller = new AbortController();
-      const interrupt = () => {
-        if (controller.signal.aborted) process.exit(130);
-        console.error('dpo-ts bench: interrupted; finishing the current step (Ctrl-C again to quit now)');
-        controller.abort();
-      };
-      process.on('SIGINT', interrupt);
-      try {
-        const summary = await runSuite({ benchmarks: selected!, mode, outDir: options.out, seed: options.seed, signal: controller.signal, ...(backend ? { backend } : {}) });
-        process.exitCode = controller.signal.aborted ? 130 : summary.ok ? 0 : 1;
-      } finally {
-        process.off('SIGINT', interrupt);
-      }
-    });
+    .action(
+      async (
+        names: string[],
+        options: {
+          smoke?: boolean;
+          quick?: boolean;
+          full?: boolean;
+          out: string;
+          backend?: BackendRequest;
+          seed: number;
+        },
+      ) => {
+        const mode: BenchmarkMode = options.smoke ? 'smoke' : options.full ? 'full' : 'quick';
+        let selected: Benchmark[];
+        try {
+          selected = selectBenchmarks(benchmarks, names);
+        } catch (error) {
+          bench.error((error as Error).message, { exitCode: 2 });
+        }
+        const backend = options.backend ?? (process.env['DPO_TS_BACKEND'] as BackendRequest | undefined);
+        const controller = new AbortController();
+        const interrupt = () => {
+          if (controller.signal.aborted) process.exit(130);
+          console.error('dpo-ts bench: interrupted; finishing the current step (Ctrl-C again to quit now)');
+          controller.abort();
+        };
+        process.on('SIGINT', interrupt);
+        try {
+          const summary = await runSuite({
+            benchmarks: selected!,
+            mode,
+            outDir: options.out,
+            seed: options.seed,
+            signal: controller.signal,
+            ...(backend ? { backend } : {}),
+          });
+          process.exitCode = controller.signal.aborted ? 130 : summary.ok ? 0 : 1;
+        } finally {
+          process.off('SIGINT', interrupt);
+        }
+      },
+    );
   bench
     .command('list')
     .description('list the benchmarks with their expected minutes per mode')
@@ -96,7 +129,9 @@ export function buildProgram(benchmarks: readonly Benchmark[], print: (line: str
     });
   bench
     .command('merge')
-    .description('merge finished runs of the same mode (e.g. long benchmarks run side by side, one per core) into one run folder')
+    .description(
+      'merge finished runs of the same mode (e.g. long benchmarks run side by side, one per core) into one run folder',
+    )
     .argument('<into>', 'the merged run folder (empty or absent)')
     .argument('<runs...>', 'run folders, each with summary.json; their benchmarks in this order')
     .action((into: string, runs: string[]) => {

@@ -3,18 +3,31 @@ import { runGradientOverridesBenchmark, type GradientOverridesReport, type Timin
 import { GPT_D128, type LmStepConfig } from './gradient-overrides-steps.js';
 
 /** Steps, warm-up, LM shape and matmul products timed per mode. */
-const SIZES: Record<BenchmarkMode, { steps: number; warmup: number; lmConfig: LmStepConfig; matMulProducts: number }> = {
-  smoke: { steps: 1, warmup: 1, lmConfig: { vocabulary: 32, context: 16, dModel: 32, layers: 1, heads: 2, batch: 2 }, matMulProducts: 2 },
-  quick: { steps: 2, warmup: 1, lmConfig: GPT_D128, matMulProducts: 5 },
-  full: { steps: 10, warmup: 2, lmConfig: GPT_D128, matMulProducts: 5 },
-};
+const SIZES: Record<BenchmarkMode, { steps: number; warmup: number; lmConfig: LmStepConfig; matMulProducts: number }> =
+  {
+    smoke: {
+      steps: 1,
+      warmup: 1,
+      lmConfig: { vocabulary: 32, context: 16, dModel: 32, layers: 1, heads: 2, batch: 2 },
+      matMulProducts: 2,
+    },
+    quick: { steps: 2, warmup: 1, lmConfig: GPT_D128, matMulProducts: 5 },
+    full: { steps: 10, warmup: 2, lmConfig: GPT_D128, matMulProducts: 5 },
+  };
 
-const ms = (timing: Timing | undefined) => (timing?.ms === null || timing?.ms === undefined ? null : Math.round(timing.ms * 10) / 10);
+const ms = (timing: Timing | undefined) =>
+  timing?.ms === null || timing?.ms === undefined ? null : Math.round(timing.ms * 10) / 10;
 const speedUp = (before: Timing | undefined, after: Timing | undefined) =>
   before?.ms && after?.ms ? `${(before.ms / after.ms).toFixed(2)}x` : '-';
 
 function timingRows(timings: readonly Timing[], baseline: Timing | undefined): (string | number | null)[][] {
-  return timings.map((t) => [t.backend, t.label, t.ms === null ? `not available: ${t.error ?? 'fails'}` : ms(t), t.gflops === null ? null : Number(t.gflops.toFixed(2)), speedUp(baseline, t)]);
+  return timings.map((t) => [
+    t.backend,
+    t.label,
+    t.ms === null ? `not available: ${t.error ?? 'fails'}` : ms(t),
+    t.gflops === null ? null : Number(t.gflops.toFixed(2)),
+    speedUp(baseline, t),
+  ]);
 }
 
 /** Tables, plot and findings from the benchmark's report. */
@@ -48,23 +61,34 @@ export function gradientOverridesResult(report: GradientOverridesReport): Benchm
       note: "Speed-ups relative to cpu with tfjs's gradients; wasm has no Conv2DBackpropFilter kernel, so its conv gradients need the overrides.",
     },
   ];
-  const bars = [...report.lmStep.timings.map((t) => ({ step: 'LM step', variant: `${t.backend}: ${t.label}`, ms: t.ms })), ...conv.map((t) => ({ step: 'conv step', variant: `${t.backend}: ${t.label}`, ms: t.ms }))].filter(
-    (bar) => bar.ms !== null,
-  );
+  const bars = [
+    ...report.lmStep.timings.map((t) => ({ step: 'LM step', variant: `${t.backend}: ${t.label}`, ms: t.ms })),
+    ...conv.map((t) => ({ step: 'conv step', variant: `${t.backend}: ${t.label}`, ms: t.ms })),
+  ].filter((bar) => bar.ms !== null);
   const findings: string[] = [];
   if (lmBefore?.ms && lmAfter?.ms) {
-    findings.push(`On wasm the BatchMatMul override makes the LM step ${(lmBefore.ms / lmAfter.ms).toFixed(1)}x faster (${lmBefore.ms.toFixed(0)} -> ${lmAfter.ms.toFixed(0)} ms): tfjs's own gradient uses transposed matmuls, which miss wasm's fast XNNPACK path.`);
+    findings.push(
+      `On wasm the BatchMatMul override makes the LM step ${(lmBefore.ms / lmAfter.ms).toFixed(1)}x faster (${lmBefore.ms.toFixed(0)} -> ${lmAfter.ms.toFixed(0)} ms): tfjs's own gradient uses transposed matmuls, which miss wasm's fast XNNPACK path.`,
+    );
   }
   const wasmConvOwn = conv.find((t) => t.backend === 'wasm' && t.overrides.length === 0);
   const wasmConvOverride = conv.find((t) => t.backend === 'wasm' && t.overrides.length > 0);
-  if (wasmConvOwn?.ms === null) findings.push(`With tfjs's own gradients the conv step cannot train on wasm (${wasmConvOwn.error ?? 'missing kernel'}); with the overrides it runs in ${wasmConvOverride?.ms?.toFixed(1) ?? '-'} ms.`);
-  if (convBaseline?.ms && wasmConvOverride?.ms) findings.push(`wasm with the overrides runs the conv step ${(convBaseline.ms / wasmConvOverride.ms).toFixed(1)}x faster than cpu with tfjs's gradients.`);
-  const failed = [...report.lmStep.timings, ...report.matMulBackward.flatMap((m) => m.timings), ...conv].filter((t) => t.error !== undefined);
+  if (wasmConvOwn?.ms === null)
+    findings.push(
+      `With tfjs's own gradients the conv step cannot train on wasm (${wasmConvOwn.error ?? 'missing kernel'}); with the overrides it runs in ${wasmConvOverride?.ms?.toFixed(1) ?? '-'} ms.`,
+    );
+  if (convBaseline?.ms && wasmConvOverride?.ms)
+    findings.push(
+      `wasm with the overrides runs the conv step ${(convBaseline.ms / wasmConvOverride.ms).toFixed(1)}x faster than cpu with tfjs's gradients.`,
+    );
+  const failed = [...report.lmStep.timings, ...report.matMulBackward.flatMap((m) => m.timings), ...conv].filter(
+    (t) => t.error !== undefined,
+  );
   const leftByTfjs = failed.reduce((sum, t) => sum + (t.tensorsLeftOnError ?? 0), 0);
   if (leftByTfjs > 0) {
     findings.push(
       `${leftByTfjs} tensors stay alive after the run, all left by tfjs's own gradients where they fail (${failed.length} configuration(s)): tfjs's engine keeps the tensors saved for backprop when backprop throws, and no tf.tidy reclaims them. ` +
-        'The runs with dpo-ts\'s overrides leave none.',
+        "The runs with dpo-ts's overrides leave none.",
     );
   }
   return {

@@ -10,7 +10,15 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName, type GradientOverrideName } from '@dpo-ts/core';
-import { GPT_D128, SMALL_CONV, makeConvStep, makeLmStep, makeMatMulStep, type LmStepConfig, type TimedStep } from './gradient-overrides-steps.js';
+import {
+  GPT_D128,
+  SMALL_CONV,
+  makeConvStep,
+  makeLmStep,
+  makeMatMulStep,
+  type LmStepConfig,
+  type TimedStep,
+} from './gradient-overrides-steps.js';
 
 /** Options of {@link runGradientOverridesBenchmark}. */
 export interface GradientOverridesBenchmarkOptions {
@@ -114,7 +122,15 @@ async function compare(
   return variants.map((variant, i) => {
     const error = errors.get(i);
     const base = { label: variant.label, backend, overrides: variant.overrides };
-    if (error !== undefined) return { ...base, ms: null, gflops: null, samplesMs: [], error: error.message, tensorsLeftOnError: error.tensorsLeft };
+    if (error !== undefined)
+      return {
+        ...base,
+        ms: null,
+        gflops: null,
+        samplesMs: [],
+        error: error.message,
+        tensorsLeftOnError: error.tensorsLeft,
+      };
     const ms = median(samples[i]!);
     return { ...base, ms, gflops: step.flops / ms / 1e6, samplesMs: samples[i]! };
   });
@@ -136,11 +152,15 @@ function table(timings: Timing[], baseline: Timing | undefined): string[] {
  * Runs the benchmark and returns the report; prints Markdown as it goes. Switches the process's
  * backend (wasm, then cpu) and leaves wasm with all overrides selected.
  */
-export async function runGradientOverridesBenchmark(options: GradientOverridesBenchmarkOptions = {}): Promise<GradientOverridesReport> {
+export async function runGradientOverridesBenchmark(
+  options: GradientOverridesBenchmarkOptions = {},
+): Promise<GradientOverridesReport> {
   const { steps = 5, warmup = 1, print = (line: string) => console.log(line), lmConfig: c = GPT_D128 } = options;
   print(`## Gradient overrides (tfjs ${tf.version_core}, ${cpus()[0]?.model ?? 'unknown cpu'}, median of ${steps})`);
   print('');
-  print(`### GPT-like LM step: vocab ${c.vocabulary}, context ${c.context}, d ${c.dModel}, ${c.layers} layers, ${c.heads} heads, batch ${c.batch}`);
+  print(
+    `### GPT-like LM step: vocab ${c.vocabulary}, context ${c.context}, d ${c.dModel}, ${c.layers} layers, ${c.heads} heads, batch ${c.batch}`,
+  );
   print('');
   // tfjs's own GatherV2 gradient needs UnsortedSegmentSum, which wasm lacks: the baseline keeps
   // that override so the step runs at all, and differs only in the BatchMatMul gradient.
@@ -191,7 +211,9 @@ export async function runGradientOverridesBenchmark(options: GradientOverridesBe
 
   print('');
   const v = SMALL_CONV;
-  print(`### Conv step: [${v.batch},${v.size},${v.size},${v.channels}], conv 3x3, conv 3x3 stride 2, conv2dTranspose stride 2`);
+  print(
+    `### Conv step: [${v.batch},${v.size},${v.size},${v.channels}], conv 3x3, conv 3x3 stride 2, conv2dTranspose stride 2`,
+  );
   print('');
   const make = () => makeConvStep(v);
   const variants: Variant[] = [
@@ -204,7 +226,7 @@ export async function runGradientOverridesBenchmark(options: GradientOverridesBe
   ];
   table(conv, conv[2]).forEach(print);
   print('');
-  print('(conv speed-ups are relative to cpu with tfjs\'s gradients; wasm has no Conv2DBackpropFilter kernel)');
+  print("(conv speed-ups are relative to cpu with tfjs's gradients; wasm has no Conv2DBackpropFilter kernel)");
 
   await selectBackend({ backend: 'wasm', gradientOverrides: 'default', quiet: true });
   return {

@@ -19,7 +19,13 @@
  */
 import { loadavg, availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamWOptimizer, applyGradientStep, createGradientEngine, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import {
+  AdamWOptimizer,
+  applyGradientStep,
+  createGradientEngine,
+  selectBackend,
+  type BackendRequest,
+} from '@dpo-ts/core';
 import {
   createGPTDPOTask,
   createGPTSFTTask,
@@ -42,7 +48,9 @@ const microBatchCount = Number(option('micro-batches', '4'));
 const steps = Number(option('steps', '5'));
 const sequences = 16;
 const T = 64;
-const config: GPTSFTTaskConfig = { gpt: { vocabSize: 96, contextLength: T, dModel: 128, nLayer: 4, nHead: 4, seed: 1 } };
+const config: GPTSFTTaskConfig = {
+  gpt: { vocabSize: 96, contextLength: T, dModel: 128, nLayer: 4, nHead: 4, seed: 1 },
+};
 
 const taskName = option('task', 'sft');
 
@@ -74,7 +82,10 @@ const loadBefore = loadavg()[0]!;
 // Every engine stays open and the steps interleave (1, 2, 1, 2, ...), so a load that drifts
 // during the run (a shared machine) hits every worker count alike.
 const engines = [];
-for (const workers of workerCounts) engines.push(await createGradientEngine<LMBatch>({ task: task as never, spec, workers, microBatchesPerStep: microBatchCount }));
+for (const workers of workerCounts)
+  engines.push(
+    await createGradientEngine<LMBatch>({ task: task as never, spec, workers, microBatchesPerStep: microBatchCount }),
+  );
 const times = engines.map(() => [] as number[]);
 const cpuTimes = engines.map(() => [] as number[]);
 const losses = engines.map(() => [] as number[]);
@@ -82,7 +93,11 @@ for (let step = -1; step < steps; step++) {
   for (const [e, engine] of engines.entries()) {
     const start = performance.now();
     const cpuStart = process.cpuUsage(); // the whole process: every thread, workers included
-    const { grads, microBatches } = await engine.computeGradients(data, { stepIndex: Math.max(step, 0), step: { totalTokens }, divisor: taskName === 'dpo' ? microBatchCount : 1 });
+    const { grads, microBatches } = await engine.computeGradients(data, {
+      stepIndex: Math.max(step, 0),
+      step: { totalTokens },
+      divisor: taskName === 'dpo' ? microBatchCount : 1,
+    });
     await applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0, stepIndex: 0 });
     tf.dispose([...grads.values()]);
     if (step >= 0) {
@@ -95,13 +110,25 @@ for (let step = -1; step < steps; step++) {
   }
 }
 for (const engine of engines) await engine.close();
-const rows = engines.map((engine, e) => ({ workers: engine.workers, ms: median(times[e]!), best: Math.min(...times[e]!), cpuMs: median(cpuTimes[e]!), losses: losses[e]! }));
+const rows = engines.map((engine, e) => ({
+  workers: engine.workers,
+  ms: median(times[e]!),
+  best: Math.min(...times[e]!),
+  cpuMs: median(cpuTimes[e]!),
+  losses: losses[e]!,
+}));
 const base = rows[0]!.ms;
-console.log(`GPT ${taskName.toUpperCase()} step, d 128, 4 layers, ${sequences} ${taskName === 'dpo' ? 'pairs' : 'sequences'} x ${T} tokens in ${microBatchCount} micro-batches; backend ${info.name}; ${availableParallelism()} cores; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; median of ${steps}, steps interleaved`);
-console.log(`| workers | ms/step (median) | ms/step (best) | CPU ms/step | ${taskName === 'dpo' ? 'pairs' : 'sequences'}/s | speedup | efficiency | loss (step 0) |`);
+console.log(
+  `GPT ${taskName.toUpperCase()} step, d 128, 4 layers, ${sequences} ${taskName === 'dpo' ? 'pairs' : 'sequences'} x ${T} tokens in ${microBatchCount} micro-batches; backend ${info.name}; ${availableParallelism()} cores; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; median of ${steps}, steps interleaved`,
+);
+console.log(
+  `| workers | ms/step (median) | ms/step (best) | CPU ms/step | ${taskName === 'dpo' ? 'pairs' : 'sequences'}/s | speedup | efficiency | loss (step 0) |`,
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const { workers, ms, best, cpuMs, losses } of rows) {
-  console.log(`| ${workers} | ${ms.toFixed(0)} | ${best.toFixed(0)} | ${cpuMs.toFixed(0)} | ${((sequences * 1000) / ms).toFixed(1)} | ${(base / ms).toFixed(2)}x | ${((base / ms / workers) * 100).toFixed(0)}% | ${losses[0]!.toFixed(6)} |`);
+  console.log(
+    `| ${workers} | ${ms.toFixed(0)} | ${best.toFixed(0)} | ${cpuMs.toFixed(0)} | ${((sequences * 1000) / ms).toFixed(1)} | ${(base / ms).toFixed(2)}x | ${((base / ms / workers) * 100).toFixed(0)}% | ${losses[0]!.toFixed(6)} |`,
+  );
 }
 task.dispose!();
 optimizer.dispose();

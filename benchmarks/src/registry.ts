@@ -8,4 +8,9 @@ import { throughputBenchmark } from './throughput/index.js';
  * Every benchmark of the suite, in the order `dpo-ts bench` runs them: the two comparisons of
  * DPO with the older methods first (the point of the suite), then speed.
  */
-export const BENCHMARKS: readonly Benchmark[] = [sentimentFrontierBenchmark, diffusionComparisonBenchmark, throughputBenchmark, gradientOverridesBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [
+  sentimentFrontierBenchmark,
+  diffusionComparisonBenchmark,
+  throughputBenchmark,
+  gradientOverridesBenchmark,
+];

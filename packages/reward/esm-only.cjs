@@ -1,7 +1,7 @@
 // What `require('@dpo-ts/reward')` resolves to: the package is ESM-only, and says so.
 const error = new Error(
   "@dpo-ts/reward is ESM-only and cannot be loaded with require(). Use `import { ... } from '@dpo-ts/reward'` " +
-    "(an ES module: \"type\": \"module\" in package.json, or a .mjs/.mts file), or `await import('@dpo-ts/reward')` " +
+    '(an ES module: "type": "module" in package.json, or a .mjs/.mts file), or `await import(\'@dpo-ts/reward\')` ' +
     'from CommonJS. Node >= 20.19 is required.',
 );
 error.code = 'ERR_REQUIRE_ESM';

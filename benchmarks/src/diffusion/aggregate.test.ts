@@ -1,10 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { labelAccuracy, pairedWinRate, spread, summarizeMethods, winRateUncertainty, type MethodMeasurement } from './aggregate.js';
+import {
+  labelAccuracy,
+  pairedWinRate,
+  spread,
+  summarizeMethods,
+  winRateUncertainty,
+  type MethodMeasurement,
+} from './aggregate.js';
 
-const compute = { trainSeconds: 10, pairSeconds: 2, imagesSampled: 100, optimizerSteps: 5, batchSize: 16, forwardPasses: 1, backwardPasses: 1 };
+const compute = {
+  trainSeconds: 10,
+  pairSeconds: 2,
+  imagesSampled: 100,
+  optimizerSteps: 5,
+  batchSize: 16,
+  forwardPasses: 1,
+  backwardPasses: 1,
+};
 
-function measurement(method: string, seed: number, meanReward: number, winRate: number, digitAccuracy: number): MethodMeasurement {
-  return { reward: 'jpeg-compressibility', seed, method, meanReward, baseMeanReward: -1.2, winRate, winRateStandardError: 0.02, digitAccuracy, baseDigitAccuracy: 0.8, compute, details: {} };
+function measurement(
+  method: string,
+  seed: number,
+  meanReward: number,
+  winRate: number,
+  digitAccuracy: number,
+): MethodMeasurement {
+  return {
+    reward: 'jpeg-compressibility',
+    seed,
+    method,
+    meanReward,
+    baseMeanReward: -1.2,
+    winRate,
+    winRateStandardError: 0.02,
+    digitAccuracy,
+    baseDigitAccuracy: 0.8,
+    compute,
+    details: {},
+  };
 }
 
 describe('spread', () => {
@@ -45,7 +78,11 @@ describe('labelAccuracy', () => {
 
 describe('summarizeMethods', () => {
   it('groups by reward and method in order of appearance and measures gains against the base', () => {
-    const summaries = summarizeMethods([measurement('dpo', 0, -1.1, 0.7, 0.82), measurement('sft', 0, -1.0, 0.9, 0.7), measurement('dpo', 1, -1.15, 0.6, 0.78)]);
+    const summaries = summarizeMethods([
+      measurement('dpo', 0, -1.1, 0.7, 0.82),
+      measurement('sft', 0, -1.0, 0.9, 0.7),
+      measurement('dpo', 1, -1.15, 0.6, 0.78),
+    ]);
     expect(summaries.map((s) => s.method)).toEqual(['dpo', 'sft']);
     const dpo = summaries[0]!;
     expect(dpo.seeds).toEqual([0, 1]);

@@ -45,12 +45,19 @@ export function spread(values: readonly number[]): Spread {
  * counts 1, a tie 1/2, and its standard error sd(indicator) / sqrt(n) (population sd of the
  * per-sample scores, as for a proportion).
  */
-export function pairedWinRate(candidate: ArrayLike<number>, baseline: ArrayLike<number>): { winRate: number; standardError: number } {
+export function pairedWinRate(
+  candidate: ArrayLike<number>,
+  baseline: ArrayLike<number>,
+): { winRate: number; standardError: number } {
   if (candidate.length !== baseline.length || candidate.length === 0) {
-    throw new Error(`pairedWinRate needs two non-empty arrays of one length: got ${candidate.length} and ${baseline.length}`);
+    throw new Error(
+      `pairedWinRate needs two non-empty arrays of one length: got ${candidate.length} and ${baseline.length}`,
+    );
   }
   const n = candidate.length;
-  const scores = Array.from({ length: n }, (_, i) => (candidate[i]! > baseline[i]! ? 1 : candidate[i] === baseline[i] ? 0.5 : 0));
+  const scores = Array.from({ length: n }, (_, i) =>
+    candidate[i]! > baseline[i]! ? 1 : candidate[i] === baseline[i] ? 0.5 : 0,
+  );
   const winRate = scores.reduce<number>((a, b) => a + b, 0) / n;
   const variance = scores.reduce<number>((a, s) => a + (s - winRate) ** 2, 0) / n;
   return { winRate, standardError: Math.sqrt(variance / n) };
@@ -59,7 +66,9 @@ export function pairedWinRate(candidate: ArrayLike<number>, baseline: ArrayLike<
 /** Fraction of `predicted` equal to `labels` (same length, non-empty). */
 export function labelAccuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
   if (predicted.length !== labels.length || predicted.length === 0) {
-    throw new Error(`labelAccuracy needs two non-empty arrays of one length: got ${predicted.length} and ${labels.length}`);
+    throw new Error(
+      `labelAccuracy needs two non-empty arrays of one length: got ${predicted.length} and ${labels.length}`,
+    );
   }
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
@@ -95,7 +104,9 @@ export interface MethodSummary {
  */
 export function winRateUncertainty(summary: Pick<MethodSummary, 'winRate' | 'winRateStandardError'>): number {
   const { winRate, winRateStandardError } = summary;
-  return winRate.n > 1 ? Math.max(winRate.sd / Math.sqrt(winRate.n), winRateStandardError.mean / Math.sqrt(winRate.n)) : winRateStandardError.mean;
+  return winRate.n > 1
+    ? Math.max(winRate.sd / Math.sqrt(winRate.n), winRateStandardError.mean / Math.sqrt(winRate.n))
+    : winRateStandardError.mean;
 }
 
 /**

@@ -2,8 +2,28 @@ import { describe, expect, it } from 'vitest';
 import type { MethodMeasurement } from './aggregate.js';
 import { comparisonFailures } from './checks.js';
 
-const compute = { trainSeconds: 1, pairSeconds: 1, imagesSampled: 1, optimizerSteps: 1, batchSize: 1, forwardPasses: 1, backwardPasses: 1 };
-const good: MethodMeasurement = { reward: 'jpeg-compressibility', seed: 0, method: 'ddpo', meanReward: -1.2, baseMeanReward: -1.21, winRate: 0.8, winRateStandardError: 0.01, digitAccuracy: 0.84, baseDigitAccuracy: 0.85, compute, details: {} };
+const compute = {
+  trainSeconds: 1,
+  pairSeconds: 1,
+  imagesSampled: 1,
+  optimizerSteps: 1,
+  batchSize: 1,
+  forwardPasses: 1,
+  backwardPasses: 1,
+};
+const good: MethodMeasurement = {
+  reward: 'jpeg-compressibility',
+  seed: 0,
+  method: 'ddpo',
+  meanReward: -1.2,
+  baseMeanReward: -1.21,
+  winRate: 0.8,
+  winRateStandardError: 0.01,
+  digitAccuracy: 0.84,
+  baseDigitAccuracy: 0.85,
+  compute,
+  details: {},
+};
 
 describe('comparisonFailures', () => {
   it('passes a clean run', () => {

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { compareRewards, type Denoiser, type DigitClassifier, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
+import {
+  compareRewards,
+  type Denoiser,
+  type DigitClassifier,
+  type ImageReward,
+  type NoiseSchedule,
+} from '@dpo-ts/diffusion';
 import { labelAccuracy, pairedWinRate } from './aggregate.js';
 
 /** How every model is evaluated: the same conditions and initial noise for all. */
@@ -52,7 +58,11 @@ export function classifyImages(classifier: DigitClassifier, images: Float32Array
  * and the digit classifier's accuracy on both sets of samples (the guard against reward hacking:
  * a sample that stops looking like its digit is caught here even when its reward rose).
  */
-export async function evaluateAgainstBase(base: Denoiser, model: Denoiser, protocol: EvaluationProtocol): Promise<EvaluationResult> {
+export async function evaluateAgainstBase(
+  base: Denoiser,
+  model: Denoiser,
+  protocol: EvaluationProtocol,
+): Promise<EvaluationResult> {
   const { conditions } = protocol;
   const comparison = await compareRewards(base, model, protocol.schedule, {
     conditions,
@@ -67,8 +77,14 @@ export async function evaluateAgainstBase(base: Denoiser, model: Denoiser, proto
     baseMeanReward: comparison.baselineMean,
     winRate,
     winRateStandardError: standardError,
-    digitAccuracy: labelAccuracy(classifyImages(protocol.classifier, comparison.candidateImages, conditions.length), conditions),
-    baseDigitAccuracy: labelAccuracy(classifyImages(protocol.classifier, comparison.baselineImages, conditions.length), conditions),
+    digitAccuracy: labelAccuracy(
+      classifyImages(protocol.classifier, comparison.candidateImages, conditions.length),
+      conditions,
+    ),
+    baseDigitAccuracy: labelAccuracy(
+      classifyImages(protocol.classifier, comparison.baselineImages, conditions.length),
+      conditions,
+    ),
     images: comparison.candidateImages,
     baseImages: comparison.baselineImages,
   };

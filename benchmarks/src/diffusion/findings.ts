@@ -46,13 +46,23 @@ export function comparisonFindings(input: FindingsInput): string[] {
   const byId = new Map(summaries.map((s) => [s.method, s]));
   const label = (id: string): string => input.methods.find((m) => m.id === id)?.label ?? id;
   const findings: string[] = [];
-  const dpo = input.methods.filter((m) => m.kind === 'dpo').map((m) => byId.get(m.id)).filter((s): s is MethodSummary => s !== undefined);
+  const dpo = input.methods
+    .filter((m) => m.kind === 'dpo')
+    .map((m) => byId.get(m.id))
+    .filter((s): s is MethodSummary => s !== undefined);
   const best = [...dpo].sort((a, b) => b.rewardGain.mean - a.rewardGain.mean)[0];
   if (best !== undefined) {
     const each = dpo.map((s) => `${label(s.method)}: ${describe(s, unit)}`).join('; ');
     const winners = dpo.filter((s) => verdict(s) === 'beats the base').map((s) => label(s.method));
-    const lead = winners.length === dpo.length ? 'Diffusion-DPO beats the base at every beta tried' : winners.length > 0 ? `Diffusion-DPO beats the base at ${winners.join(', ')} only` : 'Diffusion-DPO does not clearly beat the base at any beta tried';
-    findings.push(`${input.rewardLabel}: ${lead} (win rate over ${input.evalSamples} paired samples more than two standard errors above 1/2). ${each}. Largest reward gain: ${label(best.method)}.`);
+    const lead =
+      winners.length === dpo.length
+        ? 'Diffusion-DPO beats the base at every beta tried'
+        : winners.length > 0
+          ? `Diffusion-DPO beats the base at ${winners.join(', ')} only`
+          : 'Diffusion-DPO does not clearly beat the base at any beta tried';
+    findings.push(
+      `${input.rewardLabel}: ${lead} (win rate over ${input.evalSamples} paired samples more than two standard errors above 1/2). ${each}. Largest reward gain: ${label(best.method)}.`,
+    );
   }
   const ddpo = byId.get('ddpo');
   if (ddpo !== undefined) {
@@ -95,6 +105,9 @@ export function comparisonFindings(input: FindingsInput): string[] {
     );
   }
   const seeds = summaries[0]?.winRate.n ?? 0;
-  if (seeds <= 1) findings.push(`One training seed: the ± are the evaluation-sample standard errors of the win rate and leave training noise out; run \`full\` for the spread over seeds.`);
+  if (seeds <= 1)
+    findings.push(
+      `One training seed: the ± are the evaluation-sample standard errors of the win rate and leave training noise out; run \`full\` for the spread over seeds.`,
+    );
   return findings;
 }

@@ -31,7 +31,13 @@ export function lineLogStream(log: (line: string) => void, prefix = ''): Writabl
  * Trainer progress options that print plain lines (never redraw) through `log`, every
  * `everySteps` steps or 30 seconds, and append every step's metrics to `jsonlPath` when given.
  */
-export function progressThrough(log: (line: string) => void, prefix: string, everySteps: number, metrics: readonly string[], jsonlPath?: string): ProgressOptions {
+export function progressThrough(
+  log: (line: string) => void,
+  prefix: string,
+  everySteps: number,
+  metrics: readonly string[],
+  jsonlPath?: string,
+): ProgressOptions {
   return {
     stream: lineLogStream(log, prefix),
     redraw: false,

@@ -24,7 +24,9 @@ export const BASE_METHOD_ID = 'base';
  */
 export function methodSpecs(settings: Pick<DiffusionComparisonSettings, 'betas'>): MethodSpec[] {
   return [
-    ...settings.betas.map((beta): MethodSpec => ({ id: `dpo-b${beta}`, kind: 'dpo', label: `Diffusion-DPO β=${beta}`, beta })),
+    ...settings.betas.map(
+      (beta): MethodSpec => ({ id: `dpo-b${beta}`, kind: 'dpo', label: `Diffusion-DPO β=${beta}`, beta }),
+    ),
     { id: 'ddpo', kind: 'ddpo', label: 'DDPO' },
     { id: 'sft-winners', kind: 'sft-winners', label: 'SFT on winners' },
     { id: 'sft-losers', kind: 'sft-losers', label: 'SFT on losers (control)' },
@@ -71,10 +73,22 @@ export function computeCounts(kind: MethodKind, settings: DiffusionComparisonSet
   const { trainSteps: steps, batchSize } = settings;
   switch (kind) {
     case 'dpo':
-      return { imagesSampled: pairImages, optimizerSteps: steps, batchSize, forwardPasses: pairForwards + steps * batchSize * 4, backwardPasses: steps * batchSize * 2 };
+      return {
+        imagesSampled: pairImages,
+        optimizerSteps: steps,
+        batchSize,
+        forwardPasses: pairForwards + steps * batchSize * 4,
+        backwardPasses: steps * batchSize * 2,
+      };
     case 'sft-winners':
     case 'sft-losers':
-      return { imagesSampled: pairImages, optimizerSteps: steps, batchSize, forwardPasses: pairForwards + steps * batchSize, backwardPasses: steps * batchSize };
+      return {
+        imagesSampled: pairImages,
+        optimizerSteps: steps,
+        batchSize,
+        forwardPasses: pairForwards + steps * batchSize,
+        backwardPasses: steps * batchSize,
+      };
     case 'ddpo': {
       const trajectories = settings.ddpoSteps * settings.ddpoSamplesPerStep;
       const transitions = trajectories * settings.samplingSteps;

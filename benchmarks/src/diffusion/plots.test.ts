@@ -4,11 +4,34 @@ import { methodSpecs } from './methods.js';
 import { gainVersusAccuracyPlot, winRatePlot } from './plots.js';
 import type { ComparisonReward } from './rewards.js';
 
-const reward: ComparisonReward = { id: 'jpeg-compressibility', label: 'JPEG compressibility', reward: () => 0, unit: '-kB' };
+const reward: ComparisonReward = {
+  id: 'jpeg-compressibility',
+  label: 'JPEG compressibility',
+  reward: () => 0,
+  unit: '-kB',
+};
 const methods = methodSpecs({ betas: [5000] });
-const compute = { trainSeconds: 1, pairSeconds: 1, imagesSampled: 1, optimizerSteps: 1, batchSize: 1, forwardPasses: 1, backwardPasses: 1 };
+const compute = {
+  trainSeconds: 1,
+  pairSeconds: 1,
+  imagesSampled: 1,
+  optimizerSteps: 1,
+  batchSize: 1,
+  forwardPasses: 1,
+  backwardPasses: 1,
+};
 const measurements: MethodMeasurement[] = [0, 1].map((seed) => ({
-  reward: 'jpeg-compressibility', seed, method: 'dpo-b5000', meanReward: -1.19, baseMeanReward: -1.2, winRate: 0.7 + 0.1 * seed, winRateStandardError: 0.02, digitAccuracy: 0.8, baseDigitAccuracy: 0.85, compute, details: {},
+  reward: 'jpeg-compressibility',
+  seed,
+  method: 'dpo-b5000',
+  meanReward: -1.19,
+  baseMeanReward: -1.2,
+  winRate: 0.7 + 0.1 * seed,
+  winRateStandardError: 0.02,
+  digitAccuracy: 0.8,
+  baseDigitAccuracy: 0.85,
+  compute,
+  details: {},
 }));
 
 describe('plots', () => {

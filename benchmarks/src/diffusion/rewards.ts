@@ -16,6 +16,16 @@ export interface ComparisonReward {
  * easier one to hack (noise is incompressible), which the digit-classifier guard should show.
  */
 export const COMPARISON_REWARDS: Readonly<Record<ComparisonRewardId, ComparisonReward>> = Object.freeze({
-  'jpeg-compressibility': { id: 'jpeg-compressibility', label: 'JPEG compressibility', reward: jpegCompressibilityReward, unit: '-kB' },
-  'jpeg-incompressibility': { id: 'jpeg-incompressibility', label: 'JPEG incompressibility', reward: jpegIncompressibilityReward, unit: 'kB' },
+  'jpeg-compressibility': {
+    id: 'jpeg-compressibility',
+    label: 'JPEG compressibility',
+    reward: jpegCompressibilityReward,
+    unit: '-kB',
+  },
+  'jpeg-incompressibility': {
+    id: 'jpeg-incompressibility',
+    label: 'JPEG incompressibility',
+    reward: jpegIncompressibilityReward,
+    unit: 'kB',
+  },
 });

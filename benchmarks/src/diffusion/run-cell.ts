@@ -81,7 +81,9 @@ export async function runCell(inputs: CellInputs): Promise<CellResult> {
     seconds: pairSeconds,
   };
   plan.finish(cellTaskKey(reward.id, env.seed, 'pairs'));
-  say(`pairs: ${pairs.kept} kept (${pairs.ties} ties), chosen ${pairs.meanChosenReward.toFixed(4)} vs rejected ${pairs.meanRejectedReward.toFixed(4)}, ${pairSeconds.toFixed(1)} s | ${plan.status()}`);
+  say(
+    `pairs: ${pairs.kept} kept (${pairs.ties} ties), chosen ${pairs.meanChosenReward.toFixed(4)} vs rejected ${pairs.meanRejectedReward.toFixed(4)}, ${pairSeconds.toFixed(1)} s | ${plan.status()}`,
+  );
 
   const measurements: MethodMeasurement[] = [];
   const gridRows: GridRow[] = [];
@@ -103,13 +105,26 @@ export async function runCell(inputs: CellInputs): Promise<CellResult> {
         winRateStandardError: evaluation.winRateStandardError,
         digitAccuracy: evaluation.digitAccuracy,
         baseDigitAccuracy: evaluation.baseDigitAccuracy,
-        compute: { ...counts, trainSeconds: trained.trainSeconds, pairSeconds: method.kind === 'ddpo' ? 0 : pairSeconds },
+        compute: {
+          ...counts,
+          trainSeconds: trained.trainSeconds,
+          pairSeconds: method.kind === 'ddpo' ? 0 : pairSeconds,
+        },
         details: trained.details,
       });
       if (inputs.grids !== undefined) {
-        if (gridRows.length === 0) gridRows.push({ label: 'base', images: firstImages(evaluation.baseImages, inputs.grids.columns) });
+        if (gridRows.length === 0)
+          gridRows.push({ label: 'base', images: firstImages(evaluation.baseImages, inputs.grids.columns) });
         gridRows.push({ label: method.label, images: firstImages(evaluation.images, inputs.grids.columns) });
-        images.push(await writeMethodGrid(inputs.grids.outDir, `samples-${reward.id}-${method.id}.png`, `${reward.label}, ${method.label} (seed ${env.seed}): 4 samples per digit, columns 0-9, same noise as the base's in samples-${reward.id}-all.png`, evaluation.images, Math.min(4, Math.floor(settings.evalSamples / 10))));
+        images.push(
+          await writeMethodGrid(
+            inputs.grids.outDir,
+            `samples-${reward.id}-${method.id}.png`,
+            `${reward.label}, ${method.label} (seed ${env.seed}): 4 samples per digit, columns 0-9, same noise as the base's in samples-${reward.id}-all.png`,
+            evaluation.images,
+            Math.min(4, Math.floor(settings.evalSamples / 10)),
+          ),
+        );
       }
       plan.finish(cellTaskKey(reward.id, env.seed, method.id));
       say(
@@ -123,7 +138,12 @@ export async function runCell(inputs: CellInputs): Promise<CellResult> {
   return { measurements, pairs, gridRows, images };
 }
 
-function train(method: MethodSpec, env: TrainingEnvironment, split: { train: ImagePreferenceDataset; eval: ImagePreferenceDataset }, reward: ComparisonReward): Promise<TrainedModel> {
+function train(
+  method: MethodSpec,
+  env: TrainingEnvironment,
+  split: { train: ImagePreferenceDataset; eval: ImagePreferenceDataset },
+  reward: ComparisonReward,
+): Promise<TrainedModel> {
   switch (method.kind) {
     case 'dpo':
       return trainDiffusionDPO(env, split, method.beta!);

@@ -46,7 +46,9 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
   context.log(`classifier: training on ${heldOut.count} held-out real digits for ${settings.classifierEpochs} epochs`);
   const classifier = trainDigitClassifier(heldOut, { epochs: settings.classifierEpochs, seed: context.seed >>> 0 });
   plan.finish('classifier');
-  context.log(`classifier: validation accuracy ${classifier.validationAccuracy.toFixed(3)} (${classifier.steps} steps, ${classifier.seconds.toFixed(1)} s) | ${plan.status()}`);
+  context.log(
+    `classifier: validation accuracy ${classifier.validationAccuracy.toFixed(3)} (${classifier.steps} steps, ${classifier.seconds.toFixed(1)} s) | ${plan.status()}`,
+  );
 
   const measurements: MethodMeasurement[] = [];
   const pairs: PairsRecord[] = [];
@@ -64,19 +66,39 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
       };
       for (const [seedIndex, seed] of seeds.entries()) {
         const cell = await runCell({
-          env: { base, schedule, settings, seed, log: context.log, logPrefix: `[${reward.id} seed ${seedIndex + 1}/${seeds.length}]`, logDir, signal: context.signal },
+          env: {
+            base,
+            schedule,
+            settings,
+            seed,
+            log: context.log,
+            logPrefix: `[${reward.id} seed ${seedIndex + 1}/${seeds.length}]`,
+            logDir,
+            signal: context.signal,
+          },
           reward,
           rewardIndex,
           methods,
           protocol,
           plan,
-          grids: seedIndex === 0 ? { outDir: context.outDir, columns: Math.min(GRID_COLUMNS, settings.evalSamples) } : undefined,
+          grids:
+            seedIndex === 0
+              ? { outDir: context.outDir, columns: Math.min(GRID_COLUMNS, settings.evalSamples) }
+              : undefined,
         });
         measurements.push(...cell.measurements);
         pairs.push(cell.pairs);
         if (cell.gridRows.length > 0) {
           const title = `${reward.label}, seed ${seed}: ${GRID_COLUMNS / 10} samples per digit (columns 0-9, twice), each column from the same initial noise`;
-          images.unshift(await writeComparisonGrid(context.outDir, `samples-${reward.id}-all.png`, title, cell.gridRows, Math.min(GRID_COLUMNS, settings.evalSamples)));
+          images.unshift(
+            await writeComparisonGrid(
+              context.outDir,
+              `samples-${reward.id}-all.png`,
+              title,
+              cell.gridRows,
+              Math.min(GRID_COLUMNS, settings.evalSamples),
+            ),
+          );
         }
         images.push(...cell.images);
       }
@@ -101,7 +123,9 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
     }),
   );
   const totalSeconds = (performance.now() - started) / 1000;
-  findings.push(`Wall time ${formatDuration(totalSeconds)} on backend ${tf.getBackend()} (${context.mode} mode); pair sampling ${pairs.reduce((a, p) => a + p.seconds, 0).toFixed(0)} s in all.`);
+  findings.push(
+    `Wall time ${formatDuration(totalSeconds)} on backend ${tf.getBackend()} (${context.mode} mode); pair sampling ${pairs.reduce((a, p) => a + p.seconds, 0).toFixed(0)} s in all.`,
+  );
   context.log(`done in ${formatDuration(totalSeconds)}`);
   return {
     data: {
@@ -111,15 +135,36 @@ export async function runDiffusionComparison(context: BenchmarkContext): Promise
       seeds,
       evaluationSeed: evaluationSeed(context.seed >>> 0),
       base: { checkpoint: 'packages/diffusion/checkpoints/mnist-mlp', parameters },
-      classifier: { validationAccuracy: classifier.validationAccuracy, trainAccuracy: classifier.trainAccuracy, epochs: settings.classifierEpochs, steps: classifier.steps, seconds: classifier.seconds, trainedOn: `${heldOut.count} held-out MNIST digits (80/20 split)` },
+      classifier: {
+        validationAccuracy: classifier.validationAccuracy,
+        trainAccuracy: classifier.trainAccuracy,
+        epochs: settings.classifierEpochs,
+        steps: classifier.steps,
+        seconds: classifier.seconds,
+        trainedOn: `${heldOut.count} held-out MNIST digits (80/20 split)`,
+      },
       methods,
       pairs,
       measurements,
       summaries,
       totalSeconds,
     },
-    tables: [...rewards.map((reward) => summaryTable(reward, methods, summaries.filter((s) => s.reward === reward.id), settings.evalSamples)), pairsTable(pairs), perSeedTable(methods, measurements)],
-    plots: rewards.flatMap((reward) => [winRatePlot(reward, methods, summaries, measurements), gainVersusAccuracyPlot(reward, methods, measurements)]),
+    tables: [
+      ...rewards.map((reward) =>
+        summaryTable(
+          reward,
+          methods,
+          summaries.filter((s) => s.reward === reward.id),
+          settings.evalSamples,
+        ),
+      ),
+      pairsTable(pairs),
+      perSeedTable(methods, measurements),
+    ],
+    plots: rewards.flatMap((reward) => [
+      winRatePlot(reward, methods, summaries, measurements),
+      gainVersusAccuracyPlot(reward, methods, measurements),
+    ]),
     images,
     findings,
     failures,

@@ -43,6 +43,7 @@ describe('DIFFUSION_COMPARISON_SETTINGS', () => {
   });
 
   it('every mode has DDPO samples per step divisible by its minibatch (DDPOConfig requires it)', () => {
-    for (const s of Object.values(DIFFUSION_COMPARISON_SETTINGS)) expect(s.ddpoSamplesPerStep % s.ddpoTrainBatchSize).toBe(0);
+    for (const s of Object.values(DIFFUSION_COMPARISON_SETTINGS))
+      expect(s.ddpoSamplesPerStep % s.ddpoTrainBatchSize).toBe(0);
   });
 });

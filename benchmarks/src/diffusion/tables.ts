@@ -10,17 +10,36 @@ export function formatSpread(value: Spread, digits: number, plusMinus?: number):
   return u === undefined ? value.mean.toFixed(digits) : `${value.mean.toFixed(digits)} ± ${u.toFixed(digits)}`;
 }
 
-const count = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n));
+const count = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n);
 
 /**
  * The main table of one reward: a row for the base and one per method, means over seeds with
  * their spread, and the compute each method spent.
  */
-export function summaryTable(reward: ComparisonReward, methods: readonly MethodSpec[], summaries: readonly MethodSummary[], evalSamples: number): ReportTable {
+export function summaryTable(
+  reward: ComparisonReward,
+  methods: readonly MethodSpec[],
+  summaries: readonly MethodSummary[],
+  evalSamples: number,
+): ReportTable {
   const first = summaries[0];
   const seeds = first?.winRate.n ?? 0;
   const rows: (string | number | null)[][] = [];
-  if (first !== undefined) rows.push(['base (committed MNIST MLP)', first.baseMeanReward.toFixed(4), '-', '-', first.baseDigitAccuracy.toFixed(3), '-', '-', '-', '-', '-', '-']);
+  if (first !== undefined)
+    rows.push([
+      'base (committed MNIST MLP)',
+      first.baseMeanReward.toFixed(4),
+      '-',
+      '-',
+      first.baseDigitAccuracy.toFixed(3),
+      '-',
+      '-',
+      '-',
+      '-',
+      '-',
+      '-',
+    ]);
   for (const method of methods) {
     const s = summaries.find((summary) => summary.method === method.id);
     if (s === undefined) continue;
@@ -60,7 +79,7 @@ export function summaryTable(reward: ComparisonReward, methods: readonly MethodS
       `${seeds} training seed${seeds === 1 ? '' : 's'}, ${seeds > 1 ? 'values are means ± sd over seeds' : 'one value per cell'}. Win rate: fraction of noise seeds where the model's sample has the higher reward (ties 1/2), ` +
       `± its standard error (${seeds > 1 ? 'over seeds' : 'over evaluation samples, training noise not included'}). Digit accuracy: the digit classifier reads the sample as the digit it was sampled for. ` +
       'Images sampled: pair images (2 per condition; shared by Diffusion-DPO and both SFT runs of a seed, sampled once) or DDPO trajectories. ' +
-      'Train s excludes the shared pair sampling (see the pairs table) and includes DDPO\'s own sampling; wall s adds the pair sampling (first seed\'s) to the methods that need pairs, the compute a user of that one method would spend. Denoiser passes count one image through the network once, sampling included.',
+      "Train s excludes the shared pair sampling (see the pairs table) and includes DDPO's own sampling; wall s adds the pair sampling (first seed's) to the methods that need pairs, the compute a user of that one method would spend. Denoiser passes count one image through the network once, sampling included.",
   };
 }
 
@@ -104,8 +123,28 @@ export interface PairsRecord {
 export function pairsTable(records: readonly PairsRecord[]): ReportTable {
   return {
     title: 'Preference pairs (sampled from the base, labelled by the reward)',
-    columns: ['reward', 'seed', 'pairs kept', 'ties dropped', 'train / eval', 'mean chosen', 'mean rejected', 'mean of all samples', 'seconds'],
-    rows: records.map((r) => [r.reward, r.seed, r.kept, r.ties, `${r.train} / ${r.eval}`, r.meanChosenReward.toFixed(4), r.meanRejectedReward.toFixed(4), r.baseMeanReward.toFixed(4), r.seconds.toFixed(1)]),
-    note: 'Two DDIM samples (eta 0, independent noise) per condition; the higher reward is chosen. 10% of the pairs are held out for Diffusion-DPO\'s implicit accuracy; SFT trains on the same training pairs.',
+    columns: [
+      'reward',
+      'seed',
+      'pairs kept',
+      'ties dropped',
+      'train / eval',
+      'mean chosen',
+      'mean rejected',
+      'mean of all samples',
+      'seconds',
+    ],
+    rows: records.map((r) => [
+      r.reward,
+      r.seed,
+      r.kept,
+      r.ties,
+      `${r.train} / ${r.eval}`,
+      r.meanChosenReward.toFixed(4),
+      r.meanRejectedReward.toFixed(4),
+      r.baseMeanReward.toFixed(4),
+      r.seconds.toFixed(1),
+    ]),
+    note: "Two DDIM samples (eta 0, independent noise) per condition; the higher reward is chosen. 10% of the pairs are held out for Diffusion-DPO's implicit accuracy; SFT trains on the same training pairs.",
   };
 }

@@ -34,9 +34,20 @@ export async function trainDDPO(env: TrainingEnvironment, reward: ImageReward): 
       },
     });
     try {
-      const headline = [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction];
+      const headline = [
+        DDPO_METRIC_NAMES.rewardMean,
+        DDPO_METRIC_NAMES.rewardStd,
+        DDPO_METRIC_NAMES.approxKl,
+        DDPO_METRIC_NAMES.clipFraction,
+      ];
       const result = await trainer.train({
-        progress: progressThrough(env.log, `${env.logPrefix} DDPO `, settings.ddpoSteps / 5, headline, path.join(env.logDir, `ddpo-seed${env.seed}.jsonl`)),
+        progress: progressThrough(
+          env.log,
+          `${env.logPrefix} DDPO `,
+          settings.ddpoSteps / 5,
+          headline,
+          path.join(env.logDir, `ddpo-seed${env.seed}.jsonl`),
+        ),
         ...(env.signal !== undefined ? { signal: env.signal } : {}),
       });
       // Sampled (eta 1) rewards, first and last fifth of the steps: the on-policy curve.

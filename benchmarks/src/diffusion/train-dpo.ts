@@ -10,7 +10,11 @@ import type { TrainedModel, TrainingEnvironment } from './methods.js';
  * `settings.learningRate` with a warm-up of min(50, steps / 10) steps, then constant.
  * Held-out pairs are scored before and after (`rewards/accuracies`, loss).
  */
-export async function trainDiffusionDPO(env: TrainingEnvironment, pairs: { train: ImagePreferenceDataset; eval: ImagePreferenceDataset }, beta: number): Promise<TrainedModel> {
+export async function trainDiffusionDPO(
+  env: TrainingEnvironment,
+  pairs: { train: ImagePreferenceDataset; eval: ImagePreferenceDataset },
+  beta: number,
+): Promise<TrainedModel> {
   const { settings } = env;
   const model = cloneDenoiser(env.base);
   const started = performance.now();
@@ -34,9 +38,21 @@ export async function trainDiffusionDPO(env: TrainingEnvironment, pairs: { train
     });
     try {
       const before = await trainer.evaluate();
-      const headline = [METRIC_NAMES.loss, METRIC_NAMES.rewardsAccuracies, METRIC_NAMES.rewardsMargins, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond];
+      const headline = [
+        METRIC_NAMES.loss,
+        METRIC_NAMES.rewardsAccuracies,
+        METRIC_NAMES.rewardsMargins,
+        METRIC_NAMES.gradNorm,
+        METRIC_NAMES.trainSamplesPerSecond,
+      ];
       await trainer.train({
-        progress: progressThrough(env.log, `${env.logPrefix} DPO β=${beta} `, settings.trainSteps / 5, headline, path.join(env.logDir, `dpo-b${beta}-seed${env.seed}.jsonl`)),
+        progress: progressThrough(
+          env.log,
+          `${env.logPrefix} DPO β=${beta} `,
+          settings.trainSteps / 5,
+          headline,
+          path.join(env.logDir, `dpo-b${beta}-seed${env.seed}.jsonl`),
+        ),
         ...(env.signal !== undefined ? { signal: env.signal } : {}),
       });
       const after = await trainer.evaluate();

@@ -6,7 +6,13 @@ import { WORK_RATES, WorkPlan, cellTaskKey, estimatedSeconds, planComparison, tr
 describe('WorkPlan', () => {
   it('gives the estimates before anything finished, then rescales them by the measured pace', () => {
     let ms = 0;
-    const plan = new WorkPlan([{ key: 'a', estimateSeconds: 10 }, { key: 'b', estimateSeconds: 30 }], () => ms);
+    const plan = new WorkPlan(
+      [
+        { key: 'a', estimateSeconds: 10 },
+        { key: 'b', estimateSeconds: 30 },
+      ],
+      () => ms,
+    );
     expect(plan.etaSeconds()).toBe(40);
     ms = 20_000; // 'a' took twice its estimate
     plan.finish('a');
@@ -17,7 +23,13 @@ describe('WorkPlan', () => {
   });
 
   it('rejects unknown and duplicate tasks', () => {
-    expect(() => new WorkPlan([{ key: 'a', estimateSeconds: 1 }, { key: 'a', estimateSeconds: 1 }])).toThrow('planned twice');
+    expect(
+      () =>
+        new WorkPlan([
+          { key: 'a', estimateSeconds: 1 },
+          { key: 'a', estimateSeconds: 1 },
+        ]),
+    ).toThrow('planned twice');
     expect(() => new WorkPlan([]).finish('x')).toThrow('unknown task x');
   });
 });
@@ -36,6 +48,9 @@ describe('planComparison', () => {
   it('estimates training from steps and rates', () => {
     const settings = { ...DIFFUSION_COMPARISON_SETTINGS.quick, trainSteps: 100, batchSize: 32 };
     expect(trainingEstimate('dpo', settings)).toBeCloseTo(100 * WORK_RATES.dpoStep16 * 2, 12);
-    expect(trainingEstimate('ddpo', settings)).toBeCloseTo(settings.ddpoSteps * settings.ddpoSamplesPerStep * WORK_RATES.ddpoTrajectory, 12);
+    expect(trainingEstimate('ddpo', settings)).toBeCloseTo(
+      settings.ddpoSteps * settings.ddpoSamplesPerStep * WORK_RATES.ddpoTrajectory,
+      12,
+    );
   });
 });

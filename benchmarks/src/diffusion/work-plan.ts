@@ -37,7 +37,9 @@ export function trainingEstimate(kind: MethodKind, settings: DiffusionComparison
     case 'sft-losers':
       return settings.trainSteps * WORK_RATES.sftStep16 * batchScale;
     case 'ddpo':
-      return settings.ddpoSteps * settings.ddpoSamplesPerStep * WORK_RATES.ddpoTrajectory * (settings.samplingSteps / 10);
+      return (
+        settings.ddpoSteps * settings.ddpoSamplesPerStep * WORK_RATES.ddpoTrajectory * (settings.samplingSteps / 10)
+      );
   }
 }
 
@@ -50,13 +52,26 @@ export function cellTaskKey(reward: string, seed: number, task: string): string 
  * The tasks of a run, in execution order: the digit classifier, then per reward and seed the
  * pairs and each method (training plus its evaluation against the base).
  */
-export function planComparison(settings: DiffusionComparisonSettings, seeds: readonly number[], methods: readonly MethodSpec[]): PlannedTask[] {
-  const tasks: PlannedTask[] = [{ key: 'classifier', estimateSeconds: settings.classifierEpochs * WORK_RATES.classifierEpoch }];
+export function planComparison(
+  settings: DiffusionComparisonSettings,
+  seeds: readonly number[],
+  methods: readonly MethodSpec[],
+): PlannedTask[] {
+  const tasks: PlannedTask[] = [
+    { key: 'classifier', estimateSeconds: settings.classifierEpochs * WORK_RATES.classifierEpoch },
+  ];
   const evaluation = settings.evalSamples * WORK_RATES.evalSample;
   for (const reward of settings.rewards) {
     for (const seed of seeds) {
-      tasks.push({ key: cellTaskKey(reward, seed, 'pairs'), estimateSeconds: 2 * settings.pairs * WORK_RATES.pairImage });
-      for (const method of methods) tasks.push({ key: cellTaskKey(reward, seed, method.id), estimateSeconds: trainingEstimate(method.kind, settings) + evaluation });
+      tasks.push({
+        key: cellTaskKey(reward, seed, 'pairs'),
+        estimateSeconds: 2 * settings.pairs * WORK_RATES.pairImage,
+      });
+      for (const method of methods)
+        tasks.push({
+          key: cellTaskKey(reward, seed, method.id),
+          estimateSeconds: trainingEstimate(method.kind, settings) + evaluation,
+        });
     }
   }
   return tasks;
@@ -77,7 +92,10 @@ export class WorkPlan {
   private readonly finished = new Set<string>();
   private readonly started: number;
 
-  constructor(tasks: readonly PlannedTask[], private readonly now: () => number = () => performance.now()) {
+  constructor(
+    tasks: readonly PlannedTask[],
+    private readonly now: () => number = () => performance.now(),
+  ) {
     for (const task of tasks) {
       if (this.estimates.has(task.key)) throw new Error(`WorkPlan: task ${task.key} is planned twice`);
       this.estimates.set(task.key, Math.max(0, task.estimateSeconds));

@@ -2,7 +2,11 @@ import type { BenchmarkMode } from './benchmark.js';
 import type { RunEnvironment } from './environment.js';
 
 /** A fixed run environment for report and publication tests (a 2-core wasm machine). */
-export function testEnvironment(mode: BenchmarkMode, date = '2026-01-02T03:04:05.000Z', seeds: readonly number[] = [0, 1]): RunEnvironment {
+export function testEnvironment(
+  mode: BenchmarkMode,
+  date = '2026-01-02T03:04:05.000Z',
+  seeds: readonly number[] = [0, 1],
+): RunEnvironment {
   return {
     node: 'v20.19.0',
     tfjs: '4.22.0',

@@ -46,7 +46,9 @@ export function describeBackend(backend: RunEnvironment['backend']): string {
   const details: string[] = [];
   if (backend.simd !== undefined) details.push(backend.simd ? 'SIMD' : 'no SIMD');
   if (backend.threads !== undefined) details.push(`${backend.threads} thread${backend.threads === 1 ? '' : 's'}`);
-  const overrides = backend.overrides.length ? `gradient overrides ${backend.overrides.join(', ')}` : 'no gradient overrides';
+  const overrides = backend.overrides.length
+    ? `gradient overrides ${backend.overrides.join(', ')}`
+    : 'no gradient overrides';
   return `${backend.name} (${[...details, overrides].join('; ')})`;
 }
 

@@ -28,18 +28,20 @@ describe('markdownTable', () => {
 
   it('pads short rows and rejects long ones', () => {
     expect(markdownTable({ title: 't', columns: ['a', 'b'], rows: [[1]] })).toContain('| 1 |  |');
-    expect(() => markdownTable({ title: 't', columns: ['a'], rows: [[1, 2]] })).toThrow('table "t": row 0 has 2 cells for 1 columns');
+    expect(() => markdownTable({ title: 't', columns: ['a'], rows: [[1, 2]] })).toThrow(
+      'table "t": row 0 has 2 cells for 1 columns',
+    );
   });
 
   it('formats cells', () => {
-    expect([formatCell(3), formatCell(-0.000123456), formatCell(NaN), formatCell(-Infinity), formatCell(null), formatCell(250.04)]).toEqual([
-      '3',
-      '-0.0001235',
-      'NaN',
-      '-Inf',
-      '-',
-      '250.0',
-    ]);
+    expect([
+      formatCell(3),
+      formatCell(-0.000123456),
+      formatCell(NaN),
+      formatCell(-Infinity),
+      formatCell(null),
+      formatCell(250.04),
+    ]).toEqual(['3', '-0.0001235', 'NaN', '-Inf', '-', '250.0']);
   });
 
   it('makes GitHub heading anchors', () => {
@@ -49,7 +51,12 @@ describe('markdownTable', () => {
 
 describe('progress', () => {
   it('formats durations', () => {
-    expect([formatDuration(42.4), formatDuration(185), formatDuration(3720), formatDuration(NaN)]).toEqual(['42s', '3m 05s', '1h 02m', '?']);
+    expect([formatDuration(42.4), formatDuration(185), formatDuration(3720), formatDuration(NaN)]).toEqual([
+      '42s',
+      '3m 05s',
+      '1h 02m',
+      '?',
+    ]);
   });
 
   it('scales the ETA by how fast finished benchmarks ran against their expectation', () => {
@@ -80,7 +87,12 @@ describe('renderVegaLiteToSvg', () => {
   it('renders a small bar chart to an SVG document without a canvas', async () => {
     const svg = await renderVegaLiteToSvg({
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      data: { values: [{ step: 'dpo', ms: 1000 }, { step: 'sft', ms: 400 }] },
+      data: {
+        values: [
+          { step: 'dpo', ms: 1000 },
+          { step: 'sft', ms: 400 },
+        ],
+      },
       mark: 'bar',
       encoding: { x: { field: 'step', type: 'nominal' }, y: { field: 'ms', type: 'quantitative' } },
     });

@@ -27,7 +27,8 @@ export function formatCell(value: string | number | null): string {
 export function markdownTable(table: ReportTable): string {
   const width = table.columns.length;
   table.rows.forEach((row, i) => {
-    if (row.length > width) throw new Error(`table "${table.title}": row ${i} has ${row.length} cells for ${width} columns`);
+    if (row.length > width)
+      throw new Error(`table "${table.title}": row ${i} has ${row.length} cells for ${width} columns`);
   });
   const numeric = table.columns.map((_, c) => {
     const cells = table.rows.map((row) => row[c]).filter((cell) => cell !== null && cell !== undefined);
@@ -39,7 +40,9 @@ export function markdownTable(table: ReportTable): string {
     '',
     line(table.columns.map((column) => formatCell(column))),
     `|${numeric.map((right) => (right ? '---:' : '---')).join('|')}|`,
-    ...table.rows.map((row) => line(table.columns.map((_, c) => (c < row.length ? formatCell(row[c] as string | number | null) : '')))),
+    ...table.rows.map((row) =>
+      line(table.columns.map((_, c) => (c < row.length ? formatCell(row[c] as string | number | null) : ''))),
+    ),
   ];
   if (table.note) lines.push('', table.note);
   return lines.join('\n');
@@ -47,7 +50,9 @@ export function markdownTable(table: ReportTable): string {
 
 /** The environment as one Markdown paragraph. */
 export function environmentLine(environment: RunEnvironment): string {
-  const commit = environment.gitCommit ? `${environment.gitCommit.slice(0, 10)}${environment.gitDirty ? ' (uncommitted changes)' : ''}` : 'unknown';
+  const commit = environment.gitCommit
+    ? `${environment.gitCommit.slice(0, 10)}${environment.gitDirty ? ' (uncommitted changes)' : ''}`
+    : 'unknown';
   return [
     `mode **${environment.mode}**`,
     `backend ${describeBackend(environment.backend)}`,
@@ -80,14 +85,21 @@ export function benchmarkSection(record: BenchmarkRecord, options: SectionOption
   const cost = `\`${record.name}\` · ${formatDuration(record.wallSeconds)} (expected ~${record.expectedMinutes} min) · peak RSS ${Math.round(record.peakRssMiB)} MiB${load}`;
   parts.push(record.status === 'ok' ? `${cost} · ok` : `${cost} · **FAILED**`, '');
   if (record.error) parts.push(`**Error:** \`${record.error.message.replace(/`/g, "'").split('\n', 1)[0]}\``, '');
-  if (record.failures.length) parts.push('**Failed checks:**', '', ...record.failures.map((failure) => `- ${failure}`), '');
-  if (record.findings.length) parts.push(`${h(1)} Findings`, '', ...record.findings.map((finding) => `- ${finding}`), '');
+  if (record.failures.length)
+    parts.push('**Failed checks:**', '', ...record.failures.map((failure) => `- ${failure}`), '');
+  if (record.findings.length)
+    parts.push(`${h(1)} Findings`, '', ...record.findings.map((finding) => `- ${finding}`), '');
   for (const table of record.tables) parts.push(markdownTable(table), '');
   for (const plot of record.plots) {
     if (plot.file) parts.push(`![${plot.title}](${prefix}${plot.file})`, '');
-    else parts.push(`*Plot "${plot.title}" could not be rendered: ${plot.error ?? 'unknown error'} (spec: [${plot.specFile}](${prefix}${plot.specFile})).*`, '');
+    else
+      parts.push(
+        `*Plot "${plot.title}" could not be rendered: ${plot.error ?? 'unknown error'} (spec: [${plot.specFile}](${prefix}${plot.specFile})).*`,
+        '',
+      );
   }
-  for (const image of record.images) parts.push(`**${image.title}**`, '', `![${image.title}](${prefix}${image.file})`, '');
+  for (const image of record.images)
+    parts.push(`**${image.title}**`, '', `![${image.title}](${prefix}${image.file})`, '');
   parts.push(`Data: [result.json](${prefix}result.json)`, '');
   return parts.join('\n');
 }

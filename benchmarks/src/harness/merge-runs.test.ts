@@ -11,10 +11,26 @@ const environment = (date: string) => testEnvironment('full', date, [0, 1, 2]);
 
 function record(name: string, wallSeconds: number, date: string, status: 'ok' | 'failed' = 'ok'): BenchmarkRecord {
   return {
-    format: 'dpo-ts.benchmark-result', version: 1, name, title: `Title of ${name}`, description: `What ${name} does.`, status, failures: status === 'ok' ? [] : ['a check'],
-    mode: 'full', expectedMinutes: 60, environment: environment(date), wallSeconds, peakRssMiB: 500, processPeakRssMiB: 500, loadAverage: { start: 2, end: 2 },
-    tensors: { before: 0, after: 0 }, data: { answer: name.length }, tables: [{ title: `Table of ${name}`, columns: ['a'], rows: [[1]] }],
-    plots: [{ title: 'Plot', file: 'plot.svg', specFile: 'plot.vl.json' }], images: [], findings: [`${name} found something`],
+    format: 'dpo-ts.benchmark-result',
+    version: 1,
+    name,
+    title: `Title of ${name}`,
+    description: `What ${name} does.`,
+    status,
+    failures: status === 'ok' ? [] : ['a check'],
+    mode: 'full',
+    expectedMinutes: 60,
+    environment: environment(date),
+    wallSeconds,
+    peakRssMiB: 500,
+    processPeakRssMiB: 500,
+    loadAverage: { start: 2, end: 2 },
+    tensors: { before: 0, after: 0 },
+    data: { answer: name.length },
+    tables: [{ title: `Table of ${name}`, columns: ['a'], rows: [[1]] }],
+    plots: [{ title: 'Plot', file: 'plot.svg', specFile: 'plot.vl.json' }],
+    images: [],
+    findings: [`${name} found something`],
   };
 }
 
@@ -26,8 +42,13 @@ function writeRun(dir: string, records: readonly BenchmarkRecord[], mode: SuiteS
     writeFileSync(join(dir, r.name, 'plot.svg'), `<svg>${r.name}</svg>`);
   }
   const summary: SuiteSummary = {
-    format: 'dpo-ts.benchmark-summary', version: 1, ok: records.every((r) => r.status === 'ok'), mode, environment: records[0]!.environment,
-    wallSeconds: records.reduce((sum, r) => sum + r.wallSeconds, 0) + 1, benchmarks: records.map(summaryEntry),
+    format: 'dpo-ts.benchmark-summary',
+    version: 1,
+    ok: records.every((r) => r.status === 'ok'),
+    mode,
+    environment: records[0]!.environment,
+    wallSeconds: records.reduce((sum, r) => sum + r.wallSeconds, 0) + 1,
+    benchmarks: records.map(summaryEntry),
   };
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
   writeFileSync(join(dir, 'report.md'), '# report');
@@ -38,7 +59,10 @@ describe('mergeRuns', () => {
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'dpo-ts-merge-'));
     writeRun(join(root, 'a'), [record('alpha', 3600, '2026-01-01T00:00:00.000Z')]);
-    writeRun(join(root, 'b'), [record('beta', 1800, '2026-01-01T00:01:00.000Z'), record('gamma', 60, '2026-01-01T00:31:00.000Z', 'failed')]);
+    writeRun(join(root, 'b'), [
+      record('beta', 1800, '2026-01-01T00:01:00.000Z'),
+      record('gamma', 60, '2026-01-01T00:31:00.000Z', 'failed'),
+    ]);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -54,10 +78,14 @@ describe('mergeRuns', () => {
     expect(JSON.parse(readFileSync(join(into, 'summary.json'), 'utf8'))).toEqual(merged);
     const report = readFileSync(join(into, 'report.md'), 'utf8');
     expect(report).toContain('# dpo-ts benchmarks (full run)');
-    expect(report).toContain('Total 1h 31m; **some benchmarks failed**. Merged from 2 runs that ran side by side, one per core: `alpha` (started 2026-01-01T00:00:00.000Z, 1h 00m)');
+    expect(report).toContain(
+      'Total 1h 31m; **some benchmarks failed**. Merged from 2 runs that ran side by side, one per core: `alpha` (started 2026-01-01T00:00:00.000Z, 1h 00m)',
+    );
     expect(report).toContain('- beta found something');
     expect(report).toContain('![Plot](gamma/plot.svg)');
-    expect(publishBanner(merged)).toContain('(2 runs side by side, one per core: alpha; beta + gamma; merged with `dpo-ts bench merge`)');
+    expect(publishBanner(merged)).toContain(
+      '(2 runs side by side, one per core: alpha; beta + gamma; merged with `dpo-ts bench merge`)',
+    );
   });
 
   it('refuses mixed modes, a benchmark twice, a missing run, a single run and a non-empty target', () => {
@@ -66,7 +94,9 @@ describe('mergeRuns', () => {
     const into = join(root, 'merged');
     expect(() => mergeRuns(into, [join(root, 'a'), join(root, 'q')])).toThrow('every run must have the same mode');
     expect(() => mergeRuns(into, [join(root, 'a'), join(root, 'a2')])).toThrow('benchmark alpha is in both');
-    expect(() => mergeRuns(into, [join(root, 'a'), join(root, 'none')])).toThrow('is not a benchmark run (no summary.json)');
+    expect(() => mergeRuns(into, [join(root, 'a'), join(root, 'none')])).toThrow(
+      'is not a benchmark run (no summary.json)',
+    );
     expect(() => mergeRuns(into, [join(root, 'a')])).toThrow('expected at least 2 run folders to merge, got 1');
     expect(existsSync(into)).toBe(false); // nothing written by the failed merges
     mkdirSync(into);

@@ -37,7 +37,8 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) 
  */
 export function mergeRuns(into: string, runDirs: readonly string[]): MergedSuiteSummary {
   if (runDirs.length < 2) throw new Error(`runDirs: expected at least 2 run folders to merge, got ${runDirs.length}`);
-  if (existsSync(into) && readdirSync(into).length > 0) throw new Error(`into: expected an empty or absent folder, got ${into} with ${readdirSync(into).length} entries`);
+  if (existsSync(into) && readdirSync(into).length > 0)
+    throw new Error(`into: expected an empty or absent folder, got ${into} with ${readdirSync(into).length} entries`);
   const summaries = runDirs.map((dir) => {
     const file = join(dir, 'summary.json');
     if (!existsSync(file)) throw new Error(`runDirs: ${dir} is not a benchmark run (no summary.json)`);
@@ -45,23 +46,31 @@ export function mergeRuns(into: string, runDirs: readonly string[]): MergedSuite
   });
   const mode = summaries[0]!.mode;
   summaries.forEach((summary, i) => {
-    if (summary.mode !== mode) throw new Error(`runDirs: every run must have the same mode; ${runDirs[0]} is ${mode}, ${runDirs[i]} is ${summary.mode}`);
+    if (summary.mode !== mode)
+      throw new Error(
+        `runDirs: every run must have the same mode; ${runDirs[0]} is ${mode}, ${runDirs[i]} is ${summary.mode}`,
+      );
   });
   const seen = new Map<string, string>();
   const records: BenchmarkRecord[] = [];
   summaries.forEach((summary, i) => {
     for (const entry of summary.benchmarks) {
       const earlier = seen.get(entry.name);
-      if (earlier !== undefined) throw new Error(`runDirs: benchmark ${entry.name} is in both ${earlier} and ${runDirs[i]}; merge one run of each`);
+      if (earlier !== undefined)
+        throw new Error(
+          `runDirs: benchmark ${entry.name} is in both ${earlier} and ${runDirs[i]}; merge one run of each`,
+        );
       seen.set(entry.name, runDirs[i]!);
       const resultFile = join(runDirs[i]!, entry.result);
-      if (!existsSync(resultFile)) throw new Error(`runDirs: ${runDirs[i]} lists ${entry.name} but ${resultFile} is missing`);
+      if (!existsSync(resultFile))
+        throw new Error(`runDirs: ${runDirs[i]} lists ${entry.name} but ${resultFile} is missing`);
       records.push(readJson<BenchmarkRecord>(resultFile));
     }
   });
   mkdirSync(into, { recursive: true });
   summaries.forEach((summary, i) => {
-    for (const entry of summary.benchmarks) cpSync(join(runDirs[i]!, entry.name), join(into, entry.name), { recursive: true });
+    for (const entry of summary.benchmarks)
+      cpSync(join(runDirs[i]!, entry.name), join(into, entry.name), { recursive: true });
   });
   const merged: MergedSuiteSummary = {
     format: 'dpo-ts.benchmark-summary',
@@ -71,10 +80,27 @@ export function mergeRuns(into: string, runDirs: readonly string[]): MergedSuite
     environment: summaries[0]!.environment,
     wallSeconds: records.reduce((sum, record) => sum + record.wallSeconds, 0),
     benchmarks: summaries.flatMap((summary) => summary.benchmarks),
-    mergedFrom: summaries.map((summary, i) => ({ dir: runDirs[i]!, date: summary.environment.date, wallSeconds: summary.wallSeconds, benchmarks: summary.benchmarks.map((entry) => entry.name) })),
+    mergedFrom: summaries.map((summary, i) => ({
+      dir: runDirs[i]!,
+      date: summary.environment.date,
+      wallSeconds: summary.wallSeconds,
+      benchmarks: summary.benchmarks.map((entry) => entry.name),
+    })),
   };
   writeFileSync(join(into, 'summary.json'), `${JSON.stringify(merged, null, 2)}\n`);
-  const sources = merged.mergedFrom.map((source) => `\`${source.benchmarks.join('`, `')}\` (started ${source.date}, ${formatDuration(source.wallSeconds)})`).join('; ');
-  writeFileSync(join(into, 'report.md'), suiteReport(merged, records, `Merged from ${merged.mergedFrom.length} runs that ran side by side, one per core: ${sources}.`));
+  const sources = merged.mergedFrom
+    .map(
+      (source) =>
+        `\`${source.benchmarks.join('`, `')}\` (started ${source.date}, ${formatDuration(source.wallSeconds)})`,
+    )
+    .join('; ');
+  writeFileSync(
+    join(into, 'report.md'),
+    suiteReport(
+      merged,
+      records,
+      `Merged from ${merged.mergedFrom.length} runs that ran side by side, one per core: ${sources}.`,
+    ),
+  );
   return merged;
 }

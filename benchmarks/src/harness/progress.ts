@@ -65,7 +65,8 @@ export class SuiteProgress {
   eta(): number {
     const scale = this.finishedExpected > 0 ? this.finishedActual / this.finishedExpected : 1;
     const current = this.plan[this.index];
-    const inCurrent = current && this.running ? Math.max(0, current.expectedMinutes * 60 - (this.now() - this.benchmarkStartedAt)) : 0;
+    const inCurrent =
+      current && this.running ? Math.max(0, current.expectedMinutes * 60 - (this.now() - this.benchmarkStartedAt)) : 0;
     const later = this.plan.slice(this.index + 1).reduce((sum, planned) => sum + planned.expectedMinutes * 60, 0);
     return scale * (inCurrent + later);
   }

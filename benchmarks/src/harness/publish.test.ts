@@ -44,11 +44,18 @@ describe('publishRun', () => {
     const to = join(root, 'docs', 'results');
     const published = publishRun(join(root, 'run'), { to });
     expect(published.report).toBe(`${to}.md`);
-    expect([...published.files].sort()).toEqual(['speed/grid.png', 'speed/plot.svg', 'speed/result.json', 'summary.json']);
+    expect([...published.files].sort()).toEqual([
+      'speed/grid.png',
+      'speed/plot.svg',
+      'speed/result.json',
+      'summary.json',
+    ]);
     expect(readFileSync(join(to, 'speed', 'plot.svg'), 'utf8')).toBe('<svg/>');
     const page = readFileSync(`${to}.md`, 'utf8').split('\n');
     expect(page[0]).toBe('# dpo-ts benchmarks (quick run)');
-    expect(page[2]).toContain('**This is a quick run, not a full run**: 2026-01-02 (commit 0123456789) on Test CPU, 2 cores');
+    expect(page[2]).toContain(
+      '**This is a quick run, not a full run**: 2026-01-02 (commit 0123456789) on Test CPU, 2 cores',
+    );
     expect(page).toContain('![Plot](results/speed/plot.svg)');
     expect(page).toContain('![Grid](results/speed/grid.png "samples")');
     expect(page).toContain('[Speed](#speed) and [the paper](https://arxiv.org/abs/2305.18290)');
@@ -61,7 +68,9 @@ describe('publishRun', () => {
     writeFileSync(join(to, 'stale.svg'), 'old');
     publishRun(join(root, 'run'), { to, report: join(root, 'docs', 'guide', 'results.md') });
     expect(existsSync(join(to, 'stale.svg'))).toBe(false);
-    expect(readFileSync(join(root, 'docs', 'guide', 'results.md'), 'utf8')).toContain('![Plot](../results/speed/plot.svg)');
+    expect(readFileSync(join(root, 'docs', 'guide', 'results.md'), 'utf8')).toContain(
+      '![Plot](../results/speed/plot.svg)',
+    );
   });
 
   it('refuses to replace a folder that is not a publication, and a folder that is not a run', () => {

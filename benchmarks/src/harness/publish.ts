@@ -24,7 +24,8 @@ export interface PublishedRun {
 /** Markdown link and image targets: `](target)` or `](target "title")`. */
 const LINK = /\]\(([^)\s]+)((?:\s+"[^"]*")?)\)/g;
 
-const isLocal = (target: string) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('#') && !target.startsWith('/');
+const isLocal = (target: string) =>
+  !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('#') && !target.startsWith('/');
 
 /**
  * The banner on top of a published report: which run, on what machine, and, for anything but a
@@ -38,7 +39,8 @@ export function publishBanner(summary: SuiteSummary & Partial<Pick<MergedSuiteSu
   const how = merged
     ? ` (${merged.length} runs side by side, one per core: ${merged.map((run) => run.benchmarks.join(' + ')).join('; ')}; merged with \`dpo-ts bench merge\`)`
     : '';
-  if (summary.mode === 'full') return `> Last full run: ${when} on ${machine}; ${formatDuration(summary.wallSeconds)} of benchmark time in all${how}. Regenerate with \`npm run bench:full\` then \`dpo-ts bench publish out/bench-full\`.`;
+  if (summary.mode === 'full')
+    return `> Last full run: ${when} on ${machine}; ${formatDuration(summary.wallSeconds)} of benchmark time in all${how}. Regenerate with \`npm run bench:full\` then \`dpo-ts bench publish out/bench-full\`.`;
   return (
     `> **This is a ${summary.mode} run, not a full run**: ${when} on ${machine}, ${formatDuration(summary.wallSeconds)} in all. ` +
     `${summary.mode} runs use small sizes and few seeds; the numbers show that everything works and roughly how it compares, ` +
@@ -61,7 +63,8 @@ export function publishRun(outDir: string, options: PublishOptions = {}): Publis
   const reportPath = options.report ?? `${to.replace(/[\\/]+$/, '')}.md`;
   const sourceReport = join(outDir, 'report.md');
   const summaryPath = join(outDir, 'summary.json');
-  if (!existsSync(sourceReport) || !existsSync(summaryPath)) throw new Error(`${outDir} is not a benchmark run: report.md and summary.json are required`);
+  if (!existsSync(sourceReport) || !existsSync(summaryPath))
+    throw new Error(`${outDir} is not a benchmark run: report.md and summary.json are required`);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as SuiteSummary;
   if (existsSync(to) && readdirSync(to).length > 0 && !existsSync(join(to, 'summary.json'))) {
     throw new Error(`refusing to replace ${to}: it is not empty and holds no summary.json of an earlier publication`);
@@ -71,7 +74,9 @@ export function publishRun(outDir: string, options: PublishOptions = {}): Publis
 
   const files = new Set<string>(['summary.json']);
   copyFileSync(summaryPath, join(to, 'summary.json'));
-  const fromReport = relative(dirname(resolve(reportPath)), resolve(to)).split(sep).join('/');
+  const fromReport = relative(dirname(resolve(reportPath)), resolve(to))
+    .split(sep)
+    .join('/');
   const markdown = readFileSync(sourceReport, 'utf8').replace(LINK, (whole, target: string, title: string) => {
     if (!isLocal(target)) return whole;
     const file = normalize(decodeURI(target)).split(sep).join('/');
@@ -86,7 +91,9 @@ export function publishRun(outDir: string, options: PublishOptions = {}): Publis
   mkdirSync(dirname(resolve(reportPath)), { recursive: true });
   // The banner goes under the report's title.
   const [title, ...rest] = markdown.split('\n');
-  const page = title?.startsWith('# ') ? [title, '', publishBanner(summary), ...rest] : [publishBanner(summary), '', markdown];
+  const page = title?.startsWith('# ')
+    ? [title, '', publishBanner(summary), ...rest]
+    : [publishBanner(summary), '', markdown];
   writeFileSync(reportPath, page.join('\n'));
   return { report: reportPath, assetsDir: to, files: [...files] };
 }

@@ -9,11 +9,23 @@ import { runSuite, seedsFor } from './runner.js';
 import { selectBenchmarks } from './select-benchmarks.js';
 
 // A stub backend: the runner's logic is tested without loading tfjs backends.
-const STUB_BACKEND: BackendInfo = { name: 'cpu', requested: 'cpu', package: 'stub', overrides: [], builtinGradients: true };
+const STUB_BACKEND: BackendInfo = {
+  name: 'cpu',
+  requested: 'cpu',
+  package: 'stub',
+  overrides: [],
+  builtinGradients: true,
+};
 const stubSelect = async () => STUB_BACKEND;
 
 function fake(name: string, run: (context: BenchmarkContext) => ReturnType<Benchmark['run']>): Benchmark {
-  return { name, title: `Benchmark ${name}`, description: `What ${name} measures.`, expectedMinutes: { smoke: 0.1, quick: 1, full: 10 }, run };
+  return {
+    name,
+    title: `Benchmark ${name}`,
+    description: `What ${name} measures.`,
+    expectedMinutes: { smoke: 0.1, quick: 1, full: 10 },
+    run,
+  };
 }
 
 const good = fake('good', async (context) => {
@@ -22,7 +34,15 @@ const good = fake('good', async (context) => {
     data: { seeds: context.seeds, mode: context.mode },
     tables: [{ title: 'Numbers', columns: ['x', 'y'], rows: [['a', 1.5]] }],
     plots: [
-      { title: 'A plot', file: 'plot.svg', spec: { data: { values: [{ x: 1, y: 2 }] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' } } } },
+      {
+        title: 'A plot',
+        file: 'plot.svg',
+        spec: {
+          data: { values: [{ x: 1, y: 2 }] },
+          mark: 'point',
+          encoding: { x: { field: 'x', type: 'quantitative' } },
+        },
+      },
       { title: 'Broken', file: 'broken.svg', spec: { mark: 'no-such-mark' } },
     ],
     images: [{ title: 'Samples', file: 'samples.png' }],
@@ -32,7 +52,14 @@ const good = fake('good', async (context) => {
 const throwing = fake('throwing', async () => {
   throw new Error('out of memory');
 });
-const checking = fake('checking', async () => ({ data: { leaked: 3 }, tables: [], plots: [], images: [], findings: [], failures: ['leaked 3 tensors'] }));
+const checking = fake('checking', async () => ({
+  data: { leaked: 3 },
+  tables: [],
+  plots: [],
+  images: [],
+  findings: [],
+  failures: ['leaked 3 tensors'],
+}));
 
 describe('runSuite', () => {
   let out: string;
@@ -45,7 +72,14 @@ describe('runSuite', () => {
 
   it('keeps every result when a benchmark fails, and reports the failure', async () => {
     const lines: string[] = [];
-    const summary = await runSuite({ benchmarks: [throwing, good, checking], mode: 'quick', outDir: out, seed: 7, log: (line) => lines.push(line), selectBackend: stubSelect });
+    const summary = await runSuite({
+      benchmarks: [throwing, good, checking],
+      mode: 'quick',
+      outDir: out,
+      seed: 7,
+      log: (line) => lines.push(line),
+      selectBackend: stubSelect,
+    });
 
     expect(summary.ok).toBe(false);
     expect(summary.benchmarks.map((entry) => [entry.name, entry.status])).toEqual([
@@ -59,7 +93,13 @@ describe('runSuite', () => {
 
     const record = JSON.parse(readFileSync(join(out, 'good', 'result.json'), 'utf8')) as BenchmarkRecord;
     expect(record.data).toEqual({ seeds: [7, 8], mode: 'quick' });
-    expect(record.environment).toMatchObject({ mode: 'quick', seed: 7, seeds: [7, 8], node: process.version, backend: { name: 'cpu' } });
+    expect(record.environment).toMatchObject({
+      mode: 'quick',
+      seed: 7,
+      seeds: [7, 8],
+      node: process.version,
+      backend: { name: 'cpu' },
+    });
     expect(record.environment.cores).toBeGreaterThan(0);
     expect(typeof record.environment.cpu).toBe('string');
     expect(record.environment.date).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -113,7 +153,10 @@ describe('seedsFor and selectBenchmarks', () => {
 
   it('selects by name, in the order given, and names unknown benchmarks', () => {
     expect(selectBenchmarks([good, throwing], []).map((b) => b.name)).toEqual(['good', 'throwing']);
-    expect(selectBenchmarks([good, throwing], ['throwing', 'good', 'throwing']).map((b) => b.name)).toEqual(['throwing', 'good']);
+    expect(selectBenchmarks([good, throwing], ['throwing', 'good', 'throwing']).map((b) => b.name)).toEqual([
+      'throwing',
+      'good',
+    ]);
     expect(() => selectBenchmarks([good], ['nope'])).toThrow('unknown benchmark "nope": known are good');
   });
 });

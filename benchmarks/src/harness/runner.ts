@@ -3,7 +3,13 @@ import { loadavg } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendInfo, type BackendRequest } from '@dpo-ts/core';
-import { MODE_SEED_COUNTS, type Benchmark, type BenchmarkMode, type BenchmarkResult, type ReportPlot } from './benchmark.js';
+import {
+  MODE_SEED_COUNTS,
+  type Benchmark,
+  type BenchmarkMode,
+  type BenchmarkResult,
+  type ReportPlot,
+} from './benchmark.js';
 import { collectEnvironment, processPeakRssMiB, startRssSampler, type RunEnvironment } from './environment.js';
 import { benchmarkReport, suiteReport } from './markdown.js';
 import { SuiteProgress, formatDuration } from './progress.js';
@@ -42,7 +48,9 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 function plotPath(plot: ReportPlot): string {
   const file = normalize(plot.file);
   if (!file.endsWith('.svg') || file.startsWith('..') || file.startsWith('/')) {
-    throw new Error(`plot "${plot.title}": file must be a relative path ending in .svg inside the benchmark folder: got ${plot.file}`);
+    throw new Error(
+      `plot "${plot.title}": file must be a relative path ending in .svg inside the benchmark folder: got ${plot.file}`,
+    );
   }
   return file;
 }
@@ -68,9 +76,11 @@ async function writePlots(dir: string, plots: readonly ReportPlot[]): Promise<Pl
 function checkResult(result: unknown): BenchmarkResult {
   const candidate = result as Partial<BenchmarkResult> | undefined;
   for (const field of ['tables', 'plots', 'images', 'findings'] as const) {
-    if (!Array.isArray(candidate?.[field])) throw new Error(`run() must return a BenchmarkResult: ${field} is not an array`);
+    if (!Array.isArray(candidate?.[field]))
+      throw new Error(`run() must return a BenchmarkResult: ${field} is not an array`);
   }
-  if (candidate?.data === null || typeof candidate?.data !== 'object') throw new Error('run() must return a BenchmarkResult: data is not an object');
+  if (candidate?.data === null || typeof candidate?.data !== 'object')
+    throw new Error('run() must return a BenchmarkResult: data is not an object');
   return candidate as BenchmarkResult;
 }
 
@@ -98,21 +108,48 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   mkdirSync(outDir, { recursive: true });
   const backend: BackendInfo = await select(options.backend === undefined ? {} : { backend: options.backend });
   const environment: RunEnvironment = collectEnvironment({ backend, mode, seed, seeds });
-  const progress = new SuiteProgress(benchmarks.map((b) => ({ name: b.name, expectedMinutes: b.expectedMinutes[mode] })), clock);
+  const progress = new SuiteProgress(
+    benchmarks.map((b) => ({ name: b.name, expectedMinutes: b.expectedMinutes[mode] })),
+    clock,
+  );
   const expected = benchmarks.reduce((sum, b) => sum + b.expectedMinutes[mode], 0);
-  log(`dpo-ts bench: ${benchmarks.length} benchmark(s), ${mode} mode, expected ~${formatDuration(expected * 60)} on 2 cores; writing ${outDir}`);
+  log(
+    `dpo-ts bench: ${benchmarks.length} benchmark(s), ${mode} mode, expected ~${formatDuration(expected * 60)} on 2 cores; writing ${outDir}`,
+  );
   const records: BenchmarkRecord[] = [];
 
   for (const [index, benchmark] of benchmarks.entries()) {
     progress.start(index);
     const dir = join(outDir, benchmark.name);
     mkdirSync(dir, { recursive: true });
-    const base = { format: 'dpo-ts.benchmark-result', version: 1, name: benchmark.name, title: benchmark.title, description: benchmark.description,
-      mode, expectedMinutes: benchmark.expectedMinutes[mode], environment } as const;
+    const base = {
+      format: 'dpo-ts.benchmark-result',
+      version: 1,
+      name: benchmark.name,
+      title: benchmark.title,
+      description: benchmark.description,
+      mode,
+      expectedMinutes: benchmark.expectedMinutes[mode],
+      environment,
+    } as const;
     if (options.signal?.aborted) {
       progress.finish();
-      records.push({ ...base, status: 'failed', error: { message: 'not run: the run was aborted' }, failures: [], wallSeconds: 0, peakRssMiB: 0,
-        processPeakRssMiB: processPeakRssMiB(), loadAverage: { start: 0, end: 0 }, tensors: { before: 0, after: 0 }, data: {}, tables: [], plots: [], images: [], findings: [] });
+      records.push({
+        ...base,
+        status: 'failed',
+        error: { message: 'not run: the run was aborted' },
+        failures: [],
+        wallSeconds: 0,
+        peakRssMiB: 0,
+        processPeakRssMiB: processPeakRssMiB(),
+        loadAverage: { start: 0, end: 0 },
+        tensors: { before: 0, after: 0 },
+        data: {},
+        tables: [],
+        plots: [],
+        images: [],
+        findings: [],
+      });
       continue;
     }
     log(`${progress.prefix()} start: ${benchmark.title}`);
@@ -124,7 +161,15 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     let error: BenchmarkRecord['error'];
     try {
       result = checkResult(
-        await benchmark.run({ mode, outDir: dir, seed, seeds, backend: options.backend, log: (line) => log(`${progress.prefix()} ${line}`), ...(options.signal ? { signal: options.signal } : {}) }),
+        await benchmark.run({
+          mode,
+          outDir: dir,
+          seed,
+          seeds,
+          backend: options.backend,
+          log: (line) => log(`${progress.prefix()} ${line}`),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
       );
     } catch (caught) {
       error = { message: message(caught), ...(caught instanceof Error && caught.stack ? { stack: caught.stack } : {}) };
@@ -153,19 +198,37 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     records.push(record);
     writeJson(join(dir, 'result.json'), record);
     writeFileSync(join(dir, 'report.md'), benchmarkReport(record));
-    const outcome = error ? `FAILED: ${error.message.split('\n', 1)[0]}` : failures.length ? `FAILED checks: ${failures.join('; ')}` : 'done';
-    log(`${progress.prefix()} ${outcome} in ${formatDuration(wallSeconds)}; peak RSS ${Math.round(peakRssMiB)} MiB; wrote ${join(dir, 'result.json')}`);
-    if (tensors.after > tensors.before) log(`${progress.prefix()} warning: ${tensors.after - tensors.before} tfjs tensors still live after the benchmark`);
-    for (const plot of plots) if (plot.error) log(`${progress.prefix()} warning: plot "${plot.title}" not rendered: ${plot.error}`);
+    const outcome = error
+      ? `FAILED: ${error.message.split('\n', 1)[0]}`
+      : failures.length
+        ? `FAILED checks: ${failures.join('; ')}`
+        : 'done';
+    log(
+      `${progress.prefix()} ${outcome} in ${formatDuration(wallSeconds)}; peak RSS ${Math.round(peakRssMiB)} MiB; wrote ${join(dir, 'result.json')}`,
+    );
+    if (tensors.after > tensors.before)
+      log(
+        `${progress.prefix()} warning: ${tensors.after - tensors.before} tfjs tensors still live after the benchmark`,
+      );
+    for (const plot of plots)
+      if (plot.error) log(`${progress.prefix()} warning: plot "${plot.title}" not rendered: ${plot.error}`);
     writeSuite(outDir, environment, mode, records, progress.elapsed());
   }
   const summary = writeSuite(outDir, environment, mode, records, progress.elapsed());
   const failed = summary.benchmarks.filter((entry) => entry.status === 'failed').map((entry) => entry.name);
-  log(`dpo-ts bench: ${failed.length ? `FAILED: ${failed.join(', ')}` : 'all benchmarks finished'} in ${formatDuration(summary.wallSeconds)}; report: ${join(outDir, 'report.md')}`);
+  log(
+    `dpo-ts bench: ${failed.length ? `FAILED: ${failed.join(', ')}` : 'all benchmarks finished'} in ${formatDuration(summary.wallSeconds)}; report: ${join(outDir, 'report.md')}`,
+  );
   return summary;
 }
 
-function writeSuite(outDir: string, environment: RunEnvironment, mode: BenchmarkMode, records: readonly BenchmarkRecord[], wallSeconds: number): SuiteSummary {
+function writeSuite(
+  outDir: string,
+  environment: RunEnvironment,
+  mode: BenchmarkMode,
+  records: readonly BenchmarkRecord[],
+  wallSeconds: number,
+): SuiteSummary {
   const summary: SuiteSummary = {
     format: 'dpo-ts.benchmark-summary',
     version: 1,

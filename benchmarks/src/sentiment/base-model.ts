@@ -2,7 +2,18 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { METRIC_NAMES, writeFileAtomic, type Metrics } from '@dpo-ts/core';
-import { CharTokenizer, GPT, loadBrownCorpus, loadGPT, loadTokenizer, saveGPT, saveTokenizer, SFTTrainer, type SentimentSentence, type Tokenizer } from '@dpo-ts/lm';
+import {
+  CharTokenizer,
+  GPT,
+  loadBrownCorpus,
+  loadGPT,
+  loadTokenizer,
+  saveGPT,
+  saveTokenizer,
+  SFTTrainer,
+  type SentimentSentence,
+  type Tokenizer,
+} from '@dpo-ts/lm';
 import type { BaseModelConfig } from './frontier-config.js';
 import { progressTo } from './log-stream.js';
 
@@ -16,8 +27,19 @@ export interface BaseModelInfo {
   readonly seed: number;
   readonly parameters: number;
   readonly vocabSize: number;
-  readonly pretrain: { readonly steps: number; readonly finalLoss: number; readonly wallSeconds: number; readonly windows: number };
-  readonly sft: { readonly steps: number; readonly finalLoss: number; readonly wallSeconds: number; readonly heldOutPerplexityBefore: number; readonly heldOutPerplexityAfter: number };
+  readonly pretrain: {
+    readonly steps: number;
+    readonly finalLoss: number;
+    readonly wallSeconds: number;
+    readonly windows: number;
+  };
+  readonly sft: {
+    readonly steps: number;
+    readonly finalLoss: number;
+    readonly wallSeconds: number;
+    readonly heldOutPerplexityBefore: number;
+    readonly heldOutPerplexityAfter: number;
+  };
 }
 
 /** The SFT model every method starts from (and the reference of every KL). */
@@ -71,9 +93,22 @@ export async function loadOrTrainBaseModel(options: {
   }
 
   const brown = await loadBrownCorpus({ limit: config.brownTexts });
-  const tokenizer = CharTokenizer.fromCorpus([...brown.map((d) => d.text), ...train.map((s) => s.text), ...heldOut.map((s) => s.text)]);
-  const model = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: config.contextLength, dModel: config.dModel, nLayer: config.nLayer, nHead: config.nHead, seed });
-  log(`base model: training ${model.numParameters().toLocaleString('en')} parameters (d ${config.dModel}, ${config.nLayer} layers, context ${config.contextLength}, vocab ${tokenizer.vocabSize}); cache ${dir}`);
+  const tokenizer = CharTokenizer.fromCorpus([
+    ...brown.map((d) => d.text),
+    ...train.map((s) => s.text),
+    ...heldOut.map((s) => s.text),
+  ]);
+  const model = new GPT({
+    vocabSize: tokenizer.vocabSize,
+    contextLength: config.contextLength,
+    dModel: config.dModel,
+    nLayer: config.nLayer,
+    nHead: config.nHead,
+    seed,
+  });
+  log(
+    `base model: training ${model.numParameters().toLocaleString('en')} parameters (d ${config.dModel}, ${config.nLayer} layers, context ${config.contextLength}, vocab ${tokenizer.vocabSize}); cache ${dir}`,
+  );
   const headline = [METRIC_NAMES.loss, METRIC_NAMES.meanTokenAccuracy, METRIC_NAMES.trainTokensPerSecond];
   const warmup = (steps: number): number => Math.min(20, Math.floor(steps / 4));
   const last = (history: readonly { metrics: Metrics }[]): number => history.at(-1)?.metrics[METRIC_NAMES.loss] ?? NaN;
@@ -82,9 +117,20 @@ export async function loadOrTrainBaseModel(options: {
     model,
     tokenizer,
     trainDataset: brown.map((d) => ({ text: d.text })),
-    config: { totalSteps: config.pretrainSteps, learningRate: config.pretrainLearningRate, lrSchedule: 'cosine', warmupSteps: warmup(config.pretrainSteps), perDeviceTrainBatchSize: config.batchSize, packing: true, seed },
+    config: {
+      totalSteps: config.pretrainSteps,
+      learningRate: config.pretrainLearningRate,
+      lrSchedule: 'cosine',
+      warmupSteps: warmup(config.pretrainSteps),
+      perDeviceTrainBatchSize: config.batchSize,
+      packing: true,
+      seed,
+    },
   });
-  const pretrained = await pretrainer.train({ progress: progressTo(log, 'base pre-training (Brown)', headline, 10), signal: options.signal });
+  const pretrained = await pretrainer.train({
+    progress: progressTo(log, 'base pre-training (Brown)', headline, 10),
+    signal: options.signal,
+  });
   pretrainer.dispose();
   throwIfAborted(options.signal);
 
@@ -93,14 +139,28 @@ export async function loadOrTrainBaseModel(options: {
     tokenizer,
     trainDataset: train.map((s) => ({ text: s.text })),
     evalDataset: heldOut.map((s) => ({ text: s.text })),
-    config: { totalSteps: config.sftSteps, learningRate: config.sftLearningRate, lrSchedule: 'cosine', warmupSteps: warmup(config.sftSteps), perDeviceTrainBatchSize: config.batchSize, perDeviceEvalBatchSize: 32, packing: true, seed },
+    config: {
+      totalSteps: config.sftSteps,
+      learningRate: config.sftLearningRate,
+      lrSchedule: 'cosine',
+      warmupSteps: warmup(config.sftSteps),
+      perDeviceTrainBatchSize: config.batchSize,
+      perDeviceEvalBatchSize: 32,
+      packing: true,
+      seed,
+    },
   });
   const before = await sft.evaluate();
-  const tuned = await sft.train({ progress: progressTo(log, 'base SFT (UCI reviews)', headline, 10), signal: options.signal });
+  const tuned = await sft.train({
+    progress: progressTo(log, 'base SFT (UCI reviews)', headline, 10),
+    signal: options.signal,
+  });
   const after = await sft.evaluate();
   sft.dispose();
   throwIfAborted(options.signal);
-  log(`base model: held-out review perplexity ${before[METRIC_NAMES.perplexity]!.toFixed(2)} -> ${after[METRIC_NAMES.perplexity]!.toFixed(2)}`);
+  log(
+    `base model: held-out review perplexity ${before[METRIC_NAMES.perplexity]!.toFixed(2)} -> ${after[METRIC_NAMES.perplexity]!.toFixed(2)}`,
+  );
 
   const info: BaseModelInfo = {
     key,
@@ -108,7 +168,12 @@ export async function loadOrTrainBaseModel(options: {
     seed,
     parameters: model.numParameters(),
     vocabSize: tokenizer.vocabSize,
-    pretrain: { steps: config.pretrainSteps, finalLoss: last(pretrained.history), wallSeconds: pretrained.wallTimeSeconds, windows: pretrainer.trainRows.length },
+    pretrain: {
+      steps: config.pretrainSteps,
+      finalLoss: last(pretrained.history),
+      wallSeconds: pretrained.wallTimeSeconds,
+      windows: pretrainer.trainRows.length,
+    },
     sft: {
       steps: config.sftSteps,
       finalLoss: last(tuned.history),

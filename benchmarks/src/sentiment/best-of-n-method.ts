@@ -43,37 +43,54 @@ export async function runBestOfN(options: {
   const maxN = Math.max(...options.ns);
   const repeated = options.prompts.flatMap((prompt) => Array.from({ length: maxN }, () => prompt));
   const sampleStarted = performance.now();
-  const samples = await sampleCompletions(options.base, options.tokenizer, repeated, { maxNewTokens: options.maxNewTokens, temperature: 1, seed: options.seed, batchSize: 64 });
+  const samples = await sampleCompletions(options.base, options.tokenizer, repeated, {
+    maxNewTokens: options.maxNewTokens,
+    temperature: 1,
+    seed: options.seed,
+    batchSize: 64,
+  });
   const samplingSeconds = (performance.now() - sampleStarted) / 1000;
   const scoreStarted = performance.now();
-  const rewardModelScores = await rewardModelScorer(options.rewardModel, options.tokenizer, { batchSize: 64 }).scoreBatch({
+  const rewardModelScores = await rewardModelScorer(options.rewardModel, options.tokenizer, {
+    batchSize: 64,
+  }).scoreBatch({
     prompts: samples.map((s) => s.prompt),
     completions: samples.map((s) => s.completion),
     finished: samples.map((s) => s.finished),
   });
   const scoringSeconds = (performance.now() - scoreStarted) / 1000;
   const truth = samples.map((s) => options.groundTruth(s.prompt, s.completion));
-  const results = [...options.ns].sort((a, b) => a - b).map((n): BestOfNResult => {
-    const picks = bestOfNIndices(rewardModelScores, maxN, n);
-    const oracle = bestOfNIndices(truth, maxN, n);
-    const candidates = samples.filter((_, i) => i % maxN < n);
-    const share = n / maxN;
-    return {
-      n,
-      klBound: bestOfNKLBound(n),
-      rewardModelPick: { reward: mean(picks.map((i) => truth[i]!)), standardError: standardError(picks.map((i) => truth[i]!)) },
-      oraclePick: { reward: mean(oracle.map((i) => truth[i]!)), standardError: standardError(oracle.map((i) => truth[i]!)) },
-      finishedRate: mean(picks.map((i) => (samples[i]!.finished ? 1 : 0))),
-      meanLength: mean(picks.map((i) => samples[i]!.completionIds.length)),
-      cost: {
-        wallSeconds: share * (samplingSeconds + scoringSeconds),
-        forwardSequences: candidates.length,
-        backwardSequences: 0,
-        sampledCompletions: candidates.length,
-        sampledTokens: candidates.reduce((sum, s) => sum + s.completionIds.length, 0),
-      },
-      examples: picks.slice(0, 4).map((i) => ({ prompt: samples[i]!.prompt, completion: samples[i]!.completion, reward: truth[i]! })),
-    };
-  });
+  const results = [...options.ns]
+    .sort((a, b) => a - b)
+    .map((n): BestOfNResult => {
+      const picks = bestOfNIndices(rewardModelScores, maxN, n);
+      const oracle = bestOfNIndices(truth, maxN, n);
+      const candidates = samples.filter((_, i) => i % maxN < n);
+      const share = n / maxN;
+      return {
+        n,
+        klBound: bestOfNKLBound(n),
+        rewardModelPick: {
+          reward: mean(picks.map((i) => truth[i]!)),
+          standardError: standardError(picks.map((i) => truth[i]!)),
+        },
+        oraclePick: {
+          reward: mean(oracle.map((i) => truth[i]!)),
+          standardError: standardError(oracle.map((i) => truth[i]!)),
+        },
+        finishedRate: mean(picks.map((i) => (samples[i]!.finished ? 1 : 0))),
+        meanLength: mean(picks.map((i) => samples[i]!.completionIds.length)),
+        cost: {
+          wallSeconds: share * (samplingSeconds + scoringSeconds),
+          forwardSequences: candidates.length,
+          backwardSequences: 0,
+          sampledCompletions: candidates.length,
+          sampledTokens: candidates.reduce((sum, s) => sum + s.completionIds.length, 0),
+        },
+        examples: picks
+          .slice(0, 4)
+          .map((i) => ({ prompt: samples[i]!.prompt, completion: samples[i]!.completion, reward: truth[i]! })),
+      };
+    });
   return { results, rewardModelGroundTruthCorrelation: pearson(rewardModelScores, truth) };
 }

@@ -18,7 +18,8 @@ export function bestOfNKLBound(n: number): number {
  */
 export function bestOfNIndices(scores: readonly number[], groupSize: number, n: number): number[] {
   if (n < 1 || n > groupSize) throw new RangeError(`n must be in [1, ${groupSize}]: got ${n}`);
-  if (scores.length % groupSize !== 0) throw new RangeError(`scores.length ${scores.length} is not a multiple of groupSize ${groupSize}`);
+  if (scores.length % groupSize !== 0)
+    throw new RangeError(`scores.length ${scores.length} is not a multiple of groupSize ${groupSize}`);
   const picks: number[] = [];
   for (let start = 0; start < scores.length; start += groupSize) {
     let best = start;

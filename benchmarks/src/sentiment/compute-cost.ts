@@ -19,17 +19,26 @@ export interface ComputeCost {
 }
 
 /** Nothing spent. */
-export const ZERO_COST: ComputeCost = Object.freeze({ wallSeconds: 0, forwardSequences: 0, backwardSequences: 0, sampledCompletions: 0, sampledTokens: 0 });
+export const ZERO_COST: ComputeCost = Object.freeze({
+  wallSeconds: 0,
+  forwardSequences: 0,
+  backwardSequences: 0,
+  sampledCompletions: 0,
+  sampledTokens: 0,
+});
 
 /** The sum of several costs. */
 export function addCosts(...costs: readonly ComputeCost[]): ComputeCost {
-  return costs.reduce((total, cost) => ({
-    wallSeconds: total.wallSeconds + cost.wallSeconds,
-    forwardSequences: total.forwardSequences + cost.forwardSequences,
-    backwardSequences: total.backwardSequences + cost.backwardSequences,
-    sampledCompletions: total.sampledCompletions + cost.sampledCompletions,
-    sampledTokens: total.sampledTokens + cost.sampledTokens,
-  }), ZERO_COST);
+  return costs.reduce(
+    (total, cost) => ({
+      wallSeconds: total.wallSeconds + cost.wallSeconds,
+      forwardSequences: total.forwardSequences + cost.forwardSequences,
+      backwardSequences: total.backwardSequences + cost.backwardSequences,
+      sampledCompletions: total.sampledCompletions + cost.sampledCompletions,
+      sampledTokens: total.sampledTokens + cost.sampledTokens,
+    }),
+    ZERO_COST,
+  );
 }
 
 /** Seconds since `started` (a `performance.now()` reading). */

@@ -6,7 +6,13 @@ import { finalMetrics, type MethodContext, type TrainedPolicy } from './frontier
 import { progressTo } from './log-stream.js';
 import type { TextPair } from './unlikelihood-trainer.js';
 
-const DPO_METRICS = [METRIC_NAMES.loss, METRIC_NAMES.rewardsAccuracies, METRIC_NAMES.rewardsMargins, METRIC_NAMES.rewardsChosen, METRIC_NAMES.logpsChosen];
+const DPO_METRICS = [
+  METRIC_NAMES.loss,
+  METRIC_NAMES.rewardsAccuracies,
+  METRIC_NAMES.rewardsMargins,
+  METRIC_NAMES.rewardsChosen,
+  METRIC_NAMES.logpsChosen,
+];
 
 /**
  * DPO (sigmoid loss, Rafailov et al. 2023 Eq. 7) from the SFT model at one beta: lm's
@@ -41,9 +47,14 @@ export async function trainDPOPolicy(
         seed: context.seed,
       },
     });
-    const result = await trainer.train({ progress: progressTo(context.log, `DPO beta ${beta}`, DPO_METRICS, Math.ceil(config.steps / 4)), signal: context.signal });
+    const result = await trainer.train({
+      progress: progressTo(context.log, `DPO beta ${beta}`, DPO_METRICS, Math.ceil(config.steps / 4)),
+      signal: context.signal,
+    });
     const heldOut = await trainer.evaluate();
-    context.log(`DPO beta ${beta}: held-out rewards/accuracies ${heldOut[METRIC_NAMES.rewardsAccuracies]!.toFixed(3)}, margin ${heldOut[METRIC_NAMES.rewardsMargins]!.toFixed(3)}`);
+    context.log(
+      `DPO beta ${beta}: held-out rewards/accuracies ${heldOut[METRIC_NAMES.rewardsAccuracies]!.toFixed(3)}, margin ${heldOut[METRIC_NAMES.rewardsMargins]!.toFixed(3)}`,
+    );
     const pairs = data.train.length + data.heldOut.length;
     return {
       policy,

@@ -37,9 +37,17 @@ export async function evaluatePolicy(options: {
 }): Promise<PolicyEvaluation> {
   const started = performance.now();
   const { policy, reference, tokenizer } = options;
-  const samples = await sampleCompletions(policy, tokenizer, options.prompts, { maxNewTokens: options.maxNewTokens, temperature: 1, seed: options.seed, batchSize: 64 });
+  const samples = await sampleCompletions(policy, tokenizer, options.prompts, {
+    maxNewTokens: options.maxNewTokens,
+    temperature: 1,
+    seed: options.seed,
+    batchSize: 64,
+  });
   const rewards = samples.map((s) => options.reward(s.prompt, s.completion));
-  const kl = policy === reference ? { mean: 0, standardError: 0 } : await estimateSequenceKL(policy, reference, tokenizer, samples);
+  const kl =
+    policy === reference
+      ? { mean: 0, standardError: 0 }
+      : await estimateSequenceKL(policy, reference, tokenizer, samples);
   return {
     reward: mean(rewards),
     rewardStandardError: standardError(rewards),

@@ -20,7 +20,11 @@ export interface FrontierData {
  * of at least `minWords` words. `undefined` when no such prefix exists (a sentence of fewer
  * than `minWords + 1` words, or whose first `minWords` words are already too long).
  */
-export function reviewPrefix(text: string, words: number, options: { readonly minWords: number; readonly maxChars: number }): string | undefined {
+export function reviewPrefix(
+  text: string,
+  words: number,
+  options: { readonly minWords: number; readonly maxChars: number },
+): string | undefined {
   const tokens = text.split(/\s+/).filter((token) => token.length > 0);
   let count = Math.min(words, tokens.length - 1);
   while (count >= options.minWords && tokens.slice(0, count).join(' ').length > options.maxChars) count--;
@@ -33,14 +37,22 @@ export function reviewPrefix(text: string, words: number, options: { readonly mi
  * sentence's prompt does not depend on which others were kept. Sentences without a valid
  * prefix are skipped; at most `count` prompts.
  */
-export function drawPrompts(sentences: readonly SentimentSentence[], count: number, config: FrontierDataConfig, seed: number): string[] {
+export function drawPrompts(
+  sentences: readonly SentimentSentence[],
+  count: number,
+  config: FrontierDataConfig,
+  seed: number,
+): string[] {
   const order = new Rng(seed).permutation(sentences.length);
   const prompts: string[] = [];
   for (const index of order) {
     if (prompts.length >= count) break;
     const span = config.maxPromptWords - config.minPromptWords + 1;
     const words = config.minPromptWords + new Rng(mixSeeds(seed, index)).int(span);
-    const prefix = reviewPrefix(sentences[index]!.text, words, { minWords: config.minPromptWords, maxChars: config.maxPromptChars });
+    const prefix = reviewPrefix(sentences[index]!.text, words, {
+      minWords: config.minPromptWords,
+      maxChars: config.maxPromptChars,
+    });
     if (prefix !== undefined) prompts.push(prefix);
   }
   return prompts;

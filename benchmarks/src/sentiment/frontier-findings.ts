@@ -13,8 +13,13 @@ export interface FindingsContext {
 }
 
 /** Whether `a` is at least as good as `b` on both axes (reward up, KL down) and better on one. */
-export function dominates(a: Pick<FrontierSummary, 'reward' | 'kl'>, b: Pick<FrontierSummary, 'reward' | 'kl'>): boolean {
-  return a.reward.mean >= b.reward.mean && a.kl.mean <= b.kl.mean && (a.reward.mean > b.reward.mean || a.kl.mean < b.kl.mean);
+export function dominates(
+  a: Pick<FrontierSummary, 'reward' | 'kl'>,
+  b: Pick<FrontierSummary, 'reward' | 'kl'>,
+): boolean {
+  return (
+    a.reward.mean >= b.reward.mean && a.kl.mean <= b.kl.mean && (a.reward.mean > b.reward.mean || a.kl.mean < b.kl.mean)
+  );
 }
 
 /** The uncertainty of a point's mean reward: the spread across seeds, or within one seed the standard error over prompts. */
@@ -22,7 +27,8 @@ function rewardUncertainty(s: FrontierSummary): number {
   return s.seeds > 1 ? s.reward.sd : s.rewardStandardError;
 }
 
-const label = (s: FrontierSummary): string => `${s.family} ${s.setting} (reward ${s.reward.mean.toFixed(3)}, KL ${s.kl.mean.toFixed(2)})`;
+const label = (s: FrontierSummary): string =>
+  `${s.family} ${s.setting} (reward ${s.reward.mean.toFixed(3)}, KL ${s.kl.mean.toFixed(2)})`;
 
 /**
  * Findings in words, computed from the numbers: the reference, whether DPO's points dominate
@@ -32,7 +38,8 @@ const label = (s: FrontierSummary): string => `${s.family} ${s.setting} (reward 
  */
 export function frontierFindings(summaries: readonly FrontierSummary[], context: FindingsContext): string[] {
   const of = (family: MethodFamily): FrontierSummary[] => summaries.filter((s) => s.family === family);
-  const best = (group: readonly FrontierSummary[]): FrontierSummary | undefined => [...group].sort((a, b) => b.reward.mean - a.reward.mean)[0];
+  const best = (group: readonly FrontierSummary[]): FrontierSummary | undefined =>
+    [...group].sort((a, b) => b.reward.mean - a.reward.mean)[0];
   const reference = of('SFT (reference)')[0];
   const findings: string[] = [];
   const spread = context.seeds > 1 ? `sd across ${context.seeds} seeds` : 'standard error over prompts (one seed)';
@@ -51,7 +58,9 @@ export function frontierFindings(summaries: readonly FrontierSummary[], context:
     const undominatedPPO = ppo.filter((p) => !dpo.some((d) => dominates(d, p)));
     const undominatedDPO = dpo.filter((d) => !ppo.some((p) => dominates(p, d)));
     if (undominatedPPO.length === 0) {
-      findings.push(`DPO's frontier dominates PPO's here: every PPO point has a DPO point with at least its reward at no more KL. Best DPO: ${label(best(dpo)!)}; best PPO: ${label(best(ppo)!)}.`);
+      findings.push(
+        `DPO's frontier dominates PPO's here: every PPO point has a DPO point with at least its reward at no more KL. Best DPO: ${label(best(dpo)!)}; best PPO: ${label(best(ppo)!)}.`,
+      );
     } else {
       findings.push(
         `DPO's frontier does not dominate PPO's in this run: no DPO point reaches ${undominatedPPO.map(label).join('; ')} at equal or lower KL. ` +
@@ -93,14 +102,18 @@ export function frontierFindings(summaries: readonly FrontierSummary[], context:
     const group = of(family);
     if (group.length === 0 || reference === undefined) continue;
     const top = best(group)!;
-    findings.push(`${family}: best ${top.setting} reaches reward ${top.reward.mean.toFixed(3)} (${(top.reward.mean - reference.reward.mean >= 0 ? '+' : '')}${(top.reward.mean - reference.reward.mean).toFixed(3)} vs SFT) at KL ${top.kl.mean.toFixed(2)}.`);
+    findings.push(
+      `${family}: best ${top.setting} reaches reward ${top.reward.mean.toFixed(3)} (${top.reward.mean - reference.reward.mean >= 0 ? '+' : ''}${(top.reward.mean - reference.reward.mean).toFixed(3)} vs SFT) at KL ${top.kl.mean.toFixed(2)}.`,
+    );
   }
 
   findings.push(
     `Scale: a ${context.baseParameters.toLocaleString('en')}-parameter character model trained for minutes on 2 CPU cores, a bag-of-n-grams classifier as the ground truth, ` +
       `${context.seeds} seed${context.seeds > 1 ? 's' : ''}, one learning rate per method and no tuning sweep (PPO especially: TRL's defaults scaled down, a few dozen updates). ` +
       `The paper's frontier used GPT-2-large on IMDb with a RoBERTa classifier; these numbers test the pipeline and the direction of effects, not the paper's magnitudes.` +
-      (context.mode !== 'full' ? ` Mode ${context.mode}: sizes are reduced; see the full run for the published frontier.` : ''),
+      (context.mode !== 'full'
+        ? ` Mode ${context.mode}: sizes are reduced; see the full run for the published frontier.`
+        : ''),
   );
   return findings;
 }

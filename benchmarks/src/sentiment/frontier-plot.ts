@@ -9,7 +9,11 @@ import type { FrontierSummary } from './frontier-summary.js';
  * mean over seeds as a filled point, ± one standard deviation across seeds as error bars in
  * both directions (none with a single seed), and each seed's own point, faint.
  */
-export function frontierPlot(summaries: readonly FrontierSummary[], points: readonly FrontierPoint[], file = 'frontier.svg'): ReportPlot {
+export function frontierPlot(
+  summaries: readonly FrontierSummary[],
+  points: readonly FrontierPoint[],
+  file = 'frontier.svg',
+): ReportPlot {
   const means = summaries.map((s) => ({
     method: s.family,
     setting: s.setting,
@@ -22,10 +26,26 @@ export function frontierPlot(summaries: readonly FrontierSummary[], points: read
     seeds: s.seeds,
     klSource: s.klSource,
   }));
-  const perSeed = points.map((p) => ({ method: p.family, setting: p.setting, seed: p.seed, kl: p.kl, reward: p.reward }));
-  const color = { field: 'method', type: 'nominal', title: 'method', sort: [...new Set(summaries.map((s) => s.family))] };
+  const perSeed = points.map((p) => ({
+    method: p.family,
+    setting: p.setting,
+    seed: p.seed,
+    kl: p.kl,
+    reward: p.reward,
+  }));
+  const color = {
+    field: 'method',
+    type: 'nominal',
+    title: 'method',
+    sort: [...new Set(summaries.map((s) => s.family))],
+  };
   const x = { field: 'kl', type: 'quantitative', title: 'KL(policy ‖ SFT), nats per completion' };
-  const y = { field: 'reward', type: 'quantitative', title: 'mean ground-truth reward (classifier logit)', scale: { zero: false } };
+  const y = {
+    field: 'reward',
+    type: 'quantitative',
+    title: 'mean ground-truth reward (classifier logit)',
+    scale: { zero: false },
+  };
   return {
     title: 'Reward vs KL frontier (held-out prompts)',
     file,
@@ -36,9 +56,21 @@ export function frontierPlot(summaries: readonly FrontierSummary[], points: read
       title: 'Controlled sentiment: ground-truth reward vs KL from the SFT model',
       layer: [
         { data: { values: perSeed }, mark: { type: 'point', opacity: 0.35, size: 20 }, encoding: { x, y, color } },
-        { data: { values: means }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color, order: { field: 'kl', type: 'quantitative' } } },
-        { data: { values: means }, mark: { type: 'rule' }, encoding: { x, y: { field: 'rewardLow', type: 'quantitative' }, y2: { field: 'rewardHigh' }, color } },
-        { data: { values: means }, mark: { type: 'rule' }, encoding: { y, x: { field: 'klLow', type: 'quantitative' }, x2: { field: 'klHigh' }, color } },
+        {
+          data: { values: means },
+          mark: { type: 'line', strokeWidth: 1.5 },
+          encoding: { x, y, color, order: { field: 'kl', type: 'quantitative' } },
+        },
+        {
+          data: { values: means },
+          mark: { type: 'rule' },
+          encoding: { x, y: { field: 'rewardLow', type: 'quantitative' }, y2: { field: 'rewardHigh' }, color },
+        },
+        {
+          data: { values: means },
+          mark: { type: 'rule' },
+          encoding: { y, x: { field: 'klLow', type: 'quantitative' }, x2: { field: 'klHigh' }, color },
+        },
         {
           data: { values: means },
           mark: { type: 'point', filled: true, size: 70 },
@@ -47,7 +79,13 @@ export function frontierPlot(summaries: readonly FrontierSummary[], points: read
             y,
             color,
             shape: { field: 'klSource', type: 'nominal', title: 'KL' },
-            tooltip: [{ field: 'method' }, { field: 'setting' }, { field: 'kl', format: '.2f' }, { field: 'reward', format: '.3f' }, { field: 'seeds' }],
+            tooltip: [
+              { field: 'method' },
+              { field: 'setting' },
+              { field: 'kl', format: '.2f' },
+              { field: 'reward', format: '.3f' },
+              { field: 'seeds' },
+            ],
           },
         },
       ],

@@ -62,7 +62,10 @@ export interface MethodContext<M, T> {
 }
 
 /** The last value of each metric over a training history (metrics a step did not report are skipped). */
-export function finalMetrics(history: readonly { readonly metrics: Readonly<Record<string, number>> }[], keys: readonly string[]): Record<string, number> {
+export function finalMetrics(
+  history: readonly { readonly metrics: Readonly<Record<string, number>> }[],
+  keys: readonly string[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const key of keys) {
     for (let i = history.length - 1; i >= 0; i--) {

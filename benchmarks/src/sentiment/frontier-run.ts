@@ -27,7 +27,10 @@ export const SEEDS_USED: Readonly<Record<BenchmarkMode, number>> = Object.freeze
  * the frontier plot, the tables, the findings and a JSON record of everything.
  * @param configOverride - replaces the mode's preset (tests and experiments).
  */
-export async function runSentimentFrontier(context: BenchmarkContext, configOverride?: SentimentFrontierConfig): Promise<BenchmarkResult> {
+export async function runSentimentFrontier(
+  context: BenchmarkContext,
+  configOverride?: SentimentFrontierConfig,
+): Promise<BenchmarkResult> {
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   const config = configOverride ?? SENTIMENT_FRONTIER_CONFIGS[context.mode];
@@ -35,7 +38,9 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
   const seeds = context.seeds.slice(0, SEEDS_USED[context.mode]);
   const tensorsAtStart = tf.memory().numTensors;
   const data = await loadFrontierData(config.data, context.seed);
-  log(`data: ${data.train.length} training / ${data.heldOut.length} held-out UCI sentences; ${data.pairPrompts.length} pair prompts, ${data.evalPrompts.length} evaluation prompts`);
+  log(
+    `data: ${data.train.length} training / ${data.heldOut.length} held-out UCI sentences; ${data.pairPrompts.length} pair prompts, ${data.evalPrompts.length} evaluation prompts`,
+  );
 
   const classifierStarted = performance.now();
   const classifier = trainSentimentClassifier(data.train, config.classifier);
@@ -47,25 +52,39 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
     features: classifier.summary.features,
     trainLoss: classifier.summary.trainLoss,
   };
-  log(`ground-truth classifier: held-out accuracy ${classifierInfo.heldOutAccuracy.toFixed(3)} (train ${classifierInfo.trainAccuracy.toFixed(3)}), ${classifierInfo.wallSeconds.toFixed(1)} s`);
+  log(
+    `ground-truth classifier: held-out accuracy ${classifierInfo.heldOutAccuracy.toFixed(3)} (train ${classifierInfo.trainAccuracy.toFixed(3)}), ${classifierInfo.wallSeconds.toFixed(1)} s`,
+  );
   const groundTruth = (prompt: string, completion: string): number => classifier.logit(prompt + completion);
   throwIfAborted(signal);
 
-  const base = await loadOrTrainBaseModel({ config: config.base, seed: context.seed, train: data.train, heldOut: data.heldOut, cacheDir: path.join(context.outDir, 'cache'), log, signal });
+  const base = await loadOrTrainBaseModel({
+    config: config.base,
+    seed: context.seed,
+    train: data.train,
+    heldOut: data.heldOut,
+    cacheDir: path.join(context.outDir, 'cache'),
+    log,
+    signal,
+  });
   const seedRuns: SeedRun[] = [];
   const points: FrontierPoint[] = [];
   try {
     const total = pointsPerSeed(config) * seeds.length;
     const methodsStarted = performance.now();
     for (const seed of seeds) {
-      const run = await runFrontierSeed({ base: base.model, tokenizer: base.tokenizer, data, config, groundTruth, log, signal }, seed, (point) => {
-        points.push(point);
-        const elapsed = (performance.now() - methodsStarted) / 1000;
-        log(
-          `[seed ${seed}] ${point.family} ${point.setting}: reward ${point.reward.toFixed(3)}, KL ${point.kl.toFixed(2)} ` +
-            `(${points.length}/${total} points, ${formatDuration(elapsed)} elapsed, ETA ~${formatDuration((elapsed / points.length) * (total - points.length))})`,
-        );
-      });
+      const run = await runFrontierSeed(
+        { base: base.model, tokenizer: base.tokenizer, data, config, groundTruth, log, signal },
+        seed,
+        (point) => {
+          points.push(point);
+          const elapsed = (performance.now() - methodsStarted) / 1000;
+          log(
+            `[seed ${seed}] ${point.family} ${point.setting}: reward ${point.reward.toFixed(3)}, KL ${point.kl.toFixed(2)} ` +
+              `(${points.length}/${total} points, ${formatDuration(elapsed)} elapsed, ETA ~${formatDuration((elapsed / points.length) * (total - points.length))})`,
+          );
+        },
+      );
       seedRuns.push(run);
     }
   } finally {
@@ -88,7 +107,10 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   log(`done in ${formatDuration(wallSeconds)} (${formatDuration(cpuSeconds)} of CPU time)`);
   const leaked = tf.memory().numTensors - tensorsAtStart;
-  const failures = leaked > 0 ? [`${leaked} tensors were left alive by the run (${tensorsAtStart} before, ${tensorsAtStart + leaked} after)`] : [];
+  const failures =
+    leaked > 0
+      ? [`${leaked} tensors were left alive by the run (${tensorsAtStart} before, ${tensorsAtStart + leaked} after)`]
+      : [];
   return {
     data: {
       mode: context.mode,
@@ -100,7 +122,11 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
       cpuSeconds,
       base: { ...base.info, cached: base.cached, loadOrTrainSeconds: base.wallSeconds, dir: base.dir },
       classifier: classifierInfo,
-      prompts: { pair: data.pairPrompts.length, eval: data.evalPrompts.length, evalExamples: data.evalPrompts.slice(0, 10) },
+      prompts: {
+        pair: data.pairPrompts.length,
+        eval: data.evalPrompts.length,
+        evalExamples: data.evalPrompts.slice(0, 10),
+      },
       seedRuns: seedRuns.map(({ points: _points, ...rest }) => rest),
       summaries,
       points,
@@ -109,7 +135,12 @@ export async function runSentimentFrontier(context: BenchmarkContext, configOver
     tables: [
       frontierTable(summaries, seeds.length),
       computeTable(summaries),
-      sharedInputsTable({ config, base: { ...base.info, cached: base.cached, wallSeconds: base.wallSeconds }, classifier: classifierInfo, seeds: seedRuns }),
+      sharedInputsTable({
+        config,
+        base: { ...base.info, cached: base.cached, wallSeconds: base.wallSeconds },
+        classifier: classifierInfo,
+        seeds: seedRuns,
+      }),
     ],
     plots: [frontierPlot(summaries, points)],
     images: [],

@@ -59,9 +59,16 @@ export function summarizeFrontier(points: readonly FrontierPoint[]): FrontierSum
         sampledTokens: total.sampledTokens / group.length,
       },
       uses: first.uses,
-      details: Object.fromEntries(detailKeys.map((key) => [key, mean(group.map((p) => p.details[key]).filter((v): v is number => v !== undefined))])),
+      details: Object.fromEntries(
+        detailKeys.map((key) => [
+          key,
+          mean(group.map((p) => p.details[key]).filter((v): v is number => v !== undefined)),
+        ]),
+      ),
     };
   });
   const familyOrder = (family: MethodFamily): number => METHOD_FAMILIES.indexOf(family);
-  return summaries.sort((a, b) => familyOrder(a.family) - familyOrder(b.family) || (a.parameter ?? 0) - (b.parameter ?? 0));
+  return summaries.sort(
+    (a, b) => familyOrder(a.family) - familyOrder(b.family) || (a.parameter ?? 0) - (b.parameter ?? 0),
+  );
 }

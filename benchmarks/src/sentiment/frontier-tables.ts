@@ -6,7 +6,11 @@ import type { SeedRun } from './run-seed.js';
 import { mean } from './statistics.js';
 
 /** `0.123 ± 0.045` (the ± part left out for a single seed). */
-export function meanSpread(value: { readonly mean: number; readonly sd: number }, seeds: number, digits: number): string {
+export function meanSpread(
+  value: { readonly mean: number; readonly sd: number },
+  seeds: number,
+  digits: number,
+): string {
   return seeds > 1 ? `${value.mean.toFixed(digits)} ± ${value.sd.toFixed(digits)}` : value.mean.toFixed(digits);
 }
 
@@ -30,7 +34,9 @@ export function frontierTable(summaries: readonly FrontierSummary[], seeds: numb
       s.klSource,
       s.finishedRate.toFixed(2),
       s.meanLength.toFixed(1),
-      KEY_METRICS.filter(([key]) => s.details[key] !== undefined).map(([key, label]) => `${label} ${s.details[key]!.toFixed(3)}`).join(', '),
+      KEY_METRICS.filter(([key]) => s.details[key] !== undefined)
+        .map(([key, label]) => `${label} ${s.details[key]!.toFixed(3)}`)
+        .join(', '),
     ]),
     note:
       `GT reward: mean ground-truth classifier logit of prompt + completion, one temperature-1 sample per held-out prompt, ` +
@@ -67,7 +73,12 @@ export function computeTable(summaries: readonly FrontierSummary[]): ReportTable
 export function sharedInputsTable(options: {
   readonly config: SentimentFrontierConfig;
   readonly base: BaseModelInfo & { readonly cached: boolean; readonly wallSeconds: number };
-  readonly classifier: { readonly heldOutAccuracy: number; readonly trainAccuracy: number; readonly heldOutSentences: number; readonly wallSeconds: number };
+  readonly classifier: {
+    readonly heldOutAccuracy: number;
+    readonly trainAccuracy: number;
+    readonly heldOutSentences: number;
+    readonly wallSeconds: number;
+  };
   readonly seeds: readonly SeedRun[];
 }): ReportTable {
   const { base, classifier, seeds } = options;

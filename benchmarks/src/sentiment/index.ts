@@ -16,7 +16,7 @@ export const sentimentFrontierBenchmark: Benchmark = {
   name: 'sentiment-frontier',
   title: 'Controlled sentiment: reward vs KL frontier (DPO, PPO, Preferred-FT, Unlikelihood, best-of-N)',
   description:
-    'The DPO paper\'s IMDb experiment at CPU scale: a character GPT pre-trained on Brown and fine-tuned on UCI review sentences ' +
+    "The DPO paper's IMDb experiment at CPU scale: a character GPT pre-trained on Brown and fine-tuned on UCI review sentences " +
     'continues review openings; a logistic-regression sentiment classifier (its logit) is the ground-truth reward; pairs are ' +
     'best vs worst of 4 SFT samples. Every method starts from the same SFT model and is placed by mean ground-truth reward ' +
     'against sequence-level KL(policy || SFT) on held-out prompts.',

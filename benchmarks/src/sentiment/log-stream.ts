@@ -29,6 +29,17 @@ export function lineLogStream(log: (line: string) => void): Writable & { isTTY: 
  * Progress options for a dpo-ts trainer's `train()` that send plain lines (no redraw) with
  * `metrics` to `log`, each prefixed by `label`, every `everySteps` steps or 30 seconds.
  */
-export function progressTo(log: (line: string) => void, label: string, metrics: readonly string[], everySteps: number): ProgressOptions {
-  return { stream: lineLogStream((line) => log(`${label}: ${line}`)), redraw: false, everySteps: Math.max(1, everySteps), everySeconds: 30, metrics };
+export function progressTo(
+  log: (line: string) => void,
+  label: string,
+  metrics: readonly string[],
+  everySteps: number,
+): ProgressOptions {
+  return {
+    stream: lineLogStream((line) => log(`${label}: ${line}`)),
+    redraw: false,
+    everySteps: Math.max(1, everySteps),
+    everySeconds: 30,
+    metrics,
+  };
 }

@@ -6,7 +6,13 @@ import type { PPOSettings } from './frontier-config.js';
 import { finalMetrics, type MethodContext, type TrainedPolicy } from './frontier-point.js';
 import { progressTo } from './log-stream.js';
 
-const PPO_METRICS = [METRIC_NAMES.objectiveScores, METRIC_NAMES.objectiveKl, METRIC_NAMES.objectiveRlhfReward, METRIC_NAMES.policyClipfracAvg, METRIC_NAMES.lossValueAvg];
+const PPO_METRICS = [
+  METRIC_NAMES.objectiveScores,
+  METRIC_NAMES.objectiveKl,
+  METRIC_NAMES.objectiveRlhfReward,
+  METRIC_NAMES.policyClipfracAvg,
+  METRIC_NAMES.lossValueAvg,
+];
 
 /**
  * PPO from the SFT model with @dpo-ts/rlhf's `PPOTrainer` (TRL semantics: per-token k1 KL
@@ -55,7 +61,9 @@ export async function trainPPOPolicy(
       progress: progressTo(context.log, options.label, PPO_METRICS, Math.max(1, Math.ceil(config.steps / 6))),
       ...(context.signal !== undefined ? { signal: context.signal } : {}),
     });
-    const responseLengths = result.history.map((entry) => entry.metrics[PPO_TIMING_METRIC_NAMES.meanResponseLength] ?? options.maxNewTokens);
+    const responseLengths = result.history.map(
+      (entry) => entry.metrics[PPO_TIMING_METRIC_NAMES.meanResponseLength] ?? options.maxNewTokens,
+    );
     const rollouts = config.steps * config.batchSize;
     return {
       policy,

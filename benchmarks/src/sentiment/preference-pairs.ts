@@ -36,7 +36,12 @@ export async function sampleGroundTruthPairs(
   const started = performance.now();
   const perPrompt = options.samplesPerPrompt;
   const repeated = prompts.flatMap((prompt) => Array.from({ length: perPrompt }, () => prompt));
-  const samples = await sampleCompletions(model, tokenizer, repeated, { maxNewTokens: options.maxNewTokens, temperature: 1, seed: options.seed, batchSize: 64 });
+  const samples = await sampleCompletions(model, tokenizer, repeated, {
+    maxNewTokens: options.maxNewTokens,
+    temperature: 1,
+    seed: options.seed,
+    batchSize: 64,
+  });
   const rewards = samples.map((sample) => reward(sample.prompt, sample.completion));
   const pairs: GroundTruthPairs['pairs'][number][] = [];
   let skipped = 0;
@@ -51,7 +56,13 @@ export async function sampleGroundTruthPairs(
       skipped++;
       return;
     }
-    pairs.push({ prompt, chosen: samples[best]!.completion, rejected: samples[worst]!.completion, chosenReward: rewards[best]!, rejectedReward: rewards[worst]! });
+    pairs.push({
+      prompt,
+      chosen: samples[best]!.completion,
+      rejected: samples[worst]!.completion,
+      chosenReward: rewards[best]!,
+      rejectedReward: rewards[worst]!,
+    });
   });
   const sampledTokens = samples.reduce((sum, s) => sum + s.completionIds.length, 0);
   return {
@@ -60,6 +71,12 @@ export async function sampleGroundTruthPairs(
     sampleMeanReward: mean(rewards),
     finishedRate: mean(samples.map((s) => (s.finished ? 1 : 0))),
     // Generation runs one incremental forward per token: counted as sampled tokens, not sequences.
-    cost: addCosts({ wallSeconds: secondsSince(started), forwardSequences: 0, backwardSequences: 0, sampledCompletions: samples.length, sampledTokens }),
+    cost: addCosts({
+      wallSeconds: secondsSince(started),
+      forwardSequences: 0,
+      backwardSequences: 0,
+      sampledCompletions: samples.length,
+      sampledTokens,
+    }),
   };
 }

@@ -35,10 +35,19 @@ export async function trainPreferredFTPolicy(
     },
   });
   try {
-    const result = await trainer.train({ progress: progressTo(context.log, 'Preferred-FT', SFT_METRICS, Math.ceil(config.steps / 4)), signal: context.signal });
+    const result = await trainer.train({
+      progress: progressTo(context.log, 'Preferred-FT', SFT_METRICS, Math.ceil(config.steps / 4)),
+      signal: context.signal,
+    });
     return {
       policy,
-      cost: { wallSeconds: secondsSince(started), forwardSequences: config.steps * config.batchSize, backwardSequences: config.steps * config.batchSize, sampledCompletions: 0, sampledTokens: 0 },
+      cost: {
+        wallSeconds: secondsSince(started),
+        forwardSequences: config.steps * config.batchSize,
+        backwardSequences: config.steps * config.batchSize,
+        sampledCompletions: 0,
+        sampledTokens: 0,
+      },
       details: finalMetrics(result.history, SFT_METRICS),
     };
   } catch (error) {

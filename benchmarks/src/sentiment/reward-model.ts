@@ -42,17 +42,30 @@ export async function trainFrontierRewardModel(options: {
     tokenizer: options.tokenizer,
     trainDataset: options.train.map(record),
     evalDataset: options.heldOut.map(record),
-    config: { totalSteps: config.steps, perDeviceTrainBatchSize: config.batchSize, perDeviceEvalBatchSize: 32, learningRate: config.learningRate, seed: options.seed },
+    config: {
+      totalSteps: config.steps,
+      perDeviceTrainBatchSize: config.batchSize,
+      perDeviceEvalBatchSize: 32,
+      learningRate: config.learningRate,
+      seed: options.seed,
+    },
   });
   try {
     const before = await trainer.evaluate();
     await trainer.train({
-      progress: progressTo(options.log, 'reward model', [METRIC_NAMES.loss, METRIC_NAMES.accuracy, METRIC_NAMES.margin], Math.ceil(config.steps / 4)),
+      progress: progressTo(
+        options.log,
+        'reward model',
+        [METRIC_NAMES.loss, METRIC_NAMES.accuracy, METRIC_NAMES.margin],
+        Math.ceil(config.steps / 4),
+      ),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     const after = await trainer.evaluate();
     const heldOutPairs = trainer.evalPairs.length;
-    options.log(`reward model: held-out pair accuracy ${before[METRIC_NAMES.accuracy]!.toFixed(3)} -> ${after[METRIC_NAMES.accuracy]!.toFixed(3)} (${heldOutPairs} pairs)`);
+    options.log(
+      `reward model: held-out pair accuracy ${before[METRIC_NAMES.accuracy]!.toFixed(3)} -> ${after[METRIC_NAMES.accuracy]!.toFixed(3)} (${heldOutPairs} pairs)`,
+    );
     return {
       model,
       heldOutAccuracyBefore: before[METRIC_NAMES.accuracy]!,

@@ -12,7 +12,15 @@ describe('textFeatures', () => {
     const x = textFeatures("Great movie, didn't like the end!");
     expect(x.values.reduce((sum, v) => sum + v * v, 0)).toBeCloseTo(1, 12);
     expect([...x.indices]).toEqual([...x.indices].sort((a, b) => a - b));
-    expect(classifierWords("Great movie, didn't like the end!")).toEqual(['great', 'movie', "didn't", 'like', 'the', 'end', '!']);
+    expect(classifierWords("Great movie, didn't like the end!")).toEqual([
+      'great',
+      'movie',
+      "didn't",
+      'like',
+      'the',
+      'end',
+      '!',
+    ]);
     expect(textFeatures('...').indices.length).toBe(0);
   });
 });

@@ -27,7 +27,12 @@ export interface SentimentClassifier {
   /** Fraction of `examples` whose label is predicted (logit > 0 means positive). */
   accuracy(examples: readonly LabelledText[]): number;
   /** Hashed features seen in training, the bias and the final training loss, for the report. */
-  readonly summary: { readonly features: number; readonly bias: number; readonly trainLoss: number; readonly options: Required<SentimentClassifierOptions> };
+  readonly summary: {
+    readonly features: number;
+    readonly bias: number;
+    readonly trainLoss: number;
+    readonly options: Required<SentimentClassifierOptions>;
+  };
 }
 
 /** Defaults of {@link SentimentClassifierOptions}. */
@@ -56,7 +61,10 @@ export const DEFAULT_SENTIMENT_CLASSIFIER_OPTIONS: Readonly<Required<SentimentCl
  * roberta-large-english): the reward is its logit of "positive", log p(pos) - log p(neg).
  * @see Rafailov et al. 2023, Sec. 6.1 (controlled sentiment generation).
  */
-export function trainSentimentClassifier(examples: readonly LabelledText[], options: SentimentClassifierOptions = {}): SentimentClassifier {
+export function trainSentimentClassifier(
+  examples: readonly LabelledText[],
+  options: SentimentClassifierOptions = {},
+): SentimentClassifier {
   const settings = { ...DEFAULT_SENTIMENT_CLASSIFIER_OPTIONS, ...options };
   if (examples.length === 0) throw new Error('trainSentimentClassifier: no examples');
   const featureOptions = { hashBits: settings.hashBits, charNgramRange: settings.charNgramRange };
@@ -65,7 +73,8 @@ export function trainSentimentClassifier(examples: readonly LabelledText[], opti
   const columnOfBucket = new Int32Array(1 << settings.hashBits).fill(-1);
   const rows = examples.map((example) => textFeatures(example.text, featureOptions));
   let columns = 0;
-  for (const row of rows) for (const bucket of row.indices) if (columnOfBucket[bucket] === -1) columnOfBucket[bucket] = columns++;
+  for (const row of rows)
+    for (const bucket of row.indices) if (columnOfBucket[bucket] === -1) columnOfBucket[bucket] = columns++;
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((row, i) => (offsets[i + 1] = offsets[i]! + row.indices.length));
   const cols = new Int32Array(offsets[rows.length]!);
@@ -121,7 +130,8 @@ export function trainSentimentClassifier(examples: readonly LabelledText[], opti
   return {
     logit,
     probability: (text) => sigmoid(logit(text)),
-    accuracy: (held) => held.filter((example) => (logit(example.text) > 0 ? 1 : 0) === example.label).length / held.length,
+    accuracy: (held) =>
+      held.filter((example) => (logit(example.text) > 0 ? 1 : 0) === example.label).length / held.length,
     summary: { features: columns, bias, trainLoss, options: settings },
   };
 }

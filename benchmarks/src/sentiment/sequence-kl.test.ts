@@ -27,9 +27,17 @@ function allCompletions(vocabSize: number, eos: number, maxNewTokens: number): n
  */
 function exactLogProbs(model: GPT, context: readonly number[], completions: readonly (readonly number[])[]): number[] {
   const width = context.length + Math.max(...completions.map((c) => c.length));
-  const rows = completions.map((c) => [...context, ...c, ...new Array<number>(width - context.length - c.length).fill(0)]);
-  const logProbs = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d(rows, undefined, 'int32'))).arraySync() as number[][][]); // [N, T, V]
-  return completions.map((completion, n) => completion.reduce((sum, token, t) => sum + logProbs[n]![context.length - 1 + t]![token]!, 0));
+  const rows = completions.map((c) => [
+    ...context,
+    ...c,
+    ...new Array<number>(width - context.length - c.length).fill(0),
+  ]);
+  const logProbs = tf.tidy(
+    () => tf.logSoftmax(model.forward(tf.tensor2d(rows, undefined, 'int32'))).arraySync() as number[][][],
+  ); // [N, T, V]
+  return completions.map((completion, n) =>
+    completion.reduce((sum, token, t) => sum + logProbs[n]![context.length - 1 + t]![token]!, 0),
+  );
 }
 
 describe('estimateSequenceKL', () => {
@@ -50,7 +58,12 @@ describe('estimateSequenceKL', () => {
     expect(exact).toBeGreaterThan(0.05); // the two models differ enough for the test to mean something
 
     const before = tf.memory().numTensors;
-    const samples = await sampleCompletions(policy, tokenizer, Array.from({ length: 1200 }, () => 'ab'), { maxNewTokens, temperature: 1, seed: 7, batchSize: 300 });
+    const samples = await sampleCompletions(
+      policy,
+      tokenizer,
+      Array.from({ length: 1200 }, () => 'ab'),
+      { maxNewTokens, temperature: 1, seed: 7, batchSize: 300 },
+    );
     const estimate = await estimateSequenceKL(policy, reference, tokenizer, samples, 300);
     expect(tf.memory().numTensors).toBe(before);
     expect(Math.abs(estimate.mean - exact)).toBeLessThan(4 * estimate.standardError);

@@ -26,13 +26,25 @@ export async function trainUnlikelihoodPolicy(
       model: policy,
       tokenizer: context.tokenizer,
       pairs,
-      config: { steps: config.steps, batchSize: config.batchSize, learningRate: config.learningRate, alpha, seed: context.seed },
+      config: {
+        steps: config.steps,
+        batchSize: config.batchSize,
+        learningRate: config.learningRate,
+        alpha,
+        seed: context.seed,
+      },
       progress: progressTo(context.log, `Unlikelihood alpha ${alpha}`, UL_METRICS, Math.ceil(config.steps / 4)),
       signal: context.signal,
     });
     return {
       policy,
-      cost: { wallSeconds: secondsSince(started), forwardSequences: 2 * config.steps * config.batchSize, backwardSequences: 2 * config.steps * config.batchSize, sampledCompletions: 0, sampledTokens: 0 },
+      cost: {
+        wallSeconds: secondsSince(started),
+        forwardSequences: 2 * config.steps * config.batchSize,
+        backwardSequences: 2 * config.steps * config.batchSize,
+        sampledCompletions: 0,
+        sampledTokens: 0,
+      },
       details: finalMetrics(result.history, UL_METRICS),
     };
   } catch (error) {

@@ -75,21 +75,43 @@ export async function trainUnlikelihood(options: {
       progress: options.progress ?? false,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       step: async (stepIndex) => {
-        const { value } = epochBatches(tokenized, { batchSize: Math.min(config.batchSize, tokenized.length), seed: config.seed, startStep: stepIndex }).next();
+        const { value } = epochBatches(tokenized, {
+          batchSize: Math.min(config.batchSize, tokenized.length),
+          seed: config.seed,
+          startStep: stepIndex,
+        }).next();
         const items = value!.items;
-        const chosen = buildLMBatch(items.map((p) => ({ prompt: p.prompt, completion: p.chosen })), tokenizer, layout);
-        const rejected = buildLMBatch(items.map((p) => ({ prompt: p.prompt, completion: p.rejected })), tokenizer, layout);
+        const chosen = buildLMBatch(
+          items.map((p) => ({ prompt: p.prompt, completion: p.chosen })),
+          tokenizer,
+          layout,
+        );
+        const rejected = buildLMBatch(
+          items.map((p) => ({ prompt: p.prompt, completion: p.rejected })),
+          tokenizer,
+          layout,
+        );
         let parts: tf.Scalar[] = [];
         const { value: loss, grads } = computeNamedGradients(() => {
           const w = sideLoss(chosen);
           const l = sideLoss(rejected);
-          const result = unlikelihoodLoss({ chosenLogProbs: w.logProbs, chosenMask: w.mask, rejectedLogProbs: l.logProbs, rejectedMask: l.mask, alpha: config.alpha });
+          const result = unlikelihoodLoss({
+            chosenLogProbs: w.logProbs,
+            chosenMask: w.mask,
+            rejectedLogProbs: l.logProbs,
+            rejectedMask: l.mask,
+            alpha: config.alpha,
+          });
           parts = [tf.keep(result.likelihood), tf.keep(result.unlikelihood)];
           return result.loss;
         }, trainable);
         try {
           const learningRate = schedule(stepIndex);
-          const gradNorm = await applyGradientStep(optimizer, grads, { maxGradNorm: optimization.maxGradNorm, learningRate, stepIndex });
+          const gradNorm = await applyGradientStep(optimizer, grads, {
+            maxGradNorm: optimization.maxGradNorm,
+            learningRate,
+            stepIndex,
+          });
           const [nll, ul] = await Promise.all(parts.map(async (t) => (await t.data())[0]!));
           return {
             [METRIC_NAMES.loss]: (await loss.data())[0]!,

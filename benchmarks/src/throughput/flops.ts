@@ -18,11 +18,13 @@ import type { ThroughputGPTShape } from './sizes.js';
  * doubled attention because both T x T products are counted.
  */
 export const FLOP_FORMULAS = {
-  gptForward: 'F(T) = T * 2 * (12 L d^2 + d V) + 4 L T^2 d per row of T tokens (matmuls only; embedding lookup not counted)',
+  gptForward:
+    'F(T) = T * 2 * (12 L d^2 + d V) + 4 L T^2 d per row of T tokens (matmuls only; embedding lookup not counted)',
   sft: '3 F(T) per row (forward + backward)',
   dpo: '4 F(T) per row, 2 rows per pair (policy forward + backward, frozen reference forward)',
   ppo: 'B * (generation: 2 N per sampled token + prompt prefill) + (2 + 3 E) F(P + R) per rollout (reference and policy/value forwards, E epochs of forward + backward)',
-  diffusion: '2 * (dense multiply-adds per image) per forward; per pair: 3 x 2 images through the policy, 1 x 2 through the reference',
+  diffusion:
+    '2 * (dense multiply-adds per image) per forward; per pair: 3 x 2 images through the policy, 1 x 2 through the reference',
 } as const;
 
 /** Matmul weights of the GPT blocks and head: N = 12 L d^2 + d V. */
@@ -50,7 +52,10 @@ export function dpoStepFlops(shape: ThroughputGPTShape, pairs: number, rowTokens
  * plus attention over the cache, and the prompt's prefill), then reference and policy/value
  * forward passes over the full rows, then `numPpoEpochs` forward + backward passes.
  */
-export function ppoUpdateFlops(shape: ThroughputGPTShape, ppo: { batchSize: number; promptLength: number; responseLength: number; numPpoEpochs: number }): number {
+export function ppoUpdateFlops(
+  shape: ThroughputGPTShape,
+  ppo: { batchSize: number; promptLength: number; responseLength: number; numPpoEpochs: number },
+): number {
   const promptTokens = ppo.promptLength + 1; // BOS
   const rowTokens = promptTokens + ppo.responseLength;
   const n = gptMatmulParameters(shape);

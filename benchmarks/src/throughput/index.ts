@@ -52,7 +52,9 @@ export const throughputBenchmark: Benchmark = {
         }
         if (output.kind === 'measured') {
           const m = output.measurement;
-          context.log(`${backend}: ${m.step}: ${(m.medianSeconds * 1000).toFixed(1)} ms/step, ${Math.round(m.unitsPerSecond)} ${m.unit}/s, ${m.gflops.toFixed(2)} GFLOP/s`);
+          context.log(
+            `${backend}: ${m.step}: ${(m.medianSeconds * 1000).toFixed(1)} ms/step, ${Math.round(m.unitsPerSecond)} ${m.unit}/s, ${m.gflops.toFixed(2)} GFLOP/s`,
+          );
         }
       }
     }

@@ -1,14 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KERNEL_PROFILE_TOP, kernelProfileTable, profileStep, profiles, summarizeKernels, type KernelRecord } from './kernel-profile.js';
+import {
+  KERNEL_PROFILE_TOP,
+  kernelProfileTable,
+  profileStep,
+  profiles,
+  summarizeKernels,
+  type KernelRecord,
+} from './kernel-profile.js';
 import type { StepMeasurement } from './measure.js';
 import { throughputResult } from './report.js';
 import { THROUGHPUT_SIZES } from './sizes.js';
 import type { ThroughputStep } from './steps.js';
 import type { WorkerOutput } from './worker.js';
 
-const record = (name: string, ms: number | { error: string }, ...shapes: number[][]): KernelRecord => ({ name, kernelTimeMs: ms, inputShapes: shapes });
+const record = (name: string, ms: number | { error: string }, ...shapes: number[][]): KernelRecord => ({
+  name,
+  kernelTimeMs: ms,
+  inputShapes: shapes,
+});
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -88,7 +99,11 @@ describe('profileStep', () => {
 
 describe('the profile in the throughput report', () => {
   it('becomes a table, a finding and result data', () => {
-    const kernelProfile = summarizeKernels('dpo', [record('BatchMatMul', 600, [2, 3]), record('Sum', 150), record('Add', 50)], 1000);
+    const kernelProfile = summarizeKernels(
+      'dpo',
+      [record('BatchMatMul', 600, [2, 3]), record('Sum', 150), record('Add', 50)],
+      1000,
+    );
     const measurement: StepMeasurement = {
       step: 'dpo',
       label: 'DPO step',
@@ -106,12 +121,28 @@ describe('the profile in the throughput report', () => {
       leakedTensors: [0],
       lastMetrics: {},
     };
-    const outputs: WorkerOutput[] = [{ kind: 'measured', backend: 'wasm', backendDetail: 'test', measurement, peakRssMiB: 500, loadAverage: [1, 1], kernelProfile }];
-    const result = throughputResult(outputs, { available: false, reason: 'none here' }, THROUGHPUT_SIZES.quick, ['wasm']);
+    const outputs: WorkerOutput[] = [
+      {
+        kind: 'measured',
+        backend: 'wasm',
+        backendDetail: 'test',
+        measurement,
+        peakRssMiB: 500,
+        loadAverage: [1, 1],
+        kernelProfile,
+      },
+    ];
+    const result = throughputResult(outputs, { available: false, reason: 'none here' }, THROUGHPUT_SIZES.quick, [
+      'wasm',
+    ]);
     const table = result.tables.find((t) => t.title.startsWith('Kernel profile'))!;
     expect(table).toEqual(kernelProfileTable(kernelProfile, 'DPO step', 'wasm'));
     expect(table.rows[0]).toEqual(['BatchMatMul', 600, 1, '60.0%', '[2,3] (600.0, 1)']);
-    expect(result.findings).toContain("Where one DPO step's time goes on wasm: BatchMatMul 60% (1 calls), Sum 15% (1 calls), Add 5% (1 calls); all kernels 80% of the step.");
-    expect((result.data as { kernelProfiles: unknown[] }).kernelProfiles).toEqual([{ backend: 'wasm', ...kernelProfile }]);
+    expect(result.findings).toContain(
+      "Where one DPO step's time goes on wasm: BatchMatMul 60% (1 calls), Sum 15% (1 calls), Add 5% (1 calls); all kernels 80% of the step.",
+    );
+    expect((result.data as { kernelProfiles: unknown[] }).kernelProfiles).toEqual([
+      { backend: 'wasm', ...kernelProfile },
+    ]);
   });
 });

@@ -11,7 +11,8 @@ export const PROFILED_STEPS: readonly ThroughputStepName[] = ['dpo'];
  * but cpu (pure JS, 20-40x slower: a profiled step costs another minute and says nothing about
  * the backends people train on).
  */
-export const profiles = (backend: string, step: ThroughputStepName): boolean => backend !== 'cpu' && PROFILED_STEPS.includes(step);
+export const profiles = (backend: string, step: ThroughputStepName): boolean =>
+  backend !== 'cpu' && PROFILED_STEPS.includes(step);
 
 /** How many kernels the profile keeps, by total time. */
 export const KERNEL_PROFILE_TOP = 15;
@@ -57,8 +58,16 @@ const shapesOf = (record: KernelRecord) => record.inputShapes.map((shape) => `[$
  * costliest input shapes. Calls whose backend could not time them (an `{ error }` time) count as
  * calls with 0 ms. Returns the `top` kernels by total time.
  */
-export function summarizeKernels(step: string, records: readonly KernelRecord[], wallMs: number, top = KERNEL_PROFILE_TOP): KernelProfile {
-  const byKernel = new Map<string, { totalMs: number; calls: number; shapes: Map<string, { totalMs: number; calls: number }> }>();
+export function summarizeKernels(
+  step: string,
+  records: readonly KernelRecord[],
+  wallMs: number,
+  top = KERNEL_PROFILE_TOP,
+): KernelProfile {
+  const byKernel = new Map<
+    string,
+    { totalMs: number; calls: number; shapes: Map<string, { totalMs: number; calls: number }> }
+  >();
   let kernelMs = 0;
   for (const record of records) {
     const ms = typeof record.kernelTimeMs === 'number' ? record.kernelTimeMs : 0;
@@ -118,6 +127,6 @@ export function kernelProfileTable(profile: KernelProfile, label: string, backen
       `One step after the timed ones, under tf.profile (kernelTimeMs: the backend's clock around each kernel call). ` +
       `The step took ${profile.wallMs.toFixed(0)} ms with ${profile.calls} kernel calls; kernels account for ${profile.kernelMs.toFixed(0)} ms ` +
       `and ${Math.max(0, rest).toFixed(0)} ms went to JavaScript between them (tape, tidy, optimizer bookkeeping). ` +
-      'Shares are of the profiled step\'s wall time; shapes are the kernel\'s inputs.',
+      "Shares are of the profiled step's wall time; shapes are the kernel's inputs.",
   };
 }

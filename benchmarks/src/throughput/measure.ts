@@ -39,7 +39,11 @@ function median(values: readonly number[]): number {
  * each awaited until its metrics are read back), counting live tensors around every timed step
  * that is not the trainer's first. `log` gets one line per timed step.
  */
-export async function measureStep(step: ThroughputStep, repetitions: Repetitions, log: (line: string) => void = () => {}): Promise<StepMeasurement> {
+export async function measureStep(
+  step: ThroughputStep,
+  repetitions: Repetitions,
+  log: (line: string) => void = () => {},
+): Promise<StepMeasurement> {
   let index = 0;
   for (; index < repetitions.warmup; index++) await step.run(index);
   const stepSeconds: number[] = [];

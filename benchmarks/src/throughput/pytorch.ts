@@ -21,7 +21,13 @@ export interface PyTorchTiming {
 
 /** What the PyTorch comparison found: timings, or why there are none. */
 export type PyTorchComparison =
-  | { readonly available: true; readonly python: string; readonly torch: string; readonly timings: readonly PyTorchTiming[]; readonly errors: readonly string[] }
+  | {
+      readonly available: true;
+      readonly python: string;
+      readonly torch: string;
+      readonly timings: readonly PyTorchTiming[];
+      readonly errors: readonly string[];
+    }
   | { readonly available: false; readonly reason: string };
 
 /**
@@ -30,14 +36,16 @@ export type PyTorchComparison =
  * may shadow it). Returns the interpreter and torch's version, or the reasons each failed.
  */
 export async function findTorchPython(): Promise<{ python: string; torch: string } | { reasons: string[] }> {
-  const candidates = [...new Set([process.env['DPO_TS_PYTHON'], 'python3', '/usr/bin/python3'].filter((c): c is string => !!c))];
+  const candidates = [
+    ...new Set([process.env['DPO_TS_PYTHON'], 'python3', '/usr/bin/python3'].filter((c): c is string => !!c)),
+  ];
   const reasons: string[] = [];
   for (const python of candidates) {
     try {
       const { stdout } = await run(python, ['-c', 'import torch; print(torch.__version__)'], { timeout: 120_000 });
       return { python, torch: stdout.trim() };
     } catch (error) {
-      const text = error instanceof Error ? ((error as { stderr?: string }).stderr || error.message) : String(error);
+      const text = error instanceof Error ? (error as { stderr?: string }).stderr || error.message : String(error);
       reasons.push(`${python}: ${text.trim().split('\n').at(-1) ?? text}`);
     }
   }
@@ -49,9 +57,14 @@ export async function findTorchPython(): Promise<{ python: string; torch: string
  * DPOTrainer with a frozen reference, same shapes) on one thread, as wasm runs in Node, and on
  * every core. Needs a Python with torch; otherwise says why there is no comparison.
  */
-export async function measurePyTorch(mode: BenchmarkMode, sizes: ThroughputSizes, log: (line: string) => void): Promise<PyTorchComparison> {
+export async function measurePyTorch(
+  mode: BenchmarkMode,
+  sizes: ThroughputSizes,
+  log: (line: string) => void,
+): Promise<PyTorchComparison> {
   const found = await findTorchPython();
-  if ('reasons' in found) return { available: false, reason: `no Python with torch found (${found.reasons.join('; ')})` };
+  if ('reasons' in found)
+    return { available: false, reason: `no Python with torch found (${found.reasons.join('; ')})` };
   const { gpt } = sizes;
   const steps = mode === 'full' ? 10 : mode === 'quick' ? 3 : 1;
   const threads = [...new Set([1, cpus().length])];
@@ -60,16 +73,52 @@ export async function measurePyTorch(mode: BenchmarkMode, sizes: ThroughputSizes
   for (const count of threads) {
     const args = [
       PYTORCH_SCRIPT,
-      ...['--vocab', gpt.vocabSize, '--context', gpt.contextLength, '--d-model', gpt.dModel, '--layers', gpt.nLayer, '--heads', gpt.nHead].map(String),
-      ...['--pairs', sizes.dpoPairs, '--prompt-length', Math.floor(gpt.contextLength / 4) + 1, '--threads', count, '--steps', steps, '--warmup', 1].map(String),
+      ...[
+        '--vocab',
+        gpt.vocabSize,
+        '--context',
+        gpt.contextLength,
+        '--d-model',
+        gpt.dModel,
+        '--layers',
+        gpt.nLayer,
+        '--heads',
+        gpt.nHead,
+      ].map(String),
+      ...[
+        '--pairs',
+        sizes.dpoPairs,
+        '--prompt-length',
+        Math.floor(gpt.contextLength / 4) + 1,
+        '--threads',
+        count,
+        '--steps',
+        steps,
+        '--warmup',
+        1,
+      ].map(String),
     ];
     log(`PyTorch ${found.torch} (${found.python}): DPO step, ${count} thread(s), ${steps} timed step(s)`);
     try {
       const { stdout } = await run(found.python, args, { timeout: 20 * 60_000, maxBuffer: 1 << 20 });
-      const parsed = JSON.parse(stdout) as { medianSeconds: number; stepSeconds: number[]; torch: string; blas: string; threads: number };
-      timings.push({ threads: parsed.threads, medianSeconds: parsed.medianSeconds, stepSeconds: parsed.stepSeconds, torch: parsed.torch, blas: parsed.blas });
+      const parsed = JSON.parse(stdout) as {
+        medianSeconds: number;
+        stepSeconds: number[];
+        torch: string;
+        blas: string;
+        threads: number;
+      };
+      timings.push({
+        threads: parsed.threads,
+        medianSeconds: parsed.medianSeconds,
+        stepSeconds: parsed.stepSeconds,
+        torch: parsed.torch,
+        blas: parsed.blas,
+      });
     } catch (error) {
-      errors.push(`${count} thread(s): ${error instanceof Error ? error.message.split('\n', 2).join(' ') : String(error)}`);
+      errors.push(
+        `${count} thread(s): ${error instanceof Error ? error.message.split('\n', 2).join(' ') : String(error)}`,
+      );
     }
   }
   return { available: true, python: found.python, torch: found.torch, timings, errors };

@@ -5,7 +5,12 @@ import { leakFailures, throughputResult } from './report.js';
 import { GPT_D128_SHAPE, THROUGHPUT_SIZES, repetitions, sizesFor } from './sizes.js';
 import type { WorkerOutput } from './worker.js';
 
-function measurement(step: string, medianSeconds: number, leaked: number[], extra: Partial<StepMeasurement> = {}): StepMeasurement {
+function measurement(
+  step: string,
+  medianSeconds: number,
+  leaked: number[],
+  extra: Partial<StepMeasurement> = {},
+): StepMeasurement {
   return {
     step,
     label: `${step.toUpperCase()} step`,
@@ -24,7 +29,14 @@ function measurement(step: string, medianSeconds: number, leaked: number[], extr
   };
 }
 
-const measured = (backend: 'wasm' | 'cpu', m: StepMeasurement): WorkerOutput => ({ kind: 'measured', backend, backendDetail: 'test', measurement: m, peakRssMiB: 500, loadAverage: [1, 1] });
+const measured = (backend: 'wasm' | 'cpu', m: StepMeasurement): WorkerOutput => ({
+  kind: 'measured',
+  backend,
+  backendDetail: 'test',
+  measurement: m,
+  peakRssMiB: 500,
+  loadAverage: [1, 1],
+});
 
 describe('FLOP counts', () => {
   it('counts the d 128 GPT as 12 L d^2 + d V matmul weights and 4 L T^2 d of attention', () => {
@@ -49,9 +61,14 @@ describe('throughputResult', () => {
   const sizes = THROUGHPUT_SIZES.quick;
 
   it('reports a leak as a failed check and keeps the rows', () => {
-    const outputs: WorkerOutput[] = [measured('wasm', measurement('dpo', 1, [0, 2, 2])), measured('wasm', measurement('sft', 0.5, [0]))];
+    const outputs: WorkerOutput[] = [
+      measured('wasm', measurement('dpo', 1, [0, 2, 2])),
+      measured('wasm', measurement('sft', 0.5, [0])),
+    ];
     expect(leakFailures(outputs)).toEqual(['DPO step on wasm leaked tensors per step: 0, 2, 2']);
-    const result = throughputResult(outputs, { available: false, reason: 'no Python with torch found' }, sizes, ['wasm']);
+    const result = throughputResult(outputs, { available: false, reason: 'no Python with torch found' }, sizes, [
+      'wasm',
+    ]);
     expect(result.failures).toEqual(['DPO step on wasm leaked tensors per step: 0, 2, 2']);
     expect(result.tables[0]!.rows).toHaveLength(2);
     expect(result.findings).toContain('No PyTorch comparison: no Python with torch found.');
@@ -66,12 +83,22 @@ describe('throughputResult', () => {
     ];
     const result = throughputResult(
       outputs,
-      { available: true, python: 'python3', torch: '2.1', timings: [{ threads: 1, medianSeconds: 0.25, stepSeconds: [0.25], torch: '2.1', blas: '/usr/lib/libopenblas.so' }], errors: [] },
+      {
+        available: true,
+        python: 'python3',
+        torch: '2.1',
+        timings: [
+          { threads: 1, medianSeconds: 0.25, stepSeconds: [0.25], torch: '2.1', blas: '/usr/lib/libopenblas.so' },
+        ],
+        errors: [],
+      },
       sizes,
       ['wasm', 'cpu', 'webgpu'],
     );
     expect(result.failures).toEqual(['sft on cpu failed: boom']);
-    expect(result.findings.join('\n')).toContain('cpu (pure JS) trains DPO 240x slower than wasm per token (cpu measured at 2 pairs per step)');
+    expect(result.findings.join('\n')).toContain(
+      'cpu (pure JS) trains DPO 240x slower than wasm per token (cpu measured at 2 pairs per step)',
+    );
     expect(result.findings.join('\n')).toContain('dpo-ts on wasm (1 thread) takes 4.0x as long');
     const pytorch = result.tables.find((t) => t.title.startsWith('The same DPO step in PyTorch'))!;
     expect(pytorch.rows[1]).toEqual(['PyTorch 2.1 (OpenBLAS)', 1, 0.25, 64, 16, '4.00']);

@@ -32,7 +32,10 @@ export async function runWorker(options: {
   const args = [WORKER_SCRIPT, '--backend', backend, '--mode', mode, '--step', String(step), '--out', out];
   const stderrTail: string[] = [];
   const code = await new Promise<number | string>((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DPO_TS_BACKEND: backend } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DPO_TS_BACKEND: backend },
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MINUTES[mode] * 60_000);
     const abort = () => child.kill('SIGTERM');
     options.signal?.addEventListener('abort', abort, { once: true });
@@ -62,5 +65,10 @@ export async function runWorker(options: {
     }
   }
   const why = code === 'SIGKILL' ? `killed after ${WORKER_TIMEOUT_MINUTES[mode]} min` : `exited with ${code}`;
-  return { kind: 'failed', backend, step: stepName, error: `worker ${why}: ${stderrTail.slice(-5).join(' | ') || 'no output'}` };
+  return {
+    kind: 'failed',
+    backend,
+    step: stepName,
+    error: `worker ${why}: ${stderrTail.slice(-5).join(' | ') || 'no output'}`,
+  };
 }

@@ -18,13 +18,24 @@ export interface ThroughputSizes {
   /** SFT: rows of `contextLength` tokens per step. */
   readonly sftRows: number;
   /** PPO: rollouts per update, prompt characters, sampled tokens, PPO epochs. */
-  readonly ppo: { readonly batchSize: number; readonly promptLength: number; readonly responseLength: number; readonly numPpoEpochs: number };
+  readonly ppo: {
+    readonly batchSize: number;
+    readonly promptLength: number;
+    readonly responseLength: number;
+    readonly numPpoEpochs: number;
+  };
   /** Diffusion-DPO: MLP denoiser width and layers (MNIST-sized images) and the batch sizes in pairs. */
   readonly diffusion: { readonly hiddenSize: number; readonly numLayers: number; readonly batches: readonly number[] };
 }
 
 /** The d 128 GPT of the wasm-training notes (0.81M parameters). */
-export const GPT_D128_SHAPE: ThroughputGPTShape = { vocabSize: 96, contextLength: 64, dModel: 128, nLayer: 4, nHead: 4 };
+export const GPT_D128_SHAPE: ThroughputGPTShape = {
+  vocabSize: 96,
+  contextLength: 64,
+  dModel: 128,
+  nLayer: 4,
+  nHead: 4,
+};
 
 /** Shapes per mode: smoke is tiny (code paths only); quick and full measure the notes' shapes. */
 export const THROUGHPUT_SIZES: Readonly<Record<BenchmarkMode, ThroughputSizes>> = {
@@ -61,7 +72,13 @@ export const THROUGHPUT_SIZES: Readonly<Record<BenchmarkMode, ThroughputSizes>> 
 export function sizesFor(mode: BenchmarkMode, backend: BackendName): ThroughputSizes {
   const sizes = THROUGHPUT_SIZES[mode];
   if (mode !== 'quick' || backend !== 'cpu') return sizes;
-  return { ...sizes, dpoPairs: 2, sftRows: 4, ppo: { ...sizes.ppo, batchSize: 2 }, diffusion: { ...sizes.diffusion, batches: [16] } };
+  return {
+    ...sizes,
+    dpoPairs: 2,
+    sftRows: 4,
+    ppo: { ...sizes.ppo, batchSize: 2 },
+    diffusion: { ...sizes.diffusion, batches: [16] },
+  };
 }
 
 /** The steps the benchmark times. */
@@ -85,9 +102,27 @@ export function repetitions(mode: BenchmarkMode, backend: BackendName, step: Thr
   if (mode === 'smoke') return { warmup: 1, steps: 1 };
   const slow = backend === 'cpu';
   if (mode === 'quick') {
-    if (slow) return step === 'ppo' ? { warmup: 0, steps: 1 } : step === 'diffusion-dpo' ? { warmup: 1, steps: 2 } : { warmup: 1, steps: 1 };
-    return step === 'ppo' ? { warmup: 1, steps: 1 } : step === 'diffusion-dpo' ? { warmup: 2, steps: 10 } : { warmup: 1, steps: 3 };
+    if (slow)
+      return step === 'ppo'
+        ? { warmup: 0, steps: 1 }
+        : step === 'diffusion-dpo'
+          ? { warmup: 1, steps: 2 }
+          : { warmup: 1, steps: 1 };
+    return step === 'ppo'
+      ? { warmup: 1, steps: 1 }
+      : step === 'diffusion-dpo'
+        ? { warmup: 2, steps: 10 }
+        : { warmup: 1, steps: 3 };
   }
-  if (slow) return step === 'ppo' ? { warmup: 0, steps: 1 } : step === 'diffusion-dpo' ? { warmup: 1, steps: 10 } : { warmup: 1, steps: 3 };
-  return step === 'ppo' ? { warmup: 1, steps: 5 } : step === 'diffusion-dpo' ? { warmup: 3, steps: 30 } : { warmup: 2, steps: 10 };
+  if (slow)
+    return step === 'ppo'
+      ? { warmup: 0, steps: 1 }
+      : step === 'diffusion-dpo'
+        ? { warmup: 1, steps: 10 }
+        : { warmup: 1, steps: 3 };
+  return step === 'ppo'
+    ? { warmup: 1, steps: 5 }
+    : step === 'diffusion-dpo'
+      ? { warmup: 3, steps: 30 }
+      : { warmup: 2, steps: 10 };
 }

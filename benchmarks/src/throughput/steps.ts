@@ -122,7 +122,14 @@ export async function makePpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
     tokenizer: chars,
     prompts,
     reward: (_prompt: string, completion: string) => completion.split('a').length - 1,
-    config: { totalSteps: 10_000, batchSize: ppo.batchSize, responseLength: ppo.responseLength, numPpoEpochs: ppo.numPpoEpochs, stopAtEos: false, learningRate: 1e-5 },
+    config: {
+      totalSteps: 10_000,
+      batchSize: ppo.batchSize,
+      responseLength: ppo.responseLength,
+      numPpoEpochs: ppo.numPpoEpochs,
+      stopAtEos: false,
+      learningRate: 1e-5,
+    },
   });
   return {
     name: 'ppo',
@@ -144,7 +151,13 @@ function randomImagePairs(count: number, seed: number): ImagePreferenceDataset {
   const rng = new Rng(seed);
   const size = count * 28 * 28;
   const image = () => Float32Array.from({ length: size }, () => rng.uniform() * 2 - 1);
-  return { chosen: image(), rejected: image(), labels: Int32Array.from({ length: count }, () => rng.int(10)), count, imageShape: [28, 28, 1] };
+  return {
+    chosen: image(),
+    rejected: image(),
+    labels: Int32Array.from({ length: count }, () => rng.int(10)),
+    count,
+    imageShape: [28, 28, 1],
+  };
 }
 
 /** diffusion's DiffusionDPOTrainer, MLP denoiser (MNIST-sized), frozen reference, `pairs` pairs per step. */
@@ -157,7 +170,8 @@ export async function makeDiffusionDpoStep(sizes: ThroughputSizes, pairs: number
     config: { totalSteps: 10_000, perDeviceTrainBatchSize: pairs },
   });
   let denseMultiplyAdds = 0;
-  for (const [name, variable] of model.namedVariables()) if (name.endsWith('.kernel')) denseMultiplyAdds += variable.size;
+  for (const [name, variable] of model.namedVariables())
+    if (name.endsWith('.kernel')) denseMultiplyAdds += variable.size;
   return {
     name: 'diffusion-dpo',
     label: `Diffusion-DPO step (MLP denoiser ${model.parameterCount().toLocaleString('en-US')} weights, frozen reference), ${pairs} pairs`,
@@ -175,11 +189,16 @@ export async function makeDiffusionDpoStep(sizes: ThroughputSizes, pairs: number
 }
 
 /** Builders of every step of a mode, in report order (the diffusion step once per batch size). */
-export function stepBuilders(sizes: ThroughputSizes): { readonly name: ThroughputStepName; readonly build: () => Promise<ThroughputStep> }[] {
+export function stepBuilders(
+  sizes: ThroughputSizes,
+): { readonly name: ThroughputStepName; readonly build: () => Promise<ThroughputStep> }[] {
   return [
     { name: 'dpo', build: () => makeDpoStep(sizes) },
     { name: 'sft', build: () => makeSftStep(sizes) },
     { name: 'ppo', build: () => makePpoStep(sizes) },
-    ...sizes.diffusion.batches.map((pairs) => ({ name: 'diffusion-dpo' as const, build: () => makeDiffusionDpoStep(sizes, pairs) })),
+    ...sizes.diffusion.batches.map((pairs) => ({
+      name: 'diffusion-dpo' as const,
+      build: () => makeDiffusionDpoStep(sizes, pairs),
+    })),
   ];
 }

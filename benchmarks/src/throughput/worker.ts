@@ -46,12 +46,18 @@ function detail(info: BackendInfo): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { backend: { type: 'string' }, mode: { type: 'string' }, step: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      backend: { type: 'string' },
+      mode: { type: 'string' },
+      step: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
   const backend = values.backend as BackendName;
   const mode = values.mode as BenchmarkMode;
   const out = values.out;
-  if (!out || !(mode in THROUGHPUT_SIZES) || !backend) throw new Error('usage: worker.js --backend <name> --mode smoke|quick|full --step <index> --out <file.json>');
+  if (!out || !(mode in THROUGHPUT_SIZES) || !backend)
+    throw new Error('usage: worker.js --backend <name> --mode smoke|quick|full --step <index> --out <file.json>');
   const write = (output: WorkerOutput) => writeFileSync(out, `${JSON.stringify(output, null, 2)}\n`);
   const builder = stepBuilders(sizesFor(mode, backend))[Number(values.step)];
   if (!builder) throw new Error(`--step must index the mode's steps: got ${values.step}`);
@@ -77,10 +83,29 @@ async function main(): Promise<void> {
     const measurement = await measureStep(step, reps, log);
     const loadAverage = [loadBefore, loadavg()[0]!].map((value) => Math.round(value * 100) / 100) as [number, number];
     const kernelProfile = profiles(backend, step.name) ? await profileStep(step, reps.warmup + reps.steps) : undefined;
-    if (kernelProfile) log(`${step.name}: kernel profile: ${kernelProfile.top.slice(0, 3).map((k) => `${k.kernel} ${k.totalMs.toFixed(0)} ms`).join(', ')}`);
-    write({ kind: 'measured', backend, backendDetail: detail(info), measurement, peakRssMiB: process.resourceUsage().maxRSS / 1024, loadAverage, ...(kernelProfile ? { kernelProfile } : {}) });
+    if (kernelProfile)
+      log(
+        `${step.name}: kernel profile: ${kernelProfile.top
+          .slice(0, 3)
+          .map((k) => `${k.kernel} ${k.totalMs.toFixed(0)} ms`)
+          .join(', ')}`,
+      );
+    write({
+      kind: 'measured',
+      backend,
+      backendDetail: detail(info),
+      measurement,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      loadAverage,
+      ...(kernelProfile ? { kernelProfile } : {}),
+    });
   } catch (error) {
-    write({ kind: 'failed', backend, step: builder.name, error: error instanceof Error ? error.message : String(error) });
+    write({
+      kind: 'failed',
+      backend,
+      step: builder.name,
+      error: error instanceof Error ? error.message : String(error),
+    });
     process.exitCode = 1;
   } finally {
     step?.dispose();

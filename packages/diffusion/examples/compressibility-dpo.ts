@@ -56,7 +56,18 @@ const base: Denoiser = await timer.phase('base model', async () => {
   }
   console.error(`no checkpoint at ${options.base}: training the MNIST MLP for ${options.baseSteps} steps`);
   const model = new MLPDenoiser({ seed: options.seed });
-  const trainer = await DiffusionSFTTrainer.create({ model, schedule, trainDataset: mnist, config: { totalSteps: options.baseSteps, lrSchedule: 'cosine', warmupSteps: Math.min(100, Math.floor(options.baseSteps / 10)), seed: options.seed, loggingSteps: 100 } });
+  const trainer = await DiffusionSFTTrainer.create({
+    model,
+    schedule,
+    trainDataset: mnist,
+    config: {
+      totalSteps: options.baseSteps,
+      lrSchedule: 'cosine',
+      warmupSteps: Math.min(100, Math.floor(options.baseSteps / 10)),
+      seed: options.seed,
+      loggingSteps: 100,
+    },
+  });
   await trainer.train();
   trainer.dispose();
   return model;
@@ -87,11 +98,18 @@ const sampled = await timer.phase('preference pairs', async () => {
     numClasses: 10,
     extra: (i) => ({ score_chosen: result.chosenRewards[i]!, score_rejected: result.rejectedRewards[i]! }),
   });
-  const show = subsetImagePreferences(result.pairs, Array.from({ length: Math.min(10, result.pairs.count) }, (_, i) => i));
+  const show = subsetImagePreferences(
+    result.pairs,
+    Array.from({ length: Math.min(10, result.pairs.count) }, (_, i) => i),
+  );
   const grid = new Float32Array(2 * show.chosen.length);
   grid.set(show.chosen, 0);
   grid.set(show.rejected, show.chosen.length);
-  await writeImageGrid(path.join(options.out, 'pairs.png'), { data: grid, shape: [2 * show.count, 28, 28, 1] }, { columns: show.count, scale: 2 });
+  await writeImageGrid(
+    path.join(options.out, 'pairs.png'),
+    { data: grid, shape: [2 * show.count, 28, 28, 1] },
+    { columns: show.count, scale: 2 },
+  );
   return result;
 });
 const samplingSeconds = timer.phases['preference pairs']!;
@@ -99,7 +117,9 @@ const evalCount = Math.max(1, Math.round(sampled.pairs.count * options.evalFract
 const order = Array.from({ length: sampled.pairs.count }, (_, i) => i);
 const trainDataset = subsetImagePreferences(sampled.pairs, order.slice(evalCount));
 const evalDataset = subsetImagePreferences(sampled.pairs, order.slice(0, evalCount));
-console.error(`${sampled.pairs.count} pairs (${sampled.skipped} ties dropped): ${trainDataset.count} train, ${evalDataset.count} eval; mean reward of base samples ${sampled.meanReward.toFixed(4)}`);
+console.error(
+  `${sampled.pairs.count} pairs (${sampled.skipped} ties dropped): ${trainDataset.count} train, ${evalDataset.count} eval; mean reward of base samples ${sampled.meanReward.toFixed(4)}`,
+);
 
 const policy = cloneDenoiser(base);
 const dpo = await timer.phase('Diffusion-DPO', async () => {
@@ -122,7 +142,9 @@ const dpo = await timer.phase('Diffusion-DPO', async () => {
     },
   });
   const evalBefore = await trainer.evaluate();
-  const result = await trainer.train({ checkpoint: { dir: path.join(options.out, 'dpo-checkpoints'), resume: 'auto' } });
+  const result = await trainer.train({
+    checkpoint: { dir: path.join(options.out, 'dpo-checkpoints'), resume: 'auto' },
+  });
   const evalAfter = await trainer.evaluate();
   trainer.dispose();
   return { evalBefore, evalAfter, result };
@@ -133,8 +155,16 @@ const pairsPerSecond = dpo.result.history.length > 0 ? lastStep[METRIC_NAMES.tra
 
 const conditions = Array.from({ length: options.compareSamples }, (_, i) => i % 10);
 /** Samples `model` and the reference from the same noise and compares rewards and digit accuracy. */
-async function compareWithReference(model: Denoiser): Promise<ModelComparison & { images: Float32Array; referenceImages: Float32Array }> {
-  const result = await compareRewards(base, model, schedule, { conditions, reward: jpegCompressibilityReward, seed: options.seed + 1000, numSteps: options.samplingSteps, batchSize: 100 });
+async function compareWithReference(
+  model: Denoiser,
+): Promise<ModelComparison & { images: Float32Array; referenceImages: Float32Array }> {
+  const result = await compareRewards(base, model, schedule, {
+    conditions,
+    reward: jpegCompressibilityReward,
+    seed: options.seed + 1000,
+    numSteps: options.samplingSteps,
+    batchSize: 100,
+  });
   return {
     meanReward: result.candidateMean,
     meanJpegKB: -result.candidateMean,
@@ -155,19 +185,32 @@ const comparison = await timer.phase('reference vs aligned samples', async () =>
     grid.set(result.referenceImages.subarray(r * 7840, (r + 1) * 7840), 2 * r * 7840);
     grid.set(result.images.subarray(r * 7840, (r + 1) * 7840), (2 * r + 1) * 7840);
   }
-  await writeImageGrid(path.join(options.out, 'comparison.png'), { data: grid, shape: [2 * rows * 10, 28, 28, 1] }, { columns: 10, scale: 2 });
+  await writeImageGrid(
+    path.join(options.out, 'comparison.png'),
+    { data: grid, shape: [2 * rows * 10, 28, 28, 1] },
+    { columns: 10, scale: 2 },
+  );
   return result;
 });
 
 /** SFT with DPO's optimiser budget on one side of the training pairs. */
 async function sftBaseline(side: 'chosen' | 'rejected'): Promise<ModelComparison> {
   const model = cloneDenoiser(base);
-  const pairs: ImagePreferenceDataset = side === 'chosen' ? trainDataset : { ...trainDataset, chosen: trainDataset.rejected };
+  const pairs: ImagePreferenceDataset =
+    side === 'chosen' ? trainDataset : { ...trainDataset, chosen: trainDataset.rejected };
   const trainer = await DiffusionSFTTrainer.create({
     model,
     schedule,
     trainDataset: preferredImages(pairs, 10),
-    config: { totalSteps: options.dpoSteps, perDeviceTrainBatchSize: options.batchSize, learningRate: options.learningRate, lrSchedule: 'constant_with_warmup', warmupSteps: Math.min(50, Math.floor(options.dpoSteps / 10)), seed: options.seed, loggingSteps: Math.max(1, Math.floor(options.dpoSteps / 5)) },
+    config: {
+      totalSteps: options.dpoSteps,
+      perDeviceTrainBatchSize: options.batchSize,
+      learningRate: options.learningRate,
+      lrSchedule: 'constant_with_warmup',
+      warmupSteps: Math.min(50, Math.floor(options.dpoSteps / 10)),
+      seed: options.seed,
+      loggingSteps: Math.max(1, Math.floor(options.dpoSteps / 5)),
+    },
   });
   await trainer.train();
   trainer.dispose();
@@ -176,22 +219,59 @@ async function sftBaseline(side: 'chosen' | 'rejected'): Promise<ModelComparison
   return result;
 }
 const baselines = options.baselines
-  ? await timer.phase('baselines: SFT on winners, SFT on losers', async () => ({ sftWinners: await sftBaseline('chosen'), sftLosers: await sftBaseline('rejected') }))
+  ? await timer.phase('baselines: SFT on winners, SFT on losers', async () => ({
+      sftWinners: await sftBaseline('chosen'),
+      sftLosers: await sftBaseline('rejected'),
+    }))
   : undefined;
 
-const strip = (c: ModelComparison) => ({ meanReward: c.meanReward, meanJpegKB: c.meanJpegKB, winRate: c.winRate, digitAccuracy: c.digitAccuracy });
-const pick = (metrics: Metrics): Metrics => Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('rewards/') || k.startsWith('mse/') || k === 'loss'));
+const strip = (c: ModelComparison) => ({
+  meanReward: c.meanReward,
+  meanJpegKB: c.meanJpegKB,
+  winRate: c.winRate,
+  digitAccuracy: c.digitAccuracy,
+});
+const pick = (metrics: Metrics): Metrics =>
+  Object.fromEntries(
+    Object.entries(metrics).filter(([k]) => k.startsWith('rewards/') || k.startsWith('mse/') || k === 'loss'),
+  );
 const results: ExampleResults = {
   options,
   backend: { name: backend.name, overrides: backend.overrides },
   model: { parameters: base.parameterCount() },
-  pairs: { count: sampled.pairs.count, skipped: sampled.skipped, train: trainDataset.count, eval: evalDataset.count, baseMeanReward: sampled.meanReward, samplingImagesPerSecond: (options.samplesPerCondition * options.pairs) / samplingSeconds, samplingSteps: options.samplingSteps },
-  dpo: { steps: dpo.result.completedSteps, evalBefore: pick(dpo.evalBefore), evalAfter: pick(dpo.evalAfter), pairsPerSecond, imagesPerSecond: 2 * pairsPerSecond, wallTimeSeconds: dpo.result.wallTimeSeconds },
+  pairs: {
+    count: sampled.pairs.count,
+    skipped: sampled.skipped,
+    train: trainDataset.count,
+    eval: evalDataset.count,
+    baseMeanReward: sampled.meanReward,
+    samplingImagesPerSecond: (options.samplesPerCondition * options.pairs) / samplingSeconds,
+    samplingSteps: options.samplingSteps,
+  },
+  dpo: {
+    steps: dpo.result.completedSteps,
+    evalBefore: pick(dpo.evalBefore),
+    evalAfter: pick(dpo.evalAfter),
+    pairsPerSecond,
+    imagesPerSecond: 2 * pairsPerSecond,
+    wallTimeSeconds: dpo.result.wallTimeSeconds,
+  },
   comparison: {
     samples: options.compareSamples,
-    reference: { meanReward: comparison.referenceMeanReward, meanJpegKB: -comparison.referenceMeanReward, digitAccuracy: comparison.referenceDigitAccuracy },
-    diffusionDPO: { meanReward: comparison.meanReward, meanJpegKB: comparison.meanJpegKB, winRate: comparison.winRate, digitAccuracy: comparison.digitAccuracy },
-    ...(baselines !== undefined ? { sftWinners: strip(baselines.sftWinners), sftLosers: strip(baselines.sftLosers) } : {}),
+    reference: {
+      meanReward: comparison.referenceMeanReward,
+      meanJpegKB: -comparison.referenceMeanReward,
+      digitAccuracy: comparison.referenceDigitAccuracy,
+    },
+    diffusionDPO: {
+      meanReward: comparison.meanReward,
+      meanJpegKB: comparison.meanJpegKB,
+      winRate: comparison.winRate,
+      digitAccuracy: comparison.digitAccuracy,
+    },
+    ...(baselines !== undefined
+      ? { sftWinners: strip(baselines.sftWinners), sftLosers: strip(baselines.sftLosers) }
+      : {}),
   },
   classifierValidationAccuracy: classifier.validationAccuracy,
   phases: timer.phases,

@@ -31,9 +31,39 @@ export interface ExampleOptions {
 }
 
 const PRESETS = {
-  smoke: { baseSteps: 150, pairs: 400, samplingSteps: 10, dpoSteps: 20, batchSize: 16, beta: 5000, learningRate: 1e-5, compareSamples: 100, baselines: false },
-  quick: { baseSteps: 1500, pairs: 8000, samplingSteps: 10, dpoSteps: 300, batchSize: 16, beta: 5000, learningRate: 1e-5, compareSamples: 1000, baselines: true },
-  full: { baseSteps: 3000, pairs: 24000, samplingSteps: 10, dpoSteps: 900, batchSize: 16, beta: 5000, learningRate: 1e-5, compareSamples: 2000, baselines: true },
+  smoke: {
+    baseSteps: 150,
+    pairs: 400,
+    samplingSteps: 10,
+    dpoSteps: 20,
+    batchSize: 16,
+    beta: 5000,
+    learningRate: 1e-5,
+    compareSamples: 100,
+    baselines: false,
+  },
+  quick: {
+    baseSteps: 1500,
+    pairs: 8000,
+    samplingSteps: 10,
+    dpoSteps: 300,
+    batchSize: 16,
+    beta: 5000,
+    learningRate: 1e-5,
+    compareSamples: 1000,
+    baselines: true,
+  },
+  full: {
+    baseSteps: 3000,
+    pairs: 24000,
+    samplingSteps: 10,
+    dpoSteps: 900,
+    batchSize: 16,
+    beta: 5000,
+    learningRate: 1e-5,
+    compareSamples: 2000,
+    baselines: true,
+  },
 } as const;
 
 export const USAGE = `Usage: node dist/run/examples/compressibility-dpo.js [--quick | --smoke | --full] [options]

@@ -55,14 +55,17 @@ export interface ExampleResults {
   readonly totalSeconds: number;
 }
 
-const f = (x: number | undefined, digits = 3): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+const f = (x: number | undefined, digits = 3): string =>
+  x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
 /** The Markdown report of a run. */
 export function renderReport(r: ExampleResults): string {
   const buckets = Object.keys(r.dpo.evalAfter).filter((k) => k.startsWith('rewards/accuracies/t'));
   const c = r.comparison;
   const row = (name: string, m: ModelSummary | undefined): string =>
-    m === undefined ? '' : `| ${name} | ${f(m.meanReward, 4)} | ${f(m.meanJpegKB, 4)} | ${f(m.winRate)} | ${f(m.digitAccuracy)} |\n`;
+    m === undefined
+      ? ''
+      : `| ${name} | ${f(m.meanReward, 4)} | ${f(m.meanJpegKB, 4)} | ${f(m.winRate)} | ${f(m.digitAccuracy)} |\n`;
   return `# Diffusion-DPO: MNIST MLP aligned to JPEG compressibility
 
 Preset \`${r.options.preset}\`, backend ${r.backend.name}, seed ${r.options.seed}; ${r.model.parameters} weights.
@@ -94,7 +97,9 @@ ${buckets.map((k) => `| ${k} | ${f(r.dpo.evalBefore[k])} | ${f(r.dpo.evalAfter[k
 
 - Sampling (DDIM ${r.pairs.samplingSteps} steps, reward and PNG writing included): ${f(r.pairs.samplingImagesPerSecond, 1)} images/s
 - Diffusion-DPO training: ${f(r.dpo.pairsPerSecond, 1)} pairs/s (${f(r.dpo.imagesPerSecond, 1)} images/s through policy and reference)
-- Phases: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join('; ')}; total ${r.totalSeconds.toFixed(1)} s
+- Phases: ${Object.entries(r.phases)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+    .join('; ')}; total ${r.totalSeconds.toFixed(1)} s
 
 Files: \`pairs.jsonl\` + \`images/\`, \`pairs.png\` (top row chosen, bottom rejected), \`comparison.png\`
 (rows alternate reference / aligned, same noise per column pair), \`checkpoint/\`, \`results.json\`.

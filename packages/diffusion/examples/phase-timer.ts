@@ -32,7 +32,9 @@ export class PhaseTimer {
       last = now;
       const seconds = (now - begin) / 1000;
       const rate = done / Math.max(seconds, 1e-9);
-      console.error(`${label} ${done}/${total} (${Math.floor((100 * done) / total)}%) | ${rate.toFixed(1)} ${unit}/s | ETA ${formatDuration((total - done) / rate)}`);
+      console.error(
+        `${label} ${done}/${total} (${Math.floor((100 * done) / total)}%) | ${rate.toFixed(1)} ${unit}/s | ETA ${formatDuration((total - done) / rate)}`,
+      );
     };
   }
 }

@@ -13,7 +13,15 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, selectBackend, type BackendRequest } from '@dpo-ts/core';
-import { DiffusionSFTTrainer, MLPDenoiser, NoiseSchedule, ddimSample, loadMnist, saveDenoiser, writeImageGrid } from '@dpo-ts/diffusion';
+import {
+  DiffusionSFTTrainer,
+  MLPDenoiser,
+  NoiseSchedule,
+  ddimSample,
+  loadMnist,
+  saveDenoiser,
+  writeImageGrid,
+} from '@dpo-ts/diffusion';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +35,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: node dist/run/scripts/train-base.js [--steps 3000] [--batch-size 64] [--lr 1e-3] [--seed 0] [--out checkpoints/mnist-mlp] [--backend wasm]');
+  console.log(
+    'Usage: node dist/run/scripts/train-base.js [--steps 3000] [--batch-size 64] [--lr 1e-3] [--seed 0] [--out checkpoints/mnist-mlp] [--backend wasm]',
+  );
   process.exit(0);
 }
 const steps = Number(values.steps);
@@ -53,12 +63,18 @@ const trainer = await DiffusionSFTTrainer.create({
     evalSteps: Math.max(1, Math.floor(steps / 4)),
   },
 });
-console.error(`MLP denoiser: ${model.parameterCount()} weights; ${train.count} training digits, ${heldOut.count} held out; ${steps} steps`);
+console.error(
+  `MLP denoiser: ${model.parameterCount()} weights; ${train.count} training digits, ${heldOut.count} held out; ${steps} steps`,
+);
 const result = await trainer.train();
 const heldOutLoss = (await trainer.evaluate()).loss!;
 const trainSeconds = (performance.now() - started) / 1000;
 await saveDenoiser(model, values.out);
-const samples = ddimSample(model, schedule, { labels: Array.from({ length: 100 }, (_, i) => Math.floor(i / 10)), rng: new Rng(seed), numSteps: 50 });
+const samples = ddimSample(model, schedule, {
+  labels: Array.from({ length: 100 }, (_, i) => Math.floor(i / 10)),
+  rng: new Rng(seed),
+  numSteps: 50,
+});
 await writeImageGrid(path.join(values.out, 'samples.png'), samples.images, { columns: 10, scale: 2 });
 samples.images.dispose();
 const lastLosses = result.history.slice(-100).map((entry) => entry.metrics.loss!);

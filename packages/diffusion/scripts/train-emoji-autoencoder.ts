@@ -56,7 +56,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: train-emoji-autoencoder.js [--steps 3000] [--batch-size 32] [--lr 1e-3] [--seed 0] [--channels 32,64,64] [--skin-tones] [--run-dir runs/emoji-autoencoder] [--out DIR] [--checkpoint-every 200] [--eval-every 500] [--backend wasm]');
+  console.log(
+    'Usage: train-emoji-autoencoder.js [--steps 3000] [--batch-size 32] [--lr 1e-3] [--seed 0] [--channels 32,64,64] [--skin-tones] [--run-dir runs/emoji-autoencoder] [--out DIR] [--checkpoint-every 200] [--eval-every 500] [--backend wasm]',
+  );
   process.exit(0);
 }
 const steps = Number(values.steps);
@@ -78,7 +80,12 @@ const batchImages = (data: EmojiDataset, indices: readonly number[]): tf.Tensor4
 const model = new LatentAutoencoder({ seed, channels: values.channels.split(',').map(Number) });
 const variables = model.namedVariables();
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
-const schedule = createLRSchedule({ learningRate: Number(values.lr), totalSteps: steps, type: 'cosine', warmupSteps: Math.min(100, Math.floor(steps / 10)) });
+const schedule = createLRSchedule({
+  learningRate: Number(values.lr),
+  totalSteps: steps,
+  type: 'cosine',
+  warmupSteps: Math.min(100, Math.floor(steps / 10)),
+});
 let dataRng = new Rng(seed * 2 + 1);
 let noiseRng = new Rng(seed * 2 + 2);
 let imagesSeen = 0;
@@ -87,7 +94,9 @@ console.error(
   `emoji autoencoder: ${model.parameterCount()} weights, latent ${model.latentShape.join('x')}; ${train.count} training images, ${heldOut.count} held out; backend ${backend.name}; ${steps} steps of ${batchSize}`,
 );
 
-const heldOutSample = Array.from({ length: Math.min(256, heldOut.count) }, (_, i) => Math.floor((i * heldOut.count) / Math.min(256, heldOut.count)));
+const heldOutSample = Array.from({ length: Math.min(256, heldOut.count) }, (_, i) =>
+  Math.floor((i * heldOut.count) / Math.min(256, heldOut.count)),
+);
 async function evaluate(): Promise<Record<string, number>> {
   const images = batchImages(heldOut, heldOutSample);
   const [l1, mse] = tf.tidy(() => {
@@ -120,7 +129,14 @@ const result = await runTrainingLoop({
       const loss = (await value.data())[0]!;
       imagesSeen += batchSize;
       stepSeconds += (performance.now() - t0) / 1000;
-      return { loss, l1: terms.reconstruction, kl: terms.kl, grad_norm: gradNorm, learning_rate: learningRate, images_per_second: imagesSeen / stepSeconds };
+      return {
+        loss,
+        l1: terms.reconstruction,
+        kl: terms.kl,
+        grad_norm: gradNorm,
+        learning_rate: learningRate,
+        images_per_second: imagesSeen / stepSeconds,
+      };
     } finally {
       tf.dispose([value, images, ...grads.values()]);
     }
@@ -149,7 +165,12 @@ const result = await runTrainingLoop({
 });
 
 const final = await evaluate();
-const scaleImages = batchImages(train, Array.from({ length: Math.min(1024, train.count) }, (_, i) => Math.floor((i * train.count) / Math.min(1024, train.count))));
+const scaleImages = batchImages(
+  train,
+  Array.from({ length: Math.min(1024, train.count) }, (_, i) =>
+    Math.floor((i * train.count) / Math.min(1024, train.count)),
+  ),
+);
 const scalingFactor = await computeLatentScalingFactor(model, scaleImages);
 scaleImages.dispose();
 await saveLatentAutoencoder(values.out, { autoencoder: model, scalingFactor });
@@ -161,7 +182,10 @@ const reconstructions = tf.tidy(() => tf.clipByValue(model.decode(model.encodeMe
 const rows = tf.tidy(() => {
   const parts: tf.Tensor4D[] = [];
   for (let r = 0; r < 4; r++) {
-    parts.push(tf.slice(originals, [16 * r, 0, 0, 0], [16, -1, -1, -1]), tf.slice(reconstructions, [16 * r, 0, 0, 0], [16, -1, -1, -1]));
+    parts.push(
+      tf.slice(originals, [16 * r, 0, 0, 0], [16, -1, -1, -1]),
+      tf.slice(reconstructions, [16 * r, 0, 0, 0], [16, -1, -1, -1]),
+    );
   }
   return tf.concat(parts, 0);
 });

@@ -14,7 +14,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AdamWOptimizer, Rng, applyGradientStep, computeNamedGradients, createLRSchedule, restoreWeights, runTrainingLoop, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import {
+  AdamWOptimizer,
+  Rng,
+  applyGradientStep,
+  computeNamedGradients,
+  createLRSchedule,
+  restoreWeights,
+  runTrainingLoop,
+  selectBackend,
+  type BackendRequest,
+} from '@dpo-ts/core';
 import {
   CaptionEncoder,
   CaptionTokenizer,
@@ -52,29 +62,53 @@ const backend = await selectBackend({ backend: values.backend as BackendRequest 
 const started = performance.now();
 
 const { autoencoder, scalingFactor } = await loadLatentAutoencoder(values.autoencoder);
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), { heldOutFraction: 0.1, seed: 0 });
+const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), {
+  heldOutFraction: 0.1,
+  seed: 0,
+});
 // Scaled latents of every training image, computed once: [count, 8, 8, 4].
 const latentSize = autoencoder.latentShape.reduce((a, b) => a * b, 1);
 const latents = new Float32Array(train.count * latentSize);
 for (let start = 0; start < train.count; start += 64) {
   const size = Math.min(64, train.count - start);
-  const encoded = tf.tidy(() => tf.mul(autoencoder.encodeMean(tf.tensor4d(train.images.subarray(start * 3072, (start + size) * 3072), [size, 32, 32, 3])), scalingFactor));
+  const encoded = tf.tidy(() =>
+    tf.mul(
+      autoencoder.encodeMean(
+        tf.tensor4d(train.images.subarray(start * 3072, (start + size) * 3072), [size, 32, 32, 3]),
+      ),
+      scalingFactor,
+    ),
+  );
   latents.set(await encoded.data(), start * latentSize);
   encoded.dispose();
 }
 const tokenizer = CaptionTokenizer.fromCaptions(train.entries.map((entry) => entry.caption));
 const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, seed });
-const denoiser = new LatentTextDenoiser({ latentShape: autoencoder.latentShape, textDim: encoder.config.dim, seed: seed + 1 });
+const denoiser = new LatentTextDenoiser({
+  latentShape: autoencoder.latentShape,
+  textDim: encoder.config.dim,
+  seed: seed + 1,
+});
 const schedule = new NoiseSchedule();
 const variables = textToImageVariables({ encoder, denoiser });
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
-const lrSchedule = createLRSchedule({ learningRate: Number(values.lr), totalSteps: steps, type: 'cosine', warmupSteps: Math.min(500, Math.floor(steps / 10)) });
-const tokenIds = tokenizer.encodeBatch(train.entries.map((entry) => entry.caption), encoder.config.maxLength);
+const lrSchedule = createLRSchedule({
+  learningRate: Number(values.lr),
+  totalSteps: steps,
+  type: 'cosine',
+  warmupSteps: Math.min(500, Math.floor(steps / 10)),
+});
+const tokenIds = tokenizer.encodeBatch(
+  train.entries.map((entry) => entry.caption),
+  encoder.config.maxLength,
+);
 let dataRng = new Rng(seed * 2 + 11);
 let noiseRng = new Rng(seed * 2 + 12);
 let imagesSeen = 0;
 let stepSeconds = 0;
-console.error(`text-to-image: caption encoder ${encoder.parameterCount()} + denoiser ${denoiser.parameterCount()} weights; vocabulary ${tokenizer.vocabSize}; ${train.count} training images; latents ${autoencoder.latentShape.join('x')} x ${scalingFactor.toFixed(4)}; backend ${backend.name}`);
+console.error(
+  `text-to-image: caption encoder ${encoder.parameterCount()} + denoiser ${denoiser.parameterCount()} weights; vocabulary ${tokenizer.vocabSize}; ${train.count} training images; latents ${autoencoder.latentShape.join('x')} x ${scalingFactor.toFixed(4)}; backend ${backend.name}`,
+);
 
 const result = await runTrainingLoop({
   totalSteps: steps,
@@ -85,16 +119,27 @@ const result = await runTrainingLoop({
     const batchIds = new Int32Array(batchSize * encoder.config.maxLength);
     indices.forEach((index, i) => {
       batchLatents.set(latents.subarray(index * latentSize, (index + 1) * latentSize), i * latentSize);
-      batchIds.set(tokenIds.subarray(index * encoder.config.maxLength, (index + 1) * encoder.config.maxLength), i * encoder.config.maxLength);
+      batchIds.set(
+        tokenIds.subarray(index * encoder.config.maxLength, (index + 1) * encoder.config.maxLength),
+        i * encoder.config.maxLength,
+      );
     });
     const latentTensor = tf.tensor4d(batchLatents, [batchSize, ...autoencoder.latentShape]);
-    const { value, grads } = computeNamedGradients(() => textToImageLoss(encoder, denoiser, schedule, { latents: latentTensor, tokenIds: batchIds }, noiseRng), variables);
+    const { value, grads } = computeNamedGradients(
+      () => textToImageLoss(encoder, denoiser, schedule, { latents: latentTensor, tokenIds: batchIds }, noiseRng),
+      variables,
+    );
     try {
       const learningRate = lrSchedule(stepIndex);
       const gradNorm = await applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate, stepIndex });
       imagesSeen += batchSize;
       stepSeconds += (performance.now() - t0) / 1000;
-      return { loss: (await value.data())[0]!, grad_norm: gradNorm, learning_rate: learningRate, images_per_second: imagesSeen / stepSeconds };
+      return {
+        loss: (await value.data())[0]!,
+        grad_norm: gradNorm,
+        learning_rate: learningRate,
+        images_per_second: imagesSeen / stepSeconds,
+      };
     } finally {
       tf.dispose([value, latentTensor, ...grads.values()]);
     }
@@ -103,7 +148,12 @@ const result = await runTrainingLoop({
     dir: values['run-dir'],
     every: Number(values['checkpoint-every']),
     keepLast: 2,
-    save: async () => ({ weights: variables, optimizer: await optimizer.state(), rng: { data: dataRng.state(), noise: noiseRng.state() }, metadata: { seed, batchSize } }),
+    save: async () => ({
+      weights: variables,
+      optimizer: await optimizer.state(),
+      rng: { data: dataRng.state(), noise: noiseRng.state() },
+      metadata: { seed, batchSize },
+    }),
     restore: (checkpoint) => {
       restoreWeights(variables, checkpoint.weights, { source: checkpoint.path });
       if (checkpoint.optimizer) optimizer.loadState(checkpoint.optimizer);
@@ -115,7 +165,11 @@ const result = await runTrainingLoop({
   progress: { everySteps: 50, metrics: ['loss', 'grad_norm', 'images_per_second'] },
 });
 
-await saveTextToImageModel(values.out, { tokenizer, encoder, denoiser }, { autoencoder: values.autoencoder, scalingFactor });
+await saveTextToImageModel(
+  values.out,
+  { tokenizer, encoder, denoiser },
+  { autoencoder: values.autoencoder, scalingFactor },
+);
 // Samples: 12 held-out emoji (one per row, twitter art first in the dataset), 8 seeds each.
 const captions = Array.from({ length: 12 }, (_, i) => heldOut.entries[Math.floor((i * heldOut.count) / 24)]!.caption);
 const sampleStart = performance.now();
@@ -123,7 +177,12 @@ const grid = tf.tidy(() => {
   const repeated = captions.flatMap((caption) => new Array<string>(8).fill(caption));
   const { pooled, tokens } = encoder.encode(tokenizer.encodeBatch(repeated, encoder.config.maxLength), repeated.length);
   tokens.dispose();
-  const sample = ddimSampleFromText(denoiser, schedule, { text: pooled, rng: new Rng(seed + 99), numSteps: 50, guidanceScale: Number(values.guidance) });
+  const sample = ddimSampleFromText(denoiser, schedule, {
+    text: pooled,
+    rng: new Rng(seed + 99),
+    numSteps: 50,
+    guidanceScale: Number(values.guidance),
+  });
   return tf.clipByValue(autoencoder.decode(tf.div(sample.latents, scalingFactor)), -1, 1);
 });
 const sampleSeconds = (performance.now() - sampleStart) / 1000;

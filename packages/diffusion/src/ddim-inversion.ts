@@ -34,7 +34,12 @@ export interface DDIMInversionOptions {
  * @param images - x_0, `[batch, h, w, c]`; not disposed.
  * @returns the latent at timesteps[0] of {@link ddimTimesteps}, a new tensor; the caller disposes it.
  */
-export function ddimInvert(denoiser: Denoiser, schedule: NoiseSchedule, images: tf.Tensor4D, options: DDIMInversionOptions): tf.Tensor4D {
+export function ddimInvert(
+  denoiser: Denoiser,
+  schedule: NoiseSchedule,
+  images: tf.Tensor4D,
+  options: DDIMInversionOptions,
+): tf.Tensor4D {
   const numSteps = requireInteger('numSteps', options.numSteps ?? 50, { min: 1 });
   const guidanceScale = requireNumber('guidanceScale', options.guidanceScale ?? 1);
   const setAlphaToOne = requireBoolean('setAlphaToOne', options.setAlphaToOne ?? false);

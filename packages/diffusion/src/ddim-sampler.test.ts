@@ -10,7 +10,14 @@ import { NoiseSchedule } from './noise-schedule.js';
 import { standardNormal } from './inputs.js';
 
 const schedule = new NoiseSchedule({ numTimesteps: 100 });
-const config = { imageShape: [4, 4, 1] as const, numClasses: 2, hiddenSize: 16, numLayers: 1, timeEmbeddingDim: 8, zeroInitOutput: false };
+const config = {
+  imageShape: [4, 4, 1] as const,
+  numClasses: 2,
+  hiddenSize: 16,
+  numLayers: 1,
+  timeEmbeddingDim: 8,
+  zeroInitOutput: false,
+};
 
 describe('ddimTimesteps', () => {
   it("uses diffusers' leading spacing with steps offset (Stable Diffusion: 981 ... 1)", () => {
@@ -44,9 +51,19 @@ describe('ddimSample', () => {
     const model = new MLPDenoiser({ ...config, zeroInitOutput: true });
     const xT = standardNormal([1, 4, 4, 1], new Rng(4)) as tf.Tensor4D;
     await expectNoLeak(() => {
-      const { images } = ddimSample(model, schedule, { labels: [0], rng: new Rng(1), numSteps: 5, initialNoise: xT, clipDenoised: false });
+      const { images } = ddimSample(model, schedule, {
+        labels: [0],
+        rng: new Rng(1),
+        numSteps: 5,
+        initialNoise: xT,
+        clipDenoised: false,
+      });
       const factor = Math.sqrt(schedule.alphasCumprod[0]! / schedule.alphasCumprod[81]!);
-      expectClose(images, Array.from(xT.dataSync(), (v) => v * factor), { atol: 1e-5, rtol: 1e-5 });
+      expectClose(
+        images,
+        Array.from(xT.dataSync(), (v) => v * factor),
+        { atol: 1e-5, rtol: 1e-5 },
+      );
       images.dispose();
     });
     xT.dispose();
@@ -57,7 +74,11 @@ describe('ddimSample', () => {
     const model = new MLPDenoiser({ ...config, seed: 11 });
     // A fixed, smooth model: DDIM inversion is first order, its error is ~ (Lipschitz const.) / S.
     // (the input skip off, the output layer scaled down).
-    for (const [name, factor] of [['out.kernel', 0.2], ['skip.kernel', 0], ['skip.bias', 0]] as const) {
+    for (const [name, factor] of [
+      ['out.kernel', 0.2],
+      ['skip.kernel', 0],
+      ['skip.bias', 0],
+    ] as const) {
       const weight = model.namedVariables().get(name)!;
       tf.tidy(() => weight.assign(tf.mul(weight, factor)));
     }
@@ -65,7 +86,12 @@ describe('ddimSample', () => {
     const roundTripError = (numSteps: number, stepsOffset: number): number => {
       const options = { labels: [1, 0], numSteps, stepsOffset };
       const latent = ddimInvert(model, schedule, images, options);
-      const decoded = ddimSample(model, schedule, { ...options, rng: new Rng(0), initialNoise: latent, clipDenoised: false });
+      const decoded = ddimSample(model, schedule, {
+        ...options,
+        rng: new Rng(0),
+        initialNoise: latent,
+        clipDenoised: false,
+      });
       const error = tf.tidy(() => tf.max(tf.abs(tf.sub(decoded.images, images))).dataSync()[0]!);
       // The latent is noise-like: far from the images.
       expect(tf.tidy(() => tf.max(tf.abs(tf.sub(latent, images))).dataSync()[0]!)).toBeGreaterThan(0.5);
@@ -90,7 +116,14 @@ describe('DDIM step log-probabilities (eta > 0)', () => {
     const model = new MLPDenoiser(config);
     const labels = [0, 2];
     await expectNoLeak(() => {
-      const result = ddimSample(model, schedule, { labels, rng: new Rng(8), numSteps: 4, eta: 1, returnLatents: true, guidanceScale: 2 });
+      const result = ddimSample(model, schedule, {
+        labels,
+        rng: new Rng(8),
+        numSteps: 4,
+        eta: 1,
+        returnLatents: true,
+        guidanceScale: 2,
+      });
       const latents = result.latents!;
       expect(latents).toHaveLength(5);
       expect(result.logProbs!.shape).toEqual([2, 4]);
@@ -120,9 +153,18 @@ describe('DDIM step log-probabilities (eta > 0)', () => {
           expect(sampled[b]![step]).toBeCloseTo(sum / 16, 3);
         }
         // Recomputed under the same weights: the PPO ratio starts at exactly 1.
-        const recomputed = ddimStepLogProb(model, schedule, {
-          noisyImages: latents[step]!, previousImages: latents[step + 1]!, timesteps: [t, t], prevTimesteps: [prev, prev], labels,
-        }, { eta: 1, guidanceScale: 2 });
+        const recomputed = ddimStepLogProb(
+          model,
+          schedule,
+          {
+            noisyImages: latents[step]!,
+            previousImages: latents[step + 1]!,
+            timesteps: [t, t],
+            prevTimesteps: [prev, prev],
+            labels,
+          },
+          { eta: 1, guidanceScale: 2 },
+        );
         expectClose(recomputed, [sampled[0]![step]!, sampled[1]![step]!], { atol: 1e-4, rtol: 1e-5 });
         recomputed.dispose();
       }
@@ -139,7 +181,15 @@ describe('DDIM step log-probabilities (eta > 0)', () => {
     await expectNoLeak(() => {
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(
-          () => tf.sum(ddimStepLogProb(model, schedule, { noisyImages: x, previousImages: xPrev, timesteps: [61, 1], prevTimesteps: [41, -1], labels: [1, 0] }, { eta: 1 })),
+          () =>
+            tf.sum(
+              ddimStepLogProb(
+                model,
+                schedule,
+                { noisyImages: x, previousImages: xPrev, timesteps: [61, 1], prevTimesteps: [41, -1], labels: [1, 0] },
+                { eta: 1 },
+              ),
+            ),
           model.trainableVariables(),
         );
         expect(Number.isFinite(value.dataSync()[0])).toBe(true);
@@ -148,11 +198,28 @@ describe('DDIM step log-probabilities (eta > 0)', () => {
         expect(Math.max(...norms)).toBeGreaterThan(0);
       });
     });
-    expect(() => ddimStepLogProb(model, schedule, { noisyImages: x, previousImages: xPrev, timesteps: [1, 1], prevTimesteps: [-1, -1], labels: [0, 0] }, { eta: 1, setAlphaToOne: true })).toThrow('sigma[0] must be > 0');
+    expect(() =>
+      ddimStepLogProb(
+        model,
+        schedule,
+        { noisyImages: x, previousImages: xPrev, timesteps: [1, 1], prevTimesteps: [-1, -1], labels: [0, 0] },
+        { eta: 1, setAlphaToOne: true },
+      ),
+    ).toThrow('sigma[0] must be > 0');
     const before = tf.memory().numTensors;
-    expect(() => ddimSample(model, schedule, { labels: [0], rng: new Rng(0), numSteps: 4, eta: 1, setAlphaToOne: true })).toThrow('sigma[0] must be > 0');
+    expect(() =>
+      ddimSample(model, schedule, { labels: [0], rng: new Rng(0), numSteps: 4, eta: 1, setAlphaToOne: true }),
+    ).toThrow('sigma[0] must be > 0');
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => ddimStepLogProb(model, schedule, { noisyImages: x, previousImages: xPrev, timesteps: [1, 1], prevTimesteps: [-1, -1], labels: [0, 0] })).toThrow('eta must be a finite number > 0');
+    expect(() =>
+      ddimStepLogProb(model, schedule, {
+        noisyImages: x,
+        previousImages: xPrev,
+        timesteps: [1, 1],
+        prevTimesteps: [-1, -1],
+        labels: [0, 0],
+      }),
+    ).toThrow('eta must be a finite number > 0');
     tf.dispose([x, xPrev]);
     model.dispose();
   });

@@ -4,7 +4,15 @@ import type { Denoiser } from './denoiser.js';
 import type { NoiseSchedule } from './noise-schedule.js';
 import { guidedNoise } from './guidance.js';
 import { standardNormal, toLabelTensor } from './inputs.js';
-import { broadcastable, ddimCoefficients, ddimMean, ddimTimesteps, gaussianLogProb, requirePositiveSigma, type DDIMStepOptions } from './ddim-step.js';
+import {
+  broadcastable,
+  ddimCoefficients,
+  ddimMean,
+  ddimTimesteps,
+  gaussianLogProb,
+  requirePositiveSigma,
+  type DDIMStepOptions,
+} from './ddim-step.js';
 
 /** Options of {@link ddimSample}. */
 export interface DDIMSamplerOptions extends DDIMStepOptions {
@@ -65,14 +73,24 @@ export function ddimSample(denoiser: Denoiser, schedule: NoiseSchedule, options:
   const batch = options.labels.length;
   const shape = [batch, ...denoiser.imageShape];
   if (options.initialNoise) assertShape('initialNoise', options.initialNoise.shape, shape);
-  const steps = timesteps.map((t, i) => ddimCoefficients(schedule, new Array<number>(batch).fill(t), new Array<number>(batch).fill(prevTimesteps[i]!), eta, setAlphaToOne));
+  const steps = timesteps.map((t, i) =>
+    ddimCoefficients(
+      schedule,
+      new Array<number>(batch).fill(t),
+      new Array<number>(batch).fill(prevTimesteps[i]!),
+      eta,
+      setAlphaToOne,
+    ),
+  );
   // Checked before any work: a zero sigma has no log-density.
   if (eta > 0) steps.forEach((c) => requirePositiveSigma(c.sigma));
 
   const labels = toLabelTensor(options.labels, denoiser.numClasses + 1);
   const latents: tf.Tensor4D[] = [];
   const logProbs: tf.Tensor1D[] = [];
-  let x: tf.Tensor4D = options.initialNoise ? tf.clone(options.initialNoise) : (standardNormal(shape, options.rng) as tf.Tensor4D);
+  let x: tf.Tensor4D = options.initialNoise
+    ? tf.clone(options.initialNoise)
+    : (standardNormal(shape, options.rng) as tf.Tensor4D);
   try {
     for (let i = 0; i < numSteps; i++) {
       if (returnLatents) latents.push(tf.clone(x));

@@ -47,7 +47,11 @@ export function ddimTimesteps(schedule: NoiseSchedule, numSteps: number, stepsOf
   const stride = Math.floor(schedule.numTimesteps / numSteps);
   const timesteps = Array.from({ length: numSteps }, (_, i) => (numSteps - 1 - i) * stride + stepsOffset);
   if (timesteps[0]! >= schedule.numTimesteps) {
-    throw new InvalidArgumentError('stepsOffset', `small enough that the first timestep (${timesteps[0]}) is below T = ${schedule.numTimesteps}`, stepsOffset);
+    throw new InvalidArgumentError(
+      'stepsOffset',
+      `small enough that the first timestep (${timesteps[0]}) is below T = ${schedule.numTimesteps}`,
+      stepsOffset,
+    );
   }
   return { timesteps, prevTimesteps: timesteps.map((t) => (t - stride >= 0 ? t - stride : -1)) };
 }
@@ -72,9 +76,16 @@ export function ddimCoefficients(
   setAlphaToOne: boolean,
 ): DDIMCoefficients {
   const n = timesteps.length;
-  if (prevTimesteps.length !== n) throw new InvalidArgumentError('prevTimesteps', `length ${n} (one per timestep)`, prevTimesteps.length);
+  if (prevTimesteps.length !== n)
+    throw new InvalidArgumentError('prevTimesteps', `length ${n} (one per timestep)`, prevTimesteps.length);
   const finalAlphaBar = setAlphaToOne ? 1 : schedule.alphasCumprod[0]!;
-  const out = { sqrtAlphaBar: new Float64Array(n), sqrtOneMinusAlphaBar: new Float64Array(n), sqrtAlphaBarPrev: new Float64Array(n), sigma: new Float64Array(n), direction: new Float64Array(n) };
+  const out = {
+    sqrtAlphaBar: new Float64Array(n),
+    sqrtOneMinusAlphaBar: new Float64Array(n),
+    sqrtAlphaBarPrev: new Float64Array(n),
+    sigma: new Float64Array(n),
+    direction: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const alphaBar = schedule.alphasCumprod[schedule.checkTimestep(timesteps[i]!, i)]!;
     const prev = prevTimesteps[i]!;
@@ -102,11 +113,22 @@ export function broadcastable(values: ArrayLike<number>): tf.Tensor4D {
  * mean = sqrt(abar_prev) x0_hat + sqrt(1 - abar_prev - sigma^2) eps.
  * @returns a new `[batch, h, w, c]` tensor.
  */
-export function ddimMean(noisyImages: tf.Tensor4D, eps: tf.Tensor4D, coefficients: DDIMCoefficients, clipDenoised: boolean): tf.Tensor4D {
+export function ddimMean(
+  noisyImages: tf.Tensor4D,
+  eps: tf.Tensor4D,
+  coefficients: DDIMCoefficients,
+  clipDenoised: boolean,
+): tf.Tensor4D {
   return tf.tidy(() => {
-    let x0 = tf.div(tf.sub(noisyImages, tf.mul(broadcastable(coefficients.sqrtOneMinusAlphaBar), eps)), broadcastable(coefficients.sqrtAlphaBar));
+    let x0 = tf.div(
+      tf.sub(noisyImages, tf.mul(broadcastable(coefficients.sqrtOneMinusAlphaBar), eps)),
+      broadcastable(coefficients.sqrtAlphaBar),
+    );
     if (clipDenoised) x0 = tf.clipByValue(x0, -1, 1);
-    return tf.add(tf.mul(broadcastable(coefficients.sqrtAlphaBarPrev), x0), tf.mul(broadcastable(coefficients.direction), eps));
+    return tf.add(
+      tf.mul(broadcastable(coefficients.sqrtAlphaBarPrev), x0),
+      tf.mul(broadcastable(coefficients.direction), eps),
+    );
   });
 }
 
@@ -124,7 +146,10 @@ export function gaussianLogProb(previousImages: tf.Tensor4D, mean: tf.Tensor4D, 
   return tf.tidy(() => {
     const s = broadcastable(sigma);
     const logNormaliser = tf.add(tf.log(s), 0.5 * Math.log(2 * Math.PI)); // [b, 1, 1, 1]
-    const density = tf.sub(tf.neg(tf.div(tf.square(tf.sub(previousImages, mean)), tf.mul(2, tf.square(s)))), logNormaliser);
+    const density = tf.sub(
+      tf.neg(tf.div(tf.square(tf.sub(previousImages, mean)), tf.mul(2, tf.square(s)))),
+      logNormaliser,
+    );
     return tf.mean(density, [1, 2, 3]) as tf.Tensor1D;
   });
 }
@@ -133,7 +158,11 @@ export function gaussianLogProb(previousImages: tf.Tensor4D, mean: tf.Tensor4D, 
 export function requirePositiveSigma(sigma: ArrayLike<number>): void {
   for (let i = 0; i < sigma.length; i++) {
     if (!(sigma[i]! > 0)) {
-      throw new InvalidArgumentError(`sigma[${i}]`, '> 0 for a step log-probability (use eta > 0, and setAlphaToOne false for the last step)', sigma[i]);
+      throw new InvalidArgumentError(
+        `sigma[${i}]`,
+        '> 0 for a step log-probability (use eta > 0, and setAlphaToOne false for the last step)',
+        sigma[i],
+      );
     }
   }
 }
@@ -161,7 +190,12 @@ export interface DDIMTransition {
  * @see Song et al. 2021, Eqs. 12 and 16; Black et al. 2023 (DDPO), Section 4.
  * @returns `[batch]`, a new tensor; the caller disposes it.
  */
-export function ddimStepLogProb(denoiser: Denoiser, schedule: NoiseSchedule, transition: DDIMTransition, options: DDIMStepOptions = {}): tf.Tensor1D {
+export function ddimStepLogProb(
+  denoiser: Denoiser,
+  schedule: NoiseSchedule,
+  transition: DDIMTransition,
+  options: DDIMStepOptions = {},
+): tf.Tensor1D {
   const eta = requireNumber('eta', options.eta ?? 0, { min: 0, exclusiveMin: true });
   const guidanceScale = requireNumber('guidanceScale', options.guidanceScale ?? 1);
   const clipDenoised = requireBoolean('clipDenoised', options.clipDenoised ?? true);

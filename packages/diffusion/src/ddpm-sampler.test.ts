@@ -15,7 +15,12 @@ describe('ddpmSample', () => {
     const model = new MLPDenoiser(config); // eps_theta = 0
     const xT = standardNormal([2, 4, 4, 1], new Rng(9)) as tf.Tensor4D;
     const images = await expectNoLeak(() => {
-      const out = ddpmSample(model, schedule, { labels: [0, 1], rng: new Rng(5), initialNoise: xT, clipDenoised: false });
+      const out = ddpmSample(model, schedule, {
+        labels: [0, 1],
+        rng: new Rng(5),
+        initialNoise: xT,
+        clipDenoised: false,
+      });
       const values = Array.from(out.dataSync());
       out.dispose();
       return values;
@@ -25,7 +30,9 @@ describe('ddpmSample', () => {
     let x = Array.from(xT.dataSync(), Number);
     for (let t = 29; t >= 0; t--) {
       const z = t > 0 ? Array.from({ length: 32 }, () => Math.fround(rng.normal())) : undefined;
-      x = x.map((v, i) => v / Math.sqrt(schedule.alphas[t]!) + (z ? Math.sqrt(schedule.posteriorVariance[t]!) * z[i]! : 0));
+      x = x.map(
+        (v, i) => v / Math.sqrt(schedule.alphas[t]!) + (z ? Math.sqrt(schedule.posteriorVariance[t]!) * z[i]! : 0),
+      );
     }
     expectClose(images, x, { atol: 1e-4, rtol: 1e-4 });
     tf.dispose([xT]);

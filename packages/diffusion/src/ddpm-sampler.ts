@@ -44,22 +44,34 @@ export interface DDPMSamplerOptions {
 export function ddpmSample(denoiser: Denoiser, schedule: NoiseSchedule, options: DDPMSamplerOptions): tf.Tensor4D {
   const guidanceScale = requireNumber('guidanceScale', options.guidanceScale ?? 1);
   const clipDenoised = requireBoolean('clipDenoised', options.clipDenoised ?? true);
-  const varianceType = requireOneOf('varianceType', options.varianceType ?? 'posterior', ['posterior', 'beta'] as const);
+  const varianceType = requireOneOf('varianceType', options.varianceType ?? 'posterior', [
+    'posterior',
+    'beta',
+  ] as const);
   const batch = options.labels.length;
   const shape = [batch, ...denoiser.imageShape];
   if (options.initialNoise) assertShape('initialNoise', options.initialNoise.shape, shape);
   const labels = toLabelTensor(options.labels, denoiser.numClasses + 1);
-  let x: tf.Tensor4D = options.initialNoise ? tf.clone(options.initialNoise) : (standardNormal(shape, options.rng) as tf.Tensor4D);
+  let x: tf.Tensor4D = options.initialNoise
+    ? tf.clone(options.initialNoise)
+    : (standardNormal(shape, options.rng) as tf.Tensor4D);
   try {
     for (let t = schedule.numTimesteps - 1; t >= 0; t--) {
-      const sigma = t === 0 ? 0 : Math.sqrt(varianceType === 'posterior' ? schedule.posteriorVariance[t]! : schedule.betas[t]!);
+      const sigma =
+        t === 0 ? 0 : Math.sqrt(varianceType === 'posterior' ? schedule.posteriorVariance[t]! : schedule.betas[t]!);
       const noise = sigma > 0 ? standardNormal(shape, options.rng) : undefined;
       const next: tf.Tensor4D = tf.tidy(() => {
         const timesteps = tf.fill([batch], t, 'float32') as tf.Tensor1D;
         const eps = guidedNoise(denoiser, x, timesteps, labels, guidanceScale);
-        let x0: tf.Tensor4D = tf.sub(tf.mul(x, schedule.sqrtRecipAlphasCumprod[t]!), tf.mul(eps, schedule.sqrtRecipm1AlphasCumprod[t]!));
+        let x0: tf.Tensor4D = tf.sub(
+          tf.mul(x, schedule.sqrtRecipAlphasCumprod[t]!),
+          tf.mul(eps, schedule.sqrtRecipm1AlphasCumprod[t]!),
+        );
         if (clipDenoised) x0 = tf.clipByValue(x0, -1, 1);
-        const mean: tf.Tensor4D = tf.add(tf.mul(x0, schedule.posteriorMeanCoef1[t]!), tf.mul(x, schedule.posteriorMeanCoef2[t]!));
+        const mean: tf.Tensor4D = tf.add(
+          tf.mul(x0, schedule.posteriorMeanCoef1[t]!),
+          tf.mul(x, schedule.posteriorMeanCoef2[t]!),
+        );
         return noise ? tf.add(mean, tf.mul(noise, sigma)) : mean;
       });
       noise?.dispose();

@@ -8,7 +8,12 @@ import type { Denoiser } from './denoiser.js';
  * Every other field (UNet groups, channels, levels, input skip, MLP sizes, image shape, classes)
  * is covered, so a field a future denoiser adds counts until it is listed here.
  */
-export const NON_SCORING_DENOISER_CONFIG_FIELDS: readonly string[] = Object.freeze(['seed', 'zeroInit', 'zeroInitOutput', 'cfgDropProb']);
+export const NON_SCORING_DENOISER_CONFIG_FIELDS: readonly string[] = Object.freeze([
+  'seed',
+  'zeroInit',
+  'zeroInitOutput',
+  'cfgDropProb',
+]);
 
 /**
  * A denoiser's architecture as JSON: its kind, null class and configuration without
@@ -17,6 +22,8 @@ export const NON_SCORING_DENOISER_CONFIG_FIELDS: readonly string[] = Object.free
  * checkpoint of another architecture is refused, naming the field).
  */
 export function denoiserArchitecture(denoiser: Denoiser): JsonValue {
-  const config = Object.fromEntries(Object.entries(denoiser.config).filter(([name]) => !NON_SCORING_DENOISER_CONFIG_FIELDS.includes(name))) as JsonValue;
+  const config = Object.fromEntries(
+    Object.entries(denoiser.config).filter(([name]) => !NON_SCORING_DENOISER_CONFIG_FIELDS.includes(name)),
+  ) as JsonValue;
   return { kind: denoiser.kind, nullClass: denoiser.nullClass, config };
 }

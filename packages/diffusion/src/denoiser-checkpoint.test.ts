@@ -14,28 +14,59 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('saveDenoiser / loadDenoiser', () => {
   it('round-trips a UNet exactly, writing config.json, manifest.json and weights.bin', async () => {
-    const model = new UNet({ imageShape: [4, 4, 1], numClasses: 2, baseChannels: 4, channelMultipliers: [1, 2], groups: 2, zeroInit: false, seed: 5 });
+    const model = new UNet({
+      imageShape: [4, 4, 1],
+      numClasses: 2,
+      baseChannels: 4,
+      channelMultipliers: [1, 2],
+      groups: 2,
+      zeroInit: false,
+      seed: 5,
+    });
     const directory = join(root, 'unet');
     await saveDenoiser(model, directory);
     expect((await readdir(directory)).sort()).toEqual(['config.json', 'manifest.json', 'weights.bin']);
     const header = JSON.parse(await readFile(join(directory, 'config.json'), 'utf8'));
-    expect(header).toMatchObject({ format: 'dpo-ts.denoiser', version: 1, kind: 'unet', config: { baseChannels: 4, seed: 5 } });
+    expect(header).toMatchObject({
+      format: 'dpo-ts.denoiser',
+      version: 1,
+      kind: 'unet',
+      config: { baseChannels: 4, seed: 5 },
+    });
     const loaded = await loadDenoiser(directory);
     expect(loaded.kind).toBe('unet');
-    for (const [name, variable] of model.namedVariables()) expectClose(loaded.namedVariables().get(name)!, variable, { atol: 0, rtol: 0 });
+    for (const [name, variable] of model.namedVariables())
+      expectClose(loaded.namedVariables().get(name)!, variable, { atol: 0, rtol: 0 });
     model.dispose();
     loaded.dispose();
   });
 
   it('overwrites an existing checkpoint atomically (no temporary directories left behind)', async () => {
     const directory = join(root, 'mlp');
-    const first = new MLPDenoiser({ imageShape: [2, 2, 1], hiddenSize: 4, numLayers: 1, timeEmbeddingDim: 4, zeroInitOutput: false, seed: 1 });
-    const second = new MLPDenoiser({ imageShape: [2, 2, 1], hiddenSize: 4, numLayers: 1, timeEmbeddingDim: 4, zeroInitOutput: false, seed: 2 });
+    const first = new MLPDenoiser({
+      imageShape: [2, 2, 1],
+      hiddenSize: 4,
+      numLayers: 1,
+      timeEmbeddingDim: 4,
+      zeroInitOutput: false,
+      seed: 1,
+    });
+    const second = new MLPDenoiser({
+      imageShape: [2, 2, 1],
+      hiddenSize: 4,
+      numLayers: 1,
+      timeEmbeddingDim: 4,
+      zeroInitOutput: false,
+      seed: 2,
+    });
     await saveDenoiser(first, directory);
     await saveDenoiser(second, directory);
     expect((await readdir(root)).filter((name) => name.includes('.tmp-') || name.includes('.old-'))).toEqual([]);
     const loaded = await loadDenoiser(directory);
-    expectClose(loaded.namedVariables().get('in.kernel')!, second.namedVariables().get('in.kernel')!, { atol: 0, rtol: 0 });
+    expectClose(loaded.namedVariables().get('in.kernel')!, second.namedVariables().get('in.kernel')!, {
+      atol: 0,
+      rtol: 0,
+    });
     tf.dispose([first, second, loaded].flatMap((m) => m.trainableVariables()));
   });
 
@@ -59,7 +90,14 @@ describe('saveDenoiser / loadDenoiser', () => {
 
 describe('cloneDenoiser', () => {
   it('copies the weights into an independent model', async () => {
-    const model = new MLPDenoiser({ imageShape: [2, 2, 1], hiddenSize: 4, numLayers: 1, timeEmbeddingDim: 4, zeroInitOutput: false, seed: 3 });
+    const model = new MLPDenoiser({
+      imageShape: [2, 2, 1],
+      hiddenSize: 4,
+      numLayers: 1,
+      timeEmbeddingDim: 4,
+      zeroInitOutput: false,
+      seed: 3,
+    });
     await expectNoLeak(() => {
       const copy = cloneDenoiser(model);
       const original = model.namedVariables().get('out.kernel')!;

@@ -58,7 +58,8 @@ export function copyWeights(source: Denoiser, target: Denoiser): void {
   for (const [name, variable] of source.namedVariables()) {
     const destination = targets.get(name);
     if (!destination) throw new InvalidArgumentError('target', `a denoiser with a weight named "${name}"`, target.kind);
-    if (destination.shape.join() !== variable.shape.join()) throw new ShapeMismatchError(name, variable.shape, destination.shape);
+    if (destination.shape.join() !== variable.shape.join())
+      throw new ShapeMismatchError(name, variable.shape, destination.shape);
     destination.assign(variable);
   }
 }
@@ -75,7 +76,12 @@ export function copyWeights(source: Denoiser, target: Denoiser): void {
  * removed after), so a crash leaves either the old checkpoint or the new one, never a mix.
  */
 export async function saveDenoiser(denoiser: Denoiser, directory: string): Promise<void> {
-  const header = { format: DENOISER_FORMAT, version: DENOISER_FORMAT_VERSION, kind: denoiser.kind, config: denoiser.config };
+  const header = {
+    format: DENOISER_FORMAT,
+    version: DENOISER_FORMAT_VERSION,
+    kind: denoiser.kind,
+    config: denoiser.config,
+  };
   await saveNamedWeights(directory, denoiser.namedVariables(), { 'config.json': formatJsonFile(header) });
 }
 
@@ -90,8 +96,18 @@ export async function loadDenoiser(directory: string): Promise<Denoiser> {
   const configPath = join(directory, 'config.json');
   const manifestPath = join(directory, 'manifest.json');
   const header = await readJsonFile(configPath);
-  if (header.format !== DENOISER_FORMAT) throw new DataFormatError(configPath, 0, `format must be "${DENOISER_FORMAT}": got ${JSON.stringify(header.format)}`);
-  if (header.version !== DENOISER_FORMAT_VERSION) throw new DataFormatError(configPath, 0, `version must be ${DENOISER_FORMAT_VERSION}: got ${JSON.stringify(header.version)}`);
+  if (header.format !== DENOISER_FORMAT)
+    throw new DataFormatError(
+      configPath,
+      0,
+      `format must be "${DENOISER_FORMAT}": got ${JSON.stringify(header.format)}`,
+    );
+  if (header.version !== DENOISER_FORMAT_VERSION)
+    throw new DataFormatError(
+      configPath,
+      0,
+      `version must be ${DENOISER_FORMAT_VERSION}: got ${JSON.stringify(header.version)}`,
+    );
   const { weights } = await loadNamedWeights(directory);
   let denoiser: Denoiser;
   try {
@@ -105,12 +121,21 @@ export async function loadDenoiser(directory: string): Promise<Denoiser> {
       const variable = variables.get(name);
       if (!variable) throw new DataFormatError(manifestPath, 0, `unknown weight "${name}" for a ${denoiser.kind}`);
       if (data.shape.join() !== variable.shape.join()) {
-        throw new DataFormatError(manifestPath, 0, `weight "${name}" has shape [${data.shape.join(', ')}], the model expects [${variable.shape.join(', ')}]`);
+        throw new DataFormatError(
+          manifestPath,
+          0,
+          `weight "${name}" has shape [${data.shape.join(', ')}], the model expects [${variable.shape.join(', ')}]`,
+        );
       }
       tf.tidy(() => variable.assign(tf.tensor(data.values, variable.shape, 'float32')));
     }
     const missing = [...variables.keys()].filter((name) => !weights.has(name));
-    if (missing.length > 0) throw new DataFormatError(manifestPath, 0, `missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+    if (missing.length > 0)
+      throw new DataFormatError(
+        manifestPath,
+        0,
+        `missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      );
   } catch (error) {
     denoiser.dispose();
     throw error;

@@ -81,7 +81,12 @@ export function validateDenoiserBase(prefix: string, config: DenoiserConfigBase)
  * @see Ho & Salimans 2022, "Classifier-Free Diffusion Guidance", Algorithm 1.
  * @returns a new Int32Array.
  */
-export function dropClassLabels(labels: ArrayLike<number>, probability: number, nullClass: number, rng: Rng): Int32Array {
+export function dropClassLabels(
+  labels: ArrayLike<number>,
+  probability: number,
+  nullClass: number,
+  rng: Rng,
+): Int32Array {
   requireNumber('probability', probability, { min: 0, max: 1 });
   return Int32Array.from(labels, (label) => (rng.uniform() < probability ? nullClass : label));
 }

@@ -61,15 +61,31 @@ describe('denoisingErrors', () => {
     const eps = standardNormal([2, 4, 4, 1], rng) as tf.Tensor4D;
     await expectNoLeak(() => {
       tf.tidy(() => {
-        const errors = denoisingErrors(model, schedule, x0, tf.tensor1d([7, 70], 'int32'), eps, tf.tensor1d([2, 0], 'int32'));
-        const predicted = model.predictNoise(addNoise(schedule, x0, [7, 70], eps), tf.tensor1d([7, 70]), tf.tensor1d([2, 0], 'int32'));
+        const errors = denoisingErrors(
+          model,
+          schedule,
+          x0,
+          tf.tensor1d([7, 70], 'int32'),
+          eps,
+          tf.tensor1d([2, 0], 'int32'),
+        );
+        const predicted = model.predictNoise(
+          addNoise(schedule, x0, [7, 70], eps),
+          tf.tensor1d([7, 70]),
+          tf.tensor1d([2, 0], 'int32'),
+        );
         expectClose(errors, tf.mean(tf.square(tf.sub(eps, predicted)), [1, 2, 3]), { atol: 1e-6, rtol: 1e-5 });
-        const { value, grads } = tf.variableGrads(() => tf.mean(denoisingErrors(model, schedule, x0, [7, 70], eps, [2, 0])), model.trainableVariables());
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(denoisingErrors(model, schedule, x0, [7, 70], eps, [2, 0])),
+          model.trainableVariables(),
+        );
         expect(value.dataSync()[0]).toBeGreaterThan(0);
         expect(tf.max(tf.abs(grads[model.trainableVariables()[0]!.name]!)).dataSync()[0]).toBeGreaterThan(0);
       });
     });
-    expect(() => denoisingErrors(model, schedule, x0, [1, 2], eps, [4, 0])).toThrow('labels[0] must be an integer in [0, 4): got 4');
+    expect(() => denoisingErrors(model, schedule, x0, [1, 2], eps, [4, 0])).toThrow(
+      'labels[0] must be an integer in [0, 4): got 4',
+    );
     model.dispose();
     tf.dispose([x0, eps]);
   });

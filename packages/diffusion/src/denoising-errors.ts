@@ -13,7 +13,12 @@ import { batchSizeOf, toLabelTensor, toTimestepTensor, type LabelInput, type Tim
  * @param noise - eps, same shape as `cleanImages`, standard normal.
  * @returns x_t, a new `[batch, h, w, c]` tensor; the caller disposes it.
  */
-export function addNoise(schedule: NoiseSchedule, cleanImages: tf.Tensor4D, timesteps: TimestepInput, noise: tf.Tensor4D): tf.Tensor4D {
+export function addNoise(
+  schedule: NoiseSchedule,
+  cleanImages: tf.Tensor4D,
+  timesteps: TimestepInput,
+  noise: tf.Tensor4D,
+): tf.Tensor4D {
   assertShape('noise', noise.shape, cleanImages.shape);
   assertShape('timesteps', [batchSizeOf(timesteps)], [cleanImages.shape[0]]);
   return tf.tidy(() =>
@@ -54,7 +59,11 @@ export function denoisingErrors(
   assertShape('labels', [batchSizeOf(labels)], [cleanImages.shape[0]]);
   return tf.tidy(() => {
     const noisy = addNoise(schedule, cleanImages, timesteps, noise);
-    const predicted = denoiser.predictNoise(noisy, toTimestepTensor(timesteps), toLabelTensor(labels, denoiser.numClasses + 1));
+    const predicted = denoiser.predictNoise(
+      noisy,
+      toTimestepTensor(timesteps),
+      toLabelTensor(labels, denoiser.numClasses + 1),
+    );
     return tf.mean(tf.squaredDifference(noise, predicted), [1, 2, 3]) as tf.Tensor1D; // [b, h, w, c] -> [b]
   });
 }

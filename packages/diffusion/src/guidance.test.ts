@@ -6,7 +6,14 @@ import { MLPDenoiser } from './mlp-denoiser.js';
 
 describe('guidedNoise', () => {
   it('is eps_uncond + w (eps_cond - eps_uncond) in one batched pass; w = 1 and w = 0 are the two branches', async () => {
-    const model = new MLPDenoiser({ imageShape: [4, 4, 1], numClasses: 3, hiddenSize: 16, numLayers: 1, timeEmbeddingDim: 8, zeroInitOutput: false });
+    const model = new MLPDenoiser({
+      imageShape: [4, 4, 1],
+      numClasses: 3,
+      hiddenSize: 16,
+      numLayers: 1,
+      timeEmbeddingDim: 8,
+      zeroInitOutput: false,
+    });
     await expectNoLeak(() => {
       tf.tidy(() => {
         const x = tf.sin(tf.reshape(tf.range(0, 32), [2, 4, 4, 1])) as tf.Tensor4D;

@@ -49,9 +49,11 @@ export function toByte(value: number): number {
  * @returns the PNG file's bytes (a Node `Buffer`, typed as `Uint8Array` so the public types need no `@types/node`).
  */
 export function encodeImageGrid(images: tf.Tensor4D | HostImages, options: ImageGridOptions = {}): Uint8Array {
-  const { data, shape } = images instanceof tf.Tensor ? { data: images.dataSync() as Float32Array, shape: images.shape } : images;
+  const { data, shape } =
+    images instanceof tf.Tensor ? { data: images.dataSync() as Float32Array, shape: images.shape } : images;
   const [count, height, width, channels] = shape;
-  if (channels !== 1 && channels !== 3) throw new InvalidArgumentError('images', 'images with 1 or 3 channels', `${channels} channels`);
+  if (channels !== 1 && channels !== 3)
+    throw new InvalidArgumentError('images', 'images with 1 or 3 channels', `${channels} channels`);
   requireInteger('images.count', count, { min: 1 });
   const columns = requireInteger('columns', options.columns ?? Math.ceil(Math.sqrt(count)), { min: 1 });
   const padding = requireInteger('padding', options.padding ?? 2, { min: 0 });
@@ -75,15 +77,23 @@ export function encodeImageGrid(images: tf.Tensor4D | HostImages, options: Image
     }
   }
   const colorType = channels === 1 ? 0 : 2;
-  return PNG.sync.write({ width: gridWidth, height: gridHeight, data: pixels }, { colorType, inputColorType: colorType, inputHasAlpha: false });
+  return PNG.sync.write(
+    { width: gridWidth, height: gridHeight, data: pixels },
+    { colorType, inputColorType: colorType, inputHasAlpha: false },
+  );
 }
 
 /**
  * Writes {@link encodeImageGrid}'s PNG to `path` atomically (temporary file, then rename).
  * Tensors are read asynchronously.
  */
-export async function writeImageGrid(path: string, images: tf.Tensor4D | HostImages, options: ImageGridOptions = {}): Promise<void> {
-  const host: HostImages = images instanceof tf.Tensor ? { data: (await images.data()) as Float32Array, shape: images.shape } : images;
+export async function writeImageGrid(
+  path: string,
+  images: tf.Tensor4D | HostImages,
+  options: ImageGridOptions = {},
+): Promise<void> {
+  const host: HostImages =
+    images instanceof tf.Tensor ? { data: (await images.data()) as Float32Array, shape: images.shape } : images;
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await writeFile(temporary, encodeImageGrid(host, options));

@@ -30,7 +30,12 @@ export {
   type DenoiserConfigBase,
   type ImageShape,
 } from './denoiser.js';
-export { MLPDenoiser, DEFAULT_MLP_DENOISER_CONFIG, resolveMLPDenoiserConfig, type MLPDenoiserConfig } from './mlp-denoiser.js';
+export {
+  MLPDenoiser,
+  DEFAULT_MLP_DENOISER_CONFIG,
+  resolveMLPDenoiserConfig,
+  type MLPDenoiserConfig,
+} from './mlp-denoiser.js';
 export { UNet, DEFAULT_UNET_CONFIG, resolveUNetConfig, type UNetConfig } from './unet.js';
 export {
   saveDenoiser,
@@ -61,7 +66,13 @@ export { ddimInvert, type DDIMInversionOptions } from './ddim-inversion.js';
 export { groupNorm, type GroupNormParams } from './nn/group-norm.js';
 export { upsampleNearest2x } from './nn/upsample.js';
 export { timestepEmbedding } from './nn/timestep-embedding.js';
-export { subsetDataset, datasetBatch, datasetImage, type ImageDataset, type DatasetSplits } from './data/image-dataset.js';
+export {
+  subsetDataset,
+  datasetBatch,
+  datasetImage,
+  type ImageDataset,
+  type DatasetSplits,
+} from './data/image-dataset.js';
 export { loadMnist, MNIST_CLASS_NAMES, type MnistOptions } from './data/mnist.js';
 export {
   loadFashionMnist,
@@ -81,8 +92,19 @@ export {
   type HostImages,
   type ImageGridOptions,
 } from './image-grid.js';
-export { toHostImage, rewardImages, type HostImage, type ImageInput, type ImageReward } from './rewards/image-reward.js';
-export { jpegSizeKilobytes, jpegCompressibilityReward, jpegIncompressibilityReward, DDPO_JPEG_QUALITY } from './rewards/jpeg-reward.js';
+export {
+  toHostImage,
+  rewardImages,
+  type HostImage,
+  type ImageInput,
+  type ImageReward,
+} from './rewards/image-reward.js';
+export {
+  jpegSizeKilobytes,
+  jpegCompressibilityReward,
+  jpegIncompressibilityReward,
+  DDPO_JPEG_QUALITY,
+} from './rewards/jpeg-reward.js';
 export {
   DigitClassifier,
   DEFAULT_DIGIT_CLASSIFIER_CONFIG,
@@ -139,7 +161,12 @@ export {
 } from './dpo/diffusion-dpo-trainer.js';
 
 // SFT / base training
-export { resolveDiffusionSFTConfig, DEFAULT_DIFFUSION_SFT_CONFIG, type DiffusionSFTConfig, type ResolvedDiffusionSFTConfig } from './sft/diffusion-sft-config.js';
+export {
+  resolveDiffusionSFTConfig,
+  DEFAULT_DIFFUSION_SFT_CONFIG,
+  type DiffusionSFTConfig,
+  type ResolvedDiffusionSFTConfig,
+} from './sft/diffusion-sft-config.js';
 export { buildDenoisingBatch, type DenoisingBatch, type DenoisingDrawOptions } from './sft/denoising-batch.js';
 export { DiffusionSFTTrainer, type DiffusionSFTTrainerOptions } from './sft/diffusion-sft-trainer.js';
 export { preferredImages } from './sft/preferred-images.js';

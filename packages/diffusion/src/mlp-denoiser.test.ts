@@ -24,12 +24,30 @@ describe('MLPDenoiser', () => {
       eps.dispose();
     });
     expect([...model.namedVariables().keys()]).toEqual([
-      'in.kernel', 'in.bias', 'emb.time.0.kernel', 'emb.time.0.bias', 'emb.time.1.kernel', 'emb.time.1.bias',
-      'emb.class', 'layers.0.kernel', 'layers.0.bias', 'layers.1.kernel', 'layers.1.bias',
-      'layers.0.emb.kernel', 'layers.0.emb.bias', 'layers.1.emb.kernel', 'layers.1.emb.bias', 'out.kernel', 'out.bias', 'skip.kernel', 'skip.bias',
+      'in.kernel',
+      'in.bias',
+      'emb.time.0.kernel',
+      'emb.time.0.bias',
+      'emb.time.1.kernel',
+      'emb.time.1.bias',
+      'emb.class',
+      'layers.0.kernel',
+      'layers.0.bias',
+      'layers.1.kernel',
+      'layers.1.bias',
+      'layers.0.emb.kernel',
+      'layers.0.emb.bias',
+      'layers.1.emb.kernel',
+      'layers.1.emb.bias',
+      'out.kernel',
+      'out.bias',
+      'skip.kernel',
+      'skip.bias',
     ]);
     expect(model.nullClass).toBe(3);
-    expect(model.parameterCount()).toBe(16 * 16 + 16 + 8 * 16 + 16 + 16 * 16 + 16 + 4 * 16 + 4 * (16 * 16 + 16) + 16 * 16 + 16 + 16 + 1);
+    expect(model.parameterCount()).toBe(
+      16 * 16 + 16 + 8 * 16 + 16 + 16 * 16 + 16 + 4 * 16 + 4 * (16 * 16 + 16) + 16 * 16 + 16 + 16 + 1,
+    );
     model.dispose();
     tf.dispose([x, t, c]);
   });
@@ -59,7 +77,9 @@ describe('MLPDenoiser', () => {
 
   it('validates its config with named fields', () => {
     expect(() => new MLPDenoiser({ hiddenSize: 0 })).toThrow('mlp.hiddenSize must be an integer >= 1: got 0');
-    expect(() => new MLPDenoiser({ imageShape: [28, 28] as unknown as [number, number, number] })).toThrow('mlp.imageShape');
+    expect(() => new MLPDenoiser({ imageShape: [28, 28] as unknown as [number, number, number] })).toThrow(
+      'mlp.imageShape',
+    );
     expect(() => new MLPDenoiser({ cfgDropProb: 2 })).toThrow('mlp.cfgDropProb');
   });
 });

@@ -1,6 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireBackend, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
-import { countParameters, validateDenoiserBase, type Denoiser, type DenoiserConfigBase, type ImageShape } from './denoiser.js';
+import {
+  InvalidArgumentError,
+  Rng,
+  requireBackend,
+  requireBoolean,
+  requireInteger,
+  type NamedVariables,
+} from '@dpo-ts/core';
+import {
+  countParameters,
+  validateDenoiserBase,
+  type Denoiser,
+  type DenoiserConfigBase,
+  type ImageShape,
+} from './denoiser.js';
 import { ParameterStore } from './nn/parameter-store.js';
 import { createDense, dense, silu, type DenseParams } from './nn/layers.js';
 import { conditioning, createConditioning, type ConditioningParams } from './nn/conditioning.js';
@@ -36,7 +49,8 @@ export function resolveMLPDenoiserConfig(config: Partial<MLPDenoiserConfig> = {}
   requireInteger('mlp.hiddenSize', merged.hiddenSize, { min: 1 });
   requireInteger('mlp.numLayers', merged.numLayers, { min: 0 });
   requireInteger('mlp.timeEmbeddingDim', merged.timeEmbeddingDim, { min: 4 });
-  if (merged.timeEmbeddingDim % 2 !== 0) throw new InvalidArgumentError('mlp.timeEmbeddingDim', 'even', merged.timeEmbeddingDim);
+  if (merged.timeEmbeddingDim % 2 !== 0)
+    throw new InvalidArgumentError('mlp.timeEmbeddingDim', 'even', merged.timeEmbeddingDim);
   requireBoolean('mlp.zeroInitOutput', merged.zeroInitOutput);
   return Object.freeze({ ...merged, imageShape: Object.freeze([...merged.imageShape]) as unknown as ImageShape });
 }
@@ -87,8 +101,12 @@ export class MLPDenoiser implements Denoiser {
     this.store = new ParameterStore(new Rng(this.config.seed));
     this.input = createDense(this.store, 'in', pixels, hiddenSize);
     this.cond = createConditioning(this.store, this.config.timeEmbeddingDim, hiddenSize, numClasses);
-    this.layers = Array.from({ length: this.config.numLayers }, (_, l) => createDense(this.store, `layers.${l}`, hiddenSize, hiddenSize));
-    this.layerEmbeddings = Array.from({ length: this.config.numLayers }, (_, l) => createDense(this.store, `layers.${l}.emb`, hiddenSize, hiddenSize));
+    this.layers = Array.from({ length: this.config.numLayers }, (_, l) =>
+      createDense(this.store, `layers.${l}`, hiddenSize, hiddenSize),
+    );
+    this.layerEmbeddings = Array.from({ length: this.config.numLayers }, (_, l) =>
+      createDense(this.store, `layers.${l}.emb`, hiddenSize, hiddenSize),
+    );
     this.output = createDense(this.store, 'out', hiddenSize, pixels, this.config.zeroInitOutput);
     this.skip = createDense(this.store, 'skip', hiddenSize, 1, this.config.zeroInitOutput);
   }

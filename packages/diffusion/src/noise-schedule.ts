@@ -49,7 +49,12 @@ export function resolveNoiseScheduleConfig(config: Partial<NoiseScheduleConfig> 
   const merged = { ...DEFAULT_NOISE_SCHEDULE_CONFIG, ...config };
   requireOneOf('noiseSchedule.type', merged.type, BETA_SCHEDULE_TYPES);
   requireInteger('noiseSchedule.numTimesteps', merged.numTimesteps, { min: 2 });
-  requireNumber('noiseSchedule.betaStart', merged.betaStart, { min: 0, exclusiveMin: true, max: 1, exclusiveMax: true });
+  requireNumber('noiseSchedule.betaStart', merged.betaStart, {
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    exclusiveMax: true,
+  });
   requireNumber('noiseSchedule.betaEnd', merged.betaEnd, { min: merged.betaStart, max: 1, exclusiveMax: true });
   requireBoolean('noiseSchedule.scaleLinearToTimesteps', merged.scaleLinearToTimesteps);
   requireNumber('noiseSchedule.cosineOffset', merged.cosineOffset, { min: 0 });

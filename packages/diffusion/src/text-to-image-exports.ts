@@ -29,7 +29,11 @@ export {
   type LatentAutoencoderConfig,
   type LatentDistribution,
 } from './text-to-image/latent-autoencoder.js';
-export { autoencoderLoss, DEFAULT_AUTOENCODER_KL_WEIGHT, type AutoencoderLossTerms } from './text-to-image/autoencoder-loss.js';
+export {
+  autoencoderLoss,
+  DEFAULT_AUTOENCODER_KL_WEIGHT,
+  type AutoencoderLossTerms,
+} from './text-to-image/autoencoder-loss.js';
 export { computeLatentScalingFactor } from './text-to-image/latent-scaling.js';
 export {
   saveLatentAutoencoder,
@@ -69,7 +73,12 @@ export {
   resolveLatentTextDenoiserConfig,
   type LatentTextDenoiserConfig,
 } from './text-to-image/latent-text-denoiser.js';
-export { textGuidedNoise, ddimSampleFromText, type TextDDIMOptions, type TextDDIMResult } from './text-to-image/text-guidance.js';
+export {
+  textGuidedNoise,
+  ddimSampleFromText,
+  type TextDDIMOptions,
+  type TextDDIMResult,
+} from './text-to-image/text-guidance.js';
 export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
 export {
   saveTextToImageModel,

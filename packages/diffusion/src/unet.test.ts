@@ -17,7 +17,18 @@ describe('UNet', () => {
       });
     });
     const names = [...model.namedVariables().keys()];
-    for (const name of ['in.conv.kernel', 'emb.class', 'down.0.res.0.conv1.kernel', 'down.1.res.0.skip.kernel', 'down.0.downsample.conv.kernel', 'mid.res.1.norm2.gamma', 'up.2.res.1.conv2.bias', 'up.1.upsample.conv.kernel', 'out.norm.beta', 'out.conv.kernel']) {
+    for (const name of [
+      'in.conv.kernel',
+      'emb.class',
+      'down.0.res.0.conv1.kernel',
+      'down.1.res.0.skip.kernel',
+      'down.0.downsample.conv.kernel',
+      'mid.res.1.norm2.gamma',
+      'up.2.res.1.conv2.bias',
+      'up.1.upsample.conv.kernel',
+      'out.norm.beta',
+      'out.conv.kernel',
+    ]) {
       expect(names).toContain(name);
     }
     expect(new Set(names).size).toBe(names.length);
@@ -48,7 +59,8 @@ describe('UNet', () => {
         expectClose(a.predictNoise(x, t, c), b.predictNoise(x, t, c), { atol: 0, rtol: 0 });
         const { grads } = tf.variableGrads(() => tf.sum(tf.square(a.predictNoise(x, t, c))), a.trainableVariables());
         expect(Object.keys(grads)).toHaveLength(a.trainableVariables().length);
-        for (const [name, grad] of Object.entries(grads)) expect(tf.max(tf.abs(grad)).dataSync()[0], name).toBeGreaterThan(0);
+        for (const [name, grad] of Object.entries(grads))
+          expect(tf.max(tf.abs(grad)).dataSync()[0], name).toBeGreaterThan(0);
       });
     });
     a.dispose();
@@ -59,7 +71,9 @@ describe('UNet', () => {
     expect(() => new UNet({ ...tiny, imageShape: [6, 6, 1], channelMultipliers: [1, 2, 2] })).toThrow(
       'unet.imageShape must be height and width divisible by 4 (3 levels)',
     );
-    expect(() => new UNet({ ...tiny, groups: 3 })).toThrow("unet.groups must be a divisor of every level's channels (4): got 3");
+    expect(() => new UNet({ ...tiny, groups: 3 })).toThrow(
+      "unet.groups must be a divisor of every level's channels (4): got 3",
+    );
     expect(() => new UNet({ channelMultipliers: [] })).toThrow('unet.channelMultipliers');
   });
 });

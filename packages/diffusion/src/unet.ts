@@ -1,11 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireBackend, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
-import { countParameters, validateDenoiserBase, type Denoiser, type DenoiserConfigBase, type ImageShape } from './denoiser.js';
+import {
+  InvalidArgumentError,
+  Rng,
+  requireBackend,
+  requireBoolean,
+  requireInteger,
+  type NamedVariables,
+} from '@dpo-ts/core';
+import {
+  countParameters,
+  validateDenoiserBase,
+  type Denoiser,
+  type DenoiserConfigBase,
+  type ImageShape,
+} from './denoiser.js';
 import { ParameterStore } from './nn/parameter-store.js';
 import { conv2d, createConv, createDense, dense, silu, type ConvParams, type DenseParams } from './nn/layers.js';
 import { createGroupNorm, groupNorm, type GroupNormParams } from './nn/group-norm.js';
 import { conditioning, createConditioning, type ConditioningParams } from './nn/conditioning.js';
-import { createDownsample, createResBlock, createUpsample, downsample, resBlock, upsample, type ResBlockParams } from './unet-blocks.js';
+import {
+  createDownsample,
+  createResBlock,
+  createUpsample,
+  downsample,
+  resBlock,
+  upsample,
+  type ResBlockParams,
+} from './unet-blocks.js';
 
 /** Configuration of {@link UNet}. */
 export interface UNetConfig extends DenoiserConfigBase {
@@ -69,11 +90,19 @@ export function resolveUNetConfig(config: Partial<UNetConfig> = {}): UNetConfig 
   const factor = 2 ** (multipliers.length - 1);
   const [height, width] = merged.imageShape;
   if (height % factor !== 0 || width % factor !== 0) {
-    throw new InvalidArgumentError('unet.imageShape', `height and width divisible by ${factor} (${multipliers.length} levels)`, merged.imageShape);
+    throw new InvalidArgumentError(
+      'unet.imageShape',
+      `height and width divisible by ${factor} (${multipliers.length} levels)`,
+      merged.imageShape,
+    );
   }
   for (const m of multipliers as number[]) {
     if ((merged.baseChannels * m) % merged.groups !== 0) {
-      throw new InvalidArgumentError('unet.groups', `a divisor of every level's channels (${merged.baseChannels * m})`, merged.groups);
+      throw new InvalidArgumentError(
+        'unet.groups',
+        `a divisor of every level's channels (${merged.baseChannels * m})`,
+        merged.groups,
+      );
     }
   }
   return Object.freeze({
@@ -127,7 +156,8 @@ export class UNet implements Denoiser {
   constructor(config: Partial<UNetConfig> = {}) {
     this.config = resolveUNetConfig(config);
     requireBackend('UNet');
-    const { baseChannels, channelMultipliers, resBlocksPerLevel, groups, zeroInit, imageShape, numClasses } = this.config;
+    const { baseChannels, channelMultipliers, resBlocksPerLevel, groups, zeroInit, imageShape, numClasses } =
+      this.config;
     this.imageShape = imageShape;
     this.numClasses = numClasses;
     this.nullClass = numClasses;
@@ -156,7 +186,15 @@ export class UNet implements Denoiser {
     for (let level = last; level >= 0; level--) {
       const outputs = baseChannels * channelMultipliers[level]!;
       const blocks = Array.from({ length: resBlocksPerLevel + 1 }, (_, i) => {
-        const block = createResBlock(store, `up.${level}.res.${i}`, current + skipChannels.pop()!, outputs, embedDim, groups, zeroInit);
+        const block = createResBlock(
+          store,
+          `up.${level}.res.${i}`,
+          current + skipChannels.pop()!,
+          outputs,
+          embedDim,
+          groups,
+          zeroInit,
+        );
         current = outputs;
         return block;
       });

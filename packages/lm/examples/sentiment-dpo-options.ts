@@ -29,16 +29,40 @@ export interface ExampleOptions {
 }
 
 const QUICK = {
-  dModel: 64, nLayer: 3, nHead: 4, contextLength: 64, brownTexts: 120,
-  pretrainSteps: 120, sftSteps: 140, batchSize: 32,
-  pairPrompts: 800, samplesPerPrompt: 5, maxNewTokens: 40,
-  dpoSteps: 60, dpoBatchSize: 16, beta: 0.1, dpoLearningRate: 3e-4, evalPrompts: 256,
+  dModel: 64,
+  nLayer: 3,
+  nHead: 4,
+  contextLength: 64,
+  brownTexts: 120,
+  pretrainSteps: 120,
+  sftSteps: 140,
+  batchSize: 32,
+  pairPrompts: 800,
+  samplesPerPrompt: 5,
+  maxNewTokens: 40,
+  dpoSteps: 60,
+  dpoBatchSize: 16,
+  beta: 0.1,
+  dpoLearningRate: 3e-4,
+  evalPrompts: 256,
 };
 const FULL = {
-  dModel: 128, nLayer: 4, nHead: 4, contextLength: 64, brownTexts: 500,
-  pretrainSteps: 1000, sftSteps: 400, batchSize: 32,
-  pairPrompts: 2000, samplesPerPrompt: 4, maxNewTokens: 40,
-  dpoSteps: 300, dpoBatchSize: 16, beta: 0.1, dpoLearningRate: 2e-4, evalPrompts: 500,
+  dModel: 128,
+  nLayer: 4,
+  nHead: 4,
+  contextLength: 64,
+  brownTexts: 500,
+  pretrainSteps: 1000,
+  sftSteps: 400,
+  batchSize: 32,
+  pairPrompts: 2000,
+  samplesPerPrompt: 4,
+  maxNewTokens: 40,
+  dpoSteps: 300,
+  dpoBatchSize: 16,
+  beta: 0.1,
+  dpoLearningRate: 2e-4,
+  evalPrompts: 500,
 };
 
 const USAGE = `Usage: node dist/examples/sentiment-dpo.js [--quick] [options]

@@ -8,22 +8,41 @@ export interface ExampleResults {
   readonly backend: { readonly name: string; readonly overrides: readonly string[] };
   readonly model: { readonly parameters: number; readonly vocabSize: number };
   readonly pretrain: { readonly last: Metrics; readonly windows: number; readonly wallTimeSeconds: number };
-  readonly sft: { readonly last: Metrics; readonly evalBefore: Metrics; readonly evalAfter: Metrics; readonly wallTimeSeconds: number };
-  readonly pairs: { readonly count: number; readonly skipped: number; readonly sampled: number; readonly train: number; readonly eval: number };
-  readonly dpo: { readonly evalBefore: Metrics; readonly evalAfter: Metrics; readonly last: Metrics; readonly wallTimeSeconds: number };
+  readonly sft: {
+    readonly last: Metrics;
+    readonly evalBefore: Metrics;
+    readonly evalAfter: Metrics;
+    readonly wallTimeSeconds: number;
+  };
+  readonly pairs: {
+    readonly count: number;
+    readonly skipped: number;
+    readonly sampled: number;
+    readonly train: number;
+    readonly eval: number;
+  };
+  readonly dpo: {
+    readonly evalBefore: Metrics;
+    readonly evalAfter: Metrics;
+    readonly last: Metrics;
+    readonly wallTimeSeconds: number;
+  };
   readonly comparison: PolicyComparison;
   readonly phases: Readonly<Record<string, number>>;
   readonly totalSeconds: number;
   readonly peakRssMiB: number;
 }
 
-const fixed = (x: number | undefined, digits = 3): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
-const share = (values: readonly number[], predicate: (x: number) => boolean): number => values.filter(predicate).length / Math.max(1, values.length);
+const fixed = (x: number | undefined, digits = 3): string =>
+  x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
+const share = (values: readonly number[], predicate: (x: number) => boolean): number =>
+  values.filter(predicate).length / Math.max(1, values.length);
 
 /** The Markdown summary: setup, speeds, DPO metrics, before/after sample statistics, samples. */
 export function writeSummary(results: ExampleResults): string {
   const { comparison: c, options: o } = results;
-  const rows = (label: string, f: (side: PolicyComparison['policy']) => string): string => `| ${label} | ${f(c.reference)} | ${f(c.policy)} |`;
+  const rows = (label: string, f: (side: PolicyComparison['policy']) => string): string =>
+    `| ${label} | ${f(c.reference)} | ${f(c.policy)} |`;
   const samples = c.policy.samples.slice(0, 8).map((sample, i) => {
     const ref = c.reference.samples[i]!;
     return `| ${escape(sample.prompt)} | ${escape(ref.completion)} (${c.reference.rewards[i]}) | ${escape(sample.completion)} (${c.policy.rewards[i]}) |`;
@@ -49,9 +68,15 @@ export function writeSummary(results: ExampleResults): string {
     '',
     '| metric | before | after |',
     '|---|---|---|',
-    ...['loss', 'rewards/accuracies', 'rewards/margins', 'rewards/chosen', 'rewards/rejected', 'logps/chosen', 'logps/rejected'].map(
-      (key) => `| ${key} | ${fixed(results.dpo.evalBefore[key])} | ${fixed(results.dpo.evalAfter[key])} |`,
-    ),
+    ...[
+      'loss',
+      'rewards/accuracies',
+      'rewards/margins',
+      'rewards/chosen',
+      'rewards/rejected',
+      'logps/chosen',
+      'logps/rejected',
+    ].map((key) => `| ${key} | ${fixed(results.dpo.evalBefore[key])} | ${fixed(results.dpo.evalAfter[key])} |`),
     '',
     `## Samples on ${c.policy.samples.length} held-out review openings (AFINN score of the continuation)`,
     '',

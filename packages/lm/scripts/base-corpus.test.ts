@@ -10,7 +10,11 @@ describe('fnv1a', () => {
 });
 
 describe('splitByDocument', () => {
-  const docs: CorpusDocument[] = Array.from({ length: 200 }, (_, i) => ({ id: `brown/c${i}`, source: 'brown', text: `text ${i}` }));
+  const docs: CorpusDocument[] = Array.from({ length: 200 }, (_, i) => ({
+    id: `brown/c${i}`,
+    source: 'brown',
+    text: `text ${i}`,
+  }));
 
   it('holds out by id, whatever the order, and keeps every document once', () => {
     const { train, heldOut } = splitByDocument(docs, 0.1, 0);

@@ -57,7 +57,11 @@ async function loadMobyDick(): Promise<CorpusDocument[]> {
 
 /** Every document of the three sources: Brown, then SOTU, then Moby Dick. */
 export async function loadBaseCorpus(): Promise<CorpusDocument[]> {
-  const brown = (await loadBrownCorpus()).map((doc) => ({ id: `brown/${doc.id}`, source: 'brown' as const, text: doc.text }));
+  const brown = (await loadBrownCorpus()).map((doc) => ({
+    id: `brown/${doc.id}`,
+    source: 'brown' as const,
+    text: doc.text,
+  }));
   return [...brown, ...(await loadSotu()), ...(await loadMobyDick())];
 }
 
@@ -99,7 +103,8 @@ export function toPassages(text: string, maxChars: number): string[] {
     while (rest.length > maxChars) {
       const window = rest.slice(0, maxChars);
       const sentenceEnd = Math.max(window.lastIndexOf('. '), window.lastIndexOf('! '), window.lastIndexOf('? '));
-      const cut = sentenceEnd > maxChars / 4 ? sentenceEnd + 1 : window.lastIndexOf(' ') > 0 ? window.lastIndexOf(' ') : maxChars;
+      const cut =
+        sentenceEnd > maxChars / 4 ? sentenceEnd + 1 : window.lastIndexOf(' ') > 0 ? window.lastIndexOf(' ') : maxChars;
       passages.push(rest.slice(0, cut).trim());
       rest = rest.slice(cut).trim();
     }
@@ -109,7 +114,9 @@ export function toPassages(text: string, maxChars: number): string[] {
 }
 
 /** Characters per source, for the model card. */
-export function corpusStatistics(documents: readonly CorpusDocument[]): Record<CorpusSource, { documents: number; characters: number }> {
+export function corpusStatistics(
+  documents: readonly CorpusDocument[],
+): Record<CorpusSource, { documents: number; characters: number }> {
   const stats: Record<CorpusSource, { documents: number; characters: number }> = {
     brown: { documents: 0, characters: 0 },
     sotu: { documents: 0, characters: 0 },

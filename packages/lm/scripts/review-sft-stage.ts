@@ -43,10 +43,14 @@ export interface ReviewSFTOptions {
 export const REVIEW_HELD_OUT_FRACTION = 0.2;
 
 /** Splits review sentences by a seeded hash of their text (duplicates fall on the same side). */
-export function splitReviewSentences(sentences: readonly SentimentSentence[], seed: number): { train: SentimentSentence[]; heldOut: SentimentSentence[] } {
+export function splitReviewSentences(
+  sentences: readonly SentimentSentence[],
+  seed: number,
+): { train: SentimentSentence[]; heldOut: SentimentSentence[] } {
   const train: SentimentSentence[] = [];
   const heldOut: SentimentSentence[] = [];
-  for (const sentence of sentences) (fnv1a(`${seed}:${sentence.text}`) % 1000 < 1000 * REVIEW_HELD_OUT_FRACTION ? heldOut : train).push(sentence);
+  for (const sentence of sentences)
+    (fnv1a(`${seed}:${sentence.text}`) % 1000 < 1000 * REVIEW_HELD_OUT_FRACTION ? heldOut : train).push(sentence);
   return { train, heldOut };
 }
 
@@ -121,7 +125,9 @@ export async function runReviewSFT(options: ReviewSFTOptions): Promise<void> {
   await saveGPT(model, out);
   await saveTokenizer(join(out, 'tokenizer.json'), tokenizer);
   await writeFile(join(out, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
-  log(`review SFT: held-out loss ${before.loss!.toFixed(4)} -> ${after.loss!.toFixed(4)}; real-word rate ${card.sampling.realWordRate.toFixed(3)}; wrote ${out}`);
+  log(
+    `review SFT: held-out loss ${before.loss!.toFixed(4)} -> ${after.loss!.toFixed(4)}; real-word rate ${card.sampling.realWordRate.toFixed(3)}; wrote ${out}`,
+  );
   trainer.dispose();
   model.dispose();
 }

@@ -60,7 +60,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: node dist/scripts/train-base.js --run-dir DIR [--out DIR (card: models/base-en; end of training: RUN-DIR/base-en)] [--steps 2400] [--vocab-size 2048] [--d-model 160] [--layers 4] [--heads 5] [--context 128] [--batch-size 16] [--lr 2e-3] [--save-steps 25] [--eval-steps 200] [--seed 0] [--backend wasm] [--bench STEPS] [--limit-docs N] [--card-only] [--stage base|review-sft] [--from models/base-en] [--sft-steps 300]');
+  console.log(
+    'Usage: node dist/scripts/train-base.js --run-dir DIR [--out DIR (card: models/base-en; end of training: RUN-DIR/base-en)] [--steps 2400] [--vocab-size 2048] [--d-model 160] [--layers 4] [--heads 5] [--context 128] [--batch-size 16] [--lr 2e-3] [--save-steps 25] [--eval-steps 200] [--seed 0] [--backend wasm] [--bench STEPS] [--limit-docs N] [--card-only] [--stage base|review-sft] [--from models/base-en] [--sft-steps 300]',
+  );
   process.exit(0);
 }
 
@@ -116,7 +118,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 if (values.stage === 'review-sft') {
   const { runReviewSFT } = await import('./review-sft-stage.js');
-  await runReviewSFT({ runDir, from: values.from, out: values.out ?? 'models/base-en-reviews', steps: Number(values['sft-steps']), seed: config.seed, log, signal: controller.signal });
+  await runReviewSFT({
+    runDir,
+    from: values.from,
+    out: values.out ?? 'models/base-en-reviews',
+    steps: Number(values['sft-steps']),
+    seed: config.seed,
+    log,
+    signal: controller.signal,
+  });
   process.exit(0);
 }
 if (values.stage !== 'base') throw new Error(`--stage must be base or review-sft: got ${values.stage}`);
@@ -129,11 +139,15 @@ if (values['card-only']) {
 
 const started = performance.now();
 let documents = await loadBaseCorpus();
-if (values['limit-docs'] !== undefined) documents = documents.filter((_, i) => i % Math.ceil(documents.length / Number(values['limit-docs'])) === 0);
+if (values['limit-docs'] !== undefined)
+  documents = documents.filter((_, i) => i % Math.ceil(documents.length / Number(values['limit-docs'])) === 0);
 const { train, heldOut } = splitByDocument(documents, config.heldOutFraction, config.seed);
-log(`corpus: ${documents.length} documents (${JSON.stringify(corpusStatistics(documents))}); ${train.length} train, ${heldOut.length} held out`);
+log(
+  `corpus: ${documents.length} documents (${JSON.stringify(corpusStatistics(documents))}); ${train.length} train, ${heldOut.length} held out`,
+);
 
-const passages = (docs: readonly CorpusDocument[]): string[] => docs.flatMap((doc) => toPassages(doc.text, config.maxPassageChars));
+const passages = (docs: readonly CorpusDocument[]): string[] =>
+  docs.flatMap((doc) => toPassages(doc.text, config.maxPassageChars));
 const trainPassages = passages(train);
 const evalPassages = evalSubset(heldOut, config);
 
@@ -146,10 +160,15 @@ const trainer = await SFTTrainer.create({
   tokenizer,
   trainDataset: trainPassages.map((text) => ({ text })),
   evalDataset: evalPassages.map((text) => ({ text })),
-  config: bench === undefined ? config.training : { ...config.training, totalSteps: bench, warmupSteps: 0, evalSteps: undefined, loggingSteps: 1 },
+  config:
+    bench === undefined
+      ? config.training
+      : { ...config.training, totalSteps: bench, warmupSteps: 0, evalSteps: undefined, loggingSteps: 1 },
 });
 const tokensPerEpoch = trainer.trainRows.length * trainer.config.maxLength;
-log(`${trainer.trainRows.length} training windows of ${trainer.config.maxLength} tokens (${tokensPerEpoch} tokens/epoch), ${trainer.evalRows.length} eval windows; setup ${((performance.now() - started) / 1000).toFixed(1)} s`);
+log(
+  `${trainer.trainRows.length} training windows of ${trainer.config.maxLength} tokens (${tokensPerEpoch} tokens/epoch), ${trainer.evalRows.length} eval windows; setup ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 
 if (bench !== undefined) {
   const stepTimes: number[] = [];
@@ -165,7 +184,14 @@ if (bench !== undefined) {
   const timed = stepTimes.slice(1); // the first step includes kernel warm-up
   const msPerStep = timed.reduce((a, b) => a + b, 0) / Math.max(1, timed.length);
   const tokensPerStep = trainer.config.perDeviceTrainBatchSize * trainer.config.maxLength;
-  console.log(JSON.stringify({ parameters: model.numParameters(), msPerStep: Math.round(msPerStep), tokensPerSecond: Math.round((tokensPerStep / msPerStep) * 1000), stepTimes: stepTimes.map(Math.round) }));
+  console.log(
+    JSON.stringify({
+      parameters: model.numParameters(),
+      msPerStep: Math.round(msPerStep),
+      tokensPerSecond: Math.round((tokensPerStep / msPerStep) * 1000),
+      stepTimes: stepTimes.map(Math.round),
+    }),
+  );
   process.exit(0);
 }
 
@@ -173,11 +199,19 @@ const wallBefore = await readWallTime(runDir);
 const launchStarted = performance.now();
 let lastStep = wallBefore.lastStep;
 const recordWall = (): void =>
-  writeWallTime(runDir, { seconds: wallBefore.seconds + (performance.now() - launchStarted) / 1000, launches: wallBefore.launches + 1, lastStep });
+  writeWallTime(runDir, {
+    seconds: wallBefore.seconds + (performance.now() - launchStarted) / 1000,
+    launches: wallBefore.launches + 1,
+    lastStep,
+  });
 const result = await trainer.train({
   checkpoint: { dir: join(runDir, CHECKPOINT_DIR), resume: 'auto' },
   signal: controller.signal,
-  progress: { everySteps: 5, metrics: ['loss', 'mean_token_accuracy', 'grad_norm', 'learning_rate', 'num_tokens', 'train_tokens_per_second'], jsonlPath: join(runDir, PROGRESS_FILE) },
+  progress: {
+    everySteps: 5,
+    metrics: ['loss', 'mean_token_accuracy', 'grad_norm', 'learning_rate', 'num_tokens', 'train_tokens_per_second'],
+    jsonlPath: join(runDir, PROGRESS_FILE),
+  },
   onLog: (entry) => {
     if (entry.split !== 'train') return;
     lastStep = entry.step;
@@ -185,7 +219,9 @@ const result = await trainer.train({
   },
 });
 recordWall();
-log(`stopped at step ${lastStep}${controller.signal.aborted ? ' (signal)' : ''}; ${result.evalHistory.length} evaluations`);
+log(
+  `stopped at step ${lastStep}${controller.signal.aborted ? ' (signal)' : ''}; ${result.evalHistory.length} evaluations`,
+);
 if (!controller.signal.aborted) {
   const { writeBaseCard } = await import('./base-card.js');
   await writeBaseCard({ runDir, out: values.out ?? join(runDir, 'base-en'), config, log });

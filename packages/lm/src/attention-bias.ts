@@ -27,11 +27,21 @@ export function attentionBias(queryLength: number, pastLength: number, keyMask?:
   if (keyMask === undefined) return tf.tensor2d(values, [queryLength, keyLength]);
   const [batch, maskLength] = keyMask.shape;
   if (maskLength !== keyLength) {
-    throw new ShapeMismatchError('attentionMask', [batch, keyLength], keyMask.shape, 'one column per past and current position');
+    throw new ShapeMismatchError(
+      'attentionMask',
+      [batch, keyLength],
+      keyMask.shape,
+      'one column per past and current position',
+    );
   }
   return tf.tidy(() => {
     // [B, Tk] -> [B, 1, 1, Tk]: 0 for real keys, MASK for padding; + [T, Tk] -> [B, 1, T, Tk]
-    const padding = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyMask, 'float32')), ATTENTION_MASK_VALUE), [batch, 1, 1, keyLength]);
+    const padding = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyMask, 'float32')), ATTENTION_MASK_VALUE), [
+      batch,
+      1,
+      1,
+      keyLength,
+    ]);
     return tf.add(padding, tf.tensor2d(values, [queryLength, keyLength]));
   });
 }

@@ -40,14 +40,22 @@ describe('the committed base model (models/base-en)', () => {
     expect(reference.temperature).toBe(1);
     const tensorsBefore = tf.memory().numTensors;
     const prompts = [...card.prompts, ...card.prompts];
-    const samples = await sampleCompletions(model, tokenizer, prompts, { seed: 1, temperature: 1, topK: 0, maxNewTokens: 32 });
+    const samples = await sampleCompletions(model, tokenizer, prompts, {
+      seed: 1,
+      temperature: 1,
+      topK: 0,
+      maxNewTokens: 32,
+    });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     for (const sample of samples) {
       expect(sample.completionIds.length).toBeGreaterThan(0);
       expect(sample.completion).toBe(tokenizer.decode(sample.completionIds));
     }
     // ~20 completions hold ~300-500 words, so the rate's sampling sd is ~0.02: allow 0.1.
-    const rate = realWordRate(samples.map((s) => s.completion), dictionary);
+    const rate = realWordRate(
+      samples.map((s) => s.completion),
+      dictionary,
+    );
     expect(rate.words).toBeGreaterThan(100);
     expect(rate.rate).toBeGreaterThanOrEqual(reference.realWordRate - 0.1);
   });

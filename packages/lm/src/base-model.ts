@@ -90,12 +90,18 @@ export async function loadBaseModel(dir: string = BASE_MODEL_DIR): Promise<Loade
   try {
     card = JSON.parse(await readFile(cardPath, 'utf8')) as BaseModelCard;
   } catch (error) {
-    throw new DataFormatError(cardPath, 0, `not a readable JSON model card: ${(error as Error).message}`, { cause: error });
+    throw new DataFormatError(cardPath, 0, `not a readable JSON model card: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const model = await loadGPT(dir);
   if (model.vocabSize !== tokenizer.vocabSize) {
     model.dispose();
-    throw new DataFormatError(join(dir, 'config.json'), 0, `vocabSize ${model.vocabSize} differs from the tokenizer's ${tokenizer.vocabSize} (${tokenizerPath})`);
+    throw new DataFormatError(
+      join(dir, 'config.json'),
+      0,
+      `vocabSize ${model.vocabSize} differs from the tokenizer's ${tokenizer.vocabSize} (${tokenizerPath})`,
+    );
   }
   return { model, tokenizer, card };
 }

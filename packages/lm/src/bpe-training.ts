@@ -44,10 +44,7 @@ interface Word {
  *   Units", Algorithm 1; Radford et al. 2019, Sec. 2.2 (byte-level BPE).
  * @returns merges in rank order; merge i creates token `256 + i`.
  */
-export function learnBPEMerges(
-  corpus: string | Iterable<string>,
-  options: LearnBPEMergesOptions,
-): [number, number][] {
+export function learnBPEMerges(corpus: string | Iterable<string>, options: LearnBPEMergesOptions): [number, number][] {
   const numMerges = requireInteger('numMerges', options.numMerges, { min: 0, max: PAIR_SHIFT - BYTE_VOCAB_SIZE - 1 });
   const minFrequency = requireInteger('minFrequency', options.minFrequency ?? 2, { min: 1 });
 

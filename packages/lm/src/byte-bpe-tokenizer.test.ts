@@ -30,7 +30,14 @@ describe('ByteBPETokenizer', () => {
   });
 
   it('round-trips arbitrary Unicode, including unseen scripts, emoji, BOM and NUL', () => {
-    const samples = ['naïve café ☕', '日本語のテキスト', '🙂👍🏽 family: 👨‍👩‍👧', '\uFEFFstarts with a BOM', 'a\u0000b\r\n\t', ''];
+    const samples = [
+      'naïve café ☕',
+      '日本語のテキスト',
+      '🙂👍🏽 family: 👨‍👩‍👧',
+      '\uFEFFstarts with a BOM',
+      'a\u0000b\r\n\t',
+      '',
+    ];
     let state = 12345;
     for (let n = 0; n < 20; n++) {
       let text = '';
@@ -58,7 +65,13 @@ describe('ByteBPETokenizer', () => {
     expect(copy.vocabSize).toBe(tokenizer.vocabSize);
     expect(copy.encode(corpus[0]!)).toEqual(tokenizer.encode(corpus[0]!));
     expect(() => new ByteBPETokenizer([[0, 256]])).toThrow(InvalidArgumentError);
-    expect(() => new ByteBPETokenizer([[1, 2], [1, 2]])).toThrow(/not merged before/);
+    expect(
+      () =>
+        new ByteBPETokenizer([
+          [1, 2],
+          [1, 2],
+        ]),
+    ).toThrow(/not merged before/);
     expect(() => ByteBPETokenizer.train('x', { vocabSize: 10 })).toThrow(InvalidArgumentError);
   });
 });

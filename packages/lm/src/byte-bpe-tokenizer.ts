@@ -57,7 +57,9 @@ export class ByteBPETokenizer implements Tokenizer {
     merges.forEach((pair, rank) => {
       const id = BYTE_VOCAB_SIZE + rank;
       const valid =
-        Array.isArray(pair) && pair.length === 2 && pair.every((part) => Number.isInteger(part) && part >= 0 && part < id);
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        pair.every((part) => Number.isInteger(part) && part >= 0 && part < id);
       if (!valid) throw new InvalidArgumentError(`merges[${rank}]`, `a pair of token ids below ${id}`, pair);
       const [left, right] = pair;
       const key = left * 2 ** 21 + right;
@@ -92,7 +94,8 @@ export class ByteBPETokenizer implements Tokenizer {
   static fromJSON(json: ByteBPETokenizerJSON): ByteBPETokenizer {
     if (json?.type !== 'byte-bpe') throw new InvalidArgumentError('json.type', '"byte-bpe"', json?.type);
     if (json.version !== 1) throw new InvalidArgumentError('json.version', '1', json.version);
-    if (!Array.isArray(json.merges)) throw new InvalidArgumentError('json.merges', 'an array of [left, right] pairs', json.merges);
+    if (!Array.isArray(json.merges))
+      throw new InvalidArgumentError('json.merges', 'an array of [left, right] pairs', json.merges);
     const specials: unknown = json.specialTokens;
     if (!Array.isArray(specials) || specials.join() !== BYTE_BPE_SPECIAL_TOKENS.join()) {
       throw new InvalidArgumentError('json.specialTokens', JSON.stringify(BYTE_BPE_SPECIAL_TOKENS), specials);

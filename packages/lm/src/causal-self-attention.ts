@@ -61,11 +61,16 @@ export function causalSelfAttention(
     // [B*H, T, hd] x [B*H, hd, Tk] -> [B*H, T, Tk]
     let scores: tf.Tensor = tf.matMul(tf.reshape(queries, [B * H, T, hd]), tf.reshape(keys, [B * H, hd, Tk]));
     scores =
-      bias.rank === 2 ? tf.add(scores, bias) : tf.reshape(tf.add(tf.reshape(scores, [B, H, T, Tk]), bias), [B * H, T, Tk]);
+      bias.rank === 2
+        ? tf.add(scores, bias)
+        : tf.reshape(tf.add(tf.reshape(scores, [B, H, T, Tk]), bias), [B * H, T, Tk]);
     const probabilities = seededDropout(tf.softmax(scores), dropout, rng) as tf.Tensor3D;
     // [B*H, T, Tk] x [B*H, Tk, hd] -> [B*H, T, hd] -> [B, H, T, hd] -> [B, T, H, hd] -> [B*T, d]
     const context = tf.matMul(probabilities, tf.reshape(values, [B * H, Tk, hd]));
-    const attended = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, hd]), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+    const attended = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, hd]), [0, 2, 1, 3]), [
+      B * T,
+      d,
+    ]) as tf.Tensor2D;
     const output = seededDropout(dense(attended, parameters.cProj), dropout, rng);
     return { output, present: options.returnPresent ? { keys, values } : undefined };
   });

@@ -7,7 +7,9 @@ describe('CharTokenizer', () => {
   const tokenizer = CharTokenizer.fromCorpus(corpus);
 
   it('has the special ids 0..3 and one id per code point, in code-point order', () => {
-    expect([tokenizer.padTokenId, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.unkTokenId]).toEqual([0, 1, 2, 3]);
+    expect([tokenizer.padTokenId, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.unkTokenId]).toEqual([
+      0, 1, 2, 3,
+    ]);
     const characters = [...new Set(corpus.join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
     expect(tokenizer.vocabSize).toBe(4 + characters.length);
     expect(tokenizer.encode(' ')).toEqual([4]); // space is the smallest code point
@@ -22,7 +24,9 @@ describe('CharTokenizer', () => {
       expect(ids).toHaveLength(Array.from(text).length + 2);
       expect(tokenizer.decode(ids)).toBe(text);
     }
-    expect(tokenizer.decode([1, ...tokenizer.encode('hello'), 2, 0], { skipSpecialTokens: false })).toBe('<bos>hello<eos><pad>');
+    expect(tokenizer.decode([1, ...tokenizer.encode('hello'), 2, 0], { skipSpecialTokens: false })).toBe(
+      '<bos>hello<eos><pad>',
+    );
   });
 
   it('applies the unknown-character policy', () => {

@@ -92,7 +92,8 @@ export class CharTokenizer implements Tokenizer {
   static fromJSON(json: CharTokenizerJSON): CharTokenizer {
     if (json?.type !== 'char') throw new InvalidArgumentError('json.type', '"char"', json?.type);
     if (json.version !== 1) throw new InvalidArgumentError('json.version', '1', json.version);
-    if (!Array.isArray(json.characters)) throw new InvalidArgumentError('json.characters', 'an array of strings', json.characters);
+    if (!Array.isArray(json.characters))
+      throw new InvalidArgumentError('json.characters', 'an array of strings', json.characters);
     const specials: unknown = json.specialTokens;
     if (!Array.isArray(specials) || specials.join() !== CHAR_SPECIAL_TOKENS.join()) {
       throw new InvalidArgumentError('json.specialTokens', JSON.stringify(CHAR_SPECIAL_TOKENS), specials);
@@ -109,7 +110,12 @@ export class CharTokenizer implements Tokenizer {
       if (id !== undefined) ids.push(id);
       else if (this.unknown === 'unk') ids.push(this.unkTokenId);
       else if (this.unknown === 'error') {
-        throw new InvalidArgumentError('text', 'characters from the tokenizer vocabulary', character, `at code point ${position}`);
+        throw new InvalidArgumentError(
+          'text',
+          'characters from the tokenizer vocabulary',
+          character,
+          `at code point ${position}`,
+        );
       }
       position++;
     }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { distinctN } from './distinct-n.js';
 
 describe('distinctN', () => {
-  const sequences = [['a', 'b', 'a', 'b'], ['a', 'b']];
+  const sequences = [
+    ['a', 'b', 'a', 'b'],
+    ['a', 'b'],
+  ];
 
   it('pools n-grams over sequences without crossing their boundaries (hand-counted)', () => {
     // unigrams: 6, of 2 kinds
@@ -14,7 +17,15 @@ describe('distinctN', () => {
   });
 
   it('keeps tokens apart that a space join would merge, and takes token ids', () => {
-    expect(distinctN([['a b', 'c'], ['a', 'b c']], 2).distinct).toBe(2);
+    expect(
+      distinctN(
+        [
+          ['a b', 'c'],
+          ['a', 'b c'],
+        ],
+        2,
+      ).distinct,
+    ).toBe(2);
     expect(distinctN([[5, 7, 5, 7]], 2)).toEqual({ rate: 2 / 3, distinct: 2, total: 3 });
   });
 

@@ -23,13 +23,23 @@ const EVERY_FIELD: Required<DPOConfig> = {
 describe('resolveDPOConfig', () => {
   it('accepts every DPOConfig field and resolves the preference ones through core', () => {
     const resolved = resolveDPOConfig(EVERY_FIELD, model);
-    expect(resolved).toMatchObject({ learningRate: 1e-3, perDeviceTrainBatchSize: 4, maxLength: 12, maxPromptLength: 5, truncationMode: 'keep_start', scoreReduction: 'mean' });
+    expect(resolved).toMatchObject({
+      learningRate: 1e-3,
+      perDeviceTrainBatchSize: 4,
+      maxLength: 12,
+      maxPromptLength: 5,
+      truncationMode: 'keep_start',
+      scoreReduction: 'mean',
+    });
     expect(resolved).toMatchObject({ learningRate: 1e-3, lrSchedule: 'cosine', refModelSyncSteps: 4 });
     expect(resolved.loss).toMatchObject({ beta: 0.2, lossWeights: [1, 0.5], simpoGamma: 0.5 });
   });
 
   it("uses TRL's DPO learning rate, in one resolved config (no nested copy to flatten again)", () => {
-    const resolved = resolveDPOConfig({ totalSteps: 1, precomputeRefLogProbs: true, perDeviceTrainBatchSize: 2 }, model);
+    const resolved = resolveDPOConfig(
+      { totalSteps: 1, precomputeRefLogProbs: true, perDeviceTrainBatchSize: 2 },
+      model,
+    );
     expect(resolved.learningRate).toBe(1e-6);
     expect(resolved).not.toHaveProperty('preference');
   });
@@ -37,7 +47,11 @@ describe('resolveDPOConfig', () => {
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
     const misspelt = { totalSteps: 1, lerningRate: 1e-3 } as DPOConfig;
     expect(() => resolveDPOConfig(misspelt, model)).toThrow(InvalidArgumentError);
-    expect(() => resolveDPOConfig(misspelt, model)).toThrow(/^config\.lerningRate must be absent \(known fields: .*scoreReduction\): got 0\.001$/);
-    expect(() => resolveDPOConfig({ totalSteps: 1, packing: true } as DPOConfig, model)).toThrow('config.packing must be absent'); // an SFT field
+    expect(() => resolveDPOConfig(misspelt, model)).toThrow(
+      /^config\.lerningRate must be absent \(known fields: .*scoreReduction\): got 0\.001$/,
+    );
+    expect(() => resolveDPOConfig({ totalSteps: 1, packing: true } as DPOConfig, model)).toThrow(
+      'config.packing must be absent',
+    ); // an SFT field
   });
 });

@@ -109,25 +109,55 @@ export function resolveDPOConfig(config: DPOConfig, model: { readonly contextLen
   requireKnownFields('config', config, KNOWN_FIELDS);
   // Core's fields (training arguments, loss, TR-DPO) with DPO's default learning rate; only
   // those, since core refuses fields it does not know.
-  const preference = resolvePreferenceTrainerConfig(pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS), { learningRate: DEFAULT_DPO_CONFIG.learningRate });
+  const preference = resolvePreferenceTrainerConfig(pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS), {
+    learningRate: DEFAULT_DPO_CONFIG.learningRate,
+  });
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;
   if (!Number.isInteger(maxLength) || maxLength < 3 || maxLength > contextLength) {
-    throw new InvalidArgumentError('config.maxLength', `an integer >= 3 and <= ${contextLength}`, maxLength, `the model's contextLength is ${contextLength}`);
+    throw new InvalidArgumentError(
+      'config.maxLength',
+      `an integer >= 3 and <= ${contextLength}`,
+      maxLength,
+      `the model's contextLength is ${contextLength}`,
+    );
   }
-  const precomputeRefLogProbs = requireBoolean('config.precomputeRefLogProbs', config.precomputeRefLogProbs ?? DEFAULT_DPO_CONFIG.precomputeRefLogProbs);
+  const precomputeRefLogProbs = requireBoolean(
+    'config.precomputeRefLogProbs',
+    config.precomputeRefLogProbs ?? DEFAULT_DPO_CONFIG.precomputeRefLogProbs,
+  );
   if (precomputeRefLogProbs && preference.syncRefModel) {
-    throw new InvalidArgumentError('config.precomputeRefLogProbs', 'false when syncRefModel is true (a synced reference changes during training)', true);
+    throw new InvalidArgumentError(
+      'config.precomputeRefLogProbs',
+      'false when syncRefModel is true (a synced reference changes during training)',
+      true,
+    );
   }
   return Object.freeze({
     ...preference,
     maxLength,
-    maxPromptLength: requireInteger('config.maxPromptLength', config.maxPromptLength ?? Math.floor(maxLength / 2), { min: 1, max: maxLength - 1 }),
+    maxPromptLength: requireInteger('config.maxPromptLength', config.maxPromptLength ?? Math.floor(maxLength / 2), {
+      min: 1,
+      max: maxLength - 1,
+    }),
     maxCompletionLength:
-      config.maxCompletionLength === undefined ? Infinity : requireInteger('config.maxCompletionLength', config.maxCompletionLength, { min: 1 }),
-    truncationMode: requireOneOf('config.truncationMode', config.truncationMode ?? DEFAULT_DPO_CONFIG.truncationMode, ['keep_end', 'keep_start'] as const),
+      config.maxCompletionLength === undefined
+        ? Infinity
+        : requireInteger('config.maxCompletionLength', config.maxCompletionLength, { min: 1 }),
+    truncationMode: requireOneOf('config.truncationMode', config.truncationMode ?? DEFAULT_DPO_CONFIG.truncationMode, [
+      'keep_end',
+      'keep_start',
+    ] as const),
     precomputeRefLogProbs,
-    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? preference.perDeviceEvalBatchSize, { min: 1 }),
-    scoreReduction: requireOneOf('config.scoreReduction', config.scoreReduction ?? DEFAULT_DPO_CONFIG.scoreReduction, SCORE_REDUCTIONS),
+    precomputeRefBatchSize: requireInteger(
+      'config.precomputeRefBatchSize',
+      config.precomputeRefBatchSize ?? preference.perDeviceEvalBatchSize,
+      { min: 1 },
+    ),
+    scoreReduction: requireOneOf(
+      'config.scoreReduction',
+      config.scoreReduction ?? DEFAULT_DPO_CONFIG.scoreReduction,
+      SCORE_REDUCTIONS,
+    ),
   });
 }

@@ -56,24 +56,43 @@ export interface TokenizedPreferenceDataset {
  */
 export function tokenizePreferenceDataset(
   records: readonly PreferenceTextRecord[],
-  tokenizer: Pick<Tokenizer, 'encode'> & Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>,
+  tokenizer: Pick<Tokenizer, 'encode'> &
+    Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>,
   layout: PreferenceLayout,
   split: string,
 ): TokenizedPreferenceDataset {
-  if (!Array.isArray(records) || records.length === 0) throw new InvalidArgumentError(`${split}Dataset`, 'a non-empty array of { prompt, chosen, rejected }', records);
+  if (!Array.isArray(records) || records.length === 0)
+    throw new InvalidArgumentError(`${split}Dataset`, 'a non-empty array of { prompt, chosen, rejected }', records);
   const examples = records.map((record, index): TokenizedPreferenceExample => {
     for (const field of ['prompt', 'chosen', 'rejected'] as const) {
-      if (typeof record?.[field] !== 'string') throw new InvalidArgumentError(`${split}Dataset[${index}].${field}`, 'a string', record?.[field]);
+      if (typeof record?.[field] !== 'string')
+        throw new InvalidArgumentError(`${split}Dataset[${index}].${field}`, 'a string', record?.[field]);
     }
-    if (record.prompt.length === 0) throw new InvalidArgumentError(`${split}Dataset[${index}].prompt`, 'a non-empty string', record.prompt);
-    return { prompt: tokenizer.encode(record.prompt), chosen: tokenizer.encode(record.chosen), rejected: tokenizer.encode(record.rejected) };
+    if (record.prompt.length === 0)
+      throw new InvalidArgumentError(`${split}Dataset[${index}].prompt`, 'a non-empty string', record.prompt);
+    return {
+      prompt: tokenizer.encode(record.prompt),
+      chosen: tokenizer.encode(record.chosen),
+      rejected: tokenizer.encode(record.rejected),
+    };
   });
   const keys = examples.map((example, index) => {
-    const hash = createHash('sha256').update(JSON.stringify([example.prompt, example.chosen, example.rejected])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([example.prompt, example.chosen, example.rejected]))
+      .digest('hex');
     return `${split}:${index}:${hash.slice(0, 16)}`;
   });
-  const serialisedLayout = { ...layout, maxCompletionLength: Number.isFinite(layout.maxCompletionLength) ? layout.maxCompletionLength : 'none' };
-  const fingerprint = fingerprintJson({ format: 'dpo-ts.lm-preference-dataset', version: 1, split, layout: serialisedLayout, examples });
+  const serialisedLayout = {
+    ...layout,
+    maxCompletionLength: Number.isFinite(layout.maxCompletionLength) ? layout.maxCompletionLength : 'none',
+  };
+  const fingerprint = fingerprintJson({
+    format: 'dpo-ts.lm-preference-dataset',
+    version: 1,
+    split,
+    layout: serialisedLayout,
+    examples,
+  });
   return { split, examples, keys, fingerprint, tokenizerFingerprint: tokenizerFingerprint(tokenizer), layout };
 }
 
@@ -81,11 +100,16 @@ export function tokenizePreferenceDataset(
  * The batch of the pairs at `indices`: one concatenated `[2n, T]` batch (chosen rows, then
  * rejected rows; see {@link buildPreferenceBatch}) with their keys.
  */
-export function buildDPOBatch(dataset: TokenizedPreferenceDataset, indices: readonly number[], tokens: BatchSpecialTokens): DPOBatch {
+export function buildDPOBatch(
+  dataset: TokenizedPreferenceDataset,
+  indices: readonly number[],
+  tokens: BatchSpecialTokens,
+): DPOBatch {
   const { layout } = dataset;
   const examples = indices.map((index) => {
     const example = dataset.examples[index];
-    if (example === undefined) throw new InvalidArgumentError('indices', `indices in [0, ${dataset.examples.length})`, index);
+    if (example === undefined)
+      throw new InvalidArgumentError('indices', `indices in [0, ${dataset.examples.length})`, index);
     return example;
   });
   const batch = buildPreferenceBatch(examples, tokens, {

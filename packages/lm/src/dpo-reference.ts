@@ -9,7 +9,11 @@ import type { CausalLanguageModel } from './causal-lm.js';
 export function frozenCopy<M extends CausalLanguageModel & Checkpointable>(model: M): M {
   const clone = (model as Partial<{ clone(): M }>).clone;
   if (typeof clone !== 'function') {
-    throw new InvalidArgumentError('options.referenceModel', 'a reference model when the policy has no clone() (or referenceFree: true)', undefined);
+    throw new InvalidArgumentError(
+      'options.referenceModel',
+      'a reference model when the policy has no clone() (or referenceFree: true)',
+      undefined,
+    );
   }
   const copy = clone.call(model);
   for (const variable of copy.namedVariables().values()) variable.trainable = false;

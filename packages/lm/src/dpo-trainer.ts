@@ -10,7 +10,13 @@ import {
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
-import { buildDPOBatch, tokenizePreferenceDataset, type DPOBatch, type PreferenceTextRecord, type TokenizedPreferenceDataset } from './dpo-dataset.js';
+import {
+  buildDPOBatch,
+  tokenizePreferenceDataset,
+  type DPOBatch,
+  type PreferenceTextRecord,
+  type TokenizedPreferenceDataset,
+} from './dpo-dataset.js';
 import { frozenCopy } from './dpo-reference.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
 import { lmModelArchitecture } from './model-architecture.js';
@@ -108,7 +114,10 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       model: options.model,
       reference,
       policyScorer: new LMPreferenceScorer(options.model, { reduction, rng: () => stepState.rng }),
-      referenceScorer: reference.model === undefined ? undefined : new LMPreferenceScorer(reference.model, { reduction, trainable: false }),
+      referenceScorer:
+        reference.model === undefined
+          ? undefined
+          : new LMPreferenceScorer(reference.model, { reduction, trainable: false }),
       keys: (batch) => batch.keys,
       numPairs: (batch) => batch.numPairs,
     });
@@ -125,11 +134,20 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
    * memory. Scores are computed by `precomputeReferenceScores` (which `train` calls first).
    */
   static async create(options: DPOTrainerOptions): Promise<DPOTrainer> {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', 'an object', options);
     const config = resolveDPOConfig(options.config, options.model);
-    const layout = { maxLength: config.maxLength, maxPromptLength: config.maxPromptLength, maxCompletionLength: config.maxCompletionLength, truncationMode: config.truncationMode };
+    const layout = {
+      maxLength: config.maxLength,
+      maxPromptLength: config.maxPromptLength,
+      maxCompletionLength: config.maxCompletionLength,
+      truncationMode: config.truncationMode,
+    };
     const train = tokenizePreferenceDataset(options.trainDataset, options.tokenizer, layout, 'train');
-    const evalData = options.evalDataset === undefined ? undefined : tokenizePreferenceDataset(options.evalDataset, options.tokenizer, layout, 'eval');
+    const evalData =
+      options.evalDataset === undefined
+        ? undefined
+        : tokenizePreferenceDataset(options.evalDataset, options.tokenizer, layout, 'eval');
     const reference = await prepareReference<DPOModel>({
       model: options.model,
       referenceModel: options.referenceModel,
@@ -138,7 +156,8 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       separateReference: 'a separate model (model.clone())',
       precompute: config.precomputeRefLogProbs,
       cacheFile: options.referenceCacheFile,
-      fingerprint: (model) => lmReferenceFingerprint({ reference: model, reduction: config.scoreReduction, trainData: train, evalData }),
+      fingerprint: (model) =>
+        lmReferenceFingerprint({ reference: model, reduction: config.scoreReduction, trainData: train, evalData }),
     });
     try {
       return new DPOTrainer(config, options, { train, eval: evalData }, reference);
@@ -150,7 +169,9 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
   batchesForStep(stepIndex: number): DPOBatch[] {
-    return stepBatchIndices(this.trainData.examples.length, stepBatchOptions(this.config), stepIndex).map((indices) => buildDPOBatch(this.trainData, indices, this.tokens));
+    return stepBatchIndices(this.trainData.examples.length, stepBatchOptions(this.config), stepIndex).map((indices) =>
+      buildDPOBatch(this.trainData, indices, this.tokens),
+    );
   }
 
   protected defaultEvalBatches(): Iterable<DPOBatch> | undefined {

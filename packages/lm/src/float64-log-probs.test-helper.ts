@@ -6,7 +6,11 @@ import type { CausalLanguageModel } from './causal-lm.js';
  * with the log-softmax computed in float64 in JavaScript (independent of the tfjs code paths
  * under test). `mask[t] = 1` scores token t given tokens 0..t-1 (t >= 1).
  */
-export function float64RowLogProb(model: CausalLanguageModel, ids: readonly number[], mask: readonly number[]): { sum: number; count: number; correct: number } {
+export function float64RowLogProb(
+  model: CausalLanguageModel,
+  ids: readonly number[],
+  mask: readonly number[],
+): { sum: number; count: number; correct: number } {
   const logits = tf.tidy(() => model.forward(tf.tensor2d([ids.slice()], undefined, 'int32')).dataSync());
   const V = model.vocabSize;
   let sum = 0;

@@ -14,7 +14,14 @@ const tokenizer = CharTokenizer.fromCorpus('abcdef');
 const PROMPTS = [[1, 4, 5], [1], [1, 9, 8, 7, 6]];
 
 describe('generate', () => {
-  const model = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 2, nHead: 2, seed: 2 });
+  const model = new GPT({
+    vocabSize: tokenizer.vocabSize,
+    contextLength: 12,
+    dModel: 16,
+    nLayer: 2,
+    nHead: 2,
+    seed: 2,
+  });
   afterAll(() => model.dispose());
 
   it('is reproducible for a seed and leaks nothing', async () => {
@@ -56,7 +63,9 @@ describe('generate', () => {
     PROMPTS.forEach((prompt, b) => {
       const n = result.lengths[b]!;
       // Column t scores token t + 1: the completion starts at column prompt.length - 1.
-      expectClose(scored[b]!.slice(prompt.length - 1, prompt.length - 1 + n), result.logProbs[b]!.slice(0, n), { atol: 1e-5 });
+      expectClose(scored[b]!.slice(prompt.length - 1, prompt.length - 1 + n), result.logProbs[b]!.slice(0, n), {
+        atol: 1e-5,
+      });
     });
   });
 
@@ -83,7 +92,10 @@ describe('generate', () => {
       expect(result.texts).toEqual(['a', 'bbbb']);
       // All rows done: the loop stops early.
       const early = await generate(bigram, tokenizer, [[1], [1]], { maxNewTokens: 5, temperature: 0 });
-      expect(early.tokenIds).toEqual([[4, 2], [4, 2]]);
+      expect(early.tokenIds).toEqual([
+        [4, 2],
+        [4, 2],
+      ]);
       const through = await generate(bigram, tokenizer, [[1]], { maxNewTokens: 3, temperature: 0, stopAtEos: false });
       expect(through.mask).toEqual([[1, 1, 1]]);
       expect(through.finished).toEqual([false]);
@@ -93,7 +105,12 @@ describe('generate', () => {
   });
 
   it('slides the context window without the cache and validates its inputs', async () => {
-    const long = await generate(model, tokenizer, [[1, 4]], { maxNewTokens: 15, useCache: false, stopAtEos: false, seed: 1 });
+    const long = await generate(model, tokenizer, [[1, 4]], {
+      maxNewTokens: 15,
+      useCache: false,
+      stopAtEos: false,
+      seed: 1,
+    });
     expect(long.tokenIds[0]).toHaveLength(15);
     await expect(generate(model, tokenizer, [[1, 4]], { maxNewTokens: 12 })).rejects.toThrow(/useCache: false/);
     await expect(generate(model, tokenizer, [[]], { maxNewTokens: 2 })).rejects.toThrow(InvalidArgumentError);

@@ -88,14 +88,23 @@ export async function generate(
   });
   const B = prompts.length;
   const P = Math.max(...prompts.map((prompt) => prompt.length));
-  if (useCache && !hasCache(model)) throw new InvalidArgumentError('options.useCache', 'false for a model without forwardWithCache', true);
+  if (useCache && !hasCache(model))
+    throw new InvalidArgumentError('options.useCache', 'false for a model without forwardWithCache', true);
   if (useCache && P + maxNewTokens - 1 > contextLength) {
-    throw new InvalidArgumentError('options.maxNewTokens', `at most contextLength - longest prompt + 1 = ${contextLength - P + 1} with the KV cache`, maxNewTokens, 'pass useCache: false to slide the context window instead');
+    throw new InvalidArgumentError(
+      'options.maxNewTokens',
+      `at most contextLength - longest prompt + 1 = ${contextLength - P + 1} with the KV cache`,
+      maxNewTokens,
+      'pass useCache: false to slide the context window instead',
+    );
   }
 
   // Left-padded rows that grow by one column per step; realMask marks non-padding tokens.
   const sequences = prompts.map((prompt) => [...new Array<number>(P - prompt.length).fill(padTokenId), ...prompt]);
-  const realMask = prompts.map((prompt) => [...new Array<number>(P - prompt.length).fill(0), ...new Array<number>(prompt.length).fill(1)]);
+  const realMask = prompts.map((prompt) => [
+    ...new Array<number>(P - prompt.length).fill(0),
+    ...new Array<number>(prompt.length).fill(1),
+  ]);
   const result: GenerationResult = {
     tokenIds: prompts.map(() => []),
     logProbs: prompts.map(() => []),
@@ -113,10 +122,21 @@ export async function generate(
       let logits: tf.Tensor3D;
       if (useCache) {
         const start = step === 0 ? 0 : width - 1;
-        const ids = tf.tensor2d(sequences.map((row) => row.slice(start)), undefined, 'int32');
-        const positions = tf.tensor2d(realMask.map((row) => positionIds(row).slice(start)), undefined, 'int32');
+        const ids = tf.tensor2d(
+          sequences.map((row) => row.slice(start)),
+          undefined,
+          'int32',
+        );
+        const positions = tf.tensor2d(
+          realMask.map((row) => positionIds(row).slice(start)),
+          undefined,
+          'int32',
+        );
         const attentionMask = tf.tensor2d(realMask);
-        const output = (model as IncrementalCausalLanguageModel).forwardWithCache(ids, cache, { attentionMask, positionIds: positions });
+        const output = (model as IncrementalCausalLanguageModel).forwardWithCache(ids, cache, {
+          attentionMask,
+          positionIds: positions,
+        });
         cache?.dispose();
         cache = output.cache;
         // The cache outlives this tidy; the next step (or the finally below) disposes it.
@@ -128,10 +148,17 @@ export async function generate(
       } else {
         const window = Math.min(width, contextLength);
         const maskWindow = realMask.map((row) => row.slice(width - window));
-        logits = model.forward(tf.tensor2d(sequences.map((row) => row.slice(width - window)), undefined, 'int32'), {
-          attentionMask: tf.tensor2d(maskWindow),
-          positionIds: tf.tensor2d(maskWindow.map(positionIds), undefined, 'int32'),
-        });
+        logits = model.forward(
+          tf.tensor2d(
+            sequences.map((row) => row.slice(width - window)),
+            undefined,
+            'int32',
+          ),
+          {
+            attentionMask: tf.tensor2d(maskWindow),
+            positionIds: tf.tensor2d(maskWindow.map(positionIds), undefined, 'int32'),
+          },
+        );
       }
       const T = logits.shape[1];
       return tf.reshape(tf.slice(logits, [0, T - 1, 0], [B, 1, V]), [B, V]);

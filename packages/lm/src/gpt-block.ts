@@ -28,7 +28,9 @@ export function gptBlock(
     const normed = layerNorm(x, ln1.gamma as tf.Tensor1D, ln1.beta as tf.Tensor1D, epsilon) as tf.Tensor2D;
     const attention = causalSelfAttention(normed, parameters.attention, options);
     const h = tf.add(x, attention.output) as tf.Tensor2D;
-    const hidden = gelu(dense(layerNorm(h, ln2.gamma as tf.Tensor1D, ln2.beta as tf.Tensor1D, epsilon) as tf.Tensor2D, mlp.cFc));
+    const hidden = gelu(
+      dense(layerNorm(h, ln2.gamma as tf.Tensor1D, ln2.beta as tf.Tensor1D, epsilon) as tf.Tensor2D, mlp.cFc),
+    );
     const mlpOutput = seededDropout(dense(hidden as tf.Tensor2D, mlp.cProj), options.dropout, options.rng);
     return { output: tf.add(h, mlpOutput) as tf.Tensor2D, present: attention.present };
   });

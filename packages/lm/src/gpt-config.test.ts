@@ -12,10 +12,14 @@ describe('resolveGPTConfig', () => {
   });
 
   it('names the field, the expectation and the value on error', () => {
-    expect(() => resolveGPTConfig({ vocabSize: 96, dModel: 130, nHead: 4 })).toThrow('config.dModel must be divisible by nHead = 4: got 130');
+    expect(() => resolveGPTConfig({ vocabSize: 96, dModel: 130, nHead: 4 })).toThrow(
+      'config.dModel must be divisible by nHead = 4: got 130',
+    );
     expect(() => resolveGPTConfig({ vocabSize: 1 })).toThrow(/config\.vocabSize/);
     expect(() => resolveGPTConfig({ vocabSize: 96, dropout: 1 })).toThrow(/config\.dropout/);
-    expect(() => resolveGPTConfig({ vocabSize: 96, embeddingLookup: 'table' as never })).toThrow(/config\.embeddingLookup/);
+    expect(() => resolveGPTConfig({ vocabSize: 96, embeddingLookup: 'table' as never })).toThrow(
+      /config\.embeddingLookup/,
+    );
     expect(() => resolveGPTConfig({ vocabSize: 96, n_embd: 3 } as never)).toThrow(InvalidArgumentError);
     expect(() => resolveGPTConfig({} as never)).toThrow(/config\.vocabSize/);
   });

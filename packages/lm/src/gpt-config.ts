@@ -1,10 +1,4 @@
-import {
-  InvalidArgumentError,
-  requireBoolean,
-  requireInteger,
-  requireNumber,
-  requireOneOf,
-} from '@dpo-ts/core';
+import { InvalidArgumentError, requireBoolean, requireInteger, requireNumber, requireOneOf } from '@dpo-ts/core';
 
 /**
  * How token (and explicit position) embeddings are looked up:
@@ -121,7 +115,12 @@ export function resolveGPTConfig(config: GPTConfigInput): GPTConfig {
   }
   const known = new Set(Object.keys(resolved));
   for (const key of Object.keys(config)) {
-    if (!known.has(key)) throw new InvalidArgumentError(`config.${key}`, `absent (known fields: ${[...known].join(', ')})`, (config as Record<string, unknown>)[key]);
+    if (!known.has(key))
+      throw new InvalidArgumentError(
+        `config.${key}`,
+        `absent (known fields: ${[...known].join(', ')})`,
+        (config as Record<string, unknown>)[key],
+      );
   }
   return Object.freeze(resolved);
 }

@@ -18,7 +18,10 @@ import { LMPreferenceScorer } from './lm-preference-scorer.js';
 import type { LMPreferenceBatch } from './preference-batch.js';
 
 // Workers import '@dpo-ts/lm' from dist/: these tests need `npm run build` first (CI builds before testing).
-const config: GPTDPOTaskConfig = { gpt: { vocabSize: 19, contextLength: 10, dModel: 16, nLayer: 1, nHead: 2, seed: 5 }, loss: { beta: 0.5 } };
+const config: GPTDPOTaskConfig = {
+  gpt: { vocabSize: 19, contextLength: 10, dModel: 16, nLayer: 1, nHead: 2, seed: 5 },
+  loss: { beta: 0.5 },
+};
 
 /** `count` micro-batches of 2 pairs (rows 0-1 chosen, 2-3 rejected) of 10 random tokens; prompts of 3 tokens are not scored. */
 function pairBatches(count: number, seed: number): LMPreferenceBatch[] {
@@ -47,7 +50,9 @@ describe('createGPTDPOTask', () => {
     for (const batch of batches) {
       const { value, grads } = computeNamedGradients(() => {
         const policyScores = new LMPreferenceScorer(policy).score(batch, { training: true });
-        const referenceScores = new LMPreferenceScorer(reference, { trainable: false }).score(batch, { training: false });
+        const referenceScores = new LMPreferenceScorer(reference, { trainable: false }).score(batch, {
+          training: false,
+        });
         return computePreferenceLoss(policyScores, referenceScores, lossConfig, createPreferenceLossState()).loss;
       }, policy.namedVariables());
       value.dispose();
@@ -55,11 +60,16 @@ describe('createGPTDPOTask', () => {
     }
     const task = createGPTDPOTask(config, policy, reference);
     expect(task.namedVariables.get(`${GPT_DPO_REFERENCE_PREFIX}wte`)!.trainable).toBe(false);
-    const pool = await GradientWorkerPool.create<LMPreferenceBatch>({ task: gptDPOTaskSpec(config), parameters: task.namedVariables, workers: 2 });
+    const pool = await GradientWorkerPool.create<LMPreferenceBatch>({
+      task: gptDPOTaskSpec(config),
+      parameters: task.namedVariables,
+      workers: 2,
+    });
     try {
       const result = await expectNoLeak(() => pool.computeGradients(batches, { divisor: 3 }), expected.size);
       expect([...result.grads.keys()]).toEqual([...policy.namedVariables().keys()]); // no gradient for the reference
-      for (const [name, gradient] of expected) expectClose(result.grads.get(name)!, gradient, { atol: 1e-6, rtol: 1e-4 });
+      for (const [name, gradient] of expected)
+        expectClose(result.grads.get(name)!, gradient, { atol: 1e-6, rtol: 1e-4 });
       const local = await new InProcessGradientEngine(task).computeGradients(batches, { divisor: 3 });
       result.microBatches.forEach((m, k) => {
         expect(m.outputs.chosenRewards).toHaveLength(2);
@@ -84,7 +94,9 @@ describe('createGPTDPOTask', () => {
 
   it('refuses a reference whose variables are trainable', () => {
     const policy = new GPT(config.gpt);
-    expect(() => createGPTDPOTask(config, policy, policy)).toThrow('reference variable wte must be frozen (trainable: false; see frozenCopy): got true');
+    expect(() => createGPTDPOTask(config, policy, policy)).toThrow(
+      'reference variable wte must be frozen (trainable: false; see frozenCopy): got true',
+    );
     policy.dispose();
   });
 });

@@ -56,16 +56,24 @@ type StepJSON = { readonly lossState?: PreferenceLossState } | null;
  * must be frozen, e.g. lm's `frozenCopy`); in a worker both are built from `config.gpt`.
  * `dispose()` frees only models the task built.
  */
-export function createGPTDPOTask(config: GPTDPOTaskConfig, policy?: GPT, reference?: GPT): ParallelTask<LMPreferenceBatch> {
+export function createGPTDPOTask(
+  config: GPTDPOTaskConfig,
+  policy?: GPT,
+  reference?: GPT,
+): ParallelTask<LMPreferenceBatch> {
   const policyModel = policy ?? new GPT(config.gpt);
   const referenceModel = reference ?? new GPT(config.gpt);
-  if (reference === undefined) for (const variable of referenceModel.namedVariables().values()) variable.trainable = false;
+  if (reference === undefined)
+    for (const variable of referenceModel.namedVariables().values()) variable.trainable = false;
   for (const [name, variable] of referenceModel.namedVariables()) {
-    if (variable.trainable) throw new InvalidArgumentError(`reference variable ${name}`, 'frozen (trainable: false; see frozenCopy)', true);
+    if (variable.trainable)
+      throw new InvalidArgumentError(`reference variable ${name}`, 'frozen (trainable: false; see frozenCopy)', true);
   }
   const namedVariables = new Map([
     ...policyModel.namedVariables(),
-    ...[...referenceModel.namedVariables()].map(([name, variable]) => [`${GPT_DPO_REFERENCE_PREFIX}${name}`, variable] as const),
+    ...[...referenceModel.namedVariables()].map(
+      ([name, variable]) => [`${GPT_DPO_REFERENCE_PREFIX}${name}`, variable] as const,
+    ),
   ]);
   const lossConfig = resolvePreferenceLossConfig(config.loss ?? {});
   const reduction = config.reduction ?? 'sum';
@@ -74,18 +82,30 @@ export function createGPTDPOTask(config: GPTDPOTaskConfig, policy?: GPT, referen
   return {
     namedVariables,
     lossAndMetrics(batch, context) {
-      const rng = policyModel.config.dropout > 0 ? new Rng(mixSeeds(seed, context.stepIndex, context.microBatchIndex)) : undefined;
-      const policyScores = new LMPreferenceScorer(policyModel, { reduction, ...(rng ? { rng } : {}) }).score(batch, { training: true });
+      const rng =
+        policyModel.config.dropout > 0
+          ? new Rng(mixSeeds(seed, context.stepIndex, context.microBatchIndex))
+          : undefined;
+      const policyScores = new LMPreferenceScorer(policyModel, { reduction, ...(rng ? { rng } : {}) }).score(batch, {
+        training: true,
+      });
       const referenceScores = referenceScorer.score(batch, { training: false });
       const state = (context.step as StepJSON)?.lossState ?? createPreferenceLossState();
-      const { loss, chosenRewards, rejectedRewards } = computePreferenceLoss(policyScores, referenceScores, lossConfig, { ...state });
+      const { loss, chosenRewards, rejectedRewards } = computePreferenceLoss(
+        policyScores,
+        referenceScores,
+        lossConfig,
+        { ...state },
+      );
       return {
         loss,
         metrics: {
           [METRIC_NAMES.rewardsChosen]: tf.mean(chosenRewards) as tf.Scalar,
           [METRIC_NAMES.rewardsRejected]: tf.mean(rejectedRewards) as tf.Scalar,
           [METRIC_NAMES.rewardsMargins]: tf.mean(tf.sub(chosenRewards, rejectedRewards)) as tf.Scalar,
-          [METRIC_NAMES.rewardsAccuracies]: tf.mean(tf.cast(tf.greater(chosenRewards, rejectedRewards), 'float32')) as tf.Scalar,
+          [METRIC_NAMES.rewardsAccuracies]: tf.mean(
+            tf.cast(tf.greater(chosenRewards, rejectedRewards), 'float32'),
+          ) as tf.Scalar,
         },
         outputs: { chosenRewards, rejectedRewards },
       };

@@ -14,9 +14,12 @@ function referenceLogits(model: GPT, ids: readonly (readonly number[])[]): numbe
   const hd = d / nHead;
   const weights = model.namedVariables();
   const w = (name: string): Float64Array => Float64Array.from(weights.get(name)!.dataSync());
-  const row = (matrix: Float64Array, i: number, width: number): number[] => Array.from(matrix.subarray(i * width, (i + 1) * width));
+  const row = (matrix: Float64Array, i: number, width: number): number[] =>
+    Array.from(matrix.subarray(i * width, (i + 1) * width));
   const affine = (x: number[], kernel: Float64Array, bias: Float64Array | undefined, outputs: number): number[] =>
-    Array.from({ length: outputs }, (_, j) => x.reduce((sum, xi, i) => sum + xi * kernel[i * outputs + j]!, bias?.[j] ?? 0));
+    Array.from({ length: outputs }, (_, j) =>
+      x.reduce((sum, xi, i) => sum + xi * kernel[i * outputs + j]!, bias?.[j] ?? 0),
+    );
   const norm = (x: number[], name: string): number[] => {
     const mean = x.reduce((a, b) => a + b, 0) / x.length;
     const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length;
@@ -31,12 +34,16 @@ function referenceLogits(model: GPT, ids: readonly (readonly number[])[]): numbe
     let xs = sequence.map((id, t) => row(wte, id, d).map((v, i) => v + wpe[t * d + i]!));
     for (let layer = 0; layer < nLayer; layer++) {
       const p = `h.${layer}`;
-      const qkv = xs.map((x) => affine(norm(x, `${p}.ln_1`), w(`${p}.attn.c_attn.kernel`), w(`${p}.attn.c_attn.bias`), 3 * d));
+      const qkv = xs.map((x) =>
+        affine(norm(x, `${p}.ln_1`), w(`${p}.attn.c_attn.kernel`), w(`${p}.attn.c_attn.bias`), 3 * d),
+      );
       const attended = xs.map((_, t) => {
         const out = new Array<number>(d).fill(0);
         for (let h = 0; h < nHead; h++) {
           const q = qkv[t]!.slice(h * hd, (h + 1) * hd);
-          const scores = qkv.slice(0, t + 1).map((kv) => q.reduce((s, qi, i) => s + qi * kv[d + h * hd + i]!, 0) / Math.sqrt(hd));
+          const scores = qkv
+            .slice(0, t + 1)
+            .map((kv) => q.reduce((s, qi, i) => s + qi * kv[d + h * hd + i]!, 0) / Math.sqrt(hd));
           const max = Math.max(...scores);
           const exps = scores.map((s) => Math.exp(s - max));
           const total = exps.reduce((a, b) => a + b, 0);
@@ -48,7 +55,9 @@ function referenceLogits(model: GPT, ids: readonly (readonly number[])[]): numbe
       });
       xs = xs.map((x, t) => x.map((v, i) => v + attended[t]![i]!));
       xs = xs.map((x) => {
-        const hidden = affine(norm(x, `${p}.ln_2`), w(`${p}.mlp.c_fc.kernel`), w(`${p}.mlp.c_fc.bias`), 4 * d).map(gelu);
+        const hidden = affine(norm(x, `${p}.ln_2`), w(`${p}.mlp.c_fc.kernel`), w(`${p}.mlp.c_fc.bias`), 4 * d).map(
+          gelu,
+        );
         const out = affine(hidden, w(`${p}.mlp.c_proj.kernel`), w(`${p}.mlp.c_proj.bias`), d);
         return x.map((v, i) => v + out[i]!);
       });
@@ -92,13 +101,21 @@ describe('GPT', () => {
     const model = make({ dModel: 16, nLayer: 2, nHead: 4, contextLength: 8, vocabSize: 11 });
     const names = [...model.namedVariables().keys()];
     expect(names.slice(0, 8)).toEqual([
-      'wte', 'wpe', 'h.0.ln_1.gamma', 'h.0.ln_1.beta', 'h.0.attn.c_attn.kernel', 'h.0.attn.c_attn.bias', 'h.0.attn.c_proj.kernel', 'h.0.attn.c_proj.bias',
+      'wte',
+      'wpe',
+      'h.0.ln_1.gamma',
+      'h.0.ln_1.beta',
+      'h.0.attn.c_attn.kernel',
+      'h.0.attn.c_attn.bias',
+      'h.0.attn.c_proj.kernel',
+      'h.0.attn.c_proj.bias',
     ]);
     expect(names.slice(-2)).toEqual(['ln_f.gamma', 'ln_f.beta']);
     const d = 16;
     expect(model.numParameters()).toBe(11 * d + 8 * d + 2 * (12 * d * d + 13 * d) + 2 * d);
     expect(model.trainableVariables()).toHaveLength(names.length);
-    const std = (name: string): number => tf.tidy(() => tf.sqrt(tf.moments(model.namedVariables().get(name)!).variance).dataSync()[0]!);
+    const std = (name: string): number =>
+      tf.tidy(() => tf.sqrt(tf.moments(model.namedVariables().get(name)!).variance).dataSync()[0]!);
     expect(std('h.0.mlp.c_fc.kernel')).toBeCloseTo(0.02, 2);
     expect(std('h.0.mlp.c_proj.kernel')).toBeCloseTo(0.02 / Math.sqrt(4), 2);
     expectClose(model.namedVariables().get('h.1.ln_2.gamma')!, new Array(d).fill(1));
@@ -110,7 +127,10 @@ describe('GPT', () => {
     const a = make({ seed: 7 });
     const b = make({ seed: 7 });
     const c = make({ seed: 8 });
-    expectClose(a.namedVariables().get('h.1.attn.c_attn.kernel')!, b.namedVariables().get('h.1.attn.c_attn.kernel')!, { atol: 0, rtol: 0 });
+    expectClose(a.namedVariables().get('h.1.attn.c_attn.kernel')!, b.namedVariables().get('h.1.attn.c_attn.kernel')!, {
+      atol: 0,
+      rtol: 0,
+    });
     expect(() => expectClose(a.namedVariables().get('wte')!, c.namedVariables().get('wte')!)).toThrow();
     const copy = c.clone();
     models.push(copy);
@@ -156,10 +176,16 @@ describe('GPT', () => {
         past?.dispose();
         return result;
       };
-      let { logits, cache } = step(rows.map((r) => r.slice(0, 3)), undefined);
+      let { logits, cache } = step(
+        rows.map((r) => r.slice(0, 3)),
+        undefined,
+      );
       const pieces = [logits];
       for (let t = 3; t < 6; t++) {
-        ({ logits, cache } = step(rows.map((r) => [r[t]!]), cache));
+        ({ logits, cache } = step(
+          rows.map((r) => [r[t]!]),
+          cache,
+        ));
         pieces.push(logits);
       }
       expect(cache.length).toBe(6);

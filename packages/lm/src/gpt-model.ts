@@ -74,7 +74,11 @@ export class GPT implements IncrementalCausalLanguageModel, Checkpointable {
   hiddenStates(inputIds: tf.Tensor2D, options: GPTForwardOptions = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const [B, T] = inputIds.shape;
-      return tf.reshape(this.run(inputIds, undefined, options, false).hidden, [B, T, this.config.dModel]) as tf.Tensor3D;
+      return tf.reshape(this.run(inputIds, undefined, options, false).hidden, [
+        B,
+        T,
+        this.config.dModel,
+      ]) as tf.Tensor3D;
     });
   }
 
@@ -136,12 +140,17 @@ export class GPT implements IncrementalCausalLanguageModel, Checkpointable {
     const missing = names.filter((name) => !weights.has(name));
     const extra = [...weights.keys()].filter((name) => !this.parameters.byName.has(name));
     if (missing.length > 0 || extra.length > 0) {
-      throw new InvalidArgumentError('weights', `exactly the model's ${names.length} weights`, `${weights.size} weights`,
-        `missing: [${missing.slice(0, 5).join(', ')}], unexpected: [${extra.slice(0, 5).join(', ')}]`);
+      throw new InvalidArgumentError(
+        'weights',
+        `exactly the model's ${names.length} weights`,
+        `${weights.size} weights`,
+        `missing: [${missing.slice(0, 5).join(', ')}], unexpected: [${extra.slice(0, 5).join(', ')}]`,
+      );
     }
     for (const [name, variable] of this.parameters.byName) {
       const value = weights.get(name)!;
-      if (value.shape.join() !== variable.shape.join()) throw new ShapeMismatchError(`weights.get("${name}")`, variable.shape, value.shape);
+      if (value.shape.join() !== variable.shape.join())
+        throw new ShapeMismatchError(`weights.get("${name}")`, variable.shape, value.shape);
     }
     for (const [name, variable] of this.parameters.byName) variable.assign(weights.get(name)!);
   }
@@ -166,7 +175,11 @@ export class GPT implements IncrementalCausalLanguageModel, Checkpointable {
     const [B, T] = inputIds.shape;
     const past = cache?.length ?? 0;
     if (T < 1 || past + T > config.contextLength) {
-      throw new InvalidArgumentError('inputIds', `1 to ${config.contextLength - past} positions (contextLength ${config.contextLength}, ${past} cached)`, `${T} positions`);
+      throw new InvalidArgumentError(
+        'inputIds',
+        `1 to ${config.contextLength - past} positions (contextLength ${config.contextLength}, ${past} cached)`,
+        `${T} positions`,
+      );
     }
     if (options.positionIds) assertShapeEquals('positionIds', options.positionIds.shape, [B, T]);
     const rng = options.training && config.dropout > 0 ? (options.rng ?? this.dropoutRng) : undefined;
@@ -201,7 +214,10 @@ export class GPT implements IncrementalCausalLanguageModel, Checkpointable {
       if (present) presents.push(present);
     });
     const { gamma, beta } = parameters.lnF;
-    return { hidden: layerNorm(h, gamma as tf.Tensor1D, beta as tf.Tensor1D, config.layerNormEpsilon) as tf.Tensor2D, presents };
+    return {
+      hidden: layerNorm(h, gamma as tf.Tensor1D, beta as tf.Tensor1D, config.layerNormEpsilon) as tf.Tensor2D,
+      presents,
+    };
   }
 
   /** `[N, d] -> [N, V]`. The tied head materialises `wte^T` so the matmul has no transposed operand (wasm fast path). */

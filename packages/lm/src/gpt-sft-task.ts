@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng, type JsonValue, type LossAndMetrics, type ParallelTask, type ParallelTaskSpec } from '@dpo-ts/core';
+import {
+  mixSeeds,
+  Rng,
+  type JsonValue,
+  type LossAndMetrics,
+  type ParallelTask,
+  type ParallelTaskSpec,
+} from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import type { GPTConfigInput } from './gpt-config.js';
 import { GPT } from './gpt-model.js';
@@ -65,7 +72,10 @@ export function nextTokenLossAndMetrics(model: CausalLanguageModel, seed: number
     const stats = nextTokenStatistics(model, inputIds, lossMask, { training: true, rng });
     const totalTokens = (context.step as StepJSON)?.totalTokens;
     const loss = tf.div(stats.nllSum, totalTokens ?? stats.tokenCount) as tf.Scalar;
-    return { loss, metrics: { nll_sum: stats.nllSum, token_count: stats.tokenCount, correct_count: stats.correctCount } };
+    return {
+      loss,
+      metrics: { nll_sum: stats.nllSum, token_count: stats.tokenCount, correct_count: stats.correctCount },
+    };
   };
 }
 

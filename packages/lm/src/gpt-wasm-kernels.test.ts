@@ -2,7 +2,13 @@
 // sums, split/concat, identity, equal, transpose) against the same model with tfjs's own wasm
 // kernels and against the cpu reference: same score, same gradients, to float32 rounding.
 import * as tf from '@tensorflow/tfjs-core';
-import { KERNEL_OVERRIDES, activeWasmKernelOverrides, restoreDefaultGradients, restoreWasmKernels, selectBackend } from '@dpo-ts/core';
+import {
+  KERNEL_OVERRIDES,
+  activeWasmKernelOverrides,
+  restoreDefaultGradients,
+  restoreWasmKernels,
+  selectBackend,
+} from '@dpo-ts/core';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GPT } from './gpt-model.js';
@@ -34,9 +40,14 @@ function run(): Run {
       [0, 0, 0, 1, 1, 1, 1, 1],
       [0, 1, 1, 1, 0, 0, 0, 0],
     ]);
-    const { value, grads } = tf.variableGrads(() => tf.neg(tf.sum(sequenceLogProbs(model, ids, mask).sum)) as tf.Scalar);
+    const { value, grads } = tf.variableGrads(
+      () => tf.neg(tf.sum(sequenceLogProbs(model, ids, mask).sum)) as tf.Scalar,
+    );
     const names = [...model.namedVariables()].map(([name, variable]) => [name, variable.name] as const);
-    result = { score: value.dataSync()[0]!, grads: new Map(names.map(([name, id]) => [name, Array.from(grads[id]!.dataSync())])) };
+    result = {
+      score: value.dataSync()[0]!,
+      grads: new Map(names.map(([name, id]) => [name, Array.from(grads[id]!.dataSync())])),
+    };
   });
   model.dispose();
   return result;
@@ -44,7 +55,8 @@ function run(): Run {
 
 function expectSameRun(actual: Run, expected: Run): void {
   expect(actual.score).toBeCloseTo(expected.score, 4);
-  for (const [name, gradient] of expected.grads) expectClose(actual.grads.get(name)!, gradient, { atol: 1e-5, rtol: 1e-3 });
+  for (const [name, gradient] of expected.grads)
+    expectClose(actual.grads.get(name)!, gradient, { atol: 1e-5, rtol: 1e-3 });
 }
 
 describe('GPT on wasm with core kernel overrides', () => {

@@ -15,12 +15,30 @@ describe('GPT on wasm', () => {
 
   it('matches cpu: logits and gradients (one-hot embeddings, padded mask)', async () => {
     const run = (): { logits: number[]; grads: Map<string, number[]> } => {
-      const model = new GPT({ vocabSize: 13, contextLength: 8, dModel: 16, nLayer: 2, nHead: 2, seed: 9, tieWeights: true });
+      const model = new GPT({
+        vocabSize: 13,
+        contextLength: 8,
+        dModel: 16,
+        nLayer: 2,
+        nHead: 2,
+        seed: 9,
+        tieWeights: true,
+      });
       let result = { logits: [] as number[], grads: new Map<string, number[]>() };
       // Assign inside the tidy rather than return: tidy walks returned values for tensors.
       tf.tidy(() => {
-        const ids = tf.tensor2d([[1, 5, 7, 2, 0], [1, 3, 3, 9, 2]], undefined, 'int32');
-        const mask = tf.tensor2d([[0, 0, 1, 1, 0], [0, 1, 1, 1, 1]]);
+        const ids = tf.tensor2d(
+          [
+            [1, 5, 7, 2, 0],
+            [1, 3, 3, 9, 2],
+          ],
+          undefined,
+          'int32',
+        );
+        const mask = tf.tensor2d([
+          [0, 0, 1, 1, 0],
+          [0, 1, 1, 1, 1],
+        ]);
         const logits = Array.from(model.forward(ids).dataSync());
         const { grads } = tf.variableGrads(() => tf.neg(tf.sum(sequenceLogProbs(model, ids, mask).sum)) as tf.Scalar);
         const names = [...model.namedVariables()].map(([name, variable]) => [name, variable.name] as const);

@@ -31,7 +31,8 @@ describe('saveGPT / loadGPT', () => {
     await expectNoLeak(async () => {
       const loaded = await loadGPT(dir);
       expect(loaded.config).toEqual(model.config);
-      for (const [name, variable] of model.namedVariables()) expectClose(loaded.namedVariables().get(name)!, variable, { atol: 0, rtol: 0 });
+      for (const [name, variable] of model.namedVariables())
+        expectClose(loaded.namedVariables().get(name)!, variable, { atol: 0, rtol: 0 });
       tf.tidy(() => {
         const ids = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
         expectClose(loaded.forward(ids), model.forward(ids), { atol: 0, rtol: 0 });

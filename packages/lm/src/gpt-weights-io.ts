@@ -47,7 +47,8 @@ export async function loadGPT(dir: string): Promise<GPT> {
   try {
     model = new GPT(config);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new DataFormatError(configPath, 0, error.message, { cause: error });
+    if (error instanceof InvalidArgumentError)
+      throw new DataFormatError(configPath, 0, error.message, { cause: error });
     throw error;
   }
   try {

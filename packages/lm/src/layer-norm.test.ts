@@ -18,15 +18,32 @@ describe('layerNorm', () => {
       return row.map((v, i) => ((v - mean) / Math.sqrt(variance + epsilon)) * gamma[i]! + beta[i]!);
     });
     await expectNoLeak(() =>
-      tf.tidy(() => expectClose(layerNorm(tf.tensor2d(rows), tf.tensor1d(gamma), tf.tensor1d(beta), epsilon), expected, { atol: 1e-5 })),
+      tf.tidy(() =>
+        expectClose(layerNorm(tf.tensor2d(rows), tf.tensor1d(gamma), tf.tensor1d(beta), epsilon), expected, {
+          atol: 1e-5,
+        }),
+      ),
     );
   });
 
   it('has the analytic gradient with respect to input, gain and shift', async () => {
     await expectNoLeak(() => {
-      const inputs = [tf.tensor2d([[0.3, -1.2, 2.0], [1.1, 0.4, -0.2]]), tf.tensor1d([1.5, -0.5, 0.8]), tf.tensor1d([0.1, 0.2, 0.3])];
-      const weights = tf.tensor2d([[0.7, -1.3, 0.2], [0.5, 0.9, -0.4]]);
-      checkGradient((x, g, b) => tf.sum(tf.mul(layerNorm(x!, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), weights)), inputs);
+      const inputs = [
+        tf.tensor2d([
+          [0.3, -1.2, 2.0],
+          [1.1, 0.4, -0.2],
+        ]),
+        tf.tensor1d([1.5, -0.5, 0.8]),
+        tf.tensor1d([0.1, 0.2, 0.3]),
+      ];
+      const weights = tf.tensor2d([
+        [0.7, -1.3, 0.2],
+        [0.5, 0.9, -0.4],
+      ]);
+      checkGradient(
+        (x, g, b) => tf.sum(tf.mul(layerNorm(x!, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), weights)),
+        inputs,
+      );
       tf.dispose([...inputs, weights]);
     });
   });

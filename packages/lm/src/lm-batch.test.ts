@@ -45,17 +45,28 @@ describe('buildLMBatch', () => {
   });
 
   it('handles empty completions, no BOS/EOS, and constant padding', () => {
-    const batch = buildLMBatch([{ prompt: [10], completion: [] }], TOKENS, { maxLength: 5, addBos: false, addEos: false, padToMaxLength: true });
+    const batch = buildLMBatch([{ prompt: [10], completion: [] }], TOKENS, {
+      maxLength: 5,
+      addBos: false,
+      addEos: false,
+      padToMaxLength: true,
+    });
     expect(Array.from(batch.inputIds)).toEqual([10, 0, 0, 0, 0]);
     expect(Array.from(batch.lossMask)).toEqual([0, 0, 0, 0, 0]);
     expect(batch.completionLengths).toEqual([0]);
   });
 
   it('rejects what cannot be scored or laid out', () => {
-    expect(() => buildLMBatch([{ prompt: [], completion: [5] }], TOKENS, { maxLength: 5, addBos: false })).toThrow(/examples\[0\]\.prompt/);
+    expect(() => buildLMBatch([{ prompt: [], completion: [5] }], TOKENS, { maxLength: 5, addBos: false })).toThrow(
+      /examples\[0\]\.prompt/,
+    );
     expect(() => buildLMBatch([], TOKENS, { maxLength: 5 })).toThrow(InvalidArgumentError);
-    expect(() => buildLMBatch([{ prompt: [3], completion: [4] }], TOKENS, { maxLength: 5, maxPromptLength: 5 })).toThrow(/maxPromptLength/);
-    expect(() => buildLMBatch([{ prompt: [3], completion: [4] }], TOKENS, { maxLength: 5, truncationMode: 'left' as never })).toThrow(/truncationMode/);
+    expect(() =>
+      buildLMBatch([{ prompt: [3], completion: [4] }], TOKENS, { maxLength: 5, maxPromptLength: 5 }),
+    ).toThrow(/maxPromptLength/);
+    expect(() =>
+      buildLMBatch([{ prompt: [3], completion: [4] }], TOKENS, { maxLength: 5, truncationMode: 'left' as never }),
+    ).toThrow(/truncationMode/);
   });
 
   it('makes int32 and float32 tensors the caller owns', async () => {

@@ -69,12 +69,20 @@ export interface ResolvedLMBatchOptions extends Required<Omit<LMBatchOptions, 'm
 /** Validates {@link LMBatchOptions} once, naming the field on error. @internal */
 export function resolveLMBatchOptions(options: LMBatchOptions): ResolvedLMBatchOptions {
   const maxLength = requireInteger('options.maxLength', options.maxLength, { min: 2 });
-  const maxPromptLength = requireInteger('options.maxPromptLength', options.maxPromptLength ?? maxLength - 1, { min: 1, max: maxLength - 1 });
+  const maxPromptLength = requireInteger('options.maxPromptLength', options.maxPromptLength ?? maxLength - 1, {
+    min: 1,
+    max: maxLength - 1,
+  });
   return {
     maxLength,
     maxPromptLength,
-    maxCompletionLength: requireInteger('options.maxCompletionLength', options.maxCompletionLength ?? maxLength, { min: 0 }),
-    truncationMode: requireOneOf('options.truncationMode', options.truncationMode ?? 'keep_end', ['keep_end', 'keep_start'] as const),
+    maxCompletionLength: requireInteger('options.maxCompletionLength', options.maxCompletionLength ?? maxLength, {
+      min: 0,
+    }),
+    truncationMode: requireOneOf('options.truncationMode', options.truncationMode ?? 'keep_end', [
+      'keep_end',
+      'keep_start',
+    ] as const),
     addBos: requireBoolean('options.addBos', options.addBos ?? true),
     addEos: requireBoolean('options.addEos', options.addEos ?? true),
     padToMaxLength: requireBoolean('options.padToMaxLength', options.padToMaxLength ?? false),
@@ -87,22 +95,47 @@ export function resolveLMBatchOptions(options: LMBatchOptions): ResolvedLMBatchO
  * token of a row is never scored, so a completion needs at least one token before it.
  * @internal
  */
-export function layoutPrompt(prompt: readonly number[], options: ResolvedLMBatchOptions, tokens: BatchSpecialTokens, argument: string): number[] {
+export function layoutPrompt(
+  prompt: readonly number[],
+  options: ResolvedLMBatchOptions,
+  tokens: BatchSpecialTokens,
+  argument: string,
+): number[] {
   const room = options.maxPromptLength - (options.addBos ? 1 : 0);
-  const kept = prompt.length <= room ? prompt.slice() : options.truncationMode === 'keep_end' ? prompt.slice(prompt.length - room) : prompt.slice(0, room);
+  const kept =
+    prompt.length <= room
+      ? prompt.slice()
+      : options.truncationMode === 'keep_end'
+        ? prompt.slice(prompt.length - room)
+        : prompt.slice(0, room);
   const laidOut = options.addBos ? [tokens.bosTokenId, ...kept] : kept;
-  if (laidOut.length === 0) throw new InvalidArgumentError(argument, 'at least one token (or addBos: true)', prompt, 'the first token of a row is never scored');
+  if (laidOut.length === 0)
+    throw new InvalidArgumentError(
+      argument,
+      'at least one token (or addBos: true)',
+      prompt,
+      'the first token of a row is never scored',
+    );
   return laidOut;
 }
 
 /** The completion after EOS and truncation to what fits after a prompt of `promptLength`. @internal */
-export function layoutCompletion(completion: readonly number[], promptLength: number, options: ResolvedLMBatchOptions, tokens: BatchSpecialTokens): number[] {
+export function layoutCompletion(
+  completion: readonly number[],
+  promptLength: number,
+  options: ResolvedLMBatchOptions,
+  tokens: BatchSpecialTokens,
+): number[] {
   const withEos = options.addEos ? [...completion, tokens.eosTokenId] : completion.slice();
   return withEos.slice(0, Math.min(options.maxCompletionLength, options.maxLength - promptLength));
 }
 
 /** Packs laid-out rows into an {@link LMBatch}, right-padded with PAD. @internal */
-export function packRows(rows: readonly { prompt: readonly number[]; completion: readonly number[] }[], options: ResolvedLMBatchOptions, padTokenId: number): LMBatch {
+export function packRows(
+  rows: readonly { prompt: readonly number[]; completion: readonly number[] }[],
+  options: ResolvedLMBatchOptions,
+  padTokenId: number,
+): LMBatch {
   if (rows.length === 0) throw new InvalidArgumentError('examples', 'a non-empty array', rows);
   const longest = Math.max(...rows.map((row) => row.prompt.length + row.completion.length));
   const sequenceLength = options.padToMaxLength ? options.maxLength : longest;
@@ -155,5 +188,8 @@ export function buildLMBatch(
  */
 export function lmBatchTensors(batch: LMBatch): { inputIds: tf.Tensor2D; lossMask: tf.Tensor2D } {
   const shape: [number, number] = [batch.batchSize, batch.sequenceLength];
-  return { inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'), lossMask: tf.tensor2d(batch.lossMask, shape, 'float32') };
+  return {
+    inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
+    lossMask: tf.tensor2d(batch.lossMask, shape, 'float32'),
+  };
 }

@@ -25,7 +25,11 @@ describe('LMPreferenceScorer', () => {
     // Separate batches pad to their own longest row: padding must not matter.
     const separate = (side: 'chosen' | 'rejected'): number[] =>
       tf.tidy(() => {
-        const single = buildLMBatch(PAIRS.map((p) => ({ prompt: p.prompt, completion: p[side] })), TOKENS, OPTIONS);
+        const single = buildLMBatch(
+          PAIRS.map((p) => ({ prompt: p.prompt, completion: p[side] })),
+          TOKENS,
+          OPTIONS,
+        );
         const { inputIds, lossMask } = lmBatchTensors(single);
         return Array.from(sequenceLogProbs(model, inputIds, lossMask).sum.dataSync());
       });
@@ -64,12 +68,13 @@ describe('LMPreferenceScorer', () => {
     expect(policy.trainableVariables()).toHaveLength(model.trainableVariables().length);
     expect(new LMPreferenceScorer(model, { trainable: false }).trainableVariables()).toEqual([]);
     await expectNoLeak(() => {
-      const { value, grads } = tf.variableGrads(() =>
-        tf.tidy(() => {
-          const { chosen, rejected } = policy.score(batch, { training: true });
-          // DPO's loss, -log sigmoid(z) = softplus(-z) (tf.logSigmoid's gradient breaks under tidy).
-          return tf.mean(tf.softplus(tf.neg(tf.mul(0.1, tf.sub(chosen, rejected))))) as tf.Scalar;
-        }),
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(() => {
+            const { chosen, rejected } = policy.score(batch, { training: true });
+            // DPO's loss, -log sigmoid(z) = softplus(-z) (tf.logSigmoid's gradient breaks under tidy).
+            return tf.mean(tf.softplus(tf.neg(tf.mul(0.1, tf.sub(chosen, rejected))))) as tf.Scalar;
+          }),
         policy.trainableVariables(),
       );
       const norm = tf.tidy(() => tf.norm(tf.stack(Object.values(grads).map((g) => tf.norm(g)))).dataSync()[0]!);
@@ -80,6 +85,8 @@ describe('LMPreferenceScorer', () => {
 
   it('rejects a batch whose size is not twice its pair count', () => {
     const batch = buildPreferenceBatch(PAIRS, TOKENS, OPTIONS);
-    expect(() => new LMPreferenceScorer(model).score({ ...batch, numPairs: 2 }, { training: false })).toThrow(/numPairs/);
+    expect(() => new LMPreferenceScorer(model).score({ ...batch, numPairs: 2 }, { training: false })).toThrow(
+      /numPairs/,
+    );
   });
 });

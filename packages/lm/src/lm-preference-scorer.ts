@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requireBoolean, requireOneOf, SCORE_REDUCTIONS } from '@dpo-ts/core';
-import type { Checkpointable, NamedVariables, PairScores, PreferenceScorer, Rng, ScoreContext, ScoreReduction } from '@dpo-ts/core';
+import type {
+  Checkpointable,
+  NamedVariables,
+  PairScores,
+  PreferenceScorer,
+  Rng,
+  ScoreContext,
+  ScoreReduction,
+} from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { lmBatchTensors } from './lm-batch.js';
 import type { LMPreferenceBatch } from './preference-batch.js';

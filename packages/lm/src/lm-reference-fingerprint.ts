@@ -22,9 +22,16 @@ export function lmModelFingerprint(model: CausalLanguageModel): string {
  * dataset fingerprint; this part catches a tokenizer that maps the same text to the same ids but
  * frames rows with other special tokens, and names the tokenizer when a cache is invalidated.
  */
-export function tokenizerFingerprint(tokenizer: Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>): string {
+export function tokenizerFingerprint(
+  tokenizer: Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>,
+): string {
   const serialised = typeof tokenizer.toJSON === 'function' ? tokenizer.toJSON() : null;
-  return fingerprintJson({ serialised, pad: tokenizer.padTokenId ?? null, bos: tokenizer.bosTokenId ?? null, eos: tokenizer.eosTokenId ?? null });
+  return fingerprintJson({
+    serialised,
+    pad: tokenizer.padTokenId ?? null,
+    bos: tokenizer.bosTokenId ?? null,
+    eos: tokenizer.eosTokenId ?? null,
+  });
 }
 
 /**

@@ -24,7 +24,14 @@ export function lmModelArchitecture(model: CausalLanguageModel): JsonValue {
   const config = (model as Partial<{ config: unknown }>).config;
   const scoring =
     config !== null && typeof config === 'object'
-      ? (Object.fromEntries(Object.entries(config).filter(([key]) => !NON_SCORING_MODEL_CONFIG_FIELDS.includes(key))) as JsonValue)
+      ? (Object.fromEntries(
+          Object.entries(config).filter(([key]) => !NON_SCORING_MODEL_CONFIG_FIELDS.includes(key)),
+        ) as JsonValue)
       : null;
-  return { class: model.constructor?.name ?? 'unknown', vocabSize: model.vocabSize, contextLength: model.contextLength, config: scoring };
+  return {
+    class: model.constructor?.name ?? 'unknown',
+    vocabSize: model.vocabSize,
+    contextLength: model.contextLength,
+    config: scoring,
+  };
 }

@@ -40,7 +40,8 @@ export function nextTokenStatistics(
   lossMask: tf.Tensor2D,
   options: CausalLMForwardOptions = {},
 ): NextTokenStatistics {
-  if (inputIds.shape.join() !== lossMask.shape.join()) throw new ShapeMismatchError('lossMask', inputIds.shape, lossMask.shape);
+  if (inputIds.shape.join() !== lossMask.shape.join())
+    throw new ShapeMismatchError('lossMask', inputIds.shape, lossMask.shape);
   return tf.tidy(() => {
     const [B, T] = inputIds.shape;
     const logits = model.forward(inputIds, options); // [B, T, V]
@@ -48,8 +49,13 @@ export function nextTokenStatistics(
     const flat = tf.reshape(logits, [B * T, V]) as tf.Tensor2D;
     // Position t predicts token t + 1; the last position gets a dummy target and mask 0.
     const ids = tf.cast(inputIds, 'int32');
-    const next = tf.reshape(tf.concat([tf.slice(ids, [0, 1], [B, T - 1]), tf.zeros([B, 1], 'int32')], 1), [B * T]) as tf.Tensor1D;
-    const mask = tf.reshape(tf.concat([tf.slice(tf.cast(lossMask, 'float32'), [0, 1], [B, T - 1]), tf.zeros([B, 1])], 1), [B * T]);
+    const next = tf.reshape(tf.concat([tf.slice(ids, [0, 1], [B, T - 1]), tf.zeros([B, 1], 'int32')], 1), [
+      B * T,
+    ]) as tf.Tensor1D;
+    const mask = tf.reshape(
+      tf.concat([tf.slice(tf.cast(lossMask, 'float32'), [0, 1], [B, T - 1]), tf.zeros([B, 1])], 1),
+      [B * T],
+    );
     const logProbs = selectTokenLogProbs(flat, next); // [B*T]
     const scored = tf.where(tf.greater(mask, 0), logProbs, tf.zerosLike(logProbs));
     const hits = tf.cast(tf.equal(tf.argMax(flat, -1), next), 'float32');

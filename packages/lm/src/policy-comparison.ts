@@ -1,6 +1,11 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
-import { completionLogProbs, sampleCompletions, type CompletionSample, type SampleCompletionsOptions } from './sample-completions.js';
+import {
+  completionLogProbs,
+  sampleCompletions,
+  type CompletionSample,
+  type SampleCompletionsOptions,
+} from './sample-completions.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** A reward of a completion given its prompt: a plain function (a lexicon, a rule, a model). */
@@ -53,7 +58,8 @@ export async function comparePolicyToReference(options: {
   readonly sampling: SampleCompletionsOptions;
 }): Promise<PolicyComparison> {
   const { policy, reference, tokenizer, prompts, reward, sampling } = options;
-  if (typeof reward !== 'function') throw new InvalidArgumentError('options.reward', 'a function (completion, prompt) => number', reward);
+  if (typeof reward !== 'function')
+    throw new InvalidArgumentError('options.reward', 'a function (completion, prompt) => number', reward);
   const policySamples = await scoreSamples(await sampleCompletions(policy, tokenizer, prompts, sampling), reward);
   const referenceSamples = await scoreSamples(await sampleCompletions(reference, tokenizer, prompts, sampling), reward);
   let wins = 0;
@@ -69,10 +75,14 @@ export async function comparePolicyToReference(options: {
 }
 
 /** Rewards and summary statistics of samples. */
-export async function scoreSamples(samples: readonly CompletionSample[], reward: CompletionReward): Promise<ScoredSamples> {
+export async function scoreSamples(
+  samples: readonly CompletionSample[],
+  reward: CompletionReward,
+): Promise<ScoredSamples> {
   const rewards = samples.map((sample, i) => {
     const value = reward(sample.completion, sample.prompt);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`reward(samples[${i}])`, 'a finite number', value);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new InvalidArgumentError(`reward(samples[${i}])`, 'a finite number', value);
     return value;
   });
   return {

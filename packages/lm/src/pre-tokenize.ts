@@ -10,8 +10,7 @@
  * @see Radford et al. 2019, "Language Models are Unsupervised Multitask Learners", Sec. 2.2;
  *   the pattern is `encoder.py`'s in openai/gpt-2.
  */
-export const GPT2_PRE_TOKENIZE_PATTERN =
-  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+export const GPT2_PRE_TOKENIZE_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 /**
  * Splits `text` into GPT-2 pre-tokens; `preTokenize(text).join('') === text` for any string.

@@ -52,7 +52,8 @@ export function realWordRate(texts: readonly string[], dictionary: ReadonlySet<s
     if (typeof text !== 'string') throw new InvalidArgumentError(`texts[${index}]`, 'a string', text);
     for (const word of textWords(text)) {
       words++;
-      if (dictionary.has(word) || (CLITIC_PATTERN.test(word) && dictionary.has(word.replace(CLITIC_PATTERN, '')))) realWords++;
+      if (dictionary.has(word) || (CLITIC_PATTERN.test(word) && dictionary.has(word.replace(CLITIC_PATTERN, ''))))
+        realWords++;
     }
   });
   return { rate: words === 0 ? Number.NaN : realWords / words, words, realWords };

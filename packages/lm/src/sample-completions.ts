@@ -38,7 +38,8 @@ export async function sampleCompletions(
   prompts: readonly string[],
   options: SampleCompletionsOptions,
 ): Promise<CompletionSample[]> {
-  if (!Array.isArray(prompts) || prompts.length === 0) throw new InvalidArgumentError('prompts', 'a non-empty array of strings', prompts);
+  if (!Array.isArray(prompts) || prompts.length === 0)
+    throw new InvalidArgumentError('prompts', 'a non-empty array of strings', prompts);
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
   const seed = requireInteger('options.seed', options.seed, { min: 0 });
   const { batchSize: _batchSize, seed: _seed, ...generation } = options;
@@ -46,7 +47,12 @@ export async function sampleCompletions(
   for (let start = 0, k = 0; start < prompts.length; start += batchSize, k++) {
     const texts = prompts.slice(start, start + batchSize);
     const promptIds = texts.map((text) => tokenizer.encode(text));
-    const result = await generate(model, tokenizer, promptIds.map((ids) => [tokenizer.bosTokenId, ...ids]), { ...generation, seed: (seed + k) >>> 0 });
+    const result = await generate(
+      model,
+      tokenizer,
+      promptIds.map((ids) => [tokenizer.bosTokenId, ...ids]),
+      { ...generation, seed: (seed + k) >>> 0 },
+    );
     texts.forEach((prompt, b) => {
       samples.push({
         prompt,

@@ -43,7 +43,8 @@ export async function samplePreferencePairs(
   reward: CompletionReward,
   options: SamplePreferencePairsOptions,
 ): Promise<SampledPreferencePairs> {
-  if (typeof reward !== 'function') throw new InvalidArgumentError('reward', 'a function (completion, prompt) => number', reward);
+  if (typeof reward !== 'function')
+    throw new InvalidArgumentError('reward', 'a function (completion, prompt) => number', reward);
   const perPrompt = requireInteger('options.samplesPerPrompt', options.samplesPerPrompt ?? 2, { min: 2 });
   const minGap = requireNumber('options.minRewardGap', options.minRewardGap ?? 0, { min: 0 });
   const requireFinished = options.requireFinished ?? false;
@@ -68,7 +69,12 @@ export async function samplePreferencePairs(
       skipped++;
       return;
     }
-    pairs.push({ prompt, chosen: best.text, rejected: worst.text, extra: { score_chosen: best.reward, score_rejected: worst.reward } });
+    pairs.push({
+      prompt,
+      chosen: best.text,
+      rejected: worst.text,
+      extra: { score_chosen: best.reward, score_rejected: worst.reward },
+    });
   });
   return { pairs, skipped, sampled: samples.length };
 }

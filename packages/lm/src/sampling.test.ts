@@ -14,7 +14,10 @@ const frequencies = (row: number[], options: SamplingOptions, draws = 4000, seed
 describe('sampleToken', () => {
   it('is greedy at temperature 0, ties to the lowest id, with the temperature-1 log-prob', () => {
     const greedy = resolveSamplingOptions({ temperature: 0 });
-    expect(sampleToken([1, 3, 3, 0], greedy, new Rng(0))).toEqual({ token: 1, logProb: expect.closeTo(3 - Math.log(Math.exp(1) + 2 * Math.exp(3) + 1), 12) });
+    expect(sampleToken([1, 3, 3, 0], greedy, new Rng(0))).toEqual({
+      token: 1,
+      logProb: expect.closeTo(3 - Math.log(Math.exp(1) + 2 * Math.exp(3) + 1), 12),
+    });
   });
 
   it('samples softmax(logits / temperature)', () => {

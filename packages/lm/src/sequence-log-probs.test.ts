@@ -36,7 +36,11 @@ describe('token and sequence log-probs', () => {
     await expectNoLeak(() =>
       tf.tidy(() => {
         // Completion = positions 2 and 3 (tokens 1 and 2); position 4 is padding.
-        const { sum, mean, tokenCount } = sequenceLogProbs(bigram, ids2d([[2, 3, 1, 2, 0]]), tf.tensor2d([[0, 0, 1, 1, 0]]));
+        const { sum, mean, tokenCount } = sequenceLogProbs(
+          bigram,
+          ids2d([[2, 3, 1, 2, 0]]),
+          tf.tensor2d([[0, 0, 1, 1, 0]]),
+        );
         const expected = bigram.logProb(2, 3) * 0 + bigram.logProb(3, 1) + bigram.logProb(1, 2);
         expectClose(sum, [expected], { atol: 1e-6 });
         expectClose(mean, [expected / 2], { atol: 1e-6 });
@@ -93,7 +97,9 @@ describe('token and sequence log-probs', () => {
   it('selectTokenLogProbs is differentiable: d/dlogits = onehot - softmax', () => {
     tf.tidy(() => {
       const logits = tf.tensor2d([[0.5, -1, 2]]);
-      const gradient = tf.grad((x: tf.Tensor) => tf.sum(selectTokenLogProbs(x as tf.Tensor2D, tf.tensor1d([2], 'int32'))))(logits);
+      const gradient = tf.grad((x: tf.Tensor) =>
+        tf.sum(selectTokenLogProbs(x as tf.Tensor2D, tf.tensor1d([2], 'int32'))),
+      )(logits);
       const softmax = [0.5, -1, 2].map((v) => Math.exp(v)).map((e, _, all) => e / all.reduce((a, b) => a + b, 0));
       expectClose(gradient, [[-softmax[0]!, -softmax[1]!, 1 - softmax[2]!]], { atol: 1e-6 });
     });

@@ -65,6 +65,7 @@ export function sequenceLogProbs(
   lossMask: tf.Tensor2D,
   options: TokenLogProbsOptions = {},
 ): SequenceLogProbs {
-  if (inputIds.shape.join() !== lossMask.shape.join()) throw new ShapeMismatchError('lossMask', inputIds.shape, lossMask.shape);
+  if (inputIds.shape.join() !== lossMask.shape.join())
+    throw new ShapeMismatchError('lossMask', inputIds.shape, lossMask.shape);
   return tf.tidy(() => maskedSequenceLogProbs(tokenLogProbs(model, inputIds, options), lossMask));
 }

@@ -19,15 +19,28 @@ const EVERY_FIELD: Required<SFTConfig> = {
 
 describe('resolveSFTConfig', () => {
   it('accepts every SFTConfig field', () => {
-    expect(resolveSFTConfig(EVERY_FIELD, model)).toMatchObject({ learningRate: 1e-3, maxLength: 12, maxPromptLength: 5, completionOnlyLoss: false, packing: true, workers: 2 });
+    expect(resolveSFTConfig(EVERY_FIELD, model)).toMatchObject({
+      learningRate: 1e-3,
+      maxLength: 12,
+      maxPromptLength: 5,
+      completionOnlyLoss: false,
+      packing: true,
+      workers: 2,
+    });
     expect(resolveSFTConfig({ totalSteps: 1 }, model).workers).toBe(1);
-    expect(() => resolveSFTConfig({ totalSteps: 1, workers: 0 }, model)).toThrow("config.workers must be an integer >= 1 or 'auto': got 0");
+    expect(() => resolveSFTConfig({ totalSteps: 1, workers: 0 }, model)).toThrow(
+      "config.workers must be an integer >= 1 or 'auto': got 0",
+    );
   });
 
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
     const misspelt = { totalSteps: 1, lerningRate: 1e-3 } as SFTConfig;
     expect(() => resolveSFTConfig(misspelt, model)).toThrow(InvalidArgumentError);
-    expect(() => resolveSFTConfig(misspelt, model)).toThrow(/^config\.lerningRate must be absent \(known fields: .*packing\): got 0\.001$/);
-    expect(() => resolveSFTConfig({ totalSteps: 1, beta: 0.1 } as SFTConfig, model)).toThrow('config.beta must be absent'); // a DPO field
+    expect(() => resolveSFTConfig(misspelt, model)).toThrow(
+      /^config\.lerningRate must be absent \(known fields: .*packing\): got 0\.001$/,
+    );
+    expect(() => resolveSFTConfig({ totalSteps: 1, beta: 0.1 } as SFTConfig, model)).toThrow(
+      'config.beta must be absent',
+    ); // a DPO field
   });
 });

@@ -75,7 +75,13 @@ export const DEFAULT_SFT_CONFIG = Object.freeze({
 const KNOWN_FIELDS = new Set<string>([
   ...TRAINING_ARGUMENTS_FIELDS,
   ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
-  ...(['maxLength', 'maxPromptLength', 'truncationMode', 'completionOnlyLoss', 'packing'] satisfies (keyof SFTConfig)[]),
+  ...([
+    'maxLength',
+    'maxPromptLength',
+    'truncationMode',
+    'completionOnlyLoss',
+    'packing',
+  ] satisfies (keyof SFTConfig)[]),
 ]);
 
 /**
@@ -92,14 +98,28 @@ export function resolveSFTConfig(config: SFTConfig, model: { readonly contextLen
   const contextLength = model.contextLength;
   const maxLength = config.maxLength ?? contextLength;
   if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > contextLength) {
-    throw new InvalidArgumentError('config.maxLength', `an integer >= 2 and <= ${contextLength}`, maxLength, `the model's contextLength is ${contextLength}`);
+    throw new InvalidArgumentError(
+      'config.maxLength',
+      `an integer >= 2 and <= ${contextLength}`,
+      maxLength,
+      `the model's contextLength is ${contextLength}`,
+    );
   }
   return Object.freeze({
     ...training,
     maxLength,
-    maxPromptLength: requireInteger('config.maxPromptLength', config.maxPromptLength ?? maxLength - 1, { min: 1, max: maxLength - 1 }),
-    truncationMode: requireOneOf('config.truncationMode', config.truncationMode ?? DEFAULT_SFT_CONFIG.truncationMode, ['keep_end', 'keep_start'] as const),
-    completionOnlyLoss: requireBoolean('config.completionOnlyLoss', config.completionOnlyLoss ?? DEFAULT_SFT_CONFIG.completionOnlyLoss),
+    maxPromptLength: requireInteger('config.maxPromptLength', config.maxPromptLength ?? maxLength - 1, {
+      min: 1,
+      max: maxLength - 1,
+    }),
+    truncationMode: requireOneOf('config.truncationMode', config.truncationMode ?? DEFAULT_SFT_CONFIG.truncationMode, [
+      'keep_end',
+      'keep_start',
+    ] as const),
+    completionOnlyLoss: requireBoolean(
+      'config.completionOnlyLoss',
+      config.completionOnlyLoss ?? DEFAULT_SFT_CONFIG.completionOnlyLoss,
+    ),
     packing: requireBoolean('config.packing', config.packing ?? DEFAULT_SFT_CONFIG.packing),
     workers: resolveWorkers(config),
   });

@@ -18,25 +18,38 @@ describe('tokenizeSFTRecords', () => {
     const [text] = tokenizeSFTRecords([{ text: 'abc' }], tokenizer, { maxLength: 16 });
     expect(text!.inputIds).toEqual([BOS, ...enc('abc'), EOS]);
     expect(text!.lossMask).toEqual([0, 1, 1, 1, 1]);
-    const [whole] = tokenizeSFTRecords([{ prompt: 'ab', completion: 'c' }], tokenizer, { maxLength: 16, completionOnlyLoss: false });
+    const [whole] = tokenizeSFTRecords([{ prompt: 'ab', completion: 'c' }], tokenizer, {
+      maxLength: 16,
+      completionOnlyLoss: false,
+    });
     expect(whole!.lossMask).toEqual([0, 1, 1, 1, 1]);
   });
 
   it('truncates like buildLMBatch: the prompt keeps its end, the completion loses its end', () => {
-    const [row] = tokenizeSFTRecords([{ prompt: 'abcdef', completion: 'gh' }], tokenizer, { maxLength: 6, maxPromptLength: 4 });
+    const [row] = tokenizeSFTRecords([{ prompt: 'abcdef', completion: 'gh' }], tokenizer, {
+      maxLength: 6,
+      maxPromptLength: 4,
+    });
     expect(row!.inputIds).toEqual([BOS, ...enc('def'), ...enc('gh')]); // EOS cut off
     expect(row!.lossMask).toEqual([0, 0, 0, 0, 1, 1]);
   });
 
   it('names the bad record', () => {
-    expect(() => tokenizeSFTRecords([{ text: 'a' }, { prompt: 'a' } as never], tokenizer, { maxLength: 8 })).toThrow(InvalidArgumentError);
-    expect(() => tokenizeSFTRecords([{ text: 'a' }, { prompt: 'a' } as never], tokenizer, { maxLength: 8 })).toThrow(/records\[1\]/);
+    expect(() => tokenizeSFTRecords([{ text: 'a' }, { prompt: 'a' } as never], tokenizer, { maxLength: 8 })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => tokenizeSFTRecords([{ text: 'a' }, { prompt: 'a' } as never], tokenizer, { maxLength: 8 })).toThrow(
+      /records\[1\]/,
+    );
   });
 });
 
 describe('packSFTRows', () => {
   it('concatenates rows in order and cuts fixed windows, keeping the mask; deterministic', () => {
-    const rows = tokenizeSFTRecords([{ text: 'abc' }, { text: 'de' }, { prompt: 'f', completion: 'g' }], tokenizer, { maxLength: 4, packing: true });
+    const rows = tokenizeSFTRecords([{ text: 'abc' }, { text: 'de' }, { prompt: 'f', completion: 'g' }], tokenizer, {
+      maxLength: 4,
+      packing: true,
+    });
     const stream = [BOS, ...enc('abc'), EOS, BOS, ...enc('de'), EOS, BOS, ...enc('f'), ...enc('g'), EOS];
     // 13 tokens: three windows of 4; the last token alone has nothing to predict and is dropped.
     expect(rows.map((row) => row.inputIds)).toEqual([stream.slice(0, 4), stream.slice(4, 8), stream.slice(8, 12)]);
@@ -52,7 +65,13 @@ describe('packSFTRows', () => {
 
 describe('buildSFTBatch', () => {
   it('right-pads with PAD and mask 0, and counts scored tokens after column 0', () => {
-    const batch = buildSFTBatch([{ inputIds: [BOS, 5, 6], lossMask: [0, 1, 1] }, { inputIds: [BOS, 7], lossMask: [1, 1] }], PAD);
+    const batch = buildSFTBatch(
+      [
+        { inputIds: [BOS, 5, 6], lossMask: [0, 1, 1] },
+        { inputIds: [BOS, 7], lossMask: [1, 1] },
+      ],
+      PAD,
+    );
     expect(Array.from(batch.inputIds)).toEqual([BOS, 5, 6, BOS, 7, PAD]);
     expect(Array.from(batch.lossMask)).toEqual([0, 1, 1, 1, 1, 0]);
     expect(batch.promptLengths).toEqual([1, 0]);

@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
-import { layoutCompletion, layoutPrompt, resolveLMBatchOptions, type LMBatch, type TruncationMode } from './lm-batch.js';
+import {
+  layoutCompletion,
+  layoutPrompt,
+  resolveLMBatchOptions,
+  type LMBatch,
+  type TruncationMode,
+} from './lm-batch.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /**
@@ -48,7 +54,8 @@ export function tokenizeSFTRecords(
   tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>,
   options: SFTRowOptions,
 ): SFTRow[] {
-  if (!Array.isArray(records) || records.length === 0) throw new InvalidArgumentError('records', 'a non-empty array of { text } or { prompt, completion }', records);
+  if (!Array.isArray(records) || records.length === 0)
+    throw new InvalidArgumentError('records', 'a non-empty array of { text } or { prompt, completion }', records);
   const packing = options.packing ?? false;
   const completionOnly = options.completionOnlyLoss ?? true;
   const layout = resolveLMBatchOptions({
@@ -58,8 +65,12 @@ export function tokenizeSFTRecords(
   });
   const rows = records.map((record, index): SFTRow => {
     const { prompt, completion } = encodeRecord(record, tokenizer, index);
-    const promptIds = packing ? [tokenizer.bosTokenId, ...prompt] : layoutPrompt(prompt, layout, tokenizer, `records[${index}].prompt`);
-    const completionIds = packing ? [...completion, tokenizer.eosTokenId] : layoutCompletion(completion, promptIds.length, layout, tokenizer);
+    const promptIds = packing
+      ? [tokenizer.bosTokenId, ...prompt]
+      : layoutPrompt(prompt, layout, tokenizer, `records[${index}].prompt`);
+    const completionIds = packing
+      ? [...completion, tokenizer.eosTokenId]
+      : layoutCompletion(completion, promptIds.length, layout, tokenizer);
     // BOS is never a target; prompt tokens are when the loss is not completion-only.
     const promptMask = promptIds.map((_, t) => (t > 0 && !completionOnly ? 1 : 0));
     return { inputIds: [...promptIds, ...completionIds], lossMask: [...promptMask, ...completionIds.map(() => 1)] };
@@ -74,7 +85,8 @@ export function tokenizeSFTRecords(
  * windows. Attention is not blocked at example boundaries (GPT-style pre-training).
  */
 export function packSFTRows(rows: readonly SFTRow[], windowLength: number): SFTRow[] {
-  if (!Number.isInteger(windowLength) || windowLength < 2) throw new InvalidArgumentError('windowLength', 'an integer >= 2', windowLength);
+  if (!Number.isInteger(windowLength) || windowLength < 2)
+    throw new InvalidArgumentError('windowLength', 'an integer >= 2', windowLength);
   const ids: number[] = [];
   const mask: number[] = [];
   for (const row of rows) {
@@ -83,7 +95,10 @@ export function packSFTRows(rows: readonly SFTRow[], windowLength: number): SFTR
   }
   const windows: SFTRow[] = [];
   for (let start = 0; start + 2 <= ids.length; start += windowLength) {
-    windows.push({ inputIds: ids.slice(start, start + windowLength), lossMask: mask.slice(start, start + windowLength) });
+    windows.push({
+      inputIds: ids.slice(start, start + windowLength),
+      lossMask: mask.slice(start, start + windowLength),
+    });
   }
   return windows;
 }
@@ -102,7 +117,11 @@ export function buildSFTBatch(rows: readonly SFTRow[], padTokenId: number, padTo
   const lossMask = new Float32Array(rows.length * sequenceLength);
   rows.forEach((row, r) => {
     if (row.inputIds.length !== row.lossMask.length) {
-      throw new InvalidArgumentError(`rows[${r}].lossMask`, `one entry per token (${row.inputIds.length})`, row.lossMask.length);
+      throw new InvalidArgumentError(
+        `rows[${r}].lossMask`,
+        `one entry per token (${row.inputIds.length})`,
+        row.lossMask.length,
+      );
     }
     inputIds.set(row.inputIds, r * sequenceLength);
     lossMask.set(row.lossMask, r * sequenceLength);
@@ -131,11 +150,25 @@ export function inputTokenCount(rows: readonly SFTRow[]): number {
   return rows.reduce((total, row) => total + row.inputIds.length, 0);
 }
 
-function encodeRecord(record: SFTRecord, tokenizer: Pick<Tokenizer, 'encode'>, index: number): { prompt: number[]; completion: number[] } {
+function encodeRecord(
+  record: SFTRecord,
+  tokenizer: Pick<Tokenizer, 'encode'>,
+  index: number,
+): { prompt: number[]; completion: number[] } {
   const value = record as Partial<Record<'text' | 'prompt' | 'completion', unknown>> | null;
-  if (value !== null && typeof value === 'object' && typeof value.text === 'string') return { prompt: [], completion: tokenizer.encode(value.text) };
-  if (value !== null && typeof value === 'object' && typeof value.prompt === 'string' && typeof value.completion === 'string') {
+  if (value !== null && typeof value === 'object' && typeof value.text === 'string')
+    return { prompt: [], completion: tokenizer.encode(value.text) };
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof value.prompt === 'string' &&
+    typeof value.completion === 'string'
+  ) {
     return { prompt: tokenizer.encode(value.prompt), completion: tokenizer.encode(value.completion) };
   }
-  throw new InvalidArgumentError(`records[${index}]`, '{ text: string } or { prompt: string, completion: string }', record);
+  throw new InvalidArgumentError(
+    `records[${index}]`,
+    '{ text: string } or { prompt: string, completion: string }',
+    record,
+  );
 }

@@ -39,7 +39,14 @@ describe('SFT then DPO on review sentences (wasm)', () => {
     const sentences = (await loadSentimentSentences()).map((s) => s.text);
     const tokenizer = CharTokenizer.fromCorpus(sentences);
     const { train, eval: heldOut } = trainEvalSplit(sentences, { evalSize: 300, seed: 1 });
-    const model = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 48, dModel: 64, nLayer: 2, nHead: 4, seed: 1 });
+    const model = new GPT({
+      vocabSize: tokenizer.vocabSize,
+      contextLength: 48,
+      dModel: 64,
+      nLayer: 2,
+      nHead: 4,
+      seed: 1,
+    });
     disposables.push(model);
 
     const sft = await SFTTrainer.create({
@@ -47,7 +54,14 @@ describe('SFT then DPO on review sentences (wasm)', () => {
       tokenizer,
       trainDataset: train.map((text) => ({ text })),
       evalDataset: heldOut.slice(0, 100).map((text) => ({ text })),
-      config: { totalSteps: 150, learningRate: 3e-3, warmupSteps: 10, perDeviceTrainBatchSize: 16, perDeviceEvalBatchSize: 50, packing: true },
+      config: {
+        totalSteps: 150,
+        learningRate: 3e-3,
+        warmupSteps: 10,
+        perDeviceTrainBatchSize: 16,
+        perDeviceEvalBatchSize: 50,
+        packing: true,
+      },
     });
     const sftBefore = await sft.evaluate();
     await sft.train({ progress: false });
@@ -55,7 +69,8 @@ describe('SFT then DPO on review sentences (wasm)', () => {
     sft.dispose();
     expect(sftAfter.loss).toBeLessThan(sftBefore.loss! - 1); // from ~log(vocab) to a few nats per character
 
-    const usable = (text: string): boolean => text.length > 20 && capitalsPair(text).rejected !== capitalsPair(text).chosen;
+    const usable = (text: string): boolean =>
+      text.length > 20 && capitalsPair(text).rejected !== capitalsPair(text).chosen;
     const trainPairs = train.filter(usable).slice(0, 256).map(capitalsPair);
     const evalPairs = heldOut.filter(usable).slice(0, 64).map(capitalsPair);
     const dpo = await DPOTrainer.create({
@@ -63,7 +78,15 @@ describe('SFT then DPO on review sentences (wasm)', () => {
       tokenizer,
       trainDataset: trainPairs,
       evalDataset: evalPairs,
-      config: { totalSteps: 40, learningRate: 3e-4, beta: 0.1, perDeviceTrainBatchSize: 8, perDeviceEvalBatchSize: 32, maxPromptLength: 16, precomputeRefLogProbs: true },
+      config: {
+        totalSteps: 40,
+        learningRate: 3e-4,
+        beta: 0.1,
+        perDeviceTrainBatchSize: 8,
+        perDeviceEvalBatchSize: 32,
+        maxPromptLength: 16,
+        precomputeRefLogProbs: true,
+      },
     });
     disposables.push(dpo);
     const before = await dpo.evaluate();

@@ -11,11 +11,21 @@ import type { SFTConfig } from './sft-config.js';
 const tokenizer = CharTokenizer.fromCorpus(['abcdefgh .']);
 const TEXTS = ['abc def gh.', 'hg fed cba.', 'a b c d e f.', 'ddd eee.', 'ha ha ha.'].map((text) => ({ text }));
 // Dropout on: each micro-batch's stream must be the same on the main thread and in a worker.
-const CONFIG: SFTConfig = { totalSteps: 4, learningRate: 3e-3, perDeviceTrainBatchSize: 2, gradientAccumulationSteps: 2, saveSteps: 2, warmupSteps: 1, seed: 3 };
-const model = (seed: number): GPT => new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed, dropout: 0.1 });
+const CONFIG: SFTConfig = {
+  totalSteps: 4,
+  learningRate: 3e-3,
+  perDeviceTrainBatchSize: 2,
+  gradientAccumulationSteps: 2,
+  saveSteps: 2,
+  warmupSteps: 1,
+  seed: 3,
+};
+const model = (seed: number): GPT =>
+  new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed, dropout: 0.1 });
 const weights = (gpt: GPT): number[][] => [...gpt.namedVariables().values()].map((v) => Array.from(v.dataSync()));
 /** The engine `train()` is using, read from inside a step (private state, for this test only). */
-const engineWorkers = (trainer: SFTTrainer): number | undefined => (trainer as unknown as { engine?: { workers: number } }).engine?.workers;
+const engineWorkers = (trainer: SFTTrainer): number | undefined =>
+  (trainer as unknown as { engine?: { workers: number } }).engine?.workers;
 
 describe('SFTTrainer with workers', () => {
   const models: GPT[] = [];
@@ -28,15 +38,28 @@ describe('SFTTrainer with workers', () => {
 
   it('trains to the same weights with 2 workers as with 1, and a 2-worker checkpoint resumes with 1', async () => {
     const single = make(5);
-    const trainer1 = await SFTTrainer.create({ model: single, tokenizer, trainDataset: TEXTS, config: { ...CONFIG, workers: 1 } });
+    const trainer1 = await SFTTrainer.create({
+      model: single,
+      tokenizer,
+      trainDataset: TEXTS,
+      config: { ...CONFIG, workers: 1 },
+    });
     const losses1: number[] = [];
     await trainer1.train({ progress: false, onLog: ({ metrics }) => void losses1.push(metrics.loss!) });
 
     const parallel = make(5);
-    const trainer2 = await SFTTrainer.create({ model: parallel, tokenizer, trainDataset: TEXTS, config: { ...CONFIG, workers: 2 } });
+    const trainer2 = await SFTTrainer.create({
+      model: parallel,
+      tokenizer,
+      trainDataset: TEXTS,
+      config: { ...CONFIG, workers: 2 },
+    });
     const losses2: number[] = [];
     const seenWorkers: (number | undefined)[] = [];
-    await trainer2.train({ progress: false, onLog: ({ metrics }) => void (losses2.push(metrics.loss!), seenWorkers.push(engineWorkers(trainer2))) });
+    await trainer2.train({
+      progress: false,
+      onLog: ({ metrics }) => void (losses2.push(metrics.loss!), seenWorkers.push(engineWorkers(trainer2))),
+    });
     expect(seenWorkers).toEqual([2, 2, 2, 2]); // really on a pool, closed after train()
     expect(engineWorkers(trainer2)).toBeUndefined();
     expect(weights(single)).not.toEqual(weights(make(5))); // training moved the weights
@@ -48,11 +71,26 @@ describe('SFTTrainer with workers', () => {
     try {
       const controller = new AbortController();
       const first = make(5);
-      const trainerA = await SFTTrainer.create({ model: first, tokenizer, trainDataset: TEXTS, config: { ...CONFIG, workers: 2 } });
-      const stopped = await trainerA.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 2 && controller.abort() });
+      const trainerA = await SFTTrainer.create({
+        model: first,
+        tokenizer,
+        trainDataset: TEXTS,
+        config: { ...CONFIG, workers: 2 },
+      });
+      const stopped = await trainerA.train({
+        progress: false,
+        checkpoint: { dir },
+        signal: controller.signal,
+        onLog: ({ step }) => step === 2 && controller.abort(),
+      });
       expect(stopped.completedSteps).toBe(2);
       const second = make(99); // different init: everything comes from the checkpoint
-      const trainerB = await SFTTrainer.create({ model: second, tokenizer, trainDataset: TEXTS, config: { ...CONFIG, workers: 1 } });
+      const trainerB = await SFTTrainer.create({
+        model: second,
+        tokenizer,
+        trainDataset: TEXTS,
+        config: { ...CONFIG, workers: 1 },
+      });
       const resumed = await trainerB.train({ progress: false, checkpoint: { dir, resume: true } });
       expect(resumed.startStep).toBe(2);
       expect(weights(second)).toEqual(weights(single));

@@ -113,12 +113,22 @@ export class SFTTrainer {
     this.model = options.model;
     this.config = resolveSFTConfig(options.config, options.model);
     if (this.workerCount() > 1 && !(this.model instanceof GPT)) {
-      throw new InvalidArgumentError('config.workers', 'at most 1 for a model other than a GPT (workers rebuild the model from its GPTConfig)', this.config.workers);
+      throw new InvalidArgumentError(
+        'config.workers',
+        'at most 1 for a model other than a GPT (workers rebuild the model from its GPTConfig)',
+        this.config.workers,
+      );
     }
     this.padTokenId = options.tokenizer.padTokenId;
     this.trainRows = tokenizeSFTRecords(options.trainDataset, options.tokenizer, this.config);
-    if (this.trainRows.length === 0) throw new InvalidArgumentError('trainDataset', `enough text for one ${this.config.maxLength}-token window`, options.trainDataset.length);
-    this.evalRows = options.evalDataset === undefined ? [] : tokenizeSFTRecords(options.evalDataset, options.tokenizer, this.config);
+    if (this.trainRows.length === 0)
+      throw new InvalidArgumentError(
+        'trainDataset',
+        `enough text for one ${this.config.maxLength}-token window`,
+        options.trainDataset.length,
+      );
+    this.evalRows =
+      options.evalDataset === undefined ? [] : tokenizeSFTRecords(options.evalDataset, options.tokenizer, this.config);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.schedule = lrScheduleFromConfig(this.config);
@@ -128,7 +138,10 @@ export class SFTTrainer {
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
   batchesForStep(stepIndex: number): LMBatch[] {
     return stepBatchIndices(this.trainRows.length, stepBatchOptions(this.config), stepIndex).map((indices) =>
-      buildSFTBatch(indices.map((i) => this.trainRows[i]!), this.padTokenId),
+      buildSFTBatch(
+        indices.map((i) => this.trainRows[i]!),
+        this.padTokenId,
+      ),
     );
   }
 
@@ -141,7 +154,8 @@ export class SFTTrainer {
     const microBatches = (Array.isArray(batches) ? batches : [batches]) as readonly LMBatch[];
     if (microBatches.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', microBatches);
     const totalTokens = microBatches.reduce((sum, batch) => sum + scoredTokenCount(batch), 0);
-    if (totalTokens === 0) throw new InvalidArgumentError('batches', 'at least one scored token (loss mask 1 after column 0)', 0);
+    if (totalTokens === 0)
+      throw new InvalidArgumentError('batches', 'at least one scored token (loss mask 1 after column 0)', 0);
     const learningRate = this.schedule(stepIndex);
     const { microBatches: results, gradNorm } = await microBatchStep({
       optimizer: this.optimizer,
@@ -192,9 +206,14 @@ export class SFTTrainer {
       tokens += batchTokens!;
       correct += batchCorrect!;
     }
-    if (tokens === 0) throw new InvalidArgumentError('batches', 'evaluation data with at least one scored token (pass evalDataset)', 0);
+    if (tokens === 0)
+      throw new InvalidArgumentError('batches', 'evaluation data with at least one scored token (pass evalDataset)', 0);
     const loss = nll / tokens;
-    return { [METRIC_NAMES.loss]: loss, [METRIC_NAMES.perplexity]: Math.exp(loss), [METRIC_NAMES.meanTokenAccuracy]: correct / tokens };
+    return {
+      [METRIC_NAMES.loss]: loss,
+      [METRIC_NAMES.perplexity]: Math.exp(loss),
+      [METRIC_NAMES.meanTokenAccuracy]: correct / tokens,
+    };
   }
 
   /** Everything a checkpoint needs: weights, optimiser state, the token count. */
@@ -240,7 +259,13 @@ export class SFTTrainer {
 
   private async runLoop(options: TrainOptions): Promise<TrainingLoopResult> {
     const throughput = new Throughput();
-    const headline = [METRIC_NAMES.loss, METRIC_NAMES.meanTokenAccuracy, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate, METRIC_NAMES.trainTokensPerSecond];
+    const headline = [
+      METRIC_NAMES.loss,
+      METRIC_NAMES.meanTokenAccuracy,
+      METRIC_NAMES.gradNorm,
+      METRIC_NAMES.learningRate,
+      METRIC_NAMES.trainTokensPerSecond,
+    ];
     return runTrainerLoop(
       {
         ...trainingArgumentsLoop(this.config, headline),
@@ -284,7 +309,12 @@ function nonPaddingTokens(batch: LMBatch, padTokenId: number): number {
   let count = 0;
   for (let r = 0; r < batch.batchSize; r++) {
     let length = batch.sequenceLength;
-    while (length > 0 && batch.inputIds[r * batch.sequenceLength + length - 1] === padTokenId && batch.lossMask[r * batch.sequenceLength + length - 1] === 0) length--;
+    while (
+      length > 0 &&
+      batch.inputIds[r * batch.sequenceLength + length - 1] === padTokenId &&
+      batch.lossMask[r * batch.sequenceLength + length - 1] === 0
+    )
+      length--;
     count += length;
   }
   return count;

@@ -13,7 +13,10 @@ describe('tokenizer save/load', () => {
 
   it('saves and loads both tokenizer types, leaving no temporary file', async () => {
     const dir = await folder;
-    for (const tokenizer of [CharTokenizer.fromCorpus('abc def'), ByteBPETokenizer.train('abc abc abd', { vocabSize: 270 })]) {
+    for (const tokenizer of [
+      CharTokenizer.fromCorpus('abc def'),
+      ByteBPETokenizer.train('abc abc abd', { vocabSize: 270 }),
+    ]) {
       const path = join(dir, `${tokenizer.type}.json`);
       await saveTokenizer(path, tokenizer);
       const loaded = await loadTokenizer(path);

@@ -9,7 +9,9 @@ import type { LMBatch } from '@dpo-ts/lm';
  * pad) - 1`), but from the lengths the batch already holds, so a PAD id inside the text cannot
  * confuse it.
  */
-export function lastTokenIndices(batch: Pick<LMBatch, 'promptLengths' | 'completionLengths' | 'sequenceLength'>): number[] {
+export function lastTokenIndices(
+  batch: Pick<LMBatch, 'promptLengths' | 'completionLengths' | 'sequenceLength'>,
+): number[] {
   return batch.promptLengths.map((promptLength, row) => {
     const index = promptLength + batch.completionLengths[row]! - 1;
     if (index < 0 || index >= batch.sequenceLength) {
@@ -35,7 +37,8 @@ export function selectPerRow(values: tf.Tensor2D, indices: readonly number[]): t
   if (indices.length !== B) throw new ShapeMismatchError('indices', [B], [indices.length]);
   const mask = new Float32Array(B * T);
   indices.forEach((index, row) => {
-    if (!Number.isInteger(index) || index < 0 || index >= T) throw new InvalidArgumentError(`indices[${row}]`, `an integer in [0, ${T})`, index);
+    if (!Number.isInteger(index) || index < 0 || index >= T)
+      throw new InvalidArgumentError(`indices[${row}]`, `an integer in [0, ${T})`, index);
     mask[row * T + index] = 1;
   });
   return tf.tidy(() => tf.sum(tf.mul(values, tf.tensor2d(mask, [B, T])), 1) as tf.Tensor1D);

@@ -17,7 +17,12 @@ describe('bradleyTerryRewardLoss', () => {
       const plain = bradleyTerryRewardLoss({ chosenRewards, rejectedRewards, margins });
       expectClose(plain.losses, [0.4740769842, 0.6931471806, 2.126928011], { atol: 1e-6 });
       expectClose(plain.loss, 1.0980507253, { atol: 1e-6 });
-      const centred = bradleyTerryRewardLoss({ chosenRewards, rejectedRewards, margins, centerRewardsCoefficient: 0.01 });
+      const centred = bradleyTerryRewardLoss({
+        chosenRewards,
+        rejectedRewards,
+        margins,
+        centerRewardsCoefficient: 0.01,
+      });
       expectClose(centred.loss, 1.1280507253, { atol: 1e-6 });
       const noMargin = bradleyTerryRewardLoss({ chosenRewards, rejectedRewards });
       expectClose(noMargin.losses, [Math.log1p(Math.exp(-1)), Math.LN2, Math.log1p(Math.exp(2))], { atol: 1e-6 });
@@ -28,7 +33,10 @@ describe('bradleyTerryRewardLoss', () => {
   it('stays finite for huge margins of either sign', async () => {
     await expectNoLeak(() =>
       tf.tidy(() => {
-        const result = bradleyTerryRewardLoss({ chosenRewards: tf.tensor1d([1000, -1000]), rejectedRewards: tf.tensor1d([0, 0]) });
+        const result = bradleyTerryRewardLoss({
+          chosenRewards: tf.tensor1d([1000, -1000]),
+          rejectedRewards: tf.tensor1d([0, 0]),
+        });
         expectClose(result.losses, [0, 1000], { atol: 1e-3 });
       }),
     );
@@ -37,9 +45,15 @@ describe('bradleyTerryRewardLoss', () => {
   it('names the argument on a shape mismatch', async () => {
     await expectNoLeak(() =>
       tf.tidy(() => {
-        expect(() => bradleyTerryRewardLoss({ chosenRewards: tf.tensor1d([1, 2]), rejectedRewards: tf.tensor1d([1]) })).toThrow(/rejectedRewards/);
         expect(() =>
-          bradleyTerryRewardLoss({ chosenRewards: tf.tensor1d([1]), rejectedRewards: tf.tensor1d([1]), centerRewardsCoefficient: -1 }),
+          bradleyTerryRewardLoss({ chosenRewards: tf.tensor1d([1, 2]), rejectedRewards: tf.tensor1d([1]) }),
+        ).toThrow(/rejectedRewards/);
+        expect(() =>
+          bradleyTerryRewardLoss({
+            chosenRewards: tf.tensor1d([1]),
+            rejectedRewards: tf.tensor1d([1]),
+            centerRewardsCoefficient: -1,
+          }),
         ).toThrow(/centerRewardsCoefficient/);
       }),
     );
@@ -47,7 +61,12 @@ describe('bradleyTerryRewardLoss', () => {
 
   it('has the gradient of central finite differences through a tiny scalar head', async () => {
     // Two pairs, hidden width 3: rewards = h w, chosen rows 0-1, rejected rows 2-3.
-    const hidden = tf.tensor2d([[0.3, -1.2, 0.5], [1.1, 0.4, -0.7], [-0.2, 0.9, 0.8], [0.6, -0.3, -1.5]]);
+    const hidden = tf.tensor2d([
+      [0.3, -1.2, 0.5],
+      [1.1, 0.4, -0.7],
+      [-0.2, 0.9, 0.8],
+      [0.6, -0.3, -1.5],
+    ]);
     const margins = tf.tensor1d([0.2, -0.4]);
     const kernel = tf.tensor2d([[0.4], [-0.1], [0.7]]);
     await expectNoLeak(() => {
@@ -77,7 +96,11 @@ describe('bradleyTerryRewardLoss', () => {
     const numeric = checkGradient(
       (k) => {
         const rewards = tf.reshape(tf.matMul(hidden, k as tf.Tensor2D), [4]);
-        return bradleyTerryRewardLoss({ chosenRewards: tf.slice(rewards, [0], [2]) as tf.Tensor1D, rejectedRewards: tf.slice(rewards, [2], [2]) as tf.Tensor1D, margins }).loss;
+        return bradleyTerryRewardLoss({
+          chosenRewards: tf.slice(rewards, [0], [2]) as tf.Tensor1D,
+          rejectedRewards: tf.slice(rewards, [2], [2]) as tf.Tensor1D,
+          margins,
+        }).loss;
       },
       [w],
     ).numeric;

@@ -42,9 +42,14 @@ export function bradleyTerryRewardLoss(inputs: RewardLossInputs): RewardLoss {
   const { chosenRewards, rejectedRewards, margins, centerRewardsCoefficient } = inputs;
   if (chosenRewards.rank !== 1) throw new ShapeMismatchError('chosenRewards', [null], chosenRewards.shape);
   const [N] = chosenRewards.shape;
-  if (rejectedRewards.shape.join() !== `${N}`) throw new ShapeMismatchError('rejectedRewards', [N], rejectedRewards.shape);
-  if (margins !== undefined && margins.shape.join() !== `${N}`) throw new ShapeMismatchError('margins', [N], margins.shape);
-  const coefficient = centerRewardsCoefficient === undefined ? undefined : requireNumber('centerRewardsCoefficient', centerRewardsCoefficient, { min: 0 });
+  if (rejectedRewards.shape.join() !== `${N}`)
+    throw new ShapeMismatchError('rejectedRewards', [N], rejectedRewards.shape);
+  if (margins !== undefined && margins.shape.join() !== `${N}`)
+    throw new ShapeMismatchError('margins', [N], margins.shape);
+  const coefficient =
+    centerRewardsCoefficient === undefined
+      ? undefined
+      : requireNumber('centerRewardsCoefficient', centerRewardsCoefficient, { min: 0 });
   return tf.tidy(() => {
     let difference: tf.Tensor1D = tf.sub(chosenRewards, rejectedRewards);
     if (margins !== undefined) difference = tf.sub(difference, margins);

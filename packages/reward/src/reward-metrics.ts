@@ -22,7 +22,8 @@ export type RewardMetricTensors = {
  * @returns scalar tensors the caller disposes (read them with core's `readMetrics`).
  */
 export function rewardMetricTensors(chosenRewards: tf.Tensor1D, rejectedRewards: tf.Tensor1D): RewardMetricTensors {
-  if (rejectedRewards.shape.join() !== chosenRewards.shape.join()) throw new ShapeMismatchError('rejectedRewards', chosenRewards.shape, rejectedRewards.shape);
+  if (rejectedRewards.shape.join() !== chosenRewards.shape.join())
+    throw new ShapeMismatchError('rejectedRewards', chosenRewards.shape, rejectedRewards.shape);
   return tf.tidy(() => {
     const all = tf.concat([chosenRewards, rejectedRewards]);
     return {

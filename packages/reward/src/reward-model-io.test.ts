@@ -19,8 +19,14 @@ describe('saveRewardModel / loadRewardModel', () => {
   it('round-trips weights and rewards; the backbone alone loads with loadGPT', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'dpo-ts-rm-')), 'model');
     dirs.push(dir);
-    const model = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 8, nLayer: 1, nHead: 2, seed: 3 }), { headSeed: 5, headInitStd: 1 });
-    const pairs = [{ prompt: '>', completion: 'abca' }, { prompt: '>', completion: 'dd' }];
+    const model = new SequenceRewardModel(
+      new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 8, nLayer: 1, nHead: 2, seed: 3 }),
+      { headSeed: 5, headInitStd: 1 },
+    );
+    const pairs = [
+      { prompt: '>', completion: 'abca' },
+      { prompt: '>', completion: 'dd' },
+    ];
     const expected = await model.scoreTexts(tokenizer, pairs);
     const before = tf.memory().numTensors;
     await saveRewardModel(model, dir);
@@ -29,7 +35,9 @@ describe('saveRewardModel / loadRewardModel', () => {
     expect(await loaded.scoreTexts(tokenizer, pairs)).toEqual(expected);
     expect(loaded.backbone.config).toEqual(model.backbone.config);
     const backbone = await loadGPT(dir);
-    expect(Array.from(backbone.namedVariables().get('wte')!.dataSync())).toEqual(Array.from(model.backbone.namedVariables().get('wte')!.dataSync()));
+    expect(Array.from(backbone.namedVariables().get('wte')!.dataSync())).toEqual(
+      Array.from(model.backbone.namedVariables().get('wte')!.dataSync()),
+    );
     backbone.dispose();
     loaded.dispose();
     model.dispose();
@@ -38,7 +46,9 @@ describe('saveRewardModel / loadRewardModel', () => {
   it('reports a malformed head file by name', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'dpo-ts-rm-')), 'model');
     dirs.push(dir);
-    const model = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 8, dModel: 8, nLayer: 1, nHead: 2 }));
+    const model = new SequenceRewardModel(
+      new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 8, dModel: 8, nLayer: 1, nHead: 2 }),
+    );
     await saveRewardModel(model, dir);
     model.dispose();
     const before = tf.memory().numTensors;

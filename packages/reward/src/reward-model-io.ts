@@ -55,7 +55,11 @@ export async function loadRewardModel(dir: string): Promise<SequenceRewardModel>
   try {
     const { manifest, weights } = await loadNamedWeights(dir, HEAD_FILES);
     if (manifest.model !== REWARD_MODEL_FORMAT) {
-      throw new DataFormatError(join(dir, HEAD_FILES.manifest), 0, `must have model "${REWARD_MODEL_FORMAT}": got ${JSON.stringify(manifest.model)}`);
+      throw new DataFormatError(
+        join(dir, HEAD_FILES.manifest),
+        0,
+        `must have model "${REWARD_MODEL_FORMAT}": got ${JSON.stringify(manifest.model)}`,
+      );
     }
     assignNamedWeights(weights, (tensors) => model.head.assignWeights(tensors));
     return model;

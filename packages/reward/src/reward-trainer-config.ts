@@ -44,7 +44,11 @@ export const DEFAULT_REWARD_TRAINER_CONFIG = Object.freeze({
   learningRate: 1e-4,
 });
 
-const KNOWN_FIELDS = [...TRAINING_ARGUMENTS_FIELDS.filter((field) => field !== 'gradientAccumulationSteps'), 'maxLength', 'centerRewardsCoefficient'];
+const KNOWN_FIELDS = [
+  ...TRAINING_ARGUMENTS_FIELDS.filter((field) => field !== 'gradientAccumulationSteps'),
+  'maxLength',
+  'centerRewardsCoefficient',
+];
 
 /**
  * Merges `config` over {@link DEFAULT_REWARD_TRAINER_CONFIG} and core's training-argument
@@ -58,8 +62,11 @@ export function resolveRewardTrainerConfig(config: RewardTrainerConfig): Resolve
   const training = resolveTrainingArguments(config, DEFAULT_REWARD_TRAINER_CONFIG);
   return Object.freeze({
     ...training,
-    maxLength: config.maxLength === undefined ? undefined : requireInteger('config.maxLength', config.maxLength, { min: 3 }),
+    maxLength:
+      config.maxLength === undefined ? undefined : requireInteger('config.maxLength', config.maxLength, { min: 3 }),
     centerRewardsCoefficient:
-      config.centerRewardsCoefficient === undefined ? undefined : requireNumber('config.centerRewardsCoefficient', config.centerRewardsCoefficient, { min: 0 }),
+      config.centerRewardsCoefficient === undefined
+        ? undefined
+        : requireNumber('config.centerRewardsCoefficient', config.centerRewardsCoefficient, { min: 0 }),
   });
 }

@@ -28,7 +28,14 @@ describe('RewardTrainer learns', () => {
       tokenizer,
       trainDataset: train,
       evalDataset: held,
-      config: { totalSteps: 60, perDeviceTrainBatchSize: 16, learningRate: 3e-3, lrSchedule: 'constant', perDeviceEvalBatchSize: 64, evalSteps: 60 },
+      config: {
+        totalSteps: 60,
+        perDeviceTrainBatchSize: 16,
+        learningRate: 3e-3,
+        lrSchedule: 'constant',
+        perDeviceEvalBatchSize: 64,
+        evalSteps: 60,
+      },
     });
     const before = await trainer.evaluate();
     const tensors = tf.memory().numTensors;
@@ -41,8 +48,17 @@ describe('RewardTrainer learns', () => {
     expect(after[METRIC_NAMES.loss]).toBeLessThan(before[METRIC_NAMES.loss]!);
     expect(after[METRIC_NAMES.margin]).toBeGreaterThan(0.5);
     const last = result.history.at(-1)!.metrics;
-    for (const key of [METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate, METRIC_NAMES.epoch, METRIC_NAMES.accuracy,
-      METRIC_NAMES.margin, METRIC_NAMES.meanReward, METRIC_NAMES.minReward, METRIC_NAMES.maxReward]) {
+    for (const key of [
+      METRIC_NAMES.loss,
+      METRIC_NAMES.gradNorm,
+      METRIC_NAMES.learningRate,
+      METRIC_NAMES.epoch,
+      METRIC_NAMES.accuracy,
+      METRIC_NAMES.margin,
+      METRIC_NAMES.meanReward,
+      METRIC_NAMES.minReward,
+      METRIC_NAMES.maxReward,
+    ]) {
       expect(Number.isFinite(last[key])).toBe(true);
     }
     expect(last[METRIC_NAMES.minReward]).toBeLessThanOrEqual(last[METRIC_NAMES.meanReward]!);

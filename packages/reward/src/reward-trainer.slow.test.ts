@@ -12,13 +12,20 @@ import { SequenceRewardModel } from './sequence-reward-model.js';
 
 const FRAGMENT = 32;
 
-function fluencyPairs(texts: readonly string[], alphabet: readonly string[], count: number, seed: number): PreferenceRecord<string, string>[] {
+function fluencyPairs(
+  texts: readonly string[],
+  alphabet: readonly string[],
+  count: number,
+  seed: number,
+): PreferenceRecord<string, string>[] {
   const rng = new Rng(seed);
   return Array.from({ length: count }, () => {
     const text = texts[rng.int(texts.length)]!;
     const start = rng.int(text.length - FRAGMENT);
     const chosen = [...text.slice(start, start + FRAGMENT)];
-    const rejected = chosen.map((character) => (rng.uniform() < 0.25 ? alphabet[rng.int(alphabet.length)]! : character));
+    const rejected = chosen.map((character) =>
+      rng.uniform() < 0.25 ? alphabet[rng.int(alphabet.length)]! : character,
+    );
     return { prompt: '>', chosen: chosen.join(''), rejected: rejected.join(''), extra: {} };
   });
 }
@@ -34,19 +41,30 @@ describe('RewardTrainer on real text (wasm)', () => {
     const { train, eval: held } = trainEvalSplit(texts, { evalFraction: 0.2, seed: 1 });
     const tokenizer = CharTokenizer.fromCorpus([...texts, '>']);
     const alphabet = [...new Set(texts.join(''))];
-    const model = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 36, dModel: 32, nLayer: 2, nHead: 2, seed: 3 }), { headSeed: 3 });
+    const model = new SequenceRewardModel(
+      new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 36, dModel: 32, nLayer: 2, nHead: 2, seed: 3 }),
+      { headSeed: 3 },
+    );
     const trainer = await RewardTrainer.create({
       model,
       tokenizer,
       trainDataset: fluencyPairs(train, alphabet, 4000, 2),
       evalDataset: fluencyPairs(held, alphabet, 256, 3),
-      config: { totalSteps: 150, perDeviceTrainBatchSize: 16, learningRate: 2e-3, warmupSteps: 10, perDeviceEvalBatchSize: 64 },
+      config: {
+        totalSteps: 150,
+        perDeviceTrainBatchSize: 16,
+        learningRate: 2e-3,
+        warmupSteps: 10,
+        perDeviceEvalBatchSize: 64,
+      },
     });
     const before = await trainer.evaluate();
     const result = await trainer.train({ progress: false });
     const after = await trainer.evaluate();
-    console.info(`reward model, Brown fragments vs corrupted: held-out accuracy ${before[METRIC_NAMES.accuracy]!.toFixed(3)} -> ${after[METRIC_NAMES.accuracy]!.toFixed(3)}, ` +
-      `loss ${before[METRIC_NAMES.loss]!.toFixed(3)} -> ${after[METRIC_NAMES.loss]!.toFixed(3)}, margin ${after[METRIC_NAMES.margin]!.toFixed(2)}, ${result.wallTimeSeconds.toFixed(1)} s`);
+    console.info(
+      `reward model, Brown fragments vs corrupted: held-out accuracy ${before[METRIC_NAMES.accuracy]!.toFixed(3)} -> ${after[METRIC_NAMES.accuracy]!.toFixed(3)}, ` +
+        `loss ${before[METRIC_NAMES.loss]!.toFixed(3)} -> ${after[METRIC_NAMES.loss]!.toFixed(3)}, margin ${after[METRIC_NAMES.margin]!.toFixed(2)}, ${result.wallTimeSeconds.toFixed(1)} s`,
+    );
     expect(after[METRIC_NAMES.accuracy]).toBeGreaterThan(0.85);
     expect(after[METRIC_NAMES.loss]).toBeLessThan(before[METRIC_NAMES.loss]!);
     trainer.dispose();

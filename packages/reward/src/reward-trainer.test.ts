@@ -12,7 +12,10 @@ import { SequenceRewardModel } from './sequence-reward-model.js';
 const tokenizer = CharTokenizer.fromCorpus([`>${LETTERS}`]);
 
 function tinyRewardModel(seed = 7): SequenceRewardModel {
-  return new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed }), { headSeed: seed });
+  return new SequenceRewardModel(
+    new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed }),
+    { headSeed: seed },
+  );
 }
 
 describe('RewardTrainer', () => {
@@ -26,7 +29,8 @@ describe('RewardTrainer', () => {
     dirs.push(dir);
     const train = letterCountPairs(40, 3);
     const config = { totalSteps: 6, perDeviceTrainBatchSize: 8, learningRate: 1e-2 };
-    const weightsOf = (model: SequenceRewardModel): number[][] => [...model.namedVariables().values()].map((v) => Array.from(v.dataSync()));
+    const weightsOf = (model: SequenceRewardModel): number[][] =>
+      [...model.namedVariables().values()].map((v) => Array.from(v.dataSync()));
 
     const straightModel = tinyRewardModel(11);
     const straight = await RewardTrainer.create({ model: straightModel, tokenizer, trainDataset: train, config });
@@ -61,25 +65,62 @@ describe('RewardTrainer', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dpo-ts-reward-'));
     dirs.push(dir);
     const file = join(dir, 'pairs.jsonl');
-    await writeFile(file, '{"prompt": ">", "chosen": "aa", "rejected": "bb", "margin": 0.5}\n{"prompt": ">", "chosen": "abcdabcdabcd", "rejected": "a"}\n');
+    await writeFile(
+      file,
+      '{"prompt": ">", "chosen": "aa", "rejected": "bb", "margin": 0.5}\n{"prompt": ">", "chosen": "abcdabcdabcd", "rejected": "a"}\n',
+    );
     const records = await loadPreferenceJsonl(file);
     const long = records[1]!;
     const model = tinyRewardModel(5);
-    const trainer = await RewardTrainer.create({ model, tokenizer, trainDataset: records, evalDataset: records, config: { totalSteps: 1 } });
+    const trainer = await RewardTrainer.create({
+      model,
+      tokenizer,
+      trainDataset: records,
+      evalDataset: records,
+      config: { totalSteps: 1 },
+    });
     expect(trainer.dropped.train).toEqual([1]);
     expect(trainer.trainPairs[0]!.margin).toBe(0.5);
     expect(trainer.batchForStep(0).hasMargins).toBe(true);
     const withMargin = await trainer.evaluate();
-    const rewards = await model.scoreTexts(tokenizer, [{ prompt: '>', completion: 'aa' }, { prompt: '>', completion: 'bb' }]);
+    const rewards = await model.scoreTexts(tokenizer, [
+      { prompt: '>', completion: 'aa' },
+      { prompt: '>', completion: 'bb' },
+    ]);
     const expectedLoss = Math.log1p(Math.exp(-(rewards[0]! - rewards[1]! - 0.5)));
     expect(withMargin[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss, 5);
     expect(withMargin[METRIC_NAMES.margin]).toBeCloseTo(rewards[0]! - rewards[1]!, 5);
     trainer.dispose();
-    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, perDeviceTrainBatchSize: 0 } })).rejects.toThrow(/config.perDeviceTrainBatchSize/);
-    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, maxLength: 13 } })).rejects.toThrow(/config.maxLength/);
-    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, lerningRate: 1 } as never })).rejects.toThrow(/config.lerningRate/);
-    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: [long], config: { totalSteps: 1 } })).rejects.toThrow(/trainDataset/);
-    await expect(RewardTrainer.create({ model, tokenizer, trainDataset: [{ ...long, chosen: 'a', extra: { margin: 'x' } }], config: { totalSteps: 1 } })).rejects.toThrow(/records\[0\].extra.margin/);
+    await expect(
+      RewardTrainer.create({
+        model,
+        tokenizer,
+        trainDataset: records,
+        config: { totalSteps: 1, perDeviceTrainBatchSize: 0 },
+      }),
+    ).rejects.toThrow(/config.perDeviceTrainBatchSize/);
+    await expect(
+      RewardTrainer.create({ model, tokenizer, trainDataset: records, config: { totalSteps: 1, maxLength: 13 } }),
+    ).rejects.toThrow(/config.maxLength/);
+    await expect(
+      RewardTrainer.create({
+        model,
+        tokenizer,
+        trainDataset: records,
+        config: { totalSteps: 1, lerningRate: 1 } as never,
+      }),
+    ).rejects.toThrow(/config.lerningRate/);
+    await expect(
+      RewardTrainer.create({ model, tokenizer, trainDataset: [long], config: { totalSteps: 1 } }),
+    ).rejects.toThrow(/trainDataset/);
+    await expect(
+      RewardTrainer.create({
+        model,
+        tokenizer,
+        trainDataset: [{ ...long, chosen: 'a', extra: { margin: 'x' } }],
+        config: { totalSteps: 1 },
+      }),
+    ).rejects.toThrow(/records\[0\].extra.margin/);
     model.dispose();
   });
 });

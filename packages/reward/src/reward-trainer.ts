@@ -28,7 +28,11 @@ import { lmModelArchitecture, type Tokenizer } from '@dpo-ts/lm';
 import { bradleyTerryRewardLoss } from './reward-loss.js';
 import { rewardMetricTensors } from './reward-metrics.js';
 import { buildRewardBatch, tokenizeRewardPairs, type RewardBatch, type TokenizedRewardPair } from './reward-pairs.js';
-import { resolveRewardTrainerConfig, type ResolvedRewardTrainerConfig, type RewardTrainerConfig } from './reward-trainer-config.js';
+import {
+  resolveRewardTrainerConfig,
+  type ResolvedRewardTrainerConfig,
+  type RewardTrainerConfig,
+} from './reward-trainer-config.js';
 import type { SequenceRewardModel } from './sequence-reward-model.js';
 
 /** What a {@link RewardTrainer} trains, on what. */
@@ -86,7 +90,11 @@ export class RewardTrainer {
     const resolved = resolveRewardTrainerConfig(options.config);
     const maxLength = resolved.maxLength ?? options.model.contextLength;
     if (maxLength > options.model.contextLength) {
-      throw new InvalidArgumentError('config.maxLength', `at most the backbone's contextLength ${options.model.contextLength}`, maxLength);
+      throw new InvalidArgumentError(
+        'config.maxLength',
+        `at most the backbone's contextLength ${options.model.contextLength}`,
+        maxLength,
+      );
     }
     this.config = Object.freeze({ ...resolved, maxLength });
     this.model = options.model;
@@ -94,7 +102,11 @@ export class RewardTrainer {
     const train = tokenizeRewardPairs(options.tokenizer, options.trainDataset, maxLength);
     const held = tokenizeRewardPairs(options.tokenizer, options.evalDataset ?? [], maxLength);
     if (train.pairs.length === 0) {
-      throw new InvalidArgumentError('trainDataset', `at least one pair whose rows fit maxLength ${maxLength}`, `${options.trainDataset.length} records, all too long or none`);
+      throw new InvalidArgumentError(
+        'trainDataset',
+        `at least one pair whose rows fit maxLength ${maxLength}`,
+        `${options.trainDataset.length} records, all too long or none`,
+      );
     }
     this.trainPairs = train.pairs;
     this.evalPairs = held.pairs;
@@ -106,7 +118,11 @@ export class RewardTrainer {
 
   /** The training batch of a 0-based step: a function of the seed and the step only. */
   batchForStep(stepIndex: number): RewardBatch {
-    const { value } = epochBatches(this.trainPairs, { batchSize: this.config.perDeviceTrainBatchSize, seed: this.config.seed, startStep: stepIndex }).next();
+    const { value } = epochBatches(this.trainPairs, {
+      batchSize: this.config.perDeviceTrainBatchSize,
+      seed: this.config.seed,
+      startStep: stepIndex,
+    }).next();
     return buildRewardBatch(value!.items, this.tokenizer, this.config.maxLength);
   }
 
@@ -126,12 +142,18 @@ export class RewardTrainer {
       maxGradNorm: this.config.maxGradNorm,
       stepIndex,
     });
-    const { [METRIC_NAMES.loss]: loss, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: learningRate, ...rest } = metrics;
+    const {
+      [METRIC_NAMES.loss]: loss,
+      [METRIC_NAMES.gradNorm]: gradNorm,
+      [METRIC_NAMES.learningRate]: learningRate,
+      ...rest
+    } = metrics;
     return {
       [METRIC_NAMES.loss]: loss!,
       [METRIC_NAMES.gradNorm]: gradNorm!,
       [METRIC_NAMES.learningRate]: learningRate!,
-      [METRIC_NAMES.epoch]: (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.perDeviceTrainBatchSize),
+      [METRIC_NAMES.epoch]:
+        (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.perDeviceTrainBatchSize),
       ...rest,
     };
   }
@@ -143,7 +165,8 @@ export class RewardTrainer {
    * per-batch extremes; over a whole set the true extremes say more).
    */
   async evaluate(pairs: readonly TokenizedRewardPair[] = this.evalPairs): Promise<Metrics> {
-    if (pairs.length === 0) throw new InvalidArgumentError('pairs', 'at least one held-out pair (pass an evalDataset to the trainer)', pairs);
+    if (pairs.length === 0)
+      throw new InvalidArgumentError('pairs', 'at least one held-out pair (pass an evalDataset to the trainer)', pairs);
     const accumulator = new MetricAccumulator();
     let min = Infinity;
     let max = -Infinity;
@@ -181,7 +204,12 @@ export class RewardTrainer {
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
     return runTrainerLoop(
       {
-        ...trainingArgumentsLoop(this.config, [METRIC_NAMES.loss, METRIC_NAMES.accuracy, METRIC_NAMES.margin, METRIC_NAMES.gradNorm]),
+        ...trainingArgumentsLoop(this.config, [
+          METRIC_NAMES.loss,
+          METRIC_NAMES.accuracy,
+          METRIC_NAMES.margin,
+          METRIC_NAMES.gradNorm,
+        ]),
         step: (stepIndex) => this.trainStep(stepIndex),
         evaluate: this.evalPairs.length > 0 ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
@@ -209,7 +237,9 @@ export class RewardTrainer {
       chosenRewards,
       rejectedRewards,
       ...(margins !== undefined ? { margins } : {}),
-      ...(this.config.centerRewardsCoefficient !== undefined ? { centerRewardsCoefficient: this.config.centerRewardsCoefficient } : {}),
+      ...(this.config.centerRewardsCoefficient !== undefined
+        ? { centerRewardsCoefficient: this.config.centerRewardsCoefficient }
+        : {}),
     });
     return { loss, metrics: rewardMetricTensors(chosenRewards, rejectedRewards) };
   }

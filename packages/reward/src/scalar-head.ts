@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, ShapeMismatchError, requireBackend, requireBoolean, requireInteger, requireNumber } from '@dpo-ts/core';
+import {
+  InvalidArgumentError,
+  Rng,
+  ShapeMismatchError,
+  requireBackend,
+  requireBoolean,
+  requireInteger,
+  requireNumber,
+} from '@dpo-ts/core';
 import type { Checkpointable, NamedVariables } from '@dpo-ts/core';
 
 /** Options of a {@link ScalarHead}. */
@@ -46,13 +54,20 @@ export class ScalarHead implements Checkpointable {
     const seed = requireInteger('options.seed', options.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
     this.name = options.name ?? 'score';
     requireBackend('ScalarHead');
-    if (typeof this.name !== 'string' || this.name.length === 0) throw new InvalidArgumentError('options.name', 'a non-empty string', options.name);
+    if (typeof this.name !== 'string' || this.name.length === 0)
+      throw new InvalidArgumentError('options.name', 'a non-empty string', options.name);
     const rng = new Rng(seed);
     const values = new Float32Array(this.inputSize);
     for (let i = 0; i < values.length; i++) values[i] = rng.normal() * initStd + 0; // + 0: no -0 when initStd is 0
     // Inside tidy: the initial values are copied into the variables and freed.
-    this.variables = new Map([[`${this.name}.kernel`, tf.tidy(() => tf.variable(tf.tensor2d(values, [this.inputSize, 1]), true))]]);
-    if (bias) this.variables.set(`${this.name}.bias`, tf.tidy(() => tf.variable(tf.zeros([1]), true)));
+    this.variables = new Map([
+      [`${this.name}.kernel`, tf.tidy(() => tf.variable(tf.tensor2d(values, [this.inputSize, 1]), true))],
+    ]);
+    if (bias)
+      this.variables.set(
+        `${this.name}.bias`,
+        tf.tidy(() => tf.variable(tf.zeros([1]), true)),
+      );
   }
 
   /** Whether the head has a bias. */
@@ -70,7 +85,11 @@ export class ScalarHead implements Checkpointable {
     this.assertAlive();
     const d = hidden.shape[hidden.rank - 1]!;
     if (d !== this.inputSize || (hidden.rank !== 2 && hidden.rank !== 3)) {
-      throw new ShapeMismatchError('hidden', hidden.rank === 3 ? [null, null, this.inputSize] : [null, this.inputSize], hidden.shape);
+      throw new ShapeMismatchError(
+        'hidden',
+        hidden.rank === 3 ? [null, null, this.inputSize] : [null, this.inputSize],
+        hidden.shape,
+      );
     }
     return tf.tidy(() => {
       const outer = hidden.shape.slice(0, -1);
@@ -94,7 +113,8 @@ export class ScalarHead implements Checkpointable {
     for (const [name, variable] of this.variables) {
       const value = weights.get(name);
       if (value === undefined) throw new InvalidArgumentError('weights', `an entry "${name}"`, [...weights.keys()]);
-      if (value.shape.join() !== variable.shape.join()) throw new ShapeMismatchError(`weights.get("${name}")`, variable.shape, value.shape);
+      if (value.shape.join() !== variable.shape.join())
+        throw new ShapeMismatchError(`weights.get("${name}")`, variable.shape, value.shape);
     }
     for (const [name, variable] of this.variables) variable.assign(weights.get(name)!);
   }

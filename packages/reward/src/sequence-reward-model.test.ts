@@ -7,16 +7,26 @@ import { SequenceRewardModel } from './sequence-reward-model.js';
 const tokenizer = CharTokenizer.fromCorpus(['> abcd']);
 
 function tinyModel(seed = 1): SequenceRewardModel {
-  return new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed }), { headSeed: 3, headInitStd: 0.5 });
+  return new SequenceRewardModel(
+    new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed }),
+    { headSeed: 3, headInitStd: 0.5 },
+  );
 }
 
 describe('SequenceRewardModel', () => {
   const model = tinyModel();
   afterAll(() => model.dispose());
 
-  it('reads the head at each row\'s last real token (the EOS)', async () => {
+  it("reads the head at each row's last real token (the EOS)", async () => {
     await expectNoLeak(() => {
-      const batch = buildLMBatch([{ prompt: tokenizer.encode('>'), completion: tokenizer.encode('abca') }, { prompt: tokenizer.encode('>'), completion: tokenizer.encode('d') }], tokenizer, { maxLength: 16 });
+      const batch = buildLMBatch(
+        [
+          { prompt: tokenizer.encode('>'), completion: tokenizer.encode('abca') },
+          { prompt: tokenizer.encode('>'), completion: tokenizer.encode('d') },
+        ],
+        tokenizer,
+        { maxLength: 16 },
+      );
       // rows: [BOS > a b c a EOS] and [BOS > d EOS PAD PAD PAD]: last tokens at 6 and 3
       tf.tidy(() => {
         const rewards = model.score(batch);
@@ -29,9 +39,19 @@ describe('SequenceRewardModel', () => {
 
   it('gives a row the same reward alone and in a padded batch', async () => {
     const alone = await model.scoreTexts(tokenizer, [{ prompt: '>', completion: 'ab' }]);
-    const together = await model.scoreTexts(tokenizer, [{ prompt: '>', completion: 'abcdabcd' }, { prompt: '>', completion: 'ab' }]);
+    const together = await model.scoreTexts(tokenizer, [
+      { prompt: '>', completion: 'abcdabcd' },
+      { prompt: '>', completion: 'ab' },
+    ]);
     expect(together[1]).toBeCloseTo(alone[0]!, 5);
-    const batched = await model.scoreTexts(tokenizer, [{ prompt: '>', completion: 'abcdabcd' }, { prompt: '>', completion: 'ab' }], { batchSize: 1 });
+    const batched = await model.scoreTexts(
+      tokenizer,
+      [
+        { prompt: '>', completion: 'abcdabcd' },
+        { prompt: '>', completion: 'ab' },
+      ],
+      { batchSize: 1 },
+    );
     expectClose(batched, together, { atol: 1e-5 });
   });
 
@@ -47,6 +67,8 @@ describe('SequenceRewardModel', () => {
   });
 
   it('rejects a maxLength beyond the context', async () => {
-    await expect(model.scoreTexts(tokenizer, [{ prompt: '>', completion: 'a' }], { maxLength: 17 })).rejects.toThrow(/options.maxLength/);
+    await expect(model.scoreTexts(tokenizer, [{ prompt: '>', completion: 'a' }], { maxLength: 17 })).rejects.toThrow(
+      /options.maxLength/,
+    );
   });
 });

@@ -96,7 +96,9 @@ export class SequenceRewardModel implements Checkpointable {
    */
   score(batch: LMBatch): tf.Tensor1D {
     const indices = lastTokenIndices(batch);
-    return tf.tidy(() => this.rewards(tf.tensor2d(batch.inputIds, [batch.batchSize, batch.sequenceLength], 'int32'), indices));
+    return tf.tidy(() =>
+      this.rewards(tf.tensor2d(batch.inputIds, [batch.batchSize, batch.sequenceLength], 'int32'), indices),
+    );
   }
 
   /**
@@ -107,12 +109,20 @@ export class SequenceRewardModel implements Checkpointable {
    * @param options - batch layout; `maxLength` defaults to the backbone's `contextLength`.
    * @returns one reward per pair, plain numbers.
    */
-  async scoreTexts(tokenizer: Tokenizer, pairs: readonly PromptCompletion[], options: ScoreTextsOptions = {}): Promise<number[]> {
+  async scoreTexts(
+    tokenizer: Tokenizer,
+    pairs: readonly PromptCompletion[],
+    options: ScoreTextsOptions = {},
+  ): Promise<number[]> {
     const { batchSize: batchSizeOption, ...layout } = options;
     const batchSize = requireInteger('options.batchSize', batchSizeOption ?? 32, { min: 1 });
     const batchOptions: LMBatchOptions = { ...layout, maxLength: layout.maxLength ?? this.contextLength };
     if (batchOptions.maxLength > this.contextLength) {
-      throw new InvalidArgumentError('options.maxLength', `at most the backbone's contextLength ${this.contextLength}`, batchOptions.maxLength);
+      throw new InvalidArgumentError(
+        'options.maxLength',
+        `at most the backbone's contextLength ${this.contextLength}`,
+        batchOptions.maxLength,
+      );
     }
     const out: number[] = [];
     for (let start = 0; start < pairs.length; start += batchSize) {

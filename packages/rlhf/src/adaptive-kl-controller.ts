@@ -92,5 +92,9 @@ export class AdaptiveKLController implements KLController {
 export function klControllerFromState(state: KLControllerState): KLController {
   if (state?.type === 'fixed') return new FixedKLController(state.value);
   if (state?.type === 'adaptive') return AdaptiveKLController.fromState(state);
-  throw new InvalidArgumentError('state.type', '"fixed" or "adaptive"', (state as { type?: unknown } | undefined)?.type);
+  throw new InvalidArgumentError(
+    'state.type',
+    '"fixed" or "adaptive"',
+    (state as { type?: unknown } | undefined)?.type,
+  );
 }

@@ -26,13 +26,25 @@ describe('clippedPolicyLoss', () => {
         expectClose(all.approxKl, 0.0831299796, { atol: 1e-6 });
         // Masking the last entry: (-1.2 - 0.9 + 1.1) / 3, clipfrac 1/3, ratio mean 3.5 / 3,
         // approxkl 0.5 * (0.16440 + 0.01110 + 0.00908) / 3 = 0.0307644704
-        const masked = clippedPolicyLoss({ logProbs, oldLogProbs, advantages, cliprange: 0.2, mask: tf.tensor2d([[1, 1, 1, 0]]) });
+        const masked = clippedPolicyLoss({
+          logProbs,
+          oldLogProbs,
+          advantages,
+          cliprange: 0.2,
+          mask: tf.tensor2d([[1, 1, 1, 0]]),
+        });
         expectClose(masked.loss, -1 / 3, { atol: 1e-6 });
         expectClose(masked.clipFraction, 1 / 3, { atol: 1e-6 });
         expectClose(masked.ratioMean, 3.5 / 3, { atol: 1e-6 });
         expectClose(masked.approxKl, 0.0307644704, { atol: 1e-6 });
         // Garbage under the mask changes nothing.
-        const garbage = clippedPolicyLoss({ logProbs: tf.tensor2d([[Math.log(1.5), Math.log(0.9), Math.log(1.1), NaN]]), oldLogProbs, advantages, cliprange: 0.2, mask: tf.tensor2d([[1, 1, 1, 0]]) });
+        const garbage = clippedPolicyLoss({
+          logProbs: tf.tensor2d([[Math.log(1.5), Math.log(0.9), Math.log(1.1), NaN]]),
+          oldLogProbs,
+          advantages,
+          cliprange: 0.2,
+          mask: tf.tensor2d([[1, 1, 1, 0]]),
+        });
         expectClose(garbage.loss, -1 / 3, { atol: 1e-6 });
       }),
     );
@@ -43,7 +55,8 @@ describe('clippedPolicyLoss', () => {
     const oldLogProbs = tf.zeros([4]);
     const logProbs = tf.log(tf.tensor1d(ratios));
     await expectNoLeak(() => {
-      const loss = (x: tf.Tensor): tf.Scalar => clippedPolicyLoss({ logProbs: x, oldLogProbs, advantages, cliprange: 0.2 }).loss;
+      const loss = (x: tf.Tensor): tf.Scalar =>
+        clippedPolicyLoss({ logProbs: x, oldLogProbs, advantages, cliprange: 0.2 }).loss;
       const { analytic } = checkGradient(loss, [logProbs], { epsilon: 1e-3, atol: 1e-4, rtol: 1e-3 });
       // d/dlogp of -A * r / 4 where unclipped: [0, -0.9/4, 1.1/4, 0]
       expectClose(analytic, [0, -0.225, 0.275, 0], { atol: 1e-5 });
@@ -53,8 +66,22 @@ describe('clippedPolicyLoss', () => {
 
   it('names mismatched shapes and a negative cliprange', () => {
     tf.tidy(() => {
-      expect(() => clippedPolicyLoss({ logProbs: tf.zeros([2]), oldLogProbs: tf.zeros([3]), advantages: tf.zeros([2]), cliprange: 0.2 })).toThrow(/oldLogProbs/);
-      expect(() => clippedPolicyLoss({ logProbs: tf.zeros([2]), oldLogProbs: tf.zeros([2]), advantages: tf.zeros([2]), cliprange: -1 })).toThrow(/cliprange/);
+      expect(() =>
+        clippedPolicyLoss({
+          logProbs: tf.zeros([2]),
+          oldLogProbs: tf.zeros([3]),
+          advantages: tf.zeros([2]),
+          cliprange: 0.2,
+        }),
+      ).toThrow(/oldLogProbs/);
+      expect(() =>
+        clippedPolicyLoss({
+          logProbs: tf.zeros([2]),
+          oldLogProbs: tf.zeros([2]),
+          advantages: tf.zeros([2]),
+          cliprange: -1,
+        }),
+      ).toThrow(/cliprange/);
     });
   });
 });

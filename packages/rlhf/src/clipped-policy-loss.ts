@@ -47,8 +47,13 @@ export type ClippedPolicyLoss = {
 export function clippedPolicyLoss(inputs: ClippedPolicyLossInputs): ClippedPolicyLoss {
   const { logProbs, oldLogProbs, advantages, mask } = inputs;
   const cliprange = requireNumber('cliprange', inputs.cliprange, { min: 0 });
-  for (const [name, tensor] of [['oldLogProbs', oldLogProbs], ['advantages', advantages], ['mask', mask]] as const) {
-    if (tensor !== undefined && tensor.shape.join() !== logProbs.shape.join()) throw new ShapeMismatchError(name, logProbs.shape, tensor.shape);
+  for (const [name, tensor] of [
+    ['oldLogProbs', oldLogProbs],
+    ['advantages', advantages],
+    ['mask', mask],
+  ] as const) {
+    if (tensor !== undefined && tensor.shape.join() !== logProbs.shape.join())
+      throw new ShapeMismatchError(name, logProbs.shape, tensor.shape);
   }
   return tf.tidy(() => {
     let logRatio = tf.sub(logProbs, oldLogProbs);

@@ -14,7 +14,12 @@ describe('clippedValueLoss', () => {
   it('matches hand-computed values, with and without a mask', async () => {
     await expectNoLeak(() =>
       tf.tidy(() => {
-        const inputs = { values: tf.tensor1d([1, 0, 0.5, 1]), oldValues: tf.fill([4], 0.5), returns: tf.tensor1d([2, -1, 0, 0]), cliprangeValue: 0.2 };
+        const inputs = {
+          values: tf.tensor1d([1, 0, 0.5, 1]),
+          oldValues: tf.fill([4], 0.5),
+          returns: tf.tensor1d([2, -1, 0, 0]),
+          cliprangeValue: 0.2,
+        };
         const all = clippedValueLoss(inputs);
         expectClose(all.loss, 0.57875, { atol: 1e-6 });
         expectClose(all.clipFraction, 0.5);
@@ -30,13 +35,24 @@ describe('clippedValueLoss', () => {
     const returns = tf.tensor1d([2, -1, 0, 0]);
     const values = tf.tensor1d([1.05, -0.02, 0.45, 0.9]);
     await expectNoLeak(() => {
-      const { analytic } = checkGradient((v) => clippedValueLoss({ values: v, oldValues, returns, cliprangeValue: 0.2 }).loss, [values], { atol: 1e-4, rtol: 1e-3 });
+      const { analytic } = checkGradient(
+        (v) => clippedValueLoss({ values: v, oldValues, returns, cliprangeValue: 0.2 }).loss,
+        [values],
+        { atol: 1e-4, rtol: 1e-3 },
+      );
       // Clipped entries pass no gradient; the others get 0.5 * 2 (V - R) / 4: [0, 0, 0.1125, 0.225]
       expectClose(analytic, [0, 0, 0.1125, 0.225], { atol: 1e-5 });
     });
     tf.dispose([oldValues, returns, values]);
     tf.tidy(() => {
-      expect(() => clippedValueLoss({ values: tf.zeros([2]), oldValues: tf.zeros([2]), returns: tf.zeros([1]), cliprangeValue: 0.2 })).toThrow(/returns/);
+      expect(() =>
+        clippedValueLoss({
+          values: tf.zeros([2]),
+          oldValues: tf.zeros([2]),
+          returns: tf.zeros([1]),
+          cliprangeValue: 0.2,
+        }),
+      ).toThrow(/returns/);
     });
   });
 });

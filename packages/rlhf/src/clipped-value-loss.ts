@@ -40,11 +40,19 @@ export type ClippedValueLoss = {
 export function clippedValueLoss(inputs: ClippedValueLossInputs): ClippedValueLoss {
   const { values, oldValues, returns, mask } = inputs;
   const cliprangeValue = requireNumber('cliprangeValue', inputs.cliprangeValue, { min: 0 });
-  for (const [name, tensor] of [['oldValues', oldValues], ['returns', returns], ['mask', mask]] as const) {
-    if (tensor !== undefined && tensor.shape.join() !== values.shape.join()) throw new ShapeMismatchError(name, values.shape, tensor.shape);
+  for (const [name, tensor] of [
+    ['oldValues', oldValues],
+    ['returns', returns],
+    ['mask', mask],
+  ] as const) {
+    if (tensor !== undefined && tensor.shape.join() !== values.shape.join())
+      throw new ShapeMismatchError(name, values.shape, tensor.shape);
   }
   return tf.tidy(() => {
-    const clippedValues = tf.minimum(tf.maximum(values, tf.sub(oldValues, cliprangeValue)), tf.add(oldValues, cliprangeValue));
+    const clippedValues = tf.minimum(
+      tf.maximum(values, tf.sub(oldValues, cliprangeValue)),
+      tf.add(oldValues, cliprangeValue),
+    );
     const unclippedLoss = tf.square(tf.sub(values, returns));
     const clippedLoss = tf.square(tf.sub(clippedValues, returns));
     return {

@@ -17,13 +17,33 @@ describe('generalizedAdvantageEstimation', () => {
         //   t=1: delta = 2 + 0 - 1 = 1;                     A = 1
         //   t=0: delta = 0 + 1 - 1 = 0;                     A = 0.95
         const { advantages, returns } = generalizedAdvantageEstimation({
-          rewards: tf.tensor2d([[0, 0, 1], [0, 2, 0]]),
-          values: tf.tensor2d([[0.5, 0.4, 0.2], [1, 1, 0]]),
+          rewards: tf.tensor2d([
+            [0, 0, 1],
+            [0, 2, 0],
+          ]),
+          values: tf.tensor2d([
+            [0.5, 0.4, 0.2],
+            [1, 1, 0],
+          ]),
           gamma: 1,
           lambda: 0.95,
         });
-        expectClose(advantages, [[0.432, 0.56, 0.8], [0.95, 1, 0]], { atol: 1e-6 });
-        expectClose(returns, [[0.932, 0.96, 1.0], [1.95, 2, 0]], { atol: 1e-6 });
+        expectClose(
+          advantages,
+          [
+            [0.432, 0.56, 0.8],
+            [0.95, 1, 0],
+          ],
+          { atol: 1e-6 },
+        );
+        expectClose(
+          returns,
+          [
+            [0.932, 0.96, 1.0],
+            [1.95, 2, 0],
+          ],
+          { atol: 1e-6 },
+        );
       }),
     );
   });
@@ -37,13 +57,27 @@ describe('generalizedAdvantageEstimation', () => {
         //   t=0: delta = 1 + 0.9 * 1 - 0 = 1.9;             A = 1.9 + 0.45 * -1.1 = 1.405
         const rewards = tf.tensor2d([[1, -1, 2]]);
         const values = tf.tensor2d([[0, 1, 0]]);
-        expectClose(generalizedAdvantageEstimation({ rewards, values, gamma: 0.9, lambda: 0.5 }).advantages, [[1.405, -1.1, 2]], { atol: 1e-6 });
+        expectClose(
+          generalizedAdvantageEstimation({ rewards, values, gamma: 0.9, lambda: 0.5 }).advantages,
+          [[1.405, -1.1, 2]],
+          { atol: 1e-6 },
+        );
         // lambda 0: A = delta = [1.9, -2, 2]
-        expectClose(generalizedAdvantageEstimation({ rewards, values, gamma: 0.9, lambda: 0 }).advantages, [[1.9, -2, 2]], { atol: 1e-6 });
+        expectClose(
+          generalizedAdvantageEstimation({ rewards, values, gamma: 0.9, lambda: 0 }).advantages,
+          [[1.9, -2, 2]],
+          { atol: 1e-6 },
+        );
         // lambda 1: returns are discounted Monte-Carlo returns [1 - 0.9 + 0.81 * 2, -1 + 0.9 * 2, 2] = [1.72, 0.8, 2]
-        expectClose(generalizedAdvantageEstimation({ rewards, values, gamma: 0.9, lambda: 1 }).returns, [[1.72, 0.8, 2]], { atol: 1e-6 });
+        expectClose(
+          generalizedAdvantageEstimation({ rewards, values, gamma: 0.9, lambda: 1 }).returns,
+          [[1.72, 0.8, 2]],
+          { atol: 1e-6 },
+        );
         expect(() => generalizedAdvantageEstimation({ rewards, values, gamma: 1.5, lambda: 1 })).toThrow(/gamma/);
-        expect(() => generalizedAdvantageEstimation({ rewards, values: tf.zeros([1, 2]) as tf.Tensor2D, gamma: 1, lambda: 1 })).toThrow(/values/);
+        expect(() =>
+          generalizedAdvantageEstimation({ rewards, values: tf.zeros([1, 2]) as tf.Tensor2D, gamma: 1, lambda: 1 }),
+        ).toThrow(/values/);
       }),
     );
   });

@@ -32,7 +32,8 @@ export const KL_ESTIMATORS: readonly KLEstimator[] = Object.freeze(['k1', 'k3'])
  */
 export function klPenalty(logProbs: tf.Tensor, referenceLogProbs: tf.Tensor, estimator: KLEstimator): tf.Tensor {
   requireOneOf('estimator', estimator, KL_ESTIMATORS);
-  if (referenceLogProbs.shape.join() !== logProbs.shape.join()) throw new ShapeMismatchError('referenceLogProbs', logProbs.shape, referenceLogProbs.shape);
+  if (referenceLogProbs.shape.join() !== logProbs.shape.join())
+    throw new ShapeMismatchError('referenceLogProbs', logProbs.shape, referenceLogProbs.shape);
   return tf.tidy(() => {
     const logRatio = tf.sub(referenceLogProbs, logProbs); // log r, r = pi_ref / pi
     return estimator === 'k1' ? tf.neg(logRatio) : tf.sub(tf.expm1(logRatio), logRatio);

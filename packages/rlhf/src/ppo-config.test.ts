@@ -4,15 +4,37 @@ import { DEFAULT_PPO_CONFIG, resolvePPOConfig } from './ppo-config.js';
 describe('resolvePPOConfig', () => {
   it('fills TRL defaults and derives the minibatch sizes', () => {
     const config = resolvePPOConfig({ totalSteps: 10, batchSize: 16, numMiniBatches: 2, gradientAccumulationSteps: 4 });
-    expect(config).toMatchObject({ ...DEFAULT_PPO_CONFIG, totalSteps: 10, batchSize: 16, numMiniBatches: 2, gradientAccumulationSteps: 4, miniBatchSize: 8, microBatchSize: 2 });
-    expect([config.klCoef, config.klEstimator, config.cliprange, config.cliprangeValue, config.vfCoef, config.gamma, config.lam, config.numPpoEpochs, config.temperature, config.responseLength])
-      .toEqual([0.05, 'k1', 0.2, 0.2, 0.1, 1, 0.95, 4, 0.7, 53]);
+    expect(config).toMatchObject({
+      ...DEFAULT_PPO_CONFIG,
+      totalSteps: 10,
+      batchSize: 16,
+      numMiniBatches: 2,
+      gradientAccumulationSteps: 4,
+      miniBatchSize: 8,
+      microBatchSize: 2,
+    });
+    expect([
+      config.klCoef,
+      config.klEstimator,
+      config.cliprange,
+      config.cliprangeValue,
+      config.vfCoef,
+      config.gamma,
+      config.lam,
+      config.numPpoEpochs,
+      config.temperature,
+      config.responseLength,
+    ]).toEqual([0.05, 'k1', 0.2, 0.2, 0.1, 1, 0.95, 4, 0.7, 53]);
     expect(config.missingEosPenalty).toBeUndefined();
   });
 
   it('names the offending field', () => {
-    expect(() => resolvePPOConfig({ totalSteps: 1, batchSize: 8, numMiniBatches: 3 })).toThrow(/config.batchSize must be divisible by numMiniBatches \* gradientAccumulationSteps = 3: got 8/);
-    expect(() => resolvePPOConfig({ totalSteps: 1, batchSize: 4, whitenRewards: true })).toThrow(/config.whitenRewards/);
+    expect(() => resolvePPOConfig({ totalSteps: 1, batchSize: 8, numMiniBatches: 3 })).toThrow(
+      /config.batchSize must be divisible by numMiniBatches \* gradientAccumulationSteps = 3: got 8/,
+    );
+    expect(() => resolvePPOConfig({ totalSteps: 1, batchSize: 4, whitenRewards: true })).toThrow(
+      /config.whitenRewards/,
+    );
     expect(() => resolvePPOConfig({ totalSteps: 1, klEstimator: 'k2' as never })).toThrow(/config.klEstimator/);
     expect(() => resolvePPOConfig({ totalSteps: 1, gamma: 2 })).toThrow(/config.gamma/);
     expect(() => resolvePPOConfig({ totalSteps: 1, cliprang: 0.1 } as never)).toThrow(/config.cliprang/);

@@ -113,7 +113,12 @@ export const DEFAULT_PPO_CONFIG = Object.freeze({
   seed: 42,
 });
 
-const KNOWN_FIELDS = new Set(['totalSteps', 'missingEosPenalty', 'maxPromptLength', ...Object.keys(DEFAULT_PPO_CONFIG)]);
+const KNOWN_FIELDS = new Set([
+  'totalSteps',
+  'missingEosPenalty',
+  'maxPromptLength',
+  ...Object.keys(DEFAULT_PPO_CONFIG),
+]);
 
 /**
  * Merges `config` over {@link DEFAULT_PPO_CONFIG} and validates every field once, naming it on
@@ -126,15 +131,28 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
   const merged = { ...DEFAULT_PPO_CONFIG, ...definedFields(config) } as PPOConfig & typeof DEFAULT_PPO_CONFIG;
   const batchSize = requireInteger('config.batchSize', merged.batchSize, { min: 1 });
   const numMiniBatches = requireInteger('config.numMiniBatches', merged.numMiniBatches, { min: 1 });
-  const gradientAccumulationSteps = requireInteger('config.gradientAccumulationSteps', merged.gradientAccumulationSteps, { min: 1 });
+  const gradientAccumulationSteps = requireInteger(
+    'config.gradientAccumulationSteps',
+    merged.gradientAccumulationSteps,
+    { min: 1 },
+  );
   if (batchSize % (numMiniBatches * gradientAccumulationSteps) !== 0) {
-    throw new InvalidArgumentError('config.batchSize', `divisible by numMiniBatches * gradientAccumulationSteps = ${numMiniBatches * gradientAccumulationSteps}`, batchSize);
+    throw new InvalidArgumentError(
+      'config.batchSize',
+      `divisible by numMiniBatches * gradientAccumulationSteps = ${numMiniBatches * gradientAccumulationSteps}`,
+      batchSize,
+    );
   }
   const whitenRewards = requireBoolean('config.whitenRewards', merged.whitenRewards);
   const miniBatchSize = batchSize / numMiniBatches;
   if (whitenRewards && miniBatchSize < 8) {
     // TRL asserts the same: whitening statistics over fewer rollouts are mostly noise.
-    throw new InvalidArgumentError('config.whitenRewards', 'false when a minibatch has fewer than 8 rollouts (TRL asserts the same)', true, `minibatch of ${miniBatchSize}`);
+    throw new InvalidArgumentError(
+      'config.whitenRewards',
+      'false when a minibatch has fewer than 8 rollouts (TRL asserts the same)',
+      true,
+      `minibatch of ${miniBatchSize}`,
+    );
   }
   const optimization = resolveOptimizationConfig(config, DEFAULT_PPO_CONFIG);
   return Object.freeze({
@@ -148,8 +166,14 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     responseLength: requireInteger('config.responseLength', merged.responseLength, { min: 1 }),
     temperature: requireNumber('config.temperature', merged.temperature, { min: 0, exclusiveMin: true }),
     stopAtEos: requireBoolean('config.stopAtEos', merged.stopAtEos),
-    missingEosPenalty: merged.missingEosPenalty === undefined ? undefined : requireNumber('config.missingEosPenalty', merged.missingEosPenalty, { min: 0 }),
-    maxPromptLength: merged.maxPromptLength === undefined ? undefined : requireInteger('config.maxPromptLength', merged.maxPromptLength, { min: 1 }),
+    missingEosPenalty:
+      merged.missingEosPenalty === undefined
+        ? undefined
+        : requireNumber('config.missingEosPenalty', merged.missingEosPenalty, { min: 0 }),
+    maxPromptLength:
+      merged.maxPromptLength === undefined
+        ? undefined
+        : requireInteger('config.maxPromptLength', merged.maxPromptLength, { min: 1 }),
     klCoef: requireNumber('config.klCoef', merged.klCoef, { min: 0 }),
     klEstimator: requireOneOf('config.klEstimator', merged.klEstimator, KL_ESTIMATORS),
     klController: requireOneOf('config.klController', merged.klController, ['fixed', 'adaptive'] as const),

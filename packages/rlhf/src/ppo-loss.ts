@@ -37,7 +37,12 @@ export type PPOLoss = {
  *   TRL `PPOTrainer.train` (the minibatch loop).
  * @returns the loss and the metric scalars; new tensors the caller disposes.
  */
-export function ppoLoss(models: PPOModels, batch: PPORolloutBatch, rows: readonly number[], options: PPOLossOptions): PPOLoss {
+export function ppoLoss(
+  models: PPOModels,
+  batch: PPORolloutBatch,
+  rows: readonly number[],
+  options: PPOLossOptions,
+): PPOLoss {
   return tf.tidy(() => {
     const R = batch.layout.responseLength;
     const shape: [number, number] = [rows.length, R];

@@ -87,14 +87,23 @@ export async function collectRollout(
   const layout = layoutRollout(promptIds, generation, tokenizer.padTokenId);
   const { eosTokenId } = tokenizer;
   const containsEos = generation.tokenIds.map((row, b) => row.slice(0, generation.lengths[b]).includes(eosTokenId));
-  const numEosTokens = generation.tokenIds.reduce((total, row, b) => total + row.slice(0, generation.lengths[b]).filter((id) => id === eosTokenId).length, 0);
-  const rawScores = await computeRewardScores(reward, { prompts, completions: generation.texts, finished: containsEos });
+  const numEosTokens = generation.tokenIds.reduce(
+    (total, row, b) => total + row.slice(0, generation.lengths[b]).filter((id) => id === eosTokenId).length,
+    0,
+  );
+  const rawScores = await computeRewardScores(reward, {
+    prompts,
+    completions: generation.texts,
+    finished: containsEos,
+  });
   const penalty = options.missingEosPenalty;
   const scores = rawScores.map((score, b) => (penalty !== undefined && !containsEos[b] ? score - penalty : score));
   const scoringSeconds = clock.lap();
 
   const B = layout.batchSize;
-  const referenceLogProbs = tf.tidy(() => responseLogProbs(models.reference, rolloutTensors(layout), options.temperature).logProbs);
+  const referenceLogProbs = tf.tidy(
+    () => responseLogProbs(models.reference, rolloutTensors(layout), options.temperature).logProbs,
+  );
   await referenceLogProbs.data(); // wait for the backend, so the phase is timed honestly
   const referenceSeconds = clock.lap();
   let targets;
@@ -117,7 +126,11 @@ export async function collectRollout(
         lambda: options.lam,
       });
       // Sequence sums for the objective/* metrics: [B, R] -> [B].
-      const negativeLogProbs = tf.where(tf.greater(inputs.responseMask, 0), tf.neg(policy.logProbs), tf.zerosLike(policy.logProbs));
+      const negativeLogProbs = tf.where(
+        tf.greater(inputs.responseMask, 0),
+        tf.neg(policy.logProbs),
+        tf.zerosLike(policy.logProbs),
+      );
       return {
         oldLogProbs: tf.mul(policy.logProbs, inputs.responseMask),
         oldValues: computed.values,
@@ -135,7 +148,10 @@ export async function collectRollout(
   try {
     const entries = Object.entries(targets) as [keyof typeof targets, tf.Tensor][];
     const values = await Promise.all(entries.map(([, tensor]) => tensor.data() as Promise<Float32Array>));
-    arrays = Object.fromEntries(entries.map(([name], i) => [name, values[i]!])) as Record<keyof typeof targets, Float32Array>;
+    arrays = Object.fromEntries(entries.map(([name], i) => [name, values[i]!])) as Record<
+      keyof typeof targets,
+      Float32Array
+    >;
   } finally {
     tf.dispose(Object.values(targets));
   }

@@ -17,10 +17,22 @@ import { computePPOTargets } from './ppo-targets.js';
 // Whitened over the 5 real tokens (0.477, 0.66, 0.8, 0.855, 0.9): mean 0.7384, unbiased var 0.0294953:
 //   [-1.5220506354, -0.4564987369, 0.3586775790], [0.6789254173, 0.9409463760, 0]
 const inputs = () => ({
-  logProbs: tf.tensor2d([[-1, -2, -0.5], [-1, -1, 0]]),
-  referenceLogProbs: tf.tensor2d([[-1.5, -1, -0.5], [-1, -2, 5]]),
-  values: tf.tensor2d([[0.5, 0.4, 0.2], [1, 1, 9]]),
-  responseMask: tf.tensor2d([[1, 1, 1], [1, 1, 0]]),
+  logProbs: tf.tensor2d([
+    [-1, -2, -0.5],
+    [-1, -1, 0],
+  ]),
+  referenceLogProbs: tf.tensor2d([
+    [-1.5, -1, -0.5],
+    [-1, -2, 5],
+  ]),
+  values: tf.tensor2d([
+    [0.5, 0.4, 0.2],
+    [1, 1, 9],
+  ]),
+  responseMask: tf.tensor2d([
+    [1, 1, 1],
+    [1, 1, 0],
+  ]),
   scores: tf.tensor1d([1, 2]),
   klCoef: 0.1,
   klEstimator: 'k1' as const,
@@ -34,12 +46,46 @@ describe('computePPOTargets', () => {
     await expectNoLeak(() =>
       tf.tidy(() => {
         const targets = computePPOTargets(inputs());
-        expectClose(targets.kl, [[0.5, -1, 0], [0, 1, 0]]);
-        expectClose(targets.nonScoreReward, [[-0.05, 0.1, 0], [0, -0.1, 0]], { atol: 1e-7 });
-        expectClose(targets.rewards, [[-0.05, 0.1, 1], [0, 1.9, 0]], { atol: 1e-6 });
-        expectClose(targets.values, [[0.5, 0.4, 0.2], [1, 1, 0]]);
-        expectClose(targets.returns, [[0.977, 1.06, 1], [1.855, 1.9, 0]], { atol: 1e-5 });
-        expectClose(targets.advantages, [[-1.5220506354, -0.4564987369, 0.358677579], [0.6789254173, 0.940946376, 0]], { atol: 1e-4 });
+        expectClose(targets.kl, [
+          [0.5, -1, 0],
+          [0, 1, 0],
+        ]);
+        expectClose(
+          targets.nonScoreReward,
+          [
+            [-0.05, 0.1, 0],
+            [0, -0.1, 0],
+          ],
+          { atol: 1e-7 },
+        );
+        expectClose(
+          targets.rewards,
+          [
+            [-0.05, 0.1, 1],
+            [0, 1.9, 0],
+          ],
+          { atol: 1e-6 },
+        );
+        expectClose(targets.values, [
+          [0.5, 0.4, 0.2],
+          [1, 1, 0],
+        ]);
+        expectClose(
+          targets.returns,
+          [
+            [0.977, 1.06, 1],
+            [1.855, 1.9, 0],
+          ],
+          { atol: 1e-5 },
+        );
+        expectClose(
+          targets.advantages,
+          [
+            [-1.5220506354, -0.4564987369, 0.358677579],
+            [0.6789254173, 0.940946376, 0],
+          ],
+          { atol: 1e-4 },
+        );
       }),
     );
   });
@@ -55,9 +101,22 @@ describe('computePPOTargets', () => {
         expect(rewards[1]![2]).toBe(0);
         // k3 of log r = [[-0.5, 1, 0], [0, -1]]: e^x - 1 - x
         const k3 = computePPOTargets({ ...inputs(), klEstimator: 'k3' });
-        expectClose(k3.kl, [[Math.exp(-0.5) - 0.5, Math.E - 2, 0], [0, Math.exp(-1), 0]], { atol: 1e-6 });
+        expectClose(
+          k3.kl,
+          [
+            [Math.exp(-0.5) - 0.5, Math.E - 2, 0],
+            [0, Math.exp(-1), 0],
+          ],
+          { atol: 1e-6 },
+        );
         // R = 1: the score sits on the only token.
-        const single = computePPOTargets({ ...inputs(), logProbs: tf.tensor2d([[-1], [-2]]), referenceLogProbs: tf.tensor2d([[-1], [-2]]), values: tf.zeros([2, 1]), responseMask: tf.ones([2, 1]) });
+        const single = computePPOTargets({
+          ...inputs(),
+          logProbs: tf.tensor2d([[-1], [-2]]),
+          referenceLogProbs: tf.tensor2d([[-1], [-2]]),
+          values: tf.zeros([2, 1]),
+          responseMask: tf.ones([2, 1]),
+        });
         expectClose(single.rewards, [[1], [2]]);
         expectClose(single.returns, [[1], [2]]);
       }),

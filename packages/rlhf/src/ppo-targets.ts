@@ -62,7 +62,11 @@ export type PPOTargets = {
 export function computePPOTargets(inputs: PPOTargetInputs): PPOTargets {
   const { logProbs, referenceLogProbs, values, responseMask, scores } = inputs;
   const [B, R] = logProbs.shape;
-  for (const [name, tensor] of [['referenceLogProbs', referenceLogProbs], ['values', values], ['responseMask', responseMask]] as const) {
+  for (const [name, tensor] of [
+    ['referenceLogProbs', referenceLogProbs],
+    ['values', values],
+    ['responseMask', responseMask],
+  ] as const) {
     if (tensor.shape.join() !== logProbs.shape.join()) throw new ShapeMismatchError(name, logProbs.shape, tensor.shape);
   }
   if (scores.shape.join() !== `${B}`) throw new ShapeMismatchError('scores', [B], scores.shape);
@@ -77,7 +81,12 @@ export function computePPOTargets(inputs: PPOTargetInputs): PPOTargets {
     let rewards: tf.Tensor2D = tf.add(nonScoreReward, tf.mul(lastToken, tf.reshape(scores, [B, 1])));
     if (inputs.whitenRewards) rewards = maskedWhiten(rewards, responseMask, { shiftMean: false }) as tf.Tensor2D;
     const maskedValues = tf.where(valid, values, zeros) as tf.Tensor2D;
-    const { advantages, returns } = generalizedAdvantageEstimation({ rewards, values: maskedValues, gamma: inputs.gamma, lambda: inputs.lambda });
+    const { advantages, returns } = generalizedAdvantageEstimation({
+      rewards,
+      values: maskedValues,
+      gamma: inputs.gamma,
+      lambda: inputs.lambda,
+    });
     return {
       kl,
       nonScoreReward,

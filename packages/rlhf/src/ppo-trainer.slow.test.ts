@@ -16,7 +16,8 @@ const tokenizer = CharTokenizer.fromCorpus([`${LETTERS} >`]);
 const countA = (_prompt: string, completion: string): number => [...completion].filter((c) => c === 'a').length;
 const trainPrompts = Array.from({ length: 64 }, (_, i) => `${LETTERS[i % 4]}${LETTERS[(i >> 2) % 4]}>`);
 const heldOutPrompts = Array.from({ length: 32 }, (_, i) => `${LETTERS[(i + 1) % 4]}${LETTERS[(i >> 3) % 4]}>`);
-const tinyPolicy = (): GPT => new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 32, nLayer: 2, nHead: 2, seed: 1 });
+const tinyPolicy = (): GPT =>
+  new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 32, nLayer: 2, nHead: 2, seed: 1 });
 
 /** Mean true reward (count of "a") of held-out samples. */
 async function heldOutReward(trainer: PPOTrainer): Promise<number> {
@@ -39,7 +40,15 @@ describe('PPOTrainer learns (wasm)', () => {
       tokenizer,
       prompts: trainPrompts,
       reward: countA,
-      config: { totalSteps: 20, batchSize: 16, numMiniBatches: 2, responseLength: 12, learningRate: 3e-3, lrSchedule: 'constant', temperature: 1 },
+      config: {
+        totalSteps: 20,
+        batchSize: 16,
+        numMiniBatches: 2,
+        responseLength: 12,
+        learningRate: 3e-3,
+        lrSchedule: 'constant',
+        temperature: 1,
+      },
     });
     const before = await heldOutReward(trainer);
     const tensors = tf.memory().numTensors;
@@ -47,9 +56,11 @@ describe('PPOTrainer learns (wasm)', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     const after = await heldOutReward(trainer);
     const last = result.history.at(-1)!.metrics;
-    console.info(`PPO, plain reward: held-out mean reward ${before.toFixed(2)} -> ${after.toFixed(2)}; ` +
-      `final objective/kl ${last[METRIC_NAMES.objectiveKl]!.toFixed(2)}, objective/scores ${last[METRIC_NAMES.objectiveScores]!.toFixed(2)}, ` +
-      `${result.wallTimeSeconds.toFixed(1)} s`);
+    console.info(
+      `PPO, plain reward: held-out mean reward ${before.toFixed(2)} -> ${after.toFixed(2)}; ` +
+        `final objective/kl ${last[METRIC_NAMES.objectiveKl]!.toFixed(2)}, objective/scores ${last[METRIC_NAMES.objectiveScores]!.toFixed(2)}, ` +
+        `${result.wallTimeSeconds.toFixed(1)} s`,
+    );
     expect(before).toBeLessThan(2);
     expect(after).toBeGreaterThan(before + 3);
     expect(Number.isFinite(last[METRIC_NAMES.objectiveKl])).toBe(true);
@@ -66,10 +77,25 @@ describe('PPOTrainer learns (wasm)', () => {
     const pairs = [];
     while (pairs.length < 384) {
       const [x, y] = [word(), word()];
-      if (countA('', x) !== countA('', y)) pairs.push({ prompt: '>', chosen: countA('', x) > countA('', y) ? x : y, rejected: countA('', x) > countA('', y) ? y : x, extra: {} });
+      if (countA('', x) !== countA('', y))
+        pairs.push({
+          prompt: '>',
+          chosen: countA('', x) > countA('', y) ? x : y,
+          rejected: countA('', x) > countA('', y) ? y : x,
+          extra: {},
+        });
     }
-    const rewardModel = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed: 7 }), { headSeed: 7 });
-    const rewardTrainer = await RewardTrainer.create({ model: rewardModel, tokenizer, trainDataset: pairs.slice(0, 320), evalDataset: pairs.slice(320), config: { totalSteps: 100, perDeviceTrainBatchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' } });
+    const rewardModel = new SequenceRewardModel(
+      new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 16, dModel: 16, nLayer: 1, nHead: 2, seed: 7 }),
+      { headSeed: 7 },
+    );
+    const rewardTrainer = await RewardTrainer.create({
+      model: rewardModel,
+      tokenizer,
+      trainDataset: pairs.slice(0, 320),
+      evalDataset: pairs.slice(320),
+      config: { totalSteps: 100, perDeviceTrainBatchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' },
+    });
     await rewardTrainer.train({ progress: false });
     const rewardAccuracy = (await rewardTrainer.evaluate())[METRIC_NAMES.accuracy]!;
     rewardTrainer.dispose();
@@ -83,8 +109,18 @@ describe('PPOTrainer learns (wasm)', () => {
       prompts: trainPrompts,
       reward: rewardModelScorer(rewardModel, tokenizer),
       config: {
-        totalSteps: 20, batchSize: 16, numMiniBatches: 2, responseLength: 12, learningRate: 3e-3, lrSchedule: 'constant', temperature: 1,
-        klEstimator: 'k3', klController: 'adaptive', klCoef: 0.05, klTarget: 4, klHorizon: 200,
+        totalSteps: 20,
+        batchSize: 16,
+        numMiniBatches: 2,
+        responseLength: 12,
+        learningRate: 3e-3,
+        lrSchedule: 'constant',
+        temperature: 1,
+        klEstimator: 'k3',
+        klController: 'adaptive',
+        klCoef: 0.05,
+        klTarget: 4,
+        klHorizon: 200,
       },
     });
     const before = await heldOutReward(trainer);
@@ -92,10 +128,12 @@ describe('PPOTrainer learns (wasm)', () => {
     const after = await heldOutReward(trainer);
     const first = result.history[0]!.metrics;
     const last = result.history.at(-1)!.metrics;
-    console.info(`PPO, reward model (held-out accuracy ${rewardAccuracy.toFixed(3)}): true held-out reward ${before.toFixed(2)} -> ${after.toFixed(2)}; ` +
-      `objective/scores ${first[METRIC_NAMES.objectiveScores]!.toFixed(2)} -> ${last[METRIC_NAMES.objectiveScores]!.toFixed(2)}, ` +
-      `objective/kl ${last[METRIC_NAMES.objectiveKl]!.toFixed(2)}, kl_coef ${first[METRIC_NAMES.klCoefficient]} -> ${last[METRIC_NAMES.klCoefficient]!.toFixed(4)}, ` +
-      `${result.wallTimeSeconds.toFixed(1)} s`);
+    console.info(
+      `PPO, reward model (held-out accuracy ${rewardAccuracy.toFixed(3)}): true held-out reward ${before.toFixed(2)} -> ${after.toFixed(2)}; ` +
+        `objective/scores ${first[METRIC_NAMES.objectiveScores]!.toFixed(2)} -> ${last[METRIC_NAMES.objectiveScores]!.toFixed(2)}, ` +
+        `objective/kl ${last[METRIC_NAMES.objectiveKl]!.toFixed(2)}, kl_coef ${first[METRIC_NAMES.klCoefficient]} -> ${last[METRIC_NAMES.klCoefficient]!.toFixed(4)}, ` +
+        `${result.wallTimeSeconds.toFixed(1)} s`,
+    );
     expect(after).toBeGreaterThan(before + 2);
     expect(last[METRIC_NAMES.objectiveScores]).toBeGreaterThan(first[METRIC_NAMES.objectiveScores]!);
     expect(Number.isFinite(last[METRIC_NAMES.objectiveKl])).toBe(true);

@@ -13,8 +13,16 @@ import type { RewardFunction } from './reward-source.js';
 const tokenizer = CharTokenizer.fromCorpus(['abcd >']);
 const prompts = ['a>', 'b>', 'c>', 'd>', 'ab>', 'cd>'];
 const countA: RewardFunction = (_prompt, completion) => [...completion].filter((c) => c === 'a').length;
-const tinyGPT = (seed = 1): GPT => new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed });
-const base: PPOConfig = { totalSteps: 2, batchSize: 4, numMiniBatches: 2, responseLength: 6, learningRate: 1e-3, temperature: 1 };
+const tinyGPT = (seed = 1): GPT =>
+  new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2, seed });
+const base: PPOConfig = {
+  totalSteps: 2,
+  batchSize: 4,
+  numMiniBatches: 2,
+  responseLength: 6,
+  learningRate: 1e-3,
+  temperature: 1,
+};
 
 describe('PPOTrainer', () => {
   const dirs: string[] = [];
@@ -25,11 +33,23 @@ describe('PPOTrainer', () => {
   it('logs every TRL metric, starts at ratio 1 and KL 0, and leaks nothing', async () => {
     const start = tf.memory().numTensors;
     const policy = tinyGPT();
-    const trainer = await PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: { ...base, numPpoEpochs: 1, numMiniBatches: 1, klEstimator: 'k3' } });
+    const trainer = await PPOTrainer.create({
+      policy,
+      tokenizer,
+      prompts,
+      reward: countA,
+      config: { ...base, numPpoEpochs: 1, numMiniBatches: 1, klEstimator: 'k3' },
+    });
     const before = tf.memory().numTensors;
     const metrics = await trainer.trainStep(0);
     expect(tf.memory().numTensors).toBe(before);
-    for (const key of [...PPO_METRIC_NAMES, ...Object.values(PPO_TIMING_METRIC_NAMES), METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.learningRate]) {
+    for (const key of [
+      ...PPO_METRIC_NAMES,
+      ...Object.values(PPO_TIMING_METRIC_NAMES),
+      METRIC_NAMES.loss,
+      METRIC_NAMES.gradNorm,
+      METRIC_NAMES.learningRate,
+    ]) {
       expect(Number.isFinite(metrics[key]), key).toBe(true);
     }
     // One epoch, one minibatch: the only optimisation pass sees exactly the rollout policy.
@@ -50,12 +70,24 @@ describe('PPOTrainer', () => {
   it('resumes bit-identically: weights, optimiser, generators and the adaptive KL coefficient', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dpo-ts-ppo-'));
     dirs.push(dir);
-    const config: PPOConfig = { ...base, totalSteps: 3, klController: 'adaptive', klCoef: 0.2, klTarget: 0.01, klHorizon: 10 };
-    const weightsOf = (trainer: PPOTrainer): number[][] => [...trainer.namedVariables().values()].map((v) => Array.from(v.dataSync()));
+    const config: PPOConfig = {
+      ...base,
+      totalSteps: 3,
+      klController: 'adaptive',
+      klCoef: 0.2,
+      klTarget: 0.01,
+      klHorizon: 10,
+    };
+    const weightsOf = (trainer: PPOTrainer): number[][] =>
+      [...trainer.namedVariables().values()].map((v) => Array.from(v.dataSync()));
     const make = async (seed: number): Promise<{ policy: GPT; reference: GPT; trainer: PPOTrainer }> => {
       const policy = tinyGPT(seed);
       const reference = tinyGPT(1);
-      return { policy, reference, trainer: await PPOTrainer.create({ policy, reference, tokenizer, prompts, reward: countA, config }) };
+      return {
+        policy,
+        reference,
+        trainer: await PPOTrainer.create({ policy, reference, tokenizer, prompts, reward: countA, config }),
+      };
     };
     const straight = await make(1);
     const full = await straight.trainer.train({ progress: false });
@@ -75,7 +107,9 @@ describe('PPOTrainer', () => {
     const rest = await resumed.trainer.train({ progress: false, checkpoint: { dir, every: 100, resume: true } });
     expect(rest.startStep).toBe(1);
     expect(rest.history.map((entry) => entry.metrics[METRIC_NAMES.klCoefficient])).toEqual(coefficients.slice(1));
-    expect(rest.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]).toBe(full.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]);
+    expect(rest.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores]).toBe(
+      full.history.at(-1)!.metrics[METRIC_NAMES.objectiveScores],
+    );
     expect(weightsOf(resumed.trainer)).toEqual(weightsOf(straight.trainer));
     for (const run of [straight, first, resumed]) {
       run.trainer.dispose();
@@ -89,7 +123,11 @@ describe('PPOTrainer', () => {
     const critic = tinyGPT(4);
     const penalty = 2;
     const trainer = await PPOTrainer.create({
-      policy, critic, tokenizer, prompts, reward: () => 0,
+      policy,
+      critic,
+      tokenizer,
+      prompts,
+      reward: () => 0,
       config: { ...base, responseLength: 2, missingEosPenalty: penalty, gradientAccumulationSteps: 2, numPpoEpochs: 1 },
     });
     const names = [...trainer.namedVariables().keys()];
@@ -120,10 +158,24 @@ describe('PPOTrainer', () => {
   it('names bad options', async () => {
     const policy = tinyGPT();
     const other = new GPT({ vocabSize: tokenizer.vocabSize + 1, contextLength: 12, dModel: 16, nLayer: 1, nHead: 2 });
-    await expect(PPOTrainer.create({ policy, tokenizer, prompts: ['a'], reward: countA, config: base })).rejects.toThrow(/prompts/);
-    await expect(PPOTrainer.create({ policy, reference: other, tokenizer, prompts, reward: countA, config: base })).rejects.toThrow(/reference.vocabSize/);
-    await expect(PPOTrainer.create({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base })).rejects.toThrow(/reference/);
-    await expect(PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: { ...base, responseLength: 12, maxPromptLength: 2 } })).rejects.toThrow(/config.maxPromptLength/);
+    await expect(
+      PPOTrainer.create({ policy, tokenizer, prompts: ['a'], reward: countA, config: base }),
+    ).rejects.toThrow(/prompts/);
+    await expect(
+      PPOTrainer.create({ policy, reference: other, tokenizer, prompts, reward: countA, config: base }),
+    ).rejects.toThrow(/reference.vocabSize/);
+    await expect(
+      PPOTrainer.create({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base }),
+    ).rejects.toThrow(/reference/);
+    await expect(
+      PPOTrainer.create({
+        policy,
+        tokenizer,
+        prompts,
+        reward: countA,
+        config: { ...base, responseLength: 12, maxPromptLength: 2 },
+      }),
+    ).rejects.toThrow(/config.maxPromptLength/);
     policy.dispose();
     other.dispose();
   });

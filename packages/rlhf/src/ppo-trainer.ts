@@ -11,10 +11,24 @@ import {
   restoreWeights,
   runTrainerLoop,
 } from '@dpo-ts/core';
-import type { AdamWOptimizer, CheckpointContent, LRSchedule, LoadedCheckpoint, Metrics, NamedVariables, TrainingLoopResult } from '@dpo-ts/core';
+import type {
+  AdamWOptimizer,
+  CheckpointContent,
+  LRSchedule,
+  LoadedCheckpoint,
+  Metrics,
+  NamedVariables,
+  TrainingLoopResult,
+} from '@dpo-ts/core';
 import { lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
-import { AdaptiveKLController, FixedKLController, klControllerFromState, type KLController, type KLControllerState } from './adaptive-kl-controller.js';
+import {
+  AdaptiveKLController,
+  FixedKLController,
+  klControllerFromState,
+  type KLController,
+  type KLControllerState,
+} from './adaptive-kl-controller.js';
 import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
 import { ppoLoss } from './ppo-loss.js';
 import { PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
@@ -73,15 +87,36 @@ export class PPOTrainer {
     const resolved = resolvePPOConfig(options.config);
     const { policy, tokenizer } = options;
     const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;
-    for (const [name, model] of [['policy', policy], ['reference', options.reference], ['critic', options.critic]] as const) {
+    for (const [name, model] of [
+      ['policy', policy],
+      ['reference', options.reference],
+      ['critic', options.critic],
+    ] as const) {
       if (model === undefined) continue;
-      if (model.vocabSize !== tokenizer.vocabSize) throw new InvalidArgumentError(`${name}.vocabSize`, `the tokenizer's vocabSize ${tokenizer.vocabSize}`, model.vocabSize);
+      if (model.vocabSize !== tokenizer.vocabSize)
+        throw new InvalidArgumentError(
+          `${name}.vocabSize`,
+          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
+          model.vocabSize,
+        );
       if (maxPromptLength < 1 || maxPromptLength + resolved.responseLength - 1 > model.contextLength) {
-        throw new InvalidArgumentError('config.maxPromptLength', `>= 1 and <= ${name}.contextLength - responseLength + 1 = ${model.contextLength - resolved.responseLength + 1}`, maxPromptLength);
+        throw new InvalidArgumentError(
+          'config.maxPromptLength',
+          `>= 1 and <= ${name}.contextLength - responseLength + 1 = ${model.contextLength - resolved.responseLength + 1}`,
+          maxPromptLength,
+        );
       }
     }
-    if (!Array.isArray(options.prompts) || options.prompts.length < resolved.batchSize || options.prompts.some((p) => typeof p !== 'string')) {
-      throw new InvalidArgumentError('prompts', `an array of at least batchSize = ${resolved.batchSize} strings`, options.prompts);
+    if (
+      !Array.isArray(options.prompts) ||
+      options.prompts.length < resolved.batchSize ||
+      options.prompts.some((p) => typeof p !== 'string')
+    ) {
+      throw new InvalidArgumentError(
+        'prompts',
+        `an array of at least batchSize = ${resolved.batchSize} strings`,
+        options.prompts,
+      );
     }
     this.config = Object.freeze({ ...resolved, maxPromptLength });
     this.policy = policy;
@@ -89,11 +124,23 @@ export class PPOTrainer {
     this.prompts = options.prompts;
     this.reward = options.reward;
     this.critic = options.critic;
-    if (options.reference === policy) throw new InvalidArgumentError('reference', 'a separate model (policy.clone()), not the policy itself', 'the policy');
+    if (options.reference === policy)
+      throw new InvalidArgumentError(
+        'reference',
+        'a separate model (policy.clone()), not the policy itself',
+        'the policy',
+      );
     this.reference = options.reference ?? this.own(policy.clone());
     const backbone = options.critic ?? policy;
-    this.valueHead = options.valueHead ?? this.own(new ScalarHead({ inputSize: backbone.config.dModel, bias: true, initStd: 0, name: 'value_head' }));
-    if (this.valueHead.inputSize !== backbone.config.dModel) throw new InvalidArgumentError('valueHead.inputSize', `the value backbone's dModel ${backbone.config.dModel}`, this.valueHead.inputSize);
+    this.valueHead =
+      options.valueHead ??
+      this.own(new ScalarHead({ inputSize: backbone.config.dModel, bias: true, initStd: 0, name: 'value_head' }));
+    if (this.valueHead.inputSize !== backbone.config.dModel)
+      throw new InvalidArgumentError(
+        'valueHead.inputSize',
+        `the value backbone's dModel ${backbone.config.dModel}`,
+        this.valueHead.inputSize,
+      );
     this.promptIds = options.prompts.map((prompt) => this.encodePrompt(prompt));
     const trainable = new Map<string, tf.Variable>();
     for (const [name, variable] of policy.namedVariables()) trainable.set(`policy/${name}`, variable);
@@ -103,7 +150,10 @@ export class PPOTrainer {
     this.optimizer = adamWFromConfig(trainable, resolved);
     // Stepped once per PPO update (not per minibatch), as TRL does.
     this.schedule = lrScheduleFromConfig(resolved);
-    this.klController = resolved.klController === 'adaptive' ? new AdaptiveKLController(resolved.klCoef, resolved.klTarget, resolved.klHorizon) : new FixedKLController(resolved.klCoef);
+    this.klController =
+      resolved.klController === 'adaptive'
+        ? new AdaptiveKLController(resolved.klCoef, resolved.klTarget, resolved.klHorizon)
+        : new FixedKLController(resolved.klCoef);
     this.samplingRng = new Rng(resolved.seed);
     this.shuffleRng = new Rng((resolved.seed + 0x5bd1e995) >>> 0);
   }
@@ -116,16 +166,29 @@ export class PPOTrainer {
   /** Indices of the prompts of a 0-based update: a function of the seed and the step only. */
   promptIndicesForStep(stepIndex: number): readonly number[] {
     const indices = this.prompts.map((_, i) => i);
-    return epochBatches(indices, { batchSize: this.config.batchSize, seed: this.config.seed, dropLast: true, startStep: stepIndex }).next().value!.items;
+    return epochBatches(indices, {
+      batchSize: this.config.batchSize,
+      seed: this.config.seed,
+      dropLast: true,
+      startStep: stepIndex,
+    }).next().value!.items;
   }
 
   /** Samples and scores the rollouts of update `stepIndex` (the first phase of {@link PPOTrainer.trainStep}). */
   async rollout(stepIndex: number): Promise<PPORolloutBatch> {
     const indices = this.promptIndicesForStep(stepIndex);
-    return collectRollout(this.models(), this.tokenizer, indices.map((i) => this.prompts[i]!), indices.map((i) => this.promptIds[i]!), this.reward, {
-      ...this.config,
-      klCoef: this.klController.value,
-    }, this.samplingRng);
+    return collectRollout(
+      this.models(),
+      this.tokenizer,
+      indices.map((i) => this.prompts[i]!),
+      indices.map((i) => this.promptIds[i]!),
+      this.reward,
+      {
+        ...this.config,
+        klCoef: this.klController.value,
+      },
+      this.samplingRng,
+    );
   }
 
   /**
@@ -146,7 +209,8 @@ export class PPOTrainer {
       for (let start = 0; start < batchSize; start += miniBatchSize) {
         const miniBatch = order.slice(start, start + miniBatchSize);
         const microBatches: number[][] = [];
-        for (let micro = 0; micro < miniBatchSize; micro += microBatchSize) microBatches.push(miniBatch.slice(micro, micro + microBatchSize));
+        for (let micro = 0; micro < miniBatchSize; micro += microBatchSize)
+          microBatches.push(miniBatch.slice(micro, micro + microBatchSize));
         const result = await microBatchStep({
           optimizer: this.optimizer,
           variables: this.trainable,
@@ -179,12 +243,32 @@ export class PPOTrainer {
    * training and without touching the training generators (a fresh `Rng(seed)`).
    * @returns the completions, their scores (missing-EOS penalty not applied) and the mean score.
    */
-  async generateCompletions(prompts: readonly string[], options: { readonly seed?: number; readonly temperature?: number } = {}): Promise<{ completions: string[]; scores: number[]; meanScore: number }> {
+  async generateCompletions(
+    prompts: readonly string[],
+    options: { readonly seed?: number; readonly temperature?: number } = {},
+  ): Promise<{ completions: string[]; scores: number[]; meanScore: number }> {
     if (prompts.length === 0) throw new InvalidArgumentError('prompts', 'a non-empty array', prompts);
     const ids = prompts.map((prompt) => this.encodePrompt(prompt));
-    const settings = { ...this.config, temperature: options.temperature ?? this.config.temperature, missingEosPenalty: undefined, klCoef: this.klController.value };
-    const batch = await collectRollout(this.models(), this.tokenizer, prompts, ids, this.reward, settings, new Rng(options.seed ?? 0));
-    return { completions: [...batch.completions], scores: [...batch.scores], meanScore: batch.metrics[METRIC_NAMES.objectiveScores]! };
+    const settings = {
+      ...this.config,
+      temperature: options.temperature ?? this.config.temperature,
+      missingEosPenalty: undefined,
+      klCoef: this.klController.value,
+    };
+    const batch = await collectRollout(
+      this.models(),
+      this.tokenizer,
+      prompts,
+      ids,
+      this.reward,
+      settings,
+      new Rng(options.seed ?? 0),
+    );
+    return {
+      completions: [...batch.completions],
+      scores: [...batch.scores],
+      meanScore: batch.metrics[METRIC_NAMES.objectiveScores]!,
+    };
   }
 
   /** Trained weights, optimiser, generators and KL controller. */

@@ -12,12 +12,18 @@ import type { RolloutTensors } from './rollout-layout.js';
  *
  * @returns a new tensor the caller disposes; differentiable in the model's variables.
  */
-export function responseHiddenStates(model: GPT, inputs: Pick<RolloutTensors, 'inputIds' | 'attentionMask' | 'positionIds' | 'responseIds'>): tf.Tensor3D {
+export function responseHiddenStates(
+  model: GPT,
+  inputs: Pick<RolloutTensors, 'inputIds' | 'attentionMask' | 'positionIds' | 'responseIds'>,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, L] = inputs.inputIds.shape;
     const R = inputs.responseIds.shape[1];
     const d = model.config.dModel;
-    const hidden = model.hiddenStates(inputs.inputIds, { attentionMask: inputs.attentionMask, positionIds: inputs.positionIds }); // [B, L, d]
+    const hidden = model.hiddenStates(inputs.inputIds, {
+      attentionMask: inputs.attentionMask,
+      positionIds: inputs.positionIds,
+    }); // [B, L, d]
     return tf.slice(hidden, [0, L - R, 0], [B, R, d]) as tf.Tensor3D; // L - R = P - 1
   });
 }
@@ -64,9 +70,15 @@ export function responseLogProbs(model: GPT, inputs: RolloutTensors, temperature
     const [B, R] = inputs.responseIds.shape;
     const hidden = responseHiddenStates(model, inputs);
     const scaled = tf.div(outputLogits(model, hidden), temperature) as tf.Tensor2D; // [B*R, V]
-    const logProbs = tf.reshape(selectTokenLogProbs(scaled, tf.reshape(inputs.responseIds, [B * R]) as tf.Tensor1D), [B, R]) as tf.Tensor2D;
+    const logProbs = tf.reshape(selectTokenLogProbs(scaled, tf.reshape(inputs.responseIds, [B * R]) as tf.Tensor1D), [
+      B,
+      R,
+    ]) as tf.Tensor2D;
     const probabilities = tf.softmax(scaled);
-    const entropy = tf.reshape(tf.sub(tf.logSumExp(scaled, -1), tf.sum(tf.mul(probabilities, scaled), -1)), [B, R]) as tf.Tensor2D;
+    const entropy = tf.reshape(tf.sub(tf.logSumExp(scaled, -1), tf.sum(tf.mul(probabilities, scaled), -1)), [
+      B,
+      R,
+    ]) as tf.Tensor2D;
     return { logProbs, entropy, hidden };
   });
 }

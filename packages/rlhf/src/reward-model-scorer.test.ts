@@ -7,9 +7,16 @@ import { rewardModelScorer } from './reward-model-scorer.js';
 describe('rewardModelScorer', () => {
   it('scores finished completions with EOS and cut-off ones without', async () => {
     const tokenizer = CharTokenizer.fromCorpus(['abc >']);
-    const model = new SequenceRewardModel(new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 8, nLayer: 1, nHead: 2, seed: 1 }), { headInitStd: 1 });
+    const model = new SequenceRewardModel(
+      new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 12, dModel: 8, nLayer: 1, nHead: 2, seed: 1 }),
+      { headInitStd: 1 },
+    );
     const before = tf.memory().numTensors;
-    const scores = await rewardModelScorer(model, tokenizer, { batchSize: 1 }).scoreBatch({ prompts: ['a>', 'b>'], completions: ['cab', 'cab'], finished: [true, false] });
+    const scores = await rewardModelScorer(model, tokenizer, { batchSize: 1 }).scoreBatch({
+      prompts: ['a>', 'b>'],
+      completions: ['cab', 'cab'],
+      finished: [true, false],
+    });
     expect(tf.memory().numTensors).toBe(before);
     const withEos = await model.scoreTexts(tokenizer, [{ prompt: 'a>', completion: 'cab' }]);
     const withoutEos = await model.scoreTexts(tokenizer, [{ prompt: 'b>', completion: 'cab' }], { addEos: false });

@@ -23,9 +23,16 @@ export interface RewardModelScorerOptions {
  *
  * @see Ziegler et al. 2019, Sec. 2; Ouyang et al. 2022, Sec. 3.5; TRL `get_reward`.
  */
-export function rewardModelScorer(model: SequenceRewardModel, tokenizer: Tokenizer, options: RewardModelScorerOptions = {}): BatchRewardScorer {
+export function rewardModelScorer(
+  model: SequenceRewardModel,
+  tokenizer: Tokenizer,
+  options: RewardModelScorerOptions = {},
+): BatchRewardScorer {
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 32, { min: 1 });
-  const maxLength = requireInteger('options.maxLength', options.maxLength ?? model.contextLength, { min: 2, max: model.contextLength });
+  const maxLength = requireInteger('options.maxLength', options.maxLength ?? model.contextLength, {
+    min: 2,
+    max: model.contextLength,
+  });
   return {
     async scoreBatch(batch: RewardBatch): Promise<number[]> {
       const scores: number[] = [];
@@ -33,7 +40,10 @@ export function rewardModelScorer(model: SequenceRewardModel, tokenizer: Tokeniz
         const examples = batch.prompts.slice(start, start + batchSize).map((prompt, offset) => {
           const i = start + offset;
           const completion = tokenizer.encode(batch.completions[i]!);
-          return { prompt: tokenizer.encode(prompt), completion: batch.finished[i] ? [...completion, tokenizer.eosTokenId] : completion };
+          return {
+            prompt: tokenizer.encode(prompt),
+            completion: batch.finished[i] ? [...completion, tokenizer.eosTokenId] : completion,
+          };
         });
         const rewards = tf.tidy(() => model.score(buildLMBatch(examples, tokenizer, { maxLength, addEos: false })));
         try {

@@ -36,20 +36,34 @@ export type RewardSource = RewardFunction | BatchRewardScorer;
 export async function computeRewardScores(source: RewardSource, batch: RewardBatch): Promise<number[]> {
   const n = batch.prompts.length;
   if (batch.completions.length !== n || batch.finished.length !== n) {
-    throw new InvalidArgumentError('batch', `prompts, completions and finished of equal length (${n})`, `${batch.completions.length} completions, ${batch.finished.length} flags`);
+    throw new InvalidArgumentError(
+      'batch',
+      `prompts, completions and finished of equal length (${n})`,
+      `${batch.completions.length} completions, ${batch.finished.length} flags`,
+    );
   }
   let scores: readonly number[];
   if (typeof source === 'function') {
     scores = await Promise.all(batch.prompts.map((prompt, i) => source(prompt, batch.completions[i]!)));
   } else if (source !== null && typeof source === 'object' && typeof source.scoreBatch === 'function') {
     scores = await source.scoreBatch(batch);
-    if (!Array.isArray(scores) || scores.length !== n) throw new InvalidArgumentError('reward.scoreBatch(batch)', `an array of ${n} scores`, scores);
+    if (!Array.isArray(scores) || scores.length !== n)
+      throw new InvalidArgumentError('reward.scoreBatch(batch)', `an array of ${n} scores`, scores);
   } else {
-    throw new InvalidArgumentError('reward', 'a function (prompt, completion) => number or an object with scoreBatch(batch)', source);
+    throw new InvalidArgumentError(
+      'reward',
+      'a function (prompt, completion) => number or an object with scoreBatch(batch)',
+      source,
+    );
   }
   scores.forEach((score, i) => {
     if (typeof score !== 'number' || !Number.isFinite(score)) {
-      throw new InvalidArgumentError(`reward score of rollout ${i}`, 'a finite number', score, `prompt ${JSON.stringify(batch.prompts[i])}, completion ${JSON.stringify(batch.completions[i])}`);
+      throw new InvalidArgumentError(
+        `reward score of rollout ${i}`,
+        'a finite number',
+        score,
+        `prompt ${JSON.stringify(batch.prompts[i])}, completion ${JSON.stringify(batch.completions[i])}`,
+      );
     }
   });
   return [...scores];

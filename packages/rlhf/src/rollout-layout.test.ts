@@ -6,7 +6,23 @@ import { layoutRollout, pickRows, rolloutTensors } from './rollout-layout.js';
 describe('layoutRollout', () => {
   it('left-pads prompts, appends responses and drops the last response token from the input', async () => {
     // PAD 0, EOS 2. Prompts [1, 5] and [1, 6, 7]; responses [8, 2, 0] (ended by EOS) and [9, 9, 9].
-    const layout = layoutRollout([[1, 5], [1, 6, 7]], { tokenIds: [[8, 2, 0], [9, 9, 9]], mask: [[1, 1, 0], [1, 1, 1]] }, 0);
+    const layout = layoutRollout(
+      [
+        [1, 5],
+        [1, 6, 7],
+      ],
+      {
+        tokenIds: [
+          [8, 2, 0],
+          [9, 9, 9],
+        ],
+        mask: [
+          [1, 1, 0],
+          [1, 1, 1],
+        ],
+      },
+      0,
+    );
     expect([layout.promptWidth, layout.responseLength, layout.inputLength]).toEqual([3, 3, 5]);
     expect(Array.from(layout.inputIds)).toEqual([0, 1, 5, 8, 2, /* row 1 */ 1, 6, 7, 9, 9]);
     expect(Array.from(layout.attentionMask)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1]);

@@ -46,7 +46,8 @@ export function layoutRollout(
   }
   const P = Math.max(...prompts.map((prompt) => prompt.length));
   const R = Math.max(...responses.tokenIds.map((row) => row.length));
-  if (P < 1 || R < 1) throw new InvalidArgumentError('prompts/responses', 'at least one prompt token and one response step', { P, R });
+  if (P < 1 || R < 1)
+    throw new InvalidArgumentError('prompts/responses', 'at least one prompt token and one response step', { P, R });
   const L = P + R - 1;
   const inputIds = new Int32Array(B * L).fill(padTokenId);
   const attentionMask = new Float32Array(B * L);
@@ -58,7 +59,12 @@ export function layoutRollout(
     const prompt = prompts[b]!;
     const tokens = responses.tokenIds[b]!;
     const mask = responses.mask[b]!;
-    const row = [...new Array<number>(P - prompt.length).fill(padTokenId), ...prompt, ...tokens, ...new Array<number>(R - tokens.length).fill(padTokenId)];
+    const row = [
+      ...new Array<number>(P - prompt.length).fill(padTokenId),
+      ...prompt,
+      ...tokens,
+      ...new Array<number>(R - tokens.length).fill(padTokenId),
+    ];
     let length = 0;
     for (let t = 0; t < R; t++) {
       responseIds[b * R + t] = row[P + t]!;
@@ -77,7 +83,18 @@ export function layoutRollout(
       positionIds[b * L + i] = real ? position++ : 0;
     }
   }
-  return { batchSize: B, promptWidth: P, responseLength: R, inputLength: L, inputIds, attentionMask, positionIds, responseIds, responseMask, responseLengths };
+  return {
+    batchSize: B,
+    promptWidth: P,
+    responseLength: R,
+    inputLength: L,
+    inputIds,
+    attentionMask,
+    positionIds,
+    responseIds,
+    responseMask,
+    responseLengths,
+  };
 }
 
 /** The model inputs of some rows of a {@link RolloutLayout}, as tensors. */

@@ -15,7 +15,8 @@ export interface WhitenOptions {
 }
 
 function checkMask(values: tf.Tensor, mask: tf.Tensor | undefined): void {
-  if (mask !== undefined && mask.shape.join() !== values.shape.join()) throw new ShapeMismatchError('mask', values.shape, mask.shape);
+  if (mask !== undefined && mask.shape.join() !== values.shape.join())
+    throw new ShapeMismatchError('mask', values.shape, mask.shape);
 }
 
 /** `mask` as float32 0/1 and `values` with masked entries replaced by 0 (so NaN or ±Inf there cannot leak through a product). */
@@ -53,7 +54,11 @@ export function maskedVariance(values: tf.Tensor, mask?: tf.Tensor, unbiased = t
     const mean = tf.div(tf.sum(kept), count);
     const variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(kept, mean)), weights)), count);
     if (!unbiased) return variance as tf.Scalar;
-    const correction = tf.where(tf.greater(count, 1), tf.div(count, tf.maximum(tf.sub(count, 1), 1)), tf.onesLike(count));
+    const correction = tf.where(
+      tf.greater(count, 1),
+      tf.div(count, tf.maximum(tf.sub(count, 1), 1)),
+      tf.onesLike(count),
+    );
     return tf.mul(variance, correction) as tf.Scalar;
   });
 }

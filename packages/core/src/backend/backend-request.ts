@@ -40,6 +40,7 @@ export function resolveBackendRequest(
 ): ResolvedBackendRequest {
   if (option !== undefined) return { request: requireOneOf('backend', option, BACKEND_REQUESTS), source: 'options' };
   const fromEnv = env[BACKEND_ENV_VAR]?.trim();
-  if (fromEnv) return { request: requireOneOf(BACKEND_ENV_VAR, fromEnv.toLowerCase(), BACKEND_REQUESTS), source: 'env' };
+  if (fromEnv)
+    return { request: requireOneOf(BACKEND_ENV_VAR, fromEnv.toLowerCase(), BACKEND_REQUESTS), source: 'env' };
   return { request: 'auto', source: 'default' };
 }

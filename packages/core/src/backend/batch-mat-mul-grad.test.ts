@@ -20,13 +20,34 @@ const swapLastTwo = (shape: number[]) => [...shape.slice(0, -2), shape[shape.len
 // Batch broadcasting as tfjs's kernels compute it correctly (one side's batch is 1, or a suffix
 // of the other's). [2,1,m,k] x [1,3,k,n] is left out: tfjs 4.22's forward itself is wrong there.
 const SHAPES: [number[], number[]][] = [
-  [[3, 4], [4, 5]], // 2-D
-  [[2, 3, 4], [2, 4, 5]], // batched, small: one batched call
-  [[2, 3, 4], [4, 5]], // linear layer: weight gradient folded into one 2-D matmul
-  [[3, 4], [2, 4, 5]], // left operand shared by the batch
-  [[1, 3, 4], [2, 4, 5]], // explicit batch 1
-  [[2, 3, 3, 4], [3, 4, 5]], // batch [2,3] against [3]: partial broadcast and sum
-  [[2, 130, 129], [2, 129, 131]], // large per-batch products: split into 2-D matmuls
+  [
+    [3, 4],
+    [4, 5],
+  ], // 2-D
+  [
+    [2, 3, 4],
+    [2, 4, 5],
+  ], // batched, small: one batched call
+  [
+    [2, 3, 4],
+    [4, 5],
+  ], // linear layer: weight gradient folded into one 2-D matmul
+  [
+    [3, 4],
+    [2, 4, 5],
+  ], // left operand shared by the batch
+  [
+    [1, 3, 4],
+    [2, 4, 5],
+  ], // explicit batch 1
+  [
+    [2, 3, 3, 4],
+    [3, 4, 5],
+  ], // batch [2,3] against [3]: partial broadcast and sum
+  [
+    [2, 130, 129],
+    [2, 129, 131],
+  ], // large per-batch products: split into 2-D matmuls
 ];
 const CASES: Case[] = SHAPES.flatMap(([a, b]) =>
   [false, true].flatMap((transposeA) => [false, true].map((transposeB) => ({ a, b, transposeA, transposeB }))),
@@ -49,7 +70,14 @@ function makeData(c: Case, seed: number): CaseData {
     const b = tf.randomNormal(bShape, 0, 1, 'float32', seed + 1);
     const dyShape = tf.matMul(a, b, c.transposeA, c.transposeB).shape;
     const dy = tf.randomNormal(dyShape, 0, 1, 'float32', seed + 2);
-    return { a: a.dataSync() as Float32Array, b: b.dataSync() as Float32Array, dy: dy.dataSync() as Float32Array, aShape, bShape, dyShape };
+    return {
+      a: a.dataSync() as Float32Array,
+      b: b.dataSync() as Float32Array,
+      dy: dy.dataSync() as Float32Array,
+      aShape,
+      bShape,
+      dyShape,
+    };
   });
 }
 
@@ -92,19 +120,21 @@ function referenceGradients(c: Case, data: CaseData): { values: Float32Array[]; 
     const a = tf.tensor(data.a, data.aShape);
     const b = tf.tensor(data.b, data.bShape);
     const dy = tf.tensor(data.dy, data.dyShape);
-    const [da, db] = !c.transposeA && !c.transposeB
-      ? [tf.matMul(dy, b, false, true), tf.matMul(a, dy, true, false)]
-      : !c.transposeA
-        ? [tf.matMul(dy, b), tf.matMul(dy, a, true, false)]
-        : !c.transposeB
-          ? [tf.matMul(b, dy, false, true), tf.matMul(a, dy)]
-          : [tf.matMul(b, dy, true, true), tf.matMul(dy, a, true, true)];
+    const [da, db] =
+      !c.transposeA && !c.transposeB
+        ? [tf.matMul(dy, b, false, true), tf.matMul(a, dy, true, false)]
+        : !c.transposeA
+          ? [tf.matMul(dy, b), tf.matMul(dy, a, true, false)]
+          : !c.transposeB
+            ? [tf.matMul(b, dy, false, true), tf.matMul(a, dy)]
+            : [tf.matMul(b, dy, true, true), tf.matMul(dy, a, true, true)];
     return [sumTo(da, data.aShape).dataSync() as Float32Array, sumTo(db, data.bShape).dataSync() as Float32Array];
   });
   return { values, builtinFails: true };
 }
 
-const label = (c: Case) => `[${c.a}] x [${c.b}]${c.transposeA ? ' transposeA' : ''}${c.transposeB ? ' transposeB' : ''}`;
+const label = (c: Case) =>
+  `[${c.a}] x [${c.b}]${c.transposeA ? ' transposeA' : ''}${c.transposeB ? ' transposeB' : ''}`;
 const TOLERANCE = { atol: 1e-5, rtol: 1e-5 };
 const datasets = new Map<Case, CaseData>();
 const references = new Map<Case, { values: Float32Array[]; builtinFails: boolean }>();
@@ -125,14 +155,14 @@ afterAll(async () => {
 });
 
 describe('BatchMatMul gradient override on cpu', () => {
-  it('replaces tfjs\'s own gradient, which fails whenever the batch axes broadcast', () => {
+  it("replaces tfjs's own gradient, which fails whenever the batch axes broadcast", () => {
     expect(builtin).toBeDefined();
     expect(tf.getGradient('BatchMatMul')).toBe(batchMatMulGradConfig);
     const broadcast = (c: Case) => c.a.slice(0, -2).join() !== c.b.slice(0, -2).join();
     for (const c of CASES) expect(references.get(c)!.builtinFails, label(c)).toBe(broadcast(c));
   });
 
-  it.each(CASES.map((c) => [label(c), c] as const))('matches tfjs\'s gradient for %s', (_, c) => {
+  it.each(CASES.map((c) => [label(c), c] as const))("matches tfjs's gradient for %s", (_, c) => {
     const [da, db] = matMulGradients(c, datasets.get(c)!);
     const [ra, rb] = references.get(c)!.values;
     expectClose(da!, ra!, TOLERANCE);

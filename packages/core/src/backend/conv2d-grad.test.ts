@@ -27,8 +27,28 @@ const CASES: Case[] = [
   { x: [1, 5, 6, 2], filter: [3, 3, 2, 2], strides: 1, pad: 'valid' },
   { x: [1, 9, 9, 2], filter: [3, 3, 2, 2], strides: 3, pad: 'same' },
   { x: [2, 6, 6, 3], filter: [1, 1, 3, 4], strides: 2, pad: 'valid' },
-  { x: [1, 5, 5, 2], filter: [3, 3, 2, 2], strides: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
-  { x: [1, 4, 4, 1], filter: [3, 3, 1, 1], strides: 1, pad: [[0, 0], [4, 4], [4, 4], [0, 0]] }, // pads wider than the kernel
+  {
+    x: [1, 5, 5, 2],
+    filter: [3, 3, 2, 2],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 3],
+      [0, 0],
+    ],
+  },
+  {
+    x: [1, 4, 4, 1],
+    filter: [3, 3, 1, 1],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [4, 4],
+      [4, 4],
+      [0, 0],
+    ],
+  }, // pads wider than the kernel
 ];
 
 interface CaseData {
@@ -44,7 +64,12 @@ function makeData(c: Case, seed: number): CaseData {
     const filter = tf.randomNormal(c.filter, 0, 1, 'float32', seed + 1);
     const dyShape = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad).shape;
     const dy = tf.randomNormal(dyShape, 0, 1, 'float32', seed + 2);
-    return { x: x.dataSync() as Float32Array, filter: filter.dataSync() as Float32Array, dy: dy.dataSync() as Float32Array, dyShape };
+    return {
+      x: x.dataSync() as Float32Array,
+      filter: filter.dataSync() as Float32Array,
+      dy: dy.dataSync() as Float32Array,
+      dyShape,
+    };
   });
 }
 
@@ -62,16 +87,24 @@ function convGradients(c: Case, data: CaseData): { conv: Float32Array[]; transpo
   const x = tf.tensor4d(data.x, c.x);
   const filter = tf.tensor4d(data.filter, c.filter);
   const dy = tf.tensor4d(data.dy, data.dyShape);
-  const conv = read(tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad))([x, filter], dy));
+  const conv = read(
+    tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad))(
+      [x, filter],
+      dy,
+    ),
+  );
   // conv2dTranspose maps dy-shaped tensors to x-shaped ones; its upstream gradient is x-shaped.
   const transpose = read(
-    tf.grads((o: tf.Tensor, f: tf.Tensor) => tf.conv2dTranspose(o as tf.Tensor4D, f as tf.Tensor4D, c.x, c.strides, c.pad))([dy, filter], x),
+    tf.grads((o: tf.Tensor, f: tf.Tensor) =>
+      tf.conv2dTranspose(o as tf.Tensor4D, f as tf.Tensor4D, c.x, c.strides, c.pad),
+    )([dy, filter], x),
   );
   tf.dispose([x, filter, dy]);
   return { conv, transpose };
 }
 
-const label = (c: Case) => `x [${c.x}] filter [${c.filter}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;
+const label = (c: Case) =>
+  `x [${c.x}] filter [${c.filter}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;
 const TOLERANCE = { atol: 1e-5, rtol: 1e-5 };
 const datasets = new Map<Case, CaseData>();
 const references = new Map<Case, { conv: Float32Array[]; transpose: Float32Array[] }>();
@@ -98,7 +131,7 @@ afterAll(async () => {
 });
 
 describe('Conv2D and Conv2DBackpropInput gradient overrides on cpu', () => {
-  it.each(CASES.map((c) => [label(c), c] as const))('match tfjs\'s own gradients for %s', (_, c) => expectMatches(c));
+  it.each(CASES.map((c) => [label(c), c] as const))("match tfjs's own gradients for %s", (_, c) => expectMatches(c));
 
   it('leave no tensors behind', async () => {
     await expectNoLeak(() => {
@@ -112,7 +145,8 @@ describe('Conv2D and Conv2DBackpropInput gradient overrides on cpu', () => {
     const dilated = () => tf.grads((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, filter, 1, 'valid', 'NHWC', 2))([x]);
     expect(dilated).toThrow(InvalidArgumentError);
     expect(dilated).toThrow('Conv2D dilations must be 1 for the dpo-ts gradient override: got 2');
-    const nchw = () => conv2DGradConfig.gradFunc(x, [x, filter], { strides: 1, pad: 'valid', dataFormat: 'NCHW', dilations: 1 });
+    const nchw = () =>
+      conv2DGradConfig.gradFunc(x, [x, filter], { strides: 1, pad: 'valid', dataFormat: 'NCHW', dilations: 1 });
     expect(nchw).toThrow('Conv2D dataFormat must be "NHWC" for the dpo-ts gradient override: got "NCHW"');
     tf.dispose([x, filter]);
   });

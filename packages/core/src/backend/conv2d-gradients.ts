@@ -29,7 +29,11 @@ export function assertSupportedConv2D(kernelName: string, dataFormat: unknown, d
  * where negative. Returns the cropped tensor and the remaining (non-negative) explicit padding
  * for tf.conv2d, so the pad itself is done by the convolution, never as a separate copy.
  */
-function cropForPadding(x: tf.Tensor4D, rows: [number, number], columns: [number, number]): { x: tf.Tensor4D; pad: Pairs | 'valid' } {
+function cropForPadding(
+  x: tf.Tensor4D,
+  rows: [number, number],
+  columns: [number, number],
+): { x: tf.Tensor4D; pad: Pairs | 'valid' } {
   const [n, h, w, c] = x.shape;
   const [top, bottom] = rows;
   const [left, right] = columns;
@@ -39,7 +43,12 @@ function cropForPadding(x: tf.Tensor4D, rows: [number, number], columns: [number
     const size = [n, h - begin[1]! - Math.max(-bottom, 0), w - begin[2]! - Math.max(-right, 0), c];
     cropped = tf.slice(x, begin, size);
   }
-  const positive: Pairs = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
+  const positive: Pairs = [
+    [0, 0],
+    [Math.max(top, 0), Math.max(bottom, 0)],
+    [Math.max(left, 0), Math.max(right, 0)],
+    [0, 0],
+  ];
   const none = positive.every(([before, after]) => before === 0 && after === 0);
   return { x: cropped, pad: none ? 'valid' : positive };
 }
@@ -53,12 +62,22 @@ function dilateWithZeros(dy: tf.Tensor4D, strideHeight: number, strideWidth: num
   const [n, oh, ow, c] = dy.shape;
   let out: tf.Tensor4D = dy;
   if (strideWidth > 1) {
-    const padded = tf.pad(tf.reshape(out, [n * oh, ow, 1, c]), [[0, 0], [0, 0], [0, strideWidth - 1], [0, 0]]);
+    const padded = tf.pad(tf.reshape(out, [n * oh, ow, 1, c]), [
+      [0, 0],
+      [0, 0],
+      [0, strideWidth - 1],
+      [0, 0],
+    ]);
     out = tf.reshape(padded, [n, oh, ow * strideWidth, c]);
   }
   if (strideHeight > 1) {
     const width = out.shape[2];
-    const padded = tf.pad(tf.reshape(out, [n, oh, 1, width * c]), [[0, 0], [0, 0], [0, strideHeight - 1], [0, 0]]);
+    const padded = tf.pad(tf.reshape(out, [n, oh, 1, width * c]), [
+      [0, 0],
+      [0, 0],
+      [0, strideHeight - 1],
+      [0, 0],
+    ]);
     out = tf.reshape(padded, [n, oh * strideHeight, width, c]);
   }
   return out;
@@ -87,7 +106,16 @@ export function conv2dFilterGradient(
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape,
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
     const { top, left } = info.padInfo;
     // Rows of the padded input that some window reads: [0, (OH-1)*sh + kh).
@@ -123,7 +151,16 @@ export function conv2dInputGradient(
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(xShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      xShape,
+      filter.shape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
     const dilated = dilateWithZeros(dy, sh, sw); // [N, OH*sh, OW*sw, O]
     const top = kh - 1 - info.padInfo.top;

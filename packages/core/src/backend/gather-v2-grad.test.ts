@@ -16,11 +16,47 @@ interface Case {
 // Embedding lookups with repeated ids (the same token several times in a batch), plus other axes.
 const CASES: Case[] = [
   { name: 'embedding table, 1-D ids with repeats', x: [10, 6], indices: [1, 3, 3, 0, 9, 1, 1], axis: 0, batchDims: 0 },
-  { name: 'embedding table, [batch, seq] ids', x: [7, 5], indices: [[0, 6, 6, 2], [2, 2, 0, 5]], axis: 0, batchDims: 0 },
-  { name: 'rank-3 table', x: [6, 2, 3], indices: [[5, 5], [0, 1]], axis: 0, batchDims: 0 },
-  { name: 'axis 1', x: [2, 5, 3], indices: [[0, 4], [4, 4]], axis: 1, batchDims: 0 },
+  {
+    name: 'embedding table, [batch, seq] ids',
+    x: [7, 5],
+    indices: [
+      [0, 6, 6, 2],
+      [2, 2, 0, 5],
+    ],
+    axis: 0,
+    batchDims: 0,
+  },
+  {
+    name: 'rank-3 table',
+    x: [6, 2, 3],
+    indices: [
+      [5, 5],
+      [0, 1],
+    ],
+    axis: 0,
+    batchDims: 0,
+  },
+  {
+    name: 'axis 1',
+    x: [2, 5, 3],
+    indices: [
+      [0, 4],
+      [4, 4],
+    ],
+    axis: 1,
+    batchDims: 0,
+  },
   { name: 'last axis', x: [3, 4], indices: [3, 3, 1], axis: -1, batchDims: 0 },
-  { name: 'batchDims 1', x: [2, 5, 3], indices: [[0, 4, 4], [4, 1, 1]], axis: 1, batchDims: 1 },
+  {
+    name: 'batchDims 1',
+    x: [2, 5, 3],
+    indices: [
+      [0, 4, 4],
+      [4, 1, 1],
+    ],
+    axis: 1,
+    batchDims: 1,
+  },
 ];
 
 interface CaseData {
@@ -60,7 +96,11 @@ function batchDimsOneReference(c: Case, data: CaseData): Float32Array {
     const [batch, vocabulary, inner] = [c.x[0]!, c.x[1]!, c.x[2]!];
     const ids = indices.shape[1]!;
     const parts = Array.from({ length: batch }, (_, b) =>
-      tf.unsortedSegmentSum(tf.reshape(tf.slice(dy, [b, 0, 0], [1, ids, inner]), [ids, inner]), tf.reshape(tf.slice(indices, [b, 0], [1, ids]), [ids]), vocabulary),
+      tf.unsortedSegmentSum(
+        tf.reshape(tf.slice(dy, [b, 0, 0], [1, ids, inner]), [ids, inner]),
+        tf.reshape(tf.slice(indices, [b, 0], [1, ids]), [ids]),
+        vocabulary,
+      ),
     );
     return tf.stack(parts).dataSync() as Float32Array;
   });
@@ -85,7 +125,7 @@ afterAll(async () => {
 });
 
 describe('GatherV2 gradient override on cpu', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('matches tfjs\'s gradient: %s', (_, c) => {
+  it.each(CASES.map((c) => [c.name, c] as const))("matches tfjs's gradient: %s", (_, c) => {
     expectClose(gatherGradientOf(c, datasets.get(c)!), references.get(c)!, { atol: 1e-6, rtol: 1e-6 });
   });
 

@@ -29,7 +29,11 @@ export function gatherGradient(
     const gatherAxis = tf.util.parseAxisParam(axis, xShape.slice())[0]!;
     const leading = batchDims < 0 ? batchDims + indices.rank : batchDims;
     if (!Number.isInteger(leading) || leading < 0 || leading > gatherAxis || leading > indices.rank) {
-      throw new InvalidArgumentError('GatherV2 batchDims', `an integer in [0, min(axis, indices rank)] = [0, ${Math.min(gatherAxis, indices.rank)}]`, batchDims);
+      throw new InvalidArgumentError(
+        'GatherV2 batchDims',
+        `an integer in [0, min(axis, indices rank)] = [0, ${Math.min(gatherAxis, indices.rank)}]`,
+        batchDims,
+      );
     }
     const batch = size(xShape.slice(0, leading));
     const outer = size(xShape.slice(leading, gatherAxis));

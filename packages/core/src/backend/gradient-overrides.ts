@@ -53,7 +53,9 @@ function validateNames(names: readonly string[]): GradientOverrideName[] {
  * @returns the overrides active after the call.
  * @throws InvalidArgumentError for an unknown name.
  */
-export function registerGradientOverrides(names: readonly GradientOverrideName[] = GRADIENT_OVERRIDES): GradientOverrideName[] {
+export function registerGradientOverrides(
+  names: readonly GradientOverrideName[] = GRADIENT_OVERRIDES,
+): GradientOverrideName[] {
   for (const name of validateNames(names)) {
     if (!originals.has(name)) originals.set(name, tf.getGradient(name) as GradConfig | undefined);
     tf.registerGradient(CONFIGS[name]);
@@ -69,7 +71,9 @@ export function registerGradientOverrides(names: readonly GradientOverrideName[]
  * @param names - which overrides to remove; all by default.
  * @returns the overrides still active.
  */
-export function restoreDefaultGradients(names: readonly GradientOverrideName[] = GRADIENT_OVERRIDES): GradientOverrideName[] {
+export function restoreDefaultGradients(
+  names: readonly GradientOverrideName[] = GRADIENT_OVERRIDES,
+): GradientOverrideName[] {
   for (const name of validateNames(names)) {
     if (!originals.has(name)) continue;
     const original = originals.get(name);

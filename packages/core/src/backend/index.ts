@@ -24,7 +24,12 @@ export {
   type GradientOverrideName,
 } from './gradient-overrides.js';
 export { DEFAULT_GRADIENT_OVERRIDES } from './default-gradient-overrides.js';
-export { ensureBuiltinGradients, hasBuiltinGradients, BUILTIN_GRADIENTS_MODULE, type BuiltinGradientsStatus } from './builtin-gradients.js';
+export {
+  ensureBuiltinGradients,
+  hasBuiltinGradients,
+  BUILTIN_GRADIENTS_MODULE,
+  type BuiltinGradientsStatus,
+} from './builtin-gradients.js';
 export { batchMatMulGradConfig } from './batch-mat-mul-grad.js';
 export {
   registerWasmBatchMatMulKernel,
@@ -33,11 +38,25 @@ export {
   planBatchMatMul,
 } from './wasm-batch-mat-mul-kernel.js';
 export { SimdBatchMatMul, type BatchMatMulPlan } from './simd-batch-mat-mul.js';
-export { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive, leadingReducedAxes } from './wasm-sum-kernel.js';
+export {
+  registerWasmSumKernel,
+  restoreWasmSumKernel,
+  wasmSumKernelActive,
+  leadingReducedAxes,
+} from './wasm-sum-kernel.js';
 export { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
-export { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
+export {
+  registerWasmIdentityKernel,
+  restoreWasmIdentityKernel,
+  wasmIdentityKernelActive,
+} from './wasm-identity-kernel.js';
 export { registerWasmEqualKernel, restoreWasmEqualKernel, wasmEqualKernelActive } from './wasm-equal-kernel.js';
-export { registerWasmTransposeKernel, restoreWasmTransposeKernel, wasmTransposeKernelActive, swapsLastTwoAxes } from './wasm-transpose-kernel.js';
+export {
+  registerWasmTransposeKernel,
+  restoreWasmTransposeKernel,
+  wasmTransposeKernelActive,
+  swapsLastTwoAxes,
+} from './wasm-transpose-kernel.js';
 export {
   KERNEL_OVERRIDES,
   registerWasmKernelOverrides,

@@ -105,7 +105,11 @@ export async function loadCpu(): Promise<LoadedBackend> {
     );
   }
   if (!(await trySetBackend('cpu'))) {
-    throw new BackendUnavailableError('cpu', ['it did not initialise (tfjs printed the cause above)'], 'Reinstall @dpo-ts/core.');
+    throw new BackendUnavailableError(
+      'cpu',
+      ['it did not initialise (tfjs printed the cause above)'],
+      'Reinstall @dpo-ts/core.',
+    );
   }
   // The cpu backend prints a banner recommending tfjs-node on first use; selectBackend's own
   // line already says which backend runs and how to get the native one.

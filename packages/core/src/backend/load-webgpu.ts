@@ -13,7 +13,11 @@ interface DawnModule {
 function dawnModule(module: Record<string, unknown>): DawnModule | undefined {
   const candidates = [module, module['default']];
   for (const candidate of candidates) {
-    if (typeof candidate === 'object' && candidate !== null && typeof (candidate as { create?: unknown }).create === 'function') {
+    if (
+      typeof candidate === 'object' &&
+      candidate !== null &&
+      typeof (candidate as { create?: unknown }).create === 'function'
+    ) {
       return candidate as unknown as DawnModule;
     }
   }
@@ -42,14 +46,21 @@ export async function loadWebgpu(): Promise<LoadedBackend> {
   const install = `To use it: npm install webgpu @tensorflow/tfjs-backend-webgpu@${tf.version_core}.`;
   const dawn = await importOptional('webgpu');
   if (dawn.status !== 'loaded') {
-    const reason = dawn.status === 'missing'
-      ? 'the "webgpu" package (Dawn for Node) is not installed'
-      : `the "webgpu" package failed to load (${firstLine(dawn.error)})`;
-    throw new BackendUnavailableError('webgpu', [reason], install, { cause: dawn.status === 'failed' ? dawn.error : undefined });
+    const reason =
+      dawn.status === 'missing'
+        ? 'the "webgpu" package (Dawn for Node) is not installed'
+        : `the "webgpu" package failed to load (${firstLine(dawn.error)})`;
+    throw new BackendUnavailableError('webgpu', [reason], install, {
+      cause: dawn.status === 'failed' ? dawn.error : undefined,
+    });
   }
   const module = dawnModule(dawn.module);
   if (module === undefined) {
-    throw new BackendUnavailableError('webgpu', ['the "webgpu" package has no create() export'], `${install} (a version with create() and globals)`);
+    throw new BackendUnavailableError(
+      'webgpu',
+      ['the "webgpu" package has no create() export'],
+      `${install} (a version with create() and globals)`,
+    );
   }
   for (const [key, value] of Object.entries(module.globals ?? {})) {
     if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
@@ -66,13 +77,20 @@ export async function loadWebgpu(): Promise<LoadedBackend> {
   installNavigatorGpu(gpu);
   const backend = await importOptional('@tensorflow/tfjs-backend-webgpu');
   if (backend.status !== 'loaded') {
-    const reason = backend.status === 'missing'
-      ? '@tensorflow/tfjs-backend-webgpu is not installed'
-      : `@tensorflow/tfjs-backend-webgpu failed to load (${firstLine(backend.error)})`;
-    throw new BackendUnavailableError('webgpu', [reason], install, { cause: backend.status === 'failed' ? backend.error : undefined });
+    const reason =
+      backend.status === 'missing'
+        ? '@tensorflow/tfjs-backend-webgpu is not installed'
+        : `@tensorflow/tfjs-backend-webgpu failed to load (${firstLine(backend.error)})`;
+    throw new BackendUnavailableError('webgpu', [reason], install, {
+      cause: backend.status === 'failed' ? backend.error : undefined,
+    });
   }
   if (!(await trySetBackend('webgpu'))) {
-    throw new BackendUnavailableError('webgpu', ['the backend did not initialise (tfjs printed the cause above)'], 'Or use backend "wasm".');
+    throw new BackendUnavailableError(
+      'webgpu',
+      ['the backend did not initialise (tfjs printed the cause above)'],
+      'Or use backend "wasm".',
+    );
   }
   return { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu' };
 }

@@ -27,7 +27,9 @@ describe('requireBackend', () => {
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
     expect(result.tfjs).toBe('No backend found in registry.');
     expect(result.name).toBe('NoBackendError');
-    expect(result.ours).toMatch(/^GPT needs a TensorFlow\.js backend and none is registered: call `await selectBackend\(\)`/);
+    expect(result.ours).toMatch(
+      /^GPT needs a TensorFlow\.js backend and none is registered: call `await selectBackend\(\)`/,
+    );
   });
 
   it('is a DPOTSError naming what needed the backend', () => {

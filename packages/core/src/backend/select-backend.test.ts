@@ -25,11 +25,19 @@ describe('selectBackend', () => {
   it("'auto' picks wasm here (tfjs-node is not installed), says so, and registers all overrides", async () => {
     const { lines, logger } = recorder();
     const info = await expectNoLeak(() => selectBackend({ logger }));
-    expect(info).toMatchObject({ name: 'wasm', requested: 'auto', package: '@tensorflow/tfjs-backend-wasm', threads: 1, builtinGradients: true });
+    expect(info).toMatchObject({
+      name: 'wasm',
+      requested: 'auto',
+      package: '@tensorflow/tfjs-backend-wasm',
+      threads: 1,
+      builtinGradients: true,
+    });
     expect(info.overrides).toEqual([...GRADIENT_OVERRIDES]);
     expect(info.skipped?.join()).toContain('@tensorflow/tfjs-node is not installed');
     expect(tf.getBackend()).toBe('wasm');
-    expect(lines[0]).toMatch(/^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal, Transpose$/);
+    expect(lines[0]).toMatch(
+      /^dpo-ts: backend wasm \(.*1 thread, auto: tensorflow: .*not installed\); gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2; kernel overrides: BatchMatMul, Sum, SplitV, Concat, Identity, Equal, Transpose$/,
+    );
     expect(selectedBackend()).toBe(info);
   });
 
@@ -45,7 +53,9 @@ describe('selectBackend', () => {
     const info = await expectNoLeak(() => selectBackend({ backend: 'cpu', logger }));
     expect(info).toMatchObject({ name: 'cpu', requested: 'cpu', overrides: [...GRADIENT_OVERRIDES] });
     expect(tf.getBackend()).toBe('cpu');
-    expect(lines[0]).toBe('dpo-ts: backend cpu; gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2');
+    expect(lines[0]).toBe(
+      'dpo-ts: backend cpu; gradient overrides: BatchMatMul, Conv2D, Conv2DBackpropInput, GatherV2',
+    );
     expect(info.kernelOverrides).toBeUndefined();
   });
 
@@ -75,24 +85,42 @@ describe('selectBackend', () => {
 
   it('rejects unknown backends and override choices', async () => {
     await expect(selectBackend({ backend: 'gpu' as 'cpu' })).rejects.toThrow(InvalidArgumentError);
-    await expect(selectBackend({ backend: 'gpu' as 'cpu' })).rejects.toThrow('backend must be one of "auto", "tensorflow", "wasm", "webgpu", "cpu": got "gpu"');
-    await expect(selectBackend({ gradientOverrides: ['Conv3D' as 'Conv2D'] })).rejects.toThrow('gradientOverrides[0] must be one of');
+    await expect(selectBackend({ backend: 'gpu' as 'cpu' })).rejects.toThrow(
+      'backend must be one of "auto", "tensorflow", "wasm", "webgpu", "cpu": got "gpu"',
+    );
+    await expect(selectBackend({ gradientOverrides: ['Conv3D' as 'Conv2D'] })).rejects.toThrow(
+      'gradientOverrides[0] must be one of',
+    );
   });
 
   it("honours gradientOverrides: 'none' and a list", async () => {
     expect((await selectBackend({ gradientOverrides: 'none', quiet: true })).overrides).toEqual([]);
     expect(activeGradientOverrides()).toEqual([]);
     expect((await selectBackend({ gradientOverrides: ['GatherV2'], quiet: true })).overrides).toEqual(['GatherV2']);
-    expect((await selectBackend({ gradientOverrides: 'default', quiet: true })).overrides).toEqual([...GRADIENT_OVERRIDES]);
+    expect((await selectBackend({ gradientOverrides: 'default', quiet: true })).overrides).toEqual([
+      ...GRADIENT_OVERRIDES,
+    ]);
   });
 
   it("honours kernelOverrides: 'none' keeps wasm's own kernels, 'default' puts dpo-ts's back", async () => {
     const own = await selectBackend({ kernelOverrides: 'none', quiet: true });
     expect(own.kernelOverrides).toBeUndefined();
     expect(activeWasmKernelOverrides()).toEqual([]);
-    expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual([...KERNEL_OVERRIDES]);
-    expect(activeWasmKernelOverrides()).toEqual(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity', 'Equal', 'Transpose']);
-    await expect(selectBackend({ kernelOverrides: 'all' as 'none' })).rejects.toThrow('kernelOverrides must be one of "default", "none": got "all"');
+    expect((await selectBackend({ kernelOverrides: 'default', quiet: true })).kernelOverrides).toEqual([
+      ...KERNEL_OVERRIDES,
+    ]);
+    expect(activeWasmKernelOverrides()).toEqual([
+      'BatchMatMul',
+      'Sum',
+      'SplitV',
+      'Concat',
+      'Identity',
+      'Equal',
+      'Transpose',
+    ]);
+    await expect(selectBackend({ kernelOverrides: 'all' as 'none' })).rejects.toThrow(
+      'kernelOverrides must be one of "default", "none": got "all"',
+    );
   });
 
   it(`reads ${BACKEND_ENV_VAR} when options.backend is absent`, async () => {
@@ -118,7 +146,10 @@ describe('ensureBuiltinGradients', () => {
 describe('resolveBackendRequest', () => {
   it('takes options first, then the environment, then auto', () => {
     expect(resolveBackendRequest('cpu', { [BACKEND_ENV_VAR]: 'wasm' })).toEqual({ request: 'cpu', source: 'options' });
-    expect(resolveBackendRequest(undefined, { [BACKEND_ENV_VAR]: ' WASM ' })).toEqual({ request: 'wasm', source: 'env' });
+    expect(resolveBackendRequest(undefined, { [BACKEND_ENV_VAR]: ' WASM ' })).toEqual({
+      request: 'wasm',
+      source: 'env',
+    });
     expect(resolveBackendRequest(undefined, { [BACKEND_ENV_VAR]: '' })).toEqual({ request: 'auto', source: 'default' });
     expect(() => resolveBackendRequest(undefined, { [BACKEND_ENV_VAR]: 'cuda' })).toThrow(
       'DPO_TS_BACKEND must be one of "auto", "tensorflow", "wasm", "webgpu", "cpu": got "cuda"',

@@ -87,7 +87,10 @@ async function loadAuto(): Promise<{ loaded: LoadedBackend; skipped: string[] }>
   throw new BackendUnavailableError('cpu', skipped, 'No backend could be loaded: reinstall @dpo-ts/core.');
 }
 
-function overridesFor(name: BackendName, choice: SelectBackendOptions['gradientOverrides']): readonly GradientOverrideName[] {
+function overridesFor(
+  name: BackendName,
+  choice: SelectBackendOptions['gradientOverrides'],
+): readonly GradientOverrideName[] {
   if (choice === undefined || choice === 'default') return DEFAULT_GRADIENT_OVERRIDES[name];
   if (choice === 'none') return [];
   return choice;
@@ -108,13 +111,16 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   const { request } = resolveBackendRequest(options.backend);
   // Validate the override choice before anything changes.
   const choice = options.gradientOverrides;
-  if (Array.isArray(choice)) choice.forEach((name, i) => requireOneOf(`gradientOverrides[${i}]`, name, GRADIENT_OVERRIDES));
+  if (Array.isArray(choice))
+    choice.forEach((name, i) => requireOneOf(`gradientOverrides[${i}]`, name, GRADIENT_OVERRIDES));
   else if (choice !== undefined) requireOneOf('gradientOverrides', choice, ['default', 'none']);
-  if (options.kernelOverrides !== undefined) requireOneOf('kernelOverrides', options.kernelOverrides, ['default', 'none']);
+  if (options.kernelOverrides !== undefined)
+    requireOneOf('kernelOverrides', options.kernelOverrides, ['default', 'none']);
   const log = options.quiet ? () => {} : (options.logger ?? ((line: string) => console.error(line)));
   // Already chosen, and still the active backend: 'auto' keeps it; a named request for the
   // same backend keeps it; only the overrides may change.
-  const reuse = current !== undefined && tf.getBackend() === current.name && (request === 'auto' || request === current.name);
+  const reuse =
+    current !== undefined && tf.getBackend() === current.name && (request === 'auto' || request === current.name);
   let loaded: LoadedBackend;
   let skipped: string[] | undefined;
   if (reuse && current !== undefined) {
@@ -131,7 +137,8 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   restoreDefaultGradients();
   const overrides = registerGradientOverrides(overridesFor(loaded.name, options.gradientOverrides));
   restoreWasmKernels();
-  const kernelOverrides = loaded.name === 'wasm' && options.kernelOverrides !== 'none' ? registerWasmKernelOverrides() : [];
+  const kernelOverrides =
+    loaded.name === 'wasm' && options.kernelOverrides !== 'none' ? registerWasmKernelOverrides() : [];
   const info: BackendInfo = {
     name: loaded.name,
     requested: reuse && current !== undefined ? current.requested : request,

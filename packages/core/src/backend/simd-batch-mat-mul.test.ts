@@ -42,7 +42,15 @@ function run(simd: SimdBatchMatMul, plan: BatchMatMulPlan, seed: number): { actu
   return { actual, expected: reference(a, b, plan) };
 }
 
-const plan = (batchA: number, batchB: number, m: number, k: number, n: number, transposeA = false, transposeB = false): BatchMatMulPlan => ({
+const plan = (
+  batchA: number,
+  batchB: number,
+  m: number,
+  k: number,
+  n: number,
+  transposeA = false,
+  transposeB = false,
+): BatchMatMulPlan => ({
   batchA,
   batchB,
   batch: Math.max(batchA, batchB),

@@ -29,7 +29,10 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Memory: new (descriptor: { initial: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -63,7 +66,8 @@ function pack(
     const from = matrix * rows * columns;
     const to = offset + matrix * packedSize;
     if (!transpose) {
-      for (let r = 0; r < rows; r++) target.set(source.subarray(from + r * columns, from + (r + 1) * columns), to + r * paddedColumns);
+      for (let r = 0; r < rows; r++)
+        target.set(source.subarray(from + r * columns, from + (r + 1) * columns), to + r * paddedColumns);
       continue;
     }
     // source matrix is [columns, rows]: element (r, c) of the packed one is source[c * rows + r]

@@ -34,7 +34,11 @@ const label = (c: Case) => `[${c.a}]${c.transposeA ? '^T' : ''} x [${c.b}]${c.tr
 
 /** Inputs of case i as plain arrays, the same on every backend (a seed of 0 would mean unseeded). */
 const inputs = (c: Case, i: number) =>
-  tf.tidy(() => [tf.randomNormal(c.a, 0, 1, 'float32', 10 * i + 1), tf.randomNormal(c.b, 0, 1, 'float32', 10 * i + 2)].map((t) => t.dataSync() as Float32Array));
+  tf.tidy(() =>
+    [tf.randomNormal(c.a, 0, 1, 'float32', 10 * i + 1), tf.randomNormal(c.b, 0, 1, 'float32', 10 * i + 2)].map(
+      (t) => t.dataSync() as Float32Array,
+    ),
+  );
 
 /** One head of attention, `softmax(q k^T / sqrt(d)) v`, summed against fixed weights: a scalar. */
 function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Scalar {
@@ -57,9 +61,18 @@ beforeAll(async () => {
   await selectBackend({ backend: 'cpu', quiet: true });
   CASES.forEach((c, i) => {
     const [a, b] = inputs(c, i);
-    cpu.set(c, tf.tidy(() => tf.matMul(tf.tensor(a!, c.a), tf.tensor(b!, c.b), c.transposeA, c.transposeB).dataSync() as Float32Array));
+    cpu.set(
+      c,
+      tf.tidy(
+        () => tf.matMul(tf.tensor(a!, c.a), tf.tensor(b!, c.b), c.transposeA, c.transposeB).dataSync() as Float32Array,
+      ),
+    );
   });
-  cpuAttentionGradients = tf.tidy(() => tf.grads(attention)(attentionInputs()).map((g) => g.dataSync() as Float32Array));
+  cpuAttentionGradients = tf.tidy(() =>
+    tf
+      .grads(attention)(attentionInputs())
+      .map((g) => g.dataSync() as Float32Array),
+  );
   await selectBackend({ backend: 'wasm', quiet: true });
 });
 
@@ -75,7 +88,16 @@ describe('planBatchMatMul', () => {
     expect(planBatchMatMul([1, 64, 32], [1, 32, 16], false, false)).toBeUndefined();
     expect(planBatchMatMul([2, 1, 4, 4], [1, 3, 4, 4], false, false)).toBeUndefined();
     expect(planBatchMatMul([2, 0, 4], [2, 4, 4], false, false)).toBeUndefined();
-    expect(planBatchMatMul([64, 32], [16, 32], false, true)).toEqual({ batchA: 1, batchB: 1, batch: 1, m: 64, k: 32, n: 16, transposeA: false, transposeB: true });
+    expect(planBatchMatMul([64, 32], [16, 32], false, true)).toEqual({
+      batchA: 1,
+      batchB: 1,
+      batch: 1,
+      m: 64,
+      k: 32,
+      n: 16,
+      transposeA: false,
+      transposeB: true,
+    });
     expect(planBatchMatMul([2, 3, 5, 7], [3, 7, 6], false, false)).toBeUndefined();
     expect(planBatchMatMul([2, 3, 5, 7], [7, 6], false, false)).toMatchObject({ batchA: 6, batchB: 1, batch: 6 });
   });
@@ -94,14 +116,20 @@ describe('the SIMD BatchMatMul kernel on wasm', () => {
   it.each(CASES.map((c, i) => [label(c), c, i] as const))('matches the cpu backend for %s', (_, c, i) => {
     const [a, b] = inputs(c, i);
     const product = tf.tidy(() => tf.matMul(tf.tensor(a!, c.a), tf.tensor(b!, c.b), c.transposeA, c.transposeB));
-    expect(product.shape).toEqual(tf.tidy(() => tf.matMul(tf.zeros(c.a), tf.zeros(c.b), c.transposeA, c.transposeB).shape));
+    expect(product.shape).toEqual(
+      tf.tidy(() => tf.matMul(tf.zeros(c.a), tf.zeros(c.b), c.transposeA, c.transposeB).shape),
+    );
     expectClose(product.dataSync() as Float32Array, cpu.get(c)!, { atol: 1e-5, rtol: 1e-5 });
     product.dispose();
   });
 
   it("gives attention's gradients as the cpu backend does, and as finite differences", () => {
     const x = attentionInputs();
-    const gradients = tf.tidy(() => tf.grads(attention)(x).map((g) => g.dataSync() as Float32Array));
+    const gradients = tf.tidy(() =>
+      tf
+        .grads(attention)(x)
+        .map((g) => g.dataSync() as Float32Array),
+    );
     gradients.forEach((g, i) => expectClose(g, cpuAttentionGradients[i]!, { atol: 1e-5, rtol: 1e-4 }));
     const check = checkGradient(attention, x, { epsilon: 1e-2, atol: 2e-2, rtol: 2e-2 });
     expect(check.maxAbsError).toBeLessThan(2e-2);

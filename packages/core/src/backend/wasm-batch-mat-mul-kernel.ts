@@ -42,7 +42,10 @@ export function planBatchMatMul(
 const batchMatMul: KernelFunc = (args) => {
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-  const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planBatchMatMul(a.shape, b.shape, transposeA, transposeB) : undefined;
+  const plan =
+    a.dtype === 'float32' && b.dtype === 'float32'
+      ? planBatchMatMul(a.shape, b.shape, transposeA, transposeB)
+      : undefined;
   if (plan === undefined || simd === undefined) return original!.kernelFunc(args);
   const backend = args.backend as unknown as WasmBackendHeap;
   const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));

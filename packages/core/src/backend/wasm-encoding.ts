@@ -39,7 +39,11 @@ export const vector = (items: readonly (readonly number[])[]): number[] => [...u
 /** A name: UTF-8 bytes as a vector. */
 export const name = (text: string): number[] => vector([...new TextEncoder().encode(text)].map((byte) => [byte]));
 /** A section: id, byte size, contents (Sec. 5.5.2). */
-export const section = (id: number, contents: readonly number[]): number[] => [id, ...unsigned(contents.length), ...contents];
+export const section = (id: number, contents: readonly number[]): number[] => [
+  id,
+  ...unsigned(contents.length),
+  ...contents,
+];
 
 /** Value types (Sec. 5.3.1). */
 export const I32 = 0x7f;

@@ -15,7 +15,8 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const equal = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => ({ shape: tf.equal(a, b).shape, values: Array.from(tf.equal(a, b).dataSync()) }));
+const equal = (a: tf.Tensor, b: tf.Tensor) =>
+  tf.tidy(() => ({ shape: tf.equal(a, b).shape, values: Array.from(tf.equal(a, b).dataSync()) }));
 
 describe('the Equal kernel override on wasm', () => {
   it('is registered by selectBackend on wasm', () => {

@@ -19,7 +19,8 @@ const size = (shape: readonly number[]) => shape.reduce((x, y) => x * y, 1);
 function layout(a: readonly number[], b: readonly number[]): 'same' | 'rows' | undefined {
   if (a.join() === b.join()) return 'same';
   const rank = a.length;
-  if (rank >= 1 && b.length === rank && b[rank - 1] === 1 && a.slice(0, -1).join() === b.slice(0, -1).join()) return 'rows';
+  if (rank >= 1 && b.length === rank && b[rank - 1] === 1 && a.slice(0, -1).join() === b.slice(0, -1).join())
+    return 'rows';
   return undefined;
 }
 
@@ -35,7 +36,8 @@ const equal: KernelFunc = (args) => {
   // Equality is symmetric: whichever operand holds the full shape goes first.
   const [first, second] = layout(a.shape, b.shape) !== undefined ? [a, b] : [b, a];
   const how = layout(first.shape, second.shape);
-  if (how === undefined || !numeric(a) || a.dtype !== b.dtype || size(first.shape) === 0) return original!.kernelFunc(args);
+  if (how === undefined || !numeric(a) || a.dtype !== b.dtype || size(first.shape) === 0)
+    return original!.kernelFunc(args);
   const backend = args.backend as unknown as WasmBackendHeap;
   const out = backend.makeOutput([...first.shape], 'bool');
   const x = backend.typedArrayFromHeap(first);

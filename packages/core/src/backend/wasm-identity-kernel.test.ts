@@ -33,7 +33,11 @@ describe('the Identity kernel override on wasm', () => {
   });
 
   it('gives the gradients of ops that save their inputs (cloned through Identity)', () => {
-    const [dx] = tf.tidy(() => tf.grads((x: tf.Tensor) => tf.sum(tf.mul(x, x)))([tf.tensor1d([1, -2, 3])]).map((g) => Array.from(g.dataSync())));
+    const [dx] = tf.tidy(() =>
+      tf
+        .grads((x: tf.Tensor) => tf.sum(tf.mul(x, x)))([tf.tensor1d([1, -2, 3])])
+        .map((g) => Array.from(g.dataSync())),
+    );
     expect(dx).toEqual([2, -4, 6]);
   });
 });

@@ -1,8 +1,20 @@
-import { registerWasmBatchMatMulKernel, restoreWasmBatchMatMulKernel, wasmBatchMatMulKernelActive } from './wasm-batch-mat-mul-kernel.js';
+import {
+  registerWasmBatchMatMulKernel,
+  restoreWasmBatchMatMulKernel,
+  wasmBatchMatMulKernelActive,
+} from './wasm-batch-mat-mul-kernel.js';
 import { registerWasmEqualKernel, restoreWasmEqualKernel, wasmEqualKernelActive } from './wasm-equal-kernel.js';
-import { registerWasmIdentityKernel, restoreWasmIdentityKernel, wasmIdentityKernelActive } from './wasm-identity-kernel.js';
+import {
+  registerWasmIdentityKernel,
+  restoreWasmIdentityKernel,
+  wasmIdentityKernelActive,
+} from './wasm-identity-kernel.js';
 import { registerWasmCopyKernel, restoreWasmCopyKernel, wasmCopyKernelActive } from './wasm-split-concat-kernels.js';
-import { registerWasmTransposeKernel, restoreWasmTransposeKernel, wasmTransposeKernelActive } from './wasm-transpose-kernel.js';
+import {
+  registerWasmTransposeKernel,
+  restoreWasmTransposeKernel,
+  wasmTransposeKernelActive,
+} from './wasm-transpose-kernel.js';
 import { registerWasmSumKernel, restoreWasmSumKernel, wasmSumKernelActive } from './wasm-sum-kernel.js';
 
 /** Name of a wasm-backend kernel that dpo-ts can replace (tfjs's kernel name). */
@@ -20,16 +32,44 @@ export type KernelOverrideName = 'BatchMatMul' | 'Sum' | 'SplitV' | 'Concat' | '
  * Measured on the GPT DPO step (d 128, 4 layers, 16 pairs x 64 tokens) on a loaded 2-core
  * machine: see the throughput benchmark's kernel profile and `docs/results`.
  */
-export const KERNEL_OVERRIDES: readonly KernelOverrideName[] = /* @__PURE__ */ Object.freeze(['BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Identity', 'Equal', 'Transpose'] as const);
+export const KERNEL_OVERRIDES: readonly KernelOverrideName[] = /* @__PURE__ */ Object.freeze([
+  'BatchMatMul',
+  'Sum',
+  'SplitV',
+  'Concat',
+  'Identity',
+  'Equal',
+  'Transpose',
+] as const);
 
 const OVERRIDES = {
-  BatchMatMul: { register: registerWasmBatchMatMulKernel, restore: restoreWasmBatchMatMulKernel, active: wasmBatchMatMulKernelActive },
+  BatchMatMul: {
+    register: registerWasmBatchMatMulKernel,
+    restore: restoreWasmBatchMatMulKernel,
+    active: wasmBatchMatMulKernelActive,
+  },
   Sum: { register: registerWasmSumKernel, restore: restoreWasmSumKernel, active: wasmSumKernelActive },
-  SplitV: { register: () => registerWasmCopyKernel('SplitV'), restore: () => restoreWasmCopyKernel('SplitV'), active: () => wasmCopyKernelActive('SplitV') },
-  Concat: { register: () => registerWasmCopyKernel('Concat'), restore: () => restoreWasmCopyKernel('Concat'), active: () => wasmCopyKernelActive('Concat') },
-  Identity: { register: registerWasmIdentityKernel, restore: restoreWasmIdentityKernel, active: wasmIdentityKernelActive },
+  SplitV: {
+    register: () => registerWasmCopyKernel('SplitV'),
+    restore: () => restoreWasmCopyKernel('SplitV'),
+    active: () => wasmCopyKernelActive('SplitV'),
+  },
+  Concat: {
+    register: () => registerWasmCopyKernel('Concat'),
+    restore: () => restoreWasmCopyKernel('Concat'),
+    active: () => wasmCopyKernelActive('Concat'),
+  },
+  Identity: {
+    register: registerWasmIdentityKernel,
+    restore: restoreWasmIdentityKernel,
+    active: wasmIdentityKernelActive,
+  },
   Equal: { register: registerWasmEqualKernel, restore: restoreWasmEqualKernel, active: wasmEqualKernelActive },
-  Transpose: { register: registerWasmTransposeKernel, restore: restoreWasmTransposeKernel, active: wasmTransposeKernelActive },
+  Transpose: {
+    register: registerWasmTransposeKernel,
+    restore: restoreWasmTransposeKernel,
+    active: wasmTransposeKernelActive,
+  },
 } as const satisfies Record<KernelOverrideName, { register(): boolean; restore(): void; active(): boolean }>;
 
 /**
@@ -38,7 +78,9 @@ const OVERRIDES = {
  * called by `selectBackend`. Idempotent.
  * @returns the overrides active after the call.
  */
-export function registerWasmKernelOverrides(names: readonly KernelOverrideName[] = KERNEL_OVERRIDES): KernelOverrideName[] {
+export function registerWasmKernelOverrides(
+  names: readonly KernelOverrideName[] = KERNEL_OVERRIDES,
+): KernelOverrideName[] {
   for (const name of names) OVERRIDES[name].register();
   return activeWasmKernelOverrides();
 }

@@ -21,7 +21,8 @@ const CASES: Case[] = [
   { shape: [8, 6], split: 3, axis: 1 },
 ];
 const label = (c: Case) => `[${c.shape}] into ${JSON.stringify(c.split)} along ${c.axis}`;
-const values = (c: Case) => Float32Array.from({ length: c.shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.sin(i) * 100);
+const values = (c: Case) =>
+  Float32Array.from({ length: c.shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.sin(i) * 100);
 
 const cpu = new Map<Case, { pieces: Float32Array[]; joined: Float32Array }>();
 
@@ -32,7 +33,10 @@ beforeAll(async () => {
       c,
       tf.tidy(() => {
         const pieces = tf.split(tf.tensor(values(c), c.shape), c.split, c.axis);
-        return { pieces: pieces.map((p) => p.dataSync() as Float32Array), joined: tf.concat(pieces.reverse(), c.axis).dataSync() as Float32Array };
+        return {
+          pieces: pieces.map((p) => p.dataSync() as Float32Array),
+          joined: tf.concat(pieces.reverse(), c.axis).dataSync() as Float32Array,
+        };
       }),
     );
   }
@@ -51,15 +55,21 @@ describe('the SplitV and Concat kernel overrides on wasm', () => {
     expect(wasmCopyKernelActive('Concat')).toBe(true);
   });
 
-  it.each(CASES.map((c) => [label(c), c] as const))('split and concat (reversed) are bit-identical to the cpu backend for %s', (_, c) => {
-    const { pieces, joined } = tf.tidy(() => {
-      const parts = tf.split(tf.tensor(values(c), c.shape), c.split, c.axis);
-      return { pieces: parts.map((p) => p.dataSync() as Float32Array), joined: tf.concat(parts.reverse(), c.axis).dataSync() as Float32Array };
-    });
-    const expected = cpu.get(c)!;
-    expect(pieces.map((p) => Array.from(p))).toEqual(expected.pieces.map((p) => Array.from(p)));
-    expect(Array.from(joined)).toEqual(Array.from(expected.joined));
-  });
+  it.each(CASES.map((c) => [label(c), c] as const))(
+    'split and concat (reversed) are bit-identical to the cpu backend for %s',
+    (_, c) => {
+      const { pieces, joined } = tf.tidy(() => {
+        const parts = tf.split(tf.tensor(values(c), c.shape), c.split, c.axis);
+        return {
+          pieces: parts.map((p) => p.dataSync() as Float32Array),
+          joined: tf.concat(parts.reverse(), c.axis).dataSync() as Float32Array,
+        };
+      });
+      const expected = cpu.get(c)!;
+      expect(pieces.map((p) => Array.from(p))).toEqual(expected.pieces.map((p) => Array.from(p)));
+      expect(Array.from(joined)).toEqual(Array.from(expected.joined));
+    },
+  );
 
   it("gives split's gradient (a concat) and leaks nothing", async () => {
     const x = tf.tensor(values(CASES[0]!), CASES[0]!.shape);

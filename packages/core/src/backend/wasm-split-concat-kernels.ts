@@ -31,9 +31,15 @@ const splitV: KernelFunc = (args) => {
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
   const outer = size(x.shape.slice(0, $axis));
   const inner = size(x.shape.slice($axis + 1));
-  if (x.dtype !== 'float32' || size(x.shape) === 0 || Math.min(...sizes) * inner < MIN_RUN) return originals.get(tf.SplitV)!.kernelFunc(args);
+  if (x.dtype !== 'float32' || size(x.shape) === 0 || Math.min(...sizes) * inner < MIN_RUN)
+    return originals.get(tf.SplitV)!.kernelFunc(args);
   const backend = args.backend as unknown as WasmBackendHeap;
-  const outputs = sizes.map((s) => backend.makeOutput(x.shape.map((d, i) => (i === $axis ? s : d)), 'float32'));
+  const outputs = sizes.map((s) =>
+    backend.makeOutput(
+      x.shape.map((d, i) => (i === $axis ? s : d)),
+      'float32',
+    ),
+  );
   // One view of the whole heap, taken after every allocation (allocating may grow the heap and
   // detach earlier views); runs move with copyWithin, no per-run view objects.
   const heap = new Float32Array(backend.typedArrayFromHeap(x).buffer);
@@ -43,7 +49,8 @@ const splitV: KernelFunc = (args) => {
   sizes.forEach((s, i) => {
     const to = backend.typedArrayFromHeap(outputs[i]!).byteOffset / 4;
     const run = s * inner;
-    for (let o = 0; o < outer; o++) heap.copyWithin(to + o * run, from + o * rowLength + start, from + o * rowLength + start + run);
+    for (let o = 0; o < outer; o++)
+      heap.copyWithin(to + o * run, from + o * rowLength + start, from + o * rowLength + start + run);
     start += run;
   });
   return outputs;
@@ -58,7 +65,10 @@ const concat: KernelFunc = (args) => {
   const $axis = tf.util.parseAxisParam(axis, inputs[0]!.shape)[0]!;
   const runs = inputs.map((t) => size(t.shape.slice($axis)));
   if (Math.min(...runs) < MIN_RUN) return original();
-  const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), $axis);
+  const outShape = tf.backend_util.computeOutShape(
+    inputs.map((t) => t.shape),
+    $axis,
+  );
   const backend = args.backend as unknown as WasmBackendHeap;
   const out = backend.makeOutput(outShape, 'float32');
   const heap = new Float32Array(backend.typedArrayFromHeap(out).buffer);

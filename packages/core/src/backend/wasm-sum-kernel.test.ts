@@ -24,22 +24,33 @@ const CASES: Case[] = [
   { shape: [64], axis: 0, keepDims: false },
 ];
 const label = (c: Case) => `[${c.shape}] over ${JSON.stringify(c.axis)}${c.keepDims ? ', keepDims' : ''}`;
-const input = (c: Case, i: number) => tf.tidy(() => tf.randomNormal(c.shape, 0, 1, 'float32', i + 1).dataSync() as Float32Array);
+const input = (c: Case, i: number) =>
+  tf.tidy(() => tf.randomNormal(c.shape, 0, 1, 'float32', i + 1).dataSync() as Float32Array);
 
 /** A dense layer with bias and a layer-norm-like gain: their gradients are leading-axis sums. */
 function denseLoss(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, gain: tf.Tensor): tf.Scalar {
   const y = tf.add(tf.matMul(x, w), b);
   return tf.sum(tf.square(tf.mul(y, gain)));
 }
-const denseInputs = () => [[24, 5], [5, 7], [7], [7]].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 50 + i));
+const denseInputs = () =>
+  [[24, 5], [5, 7], [7], [7]].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 50 + i));
 
 const cpu = new Map<Case, Float32Array>();
 let cpuGradients: Float32Array[] = [];
 
 beforeAll(async () => {
   await selectBackend({ backend: 'cpu', quiet: true });
-  CASES.forEach((c, i) => cpu.set(c, tf.tidy(() => tf.sum(tf.tensor(input(c, i), c.shape), c.axis, c.keepDims).dataSync() as Float32Array)));
-  cpuGradients = tf.tidy(() => tf.grads(denseLoss)(denseInputs()).map((g) => g.dataSync() as Float32Array));
+  CASES.forEach((c, i) =>
+    cpu.set(
+      c,
+      tf.tidy(() => tf.sum(tf.tensor(input(c, i), c.shape), c.axis, c.keepDims).dataSync() as Float32Array),
+    ),
+  );
+  cpuGradients = tf.tidy(() =>
+    tf
+      .grads(denseLoss)(denseInputs())
+      .map((g) => g.dataSync() as Float32Array),
+  );
   await selectBackend({ backend: 'wasm', quiet: true });
 });
 
@@ -75,7 +86,13 @@ describe('the Sum kernel override on wasm', () => {
 
   it('gives bias and gain gradients as the cpu backend does, and leaks nothing', async () => {
     const x = denseInputs();
-    const gradients = await expectNoLeak(() => tf.tidy(() => tf.grads(denseLoss)(x).map((g) => g.dataSync() as Float32Array)));
+    const gradients = await expectNoLeak(() =>
+      tf.tidy(() =>
+        tf
+          .grads(denseLoss)(x)
+          .map((g) => g.dataSync() as Float32Array),
+      ),
+    );
     gradients.forEach((g, i) => expectClose(g, cpuGradients[i]!, { atol: 1e-4, rtol: 1e-5 }));
     tf.dispose(x);
   });

@@ -39,7 +39,16 @@ const sum: KernelFunc = (args) => {
   // [1, rows] x [rows, columns] -> [1, columns] on the SIMD kernel: each column summed over the
   // rows in order, in float32. (XNNPACK would repack x as a weight matrix on every call.)
   const out = backend.makeOutput([columns], 'float32');
-  simd.multiply(ones, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), { batchA: 1, batchB: 1, batch: 1, m: 1, k: rows, n: columns, transposeA: false, transposeB: false });
+  simd.multiply(ones, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), {
+    batchA: 1,
+    batchB: 1,
+    batch: 1,
+    m: 1,
+    k: rows,
+    n: columns,
+    transposeA: false,
+    transposeB: false,
+  });
   out.shape = keepDims ? x.shape.map((d, i) => (i < reduced ? 1 : d)) : x.shape.slice(reduced);
   return out;
 };

@@ -21,13 +21,20 @@ const CASES: Case[] = [
   { shape: [2, 3, 4], perm: [1, 0, 2], dtype: 'float32' },
 ];
 const label = (c: Case) => `${c.dtype} [${c.shape}] by [${c.perm}]`;
-const values = (c: Case) => Array.from({ length: c.shape.reduce((x, y) => x * y, 1) }, (_, i) => (c.dtype === 'int32' ? i - 7 : Math.sin(i) * 1e3));
+const values = (c: Case) =>
+  Array.from({ length: c.shape.reduce((x, y) => x * y, 1) }, (_, i) =>
+    c.dtype === 'int32' ? i - 7 : Math.sin(i) * 1e3,
+  );
 
 const cpu = new Map<Case, number[]>();
 
 beforeAll(async () => {
   await selectBackend({ backend: 'cpu', quiet: true });
-  for (const c of CASES) cpu.set(c, tf.tidy(() => Array.from(tf.transpose(tf.tensor(values(c), c.shape, c.dtype), c.perm).dataSync())));
+  for (const c of CASES)
+    cpu.set(
+      c,
+      tf.tidy(() => Array.from(tf.transpose(tf.tensor(values(c), c.shape, c.dtype), c.perm).dataSync())),
+    );
   await selectBackend({ backend: 'wasm', quiet: true });
 });
 

@@ -16,7 +16,10 @@ interface WasmMemory {
 interface WasmApi {
   Memory: new (descriptor: { initial: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -52,7 +55,11 @@ const transpose: KernelFunc = (args) => {
   const { x } = args.inputs as { x: TensorInfo };
   const { perm } = args.attrs as unknown as TransposeAttrs;
   const [rows, columns] = x.shape.slice(-2) as [number, number];
-  const fits = (x.dtype === 'float32' || x.dtype === 'int32') && swapsLastTwoAxes(perm) && rows % TRANSPOSE_BLOCK === 0 && columns % TRANSPOSE_BLOCK === 0;
+  const fits =
+    (x.dtype === 'float32' || x.dtype === 'int32') &&
+    swapsLastTwoAxes(perm) &&
+    rows % TRANSPOSE_BLOCK === 0 &&
+    columns % TRANSPOSE_BLOCK === 0;
   if (!fits || size(x.shape) === 0) return original!.kernelFunc(args);
   kernel ??= compile();
   const count = size(x.shape);
@@ -64,7 +71,9 @@ const transpose: KernelFunc = (args) => {
   const heap = new Int32Array(kernel.memory.buffer);
   heap.set(new Int32Array(backend.typedArrayFromHeap(x).buffer, backend.typedArrayFromHeap(x).byteOffset, count));
   kernel.transpose(0, count * 4, count / (rows * columns), rows, columns);
-  new Int32Array(backend.typedArrayFromHeap(out).buffer, backend.typedArrayFromHeap(out).byteOffset, count).set(heap.subarray(count, 2 * count));
+  new Int32Array(backend.typedArrayFromHeap(out).buffer, backend.typedArrayFromHeap(out).byteOffset, count).set(
+    heap.subarray(count, 2 * count),
+  );
   return out;
 };
 

@@ -8,7 +8,12 @@ describe('epochBatches', () => {
   it('reshuffles each epoch from (seed, epoch) and numbers steps globally', () => {
     const batches = [...epochBatches(items, { batchSize: 3, seed: 11, epochs: 2 })];
     expect(batches.map(({ epoch, batch, step }) => [epoch, batch, step])).toEqual([
-      [0, 0, 0], [0, 1, 1], [0, 2, 2], [1, 0, 3], [1, 1, 4], [1, 2, 5],
+      [0, 0, 0],
+      [0, 1, 1],
+      [0, 2, 2],
+      [1, 0, 3],
+      [1, 1, 4],
+      [1, 2, 5],
     ]);
     expect(batches.slice(0, 3).flatMap((b) => b.indices)).toEqual(batchOrder(11, 0, 7));
     expect(batches.slice(3).flatMap((b) => b.indices)).toEqual(batchOrder(11, 1, 7));

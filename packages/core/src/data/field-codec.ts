@@ -118,7 +118,12 @@ export function encodeField<T>(value: T, codec: FieldCodec<T>, context: FieldCon
   try {
     json = codec.serialize(value, context);
   } catch (error) {
-    throw new InvalidArgumentError(argument, codec.expected, value, error instanceof Error ? error.message : String(error));
+    throw new InvalidArgumentError(
+      argument,
+      codec.expected,
+      value,
+      error instanceof Error ? error.message : String(error),
+    );
   }
   const check = codec.parse(json, context);
   if (!check.ok) {

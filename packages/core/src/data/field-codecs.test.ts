@@ -47,9 +47,13 @@ describe('classLabelField', () => {
     expect(field.parse(0, context)).toEqual({ ok: true, value: 0 });
     expect(field.parse(9, context)).toEqual({ ok: true, value: 9 });
     expect(message(field.parse(10, context))).toBe('field "chosen" must be an integer class label in [0, 10): got 10');
-    expect(message(field.parse('7', context))).toBe('field "chosen" must be an integer class label in [0, 10): got "7"');
+    expect(message(field.parse('7', context))).toBe(
+      'field "chosen" must be an integer class label in [0, 10): got "7"',
+    );
     expect(message(field.parse(1.5, context))).toContain('got 1.5');
-    expect(message(classLabelField().parse(-1, context))).toBe('field "chosen" must be an integer class label >= 0: got -1');
+    expect(message(classLabelField().parse(-1, context))).toBe(
+      'field "chosen" must be an integer class label >= 0: got -1',
+    );
     expect(classLabelField().parse(123456, context)).toEqual({ ok: true, value: 123456 });
   });
 
@@ -66,7 +70,10 @@ describe('imageField', () => {
     expect(imageField().serialize(result.value, context)).toBe('img/a.png');
     const other: FieldContext = { ...context, directory: join(directory, 'out') };
     expect(imageField().serialize(result.value, other)).toBe('../img/a.png');
-    expect(imageField().parse('/abs/B.PNG', context)).toEqual({ ok: true, value: { kind: 'file', path: '/abs/B.PNG' } });
+    expect(imageField().parse('/abs/B.PNG', context)).toEqual({
+      ok: true,
+      value: { kind: 'file', path: '/abs/B.PNG' },
+    });
   });
 
   it('keeps well-formed PNG data URLs verbatim', () => {
@@ -108,7 +115,9 @@ describe('conversationalField', () => {
   });
 
   it('names the bad message and key', () => {
-    expect(message(field.parse([], context))).toBe('field "chosen" must be a non-empty list of {role, content} messages: got []');
+    expect(message(field.parse([], context))).toBe(
+      'field "chosen" must be a non-empty list of {role, content} messages: got []',
+    );
     expect(message(field.parse('hi', context))).toContain('got "hi"');
     expect(message(field.parse([{ role: 'user', content: 'a' }, 'b'], context))).toBe(
       'field "chosen[1]" must be a {role, content} object: got "b"',
@@ -116,12 +125,18 @@ describe('conversationalField', () => {
     expect(message(field.parse([{ role: 'assitant', content: 'a' }], context))).toBe(
       'field "chosen[0].role" must be one of "system", "user", "assistant", "tool": got "assitant"',
     );
-    expect(message(field.parse([{ role: 'user' }], context))).toBe('field "chosen[0].content" must be a string: got undefined');
+    expect(message(field.parse([{ role: 'user' }], context))).toBe(
+      'field "chosen[0].content" must be a string: got undefined',
+    );
   });
 
   it('restricts roles when asked and validates the option', () => {
-    expect(conversationalField({ roles: ['assistant'] }).parse([{ role: 'user', content: 'a' }], context).ok).toBe(false);
-    expect(() => conversationalField({ roles: [] })).toThrow('roles must be a non-empty list of non-empty strings: got []');
+    expect(conversationalField({ roles: ['assistant'] }).parse([{ role: 'user', content: 'a' }], context).ok).toBe(
+      false,
+    );
+    expect(() => conversationalField({ roles: [] })).toThrow(
+      'roles must be a non-empty list of non-empty strings: got []',
+    );
   });
 });
 

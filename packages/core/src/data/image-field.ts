@@ -67,7 +67,9 @@ export function imageField(options: ImageFieldOptions = {}): FieldCodec<ImageRef
       if (value.includes('\0') || !value.toLowerCase().endsWith('.png')) return fieldFailure(EXPECTED, value);
       const path = resolve(context.directory, value);
       if (confine && !isInside(context.directory, path)) {
-        return fieldFailure(EXPECTED, value, { detail: `outside the dataset's directory ${context.directory} (confineToDirectory is on)` });
+        return fieldFailure(EXPECTED, value, {
+          detail: `outside the dataset's directory ${context.directory} (confineToDirectory is on)`,
+        });
       }
       if (checkExists && !isFile(path)) return fieldFailure(EXPECTED, value, { detail: `no file at ${path}` });
       return fieldOk({ kind: 'file', path });

@@ -48,8 +48,15 @@ const DATA_URL_PREFIX = 'data:image/png;base64,';
 export function resolveImageReadLimits(limits: ImageReadLimits = {}, argument = 'limits'): Required<ImageReadLimits> {
   return {
     maxBytes: requireInteger(`${argument}.maxBytes`, limits.maxBytes ?? DEFAULT_IMAGE_READ_LIMITS.maxBytes, { min: 1 }),
-    maxDimension: requireInteger(`${argument}.maxDimension`, limits.maxDimension ?? DEFAULT_IMAGE_READ_LIMITS.maxDimension, { min: 1 }),
-    confineToDirectory: requireBoolean(`${argument}.confineToDirectory`, limits.confineToDirectory ?? DEFAULT_IMAGE_READ_LIMITS.confineToDirectory),
+    maxDimension: requireInteger(
+      `${argument}.maxDimension`,
+      limits.maxDimension ?? DEFAULT_IMAGE_READ_LIMITS.maxDimension,
+      { min: 1 },
+    ),
+    confineToDirectory: requireBoolean(
+      `${argument}.confineToDirectory`,
+      limits.confineToDirectory ?? DEFAULT_IMAGE_READ_LIMITS.confineToDirectory,
+    ),
   };
 }
 
@@ -69,20 +76,32 @@ export function resolveImageReadLimits(limits: ImageReadLimits = {}, argument = 
  *   image path: missing file (`no such file`), not a regular file, outside the directory, too
  *   large, not a PNG, dimensions over the cap.
  */
-export async function readImageBytes(reference: ImageReference, location: ImageFieldLocation, limits: ImageReadLimits = {}): Promise<Uint8Array> {
+export async function readImageBytes(
+  reference: ImageReference,
+  location: ImageFieldLocation,
+  limits: ImageReadLimits = {},
+): Promise<Uint8Array> {
   const resolved = resolveImageReadLimits(limits);
   const fail = (what: string, reason: string, cause?: unknown): never => {
-    throw new DataFormatError(location.file, location.line, `field "${location.field}": ${what}: ${reason}`, cause === undefined ? undefined : { cause });
+    throw new DataFormatError(
+      location.file,
+      location.line,
+      `field "${location.field}": ${what}: ${reason}`,
+      cause === undefined ? undefined : { cause },
+    );
   };
   if (reference.kind === 'data-url') {
     const payload = reference.url.startsWith(DATA_URL_PREFIX) ? reference.url.slice(DATA_URL_PREFIX.length) : '';
-    if (Math.floor((payload.length * 3) / 4) > resolved.maxBytes + 2) fail('inline image', `larger than maxBytes (${resolved.maxBytes} bytes)`);
+    if (Math.floor((payload.length * 3) / 4) > resolved.maxBytes + 2)
+      fail('inline image', `larger than maxBytes (${resolved.maxBytes} bytes)`);
     const bytes = Buffer.from(payload, 'base64');
     checkPngHeader(bytes, resolved, (reason) => fail('inline image', reason));
     return bytes;
   }
   const file = reference.path;
-  const bytes = await readRegularFile(file, location.directory, resolved, (reason, cause) => fail(`image ${file}`, reason, cause));
+  const bytes = await readRegularFile(file, location.directory, resolved, (reason, cause) =>
+    fail(`image ${file}`, reason, cause),
+  );
   checkPngHeader(bytes, resolved, (reason) => fail(`image ${file}`, reason));
   return bytes;
 }

@@ -32,14 +32,42 @@ const REQUIRED: Record<FuzzReader, readonly string[]> = {
   prompt: ['prompt'],
   text: ['text'],
 };
-const ALPHABET = ['a', 'b', 'z', ' ', 'é', 'ß', '😀', '中', '"', '\\', '\u2028', '\u0000', '\u0001', '\t', '\n', '\r', '\u001b', '/', '<eos>'];
+const ALPHABET = [
+  'a',
+  'b',
+  'z',
+  ' ',
+  'é',
+  'ß',
+  '😀',
+  '中',
+  '"',
+  '\\',
+  '\u2028',
+  '\u0000',
+  '\u0001',
+  '\t',
+  '\n',
+  '\r',
+  '\u001b',
+  '/',
+  '<eos>',
+];
 const INVALID_UTF8 = [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80], [0xf4, 0x90, 0x80, 0x80], [0xc3]];
 const RAW_CONTROLS = [0x00, 0x01, 0x09, 0x0d, 0x1b, 0x1f];
 const NOT_OBJECTS = ['[1,2]', '"record"', '42', 'null', 'true', '[]'];
 /** Nested arrays, 3000 and 200 deep (shared: records are only serialised). */
 const DEEP_3000: unknown = JSON.parse('['.repeat(3000) + ']'.repeat(3000));
 const DEEP_200: unknown = JSON.parse('['.repeat(200) + ']'.repeat(200));
-const NOT_JSON = ['{prompt: "x"}', "{'text': 'x'}", '{"text": NaN}', '{"text": "x",}', '{"a":1} x', '{"a":1}{"b":2}', '}'];
+const NOT_JSON = [
+  '{prompt: "x"}',
+  "{'text': 'x'}",
+  '{"text": NaN}',
+  '{"text": "x",}',
+  '{"a":1} x',
+  '{"a":1}{"b":2}',
+  '}',
+];
 
 export class JsonlFuzzer {
   private readonly rng: Rng;
@@ -60,7 +88,10 @@ export class JsonlFuzzer {
   }
 
   private messages(): { role: string; content: string }[] {
-    return Array.from({ length: 1 + this.rng.int(3) }, () => ({ role: this.pick(['system', 'user', 'assistant', 'tool']), content: this.text(8) }));
+    return Array.from({ length: 1 + this.rng.int(3) }, () => ({
+      role: this.pick(['system', 'user', 'assistant', 'tool']),
+      content: this.text(8),
+    }));
   }
 
   /** A valid value for `field` of `reader`. */
@@ -74,7 +105,16 @@ export class JsonlFuzzer {
   private wrongValue(reader: FuzzReader, field: string): unknown {
     const deep = DEEP_3000;
     if (reader === 'conversational') {
-      return this.pick<unknown>(['hi', [], [{ role: 'bot', content: 'x' }], [{ role: 'user' }], [{ role: 'user', content: 3 }], [1], null, deep]);
+      return this.pick<unknown>([
+        'hi',
+        [],
+        [{ role: 'bot', content: 'x' }],
+        [{ role: 'user' }],
+        [{ role: 'user', content: 3 }],
+        [1],
+        null,
+        deep,
+      ]);
     }
     const wrong: unknown[] = [3, true, null, {}, [1], deep, [{ role: 'user', content: 'looks conversational' }]];
     if (field === 'prompt' || reader === 'text') wrong.push('');
@@ -121,7 +161,16 @@ export class JsonlFuzzer {
     const record = this.record(reader);
     const field = this.pick(REQUIRED[reader]);
     const json = Buffer.from(JSON.stringify(record), 'utf8');
-    const kind = this.pick(['truncated', 'invalid-utf8', 'missing-field', 'mistyped-field', 'raw-control', 'not-object', 'not-json', 'mid-file-bom']);
+    const kind = this.pick([
+      'truncated',
+      'invalid-utf8',
+      'missing-field',
+      'mistyped-field',
+      'raw-control',
+      'not-object',
+      'not-json',
+      'mid-file-bom',
+    ]);
     kinds.push(kind);
     let bytes: Buffer;
     switch (kind) {
@@ -145,9 +194,18 @@ export class JsonlFuzzer {
         break;
       case 'raw-control': {
         // A raw control byte right after the opening quote of a string value.
-        const text = JSON.stringify({ ...record, [field]: reader === 'conversational' ? [{ role: 'user', content: 'ab' }] : 'ab' });
-        const at = text.indexOf(reader === 'conversational' ? '"content":"' : `"${field}":"`) + (reader === 'conversational' ? 11 : field.length + 4);
-        bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([this.pick(RAW_CONTROLS)]), Buffer.from(text.slice(at))]);
+        const text = JSON.stringify({
+          ...record,
+          [field]: reader === 'conversational' ? [{ role: 'user', content: 'ab' }] : 'ab',
+        });
+        const at =
+          text.indexOf(reader === 'conversational' ? '"content":"' : `"${field}":"`) +
+          (reader === 'conversational' ? 11 : field.length + 4);
+        bytes = Buffer.concat([
+          Buffer.from(text.slice(0, at)),
+          Buffer.from([this.pick(RAW_CONTROLS)]),
+          Buffer.from(text.slice(at)),
+        ]);
         break;
       }
       case 'not-object':
@@ -167,7 +225,14 @@ export class JsonlFuzzer {
   next(reader: FuzzReader): FuzzCase {
     const kinds: string[] = [];
     const special = this.rng.uniform();
-    if (special < 0.03) return { reader, bytes: Buffer.from(this.pick(['', ' ', '\n\n', '\r\n \t\r\n', '\uFEFF'])), options: {}, kinds: ['empty'], expected: { errorLine: 0 } };
+    if (special < 0.03)
+      return {
+        reader,
+        bytes: Buffer.from(this.pick(['', ' ', '\n\n', '\r\n \t\r\n', '\uFEFF'])),
+        options: {},
+        kinds: ['empty'],
+        expected: { errorLine: 0 },
+      };
     if (special < 0.06) {
       // Old Mac line endings: one line, refused at line 1 unless it holds a single record.
       const lines = Array.from({ length: 1 + this.rng.int(3) }, () => this.goodLine(reader, kinds));
@@ -191,7 +256,10 @@ export class JsonlFuzzer {
       options.maxLineBytes = 8 * 1024;
       const small = lines.filter((line) => line.bytes.length <= 4 * 1024);
       lines.splice(0, lines.length, ...small);
-      lines.splice(this.rng.int(lines.length + 1), 0, { bytes: Buffer.from(JSON.stringify({ ...this.record(reader), pad: 'y'.repeat(9_000) })), verdict: 'bad' });
+      lines.splice(this.rng.int(lines.length + 1), 0, {
+        bytes: Buffer.from(JSON.stringify({ ...this.record(reader), pad: 'y'.repeat(9_000) })),
+        verdict: 'bad',
+      });
       kinds.push('over-max-line-bytes');
     }
     const crlf = this.chance(0.3);

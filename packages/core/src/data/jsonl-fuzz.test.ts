@@ -43,14 +43,25 @@ describe('JSONL readers under a seeded fuzz', () => {
         const describe = `case ${counts.inputs - 1} (${reader}; ${fuzz.kinds.join(', ') || 'clean'})`;
         if ('records' in fuzz.expected) {
           counts.loaded += 1;
-          if ('error' in outcome) failures.push(`${describe}: expected ${fuzz.expected.records.length} records, got ${String(outcome.error)}`);
-          else if (!equal(outcome.records, fuzz.expected.records)) failures.push(`${describe}: records differ from the generator's`);
+          if ('error' in outcome)
+            failures.push(
+              `${describe}: expected ${fuzz.expected.records.length} records, got ${String(outcome.error)}`,
+            );
+          else if (!equal(outcome.records, fuzz.expected.records))
+            failures.push(`${describe}: records differ from the generator's`);
         } else {
           counts.errors += 1;
           const error = 'error' in outcome ? outcome.error : undefined;
-          if (!(error instanceof DataFormatError)) failures.push(`${describe}: expected a DataFormatError at line ${fuzz.expected.errorLine}, got ${'records' in outcome ? `${outcome.records.length} records` : String(error)}`);
-          else if (error.file !== path || error.line !== fuzz.expected.errorLine) failures.push(`${describe}: error at ${error.file}:${error.line}, expected line ${fuzz.expected.errorLine}: ${error.message.slice(0, 200)}`);
-          else if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(error.message)) failures.push(`${describe}: raw control character in ${JSON.stringify(error.message.slice(0, 200))}`);
+          if (!(error instanceof DataFormatError))
+            failures.push(
+              `${describe}: expected a DataFormatError at line ${fuzz.expected.errorLine}, got ${'records' in outcome ? `${outcome.records.length} records` : String(error)}`,
+            );
+          else if (error.file !== path || error.line !== fuzz.expected.errorLine)
+            failures.push(
+              `${describe}: error at ${error.file}:${error.line}, expected line ${fuzz.expected.errorLine}: ${error.message.slice(0, 200)}`,
+            );
+          else if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(error.message))
+            failures.push(`${describe}: raw control character in ${JSON.stringify(error.message.slice(0, 200))}`);
         }
       }
       if (failures.length >= 5) break;
@@ -60,10 +71,30 @@ describe('JSONL readers under a seeded fuzz', () => {
     // The generator covers both outcomes and every kind of damage in earnest.
     expect(counts.loaded).toBeGreaterThan(200);
     expect(counts.errors).toBeGreaterThan(400);
-    for (const kind of ['truncated', 'invalid-utf8', 'missing-field', 'mistyped-field', 'raw-control', 'not-object', 'not-json', 'mid-file-bom', 'bom', 'crlf', 'cr-only', 'cr-as-whitespace', 'over-max-line-bytes', 'empty', 'huge-line', 'deep-nesting', 'nul']) {
+    for (const kind of [
+      'truncated',
+      'invalid-utf8',
+      'missing-field',
+      'mistyped-field',
+      'raw-control',
+      'not-object',
+      'not-json',
+      'mid-file-bom',
+      'bom',
+      'crlf',
+      'cr-only',
+      'cr-as-whitespace',
+      'over-max-line-bytes',
+      'empty',
+      'huge-line',
+      'deep-nesting',
+      'nul',
+    ]) {
       expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(10);
     }
-    console.info(`JSONL fuzz (seed ${SEED}): ${counts.inputs} inputs, ${counts.loaded} loaded as intended, ${counts.errors} clear DataFormatErrors at the intended line; kinds ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`);
+    console.info(
+      `JSONL fuzz (seed ${SEED}): ${counts.inputs} inputs, ${counts.loaded} loaded as intended, ${counts.errors} clear DataFormatErrors at the intended line; kinds ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`,
+    );
   }, 30_000);
 });
 

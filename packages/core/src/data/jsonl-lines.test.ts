@@ -29,7 +29,10 @@ async function lines(bytes: Buffer, chunkSize: number, maxLineBytes?: number): P
 }
 
 async function rejection(promise: Promise<unknown>): Promise<DataFormatError> {
-  const error = await promise.then(() => undefined, (thrown: unknown) => thrown);
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
   expect(error).toBeInstanceOf(DataFormatError);
   return error as DataFormatError;
 }
@@ -77,7 +80,13 @@ describe('the JSONL readers decode strictly', () => {
   });
 
   it('names the bad line, not a later one, when the bad byte ends a line', async () => {
-    const path = fixture(Buffer.concat([Buffer.from(`${pair('a')}\n{"prompt": "b`), Buffer.from([0xc3]), Buffer.from(`", "chosen": "c", "rejected": "r"}\n${pair('c')}\n`)]));
+    const path = fixture(
+      Buffer.concat([
+        Buffer.from(`${pair('a')}\n{"prompt": "b`),
+        Buffer.from([0xc3]),
+        Buffer.from(`", "chosen": "c", "rejected": "r"}\n${pair('c')}\n`),
+      ]),
+    );
     expect((await rejection(loadPreferenceJsonl(path))).line).toBe(2);
   });
 
@@ -122,14 +131,18 @@ describe('decodeUtf8Text', () => {
       error = thrown;
     }
     expect(error).toBeInstanceOf(DataFormatError);
-    expect((error as Error).message).toBe('x.csv:3: invalid UTF-8 at byte 3 of the line (the file must be UTF-8 encoded)');
+    expect((error as Error).message).toBe(
+      'x.csv:3: invalid UTF-8 at byte 3 of the line (the file must be UTF-8 encoded)',
+    );
     expect(() => decodeUtf8Text(Buffer.from([0xff]), 'y.csv')).toThrow('y.csv:1: invalid UTF-8 at byte 0 of the line');
   });
 });
 
 describe('printableText', () => {
   it('escapes controls, separators and lone surrogates and keeps the rest', () => {
-    expect(printableText('a\u0000b\u001b[2J\r\n\u007f\u0085\u2028\tz')).toBe('a\\x00b\\x1b[2J\\x0d\\x0a\\x7f\\x85\\u2028\tz');
+    expect(printableText('a\u0000b\u001b[2J\r\n\u007f\u0085\u2028\tz')).toBe(
+      'a\\x00b\\x1b[2J\\x0d\\x0a\\x7f\\x85\\u2028\tz',
+    );
     expect(printableText('\ud800x\u{1F600}\udc00')).toBe('\\ud800x\u{1F600}\\udc00');
     expect(printableText('caf\u00e9')).toBe('caf\u00e9');
   });

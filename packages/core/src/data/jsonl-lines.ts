@@ -56,7 +56,12 @@ export async function* decodeJsonlLines(
       text = decoder.decode(bytes);
     } catch (error) {
       const offset = firstInvalidUtf8Offset(bytes);
-      throw new DataFormatError(file, number, `invalid UTF-8 at byte ${offset} of the line (the file must be UTF-8 encoded)`, { cause: error });
+      throw new DataFormatError(
+        file,
+        number,
+        `invalid UTF-8 at byte ${offset} of the line (the file must be UTF-8 encoded)`,
+        { cause: error },
+      );
     }
     if (number === 1 && text.startsWith(BOM)) text = text.slice(1);
     return { number, text };

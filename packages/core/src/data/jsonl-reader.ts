@@ -71,7 +71,9 @@ export function readJsonl<T>(
   const allowBlankLines =
     options.allowBlankLines === undefined ? false : requireBoolean('allowBlankLines', options.allowBlankLines);
   const maxLineBytes =
-    options.maxLineBytes === undefined ? DEFAULT_MAX_LINE_BYTES : requireInteger('maxLineBytes', options.maxLineBytes, { min: 1 });
+    options.maxLineBytes === undefined
+      ? DEFAULT_MAX_LINE_BYTES
+      : requireInteger('maxLineBytes', options.maxLineBytes, { min: 1 });
   return streamRecords(path, parseRecord, maxRecords, allowBlankLines, maxLineBytes);
 }
 
@@ -106,7 +108,8 @@ async function* streamRecords<T>(
   } catch (error) {
     // A blank line between records comes before a later line the decoder refused (invalid
     // UTF-8, too long): report the first problem in the file.
-    if (pendingBlankLine > 0 && error instanceof DataFormatError && error.line > pendingBlankLine) throw blankLineError(path, pendingBlankLine);
+    if (pendingBlankLine > 0 && error instanceof DataFormatError && error.line > pendingBlankLine)
+      throw blankLineError(path, pendingBlankLine);
     // Only I/O errors (they carry an errno code) are wrapped; record errors pass through as thrown.
     if (error instanceof DPOTSError || typeof (error as NodeJS.ErrnoException | null)?.code !== 'string') throw error;
     throw new DataFormatError(path, 0, `cannot read file: ${messageOf(error)}`, { cause: error });
@@ -135,7 +138,9 @@ function parseObject(text: string, file: string, line: number): Record<string, u
     value = JSON.parse(text);
   } catch (error) {
     // A CR that is not part of a CRLF stays in the line: say why the JSON broke there.
-    const hint = text.includes('\r') ? ' (the line holds a lone CR: only \\n and \\r\\n end lines, so CR-only line endings are not supported)' : '';
+    const hint = text.includes('\r')
+      ? ' (the line holds a lone CR: only \\n and \\r\\n end lines, so CR-only line endings are not supported)'
+      : '';
     throw new DataFormatError(file, line, `invalid JSON: ${shorten(messageOf(error))}${hint}`, { cause: error });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

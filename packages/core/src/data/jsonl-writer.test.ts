@@ -45,7 +45,9 @@ describe('JsonlWriter', () => {
     // The rename fails when the target is a directory: the temporary file must go.
     const directory = join(root, 'rename');
     mkdirSync(join(directory, 'target.jsonl'), { recursive: true });
-    const error = await writeJsonl(join(directory, 'target.jsonl'), [{ a: 1 }], identity).catch((thrown: unknown) => thrown);
+    const error = await writeJsonl(join(directory, 'target.jsonl'), [{ a: 1 }], identity).catch(
+      (thrown: unknown) => thrown,
+    );
     expect(error).toBeInstanceOf(DPOTSError);
     expect(readdirSync(directory)).toEqual(['target.jsonl']);
   });

@@ -219,7 +219,6 @@ function rejectNonJsonValues(this: unknown, key: string, value: unknown): unknow
   return value;
 }
 
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -23,7 +23,12 @@ function fixture(content: string | Buffer): string {
 const line = (record: unknown): string => JSON.stringify(record);
 const PAIR = { prompt: 'p', chosen: 'c', rejected: 'r' };
 
-async function expectDataFormatError(promise: Promise<unknown>, file: string, lineNumber: number, reason: string | RegExp) {
+async function expectDataFormatError(
+  promise: Promise<unknown>,
+  file: string,
+  lineNumber: number,
+  reason: string | RegExp,
+) {
   const error: unknown = await promise.then(
     () => undefined,
     (thrown: unknown) => thrown,
@@ -49,7 +54,12 @@ describe('readPreferenceJsonl', () => {
   it('accepts empty completions but not an empty prompt with the default schema', async () => {
     expect(await loadPreferenceJsonl(fixture(line({ prompt: 'p', chosen: '', rejected: '' })))).toHaveLength(1);
     const path = fixture(`${line(PAIR)}\n${line({ ...PAIR, prompt: '' })}\n`);
-    await expectDataFormatError(loadPreferenceJsonl(path), path, 2, 'field "prompt" must be a non-empty string: got ""');
+    await expectDataFormatError(
+      loadPreferenceJsonl(path),
+      path,
+      2,
+      'field "prompt" must be a non-empty string: got ""',
+    );
   });
 
   it('handles a UTF-8 BOM, CRLF endings, a missing final newline and trailing blank lines', async () => {
@@ -96,7 +106,10 @@ describe('readPreferenceJsonl', () => {
     mkdirSync(join(directory, 'sub'), { recursive: true });
     const path = join(directory, 'sub', 'images.jsonl');
     writeFileSync(path, `${line({ prompt: 3, chosen: 'a.png', rejected: 'img/b.png' })}\n`);
-    const [pair] = await loadPreferenceJsonl(path, { prompt: classLabelField({ numClasses: 10 }), response: imageField() });
+    const [pair] = await loadPreferenceJsonl(path, {
+      prompt: classLabelField({ numClasses: 10 }),
+      response: imageField(),
+    });
     expect(pair).toEqual({
       prompt: 3,
       chosen: { kind: 'file', path: join(directory, 'sub', 'a.png') },
@@ -123,15 +136,14 @@ describe('readPreferenceJsonl', () => {
   });
 
   it('checks the schema when called', () => {
-    expect(() => readPreferenceJsonl('x.jsonl', { prompt: {} } as never)).toThrow(
-      'schema.prompt must be a FieldCodec',
-    );
+    expect(() => readPreferenceJsonl('x.jsonl', { prompt: {} } as never)).toThrow('schema.prompt must be a FieldCodec');
   });
 
   it('streams a large file and lets the caller stop early', async () => {
     const n = 50_000;
     const lines: string[] = [];
-    for (let i = 0; i < n; i++) lines.push(line({ prompt: `prompt ${i}`, chosen: `good ${i}`, rejected: `bad ${i}`, i }));
+    for (let i = 0; i < n; i++)
+      lines.push(line({ prompt: `prompt ${i}`, chosen: `good ${i}`, rejected: `bad ${i}`, i }));
     const path = fixture(`${lines.join('\n')}\n`);
     const start = performance.now();
     let count = 0;

@@ -23,7 +23,12 @@ describe('writePreferenceJsonl', () => {
   it('round-trips text pairs with extra fields, unicode and empty completions', async () => {
     const path = join(freshDirectory(), 'pairs.jsonl');
     const records: PreferenceRecord[] = [
-      { prompt: 'Line 1\nline 2 "quoted" \u2028 é 😀', chosen: '', rejected: 'no', extra: { margin: 0.25, tags: ['a'] } },
+      {
+        prompt: 'Line 1\nline 2 "quoted" \u2028 é 😀',
+        chosen: '',
+        rejected: 'no',
+        extra: { margin: 0.25, tags: ['a'] },
+      },
       { prompt: 'p', chosen: 'c', rejected: 'c', extra: {} },
     ];
     expect(await writePreferenceJsonl(path, records)).toBe(2);
@@ -44,9 +49,17 @@ describe('writePreferenceJsonl', () => {
     await writePreferenceJsonl(join(directory, 'chat.jsonl'), chat, CONVERSATIONAL_PREFERENCE_SCHEMA);
     expect(await loadPreferenceJsonl(join(directory, 'chat.jsonl'), CONVERSATIONAL_PREFERENCE_SCHEMA)).toEqual(chat);
 
-    const schema: PreferenceSchema<number, ImageReference> = { prompt: classLabelField({ numClasses: 10 }), response: imageField() };
+    const schema: PreferenceSchema<number, ImageReference> = {
+      prompt: classLabelField({ numClasses: 10 }),
+      response: imageField(),
+    };
     const images: PreferenceRecord<number, ImageReference>[] = [
-      { prompt: 4, chosen: { kind: 'file', path: join(directory, 'img', '4a.png') }, rejected: { kind: 'data-url', url: PNG_URL }, extra: {} },
+      {
+        prompt: 4,
+        chosen: { kind: 'file', path: join(directory, 'img', '4a.png') },
+        rejected: { kind: 'data-url', url: PNG_URL },
+        extra: {},
+      },
     ];
     await writePreferenceJsonl(join(directory, 'images.jsonl'), images, schema);
     expect(readFileSync(join(directory, 'images.jsonl'), 'utf8')).toContain('"chosen":"img/4a.png"');
@@ -85,9 +98,9 @@ describe('writePreferenceJsonl', () => {
     await expect(
       writePreferenceJsonl(path, [{ prompt: 'p', chosen: 'c', rejected: 'r', extra: { chosen: 'x' } }]),
     ).rejects.toThrow('records[0].extra must be an object without the schema field "chosen"');
-    await expect(writePreferenceJsonl(path, [{ prompt: 'p', chosen: 'c', rejected: 'r', extra: { margin: NaN } }])).rejects.toThrow(
-      /records\[0\] must be JSON-serialisable.*"margin" is NaN/,
-    );
+    await expect(
+      writePreferenceJsonl(path, [{ prompt: 'p', chosen: 'c', rejected: 'r', extra: { margin: NaN } }]),
+    ).rejects.toThrow(/records\[0\] must be JSON-serialisable.*"margin" is NaN/);
     await expect(writePreferenceJsonl(path, [])).rejects.toThrow(InvalidArgumentError);
     expect(readdirSync(join(path, '..'))).toEqual([]);
   });
@@ -102,7 +115,11 @@ describe('writePreferenceJsonl', () => {
       throw new Error('sampler crashed');
     }
     await expect(writePreferenceJsonl(path, failing())).rejects.toThrow('sampler crashed');
-    const invalidAtTheEnd = Array.from({ length: 5_000 }, (_, i) => ({ prompt: `p${i}`, chosen: i < 4_999 ? 'c' : (null as never), rejected: 'r' }));
+    const invalidAtTheEnd = Array.from({ length: 5_000 }, (_, i) => ({
+      prompt: `p${i}`,
+      chosen: i < 4_999 ? 'c' : (null as never),
+      rejected: 'r',
+    }));
     await expect(writePreferenceJsonl(path, invalidAtTheEnd)).rejects.toThrow('records[4999].chosen');
     expect(readFileSync(path, 'utf8')).toBe('original\n');
     expect(readdirSync(directory)).toEqual(['pairs.jsonl']);
@@ -123,8 +140,11 @@ describe('openPreferenceJsonlWriter', () => {
     const directory = freshDirectory();
     const path = join(directory, 'sampled.jsonl');
     const writer = await openPreferenceJsonlWriter(path);
-    for (let i = 0; i < 1000; i++) await writer.append({ prompt: `p${i}`, chosen: 'c', rejected: 'r', extra: { step: i } });
-    await expect(writer.append({ prompt: 'p', chosen: 1 as never, rejected: 'r' })).rejects.toThrow('records[1000].chosen');
+    for (let i = 0; i < 1000; i++)
+      await writer.append({ prompt: `p${i}`, chosen: 'c', rejected: 'r', extra: { step: i } });
+    await expect(writer.append({ prompt: 'p', chosen: 1 as never, rejected: 'r' })).rejects.toThrow(
+      'records[1000].chosen',
+    );
     expect(writer.count).toBe(1000);
     expect(readdirSync(directory).filter((name) => name === 'sampled.jsonl')).toEqual([]);
     await writer.close();

@@ -58,8 +58,16 @@ export function readPromptJsonl<T>(
 }
 
 /** Reads a whole `{"prompt": ...}` JSONL file into an array; see {@link readPromptJsonl}. */
-export function loadPromptJsonl(path: string, codec?: undefined, options?: JsonlReadOptions): Promise<PromptRecord<string>[]>;
-export function loadPromptJsonl<T>(path: string, codec: FieldCodec<T>, options?: JsonlReadOptions): Promise<PromptRecord<T>[]>;
+export function loadPromptJsonl(
+  path: string,
+  codec?: undefined,
+  options?: JsonlReadOptions,
+): Promise<PromptRecord<string>[]>;
+export function loadPromptJsonl<T>(
+  path: string,
+  codec: FieldCodec<T>,
+  options?: JsonlReadOptions,
+): Promise<PromptRecord<T>[]>;
 export async function loadPromptJsonl<T>(
   path: string,
   codec?: FieldCodec<T>,

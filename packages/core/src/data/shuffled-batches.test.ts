@@ -48,7 +48,10 @@ describe('shuffledBatches', () => {
 describe('sequentialBatches and batchesPerEpoch', () => {
   it('keeps the stored order', () => {
     expect([...sequentialBatches([1, 2, 3, 4, 5], { batchSize: 2 })]).toEqual([[1, 2], [3, 4], [5]]);
-    expect([...sequentialBatches([1, 2, 3, 4, 5], { batchSize: 2, dropLast: true })]).toEqual([[1, 2], [3, 4]]);
+    expect([...sequentialBatches([1, 2, 3, 4, 5], { batchSize: 2, dropLast: true })]).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('counts batches', () => {

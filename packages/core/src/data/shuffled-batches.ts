@@ -56,7 +56,10 @@ export function batchesPerEpoch(n: number, batchSize: number, dropLast = false):
  * @example
  * for (const batch of shuffledBatches(pairs, { batchSize: 8, seed: 42, epoch: 3 })) train(batch);
  */
-export function shuffledBatches<T>(items: readonly T[], options: ShuffledBatchesOptions): Generator<T[], void, undefined> {
+export function shuffledBatches<T>(
+  items: readonly T[],
+  options: ShuffledBatchesOptions,
+): Generator<T[], void, undefined> {
   requireItems(items);
   const { batchSize, seed, rng, epoch = 0, dropLast = false, startBatch = 0 } = options;
   const total = batchesPerEpoch(items.length, batchSize, dropLast);

@@ -20,7 +20,10 @@ export function singleFieldParser<K extends string, T>(
 ): JsonlRecordParser<SingleFieldRecord<K, T>> {
   const known: ReadonlySet<string> = new Set([key]);
   return (object, location) =>
-    ({ [key]: decodeField(object, key, codec, location), extra: extraFields(object, known) }) as SingleFieldRecord<K, T>;
+    ({ [key]: decodeField(object, key, codec, location), extra: extraFields(object, known) }) as SingleFieldRecord<
+      K,
+      T
+    >;
 }
 
 /** Serialises records to `{ [key]: ..., ...extra }` objects through `codec`. Internal to data/. */

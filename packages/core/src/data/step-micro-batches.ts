@@ -36,7 +36,11 @@ export function stepMicroBatches(numExamples: number, options: StepBatchOptions,
   const accumulation = options.gradientAccumulationSteps;
   const indices = Array.from({ length: numExamples }, (_, i) => i);
   const batches: StepMicroBatch[] = [];
-  for (const { epoch, items } of epochBatches(indices, { batchSize: options.batchSize, seed: options.seed, startStep: stepIndex * accumulation })) {
+  for (const { epoch, items } of epochBatches(indices, {
+    batchSize: options.batchSize,
+    seed: options.seed,
+    startStep: stepIndex * accumulation,
+  })) {
     batches.push({ epoch, indices: items });
     if (batches.length === accumulation) break;
   }

@@ -30,7 +30,11 @@ export function textField(options: TextFieldOptions = {}): FieldCodec<string> {
     parse(value): FieldParseResult<string> {
       if (typeof value === 'string' && (allowEmpty || value.length > 0)) return fieldOk(value);
       const looksConversational =
-        Array.isArray(value) && value.length > 0 && typeof value[0] === 'object' && value[0] !== null && 'role' in value[0];
+        Array.isArray(value) &&
+        value.length > 0 &&
+        typeof value[0] === 'object' &&
+        value[0] !== null &&
+        'role' in value[0];
       const hint = "looks like TRL's conversational format: use conversationalField()";
       return fieldFailure(expected, value, looksConversational ? { detail: hint } : {});
     },

@@ -12,7 +12,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('text JSONL (SFT)', () => {
   it('round-trips texts with extra fields', async () => {
     const path = join(root, 'corpus.jsonl');
-    const records = [{ text: 'The sky is blue.', extra: { source: 'brown' } }, { text: 'Ünïcode\n', extra: {} }];
+    const records = [
+      { text: 'The sky is blue.', extra: { source: 'brown' } },
+      { text: 'Ünïcode\n', extra: {} },
+    ];
     expect(await writeTextJsonl(path, records)).toBe(2);
     expect(await loadTextJsonl(path)).toEqual(records);
   });
@@ -29,7 +32,15 @@ describe('text JSONL (SFT)', () => {
 
   it('accepts another codec, such as chat messages', async () => {
     const path = join(root, 'chat.jsonl');
-    const records = [{ text: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }], extra: {} }];
+    const records = [
+      {
+        text: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+        ],
+        extra: {},
+      },
+    ];
     await writeTextJsonl(path, records, conversationalField());
     expect(await loadTextJsonl(path, conversationalField())).toEqual(records);
   });

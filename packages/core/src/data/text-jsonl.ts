@@ -57,8 +57,16 @@ export function readTextJsonl<T>(
 }
 
 /** Reads a whole `{"text": ...}` JSONL file into an array; see {@link readTextJsonl}. */
-export function loadTextJsonl(path: string, codec?: undefined, options?: JsonlReadOptions): Promise<TextRecord<string>[]>;
-export function loadTextJsonl<T>(path: string, codec: FieldCodec<T>, options?: JsonlReadOptions): Promise<TextRecord<T>[]>;
+export function loadTextJsonl(
+  path: string,
+  codec?: undefined,
+  options?: JsonlReadOptions,
+): Promise<TextRecord<string>[]>;
+export function loadTextJsonl<T>(
+  path: string,
+  codec: FieldCodec<T>,
+  options?: JsonlReadOptions,
+): Promise<TextRecord<T>[]>;
 export async function loadTextJsonl<T>(
   path: string,
   codec?: FieldCodec<T>,

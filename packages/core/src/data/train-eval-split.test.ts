@@ -29,7 +29,10 @@ describe('trainEvalSplit', () => {
   it.each([
     [{ evalFraction: 0, seed: 1 }, 'evalFraction must be a finite number > 0 and < 1: got 0'],
     [{ evalFraction: 1, seed: 1 }, 'evalFraction must be a finite number > 0 and < 1: got 1'],
-    [{ evalFraction: 0.999, seed: 1 }, 'evalFraction must be small enough to leave a training item out of 100: got 0.999'],
+    [
+      { evalFraction: 0.999, seed: 1 },
+      'evalFraction must be small enough to leave a training item out of 100: got 0.999',
+    ],
     [{ evalSize: 0, seed: 1 }, 'evalSize must be an integer >= 1 and <= 99: got 0'],
     [{ evalSize: 100, seed: 1 }, 'evalSize must be an integer >= 1 and <= 99: got 100'],
     [{ seed: 1 }, 'options must be given exactly one of evalFraction and evalSize'],

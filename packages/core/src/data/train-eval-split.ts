@@ -42,7 +42,10 @@ export function trainEvalSplit<T>(items: readonly T[], options: TrainEvalSplitOp
   if (n < 2) throw new InvalidArgumentError('items.length', '>= 2 to split', n);
   const { evalFraction, evalSize, seed } = options;
   if ((evalFraction === undefined) === (evalSize === undefined)) {
-    throw new InvalidArgumentError('options', 'given exactly one of evalFraction and evalSize', { evalFraction, evalSize });
+    throw new InvalidArgumentError('options', 'given exactly one of evalFraction and evalSize', {
+      evalFraction,
+      evalSize,
+    });
   }
   let evalCount: number;
   if (evalFraction !== undefined) {

@@ -19,6 +19,11 @@ export function decodeUtf8Text(bytes: Uint8Array, file: string): string {
     const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1; // 0 when there is no newline before
     let line = 1;
     for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line += 1;
-    throw new DataFormatError(file, line, `invalid UTF-8 at byte ${offset - lineStart} of the line (the file must be UTF-8 encoded)`, { cause: error });
+    throw new DataFormatError(
+      file,
+      line,
+      `invalid UTF-8 at byte ${offset - lineStart} of the line (the file must be UTF-8 encoded)`,
+      { cause: error },
+    );
   }
 }

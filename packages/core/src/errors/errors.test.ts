@@ -43,7 +43,9 @@ describe('errors', () => {
       'labelSmoothing must be a finite number >= 0 and < 0.5: got 0.5',
     );
     expect(() => requireInteger('batchSize', 2.5, { min: 1 })).toThrow('batchSize must be an integer >= 1: got 2.5');
-    expect(() => requireOneOf('reduction', 'avg', ['sum', 'mean'])).toThrow('reduction must be one of "sum", "mean": got "avg"');
+    expect(() => requireOneOf('reduction', 'avg', ['sum', 'mean'])).toThrow(
+      'reduction must be one of "sum", "mean": got "avg"',
+    );
   });
 
   it('describeValue abbreviates long values', () => {

@@ -17,8 +17,10 @@ export function requireNumber(
   if (max !== undefined) parts.push(`${exclusiveMax ? '<' : '<='} ${max}`);
   const expected = `a finite number${parts.length ? ` ${parts.join(' and ')}` : ''}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(argument, expected, value);
-  if (min !== undefined && (exclusiveMin ? value <= min : value < min)) throw new InvalidArgumentError(argument, expected, value);
-  if (max !== undefined && (exclusiveMax ? value >= max : value > max)) throw new InvalidArgumentError(argument, expected, value);
+  if (min !== undefined && (exclusiveMin ? value <= min : value < min))
+    throw new InvalidArgumentError(argument, expected, value);
+  if (max !== undefined && (exclusiveMax ? value >= max : value > max))
+    throw new InvalidArgumentError(argument, expected, value);
   return value;
 }
 
@@ -51,7 +53,8 @@ export function requireBoolean(argument: string, value: unknown): boolean {
 
 /** A non-empty string. */
 export function requireString(argument: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(argument, 'a non-empty string', value);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidArgumentError(argument, 'a non-empty string', value);
   return value;
 }
 
@@ -64,7 +67,11 @@ export function requireKnownFields(argument: string, value: object, known: Itera
   const allowed = new Set(known);
   for (const key of Object.keys(value)) {
     if (!allowed.has(key)) {
-      throw new InvalidArgumentError(`${argument}.${key}`, `absent (known fields: ${[...allowed].join(', ')})`, (value as Record<string, unknown>)[key]);
+      throw new InvalidArgumentError(
+        `${argument}.${key}`,
+        `absent (known fields: ${[...allowed].join(', ')})`,
+        (value as Record<string, unknown>)[key],
+      );
     }
   }
 }
@@ -90,7 +97,11 @@ export function requireFloat32(
     throw new InvalidArgumentError(argument, `a number representable as float32 (magnitude <= ${FLOAT32_MAX})`, value);
   }
   if (number !== 0 && Math.abs(number) < FLOAT32_MIN_NORMAL) {
-    throw new InvalidArgumentError(argument, `0 or a number representable as a normal float32 (magnitude >= ${FLOAT32_MIN_NORMAL})`, value);
+    throw new InvalidArgumentError(
+      argument,
+      `0 or a number representable as a normal float32 (magnitude >= ${FLOAT32_MIN_NORMAL})`,
+      value,
+    );
   }
   return number;
 }

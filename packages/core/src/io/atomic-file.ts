@@ -15,7 +15,10 @@ export function temporaryName(prefix: string): string {
 }
 
 /** Writes `chunks` to a new file and fsyncs it before closing. */
-export async function writeFileDurable(file: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number> {
+export async function writeFileDurable(
+  file: string,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<number> {
   const handle = await fs.open(file, 'wx');
   let bytes = 0;
   try {
@@ -101,7 +104,10 @@ export async function moveDirectoryIntoPlace(source: string, target: string): Pr
  * @param target - the directory to create or replace; its parent is created if missing.
  * @param files - file name (no separators) to content.
  */
-export async function writeDirectoryAtomic(target: string, files: Readonly<Record<string, string | Uint8Array>>): Promise<void> {
+export async function writeDirectoryAtomic(
+  target: string,
+  files: Readonly<Record<string, string | Uint8Array>>,
+): Promise<void> {
   const parent = path.dirname(path.resolve(target));
   await fs.mkdir(parent, { recursive: true });
   const temporary = path.join(parent, temporaryName(path.basename(target)));
@@ -111,7 +117,9 @@ export async function writeDirectoryAtomic(target: string, files: Readonly<Recor
       if (name.includes('/') || name.includes(path.sep) || name === '..' || name === '.') {
         throw new InvalidArgumentError('files', 'plain file names without separators', name);
       }
-      await writeFileDurable(path.join(temporary, name), [typeof content === 'string' ? Buffer.from(content, 'utf8') : content]);
+      await writeFileDurable(path.join(temporary, name), [
+        typeof content === 'string' ? Buffer.from(content, 'utf8') : content,
+      ]);
     }
     await fsyncDirectory(temporary);
     await moveDirectoryIntoPlace(temporary, path.resolve(target));

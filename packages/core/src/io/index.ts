@@ -1,5 +1,11 @@
 export { assertWritableFilePath } from './writable-file-path.js';
-export { writeFileAtomic, writeDirectoryAtomic, writeFileDurable, fsyncDirectory, temporaryName } from './atomic-file.js';
+export {
+  writeFileAtomic,
+  writeDirectoryAtomic,
+  writeFileDurable,
+  fsyncDirectory,
+  temporaryName,
+} from './atomic-file.js';
 export {
   NAMED_WEIGHTS_FORMAT,
   encodeNamedWeights,

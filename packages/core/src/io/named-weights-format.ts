@@ -67,7 +67,14 @@ export async function encodeNamedWeights(weights: ReadonlyMap<string, tf.Tensor>
     }
     at += values.length * 4;
   }
-  const manifest: NamedWeightsManifest = { format: NAMED_WEIGHTS_FORMAT, version: 1, dtype: 'float32', byteOrder: 'little-endian', byteLength: offset, weights: entries };
+  const manifest: NamedWeightsManifest = {
+    format: NAMED_WEIGHTS_FORMAT,
+    version: 1,
+    dtype: 'float32',
+    byteOrder: 'little-endian',
+    byteLength: offset,
+    weights: entries,
+  };
   return { manifest, data };
 }
 
@@ -87,41 +94,69 @@ export interface NamedWeightsSource {
  *   weights file of another size than `byteLength`, or an entry whose shape, size or offset
  *   does not fit (`manifest.json: weight "in.kernel" has shape [3, 4], which needs 48 bytes: got byteLength 64`).
  */
-export function decodeNamedWeights(manifest: unknown, bytes: Uint8Array, source: NamedWeightsSource): Map<string, TensorData> {
+export function decodeNamedWeights(
+  manifest: unknown,
+  bytes: Uint8Array,
+  source: NamedWeightsSource,
+): Map<string, TensorData> {
   const fail = (reason: string): never => {
     throw new DataFormatError(source.manifest, 0, reason);
   };
   const header = (manifest ?? {}) as Partial<Record<string, unknown>>;
   const legacy = typeof manifest === 'object' && manifest !== null && !('format' in manifest);
   if (!legacy) {
-    if (header.format !== NAMED_WEIGHTS_FORMAT) fail(`field "format" must be "${NAMED_WEIGHTS_FORMAT}": got ${JSON.stringify(header.format)}`);
+    if (header.format !== NAMED_WEIGHTS_FORMAT)
+      fail(`field "format" must be "${NAMED_WEIGHTS_FORMAT}": got ${JSON.stringify(header.format)}`);
     if (header.version !== 1 || header.dtype !== 'float32' || header.byteOrder !== 'little-endian') {
       fail('must be version 1, dtype "float32", byteOrder "little-endian"');
     }
   }
-  if (!Array.isArray(header.weights) || !Number.isInteger(header.byteLength)) fail('needs a "weights" array and an integer "byteLength"');
+  if (!Array.isArray(header.weights) || !Number.isInteger(header.byteLength))
+    fail('needs a "weights" array and an integer "byteLength"');
   if (bytes.byteLength !== header.byteLength) {
-    throw new DataFormatError(source.weights, 0, `has ${bytes.byteLength} bytes, ${baseName(source.manifest)} says ${String(header.byteLength)}`);
+    throw new DataFormatError(
+      source.weights,
+      0,
+      `has ${bytes.byteLength} bytes, ${baseName(source.manifest)} says ${String(header.byteLength)}`,
+    );
   }
   const weights = new Map<string, TensorData>();
   let expectedOffset = 0;
   (header.weights as unknown[]).forEach((raw, i) => {
     const entry = (raw ?? {}) as Partial<Record<string, unknown>>;
-    const name = typeof entry.name === 'string' ? entry.name : fail(`weights[${i}].name must be a string: got ${JSON.stringify(entry.name)}`);
-    const shape = Array.isArray(entry.shape) && entry.shape.every((d) => Number.isInteger(d) && (d as number) >= 0) ? (entry.shape as number[]) : fail(`weight "${name}" needs a shape of non-negative integers: got ${JSON.stringify(entry.shape)}`);
+    const name =
+      typeof entry.name === 'string'
+        ? entry.name
+        : fail(`weights[${i}].name must be a string: got ${JSON.stringify(entry.name)}`);
+    const shape =
+      Array.isArray(entry.shape) && entry.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)
+        ? (entry.shape as number[])
+        : fail(`weight "${name}" needs a shape of non-negative integers: got ${JSON.stringify(entry.shape)}`);
     const size = shape.reduce((a, b) => a * b, 1);
-    if (legacy && entry.dtype !== undefined && entry.dtype !== 'float32') fail(`weight "${name}" must have dtype "float32": got ${JSON.stringify(entry.dtype)}`);
+    if (legacy && entry.dtype !== undefined && entry.dtype !== 'float32')
+      fail(`weight "${name}" must have dtype "float32": got ${JSON.stringify(entry.dtype)}`);
     const byteLength = legacy ? (entry.length as number) * 4 : entry.byteLength;
     if (byteLength !== size * 4) {
-      fail(`weight "${name}" has shape [${shape.join(', ')}], which needs ${size * 4} bytes: got ${legacy ? `length ${String(entry.length)}` : `byteLength ${String(entry.byteLength)}`}`);
+      fail(
+        `weight "${name}" has shape [${shape.join(', ')}], which needs ${size * 4} bytes: got ${legacy ? `length ${String(entry.length)}` : `byteLength ${String(entry.byteLength)}`}`,
+      );
     }
     const offset = entry.offset;
-    const fits = legacy ? Number.isInteger(offset) && (offset as number) % 4 === 0 && (offset as number) >= 0 && (offset as number) + size * 4 <= bytes.byteLength : offset === expectedOffset;
-    if (!fits) fail(`weight "${name}" must start at byte ${legacy ? 'a multiple of 4 inside the weights file' : expectedOffset}: got offset ${String(offset)}`);
+    const fits = legacy
+      ? Number.isInteger(offset) &&
+        (offset as number) % 4 === 0 &&
+        (offset as number) >= 0 &&
+        (offset as number) + size * 4 <= bytes.byteLength
+      : offset === expectedOffset;
+    if (!fits)
+      fail(
+        `weight "${name}" must start at byte ${legacy ? 'a multiple of 4 inside the weights file' : expectedOffset}: got offset ${String(offset)}`,
+      );
     expectedOffset += size * 4;
     weights.set(name, { dtype: 'float32', shape, values: float32FromLittleEndian(bytes, offset as number, size) });
   });
-  if (!legacy && expectedOffset !== header.byteLength) fail(`byteLength ${String(header.byteLength)} differs from the weights' total ${expectedOffset}`);
+  if (!legacy && expectedOffset !== header.byteLength)
+    fail(`byteLength ${String(header.byteLength)} differs from the weights' total ${expectedOffset}`);
   return weights;
 }
 

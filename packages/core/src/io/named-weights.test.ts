@@ -13,7 +13,13 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 /** Two small weights: a [2, 3] kernel and a [3] bias with exactly representable values. */
 function weights(): Map<string, tf.Tensor> {
   return new Map<string, tf.Tensor>([
-    ['dense.kernel', tf.tensor2d([[0.5, -1.25, 2], [3, -0.125, 1e-3]])],
+    [
+      'dense.kernel',
+      tf.tensor2d([
+        [0.5, -1.25, 2],
+        [3, -0.125, 1e-3],
+      ]),
+    ],
     ['dense.bias', tf.tensor1d([1, 2, -3])],
   ]);
 }
@@ -38,11 +44,25 @@ describe('saveNamedWeights / loadNamedWeights', () => {
     });
     const bytes = await readFile(join(dir, 'weights.bin'));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    expect(Array.from({ length: 9 }, (_, i) => view.getFloat32(i * 4, true))).toEqual([0.5, -1.25, 2, 3, -0.125, Math.fround(1e-3), 1, 2, -3]);
+    expect(Array.from({ length: 9 }, (_, i) => view.getFloat32(i * 4, true))).toEqual([
+      0.5,
+      -1.25,
+      2,
+      3,
+      -0.125,
+      Math.fround(1e-3),
+      1,
+      2,
+      -3,
+    ]);
 
     const loaded = await expectNoLeak(() => loadNamedWeights(dir));
     expect([...loaded.weights.keys()]).toEqual(['dense.kernel', 'dense.bias']);
-    expect(loaded.weights.get('dense.kernel')).toEqual({ dtype: 'float32', shape: [2, 3], values: new Float32Array([0.5, -1.25, 2, 3, -0.125, 1e-3]) });
+    expect(loaded.weights.get('dense.kernel')).toEqual({
+      dtype: 'float32',
+      shape: [2, 3],
+      values: new Float32Array([0.5, -1.25, 2, 3, -0.125, 1e-3]),
+    });
     expect(loaded.manifest.format).toBe('dpo-ts.named-weights');
     tf.dispose([...tensors.values()]);
   });
@@ -52,11 +72,13 @@ describe('saveNamedWeights / loadNamedWeights', () => {
     const tensors = weights();
     await saveNamedWeights(dir, tensors, {}, { manifest: 'head.json', weights: 'head.bin' });
     expect((await readdir(dir)).sort()).toEqual(['head.bin', 'head.json']);
-    expect((await loadNamedWeights(dir, { manifest: 'head.json', weights: 'head.bin' })).weights.get('dense.bias')!.values).toEqual(new Float32Array([1, 2, -3]));
+    expect(
+      (await loadNamedWeights(dir, { manifest: 'head.json', weights: 'head.bin' })).weights.get('dense.bias')!.values,
+    ).toEqual(new Float32Array([1, 2, -3]));
     tf.dispose([...tensors.values()]);
   });
 
-  it("reads the earlier denoiser layout (entries with a value count, no format field)", async () => {
+  it('reads the earlier denoiser layout (entries with a value count, no format field)', async () => {
     const dir = join(root, 'legacy');
     const bytes = new Uint8Array(20);
     const view = new DataView(bytes.buffer);
@@ -65,7 +87,13 @@ describe('saveNamedWeights / loadNamedWeights', () => {
     await writeFile(join(dir, 'weights.bin'), bytes);
     await writeFile(
       join(dir, 'manifest.json'),
-      JSON.stringify({ byteLength: 20, weights: [{ name: 'b', shape: [1], dtype: 'float32', offset: 16, length: 1 }, { name: 'a', shape: [2, 2], dtype: 'float32', offset: 0, length: 4 }] }),
+      JSON.stringify({
+        byteLength: 20,
+        weights: [
+          { name: 'b', shape: [1], dtype: 'float32', offset: 16, length: 1 },
+          { name: 'a', shape: [2, 2], dtype: 'float32', offset: 0, length: 4 },
+        ],
+      }),
     );
     const { weights: loaded } = await loadNamedWeights(dir);
     expect(loaded.get('a')).toEqual({ dtype: 'float32', shape: [2, 2], values: new Float32Array([7, 8, 9, 10]) });
@@ -84,11 +112,23 @@ describe('saveNamedWeights / loadNamedWeights', () => {
       await expect(loadNamedWeights(dir)).rejects.toThrow(DataFormatError);
       await expect(loadNamedWeights(dir)).rejects.toThrow(message);
     };
-    await expectFailure({ ...good, format: 'other' }, `${manifestPath}: field "format" must be "dpo-ts.named-weights": got "other"`);
+    await expectFailure(
+      { ...good, format: 'other' },
+      `${manifestPath}: field "format" must be "dpo-ts.named-weights": got "other"`,
+    );
     await expectFailure({ ...good, version: 2 }, 'must be version 1');
-    await expectFailure({ ...good, weights: [{ ...good.weights[0], shape: [3, 3] }, good.weights[1]] }, `${manifestPath}: weight "dense.kernel" has shape [3, 3], which needs 36 bytes: got byteLength 24`);
-    await expectFailure({ ...good, weights: [good.weights[1], good.weights[0]] }, 'weight "dense.bias" must start at byte 0: got offset 24');
-    await expectFailure({ ...good, byteLength: 40 }, `${join(dir, 'weights.bin')}: has 36 bytes, manifest.json says 40`);
+    await expectFailure(
+      { ...good, weights: [{ ...good.weights[0], shape: [3, 3] }, good.weights[1]] },
+      `${manifestPath}: weight "dense.kernel" has shape [3, 3], which needs 36 bytes: got byteLength 24`,
+    );
+    await expectFailure(
+      { ...good, weights: [good.weights[1], good.weights[0]] },
+      'weight "dense.bias" must start at byte 0: got offset 24',
+    );
+    await expectFailure(
+      { ...good, byteLength: 40 },
+      `${join(dir, 'weights.bin')}: has 36 bytes, manifest.json says 40`,
+    );
     await writeFile(manifestPath, '{ not json');
     await expect(loadNamedWeights(dir)).rejects.toThrow(`${manifestPath}: not valid JSON`);
   });
@@ -98,10 +138,16 @@ describe('assignNamedWeights', () => {
   it('hands over tensors and disposes them afterwards, also when the assignment throws', async () => {
     const data = new Map([['w', { dtype: 'float32' as const, shape: [2], values: new Float32Array([4, 5]) }]]);
     const target = tf.variable(tf.zeros([2]), true, `assign-named-weights-${Math.random()}`);
-    await expectNoLeak(() => assignNamedWeights(data, (tensors) => tf.tidy(() => target.assign(tensors.get('w')!.clone()))));
+    await expectNoLeak(() =>
+      assignNamedWeights(data, (tensors) => tf.tidy(() => target.assign(tensors.get('w')!.clone()))),
+    );
     expect(Array.from(await target.data())).toEqual([4, 5]);
     await expectNoLeak(() => {
-      expect(() => assignNamedWeights(data, () => { throw new Error('shape mismatch'); })).toThrow('shape mismatch');
+      expect(() =>
+        assignNamedWeights(data, () => {
+          throw new Error('shape mismatch');
+        }),
+      ).toThrow('shape mismatch');
     });
     target.dispose();
   });

@@ -84,7 +84,8 @@ export async function readJsonFile(path: string): Promise<Record<string, unknown
   } catch (error) {
     throw new DataFormatError(path, 0, `not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataFormatError(path, 0, 'must hold a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new DataFormatError(path, 0, 'must hold a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -92,7 +93,10 @@ export async function readJsonFile(path: string): Promise<Record<string, unknown
  * Calls `assign` (a model's `assignWeights`, say) with `weights` as new float32 tensors, and
  * disposes those tensors afterwards, also when `assign` throws: `assign` must copy what it keeps.
  */
-export function assignNamedWeights(weights: ReadonlyMap<string, TensorData>, assign: (tensors: Map<string, tf.Tensor>) => void): void {
+export function assignNamedWeights(
+  weights: ReadonlyMap<string, TensorData>,
+  assign: (tensors: Map<string, tf.Tensor>) => void,
+): void {
   const tensors = new Map<string, tf.Tensor>();
   try {
     for (const [name, data] of weights) tensors.set(name, tf.tensor(data.values, [...data.shape], data.dtype));

@@ -18,16 +18,24 @@ export async function assertWritableFilePath(argument: string, file: string): Pr
   if (typeof file !== 'string' || file === '') throw new InvalidArgumentError(argument, expected, file);
   const existing = await statOrUndefined(file);
   if (existing?.isDirectory()) throw new InvalidArgumentError(argument, expected, file, 'it is a directory');
-  if (existing !== undefined && !existing.isFile()) throw new InvalidArgumentError(argument, expected, file, 'it is not a regular file');
+  if (existing !== undefined && !existing.isFile())
+    throw new InvalidArgumentError(argument, expected, file, 'it is not a regular file');
   const directory = path.dirname(path.resolve(file));
   const parent = await statOrUndefined(directory);
-  if (parent === undefined) throw new InvalidArgumentError(argument, expected, file, `directory ${directory} does not exist`);
-  if (!parent.isDirectory()) throw new InvalidArgumentError(argument, expected, file, `${directory} is not a directory`);
+  if (parent === undefined)
+    throw new InvalidArgumentError(argument, expected, file, `directory ${directory} does not exist`);
+  if (!parent.isDirectory())
+    throw new InvalidArgumentError(argument, expected, file, `${directory} is not a directory`);
   for (const [target, what] of [[directory, 'directory'], ...(existing ? [[file, 'file']] : [])] as const) {
     try {
       await fs.access(target, constants.W_OK);
     } catch (error) {
-      throw new InvalidArgumentError(argument, expected, file, `the ${what} is not writable: ${(error as Error).message}`);
+      throw new InvalidArgumentError(
+        argument,
+        expected,
+        file,
+        `the ${what} is not writable: ${(error as Error).message}`,
+      );
     }
   }
 }

@@ -27,7 +27,14 @@ import type { PreferenceLoss } from './preference-loss.js';
  */
 export const aotLoss: PreferenceLoss = {
   type: 'aot',
-  compute: ({ policyChosenScores, policyRejectedScores, referenceChosenScores, referenceRejectedScores, beta, options }) =>
+  compute: ({
+    policyChosenScores,
+    policyRejectedScores,
+    referenceChosenScores,
+    referenceRejectedScores,
+    beta,
+    options,
+  }) =>
     tf.tidy(() => {
       const policyMargins = sortAscending(tf.sub(policyChosenScores, policyRejectedScores));
       const referenceMargins = sortAscending(tf.sub(referenceChosenScores, referenceRejectedScores));

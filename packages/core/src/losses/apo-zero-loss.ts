@@ -20,7 +20,5 @@ import type { PreferenceLoss } from './preference-loss.js';
 export const apoZeroLoss: PreferenceLoss = {
   type: 'apo_zero',
   compute: ({ chosenLogRatios, rejectedLogRatios, beta }) =>
-    tf.tidy(() =>
-      tf.add(tf.sigmoid(tf.mul(-beta, chosenLogRatios)), tf.sigmoid(tf.mul(beta, rejectedLogRatios))),
-    ),
+    tf.tidy(() => tf.add(tf.sigmoid(tf.mul(-beta, chosenLogRatios)), tf.sigmoid(tf.mul(beta, rejectedLogRatios)))),
 };

@@ -14,10 +14,20 @@ import { resolvePreferenceLossConfig } from './preference-loss-config.js';
 import { createPreferenceLossState, updatePreferenceLossState } from './preference-loss-state.js';
 import type { PreferenceLossType } from './preference-loss.js';
 
-const POLICY = { chosen: [-10.2, -31.5, -6.1], rejected: [-12.4, -30.0, -7.9], chosenLengths: [4, 9, 2], rejectedLengths: [5, 8, 3] };
+const POLICY = {
+  chosen: [-10.2, -31.5, -6.1],
+  rejected: [-12.4, -30.0, -7.9],
+  chosenLengths: [4, 9, 2],
+  rejectedLengths: [5, 8, 3],
+};
 const REFERENCE = { chosen: [-10.9, -31.0, -6.6], rejected: [-11.7, -30.3, -7.2] };
 
-function scores(values: { chosen: number[]; rejected: number[]; chosenLengths?: number[]; rejectedLengths?: number[] }): PairScores {
+function scores(values: {
+  chosen: number[];
+  rejected: number[];
+  chosenLengths?: number[];
+  rejectedLengths?: number[];
+}): PairScores {
   return {
     chosen: tf.tensor1d(values.chosen),
     rejected: tf.tensor1d(values.rejected),
@@ -27,9 +37,18 @@ function scores(values: { chosen: number[]; rejected: number[]; chosenLengths?: 
 }
 
 /** Computes inside a tidy and reads everything back as numbers. */
-function evaluate(config: Partial<PreferenceLossConfig>, reference: typeof REFERENCE | null = REFERENCE, state = createPreferenceLossState()) {
+function evaluate(
+  config: Partial<PreferenceLossConfig>,
+  reference: typeof REFERENCE | null = REFERENCE,
+  state = createPreferenceLossState(),
+) {
   return tf.tidy(() => {
-    const result = computePreferenceLoss(scores(POLICY), reference && scores(reference), resolvePreferenceLossConfig(config), state);
+    const result = computePreferenceLoss(
+      scores(POLICY),
+      reference && scores(reference),
+      resolvePreferenceLossConfig(config),
+      state,
+    );
     return {
       loss: result.loss.dataSync()[0]!,
       losses: Array.from(result.losses.dataSync()),
@@ -49,8 +68,16 @@ describe('computePreferenceLoss', () => {
     const expected = chosenLogRatios.map((c, i) => Math.log1p(Math.exp(-0.5 * (c - rejectedLogRatios[i]!))));
     expectClose(result.losses, expected, { rtol: 1e-5 });
     expectClose(result.loss, mean(expected), { rtol: 1e-5 });
-    expectClose(result.chosenRewards, chosenLogRatios.map((c) => 0.5 * c), { rtol: 1e-5 });
-    expectClose(result.rejectedRewards, rejectedLogRatios.map((r) => 0.5 * r), { rtol: 1e-5 });
+    expectClose(
+      result.chosenRewards,
+      chosenLogRatios.map((c) => 0.5 * c),
+      { rtol: 1e-5 },
+    );
+    expectClose(
+      result.rejectedRewards,
+      rejectedLogRatios.map((r) => 0.5 * r),
+      { rtol: 1e-5 },
+    );
   });
 
   it('sums the batch means of several losses with their weights', () => {
@@ -60,7 +87,11 @@ describe('computePreferenceLoss', () => {
     const single = types.map((type) => evaluate({ beta: 0.7, lossType: type, labelSmoothing: 0.1 }));
     const expectedLosses = POLICY.chosen.map((_, i) => single.reduce((s, r, k) => s + weights[k]! * r.losses[i]!, 0));
     expectClose(combined.losses, expectedLosses, { rtol: 1e-5 });
-    expectClose(combined.loss, single.reduce((s, r, k) => s + weights[k]! * r.loss, 0), { rtol: 1e-5 });
+    expectClose(
+      combined.loss,
+      single.reduce((s, r, k) => s + weights[k]! * r.loss, 0),
+      { rtol: 1e-5 },
+    );
   });
 
   it('treats referenceFree and a null reference as zero reference scores', () => {
@@ -80,14 +111,23 @@ describe('computePreferenceLoss', () => {
     };
     for (const normalise of [true, false]) {
       const expected = [0, 1, 2].map(h(normalise)).map((value) => (value - 1 / (2 * 0.25)) ** 2);
-      expectClose(evaluate({ beta: 0.25, lossType: 'ipo', ipoNormalizeLength: normalise }).losses, expected, { rtol: 1e-5 });
+      expectClose(evaluate({ beta: 0.25, lossType: 'ipo', ipoNormalizeLength: normalise }).losses, expected, {
+        rtol: 1e-5,
+      });
     }
   });
 
   it('differentiates through the policy scores only', () => {
-    const config = resolvePreferenceLossConfig({ beta: 0.6, lossType: ['sigmoid', 'sft', 'aot'], lossWeights: [1, 0.1, 0.5] });
+    const config = resolvePreferenceLossConfig({
+      beta: 0.6,
+      lossType: ['sigmoid', 'sft', 'aot'],
+      lossWeights: [1, 0.1, 0.5],
+    });
     const reference = scores(REFERENCE);
-    const lengths = { chosenLengths: tf.tensor1d(POLICY.chosenLengths), rejectedLengths: tf.tensor1d(POLICY.rejectedLengths) };
+    const lengths = {
+      chosenLengths: tf.tensor1d(POLICY.chosenLengths),
+      rejectedLengths: tf.tensor1d(POLICY.rejectedLengths),
+    };
     const f = (chosen: tf.Tensor, rejected: tf.Tensor): tf.Scalar =>
       computePreferenceLoss(
         { chosen: chosen as tf.Tensor1D, rejected: rejected as tf.Tensor1D, ...lengths },
@@ -103,8 +143,14 @@ describe('computePreferenceLoss', () => {
     const { value, grads } = tf.variableGrads(() => {
       const scaled = (weights: tf.Variable, k: number, values: number[]) =>
         tf.mul(tf.slice(weights, k, 1), tf.tensor1d(values)) as tf.Tensor1D;
-      const policy = { chosen: scaled(policyWeights, 0, POLICY.chosen), rejected: scaled(policyWeights, 1, POLICY.rejected) };
-      const ref = { chosen: scaled(referenceWeights, 0, REFERENCE.chosen), rejected: scaled(referenceWeights, 1, REFERENCE.rejected) };
+      const policy = {
+        chosen: scaled(policyWeights, 0, POLICY.chosen),
+        rejected: scaled(policyWeights, 1, POLICY.rejected),
+      };
+      const ref = {
+        chosen: scaled(referenceWeights, 0, REFERENCE.chosen),
+        rejected: scaled(referenceWeights, 1, REFERENCE.rejected),
+      };
       return computePreferenceLoss(policy, ref, config, createPreferenceLossState()).loss;
     }, [policyWeights, referenceWeights]);
     expect(Array.from(grads[referenceWeights.name]!.dataSync())).toEqual([0, 0]);
@@ -116,10 +162,17 @@ describe('computePreferenceLoss', () => {
   it('returns four new tensors and leaks nothing else', async () => {
     const policy = scores(POLICY);
     const reference = scores(REFERENCE);
-    const config = resolvePreferenceLossConfig({ lossType: ['sigmoid', 'bco_pair', 'discopop', 'aot_unpaired', 'sigmoid_norm'] });
-    const result = await expectNoLeak(() => computePreferenceLoss(policy, reference, config, createPreferenceLossState()), 4);
+    const config = resolvePreferenceLossConfig({
+      lossType: ['sigmoid', 'bco_pair', 'discopop', 'aot_unpaired', 'sigmoid_norm'],
+    });
+    const result = await expectNoLeak(
+      () => computePreferenceLoss(policy, reference, config, createPreferenceLossState()),
+      4,
+    );
     tf.dispose(Object.values(result as PreferenceLossResult));
-    await expectNoLeak(() => tf.dispose(Object.values(computePreferenceLoss(policy, null, config, createPreferenceLossState()))));
+    await expectNoLeak(() =>
+      tf.dispose(Object.values(computePreferenceLoss(policy, null, config, createPreferenceLossState()))),
+    );
     expect(policy.chosen.isDisposed || reference.rejected.isDisposed).toBe(false);
     tf.dispose([...Object.values(policy), ...Object.values(reference)]);
   });
@@ -127,7 +180,12 @@ describe('computePreferenceLoss', () => {
   it('propagates NaN scores to the loss', () => {
     const result = tf.tidy(() => {
       const policy = { chosen: tf.tensor1d([NaN, -1]), rejected: tf.tensor1d([-2, -3]) };
-      return computePreferenceLoss(policy, null, resolvePreferenceLossConfig(), createPreferenceLossState()).loss.dataSync()[0];
+      return computePreferenceLoss(
+        policy,
+        null,
+        resolvePreferenceLossConfig(),
+        createPreferenceLossState(),
+      ).loss.dataSync()[0];
     });
     expect(result).toBeNaN();
   });
@@ -136,17 +194,31 @@ describe('computePreferenceLoss', () => {
     const config = resolvePreferenceLossConfig();
     const state = createPreferenceLossState();
     tf.tidy(() => {
-      const call = (policy: PairScores, reference: PairScores | null = null, c: ResolvedPreferenceLossConfig = config) => () =>
-        computePreferenceLoss(policy, reference, c, state);
+      const call =
+        (policy: PairScores, reference: PairScores | null = null, c: ResolvedPreferenceLossConfig = config) =>
+        () =>
+          computePreferenceLoss(policy, reference, c, state);
       const three = tf.zeros([3]) as tf.Tensor1D;
       const two = tf.zeros([2]) as tf.Tensor1D;
-      expect(call({ chosen: three, rejected: two })).toThrow(new ShapeMismatchError('policy.rejected', [3], [2]).message);
-      expect(call({ chosen: three, rejected: three }, { chosen: two, rejected: two })).toThrow('reference.chosen must have shape [3]: got [2]');
-      expect(call({ chosen: three, rejected: three, chosenLengths: two })).toThrow('policy.chosenLengths must have shape [3]: got [2]');
+      expect(call({ chosen: three, rejected: two })).toThrow(
+        new ShapeMismatchError('policy.rejected', [3], [2]).message,
+      );
+      expect(call({ chosen: three, rejected: three }, { chosen: two, rejected: two })).toThrow(
+        'reference.chosen must have shape [3]: got [2]',
+      );
+      expect(call({ chosen: three, rejected: three, chosenLengths: two })).toThrow(
+        'policy.chosenLengths must have shape [3]: got [2]',
+      );
       expect(call({ chosen: tf.zeros([3, 1]) as unknown as tf.Tensor1D, rejected: three })).toThrow(ShapeMismatchError);
-      expect(call({ chosen: tf.zeros([0]) as tf.Tensor1D, rejected: tf.zeros([0]) as tf.Tensor1D })).toThrow(InvalidArgumentError);
-      expect(call({ chosen: three, rejected: three }, null, { ...config, beta: -0.1 })).toThrow('config.beta must be a finite number >= 0: got -0.1');
-      expect(call({ chosen: three, rejected: three }, null, { ...config, lossWeights: [] })).toThrow(InvalidArgumentError);
+      expect(call({ chosen: tf.zeros([0]) as tf.Tensor1D, rejected: tf.zeros([0]) as tf.Tensor1D })).toThrow(
+        InvalidArgumentError,
+      );
+      expect(call({ chosen: three, rejected: three }, null, { ...config, beta: -0.1 })).toThrow(
+        'config.beta must be a finite number >= 0: got -0.1',
+      );
+      expect(call({ chosen: three, rejected: three }, null, { ...config, lossWeights: [] })).toThrow(
+        InvalidArgumentError,
+      );
     });
   });
 });
@@ -156,9 +228,23 @@ describe('loss state', () => {
     const state = createPreferenceLossState();
     expect(state).toEqual({ bcoRunningMean: 0, bcoRunningCount: 0 });
     expect(createPreferenceLossState()).not.toBe(state);
-    const steps = [[[1, 3], [0, 0]], [[-2, -2], [-2, -2]], [[4, 0], [1, 3]]] as const; // batch means 1, -2, 2
+    const steps = [
+      [
+        [1, 3],
+        [0, 0],
+      ],
+      [
+        [-2, -2],
+        [-2, -2],
+      ],
+      [
+        [4, 0],
+        [1, 3],
+      ],
+    ] as const; // batch means 1, -2, 2
     tf.tidy(() => {
-      for (const [chosen, rejected] of steps) updatePreferenceLossState(state, tf.tensor1d([...chosen]), tf.tensor1d([...rejected]));
+      for (const [chosen, rejected] of steps)
+        updatePreferenceLossState(state, tf.tensor1d([...chosen]), tf.tensor1d([...rejected]));
     });
     expect(state.bcoRunningCount).toBe(3);
     expect(state.bcoRunningMean).toBeCloseTo(1 / 3, 12);
@@ -179,13 +265,19 @@ describe('loss state', () => {
   it('rejects mismatched or non-finite rewards and leaves the state untouched', () => {
     const state = { bcoRunningMean: 0.5, bcoRunningCount: 2 };
     tf.tidy(() => {
-      expect(() => updatePreferenceLossState(state, tf.tensor1d([1, 2]), tf.tensor1d([1]))).toThrow('rejectedRewards must have shape [2]: got [1]');
-      expect(() => updatePreferenceLossState(state, tf.tensor1d([NaN]), tf.tensor1d([1]))).toThrow(InvalidArgumentError);
+      expect(() => updatePreferenceLossState(state, tf.tensor1d([1, 2]), tf.tensor1d([1]))).toThrow(
+        'rejectedRewards must have shape [2]: got [1]',
+      );
+      expect(() => updatePreferenceLossState(state, tf.tensor1d([NaN]), tf.tensor1d([1]))).toThrow(
+        InvalidArgumentError,
+      );
       // With the step, the message says where training broke.
       expect(() => updatePreferenceLossState(state, tf.tensor1d([Infinity]), tf.tensor1d([-Infinity]), 7)).toThrow(
         'mean reward must be finite: got NaN at step 7 (the mean of chosenRewards and rejectedRewards, for the bco_pair loss state)',
       );
-      expect(() => updatePreferenceLossState(state, tf.tensor1d([1]), tf.tensor1d([Infinity]), 3)).toThrow(NonFiniteError);
+      expect(() => updatePreferenceLossState(state, tf.tensor1d([1]), tf.tensor1d([Infinity]), 3)).toThrow(
+        NonFiniteError,
+      );
     });
     expect(state).toEqual({ bcoRunningMean: 0.5, bcoRunningCount: 2 });
   });

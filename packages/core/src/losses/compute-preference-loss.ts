@@ -109,6 +109,7 @@ function checkPairScores(side: string, scores: PairScores, batch: number | null)
   }
   assertShape(`${side}.rejected`, scores.rejected.shape, [size]);
   if (scores.chosenLengths !== undefined) assertShape(`${side}.chosenLengths`, scores.chosenLengths.shape, [size]);
-  if (scores.rejectedLengths !== undefined) assertShape(`${side}.rejectedLengths`, scores.rejectedLengths.shape, [size]);
+  if (scores.rejectedLengths !== undefined)
+    assertShape(`${side}.rejectedLengths`, scores.rejectedLengths.shape, [size]);
   return size;
 }

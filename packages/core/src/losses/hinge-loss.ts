@@ -19,5 +19,7 @@ import type { PreferenceLoss } from './preference-loss.js';
 export const hingeLoss: PreferenceLoss = {
   type: 'hinge',
   compute: ({ chosenLogRatios, rejectedLogRatios, beta }) =>
-    tf.tidy(() => tf.relu(tf.sub(1, tf.mul(beta, preferenceLogits(chosenLogRatios, rejectedLogRatios)))) as tf.Tensor1D),
+    tf.tidy(
+      () => tf.relu(tf.sub(1, tf.mul(beta, preferenceLogits(chosenLogRatios, rejectedLogRatios)))) as tf.Tensor1D,
+    ),
 };

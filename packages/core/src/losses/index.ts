@@ -35,6 +35,10 @@ export {
   type PreferenceLossConfig,
   type ResolvedPreferenceLossConfig,
 } from './preference-loss-config.js';
-export { createPreferenceLossState, updatePreferenceLossState, updatePreferenceLossStateFromRewards } from './preference-loss-state.js';
+export {
+  createPreferenceLossState,
+  updatePreferenceLossState,
+  updatePreferenceLossStateFromRewards,
+} from './preference-loss-state.js';
 export { computePreferenceLoss, type PreferenceLossResult } from './compute-preference-loss.js';
 export { stopGradient } from './loss-ops.js';

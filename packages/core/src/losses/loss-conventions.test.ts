@@ -20,12 +20,18 @@ interface Inputs {
   readonly state?: { bcoRunningMean: number; bcoRunningCount: number };
 }
 
-const BASE_OPTIONS: PreferenceLossOptions = { labelSmoothing: 0, ipoNormalizeLength: true, discopopTau: 0.05, simpoGamma: 0 };
+const BASE_OPTIONS: PreferenceLossOptions = {
+  labelSmoothing: 0,
+  ipoNormalizeLength: true,
+  discopopTau: 0.05,
+  simpoGamma: 0,
+};
 
 function lossOf(type: PreferenceLossType, inputs: Inputs): number[] {
   return tf.tidy(() => {
     const n = inputs.chosen.length;
-    const t = (values: readonly number[] | undefined, fill: number): tf.Tensor1D => tf.tensor1d(values ? [...values] : Array(n).fill(fill));
+    const t = (values: readonly number[] | undefined, fill: number): tf.Tensor1D =>
+      tf.tensor1d(values ? [...values] : Array(n).fill(fill));
     const policyChosenScores = t(inputs.chosen, 0);
     const policyRejectedScores = t(inputs.rejected, 0);
     const referenceChosenScores = t(inputs.referenceChosen, 0);
@@ -76,7 +82,7 @@ describe('ipo', () => {
     // The paper's summed h = 9 on the same pair: (9 - 2)^2.
     expectClose(lossOf('ipo', { ...inputs, options: { ipoNormalizeLength: false } }), [49]);
   });
-  it("paper convention (summed h): zero at h = 1/(2 beta), 1/(4 beta^2) at h = 0, lengths ignored", () => {
+  it('paper convention (summed h): zero at h = 1/(2 beta), 1/(4 beta^2) at h = 0, lengths ignored', () => {
     const inputs: Inputs = { chosen: [5, 1], rejected: [3, 1], chosenLengths: [7, 2], rejectedLengths: [2, 9], beta };
     expectClose(lossOf('ipo', { ...inputs, options: { ipoNormalizeLength: false } }), [0, 4]);
   });
@@ -101,14 +107,20 @@ describe('exo_pair', () => {
   it('is a KL divergence: zero where sigmoid(beta z) = 1 - epsilon', () => {
     const epsilon = 0.1;
     const z = Math.log((1 - epsilon) / epsilon);
-    expectClose(lossOf('exo_pair', { chosen: [z], rejected: [0], beta: 1, options: { labelSmoothing: epsilon } }), [0], { atol: 1e-6 });
+    expectClose(
+      lossOf('exo_pair', { chosen: [z], rejected: [0], beta: 1, options: { labelSmoothing: epsilon } }),
+      [0],
+      { atol: 1e-6 },
+    );
   });
 });
 
 describe('nca_pair, sppo_hard, apo', () => {
   it('nca_pair by hand', () => {
     // chosen reward 1, rejected reward -2: softplus(-1) + 0.5 softplus(1) + 0.5 softplus(-2)
-    expectClose(lossOf('nca_pair', { chosen: [2], rejected: [-4], beta: 0.5 }), [softplus(-1) + 0.5 * softplus(1) + 0.5 * softplus(-2)]);
+    expectClose(lossOf('nca_pair', { chosen: [2], rejected: [-4], beta: 0.5 }), [
+      softplus(-1) + 0.5 * softplus(1) + 0.5 * softplus(-2),
+    ]);
   });
   it('sppo_hard is zero at log-ratios +-1/(2 beta)', () => {
     expectClose(lossOf('sppo_hard', { chosen: [2, 0], rejected: [-2, 0], beta: 0.25 }), [0, 8]);
@@ -116,14 +128,18 @@ describe('nca_pair, sppo_hard, apo', () => {
   it('apo_zero and apo_down by hand', () => {
     expectClose(lossOf('apo_zero', { chosen: [2], rejected: [-1], beta: 1 }), [1 - sigmoid(2) + sigmoid(-1)]);
     // apo_down at a tie: sigmoid(beta * chosen) + 1/2
-    expectClose(lossOf('apo_down', { chosen: [1.5, -3], rejected: [1.5, -3], beta: 2 }), [sigmoid(3) + 0.5, sigmoid(-6) + 0.5]);
+    expectClose(lossOf('apo_down', { chosen: [1.5, -3], rejected: [1.5, -3], beta: 2 }), [
+      sigmoid(3) + 0.5,
+      sigmoid(-6) + 0.5,
+    ]);
   });
 });
 
 describe('discopop', () => {
   it('matches the literal formula where it is finite', () => {
     const tau = 0.5;
-    const literal = (l: number): number => -Math.log(sigmoid(l)) * (1 - sigmoid(l / tau)) + Math.exp(-l) * sigmoid(l / tau);
+    const literal = (l: number): number =>
+      -Math.log(sigmoid(l)) * (1 - sigmoid(l / tau)) + Math.exp(-l) * sigmoid(l / tau);
     const margins = [-10, -1, 0, 0.3, 4];
     const inputs: Inputs = { chosen: margins, rejected: margins.map(() => 0), beta: 1, options: { discopopTau: tau } };
     expectClose(lossOf('discopop', inputs), margins.map(literal), { rtol: 1e-4 });
@@ -133,7 +149,9 @@ describe('discopop', () => {
     const literalFloat32 = tf.tidy(() => {
       const logits = tf.scalar(l);
       const m = tf.sigmoid(tf.div(logits, 0.05));
-      return tf.add(tf.mul(tf.neg(tf.logSigmoid(logits)), tf.sub(1, m)), tf.mul(tf.exp(tf.neg(logits)), m)).dataSync()[0];
+      return tf
+        .add(tf.mul(tf.neg(tf.logSigmoid(logits)), tf.sub(1, m)), tf.mul(tf.exp(tf.neg(logits)), m))
+        .dataSync()[0];
     });
     expect(Number.isNaN(literalFloat32)).toBe(true); // what TRL's expression does in float32
     expectClose(lossOf('discopop', { chosen: [l, -1e4], rejected: [0, 1e4], beta: 1 }), [100, 2e4], { rtol: 1e-6 });
@@ -150,16 +168,28 @@ describe('aot, aot_unpaired', () => {
   const chosen = [-3, 1, 0.5, 2];
   const rejected = [-1, -2, 1.5, 0];
   it('aot compares sorted margins, so shuffling the reference pairs changes nothing', () => {
-    const inputs: Inputs = { chosen, rejected, referenceChosen: [0.2, -1, 3, 0], referenceRejected: [0, 0.5, 1, -2], beta: 1 };
+    const inputs: Inputs = {
+      chosen,
+      rejected,
+      referenceChosen: [0.2, -1, 3, 0],
+      referenceRejected: [0, 0.5, 1, -2],
+      beta: 1,
+    };
     const shuffled: Inputs = { ...inputs, referenceChosen: [3, 0, 0.2, -1], referenceRejected: [1, -2, 0, 0.5] };
     expectClose(lossOf('aot', inputs), lossOf('aot', shuffled));
     // policy margins sorted: [-2, -1, 2, 3]; reference margins sorted: [-1.5, 0.2, 2, 2]
-    expectClose(lossOf('aot', inputs), [-0.5, -1.2, 0, 1].map((d) => softplus(-d)));
+    expectClose(
+      lossOf('aot', inputs),
+      [-0.5, -1.2, 0, 1].map((d) => softplus(-d)),
+    );
   });
   it('aot_unpaired sorts chosen and rejected log-ratios separately', () => {
     const inputs: Inputs = { chosen, rejected, beta: 1 };
     // chosen sorted [-3, 0.5, 1, 2]; rejected sorted [-2, -1, 0, 1.5]
-    expectClose(lossOf('aot_unpaired', inputs), [-1, 1.5, 1, 0.5].map((d) => softplus(-d)));
+    expectClose(
+      lossOf('aot_unpaired', inputs),
+      [-1, 1.5, 1, 0.5].map((d) => softplus(-d)),
+    );
     expectClose(lossOf('aot_unpaired', { ...inputs, rejected: [0, 1.5, -2, -1] }), lossOf('aot_unpaired', inputs));
   });
 });
@@ -187,7 +217,13 @@ describe('sigmoid_norm, sft', () => {
     expectClose(actual, [softplus(-0.5)]);
   });
   it('sigmoid_norm at equal lengths L is sigmoid at beta / L', () => {
-    const inputs: Inputs = { chosen: [1, -4], rejected: [3, -6], referenceChosen: [0.5, -3], referenceRejected: [2, -5], beta: 1.2 };
+    const inputs: Inputs = {
+      chosen: [1, -4],
+      rejected: [3, -6],
+      referenceChosen: [0.5, -3],
+      referenceRejected: [2, -5],
+      beta: 1.2,
+    };
     const normalised = lossOf('sigmoid_norm', { ...inputs, chosenLengths: [4, 4], rejectedLengths: [4, 4] });
     expectClose(normalised, lossOf('sigmoid', { ...inputs, beta: 1.2 / 4 }));
   });

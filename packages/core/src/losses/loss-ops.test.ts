@@ -20,7 +20,10 @@ describe('stopGradient', () => {
 describe('sortAscending', () => {
   it('sorts and routes each output gradient back to its source', () => {
     const x = tf.tensor1d([3, 1, 2.5, -4]);
-    expectClose(tf.tidy(() => sortAscending(x)), [-4, 1, 2.5, 3]);
+    expectClose(
+      tf.tidy(() => sortAscending(x)),
+      [-4, 1, 2.5, 3],
+    );
     const weights = tf.tensor1d([1, 10, 100, 1000]);
     const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(sortAscending(a as tf.Tensor1D), weights)))([x]);
     expectClose(dx!, [1000, 10, 100, 1]);
@@ -32,14 +35,22 @@ describe('sortAscending', () => {
   it('leaks nothing with or without a tape', async () => {
     const x = tf.tensor1d([2, 0, 1]);
     await expectNoLeak(() => sortAscending(x).dispose());
-    await expectNoLeak(() => tf.tidy(() => tf.grads((a: tf.Tensor) => tf.sum(sortAscending(a as tf.Tensor1D)))([x])).forEach((g) => g.dispose()));
+    await expectNoLeak(() =>
+      tf
+        .tidy(() => tf.grads((a: tf.Tensor) => tf.sum(sortAscending(a as tf.Tensor1D)))([x]))
+        .forEach((g) => g.dispose()),
+    );
     x.dispose();
   });
 });
 
 describe('logSigmoid', () => {
   it('is finite at the extremes and exact at 0', () => {
-    expectClose(tf.tidy(() => logSigmoid(tf.tensor1d([0, 5e7, -5e7, 30]))), [-Math.LN2, 0, -5e7, -Math.exp(-30)], { atol: 1e-12 });
+    expectClose(
+      tf.tidy(() => logSigmoid(tf.tensor1d([0, 5e7, -5e7, 30]))),
+      [-Math.LN2, 0, -5e7, -Math.exp(-30)],
+      { atol: 1e-12 },
+    );
   });
   it('keeps its gradient when computed inside a tidy under variableGrads (tf.logSigmoid does not)', () => {
     const v = tf.variable(tf.tensor1d([0.5, -2]));
@@ -54,6 +65,9 @@ describe('logSigmoid', () => {
 
 describe('perUnit', () => {
   it('divides by lengths clamped to at least 1', () => {
-    expectClose(tf.tidy(() => perUnit(tf.tensor1d([6, 6, 6]), tf.tensor1d([3, 0, 0.5]))), [2, 6, 6]);
+    expectClose(
+      tf.tidy(() => perUnit(tf.tensor1d([6, 6, 6]), tf.tensor1d([3, 0, 0.5]))),
+      [2, 6, 6],
+    );
   });
 });

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { checkGradient } from '../testing/finite-difference.js';
 import { expectClose } from '../testing/expect-close.js';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
-import type { PreferenceLossContext, PreferenceLossOptions, PreferenceLossState, PreferenceLossType } from './preference-loss.js';
+import type {
+  PreferenceLossContext,
+  PreferenceLossOptions,
+  PreferenceLossState,
+  PreferenceLossType,
+} from './preference-loss.js';
 import { PREFERENCE_LOSSES, PREFERENCE_LOSS_TYPES } from './registry.js';
 
 interface Case {
@@ -20,7 +25,12 @@ interface Case {
   readonly beta: number;
 }
 
-const OPTIONS: PreferenceLossOptions = { labelSmoothing: 0.1, ipoNormalizeLength: true, discopopTau: 0.05, simpoGamma: 0.3 };
+const OPTIONS: PreferenceLossOptions = {
+  labelSmoothing: 0.1,
+  ipoNormalizeLength: true,
+  discopopTau: 0.05,
+  simpoGamma: 0.3,
+};
 const freshState = (): PreferenceLossState => ({ bcoRunningMean: 0, bcoRunningCount: 0 });
 
 // ---- float64 references, written from the papers / TRL formulas, independent of loss-ops.ts ----
@@ -41,10 +51,14 @@ function reference64(type: PreferenceLossType, c: Case, options = OPTIONS, state
     case 'sigmoid':
       return perPair((cl, rl) => cdpo(beta * (cl - rl), eps));
     case 'robust':
-      return perPair((cl, rl) => ((1 - eps) * -logSigmoid(beta * (cl - rl)) + eps * logSigmoid(-beta * (cl - rl))) / (1 - 2 * eps));
+      return perPair(
+        (cl, rl) => ((1 - eps) * -logSigmoid(beta * (cl - rl)) + eps * logSigmoid(-beta * (cl - rl))) / (1 - 2 * eps),
+      );
     case 'ipo':
       return perPair((cl, rl, i) => {
-        const h = options.ipoNormalizeLength ? cl / len(c.chosenLengths[i]!) - rl / len(c.rejectedLengths[i]!) : cl - rl;
+        const h = options.ipoNormalizeLength
+          ? cl / len(c.chosenLengths[i]!) - rl / len(c.rejectedLengths[i]!)
+          : cl - rl;
         return (h - 1 / (2 * beta)) ** 2;
       });
     case 'hinge':
@@ -86,14 +100,23 @@ function reference64(type: PreferenceLossType, c: Case, options = OPTIONS, state
         return -logSigmoid(l) * (1 - m) + Math.exp(-l) * m; // the paper's literal formula
       });
     case 'sigmoid_norm':
-      return perPair((cl, rl, i) => -logSigmoid(beta * (cl / len(c.chosenLengths[i]!) - rl / len(c.rejectedLengths[i]!)) - options.simpoGamma));
+      return perPair(
+        (cl, rl, i) =>
+          -logSigmoid(beta * (cl / len(c.chosenLengths[i]!) - rl / len(c.rejectedLengths[i]!)) - options.simpoGamma),
+      );
     case 'sft':
       return c.policyChosen.map((p, i) => -p / len(c.chosenLengths[i]!));
   }
 }
 
 // ---- helpers ----
-function contextOf(c: Case, policyChosen?: tf.Tensor1D, policyRejected?: tf.Tensor1D, options = OPTIONS, state = freshState()): PreferenceLossContext {
+function contextOf(
+  c: Case,
+  policyChosen?: tf.Tensor1D,
+  policyRejected?: tf.Tensor1D,
+  options = OPTIONS,
+  state = freshState(),
+): PreferenceLossContext {
   const pc = policyChosen ?? tf.tensor1d(c.policyChosen as number[]);
   const pr = policyRejected ?? tf.tensor1d(c.policyRejected as number[]);
   const rc = tf.tensor1d(c.referenceChosen as number[]);
@@ -115,7 +138,9 @@ function contextOf(c: Case, policyChosen?: tf.Tensor1D, policyRejected?: tf.Tens
 
 /** Runs one variant on a case in a tidy and returns the values (float32 -> number[]). */
 function run(type: PreferenceLossType, c: Case, options = OPTIONS, state = freshState()): number[] {
-  return tf.tidy(() => Array.from(PREFERENCE_LOSSES[type].compute(contextOf(c, undefined, undefined, options, state)).dataSync()));
+  return tf.tidy(() =>
+    Array.from(PREFERENCE_LOSSES[type].compute(contextOf(c, undefined, undefined, options, state)).dataSync()),
+  );
 }
 
 const ORDINARY: Case = {
@@ -177,7 +202,10 @@ describe.each(PREFERENCE_LOSS_TYPES)('%s', (type) => {
 
   it('matches the float64 formula at ordinary inputs', () => {
     for (const beta of [0.4, 2.5]) {
-      expectClose(run(type, withBeta(ORDINARY, beta)), reference64(type, withBeta(ORDINARY, beta)), { atol: 1e-5, rtol: 1e-4 });
+      expectClose(run(type, withBeta(ORDINARY, beta)), reference64(type, withBeta(ORDINARY, beta)), {
+        atol: 1e-5,
+        rtol: 1e-4,
+      });
     }
   });
 
@@ -224,7 +252,12 @@ describe.each(PREFERENCE_LOSS_TYPES)('%s', (type) => {
     const optionSets = type === 'ipo' ? [OPTIONS, { ...OPTIONS, ipoNormalizeLength: false }] : [OPTIONS];
     for (const options of optionSets) {
       const f = (chosen: tf.Tensor, rejected?: tf.Tensor): tf.Scalar =>
-        tf.sum(tf.mul(loss.compute(contextOf(ORDINARY, chosen as tf.Tensor1D, (rejected ?? pr) as tf.Tensor1D, options, state)), weights));
+        tf.sum(
+          tf.mul(
+            loss.compute(contextOf(ORDINARY, chosen as tf.Tensor1D, (rejected ?? pr) as tf.Tensor1D, options, state)),
+            weights,
+          ),
+        );
       // sft reads only the chosen score, and tf.grads rejects an input that y does not depend on.
       checkGradient(f, type === 'sft' ? [pc] : [pc, pr], { epsilon: 1e-2, atol: 2e-3, rtol: 2e-2 });
     }

@@ -23,7 +23,12 @@ describe('resolvePreferenceLossConfig', () => {
   });
 
   it('merges a partial config, treats undefined as absent and is idempotent', () => {
-    const config = resolvePreferenceLossConfig({ beta: 2, lossType: ['sigmoid', 'sft'], lossWeights: [1, 0.5], simpoGamma: undefined });
+    const config = resolvePreferenceLossConfig({
+      beta: 2,
+      lossType: ['sigmoid', 'sft'],
+      lossWeights: [1, 0.5],
+      simpoGamma: undefined,
+    });
     expect(config.lossType).toEqual(['sigmoid', 'sft']);
     expect(config.lossWeights).toEqual([1, 0.5]);
     expect(config.simpoGamma).toBe(0);
@@ -36,10 +41,19 @@ describe('resolvePreferenceLossConfig', () => {
       [{ beta: -1 }, 'beta must be a finite number >= 0: got -1'],
       [{ beta: NaN }, 'beta must be a finite number >= 0: got NaN'],
       [{ beta: 0, lossType: 'ipo' }, 'beta must be a finite number > 0 when lossType includes "ipo": got 0'],
-      [{ beta: 0, lossType: ['sigmoid', 'sppo_hard'] }, 'beta must be a finite number > 0 when lossType includes "sppo_hard": got 0'],
+      [
+        { beta: 0, lossType: ['sigmoid', 'sppo_hard'] },
+        'beta must be a finite number > 0 when lossType includes "sppo_hard": got 0',
+      ],
       [{ lossType: [] }, 'lossType must be a loss type name or a non-empty array of them: got []'],
-      [{ lossType: ['sigmoid', 'sigmoid'] }, 'lossType must be an array without repeated loss types: got ["sigmoid","sigmoid"] ("sigmoid" repeats)'],
-      [{ lossType: ['sigmoid', 'hinge'], lossWeights: [1] }, 'lossWeights must have one entry per lossType: got 1 weight for 2 loss types'],
+      [
+        { lossType: ['sigmoid', 'sigmoid'] },
+        'lossType must be an array without repeated loss types: got ["sigmoid","sigmoid"] ("sigmoid" repeats)',
+      ],
+      [
+        { lossType: ['sigmoid', 'hinge'], lossWeights: [1] },
+        'lossWeights must have one entry per lossType: got 1 weight for 2 loss types',
+      ],
       [{ lossWeights: [1, 2] }, 'lossWeights must have one entry per lossType: got 2 weights for 1 loss type'],
       [{ lossWeights: [-1] }, 'lossWeights[0] must be a finite number >= 0: got -1'],
       [{ labelSmoothing: 0.5 }, 'labelSmoothing must be a finite number >= 0 and < 0.5: got 0.5'],
@@ -54,7 +68,9 @@ describe('resolvePreferenceLossConfig', () => {
 
   it('rejects unknown loss types, unknown fields and wrong types (for JavaScript callers)', () => {
     const loose = resolvePreferenceLossConfig as (partial: unknown) => unknown;
-    expect(() => loose({ lossType: ['sigmoid', 'kto'] })).toThrow(/^lossType\[1\] must be one of "sigmoid", .*: got "kto"$/);
+    expect(() => loose({ lossType: ['sigmoid', 'kto'] })).toThrow(
+      /^lossType\[1\] must be one of "sigmoid", .*: got "kto"$/,
+    );
     expect(() => loose({ lossType: 'aot_pair' })).toThrow(/use "aot_unpaired"/);
     expect(() => loose({ lossTypes: ['sigmoid'] })).toThrow(
       'config must be an object with only the fields beta, lossType, lossWeights, referenceFree, labelSmoothing, ' +

@@ -91,7 +91,11 @@ export function resolvePreferenceLossConfig(partial: Partial<PreferenceLossConfi
   }
   for (const key of Object.keys(partial)) {
     if (!(PREFERENCE_LOSS_CONFIG_FIELDS as readonly string[]).includes(key)) {
-      throw new InvalidArgumentError('config', `an object with only the fields ${PREFERENCE_LOSS_CONFIG_FIELDS.join(', ')}`, key);
+      throw new InvalidArgumentError(
+        'config',
+        `an object with only the fields ${PREFERENCE_LOSS_CONFIG_FIELDS.join(', ')}`,
+        key,
+      );
     }
   }
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));

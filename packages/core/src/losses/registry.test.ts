@@ -8,8 +8,21 @@ import { PREFERENCE_LOSSES, PREFERENCE_LOSS_TYPES, getPreferenceLoss, isPreferen
 // TRL's loss_type names (1.x DPOConfig, plus sigmoid_norm from PR #5406), spelled out here on
 // purpose rather than derived from the registry.
 const TRL_NAMES: readonly PreferenceLossType[] = [
-  'sigmoid', 'robust', 'ipo', 'hinge', 'exo_pair', 'nca_pair', 'bco_pair', 'sppo_hard',
-  'aot', 'aot_unpaired', 'apo_zero', 'apo_down', 'discopop', 'sigmoid_norm', 'sft',
+  'sigmoid',
+  'robust',
+  'ipo',
+  'hinge',
+  'exo_pair',
+  'nca_pair',
+  'bco_pair',
+  'sppo_hard',
+  'aot',
+  'aot_unpaired',
+  'apo_zero',
+  'apo_down',
+  'discopop',
+  'sigmoid_norm',
+  'sft',
 ];
 
 describe('registry', () => {
@@ -25,7 +38,9 @@ describe('registry', () => {
   });
 
   it('exports every variant from the barrel', () => {
-    const exported = Object.values(losses).filter((value) => typeof value === 'object' && value !== null && 'compute' in value);
+    const exported = Object.values(losses).filter(
+      (value) => typeof value === 'object' && value !== null && 'compute' in value,
+    );
     expect(new Set(exported)).toEqual(new Set(Object.values(PREFERENCE_LOSSES)));
   });
 
@@ -37,6 +52,8 @@ describe('registry', () => {
   });
 
   it("points TRL's deprecated aot_pair to aot_unpaired", () => {
-    expect(() => getPreferenceLoss('aot_pair', 'lossType')).toThrow(/lossType must be one of .*: got "aot_pair" \(.*use "aot_unpaired"\)/);
+    expect(() => getPreferenceLoss('aot_pair', 'lossType')).toThrow(
+      /lossType must be one of .*: got "aot_pair" \(.*use "aot_unpaired"\)/,
+    );
   });
 });

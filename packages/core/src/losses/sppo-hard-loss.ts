@@ -23,7 +23,11 @@ export const sppoHardLoss: PreferenceLoss = {
   type: 'sppo_hard',
   compute: ({ chosenLogRatios, rejectedLogRatios, beta }) => {
     if (!(beta > 0)) {
-      throw new InvalidArgumentError('beta', 'a number > 0 for the sppo_hard loss (its targets are +-1 / (2 beta))', beta);
+      throw new InvalidArgumentError(
+        'beta',
+        'a number > 0 for the sppo_hard loss (its targets are +-1 / (2 beta))',
+        beta,
+      );
     }
     return tf.tidy(() => {
       const target = 1 / (2 * beta);

@@ -39,7 +39,12 @@ describe('preferenceMetricTensors', () => {
   it('reports accuracy 0 when the policy equals the reference (all margins 0)', async () => {
     const zeros = tf.zeros([3]) as tf.Tensor1D;
     const metrics = await readMetrics(
-      preferenceMetricTensors({ chosenRewards: zeros, rejectedRewards: zeros, policyChosenScores: zeros, policyRejectedScores: zeros }),
+      preferenceMetricTensors({
+        chosenRewards: zeros,
+        rejectedRewards: zeros,
+        policyChosenScores: zeros,
+        policyRejectedScores: zeros,
+      }),
     );
     zeros.dispose();
     expect(metrics['rewards/accuracies']).toBe(0);
@@ -48,9 +53,9 @@ describe('preferenceMetricTensors', () => {
   it('rejects mismatched shapes naming the argument', () => {
     const a = tf.zeros([3]) as tf.Tensor1D;
     const b = tf.zeros([2]) as tf.Tensor1D;
-    expect(() => preferenceMetricTensors({ chosenRewards: a, rejectedRewards: b, policyChosenScores: a, policyRejectedScores: a })).toThrow(
-      'rejectedRewards must have shape [3]: got [2]',
-    );
+    expect(() =>
+      preferenceMetricTensors({ chosenRewards: a, rejectedRewards: b, policyChosenScores: a, policyRejectedScores: a }),
+    ).toThrow('rejectedRewards must have shape [3]: got [2]');
     tf.dispose([a, b]);
   });
 });

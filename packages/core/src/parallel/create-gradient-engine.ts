@@ -30,9 +30,15 @@ export interface GradientEngineOptions<TBatch> {
  * try { const { grads, microBatches } = await engine.computeGradients(batches, { stepIndex, step: { totalTokens } }); ... }
  * finally { await engine.close(); }
  */
-export async function createGradientEngine<TBatch>(options: GradientEngineOptions<TBatch>): Promise<GradientEngine<TBatch>> {
+export async function createGradientEngine<TBatch>(
+  options: GradientEngineOptions<TBatch>,
+): Promise<GradientEngine<TBatch>> {
   const workers = resolveWorkerCount(options.workers, options.microBatchesPerStep);
   if (workers === 1 || options.spec === undefined) return new InProcessGradientEngine(options.task);
-  return GradientWorkerPool.create<TBatch>({ ...options.pool, task: options.spec, parameters: options.task.namedVariables, workers });
+  return GradientWorkerPool.create<TBatch>({
+    ...options.pool,
+    task: options.spec,
+    parameters: options.task.namedVariables,
+    workers,
+  });
 }
-

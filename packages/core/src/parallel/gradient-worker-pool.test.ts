@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../testing/expect-close.js';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
-import { createTinyMLPTask, tinyMLPBatches, tinyMLPTaskSpec, type TinyMLPBatch, type TinyMLPTaskConfig } from '../testing/tiny-mlp-task.js';
+import {
+  createTinyMLPTask,
+  tinyMLPBatches,
+  tinyMLPTaskSpec,
+  type TinyMLPBatch,
+  type TinyMLPTaskConfig,
+} from '../testing/tiny-mlp-task.js';
 import { createGradientEngine } from './create-gradient-engine.js';
 import type { StepGradients } from './gradient-engine.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
@@ -49,7 +55,11 @@ describe('GradientWorkerPool', () => {
   let pool: GradientWorkerPool<TinyMLPBatch>;
   beforeAll(async () => {
     task = createTinyMLPTask(config);
-    pool = await GradientWorkerPool.create<TinyMLPBatch>({ task: tinyMLPTaskSpec(config), parameters: task.namedVariables, workers: 2 });
+    pool = await GradientWorkerPool.create<TinyMLPBatch>({
+      task: tinyMLPTaskSpec(config),
+      parameters: task.namedVariables,
+      workers: 2,
+    });
   });
   afterAll(async () => {
     await pool.close();
@@ -63,7 +73,8 @@ describe('GradientWorkerPool', () => {
     expect([...parallel.grads.keys()]).toEqual(['l1.kernel', 'l1.bias', 'l2.kernel', 'l2.bias']); // 'unused' has no gradient
     // Same kernels, same per-micro-batch gradients, same float32 summation order: equal bits, not
     // just float32 tolerance (measured too for GPT d 128 on wasm with 2 and 3 workers).
-    for (const [name, gradient] of local.grads) expect(Array.from(parallel.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
+    for (const [name, gradient] of local.grads)
+      expect(Array.from(parallel.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
     expect(parallel.microBatches.map((m) => m.metrics.rows)).toEqual([3, 4, 5, 6, 7]);
     parallel.microBatches.forEach((m, k) => {
       expect(m.loss).toBeCloseTo(local.microBatches[k]!.loss, 6);
@@ -82,7 +93,12 @@ describe('GradientWorkerPool', () => {
     const call = { step: { totalRows }, divisor: 3 };
     const first = await pool.computeGradients(batches, call);
     const second = await pool.computeGradients(batches, call);
-    const other = await GradientWorkerPool.create<TinyMLPBatch>({ task: tinyMLPTaskSpec(config), parameters: task.namedVariables, workers: 2, slotsPerWorker: 1 });
+    const other = await GradientWorkerPool.create<TinyMLPBatch>({
+      task: tinyMLPTaskSpec(config),
+      parameters: task.namedVariables,
+      workers: 2,
+      slotsPerWorker: 1,
+    });
     const third = await other.computeGradients(batches, call);
     await other.close();
     for (const [name, gradient] of first.grads) {
@@ -92,14 +108,15 @@ describe('GradientWorkerPool', () => {
     [first, second, third].forEach(dispose);
   });
 
-  it('sees the main thread\'s new weights on every call (after an optimiser step)', async () => {
+  it("sees the main thread's new weights on every call (after an optimiser step)", async () => {
     const l2Bias = task.namedVariables.get('l2.bias')!;
     const before = l2Bias.dataSync().slice();
     l2Bias.assign(tf.tensor1d([0.5, -1, 2]));
     try {
       const local = await new InProcessGradientEngine(task).computeGradients(batches, { step: { totalRows } });
       const parallel = await pool.computeGradients(batches, { step: { totalRows } });
-      for (const [name, gradient] of local.grads) expectClose(parallel.grads.get(name)!, gradient, { atol: 1e-6, rtol: 1e-5 });
+      for (const [name, gradient] of local.grads)
+        expectClose(parallel.grads.get(name)!, gradient, { atol: 1e-6, rtol: 1e-5 });
       expectClose(parallel.grads.get('l2.bias')!, outputBiasGradient(weightsOf(task)), { atol: 1e-5, rtol: 1e-4 });
       dispose(local);
       dispose(parallel);
@@ -111,13 +128,18 @@ describe('GradientWorkerPool', () => {
   it('copies frozen (non-trainable) variables too, at every call, and gives them no gradient', async () => {
     const frozenConfig: TinyMLPTaskConfig = { ...config, unusedVariable: false, frozenOutputScale: true };
     const frozenTask = createTinyMLPTask(frozenConfig);
-    const frozenPool = await GradientWorkerPool.create<TinyMLPBatch>({ task: tinyMLPTaskSpec(frozenConfig), parameters: frozenTask.namedVariables, workers: 2 });
+    const frozenPool = await GradientWorkerPool.create<TinyMLPBatch>({
+      task: tinyMLPTaskSpec(frozenConfig),
+      parameters: frozenTask.namedVariables,
+      workers: 2,
+    });
     try {
       frozenTask.namedVariables.get('outputScale')!.assign(tf.tensor1d([2, 0.5, -1])); // as a reference sync would
       const local = await new InProcessGradientEngine(frozenTask).computeGradients(batches, { step: { totalRows } });
       const parallel = await frozenPool.computeGradients(batches, { step: { totalRows } });
       expect([...parallel.grads.keys()]).toEqual(['l1.kernel', 'l1.bias', 'l2.kernel', 'l2.bias']);
-      for (const [name, gradient] of local.grads) expect(Array.from(parallel.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
+      for (const [name, gradient] of local.grads)
+        expect(Array.from(parallel.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
       expect(parallel.microBatches.map((m) => m.loss)).toEqual(local.microBatches.map((m) => m.loss));
       // A frozen scale of 1 (what the replicas were built with) would give another loss.
       const unscaled = await pool.computeGradients(batches, { step: { totalRows } });
@@ -129,7 +151,7 @@ describe('GradientWorkerPool', () => {
     }
   });
 
-  it('leaves no tensor in any worker: each holds only its replica\'s variables between calls', async () => {
+  it("leaves no tensor in any worker: each holds only its replica's variables between calls", async () => {
     const variables = task.namedVariables.size;
     expect(await pool.workerTensorCounts()).toEqual([variables, variables]);
     dispose(await pool.computeGradients(batches.slice(0, 3)));
@@ -137,13 +159,18 @@ describe('GradientWorkerPool', () => {
   });
 
   it('runs with more workers than micro-batches, and 3 workers give the bits of 2', async () => {
-    const three = await GradientWorkerPool.create<TinyMLPBatch>({ task: tinyMLPTaskSpec(config), parameters: task.namedVariables, workers: 3 });
+    const three = await GradientWorkerPool.create<TinyMLPBatch>({
+      task: tinyMLPTaskSpec(config),
+      parameters: task.namedVariables,
+      workers: 3,
+    });
     try {
       const one = await three.computeGradients(batches.slice(0, 1), { step: { totalRows } });
       const all = await three.computeGradients(batches, { step: { totalRows } });
       const two = await pool.computeGradients(batches, { step: { totalRows } });
       expect(one.microBatches.map((m) => m.metrics.rows)).toEqual([3]);
-      for (const [name, gradient] of two.grads) expect(Array.from(all.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
+      for (const [name, gradient] of two.grads)
+        expect(Array.from(all.grads.get(name)!.dataSync())).toEqual(Array.from(gradient.dataSync()));
       [one, all, two].forEach(dispose);
     } finally {
       await three.close();
@@ -152,29 +179,45 @@ describe('GradientWorkerPool', () => {
 
   it('calls afterMicroBatch in micro-batch order; a throw rejects the call and leaves no tensor', async () => {
     const seen: number[] = [];
-    dispose(await pool.computeGradients(batches, { afterMicroBatch: (values, k) => void seen.push(k * 100 + values.metrics.rows!) }));
+    dispose(
+      await pool.computeGradients(batches, {
+        afterMicroBatch: (values, k) => void seen.push(k * 100 + values.metrics.rows!),
+      }),
+    );
     expect(seen).toEqual([3, 104, 205, 306, 407]);
     const before = tf.memory().numTensors;
-    await expect(pool.computeGradients(batches, { afterMicroBatch: (_, k) => { if (k === 2) throw new Error('state update failed'); } })).rejects.toThrow('state update failed');
+    await expect(
+      pool.computeGradients(batches, {
+        afterMicroBatch: (_, k) => {
+          if (k === 2) throw new Error('state update failed');
+        },
+      }),
+    ).rejects.toThrow('state update failed');
     expect(tf.memory().numTensors).toBe(before);
     dispose(await pool.computeGradients(batches.slice(0, 2))); // the pool still works
   });
 
   it('refuses a second call while one runs', async () => {
     const first = pool.computeGradients(batches);
-    await expect(pool.computeGradients(batches)).rejects.toThrow('GradientWorkerPool.computeGradients is already running: await the previous call');
+    await expect(pool.computeGradients(batches)).rejects.toThrow(
+      'GradientWorkerPool.computeGradients is already running: await the previous call',
+    );
     dispose(await first);
   });
 
   it('rejects bad calls by name', async () => {
     await expect(pool.computeGradients([])).rejects.toThrow('batches must be at least one micro-batch');
-    await expect(pool.computeGradients(batches, { divisor: -1 })).rejects.toThrow('divisor must be a finite number > 0: got -1');
-    await expect(pool.computeGradients(batches, { stepIndex: -1 })).rejects.toThrow('call.stepIndex must be an integer >= 0: got -1');
+    await expect(pool.computeGradients(batches, { divisor: -1 })).rejects.toThrow(
+      'divisor must be a finite number > 0: got -1',
+    );
+    await expect(pool.computeGradients(batches, { stepIndex: -1 })).rejects.toThrow(
+      'call.stepIndex must be an integer >= 0: got -1',
+    );
   });
 });
 
 describe('InProcessGradientEngine', () => {
-  it('runs afterMicroBatch before the next micro-batch\'s loss (state later losses read), and frees everything on a throw', async () => {
+  it("runs afterMicroBatch before the next micro-batch's loss (state later losses read), and frees everything on a throw", async () => {
     const task = createTinyMLPTask(config);
     const events: string[] = [];
     const logged: ParallelTask<TinyMLPBatch> = {
@@ -185,9 +228,19 @@ describe('InProcessGradientEngine', () => {
       },
     };
     const engine = new InProcessGradientEngine(logged);
-    dispose(await engine.computeGradients(batches.slice(0, 3), { afterMicroBatch: (_, k) => void events.push(`after ${k}`) }));
+    dispose(
+      await engine.computeGradients(batches.slice(0, 3), { afterMicroBatch: (_, k) => void events.push(`after ${k}`) }),
+    );
     expect(events).toEqual(['loss 0', 'after 0', 'loss 1', 'after 1', 'loss 2', 'after 2']);
-    await expectNoLeak(() => expect(engine.computeGradients(batches, { afterMicroBatch: (_, k) => { if (k === 1) throw new Error('no'); } })).rejects.toThrow('no'));
+    await expectNoLeak(() =>
+      expect(
+        engine.computeGradients(batches, {
+          afterMicroBatch: (_, k) => {
+            if (k === 1) throw new Error('no');
+          },
+        }),
+      ).rejects.toThrow('no'),
+    );
     task.dispose!();
   });
 });
@@ -195,7 +248,12 @@ describe('InProcessGradientEngine', () => {
 describe('createGradientEngine', () => {
   it('keeps one worker on the main thread, with no thread at all', async () => {
     const task = createTinyMLPTask(config);
-    const engine = await createGradientEngine({ task, spec: tinyMLPTaskSpec(config), workers: 1, microBatchesPerStep: 4 });
+    const engine = await createGradientEngine({
+      task,
+      spec: tinyMLPTaskSpec(config),
+      workers: 1,
+      microBatchesPerStep: 4,
+    });
     expect(engine).toBeInstanceOf(InProcessGradientEngine);
     const result = await expectNoLeak(() => engine.computeGradients(batches, { step: { totalRows } }), 4);
     expectClose(result.grads.get('l2.bias')!, outputBiasGradient(weightsOf(task)), { atol: 1e-5, rtol: 1e-4 });
@@ -206,7 +264,12 @@ describe('createGradientEngine', () => {
 
   it('starts a pool for 2 workers', async () => {
     const task = createTinyMLPTask(config);
-    const engine = await createGradientEngine({ task, spec: tinyMLPTaskSpec(config), workers: 2, microBatchesPerStep: 4 });
+    const engine = await createGradientEngine({
+      task,
+      spec: tinyMLPTaskSpec(config),
+      workers: 2,
+      microBatchesPerStep: 4,
+    });
     expect(engine).toBeInstanceOf(GradientWorkerPool);
     expect(engine.workers).toBe(2);
     await engine.close();

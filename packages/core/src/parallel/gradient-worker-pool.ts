@@ -60,7 +60,9 @@ interface RunningCall {
 function workerEntry(): URL {
   const here = import.meta.url;
   // A worker thread cannot load TypeScript: under vitest (src/*.ts) use the package's build.
-  return here.endsWith('.ts') ? new URL('../../dist/parallel/worker-entry.js', here) : new URL('./worker-entry.js', here);
+  return here.endsWith('.ts')
+    ? new URL('../../dist/parallel/worker-entry.js', here)
+    : new URL('./worker-entry.js', here);
 }
 
 /**
@@ -89,7 +91,10 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   private call: RunningCall | undefined;
   private busy = false;
   private callId = 0;
-  private readonly memoryWaiters = new Map<number, { resolve: (numTensors: number) => void; reject: (error: Error) => void }>();
+  private readonly memoryWaiters = new Map<
+    number,
+    { resolve: (numTensors: number) => void; reject: (error: Error) => void }
+  >();
 
   private constructor(
     private readonly handles: readonly WorkerHandle[],
@@ -113,11 +118,19 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const workers = requireInteger('options.workers', options.workers, { min: 1 });
     const slotsPerWorker = requireInteger('options.slotsPerWorker', options.slotsPerWorker ?? 2, { min: 1 });
     const { task } = options;
-    if (typeof task !== 'object' || task === null || typeof task.module !== 'string' || typeof task.export !== 'string') {
+    if (
+      typeof task !== 'object' ||
+      task === null ||
+      typeof task.module !== 'string' ||
+      typeof task.export !== 'string'
+    ) {
       throw new InvalidArgumentError('options.task', 'a { module, export, config } task spec', task);
     }
     const entry = workerEntry();
-    if (!existsSync(fileURLToPath(entry))) throw new DPOTSError(`${fileURLToPath(entry)} is missing: build @dpo-ts/core (npm run build) before starting workers`);
+    if (!existsSync(fileURLToPath(entry)))
+      throw new DPOTSError(
+        `${fileURLToPath(entry)} is missing: build @dpo-ts/core (npm run build) before starting workers`,
+      );
     const layout = parameterLayout(options.parameters);
     const weightLayout = parameterLayout(options.parameters, 'all');
     const parameters = new SharedArrayBuffer(weightLayout.size * 4);
@@ -127,15 +140,33 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     try {
       for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
         const gradientSlots = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(layout.size * 4));
-        const workerData: WorkerInit = { workerIndex, task, backend, gradientOverrides, layout, weightLayout, parameters, gradientSlots };
-        handles.push({ worker: new Worker(entry, { workerData }), slots: gradientSlots.map((buffer) => new Float32Array(buffer)) });
+        const workerData: WorkerInit = {
+          workerIndex,
+          task,
+          backend,
+          gradientOverrides,
+          layout,
+          weightLayout,
+          parameters,
+          gradientSlots,
+        };
+        handles.push({
+          worker: new Worker(entry, { workerData }),
+          slots: gradientSlots.map((buffer) => new Float32Array(buffer)),
+        });
       }
     } catch (error) {
       // A config that cannot cross threads (DataCloneError), or no memory: stop the workers already started.
       await Promise.all(handles.map(({ worker }) => worker.terminate()));
       throw new InvalidArgumentError('options.task', 'a task spec whose config is JSON', task, String(error));
     }
-    const pool = new GradientWorkerPool<TBatch>(handles, layout, weightLayout, options.parameters, new Float32Array(parameters));
+    const pool = new GradientWorkerPool<TBatch>(
+      handles,
+      layout,
+      weightLayout,
+      options.parameters,
+      new Float32Array(parameters),
+    );
     await pool.started();
     return pool;
   }
@@ -150,9 +181,27 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
             if (++ready === this.handles.length) resolve();
           } else this.onMessage(workerIndex, message);
         });
-        worker.on('error', (error) => this.fail(new WorkerFailedError({ workerIndex, ...this.runningOn(workerIndex), name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) })));
+        worker.on('error', (error) =>
+          this.fail(
+            new WorkerFailedError({
+              workerIndex,
+              ...this.runningOn(workerIndex),
+              name: error.name,
+              message: error.message,
+              ...(error.stack ? { stack: error.stack } : {}),
+            }),
+          ),
+        );
         worker.on('exit', (code) => {
-          if (!this.closing) this.fail(new WorkerFailedError({ workerIndex, ...this.runningOn(workerIndex), name: 'exit', message: `the thread exited with code ${code}` }));
+          if (!this.closing)
+            this.fail(
+              new WorkerFailedError({
+                workerIndex,
+                ...this.runningOn(workerIndex),
+                name: 'exit',
+                message: `the thread exited with code ${code}`,
+              }),
+            );
         });
       });
       this.onFailure = reject;
@@ -165,7 +214,9 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   private runningOn(workerIndex: number): { microBatchIndex?: number; stepIndex?: number } {
     const call = this.call;
     if (call === undefined) return {};
-    const microBatchIndex = call.assignedTo.findIndex((worker, k) => worker === workerIndex && call.results[k] === undefined && k >= call.sum.added);
+    const microBatchIndex = call.assignedTo.findIndex(
+      (worker, k) => worker === workerIndex && call.results[k] === undefined && k >= call.sum.added,
+    );
     return microBatchIndex < 0 ? { stepIndex: call.stepIndex } : { microBatchIndex, stepIndex: call.stepIndex };
   }
 
@@ -173,12 +224,20 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     if (message.type === 'memory') {
       this.memoryWaiters.get(workerIndex)?.resolve(message.numTensors);
       this.memoryWaiters.delete(workerIndex);
-      if (this.call === undefined && this.memoryWaiters.size === 0) for (const handle of this.handles) handle.worker.unref();
+      if (this.call === undefined && this.memoryWaiters.size === 0)
+        for (const handle of this.handles) handle.worker.unref();
     } else if (message.type === 'error') {
       const { name, message: text, stack } = message.error;
       const { stepIndex } = this.runningOn(workerIndex);
       this.fail(
-        new WorkerFailedError({ workerIndex, ...(message.microBatchIndex === undefined ? {} : { microBatchIndex: message.microBatchIndex }), ...(stepIndex === undefined ? {} : { stepIndex }), name, message: text, ...(stack ? { stack } : {}) }),
+        new WorkerFailedError({
+          workerIndex,
+          ...(message.microBatchIndex === undefined ? {} : { microBatchIndex: message.microBatchIndex }),
+          ...(stepIndex === undefined ? {} : { stepIndex }),
+          name,
+          message: text,
+          ...(stack ? { stack } : {}),
+        }),
       );
     } else if (message.type === 'result') {
       const call = this.call;
@@ -220,8 +279,10 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   async computeGradients(batches: readonly TBatch[], call: GradientCall = {}): Promise<StepGradients> {
     if (this.failure !== undefined) throw this.failure;
     if (this.closing) throw new DPOTSError('GradientWorkerPool is closed');
-    if (this.busy) throw new DPOTSError('GradientWorkerPool.computeGradients is already running: await the previous call');
-    if (!Array.isArray(batches) || batches.length === 0) throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
+    if (this.busy)
+      throw new DPOTSError('GradientWorkerPool.computeGradients is already running: await the previous call');
+    if (!Array.isArray(batches) || batches.length === 0)
+      throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
     const sum = new OrderedGradientSum(this.layout, call.divisor ?? 1);
     this.busy = true;
@@ -232,24 +293,54 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     }
   }
 
-  private async run(batches: readonly TBatch[], call: GradientCall, stepIndex: number, sum: OrderedGradientSum): Promise<StepGradients> {
+  private async run(
+    batches: readonly TBatch[],
+    call: GradientCall,
+    stepIndex: number,
+    sum: OrderedGradientSum,
+  ): Promise<StepGradients> {
     await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
     if (this.failure !== undefined) throw this.failure;
     const assignedTo = batches.map((_, k) => k % this.handles.length);
     const microBatches: MicroBatchResult[] = [];
     await new Promise<void>((resolve, reject) => {
       const callId = ++this.callId;
-      this.call = { callId, stepIndex, assignedTo, results: batches.map(() => undefined), microBatches, sum, resolve, reject };
+      this.call = {
+        callId,
+        stepIndex,
+        assignedTo,
+        results: batches.map(() => undefined),
+        microBatches,
+        sum,
+        resolve,
+        reject,
+      };
       try {
         this.handles.forEach(({ worker }, workerIndex) => {
-          const assignments = batches.flatMap((batch, microBatchIndex) => (assignedTo[microBatchIndex] === workerIndex ? [{ microBatchIndex, batch }] : []));
+          const assignments = batches.flatMap((batch, microBatchIndex) =>
+            assignedTo[microBatchIndex] === workerIndex ? [{ microBatchIndex, batch }] : [],
+          );
           if (assignments.length === 0) return;
           worker.ref();
-          worker.postMessage({ type: 'run', callId, stepIndex, microBatchCount: batches.length, step: call.step ?? null, assignments } satisfies ToWorker);
+          worker.postMessage({
+            type: 'run',
+            callId,
+            stepIndex,
+            microBatchCount: batches.length,
+            step: call.step ?? null,
+            assignments,
+          } satisfies ToWorker);
         });
       } catch (error) {
         // A batch that cannot cross threads (functions, tensors): some workers may already run, so stop them all.
-        this.fail(new InvalidArgumentError('batches', 'micro-batches that survive structuredClone (plain data, typed arrays)', batches, String(error)));
+        this.fail(
+          new InvalidArgumentError(
+            'batches',
+            'micro-batches that survive structuredClone (plain data, typed arrays)',
+            batches,
+            String(error),
+          ),
+        );
       }
     });
     for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
@@ -263,11 +354,14 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   async workerTensorCounts(): Promise<number[]> {
     if (this.failure !== undefined) throw this.failure;
     return Promise.all(
-      this.handles.map(({ worker }, workerIndex) => new Promise<number>((resolve, reject) => {
-        this.memoryWaiters.set(workerIndex, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ type: 'memory' } satisfies ToWorker);
-      })),
+      this.handles.map(
+        ({ worker }, workerIndex) =>
+          new Promise<number>((resolve, reject) => {
+            this.memoryWaiters.set(workerIndex, { resolve, reject });
+            worker.ref();
+            worker.postMessage({ type: 'memory' } satisfies ToWorker);
+          }),
+      ),
     );
   }
 

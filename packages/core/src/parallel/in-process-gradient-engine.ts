@@ -20,7 +20,8 @@ export class InProcessGradientEngine<TBatch> implements GradientEngine<TBatch> {
 
   constructor(private readonly task: ParallelTask<TBatch>) {
     this.trainable = new Map([...task.namedVariables].filter(([, variable]) => variable.trainable));
-    if (this.trainable.size === 0) throw new InvalidArgumentError('task.namedVariables', 'a map with at least one trainable variable', []);
+    if (this.trainable.size === 0)
+      throw new InvalidArgumentError('task.namedVariables', 'a map with at least one trainable variable', []);
   }
 
   async computeGradients(batches: readonly TBatch[], call: GradientCall = {}): Promise<StepGradients> {

@@ -4,7 +4,14 @@
  * parameters and gradients in SharedArrayBuffers, summed on the main thread in a fixed order.
  * @packageDocumentation
  */
-export type { MicroBatchContext, MicroBatchOutput, LossAndMetrics, ParallelTask, ParallelTaskFactory, ParallelTaskSpec } from './parallel-task.js';
+export type {
+  MicroBatchContext,
+  MicroBatchOutput,
+  LossAndMetrics,
+  ParallelTask,
+  ParallelTaskFactory,
+  ParallelTaskSpec,
+} from './parallel-task.js';
 export type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
 export { microBatchGradients, type MicroBatchGradients } from './micro-batch-gradients.js';
 export { InProcessGradientEngine } from './in-process-gradient-engine.js';

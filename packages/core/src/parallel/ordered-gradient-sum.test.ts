@@ -22,7 +22,11 @@ const micro = [
 
 describe('OrderedGradientSum', () => {
   it('equals accumulateGradients on tensors bit for bit, divisor 3, and skips slots without a gradient', async () => {
-    const hasGradient = [[true, true], [true, false], [true, true]];
+    const hasGradient = [
+      [true, true],
+      [true, false],
+      [true, true],
+    ];
     const accumulated = new Map<string, tf.Tensor>();
     micro.forEach((values, k) => {
       const grads = new Map<string, tf.Tensor>([['a', tf.tensor(values.slice(0, 4), [2, 2])]]);

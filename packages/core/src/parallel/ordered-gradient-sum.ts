@@ -37,7 +37,8 @@ export class OrderedGradientSum {
    * @throws DPOTSError when `index` is not the next micro-batch (a bug in the caller's ordering).
    */
   add(index: number, values: Float32Array, hasGradient: readonly boolean[]): void {
-    if (index !== this.added) throw new DPOTSError(`OrderedGradientSum: micro-batch ${index} added out of order (expected ${this.added})`);
+    if (index !== this.added)
+      throw new DPOTSError(`OrderedGradientSum: micro-batch ${index} added out of order (expected ${this.added})`);
     const { sum, divisor } = this;
     this.layout.slots.forEach((slot, s) => {
       if (!hasGradient[s]) return;
@@ -58,7 +59,11 @@ export class OrderedGradientSum {
   toTensors(): Map<string, tf.Tensor> {
     const grads = new Map<string, tf.Tensor>();
     this.layout.slots.forEach((slot, s) => {
-      if (this.present[s]) grads.set(slot.name, tf.tensor(this.sum.slice(slot.offset, slot.offset + slot.size), slot.shape as number[], 'float32'));
+      if (this.present[s])
+        grads.set(
+          slot.name,
+          tf.tensor(this.sum.slice(slot.offset, slot.offset + slot.size), slot.shape as number[], 'float32'),
+        );
     });
     return grads;
   }

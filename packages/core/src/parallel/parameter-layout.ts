@@ -35,7 +35,8 @@ export function parameterLayout(variables: NamedVariables, which: 'trainable' | 
   let offset = 0;
   for (const [name, variable] of variables) {
     if (which === 'trainable' && !variable.trainable) continue;
-    if (variable.dtype !== 'float32') throw new InvalidArgumentError(`variables.${name}`, 'a float32 variable', variable.dtype);
+    if (variable.dtype !== 'float32')
+      throw new InvalidArgumentError(`variables.${name}`, 'a float32 variable', variable.dtype);
     slots.push({ name, shape: variable.shape.slice(), offset, size: variable.size });
     offset += variable.size;
   }
@@ -49,16 +50,26 @@ export function parameterLayout(variables: NamedVariables, which: 'trainable' | 
  * @param label - who owns `variables`, for the message (`worker 1 replica`).
  * @throws InvalidArgumentError for a different name set or order; ShapeMismatchError for a shape.
  */
-export function assertSameLayout(layout: ParameterLayout, variables: NamedVariables, label: string, which: 'trainable' | 'all' = 'trainable'): void {
+export function assertSameLayout(
+  layout: ParameterLayout,
+  variables: NamedVariables,
+  label: string,
+  which: 'trainable' | 'all' = 'trainable',
+): void {
   const actual = parameterLayout(variables, which);
   const names = actual.slots.map((slot) => slot.name);
   const expected = layout.slots.map((slot) => slot.name);
   if (names.join('\n') !== expected.join('\n')) {
-    throw new InvalidArgumentError(`${label} ${which === 'all' ? '' : 'trainable '}variables`, `the names [${expected.join(', ')}] in that order`, names);
+    throw new InvalidArgumentError(
+      `${label} ${which === 'all' ? '' : 'trainable '}variables`,
+      `the names [${expected.join(', ')}] in that order`,
+      names,
+    );
   }
   layout.slots.forEach((slot, i) => {
     const shape = actual.slots[i]!.shape;
-    if (shape.join() !== slot.shape.join()) throw new ShapeMismatchError(`${label} variable ${slot.name}`, slot.shape, shape);
+    if (shape.join() !== slot.shape.join())
+      throw new ShapeMismatchError(`${label} variable ${slot.name}`, slot.shape, shape);
   });
 }
 
@@ -66,10 +77,15 @@ export function assertSameLayout(layout: ParameterLayout, variables: NamedVariab
  * Copies the values of the layout's variables into `target` (the shared parameter buffer).
  * Reads each variable with `data()`; creates no tensor.
  */
-export async function writeParameters(layout: ParameterLayout, variables: NamedVariables, target: Float32Array): Promise<void> {
+export async function writeParameters(
+  layout: ParameterLayout,
+  variables: NamedVariables,
+  target: Float32Array,
+): Promise<void> {
   for (const slot of layout.slots) {
     const variable = variables.get(slot.name);
-    if (variable === undefined) throw new InvalidArgumentError('variables', `a variable named ${slot.name}`, [...variables.keys()]);
+    if (variable === undefined)
+      throw new InvalidArgumentError('variables', `a variable named ${slot.name}`, [...variables.keys()]);
     target.set((await variable.data()) as Float32Array, slot.offset);
   }
 }

@@ -11,7 +11,11 @@ import { requireInteger } from '../errors/validate.js';
  * @param microBatchesPerStep - `gradientAccumulationSteps`, or however many micro-batches a step has.
  * @throws InvalidArgumentError naming `workers` or `microBatchesPerStep` for a non-integer or a value < 1.
  */
-export function resolveWorkerCount(workers: number | undefined, microBatchesPerStep: number, cores: number = availableParallelism()): number {
+export function resolveWorkerCount(
+  workers: number | undefined,
+  microBatchesPerStep: number,
+  cores: number = availableParallelism(),
+): number {
   const cap = requireInteger('microBatchesPerStep', microBatchesPerStep, { min: 1 });
   const wanted = workers === undefined ? Math.max(1, cores) : requireInteger('workers', workers, { min: 1 });
   return Math.min(wanted, cap);

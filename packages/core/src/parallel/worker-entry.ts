@@ -52,7 +52,8 @@ async function buildTask(): Promise<ParallelTask<unknown>> {
   const { module, export: name, config } = init.task;
   const exports = (await import(module)) as Record<string, unknown>;
   const factory = exports[name];
-  if (typeof factory !== 'function') throw new InvalidArgumentError('task.export', `the name of a function exported by ${module}`, name);
+  if (typeof factory !== 'function')
+    throw new InvalidArgumentError('task.export', `the name of a function exported by ${module}`, name);
   return (factory as ParallelTaskFactory<unknown>)(config);
 }
 
@@ -73,7 +74,12 @@ async function main(): Promise<void> {
     for (const { microBatchIndex, batch } of run.assignments) {
       currentMicroBatch = microBatchIndex;
       const slot = await takeSlot();
-      const context = { stepIndex: run.stepIndex, microBatchIndex, microBatchCount: run.microBatchCount, step: run.step };
+      const context = {
+        stepIndex: run.stepIndex,
+        microBatchIndex,
+        microBatchCount: run.microBatchCount,
+        step: run.step,
+      };
       const { grads, loss, metrics, outputs } = await microBatchGradients(task, trainable, batch, context);
       const hasGradient: boolean[] = [];
       try {
@@ -86,7 +92,10 @@ async function main(): Promise<void> {
         tf.dispose([...grads.values()]);
       }
       const left = tf.memory().numTensors - baseline;
-      if (left !== 0) throw new DPOTSError(`${label}: ${left} tensors left alive by micro-batch ${microBatchIndex} (the task's loss leaks; wrap it in tf.tidy)`);
+      if (left !== 0)
+        throw new DPOTSError(
+          `${label}: ${left} tensors left alive by micro-batch ${microBatchIndex} (the task's loss leaks; wrap it in tf.tidy)`,
+        );
       post({ type: 'result', callId: run.callId, microBatchIndex, slot, loss, metrics, outputs, hasGradient });
       currentMicroBatch = undefined;
     }
@@ -94,5 +103,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  post({ type: 'error', ...(currentMicroBatch === undefined ? {} : { microBatchIndex: currentMicroBatch }), error: serializeError(error) });
+  post({
+    type: 'error',
+    ...(currentMicroBatch === undefined ? {} : { microBatchIndex: currentMicroBatch }),
+    error: serializeError(error),
+  });
 });

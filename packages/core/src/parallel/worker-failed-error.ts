@@ -18,7 +18,14 @@ export class WorkerFailedError extends DPOTSError {
   /** The worker's stack trace, when it reported one. */
   readonly workerStack: string | undefined;
 
-  constructor(details: { workerIndex: number; microBatchIndex?: number; stepIndex?: number; name: string; message: string; stack?: string }) {
+  constructor(details: {
+    workerIndex: number;
+    microBatchIndex?: number;
+    stepIndex?: number;
+    name: string;
+    message: string;
+    stack?: string;
+  }) {
     const where =
       details.microBatchIndex === undefined
         ? ''

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendFingerprint, checksumScoreEntries, combineFingerprintParts, requireFingerprintParts } from './fingerprint.js';
+import {
+  backendFingerprint,
+  checksumScoreEntries,
+  combineFingerprintParts,
+  requireFingerprintParts,
+} from './fingerprint.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -14,7 +19,9 @@ describe('fingerprint parts', () => {
     expect(combineFingerprintParts({ b: '2', a: '1' })).toBe(expected);
     expect(combineFingerprintParts({ a: '1', b: '2' })).toBe(expected);
     expect(combineFingerprintParts({ a: '1', b: '3' })).not.toBe(expected);
-    expect(() => requireFingerprintParts('fingerprint', {})).toThrow('fingerprint must be a non-empty string or an object of named fingerprint parts: got {}');
+    expect(() => requireFingerprintParts('fingerprint', {})).toThrow(
+      'fingerprint must be a non-empty string or an object of named fingerprint parts: got {}',
+    );
   });
 
   it('name the backend scores are computed on', async () => {
@@ -26,7 +33,10 @@ describe('fingerprint parts', () => {
   });
 
   it('checksum every entry, so one changed digit changes it', () => {
-    const entries = new Map([['b', { chosen: -1.5, rejected: 2 }], ['a', { chosen: 0.1, rejected: -3 }]]);
+    const entries = new Map([
+      ['b', { chosen: -1.5, rejected: 2 }],
+      ['a', { chosen: 0.1, rejected: -3 }],
+    ]);
     const hand = createHash('sha256').update('fp\u0000"a":0.1:-3\n"b":-1.5:2\n').digest('hex');
     expect(checksumScoreEntries('fp', entries)).toBe(hand);
     entries.set('a', { chosen: 0.10000000000000002, rejected: -3 });

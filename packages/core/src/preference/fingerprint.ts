@@ -50,7 +50,9 @@ export type FingerprintParts = Readonly<Record<string, string>>;
  * `name=value` pairs.
  */
 export function combineFingerprintParts(parts: FingerprintParts): string {
-  const sorted = Object.keys(parts).sort().map((name) => `${name}=${parts[name]}`);
+  const sorted = Object.keys(parts)
+    .sort()
+    .map((name) => `${name}=${parts[name]}`);
   return createHash('sha256').update(sorted.join('\u0000')).digest('hex');
 }
 
@@ -63,7 +65,8 @@ export function requireFingerprintParts(argument: string, parts: unknown): Finge
     throw new InvalidArgumentError(argument, 'a non-empty string or an object of named fingerprint parts', parts);
   }
   for (const [name, value] of Object.entries(parts)) {
-    if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(`${argument}.${name}`, 'a non-empty string', value);
+    if (typeof value !== 'string' || value === '')
+      throw new InvalidArgumentError(`${argument}.${name}`, 'a non-empty string', value);
   }
   return Object.freeze({ ...(parts as Record<string, string>) });
 }
@@ -83,7 +86,10 @@ export function backendFingerprint(): string {
  * (`key`, chosen, rejected as shortest round-trip decimals), in key order. A value edited in
  * the file changes it.
  */
-export function checksumScoreEntries(fingerprint: string, entries: ReadonlyMap<string, { readonly chosen: number; readonly rejected: number }>): string {
+export function checksumScoreEntries(
+  fingerprint: string,
+  entries: ReadonlyMap<string, { readonly chosen: number; readonly rejected: number }>,
+): string {
   const hash = createHash('sha256').update(`${fingerprint}\u0000`);
   for (const key of [...entries.keys()].sort()) {
     const { chosen, rejected } = entries.get(key)!;

@@ -26,9 +26,19 @@ export {
   type PreferenceTrainerDefaults,
   type ResolvedPreferenceTrainerConfig,
 } from './preference-trainer-config.js';
-export { PreferenceTrainer, type PreferenceTrainerOptions, type PairMetrics, type ScoredPairs } from './preference-trainer.js';
+export {
+  PreferenceTrainer,
+  type PreferenceTrainerOptions,
+  type PairMetrics,
+  type ScoredPairs,
+} from './preference-trainer.js';
 export { InMemoryReferenceScores, type ReferenceScoreStore } from './reference-score-store.js';
-export { prepareReference, type PrepareReferenceOptions, type PreparedReference, type ReferenceModel } from './prepare-reference.js';
+export {
+  prepareReference,
+  type PrepareReferenceOptions,
+  type PreparedReference,
+  type ReferenceModel,
+} from './prepare-reference.js';
 export {
   PreferenceTrainerBase,
   type PreferenceTrainerParts,

@@ -72,7 +72,11 @@ export interface ReferencePrecomputation {
  * Tensors: only variables and optimiser state live across steps; {@link dispose} frees the
  * optimiser state and a reference copy the trainer made.
  */
-export abstract class PreferenceTrainerBase<TModel extends Checkpointable, TBatch, TConfig extends ResolvedPreferenceRunConfig> {
+export abstract class PreferenceTrainerBase<
+  TModel extends Checkpointable,
+  TBatch,
+  TConfig extends ResolvedPreferenceRunConfig,
+> {
   readonly config: TConfig;
   readonly model: TModel;
   /** The reference model, or undefined when reference-free. */
@@ -176,7 +180,12 @@ export abstract class PreferenceTrainerBase<TModel extends Checkpointable, TBatc
    */
   async evaluate(batches?: Iterable<TBatch>): Promise<Metrics> {
     const source = batches ?? this.defaultEvalBatches();
-    if (source === undefined) throw new InvalidArgumentError('batches', `batches, or an evalDataset given to ${this.constructor.name}.create`, undefined);
+    if (source === undefined)
+      throw new InvalidArgumentError(
+        'batches',
+        `batches, or an evalDataset given to ${this.constructor.name}.create`,
+        undefined,
+      );
     return this.preferenceTrainer.evaluate(source);
   }
 

@@ -21,15 +21,27 @@ describe('resolvePreferenceTrainerConfig', () => {
     expect(resolved).toMatchObject({ learningRate: 1e-3, syncRefModel: true, refModelSyncSteps: 4 });
     expect(resolved.loss).toMatchObject({ beta: 0.2, lossWeights: [1, 0.5], simpoGamma: 0.5 });
     expect([...PREFERENCE_TRAINER_CONFIG_FIELDS].sort()).toEqual(Object.keys(EVERY_FIELD).sort());
-    expect(resolved).toMatchObject({ perDeviceTrainBatchSize: EVERY_TRAINING_ARGUMENTS_FIELD.perDeviceTrainBatchSize, seed: EVERY_TRAINING_ARGUMENTS_FIELD.seed });
+    expect(resolved).toMatchObject({
+      perDeviceTrainBatchSize: EVERY_TRAINING_ARGUMENTS_FIELD.perDeviceTrainBatchSize,
+      seed: EVERY_TRAINING_ARGUMENTS_FIELD.seed,
+    });
   });
 
   it("takes a modality's defaults under the user's fields, resolving the config once", () => {
     const defaults = { beta: 5000, learningRate: 1e-5, lrSchedule: 'constant' as const, perDeviceTrainBatchSize: 16 };
     const resolved = resolvePreferenceTrainerConfig({ totalSteps: 3 }, defaults);
-    expect(resolved).toMatchObject({ learningRate: 1e-5, lrSchedule: 'constant', perDeviceTrainBatchSize: 16, perDeviceEvalBatchSize: 8, seed: 42 });
+    expect(resolved).toMatchObject({
+      learningRate: 1e-5,
+      lrSchedule: 'constant',
+      perDeviceTrainBatchSize: 16,
+      perDeviceEvalBatchSize: 8,
+      seed: 42,
+    });
     expect(resolved.loss.beta).toBe(5000);
-    expect(resolvePreferenceTrainerConfig({ totalSteps: 3, beta: 0.1, learningRate: 2e-4 }, defaults)).toMatchObject({ learningRate: 2e-4, loss: { beta: 0.1 } });
+    expect(resolvePreferenceTrainerConfig({ totalSteps: 3, beta: 0.1, learningRate: 2e-4 }, defaults)).toMatchObject({
+      learningRate: 2e-4,
+      loss: { beta: 0.1 },
+    });
     // Without a modality's default, TRL's DPOConfig learning rate.
     expect(resolvePreferenceTrainerConfig({ totalSteps: 3 }).learningRate).toBe(1e-6);
   });
@@ -37,13 +49,23 @@ describe('resolvePreferenceTrainerConfig', () => {
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
     const misspelt = { totalSteps: 1, lerningRate: 0.1 } as PreferenceTrainerConfig;
     expect(() => resolvePreferenceTrainerConfig(misspelt)).toThrow(InvalidArgumentError);
-    expect(() => resolvePreferenceTrainerConfig(misspelt)).toThrow(/^config\.lerningRate must be absent \(known fields: totalSteps, learningRate, .*refModelSyncSteps\): got 0\.1$/);
+    expect(() => resolvePreferenceTrainerConfig(misspelt)).toThrow(
+      /^config\.lerningRate must be absent \(known fields: totalSteps, learningRate, .*refModelSyncSteps\): got 0\.1$/,
+    );
     // A model package's own field is unknown here: its resolver passes only these fields.
-    expect(() => resolvePreferenceTrainerConfig({ totalSteps: 1, maxLength: 8 } as PreferenceTrainerConfig)).toThrow('config.maxLength must be absent');
+    expect(() => resolvePreferenceTrainerConfig({ totalSteps: 1, maxLength: 8 } as PreferenceTrainerConfig)).toThrow(
+      'config.maxLength must be absent',
+    );
   });
 
   it('pickFields hands over exactly the preference fields of a larger config', () => {
-    const dpoLike: PreferenceTrainerConfig & { maxLength?: number; precomputeRefLogProbs?: boolean } = { totalSteps: 2, beta: 0.3, syncRefModel: undefined, maxLength: 8, precomputeRefLogProbs: true };
+    const dpoLike: PreferenceTrainerConfig & { maxLength?: number; precomputeRefLogProbs?: boolean } = {
+      totalSteps: 2,
+      beta: 0.3,
+      syncRefModel: undefined,
+      maxLength: 8,
+      precomputeRefLogProbs: true,
+    };
     const picked = pickFields(dpoLike, PREFERENCE_TRAINER_CONFIG_FIELDS);
     expect(picked).toEqual({ totalSteps: 2, beta: 0.3, syncRefModel: undefined }); // present-but-undefined kept: resolvers treat it as absent
     expect(resolvePreferenceTrainerConfig(picked).loss.beta).toBe(0.3);

@@ -79,11 +79,17 @@ export const PREFERENCE_TRAINER_CONFIG_FIELDS: readonly (keyof PreferenceTrainer
  *   (known fields: ...): got 0.1`), which would otherwise be ignored silently. A config that
  *   extends this one (lm's `DPOConfig`) passes only these fields, after checking its own.
  */
-export function resolvePreferenceTrainerConfig(config: PreferenceTrainerConfig, defaults: PreferenceTrainerDefaults = {}): ResolvedPreferenceTrainerConfig {
+export function resolvePreferenceTrainerConfig(
+  config: PreferenceTrainerConfig,
+  defaults: PreferenceTrainerDefaults = {},
+): ResolvedPreferenceTrainerConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, PREFERENCE_TRAINER_CONFIG_FIELDS);
   const { beta, ...trainingDefaults } = defaults;
-  const training = resolveTrainingArguments(config, { learningRate: DEFAULT_PREFERENCE_TRAINER_CONFIG.learningRate, ...definedFields(trainingDefaults) });
+  const training = resolveTrainingArguments(config, {
+    learningRate: DEFAULT_PREFERENCE_TRAINER_CONFIG.learningRate,
+    ...definedFields(trainingDefaults),
+  });
   const merged = { ...DEFAULT_PREFERENCE_TRAINER_CONFIG, ...definedFields(config) };
   return Object.freeze({
     ...training,

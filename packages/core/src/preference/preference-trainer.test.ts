@@ -18,13 +18,20 @@ import { ReferenceScoreCache } from './reference-score-cache.js';
  */
 function btPairs(): TabularPreferenceBatch {
   const counts: [number, number, number][] = [
-    [0, 1, 2], [1, 0, 1],
-    [0, 2, 4], [2, 0, 1],
-    [1, 2, 2], [2, 1, 1],
+    [0, 1, 2],
+    [1, 0, 1],
+    [0, 2, 4],
+    [2, 0, 1],
+    [1, 2, 2],
+    [2, 1, 1],
   ];
   const chosen: number[] = [];
   const rejected: number[] = [];
-  for (const [winner, loser, n] of counts) for (let k = 0; k < n; k++) { chosen.push(winner); rejected.push(loser); }
+  for (const [winner, loser, n] of counts)
+    for (let k = 0; k < n; k++) {
+      chosen.push(winner);
+      rejected.push(loser);
+    }
   return { conditions: chosen.map(() => 0), chosen, rejected };
 }
 
@@ -128,13 +135,24 @@ describe('PreferenceTrainer', () => {
     const file = path.join(dir, 'ref.json');
     const logits = [[0.2, -0.1, 0.4]];
     const batch = btPairs();
-    const keys = (b: TabularPreferenceBatch): string[] => b.chosen.map((c, i) => `${b.conditions[i]}:${c}>${b.rejected[i]}#${i}`);
+    const keys = (b: TabularPreferenceBatch): string[] =>
+      b.chosen.map((c, i) => `${b.conditions[i]}:${c}>${b.rejected[i]}#${i}`);
     const reference = scorer(logits, false);
     const cache = await ReferenceScoreCache.open(file, 'fp-1');
     expect(cache.status).toBe('new');
-    const withModel = track(new PreferenceTrainer({ policy: scorer(logits), reference: { kind: 'model', scorer: reference }, config: { totalSteps: 2, learningRate: 0.1 } }));
+    const withModel = track(
+      new PreferenceTrainer({
+        policy: scorer(logits),
+        reference: { kind: 'model', scorer: reference },
+        config: { totalSteps: 2, learningRate: 0.1 },
+      }),
+    );
     const withCache = track(
-      new PreferenceTrainer({ policy: scorer(logits), reference: { kind: 'cache', cache, keys, scorer: reference }, config: { totalSteps: 2, learningRate: 0.1 } }),
+      new PreferenceTrainer({
+        policy: scorer(logits),
+        reference: { kind: 'cache', cache, keys, scorer: reference },
+        config: { totalSteps: 2, learningRate: 0.1 },
+      }),
     );
     for (let step = 0; step < 2; step++) {
       const m1 = await withModel.trainStep(batch, step);
@@ -146,7 +164,13 @@ describe('PreferenceTrainer', () => {
     const reopened = await ReferenceScoreCache.open(file, 'fp-1');
     expect(reopened.status).toBe('loaded');
     // A loaded cache serves every pair without a scorer.
-    const noScorer = track(new PreferenceTrainer({ policy: scorer(logits), reference: { kind: 'cache', cache: reopened, keys }, config: { totalSteps: 1 } }));
+    const noScorer = track(
+      new PreferenceTrainer({
+        policy: scorer(logits),
+        reference: { kind: 'cache', cache: reopened, keys },
+        config: { totalSteps: 1 },
+      }),
+    );
     await expect(noScorer.trainStep(batch, 0)).resolves.toBeDefined();
     expect((await ReferenceScoreCache.open(file, 'fp-2')).status).toBe('invalidated');
   });
@@ -159,7 +183,13 @@ describe('PreferenceTrainer', () => {
       new PreferenceTrainer({
         policy,
         reference: { kind: 'model', scorer: reference },
-        config: { totalSteps: 4, learningRate: 0.1, syncRefModel: true, refModelSyncSteps: 2, refModelMixupAlpha: 0.25 },
+        config: {
+          totalSteps: 4,
+          learningRate: 0.1,
+          syncRefModel: true,
+          refModelSyncSteps: 2,
+          refModelMixupAlpha: 0.25,
+        },
       }),
     );
     await trainer.trainStep(btPairs(), 0);
@@ -174,7 +204,9 @@ describe('PreferenceTrainer', () => {
 
   it('stops with NonFiniteError before the weights change when the loss is NaN', async () => {
     const policy = scorer([[0, 0, 0]]);
-    const trainer = track(new PreferenceTrainer({ policy, reference: { kind: 'none' }, config: { totalSteps: 1, learningRate: 0.1 } }));
+    const trainer = track(
+      new PreferenceTrainer({ policy, reference: { kind: 'none' }, config: { totalSteps: 1, learningRate: 0.1 } }),
+    );
     await policy.logits.assign(tf.tensor2d([[NaN, 0, 0]]));
     await expect(trainer.trainStep(btPairs(), 0)).rejects.toThrow(NonFiniteError);
     expect(Number.isNaN(policy.logits.dataSync()[0])).toBe(true);
@@ -217,7 +249,12 @@ describe('PreferenceTrainer', () => {
           if (stopAfter !== undefined && i + 1 === stopAfter) controller.abort();
           return metrics;
         },
-        checkpoint: { dir: checkpointDir, every: 2, save: () => trainer.checkpointContent(), restore: (c) => trainer.restore(c) },
+        checkpoint: {
+          dir: checkpointDir,
+          every: 2,
+          save: () => trainer.checkpointContent(),
+          restore: (c) => trainer.restore(c),
+        },
         resume: 'auto',
         progress: false,
         signal: controller.signal,

@@ -30,7 +30,11 @@ export interface ScoredPairs<TBatch> {
   readonly policy: Readonly<Record<string, Float32Array>>;
   /** The reference scores and their `details`; undefined without a reference. */
   readonly reference:
-    | { readonly chosen: Float32Array; readonly rejected: Float32Array; readonly details: Readonly<Record<string, Float32Array>> }
+    | {
+        readonly chosen: Float32Array;
+        readonly rejected: Float32Array;
+        readonly details: Readonly<Record<string, Float32Array>>;
+      }
     | undefined;
 }
 
@@ -127,13 +131,31 @@ export class PreferenceTrainer<TBatch> {
         learningRate: this.schedule(stepIndex),
         maxGradNorm: this.config.maxGradNorm,
         stepIndex,
-        afterMicroBatch: ({ outputs }) => void updatePreferenceLossStateFromRewards(this.lossState, outputs.chosenRewards!, outputs.rejectedRewards!, stepIndex),
+        afterMicroBatch: ({ outputs }) =>
+          void updatePreferenceLossStateFromRewards(
+            this.lossState,
+            outputs.chosenRewards!,
+            outputs.rejectedRewards!,
+            stepIndex,
+          ),
       });
-      if (this.config.syncRefModel && this.reference.kind === 'model' && (stepIndex + 1) % this.config.refModelSyncSteps === 0) {
-        syncReferenceWeights(this.policy.namedVariables(), this.reference.scorer.namedVariables(), this.config.refModelMixupAlpha);
+      if (
+        this.config.syncRefModel &&
+        this.reference.kind === 'model' &&
+        (stepIndex + 1) % this.config.refModelSyncSteps === 0
+      ) {
+        syncReferenceWeights(
+          this.policy.namedVariables(),
+          this.reference.scorer.namedVariables(),
+          this.config.refModelMixupAlpha,
+        );
       }
       if (this.pairMetrics === undefined) return metrics;
-      const pairs = results.map((result, i) => ({ batch: microBatches[i]!, policy: details(result.outputs), reference: hostReferences[i] }));
+      const pairs = results.map((result, i) => ({
+        batch: microBatches[i]!,
+        policy: details(result.outputs),
+        reference: hostReferences[i],
+      }));
       return { ...metrics, ...(await this.pairMetrics(pairs)) };
     } finally {
       references.forEach(disposePairScores);
@@ -160,7 +182,9 @@ export class PreferenceTrainer<TBatch> {
         const size = outputs.chosenRewards!.shape[0]!;
         if (this.pairMetrics !== undefined) {
           const host = await Promise.all(Object.values(outputs).map((t) => t.data()));
-          const hostOutputs = Object.fromEntries(Object.keys(outputs).map((name, i) => [name, Float32Array.from(host[i]!)]));
+          const hostOutputs = Object.fromEntries(
+            Object.keys(outputs).map((name, i) => [name, Float32Array.from(host[i]!)]),
+          );
           pairs.push({ batch, policy: details(hostOutputs), reference: await readReference(reference) });
         }
         tf.dispose([...Object.values(tensors), ...Object.values(outputs)]);
@@ -187,8 +211,14 @@ export class PreferenceTrainer<TBatch> {
       policyChosenScores: scores.chosen,
       policyRejectedScores: scores.rejected,
     });
-    const scoreDetails = Object.fromEntries(Object.entries(scores.details ?? {}).map(([name, t]) => [`${DETAIL_PREFIX}${name}`, t]));
-    return { loss: result.loss, metrics, outputs: { chosenRewards: result.chosenRewards, rejectedRewards: result.rejectedRewards, ...scoreDetails } };
+    const scoreDetails = Object.fromEntries(
+      Object.entries(scores.details ?? {}).map(([name, t]) => [`${DETAIL_PREFIX}${name}`, t]),
+    );
+    return {
+      loss: result.loss,
+      metrics,
+      outputs: { chosenRewards: result.chosenRewards, rejectedRewards: result.rejectedRewards, ...scoreDetails },
+    };
   }
 
   /** Everything a checkpoint needs: policy weights, optimiser, loss state, reference weights when synced. */
@@ -210,7 +240,9 @@ export class PreferenceTrainer<TBatch> {
     restoreWeights(this.policy.namedVariables(), policyWeights, { source: checkpoint.path });
     if (this.config.syncRefModel && this.reference.kind === 'model') {
       const referenceWeights = new Map(
-        [...checkpoint.weights].filter(([name]) => name.startsWith('reference/')).map(([name, data]) => [name.slice('reference/'.length), data]),
+        [...checkpoint.weights]
+          .filter(([name]) => name.startsWith('reference/'))
+          .map(([name, data]) => [name.slice('reference/'.length), data]),
       );
       restoreWeights(this.reference.scorer.namedVariables(), referenceWeights, { source: checkpoint.path });
     }
@@ -227,14 +259,22 @@ export class PreferenceTrainer<TBatch> {
 
 /** The `details/` outputs of a micro-batch, without the prefix. */
 function details(outputs: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> {
-  return Object.fromEntries(Object.entries(outputs).filter(([name]) => name.startsWith(DETAIL_PREFIX)).map(([name, values]) => [name.slice(DETAIL_PREFIX.length), values]));
+  return Object.fromEntries(
+    Object.entries(outputs)
+      .filter(([name]) => name.startsWith(DETAIL_PREFIX))
+      .map(([name, values]) => [name.slice(DETAIL_PREFIX.length), values]),
+  );
 }
 
 /** Reference scores on the host (undefined for none). */
 async function readReference(scores: PairScores | null): Promise<ScoredPairs<unknown>['reference']> {
   if (scores === null) return undefined;
   const entries = Object.entries(scores.details ?? {});
-  const [chosen, rejected, ...rest] = await Promise.all([scores.chosen.data(), scores.rejected.data(), ...entries.map(([, t]) => t.data())]);
+  const [chosen, rejected, ...rest] = await Promise.all([
+    scores.chosen.data(),
+    scores.rejected.data(),
+    ...entries.map(([, t]) => t.data()),
+  ]);
   return {
     chosen: Float32Array.from(chosen!),
     rejected: Float32Array.from(rejected!),
@@ -242,7 +282,9 @@ async function readReference(scores: PairScores | null): Promise<ScoredPairs<unk
   };
 }
 
-function isResolved(config: PreferenceTrainerConfig | ResolvedPreferenceTrainerConfig): config is ResolvedPreferenceTrainerConfig {
+function isResolved(
+  config: PreferenceTrainerConfig | ResolvedPreferenceTrainerConfig,
+): config is ResolvedPreferenceTrainerConfig {
   const loss = (config as { loss?: unknown } | null)?.loss;
   return typeof loss === 'object' && loss !== null && Array.isArray((loss as { lossType?: unknown }).lossType);
 }

@@ -27,7 +27,9 @@ class Model {
   }
 }
 
-function options(overrides: Partial<PrepareReferenceOptions<Model>> = {}): PrepareReferenceOptions<Model> & { fingerprints: number } {
+function options(
+  overrides: Partial<PrepareReferenceOptions<Model>> = {},
+): PrepareReferenceOptions<Model> & { fingerprints: number } {
   const state = {
     model: new Model(1),
     referenceModel: undefined,
@@ -109,7 +111,9 @@ describe('prepareReference', () => {
       'options.referenceModel must be a separate model (model.clone()), not the policy itself: got "the policy"',
     );
     expect(given.model.weight.trainable).toBe(true);
-    await expect(prepareReference({ ...given, cacheFile: 'x.json' })).rejects.toThrow('options.referenceCacheFile must be given only with config.precomputeRefLogProbs: true');
+    await expect(prepareReference({ ...given, cacheFile: 'x.json' })).rejects.toThrow(
+      'options.referenceCacheFile must be given only with config.precomputeRefLogProbs: true',
+    );
     given.model.dispose();
   });
 

@@ -71,7 +71,11 @@ export async function prepareReference<TModel extends ReferenceModel>(
     );
   }
   if (options.cacheFile !== undefined && !options.precompute) {
-    throw new InvalidArgumentError('options.referenceCacheFile', 'given only with config.precomputeRefLogProbs: true', options.cacheFile);
+    throw new InvalidArgumentError(
+      'options.referenceCacheFile',
+      'given only with config.precomputeRefLogProbs: true',
+      options.cacheFile,
+    );
   }
   if (options.referenceFree) return { model: undefined, owned: false, cache: undefined, dispose: () => {} };
   const owned = options.referenceModel === undefined;
@@ -83,7 +87,12 @@ export async function prepareReference<TModel extends ReferenceModel>(
   try {
     let cache: ReferenceScoreStore | undefined;
     if (options.precompute) {
-      cache = options.cacheFile === undefined ? new InMemoryReferenceScores() : await ReferenceScoreCache.open(options.cacheFile, await options.fingerprint(model), { argument: 'options.referenceCacheFile' });
+      cache =
+        options.cacheFile === undefined
+          ? new InMemoryReferenceScores()
+          : await ReferenceScoreCache.open(options.cacheFile, await options.fingerprint(model), {
+              argument: 'options.referenceCacheFile',
+            });
     }
     return { model, owned, cache, dispose };
   } catch (error) {

@@ -53,7 +53,13 @@ describe('ReferenceScoreCache', () => {
     await saved(file);
     const body = JSON.parse(await fs.readFile(file, 'utf8'));
     expect(body.checksum).toBe(
-      checksumScoreEntries(body.fingerprint, new Map([['train:0', { chosen: -12.5, rejected: -14.25 }], ['train:1', { chosen: -3.0000001, rejected: -2 }]])),
+      checksumScoreEntries(
+        body.fingerprint,
+        new Map([
+          ['train:0', { chosen: -12.5, rejected: -14.25 }],
+          ['train:1', { chosen: -3.0000001, rejected: -2 }],
+        ]),
+      ),
     );
     body.entries['train:1'][0] = -3; // a tiny edit
     await fs.writeFile(file, JSON.stringify(body));
@@ -68,12 +74,17 @@ describe('ReferenceScoreCache', () => {
 
   it('invalidates version-1 files (no architecture in their fingerprint) and refuses unknown versions', async () => {
     const file = fresh();
-    await fs.writeFile(file, JSON.stringify({ format: 'dpo-ts-reference-scores', version: 1, fingerprint: 'x', entries: { a: [1, 2] } }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ format: 'dpo-ts-reference-scores', version: 1, fingerprint: 'x', entries: { a: [1, 2] } }),
+    );
     const old = await ReferenceScoreCache.open(file, PARTS);
     expect([old.status, old.size]).toEqual(['invalidated', 0]);
     expect(old.invalidation).toMatch(/format version 1/);
     await fs.writeFile(file, JSON.stringify({ format: 'dpo-ts-reference-scores', version: 3, entries: {} }));
-    await expect(ReferenceScoreCache.open(file, PARTS)).rejects.toThrow(`${file}: expected a dpo-ts-reference-scores file of version 1 or 2: got format "dpo-ts-reference-scores" version 3`);
+    await expect(ReferenceScoreCache.open(file, PARTS)).rejects.toThrow(
+      `${file}: expected a dpo-ts-reference-scores file of version 1 or 2: got format "dpo-ts-reference-scores" version 3`,
+    );
   });
 
   it('checks the path is writable before anything is computed, naming the argument', async () => {
@@ -85,11 +96,14 @@ describe('ReferenceScoreCache', () => {
     for (const [file, reason] of cases) {
       const error = await ReferenceScoreCache.open(file, PARTS, argument).catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect((error as Error).message).toBe(`options.referenceCacheFile must be a writable file path in an existing directory: got ${JSON.stringify(file)} (${reason})`);
+      expect((error as Error).message).toBe(
+        `options.referenceCacheFile must be a writable file path in an existing directory: got ${JSON.stringify(file)} (${reason})`,
+      );
     }
     const notADirectory = fresh();
     await fs.writeFile(notADirectory, 'x');
-    await expect(ReferenceScoreCache.open(path.join(notADirectory, 'scores.json'), PARTS)).rejects.toThrow(/^file must be a writable file path .*is not a directory/);
+    await expect(ReferenceScoreCache.open(path.join(notADirectory, 'scores.json'), PARTS)).rejects.toThrow(
+      /^file must be a writable file path .*is not a directory/,
+    );
   });
-
 });

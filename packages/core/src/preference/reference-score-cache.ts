@@ -4,7 +4,12 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireString } from '../errors/validate.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { assertWritableFilePath } from '../io/writable-file-path.js';
-import { type FingerprintParts, checksumScoreEntries, combineFingerprintParts, requireFingerprintParts } from './fingerprint.js';
+import {
+  type FingerprintParts,
+  checksumScoreEntries,
+  combineFingerprintParts,
+  requireFingerprintParts,
+} from './fingerprint.js';
 
 /** Format tag of the reference score cache file. */
 export const REFERENCE_CACHE_FORMAT = 'dpo-ts-reference-scores';
@@ -108,12 +113,21 @@ export class ReferenceScoreCache {
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ReferenceScoreCache(file, parts, 'new', new Map());
-      throw new DataFormatError(file, 0, `cannot read the reference score cache: ${(error as Error).message}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return new ReferenceScoreCache(file, parts, 'new', new Map());
+      throw new DataFormatError(file, 0, `cannot read the reference score cache: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const body = parseCacheFile(file, text);
     if (body.version === 1) {
-      return new ReferenceScoreCache(file, parts, 'invalidated', new Map(), 'format version 1 (its fingerprint did not cover the model architecture)');
+      return new ReferenceScoreCache(
+        file,
+        parts,
+        'invalidated',
+        new Map(),
+        'format version 1 (its fingerprint did not cover the model architecture)',
+      );
     }
     const expected = combineFingerprintParts(parts);
     if (body.fingerprint !== expected) {
@@ -195,7 +209,11 @@ function parseCacheFile(file: string, text: string): CacheFileBody {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new DataFormatError(file, 0, `reference score cache is not valid JSON (${(error as Error).message}); delete it to rebuild`);
+    throw new DataFormatError(
+      file,
+      0,
+      `reference score cache is not valid JSON (${(error as Error).message}); delete it to rebuild`,
+    );
   }
   const body = parsed as { format?: unknown; version?: unknown } | null;
   if (body?.format !== REFERENCE_CACHE_FORMAT || (body.version !== 1 && body.version !== REFERENCE_CACHE_VERSION)) {
@@ -214,8 +232,16 @@ function parseEntries(file: string, raw: unknown): Map<string, CachedPairScores>
   }
   const entries = new Map<string, CachedPairScores>();
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new DataFormatError(file, 0, `entry "${key}" must be [chosen, rejected] finite numbers: got ${JSON.stringify(value)}`);
+    if (
+      !Array.isArray(value) ||
+      value.length !== 2 ||
+      !value.every((v) => typeof v === 'number' && Number.isFinite(v))
+    ) {
+      throw new DataFormatError(
+        file,
+        0,
+        `entry "${key}" must be [chosen, rejected] finite numbers: got ${JSON.stringify(value)}`,
+      );
     }
     entries.set(key, { chosen: value[0] as number, rejected: value[1] as number });
   }
@@ -224,7 +250,8 @@ function parseEntries(file: string, raw: unknown): Map<string, CachedPairScores>
 
 /** `fingerprint parts that differ: model, backend` (or every part, when the file has none). */
 function describeChangedParts(stored: unknown, parts: FingerprintParts): string {
-  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return 'fingerprint differs (the file lists no parts)';
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored))
+    return 'fingerprint differs (the file lists no parts)';
   const old = stored as Record<string, unknown>;
   const names = [...new Set([...Object.keys(old), ...Object.keys(parts)])].sort();
   const changed = names.filter((name) => old[name] !== parts[name]);

@@ -32,7 +32,10 @@ export type ReferenceSource<TBatch> =
  * or `null` for `none`. Cache misses are scored with the cache's scorer and stored (saving the
  * cache file is the caller's business). The caller disposes the returned tensors.
  */
-export async function referenceScores<TBatch>(source: ReferenceSource<TBatch>, batch: TBatch): Promise<PairScores | null> {
+export async function referenceScores<TBatch>(
+  source: ReferenceSource<TBatch>,
+  batch: TBatch,
+): Promise<PairScores | null> {
   if (source.kind === 'none') return null;
   if (source.kind === 'model') return scoreOutsideTape(source.scorer, batch);
   const keys = source.keys(batch);
@@ -61,7 +64,11 @@ export async function referenceScores<TBatch>(source: ReferenceSource<TBatch>, b
 export function disposePairScores(scores: PairScores | null): void {
   if (scores === null) return;
   const { chosen, rejected, chosenLengths, rejectedLengths, details } = scores;
-  tf.dispose([chosen, rejected, chosenLengths, rejectedLengths, ...Object.values(details ?? {})].filter((t): t is tf.Tensor1D => t !== undefined));
+  tf.dispose(
+    [chosen, rejected, chosenLengths, rejectedLengths, ...Object.values(details ?? {})].filter(
+      (t): t is tf.Tensor1D => t !== undefined,
+    ),
+  );
 }
 
 /** Scores with `training: false`, keeping only the score tensors. */

@@ -16,10 +16,16 @@ import type { NamedVariables } from '../surrogate/preference-scorer.js';
 export function syncReferenceWeights(policy: NamedVariables, reference: NamedVariables, alpha: number): void {
   requireNumber('alpha', alpha, { min: 0, max: 1 });
   for (const name of reference.keys()) {
-    if (!policy.has(name)) throw new InvalidArgumentError('policy', `a variable named "${name}" (as the reference has)`, [...policy.keys()].slice(0, 5));
+    if (!policy.has(name))
+      throw new InvalidArgumentError(
+        'policy',
+        `a variable named "${name}" (as the reference has)`,
+        [...policy.keys()].slice(0, 5),
+      );
     const source = policy.get(name)!;
     const target = reference.get(name)!;
-    if (source.shape.join() !== target.shape.join()) throw new ShapeMismatchError(`policy variable "${name}"`, target.shape, source.shape);
+    if (source.shape.join() !== target.shape.join())
+      throw new ShapeMismatchError(`policy variable "${name}"`, target.shape, source.shape);
   }
   tf.tidy(() => {
     for (const [name, target] of reference) {

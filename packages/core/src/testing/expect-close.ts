@@ -39,7 +39,9 @@ export function expectClose(actual: Numeric, expected: Numeric, tolerance: Toler
   const a = flatten(actual, 'actual');
   const e = flatten(expected, 'expected');
   if (a.values.length !== e.values.length) {
-    throw new Error(`expectClose: actual has ${a.values.length} values (shape [${a.shape}]), expected ${e.values.length} (shape [${e.shape}])`);
+    throw new Error(
+      `expectClose: actual has ${a.values.length} values (shape [${a.shape}]), expected ${e.values.length} (shape [${e.shape}])`,
+    );
   }
   if (actual instanceof tf.Tensor && expected instanceof tf.Tensor && a.shape.join() !== e.shape.join()) {
     throw new Error(`expectClose: actual shape [${a.shape}] differs from expected shape [${e.shape}]`);

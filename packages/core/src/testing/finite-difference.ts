@@ -33,7 +33,13 @@ export function checkGradient(
   options: GradientCheckOptions = {},
 ): GradientCheckResult {
   const { epsilon = 1e-3, atol = 1e-2, rtol = 1e-2 } = options;
-  const analytic = tf.tidy(() => tf.grads(f)(inputs as tf.Tensor[]).map((g) => Array.from(g.dataSync()))).flat();
+  const analytic = tf
+    .tidy(() =>
+      tf
+        .grads(f)(inputs as tf.Tensor[])
+        .map((g) => Array.from(g.dataSync())),
+    )
+    .flat();
   const numeric: number[] = [];
   const bases = inputs.map((x) => Float64Array.from(x.dataSync()));
   const evaluate = (which: number, values: Float64Array): number =>

@@ -9,4 +9,10 @@ export { expectNoLeak } from './expect-no-leak.js';
 export { EVERY_TRAINING_ARGUMENTS_FIELD, EVERY_PREFERENCE_FIELD } from './config-fixtures.js';
 export { checkGradient, type GradientCheckOptions, type GradientCheckResult } from './finite-difference.js';
 export { TabularPolicyScorer, type TabularPreferenceBatch } from './tabular-policy-scorer.js';
-export { createTinyMLPTask, tinyMLPTaskSpec, tinyMLPBatches, type TinyMLPTaskConfig, type TinyMLPBatch } from './tiny-mlp-task.js';
+export {
+  createTinyMLPTask,
+  tinyMLPTaskSpec,
+  tinyMLPBatches,
+  type TinyMLPTaskConfig,
+  type TinyMLPBatch,
+} from './tiny-mlp-task.js';

@@ -22,7 +22,9 @@ describe('TabularPolicyScorer', () => {
 
   it('is differentiable in its logits and frozen when not trainable', () => {
     const scorer = new TabularPolicyScorer([[0, 0, 0]], 'tabular-grad');
-    const { grads, value } = tf.variableGrads(() => tf.sum(scorer.score({ conditions: [0], chosen: [2], rejected: [0] }).chosen) as tf.Scalar);
+    const { grads, value } = tf.variableGrads(
+      () => tf.sum(scorer.score({ conditions: [0], chosen: [2], rejected: [0] }).chosen) as tf.Scalar,
+    );
     // d/dz log softmax(z)[2] = onehot(2) - softmax(z) = [-1/3, -1/3, 2/3].
     expectClose(grads[scorer.logits.name]!, [[-1 / 3, -1 / 3, 2 / 3]]);
     tf.dispose([value, ...Object.values(grads)]);
@@ -35,9 +37,13 @@ describe('TabularPolicyScorer', () => {
   });
 
   it('rejects ragged tables and mismatched batches', () => {
-    expect(() => new TabularPolicyScorer([[0, 0], [0]], 'bad')).toThrow('initialLogits[1].length must be 2 (as row 0): got 1');
+    expect(() => new TabularPolicyScorer([[0, 0], [0]], 'bad')).toThrow(
+      'initialLogits[1].length must be 2 (as row 0): got 1',
+    );
     const scorer = new TabularPolicyScorer([[0, 0]], 'tabular-batch');
-    expect(() => scorer.score({ conditions: [0, 0], chosen: [1], rejected: [0, 1] })).toThrow('batch must be chosen and rejected of length 2');
+    expect(() => scorer.score({ conditions: [0, 0], chosen: [1], rejected: [0, 1] })).toThrow(
+      'batch must be chosen and rejected of length 2',
+    );
     scorer.dispose();
   });
 });

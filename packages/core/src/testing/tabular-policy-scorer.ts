@@ -62,7 +62,10 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
       });
     }
     return tf.tidy(() => {
-      const rows = tf.matMul(oneHot('batch.conditions', batch.conditions, this.numConditions), tf.logSoftmax(this.logits)); // [B, K]
+      const rows = tf.matMul(
+        oneHot('batch.conditions', batch.conditions, this.numConditions),
+        tf.logSoftmax(this.logits),
+      ); // [B, K]
       const pick = (argument: string, ids: readonly number[]): tf.Tensor1D =>
         tf.sum(tf.mul(rows, oneHot(argument, ids, this.numResponses)), 1); // [B, K] -> [B]
       return { chosen: pick('batch.chosen', batch.chosen), rejected: pick('batch.rejected', batch.rejected) };
@@ -89,7 +92,8 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
 function oneHot(argument: string, ids: readonly number[], depth: number): tf.Tensor2D {
   const values = new Float32Array(ids.length * depth);
   ids.forEach((id, i) => {
-    if (!Number.isInteger(id) || id < 0 || id >= depth) throw new InvalidArgumentError(`${argument}[${i}]`, `an integer in [0, ${depth})`, id);
+    if (!Number.isInteger(id) || id < 0 || id >= depth)
+      throw new InvalidArgumentError(`${argument}[${i}]`, `an integer in [0, ${depth})`, id);
     values[i * depth + id] = 1;
   });
   return tf.tensor2d(values, [ids.length, depth]);

@@ -62,7 +62,8 @@ export function createTinyMLPTask(config: TinyMLPTaskConfig): ParallelTask<TinyM
     lossAndMetrics(batch, context) {
       if (config.fail?.microBatchIndex === context.microBatchIndex) {
         if (config.fail.mode === 'exit') process.exit(3);
-        if (config.fail.mode === 'throw') throw new DPOTSError(`tiny MLP task: injected failure on micro-batch ${context.microBatchIndex}`);
+        if (config.fail.mode === 'throw')
+          throw new DPOTSError(`tiny MLP task: injected failure on micro-batch ${context.microBatchIndex}`);
         tf.keep(tf.scalar(1));
       }
       const x = tf.tensor2d(batch.x, [batch.rows, inputSize]);
@@ -86,8 +87,17 @@ export function tinyMLPTaskSpec(config: TinyMLPTaskConfig): ParallelTaskSpec {
 }
 
 /** `count` seeded micro-batches of `rows` rows for a {@link createTinyMLPTask} of these sizes. */
-export function tinyMLPBatches(config: Pick<TinyMLPTaskConfig, 'inputSize' | 'outputSize'>, count: number, rows: number, seed: number): TinyMLPBatch[] {
+export function tinyMLPBatches(
+  config: Pick<TinyMLPTaskConfig, 'inputSize' | 'outputSize'>,
+  count: number,
+  rows: number,
+  seed: number,
+): TinyMLPBatch[] {
   const rng = new Rng(seed);
   const fill = (length: number) => Float32Array.from({ length }, () => rng.normal());
-  return Array.from({ length: count }, () => ({ x: fill(rows * config.inputSize), y: fill(rows * config.outputSize), rows }));
+  return Array.from({ length: count }, () => ({
+    x: fill(rows * config.inputSize),
+    y: fill(rows * config.outputSize),
+    rows,
+  }));
 }

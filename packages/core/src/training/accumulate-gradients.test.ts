@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { accumulateGradients } from './accumulate-gradients.js';
 
-const micro = (a: number[], b: number): Map<string, tf.Tensor> => new Map<string, tf.Tensor>([['a', tf.tensor1d(a)], ['b', tf.scalar(b)]]);
+const micro = (a: number[], b: number): Map<string, tf.Tensor> =>
+  new Map<string, tf.Tensor>([
+    ['a', tf.tensor1d(a)],
+    ['b', tf.scalar(b)],
+  ]);
 
 describe('accumulateGradients', () => {
   it('averages with divisor n and sums with divisor 1, owning the inputs', async () => {
@@ -35,7 +39,9 @@ describe('accumulateGradients', () => {
 
   it('refuses a divisor that is not a positive number, disposing the gradients', async () => {
     await expectNoLeak(() => {
-      expect(() => accumulateGradients(new Map(), micro([1], 1), 0)).toThrow('divisor must be a finite number > 0: got 0');
+      expect(() => accumulateGradients(new Map(), micro([1], 1), 0)).toThrow(
+        'divisor must be a finite number > 0: got 0',
+      );
     });
   });
 });

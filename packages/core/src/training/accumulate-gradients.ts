@@ -13,7 +13,11 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
  * disposed) and disposes the entries of `accumulated` it replaces. The caller disposes
  * `accumulated`'s values when done.
  */
-export function accumulateGradients(accumulated: Map<string, tf.Tensor>, grads: ReadonlyMap<string, tf.Tensor>, divisor = 1): void {
+export function accumulateGradients(
+  accumulated: Map<string, tf.Tensor>,
+  grads: ReadonlyMap<string, tf.Tensor>,
+  divisor = 1,
+): void {
   if (typeof divisor !== 'number' || !Number.isFinite(divisor) || divisor <= 0) {
     tf.dispose([...grads.values()]);
     throw new InvalidArgumentError('divisor', 'a finite number > 0', divisor);

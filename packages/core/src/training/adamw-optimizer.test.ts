@@ -75,7 +75,11 @@ describe('AdamWOptimizer', () => {
       expectClose(w, reference.param, { atol: 1e-6, rtol: 1e-5 });
       if (step === 0) {
         // First step: m_hat / sqrt(v_hat) = sign(g), so each weight moves by lr (plus decay).
-        expectClose(w, wInit.map((x, i) => x * (1 - 1e-2 * 0.1) - 1e-2 * Math.sign(grad[i]!)), { atol: 1e-6 });
+        expectClose(
+          w,
+          wInit.map((x, i) => x * (1 - 1e-2 * 0.1) - 1e-2 * Math.sign(grad[i]!)),
+          { atol: 1e-6 },
+        );
       }
     }
     expect(optimizer.step).toBe(lrs.length);
@@ -85,9 +89,13 @@ describe('AdamWOptimizer', () => {
   it('uses the PyTorch defaults and the configured learning rate when none is passed', () => {
     const w = variable([1, -2], [2]);
     const optimizer = new AdamWOptimizer(new Map([['w', w]]));
-    expect([optimizer.learningRate, optimizer.beta1, optimizer.beta2, optimizer.epsilon, optimizer.weightDecay]).toEqual([
-      1e-3, 0.9, 0.999, 1e-8, 0.01,
-    ]);
+    expect([
+      optimizer.learningRate,
+      optimizer.beta1,
+      optimizer.beta2,
+      optimizer.epsilon,
+      optimizer.weightDecay,
+    ]).toEqual([1e-3, 0.9, 0.999, 1e-8, 0.01]);
     const g = tf.tensor([0.5, 0.5]);
     optimizer.applyGradients(new Map([['w', g]]));
     g.dispose();
@@ -136,7 +144,17 @@ describe('AdamWOptimizer', () => {
     const make = (): { w: tf.Variable; b: tf.Variable; optimizer: AdamWOptimizer } => {
       const w = variable([0.1, 0.2, 0.3, 0.4], [2, 2]);
       const b = variable([0], [1]);
-      return { w, b, optimizer: new AdamWOptimizer(new Map([['w', w], ['b', b]]), { weightDecay: 0.05 }) };
+      return {
+        w,
+        b,
+        optimizer: new AdamWOptimizer(
+          new Map([
+            ['w', w],
+            ['b', b],
+          ]),
+          { weightDecay: 0.05 },
+        ),
+      };
     };
     const stepOnce = (run: ReturnType<typeof make>, step: number, withBias = true): void => {
       const grads: Map<string, tf.Tensor> = new Map([['w', tf.tensor(gradientAt(step, 4, 0), [2, 2])]]);
@@ -181,23 +199,37 @@ describe('AdamWOptimizer', () => {
     expect(optimizer.step).toBe(0);
     const state = await optimizer.state();
     const m = new Float32Array(3);
-    expect(() => optimizer.loadState({ ...state, moments: new Map([['w', { step: 1, shape: [3], m, v: m }]]) })).toThrow(
-      'optimizer state for "w" must have shape [2]: got [3]',
-    );
+    expect(() =>
+      optimizer.loadState({ ...state, moments: new Map([['w', { step: 1, shape: [3], m, v: m }]]) }),
+    ).toThrow('optimizer state for "w" must have shape [2]: got [3]');
     expect(() => optimizer.loadState({ ...state, moments: new Map([['x', state.moments.get('w')!]]) })).toThrow(
       'missing "w"; unexpected "x"',
     );
-    expect(() => new AdamWOptimizer(new Map([['w', w]]), { beta1: 1 })).toThrow('beta1 must be a finite number >= 0 and < 1: got 1');
+    expect(() => new AdamWOptimizer(new Map([['w', w]]), { beta1: 1 })).toThrow(
+      'beta1 must be a finite number >= 0 and < 1: got 1',
+    );
     // 1e39 is a finite double but Infinity as float32: refused, naming the argument.
-    expect(() => new AdamWOptimizer(new Map([['w', w]]), { learningRate: 1e39 })).toThrow('learningRate must be a finite number >= 0 and <= 1000: got 1e+39');
-    expect(() => optimizer.applyGradients(new Map(), 1e39)).toThrow('learningRate must be a finite number >= 0 and <= 1000: got 1e+39');
+    expect(() => new AdamWOptimizer(new Map([['w', w]]), { learningRate: 1e39 })).toThrow(
+      'learningRate must be a finite number >= 0 and <= 1000: got 1e+39',
+    );
+    expect(() => optimizer.applyGradients(new Map(), 1e39)).toThrow(
+      'learningRate must be a finite number >= 0 and <= 1000: got 1e+39',
+    );
     // A flipped sign bit in v (0.25 -> -0.25) would make sqrt(v) NaN at the next update.
-    const one = (m: number[], v: number[], step = 1) => ({ ...state, step: 1, moments: new Map([['w', { step, shape: [2], m: new Float32Array(m), v: new Float32Array(v) }]]) });
+    const one = (m: number[], v: number[], step = 1) => ({
+      ...state,
+      step: 1,
+      moments: new Map([['w', { step, shape: [2], m: new Float32Array(m), v: new Float32Array(v) }]]),
+    });
     expect(() => optimizer.loadState(one([0.1, 0.1], [0.25, -0.25]))).toThrow(
       'optimizer state v of "w" must be finite: got -0.25 at step 1 (element 1 is a negative value -0.25 (a second moment is never negative); refusing to load it)',
     );
-    expect(() => optimizer.loadState(one([NaN, 0.1], [0.25, 0.25]))).toThrow('optimizer state m of "w" must be finite: got NaN at step 1 (element 0 is NaN');
-    expect(() => optimizer.loadState(one([0.1, 0.1], [0.25, 0.25], 2))).toThrow('state.moments.get("w").step must be an integer >= 0 and <= 1: got 2');
+    expect(() => optimizer.loadState(one([NaN, 0.1], [0.25, 0.25]))).toThrow(
+      'optimizer state m of "w" must be finite: got NaN at step 1 (element 0 is NaN',
+    );
+    expect(() => optimizer.loadState(one([0.1, 0.1], [0.25, 0.25], 2))).toThrow(
+      'state.moments.get("w").step must be an integer >= 0 and <= 1: got 2',
+    );
     expect(Array.from((await optimizer.state()).moments.get('w')!.v)).toEqual([0, 0]); // nothing was loaded
     optimizer.loadState(one([0.1, 0.1], [0.25, 0.25]));
     expect(await optimizer.findNonFinite()).toBeUndefined();
@@ -209,9 +241,17 @@ describe('AdamWOptimizer', () => {
     const w = variable([1, 2], [2]);
     const b = variable([3], [1]);
     const before = tf.memory().numTensors;
-    const optimizer = new AdamWOptimizer(new Map([['w', w], ['b', b]]));
+    const optimizer = new AdamWOptimizer(
+      new Map([
+        ['w', w],
+        ['b', b],
+      ]),
+    );
     expect(tf.memory().numTensors - before).toBe(4);
-    const grads = new Map([['w', tf.ones([2])], ['b', tf.ones([1])]]);
+    const grads = new Map([
+      ['w', tf.ones([2])],
+      ['b', tf.ones([1])],
+    ]);
     await expectNoLeak(() => {
       for (let i = 0; i < 3; i++) optimizer.applyGradients(grads, 0.1);
     });
@@ -220,4 +260,3 @@ describe('AdamWOptimizer', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
-

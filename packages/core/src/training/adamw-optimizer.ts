@@ -122,11 +122,17 @@ export class AdamWOptimizer {
 
   constructor(variables: NamedVariables, config: AdamWConfig = {}) {
     const resolved = { ...DEFAULT_ADAMW_CONFIG, ...config };
-    this.learningRate = requireFloat32('learningRate', resolved.learningRate, { min: 0, max: ADAMW_LIMITS.maxLearningRate });
+    this.learningRate = requireFloat32('learningRate', resolved.learningRate, {
+      min: 0,
+      max: ADAMW_LIMITS.maxLearningRate,
+    });
     this.beta1 = requireFloat32('beta1', resolved.beta1, { min: 0, max: 1, exclusiveMax: true });
     this.beta2 = requireFloat32('beta2', resolved.beta2, { min: 0, max: 1, exclusiveMax: true });
     this.epsilon = requireFloat32('epsilon', resolved.epsilon, { min: 0, max: ADAMW_LIMITS.maxEpsilon });
-    this.weightDecay = requireFloat32('weightDecay', resolved.weightDecay, { min: 0, max: ADAMW_LIMITS.maxWeightDecay });
+    this.weightDecay = requireFloat32('weightDecay', resolved.weightDecay, {
+      min: 0,
+      max: ADAMW_LIMITS.maxWeightDecay,
+    });
     if (variables.size === 0) throw new InvalidArgumentError('variables', 'a non-empty map of variables', []);
     for (const [name, variable] of variables) {
       if (variable.dtype !== 'float32') {
@@ -283,7 +289,13 @@ export class AdamWOptimizer {
         if (moments[key].length !== size) {
           throw new ShapeMismatchError(`optimizer state ${key} for "${name}"`, [size], [moments[key].length]);
         }
-        assertFiniteValues(`optimizer state ${key} of "${name}"`, moments[key], stepCount, 'refusing to load it', key === 'v');
+        assertFiniteValues(
+          `optimizer state ${key} of "${name}"`,
+          moments[key],
+          stepCount,
+          'refusing to load it',
+          key === 'v',
+        );
       }
     }
     for (const [name, moments] of state.moments) {
@@ -323,4 +335,3 @@ export class AdamWOptimizer {
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, i) => size === b[i]);
 }
-

@@ -15,7 +15,9 @@ function setup(): { w: tf.Variable; optimizer: AdamWOptimizer; grads: Map<string
 describe('applyGradientStep', () => {
   it('returns the norm before clipping and applies the clipped gradient', async () => {
     const { w, optimizer, grads } = setup();
-    const gradNorm = await expectNoLeak(() => applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 0 }));
+    const gradNorm = await expectNoLeak(() =>
+      applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 0 }),
+    );
     expect(gradNorm).toBeCloseTo(5, 6); // sqrt(3^2 + 4^2)
     // First moment after one step: (1 - beta1) * g * maxGradNorm / (norm + 1e-6), PyTorch's clip coefficient.
     const m = (await optimizer.state()).moments.get('w')!.m;
@@ -33,7 +35,9 @@ describe('applyGradientStep', () => {
 
   it('does not clip with maxGradNorm Infinity', async () => {
     const { w, optimizer, grads } = setup();
-    expect(await applyGradientStep(optimizer, grads, { maxGradNorm: Infinity, learningRate: 0.1, stepIndex: 0 })).toBeCloseTo(5, 6);
+    expect(
+      await applyGradientStep(optimizer, grads, { maxGradNorm: Infinity, learningRate: 0.1, stepIndex: 0 }),
+    ).toBeCloseTo(5, 6);
     const m = (await optimizer.state()).moments.get('w')!.m;
     expect(m[0]).toBeCloseTo(0.1 * 3, 7); // (1 - beta1) * g, unscaled
     expect(m[1]).toBeCloseTo(0.1 * 4, 7);
@@ -45,8 +49,12 @@ describe('applyGradientStep', () => {
     const { w, optimizer } = setup();
     const grads = new Map([['w', tf.tensor1d([NaN, 1])]]);
     await expectNoLeak(async () => {
-      await expect(applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 7 })).rejects.toThrow(NonFiniteError);
-      await expect(applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 7 })).rejects.toThrow(/grad_norm.*step 7|step 7.*grad_norm/);
+      await expect(
+        applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 7 }),
+      ).rejects.toThrow(NonFiniteError);
+      await expect(
+        applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 7 }),
+      ).rejects.toThrow(/grad_norm.*step 7|step 7.*grad_norm/);
     });
     expect(Array.from(await w.data())).toEqual([1, 1]);
     expect(optimizer.step).toBe(0);
@@ -59,12 +67,23 @@ describe('applyGradientStep', () => {
     // infinite, and the post-update check names it, so no checkpoint of it can follow.
     const good = tf.variable(tf.tensor1d([1, 1]), true, `apply-gradient-step-good-${Math.random()}`);
     const bad = tf.variable(tf.tensor1d([1, Infinity, 1]), true, `apply-gradient-step-bad-${Math.random()}`);
-    const optimizer = new AdamWOptimizer(new Map([['good', good], ['bad', bad]]), { weightDecay: 0 });
-    const grads = new Map([['good', tf.tensor1d([0, 1])], ['bad', tf.tensor1d([0, 0, 0])]]);
+    const optimizer = new AdamWOptimizer(
+      new Map([
+        ['good', good],
+        ['bad', bad],
+      ]),
+      { weightDecay: 0 },
+    );
+    const grads = new Map([
+      ['good', tf.tensor1d([0, 1])],
+      ['bad', tf.tensor1d([0, 0, 0])],
+    ]);
     await expectNoLeak(async () => {
       const step = applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0.1, stepIndex: 3 });
       await expect(step).rejects.toThrow(NonFiniteError);
-      await expect(step).rejects.toThrow('variable "bad" must be finite: got Infinity at step 3 (element 1, after the optimizer update; training stopped before saving)');
+      await expect(step).rejects.toThrow(
+        'variable "bad" must be finite: got Infinity at step 3 (element 1, after the optimizer update; training stopped before saving)',
+      );
     });
     expect(await optimizer.findNonFinite()).toEqual({ name: 'variable "bad"', index: 1, value: Infinity });
     tf.dispose([...grads.values(), good, bad]);

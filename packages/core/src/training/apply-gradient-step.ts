@@ -42,7 +42,11 @@ export interface GradientStepOptions {
  *   tf.dispose([value, ...grads.values()]);
  * }
  */
-export async function applyGradientStep(optimizer: AdamWOptimizer, grads: GradientMap, options: GradientStepOptions): Promise<number> {
+export async function applyGradientStep(
+  optimizer: AdamWOptimizer,
+  grads: GradientMap,
+  options: GradientStepOptions,
+): Promise<number> {
   const { grads: clipped, norm } = clipGradNorm(grads, options.maxGradNorm);
   try {
     const gradNorm = (await norm.data())[0]!;
@@ -50,7 +54,12 @@ export async function applyGradientStep(optimizer: AdamWOptimizer, grads: Gradie
     optimizer.applyGradients(clipped, options.learningRate);
     const bad = await optimizer.findNonFinite({ moments: false });
     if (bad !== undefined) {
-      throw new NonFiniteError(bad.name, options.stepIndex, bad.value, `element ${bad.index}, after the optimizer update; training stopped before saving`);
+      throw new NonFiniteError(
+        bad.name,
+        options.stepIndex,
+        bad.value,
+        `element ${bad.index}, after the optimizer update; training stopped before saving`,
+      );
     }
     return gradNorm;
   } finally {

@@ -25,7 +25,16 @@ let counter = 0;
 
 beforeAll(async () => {
   const variables = new Map([
-    ['dense.kernel', tf.variable(tf.tensor([[1.5, -2], [0.25, 1e-8], [3, Math.PI]]))],
+    [
+      'dense.kernel',
+      tf.variable(
+        tf.tensor([
+          [1.5, -2],
+          [0.25, 1e-8],
+          [3, Math.PI],
+        ]),
+      ),
+    ],
     ['dense.bias', tf.variable(tf.tensor([0.5, -0.5]))],
   ]);
   const optimizer = new AdamWOptimizer(variables);
@@ -33,7 +42,13 @@ beforeAll(async () => {
     const grads = new Map([...variables].map(([name, v]) => [name, tf.mul(tf.onesLike(v), step)] as const));
     optimizer.applyGradients(grads, 0.1);
     tf.dispose([...grads.values()]);
-    await saveCheckpoint(pristine, { step, weights: variables, optimizer: await optimizer.state(), rng: { data: new Rng(step).state() }, metadata: { trainer: 'dpo' } });
+    await saveCheckpoint(pristine, {
+      step,
+      weights: variables,
+      optimizer: await optimizer.state(),
+      rng: { data: new Rng(step).state() },
+      metadata: { trainer: 'dpo' },
+    });
   }
   optimizer.dispose();
   variables.forEach((v) => v.dispose());
@@ -47,7 +62,11 @@ async function copyRun(): Promise<[string, string]> {
 }
 
 /** Rewrites step 2's manifest with `edit`, recomputing its own SHA-256 unless `resign` is false. */
-async function editManifest(stepDir: string, edit: (manifest: Record<string, any>) => void, resign = true): Promise<void> {
+async function editManifest(
+  stepDir: string,
+  edit: (manifest: Record<string, any>) => void,
+  resign = true,
+): Promise<void> {
   const file = path.join(stepDir, 'manifest.json');
   const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
   edit(manifest);
@@ -56,7 +75,10 @@ async function editManifest(stepDir: string, edit: (manifest: Record<string, any
 }
 
 /** Rewrites step 2's tensors.bin with `edit` and re-signs both checksums (a "valid" bad checkpoint). */
-async function editTensorsResigned(stepDir: string, edit: (bytes: Buffer, manifest: CheckpointManifest) => void): Promise<void> {
+async function editTensorsResigned(
+  stepDir: string,
+  edit: (bytes: Buffer, manifest: CheckpointManifest) => void,
+): Promise<void> {
   const file = path.join(stepDir, 'tensors.bin');
   const bytes = await fs.readFile(file);
   const manifest = JSON.parse(await fs.readFile(path.join(stepDir, 'manifest.json'), 'utf8')) as CheckpointManifest;
@@ -67,7 +89,8 @@ async function editTensorsResigned(stepDir: string, edit: (bytes: Buffer, manife
   });
 }
 
-const offsetOf = (manifest: CheckpointManifest, name: string): number => manifest.tensors.find((t) => t.name === name)!.offset;
+const offsetOf = (manifest: CheckpointManifest, name: string): number =>
+  manifest.tensors.find((t) => t.name === name)!.offset;
 
 interface Case {
   readonly name: string;
@@ -99,32 +122,101 @@ const CASES: Case[] = [
     refusal: `truncated: manifest expects 96 bytes, file has ${length}`,
     damage: async (_dir: string, stepDir: string) => fs.truncate(path.join(stepDir, 'tensors.bin'), length),
   })),
-  { name: 'tensors.bin with a byte appended', refusal: 'longer than its manifest says', damage: async (_d, s) => fs.appendFile(path.join(s, 'tensors.bin'), Buffer.from([0])) },
+  {
+    name: 'tensors.bin with a byte appended',
+    refusal: 'longer than its manifest says',
+    damage: async (_d, s) => fs.appendFile(path.join(s, 'tensors.bin'), Buffer.from([0])),
+  },
   ...[0, 10, 200].map((length) => ({
     name: `manifest.json truncated to ${length} bytes`,
     refusal: /manifest\.json: not valid JSON/,
     damage: async (_dir: string, stepDir: string) => fs.truncate(path.join(stepDir, 'manifest.json'), length),
   })),
-  { name: 'manifest step edited', refusal: /manifest\.json: checksum mismatch/, damage: async (_d, s) => editManifest(s, (m) => void (m.step = 7), false) },
-  { name: 'manifest tensor offset edited', refusal: /checksum mismatch/, damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].offset = 4), false) },
-  { name: 'manifest tensor offset edited and re-signed', refusal: 'offset must be 24 (tensors lie back to back in manifest order): got 4', damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].offset = 4)) },
-  { name: 'manifest shape edited and re-signed', refusal: 'byteLength must be 16', damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].shape = [4])) },
-  { name: 'moment shape unlike its weight, re-signed', refusal: 'tensor "optimizer/m/dense.kernel" must have the shape of "weights/dense.kernel" [3,2]: got [2,3]', damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[2].shape = [2, 3])) },
-  { name: 'variable step beyond the optimizer step, re-signed', refusal: 'optimizer.variableSteps["dense.bias"] must be an integer >= 0 and <= optimizer.step 2: got 3', damage: async (_d, s) => editManifest(s, (m) => void (m.optimizer.variableSteps['dense.bias'] = 3)) },
-  { name: 'moments without optimizer state (optimizer: null), re-signed', refusal: 'tensor "optimizer/m/dense.kernel" belongs to no entry of optimizer.variableSteps', damage: async (_d, s) => editManifest(s, (m) => void (m.optimizer = null)) },
-  { name: 'checksum field removed', refusal: 'field "manifestSha256" must be a SHA-256 in hex: got undefined', damage: async (_d, s) => editManifest(s, (m) => void delete m.manifestSha256, false) },
-  { name: 'tensors.bin checksum edited, manifest re-signed', refusal: /tensors\.bin: checksum mismatch/, damage: async (_d, s) => editManifest(s, (m) => void (m.files['tensors.bin'].sha256 = '0'.repeat(64))) },
-  { name: 'unsupported version', refusal: 'checkpoint format version 9 is not supported', damage: async (_d, s) => editManifest(s, (m) => void (m.version = 9)) },
-  { name: 'NaN weight, re-signed', refusal: /tensor "weights\/dense.bias" must be finite: got NaN at step 2 \(element 1 is NaN; in checkpoint .*step-000002\)/, damage: async (_d, s) => editTensorsResigned(s, (b, m) => b.writeFloatLE(NaN, offsetOf(m, 'weights/dense.bias') + 4)) },
-  { name: 'Infinity in a first moment, re-signed', refusal: 'tensor "optimizer/m/dense.bias" must be finite: got Infinity', damage: async (_d, s) => editTensorsResigned(s, (b, m) => b.writeFloatLE(Infinity, offsetOf(m, 'optimizer/m/dense.bias'))) },
+  {
+    name: 'manifest step edited',
+    refusal: /manifest\.json: checksum mismatch/,
+    damage: async (_d, s) => editManifest(s, (m) => void (m.step = 7), false),
+  },
+  {
+    name: 'manifest tensor offset edited',
+    refusal: /checksum mismatch/,
+    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].offset = 4), false),
+  },
+  {
+    name: 'manifest tensor offset edited and re-signed',
+    refusal: 'offset must be 24 (tensors lie back to back in manifest order): got 4',
+    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].offset = 4)),
+  },
+  {
+    name: 'manifest shape edited and re-signed',
+    refusal: 'byteLength must be 16',
+    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].shape = [4])),
+  },
+  {
+    name: 'moment shape unlike its weight, re-signed',
+    refusal: 'tensor "optimizer/m/dense.kernel" must have the shape of "weights/dense.kernel" [3,2]: got [2,3]',
+    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[2].shape = [2, 3])),
+  },
+  {
+    name: 'variable step beyond the optimizer step, re-signed',
+    refusal: 'optimizer.variableSteps["dense.bias"] must be an integer >= 0 and <= optimizer.step 2: got 3',
+    damage: async (_d, s) => editManifest(s, (m) => void (m.optimizer.variableSteps['dense.bias'] = 3)),
+  },
+  {
+    name: 'moments without optimizer state (optimizer: null), re-signed',
+    refusal: 'tensor "optimizer/m/dense.kernel" belongs to no entry of optimizer.variableSteps',
+    damage: async (_d, s) => editManifest(s, (m) => void (m.optimizer = null)),
+  },
+  {
+    name: 'checksum field removed',
+    refusal: 'field "manifestSha256" must be a SHA-256 in hex: got undefined',
+    damage: async (_d, s) => editManifest(s, (m) => void delete m.manifestSha256, false),
+  },
+  {
+    name: 'tensors.bin checksum edited, manifest re-signed',
+    refusal: /tensors\.bin: checksum mismatch/,
+    damage: async (_d, s) => editManifest(s, (m) => void (m.files['tensors.bin'].sha256 = '0'.repeat(64))),
+  },
+  {
+    name: 'unsupported version',
+    refusal: 'checkpoint format version 9 is not supported',
+    damage: async (_d, s) => editManifest(s, (m) => void (m.version = 9)),
+  },
+  {
+    name: 'NaN weight, re-signed',
+    refusal:
+      /tensor "weights\/dense.bias" must be finite: got NaN at step 2 \(element 1 is NaN; in checkpoint .*step-000002\)/,
+    damage: async (_d, s) =>
+      editTensorsResigned(s, (b, m) => b.writeFloatLE(NaN, offsetOf(m, 'weights/dense.bias') + 4)),
+  },
+  {
+    name: 'Infinity in a first moment, re-signed',
+    refusal: 'tensor "optimizer/m/dense.bias" must be finite: got Infinity',
+    damage: async (_d, s) =>
+      editTensorsResigned(s, (b, m) => b.writeFloatLE(Infinity, offsetOf(m, 'optimizer/m/dense.bias'))),
+  },
   {
     name: 'sign bit flipped in a second moment, re-signed',
-    refusal: /tensor "optimizer\/v\/dense.kernel" must be finite: got -[0-9.e-]+ at step 2 \(element 0 is a negative value/,
-    damage: async (_d, s) => editTensorsResigned(s, (b, m) => void (b[offsetOf(m, 'optimizer/v/dense.kernel') + 3]! ^= 0x80)),
+    refusal:
+      /tensor "optimizer\/v\/dense.kernel" must be finite: got -[0-9.e-]+ at step 2 \(element 0 is a negative value/,
+    damage: async (_d, s) =>
+      editTensorsResigned(s, (b, m) => void (b[offsetOf(m, 'optimizer/v/dense.kernel') + 3]! ^= 0x80)),
   },
-  { name: 'tensors.bin missing', refusal: /checkpoint file not found: .*step-000002\/tensors\.bin/, damage: async (_d, s) => fs.rm(path.join(s, 'tensors.bin')) },
-  { name: 'tensors.bin is a directory', refusal: /tensors\.bin must be a file: got a directory/, damage: async (_d, s) => fs.rm(path.join(s, 'tensors.bin')).then(() => fs.mkdir(path.join(s, 'tensors.bin'))) },
-  { name: 'manifest.json missing', refusal: /checkpoint file not found: .*step-000002\/manifest\.json/, damage: async (_d, s) => fs.rm(path.join(s, 'manifest.json')) },
+  {
+    name: 'tensors.bin missing',
+    refusal: /checkpoint file not found: .*step-000002\/tensors\.bin/,
+    damage: async (_d, s) => fs.rm(path.join(s, 'tensors.bin')),
+  },
+  {
+    name: 'tensors.bin is a directory',
+    refusal: /tensors\.bin must be a file: got a directory/,
+    damage: async (_d, s) => fs.rm(path.join(s, 'tensors.bin')).then(() => fs.mkdir(path.join(s, 'tensors.bin'))),
+  },
+  {
+    name: 'manifest.json missing',
+    refusal: /checkpoint file not found: .*step-000002\/manifest\.json/,
+    damage: async (_d, s) => fs.rm(path.join(s, 'manifest.json')),
+  },
 ];
 
 describe('checkpoint corruption suite', () => {
@@ -154,19 +246,25 @@ describe('checkpoint corruption suite', () => {
       await fs.writeFile(path.join(dir, 'latest'), content);
       const loaded = await loadLatestCheckpoint(dir);
       expect(loaded!.step, JSON.stringify(content)).toBe(2); // the highest valid step
-      expect(loaded!.warnings.join('\n')).toMatch(/latest (is corrupt|names step-000099, which holds no complete checkpoint)/);
+      expect(loaded!.warnings.join('\n')).toMatch(
+        /latest (is corrupt|names step-000099, which holds no complete checkpoint)/,
+      );
     }
     const [dir] = await copyRun();
     await fs.rm(path.join(dir, 'latest'));
     await fs.mkdir(path.join(dir, 'latest'));
-    await expect(loadLatestCheckpoint(dir)).rejects.toThrow(`${path.join(dir, 'latest')} must be a file naming the newest checkpoint directory`);
+    await expect(loadLatestCheckpoint(dir)).rejects.toThrow(
+      `${path.join(dir, 'latest')} must be a file naming the newest checkpoint directory`,
+    );
   });
 
   it('refuses a run whose every checkpoint is damaged, listing each problem', async () => {
     const [dir, stepDir] = await copyRun();
     await fs.truncate(path.join(stepDir, 'tensors.bin'), 3);
     await fs.truncate(path.join(dir, 'step-000001', 'tensors.bin'), 5);
-    await expect(loadLatestCheckpoint(dir)).rejects.toThrow(new RegExp(`no usable checkpoint in ${dir}: .*file has 3; .*file has 5`));
+    await expect(loadLatestCheckpoint(dir)).rejects.toThrow(
+      new RegExp(`no usable checkpoint in ${dir}: .*file has 3; .*file has 5`),
+    );
   });
 
   it('refuses a checkpoint of another trainer, or without optimizer state, naming both', async () => {
@@ -183,15 +281,21 @@ describe('checkpoint corruption suite', () => {
     });
     await fs.truncate(path.join(stepDir, 'tensors.bin'), 32);
     await editTensorsResigned(stepDir, () => {});
-    await expect(resumeFromCheckpoint(dir, 'auto', { trainer: 'dpo', requireOptimizerState: true }, restore, () => {})).rejects.toThrow(
-      `checkpoint ${stepDir} has no optimizer state (manifest "optimizer": null)`,
-    );
+    await expect(
+      resumeFromCheckpoint(dir, 'auto', { trainer: 'dpo', requireOptimizerState: true }, restore, () => {}),
+    ).rejects.toThrow(`checkpoint ${stepDir} has no optimizer state (manifest "optimizer": null)`);
     await editManifest(stepDir, (m) => void (m.metadata = { step: 2 }));
     await expect(resumeFromCheckpoint(dir, 'auto', { trainer: 'dpo' }, restore, () => {})).rejects.toThrow(
       'was written by an unknown trainer (metadata.trainer is null); this is the "dpo" trainer',
     );
     expect(restored).toEqual([]);
-    const ok = await resumeFromCheckpoint(path.join(scratch, 'pristine'), 'auto', { trainer: 'dpo', requireOptimizerState: true }, restore, () => {});
+    const ok = await resumeFromCheckpoint(
+      path.join(scratch, 'pristine'),
+      'auto',
+      { trainer: 'dpo', requireOptimizerState: true },
+      restore,
+      () => {},
+    );
     expect(ok.step).toBe(2);
   });
 
@@ -204,6 +308,8 @@ describe('checkpoint corruption suite', () => {
     });
     const loaded = await loadCheckpoint(stepDir);
     expect(loaded.step).toBe(2);
-    expect(loaded.warnings).toEqual([`checkpoint ${stepDir} is format version 1, without checksums: its content could not be verified (structure and values were checked)`]);
+    expect(loaded.warnings).toEqual([
+      `checkpoint ${stepDir} is format version 1, without checksums: its content could not be verified (structure and values were checked)`,
+    ]);
   });
 });

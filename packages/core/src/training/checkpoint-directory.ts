@@ -37,12 +37,16 @@ export async function listCheckpoints(dir: string): Promise<CheckpointListing[]>
  * manifest, else undefined with a warning saying why (absent pointer: no warning).
  * @throws DPOTSError naming the path when `latest` is a directory (it must be a file).
  */
-export async function readLatestPointer(dir: string): Promise<{ path: string | undefined; warning: string | undefined }> {
+export async function readLatestPointer(
+  dir: string,
+): Promise<{ path: string | undefined; warning: string | undefined }> {
   const file = path.join(dir, CHECKPOINT_FILES.latest);
   let text: string;
   try {
     if ((await fs.lstat(file)).isDirectory()) {
-      throw new DPOTSError(`${file} must be a file naming the newest checkpoint directory (like "step-000120"): got a directory; remove it`);
+      throw new DPOTSError(
+        `${file} must be a file naming the newest checkpoint directory (like "step-000120"): got a directory; remove it`,
+      );
     }
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
@@ -51,7 +55,10 @@ export async function readLatestPointer(dir: string): Promise<{ path: string | u
   }
   const pointed = text.trim();
   if (parseCheckpointDirectoryName(pointed) === undefined) {
-    return { path: undefined, warning: `${file} is corrupt (holds ${JSON.stringify(pointed.slice(0, 40))}, not a step directory name)` };
+    return {
+      path: undefined,
+      warning: `${file} is corrupt (holds ${JSON.stringify(pointed.slice(0, 40))}, not a step directory name)`,
+    };
   }
   if (!(await exists(path.join(dir, pointed, CHECKPOINT_FILES.manifest)))) {
     return { path: undefined, warning: `${file} names ${pointed}, which holds no complete checkpoint` };

@@ -81,7 +81,11 @@ export interface CheckpointManifest {
   readonly tensorsByteLength: number;
   readonly tensors: readonly CheckpointTensorEntry[];
   /** AdamW's scalar state; its m and v are tensors `optimizer/m/*`, `optimizer/v/*`. */
-  readonly optimizer: { readonly type: 'adamw'; readonly step: number; readonly variableSteps: Readonly<Record<string, number>> } | null;
+  readonly optimizer: {
+    readonly type: 'adamw';
+    readonly step: number;
+    readonly variableSteps: Readonly<Record<string, number>>;
+  } | null;
   /** Named generator states (`{ data: [...], dropout: [...] }`). */
   readonly rng: Readonly<Record<string, RngState>>;
   /** The caller's JSON: trainer config, loss state, data position. */
@@ -145,7 +149,8 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
     return fail(`not valid JSON (${(error as Error).message})`);
   }
   if (!isRecord(raw)) return fail('must be a JSON object');
-  if (raw.format !== CHECKPOINT_FORMAT) return fail(`field "format" must be "${CHECKPOINT_FORMAT}": got ${JSON.stringify(raw.format)}`);
+  if (raw.format !== CHECKPOINT_FORMAT)
+    return fail(`field "format" must be "${CHECKPOINT_FORMAT}": got ${JSON.stringify(raw.format)}`);
   if (!CHECKPOINT_FORMAT_VERSIONS_READ.includes(raw.version as number)) {
     return fail(
       `checkpoint format version ${JSON.stringify(raw.version)} is not supported: this dpo-ts reads versions ${CHECKPOINT_FORMAT_VERSIONS_READ.join(' and ')}`,
@@ -153,13 +158,20 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
   }
   if (raw.version !== 1) {
     const sha = (value: unknown): boolean => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
-    if (!sha(raw.manifestSha256)) return fail(`field "manifestSha256" must be a SHA-256 in hex: got ${JSON.stringify(raw.manifestSha256)}`);
+    if (!sha(raw.manifestSha256))
+      return fail(`field "manifestSha256" must be a SHA-256 in hex: got ${JSON.stringify(raw.manifestSha256)}`);
     const digest = manifestDigest(raw);
     if (digest !== raw.manifestSha256) {
-      return fail(`checksum mismatch: the manifest's SHA-256 is ${digest}, its field "manifestSha256" says ${raw.manifestSha256} (edited or corrupted)`);
+      return fail(
+        `checksum mismatch: the manifest's SHA-256 is ${digest}, its field "manifestSha256" says ${raw.manifestSha256} (edited or corrupted)`,
+      );
     }
     const files = raw.files;
-    if (!isRecord(files) || !isRecord(files[CHECKPOINT_FILES.tensors]) || !sha((files[CHECKPOINT_FILES.tensors] as Record<string, unknown>).sha256)) {
+    if (
+      !isRecord(files) ||
+      !isRecord(files[CHECKPOINT_FILES.tensors]) ||
+      !sha((files[CHECKPOINT_FILES.tensors] as Record<string, unknown>).sha256)
+    ) {
       return fail(`field "files" must be { "${CHECKPOINT_FILES.tensors}": { "sha256": <64 hex digits> } }`);
     }
   }
@@ -178,33 +190,53 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
     if (entry.dtype !== 'float32' && entry.dtype !== 'int32') {
       return fail(`${where} ("${entry.name}"): dtype must be "float32" or "int32": got ${JSON.stringify(entry.dtype)}`);
     }
-    if (!Array.isArray(entry.shape) || !entry.shape.every(isCount)) return fail(`${where} ("${entry.name}"): shape must be an array of integers >= 0`);
+    if (!Array.isArray(entry.shape) || !entry.shape.every(isCount))
+      return fail(`${where} ("${entry.name}"): shape must be an array of integers >= 0`);
     const size = (entry.shape as number[]).reduce((a, b) => a * b, 1);
-    if (entry.byteLength !== size * BYTES_PER_ELEMENT) return fail(`${where} ("${entry.name}"): byteLength must be ${size * BYTES_PER_ELEMENT}`);
-    if (!TENSOR_NAME.test(entry.name)) return fail(`${where}.name must start with "weights/", "optimizer/m/" or "optimizer/v/": got ${JSON.stringify(entry.name)}`);
+    if (entry.byteLength !== size * BYTES_PER_ELEMENT)
+      return fail(`${where} ("${entry.name}"): byteLength must be ${size * BYTES_PER_ELEMENT}`);
+    if (!TENSOR_NAME.test(entry.name))
+      return fail(
+        `${where}.name must start with "weights/", "optimizer/m/" or "optimizer/v/": got ${JSON.stringify(entry.name)}`,
+      );
     if (entry.offset !== expectedOffset) {
-      return fail(`${where} ("${entry.name}"): offset must be ${expectedOffset} (tensors lie back to back in manifest order): got ${JSON.stringify(entry.offset)}`);
+      return fail(
+        `${where} ("${entry.name}"): offset must be ${expectedOffset} (tensors lie back to back in manifest order): got ${JSON.stringify(entry.offset)}`,
+      );
     }
     expectedOffset += size * BYTES_PER_ELEMENT;
-    if (expectedOffset > total) return fail(`${where} ("${entry.name}"): ends at byte ${expectedOffset}, beyond tensorsByteLength ${total}`);
+    if (expectedOffset > total)
+      return fail(`${where} ("${entry.name}"): ends at byte ${expectedOffset}, beyond tensorsByteLength ${total}`);
   });
-  if (expectedOffset !== total) return fail(`field "tensorsByteLength" must be ${expectedOffset}, the sum of the tensors' byte lengths: got ${total}`);
+  if (expectedOffset !== total)
+    return fail(
+      `field "tensorsByteLength" must be ${expectedOffset}, the sum of the tensors' byte lengths: got ${total}`,
+    );
   const shapes = new Map((raw.tensors as CheckpointTensorEntry[]).map((entry) => [entry.name, entry.shape.join()]));
   const optimizer = raw.optimizer;
   if (optimizer !== null) {
-    if (!isRecord(optimizer) || optimizer.type !== 'adamw' || !isCount(optimizer.step) || !isRecord(optimizer.variableSteps)) {
+    if (
+      !isRecord(optimizer) ||
+      optimizer.type !== 'adamw' ||
+      !isCount(optimizer.step) ||
+      !isRecord(optimizer.variableSteps)
+    ) {
       return fail('field "optimizer" must be null or { type: "adamw", step, variableSteps }');
     }
     for (const [name, step] of Object.entries(optimizer.variableSteps)) {
       if (!isCount(step) || step > optimizer.step) {
-        return fail(`optimizer.variableSteps["${name}"] must be an integer >= 0 and <= optimizer.step ${optimizer.step}: got ${JSON.stringify(step)}`);
+        return fail(
+          `optimizer.variableSteps["${name}"] must be an integer >= 0 and <= optimizer.step ${optimizer.step}: got ${JSON.stringify(step)}`,
+        );
       }
       for (const moment of ['m', 'v']) {
         const tensor = `optimizer/${moment}/${name}`;
         if (!names.has(tensor)) return fail(`optimizer state of "${name}" lacks tensor "${tensor}"`);
         const weight = shapes.get(`weights/${name}`);
         if (weight !== undefined && shapes.get(tensor) !== weight) {
-          return fail(`tensor "${tensor}" must have the shape of "weights/${name}" [${weight}]: got [${shapes.get(tensor)}]`);
+          return fail(
+            `tensor "${tensor}" must have the shape of "weights/${name}" [${weight}]: got [${shapes.get(tensor)}]`,
+          );
         }
       }
     }

@@ -12,7 +12,8 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'dpo-ts-lock-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A lock record as another process would have written it. */
-const record = (pid: number, host = hostname()) => JSON.stringify({ pid, host, startedAt: '2026-01-01T00:00:00.000Z', token: 'feedfacecafebeef' });
+const record = (pid: number, host = hostname()) =>
+  JSON.stringify({ pid, host, startedAt: '2026-01-01T00:00:00.000Z', token: 'feedfacecafebeef' });
 
 describe('checkpoint directory lock', () => {
   it('holds the directory for one writer and releases it', async () => {
@@ -40,11 +41,15 @@ describe('checkpoint directory lock', () => {
     await once(child, 'spawn');
     const file = path.join(dir, 'writer.lock');
     await fs.writeFile(file, record(child.pid!));
-    await expect(acquireCheckpointLock(dir)).rejects.toThrow(`is held by pid ${child.pid} on host ${hostname()} since 2026-01-01T00:00:00.000Z`);
+    await expect(acquireCheckpointLock(dir)).rejects.toThrow(
+      `is held by pid ${child.pid} on host ${hostname()} since 2026-01-01T00:00:00.000Z`,
+    );
     child.kill('SIGKILL');
     await once(child, 'exit');
     const lock = await acquireCheckpointLock(dir);
-    expect(lock.warnings).toEqual([`took over the stale lock ${file} of pid ${child.pid} on host ${hostname()} (since 2026-01-01T00:00:00.000Z), which no longer runs`]);
+    expect(lock.warnings).toEqual([
+      `took over the stale lock ${file} of pid ${child.pid} on host ${hostname()} (since 2026-01-01T00:00:00.000Z), which no longer runs`,
+    ]);
     await lock.release();
 
     await fs.writeFile(file, record(child.pid!, 'another-host.example'));
@@ -56,10 +61,14 @@ describe('checkpoint directory lock', () => {
     await taken.release();
 
     await fs.writeFile(file, '{"pid": ');
-    await expect(acquireCheckpointLock(dir)).rejects.toThrow(`${file} is not a valid lock record ("{\\"pid\\": "); if no training run writes to this directory, delete it`);
+    await expect(acquireCheckpointLock(dir)).rejects.toThrow(
+      `${file} is not a valid lock record ("{\\"pid\\": "); if no training run writes to this directory, delete it`,
+    );
     expect((await fs.readdir(dir)).sort()).toEqual(['writer.lock']); // no temporary left behind
     await expect(acquireCheckpointLock('')).rejects.toThrow('dir must be a non-empty path: got ""');
     await fs.writeFile(path.join(scratch, 'a-file'), '');
-    await expect(acquireCheckpointLock(path.join(scratch, 'a-file'))).rejects.toThrow(`checkpoint directory ${path.join(scratch, 'a-file')} must be a directory: a file is in the way`);
+    await expect(acquireCheckpointLock(path.join(scratch, 'a-file'))).rejects.toThrow(
+      `checkpoint directory ${path.join(scratch, 'a-file')} must be a directory: a file is in the way`,
+    );
   });
 });

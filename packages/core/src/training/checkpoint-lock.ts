@@ -50,11 +50,17 @@ export async function acquireCheckpointLock(dir: string): Promise<CheckpointLock
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new DPOTSError(`checkpoint directory ${dir} must be a directory: a file is in the way`, { cause: error });
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new DPOTSError(`checkpoint directory ${dir} must be a directory: a file is in the way`, { cause: error });
     throw error;
   }
   const file = path.join(dir, CHECKPOINT_FILES.lock);
-  const holder: CheckpointLockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const holder: CheckpointLockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
   const temporary = path.join(dir, temporaryName(CHECKPOINT_FILES.lock));
   await writeFileDurable(temporary, [Buffer.from(`${JSON.stringify(holder)}\n`, 'utf8')]);
   const warnings: string[] = [];
@@ -85,9 +91,13 @@ export async function acquireCheckpointLock(dir: string): Promise<CheckpointLock
         throw error;
       }
       await fs.rm(stale, { force: true });
-      warnings.push(`took over the stale lock ${file} of pid ${current.pid} on host ${current.host} (since ${current.startedAt}), which no longer runs`);
+      warnings.push(
+        `took over the stale lock ${file} of pid ${current.pid} on host ${current.host} (since ${current.startedAt}), which no longer runs`,
+      );
     }
-    throw new DPOTSError(`could not lock checkpoint directory ${dir}: ${file} kept changing (several runs starting at once?)`);
+    throw new DPOTSError(
+      `could not lock checkpoint directory ${dir}: ${file} kept changing (several runs starting at once?)`,
+    );
   } finally {
     await fs.rm(temporary, { force: true });
   }
@@ -104,11 +114,19 @@ async function readHolder(file: string): Promise<CheckpointLockHolder | undefine
   }
   try {
     const value = JSON.parse(text) as CheckpointLockHolder;
-    if (Number.isSafeInteger(value.pid) && typeof value.host === 'string' && typeof value.startedAt === 'string' && typeof value.token === 'string') return value;
+    if (
+      Number.isSafeInteger(value.pid) &&
+      typeof value.host === 'string' &&
+      typeof value.startedAt === 'string' &&
+      typeof value.token === 'string'
+    )
+      return value;
   } catch {
     // reported below
   }
-  throw new DPOTSError(`${file} is not a valid lock record (${JSON.stringify(text.slice(0, 60))}); if no training run writes to this directory, delete it`);
+  throw new DPOTSError(
+    `${file} is not a valid lock record (${JSON.stringify(text.slice(0, 60))}); if no training run writes to this directory, delete it`,
+  );
 }
 
 function isStale(holder: CheckpointLockHolder): boolean {

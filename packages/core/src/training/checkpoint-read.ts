@@ -58,15 +58,25 @@ export async function readCheckpointDirectory(stepDir: string): Promise<LoadedCh
   const bytes = await readRequired(tensorsFile);
   if (bytes.byteLength !== manifest.tensorsByteLength) {
     const what = bytes.byteLength < manifest.tensorsByteLength ? 'truncated' : 'longer than its manifest says';
-    throw new DataFormatError(tensorsFile, 0, `${what}: manifest expects ${manifest.tensorsByteLength} bytes, file has ${bytes.byteLength}`);
+    throw new DataFormatError(
+      tensorsFile,
+      0,
+      `${what}: manifest expects ${manifest.tensorsByteLength} bytes, file has ${bytes.byteLength}`,
+    );
   }
   const warnings: string[] = [];
   if (manifest.files === undefined) {
-    warnings.push(`checkpoint ${stepDir} is format version 1, without checksums: its content could not be verified (structure and values were checked)`);
+    warnings.push(
+      `checkpoint ${stepDir} is format version 1, without checksums: its content could not be verified (structure and values were checked)`,
+    );
   } else {
     const digest = sha256Hex(bytes);
     if (digest !== manifest.files[CHECKPOINT_FILES.tensors].sha256) {
-      throw new DataFormatError(tensorsFile, 0, `checksum mismatch: SHA-256 is ${digest}, the manifest says ${manifest.files[CHECKPOINT_FILES.tensors].sha256} (corrupted)`);
+      throw new DataFormatError(
+        tensorsFile,
+        0,
+        `checksum mismatch: SHA-256 is ${digest}, the manifest says ${manifest.files[CHECKPOINT_FILES.tensors].sha256} (corrupted)`,
+      );
     }
   }
   const tensors = new Map<string, TensorData>();
@@ -74,7 +84,13 @@ export async function readCheckpointDirectory(stepDir: string): Promise<LoadedCh
     const data: TensorData = { dtype: entry.dtype, shape: entry.shape, values: readValues(bytes, entry) };
     if (data.dtype === 'float32') {
       const isSecondMoment = entry.name.startsWith('optimizer/v/');
-      assertFiniteValues(`tensor "${entry.name}"`, data.values, manifest.step, `in checkpoint ${stepDir}`, isSecondMoment);
+      assertFiniteValues(
+        `tensor "${entry.name}"`,
+        data.values,
+        manifest.step,
+        `in checkpoint ${stepDir}`,
+        isSecondMoment,
+      );
     }
     tensors.set(entry.name, data);
   }
@@ -87,13 +103,26 @@ export async function readCheckpointDirectory(stepDir: string): Promise<LoadedCh
       const m = tensors.get(`optimizer/m/${name}`)!;
       const v = tensors.get(`optimizer/v/${name}`)!;
       if (m.dtype !== 'float32' || v.dtype !== 'float32' || m.shape.join() !== v.shape.join()) {
-        throw new DataFormatError(manifestFile, 0, `optimizer moments of "${name}" must be float32 tensors of one shape`);
+        throw new DataFormatError(
+          manifestFile,
+          0,
+          `optimizer moments of "${name}" must be float32 tensors of one shape`,
+        );
       }
       moments.set(name, { step, shape: m.shape, m: m.values as Float32Array, v: v.values as Float32Array });
     }
     optimizer = { type: 'adamw', step: manifest.optimizer.step, moments };
   }
-  return { path: stepDir, step: manifest.step, weights, optimizer, rng: manifest.rng, metadata: manifest.metadata, manifest, warnings };
+  return {
+    path: stepDir,
+    step: manifest.step,
+    weights,
+    optimizer,
+    rng: manifest.rng,
+    metadata: manifest.metadata,
+    manifest,
+    warnings,
+  };
 }
 
 /** A fresh typed array for one entry (copied: Buffer offsets need not be 4-aligned). */
@@ -119,7 +148,8 @@ async function readRequired(file: string, encoding?: 'utf8'): Promise<Buffer | s
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DPOTSError(`checkpoint file not found: ${file}`, { cause: error });
-    if (code === 'EISDIR') throw new DPOTSError(`checkpoint file ${file} must be a file: got a directory`, { cause: error });
+    if (code === 'EISDIR')
+      throw new DPOTSError(`checkpoint file ${file} must be a file: got a directory`, { cause: error });
     throw error;
   }
 }

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_SAVE_POINTS, loadLatestCheckpoint, saveCheckpoint, type CheckpointSavePoint } from './checkpoint.js';
+import {
+  CHECKPOINT_SAVE_POINTS,
+  loadLatestCheckpoint,
+  saveCheckpoint,
+  type CheckpointSavePoint,
+} from './checkpoint.js';
 import { recoverCheckpointDirectory } from './checkpoint-recovery.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'dpo-ts-recovery-'));
@@ -17,18 +22,28 @@ const weights = (value: number): Map<string, tf.Tensor> => new Map([['w', tf.ten
  * Simulates a crash at `point` of a save: the save stalls there for good (its promise never
  * settles), which freezes the directory exactly as a kill at that moment would leave it.
  */
-async function saveStalledAt(dir: string, point: CheckpointSavePoint, step: number, value: number, keepLast: number): Promise<void> {
+async function saveStalledAt(
+  dir: string,
+  point: CheckpointSavePoint,
+  step: number,
+  value: number,
+  keepLast: number,
+): Promise<void> {
   let stalled!: () => void;
   const reached = new Promise<void>((resolve) => (stalled = resolve));
   const content = weights(value);
-  void saveCheckpoint(dir, { step, weights: content, metadata: { value } }, {
-    keepLast,
-    onSavePoint: (p) => {
-      if (p !== point) return;
-      stalled();
-      return new Promise<void>(() => {}); // never resumes: the process "died" here
+  void saveCheckpoint(
+    dir,
+    { step, weights: content, metadata: { value } },
+    {
+      keepLast,
+      onSavePoint: (p) => {
+        if (p !== point) return;
+        stalled();
+        return new Promise<void>(() => {}); // never resumes: the process "died" here
+      },
     },
-  });
+  );
   await reached;
   tf.dispose([...content.values()]);
 }
@@ -48,7 +63,10 @@ describe('recovery after a crash during a save', () => {
     expect(Object.keys(expected)).toEqual([...CHECKPOINT_SAVE_POINTS]);
     for (const point of CHECKPOINT_SAVE_POINTS) {
       const dir = path.join(scratch, point);
-      for (const [step, value] of [[1, 1], [2, 2]] as const) {
+      for (const [step, value] of [
+        [1, 1],
+        [2, 2],
+      ] as const) {
         const content = weights(value);
         await saveCheckpoint(dir, { step, weights: content, metadata: { value } });
         tf.dispose([...content.values()]);
@@ -59,13 +77,19 @@ describe('recovery after a crash during a save', () => {
 
       const actions = await recoverCheckpointDirectory(dir);
       expect(actions.length, point).toBe(expected[point].leftovers);
-      if (point === 'moved-aside') expect(actions.join('\n')).toContain(`rolled back an interrupted replacement of ${path.join(dir, 'step-000002')}`);
+      if (point === 'moved-aside')
+        expect(actions.join('\n')).toContain(
+          `rolled back an interrupted replacement of ${path.join(dir, 'step-000002')}`,
+        );
       const names = (await fs.readdir(dir)).sort();
       expect(names, point).toEqual([...expected[point].steps.map((s) => `step-00000${s}`), 'latest'].sort());
       const loaded = await loadLatestCheckpoint(dir);
       expect(loaded!.step, point).toBe(2);
       expect(loaded!.warnings, point).toEqual([]);
-      expect(Array.from(loaded!.weights.get('w')!.values), point).toEqual([expected[point].value, -expected[point].value]);
+      expect(Array.from(loaded!.weights.get('w')!.values), point).toEqual([
+        expected[point].value,
+        -expected[point].value,
+      ]);
       expect(loaded!.metadata, point).toEqual({ value: expected[point].value });
       expect(await recoverCheckpointDirectory(dir), point).toEqual([]); // idempotent
     }

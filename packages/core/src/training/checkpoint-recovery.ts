@@ -48,7 +48,11 @@ export async function recoverCheckpointDirectory(dir: string): Promise<string[]>
   }
   for (const name of leftovers.filter((n) => !n.startsWith('.old-'))) {
     await fs.rm(path.join(dir, name), { recursive: true, force: true });
-    const what = name.startsWith('.pruned-') ? 'an old checkpoint whose deletion was interrupted' : name.startsWith(`.${CHECKPOINT_FILES.latest}-`) ? 'a temporary "latest" pointer never put in place' : 'an uncommitted temporary checkpoint';
+    const what = name.startsWith('.pruned-')
+      ? 'an old checkpoint whose deletion was interrupted'
+      : name.startsWith(`.${CHECKPOINT_FILES.latest}-`)
+        ? 'a temporary "latest" pointer never put in place'
+        : 'an uncommitted temporary checkpoint';
     actions.push(`removed ${path.join(dir, name)}, ${what}`);
   }
   if (actions.length > 0) await fsyncDirectory(dir);

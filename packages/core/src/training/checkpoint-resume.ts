@@ -58,9 +58,14 @@ export async function resumeFromCheckpoint(
   loaded.warnings.forEach(warn);
   checkExpectations(loaded, expect);
   if (expect.modelConfig !== undefined) {
-    if (loaded.manifest.model === undefined) warn(`checkpoint ${loaded.path} records no model config: it could not be checked against this model's`);
+    if (loaded.manifest.model === undefined)
+      warn(`checkpoint ${loaded.path} records no model config: it could not be checked against this model's`);
     else {
-      const difference = firstDifference(loaded.manifest.model, JSON.parse(JSON.stringify(expect.modelConfig)) as JsonValue, 'model');
+      const difference = firstDifference(
+        loaded.manifest.model,
+        JSON.parse(JSON.stringify(expect.modelConfig)) as JsonValue,
+        'model',
+      );
       if (difference !== undefined) {
         throw new DPOTSError(
           `checkpoint ${loaded.path} was written for a different model: ${difference.path} is ${difference.saved} in the checkpoint, ${difference.current} in this model; ` +
@@ -76,9 +81,13 @@ export async function resumeFromCheckpoint(
 function checkExpectations(loaded: LoadedCheckpoint, expect: ResumeExpectations): void {
   if (expect.trainer !== undefined) {
     const metadata = loaded.metadata;
-    const writer = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? metadata.trainer : undefined;
+    const writer =
+      typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? metadata.trainer : undefined;
     if (writer !== expect.trainer) {
-      const by = typeof writer === 'string' ? `the "${writer}" trainer` : `an unknown trainer (metadata.trainer is ${JSON.stringify(writer ?? null)})`;
+      const by =
+        typeof writer === 'string'
+          ? `the "${writer}" trainer`
+          : `an unknown trainer (metadata.trainer is ${JSON.stringify(writer ?? null)})`;
       throw new DPOTSError(
         `checkpoint ${loaded.path} was written by ${by}; this is the "${expect.trainer}" trainer, which cannot resume it. ` +
           `Resume it with the trainer that wrote it, or start afresh in another checkpoint directory`,
@@ -86,14 +95,21 @@ function checkExpectations(loaded: LoadedCheckpoint, expect: ResumeExpectations)
     }
   }
   if (expect.requireOptimizerState === true && loaded.optimizer === undefined) {
-    throw new DPOTSError(`checkpoint ${loaded.path} has no optimizer state (manifest "optimizer": null): a training run cannot resume from it`);
+    throw new DPOTSError(
+      `checkpoint ${loaded.path} has no optimizer state (manifest "optimizer": null): a training run cannot resume from it`,
+    );
   }
 }
 
 /** The first path where two JSON values differ, with both values rendered; undefined when equal. */
-function firstDifference(saved: JsonValue | undefined, current: JsonValue | undefined, at: string): { path: string; saved: string; current: string } | undefined {
+function firstDifference(
+  saved: JsonValue | undefined,
+  current: JsonValue | undefined,
+  at: string,
+): { path: string; saved: string; current: string } | undefined {
   const render = (value: JsonValue | undefined): string => (value === undefined ? 'absent' : JSON.stringify(value));
-  const isObject = (value: JsonValue | undefined): value is { [key: string]: JsonValue } => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const isObject = (value: JsonValue | undefined): value is { [key: string]: JsonValue } =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
   if (isObject(saved) && isObject(current)) {
     for (const key of new Set([...Object.keys(saved), ...Object.keys(current)])) {
       const difference = firstDifference(saved[key], current[key], `${at}.${key}`);
@@ -108,5 +124,7 @@ function firstDifference(saved: JsonValue | undefined, current: JsonValue | unde
     }
     return undefined;
   }
-  return JSON.stringify(saved) === JSON.stringify(current) ? undefined : { path: at, saved: render(saved), current: render(current) };
+  return JSON.stringify(saved) === JSON.stringify(current)
+    ? undefined
+    : { path: at, saved: render(saved), current: render(current) };
 }

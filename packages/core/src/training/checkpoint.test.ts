@@ -21,7 +21,17 @@ const freshDir = (): string => path.join(scratch, `run-${counter++}`);
 
 function model(): Map<string, tf.Variable> {
   return new Map([
-    ['dense.kernel', tf.variable(tf.tensor([[1.5, -2], [0.25, 1e-8], [3, Math.PI]]), true)],
+    [
+      'dense.kernel',
+      tf.variable(
+        tf.tensor([
+          [1.5, -2],
+          [0.25, 1e-8],
+          [3, Math.PI],
+        ]),
+        true,
+      ),
+    ],
     ['dense.bias', tf.variable(tf.tensor([0.5, -0.5]), true)],
     ['position', tf.variable(tf.tensor([7], [1], 'int32'), false)],
   ]);
@@ -41,14 +51,22 @@ describe('checkpoints', () => {
     rng.normal();
     const state = await optimizer.state();
     const saved = await expectNoLeak(() =>
-      saveCheckpoint(dir, { step: 123, weights: variables, optimizer: state, rng: { data: rng.state() }, metadata: { lossType: 'sigmoid', epoch: 1.5 } }),
+      saveCheckpoint(dir, {
+        step: 123,
+        weights: variables,
+        optimizer: state,
+        rng: { data: rng.state() },
+        metadata: { lossType: 'sigmoid', epoch: 1.5 },
+      }),
     );
     expect(saved.path).toBe(path.join(dir, 'step-000123'));
     expect((await fs.readdir(dir)).sort()).toEqual(['latest', 'step-000123']);
     expect(await fs.readFile(path.join(dir, 'latest'), 'utf8')).toBe('step-000123\n');
     expect((await fs.readdir(saved.path)).sort()).toEqual(['manifest.json', 'tensors.bin']);
 
-    const manifest = JSON.parse(await fs.readFile(path.join(saved.path, 'manifest.json'), 'utf8')) as CheckpointManifest;
+    const manifest = JSON.parse(
+      await fs.readFile(path.join(saved.path, 'manifest.json'), 'utf8'),
+    ) as CheckpointManifest;
     expect(manifest.version).toBe(CHECKPOINT_FORMAT_VERSION);
     expect(manifest.tensors.map((t) => [t.name, t.dtype, t.shape, t.offset, t.byteLength])).toEqual([
       ['weights/dense.kernel', 'float32', [3, 2], 0, 24],
@@ -70,7 +88,9 @@ describe('checkpoints', () => {
     expect(loaded.metadata).toEqual({ lossType: 'sigmoid', epoch: 1.5 });
     expect(Rng.fromState(loaded.rng.data!).uniform()).toBe(rng.uniform());
     expect(loaded.optimizer!.step).toBe(1);
-    expect(Array.from(loaded.optimizer!.moments.get('dense.kernel')!.v)).toEqual(Array.from(state.moments.get('dense.kernel')!.v));
+    expect(Array.from(loaded.optimizer!.moments.get('dense.kernel')!.v)).toEqual(
+      Array.from(state.moments.get('dense.kernel')!.v),
+    );
 
     const other = model();
     await expectNoLeak(() =>
@@ -79,7 +99,8 @@ describe('checkpoints', () => {
       }),
     );
     await expectNoLeak(() => restoreWeights(other, loaded.weights));
-    for (const [name, v] of variables) expect(Array.from(other.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
+    for (const [name, v] of variables)
+      expect(Array.from(other.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
     expect(other.get('position')!.dtype).toBe('int32');
     optimizer.dispose();
     disposeAll(variables);
@@ -113,7 +134,15 @@ describe('checkpoints', () => {
     await saveCheckpoint(dir, { step: 1, weights: variables });
     const gone = tf.variable(tf.zeros([2]));
     gone.dispose(); // reading it throws inside saveCheckpoint, after tensors.bin was opened
-    await expect(saveCheckpoint(dir, { step: 2, weights: new Map([['a', variables.get('dense.bias')!], ['b', gone]]) })).rejects.toThrow();
+    await expect(
+      saveCheckpoint(dir, {
+        step: 2,
+        weights: new Map([
+          ['a', variables.get('dense.bias')!],
+          ['b', gone],
+        ]),
+      }),
+    ).rejects.toThrow();
     expect((await fs.readdir(dir)).sort()).toEqual(['latest', 'step-000001']);
     expect(await findLatestCheckpoint(dir)).toBe(path.join(dir, 'step-000001'));
     disposeAll(variables);
@@ -128,14 +157,18 @@ describe('checkpoints', () => {
     const manifestFile = path.join(stepDir, 'manifest.json');
     const manifestText = await fs.readFile(manifestFile, 'utf8');
 
-    await expect(loadCheckpoint(path.join(scratch, 'nowhere'))).rejects.toThrow(`checkpoint directory not found: ${path.join(scratch, 'nowhere')}`);
+    await expect(loadCheckpoint(path.join(scratch, 'nowhere'))).rejects.toThrow(
+      `checkpoint directory not found: ${path.join(scratch, 'nowhere')}`,
+    );
     await expect(loadCheckpoint(scratch)).rejects.toThrow('no checkpoint found in');
 
     const bytes = await fs.readFile(tensors);
     await fs.writeFile(tensors, bytes.subarray(0, 20));
     const truncated = loadCheckpoint(stepDir);
     await expect(truncated).rejects.toThrow(DataFormatError);
-    await expect(loadCheckpoint(stepDir)).rejects.toThrow(`${tensors}: truncated: manifest expects 36 bytes, file has 20`);
+    await expect(loadCheckpoint(stepDir)).rejects.toThrow(
+      `${tensors}: truncated: manifest expects 36 bytes, file has 20`,
+    );
     await fs.rm(tensors);
     await expect(loadCheckpoint(stepDir)).rejects.toThrow(`checkpoint file not found: ${tensors}`);
     await fs.writeFile(tensors, bytes);
@@ -163,11 +196,17 @@ describe('checkpoints', () => {
       ['position', tf.variable(tf.tensor([0], [1], 'int32'))],
     ]);
     expect(() => restoreWeights(wrongShape, loaded.weights, { source: loaded.path })).toThrow(ShapeMismatchError);
-    expect(() => restoreWeights(wrongShape, loaded.weights)).toThrow('variable "dense.kernel" must have shape [2, 3]: got [3, 2]');
+    expect(() => restoreWeights(wrongShape, loaded.weights)).toThrow(
+      'variable "dense.kernel" must have shape [2, 3]: got [3, 2]',
+    );
     expect(Array.from(wrongShape.get('dense.bias')!.dataSync())).toEqual([9, 9]); // untouched
     const wrongDtype = new Map([['position', tf.variable(tf.tensor([0], [1], 'float32'))]]);
-    expect(() => restoreWeights(wrongDtype, loaded.weights, { strict: false })).toThrow('dtype differs: variable is float32, checkpoint weight is int32');
-    expect(() => restoreWeights(wrongDtype, loaded.weights)).toThrow('weights with no variable: "dense.kernel", "dense.bias"');
+    expect(() => restoreWeights(wrongDtype, loaded.weights, { strict: false })).toThrow(
+      'dtype differs: variable is float32, checkpoint weight is int32',
+    );
+    expect(() => restoreWeights(wrongDtype, loaded.weights)).toThrow(
+      'weights with no variable: "dense.kernel", "dense.bias"',
+    );
     const extra = new Map([['head', tf.variable(tf.zeros([1]))]]);
     expect(() => restoreWeights(extra, loaded.weights, { strict: false })).toThrow('no weights for variable "head"');
     [variables, wrongShape, wrongDtype, extra].forEach(disposeAll);

@@ -25,7 +25,12 @@ import { readCheckpointDirectory, type LoadedCheckpoint } from './checkpoint-rea
 import { assertFiniteValues } from './non-finite-guard.js';
 import type { RngState } from './rng.js';
 
-export { findLatestCheckpoint, listCheckpoints, loadLatestCheckpoint, type CheckpointListing } from './checkpoint-directory.js';
+export {
+  findLatestCheckpoint,
+  listCheckpoints,
+  loadLatestCheckpoint,
+  type CheckpointListing,
+} from './checkpoint-directory.js';
 export type { LoadedCheckpoint } from './checkpoint-read.js';
 
 /** What a checkpoint holds besides its step. See {@link saveCheckpoint}. */
@@ -112,7 +117,8 @@ export async function saveCheckpoint(
   options: SaveCheckpointOptions = {},
 ): Promise<SavedCheckpoint> {
   const step = requireInteger('checkpoint.step', checkpoint.step, { min: 0 });
-  const keepLast = options.keepLast === undefined ? undefined : requireInteger('keepLast', options.keepLast, { min: 1 });
+  const keepLast =
+    options.keepLast === undefined ? undefined : requireInteger('keepLast', options.keepLast, { min: 1 });
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir', 'a non-empty path', dir);
   for (const [name, tensor] of checkpoint.weights) {
     if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') {
@@ -134,7 +140,8 @@ export async function saveCheckpoint(
     const refusal = `refusing to save checkpoint ${target}`;
     const add = (entryName: string, shape: readonly number[], values: Float32Array | Int32Array): Uint8Array => {
       const dtype = values instanceof Int32Array ? 'int32' : 'float32';
-      if (dtype === 'float32') assertFiniteValues(`tensor "${entryName}"`, values, step, refusal, entryName.startsWith('optimizer/v/'));
+      if (dtype === 'float32')
+        assertFiniteValues(`tensor "${entryName}"`, values, step, refusal, entryName.startsWith('optimizer/v/'));
       entries.push({ name: entryName, dtype, shape: shape.slice(), offset, byteLength: values.byteLength });
       offset += values.byteLength;
       const bytes = littleEndianBytes(values);
@@ -207,7 +214,11 @@ export async function saveCheckpoint(
 }
 
 /** Renames `source` to `target`; an existing `target` is renamed aside first and removed after. */
-async function moveIntoPlace(source: string, target: string, reached: (point: CheckpointSavePoint) => Promise<void>): Promise<void> {
+async function moveIntoPlace(
+  source: string,
+  target: string,
+  reached: (point: CheckpointSavePoint) => Promise<void>,
+): Promise<void> {
   const directory = path.dirname(target);
   let aside: string | undefined;
   try {
@@ -242,14 +253,18 @@ async function moveIntoPlace(source: string, target: string, reached: (point: Ch
  * @throws NonFiniteError naming the tensor and the checkpoint for NaN/Inf values or a negative v.
  */
 export async function loadCheckpoint(location: string): Promise<LoadedCheckpoint> {
-  if (typeof location !== 'string' || location.length === 0) throw new InvalidArgumentError('location', 'a non-empty path', location);
+  if (typeof location !== 'string' || location.length === 0)
+    throw new InvalidArgumentError('location', 'a non-empty path', location);
   const isStepDir =
-    parseCheckpointDirectoryName(path.basename(location)) !== undefined || (await exists(path.join(location, CHECKPOINT_FILES.manifest)));
+    parseCheckpointDirectoryName(path.basename(location)) !== undefined ||
+    (await exists(path.join(location, CHECKPOINT_FILES.manifest)));
   if (isStepDir) return readCheckpointDirectory(location);
   if (!(await exists(location))) throw new DPOTSError(`checkpoint directory not found: ${location}`);
   const loaded = await loadLatestCheckpoint(location);
   if (loaded === undefined) {
-    throw new DPOTSError(`no checkpoint found in ${location} (no "latest" pointer and no step-* directory with a manifest.json)`);
+    throw new DPOTSError(
+      `no checkpoint found in ${location} (no "latest" pointer and no step-* directory with a manifest.json)`,
+    );
   }
   return loaded;
 }
@@ -260,7 +275,9 @@ function littleEndianBytes(values: Float32Array | Int32Array): Uint8Array {
   const out = new Uint8Array(values.byteLength);
   const view = new DataView(out.buffer);
   values.forEach((x, i) =>
-    values instanceof Int32Array ? view.setInt32(i * BYTES_PER_ELEMENT, x, true) : view.setFloat32(i * BYTES_PER_ELEMENT, x, true),
+    values instanceof Int32Array
+      ? view.setInt32(i * BYTES_PER_ELEMENT, x, true)
+      : view.setFloat32(i * BYTES_PER_ELEMENT, x, true),
   );
   return out;
 }

@@ -24,7 +24,13 @@ export {
   type LRScheduleType,
   type ResolvedLRScheduleConfig,
 } from './lr-schedule.js';
-export { assertFinite, assertFiniteMetrics, assertFiniteValues, findNonFiniteTensor, type NonFiniteElement } from './non-finite-guard.js';
+export {
+  assertFinite,
+  assertFiniteMetrics,
+  assertFiniteValues,
+  findNonFiniteTensor,
+  type NonFiniteElement,
+} from './non-finite-guard.js';
 export {
   resolveOptimizationConfig,
   definedFields,
@@ -35,7 +41,12 @@ export {
   type OptimizationDefaults,
   type ResolvedOptimizationConfig,
 } from './optimization-config.js';
-export { adamWFromConfig, lrScheduleFromConfig, type AdamWSettings, type LRScheduleSettings } from './optimizer-from-config.js';
+export {
+  adamWFromConfig,
+  lrScheduleFromConfig,
+  type AdamWSettings,
+  type LRScheduleSettings,
+} from './optimizer-from-config.js';
 export {
   resolveTrainingArguments,
   stepBatchOptions,

@@ -28,7 +28,10 @@ interface ChildResult {
 /** Runs the child; `killAfterLine` makes the parent SIGKILL it when that stdout line appears. */
 function runChild(dir: string, mode: string, killAfterLine?: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, mode], { cwd: path.dirname(CHILD), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, dir, mode], {
+      cwd: path.dirname(CHILD),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -39,7 +42,12 @@ function runChild(dir: string, mode: string, killAfterLine?: string): Promise<Ch
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const line = stdout.split('\n').find((l) => l.startsWith('WEIGHTS '));
-      resolve({ code, signal, stderr, weights: line === undefined ? undefined : (JSON.parse(line.slice('WEIGHTS '.length)) as number[]) });
+      resolve({
+        code,
+        signal,
+        stderr,
+        weights: line === undefined ? undefined : (JSON.parse(line.slice('WEIGHTS '.length)) as number[]),
+      });
     });
   });
 }
@@ -52,7 +60,10 @@ const SCENARIOS: Record<string, string[]> = {
   'after the manifest of the 2nd save': ['save:2:directory-written'],
   'after the rename of the 2nd save': ['save:2:moved-into-place'],
   // latest still names step 2, so the resumed run rewrites step 4 and is killed between its two renames.
-  'before `latest` changes, then between the renames of a same-step replacement': ['save:2:latest-temporary-written', 'save:1:moved-aside'],
+  'before `latest` changes, then between the renames of a same-step replacement': [
+    'save:2:latest-temporary-written',
+    'save:1:moved-aside',
+  ],
   'after `latest` changed': ['save:2:latest-written'],
   'while pruning an old checkpoint (3rd save)': ['save:3:pruning'],
 };
@@ -79,7 +90,11 @@ describe('kill -9 and resume', () => {
     const parentDir = path.join(scratch, 'parent-kill');
     const parentKilled = await runChild(parentDir, 'none', 'step 7');
     const parentResumed = await runChild(parentDir, 'none');
-    outcomes.push({ name: `killed by the parent (${parentKilled.signal ?? 'finished first'})`, weights: parentResumed.weights, files: (await fs.readdir(parentDir)).sort() });
+    outcomes.push({
+      name: `killed by the parent (${parentKilled.signal ?? 'finished first'})`,
+      weights: parentResumed.weights,
+      files: (await fs.readdir(parentDir)).sort(),
+    });
 
     for (const outcome of outcomes) {
       expect(outcome.weights, outcome.name).toEqual(reference.weights);

@@ -38,7 +38,12 @@ describe('createLRSchedule', () => {
   });
 
   it('constant_with_warmup ramps then holds; constant ignores warm-up, as transformers', () => {
-    const withWarmup = createLRSchedule({ learningRate: 1, totalSteps: 10, warmupSteps: 4, type: 'constant_with_warmup' });
+    const withWarmup = createLRSchedule({
+      learningRate: 1,
+      totalSteps: 10,
+      warmupSteps: 4,
+      type: 'constant_with_warmup',
+    });
     expect([0, 1, 3, 4, 9].map(withWarmup)).toEqual([0, 0.25, 0.75, 1, 1]);
     const constant = createLRSchedule({ learningRate: 3e-5, totalSteps: 10, warmupSteps: 4, type: 'constant' });
     expect([0, 5, 9].map(constant)).toEqual([3e-5, 3e-5, 3e-5]);
@@ -46,19 +51,27 @@ describe('createLRSchedule', () => {
 
   it('resolves warmupRatio with ceil, and warmupSteps > 0 wins over it', () => {
     expect(resolveLRScheduleConfig({ learningRate: 1, totalSteps: 25, warmupRatio: 0.1 }).warmupSteps).toBe(3);
-    expect(resolveLRScheduleConfig({ learningRate: 1, totalSteps: 25, warmupRatio: 0.1, warmupSteps: 5 }).warmupSteps).toBe(5);
+    expect(
+      resolveLRScheduleConfig({ learningRate: 1, totalSteps: 25, warmupRatio: 0.1, warmupSteps: 5 }).warmupSteps,
+    ).toBe(5);
     const schedule = createLRSchedule({ learningRate: 1, totalSteps: 25, warmupRatio: 0.1 });
     expectLR(schedule(1), 1 / 3);
     expectLR(schedule(3), 1);
   });
 
   it('rejects bad configurations with messages naming the argument', () => {
-    expect(() => createLRSchedule({ learningRate: -1, totalSteps: 10 })).toThrow('learningRate must be a finite number >= 0: got -1');
-    expect(() => createLRSchedule({ learningRate: 1, totalSteps: 0 })).toThrow('totalSteps must be an integer >= 1: got 0');
+    expect(() => createLRSchedule({ learningRate: -1, totalSteps: 10 })).toThrow(
+      'learningRate must be a finite number >= 0: got -1',
+    );
+    expect(() => createLRSchedule({ learningRate: 1, totalSteps: 0 })).toThrow(
+      'totalSteps must be an integer >= 1: got 0',
+    );
     expect(() => createLRSchedule({ learningRate: 1, totalSteps: 10, type: 'cosine_with_restarts' as never })).toThrow(
       'type must be one of "constant", "constant_with_warmup", "linear", "cosine"',
     );
-    expect(() => createLRSchedule({ learningRate: 1, totalSteps: 10, warmupSteps: 11 })).toThrow('warmupSteps must be an integer <= totalSteps (10): got 11');
+    expect(() => createLRSchedule({ learningRate: 1, totalSteps: 10, warmupSteps: 11 })).toThrow(
+      'warmupSteps must be an integer <= totalSteps (10): got 11',
+    );
     expect(() => createLRSchedule({ learningRate: 1, totalSteps: 10 })(-1)).toThrow('step must be an integer >= 0');
   });
 });

@@ -17,7 +17,11 @@ interface Batch {
 function makeLoss(w: tf.Variable): LossAndMetrics<Batch> {
   return (batch) => {
     const residuals = tf.sub(tf.mul(w, tf.tensor1d(batch.x)), tf.tensor1d(batch.y));
-    return { loss: tf.mean(tf.square(residuals)) as tf.Scalar, metrics: { mae: tf.mean(tf.abs(residuals)) as tf.Scalar }, outputs: { residuals } };
+    return {
+      loss: tf.mean(tf.square(residuals)) as tf.Scalar,
+      metrics: { mae: tf.mean(tf.abs(residuals)) as tf.Scalar },
+      outputs: { residuals },
+    };
   };
 }
 
@@ -39,14 +43,28 @@ describe('microBatchStep', () => {
     const seen: { index: number; residuals: number[] }[] = [];
     const result = await expectNoLeak(() =>
       microBatchStep({
-        optimizer, variables, lossAndMetrics: makeLoss(w), microBatches: [A, B], reduction: 'mean',
-        learningRate: 0.1, maxGradNorm: Infinity, stepIndex: 0,
+        optimizer,
+        variables,
+        lossAndMetrics: makeLoss(w),
+        microBatches: [A, B],
+        reduction: 'mean',
+        learningRate: 0.1,
+        maxGradNorm: Infinity,
+        stepIndex: 0,
         afterMicroBatch: (micro, index) => void seen.push({ index, residuals: Array.from(micro.outputs.residuals!) }),
       }),
     );
     expect(result.gradNorm).toBeCloseTo(8.5, 5); // |(-1 + 18) / 2|
-    expect(result.metrics).toEqual({ loss: (0.5 + 9) / 2, mae: (0.5 + 3) / 2, grad_norm: result.gradNorm, learning_rate: 0.1 });
-    expect(seen).toEqual([{ index: 0, residuals: [-1, 0] }, { index: 1, residuals: [3] }]);
+    expect(result.metrics).toEqual({
+      loss: (0.5 + 9) / 2,
+      mae: (0.5 + 3) / 2,
+      grad_norm: result.gradNorm,
+      learning_rate: 0.1,
+    });
+    expect(seen).toEqual([
+      { index: 0, residuals: [-1, 0] },
+      { index: 1, residuals: [3] },
+    ]);
     expect(result.microBatches.map((m) => m.loss)).toEqual([0.5, 9]);
     // Adam's first step moves the weight by about lr against the gradient's sign.
     expect((await w.data())[0]).toBeCloseTo(0.9, 5);
@@ -58,8 +76,14 @@ describe('microBatchStep', () => {
   it("sums gradients and losses with 'sum'", async () => {
     const { w, optimizer, variables } = setup();
     const result = await microBatchStep({
-      optimizer, variables, lossAndMetrics: makeLoss(w), microBatches: [A, B], reduction: 'sum',
-      learningRate: 0.1, maxGradNorm: Infinity, stepIndex: 0,
+      optimizer,
+      variables,
+      lossAndMetrics: makeLoss(w),
+      microBatches: [A, B],
+      reduction: 'sum',
+      learningRate: 0.1,
+      maxGradNorm: Infinity,
+      stepIndex: 0,
     });
     expect(result.gradNorm).toBeCloseTo(17, 5); // |-1 + 18|
     expect(result.metrics.loss).toBe(9.5);
@@ -74,7 +98,16 @@ describe('microBatchStep', () => {
       const { loss } = makeLoss(w)(batch, context);
       return { loss: tf.div(loss, 2) as tf.Scalar, metrics: { loss } };
     };
-    const result = await microBatchStep({ optimizer, variables, lossAndMetrics: scaled, microBatches: [A, B], reduction: 'sum', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0 });
+    const result = await microBatchStep({
+      optimizer,
+      variables,
+      lossAndMetrics: scaled,
+      microBatches: [A, B],
+      reduction: 'sum',
+      learningRate: 0.1,
+      maxGradNorm: 1,
+      stepIndex: 0,
+    });
     expect(result.metrics.loss).toBe(4.75); // the mean of the unscaled losses, not the sum of the halves
     tf.dispose(w);
     optimizer.dispose();
@@ -82,7 +115,17 @@ describe('microBatchStep', () => {
 
   it('refuses a non-finite loss before any weight changes, leaving no tensor behind', async () => {
     const { w, optimizer, variables } = setup();
-    const run = () => microBatchStep({ optimizer, variables, lossAndMetrics: makeLoss(w), microBatches: [A, { x: [NaN], y: [0] }], reduction: 'mean', learningRate: 0.1, maxGradNorm: 1, stepIndex: 3 });
+    const run = () =>
+      microBatchStep({
+        optimizer,
+        variables,
+        lossAndMetrics: makeLoss(w),
+        microBatches: [A, { x: [NaN], y: [0] }],
+        reduction: 'mean',
+        learningRate: 0.1,
+        maxGradNorm: 1,
+        stepIndex: 3,
+      });
     await expectNoLeak(async () => {
       await expect(run()).rejects.toThrow(NonFiniteError);
       await expect(run()).rejects.toThrow(/loss.*step 3|step 3.*loss/);
@@ -100,13 +143,34 @@ describe('microBatchStep', () => {
         throw new Error('state update failed');
       };
       await expect(
-        microBatchStep({ optimizer, variables, lossAndMetrics: makeLoss(w), microBatches: [A], reduction: 'mean', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0, afterMicroBatch: hook }),
+        microBatchStep({
+          optimizer,
+          variables,
+          lossAndMetrics: makeLoss(w),
+          microBatches: [A],
+          reduction: 'mean',
+          learningRate: 0.1,
+          maxGradNorm: 1,
+          stepIndex: 0,
+          afterMicroBatch: hook,
+        }),
       ).rejects.toThrow('state update failed');
       const broken: LossAndMetrics<Batch> = () => {
         tf.scalar(1);
         throw new Error('bad batch');
       };
-      await expect(microBatchStep({ optimizer, variables, lossAndMetrics: broken, microBatches: [A], reduction: 'mean', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0 })).rejects.toThrow('bad batch');
+      await expect(
+        microBatchStep({
+          optimizer,
+          variables,
+          lossAndMetrics: broken,
+          microBatches: [A],
+          reduction: 'mean',
+          learningRate: 0.1,
+          maxGradNorm: 1,
+          stepIndex: 0,
+        }),
+      ).rejects.toThrow('bad batch');
     });
     expect((await w.data())[0]).toBe(1);
     tf.dispose(w);
@@ -125,7 +189,18 @@ describe('microBatchStep', () => {
       throw new Error('the engine computes the gradients');
     };
     const result = await expectNoLeak(() =>
-      microBatchStep({ optimizer, variables, lossAndMetrics: unused, engine, step: { scale: 2 }, microBatches: [A, B], reduction: 'sum', learningRate: 0.1, maxGradNorm: Infinity, stepIndex: 0 }),
+      microBatchStep({
+        optimizer,
+        variables,
+        lossAndMetrics: unused,
+        engine,
+        step: { scale: 2 },
+        microBatches: [A, B],
+        reduction: 'sum',
+        learningRate: 0.1,
+        maxGradNorm: Infinity,
+        stepIndex: 0,
+      }),
     );
     expect(result.gradNorm).toBeCloseTo(34, 5); // 2 * |-1 + 18|
     expect(result.metrics.loss).toBe(19); // 2 * (0.5 + 9)
@@ -135,7 +210,18 @@ describe('microBatchStep', () => {
 
   it('refuses an empty list of micro-batches, naming the argument', async () => {
     const { w, optimizer, variables } = setup();
-    await expect(microBatchStep({ optimizer, variables, lossAndMetrics: makeLoss(w), microBatches: [], reduction: 'mean', learningRate: 0.1, maxGradNorm: 1, stepIndex: 0 })).rejects.toThrow(/microBatches/);
+    await expect(
+      microBatchStep({
+        optimizer,
+        variables,
+        lossAndMetrics: makeLoss(w),
+        microBatches: [],
+        reduction: 'mean',
+        learningRate: 0.1,
+        maxGradNorm: 1,
+        stepIndex: 0,
+      }),
+    ).rejects.toThrow(/microBatches/);
     tf.dispose(w);
     optimizer.dispose();
   });

@@ -96,7 +96,9 @@ export async function microBatchStep<TBatch>(options: MicroBatchStepOptions<TBat
   if (!Array.isArray(microBatches) || microBatches.length === 0) {
     throw new InvalidArgumentError('microBatches', 'at least one micro-batch', microBatches);
   }
-  const engine = options.engine ?? new InProcessGradientEngine({ namedVariables: options.variables, lossAndMetrics: options.lossAndMetrics });
+  const engine =
+    options.engine ??
+    new InProcessGradientEngine({ namedVariables: options.variables, lossAndMetrics: options.lossAndMetrics });
   const { grads, microBatches: results } = await engine.computeGradients(microBatches, {
     stepIndex,
     divisor: options.reduction === 'mean' ? microBatches.length : 1,

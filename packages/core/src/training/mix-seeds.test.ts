@@ -10,7 +10,7 @@ function mixSeedsBigInt(...parts: number[]): number {
     return h ^ (h >> 16n);
   };
   let z = 0x9e3779b9n;
-  for (const part of parts) z = fmix(z ^ (((BigInt(part >>> 0) + 0x7f4a7c15n) % M) * 0x85ebca6bn) % M);
+  for (const part of parts) z = fmix(z ^ ((((BigInt(part >>> 0) + 0x7f4a7c15n) % M) * 0x85ebca6bn) % M));
   return Number(z);
 }
 

@@ -16,13 +16,18 @@ describe('computeNamedGradients', () => {
     ]);
     await expectNoLeak(() => {
       // f = sum(w^2) * frozen: df/dw = 2 w * 3.
-      const { value, grads } = computeNamedGradients(() => tf.mul(tf.sum(tf.square(w)), tf.sum(frozen)) as tf.Scalar, variables);
+      const { value, grads } = computeNamedGradients(
+        () => tf.mul(tf.sum(tf.square(w)), tf.sum(frozen)) as tf.Scalar,
+        variables,
+      );
       expectClose(value, 15);
       expect([...grads.keys()]).toEqual(['layer.w']);
       expectClose(grads.get('layer.w')!, [6, 12]);
       tf.dispose([value, ...grads.values()]);
     });
-    expect(() => computeNamedGradients(() => tf.scalar(0), new Map([['f', frozen]]))).toThrow('at least one trainable variable');
+    expect(() => computeNamedGradients(() => tf.scalar(0), new Map([['f', frozen]]))).toThrow(
+      'at least one trainable variable',
+    );
     tf.dispose([w, unused, frozen]);
   });
 });

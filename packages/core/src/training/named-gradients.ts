@@ -23,7 +23,8 @@ export interface NamedGradients {
  */
 export function computeNamedGradients(f: () => tf.Scalar, variables: NamedVariables): NamedGradients {
   const entries = [...variables].filter(([, variable]) => variable.trainable);
-  if (entries.length === 0) throw new InvalidArgumentError('variables', 'a map with at least one trainable variable', []);
+  if (entries.length === 0)
+    throw new InvalidArgumentError('variables', 'a map with at least one trainable variable', []);
   const { value, grads } = tf.variableGrads(
     f,
     entries.map(([, variable]) => variable),

@@ -15,8 +15,12 @@ describe('non-finite guard', () => {
   });
 
   it('checks every metric, loss and grad_norm first, or only the listed keys', () => {
-    expect(() => assertFiniteMetrics({ 'rewards/margins': NaN, grad_norm: NaN, loss: NaN }, 4)).toThrow('loss must be finite: got NaN at step 4');
-    expect(() => assertFiniteMetrics({ 'rewards/margins': NaN, grad_norm: Infinity }, 4)).toThrow('grad_norm must be finite');
+    expect(() => assertFiniteMetrics({ 'rewards/margins': NaN, grad_norm: NaN, loss: NaN }, 4)).toThrow(
+      'loss must be finite: got NaN at step 4',
+    );
+    expect(() => assertFiniteMetrics({ 'rewards/margins': NaN, grad_norm: Infinity }, 4)).toThrow(
+      'grad_norm must be finite',
+    );
     expect(() => assertFiniteMetrics({ 'rewards/margins': NaN, loss: 1 }, 4)).toThrow('rewards/margins must be finite');
     expect(() => assertFiniteMetrics({ 'rewards/margins': NaN, loss: 1 }, 4, ['loss', 'grad_norm'])).not.toThrow();
   });

@@ -63,7 +63,9 @@ export interface NonFiniteElement {
  *
  * @returns the first non-finite element, or undefined when all are finite.
  */
-export async function findNonFiniteTensor(tensors: ReadonlyMap<string, tf.Tensor>): Promise<NonFiniteElement | undefined> {
+export async function findNonFiniteTensor(
+  tensors: ReadonlyMap<string, tf.Tensor>,
+): Promise<NonFiniteElement | undefined> {
   const floats = [...tensors].filter(([, tensor]) => tensor.dtype === 'float32');
   if (floats.length === 0) return undefined;
   // One partial per tensor, each in its own tidy so the full-size x * 0 is freed at once.
@@ -89,7 +91,13 @@ export async function findNonFiniteTensor(tensors: ReadonlyMap<string, tf.Tensor
  * @param quantity - names the array in the message, e.g. `weight "dense.kernel"`.
  * @param step - the step the values belong to.
  */
-export function assertFiniteValues(quantity: string, values: ArrayLike<number>, step: number, detail?: string, nonNegative = false): void {
+export function assertFiniteValues(
+  quantity: string,
+  values: ArrayLike<number>,
+  step: number,
+  detail?: string,
+  nonNegative = false,
+): void {
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (!Number.isFinite(x) || (nonNegative && x < 0)) {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { DEFAULT_OPTIMIZATION_CONFIG, definedFields, OPTIMIZATION_CONFIG_FIELDS, resolveOptimizationConfig } from './optimization-config.js';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  OPTIMIZATION_CONFIG_FIELDS,
+  resolveOptimizationConfig,
+} from './optimization-config.js';
 
 describe('resolveOptimizationConfig', () => {
   it("fills transformers' defaults, then the trainer's, then the user's", () => {
@@ -18,7 +23,10 @@ describe('resolveOptimizationConfig', () => {
     });
     const dpo = resolveOptimizationConfig({ totalSteps: 3 }, { learningRate: 1e-6 }); // TRL's DPOConfig
     expect(dpo.learningRate).toBe(1e-6);
-    const user = resolveOptimizationConfig({ totalSteps: 3, learningRate: 2e-3, maxGradNorm: undefined }, { learningRate: 1e-6, maxGradNorm: Infinity });
+    const user = resolveOptimizationConfig(
+      { totalSteps: 3, learningRate: 2e-3, maxGradNorm: undefined },
+      { learningRate: 1e-6, maxGradNorm: Infinity },
+    );
     expect(user).toMatchObject({ learningRate: 2e-3, maxGradNorm: Infinity }); // undefined keeps the trainer's default
     expect(Object.isFrozen(user)).toBe(true);
     expect(Object.isFrozen(DEFAULT_OPTIMIZATION_CONFIG)).toBe(true);
@@ -37,9 +45,18 @@ describe('resolveOptimizationConfig', () => {
       [{ learningRate: 1e39 }, 'config.learningRate must be a finite number >= 0 and <= 1000: got 1e+39'],
       [{ learningRate: 1e4 }, 'config.learningRate must be a finite number >= 0 and <= 1000: got 10000'],
       [{ weightDecay: 1e39 }, 'config.weightDecay must be a finite number >= 0 and <= 1000: got 1e+39'],
-      [{ adamEpsilon: 1e-40 }, 'config.adamEpsilon must be 0 or a number representable as a normal float32 (magnitude >= 1.1754943508222875e-38): got 1e-40'],
-      [{ maxGradNorm: 1e39 }, 'config.maxGradNorm must be a number representable as float32 (magnitude <= 3.4028234663852886e+38): got 1e+39'],
-      [{ lrSchedule: 'step' }, 'config.lrSchedule must be one of "constant", "constant_with_warmup", "linear", "cosine": got "step"'],
+      [
+        { adamEpsilon: 1e-40 },
+        'config.adamEpsilon must be 0 or a number representable as a normal float32 (magnitude >= 1.1754943508222875e-38): got 1e-40',
+      ],
+      [
+        { maxGradNorm: 1e39 },
+        'config.maxGradNorm must be a number representable as float32 (magnitude <= 3.4028234663852886e+38): got 1e+39',
+      ],
+      [
+        { lrSchedule: 'step' },
+        'config.lrSchedule must be one of "constant", "constant_with_warmup", "linear", "cosine": got "step"',
+      ],
       [{ warmupRatio: 1.5 }, 'config.warmupRatio must be a finite number >= 0 and <= 1: got 1.5'],
       [{ adamBeta2: 1 }, 'config.adamBeta2 must be a finite number >= 0 and < 1: got 1'],
       [{ adamEpsilon: 0 }, 'config.adamEpsilon must be a finite number > 0 and <= 1: got 0'],
@@ -49,7 +66,9 @@ describe('resolveOptimizationConfig', () => {
       expect(() => resolveOptimizationConfig({ totalSteps: 1, ...fields } as never)).toThrow(InvalidArgumentError);
       expect(() => resolveOptimizationConfig({ totalSteps: 1, ...fields } as never)).toThrow(message);
     }
-    expect(() => resolveOptimizationConfig({ totalSteps: 1, learningRate: -1 }, {}, 'options.config')).toThrow('options.config.learningRate');
+    expect(() => resolveOptimizationConfig({ totalSteps: 1, learningRate: -1 }, {}, 'options.config')).toThrow(
+      'options.config.learningRate',
+    );
     expect(() => resolveOptimizationConfig(null as never)).toThrow('config must be an object: got null');
   });
 

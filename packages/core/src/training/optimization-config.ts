@@ -104,15 +104,25 @@ export function resolveOptimizationConfig(
   const field = (name: keyof OptimizationConfig): string => `${argument}.${name}`;
   return Object.freeze({
     totalSteps: requireInteger(field('totalSteps'), merged.totalSteps, { min: 1 }),
-    learningRate: requireFloat32(field('learningRate'), merged.learningRate, { min: 0, max: ADAMW_LIMITS.maxLearningRate }),
+    learningRate: requireFloat32(field('learningRate'), merged.learningRate, {
+      min: 0,
+      max: ADAMW_LIMITS.maxLearningRate,
+    }),
     lrSchedule: requireOneOf(field('lrSchedule'), merged.lrSchedule, LR_SCHEDULE_TYPES),
     warmupSteps: requireInteger(field('warmupSteps'), merged.warmupSteps, { min: 0 }),
     warmupRatio: requireFloat32(field('warmupRatio'), merged.warmupRatio, { min: 0, max: 1 }),
     weightDecay: requireFloat32(field('weightDecay'), merged.weightDecay, { min: 0, max: ADAMW_LIMITS.maxWeightDecay }),
     adamBeta1: requireFloat32(field('adamBeta1'), merged.adamBeta1, { min: 0, max: 1, exclusiveMax: true }),
     adamBeta2: requireFloat32(field('adamBeta2'), merged.adamBeta2, { min: 0, max: 1, exclusiveMax: true }),
-    adamEpsilon: requireFloat32(field('adamEpsilon'), merged.adamEpsilon, { min: 0, max: ADAMW_LIMITS.maxEpsilon, exclusiveMin: true }),
-    maxGradNorm: merged.maxGradNorm === Infinity ? Infinity : requireFloat32(field('maxGradNorm'), merged.maxGradNorm, { min: 0, exclusiveMin: true }),
+    adamEpsilon: requireFloat32(field('adamEpsilon'), merged.adamEpsilon, {
+      min: 0,
+      max: ADAMW_LIMITS.maxEpsilon,
+      exclusiveMin: true,
+    }),
+    maxGradNorm:
+      merged.maxGradNorm === Infinity
+        ? Infinity
+        : requireFloat32(field('maxGradNorm'), merged.maxGradNorm, { min: 0, exclusiveMin: true }),
   });
 }
 
@@ -133,5 +143,7 @@ export function definedFields<T extends object>(value: T): Partial<T> {
  * const preference = resolvePreferenceTrainerConfig(pickFields(config, PREFERENCE_TRAINER_CONFIG_FIELDS));
  */
 export function pickFields<T extends object, K extends keyof T>(value: T, fields: readonly K[]): Pick<T, K> {
-  return Object.fromEntries(fields.filter((field) => Object.hasOwn(value, field)).map((field) => [field, value[field]])) as Pick<T, K>;
+  return Object.fromEntries(
+    fields.filter((field) => Object.hasOwn(value, field)).map((field) => [field, value[field]]),
+  ) as Pick<T, K>;
 }

@@ -7,10 +7,23 @@ import { adamWFromConfig, lrScheduleFromConfig } from './optimizer-from-config.j
 describe('adamWFromConfig', () => {
   it("maps the config's Adam fields onto AdamW and takes one PyTorch AdamW step", async () => {
     const w = tf.variable(tf.tensor1d([1]), true, 'optimizer-from-config-w');
-    const config = resolveOptimizationConfig({ totalSteps: 1, learningRate: 0.1, weightDecay: 0.01, adamBeta1: 0.8, adamBeta2: 0.99, adamEpsilon: 1e-6 });
+    const config = resolveOptimizationConfig({
+      totalSteps: 1,
+      learningRate: 0.1,
+      weightDecay: 0.01,
+      adamBeta1: 0.8,
+      adamBeta2: 0.99,
+      adamEpsilon: 1e-6,
+    });
     await expectNoLeak(async () => {
       const optimizer = adamWFromConfig(new Map([['w', w]]), config);
-      expect([optimizer.learningRate, optimizer.beta1, optimizer.beta2, optimizer.epsilon, optimizer.weightDecay]).toEqual([0.1, 0.8, 0.99, 1e-6, 0.01]);
+      expect([
+        optimizer.learningRate,
+        optimizer.beta1,
+        optimizer.beta2,
+        optimizer.epsilon,
+        optimizer.weightDecay,
+      ]).toEqual([0.1, 0.8, 0.99, 1e-6, 0.01]);
       const grad = tf.tensor1d([0.5]);
       optimizer.applyGradients(new Map([['w', grad]]), 0.1);
       grad.dispose();
@@ -26,15 +39,24 @@ describe('adamWFromConfig', () => {
 describe('lrScheduleFromConfig', () => {
   it("uses the config's schedule type, warm-up and total steps", () => {
     // T = 10, warmupRatio 0.2 -> W = ceil(2) = 2; linear: step / W, then (T - step) / (T - W).
-    const linear = lrScheduleFromConfig(resolveOptimizationConfig({ totalSteps: 10, learningRate: 1, warmupRatio: 0.2 }));
+    const linear = lrScheduleFromConfig(
+      resolveOptimizationConfig({ totalSteps: 10, learningRate: 1, warmupRatio: 0.2 }),
+    );
     expect([0, 1, 2, 6, 9].map(linear)).toEqual([0, 0.5, 1, 0.5, 0.125]);
-    const constant = lrScheduleFromConfig(resolveOptimizationConfig({ totalSteps: 10, learningRate: 3e-4, lrSchedule: 'constant', warmupSteps: 5 }));
+    const constant = lrScheduleFromConfig(
+      resolveOptimizationConfig({ totalSteps: 10, learningRate: 3e-4, lrSchedule: 'constant', warmupSteps: 5 }),
+    );
     expect([0, 9].map(constant)).toEqual([3e-4, 3e-4]); // transformers' 'constant' ignores warm-up
   });
 
   it('schedules over another count of optimiser steps, and without warmupRatio', () => {
     // DDPO: 4 updates per step over 2 steps = 8 updates; warm-up 4 updates, then constant.
-    const schedule = lrScheduleFromConfig({ learningRate: 2, totalSteps: 8, lrSchedule: 'constant_with_warmup', warmupSteps: 4 });
+    const schedule = lrScheduleFromConfig({
+      learningRate: 2,
+      totalSteps: 8,
+      lrSchedule: 'constant_with_warmup',
+      warmupSteps: 4,
+    });
     expect([0, 2, 4, 7].map(schedule)).toEqual([0, 1, 2, 2]);
   });
 });

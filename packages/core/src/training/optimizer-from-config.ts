@@ -4,10 +4,16 @@ import { createLRSchedule, type LRSchedule } from './lr-schedule.js';
 import type { ResolvedOptimizationConfig } from './optimization-config.js';
 
 /** The fields of a resolved config that {@link adamWFromConfig} reads. */
-export type AdamWSettings = Pick<ResolvedOptimizationConfig, 'learningRate' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon' | 'weightDecay'>;
+export type AdamWSettings = Pick<
+  ResolvedOptimizationConfig,
+  'learningRate' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon' | 'weightDecay'
+>;
 
 /** The fields of a resolved config that {@link lrScheduleFromConfig} reads; `warmupRatio` may be absent (0). */
-export type LRScheduleSettings = Pick<ResolvedOptimizationConfig, 'learningRate' | 'totalSteps' | 'lrSchedule' | 'warmupSteps'> &
+export type LRScheduleSettings = Pick<
+  ResolvedOptimizationConfig,
+  'learningRate' | 'totalSteps' | 'lrSchedule' | 'warmupSteps'
+> &
   Partial<Pick<ResolvedOptimizationConfig, 'warmupRatio'>>;
 
 /**

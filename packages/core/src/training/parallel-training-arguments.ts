@@ -24,7 +24,9 @@ export interface ParallelTrainingArguments {
 }
 
 /** The field names of {@link ParallelTrainingArguments}, for `requireKnownFields`. */
-export const PARALLEL_TRAINING_ARGUMENTS_FIELDS: readonly (keyof ParallelTrainingArguments)[] = Object.freeze(['workers']);
+export const PARALLEL_TRAINING_ARGUMENTS_FIELDS: readonly (keyof ParallelTrainingArguments)[] = Object.freeze([
+  'workers',
+]);
 
 /** The default of {@link ParallelTrainingArguments.workers}. */
 export const DEFAULT_WORKERS = 1;

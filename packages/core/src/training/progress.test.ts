@@ -27,7 +27,15 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('formatting', () => {
   it('formatDuration uses the two largest units', () => {
-    expect([0, 12.4, 59.6, 283, 3600, 3725, 90061].map(formatDuration)).toEqual(['0s', '12s', '1m00s', '4m43s', '1h00m', '1h02m', '1d01h']);
+    expect([0, 12.4, 59.6, 283, 3600, 3725, 90061].map(formatDuration)).toEqual([
+      '0s',
+      '12s',
+      '1m00s',
+      '4m43s',
+      '1h00m',
+      '1h02m',
+      '1d01h',
+    ]);
     expect(formatDuration(NaN)).toBe('?');
     expect(formatDuration(Infinity)).toBe('?');
     expect(formatDuration(-5)).toBe('0s');
@@ -35,7 +43,16 @@ describe('formatting', () => {
 
   it('formatMetric is short and trims zeros', () => {
     expect([0.64123, 0.62, 123.456, 1, -3, 0, 5e-7, 0.0123, 23456.7, 0.001].map(formatMetric)).toEqual([
-      '0.6412', '0.62', '123.5', '1', '-3', '0', '5e-7', '0.0123', '2.346e4', '0.001',
+      '0.6412',
+      '0.62',
+      '123.5',
+      '1',
+      '-3',
+      '0',
+      '5e-7',
+      '0.0123',
+      '2.346e4',
+      '0.001',
     ]);
     expect([NaN, Infinity, -Infinity].map(formatMetric)).toEqual(['NaN', 'Inf', '-Inf']);
   });
@@ -55,7 +72,13 @@ describe('ProgressReporter', () => {
   it('prints plain lines on the first step, every N steps, after N seconds and at the end', () => {
     const stream = new Capture();
     const clock = fakeClock();
-    const reporter = new ProgressReporter(25, { stream, everySteps: 10, everySeconds: 5, now: clock.now, metrics: ['loss'] });
+    const reporter = new ProgressReporter(25, {
+      stream,
+      everySteps: 10,
+      everySeconds: 5,
+      now: clock.now,
+      metrics: ['loss'],
+    });
     reporter.start(0);
     for (let step = 1; step <= 25; step++) {
       clock.advance(step === 14 ? 6000 : 500); // one slow step: a line by time at step 14
@@ -63,7 +86,13 @@ describe('ProgressReporter', () => {
     }
     reporter.close();
     const lines = stream.text.trimEnd().split('\n');
-    expect(lines.map((l) => l.split(' | ')[0])).toEqual(['step 1/25 (4%)', 'step 10/25 (40%)', 'step 14/25 (56%)', 'step 20/25 (80%)', 'step 25/25 (100%)']);
+    expect(lines.map((l) => l.split(' | ')[0])).toEqual([
+      'step 1/25 (4%)',
+      'step 10/25 (40%)',
+      'step 14/25 (56%)',
+      'step 20/25 (80%)',
+      'step 25/25 (100%)',
+    ]);
     expect(lines[1]).toBe('step 10/25 (40%) | loss 0.1 | 2.0 steps/s | ETA 8s');
     expect(stream.text).not.toContain('\r');
   });
@@ -99,7 +128,10 @@ describe('ProgressReporter', () => {
     reporter.evaluation(3, { 'eval/loss': 0.3 });
     reporter.close();
     reporter.close();
-    const records = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    const records = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     expect(records).toEqual([
       { type: 'train', step: 3, elapsed_s: 1.5, loss: 0.25, grad_norm: null },
       { type: 'eval', step: 3, elapsed_s: 1.5, 'eval/loss': 0.3 },

@@ -161,14 +161,20 @@ export class ProgressReporter {
     const now = this.now();
     const shown = this.shown === undefined ? metrics : pick(metrics, this.shown);
     const last = completedSteps >= this.totalSteps;
-    const line = (): string => formatProgressLine(completedSteps, this.totalSteps, shown, this.stepsPerSecond(completedSteps));
+    const line = (): string =>
+      formatProgressLine(completedSteps, this.totalSteps, shown, this.stepsPerSecond(completedSteps));
     if (this.redraw) {
       if (last || now - this.lastPrint >= REDRAW_INTERVAL_MS) {
         this.currentLine = line();
         this.stream.write(`\r\x1b[2K${this.currentLine}`);
         this.lastPrint = now;
       }
-    } else if (last || !this.printed || completedSteps % this.everySteps === 0 || now - this.lastPrint >= this.everySecondsMs) {
+    } else if (
+      last ||
+      !this.printed ||
+      completedSteps % this.everySteps === 0 ||
+      now - this.lastPrint >= this.everySecondsMs
+    ) {
       this.stream.write(`${line()}\n`);
       this.lastPrint = now;
       this.printed = true;

@@ -43,7 +43,8 @@ export function restoreWeights(
   for (const [name, variable] of variables) {
     const data = weights.get(name)!;
     const size = data.shape.reduce((a, b) => a * b, 1);
-    const sameShape = data.shape.length === variable.shape.length && data.shape.every((d, i) => d === variable.shape[i]);
+    const sameShape =
+      data.shape.length === variable.shape.length && data.shape.every((d, i) => d === variable.shape[i]);
     if (!sameShape || data.values.length !== size) {
       throw new ShapeMismatchError(`variable "${name}"`, variable.shape, data.shape, `checkpoint weight${from}`);
     }
@@ -64,6 +65,9 @@ export function restoreWeights(
 }
 
 function quoteList(names: readonly string[]): string {
-  const shown = names.slice(0, 8).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, 8)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
 }

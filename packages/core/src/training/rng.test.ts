@@ -6,7 +6,9 @@ describe('Rng', () => {
     // Reference: xoshiro128** with s = {1, 2, 3, 4}; first outputs computed with the
     // authors' C code (prng.di.unimi.it/xoshiro128starstar.c): 11520, 0, 5927040, 70819200.
     const rng = Rng.fromState([1, 2, 3, 4]);
-    expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([11520, 0, 5927040, 70819200]);
+    expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([
+      11520, 0, 5927040, 70819200,
+    ]);
   });
 
   it('is reproducible for a seed and resumable from its state', () => {

@@ -44,7 +44,11 @@ export class Rng {
   /** Restores a generator from {@link Rng.state}. */
   static fromState(state: RngState): Rng {
     const words: unknown = state;
-    if (!Array.isArray(words) || words.length !== 4 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+    if (
+      !Array.isArray(words) ||
+      words.length !== 4 ||
+      words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)
+    ) {
       throw new InvalidArgumentError('state', 'four unsigned 32-bit integers', state);
     }
     if (state.every((w) => w === 0)) throw new InvalidArgumentError('state', 'not all zero', state);

@@ -7,7 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { listCheckpoints } from './checkpoint.js';
 import { restoreWeights } from './restore-weights.js';
-import { evalPrefixed, runTrainerLoop, trainingArgumentsLoop, type TrainerLoopParts, type TrainLogEntry } from './train-options.js';
+import {
+  evalPrefixed,
+  runTrainerLoop,
+  trainingArgumentsLoop,
+  type TrainerLoopParts,
+  type TrainLogEntry,
+} from './train-options.js';
 import { resolveTrainingArguments } from './training-arguments.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'dpo-ts-train-options-'));
@@ -26,7 +32,11 @@ function capture(): { stream: Writable; lines: string[] } {
 }
 
 /** A trainer whose only state is a counter variable that each step adds 1 to. */
-function counterTrainer(): { parts: Omit<TrainerLoopParts, 'totalSteps'>; counter: tf.Variable; evaluations: number[] } {
+function counterTrainer(): {
+  parts: Omit<TrainerLoopParts, 'totalSteps'>;
+  counter: tf.Variable;
+  evaluations: number[];
+} {
   const counter = tf.variable(tf.scalar(0), true, `train-options-counter-${Math.random()}`);
   const evaluations: number[] = [];
   const weights = new Map([['counter', counter]]);
@@ -50,9 +60,21 @@ function counterTrainer(): { parts: Omit<TrainerLoopParts, 'totalSteps'>; counte
 }
 
 describe('trainingArgumentsLoop', () => {
-  it("reads the schedule from TrainingArguments: evalSteps, saveSteps, saveTotalLimit, loggingSteps", () => {
-    const args = resolveTrainingArguments({ totalSteps: 7, evalSteps: 3, saveSteps: 2, saveTotalLimit: 1, loggingSteps: 5 });
-    expect(trainingArgumentsLoop(args, ['loss'])).toEqual({ totalSteps: 7, evalEvery: 3, saveEvery: 2, keepLast: 1, progress: { everySteps: 5, metrics: ['loss'] } });
+  it('reads the schedule from TrainingArguments: evalSteps, saveSteps, saveTotalLimit, loggingSteps', () => {
+    const args = resolveTrainingArguments({
+      totalSteps: 7,
+      evalSteps: 3,
+      saveSteps: 2,
+      saveTotalLimit: 1,
+      loggingSteps: 5,
+    });
+    expect(trainingArgumentsLoop(args, ['loss'])).toEqual({
+      totalSteps: 7,
+      evalEvery: 3,
+      saveEvery: 2,
+      keepLast: 1,
+      progress: { everySteps: 5, metrics: ['loss'] },
+    });
   });
 });
 
@@ -64,7 +86,14 @@ describe('runTrainerLoop', () => {
     const entries: TrainLogEntry[] = [];
     const result = await expectNoLeak(() =>
       runTrainerLoop(
-        { ...parts, totalSteps: 5, evalEvery: 2, saveEvery: 2, keepLast: 2, progress: { stream, everySteps: 1, metrics: ['loss'] } },
+        {
+          ...parts,
+          totalSteps: 5,
+          evalEvery: 2,
+          saveEvery: 2,
+          keepLast: 2,
+          progress: { stream, everySteps: 1, metrics: ['loss'] },
+        },
         { checkpoint: { dir }, onLog: (entry) => entries.push(entry) },
       ),
     );
@@ -82,7 +111,10 @@ describe('runTrainerLoop', () => {
 
     // Resuming restores the counter from step 5's checkpoint; the user's progress wins.
     tf.tidy(() => counter.assign(tf.scalar(-100)));
-    const resumed = await runTrainerLoop({ ...parts, totalSteps: 6, saveEvery: 2, progress: { stream } }, { checkpoint: { dir, resume: 'auto' }, progress: false });
+    const resumed = await runTrainerLoop(
+      { ...parts, totalSteps: 6, saveEvery: 2, progress: { stream } },
+      { checkpoint: { dir, resume: 'auto' }, progress: false },
+    );
     expect(resumed.startStep).toBe(5);
     expect((await counter.data())[0]).toBe(6);
     expect(lines.filter((line) => line.includes('resumed'))).toEqual([]);
@@ -100,19 +132,27 @@ describe('runTrainerLoop', () => {
   it("takes the checkpoint period and count from the call over the trainer's, and 500 steps without either", async () => {
     const { parts, counter } = counterTrainer();
     const dir = path.join(scratch, 'scheduled');
-    const result = await runTrainerLoop({ ...parts, totalSteps: 4, saveEvery: 1 }, { checkpoint: { dir, every: 3, keepLast: 1 }, progress: false });
+    const result = await runTrainerLoop(
+      { ...parts, totalSteps: 4, saveEvery: 1 },
+      { checkpoint: { dir, every: 3, keepLast: 1 }, progress: false },
+    );
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([4]);
     expect(result.completedSteps).toBe(4);
     const fallback = path.join(scratch, 'fallback');
     await runTrainerLoop({ ...parts, totalSteps: 2 }, { checkpoint: { dir: fallback }, progress: false });
     expect((await listCheckpoints(fallback)).map((c) => c.step)).toEqual([2]); // only the end of the run
-    await expect(runTrainerLoop({ ...parts, totalSteps: 2 }, { checkpoint: { dir: fallback }, progress: false })).rejects.toThrow('already holds 1 checkpoint');
+    await expect(
+      runTrainerLoop({ ...parts, totalSteps: 2 }, { checkpoint: { dir: fallback }, progress: false }),
+    ).rejects.toThrow('already holds 1 checkpoint');
     counter.dispose();
   });
 });
 
 describe('evalPrefixed', () => {
   it("adds TRL's eval_ prefix once", () => {
-    expect(evalPrefixed({ loss: 1, 'rewards/accuracies': 0.5, eval_loss: 2 })).toEqual({ eval_loss: 2, 'eval_rewards/accuracies': 0.5 });
+    expect(evalPrefixed({ loss: 1, 'rewards/accuracies': 0.5, eval_loss: 2 })).toEqual({
+      eval_loss: 2,
+      'eval_rewards/accuracies': 0.5,
+    });
   });
 });

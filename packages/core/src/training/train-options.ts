@@ -58,7 +58,9 @@ export interface TrainOptions {
 
 /** `eval_`-prefixed copies of evaluation metrics, TRL's convention (`eval_loss`, `eval_rewards/accuracies`). */
 export function evalPrefixed(metrics: StepMetrics): StepMetrics {
-  return Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key.startsWith('eval_') ? key : `eval_${key}`, value]));
+  return Object.fromEntries(
+    Object.entries(metrics).map(([key, value]) => [key.startsWith('eval_') ? key : `eval_${key}`, value]),
+  );
 }
 
 /** What a trainer plugs into {@link runTrainerLoop}: its step, evaluation, checkpoint content and schedule. */

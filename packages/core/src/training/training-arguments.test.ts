@@ -4,7 +4,10 @@ import { resolveTrainingArguments, stepBatchOptions, TRAINING_ARGUMENTS_FIELDS }
 
 describe('resolveTrainingArguments', () => {
   it('adds the data walk with the trainer defaults over transformers', () => {
-    const resolved = resolveTrainingArguments({ totalSteps: 10, evalSteps: 5 }, { learningRate: 1e-3, lrSchedule: 'constant', perDeviceTrainBatchSize: 64 });
+    const resolved = resolveTrainingArguments(
+      { totalSteps: 10, evalSteps: 5 },
+      { learningRate: 1e-3, lrSchedule: 'constant', perDeviceTrainBatchSize: 64 },
+    );
     expect(resolved).toEqual({
       ...resolveOptimizationConfig({ totalSteps: 10 }, { learningRate: 1e-3, lrSchedule: 'constant' }),
       perDeviceTrainBatchSize: 64,
@@ -19,8 +22,12 @@ describe('resolveTrainingArguments', () => {
   });
 
   it('validates the data-walking fields by name', () => {
-    expect(() => resolveTrainingArguments({ totalSteps: 1, gradientAccumulationSteps: 0 })).toThrow('config.gradientAccumulationSteps must be an integer >= 1: got 0');
-    expect(() => resolveTrainingArguments({ totalSteps: 1, seed: 2 ** 32 })).toThrow('config.seed must be an integer >= 0 and <= 4294967295');
+    expect(() => resolveTrainingArguments({ totalSteps: 1, gradientAccumulationSteps: 0 })).toThrow(
+      'config.gradientAccumulationSteps must be an integer >= 1: got 0',
+    );
+    expect(() => resolveTrainingArguments({ totalSteps: 1, seed: 2 ** 32 })).toThrow(
+      'config.seed must be an integer >= 0 and <= 4294967295',
+    );
     expect(() => resolveTrainingArguments({ totalSteps: 1, saveTotalLimit: 0 })).toThrow('config.saveTotalLimit');
     expect(() => resolveTrainingArguments({ totalSteps: 1, learningRate: -1 })).toThrow('config.learningRate');
   });
@@ -33,7 +40,12 @@ describe('resolveTrainingArguments', () => {
 
 describe('stepBatchOptions', () => {
   it('walks the data in micro-batches of perDeviceTrainBatchSize, gradientAccumulationSteps per step', () => {
-    const args = resolveTrainingArguments({ totalSteps: 1, perDeviceTrainBatchSize: 4, gradientAccumulationSteps: 3, seed: 9 });
+    const args = resolveTrainingArguments({
+      totalSteps: 1,
+      perDeviceTrainBatchSize: 4,
+      gradientAccumulationSteps: 3,
+      seed: 9,
+    });
     expect(stepBatchOptions(args)).toEqual({ batchSize: 4, gradientAccumulationSteps: 3, seed: 9 });
   });
 });

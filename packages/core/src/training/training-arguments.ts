@@ -50,7 +50,17 @@ export interface ResolvedTrainingArguments extends ResolvedOptimizationConfig {
 
 /** Defaults a trainer may set for the optional {@link TrainingArguments} fields. */
 export type TrainingArgumentsDefaults = OptimizationDefaults &
-  Partial<Pick<ResolvedTrainingArguments, 'perDeviceTrainBatchSize' | 'perDeviceEvalBatchSize' | 'gradientAccumulationSteps' | 'seed' | 'saveSteps' | 'loggingSteps'>>;
+  Partial<
+    Pick<
+      ResolvedTrainingArguments,
+      | 'perDeviceTrainBatchSize'
+      | 'perDeviceEvalBatchSize'
+      | 'gradientAccumulationSteps'
+      | 'seed'
+      | 'saveSteps'
+      | 'loggingSteps'
+    >
+  >;
 
 /** Defaults of the data-walking fields of {@link TrainingArguments} where a trainer sets none. */
 export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
@@ -87,16 +97,23 @@ export const TRAINING_ARGUMENTS_FIELDS: readonly (keyof TrainingArguments)[] = O
  * @throws InvalidArgumentError naming the field, what it accepts and what it got
  *   (`config.gradientAccumulationSteps must be an integer >= 1: got 0`).
  */
-export function resolveTrainingArguments(config: TrainingArguments, defaults: TrainingArgumentsDefaults = {}): ResolvedTrainingArguments {
+export function resolveTrainingArguments(
+  config: TrainingArguments,
+  defaults: TrainingArgumentsDefaults = {},
+): ResolvedTrainingArguments {
   const optimization = resolveOptimizationConfig(config, defaults);
   const merged = { ...DEFAULT_TRAINING_ARGUMENTS, ...definedFields(defaults), ...definedFields(config) };
   const optional = (name: 'evalSteps' | 'saveTotalLimit'): number | undefined =>
     config[name] === undefined ? undefined : requireInteger(`config.${name}`, config[name], { min: 1 });
   return Object.freeze({
     ...optimization,
-    perDeviceTrainBatchSize: requireInteger('config.perDeviceTrainBatchSize', merged.perDeviceTrainBatchSize, { min: 1 }),
+    perDeviceTrainBatchSize: requireInteger('config.perDeviceTrainBatchSize', merged.perDeviceTrainBatchSize, {
+      min: 1,
+    }),
     perDeviceEvalBatchSize: requireInteger('config.perDeviceEvalBatchSize', merged.perDeviceEvalBatchSize, { min: 1 }),
-    gradientAccumulationSteps: requireInteger('config.gradientAccumulationSteps', merged.gradientAccumulationSteps, { min: 1 }),
+    gradientAccumulationSteps: requireInteger('config.gradientAccumulationSteps', merged.gradientAccumulationSteps, {
+      min: 1,
+    }),
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
     evalSteps: optional('evalSteps'),
     saveSteps: requireInteger('config.saveSteps', merged.saveSteps, { min: 1 }),
@@ -111,5 +128,9 @@ export function resolveTrainingArguments(config: TrainingArguments, defaults: Tr
  * shuffled by `seed`.
  */
 export function stepBatchOptions(args: ResolvedTrainingArguments): StepBatchOptions {
-  return { batchSize: args.perDeviceTrainBatchSize, gradientAccumulationSteps: args.gradientAccumulationSteps, seed: args.seed };
+  return {
+    batchSize: args.perDeviceTrainBatchSize,
+    gradientAccumulationSteps: args.gradientAccumulationSteps,
+    seed: args.seed,
+  };
 }

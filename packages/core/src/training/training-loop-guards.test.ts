@@ -8,7 +8,13 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { NonFiniteError } from '../errors/non-finite-error.js';
 import { AdamWOptimizer } from './adamw-optimizer.js';
 import { applyGradientStep } from './apply-gradient-step.js';
-import { listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointContent, type LoadedCheckpoint } from './checkpoint.js';
+import {
+  listCheckpoints,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointContent,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
 import { computeNamedGradients } from './named-gradients.js';
 import { restoreWeights } from './restore-weights.js';
 import { runTrainerLoop } from './train-options.js';
@@ -44,14 +50,24 @@ class QuadraticTrainer {
     }
   };
 
-  save = async (): Promise<CheckpointContent> => ({ weights: this.variables, optimizer: await this.optimizer.state(), metadata: { trainer: 'quadratic' } });
+  save = async (): Promise<CheckpointContent> => ({
+    weights: this.variables,
+    optimizer: await this.optimizer.state(),
+    metadata: { trainer: 'quadratic' },
+  });
   restore = (checkpoint: LoadedCheckpoint): void => {
     restoreWeights(this.variables, checkpoint.weights);
     this.optimizer.loadState(checkpoint.optimizer!);
   };
 
   options(dir: string, extra: Partial<TrainingLoopOptions> = {}): TrainingLoopOptions {
-    return { totalSteps: 6, step: this.step, progress: false, checkpoint: { dir, every: 2, save: this.save, restore: this.restore, trainer: 'quadratic' }, ...extra };
+    return {
+      totalSteps: 6,
+      step: this.step,
+      progress: false,
+      checkpoint: { dir, every: 2, save: this.save, restore: this.restore, trainer: 'quadratic' },
+      ...extra,
+    };
   }
 
   dispose(): void {
@@ -74,7 +90,9 @@ describe('training loop guards', () => {
       await expect(runTrainingLoop({ ...base, ...extra })).rejects.toThrow(message);
     }
     const parts = { totalSteps: 2, step: trainer.step, save: trainer.save, restore: trainer.restore, saveEvery: 1 };
-    await expect(runTrainerLoop(parts, { checkpoint: { dir: '' } })).rejects.toThrow('checkpoint.dir must be a non-empty path: got ""');
+    await expect(runTrainerLoop(parts, { checkpoint: { dir: '' } })).rejects.toThrow(
+      'checkpoint.dir must be a non-empty path: got ""',
+    );
     trainer.dispose();
   });
 
@@ -84,9 +102,13 @@ describe('training loop guards', () => {
     trainer.beforeUpdate = (i) => {
       if (i === 4) tf.tidy(() => trainer.w.assign(tf.tensor([0.5, Infinity, 0.5]))); // e.g. an overflowing custom op
     };
-    const run = runTrainingLoop(trainer.options(dir, { checkpoint: { ...trainer.options(dir).checkpoint!, every: 1 } }));
+    const run = runTrainingLoop(
+      trainer.options(dir, { checkpoint: { ...trainer.options(dir).checkpoint!, every: 1 } }),
+    );
     await expect(run).rejects.toThrow(NonFiniteError);
-    await expect(run).rejects.toThrow('variable "w" must be finite: got Infinity at step 4 (element 1, after the optimizer update; training stopped before saving)');
+    await expect(run).rejects.toThrow(
+      'variable "w" must be finite: got Infinity at step 4 (element 1, after the optimizer update; training stopped before saving)',
+    );
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([1, 2, 3, 4]); // 4 steps completed; step index 4 never saved
     expect((await loadCheckpoint(dir)).step).toBe(4);
     await expect(fs.readFile(path.join(dir, 'writer.lock'))).rejects.toThrow('ENOENT'); // released on failure
@@ -113,11 +135,14 @@ describe('training loop guards', () => {
     await runTrainingLoop({
       ...first.options(dir),
       step: async (i) => {
-        if (i === 3) refusal = await runTrainingLoop(second.options(dir, { resume: 'auto' })).catch((error: unknown) => error);
+        if (i === 3)
+          refusal = await runTrainingLoop(second.options(dir, { resume: 'auto' })).catch((error: unknown) => error);
         return first.step(i);
       },
     });
-    expect(String(refusal)).toContain(`checkpoint directory ${dir} is in use by another training run: ${path.join(dir, 'writer.lock')} is held by pid ${process.pid}`);
+    expect(String(refusal)).toContain(
+      `checkpoint directory ${dir} is in use by another training run: ${path.join(dir, 'writer.lock')} is held by pid ${process.pid}`,
+    );
     const resumed = await runTrainingLoop(second.options(dir, { resume: 'auto', totalSteps: 7 }));
     expect(resumed.startStep).toBe(6);
     [first, second].forEach((t) => t.dispose());
@@ -134,8 +159,12 @@ describe('training loop guards', () => {
     expect(resumed.startStep).toBe(2);
     expect(resumed.warnings).toEqual(warnings);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toBe(`removed ${path.join(dir, '.step-000006-12345-0123abcd')}, an uncommitted temporary checkpoint`);
-    expect(warnings[1]).toContain(`skipped an unusable checkpoint: ${path.join(dir, 'step-000004', 'tensors.bin')}: truncated`);
+    expect(warnings[0]).toBe(
+      `removed ${path.join(dir, '.step-000006-12345-0123abcd')}, an uncommitted temporary checkpoint`,
+    );
+    expect(warnings[1]).toContain(
+      `skipped an unusable checkpoint: ${path.join(dir, 'step-000004', 'tensors.bin')}: truncated`,
+    );
     expect(warnings[1]).toContain(`using ${path.join(dir, 'step-000002')}`);
     expect((await loadCheckpoint(dir)).step).toBe(6); // step 4 was rewritten by the resumed run
     trainer.dispose();
@@ -147,25 +176,41 @@ describe('training loop guards', () => {
     await runTrainingLoop(trainer.options(dir, { totalSteps: 2 }));
     const other = trainer.options(dir, { resume: 'auto' });
     const run = runTrainingLoop({ ...other, checkpoint: { ...other.checkpoint!, trainer: 'dpo' } });
-    await expect(run).rejects.toThrow(`checkpoint ${path.join(dir, 'step-000002')} was written by the "quadratic" trainer; this is the "dpo" trainer, which cannot resume it`);
+    await expect(run).rejects.toThrow(
+      `checkpoint ${path.join(dir, 'step-000002')} was written by the "quadratic" trainer; this is the "dpo" trainer, which cannot resume it`,
+    );
     trainer.dispose();
   });
 
   it('refuses to resume a checkpoint of a model with another configuration, naming the field', async () => {
     const dir = freshDir();
     const trainer = new QuadraticTrainer();
-    const withConfig = (modelConfig: Record<string, number> | undefined, extra: Partial<TrainingLoopOptions> = {}): TrainingLoopOptions => {
+    const withConfig = (
+      modelConfig: Record<string, number> | undefined,
+      extra: Partial<TrainingLoopOptions> = {},
+    ): TrainingLoopOptions => {
       const options = trainer.options(dir, extra);
       return { ...options, checkpoint: { ...options.checkpoint!, ...(modelConfig ? { modelConfig } : {}) } };
     };
     await runTrainingLoop(withConfig(undefined, { totalSteps: 2 }));
     const warnings: string[] = [];
-    await runTrainingLoop(withConfig({ nHead: 2, layerNormEpsilon: 1e-5 }, { totalSteps: 4, resume: 'auto', onWarning: (m) => warnings.push(m) }));
-    expect(warnings).toEqual([`checkpoint ${path.join(dir, 'step-000002')} records no model config: it could not be checked against this model's`]);
-    await expect(runTrainingLoop(withConfig({ nHead: 4, layerNormEpsilon: 1e-5 }, { totalSteps: 6, resume: 'auto' }))).rejects.toThrow(
+    await runTrainingLoop(
+      withConfig(
+        { nHead: 2, layerNormEpsilon: 1e-5 },
+        { totalSteps: 4, resume: 'auto', onWarning: (m) => warnings.push(m) },
+      ),
+    );
+    expect(warnings).toEqual([
+      `checkpoint ${path.join(dir, 'step-000002')} records no model config: it could not be checked against this model's`,
+    ]);
+    await expect(
+      runTrainingLoop(withConfig({ nHead: 4, layerNormEpsilon: 1e-5 }, { totalSteps: 6, resume: 'auto' })),
+    ).rejects.toThrow(
       `checkpoint ${path.join(dir, 'step-000004')} was written for a different model: model.nHead is 2 in the checkpoint, 4 in this model`,
     );
-    const resumed = await runTrainingLoop(withConfig({ nHead: 2, layerNormEpsilon: 1e-5 }, { totalSteps: 6, resume: 'auto' }));
+    const resumed = await runTrainingLoop(
+      withConfig({ nHead: 2, layerNormEpsilon: 1e-5 }, { totalSteps: 6, resume: 'auto' }),
+    );
     expect(resumed).toMatchObject({ startStep: 4, warnings: [] });
     trainer.dispose();
   });

@@ -8,7 +8,13 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { NonFiniteError } from '../errors/non-finite-error.js';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { AdamWOptimizer } from './adamw-optimizer.js';
-import { findLatestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointContent, type LoadedCheckpoint } from './checkpoint.js';
+import {
+  findLatestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  type CheckpointContent,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 import { createLRSchedule } from './lr-schedule.js';
 import { computeNamedGradients } from './named-gradients.js';
@@ -55,8 +61,14 @@ class LinearRegressionTrainer {
 
   step = (stepIndex: number): StepMetrics => {
     const rows = Array.from({ length: BATCH }, () => this.rng.int(DATA_SIZE));
-    const x = tf.tensor(rows.map((r) => xs[r]!), [BATCH, 3]);
-    const y = tf.tensor(rows.map((r) => [ys[r]!]), [BATCH, 1]);
+    const x = tf.tensor(
+      rows.map((r) => xs[r]!),
+      [BATCH, 3],
+    );
+    const y = tf.tensor(
+      rows.map((r) => [ys[r]!]),
+      [BATCH, 1],
+    );
     const kernel = this.variables.get('linear.kernel')!;
     const bias = this.variables.get('linear.bias')!;
     const { value, grads } = computeNamedGradients(
@@ -100,7 +112,11 @@ class LinearRegressionTrainer {
   }
 }
 
-function loopOptions(trainer: LinearRegressionTrainer, dir: string, extra: Partial<TrainingLoopOptions> = {}): TrainingLoopOptions {
+function loopOptions(
+  trainer: LinearRegressionTrainer,
+  dir: string,
+  extra: Partial<TrainingLoopOptions> = {},
+): TrainingLoopOptions {
   return {
     totalSteps: TOTAL_STEPS,
     step: trainer.step,
@@ -134,9 +150,18 @@ describe('runTrainingLoop', () => {
       { step: 20, metrics: { 'eval/step': 20 } },
       { step: 30, metrics: { 'eval/step': 30 } },
     ]);
-    expect(result).toMatchObject({ startStep: 0, completedSteps: TOTAL_STEPS, aborted: false, resumedFrom: undefined, lastCheckpoint: undefined });
+    expect(result).toMatchObject({
+      startStep: 0,
+      completedSteps: TOTAL_STEPS,
+      aborted: false,
+      resumedFrom: undefined,
+      lastCheckpoint: undefined,
+    });
     expect(result.stepsPerSecond).toBeGreaterThan(0);
-    const printed = lines.text.trimEnd().split('\n').map((l) => l.split(' | ')[0]);
+    const printed = lines.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(' | ')[0]);
     expect(printed).toEqual([
       'step 1/30 (3%)',
       'step 10/30 (33%)',
@@ -188,7 +213,11 @@ describe('runTrainingLoop', () => {
 
     const third = new LinearRegressionTrainer(123);
     const resumed = await runTrainingLoop(loopOptions(third, dir, { resume: true }));
-    expect(resumed).toMatchObject({ startStep: 10, completedSteps: TOTAL_STEPS, resumedFrom: path.join(dir, 'step-000010') });
+    expect(resumed).toMatchObject({
+      startStep: 10,
+      completedSteps: TOTAL_STEPS,
+      resumedFrom: path.join(dir, 'step-000010'),
+    });
     expect(third.weights()).toEqual(reference.weights()); // bit-identical
     expect(resumed.history).toEqual(uninterrupted.history.slice(10));
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([20, 25, 30]); // keepLast 3
@@ -237,7 +266,9 @@ describe('runTrainingLoop', () => {
   it('refuses to mix runs in one directory and to resume from nothing', async () => {
     const dir = freshDir();
     const trainer = new LinearRegressionTrainer();
-    await expect(runTrainingLoop(loopOptions(trainer, dir, { resume: true }))).rejects.toThrow(`resume: true, but ${dir} holds no checkpoint`);
+    await expect(runTrainingLoop(loopOptions(trainer, dir, { resume: true }))).rejects.toThrow(
+      `resume: true, but ${dir} holds no checkpoint`,
+    );
     await runTrainingLoop(loopOptions(trainer, dir, { totalSteps: 5 }));
     await expect(runTrainingLoop(loopOptions(trainer, dir))).rejects.toThrow('already holds 1 checkpoint(s)');
     const done = await runTrainingLoop(loopOptions(trainer, dir, { totalSteps: 5, resume: 'auto' }));

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
-import { saveCheckpoint, type CheckpointContent, type CheckpointSavePoint, type LoadedCheckpoint } from './checkpoint.js';
+import {
+  saveCheckpoint,
+  type CheckpointContent,
+  type CheckpointSavePoint,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
 import type { JsonValue } from './checkpoint-format.js';
 import { acquireCheckpointLock, type CheckpointLock } from './checkpoint-lock.js';
 import { recoverCheckpointDirectory } from './checkpoint-recovery.js';
@@ -160,23 +165,32 @@ export interface TrainingLoopResult {
  */
 export async function runTrainingLoop(options: TrainingLoopOptions): Promise<TrainingLoopResult> {
   const totalSteps = requireInteger('totalSteps', options.totalSteps, { min: 1 });
-  const evalEvery = options.evalEvery === undefined ? undefined : requireInteger('evalEvery', options.evalEvery, { min: 1 });
+  const evalEvery =
+    options.evalEvery === undefined ? undefined : requireInteger('evalEvery', options.evalEvery, { min: 1 });
   const warmup = requireInteger('leakCheckWarmupSteps', options.leakCheckWarmupSteps ?? 1, { min: 0 });
   const checkLeaks = options.checkTensorLeaks ?? true;
   const resume = options.resume ?? false;
-  if (resume !== true && resume !== false && resume !== 'auto') throw new InvalidArgumentError('resume', 'true, false or "auto"', resume);
+  if (resume !== true && resume !== false && resume !== 'auto')
+    throw new InvalidArgumentError('resume', 'true, false or "auto"', resume);
   const signal = options.signal;
-  if (signal !== undefined && !isAbortSignal(signal)) throw new InvalidArgumentError('signal', 'an AbortSignal (from new AbortController().signal)', signal);
+  if (signal !== undefined && !isAbortSignal(signal))
+    throw new InvalidArgumentError('signal', 'an AbortSignal (from new AbortController().signal)', signal);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined) {
-    if (typeof checkpoint.dir !== 'string' || checkpoint.dir.trim().length === 0) throw new InvalidArgumentError('checkpoint.dir', 'a non-empty path', checkpoint.dir);
+    if (typeof checkpoint.dir !== 'string' || checkpoint.dir.trim().length === 0)
+      throw new InvalidArgumentError('checkpoint.dir', 'a non-empty path', checkpoint.dir);
     requireInteger('checkpoint.every', checkpoint.every, { min: 1 });
     if (checkpoint.keepLast !== undefined) requireInteger('checkpoint.keepLast', checkpoint.keepLast, { min: 1 });
   } else if (resume === true) {
     throw new InvalidArgumentError('resume', 'false or "auto" when no checkpoint options are given', resume);
   }
   const startTime = performance.now();
-  const reporter = options.progress instanceof ProgressReporter ? options.progress : options.progress === false ? undefined : new ProgressReporter(totalSteps, options.progress);
+  const reporter =
+    options.progress instanceof ProgressReporter
+      ? options.progress
+      : options.progress === false
+        ? undefined
+        : new ProgressReporter(totalSteps, options.progress);
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -190,7 +204,11 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       lock = await acquireCheckpointLock(checkpoint.dir);
       lock.warnings.forEach(warn);
       (await recoverCheckpointDirectory(checkpoint.dir)).forEach(warn);
-      const expectations = { trainer: checkpoint.trainer, requireOptimizerState: checkpoint.requireOptimizerState, modelConfig: checkpoint.modelConfig };
+      const expectations = {
+        trainer: checkpoint.trainer,
+        requireOptimizerState: checkpoint.requireOptimizerState,
+        modelConfig: checkpoint.modelConfig,
+      };
       startStep = await resumeFromCheckpoint(checkpoint.dir, resume, expectations, checkpoint.restore, warn);
     }
   } catch (error) {
@@ -198,7 +216,8 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     if (!(options.progress instanceof ProgressReporter)) reporter?.close();
     throw error;
   }
-  if (startStep.from !== undefined) reporter?.log(`resumed from ${startStep.from} at step ${startStep.step}/${totalSteps}`);
+  if (startStep.from !== undefined)
+    reporter?.log(`resumed from ${startStep.from} at step ${startStep.step}/${totalSteps}`);
   reporter?.start(startStep.step);
 
   const history: HistoryEntry[] = [];
@@ -212,7 +231,11 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     const content = await checkpoint!.save(completed);
     const saved = await saveCheckpoint(
       checkpoint!.dir,
-      { ...content, ...(checkpoint!.modelConfig !== undefined ? { model: checkpoint!.modelConfig } : {}), step: completed },
+      {
+        ...content,
+        ...(checkpoint!.modelConfig !== undefined ? { model: checkpoint!.modelConfig } : {}),
+        step: completed,
+      },
       { keepLast: checkpoint!.keepLast, ...(checkpoint!.onSavePoint ? { onSavePoint: checkpoint!.onSavePoint } : {}) },
     );
     lastCheckpoint = saved.path;
@@ -243,13 +266,19 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
         evalHistory.push({ step: completed, metrics: evalMetrics });
         reporter?.evaluation(completed, evalMetrics);
       }
-      if (checkpoint !== undefined && (completed % checkpoint.every === 0 || (completed === totalSteps && (checkpoint.saveAtEnd ?? true)))) {
+      if (
+        checkpoint !== undefined &&
+        (completed % checkpoint.every === 0 || (completed === totalSteps && (checkpoint.saveAtEnd ?? true)))
+      ) {
         await save();
       }
     }
     if (signal?.aborted && completed < totalSteps) aborted = true;
     if (aborted && checkpoint !== undefined && (checkpoint.saveOnAbort ?? true) && completed > lastSaved) await save();
-    if (aborted) reporter?.log(`aborted after step ${completed}/${totalSteps}${lastCheckpoint ? `; checkpoint ${lastCheckpoint}` : ''}`);
+    if (aborted)
+      reporter?.log(
+        `aborted after step ${completed}/${totalSteps}${lastCheckpoint ? `; checkpoint ${lastCheckpoint}` : ''}`,
+      );
   } finally {
     await lock?.release();
     if (!(options.progress instanceof ProgressReporter)) reporter?.close();
@@ -272,7 +301,12 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
 function isAbortSignal(value: unknown): value is AbortSignal {
   if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return true;
   const candidate = value as { aborted?: unknown; addEventListener?: unknown } | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.aborted === 'boolean' && typeof candidate.addEventListener === 'function';
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function'
+  );
 }
 
 /** Throws when more tensors are alive than `before`. */

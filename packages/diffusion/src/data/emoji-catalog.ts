@@ -109,12 +109,26 @@ export function loadEmojiCatalog(vendor: EmojiVendor, options: EmojiCatalogOptio
       subcategory: item.subcategory,
     };
     const fallback = (item.name ?? item.unified).toLowerCase();
-    entries.push({ ...common, unified: item.unified, caption: base?.label ?? fallback, skinTone: null, sheetX: item.sheet_x, sheetY: item.sheet_y });
+    entries.push({
+      ...common,
+      unified: item.unified,
+      caption: base?.label ?? fallback,
+      skinTone: null,
+      sheetX: item.sheet_x,
+      sheetY: item.sheet_y,
+    });
     if (options.skinTones !== true || item.skin_variations === undefined) continue;
     for (const [tone, skin] of Object.entries(item.skin_variations)) {
       if (skin[hasImage] !== true) continue;
       const label = labels.get(joinKey(skin.unified))?.label ?? `${fallback}: ${tone.toLowerCase()}`;
-      entries.push({ ...common, unified: skin.unified, caption: label, skinTone: tone, sheetX: skin.sheet_x, sheetY: skin.sheet_y });
+      entries.push({
+        ...common,
+        unified: skin.unified,
+        caption: label,
+        skinTone: tone,
+        sheetX: skin.sheet_x,
+        sheetY: skin.sheet_y,
+      });
     }
   }
   return entries;

@@ -8,7 +8,9 @@ import { EMOJI_ARTWORK_LICENSES, EMOJI_VENDORS, optionalPackageDirectory } from 
 import { fnv1a32, splitEmojiDataset } from './emoji-split.js';
 
 const require = createRequire(import.meta.url);
-const { PNG } = require('pngjs') as { PNG: { sync: { read(b: Buffer): { width: number; height: number; data: Uint8Array } } } };
+const { PNG } = require('pngjs') as {
+  PNG: { sync: { read(b: Buffer): { width: number; height: number; data: Uint8Array } } };
+};
 const PIXELS = 32 * 32 * 3;
 
 function pixel(dataset: EmojiDataset, index: number, x: number, y: number): number[] {
@@ -50,7 +52,12 @@ describe('loadEmojiDataset', () => {
 
   it('composites on white: corners are white and the red apple is red', () => {
     const index = both.entries.findIndex((e) => e.unified === '1F34E' && e.vendor === 'twitter');
-    for (const [x, y] of [[0, 0], [31, 0], [0, 31], [31, 31]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [31, 0],
+      [0, 31],
+      [31, 31],
+    ] as const) {
       for (const value of pixel(both, index, x, y)) expect(value).toBeCloseTo(1, 5);
     }
     let red = 0;
@@ -76,10 +83,12 @@ describe('loadEmojiDataset', () => {
     const mean64 = [0, 0, 0];
     for (let p = 0; p < 64 * 64; p++) {
       const alpha = png.data[p * 4 + 3]! / 255;
-      for (let c = 0; c < 3; c++) mean64[c]! += ((alpha * png.data[p * 4 + c]! + (1 - alpha) * 255) / 127.5 - 1) / (64 * 64);
+      for (let c = 0; c < 3; c++)
+        mean64[c]! += ((alpha * png.data[p * 4 + c]! + (1 - alpha) * 255) / 127.5 - 1) / (64 * 64);
     }
     const mean32 = [0, 0, 0];
-    for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) mean32[c]! += both.images[index * PIXELS + p * 3 + c]! / 1024;
+    for (let p = 0; p < 1024; p++)
+      for (let c = 0; c < 3; c++) mean32[c]! += both.images[index * PIXELS + p * 3 + c]! / 1024;
     for (let c = 0; c < 3; c++) expect(Math.abs(mean32[c]! - mean64[c]!)).toBeLessThan(0.03);
   });
 
@@ -93,7 +102,9 @@ describe('loadEmojiDataset', () => {
   });
 
   it('refuses unknown or repeated vendors, naming the argument', async () => {
-    await expect(loadEmojiDataset({ vendors: ['apple' as never] })).rejects.toThrow(/vendors\[0\] must be one of twitter, google: got "apple"/);
+    await expect(loadEmojiDataset({ vendors: ['apple' as never] })).rejects.toThrow(
+      /vendors\[0\] must be one of twitter, google: got "apple"/,
+    );
     await expect(loadEmojiDataset({ vendors: ['google', 'google'] })).rejects.toThrow(/vendors must be distinct/);
   });
 
@@ -109,7 +120,9 @@ describe('loadEmojiDataset', () => {
       // Images travel with their entries.
       const first = split.heldOut.entries[0]!;
       const original = both.entries.indexOf(first);
-      expect(split.heldOut.images.subarray(0, PIXELS)).toEqual(both.images.subarray(original * PIXELS, (original + 1) * PIXELS));
+      expect(split.heldOut.images.subarray(0, PIXELS)).toEqual(
+        both.images.subarray(original * PIXELS, (original + 1) * PIXELS),
+      );
     });
 
     it('is deterministic, independent of load order, and changes with the seed', () => {
@@ -130,7 +143,10 @@ describe('loadEmojiDataset', () => {
 describe('emoji licences', () => {
   it('agree with each data package README and appear in the NOTICE file', () => {
     const notice = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../NOTICE'), 'utf8');
-    const expectedReadmeLine = { twitter: /Twitter images are available under the \[Creative Commons Attribution 4\.0 license\]/, google: /Noto images, are available under the \[Apache License 2\.0\]/ };
+    const expectedReadmeLine = {
+      twitter: /Twitter images are available under the \[Creative Commons Attribution 4\.0 license\]/,
+      google: /Noto images, are available under the \[Apache License 2\.0\]/,
+    };
     for (const vendor of EMOJI_VENDORS) {
       const licence = EMOJI_ARTWORK_LICENSES[vendor];
       const directory = optionalPackageDirectory(licence.packageName, licence.packageVersion);

@@ -47,7 +47,8 @@ export async function loadEmojiDataset(options: EmojiDatasetOptions = {}): Promi
     throw new InvalidArgumentError('vendors', `distinct vendors among ${EMOJI_VENDORS.join(', ')}`, vendors);
   }
   for (const [i, vendor] of vendors.entries()) {
-    if (!EMOJI_VENDORS.includes(vendor)) throw new InvalidArgumentError(`vendors[${i}]`, `one of ${EMOJI_VENDORS.join(', ')}`, vendor);
+    if (!EMOJI_VENDORS.includes(vendor))
+      throw new InvalidArgumentError(`vendors[${i}]`, `one of ${EMOJI_VENDORS.join(', ')}`, vendor);
   }
   const size = EMOJI_IMAGE_SIZE * EMOJI_IMAGE_SIZE * 3;
   const catalogs = vendors.map((vendor) => loadEmojiCatalog(vendor, options));
@@ -57,7 +58,10 @@ export async function loadEmojiDataset(options: EmojiDatasetOptions = {}): Promi
   for (const [v, vendor] of vendors.entries()) {
     const licence = EMOJI_ARTWORK_LICENSES[vendor];
     const directory = optionalPackageDirectory(licence.packageName, licence.packageVersion);
-    const sheet = await readEmojiSpriteSheet(join(directory, 'img', vendor, 'sheets-clean', `${EMOJI_IMAGE_SIZE}.png`), EMOJI_IMAGE_SIZE);
+    const sheet = await readEmojiSpriteSheet(
+      join(directory, 'img', vendor, 'sheets-clean', `${EMOJI_IMAGE_SIZE}.png`),
+      EMOJI_IMAGE_SIZE,
+    );
     for (const entry of catalogs[v]!) copyEmojiCell(sheet, entry.sheetX, entry.sheetY, images, size * index++);
   }
   return { images, entries: catalogs.flat(), count, imageShape: [EMOJI_IMAGE_SIZE, EMOJI_IMAGE_SIZE, 3] };

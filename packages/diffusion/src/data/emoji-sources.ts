@@ -65,8 +65,13 @@ export const EMOJIBASE_DATA_PACKAGE = 'emojibase-data';
  * @param resolveFrom - the module to resolve from (tests pass another to simulate absence).
  * @throws DPOTSError `emoji-datasource-google is not installed: ... npm install emoji-datasource-google@16.0.0`.
  */
-export function optionalPackageDirectory(packageName: string, version: string, resolveFrom: string = import.meta.url): string {
-  if (typeof packageName !== 'string' || packageName === '') throw new InvalidArgumentError('packageName', 'a non-empty string', packageName);
+export function optionalPackageDirectory(
+  packageName: string,
+  version: string,
+  resolveFrom: string = import.meta.url,
+): string {
+  if (typeof packageName !== 'string' || packageName === '')
+    throw new InvalidArgumentError('packageName', 'a non-empty string', packageName);
   try {
     return dirname(createRequire(resolveFrom).resolve(`${packageName}/package.json`));
   } catch (error) {
@@ -83,6 +88,8 @@ export function readPackageJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {
-    throw new DPOTSError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new DPOTSError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

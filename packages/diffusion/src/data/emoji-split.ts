@@ -48,5 +48,9 @@ export function splitEmojiDataset(dataset: EmojiDataset, options: EmojiSplitOpti
   const train: number[] = [];
   const heldOut: number[] = [];
   dataset.entries.forEach((entry, index) => (heldOutIds.has(entry.emojiId) ? heldOut : train).push(index));
-  return { train: subsetEmojiDataset(dataset, train), heldOut: subsetEmojiDataset(dataset, heldOut), heldOutIds: [...heldOutIds].sort() };
+  return {
+    train: subsetEmojiDataset(dataset, train),
+    heldOut: subsetEmojiDataset(dataset, heldOut),
+    heldOutIds: [...heldOutIds].sort(),
+  };
 }

@@ -30,10 +30,16 @@ export async function readEmojiSpriteSheet(file: string, cellSize: number): Prom
   try {
     image = PNG.sync.read(await readFile(file));
   } catch (error) {
-    throw new DataFormatError(file, 0, `not a readable PNG sprite sheet: ${(error as Error).message}`, { cause: error });
+    throw new DataFormatError(file, 0, `not a readable PNG sprite sheet: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (image.width % (cellSize + 2) !== 0 || image.height % (cellSize + 2) !== 0) {
-    throw new DataFormatError(file, 0, `is ${image.width}x${image.height} px, not a whole number of ${cellSize + 2} px cells`);
+    throw new DataFormatError(
+      file,
+      0,
+      `is ${image.width}x${image.height} px, not a whole number of ${cellSize + 2} px cells`,
+    );
   }
   return { file, width: image.width, height: image.height, rgba: image.data, cellSize };
 }
@@ -46,17 +52,32 @@ export async function readEmojiSpriteSheet(file: string, cellSize: number): Prom
  *
  * @param target - receives `[cellSize, cellSize, 3]` values (HWC) at `offset`.
  */
-export function copyEmojiCell(sheet: EmojiSpriteSheet, sheetX: number, sheetY: number, target: Float32Array, offset = 0): void {
+export function copyEmojiCell(
+  sheet: EmojiSpriteSheet,
+  sheetX: number,
+  sheetY: number,
+  target: Float32Array,
+  offset = 0,
+): void {
   const size = sheet.cellSize;
   const left = sheetX * (size + 2) + 1;
   const top = sheetY * (size + 2) + 1;
   if (!Number.isInteger(sheetX) || sheetX < 0 || left + size > sheet.width) {
-    throw new InvalidArgumentError('sheetX', `an integer cell column inside the ${sheet.width} px sheet ${sheet.file}`, sheetX);
+    throw new InvalidArgumentError(
+      'sheetX',
+      `an integer cell column inside the ${sheet.width} px sheet ${sheet.file}`,
+      sheetX,
+    );
   }
   if (!Number.isInteger(sheetY) || sheetY < 0 || top + size > sheet.height) {
-    throw new InvalidArgumentError('sheetY', `an integer cell row inside the ${sheet.height} px sheet ${sheet.file}`, sheetY);
+    throw new InvalidArgumentError(
+      'sheetY',
+      `an integer cell row inside the ${sheet.height} px sheet ${sheet.file}`,
+      sheetY,
+    );
   }
-  if (offset + size * size * 3 > target.length) throw new InvalidArgumentError('target', `room for ${size * size * 3} values at ${offset}`, target.length);
+  if (offset + size * size * 3 > target.length)
+    throw new InvalidArgumentError('target', `room for ${size * size * 3} values at ${offset}`, target.length);
   const rgba = sheet.rgba;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {

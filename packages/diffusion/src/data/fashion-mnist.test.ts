@@ -23,7 +23,9 @@ describe('Fashion-MNIST IDX reader', () => {
     const parsed = parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]));
     expect(parsed.dims).toEqual([2, 3]);
     expect(Array.from(parsed.data)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(() => parseIdx(idx([2, 3], [1, 2]), 'x.idx')).toThrow('x.idx: expected 6 data bytes for dims [2, 3], found 2');
+    expect(() => parseIdx(idx([2, 3], [1, 2]), 'x.idx')).toThrow(
+      'x.idx: expected 6 data bytes for dims [2, 3], found 2',
+    );
     expect(() => parseIdx(Buffer.from([1, 2, 3, 4]))).toThrow(DataFormatError);
   });
 

@@ -9,7 +9,16 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST's classes (Xiao et al. 2017), index = label. */
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ]);
 
 const FILES = {
@@ -47,13 +56,22 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
     const images = await readIdx(directory, imagesName, 3);
     const labels = await readIdx(directory, labelsName, 1);
     const [count, height, width] = images.dims as [number, number, number];
-    if (labels.dims[0] !== count) throw new DataFormatError(join(directory, labelsName), 0, `has ${labels.dims[0]} labels for ${count} images`);
+    if (labels.dims[0] !== count)
+      throw new DataFormatError(join(directory, labelsName), 0, `has ${labels.dims[0]} labels for ${count} images`);
     const kept = Math.min(count, limit);
     const pixels = new Float32Array(kept * height * width);
     for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i]! / 127.5 - 1;
     const labelValues = Int32Array.from(labels.data.subarray(0, kept));
-    if (labelValues.some((l) => l > 9)) throw new DataFormatError(join(directory, labelsName), 0, 'labels must be in 0..9');
-    return { images: pixels, labels: labelValues, count: kept, imageShape: [height, width, 1], numClasses: 10, classNames: FASHION_MNIST_CLASS_NAMES };
+    if (labelValues.some((l) => l > 9))
+      throw new DataFormatError(join(directory, labelsName), 0, 'labels must be in 0..9');
+    return {
+      images: pixels,
+      labels: labelValues,
+      count: kept,
+      imageShape: [height, width, 1],
+      numClasses: 10,
+      classNames: FASHION_MNIST_CLASS_NAMES,
+    };
   };
   return {
     train: await split(FILES.trainImages, FILES.trainLabels),
@@ -72,15 +90,22 @@ export interface IdxArray {
  * dimensions, then the data. `file` only names the source in errors.
  */
 export function parseIdx(bytes: Uint8Array, file = '<idx>'): IdxArray {
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataFormatError(file, 0, 'not an IDX file (bad magic number)');
-  if (bytes[2] !== 0x08) throw new DataFormatError(file, 0, `element type 0x${bytes[2]!.toString(16)} is not unsigned byte (0x08)`);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
+    throw new DataFormatError(file, 0, 'not an IDX file (bad magic number)');
+  if (bytes[2] !== 0x08)
+    throw new DataFormatError(file, 0, `element type 0x${bytes[2]!.toString(16)} is not unsigned byte (0x08)`);
   const rank = bytes[3]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4 + 4 * rank) throw new DataFormatError(file, 0, 'truncated header');
   const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);
   const start = 4 + 4 * rank;
-  if (bytes.length - start !== size) throw new DataFormatError(file, 0, `expected ${size} data bytes for dims [${dims.join(', ')}], found ${bytes.length - start}`);
+  if (bytes.length - start !== size)
+    throw new DataFormatError(
+      file,
+      0,
+      `expected ${size} data bytes for dims [${dims.join(', ')}], found ${bytes.length - start}`,
+    );
   return { dims, data: bytes.subarray(start) };
 }
 
@@ -90,13 +115,20 @@ async function readIdx(directory: string, name: string, rank: number): Promise<I
   const raw = await readFile(path);
   const bytes = path.endsWith('.gz') ? gunzipSync(raw) : raw;
   const parsed = parseIdx(bytes, path);
-  if (parsed.dims.length !== rank) throw new DataFormatError(path, 0, `rank must be ${rank}: got ${parsed.dims.length}`);
+  if (parsed.dims.length !== rank)
+    throw new DataFormatError(path, 0, `rank must be ${rank}: got ${parsed.dims.length}`);
   return parsed;
 }
 
 async function findFile(directory: string, name: string): Promise<string | undefined> {
   for (const candidate of [join(directory, `${name}.gz`), join(directory, name)]) {
-    if (await access(candidate).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }

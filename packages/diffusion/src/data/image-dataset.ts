@@ -44,7 +44,10 @@ export function subsetDataset(dataset: ImageDataset, indices: ArrayLike<number>)
  * host (what {@link denoisingErrors} and the samplers take).
  * @returns `images` is a new tensor; the caller disposes it.
  */
-export function datasetBatch(dataset: ImageDataset, indices: ArrayLike<number>): { images: tf.Tensor4D; labels: Int32Array } {
+export function datasetBatch(
+  dataset: ImageDataset,
+  indices: ArrayLike<number>,
+): { images: tf.Tensor4D; labels: Int32Array } {
   const subset = subsetDataset(dataset, indices);
   return { images: tf.tensor4d(subset.images, [subset.count, ...dataset.imageShape]), labels: subset.labels };
 }

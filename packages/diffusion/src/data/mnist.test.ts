@@ -30,9 +30,13 @@ describe('loadMnist', () => {
       return hash;
     };
     const heldOutSet = new Set(Array.from({ length: heldOut.count }, (_, i) => key(heldOut.images, i)));
-    expect(Array.from({ length: 50 }, (_, i) => heldOutSet.has(key(reordered.heldOut.images, i))).every(Boolean)).toBe(true);
+    expect(Array.from({ length: 50 }, (_, i) => heldOutSet.has(key(reordered.heldOut.images, i))).every(Boolean)).toBe(
+      true,
+    );
     expect(Array.from(reordered.train.labels.subarray(0, 20))).not.toEqual(Array.from(train.labels.subarray(0, 20)));
-    expect(Array.from((await loadMnist()).train.labels.subarray(0, 50))).toEqual(Array.from(train.labels.subarray(0, 50)));
+    expect(Array.from((await loadMnist()).train.labels.subarray(0, 50))).toEqual(
+      Array.from(train.labels.subarray(0, 50)),
+    );
     // No training image is held out (checked on a sample; duplicates inside MNIST are rare).
     const overlap = Array.from({ length: 500 }, (_, i) => heldOutSet.has(key(train.images, i))).filter(Boolean).length;
     expect(overlap).toBe(0);
@@ -48,7 +52,9 @@ describe('loadMnist', () => {
       batch.images.dispose();
     });
     expect(subsetDataset(heldOut, [1, 2]).count).toBe(2);
-    expect(() => subsetDataset(heldOut, [heldOut.count])).toThrow(`indices[0] must be an integer in [0, ${heldOut.count})`);
+    expect(() => subsetDataset(heldOut, [heldOut.count])).toThrow(
+      `indices[0] must be an integer in [0, ${heldOut.count})`,
+    );
     expect(tf.memory().numTensors).toBeGreaterThanOrEqual(0);
   });
 });

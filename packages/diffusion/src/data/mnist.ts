@@ -31,7 +31,11 @@ let digitsPromise: Promise<Float32Array[]> | undefined;
  * Images are NHWC `[count, 28, 28, 1]` float32 in [-1, 1] (2 v - 1); labels 0-9.
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<DatasetSplits> {
-  const heldOutFraction = requireNumber('heldOutFraction', options.heldOutFraction ?? 0.2, { min: 0, max: 1, exclusiveMax: true });
+  const heldOutFraction = requireNumber('heldOutFraction', options.heldOutFraction ?? 0.2, {
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+  });
   const seed = requireInteger('seed', options.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
   const digits = await loadDigits();
   const train: [number, number][] = [];
@@ -51,7 +55,14 @@ export async function loadMnist(options: MnistOptions = {}): Promise<DatasetSpli
       for (let p = 0; p < SIZE; p++) images[k * SIZE + p] = 2 * source[i * SIZE + p]! - 1;
       labels[k] = digit;
     });
-    return { images, labels, count: order.length, imageShape: [28, 28, 1], numClasses: 10, classNames: MNIST_CLASS_NAMES };
+    return {
+      images,
+      labels,
+      count: order.length,
+      imageShape: [28, 28, 1],
+      numClasses: 10,
+      classNames: MNIST_CLASS_NAMES,
+    };
   };
   return { train: build(train), heldOut: build(heldOut) };
 }

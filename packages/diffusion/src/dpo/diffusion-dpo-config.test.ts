@@ -24,13 +24,23 @@ const EVERY_FIELD: Required<DiffusionDPOConfig> = {
 describe('resolveDiffusionDPOConfig', () => {
   it('accepts every DiffusionDPOConfig field and hands the preference ones to core', () => {
     const resolved = resolveDiffusionDPOConfig(EVERY_FIELD, denoiser, 100);
-    expect(resolved).toMatchObject({ learningRate: 1e-3, cfgDropProb: 0.2, precomputeRefBatchSize: 3, numTimestepBuckets: 4, scoreScale: 1 });
+    expect(resolved).toMatchObject({
+      learningRate: 1e-3,
+      cfgDropProb: 0.2,
+      precomputeRefBatchSize: 3,
+      numTimestepBuckets: 4,
+      scoreScale: 1,
+    });
     expect(resolved).toMatchObject({ learningRate: 1e-3, lrSchedule: 'cosine', refModelSyncSteps: 4 });
     expect(resolved.loss).toMatchObject({ beta: 2500, lossWeights: [1, 0.5] });
   });
 
   it("gives the preference trainer this trainer's defaults (beta 5000, constant schedule)", () => {
-    const resolved = resolveDiffusionDPOConfig({ totalSteps: 1, perDeviceTrainBatchSize: 2, numTimestepBuckets: 2 }, denoiser, 100);
+    const resolved = resolveDiffusionDPOConfig(
+      { totalSteps: 1, perDeviceTrainBatchSize: 2, numTimestepBuckets: 2 },
+      denoiser,
+      100,
+    );
     expect(resolved).toMatchObject({ learningRate: 1e-5, lrSchedule: 'constant' });
     expect(resolved.loss.beta).toBe(5000);
   });
@@ -38,6 +48,8 @@ describe('resolveDiffusionDPOConfig', () => {
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
     const misspelt = { totalSteps: 1, lerningRate: 1e-3 } as DiffusionDPOConfig;
     expect(() => resolveDiffusionDPOConfig(misspelt, denoiser, 100)).toThrow(InvalidArgumentError);
-    expect(() => resolveDiffusionDPOConfig(misspelt, denoiser, 100)).toThrow(/^config\.lerningRate must be absent \(known fields: .*scoreScale\): got 0\.001$/);
+    expect(() => resolveDiffusionDPOConfig(misspelt, denoiser, 100)).toThrow(
+      /^config\.lerningRate must be absent \(known fields: .*scoreScale\): got 0\.001$/,
+    );
   });
 });

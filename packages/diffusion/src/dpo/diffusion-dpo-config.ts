@@ -110,7 +110,11 @@ const KNOWN_FIELDS = new Set<string>([
  *   `precomputeRefLogProbs` with `fixedNoise: false` or with `syncRefModel` (a synced
  *   reference changes, so its scores cannot be precomputed).
  */
-export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: Pick<Denoiser, 'config'>, numTimesteps: number): ResolvedDiffusionDPOConfig {
+export function resolveDiffusionDPOConfig(
+  config: DiffusionDPOConfig,
+  denoiser: Pick<Denoiser, 'config'>,
+  numTimesteps: number,
+): ResolvedDiffusionDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, KNOWN_FIELDS);
   const d = DEFAULT_DIFFUSION_DPO_CONFIG;
@@ -123,21 +127,42 @@ export function resolveDiffusionDPOConfig(config: DiffusionDPOConfig, denoiser: 
     perDeviceTrainBatchSize: d.perDeviceTrainBatchSize,
     perDeviceEvalBatchSize: d.perDeviceEvalBatchSize,
   });
-  const precomputeRefLogProbs = requireBoolean('config.precomputeRefLogProbs', config.precomputeRefLogProbs ?? d.precomputeRefLogProbs);
+  const precomputeRefLogProbs = requireBoolean(
+    'config.precomputeRefLogProbs',
+    config.precomputeRefLogProbs ?? d.precomputeRefLogProbs,
+  );
   const fixedNoise = requireBoolean('config.fixedNoise', config.fixedNoise ?? precomputeRefLogProbs);
   if (precomputeRefLogProbs && !fixedNoise) {
-    throw new InvalidArgumentError('config.fixedNoise', 'true (or unset) when precomputeRefLogProbs is true: cached reference scores hold for one (t, eps) per pair', false);
+    throw new InvalidArgumentError(
+      'config.fixedNoise',
+      'true (or unset) when precomputeRefLogProbs is true: cached reference scores hold for one (t, eps) per pair',
+      false,
+    );
   }
   if (precomputeRefLogProbs && preference.syncRefModel) {
-    throw new InvalidArgumentError('config.precomputeRefLogProbs', 'false when syncRefModel is true (a synced reference changes during training)', true);
+    throw new InvalidArgumentError(
+      'config.precomputeRefLogProbs',
+      'false when syncRefModel is true (a synced reference changes during training)',
+      true,
+    );
   }
   return Object.freeze({
     ...preference,
-    cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, { min: 0, max: 1 }),
+    cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, {
+      min: 0,
+      max: 1,
+    }),
     fixedNoise,
     precomputeRefLogProbs,
-    precomputeRefBatchSize: requireInteger('config.precomputeRefBatchSize', config.precomputeRefBatchSize ?? preference.perDeviceEvalBatchSize, { min: 1 }),
-    numTimestepBuckets: requireInteger('config.numTimestepBuckets', config.numTimestepBuckets ?? d.numTimestepBuckets, { min: 1, max: numTimesteps }),
+    precomputeRefBatchSize: requireInteger(
+      'config.precomputeRefBatchSize',
+      config.precomputeRefBatchSize ?? preference.perDeviceEvalBatchSize,
+      { min: 1 },
+    ),
+    numTimestepBuckets: requireInteger('config.numTimestepBuckets', config.numTimestepBuckets ?? d.numTimestepBuckets, {
+      min: 1,
+      max: numTimesteps,
+    }),
     scoreScale: requireNumber('config.scoreScale', config.scoreScale ?? d.scoreScale, { min: 0, exclusiveMin: true }),
   });
 }

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, bucketMetrics, bucketStatistics, mergeBucketStatistics, type BucketStatistics, type Metrics, type PairMetrics } from '@dpo-ts/core';
+import {
+  METRIC_NAMES,
+  bucketMetrics,
+  bucketStatistics,
+  mergeBucketStatistics,
+  type BucketStatistics,
+  type Metrics,
+  type PairMetrics,
+} from '@dpo-ts/core';
 import type { DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
 import { DENOISING_ERROR_DETAILS } from './diffusion-preference-scorer.js';
 import type { TimestepBuckets } from './timestep-buckets.js';
@@ -21,20 +29,32 @@ export interface PairErrors {
  * (`details`, `DENOISING_ERROR_DETAILS`). The reference errors come from the reference
  * model's details, or from cached scores (mse = -score / scale); none without a reference.
  */
-export function diffusionPairMetrics(beta: number, scale: number, buckets: TimestepBuckets): PairMetrics<DiffusionPreferenceBatch> {
+export function diffusionPairMetrics(
+  beta: number,
+  scale: number,
+  buckets: TimestepBuckets,
+): PairMetrics<DiffusionPreferenceBatch> {
   return async (pairs) => {
     const accumulator = new DiffusionDPOMetrics(beta, scale, buckets);
     for (const { batch, policy, reference } of pairs) {
       const referenceErrors =
         reference === undefined
           ? undefined
-          : (reference.details[DENOISING_ERROR_DETAILS.chosen] !== undefined
-            ? { chosen: reference.details[DENOISING_ERROR_DETAILS.chosen]!, rejected: reference.details[DENOISING_ERROR_DETAILS.rejected]! }
-            : { chosen: Float32Array.from(reference.chosen, (score) => -score / scale), rejected: Float32Array.from(reference.rejected, (score) => -score / scale) });
+          : reference.details[DENOISING_ERROR_DETAILS.chosen] !== undefined
+            ? {
+                chosen: reference.details[DENOISING_ERROR_DETAILS.chosen]!,
+                rejected: reference.details[DENOISING_ERROR_DETAILS.rejected]!,
+              }
+            : {
+                chosen: Float32Array.from(reference.chosen, (score) => -score / scale),
+                rejected: Float32Array.from(reference.rejected, (score) => -score / scale),
+              };
       await accumulator.add({
         policyChosen: policy[DENOISING_ERROR_DETAILS.chosen]!,
         policyRejected: policy[DENOISING_ERROR_DETAILS.rejected]!,
-        ...(referenceErrors !== undefined ? { referenceChosen: referenceErrors.chosen, referenceRejected: referenceErrors.rejected } : {}),
+        ...(referenceErrors !== undefined
+          ? { referenceChosen: referenceErrors.chosen, referenceRejected: referenceErrors.rejected }
+          : {}),
         timesteps: batch.timesteps,
       });
     }
@@ -87,7 +107,11 @@ export class DiffusionDPOMetrics {
     this.pairs += n;
     const marginTensor = tf.tensor1d(margins);
     try {
-      const batch = await bucketStatistics(marginTensor, this.buckets.bucketOf(errors.timesteps), this.buckets.numBuckets);
+      const batch = await bucketStatistics(
+        marginTensor,
+        this.buckets.bucketOf(errors.timesteps),
+        this.buckets.numBuckets,
+      );
       this.statistics = mergeBucketStatistics(this.statistics, batch);
     } finally {
       marginTensor.dispose();
@@ -102,7 +126,10 @@ export class DiffusionDPOMetrics {
       [METRIC_NAMES.mseModelChosen]: mean(this.sums.modelChosen),
       [METRIC_NAMES.mseModelRejected]: mean(this.sums.modelRejected),
       ...(this.hasReference
-        ? { [METRIC_NAMES.mseReferenceChosen]: mean(this.sums.referenceChosen), [METRIC_NAMES.mseReferenceRejected]: mean(this.sums.referenceRejected) }
+        ? {
+            [METRIC_NAMES.mseReferenceChosen]: mean(this.sums.referenceChosen),
+            [METRIC_NAMES.mseReferenceRejected]: mean(this.sums.referenceRejected),
+          }
         : {}),
       ...bucketMetrics(this.statistics, this.buckets.labels),
     };

@@ -51,11 +51,22 @@ describe('DiffusionDPOTrainer learns (wasm)', () => {
   it('raises held-out implicit accuracy above 0.5 and moves the sampled reward the preferred way', async () => {
     const schedule = new NoiseSchedule({ numTimesteps: 200 });
     const base = new MLPDenoiser({ imageShape: [8, 8, 1], numClasses: 2, hiddenSize: 128, numLayers: 2, seed: 1 });
-    const sft = await DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: bars(4000, 2), config: { totalSteps: 1500, learningRate: 2e-3, lrSchedule: 'cosine', warmupSteps: 50, seed: 3 } });
+    const sft = await DiffusionSFTTrainer.create({
+      model: base,
+      schedule,
+      trainDataset: bars(4000, 2),
+      config: { totalSteps: 1500, learningRate: 2e-3, lrSchedule: 'cosine', warmupSteps: 50, seed: 3 },
+    });
     await sft.train({ progress: false });
     sft.dispose();
 
-    const sampled = await samplePreferencePairs(base, schedule, { conditions: Array.from({ length: 8000 }, (_, i) => i % 2), reward: lessInk, seed: 4, numSteps: 20, batchSize: 400 });
+    const sampled = await samplePreferencePairs(base, schedule, {
+      conditions: Array.from({ length: 8000 }, (_, i) => i % 2),
+      reward: lessInk,
+      seed: 4,
+      numSteps: 20,
+      batchSize: 400,
+    });
     const order = Array.from({ length: sampled.pairs.count }, (_, i) => i);
     const evalDataset = subsetImagePreferences(sampled.pairs, order.slice(0, 200));
     const trainDataset = subsetImagePreferences(sampled.pairs, order.slice(200));
@@ -76,7 +87,13 @@ describe('DiffusionDPOTrainer learns (wasm)', () => {
     expect(before[METRIC_NAMES.rewardsAccuracies]).toBe(0); // policy = reference: every margin is 0
     expect(after[METRIC_NAMES.rewardsAccuracies]).toBeGreaterThan(0.6);
 
-    const comparison = await compareRewards(base, policy, schedule, { conditions: Array.from({ length: 400 }, (_, i) => i % 2), reward: lessInk, seed: 6, numSteps: 20, batchSize: 200 });
+    const comparison = await compareRewards(base, policy, schedule, {
+      conditions: Array.from({ length: 400 }, (_, i) => i % 2),
+      reward: lessInk,
+      seed: 6,
+      numSteps: 20,
+      batchSize: 200,
+    });
     expect(comparison.candidateMean).toBeGreaterThan(comparison.baselineMean);
     expect(comparison.winRate).toBeGreaterThan(0.55);
     console.log(

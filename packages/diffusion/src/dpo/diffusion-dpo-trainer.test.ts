@@ -17,7 +17,13 @@ import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { Denoiser } from '../denoiser.js';
 import type { DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
 import { DiffusionDPOTrainer } from './diffusion-dpo-trainer.js';
-import { independentError, perturbWeights, randomPairs, tinyDenoiser, tinySchedule } from './tiny-models.test-helper.js';
+import {
+  independentError,
+  perturbWeights,
+  randomPairs,
+  tinyDenoiser,
+  tinySchedule,
+} from './tiny-models.test-helper.js';
 
 const schedule = tinySchedule();
 const reference = tinyDenoiser(2);
@@ -33,7 +39,14 @@ afterAll(() => {
 function independentErrors(batch: DiffusionPreferenceBatch, model: Denoiser): { chosen: number[]; rejected: number[] } {
   const side = (images: Float32Array): number[] =>
     Array.from({ length: batch.numPairs }, (_, i) =>
-      independentError(model, schedule, images.subarray(i * 16, (i + 1) * 16), batch.noise.subarray(i * 16, (i + 1) * 16), batch.timesteps[i]!, batch.labels[i]!),
+      independentError(
+        model,
+        schedule,
+        images.subarray(i * 16, (i + 1) * 16),
+        batch.noise.subarray(i * 16, (i + 1) * 16),
+        batch.timesteps[i]!,
+        batch.labels[i]!,
+      ),
     );
   return { chosen: side(batch.chosen), rejected: side(batch.rejected) };
 }
@@ -56,32 +69,65 @@ function expectedLoss(batch: DiffusionPreferenceBatch, lossType: PreferenceLossT
 
 describe('DiffusionDPOTrainer', () => {
   it('defaults beta to 5000 on score = -0.5 mse and validates its config', async () => {
-    const trainer = await DiffusionDPOTrainer.create({ model: policy, referenceModel: reference, schedule, trainDataset: data, config: { totalSteps: 1 } });
+    const trainer = await DiffusionDPOTrainer.create({
+      model: policy,
+      referenceModel: reference,
+      schedule,
+      trainDataset: data,
+      config: { totalSteps: 1 },
+    });
     expect(trainer.config.loss.beta).toBe(5000);
     expect(trainer.config.scoreScale).toBe(0.5);
     expect(trainer.config.cfgDropProb).toBe(policy.config.cfgDropProb);
     trainer.dispose();
-    await expect(DiffusionDPOTrainer.create({ model: policy, schedule, trainDataset: data, config: { totalSteps: 1, precomputeRefLogProbs: true, fixedNoise: false } })).rejects.toThrow(
-      'config.fixedNoise must be true (or unset) when precomputeRefLogProbs is true',
-    );
-    await expect(DiffusionDPOTrainer.create({ model: policy, schedule, trainDataset: { ...data, count: 13 }, config: { totalSteps: 1 } })).rejects.toThrow('options.trainDataset.chosen');
+    await expect(
+      DiffusionDPOTrainer.create({
+        model: policy,
+        schedule,
+        trainDataset: data,
+        config: { totalSteps: 1, precomputeRefLogProbs: true, fixedNoise: false },
+      }),
+    ).rejects.toThrow('config.fixedNoise must be true (or unset) when precomputeRefLogProbs is true');
+    await expect(
+      DiffusionDPOTrainer.create({
+        model: policy,
+        schedule,
+        trainDataset: { ...data, count: 13 },
+        config: { totalSteps: 1 },
+      }),
+    ).rejects.toThrow('options.trainDataset.chosen');
   });
 
-  it.each(PREFERENCE_LOSS_TYPES)('%s: the loss equals core\'s loss fed with independently computed errors', async (lossType) => {
-    const trainer = await DiffusionDPOTrainer.create({ model: policy, referenceModel: reference, schedule, trainDataset: data, config: { totalSteps: 1, lossType, perDeviceTrainBatchSize: 6, cfgDropProb: 0.3, seed: 4 } });
-    const batch = trainer.batchesForStep(0)[0]!;
-    const metrics = await trainer.evaluate([batch]);
-    expect(metrics[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss(batch, lossType, 5000), 3);
-    trainer.dispose();
-  });
+  it.each(PREFERENCE_LOSS_TYPES)(
+    "%s: the loss equals core's loss fed with independently computed errors",
+    async (lossType) => {
+      const trainer = await DiffusionDPOTrainer.create({
+        model: policy,
+        referenceModel: reference,
+        schedule,
+        trainDataset: data,
+        config: { totalSteps: 1, lossType, perDeviceTrainBatchSize: 6, cfgDropProb: 0.3, seed: 4 },
+      });
+      const batch = trainer.batchesForStep(0)[0]!;
+      const metrics = await trainer.evaluate([batch]);
+      expect(metrics[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss(batch, lossType, 5000), 3);
+      trainer.dispose();
+    },
+  );
 
   it('trainStep reports the pre-update loss, rewards/accuracies (the official implicit_acc), MSEs and per-bucket metrics, and moves the weights', async () => {
     const model = cloneDenoiser(policy);
-    const trainer = await DiffusionDPOTrainer.create({ model, referenceModel: reference, schedule, trainDataset: data, config: { totalSteps: 2, perDeviceTrainBatchSize: 12, learningRate: 1e-3, numTimestepBuckets: 4 } });
+    const trainer = await DiffusionDPOTrainer.create({
+      model,
+      referenceModel: reference,
+      schedule,
+      trainDataset: data,
+      config: { totalSteps: 2, perDeviceTrainBatchSize: 12, learningRate: 1e-3, numTimestepBuckets: 4 },
+    });
     const [batch] = trainer.batchesForStep(0);
     const p = independentErrors(batch!, policy);
     const r = independentErrors(batch!, reference);
-    const margins = p.chosen.map((_, i) => 2500 * ((r.chosen[i]! - p.chosen[i]!) - (r.rejected[i]! - p.rejected[i]!)));
+    const margins = p.chosen.map((_, i) => 2500 * (r.chosen[i]! - p.chosen[i]! - (r.rejected[i]! - p.rejected[i]!)));
     const metrics = await expectNoLeak(() => trainer.trainStep(batch!, 0));
     expect(metrics[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss(batch!, 'sigmoid', 5000), 3);
     expect(metrics).not.toHaveProperty('implicit_acc'); // TRL's name only
@@ -98,7 +144,10 @@ describe('DiffusionDPOTrainer', () => {
         expect(metrics[`rewards/accuracies/${label}`]).toBeUndefined();
         continue;
       }
-      expect(metrics[`rewards/accuracies/${label}`]).toBeCloseTo(inBucket.filter((m) => m > 0).length / inBucket.length, 6);
+      expect(metrics[`rewards/accuracies/${label}`]).toBeCloseTo(
+        inBucket.filter((m) => m > 0).length / inBucket.length,
+        6,
+      );
       expect(metrics[`rewards/margins/${label}`]).toBeCloseTo(mean(inBucket), 1);
     }
     expect(metrics[METRIC_NAMES.epoch]).toBe(1);
@@ -110,7 +159,14 @@ describe('DiffusionDPOTrainer', () => {
 
   it('evaluates held-out pairs with fixed draws and no label dropout, weighted by pairs', async () => {
     const evalDataset = randomPairs(10, 6);
-    const trainer = await DiffusionDPOTrainer.create({ model: policy, referenceModel: reference, schedule, trainDataset: data, evalDataset, config: { totalSteps: 1, cfgDropProb: 1, perDeviceEvalBatchSize: 4 } });
+    const trainer = await DiffusionDPOTrainer.create({
+      model: policy,
+      referenceModel: reference,
+      schedule,
+      trainDataset: data,
+      evalDataset,
+      config: { totalSteps: 1, cfgDropProb: 1, perDeviceEvalBatchSize: 4 },
+    });
     const batches = trainer.evalBatches();
     expect(batches.map((b) => b.numPairs)).toEqual([4, 4, 2]);
     expect(batches.every((b) => Array.from(b.labels).every((l, i) => l === b.conditions[i]))).toBe(true);
@@ -120,7 +176,7 @@ describe('DiffusionDPOTrainer', () => {
     const all = batches.flatMap((b) => {
       const p = independentErrors(b, policy);
       const r = independentErrors(b, reference);
-      return p.chosen.map((_, i) => 2500 * ((r.chosen[i]! - p.chosen[i]!) - (r.rejected[i]! - p.rejected[i]!)));
+      return p.chosen.map((_, i) => 2500 * (r.chosen[i]! - p.chosen[i]! - (r.rejected[i]! - p.rejected[i]!)));
     });
     expect(first[METRIC_NAMES.rewardsAccuracies]).toBeCloseTo(all.filter((m) => m > 0).length / 10, 6);
     trainer.dispose();
@@ -130,7 +186,13 @@ describe('DiffusionDPOTrainer', () => {
     const model = cloneDenoiser(policy);
     const trainable = (): boolean => [...model.namedVariables().values()].every((variable) => variable.trainable);
     for (const referenceFree of [false, true]) {
-      const created = DiffusionDPOTrainer.create({ model, referenceModel: model, schedule, trainDataset: data, config: { totalSteps: 1, referenceFree } });
+      const created = DiffusionDPOTrainer.create({
+        model,
+        referenceModel: model,
+        schedule,
+        trainDataset: data,
+        config: { totalSteps: 1, referenceFree },
+      });
       await expect(created).rejects.toThrow(InvalidArgumentError);
       await expect(created).rejects.toThrow(
         'options.referenceModel must be a separate denoiser (cloneDenoiser(model)), not the policy itself: got "the policy" (omit it for a frozen copy of the policy, or set config.referenceFree: true for no reference)',
@@ -142,7 +204,12 @@ describe('DiffusionDPOTrainer', () => {
 
   it('trains reference-free without a reference model and without reference MSEs', async () => {
     const model = cloneDenoiser(policy);
-    const trainer = await DiffusionDPOTrainer.create({ model, schedule, trainDataset: data, config: { totalSteps: 1, referenceFree: true, beta: 1 } });
+    const trainer = await DiffusionDPOTrainer.create({
+      model,
+      schedule,
+      trainDataset: data,
+      config: { totalSteps: 1, referenceFree: true, beta: 1 },
+    });
     expect(trainer.referenceModel).toBeUndefined();
     const metrics = await trainer.trainStep(trainer.batchesForStep(0), 0);
     expect(metrics[METRIC_NAMES.mseReferenceChosen]).toBeUndefined();
@@ -153,21 +220,53 @@ describe('DiffusionDPOTrainer', () => {
 
   it('resumes bit-identically from a checkpoint (fresh draws per epoch, accumulation)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'diffusion-dpo-resume-'));
-    const config = { totalSteps: 4, perDeviceTrainBatchSize: 5, gradientAccumulationSteps: 2, learningRate: 1e-3, saveSteps: 2, cfgDropProb: 0.2 };
+    const config = {
+      totalSteps: 4,
+      perDeviceTrainBatchSize: 5,
+      gradientAccumulationSteps: 2,
+      learningRate: 1e-3,
+      saveSteps: 2,
+      cfgDropProb: 0.2,
+    };
     try {
       const straight = cloneDenoiser(policy);
-      const a = await DiffusionDPOTrainer.create({ model: straight, referenceModel: reference, schedule, trainDataset: data, config });
+      const a = await DiffusionDPOTrainer.create({
+        model: straight,
+        referenceModel: reference,
+        schedule,
+        trainDataset: data,
+        config,
+      });
       const resultA = await a.train({ progress: false });
       const resumed = cloneDenoiser(policy);
       const controller = new AbortController();
-      const b = await DiffusionDPOTrainer.create({ model: resumed, referenceModel: reference, schedule, trainDataset: data, config });
-      await b.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 2 && controller.abort() });
+      const b = await DiffusionDPOTrainer.create({
+        model: resumed,
+        referenceModel: reference,
+        schedule,
+        trainDataset: data,
+        config,
+      });
+      await b.train({
+        progress: false,
+        checkpoint: { dir },
+        signal: controller.signal,
+        onLog: ({ step }) => step === 2 && controller.abort(),
+      });
       b.dispose();
       const fresh = cloneDenoiser(policy);
-      const c = await DiffusionDPOTrainer.create({ model: fresh, referenceModel: reference, schedule, trainDataset: data, config });
+      const c = await DiffusionDPOTrainer.create({
+        model: fresh,
+        referenceModel: reference,
+        schedule,
+        trainDataset: data,
+        config,
+      });
       const resultC = await c.train({ progress: false, checkpoint: { dir, resume: true } });
       expect(resultC.startStep).toBe(2);
-      expect(resultC.history.at(-1)!.metrics[METRIC_NAMES.loss]).toBe(resultA.history.at(-1)!.metrics[METRIC_NAMES.loss]);
+      expect(resultC.history.at(-1)!.metrics[METRIC_NAMES.loss]).toBe(
+        resultA.history.at(-1)!.metrics[METRIC_NAMES.loss],
+      );
       for (const [name, variable] of straight.namedVariables()) {
         expect(Array.from(fresh.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
       }

@@ -13,9 +13,17 @@ import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
-import { resolveDiffusionDPOConfig, type DiffusionDPOConfig, type ResolvedDiffusionDPOConfig } from './diffusion-dpo-config.js';
+import {
+  resolveDiffusionDPOConfig,
+  type DiffusionDPOConfig,
+  type ResolvedDiffusionDPOConfig,
+} from './diffusion-dpo-config.js';
 import { diffusionPairMetrics } from './diffusion-dpo-metrics.js';
-import { buildDiffusionPreferenceBatch, orderedPreferenceBatches, type DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
+import {
+  buildDiffusionPreferenceBatch,
+  orderedPreferenceBatches,
+  type DiffusionPreferenceBatch,
+} from './diffusion-preference-batch.js';
 import { DiffusionPreferenceScorer } from './diffusion-preference-scorer.js';
 import { diffusionReferenceFingerprint } from './diffusion-reference-cache.js';
 import { validateImagePreferenceDataset, type ImagePreferenceDataset } from './image-preference-dataset.js';
@@ -71,7 +79,11 @@ const EVAL_SEED_SALT = 0x65766131;
  * await trainer.train({ checkpoint: { dir: 'runs/diffusion-dpo', resume: 'auto' } });
  * trainer.dispose();
  */
-export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, DiffusionPreferenceBatch, ResolvedDiffusionDPOConfig> {
+export class DiffusionDPOTrainer extends PreferenceTrainerBase<
+  Denoiser,
+  DiffusionPreferenceBatch,
+  ResolvedDiffusionDPOConfig
+> {
   readonly schedule: NoiseSchedule;
   readonly trainDataset: ImagePreferenceDataset;
   readonly evalDataset: ImagePreferenceDataset | undefined;
@@ -85,7 +97,11 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, Diffusi
     METRIC_NAMES.trainSamplesPerSecond,
   ];
 
-  private constructor(options: DiffusionDPOTrainerOptions, config: ResolvedDiffusionDPOConfig, reference: PreparedReference<Denoiser>) {
+  private constructor(
+    options: DiffusionDPOTrainerOptions,
+    config: ResolvedDiffusionDPOConfig,
+    reference: PreparedReference<Denoiser>,
+  ) {
     const buckets = timestepBuckets(options.schedule.numTimesteps, config.numTimestepBuckets);
     super({
       kind: 'diffusion-dpo',
@@ -95,7 +111,12 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, Diffusi
       reference,
       policyScorer: new DiffusionPreferenceScorer(options.model, options.schedule, { scale: config.scoreScale }),
       referenceScorer:
-        reference.model === undefined ? undefined : new DiffusionPreferenceScorer(reference.model, options.schedule, { scale: config.scoreScale, trainable: false }),
+        reference.model === undefined
+          ? undefined
+          : new DiffusionPreferenceScorer(reference.model, options.schedule, {
+              scale: config.scoreScale,
+              trainable: false,
+            }),
       keys: (batch) => batch.keys,
       numPairs: (batch) => batch.numPairs,
       pairMetrics: diffusionPairMetrics(config.loss.beta, config.scoreScale, buckets),
@@ -112,11 +133,23 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, Diffusi
    * `referenceCacheFile` (under {@link diffusionReferenceFingerprint}), else in memory.
    */
   static async create(options: DiffusionDPOTrainerOptions): Promise<DiffusionDPOTrainer> {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', 'an object', options);
     const { model, schedule } = options;
     const config = resolveDiffusionDPOConfig(options.config, model, schedule.numTimesteps);
-    validateImagePreferenceDataset('options.trainDataset', options.trainDataset, model.imageShape, model.numClasses + 1);
-    if (options.evalDataset !== undefined) validateImagePreferenceDataset('options.evalDataset', options.evalDataset, model.imageShape, model.numClasses + 1);
+    validateImagePreferenceDataset(
+      'options.trainDataset',
+      options.trainDataset,
+      model.imageShape,
+      model.numClasses + 1,
+    );
+    if (options.evalDataset !== undefined)
+      validateImagePreferenceDataset(
+        'options.evalDataset',
+        options.evalDataset,
+        model.imageShape,
+        model.numClasses + 1,
+      );
     const reference = await prepareReference<Denoiser>({
       model,
       referenceModel: options.referenceModel,
@@ -146,22 +179,30 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<Denoiser, Diffusi
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
   batchesForStep(stepIndex: number): DiffusionPreferenceBatch[] {
-    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(({ epoch, indices }) =>
-      buildDiffusionPreferenceBatch(this.trainDataset, indices, {
-        seed: this.config.seed,
-        round: this.config.fixedNoise ? 0 : epoch + 1,
-        numTimesteps: this.schedule.numTimesteps,
-        cfgDropProb: this.config.cfgDropProb,
-        nullClass: this.model.nullClass,
-        keyPrefix: 'train/',
-      }),
+    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(
+      ({ epoch, indices }) =>
+        buildDiffusionPreferenceBatch(this.trainDataset, indices, {
+          seed: this.config.seed,
+          round: this.config.fixedNoise ? 0 : epoch + 1,
+          numTimesteps: this.schedule.numTimesteps,
+          cfgDropProb: this.config.cfgDropProb,
+          nullClass: this.model.nullClass,
+          keyPrefix: 'train/',
+        }),
     );
   }
 
   /** The eval pairs in batches of `perDeviceEvalBatchSize`, fixed draws, no label dropout. */
   evalBatches(): DiffusionPreferenceBatch[] {
     if (this.evalDataset === undefined) return [];
-    const draws = { seed: mixSeeds(this.config.seed, EVAL_SEED_SALT), round: 0, numTimesteps: this.schedule.numTimesteps, cfgDropProb: 0, nullClass: this.model.nullClass, keyPrefix: 'eval/' };
+    const draws = {
+      seed: mixSeeds(this.config.seed, EVAL_SEED_SALT),
+      round: 0,
+      numTimesteps: this.schedule.numTimesteps,
+      cfgDropProb: 0,
+      nullClass: this.model.nullClass,
+      keyPrefix: 'eval/',
+    };
     return orderedPreferenceBatches(this.evalDataset, this.config.perDeviceEvalBatchSize, draws);
   }
 

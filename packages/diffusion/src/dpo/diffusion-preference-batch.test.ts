@@ -32,7 +32,11 @@ describe('buildDiffusionPreferenceBatch', () => {
   });
 
   it('draws standard normal noise', () => {
-    const batch = buildDiffusionPreferenceBatch(randomPairs(200, 2), Array.from({ length: 200 }, (_, i) => i), draws);
+    const batch = buildDiffusionPreferenceBatch(
+      randomPairs(200, 2),
+      Array.from({ length: 200 }, (_, i) => i),
+      draws,
+    );
     const mean = batch.noise.reduce((a, b) => a + b, 0) / batch.noise.length;
     const variance = batch.noise.reduce((a, b) => a + (b - mean) ** 2, 0) / batch.noise.length;
     expect(Math.abs(mean)).toBeLessThan(0.05);

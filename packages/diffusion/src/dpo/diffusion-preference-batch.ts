@@ -68,7 +68,11 @@ export interface PairDrawOptions {
  *
  * Cache key of pair `index`: `${keyPrefix}${index}` for round 0, `${keyPrefix}${index}@${round}` otherwise.
  */
-export function buildDiffusionPreferenceBatch(dataset: ImagePreferenceDataset, indices: readonly number[], draws: PairDrawOptions): DiffusionPreferenceBatch {
+export function buildDiffusionPreferenceBatch(
+  dataset: ImagePreferenceDataset,
+  indices: readonly number[],
+  draws: PairDrawOptions,
+): DiffusionPreferenceBatch {
   requireInteger('draws.seed', draws.seed, { min: 0, max: 2 ** 32 - 1 });
   requireInteger('draws.round', draws.round, { min: 0 });
   requireInteger('draws.numTimesteps', draws.numTimesteps, { min: 1 });
@@ -87,7 +91,14 @@ export function buildDiffusionPreferenceBatch(dataset: ImagePreferenceDataset, i
     requireInteger(`indices[${i}]`, index, { min: 0, max: dataset.count - 1 });
     chosen.set(dataset.chosen.subarray(index * size, (index + 1) * size), i * size);
     rejected.set(dataset.rejected.subarray(index * size, (index + 1) * size), i * size);
-    const draw = drawExample(draws.seed, draws.round, index, draws.numTimesteps, draws.cfgDropProb, noise.subarray(i * size, (i + 1) * size));
+    const draw = drawExample(
+      draws.seed,
+      draws.round,
+      index,
+      draws.numTimesteps,
+      draws.cfgDropProb,
+      noise.subarray(i * size, (i + 1) * size),
+    );
     timesteps[i] = draw.timestep;
     conditions[i] = dataset.labels[index]!;
     labels[i] = draw.dropLabel ? draws.nullClass : dataset.labels[index]!;
@@ -97,9 +108,17 @@ export function buildDiffusionPreferenceBatch(dataset: ImagePreferenceDataset, i
 }
 
 /** Every pair of `dataset` in order, in batches of `batchSize` (the last may be smaller), with `draws`. */
-export function orderedPreferenceBatches(dataset: ImagePreferenceDataset, batchSize: number, draws: PairDrawOptions): DiffusionPreferenceBatch[] {
+export function orderedPreferenceBatches(
+  dataset: ImagePreferenceDataset,
+  batchSize: number,
+  draws: PairDrawOptions,
+): DiffusionPreferenceBatch[] {
   requireInteger('batchSize', batchSize, { min: 1 });
   return Array.from({ length: Math.ceil(dataset.count / batchSize) }, (_, b) =>
-    buildDiffusionPreferenceBatch(dataset, Array.from({ length: Math.min(batchSize, dataset.count - b * batchSize) }, (_, i) => b * batchSize + i), draws),
+    buildDiffusionPreferenceBatch(
+      dataset,
+      Array.from({ length: Math.min(batchSize, dataset.count - b * batchSize) }, (_, i) => b * batchSize + i),
+      draws,
+    ),
   );
 }

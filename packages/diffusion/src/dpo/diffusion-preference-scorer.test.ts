@@ -9,15 +9,33 @@ import { independentError, randomPairs, tinyDenoiser, tinySchedule } from './tin
 describe('DiffusionPreferenceScorer', () => {
   const model = tinyDenoiser(1);
   const schedule = tinySchedule();
-  const batch = buildDiffusionPreferenceBatch(randomPairs(5, 4), [0, 1, 2, 3, 4], { seed: 3, round: 0, numTimesteps: 100, cfgDropProb: 0.4, nullClass: 3 });
+  const batch = buildDiffusionPreferenceBatch(randomPairs(5, 4), [0, 1, 2, 3, 4], {
+    seed: 3,
+    round: 0,
+    numTimesteps: 100,
+    cfgDropProb: 0.4,
+    nullClass: 3,
+  });
   afterAll(() => model.dispose());
 
-  it('scores each image by -0.5 * its denoising error at the pair\'s (t, eps), computed independently', async () => {
+  it("scores each image by -0.5 * its denoising error at the pair's (t, eps), computed independently", async () => {
     const scorer = new DiffusionPreferenceScorer(model, schedule);
     await expectNoLeak(() => {
       const scores = scorer.score(batch, { training: true });
       const expected = (side: 'chosen' | 'rejected'): number[] =>
-        Array.from({ length: 5 }, (_, i) => -0.5 * independentError(model, schedule, batch[side].subarray(i * 16, (i + 1) * 16), batch.noise.subarray(i * 16, (i + 1) * 16), batch.timesteps[i]!, batch.labels[i]!));
+        Array.from(
+          { length: 5 },
+          (_, i) =>
+            -0.5 *
+            independentError(
+              model,
+              schedule,
+              batch[side].subarray(i * 16, (i + 1) * 16),
+              batch.noise.subarray(i * 16, (i + 1) * 16),
+              batch.timesteps[i]!,
+              batch.labels[i]!,
+            ),
+        );
       expectClose(scores.chosen, expected('chosen'), { atol: 1e-6, rtol: 1e-4 });
       expectClose(scores.rejected, expected('rejected'), { atol: 1e-6, rtol: 1e-4 });
       disposePairScores(scores);
@@ -28,7 +46,11 @@ describe('DiffusionPreferenceScorer', () => {
     const calls: { t: number[]; labels: number[]; noisy: Float32Array }[] = [];
     const spy = Object.create(model) as typeof model;
     spy.predictNoise = (noisy, t, labels) => {
-      calls.push({ t: Array.from(t.dataSync()), labels: Array.from(labels.dataSync()), noisy: noisy.dataSync() as Float32Array });
+      calls.push({
+        t: Array.from(t.dataSync()),
+        labels: Array.from(labels.dataSync()),
+        noisy: noisy.dataSync() as Float32Array,
+      });
       return model.predictNoise(noisy, t, labels);
     };
     const scores = new DiffusionPreferenceScorer(spy, schedule).score(batch, { training: false });
@@ -42,7 +64,8 @@ describe('DiffusionPreferenceScorer', () => {
       for (let p = 0; p < 16; p++) {
         // eps recovered from each side's x_t is the pair's one noise
         const fromChosen = (noisy[i * 16 + p]! - Math.sqrt(abar) * batch.chosen[i * 16 + p]!) / Math.sqrt(1 - abar);
-        const fromRejected = (noisy[(i + 5) * 16 + p]! - Math.sqrt(abar) * batch.rejected[i * 16 + p]!) / Math.sqrt(1 - abar);
+        const fromRejected =
+          (noisy[(i + 5) * 16 + p]! - Math.sqrt(abar) * batch.rejected[i * 16 + p]!) / Math.sqrt(1 - abar);
         expect(fromChosen).toBeCloseTo(batch.noise[i * 16 + p]!, 3);
         expect(fromRejected).toBeCloseTo(batch.noise[i * 16 + p]!, 3);
       }
@@ -79,7 +102,9 @@ describe('DiffusionPreferenceScorer', () => {
 
   it('rejects a batch of another image shape and a non-positive scale', () => {
     const scorer = new DiffusionPreferenceScorer(model, schedule);
-    expect(() => scorer.score({ ...batch, imageShape: [2, 8, 1] }, { training: false })).toThrow('batch.imageShape must be [4, 4, 1]');
+    expect(() => scorer.score({ ...batch, imageShape: [2, 8, 1] }, { training: false })).toThrow(
+      'batch.imageShape must be [4, 4, 1]',
+    );
     expect(() => new DiffusionPreferenceScorer(model, schedule, { scale: 0 })).toThrow('options.scale');
   });
 });

@@ -70,15 +70,32 @@ export class DiffusionPreferenceScorer implements PreferenceScorer<DiffusionPref
     void context; // deterministic given the batch; see the class notes
     const [height, width, channels] = this.denoiser.imageShape;
     if (batch.imageShape.join() !== this.denoiser.imageShape.join()) {
-      throw new InvalidArgumentError('batch.imageShape', `[${this.denoiser.imageShape.join(', ')}] (the denoiser's)`, `[${batch.imageShape.join(', ')}]`);
+      throw new InvalidArgumentError(
+        'batch.imageShape',
+        `[${this.denoiser.imageShape.join(', ')}] (the denoiser's)`,
+        `[${batch.imageShape.join(', ')}]`,
+      );
     }
     const n = batch.numPairs;
     return tf.tidy(() => {
-      const images = tf.concat([tf.tensor4d(batch.chosen, [n, height, width, channels]), tf.tensor4d(batch.rejected, [n, height, width, channels])], 0) as tf.Tensor4D; // [2n, h, w, c]
+      const images = tf.concat(
+        [
+          tf.tensor4d(batch.chosen, [n, height, width, channels]),
+          tf.tensor4d(batch.rejected, [n, height, width, channels]),
+        ],
+        0,
+      ) as tf.Tensor4D; // [2n, h, w, c]
       const noise = tf.tensor4d(batch.noise, [n, height, width, channels]);
       const timesteps = Int32Array.from({ length: 2 * n }, (_, i) => batch.timesteps[i % n]!);
       const labels = Int32Array.from({ length: 2 * n }, (_, i) => batch.labels[i % n]!);
-      const errors = denoisingErrors(this.denoiser, this.schedule, images, timesteps, tf.concat([noise, noise], 0) as tf.Tensor4D, labels); // [2n]
+      const errors = denoisingErrors(
+        this.denoiser,
+        this.schedule,
+        images,
+        timesteps,
+        tf.concat([noise, noise], 0) as tf.Tensor4D,
+        labels,
+      ); // [2n]
       const [chosenErrors, rejectedErrors] = tf.split(errors, 2) as [tf.Tensor1D, tf.Tensor1D];
       return {
         chosen: denoisingScore(chosenErrors, this.scale),

@@ -29,7 +29,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function options(overrides: Partial<DiffusionDPOTrainerOptions> = {}, file = path.join(dir, 'scores.json')): DiffusionDPOTrainerOptions {
+function options(
+  overrides: Partial<DiffusionDPOTrainerOptions> = {},
+  file = path.join(dir, 'scores.json'),
+): DiffusionDPOTrainerOptions {
   return {
     model: policy,
     referenceModel: reference,
@@ -37,7 +40,14 @@ function options(overrides: Partial<DiffusionDPOTrainerOptions> = {}, file = pat
     trainDataset,
     evalDataset,
     referenceCacheFile: file,
-    config: { totalSteps: 2, perDeviceTrainBatchSize: 4, perDeviceEvalBatchSize: 4, precomputeRefLogProbs: true, cfgDropProb: 0.3, seed: 5 },
+    config: {
+      totalSteps: 2,
+      perDeviceTrainBatchSize: 4,
+      perDeviceEvalBatchSize: 4,
+      precomputeRefLogProbs: true,
+      cfgDropProb: 0.3,
+      seed: 5,
+    },
     ...overrides,
   };
 }
@@ -47,8 +57,15 @@ describe('Diffusion-DPO reference score cache', () => {
     const first = await DiffusionDPOTrainer.create(options());
     expect(first.referenceCache!.status).toBe('new');
     expect(await expectNoLeak(() => first.precomputeReferenceScores())).toMatchObject({ computed: 16, reused: 0 });
-    const body = JSON.parse(await readFile(path.join(dir, 'scores.json'), 'utf8')) as { entries: Record<string, [number, number]> };
-    expect(Object.keys(body.entries).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `train/${i}`), ...Array.from({ length: 6 }, (_, i) => `eval/${i}`)].sort());
+    const body = JSON.parse(await readFile(path.join(dir, 'scores.json'), 'utf8')) as {
+      entries: Record<string, [number, number]>;
+    };
+    expect(Object.keys(body.entries).sort()).toEqual(
+      [
+        ...Array.from({ length: 10 }, (_, i) => `train/${i}`),
+        ...Array.from({ length: 6 }, (_, i) => `eval/${i}`),
+      ].sort(),
+    );
     // The cached numbers are the reference scorer's on the same (t, eps, dropout) draws.
     const scorer = new DiffusionPreferenceScorer(reference, schedule);
     for (const batch of [...first.batchesForStep(0), ...first.evalBatches()]) {
@@ -71,10 +88,20 @@ describe('Diffusion-DPO reference score cache', () => {
   it('gives the same training and evaluation metrics as a reference model with fixed draws', async () => {
     const cached = await DiffusionDPOTrainer.create(options());
     await cached.precomputeReferenceScores();
-    const live = await DiffusionDPOTrainer.create({ ...options(), referenceCacheFile: undefined, config: { ...options().config, precomputeRefLogProbs: false, fixedNoise: true } });
+    const live = await DiffusionDPOTrainer.create({
+      ...options(),
+      referenceCacheFile: undefined,
+      config: { ...options().config, precomputeRefLogProbs: false, fixedNoise: true },
+    });
     expect(live.preferenceTrainer.reference.kind).toBe('model');
     const [a, b] = [await cached.evaluate(), await live.evaluate()];
-    for (const key of [METRIC_NAMES.loss, METRIC_NAMES.rewardsAccuracies, METRIC_NAMES.mseReferenceChosen, METRIC_NAMES.mseReferenceRejected, 'rewards/margins/t00-19']) {
+    for (const key of [
+      METRIC_NAMES.loss,
+      METRIC_NAMES.rewardsAccuracies,
+      METRIC_NAMES.mseReferenceChosen,
+      METRIC_NAMES.mseReferenceRejected,
+      'rewards/margins/t00-19',
+    ]) {
       if (b[key] === undefined) continue;
       expect(a[key]).toBeCloseTo(b[key]!, 5);
     }
@@ -94,22 +121,43 @@ describe('Diffusion-DPO reference score cache', () => {
   });
 
   it('covers the architecture: UNet groups change the scores but not the weights, and miss the cache', async () => {
-    const unet = (groups: number) => new UNet({ imageShape: [4, 4, 1], numClasses: 3, baseChannels: 8, channelMultipliers: [1], groups, zeroInit: false, seed: 1 });
+    const unet = (groups: number) =>
+      new UNet({
+        imageShape: [4, 4, 1],
+        numClasses: 3,
+        baseChannels: 8,
+        channelMultipliers: [1],
+        groups,
+        zeroInit: false,
+        seed: 1,
+      });
     const [two, four] = [unet(2), unet(4)];
     const key = { schedule, trainDataset, seed: 5, cfgDropProb: 0.3, scoreScale: 1 };
-    const [a, b] = [await diffusionReferenceFingerprint({ ...key, reference: two }), await diffusionReferenceFingerprint({ ...key, reference: four })];
+    const [a, b] = [
+      await diffusionReferenceFingerprint({ ...key, reference: two }),
+      await diffusionReferenceFingerprint({ ...key, reference: four }),
+    ];
     expect(Object.keys(a).filter((name) => a[name] !== b[name])).toEqual(['model']);
-    const live = await DiffusionDPOTrainer.create({ ...options({ referenceModel: four }), referenceCacheFile: undefined });
+    const live = await DiffusionDPOTrainer.create({
+      ...options({ referenceModel: four }),
+      referenceCacheFile: undefined,
+    });
     const batch = live.batchesForStep(0)[0]!;
     live.dispose();
-    const score = (model: UNet) => tf.tidy(() => new DiffusionPreferenceScorer(model, schedule).score(batch, { training: false }).chosen.dataSync()[0]!);
+    const score = (model: UNet) =>
+      tf.tidy(
+        () => new DiffusionPreferenceScorer(model, schedule).score(batch, { training: false }).chosen.dataSync()[0]!,
+      );
     expect(Math.abs(score(two) - score(four))).toBeGreaterThan(1e-4);
     // Through the trainer: a cache computed with 2 groups is not reused for 4.
     const file = path.join(dir, 'groups.json');
     const first = await DiffusionDPOTrainer.create(options({ referenceModel: two }, file));
     await first.precomputeReferenceScores();
     const second = await DiffusionDPOTrainer.create(options({ referenceModel: four }, file));
-    expect([second.referenceCache!.status, second.referenceCache!.invalidation]).toEqual(['invalidated', 'fingerprint parts that differ: model']);
+    expect([second.referenceCache!.status, second.referenceCache!.invalidation]).toEqual([
+      'invalidated',
+      'fingerprint parts that differ: model',
+    ]);
     [first, second].forEach((trainer) => trainer.dispose());
     [two, four].forEach((model) => model.dispose());
   });
@@ -158,13 +206,18 @@ describe('Diffusion-DPO reference score cache', () => {
     await writeFile(file, '{ not json');
     const before = tf.memory().numTensors;
     const { referenceModel: _given, ...withoutReference } = options({}, file);
-    await expect(DiffusionDPOTrainer.create(withoutReference)).rejects.toThrow('reference score cache is not valid JSON');
+    await expect(DiffusionDPOTrainer.create(withoutReference)).rejects.toThrow(
+      'reference score cache is not valid JSON',
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses a directory or a path in a missing directory before scoring, disposing the clone it made', async () => {
     const { referenceModel: _given, ...withoutReference } = options();
-    for (const [file, reason] of [[dir, 'it is a directory'], [path.join(dir, 'missing', 'scores.json'), `directory ${path.join(dir, 'missing')} does not exist`]]) {
+    for (const [file, reason] of [
+      [dir, 'it is a directory'],
+      [path.join(dir, 'missing', 'scores.json'), `directory ${path.join(dir, 'missing')} does not exist`],
+    ]) {
       const before = tf.memory().numTensors;
       await expect(DiffusionDPOTrainer.create({ ...withoutReference, referenceCacheFile: file })).rejects.toThrow(
         `options.referenceCacheFile must be a writable file path in an existing directory: got ${JSON.stringify(file)} (${reason})`,
@@ -174,6 +227,8 @@ describe('Diffusion-DPO reference score cache', () => {
   });
 
   it('refuses a cache file without precomputeRefLogProbs', async () => {
-    await expect(DiffusionDPOTrainer.create({ ...options(), config: { totalSteps: 1 } })).rejects.toThrow('options.referenceCacheFile must be given only with config.precomputeRefLogProbs: true');
+    await expect(DiffusionDPOTrainer.create({ ...options(), config: { totalSteps: 1 } })).rejects.toThrow(
+      'options.referenceCacheFile must be given only with config.precomputeRefLogProbs: true',
+    );
   });
 });

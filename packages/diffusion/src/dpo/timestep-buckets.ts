@@ -34,7 +34,8 @@ export function timestepBuckets(numTimesteps: number, numBuckets: number): Times
     labels,
     bucketOf: (timesteps) =>
       Array.from(timesteps, (t, i) => {
-        if (!Number.isInteger(t) || t < 0 || t >= numTimesteps) throw new InvalidArgumentError(`timesteps[${i}]`, `an integer in [0, ${numTimesteps})`, t);
+        if (!Number.isInteger(t) || t < 0 || t >= numTimesteps)
+          throw new InvalidArgumentError(`timesteps[${i}]`, `an integer in [0, ${numTimesteps})`, t);
         return Math.floor((t * numBuckets) / numTimesteps);
       }),
   };

@@ -7,7 +7,16 @@ import type { ImagePreferenceDataset } from './image-preference-dataset.js';
 
 /** A 4x4 greyscale, 3-class MLP denoiser with non-zero output (zeroInitOutput off), ~1k weights. */
 export function tinyDenoiser(seed = 0, cfgDropProb = 0): MLPDenoiser {
-  return new MLPDenoiser({ imageShape: [4, 4, 1], numClasses: 3, hiddenSize: 16, numLayers: 1, timeEmbeddingDim: 8, zeroInitOutput: false, cfgDropProb, seed });
+  return new MLPDenoiser({
+    imageShape: [4, 4, 1],
+    numClasses: 3,
+    hiddenSize: 16,
+    numLayers: 1,
+    timeEmbeddingDim: 8,
+    zeroInitOutput: false,
+    cfgDropProb,
+    seed,
+  });
 }
 
 /** A 100-step linear schedule. */
@@ -44,11 +53,22 @@ export function perturbWeights(model: Denoiser, seed: number, scale = 0.05): voi
  * the host in float64 from the schedule's abar, eps_theta from `predictNoise`, the mean of
  * squares on the host.
  */
-export function independentError(model: Denoiser, schedule: NoiseSchedule, image: Float32Array, noise: Float32Array, timestep: number, label: number): number {
+export function independentError(
+  model: Denoiser,
+  schedule: NoiseSchedule,
+  image: Float32Array,
+  noise: Float32Array,
+  timestep: number,
+  label: number,
+): number {
   const abar = schedule.alphasCumprod[timestep]!;
   const noisy = Float32Array.from(image, (x0, p) => Math.sqrt(abar) * x0 + Math.sqrt(1 - abar) * noise[p]!);
   const [h, w, c] = model.imageShape;
-  const predicted = tf.tidy(() => model.predictNoise(tf.tensor4d(noisy, [1, h, w, c]), tf.tensor1d([timestep]), tf.tensor1d([label], 'int32')).dataSync());
+  const predicted = tf.tidy(() =>
+    model
+      .predictNoise(tf.tensor4d(noisy, [1, h, w, c]), tf.tensor1d([timestep]), tf.tensor1d([label], 'int32'))
+      .dataSync(),
+  );
   let sum = 0;
   for (let p = 0; p < noise.length; p++) sum += (noise[p]! - predicted[p]!) ** 2;
   return sum / noise.length;

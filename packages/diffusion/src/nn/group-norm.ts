@@ -11,11 +11,20 @@ export interface GroupNormParams {
 }
 
 /** Creates a group norm over `channels` split into `groups` groups. */
-export function createGroupNorm(store: ParameterStore, name: string, channels: number, groups: number): GroupNormParams {
+export function createGroupNorm(
+  store: ParameterStore,
+  name: string,
+  channels: number,
+  groups: number,
+): GroupNormParams {
   if (!Number.isInteger(groups) || groups < 1 || channels % groups !== 0) {
     throw new InvalidArgumentError(`${name}.groups`, `a positive divisor of the channel count ${channels}`, groups);
   }
-  return { gamma: store.constant(`${name}.gamma`, [channels], 1), beta: store.zeros(`${name}.beta`, [channels]), groups };
+  return {
+    gamma: store.constant(`${name}.gamma`, [channels], 1),
+    beta: store.zeros(`${name}.beta`, [channels]),
+    groups,
+  };
 }
 
 /**
@@ -40,13 +49,20 @@ export function groupNorm(params: GroupNormParams, x: tf.Tensor4D, epsilon = 1e-
     const groups = params.groups;
     const perGroup = channels / groups;
     // [b, h, w, C] -> [b, h*w, G, C/G] -> [b, G, h*w, C/G] -> [b, G, h*w*C/G]
-    const grouped = tf.reshape(tf.transpose(tf.reshape(x, [batch, height * width, groups, perGroup]), [0, 2, 1, 3]), [batch, groups, -1]);
+    const grouped = tf.reshape(tf.transpose(tf.reshape(x, [batch, height * width, groups, perGroup]), [0, 2, 1, 3]), [
+      batch,
+      groups,
+      -1,
+    ]);
     const mean = tf.mean(grouped, 2, true); // [b, G, 1]
     const centered = tf.sub(grouped, mean);
     const variance = tf.mean(tf.square(centered), 2, true);
     const normalised = tf.mul(centered, tf.rsqrt(tf.add(variance, epsilon)));
     // back: [b, G, h*w, C/G] -> [b, h*w, G, C/G] -> [b, h, w, C]
-    const restored: tf.Tensor4D = tf.reshape(tf.transpose(tf.reshape(normalised, [batch, groups, height * width, perGroup]), [0, 2, 1, 3]), x.shape);
+    const restored: tf.Tensor4D = tf.reshape(
+      tf.transpose(tf.reshape(normalised, [batch, groups, height * width, perGroup]), [0, 2, 1, 3]),
+      x.shape,
+    );
     return scaleShift(restored, params.gamma, params.beta);
   });
 }

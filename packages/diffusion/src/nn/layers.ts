@@ -15,11 +15,20 @@ export interface ConvParams {
 }
 
 /** PyTorch-default dense layer (see {@link ParameterStore}); `zero` gives an all-zero layer. */
-export function createDense(store: ParameterStore, name: string, inputs: number, outputs: number, zero = false): DenseParams {
+export function createDense(
+  store: ParameterStore,
+  name: string,
+  inputs: number,
+  outputs: number,
+  zero = false,
+): DenseParams {
   const bound = 1 / Math.sqrt(inputs);
   return zero
     ? { kernel: store.zeros(`${name}.kernel`, [inputs, outputs]), bias: store.zeros(`${name}.bias`, [outputs]) }
-    : { kernel: store.uniform(`${name}.kernel`, [inputs, outputs], bound), bias: store.uniform(`${name}.bias`, [outputs], bound) };
+    : {
+        kernel: store.uniform(`${name}.kernel`, [inputs, outputs], bound),
+        bias: store.uniform(`${name}.bias`, [outputs], bound),
+      };
 }
 
 /** PyTorch-default square convolution; `zero` gives an all-zero layer. */

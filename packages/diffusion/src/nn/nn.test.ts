@@ -12,7 +12,10 @@ import { addBias, scaleShift } from './bias.js';
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = new Rng(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    shape,
+  );
 }
 
 describe('groupNorm', () => {
@@ -34,7 +37,8 @@ describe('groupNorm', () => {
           let squares = 0;
           for (let p = 0; p < 9; p++) for (let k = 0; k < 2; k++) squares += (xs[index(p, k)]! - mean) ** 2;
           const std = Math.sqrt(squares / 18 + 1e-5);
-          for (let p = 0; p < 9; p++) for (let k = 0; k < 2; k++) expected[index(p, k)] = (xs[index(p, k)]! - mean) / std;
+          for (let p = 0; p < 9; p++)
+            for (let k = 0; k < 2; k++) expected[index(p, k)] = (xs[index(p, k)]! - mean) / std;
         }
       }
       expectClose(y, Array.from(expected), { atol: 1e-5, rtol: 1e-4 });
@@ -54,7 +58,11 @@ describe('groupNorm', () => {
       const y = groupNorm({ gamma: scale as tf.Variable, beta: shift as tf.Variable, groups: 2 }, input as tf.Tensor4D);
       return tf.sum(tf.mul(y, weights));
     };
-    const result = checkGradient(f as (...inputs: tf.Tensor[]) => tf.Scalar, [x, gamma, beta], { epsilon: 1e-2, atol: 2e-2, rtol: 2e-2 });
+    const result = checkGradient(f as (...inputs: tf.Tensor[]) => tf.Scalar, [x, gamma, beta], {
+      epsilon: 1e-2,
+      atol: 2e-2,
+      rtol: 2e-2,
+    });
     expect(result.maxAbsError).toBeLessThan(2e-2);
     tf.dispose([x, gamma, beta, weights, ...store.namedVariables().values()]);
     expect(params.groups).toBe(2);
@@ -62,7 +70,9 @@ describe('groupNorm', () => {
 
   it('rejects a group count that does not divide the channels', () => {
     const store = new ParameterStore(new Rng(0));
-    expect(() => createGroupNorm(store, 'gn', 6, 4)).toThrow('gn.groups must be a positive divisor of the channel count 6: got 4');
+    expect(() => createGroupNorm(store, 'gn', 6, 4)).toThrow(
+      'gn.groups must be a positive divisor of the channel count 6: got 4',
+    );
   });
 });
 
@@ -96,7 +106,11 @@ describe('upsampleNearest2x', () => {
         tf.tidy(() => {
           const x = tf.ones([2, 2, 3, 2]) as tf.Tensor4D;
           const weights = tf.sin(tf.reshape(tf.range(0, 96), [2, 4, 6, 2]));
-          return Array.from(tf.grad((input: tf.Tensor) => tf.sum(tf.mul(upsampleNearest2x(input as tf.Tensor4D), weights)))(x).dataSync());
+          return Array.from(
+            tf
+              .grad((input: tf.Tensor) => tf.sum(tf.mul(upsampleNearest2x(input as tf.Tensor4D), weights)))(x)
+              .dataSync(),
+          );
         }),
       );
     }

@@ -32,8 +32,17 @@ describe('Pick-a-Pic-style caption preference JSONL', () => {
   it('round-trips through PNG files beside the JSONL, dropping ties on load', async () => {
     const file = join(directory, 'pairs.jsonl');
     expect(await writeCaptionPreferenceJsonl(file, RECORDS, SHAPE)).toBe(3);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines[0]).toEqual({ caption: 'red apple', image_0: 'images/000000-0.png', image_1: 'images/000000-1.png', label_0: 1, labeler: 'clip-a' });
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[0]).toEqual({
+      caption: 'red apple',
+      image_0: 'images/000000-0.png',
+      image_1: 'images/000000-1.png',
+      label_0: 1,
+      labeler: 'clip-a',
+    });
     expect(lines[2].label_0).toBe(0.5);
     const records = await loadCaptionPreferenceJsonl(file);
     expect(records.map((r) => r.label0)).toEqual([1, 0, 0.5]);
@@ -64,7 +73,10 @@ describe('Pick-a-Pic-style caption preference JSONL', () => {
     const file = join(directory, 'bad.jsonl');
     const good = { caption: 'red apple', image_0: 'a.png', image_1: 'b.png', label_0: 1 };
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ ...good, label_0: 2 }, /bad\.jsonl:2: field "label_0" must be 1 \(image_0 preferred\), 0 \(image_1 preferred\) or 0\.5 \(tie\): got 2/],
+      [
+        { ...good, label_0: 2 },
+        /bad\.jsonl:2: field "label_0" must be 1 \(image_0 preferred\), 0 \(image_1 preferred\) or 0\.5 \(tie\): got 2/,
+      ],
       [{ ...good, caption: '' }, /bad\.jsonl:2: field "caption" must be a non-empty string: got ""/],
       [{ ...good, image_1: 'b.jpg' }, /bad\.jsonl:2: field "image_1" must be a \.png path/],
       [{ caption: 'x', image_0: 'a.png', label_0: 0 }, /bad\.jsonl:2: missing field "image_1"/],
@@ -77,22 +89,37 @@ describe('Pick-a-Pic-style caption preference JSONL', () => {
 
   it('names the line of a missing or wrongly sized image', async () => {
     const file = join(directory, 'pairs.jsonl');
-    await writeFile(join(directory, 'small.png'), encodeImageGrid({ data: new Float32Array(12), shape: [1, 2, 2, 3] }, { padding: 0 }));
+    await writeFile(
+      join(directory, 'small.png'),
+      encodeImageGrid({ data: new Float32Array(12), shape: [1, 2, 2, 3] }, { padding: 0 }),
+    );
     const lines = [
       { caption: 'a', image_0: 'small.png', image_1: 'small.png', label_0: 0.5 },
       { caption: 'b', image_0: 'small.png', image_1: 'small.png', label_0: 1 },
     ];
     await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n'));
-    await expect(loadCaptionPreferenceImages(file, SHAPE)).rejects.toThrow(/pairs\.jsonl:2: field "image_0": image is 2x2, expected 4x4/);
+    await expect(loadCaptionPreferenceImages(file, SHAPE)).rejects.toThrow(
+      /pairs\.jsonl:2: field "image_0": image is 2x2, expected 4x4/,
+    );
     await writeFile(file, JSON.stringify({ ...lines[1], image_1: 'gone.png' }));
-    await expect(loadCaptionPreferenceImages(file, [2, 2, 3])).rejects.toThrow(/pairs\.jsonl:1: field "image_1": cannot read .*gone\.png/);
+    await expect(loadCaptionPreferenceImages(file, [2, 2, 3])).rejects.toThrow(
+      /pairs\.jsonl:1: field "image_1": cannot read .*gone\.png/,
+    );
   });
 
   it('refuses bad records on write, naming the record and field', async () => {
     const file = join(directory, 'out.jsonl');
-    await expect(writeCaptionPreferenceJsonl(file, [RECORDS[0]!, { ...RECORDS[1]!, label0: 0.7 as never }], SHAPE)).rejects.toThrow(/records\[1\]\.label0 must be 1 \(image_0 preferred\).*got 0\.7/);
-    await expect(writeCaptionPreferenceJsonl(file, [{ ...RECORDS[0]!, image1: new Float32Array(5) }], SHAPE)).rejects.toThrow(/records\[0\]\.image1 must be a Float32Array of 48 values \(4x4x3\): got 5/);
-    await expect(writeCaptionPreferenceJsonl(file, [{ ...RECORDS[0]!, caption: '' }], SHAPE)).rejects.toThrow(/records\[0\]\.caption must be a non-empty string/);
-    await expect(writeCaptionPreferenceJsonl(file, [{ ...RECORDS[0]!, extra: { label_0: 1 } }], SHAPE)).rejects.toThrow(/records\[0\]\.extra must be an object without the field "label_0"/);
+    await expect(
+      writeCaptionPreferenceJsonl(file, [RECORDS[0]!, { ...RECORDS[1]!, label0: 0.7 as never }], SHAPE),
+    ).rejects.toThrow(/records\[1\]\.label0 must be 1 \(image_0 preferred\).*got 0\.7/);
+    await expect(
+      writeCaptionPreferenceJsonl(file, [{ ...RECORDS[0]!, image1: new Float32Array(5) }], SHAPE),
+    ).rejects.toThrow(/records\[0\]\.image1 must be a Float32Array of 48 values \(4x4x3\): got 5/);
+    await expect(writeCaptionPreferenceJsonl(file, [{ ...RECORDS[0]!, caption: '' }], SHAPE)).rejects.toThrow(
+      /records\[0\]\.caption must be a non-empty string/,
+    );
+    await expect(writeCaptionPreferenceJsonl(file, [{ ...RECORDS[0]!, extra: { label_0: 1 } }], SHAPE)).rejects.toThrow(
+      /records\[0\]\.extra must be an object without the field "label_0"/,
+    );
   });
 });

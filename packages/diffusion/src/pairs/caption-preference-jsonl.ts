@@ -48,7 +48,8 @@ const LABEL_EXPECTED = '1 (image_0 preferred), 0 (image_1 preferred) or 0.5 (tie
 /** The `label_0` field: exactly 0, 0.5 or 1. */
 export const pickAPicLabelField: FieldCodec<CaptionPreferenceLabel> = {
   expected: LABEL_EXPECTED,
-  parse: (value) => (value === 0 || value === 0.5 || value === 1 ? fieldOk(value) : fieldFailure(LABEL_EXPECTED, value)),
+  parse: (value) =>
+    value === 0 || value === 0.5 || value === 1 ? fieldOk(value) : fieldFailure(LABEL_EXPECTED, value),
   serialize: (value) => value,
 };
 
@@ -71,7 +72,10 @@ export interface CaptionPreferenceImages {
  * 0, 0.5 or 1). Ties are kept here; {@link loadCaptionPreferenceImages} drops them.
  * @throws DataFormatError naming the file and line of the first bad record.
  */
-export async function loadCaptionPreferenceJsonl(file: string, options: JsonlReadOptions = {}): Promise<CaptionPreferenceRecord[]> {
+export async function loadCaptionPreferenceJsonl(
+  file: string,
+  options: JsonlReadOptions = {},
+): Promise<CaptionPreferenceRecord[]> {
   const caption = textField({ allowEmpty: false });
   const image = imageField();
   return loadJsonl(
@@ -95,7 +99,11 @@ export async function loadCaptionPreferenceJsonl(file: string, options: JsonlRea
  * @throws DataFormatError naming the file and line when a record is invalid or an image is not
  *   a readable PNG of `imageShape`'s height and width.
  */
-export async function loadCaptionPreferenceImages(file: string, imageShape: ImageShape, options: JsonlReadOptions = {}): Promise<CaptionPreferenceImages> {
+export async function loadCaptionPreferenceImages(
+  file: string,
+  imageShape: ImageShape,
+  options: JsonlReadOptions = {},
+): Promise<CaptionPreferenceImages> {
   const [height, width, channels] = imageShape;
   if (channels !== 1 && channels !== 3) throw new InvalidArgumentError('imageShape[2]', '1 or 3 channels', channels);
   const records = await loadCaptionPreferenceJsonl(file, options);
@@ -106,19 +114,33 @@ export async function loadCaptionPreferenceImages(file: string, imageShape: Imag
   const read = async (reference: ImageReference, line: number, field: string): Promise<Float32Array> => {
     let bytes: Uint8Array;
     try {
-      bytes = reference.kind === 'file' ? await readFile(reference.path) : Buffer.from(reference.url.slice(reference.url.indexOf(',') + 1), 'base64');
+      bytes =
+        reference.kind === 'file'
+          ? await readFile(reference.path)
+          : Buffer.from(reference.url.slice(reference.url.indexOf(',') + 1), 'base64');
     } catch (error) {
-      throw new DataFormatError(file, line, `field "${field}": cannot read ${reference.kind === 'file' ? reference.path : 'the data URL'}: ${(error as Error).message}`, { cause: error });
+      throw new DataFormatError(
+        file,
+        line,
+        `field "${field}": cannot read ${reference.kind === 'file' ? reference.path : 'the data URL'}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     let image;
     try {
       image = decodeImage(bytes, channels, `${file} line ${line}`);
     } catch (error) {
-      throw new DataFormatError(file, line, `field "${field}" is not a readable PNG: ${(error as Error).message}`, { cause: error });
+      throw new DataFormatError(file, line, `field "${field}" is not a readable PNG: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     try {
       if (image.shape[0] !== height || image.shape[1] !== width) {
-        throw new DataFormatError(file, line, `field "${field}": image is ${image.shape[0]}x${image.shape[1]}, expected ${height}x${width}`);
+        throw new DataFormatError(
+          file,
+          line,
+          `field "${field}": image is ${image.shape[0]}x${image.shape[1]}, expected ${height}x${width}`,
+        );
       }
       return image.dataSync() as Float32Array;
     } finally {
@@ -130,7 +152,14 @@ export async function loadCaptionPreferenceImages(file: string, imageShape: Imag
     chosen.set(await read(record[winner], line, winner === 'image0' ? 'image_0' : 'image_1'), i * size);
     rejected.set(await read(record[loser], line, loser === 'image0' ? 'image_0' : 'image_1'), i * size);
   }
-  return { chosen, rejected, captions: kept.map(({ record }) => record.caption), count: kept.length, imageShape, tiesDropped: records.length - kept.length };
+  return {
+    chosen,
+    rejected,
+    captions: kept.map(({ record }) => record.caption),
+    count: kept.length,
+    imageShape,
+    tiesDropped: records.length - kept.length,
+  };
 }
 
 /** One comparison to write: a caption, two images on the host and `label_0`. */
@@ -170,7 +199,8 @@ export async function writeCaptionPreferenceJsonl(
   options: WriteCaptionPreferenceOptions = {},
 ): Promise<number> {
   const mode = options.images ?? 'files';
-  if (mode !== 'files' && mode !== 'data-url') throw new InvalidArgumentError('options.images', '"files" or "data-url"', mode);
+  if (mode !== 'files' && mode !== 'data-url')
+    throw new InvalidArgumentError('options.images', '"files" or "data-url"', mode);
   const [height, width, channels] = imageShape;
   const size = height * width * channels;
   const directory = path.dirname(path.resolve(file));
@@ -189,7 +219,11 @@ export async function writeCaptionPreferenceJsonl(
     for (const side of [0, 1] as const) {
       const pixels = side === 0 ? record.image0 : record.image1;
       if (!(pixels instanceof Float32Array) || pixels.length !== size) {
-        throw new InvalidArgumentError(`records[${i}].image${side}`, `a Float32Array of ${size} values (${height}x${width}x${channels})`, pixels?.length ?? pixels);
+        throw new InvalidArgumentError(
+          `records[${i}].image${side}`,
+          `a Float32Array of ${size} values (${height}x${width}x${channels})`,
+          pixels?.length ?? pixels,
+        );
       }
       const png = encodeImageGrid({ data: pixels, shape: [1, height, width, channels] }, { padding: 0 });
       if (mode === 'data-url') {
@@ -214,7 +248,8 @@ export async function writeCaptionPreferenceJsonl(
       label_0: encodeField(record.label0, pickAPicLabelField, at('label_0'), `${argument}.label0`),
     };
     for (const [key, value] of Object.entries(record.extra ?? {})) {
-      if (FIELDS.has(key)) throw new InvalidArgumentError(`${argument}.extra`, `an object without the field "${key}"`, record.extra);
+      if (FIELDS.has(key))
+        throw new InvalidArgumentError(`${argument}.extra`, `an object without the field "${key}"`, record.extra);
       fields[key] = value;
     }
     return fields;

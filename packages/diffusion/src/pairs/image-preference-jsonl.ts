@@ -26,8 +26,14 @@ import { decodeImage, encodeImageGrid } from '../image-grid.js';
  * The JSONL schema of image preference pairs: a class label prompt and PNG image responses.
  * @param confineToDirectory - refuse image paths outside the JSONL file's directory.
  */
-export function imagePreferenceSchema(numClasses?: number, confineToDirectory = false): PreferenceSchema<number, ImageReference> {
-  return { prompt: classLabelField(numClasses === undefined ? {} : { numClasses }), response: imageField({ confineToDirectory }) };
+export function imagePreferenceSchema(
+  numClasses?: number,
+  confineToDirectory = false,
+): PreferenceSchema<number, ImageReference> {
+  return {
+    prompt: classLabelField(numClasses === undefined ? {} : { numClasses }),
+    response: imageField({ confineToDirectory }),
+  };
 }
 
 /** Options of {@link loadImagePreferenceJsonl}. */
@@ -65,9 +71,14 @@ export interface WriteImagePreferenceJsonlOptions {
  * atomically after every PNG.
  * @returns the number of pairs written.
  */
-export async function writeImagePreferenceJsonl(file: string, dataset: ImagePreferenceDataset, options: WriteImagePreferenceJsonlOptions = {}): Promise<number> {
+export async function writeImagePreferenceJsonl(
+  file: string,
+  dataset: ImagePreferenceDataset,
+  options: WriteImagePreferenceJsonlOptions = {},
+): Promise<number> {
   const mode = options.images ?? 'files';
-  if (mode !== 'files' && mode !== 'data-url') throw new InvalidArgumentError('options.images', '"files" or "data-url"', mode);
+  if (mode !== 'files' && mode !== 'data-url')
+    throw new InvalidArgumentError('options.images', '"files" or "data-url"', mode);
   const size = imageSize(dataset.imageShape);
   const directory = path.dirname(path.resolve(file));
   const imageDir = options.imageDir ?? 'images';
@@ -76,13 +87,25 @@ export async function writeImagePreferenceJsonl(file: string, dataset: ImagePref
   const records: PreferenceRecordInput<number, ImageReference>[] = [];
   for (let i = 0; i < dataset.count; i++) {
     const reference = async (side: 'chosen' | 'rejected'): Promise<ImageReference> => {
-      const png = encodeImageGrid({ data: dataset[side].subarray(i * size, (i + 1) * size), shape: [1, ...dataset.imageShape] }, { padding: 0 });
-      if (mode === 'data-url') return { kind: 'data-url', url: `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}` };
+      const png = encodeImageGrid(
+        { data: dataset[side].subarray(i * size, (i + 1) * size), shape: [1, ...dataset.imageShape] },
+        { padding: 0 },
+      );
+      if (mode === 'data-url')
+        return {
+          kind: 'data-url',
+          url: `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`,
+        };
       const relative = `${imageDir}/${String(i).padStart(digits, '0')}-${side}.png`;
       await writeFileAtomic(path.join(directory, relative), png);
       return { kind: 'file', path: relative };
     };
-    records.push({ prompt: dataset.labels[i]!, chosen: await reference('chosen'), rejected: await reference('rejected'), ...(options.extra ? { extra: options.extra(i) } : {}) });
+    records.push({
+      prompt: dataset.labels[i]!,
+      chosen: await reference('chosen'),
+      rejected: await reference('rejected'),
+      ...(options.extra ? { extra: options.extra(i) } : {}),
+    });
   }
   return writePreferenceJsonl(file, records, imagePreferenceSchema(options.numClasses));
 }
@@ -102,18 +125,31 @@ export async function loadImagePreferenceJsonl(
   imageShape: ImageShape,
   options: LoadImagePreferenceJsonlOptions | number = {},
 ): Promise<ImagePreferenceDataset> {
-  const { numClasses, imageLimits } = typeof options === 'number' ? { numClasses: options, imageLimits: undefined } : options;
+  const { numClasses, imageLimits } =
+    typeof options === 'number' ? { numClasses: options, imageLimits: undefined } : options;
   const [height, width, channels] = imageShape;
   if (channels !== 1 && channels !== 3) throw new InvalidArgumentError('imageShape[2]', '1 or 3 channels', channels);
   if (numClasses !== undefined) requireInteger('numClasses', numClasses, { min: 1 });
   const limits = resolveImageReadLimits(imageLimits, 'options.imageLimits');
   const schema = imagePreferenceSchema(numClasses, limits.confineToDirectory);
-  const records = await loadJsonl(file, (object, location) => ({ record: parsePreferenceRecord(object, schema, location), location }));
+  const records = await loadJsonl(file, (object, location) => ({
+    record: parsePreferenceRecord(object, schema, location),
+    location,
+  }));
   const size = imageSize(imageShape);
   const chosen = new Float32Array(records.length * size);
   const rejected = new Float32Array(records.length * size);
-  const read = async (reference: ImageReference, location: RecordLocation, field: 'chosen' | 'rejected'): Promise<Float32Array> => {
-    const at = (reason: string) => new DataFormatError(file, location.line, `field "${field}": ${reference.kind === 'file' ? `image ${reference.path}` : 'inline image'}: ${reason}`);
+  const read = async (
+    reference: ImageReference,
+    location: RecordLocation,
+    field: 'chosen' | 'rejected',
+  ): Promise<Float32Array> => {
+    const at = (reason: string) =>
+      new DataFormatError(
+        file,
+        location.line,
+        `field "${field}": ${reference.kind === 'file' ? `image ${reference.path}` : 'inline image'}: ${reason}`,
+      );
     const bytes = await readImageBytes(reference, { ...location, field }, limits);
     let image: ReturnType<typeof decodeImage>;
     try {
@@ -122,7 +158,8 @@ export async function loadImagePreferenceJsonl(
       throw at(error instanceof DataFormatError ? error.reason : String(error));
     }
     try {
-      if (image.shape[0] !== height || image.shape[1] !== width) throw at(`image is ${image.shape[0]}x${image.shape[1]}, expected ${height}x${width}`);
+      if (image.shape[0] !== height || image.shape[1] !== width)
+        throw at(`image is ${image.shape[0]}x${image.shape[1]}, expected ${height}x${width}`);
       return (await image.data()) as Float32Array;
     } finally {
       image.dispose();
@@ -133,5 +170,11 @@ export async function loadImagePreferenceJsonl(
     chosen.set(await read(record.chosen, location, 'chosen'), i * size);
     rejected.set(await read(record.rejected, location, 'rejected'), i * size);
   }
-  return { chosen, rejected, labels: Int32Array.from(records, ({ record }) => record.prompt), count: records.length, imageShape };
+  return {
+    chosen,
+    rejected,
+    labels: Int32Array.from(records, ({ record }) => record.prompt),
+    count: records.length,
+    imageShape,
+  };
 }

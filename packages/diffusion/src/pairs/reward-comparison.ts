@@ -42,26 +42,50 @@ export interface RewardComparison {
  * their rewards: means, and the candidate's win rate over paired samples. Same noise makes the
  * comparison paired (the two images usually share their layout) and lowers its variance.
  */
-export async function compareRewards(baseline: Denoiser, candidate: Denoiser, schedule: NoiseSchedule, options: CompareRewardsOptions): Promise<RewardComparison> {
+export async function compareRewards(
+  baseline: Denoiser,
+  candidate: Denoiser,
+  schedule: NoiseSchedule,
+  options: CompareRewardsOptions,
+): Promise<RewardComparison> {
   const { conditions, reward } = options;
-  if (!Array.isArray(conditions) || conditions.length === 0) throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', conditions);
+  if (!Array.isArray(conditions) || conditions.length === 0)
+    throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', conditions);
   if (baseline.imageShape.join() !== candidate.imageShape.join()) {
-    throw new InvalidArgumentError('candidate.imageShape', `[${baseline.imageShape.join(', ')}] (the baseline's)`, `[${candidate.imageShape.join(', ')}]`);
+    throw new InvalidArgumentError(
+      'candidate.imageShape',
+      `[${baseline.imageShape.join(', ')}] (the baseline's)`,
+      `[${candidate.imageShape.join(', ')}]`,
+    );
   }
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 128, { min: 1 });
   const size = imageSize(baseline.imageShape);
   const [height, width, channels] = baseline.imageShape;
-  const images = { baseline: new Float32Array(conditions.length * size), candidate: new Float32Array(conditions.length * size) };
+  const images = {
+    baseline: new Float32Array(conditions.length * size),
+    candidate: new Float32Array(conditions.length * size),
+  };
   const rewards = { baseline: new Float32Array(conditions.length), candidate: new Float32Array(conditions.length) };
   for (let start = 0, call = 0; start < conditions.length; start += batchSize, call++) {
     const labels = conditions.slice(start, start + batchSize);
-    for (const [side, model] of [['baseline', baseline], ['candidate', candidate]] as const) {
-      const result = ddimSample(model, schedule, { labels, rng: new Rng(mixSeeds(options.seed, call)), numSteps: options.numSteps ?? 50, guidanceScale: options.guidanceScale ?? 1 });
+    for (const [side, model] of [
+      ['baseline', baseline],
+      ['candidate', candidate],
+    ] as const) {
+      const result = ddimSample(model, schedule, {
+        labels,
+        rng: new Rng(mixSeeds(options.seed, call)),
+        numSteps: options.numSteps ?? 50,
+        guidanceScale: options.guidanceScale ?? 1,
+      });
       const data = (await result.images.data()) as Float32Array;
       tf.dispose(result.images);
       images[side].set(data, start * size);
       labels.forEach((condition, i) => {
-        rewards[side][start + i] = reward({ data: data.subarray(i * size, (i + 1) * size), height, width, channels }, condition);
+        rewards[side][start + i] = reward(
+          { data: data.subarray(i * size, (i + 1) * size), height, width, channels },
+          condition,
+        );
       });
     }
   }

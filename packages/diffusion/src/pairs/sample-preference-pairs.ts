@@ -60,10 +60,16 @@ export interface SampledPreferencePairs {
  * AI-feedback Diffusion-DPO data is made (Wallace et al. 2023, Section 6, with a reward model
  * standing in for people) and what the compressibility example trains on. Sampling runs in batches; no tensor outlives a batch.
  */
-export async function samplePreferencePairs(denoiser: Denoiser, schedule: NoiseSchedule, options: SamplePreferencePairsOptions): Promise<SampledPreferencePairs> {
+export async function samplePreferencePairs(
+  denoiser: Denoiser,
+  schedule: NoiseSchedule,
+  options: SamplePreferencePairsOptions,
+): Promise<SampledPreferencePairs> {
   const { conditions, reward } = options;
-  if (!Array.isArray(conditions) || conditions.length === 0) throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', conditions);
-  if (typeof reward !== 'function') throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', reward);
+  if (!Array.isArray(conditions) || conditions.length === 0)
+    throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', conditions);
+  if (typeof reward !== 'function')
+    throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', reward);
   requireInteger('options.seed', options.seed, { min: 0, max: 2 ** 32 - 1 });
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
   const minRewardGap = requireNumber('options.minRewardGap', options.minRewardGap ?? 0, { min: 0 });
@@ -90,10 +96,17 @@ export async function samplePreferencePairs(denoiser: Denoiser, schedule: NoiseS
     tf.dispose([result.images, result.logProbs]);
     const shape = { height: denoiser.imageShape[0], width: denoiser.imageShape[1], channels: denoiser.imageShape[2] };
     slice.forEach((condition, i) => {
-      const candidates = Array.from({ length: k }, (_, j) => images.slice((j * slice.length + i) * size, (j * slice.length + i + 1) * size));
+      const candidates = Array.from({ length: k }, (_, j) =>
+        images.slice((j * slice.length + i) * size, (j * slice.length + i + 1) * size),
+      );
       const rewards = candidates.map((data) => reward({ data, ...shape }, condition));
       if (!rewards.every(Number.isFinite)) {
-        throw new InvalidArgumentError('options.reward', 'a function returning finite numbers', rewards, `condition ${condition}, pair ${start + i}`);
+        throw new InvalidArgumentError(
+          'options.reward',
+          'a function returning finite numbers',
+          rewards,
+          `condition ${condition}, pair ${start + i}`,
+        );
       }
       rewardSum += rewards.reduce((a, b) => a + b, 0);
       // First best and first worst, so ties resolve to the earlier sample.
@@ -115,7 +128,13 @@ export async function samplePreferencePairs(denoiser: Denoiser, schedule: NoiseS
     return out;
   };
   return {
-    pairs: { chosen: join(chosen), rejected: join(rejected), labels: Int32Array.from(labels), count: labels.length, imageShape: denoiser.imageShape },
+    pairs: {
+      chosen: join(chosen),
+      rejected: join(rejected),
+      labels: Int32Array.from(labels),
+      count: labels.length,
+      imageShape: denoiser.imageShape,
+    },
     chosenRewards: Float32Array.from(chosenRewards),
     rejectedRewards: Float32Array.from(rejectedRewards),
     sourceIndices: Int32Array.from(sourceIndices),

@@ -24,7 +24,11 @@ export function classifierLogProbReward(classifier: DigitClassifier): ImageRewar
  * The same reward for a whole batch as a tensor: log p(labels[i] | images[i]), `[batch]`.
  * @returns a new tensor; the caller disposes it.
  */
-export function classifierLogProbs(classifier: DigitClassifier, images: tf.Tensor4D, labels: ArrayLike<number>): tf.Tensor1D {
+export function classifierLogProbs(
+  classifier: DigitClassifier,
+  images: tf.Tensor4D,
+  labels: ArrayLike<number>,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const logProbs = classifier.logProbs(images);
     const mask = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), classifier.config.numClasses);

@@ -9,16 +9,29 @@ import { classifierLogProbReward, classifierLogProbs } from './classifier-reward
 describe('digit classifier reward', () => {
   it('trains on a few hundred held-out digits in seconds to well above chance, and scores log p(class | image)', async () => {
     const { train, heldOut } = await loadMnist();
-    const few = subsetDataset(heldOut, Array.from({ length: 300 }, (_, i) => i));
+    const few = subsetDataset(
+      heldOut,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     const before = tf.memory().numTensors;
-    const result = trainDigitClassifier(few, { epochs: 6, batchSize: 24, learningRate: 3e-3, config: { hiddenSizes: [32] } });
+    const result = trainDigitClassifier(few, {
+      epochs: 6,
+      batchSize: 24,
+      learningRate: 3e-3,
+      config: { hiddenSizes: [32] },
+    });
     // Measured: 0.68 validation accuracy on 60 unseen digits after 60 steps (~2 s on a busy cpu); chance is 0.1.
     expect(result.validationAccuracy).toBeGreaterThan(0.5);
     expect(result.trainAccuracy).toBeGreaterThan(result.validationAccuracy - 0.1);
     expect(result.trainCount + result.validationCount).toBe(300);
-    const unseen = subsetDataset(train, Array.from({ length: 300 }, (_, i) => i));
+    const unseen = subsetDataset(
+      train,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     expect(classifierAccuracy(result.classifier, unseen)).toBeGreaterThan(0.5);
-    console.log(`classifier: ${result.steps} steps in ${result.seconds.toFixed(2)} s, validation accuracy ${result.validationAccuracy.toFixed(3)}`);
+    console.log(
+      `classifier: ${result.steps} steps in ${result.seconds.toFixed(2)} s, validation accuracy ${result.validationAccuracy.toFixed(3)}`,
+    );
 
     const reward = classifierLogProbReward(result.classifier);
     await expectNoLeak(() => {

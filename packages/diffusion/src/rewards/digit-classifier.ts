@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireInteger, requireNumber, type Checkpointable, type NamedVariables } from '@dpo-ts/core';
+import {
+  InvalidArgumentError,
+  Rng,
+  requireInteger,
+  requireNumber,
+  type Checkpointable,
+  type NamedVariables,
+} from '@dpo-ts/core';
 import type { ImageShape } from '../denoiser.js';
 import { ParameterStore } from '../nn/parameter-store.js';
 import { createDense, dense, type DenseParams } from '../nn/layers.js';
@@ -141,19 +148,34 @@ export interface DigitClassifierTrainingResult {
  *
  * Needs tfjs gradients registered (importing `@dpo-ts/core` does it).
  */
-export function trainDigitClassifier(dataset: ImageDataset, options: DigitClassifierTrainingOptions = {}): DigitClassifierTrainingResult {
-  const validationFraction = requireNumber('validationFraction', options.validationFraction ?? 0.2, { min: 0, max: 1, exclusiveMax: true });
+export function trainDigitClassifier(
+  dataset: ImageDataset,
+  options: DigitClassifierTrainingOptions = {},
+): DigitClassifierTrainingResult {
+  const validationFraction = requireNumber('validationFraction', options.validationFraction ?? 0.2, {
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+  });
   const epochs = requireInteger('epochs', options.epochs ?? 10, { min: 1 });
   const batchSize = requireInteger('batchSize', options.batchSize ?? 64, { min: 1 });
   const learningRate = requireNumber('learningRate', options.learningRate ?? 1e-3, { min: 0, exclusiveMin: true });
-  const maxSeconds = requireNumber('maxSeconds', options.maxSeconds ?? Number.MAX_VALUE, { min: 0, exclusiveMin: true });
+  const maxSeconds = requireNumber('maxSeconds', options.maxSeconds ?? Number.MAX_VALUE, {
+    min: 0,
+    exclusiveMin: true,
+  });
   const rng = new Rng(requireInteger('seed', options.seed ?? 0, { min: 0, max: 2 ** 32 - 1 }));
   const order = rng.permutation(dataset.count);
   const validationCount = Math.round(dataset.count * validationFraction);
   const validation = subsetDataset(dataset, order.slice(0, validationCount));
   const train = subsetDataset(dataset, order.slice(validationCount));
-  if (train.count === 0) throw new InvalidArgumentError('dataset', 'at least one training image after the validation split', dataset.count);
-  const classifier = new DigitClassifier({ imageShape: dataset.imageShape, numClasses: dataset.numClasses, ...options.config });
+  if (train.count === 0)
+    throw new InvalidArgumentError('dataset', 'at least one training image after the validation split', dataset.count);
+  const classifier = new DigitClassifier({
+    imageShape: dataset.imageShape,
+    numClasses: dataset.numClasses,
+    ...options.config,
+  });
   const optimizer = tf.train.adam(learningRate);
   const started = performance.now();
   let steps = 0;
@@ -165,7 +187,11 @@ export function trainDigitClassifier(dataset: ImageDataset, options: DigitClassi
         tf.tidy(() => {
           const images = tf.tensor4d(batch.images, [batch.count, ...dataset.imageShape]);
           const targets = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), dataset.numClasses);
-          optimizer.minimize(() => tf.neg(tf.mean(tf.sum(tf.mul(targets, classifier.logProbs(images)), 1))) as tf.Scalar, false, classifier.trainableVariables());
+          optimizer.minimize(
+            () => tf.neg(tf.mean(tf.sum(tf.mul(targets, classifier.logProbs(images)), 1))) as tf.Scalar,
+            false,
+            classifier.trainableVariables(),
+          );
         });
         steps++;
         if ((performance.now() - started) / 1000 > maxSeconds) break training;

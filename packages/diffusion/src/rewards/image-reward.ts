@@ -27,7 +27,11 @@ export function toHostImage(image: ImageInput): HostImage {
   if (image instanceof Float32Array) {
     const side = Math.round(Math.sqrt(image.length));
     if (side * side !== image.length || side === 0) {
-      throw new InvalidArgumentError('image', 'a square greyscale image (length a perfect square) or a tensor', `${image.length} values`);
+      throw new InvalidArgumentError(
+        'image',
+        'a square greyscale image (length a perfect square) or a tensor',
+        `${image.length} values`,
+      );
     }
     return { data: image, height: side, width: side, channels: 1 };
   }
@@ -46,7 +50,8 @@ export function toHostImage(image: ImageInput): HostImage {
  */
 export function rewardImages(reward: ImageReward, images: tf.Tensor4D, conditions: ArrayLike<number>): Float32Array {
   const [batch, height, width, channels] = images.shape;
-  if (conditions.length !== batch) throw new InvalidArgumentError('conditions', `one per image (${batch})`, `${conditions.length} conditions`);
+  if (conditions.length !== batch)
+    throw new InvalidArgumentError('conditions', `one per image (${batch})`, `${conditions.length} conditions`);
   const data = images.dataSync() as Float32Array;
   const size = height * width * channels;
   return Float32Array.from({ length: batch }, (_, i) =>

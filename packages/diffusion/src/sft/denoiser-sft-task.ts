@@ -38,7 +38,11 @@ type StepJSON = { readonly totalExamples?: number } | null;
  *
  * @see Ho et al. 2020, Eq. 14 (L_simple); Ho & Salimans 2022 (label dropout for guidance).
  */
-export function createDenoiserSFTTask(config: DenoiserSFTTaskConfig, model?: Denoiser, schedule?: NoiseSchedule): ParallelTask<DenoisingBatch> {
+export function createDenoiserSFTTask(
+  config: DenoiserSFTTaskConfig,
+  model?: Denoiser,
+  schedule?: NoiseSchedule,
+): ParallelTask<DenoisingBatch> {
   const denoiser = model ?? createDenoiser(config.kind, config.denoiser);
   const noiseSchedule = schedule ?? new NoiseSchedule(config.schedule);
   return {
@@ -47,7 +51,9 @@ export function createDenoiserSFTTask(config: DenoiserSFTTaskConfig, model?: Den
       const [h, w, c] = batch.imageShape;
       const images = tf.tensor4d(batch.images, [batch.numExamples, h, w, c]);
       const noise = tf.tensor4d(batch.noise, [batch.numExamples, h, w, c]);
-      const errorSum = tf.sum(denoisingErrors(denoiser, noiseSchedule, images, batch.timesteps, noise, batch.labels)) as tf.Scalar; // [n] -> []
+      const errorSum = tf.sum(
+        denoisingErrors(denoiser, noiseSchedule, images, batch.timesteps, noise, batch.labels),
+      ) as tf.Scalar; // [n] -> []
       const total = (context.step as StepJSON)?.totalExamples ?? batch.numExamples;
       return { loss: tf.div(errorSum, total) as tf.Scalar, metrics: { error_sum: errorSum } };
     },

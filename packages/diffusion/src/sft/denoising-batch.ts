@@ -28,7 +28,11 @@ export interface DenoisingDrawOptions {
 }
 
 /** The examples at `indices` with their per-example draws. */
-export function buildDenoisingBatch(dataset: ImageDataset, indices: readonly number[], draws: DenoisingDrawOptions): DenoisingBatch {
+export function buildDenoisingBatch(
+  dataset: ImageDataset,
+  indices: readonly number[],
+  draws: DenoisingDrawOptions,
+): DenoisingBatch {
   requireInteger('indices.length', indices.length, { min: 1 });
   const size = dataset.imageShape[0] * dataset.imageShape[1] * dataset.imageShape[2];
   const n = indices.length;
@@ -39,7 +43,14 @@ export function buildDenoisingBatch(dataset: ImageDataset, indices: readonly num
   indices.forEach((index, i) => {
     requireInteger(`indices[${i}]`, index, { min: 0, max: dataset.count - 1 });
     images.set(dataset.images.subarray(index * size, (index + 1) * size), i * size);
-    const draw = drawExample(draws.seed, draws.round, index, draws.numTimesteps, draws.cfgDropProb, noise.subarray(i * size, (i + 1) * size));
+    const draw = drawExample(
+      draws.seed,
+      draws.round,
+      index,
+      draws.numTimesteps,
+      draws.cfgDropProb,
+      noise.subarray(i * size, (i + 1) * size),
+    );
     timesteps[i] = draw.timestep;
     labels[i] = draw.dropLabel ? draws.nullClass : dataset.labels[index]!;
   });

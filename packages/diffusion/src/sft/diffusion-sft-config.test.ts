@@ -15,13 +15,21 @@ const EVERY_FIELD: Required<DiffusionSFTConfig> = {
 
 describe('resolveDiffusionSFTConfig', () => {
   it('accepts every DiffusionSFTConfig field', () => {
-    expect(resolveDiffusionSFTConfig(EVERY_FIELD, denoiser)).toMatchObject({ learningRate: 1e-3, perDeviceEvalBatchSize: 6, cfgDropProb: 0.2 });
+    expect(resolveDiffusionSFTConfig(EVERY_FIELD, denoiser)).toMatchObject({
+      learningRate: 1e-3,
+      perDeviceEvalBatchSize: 6,
+      cfgDropProb: 0.2,
+    });
   });
 
   it('refuses an unknown (misspelt) field, naming it, instead of ignoring it', () => {
     const misspelt = { totalSteps: 1, lerningRate: 1e-3 } as DiffusionSFTConfig;
     expect(() => resolveDiffusionSFTConfig(misspelt, denoiser)).toThrow(InvalidArgumentError);
-    expect(() => resolveDiffusionSFTConfig(misspelt, denoiser)).toThrow(/^config\.lerningRate must be absent \(known fields: .*cfgDropProb\): got 0\.001$/);
-    expect(() => resolveDiffusionSFTConfig({ totalSteps: 1, beta: 5000 } as DiffusionSFTConfig, denoiser)).toThrow('config.beta must be absent'); // a DPO field
+    expect(() => resolveDiffusionSFTConfig(misspelt, denoiser)).toThrow(
+      /^config\.lerningRate must be absent \(known fields: .*cfgDropProb\): got 0\.001$/,
+    );
+    expect(() => resolveDiffusionSFTConfig({ totalSteps: 1, beta: 5000 } as DiffusionSFTConfig, denoiser)).toThrow(
+      'config.beta must be absent',
+    ); // a DPO field
   });
 });

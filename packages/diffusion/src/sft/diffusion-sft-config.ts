@@ -43,19 +43,28 @@ export const DEFAULT_DIFFUSION_SFT_CONFIG = Object.freeze({
   perDeviceEvalBatchSize: 64,
 });
 
-const KNOWN_FIELDS = new Set<string>([...TRAINING_ARGUMENTS_FIELDS, ...(['cfgDropProb'] satisfies (keyof DiffusionSFTConfig)[])]);
+const KNOWN_FIELDS = new Set<string>([
+  ...TRAINING_ARGUMENTS_FIELDS,
+  ...(['cfgDropProb'] satisfies (keyof DiffusionSFTConfig)[]),
+]);
 
 /**
  * Merges `config` over the defaults and validates every field once.
  * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for an
  *   unknown field (a misspelt option would otherwise be ignored silently).
  */
-export function resolveDiffusionSFTConfig(config: DiffusionSFTConfig, denoiser: Pick<Denoiser, 'config'>): ResolvedDiffusionSFTConfig {
+export function resolveDiffusionSFTConfig(
+  config: DiffusionSFTConfig,
+  denoiser: Pick<Denoiser, 'config'>,
+): ResolvedDiffusionSFTConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
   requireKnownFields('config', config, KNOWN_FIELDS);
   const training = resolveTrainingArguments(config, DEFAULT_DIFFUSION_SFT_CONFIG);
   return Object.freeze({
     ...training,
-    cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, { min: 0, max: 1 }),
+    cfgDropProb: requireNumber('config.cfgDropProb', config.cfgDropProb ?? denoiser.config.cfgDropProb, {
+      min: 0,
+      max: 1,
+    }),
   });
 }

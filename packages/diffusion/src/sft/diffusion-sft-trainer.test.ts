@@ -33,13 +33,25 @@ function patterns(count: number, seed: number): ImageDataset {
 describe('DiffusionSFTTrainer', () => {
   it('reports L_simple of the step, equal to the mean of independently computed errors', async () => {
     const model = cloneDenoiser(base);
-    const trainer = await DiffusionSFTTrainer.create({ model, schedule, trainDataset: patterns(9, 1), config: { totalSteps: 1, perDeviceTrainBatchSize: 5, gradientAccumulationSteps: 2 } });
+    const trainer = await DiffusionSFTTrainer.create({
+      model,
+      schedule,
+      trainDataset: patterns(9, 1),
+      config: { totalSteps: 1, perDeviceTrainBatchSize: 5, gradientAccumulationSteps: 2 },
+    });
     const batches = trainer.batchesForStep(0);
     expect(batches.map((b) => b.numExamples)).toEqual([5, 4]);
     let sum = 0;
     for (const batch of batches) {
       for (let i = 0; i < batch.numExamples; i++) {
-        sum += independentError(base, schedule, batch.images.subarray(i * 16, (i + 1) * 16), batch.noise.subarray(i * 16, (i + 1) * 16), batch.timesteps[i]!, batch.labels[i]!);
+        sum += independentError(
+          base,
+          schedule,
+          batch.images.subarray(i * 16, (i + 1) * 16),
+          batch.noise.subarray(i * 16, (i + 1) * 16),
+          batch.timesteps[i]!,
+          batch.labels[i]!,
+        );
       }
     }
     const metrics = await expectNoLeak(() => trainer.trainStep(batches, 0));
@@ -50,8 +62,13 @@ describe('DiffusionSFTTrainer', () => {
     model.dispose();
   });
 
-  it('drops labels to the null class with probability cfgDropProb (the denoiser\'s by default)', async () => {
-    const trainer = await DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: patterns(600, 2), config: { totalSteps: 1, perDeviceTrainBatchSize: 600 } });
+  it("drops labels to the null class with probability cfgDropProb (the denoiser's by default)", async () => {
+    const trainer = await DiffusionSFTTrainer.create({
+      model: base,
+      schedule,
+      trainDataset: patterns(600, 2),
+      config: { totalSteps: 1, perDeviceTrainBatchSize: 600 },
+    });
     expect(trainer.config.cfgDropProb).toBe(0.25);
     const [batch] = trainer.batchesForStep(0);
     const dropped = batch!.labels.filter((l) => l === 3).length / 600;
@@ -60,9 +77,15 @@ describe('DiffusionSFTTrainer', () => {
     trainer.dispose();
   });
 
-  it('learns: held-out denoising error falls well below the untrained model\'s', async () => {
+  it("learns: held-out denoising error falls well below the untrained model's", async () => {
     const model = cloneDenoiser(base);
-    const trainer = await DiffusionSFTTrainer.create({ model, schedule, trainDataset: patterns(96, 3), evalDataset: patterns(48, 4), config: { totalSteps: 150, perDeviceTrainBatchSize: 32, learningRate: 1e-2 } });
+    const trainer = await DiffusionSFTTrainer.create({
+      model,
+      schedule,
+      trainDataset: patterns(96, 3),
+      evalDataset: patterns(48, 4),
+      config: { totalSteps: 150, perDeviceTrainBatchSize: 32, learningRate: 1e-2 },
+    });
     const before = (await trainer.evaluate())[METRIC_NAMES.loss]!;
     const result = await trainer.train({ progress: false });
     const after = (await trainer.evaluate())[METRIC_NAMES.loss]!;
@@ -82,11 +105,17 @@ describe('DiffusionSFTTrainer', () => {
       const controller = new AbortController();
       const first = cloneDenoiser(base);
       const b = await DiffusionSFTTrainer.create({ model: first, schedule, trainDataset: patterns(20, 5), config });
-      await b.train({ progress: false, checkpoint: { dir }, signal: controller.signal, onLog: ({ step }) => step === 3 && controller.abort() });
+      await b.train({
+        progress: false,
+        checkpoint: { dir },
+        signal: controller.signal,
+        onLog: ({ step }) => step === 3 && controller.abort(),
+      });
       const resumed = cloneDenoiser(base);
       const c = await DiffusionSFTTrainer.create({ model: resumed, schedule, trainDataset: patterns(20, 5), config });
       expect((await c.train({ progress: false, checkpoint: { dir, resume: true } })).startStep).toBe(3);
-      for (const [name, variable] of straight.namedVariables()) expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
+      for (const [name, variable] of straight.namedVariables())
+        expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
       [a, b, c].forEach((t) => t.dispose());
       [straight, first, resumed].forEach((m) => m.dispose());
     } finally {
@@ -98,14 +127,22 @@ describe('DiffusionSFTTrainer', () => {
     const pairs = randomPairs(4, 6);
     const winners = preferredImages(pairs, 3);
     expect(winners.images).toBe(pairs.chosen);
-    const batch = buildDenoisingBatch(winners, [2], { seed: 1, round: 0, numTimesteps: 100, cfgDropProb: 0, nullClass: 3 });
+    const batch = buildDenoisingBatch(winners, [2], {
+      seed: 1,
+      round: 0,
+      numTimesteps: 100,
+      cfgDropProb: 0,
+      nullClass: 3,
+    });
     expect(Array.from(batch.images)).toEqual(Array.from(pairs.chosen.subarray(32, 48)));
     expect(batch.labels[0]).toBe(pairs.labels[2]);
   });
 
   it('rejects data of another shape, naming the argument', async () => {
     const wrong = { ...patterns(3, 7), imageShape: [2, 8, 1] as const };
-    await expect(DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: wrong, config: { totalSteps: 1 } })).rejects.toThrow('options.trainDataset.imageShape must be [4, 4, 1]');
+    await expect(
+      DiffusionSFTTrainer.create({ model: base, schedule, trainDataset: wrong, config: { totalSteps: 1 } }),
+    ).rejects.toThrow('options.trainDataset.imageShape must be [4, 4, 1]');
     expect(tf.memory().numTensors).toBeGreaterThan(0);
   });
 });

@@ -29,7 +29,11 @@ import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
-import { resolveDiffusionSFTConfig, type DiffusionSFTConfig, type ResolvedDiffusionSFTConfig } from './diffusion-sft-config.js';
+import {
+  resolveDiffusionSFTConfig,
+  type DiffusionSFTConfig,
+  type ResolvedDiffusionSFTConfig,
+} from './diffusion-sft-config.js';
 
 /** What a {@link DiffusionSFTTrainer} trains on. */
 export interface DiffusionSFTTrainerOptions {
@@ -83,12 +87,16 @@ export class DiffusionSFTTrainer {
   }
 
   private constructor(options: DiffusionSFTTrainerOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', 'an object', options);
     this.model = options.model;
     this.schedule = options.schedule;
     this.config = resolveDiffusionSFTConfig(options.config, this.model);
     this.trainDataset = checkDataset('options.trainDataset', options.trainDataset, this.model);
-    this.evalDataset = options.evalDataset === undefined ? undefined : checkDataset('options.evalDataset', options.evalDataset, this.model);
+    this.evalDataset =
+      options.evalDataset === undefined
+        ? undefined
+        : checkDataset('options.evalDataset', options.evalDataset, this.model);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.lrSchedule = lrScheduleFromConfig(this.config);
@@ -96,8 +104,15 @@ export class DiffusionSFTTrainer {
 
   /** The micro-batches of step `stepIndex`, with fresh draws each epoch. */
   batchesForStep(stepIndex: number): DenoisingBatch[] {
-    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(({ epoch, indices }) =>
-      buildDenoisingBatch(this.trainDataset, indices, { seed: this.config.seed, round: epoch + 1, numTimesteps: this.schedule.numTimesteps, cfgDropProb: this.config.cfgDropProb, nullClass: this.model.nullClass }),
+    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(
+      ({ epoch, indices }) =>
+        buildDenoisingBatch(this.trainDataset, indices, {
+          seed: this.config.seed,
+          round: epoch + 1,
+          numTimesteps: this.schedule.numTimesteps,
+          cfgDropProb: this.config.cfgDropProb,
+          nullClass: this.model.nullClass,
+        }),
     );
   }
 
@@ -128,10 +143,17 @@ export class DiffusionSFTTrainer {
 
   /** Mean L_simple over `dataset` (default: the eval dataset) with fixed draws and no label dropout. */
   async evaluate(dataset: ImageDataset | undefined = this.evalDataset): Promise<Metrics> {
-    if (dataset === undefined) throw new InvalidArgumentError('dataset', 'a dataset, or an evalDataset given to the trainer', undefined);
+    if (dataset === undefined)
+      throw new InvalidArgumentError('dataset', 'a dataset, or an evalDataset given to the trainer', undefined);
     const accumulator = new MetricAccumulator();
     const size = this.config.perDeviceEvalBatchSize;
-    const draws = { seed: mixSeeds(this.config.seed, EVAL_SEED_SALT), round: 0, numTimesteps: this.schedule.numTimesteps, cfgDropProb: 0, nullClass: this.model.nullClass };
+    const draws = {
+      seed: mixSeeds(this.config.seed, EVAL_SEED_SALT),
+      round: 0,
+      numTimesteps: this.schedule.numTimesteps,
+      cfgDropProb: 0,
+      nullClass: this.model.nullClass,
+    };
     for (let start = 0; start < dataset.count; start += size) {
       const indices = Array.from({ length: Math.min(size, dataset.count - start) }, (_, i) => start + i);
       const batch = buildDenoisingBatch(dataset, indices, draws);
@@ -145,7 +167,11 @@ export class DiffusionSFTTrainer {
 
   /** Weights and optimiser state. */
   async checkpointContent(): Promise<CheckpointContent> {
-    return { weights: new Map(this.model.namedVariables()), optimizer: await this.optimizer.state(), metadata: { trainer: 'diffusion-sft' } };
+    return {
+      weights: new Map(this.model.namedVariables()),
+      optimizer: await this.optimizer.state(),
+      metadata: { trainer: 'diffusion-sft' },
+    };
   }
 
   /** Restores what {@link DiffusionSFTTrainer.checkpointContent} saved. */
@@ -159,11 +185,19 @@ export class DiffusionSFTTrainer {
     const throughput = new Throughput();
     return runTrainerLoop(
       {
-        ...trainingArgumentsLoop(this.config, [METRIC_NAMES.loss, METRIC_NAMES.gradNorm, METRIC_NAMES.trainSamplesPerSecond]),
+        ...trainingArgumentsLoop(this.config, [
+          METRIC_NAMES.loss,
+          METRIC_NAMES.gradNorm,
+          METRIC_NAMES.trainSamplesPerSecond,
+        ]),
         step: async (stepIndex) => {
           const batches = this.batchesForStep(stepIndex);
           const metrics = await this.trainStep(batches, stepIndex);
-          return { ...metrics, [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numExamples, 0)).samplesPerSecond };
+          return {
+            ...metrics,
+            [METRIC_NAMES.trainSamplesPerSecond]: throughput.add(batches.reduce((n, b) => n + b.numExamples, 0))
+              .samplesPerSecond,
+          };
         },
         evaluate: this.evalDataset !== undefined ? () => this.evaluate() : undefined,
         save: () => this.checkpointContent(),
@@ -196,10 +230,15 @@ function checkDataset(argument: string, dataset: ImageDataset, model: Denoiser):
     throw new InvalidArgumentError(argument, 'an ImageDataset with at least one image', dataset);
   }
   if (dataset.imageShape.join() !== model.imageShape.join()) {
-    throw new InvalidArgumentError(`${argument}.imageShape`, `[${model.imageShape.join(', ')}] (the denoiser's)`, `[${dataset.imageShape.join(', ')}]`);
+    throw new InvalidArgumentError(
+      `${argument}.imageShape`,
+      `[${model.imageShape.join(', ')}] (the denoiser's)`,
+      `[${dataset.imageShape.join(', ')}]`,
+    );
   }
   dataset.labels.forEach((label, i) => {
-    if (label < 0 || label > model.numClasses) throw new InvalidArgumentError(`${argument}.labels[${i}]`, `an integer in [0, ${model.numClasses}]`, label);
+    if (label < 0 || label > model.numClasses)
+      throw new InvalidArgumentError(`${argument}.labels[${i}]`, `an integer in [0, ${model.numClasses}]`, label);
   });
   return dataset;
 }

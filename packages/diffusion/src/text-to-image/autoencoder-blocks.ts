@@ -16,7 +16,12 @@ export interface PlainResBlockParams {
 }
 
 /** Creates a {@link PlainResBlockParams} named `name` over `channels` channels. */
-export function createPlainResBlock(store: ParameterStore, name: string, channels: number, groups: number): PlainResBlockParams {
+export function createPlainResBlock(
+  store: ParameterStore,
+  name: string,
+  channels: number,
+  groups: number,
+): PlainResBlockParams {
   return {
     norm1: createGroupNorm(store, `${name}.norm1`, channels, groups),
     conv1: createConv(store, `${name}.conv1`, 3, channels, channels),

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { DataFormatError, formatJsonFile, loadNamedWeights, readJsonFile, restoreWeights, saveNamedWeights } from '@dpo-ts/core';
+import {
+  DataFormatError,
+  formatJsonFile,
+  loadNamedWeights,
+  readJsonFile,
+  restoreWeights,
+  saveNamedWeights,
+} from '@dpo-ts/core';
 import { LatentAutoencoder, requireScalingFactor, type LatentAutoencoderConfig } from './latent-autoencoder.js';
 
 /** `config.json`'s `format` field of a saved autoencoder. */
@@ -39,21 +46,35 @@ export async function loadLatentAutoencoder(directory: string): Promise<ScaledAu
   const configPath = join(directory, 'config.json');
   const header = await readJsonFile(configPath);
   if (header.format !== LATENT_AUTOENCODER_FORMAT) {
-    throw new DataFormatError(configPath, 0, `format must be "${LATENT_AUTOENCODER_FORMAT}": got ${JSON.stringify(header.format)}`);
+    throw new DataFormatError(
+      configPath,
+      0,
+      `format must be "${LATENT_AUTOENCODER_FORMAT}": got ${JSON.stringify(header.format)}`,
+    );
   }
   if (header.version !== LATENT_AUTOENCODER_FORMAT_VERSION) {
-    throw new DataFormatError(configPath, 0, `version must be ${LATENT_AUTOENCODER_FORMAT_VERSION}: got ${JSON.stringify(header.version)}`);
+    throw new DataFormatError(
+      configPath,
+      0,
+      `version must be ${LATENT_AUTOENCODER_FORMAT_VERSION}: got ${JSON.stringify(header.version)}`,
+    );
   }
   const scalingFactor = header.scalingFactor;
   if (typeof scalingFactor !== 'number' || !(scalingFactor > 0) || !Number.isFinite(scalingFactor)) {
-    throw new DataFormatError(configPath, 0, `scalingFactor must be a finite number > 0: got ${JSON.stringify(scalingFactor)}`);
+    throw new DataFormatError(
+      configPath,
+      0,
+      `scalingFactor must be a finite number > 0: got ${JSON.stringify(scalingFactor)}`,
+    );
   }
   const { weights } = await loadNamedWeights(directory);
   let autoencoder: LatentAutoencoder;
   try {
     autoencoder = new LatentAutoencoder(header.config as Partial<LatentAutoencoderConfig>);
   } catch (error) {
-    throw new DataFormatError(configPath, 0, `cannot build the autoencoder: ${(error as Error).message}`, { cause: error });
+    throw new DataFormatError(configPath, 0, `cannot build the autoencoder: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     restoreWeights(autoencoder.namedVariables(), weights, { source: directory });

@@ -44,10 +44,16 @@ export function autoencoderLoss(
   for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
   const [loss, reconstruction, kl] = tf.tidy(() => {
     const { mean, logVariance } = autoencoder.encode(images);
-    const z: tf.Tensor4D = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), tf.tensor4d(noise, [batch, lh, lw, lc])));
+    const z: tf.Tensor4D = tf.add(
+      mean,
+      tf.mul(tf.exp(tf.mul(logVariance, 0.5)), tf.tensor4d(noise, [batch, lh, lw, lc])),
+    );
     const decoded = autoencoder.decode(z);
     const rec = tf.mean(tf.abs(tf.sub(images, decoded)));
-    const klPerExample = tf.mul(0.5, tf.sum(tf.sub(tf.sub(tf.add(tf.square(mean), tf.exp(logVariance)), 1), logVariance), [1, 2, 3]));
+    const klPerExample = tf.mul(
+      0.5,
+      tf.sum(tf.sub(tf.sub(tf.add(tf.square(mean), tf.exp(logVariance)), 1), logVariance), [1, 2, 3]),
+    );
     const pixels = images.shape[1] * images.shape[2] * images.shape[3];
     const klTerm = tf.div(tf.mean(klPerExample), pixels);
     return [tf.add(rec, tf.mul(klWeight, klTerm)), rec, klTerm] as tf.Scalar[];

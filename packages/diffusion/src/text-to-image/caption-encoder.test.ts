@@ -50,13 +50,19 @@ describe('CaptionEncoder', () => {
         return tf.add(tf.sum(tf.square(pooled)), tf.mean(tokens)) as tf.Scalar;
       }, encoder.namedVariables());
       expect([...grads.keys()].sort()).toEqual([...encoder.namedVariables().keys()].sort());
-      for (const [name, gradient] of grads) expect(tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]), name).toBeGreaterThan(0);
+      for (const [name, gradient] of grads)
+        expect(
+          tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]),
+          name,
+        ).toBeGreaterThan(0);
       tf.dispose([value, ...grads.values()]);
     });
     encoder.dispose();
   });
 
   it('refuses heads that do not divide dim', () => {
-    expect(() => new CaptionEncoder({ ...config, heads: 3 })).toThrow(/captionEncoder\.heads must be a divisor of dim \(16\): got 3/);
+    expect(() => new CaptionEncoder({ ...config, heads: 3 })).toThrow(
+      /captionEncoder\.heads must be a divisor of dim \(16\): got 3/,
+    );
   });
 });

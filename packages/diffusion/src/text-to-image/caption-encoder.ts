@@ -22,10 +22,18 @@ export interface CaptionEncoderConfig {
 }
 
 /** Defaults of {@link CaptionEncoderConfig} (all but `vocabSize`). */
-export const DEFAULT_CAPTION_ENCODER_CONFIG: Omit<CaptionEncoderConfig, 'vocabSize'> = Object.freeze({ maxLength: 16, dim: 64, layers: 2, heads: 4, seed: 0 });
+export const DEFAULT_CAPTION_ENCODER_CONFIG: Omit<CaptionEncoderConfig, 'vocabSize'> = Object.freeze({
+  maxLength: 16,
+  dim: 64,
+  layers: 2,
+  heads: 4,
+  seed: 0,
+});
 
 /** Merges over the defaults and validates every field. */
-export function resolveCaptionEncoderConfig(config: Partial<CaptionEncoderConfig> & Pick<CaptionEncoderConfig, 'vocabSize'>): CaptionEncoderConfig {
+export function resolveCaptionEncoderConfig(
+  config: Partial<CaptionEncoderConfig> & Pick<CaptionEncoderConfig, 'vocabSize'>,
+): CaptionEncoderConfig {
   const merged = { ...DEFAULT_CAPTION_ENCODER_CONFIG, ...config };
   requireInteger('captionEncoder.vocabSize', merged.vocabSize, { min: 3 });
   requireInteger('captionEncoder.maxLength', merged.maxLength, { min: 1 });
@@ -33,7 +41,8 @@ export function resolveCaptionEncoderConfig(config: Partial<CaptionEncoderConfig
   requireInteger('captionEncoder.layers', merged.layers, { min: 0 });
   requireInteger('captionEncoder.heads', merged.heads, { min: 1 });
   requireInteger('captionEncoder.seed', merged.seed);
-  if (merged.dim % merged.heads !== 0) throw new InvalidArgumentError('captionEncoder.heads', `a divisor of dim (${merged.dim})`, merged.heads);
+  if (merged.dim % merged.heads !== 0)
+    throw new InvalidArgumentError('captionEncoder.heads', `a divisor of dim (${merged.dim})`, merged.heads);
   return Object.freeze(merged);
 }
 
@@ -86,7 +95,10 @@ export class CaptionEncoder implements Checkpointable {
     this.store = store;
     this.tokenTable = store.normal('tok', [vocabSize, dim], 0.02);
     this.positionTable = store.normal('pos', [maxLength, dim], 0.02);
-    const norm = (name: string): LayerNormParams => ({ gamma: store.constant(`${name}.gamma`, [dim], 1), beta: store.zeros(`${name}.beta`, [dim]) });
+    const norm = (name: string): LayerNormParams => ({
+      gamma: store.constant(`${name}.gamma`, [dim], 1),
+      beta: store.zeros(`${name}.beta`, [dim]),
+    });
     for (let i = 0; i < layers; i++) {
       this.blocks.push({
         norm1: norm(`block.${i}.norm1`),
@@ -106,7 +118,8 @@ export class CaptionEncoder implements Checkpointable {
    */
   encode(tokenIds: Int32Array, batch: number): EncodedText {
     const { maxLength: T, dim: d, heads: H, vocabSize } = this.config;
-    if (tokenIds.length !== batch * T) throw new InvalidArgumentError('tokenIds', `${batch} x ${T} ids`, `${tokenIds.length} ids`);
+    if (tokenIds.length !== batch * T)
+      throw new InvalidArgumentError('tokenIds', `${batch} x ${T} ids`, `${tokenIds.length} ids`);
     const keep = Float32Array.from(tokenIds, (id) => (id === CAPTION_PAD_ID ? 0 : 1));
     const [tokens, pooled] = tf.tidy(() => {
       const ids = tf.tensor1d(tokenIds, 'int32');
@@ -155,18 +168,31 @@ function layerNorm(params: LayerNormParams, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Bidirectional multi-head attention, `[b*T, d] -> [b*T, d]`, rank-4 transposes only (fast on wasm). */
-function attention(block: BlockParams, x: tf.Tensor2D, batch: number, T: number, H: number, scoreBias: tf.Tensor): tf.Tensor2D {
+function attention(
+  block: BlockParams,
+  x: tf.Tensor2D,
+  batch: number,
+  T: number,
+  H: number,
+  scoreBias: tf.Tensor,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const d = x.shape[1];
     const hd = d / H;
     const [q, k, v] = tf.split(dense(block.qkv, x), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const queries = tf.reshape(tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [batch, T, H, hd]), [0, 2, 1, 3]), [batch * H, T, hd]);
+    const queries = tf.reshape(
+      tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [batch, T, H, hd]), [0, 2, 1, 3]),
+      [batch * H, T, hd],
+    );
     const keys = tf.reshape(tf.transpose(tf.reshape(k, [batch, T, H, hd]), [0, 2, 3, 1]), [batch * H, hd, T]);
     const values = tf.reshape(tf.transpose(tf.reshape(v, [batch, T, H, hd]), [0, 2, 1, 3]), [batch * H, T, hd]);
     const scores = tf.add(tf.reshape(tf.matMul(queries, keys), [batch, H, T, T]), scoreBias); // [b, H, T, T]
     const probabilities = tf.reshape(tf.softmax(scores), [batch * H, T, T]);
     const context = tf.matMul(probabilities, values); // [b*H, T, hd]
-    const merged = tf.reshape(tf.transpose(tf.reshape(context, [batch, H, T, hd]), [0, 2, 1, 3]), [batch * T, d]) as tf.Tensor2D;
+    const merged = tf.reshape(tf.transpose(tf.reshape(context, [batch, H, T, hd]), [0, 2, 1, 3]), [
+      batch * T,
+      d,
+    ]) as tf.Tensor2D;
     return dense(block.proj, merged);
   });
 }

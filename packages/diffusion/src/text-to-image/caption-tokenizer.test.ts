@@ -20,6 +20,8 @@ describe('CaptionTokenizer', () => {
     const tokenizer = CaptionTokenizer.fromCaptions(CAPTIONS);
     const copy = CaptionTokenizer.fromJSON(JSON.parse(JSON.stringify(tokenizer.toJSON())));
     expect(Array.from(copy.encodeBatch(CAPTIONS, 5))).toEqual(Array.from(tokenizer.encodeBatch(CAPTIONS, 5)));
-    expect(() => CaptionTokenizer.fromJSON({ words: 3 }, 'tok.json')).toThrow(/tok\.json: not a dpo-ts\.caption-tokenizer/);
+    expect(() => CaptionTokenizer.fromJSON({ words: 3 }, 'tok.json')).toThrow(
+      /tok\.json: not a dpo-ts\.caption-tokenizer/,
+    );
   });
 });

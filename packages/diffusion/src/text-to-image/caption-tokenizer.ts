@@ -37,15 +37,20 @@ export class CaptionTokenizer {
 
   /** The words of a caption, as the tokenizer sees them. */
   static words(caption: string): string[] {
-    return caption.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0);
+    return caption
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((word) => word.length > 0);
   }
 
   /** Builds the vocabulary from captions (the training split's, so held-out words stay unknown). */
   static fromCaptions(captions: Iterable<string>, options: CaptionVocabularyOptions = {}): CaptionTokenizer {
     const minCount = requireInteger('minCount', options.minCount ?? 1, { min: 1 });
-    const maxWords = options.maxWords === undefined ? Infinity : requireInteger('maxWords', options.maxWords, { min: 1 });
+    const maxWords =
+      options.maxWords === undefined ? Infinity : requireInteger('maxWords', options.maxWords, { min: 1 });
     const counts = new Map<string, number>();
-    for (const caption of captions) for (const word of CaptionTokenizer.words(caption)) counts.set(word, (counts.get(word) ?? 0) + 1);
+    for (const caption of captions)
+      for (const word of CaptionTokenizer.words(caption)) counts.set(word, (counts.get(word) ?? 0) + 1);
     const words = [...counts]
       .filter(([, count]) => count >= minCount)
       .sort(([a, ca], [b, cb]) => cb - ca || (a < b ? -1 : a > b ? 1 : 0))
@@ -57,8 +62,17 @@ export class CaptionTokenizer {
   /** Restores a tokenizer from {@link CaptionTokenizer.toJSON}; `file` names the source in errors. */
   static fromJSON(json: unknown, file = '<tokenizer>'): CaptionTokenizer {
     const value = json as Partial<CaptionTokenizerJSON> | null;
-    if (value?.format !== 'dpo-ts.caption-tokenizer' || value.version !== 1 || !Array.isArray(value.words) || value.words.some((w) => typeof w !== 'string')) {
-      throw new DataFormatError(file, 0, 'not a dpo-ts.caption-tokenizer version 1 object with a words array of strings');
+    if (
+      value?.format !== 'dpo-ts.caption-tokenizer' ||
+      value.version !== 1 ||
+      !Array.isArray(value.words) ||
+      value.words.some((w) => typeof w !== 'string')
+    ) {
+      throw new DataFormatError(
+        file,
+        0,
+        'not a dpo-ts.caption-tokenizer version 1 object with a words array of strings',
+      );
     }
     return new CaptionTokenizer([...value.words]);
   }

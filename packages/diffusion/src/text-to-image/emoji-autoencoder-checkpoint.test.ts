@@ -12,12 +12,18 @@ describe('EMOJI_AUTOENCODER_CHECKPOINT', () => {
       expect(autoencoder.parameterCount()).toBe(416203);
       expect(autoencoder.latentShape).toEqual([8, 8, 4]);
       expect(scalingFactor).toBeCloseTo(0.892, 3);
-      const { heldOut } = splitEmojiDataset(await loadEmojiDataset({ vendors: ['google'] }), { heldOutFraction: 0.1, seed: 0 });
+      const { heldOut } = splitEmojiDataset(await loadEmojiDataset({ vendors: ['google'] }), {
+        heldOutFraction: 0.1,
+        seed: 0,
+      });
       const count = 16;
       const [reconstructionL1, whiteL1] = tf.tidy(() => {
         const images = tf.tensor4d(heldOut.images.subarray(0, count * 3072), [count, 32, 32, 3]);
         const decoded = tf.clipByValue(autoencoder.decode(autoencoder.encodeMean(images)), -1, 1);
-        return [tf.mean(tf.abs(tf.sub(decoded, images))).dataSync()[0]!, tf.mean(tf.abs(tf.sub(1, images))).dataSync()[0]!];
+        return [
+          tf.mean(tf.abs(tf.sub(decoded, images))).dataSync()[0]!,
+          tf.mean(tf.abs(tf.sub(1, images))).dataSync()[0]!,
+        ];
       });
       // Measured at training time on 256 held-out images of both vendors: L1 0.066.
       expect(reconstructionL1).toBeLessThan(0.1);

@@ -8,4 +8,6 @@ import { fileURLToPath } from 'node:url';
  * `loadLatentAutoencoder(EMOJI_AUTOENCODER_CHECKPOINT)`; see `checkpoints/README.md`. Trained on
  * Twemoji (CC-BY 4.0) and Noto Emoji (Apache-2.0) artwork: keep the NOTICE attributions.
  */
-export const EMOJI_AUTOENCODER_CHECKPOINT: string = fileURLToPath(new URL('../../checkpoints/emoji-autoencoder', import.meta.url));
+export const EMOJI_AUTOENCODER_CHECKPOINT: string = fileURLToPath(
+  new URL('../../checkpoints/emoji-autoencoder', import.meta.url),
+);

@@ -22,7 +22,10 @@ afterEach(() => {
 });
 function images(count: number, seed = 1): tf.Tensor4D {
   const rng = new Rng(seed);
-  return tf.tensor4d(Float32Array.from({ length: count * 8 * 8 * 3 }, () => 2 * rng.uniform() - 1), [count, 8, 8, 3]);
+  return tf.tensor4d(
+    Float32Array.from({ length: count * 8 * 8 * 3 }, () => 2 * rng.uniform() - 1),
+    [count, 8, 8, 3],
+  );
 }
 
 describe('LatentAutoencoder', () => {
@@ -53,8 +56,12 @@ describe('LatentAutoencoder', () => {
   });
 
   it('refuses configurations it cannot build, naming the field', () => {
-    expect(() => resolveLatentAutoencoderConfig({ channels: [8, 12], groups: 8 })).toThrow(/autoencoder.groups must be a divisor of every level's channels \(12\)/);
-    expect(() => resolveLatentAutoencoderConfig({ imageShape: [30, 30, 3], channels: [8, 8, 8] })).toThrow(/autoencoder.imageShape must be height and width divisible by 4/);
+    expect(() => resolveLatentAutoencoderConfig({ channels: [8, 12], groups: 8 })).toThrow(
+      /autoencoder.groups must be a divisor of every level's channels \(12\)/,
+    );
+    expect(() => resolveLatentAutoencoderConfig({ imageShape: [30, 30, 3], channels: [8, 8, 8] })).toThrow(
+      /autoencoder.imageShape must be height and width divisible by 4/,
+    );
   });
 
   it('sends gradients to every weight, without leaking tensors', async () => {
@@ -67,7 +74,11 @@ describe('LatentAutoencoder', () => {
         return terms.loss;
       }, model.namedVariables());
       expect(grads.size).toBe(model.namedVariables().size);
-      for (const [name, gradient] of grads) expect(tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]), name).toBeGreaterThan(0);
+      for (const [name, gradient] of grads)
+        expect(
+          tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]),
+          name,
+        ).toBeGreaterThan(0);
       tf.dispose([value, ...grads.values()]);
     });
     x.dispose();
@@ -152,9 +163,13 @@ describe('saveLatentAutoencoder / loadLatentAutoencoder', () => {
       const configPath = join(directory, 'config.json');
       const header = JSON.parse(await readFile(configPath, 'utf8'));
       await writeFile(configPath, JSON.stringify({ ...header, scalingFactor: -1 }));
-      await expect(loadLatentAutoencoder(directory)).rejects.toThrow(/config.json: scalingFactor must be a finite number > 0: got -1/);
+      await expect(loadLatentAutoencoder(directory)).rejects.toThrow(
+        /config.json: scalingFactor must be a finite number > 0: got -1/,
+      );
       await writeFile(configPath, JSON.stringify({ ...header, format: 'dpo-ts.denoiser' }));
-      await expect(loadLatentAutoencoder(directory)).rejects.toThrow(/config.json: format must be "dpo-ts.latent-autoencoder"/);
+      await expect(loadLatentAutoencoder(directory)).rejects.toThrow(
+        /config.json: format must be "dpo-ts.latent-autoencoder"/,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireInteger, requireNumber, type Checkpointable, type NamedVariables } from '@dpo-ts/core';
+import {
+  InvalidArgumentError,
+  Rng,
+  requireInteger,
+  requireNumber,
+  type Checkpointable,
+  type NamedVariables,
+} from '@dpo-ts/core';
 import { countParameters, type ImageShape } from '../denoiser.js';
 import { ParameterStore } from '../nn/parameter-store.js';
 import { conv2d, createConv, silu, type ConvParams } from '../nn/layers.js';
@@ -49,10 +56,15 @@ export function resolveLatentAutoencoderConfig(config: Partial<LatentAutoencoder
   requireInteger('autoencoder.seed', merged.seed);
   const factor = 2 ** (channels.length - 1);
   if (shape[0] % factor !== 0 || shape[1] % factor !== 0) {
-    throw new InvalidArgumentError('autoencoder.imageShape', `height and width divisible by ${factor} (${channels.length} levels)`, shape);
+    throw new InvalidArgumentError(
+      'autoencoder.imageShape',
+      `height and width divisible by ${factor} (${channels.length} levels)`,
+      shape,
+    );
   }
   for (const c of channels as number[]) {
-    if (c % merged.groups !== 0) throw new InvalidArgumentError('autoencoder.groups', `a divisor of every level's channels (${c})`, merged.groups);
+    if (c % merged.groups !== 0)
+      throw new InvalidArgumentError('autoencoder.groups', `a divisor of every level's channels (${c})`, merged.groups);
   }
   return Object.freeze({
     ...merged,
@@ -105,7 +117,11 @@ export class LatentAutoencoder implements Checkpointable {
     const { imageShape, channels, latentChannels, groups } = this.config;
     const levels = channels.length;
     const factor = 2 ** (levels - 1);
-    this.latentShape = Object.freeze([imageShape[0] / factor, imageShape[1] / factor, latentChannels]) as unknown as ImageShape;
+    this.latentShape = Object.freeze([
+      imageShape[0] / factor,
+      imageShape[1] / factor,
+      latentChannels,
+    ]) as unknown as ImageShape;
     const store = new ParameterStore(new Rng(this.config.seed));
     this.store = store;
     this.encoderIn = createConv(store, 'enc.in.conv', 3, imageShape[2], channels[0]!);
@@ -123,7 +139,8 @@ export class LatentAutoencoder implements Checkpointable {
     for (let level = levels - 1; level >= 1; level--) {
       this.decoderUp.push({
         conv: createConv(store, `dec.up.${level}.conv`, 3, channels[level]!, channels[level - 1]!),
-        res: level - 1 >= 1 ? createPlainResBlock(store, `dec.up.${level}.res`, channels[level - 1]!, groups) : undefined,
+        res:
+          level - 1 >= 1 ? createPlainResBlock(store, `dec.up.${level}.res`, channels[level - 1]!, groups) : undefined,
       });
     }
     this.decoderNorm = createGroupNorm(store, 'dec.out.norm', channels[0]!, groups);

@@ -14,7 +14,11 @@ import type { LatentAutoencoder } from './latent-autoencoder.js';
  * @param images - `[n, h, w, c]` in [-1, 1], read in batches, not disposed.
  * @returns the factor, a plain number.
  */
-export async function computeLatentScalingFactor(autoencoder: LatentAutoencoder, images: tf.Tensor4D, batchSize = 64): Promise<number> {
+export async function computeLatentScalingFactor(
+  autoencoder: LatentAutoencoder,
+  images: tf.Tensor4D,
+  batchSize = 64,
+): Promise<number> {
   requireInteger('batchSize', batchSize, { min: 1 });
   const count = images.shape[0];
   if (count < 1) throw new InvalidArgumentError('images', 'at least one image', images.shape);
@@ -34,6 +38,7 @@ export async function computeLatentScalingFactor(autoencoder: LatentAutoencoder,
   }
   const mean = sum / n;
   const std = Math.sqrt(Math.max(0, sumSquares / n - mean * mean));
-  if (!(std > 0)) throw new InvalidArgumentError('images', 'images whose latents are not all equal (std > 0)', `std ${std}`);
+  if (!(std > 0))
+    throw new InvalidArgumentError('images', 'images whose latents are not all equal (std > 0)', `std ${std}`);
   return 1 / std;
 }

@@ -13,7 +13,20 @@ function denoiser(seed = 0): LatentTextDenoiser {
   // Zero-initialised layers (FiLM, conv2, output) would hide the gradients of what feeds them.
   const rng = new Rng(seed + 100);
   for (const variable of model.namedVariables().values()) {
-    tf.tidy(() => variable.assign(tf.add(variable, tf.mul(0.1, tf.tensor(Float32Array.from({ length: variable.size }, () => rng.normal()), variable.shape)))));
+    tf.tidy(() =>
+      variable.assign(
+        tf.add(
+          variable,
+          tf.mul(
+            0.1,
+            tf.tensor(
+              Float32Array.from({ length: variable.size }, () => rng.normal()),
+              variable.shape,
+            ),
+          ),
+        ),
+      ),
+    );
   }
   made.push(model);
   return model;
@@ -24,7 +37,10 @@ afterEach(() => {
 function random(shape: number[], seed: number): tf.Tensor {
   const rng = new Rng(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    shape,
+  );
 }
 
 describe('LatentTextDenoiser', () => {
@@ -48,15 +64,24 @@ describe('LatentTextDenoiser', () => {
     const x = random([2, 4, 4, 2], 1) as tf.Tensor4D;
     const t = tf.tensor1d([10, 700]);
     const text = tf.variable(random([2, 6], 2)) as tf.Variable<tf.Rank.R2>;
-    const [a, b] = tf.tidy(() => [model.predictNoise(x, t, text), model.predictNoise(x, t, tf.mul(text, -1) as tf.Tensor2D)]);
+    const [a, b] = tf.tidy(() => [
+      model.predictNoise(x, t, text),
+      model.predictNoise(x, t, tf.mul(text, -1) as tf.Tensor2D),
+    ]);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a!, b!))).dataSync()[0])).toBeGreaterThan(1e-3);
     await expectNoLeak(() => {
       const variables = new Map([...model.namedVariables(), ['text', text]]);
-      const { value, grads } = computeNamedGradients(() => tf.mean(tf.square(model.predictNoise(x, t, text))) as tf.Scalar, variables);
+      const { value, grads } = computeNamedGradients(
+        () => tf.mean(tf.square(model.predictNoise(x, t, text))) as tf.Scalar,
+        variables,
+      );
       // Every weight but the null embedding, which this forward pass does not use.
       expect([...grads.keys()].sort()).toEqual([...variables.keys()].filter((name) => name !== 'null_text').sort());
       for (const [name, gradient] of grads) {
-        expect(tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]), name).toBeGreaterThan(0);
+        expect(
+          tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]),
+          name,
+        ).toBeGreaterThan(0);
       }
       tf.dispose([value, ...grads.values()]);
     });

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, requireInteger, requireNumber, type Checkpointable, type NamedVariables } from '@dpo-ts/core';
+import {
+  InvalidArgumentError,
+  Rng,
+  requireInteger,
+  requireNumber,
+  type Checkpointable,
+  type NamedVariables,
+} from '@dpo-ts/core';
 import { countParameters, type ImageShape } from '../denoiser.js';
 import { ParameterStore } from '../nn/parameter-store.js';
 import { conv2d, createConv, createDense, dense, silu, type ConvParams, type DenseParams } from '../nn/layers.js';
@@ -36,7 +43,9 @@ export const DEFAULT_LATENT_TEXT_DENOISER_CONFIG: LatentTextDenoiserConfig = Obj
 });
 
 /** Merges over the defaults and validates every field. */
-export function resolveLatentTextDenoiserConfig(config: Partial<LatentTextDenoiserConfig> = {}): LatentTextDenoiserConfig {
+export function resolveLatentTextDenoiserConfig(
+  config: Partial<LatentTextDenoiserConfig> = {},
+): LatentTextDenoiserConfig {
   const merged = { ...DEFAULT_LATENT_TEXT_DENOISER_CONFIG, ...config };
   const shape: unknown = merged.latentShape;
   if (!Array.isArray(shape) || shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
@@ -48,7 +57,8 @@ export function resolveLatentTextDenoiserConfig(config: Partial<LatentTextDenois
   requireInteger('denoiser.groups', merged.groups, { min: 1 });
   requireNumber('denoiser.cfgDropProb', merged.cfgDropProb, { min: 0, max: 1 });
   requireInteger('denoiser.seed', merged.seed);
-  if (merged.channels % merged.groups !== 0) throw new InvalidArgumentError('denoiser.groups', `a divisor of channels (${merged.channels})`, merged.groups);
+  if (merged.channels % merged.groups !== 0)
+    throw new InvalidArgumentError('denoiser.groups', `a divisor of channels (${merged.channels})`, merged.groups);
   return Object.freeze({ ...merged, latentShape: Object.freeze([...shape]) as unknown as ImageShape });
 }
 

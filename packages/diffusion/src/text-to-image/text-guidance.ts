@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertShape, requireInteger, requireNumber, type Rng } from '@dpo-ts/core';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { standardNormal } from '../inputs.js';
-import { broadcastable, ddimCoefficients, ddimMean, ddimTimesteps, gaussianLogProb, requirePositiveSigma } from '../ddim-step.js';
+import {
+  broadcastable,
+  ddimCoefficients,
+  ddimMean,
+  ddimTimesteps,
+  gaussianLogProb,
+  requirePositiveSigma,
+} from '../ddim-step.js';
 import type { LatentTextDenoiser } from './latent-text-denoiser.js';
 
 /**
@@ -28,7 +35,11 @@ export function textGuidedNoise(
     if (guidanceScale === 1) return denoiser.predictNoise(noisyLatents, timesteps, text);
     const nullText = denoiser.nullTexts(batch);
     if (guidanceScale === 0) return denoiser.predictNoise(noisyLatents, timesteps, nullText);
-    const both = denoiser.predictNoise(tf.concat([noisyLatents, noisyLatents], 0), tf.concat([timesteps, timesteps], 0), tf.concat([text, nullText], 0));
+    const both = denoiser.predictNoise(
+      tf.concat([noisyLatents, noisyLatents], 0),
+      tf.concat([timesteps, timesteps], 0),
+      tf.concat([text, nullText], 0),
+    );
     const [conditional, unconditional] = tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
     return tf.add(unconditional, tf.mul(guidanceScale, tf.sub(conditional, unconditional)));
   });
@@ -63,7 +74,11 @@ export interface TextDDIMResult {
  * package's DDIM step (Song et al. 2021, Eq. 12; `setAlphaToOne` false as Stable Diffusion).
  * The predicted x_0 is not clipped: latents are not confined to [-1, 1].
  */
-export function ddimSampleFromText(denoiser: LatentTextDenoiser, schedule: NoiseSchedule, options: TextDDIMOptions): TextDDIMResult {
+export function ddimSampleFromText(
+  denoiser: LatentTextDenoiser,
+  schedule: NoiseSchedule,
+  options: TextDDIMOptions,
+): TextDDIMResult {
   const numSteps = requireInteger('numSteps', options.numSteps ?? 50, { min: 1 });
   const guidanceScale = requireNumber('guidanceScale', options.guidanceScale ?? 3);
   const eta = requireNumber('eta', options.eta ?? 0, { min: 0 });
@@ -71,7 +86,15 @@ export function ddimSampleFromText(denoiser: LatentTextDenoiser, schedule: Noise
   const shape = [batch, ...denoiser.config.latentShape];
   if (options.initialNoise) assertShape('initialNoise', options.initialNoise.shape, shape);
   const { timesteps, prevTimesteps } = ddimTimesteps(schedule, numSteps);
-  const steps = timesteps.map((t, i) => ddimCoefficients(schedule, new Array<number>(batch).fill(t), new Array<number>(batch).fill(prevTimesteps[i]!), eta, false));
+  const steps = timesteps.map((t, i) =>
+    ddimCoefficients(
+      schedule,
+      new Array<number>(batch).fill(t),
+      new Array<number>(batch).fill(prevTimesteps[i]!),
+      eta,
+      false,
+    ),
+  );
   if (eta > 0) steps.forEach((c) => requirePositiveSigma(c.sigma));
   let x = options.initialNoise ? tf.clone(options.initialNoise) : (standardNormal(shape, options.rng) as tf.Tensor4D);
   const logProbs: tf.Tensor1D[] = [];
@@ -80,7 +103,13 @@ export function ddimSampleFromText(denoiser: LatentTextDenoiser, schedule: Noise
       const coefficients = steps[i]!;
       const noise = eta > 0 ? standardNormal(shape, options.rng) : undefined;
       const [next, logProb] = tf.tidy(() => {
-        const eps = textGuidedNoise(denoiser, x, tf.fill([batch], timesteps[i]!, 'float32') as tf.Tensor1D, options.text, guidanceScale);
+        const eps = textGuidedNoise(
+          denoiser,
+          x,
+          tf.fill([batch], timesteps[i]!, 'float32') as tf.Tensor1D,
+          options.text,
+          guidanceScale,
+        );
         const mean = ddimMean(x, eps, coefficients, false);
         if (!noise) return [mean, undefined] as const;
         const sample = tf.add(mean, tf.mul(broadcastable(coefficients.sigma), noise)) as tf.Tensor4D;

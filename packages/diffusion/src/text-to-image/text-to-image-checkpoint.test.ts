@@ -11,21 +11,42 @@ describe('saveTextToImageModel / loadTextToImageModel', () => {
   it('round-trips tokenizer, both networks and metadata', async () => {
     const directory = await mkdtemp(join(tmpdir(), 't2i-'));
     const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);
-    const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, maxLength: 4, dim: 8, layers: 1, heads: 2, seed: 3 });
-    const denoiser = new LatentTextDenoiser({ latentShape: [2, 2, 2], textDim: 8, channels: 8, blocks: 1, groups: 4, seed: 4 });
+    const encoder = new CaptionEncoder({
+      vocabSize: tokenizer.vocabSize,
+      maxLength: 4,
+      dim: 8,
+      layers: 1,
+      heads: 2,
+      seed: 3,
+    });
+    const denoiser = new LatentTextDenoiser({
+      latentShape: [2, 2, 2],
+      textDim: 8,
+      channels: 8,
+      blocks: 1,
+      groups: 4,
+      seed: 4,
+    });
     try {
-      await saveTextToImageModel(directory, { tokenizer, encoder, denoiser }, { autoencoder: 'checkpoints/emoji-autoencoder' });
+      await saveTextToImageModel(
+        directory,
+        { tokenizer, encoder, denoiser },
+        { autoencoder: 'checkpoints/emoji-autoencoder' },
+      );
       const loaded = await loadTextToImageModel(directory);
       expect(loaded.metadata).toEqual({ autoencoder: 'checkpoints/emoji-autoencoder' });
       expect(loaded.tokenizer.words).toEqual(tokenizer.words);
       const [original, restored] = [textToImageVariables({ encoder, denoiser }), textToImageVariables(loaded)];
       expect([...restored.keys()]).toEqual([...original.keys()]);
-      for (const [name, variable] of original) expect(Array.from(restored.get(name)!.dataSync()), name).toEqual(Array.from(variable.dataSync()));
+      for (const [name, variable] of original)
+        expect(Array.from(restored.get(name)!.dataSync()), name).toEqual(Array.from(variable.dataSync()));
       loaded.encoder.dispose();
       loaded.denoiser.dispose();
       const configPath = join(directory, 'config.json');
       await writeFile(configPath, (await readFile(configPath, 'utf8')).replace('"version": 1', '"version": 9'));
-      await expect(loadTextToImageModel(directory)).rejects.toThrow(/config\.json: must be format "dpo-ts\.text-to-image" version 1: got "dpo-ts\.text-to-image" version 9/);
+      await expect(loadTextToImageModel(directory)).rejects.toThrow(
+        /config\.json: must be format "dpo-ts\.text-to-image" version 1: got "dpo-ts\.text-to-image" version 9/,
+      );
     } finally {
       encoder.dispose();
       denoiser.dispose();

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { DataFormatError, formatJsonFile, loadNamedWeights, readJsonFile, restoreWeights, saveNamedWeights, type NamedVariables } from '@dpo-ts/core';
+import {
+  DataFormatError,
+  formatJsonFile,
+  loadNamedWeights,
+  readJsonFile,
+  restoreWeights,
+  saveNamedWeights,
+  type NamedVariables,
+} from '@dpo-ts/core';
 import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
 import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';
@@ -35,7 +43,11 @@ export function textToImageVariables(model: Pick<TextToImageModel, 'encoder' | '
  * `manifest.json`, `weights.bin` with {@link textToImageVariables}' names.
  * @param metadata - any JSON to keep beside the model (the autoencoder it was trained with, say).
  */
-export async function saveTextToImageModel(directory: string, model: TextToImageModel, metadata: Readonly<Record<string, unknown>> = {}): Promise<void> {
+export async function saveTextToImageModel(
+  directory: string,
+  model: TextToImageModel,
+  metadata: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
   const header = {
     format: TEXT_TO_IMAGE_FORMAT,
     version: TEXT_TO_IMAGE_FORMAT_VERSION,
@@ -52,11 +64,17 @@ export async function saveTextToImageModel(directory: string, model: TextToImage
  * @throws DataFormatError naming the file when anything does not match.
  * @returns new networks (the caller disposes `encoder` and `denoiser`) and the saved metadata.
  */
-export async function loadTextToImageModel(directory: string): Promise<TextToImageModel & { readonly metadata: Readonly<Record<string, unknown>> }> {
+export async function loadTextToImageModel(
+  directory: string,
+): Promise<TextToImageModel & { readonly metadata: Readonly<Record<string, unknown>> }> {
   const configPath = join(directory, 'config.json');
   const header = await readJsonFile(configPath);
   if (header.format !== TEXT_TO_IMAGE_FORMAT || header.version !== TEXT_TO_IMAGE_FORMAT_VERSION) {
-    throw new DataFormatError(configPath, 0, `must be format "${TEXT_TO_IMAGE_FORMAT}" version ${TEXT_TO_IMAGE_FORMAT_VERSION}: got ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}`);
+    throw new DataFormatError(
+      configPath,
+      0,
+      `must be format "${TEXT_TO_IMAGE_FORMAT}" version ${TEXT_TO_IMAGE_FORMAT_VERSION}: got ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}`,
+    );
   }
   const tokenizer = CaptionTokenizer.fromJSON(header.tokenizer, configPath);
   const { weights } = await loadNamedWeights(directory);

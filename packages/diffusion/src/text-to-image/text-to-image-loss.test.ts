@@ -13,10 +13,20 @@ const CAPTIONS = ['red apple', 'blue heart', 'red heart', 'green apple'];
 function setup() {
   const tokenizer = CaptionTokenizer.fromCaptions(CAPTIONS);
   const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, maxLength: 4, dim: 8, layers: 1, heads: 2 });
-  const denoiser = new LatentTextDenoiser({ latentShape: [2, 2, 2], textDim: 8, channels: 8, blocks: 1, groups: 4, cfgDropProb: 0 });
+  const denoiser = new LatentTextDenoiser({
+    latentShape: [2, 2, 2],
+    textDim: 8,
+    channels: 8,
+    blocks: 1,
+    groups: 4,
+    cfgDropProb: 0,
+  });
   const schedule = new NoiseSchedule({ numTimesteps: 50 });
   // Each caption has its own clean latent: +1 everywhere for "red", -1 for the others.
-  const latents = tf.tensor4d(CAPTIONS.flatMap((c) => new Array(8).fill(c.startsWith('red') ? 1 : -1)), [4, 2, 2, 2]);
+  const latents = tf.tensor4d(
+    CAPTIONS.flatMap((c) => new Array(8).fill(c.startsWith('red') ? 1 : -1)),
+    [4, 2, 2, 2],
+  );
   return { tokenizer, encoder, denoiser, schedule, latents, tokenIds: tokenizer.encodeBatch(CAPTIONS, 4) };
 }
 
@@ -35,7 +45,10 @@ describe('textToImageLoss', () => {
     const noise = Float32Array.from({ length: 32 }, () => rng.normal());
     const expected = tf.tidy(() => {
       const e = tf.tensor4d(noise, [4, 2, 2, 2]);
-      const abar = tf.tensor4d(t.map((s) => schedule.alphasCumprod[s]!), [4, 1, 1, 1]);
+      const abar = tf.tensor4d(
+        t.map((s) => schedule.alphasCumprod[s]!),
+        [4, 1, 1, 1],
+      );
       const noisy = tf.add(tf.mul(tf.sqrt(abar), latents), tf.mul(tf.sqrt(tf.sub(1, abar)), e)) as tf.Tensor4D;
       const encoded = encoder.encode(tokenIds, 4);
       const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), encoded.pooled);
@@ -54,14 +67,25 @@ describe('textToImageLoss', () => {
     for (const [name, variable] of denoiser.namedVariables()) variables.set(`unet.${name}`, variable);
     const optimizer = new AdamWOptimizer(variables, { learningRate: 1e-2, weightDecay: 0 });
     const rng = new Rng(0);
-    const evaluate = () => tf.tidy(() => {
-      let total = 0;
-      for (let seed = 0; seed < 4; seed++) total += textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, new Rng(1000 + seed)).dataSync()[0]!;
-      return total / 4;
-    });
+    const evaluate = () =>
+      tf.tidy(() => {
+        let total = 0;
+        for (let seed = 0; seed < 4; seed++)
+          total += textToImageLoss(
+            encoder,
+            denoiser,
+            schedule,
+            { latents, tokenIds },
+            new Rng(1000 + seed),
+          ).dataSync()[0]!;
+        return total / 4;
+      });
     const before = evaluate();
     for (let step = 0; step < 40; step++) {
-      const { value, grads } = computeNamedGradients(() => textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, rng), variables);
+      const { value, grads } = computeNamedGradients(
+        () => textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, rng),
+        variables,
+      );
       if (step === 0) expect(grads.has('text.tok')).toBe(true); // gradients reach the caption encoder
       optimizer.applyGradients(grads);
       tf.dispose([value, ...grads.values()]);

@@ -34,7 +34,11 @@ export function textToImageLoss(
   const [size, height, width, channels] = batch.latents.shape;
   const latentShape = denoiser.config.latentShape;
   if (height !== latentShape[0] || width !== latentShape[1] || channels !== latentShape[2]) {
-    throw new InvalidArgumentError('batch.latents', `[batch, ${latentShape.join(', ')}]`, `[${batch.latents.shape.join(', ')}]`);
+    throw new InvalidArgumentError(
+      'batch.latents',
+      `[batch, ${latentShape.join(', ')}]`,
+      `[${batch.latents.shape.join(', ')}]`,
+    );
   }
   const timesteps = Int32Array.from({ length: size }, () => rng.int(schedule.numTimesteps));
   const noise = Float32Array.from({ length: size * height * width * channels }, () => rng.normal());

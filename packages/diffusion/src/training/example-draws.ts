@@ -14,7 +14,14 @@ export interface ExampleDraw {
  * into `noise`. Depends on (seed, round, index) only, never on batch composition, so reference
  * caches and resumed runs see the same draws. `round` is 0 for fixed draws, else the epoch + 1.
  */
-export function drawExample(seed: number, round: number, index: number, numTimesteps: number, dropProbability: number, noise: Float32Array): ExampleDraw {
+export function drawExample(
+  seed: number,
+  round: number,
+  index: number,
+  numTimesteps: number,
+  dropProbability: number,
+  noise: Float32Array,
+): ExampleDraw {
   const rng = new Rng(mixSeeds(seed, round, index));
   const timestep = rng.int(numTimesteps);
   const dropLabel = rng.uniform() < dropProbability;

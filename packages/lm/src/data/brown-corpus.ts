@@ -123,7 +123,8 @@ export function parseBrownFile(content: string): string[][] {
 export async function loadBrownCorpus(options: LoadBrownCorpusOptions = {}): Promise<BrownDocument[]> {
   const known = new Set<string>(Object.values(BROWN_CATEGORIES));
   for (const category of options.categories ?? []) {
-    if (!known.has(category)) throw new InvalidArgumentError('options.categories', `genres from ${[...known].join(', ')}`, category);
+    if (!known.has(category))
+      throw new InvalidArgumentError('options.categories', `genres from ${[...known].join(', ')}`, category);
   }
   const wanted = new Set<string>(options.categories ?? known);
   const folder = brownFolder();
@@ -140,7 +141,8 @@ export async function loadBrownCorpus(options: LoadBrownCorpusOptions = {}): Pro
       return { id, category: category as BrownCategory };
     })
     .filter(({ category }) => wanted.has(category));
-  const limit = options.limit === undefined ? entries.length : requireInteger('options.limit', options.limit, { min: 0 });
+  const limit =
+    options.limit === undefined ? entries.length : requireInteger('options.limit', options.limit, { min: 0 });
   const selected = entries.slice(0, limit);
   // Read a few files at a time: 500 simultaneous opens can exhaust a low file-descriptor limit.
   const documents: BrownDocument[] = [];

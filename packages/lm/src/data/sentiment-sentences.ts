@@ -38,7 +38,9 @@ export interface LoadSentimentSentencesOptions {
  * @see D. Kotzias, M. Denil, N. de Freitas and P. Smyth, "From Group to Individual Labels
  *   using Deep Features", KDD 2015. https://archive.ics.uci.edu/dataset/331
  */
-export async function loadSentimentSentences(options: LoadSentimentSentencesOptions = {}): Promise<SentimentSentence[]> {
+export async function loadSentimentSentences(
+  options: LoadSentimentSentencesOptions = {},
+): Promise<SentimentSentence[]> {
   const sources = options.sources ?? SENTIMENT_SOURCES;
   for (const source of sources) {
     if (!(SENTIMENT_SOURCES as readonly string[]).includes(source)) {
@@ -61,7 +63,11 @@ export async function loadSentimentSentences(options: LoadSentimentSentencesOpti
       const isTrailingBlank = index === records.length - 1 && text === '' && record?.class === null;
       if (isTrailingBlank) return;
       if (!text || (record?.class !== 0 && record?.class !== 1)) {
-        throw new DataFormatError(path, 0, `record ${index} must have a non-empty "text" and "class" 0 or 1: got ${JSON.stringify(record)}`);
+        throw new DataFormatError(
+          path,
+          0,
+          `record ${index} must have a non-empty "text" and "class" 0 or 1: got ${JSON.stringify(record)}`,
+        );
       }
       sentences.push({ text, label: record.class, source });
     });

@@ -6,15 +6,43 @@ import type { PairwiseComparison } from './pairwise-comparisons.js';
 // Published values: summary(baseballModel1) and summary(baseballModel2) in the BradleyTerry2
 // 1.1-2 vignette (Turner and Firth), pp. 9-10, which reproduce Agresti (2002) §10.6, p. 438.
 const VIGNETTE_MODEL_1 = {
-  estimates: { Boston: 1.1077, Cleveland: 0.6839, Detroit: 1.4364, Milwaukee: 1.5814, 'New York': 1.2476, Toronto: 1.2945 },
-  standardErrors: { Boston: 0.3339, Cleveland: 0.3319, Detroit: 0.3396, Milwaukee: 0.3433, 'New York': 0.3359, Toronto: 0.3367 },
+  estimates: {
+    Boston: 1.1077,
+    Cleveland: 0.6839,
+    Detroit: 1.4364,
+    Milwaukee: 1.5814,
+    'New York': 1.2476,
+    Toronto: 1.2945,
+  },
+  standardErrors: {
+    Boston: 0.3339,
+    Cleveland: 0.3319,
+    Detroit: 0.3396,
+    Milwaukee: 0.3433,
+    'New York': 0.3359,
+    Toronto: 0.3367,
+  },
   deviance: 44.053,
   degreesOfFreedom: 36,
   aic: 140.52,
 };
 const VIGNETTE_MODEL_2 = {
-  estimates: { Boston: 1.1438, Cleveland: 0.7047, Detroit: 1.4754, Milwaukee: 1.6196, 'New York': 1.2813, Toronto: 1.3271 },
-  standardErrors: { Boston: 0.3378, Cleveland: 0.335, Detroit: 0.3446, Milwaukee: 0.3474, 'New York': 0.3404, Toronto: 0.3403 },
+  estimates: {
+    Boston: 1.1438,
+    Cleveland: 0.7047,
+    Detroit: 1.4754,
+    Milwaukee: 1.6196,
+    'New York': 1.2813,
+    Toronto: 1.3271,
+  },
+  standardErrors: {
+    Boston: 0.3378,
+    Cleveland: 0.335,
+    Detroit: 0.3446,
+    Milwaukee: 0.3474,
+    'New York': 0.3404,
+    Toronto: 0.3403,
+  },
   home: { estimate: 0.3023, standardError: 0.1309 },
   deviance: 38.643,
   degreesOfFreedom: 35,
@@ -49,7 +77,10 @@ function numericalHessian(f: (theta: number[]) => number, theta: readonly number
     return f(x);
   };
   return theta.map((_, a) =>
-    theta.map((__, b) => (shifted(a, h, b, h) - shifted(a, h, b, -h) - shifted(a, -h, b, h) + shifted(a, -h, b, -h)) / (4 * h * h)),
+    theta.map(
+      (__, b) =>
+        (shifted(a, h, b, h) - shifted(a, h, b, -h) - shifted(a, -h, b, h) + shifted(a, -h, b, -h)) / (4 * h * h),
+    ),
   );
 }
 
@@ -85,7 +116,9 @@ describe('bradleyTerryFit on the 1987 baseball data (Agresti 2002 §10.6)', () =
     for (const [team, estimate] of Object.entries(VIGNETTE_MODEL_1.estimates)) {
       expect(fit.coefficients[team]).toBeCloseTo(estimate, 3);
       expect(Math.abs(fit.coefficients[team]! - estimate)).toBeLessThan(1e-4); // published to 4 dp
-      expect(Math.abs(fit.standardErrors[team]! - VIGNETTE_MODEL_1.standardErrors[team as 'Boston'])).toBeLessThan(1e-4);
+      expect(Math.abs(fit.standardErrors[team]! - VIGNETTE_MODEL_1.standardErrors[team as 'Boston'])).toBeLessThan(
+        1e-4,
+      );
     }
     expect(fit.deviance).toBeCloseTo(VIGNETTE_MODEL_1.deviance, 3);
     expect(fit.degreesOfFreedom).toBe(VIGNETTE_MODEL_1.degreesOfFreedom);
@@ -102,26 +135,35 @@ describe('bradleyTerryFit on the 1987 baseball data (Agresti 2002 §10.6)', () =
     expect(Math.abs(fit.homeAdvantage!.standardError - VIGNETTE_MODEL_2.home.standardError)).toBeLessThan(1e-4);
     for (const [team, estimate] of Object.entries(VIGNETTE_MODEL_2.estimates)) {
       expect(Math.abs(fit.coefficients[team]! - estimate)).toBeLessThan(1e-4);
-      expect(Math.abs(fit.standardErrors[team]! - VIGNETTE_MODEL_2.standardErrors[team as 'Boston'])).toBeLessThan(1e-4);
+      expect(Math.abs(fit.standardErrors[team]! - VIGNETTE_MODEL_2.standardErrors[team as 'Boston'])).toBeLessThan(
+        1e-4,
+      );
     }
     expect(fit.deviance).toBeCloseTo(VIGNETTE_MODEL_2.deviance, 3);
     expect(fit.degreesOfFreedom).toBe(VIGNETTE_MODEL_2.degreesOfFreedom);
     expect(fit.parameterNames.at(-1)).toBe('homeAdvantage');
   });
 
-  it.each([false, true])('standard errors match a finite-difference Hessian of an independent log-likelihood (home %s)', (withHome) => {
-    const fit = bradleyTerryFit(data, { homeAdvantage: withHome });
-    const free = fit.items.filter((item) => item !== fit.referenceItem);
-    const theta = [...free.map((item) => fit.coefficients[item]!), ...(withHome ? [fit.homeAdvantage!.estimate] : [])];
-    const hessian = numericalHessian((x) => independentLogLikelihood(data, free, x, withHome), theta);
-    const covariance = gaussJordanInverse(hessian.map((row) => row.map((v) => -v)));
-    free.forEach((item, k) => {
-      expect(fit.standardErrors[item]).toBeCloseTo(Math.sqrt(covariance[k]![k]!), 6);
-    });
-    if (withHome) expect(fit.homeAdvantage!.standardError).toBeCloseTo(Math.sqrt(covariance[free.length]![free.length]!), 6);
-    // Off-diagonal covariances too.
-    expect(fit.covariance[0]![1]).toBeCloseTo(covariance[0]![1]!, 6);
-  });
+  it.each([false, true])(
+    'standard errors match a finite-difference Hessian of an independent log-likelihood (home %s)',
+    (withHome) => {
+      const fit = bradleyTerryFit(data, { homeAdvantage: withHome });
+      const free = fit.items.filter((item) => item !== fit.referenceItem);
+      const theta = [
+        ...free.map((item) => fit.coefficients[item]!),
+        ...(withHome ? [fit.homeAdvantage!.estimate] : []),
+      ];
+      const hessian = numericalHessian((x) => independentLogLikelihood(data, free, x, withHome), theta);
+      const covariance = gaussJordanInverse(hessian.map((row) => row.map((v) => -v)));
+      free.forEach((item, k) => {
+        expect(fit.standardErrors[item]).toBeCloseTo(Math.sqrt(covariance[k]![k]!), 6);
+      });
+      if (withHome)
+        expect(fit.homeAdvantage!.standardError).toBeCloseTo(Math.sqrt(covariance[free.length]![free.length]!), 6);
+      // Off-diagonal covariances too.
+      expect(fit.covariance[0]![1]).toBeCloseTo(covariance[0]![1]!, 6);
+    },
+  );
 
   it('reports the log-likelihood as R logLik(glm) does and increases it at every Newton step', () => {
     const fit = bradleyTerryFit(data);
@@ -168,7 +210,8 @@ describe('bradleyTerryFit on hand-checked examples', () => {
     // A won 4 + 3 = 7, lost 1 + 2 = 3.
     expect(fit.coefficients.B).toBeCloseTo(-Math.log(7 / 3), 10);
     // glm deviance: 2 sum y log(y / (n p)) over the two rows, p_A = 0.7 in both.
-    const expected = 2 * (4 * Math.log(4 / 3.5) + 1 * Math.log(1 / 1.5) + 3 * Math.log(3 / 3.5) + 2 * Math.log(2 / 1.5));
+    const expected =
+      2 * (4 * Math.log(4 / 3.5) + 1 * Math.log(1 / 1.5) + 3 * Math.log(3 / 3.5) + 2 * Math.log(2 / 1.5));
     expect(fit.deviance).toBeCloseTo(expected, 10);
     expect(fit.degreesOfFreedom).toBe(1);
   });

@@ -164,7 +164,10 @@ export function bradleyTerryFit(
   if (!factor) throw divergenceError(names, lastDirection, iterations, 'separation');
   const covariance = choleskyInverse(factor);
   const standardError = (k: number): number => Math.sqrt(covariance[k]?.[k] ?? Number.NaN);
-  const estimateAt = (k: number): BradleyTerryEstimate => ({ estimate: theta[k] ?? Number.NaN, standardError: standardError(k) });
+  const estimateAt = (k: number): BradleyTerryEstimate => ({
+    estimate: theta[k] ?? Number.NaN,
+    standardError: standardError(k),
+  });
 
   const constant = logMultinomialCoefficients(rows);
   const logLikelihood = current.logLikelihoodKernel + constant;
@@ -181,7 +184,9 @@ export function bradleyTerryFit(
     ),
     ...(resolved.homeAdvantage ? { homeAdvantage: estimateAt(layout.homeIndex) } : {}),
     tieModel: resolved.tieModel,
-    ...(ties ? { ties: { nu: Math.exp(theta[layout.phiIndex] ?? Number.NaN), logNu: estimateAt(layout.phiIndex) } } : {}),
+    ...(ties
+      ? { ties: { nu: Math.exp(theta[layout.phiIndex] ?? Number.NaN), logNu: estimateAt(layout.phiIndex) } }
+      : {}),
     parameterNames: names,
     covariance,
     logLikelihood,

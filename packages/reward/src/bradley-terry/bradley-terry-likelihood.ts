@@ -136,7 +136,9 @@ export function logFactorial(n: number): number {
     return LOG_FACTORIAL_TABLE[n] ?? Number.NaN;
   }
   const n3 = n * n * n;
-  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n3) + 1 / (1260 * n3 * n * n);
+  return (
+    n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n3) + 1 / (1260 * n3 * n * n)
+  );
 }
 
 function addTo(vector: number[], index: number, value: number): void {

@@ -83,7 +83,11 @@ export function resolveBradleyTerryFitOptions(
   const referenceItem = merged.referenceItem ?? items[0] ?? '';
   if (!items.includes(referenceItem)) {
     const listed = items.length <= 10 ? items.map((item) => JSON.stringify(item)).join(', ') : `${items.length} items`;
-    throw new InvalidArgumentError('options.referenceItem', `one of the items in data (${listed})`, merged.referenceItem);
+    throw new InvalidArgumentError(
+      'options.referenceItem',
+      `one of the items in data (${listed})`,
+      merged.referenceItem,
+    );
   }
   const homeAdvantage = requireBoolean('options.homeAdvantage', merged.homeAdvantage);
   const tieModel = requireOneOf('options.tieModel', merged.tieModel, BRADLEY_TERRY_TIE_MODELS);

@@ -27,7 +27,9 @@ describe('predictWinProbability', () => {
   });
 
   it('with Davidson ties returns the outright win probability, the three outcomes summing to 1', () => {
-    const tieFit = bradleyTerryFit([{ home: 'A', away: 'B', homeWins: 6, awayWins: 3, ties: 2 }], { tieModel: 'davidson' });
+    const tieFit = bradleyTerryFit([{ home: 'A', away: 'B', homeWins: 6, awayWins: 3, ties: 2 }], {
+      tieModel: 'davidson',
+    });
     const p = predictOutcomeProbabilities(tieFit, 'A', 'B');
     expect(p.win).toBeCloseTo(6 / 11, 10);
     expect(p.loss).toBeCloseTo(3 / 11, 10);
@@ -36,7 +38,9 @@ describe('predictWinProbability', () => {
   });
 
   it('rejects unknown items and a home prediction from a fit without home advantage', () => {
-    expect(() => predictWinProbability(fit, 'A', 'Z')).toThrow('second must be an item of the fitted model ("A", "B"): got "Z"');
+    expect(() => predictWinProbability(fit, 'A', 'Z')).toThrow(
+      'second must be an item of the fitted model ("A", "B"): got "Z"',
+    );
     expect(() => predictWinProbability(fit, 'toString', 'A')).toThrow(InvalidArgumentError);
     expect(() => predictWinProbability(fit, 'A', 'B', { home: true })).toThrow(
       'options.home must be false for a fit without a home-advantage term: got true (fit with homeAdvantage: true)',

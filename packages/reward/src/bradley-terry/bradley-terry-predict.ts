@@ -31,7 +31,12 @@ export function predictOutcomeProbabilities(
   const lambdaSecond = strengthOf(fit, 'second', second);
   const home = requireBoolean('options.home', options.home ?? false);
   if (home && !fit.homeAdvantage) {
-    throw new InvalidArgumentError('options.home', 'false for a fit without a home-advantage term', home, 'fit with homeAdvantage: true');
+    throw new InvalidArgumentError(
+      'options.home',
+      'false for a fit without a home-advantage term',
+      home,
+      'fit with homeAdvantage: true',
+    );
   }
   const eta = lambdaFirst - lambdaSecond + (home ? (fit.homeAdvantage?.estimate ?? 0) : 0);
   return davidsonOutcomeProbabilities(eta, fit.ties ? fit.ties.logNu.estimate : Number.NEGATIVE_INFINITY);
@@ -61,7 +66,8 @@ export function predictWinProbability(
 function strengthOf(fit: BradleyTerryFitResult, argument: string, item: string): number {
   const value = Object.hasOwn(fit.coefficients, item) ? fit.coefficients[item] : undefined;
   if (value === undefined) {
-    const listed = fit.items.length <= 10 ? fit.items.map((name) => JSON.stringify(name)).join(', ') : `${fit.items.length} items`;
+    const listed =
+      fit.items.length <= 10 ? fit.items.map((name) => JSON.stringify(name)).join(', ') : `${fit.items.length} items`;
     throw new InvalidArgumentError(argument, `an item of the fitted model (${listed})`, item);
   }
   return value;

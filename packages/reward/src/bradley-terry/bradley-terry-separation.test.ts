@@ -26,7 +26,9 @@ describe('separation and identifiability', () => {
     const error = fitError([game('A', 'B', 3, 0), game('B', 'C', 2, 2), game('A', 'C', 4, 0), game('C', 'A', 0, 1)]);
     expect(error.failure).toBe('separation');
     expect(error.items).toEqual(['A']);
-    expect(error.message).toMatch(/^item "A" won all 8 of its games: its strength has an infinite maximum-likelihood estimate/);
+    expect(error.message).toMatch(
+      /^item "A" won all 8 of its games: its strength has an infinite maximum-likelihood estimate/,
+    );
   });
 
   it('names an item that lost all its games', () => {
@@ -41,17 +43,24 @@ describe('separation and identifiability', () => {
     const error = fitError([game('A', 'B', 2, 1), game('A', 'C', 3, 0), game('B', 'D', 2, 0), game('C', 'D', 1, 1)]);
     expect(error.failure).toBe('separation');
     expect(error.items).toEqual(['A', 'B']);
-    expect(error.message).toMatch(/^items "A", "B" never lost to an item outside that group: their strengths have an infinite/);
+    expect(error.message).toMatch(
+      /^items "A", "B" never lost to an item outside that group: their strengths have an infinite/,
+    );
   });
 
   it('with more than two groups, names the top and the bottom of the win order', () => {
     // {A, B} beat {C, D} beat {E, F}; within each group both won.
     const error = fitError([
-      game('A', 'B', 1, 1), game('C', 'D', 1, 1), game('E', 'F', 1, 1),
-      game('A', 'C', 2, 0), game('D', 'F', 2, 0),
+      game('A', 'B', 1, 1),
+      game('C', 'D', 1, 1),
+      game('E', 'F', 1, 1),
+      game('A', 'C', 2, 0),
+      game('D', 'F', 2, 0),
     ]);
     expect(error.items).toEqual(['A', 'B', 'E', 'F']);
-    expect(error.message).toContain('items "A", "B" never lost to an item outside that group; items "E", "F" never beat');
+    expect(error.message).toContain(
+      'items "A", "B" never lost to an item outside that group; items "E", "F" never beat',
+    );
   });
 
   it('a tie is not a loss: the Davidson fit exists when the only non-win is a tie', () => {
@@ -64,7 +73,9 @@ describe('separation and identifiability', () => {
     const error = fitError([game('A', 'B', 2, 1), game('C', 'D', 1, 2)], { referenceItem: 'B' });
     expect(error.failure).toBe('disconnected');
     expect(error.items).toEqual(['C', 'D']);
-    expect(error.message).toContain('items "C", "D" were never compared, directly or through other items, with the reference item "B"');
+    expect(error.message).toContain(
+      'items "C", "D" were never compared, directly or through other items, with the reference item "B"',
+    );
   });
 
   it('an item that appears only in rows without games is disconnected', () => {
@@ -74,7 +85,14 @@ describe('separation and identifiability', () => {
   });
 
   it('detects separation in the home advantage while iterating: every game won by the home side', () => {
-    const data = [game('A', 'B', 2, 0), game('B', 'A', 2, 0), game('B', 'C', 1, 0), game('C', 'B', 3, 0), game('C', 'A', 1, 0), game('A', 'C', 2, 0)];
+    const data = [
+      game('A', 'B', 2, 0),
+      game('B', 'A', 2, 0),
+      game('B', 'C', 1, 0),
+      game('C', 'B', 3, 0),
+      game('C', 'A', 1, 0),
+      game('A', 'C', 2, 0),
+    ];
     const error = fitError(data, { homeAdvantage: true });
     expect(error.failure).toBe('separation');
     expect(error.items).toContain('homeAdvantage');

@@ -119,7 +119,11 @@ function describeItems(names: readonly string[]): string {
 }
 
 /** Vertices in order of DFS completion (post-order), iteratively, from each start in turn. */
-function depthFirstOrder(starts: readonly number[], adjacency: readonly (readonly number[])[], visited = new Set<number>()): number[] {
+function depthFirstOrder(
+  starts: readonly number[],
+  adjacency: readonly (readonly number[])[],
+  visited = new Set<number>(),
+): number[] {
   const order: number[] = [];
   for (const start of starts) {
     if (visited.has(start)) continue;
@@ -148,7 +152,10 @@ function stronglyConnectedComponents(
   backward: readonly (readonly number[])[],
 ): { component: number[]; count: number } {
   const n = forward.length;
-  const finishOrder = depthFirstOrder(Array.from({ length: n }, (_, i) => i), forward);
+  const finishOrder = depthFirstOrder(
+    Array.from({ length: n }, (_, i) => i),
+    forward,
+  );
   const component = new Array<number>(n).fill(-1);
   const visited = new Set<number>();
   let count = 0;

@@ -39,7 +39,11 @@ describe('davidsonRowTerms', () => {
     const [w, l, t] = [5, 2, 3];
     const f = (eta: number, phi: number): number => davidsonRowTerms(w, l, t, eta, phi).logLikelihood;
     const h = 1e-5;
-    for (const [eta, phi] of [[0.4, -0.7], [-2, 0.3], [6, -1]] as const) {
+    for (const [eta, phi] of [
+      [0.4, -0.7],
+      [-2, 0.3],
+      [6, -1],
+    ] as const) {
       const terms = davidsonRowTerms(w, l, t, eta, phi);
       expect(terms.dEta).toBeCloseTo((f(eta + h, phi) - f(eta - h, phi)) / (2 * h), 7);
       expect(terms.dPhi).toBeCloseTo((f(eta, phi + h) - f(eta, phi - h)) / (2 * h), 7);
@@ -62,7 +66,9 @@ describe('bradleyTerryFit with Davidson ties', () => {
   it('two items: closed form eta = log(w / l), nu = t / sqrt(w l), with delta-method standard errors', () => {
     // Two items and two parameters: the fit is the saturated multinomial, p = (w, l, t) / n.
     const [w, l, t] = [6, 3, 2];
-    const fit = bradleyTerryFit([{ home: 'A', away: 'B', homeWins: w, awayWins: l, ties: t }], { tieModel: 'davidson' });
+    const fit = bradleyTerryFit([{ home: 'A', away: 'B', homeWins: w, awayWins: l, ties: t }], {
+      tieModel: 'davidson',
+    });
     expect(fit.tieModel).toBe('davidson');
     expect(fit.coefficients['B']).toBeCloseTo(-Math.log(w / l), 10);
     expect(fit.ties!.nu).toBeCloseTo(t / Math.sqrt(w * l), 10);
@@ -73,7 +79,10 @@ describe('bradleyTerryFit with Davidson ties', () => {
     expect(fit.degreesOfFreedom).toBe(0); // 1 row x 2 free outcome probabilities - 2 parameters
     // log(11! / (6! 3! 2!)) + sum y log(y / n)
     const logCoefficient = Math.log(4620);
-    expect(fit.logLikelihood).toBeCloseTo(logCoefficient + w * Math.log(w / 11) + l * Math.log(l / 11) + t * Math.log(t / 11), 10);
+    expect(fit.logLikelihood).toBeCloseTo(
+      logCoefficient + w * Math.log(w / 11) + l * Math.log(l / 11) + t * Math.log(t / 11),
+      10,
+    );
   });
 
   it('three equal items: all strengths 0 and nu = ties / wins per pair', () => {
@@ -139,7 +148,9 @@ describe('bradleyTerryFit with Davidson ties', () => {
   });
 
   it('rejects the tie model when nu has no finite positive MLE', () => {
-    expect(() => bradleyTerryFit([{ home: 'A', away: 'B', homeWins: 3, awayWins: 2 }], { tieModel: 'davidson' })).toThrow(
+    expect(() =>
+      bradleyTerryFit([{ home: 'A', away: 'B', homeWins: 3, awayWins: 2 }], { tieModel: 'davidson' }),
+    ).toThrow(
       /options\.tieModel must be "none" unless the data contain both ties and decided games: got "davidson" \(0 of 5 games are ties/,
     );
     expect(() =>

@@ -18,14 +18,26 @@ describe('cholesky', () => {
     a.forEach((row, i) => expect(row.reduce((sum, v, k) => sum + v * x[k]!, 0)).toBeCloseTo([1, 2, 3][i]!, 10));
     const inverse = choleskyInverse(factor);
     a.forEach((row, i) =>
-      a.forEach((_, j) => expect(row.reduce((sum, v, k) => sum + v * inverse[k]![j]!, 0)).toBeCloseTo(i === j ? 1 : 0, 10)),
+      a.forEach((_, j) =>
+        expect(row.reduce((sum, v, k) => sum + v * inverse[k]![j]!, 0)).toBeCloseTo(i === j ? 1 : 0, 10),
+      ),
     );
     expect(inverse[0]![2]).toBe(inverse[2]![0]);
   });
 
   it('returns undefined for singular, indefinite or NaN matrices', () => {
-    expect(choleskyFactor([[1, 1], [1, 1]])).toBeUndefined();
-    expect(choleskyFactor([[1, 2], [2, 1]])).toBeUndefined();
+    expect(
+      choleskyFactor([
+        [1, 1],
+        [1, 1],
+      ]),
+    ).toBeUndefined();
+    expect(
+      choleskyFactor([
+        [1, 2],
+        [2, 1],
+      ]),
+    ).toBeUndefined();
     expect(choleskyFactor([[Number.NaN]])).toBeUndefined();
   });
 });

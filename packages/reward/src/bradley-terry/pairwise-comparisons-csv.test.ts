@@ -22,16 +22,44 @@ describe('parsePairwiseComparisonsCsv', () => {
     ['an empty file', ' \n\n', 'bad.csv: file is empty'],
     ['a header without rows', 'home,away,homeWins,awayWins\n', 'bad.csv: no data rows after the header'],
     ['a missing column', 'home,away,homeWins\nA,B,1', 'bad.csv:1: missing column "awayWins"'],
-    ['an unknown column', 'home,away,homeWins,awayWins,tie\nA,B,1,2,0', 'bad.csv:1: unknown column "tie": expected home, away, homeWins, awayWins, ties'],
+    [
+      'an unknown column',
+      'home,away,homeWins,awayWins,tie\nA,B,1,2,0',
+      'bad.csv:1: unknown column "tie": expected home, away, homeWins, awayWins, ties',
+    ],
     ['a repeated column', 'home,home,homeWins,awayWins\nA,B,1,2', 'bad.csv:1: column "home" appears twice'],
     ['too few fields', 'home,away,homeWins,awayWins\nA,B,1,2\nA,C,1', 'bad.csv:3: expected 4 fields: got 3'],
-    ['a negative count', 'home,away,homeWins,awayWins\n\nA,B,-1,2', 'bad.csv:3: field "homeWins" must be a non-negative integer: got "-1"'],
-    ['a fractional count', 'home,away,homeWins,awayWins\nA,B,1,2.5', 'bad.csv:2: field "awayWins" must be a non-negative integer: got "2.5"'],
-    ['an empty count', 'home,away,homeWins,awayWins\nA,B,,2', 'bad.csv:2: field "homeWins" must be a non-negative integer: got ""'],
-    ['an empty name', 'home,away,homeWins,awayWins\n"",B,1,2', 'bad.csv:2: field "home" must be a non-empty item name: got ""'],
-    ['a self-comparison', 'home,away,homeWins,awayWins\nA,A,1,2', 'bad.csv:2: field "away" must differ from "home": got "A" twice'],
+    [
+      'a negative count',
+      'home,away,homeWins,awayWins\n\nA,B,-1,2',
+      'bad.csv:3: field "homeWins" must be a non-negative integer: got "-1"',
+    ],
+    [
+      'a fractional count',
+      'home,away,homeWins,awayWins\nA,B,1,2.5',
+      'bad.csv:2: field "awayWins" must be a non-negative integer: got "2.5"',
+    ],
+    [
+      'an empty count',
+      'home,away,homeWins,awayWins\nA,B,,2',
+      'bad.csv:2: field "homeWins" must be a non-negative integer: got ""',
+    ],
+    [
+      'an empty name',
+      'home,away,homeWins,awayWins\n"",B,1,2',
+      'bad.csv:2: field "home" must be a non-empty item name: got ""',
+    ],
+    [
+      'a self-comparison',
+      'home,away,homeWins,awayWins\nA,A,1,2',
+      'bad.csv:2: field "away" must differ from "home": got "A" twice',
+    ],
     ['an unbalanced quote', 'home,away,homeWins,awayWins\n"A,B,1,2', 'bad.csv:2: unbalanced double quote'],
-    ['text after a quoted field', 'home,away,homeWins,awayWins\n"A"x,B,1,2', 'bad.csv:2: unexpected "x" after a quoted field'],
+    [
+      'text after a quoted field',
+      'home,away,homeWins,awayWins\n"A"x,B,1,2',
+      'bad.csv:2: unexpected "x" after a quoted field',
+    ],
   ];
   it.each(MALFORMED)('rejects %s with a DataFormatError naming file and line', (_, text, message) => {
     const parse = (): unknown => parsePairwiseComparisonsCsv(text, 'bad.csv');
@@ -66,10 +94,21 @@ describe('the 1987 baseball fixture', () => {
   });
 
   it('readPairwiseComparisonsCsv refuses invalid UTF-8 at its line instead of reading U+FFFD', async () => {
-    const [{ mkdtemp, rm, writeFile }, { tmpdir }, { join }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:path')]);
+    const [{ mkdtemp, rm, writeFile }, { tmpdir }, { join }] = await Promise.all([
+      import('node:fs/promises'),
+      import('node:os'),
+      import('node:path'),
+    ]);
     const dir = await mkdtemp(join(tmpdir(), 'dpo-ts-csv-'));
     const file = join(dir, 'latin1.csv');
-    await writeFile(file, Buffer.concat([Buffer.from('home,away,homeWins,awayWins\nA,B,1,2\nCaf'), Buffer.from([0xe9]), Buffer.from(',B,3,4\n')]));
+    await writeFile(
+      file,
+      Buffer.concat([
+        Buffer.from('home,away,homeWins,awayWins\nA,B,1,2\nCaf'),
+        Buffer.from([0xe9]),
+        Buffer.from(',B,3,4\n'),
+      ]),
+    );
     await expect(readPairwiseComparisonsCsv(file)).rejects.toThrow(`${file}:3: invalid UTF-8 at byte 3 of the line`);
     await rm(dir, { recursive: true, force: true });
   });

@@ -39,11 +39,13 @@ export function parsePairwiseComparisonsCsv(text: string, file: string): Pairwis
         `unknown column ${JSON.stringify(name)}: expected ${[...PAIRWISE_COMPARISON_CSV_COLUMNS, ...OPTIONAL_COLUMNS].join(', ')}`,
       );
     }
-    if (position.has(name)) throw new DataFormatError(file, headerIndex + 1, `column ${JSON.stringify(name)} appears twice`);
+    if (position.has(name))
+      throw new DataFormatError(file, headerIndex + 1, `column ${JSON.stringify(name)} appears twice`);
     position.set(name, k);
   });
   for (const required of PAIRWISE_COMPARISON_CSV_COLUMNS) {
-    if (!position.has(required)) throw new DataFormatError(file, headerIndex + 1, `missing column ${JSON.stringify(required)}`);
+    if (!position.has(required))
+      throw new DataFormatError(file, headerIndex + 1, `missing column ${JSON.stringify(required)}`);
   }
 
   const rows: PairwiseComparison[] = [];
@@ -58,20 +60,29 @@ export function parsePairwiseComparisonsCsv(text: string, file: string): Pairwis
     const field = (column: Column): string => fields[position.get(column) ?? -1] ?? '';
     const name = (column: 'home' | 'away'): string => {
       const value = field(column);
-      if (value === '') throw new DataFormatError(file, lineNumber, `field "${column}" must be a non-empty item name: got ""`);
+      if (value === '')
+        throw new DataFormatError(file, lineNumber, `field "${column}" must be a non-empty item name: got ""`);
       return value;
     };
     const count = (column: Column): number => {
       const value = field(column);
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        throw new DataFormatError(file, lineNumber, `field "${column}" must be a non-negative integer: got ${JSON.stringify(value)}`);
+        throw new DataFormatError(
+          file,
+          lineNumber,
+          `field "${column}" must be a non-negative integer: got ${JSON.stringify(value)}`,
+        );
       }
       return Number(value);
     };
     const home = name('home');
     const away = name('away');
     if (home === away) {
-      throw new DataFormatError(file, lineNumber, `field "away" must differ from "home": got ${JSON.stringify(away)} twice`);
+      throw new DataFormatError(
+        file,
+        lineNumber,
+        `field "away" must differ from "home": got ${JSON.stringify(away)} twice`,
+      );
     }
     const row = { home, away, homeWins: count('homeWins'), awayWins: count('awayWins') };
     rows.push(position.has('ties') ? { ...row, ties: count('ties') } : row);
@@ -95,7 +106,10 @@ export async function readPairwiseComparisonsCsv(path: string | URL): Promise<Pa
 }
 
 function isColumn(name: string): name is Column {
-  return (PAIRWISE_COMPARISON_CSV_COLUMNS as readonly string[]).includes(name) || (OPTIONAL_COLUMNS as readonly string[]).includes(name);
+  return (
+    (PAIRWISE_COMPARISON_CSV_COLUMNS as readonly string[]).includes(name) ||
+    (OPTIONAL_COLUMNS as readonly string[]).includes(name)
+  );
 }
 
 /** Splits one CSV line into fields: RFC 4180 quotes, unquoted fields trimmed. */

@@ -70,14 +70,22 @@ export function indexPairwiseComparisons(data: readonly PairwiseComparison[]): I
       throw new InvalidArgumentError(`data[${r}]`, 'an object { home, away, homeWins, awayWins, ties? }', row);
     }
     const { home, away } = row as Record<string, unknown>;
-    for (const [field, value] of [['home', home], ['away', away]] as const) {
+    for (const [field, value] of [
+      ['home', home],
+      ['away', away],
+    ] as const) {
       if (typeof value !== 'string' || value.length === 0) {
         throw new InvalidArgumentError(`data[${r}].${field}`, 'a non-empty item name', value);
       }
       names.add(value);
     }
     if (home === away) {
-      throw new InvalidArgumentError(`data[${r}].away`, `an item other than home ${JSON.stringify(home)}`, away, 'self-comparison');
+      throw new InvalidArgumentError(
+        `data[${r}].away`,
+        `an item other than home ${JSON.stringify(home)}`,
+        away,
+        'self-comparison',
+      );
     }
   });
   const items = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -92,10 +100,22 @@ export function indexPairwiseComparisons(data: readonly PairwiseComparison[]): I
     const games = homeWins + awayWins + ties;
     totalGames += games;
     totalTies += ties;
-    return { homeIndex: indexOf.get(row.home) ?? -1, awayIndex: indexOf.get(row.away) ?? -1, homeWins, awayWins, ties, games };
+    return {
+      homeIndex: indexOf.get(row.home) ?? -1,
+      awayIndex: indexOf.get(row.away) ?? -1,
+      homeWins,
+      awayWins,
+      ties,
+      games,
+    };
   });
   if (totalGames === 0) {
-    throw new InvalidArgumentError('data', 'rows with at least one game in total', totalGames, `${data.length} rows, every count 0`);
+    throw new InvalidArgumentError(
+      'data',
+      'rows with at least one game in total',
+      totalGames,
+      `${data.length} rows, every count 0`,
+    );
   }
   return { items, rows, totalGames, totalTies };
 }

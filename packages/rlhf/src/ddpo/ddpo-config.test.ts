@@ -56,20 +56,30 @@ describe('resolveDDPOConfig', () => {
   it('derives the trained timesteps and validates with named messages', () => {
     expect(resolveDDPOConfig({ totalSteps: 1, numSteps: 10, timestepFraction: 0.55 }).numTrainTimesteps).toBe(5);
     expect(resolveDDPOConfig({ totalSteps: 1, perPromptStatTracking: false }).perPromptStatTracking).toBe(false);
-    expect(() => resolveDDPOConfig({ totalSteps: 1, samplesPerStep: 10, trainBatchSize: 4 })).toThrow('config.samplesPerStep must be a multiple of trainBatchSize (4): got 10');
+    expect(() => resolveDDPOConfig({ totalSteps: 1, samplesPerStep: 10, trainBatchSize: 4 })).toThrow(
+      'config.samplesPerStep must be a multiple of trainBatchSize (4): got 10',
+    );
     expect(() => resolveDDPOConfig({ totalSteps: 1, eta: 0 })).toThrow('config.eta');
     expect(() => resolveDDPOConfig({ totalSteps: 0 })).toThrow('config.totalSteps');
   });
 
   it('accepts every DDPOConfig field and refuses unknown (misspelt) ones, naming them', () => {
-    expect(resolveDDPOConfig(EVERY_FIELD)).toMatchObject({ numTrainTimesteps: 5, perPromptStatTracking: { bufferSize: 8, minCount: 2 }, klEstimator: 'k1' });
+    expect(resolveDDPOConfig(EVERY_FIELD)).toMatchObject({
+      numTrainTimesteps: 5,
+      perPromptStatTracking: { bufferSize: 8, minCount: 2 },
+      klEstimator: 'k1',
+    });
     const misspelt = { totalSteps: 1, lerningRate: 1e-4 } as DDPOConfig;
     expect(() => resolveDDPOConfig(misspelt)).toThrow(InvalidArgumentError);
-    expect(() => resolveDDPOConfig(misspelt)).toThrow(/^config\.lerningRate must be absent \(known fields: totalSteps, .*\): got 0\.0001$/);
-    // DDPO warms up in optimiser updates only: warmupRatio was silently dropped before.
-    expect(() => resolveDDPOConfig({ totalSteps: 1, warmupRatio: 0.1 } as DDPOConfig)).toThrow('config.warmupRatio must be absent');
-    expect(() => resolveDDPOConfig({ totalSteps: 1, perPromptStatTracking: { bufferSize: 8, minCnt: 2 } as never })).toThrow(
-      'config.perPromptStatTracking.minCnt must be absent (known fields: bufferSize, minCount): got 2',
+    expect(() => resolveDDPOConfig(misspelt)).toThrow(
+      /^config\.lerningRate must be absent \(known fields: totalSteps, .*\): got 0\.0001$/,
     );
+    // DDPO warms up in optimiser updates only: warmupRatio was silently dropped before.
+    expect(() => resolveDDPOConfig({ totalSteps: 1, warmupRatio: 0.1 } as DDPOConfig)).toThrow(
+      'config.warmupRatio must be absent',
+    );
+    expect(() =>
+      resolveDDPOConfig({ totalSteps: 1, perPromptStatTracking: { bufferSize: 8, minCnt: 2 } as never }),
+    ).toThrow('config.perPromptStatTracking.minCnt must be absent (known fields: bufferSize, minCount): got 2');
   });
 });

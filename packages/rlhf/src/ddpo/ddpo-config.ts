@@ -139,14 +139,25 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
   }
   const merged = { ...DEFAULT_DDPO_CONFIG, ...definedFields(config) } as Required<DDPOConfig>;
   // Validated with every trainer's rules; DDPO has no warmupRatio, so it never reads one.
-  const { warmupRatio: _unused, ...optimization } = resolveOptimizationConfig({ ...config, warmupRatio: undefined }, DEFAULT_DDPO_CONFIG);
+  const { warmupRatio: _unused, ...optimization } = resolveOptimizationConfig(
+    { ...config, warmupRatio: undefined },
+    DEFAULT_DDPO_CONFIG,
+  );
   const samplesPerStep = requireInteger('config.samplesPerStep', merged.samplesPerStep, { min: 1 });
   const trainBatchSize = requireInteger('config.trainBatchSize', merged.trainBatchSize, { min: 1 });
   if (samplesPerStep % trainBatchSize !== 0) {
-    throw new InvalidArgumentError('config.samplesPerStep', `a multiple of trainBatchSize (${trainBatchSize})`, samplesPerStep);
+    throw new InvalidArgumentError(
+      'config.samplesPerStep',
+      `a multiple of trainBatchSize (${trainBatchSize})`,
+      samplesPerStep,
+    );
   }
   const numSteps = requireInteger('config.numSteps', merged.numSteps, { min: 1 });
-  const timestepFraction = requireNumber('config.timestepFraction', merged.timestepFraction, { min: 0, max: 1, exclusiveMin: true });
+  const timestepFraction = requireNumber('config.timestepFraction', merged.timestepFraction, {
+    min: 0,
+    max: 1,
+    exclusiveMin: true,
+  });
   const tracking = merged.perPromptStatTracking;
   return Object.freeze({
     ...optimization,
@@ -165,7 +176,9 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
       tracking === false
         ? false
         : Object.freeze({
-            bufferSize: requireInteger('config.perPromptStatTracking.bufferSize', tracking.bufferSize ?? 16, { min: 1 }),
+            bufferSize: requireInteger('config.perPromptStatTracking.bufferSize', tracking.bufferSize ?? 16, {
+              min: 1,
+            }),
             minCount: requireInteger('config.perPromptStatTracking.minCount', tracking.minCount ?? 16, { min: 1 }),
           }),
     klCoef: requireNumber('config.klCoef', merged.klCoef, { min: 0 }),
@@ -178,6 +191,10 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
 export function requireReferenceForKl(config: ResolvedDDPOConfig, hasReference: boolean): void {
   requireBoolean('hasReference', hasReference);
   if (config.klCoef > 0 && !hasReference) {
-    throw new InvalidArgumentError('config.klCoef', '0 unless a referenceModel is given (the KL term compares the policy to it)', config.klCoef);
+    throw new InvalidArgumentError(
+      'config.klCoef',
+      '0 unless a referenceModel is given (the KL term compares the policy to it)',
+      config.klCoef,
+    );
   }
 }

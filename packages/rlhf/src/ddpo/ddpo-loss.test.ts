@@ -29,7 +29,9 @@ describe('ddpoLoss', () => {
 
   it('passes gradient only where the unclipped term is active', () => {
     const x = inputs();
-    const grad = tf.grad((logProbs: tf.Tensor) => ddpoLoss({ ...x, logProbs: logProbs as tf.Tensor1D }).loss)(x.logProbs);
+    const grad = tf.grad((logProbs: tf.Tensor) => ddpoLoss({ ...x, logProbs: logProbs as tf.Tensor1D }).loss)(
+      x.logProbs,
+    );
     // d/dlogp of -A rho / n = -A rho / 4 where active; 0 where the clipped term wins.
     expectClose(grad, [(-1 * 1.05) / 4, 0, 0, (0.5 * 0.95) / 4], { atol: 1e-6 });
     tf.dispose([grad, x.logProbs, x.oldLogProbs, x.advantages]);

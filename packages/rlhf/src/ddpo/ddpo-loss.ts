@@ -47,7 +47,8 @@ export function ddpoLoss(inputs: DDPOLossInputs): DDPOLoss {
   const { logProbs, oldLogProbs, advantages } = inputs;
   const clipRange = requireNumber('clipRange', inputs.clipRange, { min: 0 });
   const advClipMax = requireNumber('advClipMax', inputs.advClipMax, { min: 0, exclusiveMin: true });
-  if (advantages.shape.join() !== logProbs.shape.join()) throw new ShapeMismatchError('advantages', logProbs.shape, advantages.shape);
+  if (advantages.shape.join() !== logProbs.shape.join())
+    throw new ShapeMismatchError('advantages', logProbs.shape, advantages.shape);
   return tf.tidy(() => {
     const clippedAdvantages = tf.clipByValue(advantages, -advClipMax, advClipMax);
     const surrogate = clippedPolicyLoss({ logProbs, oldLogProbs, advantages: clippedAdvantages, cliprange: clipRange });

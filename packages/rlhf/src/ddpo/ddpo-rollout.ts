@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
-import { ddimSample, rewardImages, type Denoiser, type ImageReward, type ImageShape, type NoiseSchedule } from '@dpo-ts/diffusion';
+import {
+  ddimSample,
+  rewardImages,
+  type Denoiser,
+  type ImageReward,
+  type ImageShape,
+  type NoiseSchedule,
+} from '@dpo-ts/diffusion';
 
 /** Options of {@link collectDDPORollout}. */
 export interface DDPORolloutOptions {
@@ -43,9 +50,14 @@ export interface DDPORollout {
  * step's log-probability, then the reward of every final image (Black et al. 2023, Section 4.2;
  * ddpo-pytorch's `pipeline_with_logprob`). No tensor outlives a sampler call.
  */
-export async function collectDDPORollout(model: Denoiser, schedule: NoiseSchedule, options: DDPORolloutOptions): Promise<DDPORollout> {
+export async function collectDDPORollout(
+  model: Denoiser,
+  schedule: NoiseSchedule,
+  options: DDPORolloutOptions,
+): Promise<DDPORollout> {
   const { conditions } = options;
-  if (!Array.isArray(conditions) || conditions.length === 0) throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', conditions);
+  if (!Array.isArray(conditions) || conditions.length === 0)
+    throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', conditions);
   const batchSize = requireInteger('options.sampleBatchSize', options.sampleBatchSize, { min: 1 });
   const numSteps = requireInteger('options.numSteps', options.numSteps, { min: 1 });
   const size = model.imageShape[0] * model.imageShape[1] * model.imageShape[2];
@@ -70,7 +82,9 @@ export async function collectDDPORollout(model: Denoiser, schedule: NoiseSchedul
       prevTimesteps = result.prevTimesteps;
       const steps = await Promise.all(result.latents!.map((latent) => latent.data() as Promise<Float32Array>)); // (S + 1) x [b * P]
       labels.forEach((_, i) => {
-        steps.forEach((step, s) => latents.set(step.subarray(i * size, (i + 1) * size), ((start + i) * (numSteps + 1) + s) * size));
+        steps.forEach((step, s) =>
+          latents.set(step.subarray(i * size, (i + 1) * size), ((start + i) * (numSteps + 1) + s) * size),
+        );
       });
       logProbs.set((await result.logProbs!.data()) as Float32Array, start * numSteps); // [b, S] row-major
       rewards.set(rewardImages(options.reward, result.images, labels), start);
@@ -78,5 +92,15 @@ export async function collectDDPORollout(model: Denoiser, schedule: NoiseSchedul
       tf.dispose([result.images, ...(result.latents ?? []), ...(result.logProbs ? [result.logProbs] : [])]);
     }
   }
-  return { count: n, numSteps, imageShape: model.imageShape, conditions: Int32Array.from(conditions), latents, logProbs, timesteps, prevTimesteps, rewards };
+  return {
+    count: n,
+    numSteps,
+    imageShape: model.imageShape,
+    conditions: Int32Array.from(conditions),
+    latents,
+    logProbs,
+    timesteps,
+    prevTimesteps,
+    rewards,
+  };
 }

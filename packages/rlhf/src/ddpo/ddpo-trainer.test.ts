@@ -9,18 +9,40 @@ import { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
 import { DDPOTrainer } from './ddpo-trainer.js';
 
 const schedule = new NoiseSchedule({ numTimesteps: 100 });
-const base = new MLPDenoiser({ imageShape: [4, 4, 1], numClasses: 3, hiddenSize: 16, numLayers: 1, timeEmbeddingDim: 8, zeroInitOutput: false, seed: 3 });
+const base = new MLPDenoiser({
+  imageShape: [4, 4, 1],
+  numClasses: 3,
+  hiddenSize: 16,
+  numLayers: 1,
+  timeEmbeddingDim: 8,
+  zeroInitOutput: false,
+  seed: 3,
+});
 afterAll(() => base.dispose());
 /** Mean brightness of the image. */
 const brightness: ImageReward = (image) => {
   const data = (image as { data: Float32Array }).data;
   return data.reduce((a, b) => a + b, 0) / data.length;
 };
-const small = { totalSteps: 2, samplesPerStep: 8, sampleBatchSize: 4, numSteps: 5, trainBatchSize: 4, guidanceScale: 2, perPromptStatTracking: { bufferSize: 8, minCount: 2 } };
+const small = {
+  totalSteps: 2,
+  samplesPerStep: 8,
+  sampleBatchSize: 4,
+  numSteps: 5,
+  trainBatchSize: 4,
+  guidanceScale: 2,
+  perPromptStatTracking: { bufferSize: 8, minCount: 2 },
+};
 
 describe('DDPOTrainer', () => {
   it('samples trajectories whose stored log-probs ddimStepLogProb reproduces under the same weights', async () => {
-    const trainer = await DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [0, 1, 2], config: small });
+    const trainer = await DDPOTrainer.create({
+      model: base,
+      schedule,
+      reward: brightness,
+      conditions: [0, 1, 2],
+      config: small,
+    });
     const rollout = await expectNoLeak(() => trainer.rollout(0));
     expect(rollout.count).toBe(8);
     expect(rollout.latents.length).toBe(8 * 6 * 16);
@@ -28,22 +50,53 @@ describe('DDPOTrainer', () => {
     const step = 2;
     const rows = [0, 5];
     const transition = tf.tidy(() =>
-      ddimStepLogProb(base, schedule, {
-        noisyImages: tf.tensor4d(Float32Array.from(rows.flatMap((r) => Array.from(rollout.latents.subarray((r * 6 + step) * 16, (r * 6 + step + 1) * 16)))), [2, 4, 4, 1]),
-        previousImages: tf.tensor4d(Float32Array.from(rows.flatMap((r) => Array.from(rollout.latents.subarray((r * 6 + step + 1) * 16, (r * 6 + step + 2) * 16)))), [2, 4, 4, 1]),
-        timesteps: [41, 41],
-        prevTimesteps: [21, 21],
-        labels: rows.map((r) => rollout.conditions[r]!),
-      }, { eta: 1, guidanceScale: 2 }).dataSync(),
+      ddimStepLogProb(
+        base,
+        schedule,
+        {
+          noisyImages: tf.tensor4d(
+            Float32Array.from(
+              rows.flatMap((r) => Array.from(rollout.latents.subarray((r * 6 + step) * 16, (r * 6 + step + 1) * 16))),
+            ),
+            [2, 4, 4, 1],
+          ),
+          previousImages: tf.tensor4d(
+            Float32Array.from(
+              rows.flatMap((r) =>
+                Array.from(rollout.latents.subarray((r * 6 + step + 1) * 16, (r * 6 + step + 2) * 16)),
+              ),
+            ),
+            [2, 4, 4, 1],
+          ),
+          timesteps: [41, 41],
+          prevTimesteps: [21, 21],
+          labels: rows.map((r) => rollout.conditions[r]!),
+        },
+        { eta: 1, guidanceScale: 2 },
+      ).dataSync(),
     );
     rows.forEach((r, i) => expect(transition[i]).toBeCloseTo(rollout.logProbs[r * 5 + step]!, 4));
-    rows.forEach((r) => expect(rollout.rewards[r]).toBeCloseTo(brightness({ data: rollout.latents.subarray((r * 6 + 5) * 16, (r * 6 + 6) * 16), height: 4, width: 4, channels: 1 }, 0), 6));
+    rows.forEach((r) =>
+      expect(rollout.rewards[r]).toBeCloseTo(
+        brightness(
+          { data: rollout.latents.subarray((r * 6 + 5) * 16, (r * 6 + 6) * 16), height: 4, width: 4, channels: 1 },
+          0,
+        ),
+        6,
+      ),
+    );
     trainer.dispose();
   });
 
   it('a step with learning rate 0 sees ratio 1: approx KL ~ 0, no clipping, loss = -mean(A); it leaks nothing', async () => {
     const model = cloneDenoiser(base);
-    const trainer = await DDPOTrainer.create({ model, schedule, reward: brightness, conditions: [0, 1, 2], config: { ...small, learningRate: 0, perPromptStatTracking: false } });
+    const trainer = await DDPOTrainer.create({
+      model,
+      schedule,
+      reward: brightness,
+      conditions: [0, 1, 2],
+      config: { ...small, learningRate: 0, perPromptStatTracking: false },
+    });
     const metrics = await expectNoLeak(() => trainer.trainStep(0));
     expect(metrics[DDPO_METRIC_NAMES.approxKl]).toBeLessThan(1e-9);
     expect(metrics[DDPO_METRIC_NAMES.clipFraction]).toBe(0);
@@ -59,13 +112,37 @@ describe('DDPOTrainer', () => {
 
   it('adds a KL term to a reference when asked (zero against an identical reference)', async () => {
     const model = cloneDenoiser(base);
-    const trainer = await DDPOTrainer.create({ model, referenceModel: base, schedule, reward: brightness, conditions: [0, 1], config: { ...small, totalSteps: 1, klCoef: 0.1, learningRate: 0 } });
+    const trainer = await DDPOTrainer.create({
+      model,
+      referenceModel: base,
+      schedule,
+      reward: brightness,
+      conditions: [0, 1],
+      config: { ...small, totalSteps: 1, klCoef: 0.1, learningRate: 0 },
+    });
     const metrics = await expectNoLeak(() => trainer.trainStep(0));
     expect(Math.abs(metrics[DDPO_METRIC_NAMES.kl]!)).toBeLessThan(1e-6);
     trainer.dispose();
     model.dispose();
-    await expect(DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).rejects.toThrow('config.klCoef must be 0 unless a referenceModel is given');
-    await expect(DDPOTrainer.create({ model: base, referenceModel: base, schedule, reward: brightness, conditions: [0], config: { totalSteps: 1, klCoef: 0.1 } })).rejects.toThrow(
+    await expect(
+      DDPOTrainer.create({
+        model: base,
+        schedule,
+        reward: brightness,
+        conditions: [0],
+        config: { totalSteps: 1, klCoef: 0.1 },
+      }),
+    ).rejects.toThrow('config.klCoef must be 0 unless a referenceModel is given');
+    await expect(
+      DDPOTrainer.create({
+        model: base,
+        referenceModel: base,
+        schedule,
+        reward: brightness,
+        conditions: [0],
+        config: { totalSteps: 1, klCoef: 0.1 },
+      }),
+    ).rejects.toThrow(
       'options.referenceModel must be a separate denoiser (cloneDenoiser(model)), not the policy itself',
     );
   });
@@ -75,18 +152,41 @@ describe('DDPOTrainer', () => {
     try {
       const config = { ...small, totalSteps: 3, learningRate: 1e-3, clipRange: 0.2 };
       const straight = cloneDenoiser(base);
-      const a = await DDPOTrainer.create({ model: straight, schedule, reward: brightness, conditions: [0, 1, 2], config });
+      const a = await DDPOTrainer.create({
+        model: straight,
+        schedule,
+        reward: brightness,
+        conditions: [0, 1, 2],
+        config,
+      });
       const resultA = await a.train({ progress: false });
       const controller = new AbortController();
       const first = cloneDenoiser(base);
       const b = await DDPOTrainer.create({ model: first, schedule, reward: brightness, conditions: [0, 1, 2], config });
-      await b.train({ progress: false, checkpoint: { dir, every: 1 }, signal: controller.signal, evaluate: async () => (controller.abort(), {}), evalEvery: 2 });
+      await b.train({
+        progress: false,
+        checkpoint: { dir, every: 1 },
+        signal: controller.signal,
+        evaluate: async () => (controller.abort(), {}),
+        evalEvery: 2,
+      });
       const resumed = cloneDenoiser(base);
-      const c = await DDPOTrainer.create({ model: resumed, schedule, reward: brightness, conditions: [0, 1, 2], config });
+      const c = await DDPOTrainer.create({
+        model: resumed,
+        schedule,
+        reward: brightness,
+        conditions: [0, 1, 2],
+        config,
+      });
       const resultC = await c.train({ progress: false, checkpoint: { dir, every: 1, resume: true } });
       expect(resultC.startStep).toBe(2);
-      expect(resultC.history.at(-1)!.metrics).toEqual({ ...resultA.history.at(-1)!.metrics, 'time/rollout': expect.any(Number), 'time/optimization': expect.any(Number) });
-      for (const [name, variable] of straight.namedVariables()) expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
+      expect(resultC.history.at(-1)!.metrics).toEqual({
+        ...resultA.history.at(-1)!.metrics,
+        'time/rollout': expect.any(Number),
+        'time/optimization': expect.any(Number),
+      });
+      for (const [name, variable] of straight.namedVariables())
+        expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
       [a, b, c].forEach((t) => t.dispose());
       [straight, first, resumed].forEach((m) => m.dispose());
     } finally {
@@ -95,7 +195,17 @@ describe('DDPOTrainer', () => {
   });
 
   it('rejects conditions outside the model and a missing reward', async () => {
-    await expect(DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [4], config: { totalSteps: 1 } })).rejects.toThrow('options.conditions[0] must be an integer in [0, 3]: got 4');
-    await expect(DDPOTrainer.create({ model: base, schedule, reward: undefined as unknown as ImageReward, conditions: [0], config: { totalSteps: 1 } })).rejects.toThrow('options.reward');
+    await expect(
+      DDPOTrainer.create({ model: base, schedule, reward: brightness, conditions: [4], config: { totalSteps: 1 } }),
+    ).rejects.toThrow('options.conditions[0] must be an integer in [0, 3]: got 4');
+    await expect(
+      DDPOTrainer.create({
+        model: base,
+        schedule,
+        reward: undefined as unknown as ImageReward,
+        conditions: [0],
+        config: { totalSteps: 1 },
+      }),
+    ).rejects.toThrow('options.reward');
   });
 });

@@ -17,7 +17,13 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
 } from '@dpo-ts/core';
-import { ddimStepLogProb, denoiserArchitecture, type Denoiser, type ImageReward, type NoiseSchedule } from '@dpo-ts/diffusion';
+import {
+  ddimStepLogProb,
+  denoiserArchitecture,
+  type Denoiser,
+  type ImageReward,
+  type NoiseSchedule,
+} from '@dpo-ts/diffusion';
 import { klPenalty } from '../kl-estimators.js';
 import type { PPOTrainOptions } from '../ppo-trainer-options.js';
 import { requireReferenceForKl, resolveDDPOConfig, type DDPOConfig, type ResolvedDDPOConfig } from './ddpo-config.js';
@@ -94,25 +100,37 @@ export class DDPOTrainer {
   }
 
   private constructor(options: DDPOTrainerOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', 'an object', options);
     this.config = resolveDDPOConfig(options.config);
     this.model = options.model;
     this.schedule = options.schedule;
     if (options.referenceModel !== undefined && options.referenceModel === options.model) {
       // Its log-probs would equal the policy's at every step: the KL term would always be 0.
-      throw new InvalidArgumentError('options.referenceModel', 'a separate denoiser (cloneDenoiser(model)), not the policy itself', 'the policy', 'omit it and set config.klCoef: 0 for no KL term');
+      throw new InvalidArgumentError(
+        'options.referenceModel',
+        'a separate denoiser (cloneDenoiser(model)), not the policy itself',
+        'the policy',
+        'omit it and set config.klCoef: 0 for no KL term',
+      );
     }
     this.referenceModel = options.referenceModel;
     requireReferenceForKl(this.config, this.referenceModel !== undefined);
-    if (typeof options.reward !== 'function') throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', options.reward);
+    if (typeof options.reward !== 'function')
+      throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', options.reward);
     this.reward = options.reward;
-    if (!Array.isArray(options.conditions) || options.conditions.length === 0) throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', options.conditions);
+    if (!Array.isArray(options.conditions) || options.conditions.length === 0)
+      throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', options.conditions);
     options.conditions.forEach((c, i) => {
-      if (!Number.isInteger(c) || c < 0 || c > this.model.numClasses) throw new InvalidArgumentError(`options.conditions[${i}]`, `an integer in [0, ${this.model.numClasses}]`, c);
+      if (!Number.isInteger(c) || c < 0 || c > this.model.numClasses)
+        throw new InvalidArgumentError(`options.conditions[${i}]`, `an integer in [0, ${this.model.numClasses}]`, c);
     });
     this.conditions = options.conditions;
     const c = this.config;
-    this.statTracker = c.perPromptStatTracking === false ? undefined : new PerPromptStatTracker(c.perPromptStatTracking.bufferSize, c.perPromptStatTracking.minCount);
+    this.statTracker =
+      c.perPromptStatTracking === false
+        ? undefined
+        : new PerPromptStatTracker(c.perPromptStatTracking.bufferSize, c.perPromptStatTracking.minCount);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, c);
     // Stepped once per optimiser update: numInnerEpochs * (samplesPerStep / trainBatchSize) per DDPO step.
@@ -123,9 +141,20 @@ export class DDPOTrainer {
   /** Samples this step's trajectories and their rewards (phase 1 of {@link DDPOTrainer.trainStep}). */
   async rollout(stepIndex: number): Promise<DDPORollout> {
     const rng = new Rng(mixSeeds(this.config.seed, stepIndex, 0));
-    const conditions = Array.from({ length: this.config.samplesPerStep }, () => this.conditions[rng.int(this.conditions.length)]!);
+    const conditions = Array.from(
+      { length: this.config.samplesPerStep },
+      () => this.conditions[rng.int(this.conditions.length)]!,
+    );
     const { numSteps, eta, guidanceScale, sampleBatchSize } = this.config;
-    return collectDDPORollout(this.model, this.schedule, { conditions, reward: this.reward, seed: mixSeeds(this.config.seed, stepIndex, 1), numSteps, eta, guidanceScale, sampleBatchSize });
+    return collectDDPORollout(this.model, this.schedule, {
+      conditions,
+      reward: this.reward,
+      seed: mixSeeds(this.config.seed, stepIndex, 1),
+      numSteps,
+      eta,
+      guidanceScale,
+      sampleBatchSize,
+    });
   }
 
   /** One DDPO step (sampling, advantages, inner PPO epochs), 0-based `stepIndex`. */
@@ -134,7 +163,10 @@ export class DDPOTrainer {
     const rollout = await this.rollout(stepIndex);
     const rolloutSeconds = (performance.now() - rolloutStart) / 1000;
     const rewardStats = meanStd(rollout.rewards);
-    const advantages = this.statTracker !== undefined ? this.statTracker.update(rollout.conditions, rollout.rewards) : normalizeRewards(rollout.rewards);
+    const advantages =
+      this.statTracker !== undefined
+        ? this.statTracker.update(rollout.conditions, rollout.rewards)
+        : normalizeRewards(rollout.rewards);
     const optimizationStart = performance.now();
     const rng = new Rng(mixSeeds(this.config.seed, stepIndex, 2));
     const accumulator = new MetricAccumulator();
@@ -143,7 +175,9 @@ export class DDPOTrainer {
       const stepOrders = order.map(() => rng.permutation(rollout.numSteps));
       for (let start = 0; start < rollout.count; start += this.config.trainBatchSize) {
         const rows = order.slice(start, start + this.config.trainBatchSize);
-        accumulator.add(await this.update(rollout, advantages, rows, stepOrders.slice(start, start + rows.length), stepIndex));
+        accumulator.add(
+          await this.update(rollout, advantages, rows, stepOrders.slice(start, start + rows.length), stepIndex),
+        );
       }
     }
     return {
@@ -157,7 +191,13 @@ export class DDPOTrainer {
   }
 
   /** One optimiser update on trajectories `rows`, accumulating over their first numTrainTimesteps shuffled steps. */
-  private async update(rollout: DDPORollout, advantages: Float32Array, rows: readonly number[], stepOrders: readonly number[][], stepIndex: number): Promise<Metrics> {
+  private async update(
+    rollout: DDPORollout,
+    advantages: Float32Array,
+    rows: readonly number[],
+    stepOrders: readonly number[][],
+    stepIndex: number,
+  ): Promise<Metrics> {
     const { numTrainTimesteps } = this.config;
     const learningRate = this.lrSchedule(this.optimizer.step);
     const transitions = Array.from({ length: numTrainTimesteps }, (_, j) => {
@@ -172,12 +212,27 @@ export class DDPOTrainer {
       lossAndMetrics: ({ steps, transition }) => {
         const oldLogProbs = Float32Array.from(rows, (row, r) => rollout.logProbs[row * rollout.numSteps + steps[r]!]!);
         const logProbs = ddimStepLogProb(this.model, this.schedule, transition(), this.stepOptions());
-        const parts = ddpoLoss({ logProbs, oldLogProbs: tf.tensor1d(oldLogProbs), advantages: tf.tensor1d(Float32Array.from(rows, (row) => advantages[row]!)), clipRange: this.config.clipRange, advClipMax: this.config.advClipMax });
+        const parts = ddpoLoss({
+          logProbs,
+          oldLogProbs: tf.tensor1d(oldLogProbs),
+          advantages: tf.tensor1d(Float32Array.from(rows, (row) => advantages[row]!)),
+          clipRange: this.config.clipRange,
+          advClipMax: this.config.advClipMax,
+        });
         let loss: tf.Scalar = parts.loss;
-        const metrics: Record<string, tf.Scalar> = { [DDPO_METRIC_NAMES.approxKl]: parts.approxKl, [DDPO_METRIC_NAMES.clipFraction]: parts.clipFraction, [DDPO_METRIC_NAMES.ratio]: parts.ratioMean };
+        const metrics: Record<string, tf.Scalar> = {
+          [DDPO_METRIC_NAMES.approxKl]: parts.approxKl,
+          [DDPO_METRIC_NAMES.clipFraction]: parts.clipFraction,
+          [DDPO_METRIC_NAMES.ratio]: parts.ratioMean,
+        };
         if (this.config.klCoef > 0) {
           // The frozen reference carries no gradient: its variables are not among the trained ones.
-          const referenceLogProbs = ddimStepLogProb(this.referenceModel!, this.schedule, transition(), this.stepOptions());
+          const referenceLogProbs = ddimStepLogProb(
+            this.referenceModel!,
+            this.schedule,
+            transition(),
+            this.stepOptions(),
+          );
           const kl = tf.mean(klPenalty(logProbs, referenceLogProbs, this.config.klEstimator)) as tf.Scalar;
           metrics[DDPO_METRIC_NAMES.kl] = kl;
           loss = tf.add(loss, tf.mul(kl, this.config.klCoef));
@@ -224,7 +279,11 @@ export class DDPOTrainer {
     return {
       weights: this.trainable,
       optimizer: await this.optimizer.state(),
-      metadata: { trainer: 'ddpo', statTracker: this.statTracker === undefined ? null : (this.statTracker.state() as unknown as Record<string, never>) },
+      metadata: {
+        trainer: 'ddpo',
+        statTracker:
+          this.statTracker === undefined ? null : (this.statTracker.state() as unknown as Record<string, never>),
+      },
     };
   }
 
@@ -249,7 +308,16 @@ export class DDPOTrainer {
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ddpo',
         modelConfig: denoiserArchitecture(this.model),
-        progress: { metrics: [DDPO_METRIC_NAMES.rewardMean, DDPO_METRIC_NAMES.rewardStd, DDPO_METRIC_NAMES.loss, DDPO_METRIC_NAMES.approxKl, DDPO_METRIC_NAMES.clipFraction], everySteps: 1 },
+        progress: {
+          metrics: [
+            DDPO_METRIC_NAMES.rewardMean,
+            DDPO_METRIC_NAMES.rewardStd,
+            DDPO_METRIC_NAMES.loss,
+            DDPO_METRIC_NAMES.approxKl,
+            DDPO_METRIC_NAMES.clipFraction,
+          ],
+          everySteps: 1,
+        },
       },
       rest,
     );

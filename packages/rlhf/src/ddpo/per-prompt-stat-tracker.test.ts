@@ -37,7 +37,9 @@ describe('PerPromptStatTracker', () => {
   });
 
   it('rejects mismatched lengths', () => {
-    expect(() => new PerPromptStatTracker().update([1], [1, 2])).toThrow('conditions must be one per reward (2): got 1');
+    expect(() => new PerPromptStatTracker().update([1], [1, 2])).toThrow(
+      'conditions must be one per reward (2): got 1',
+    );
   });
 });
 
@@ -45,6 +47,8 @@ describe('normalizeRewards', () => {
   it('standardises over the batch with the population std', () => {
     const out = normalizeRewards([1, 2, 3]);
     const std = Math.sqrt(2 / 3);
-    expect(Array.from(out).map((x) => Number(x.toFixed(5)))).toEqual([-1 / std, 0, 1 / std].map((x) => Number(x.toFixed(5))));
+    expect(Array.from(out).map((x) => Number(x.toFixed(5)))).toEqual(
+      [-1 / std, 0, 1 / std].map((x) => Number(x.toFixed(5))),
+    );
   });
 });

@@ -37,7 +37,8 @@ export class PerPromptStatTracker {
 
   /** Adds the batch's rewards to their conditions' buffers and returns the advantages, in batch order. */
   update(conditions: ArrayLike<number | string>, rewards: ArrayLike<number>): Float32Array {
-    if (conditions.length !== rewards.length) throw new InvalidArgumentError('conditions', `one per reward (${rewards.length})`, conditions.length);
+    if (conditions.length !== rewards.length)
+      throw new InvalidArgumentError('conditions', `one per reward (${rewards.length})`, conditions.length);
     const batch = meanStd(Array.from(rewards));
     const advantages = new Float32Array(rewards.length);
     const keys = Array.from(conditions, String);
@@ -55,19 +56,26 @@ export class PerPromptStatTracker {
 
   /** Mean, std and count per condition (ddpo-pytorch's `get_stats`). */
   stats(): Record<string, { mean: number; std: number; count: number }> {
-    return Object.fromEntries([...this.buffers].map(([key, buffer]) => [key, { ...meanStd(buffer), count: buffer.length }]));
+    return Object.fromEntries(
+      [...this.buffers].map(([key, buffer]) => [key, { ...meanStd(buffer), count: buffer.length }]),
+    );
   }
 
   /** A plain copy of the buffers, for checkpoints. */
   state(): PerPromptStatTrackerState {
-    return { bufferSize: this.bufferSize, minCount: this.minCount, buffers: Object.fromEntries([...this.buffers].map(([k, v]) => [k, [...v]])) };
+    return {
+      bufferSize: this.bufferSize,
+      minCount: this.minCount,
+      buffers: Object.fromEntries([...this.buffers].map(([k, v]) => [k, [...v]])),
+    };
   }
 
   /** Continues from {@link PerPromptStatTracker.state}. */
   static fromState(state: PerPromptStatTrackerState): PerPromptStatTracker {
     const tracker = new PerPromptStatTracker(state.bufferSize, state.minCount);
     for (const [key, values] of Object.entries(state.buffers ?? {})) {
-      if (!Array.isArray(values) || values.some((v) => typeof v !== 'number')) throw new InvalidArgumentError(`state.buffers["${key}"]`, 'an array of numbers', values);
+      if (!Array.isArray(values) || values.some((v) => typeof v !== 'number'))
+        throw new InvalidArgumentError(`state.buffers["${key}"]`, 'an array of numbers', values);
       tracker.buffers.set(key, values.slice(-state.bufferSize));
     }
     return tracker;
