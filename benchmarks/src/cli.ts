@@ -90,7 +90,7 @@ export function buildProgram(
         } catch (error) {
           bench.error((error as Error).message, { exitCode: 2 });
         }
-        const backend = options.backend ?? (process.env['DPO_TS_BACKEND'] as BackendRequest | undefined);
+        const backend = options.backend ?? (process.env.DPO_TS_BACKEND as BackendRequest | undefined);
         const controller = new AbortController();
         const interrupt = () => {
           if (controller.signal.aborted) process.exit(130);

@@ -157,7 +157,9 @@ export function makeMatMulStep(aShape: number[], bShape: number[], transposeB = 
     run: () =>
       tf.tidy(() => {
         const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, false, transposeB))([a, b], dy);
-        grads.forEach((g) => g.dataSync());
+        grads.forEach((g) => {
+          g.dataSync();
+        });
         return 0;
       }),
     flops: 2 * 2 * batch * m * k * n,

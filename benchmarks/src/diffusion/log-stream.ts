@@ -14,6 +14,7 @@ export function lineLogStream(log: (line: string) => void, prefix = ''): Writabl
       const lines = pending.split(/\r|\n/);
       pending = lines.pop() ?? '';
       for (const line of lines) {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI escape sequences (ESC) from child-process output
         const text = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
         if (text !== '') log(`${prefix}${text}`);
       }

@@ -30,7 +30,9 @@ export async function writeComparisonGrid(
   columns: number,
 ): Promise<ReportImage> {
   const data = new Float32Array(rows.length * columns * IMAGE_SIZE);
-  rows.forEach((row, r) => data.set(row.images.subarray(0, columns * IMAGE_SIZE), r * columns * IMAGE_SIZE));
+  rows.forEach((row, r) => {
+    data.set(row.images.subarray(0, columns * IMAGE_SIZE), r * columns * IMAGE_SIZE);
+  });
   await writeImageGrid(
     path.join(outDir, file),
     { data, shape: [rows.length * columns, 28, 28, 1] },

@@ -76,7 +76,9 @@ export function trainSentimentClassifier(
   for (const row of rows)
     for (const bucket of row.indices) if (columnOfBucket[bucket] === -1) columnOfBucket[bucket] = columns++;
   const offsets = new Int32Array(rows.length + 1);
-  rows.forEach((row, i) => (offsets[i + 1] = offsets[i]! + row.indices.length));
+  rows.forEach((row, i) => {
+    offsets[i + 1] = offsets[i]! + row.indices.length;
+  });
   const cols = new Int32Array(offsets[rows.length]!);
   const vals = new Float64Array(offsets[rows.length]!);
   rows.forEach((row, i) => {

@@ -84,8 +84,8 @@ describe('profileStep', () => {
     expect(tf.memory().numTensors).toBe(before);
     const byName = Object.fromEntries(profile.top.map((k) => [k.kernel, k.calls]));
     // ones x2 (Fill), the matmul, the sum: one BatchMatMul and one Sum call whatever else tfjs adds.
-    expect(byName['BatchMatMul']).toBe(1);
-    expect(byName['Sum']).toBe(1);
+    expect(byName.BatchMatMul).toBe(1);
+    expect(byName.Sum).toBe(1);
     expect(profile.top.find((k) => k.kernel === 'BatchMatMul')!.topShapes[0]!.shapes).toBe('[4,3]x[3,2]');
     expect(profile.wallMs).toBeGreaterThanOrEqual(profile.kernelMs);
   });

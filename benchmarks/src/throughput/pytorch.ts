@@ -37,7 +37,7 @@ export type PyTorchComparison =
  */
 export async function findTorchPython(): Promise<{ python: string; torch: string } | { reasons: string[] }> {
   const candidates = [
-    ...new Set([process.env['DPO_TS_PYTHON'], 'python3', '/usr/bin/python3'].filter((c): c is string => !!c)),
+    ...new Set([process.env.DPO_TS_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c)),
   ];
   const reasons: string[] = [];
   for (const python of candidates) {

@@ -73,7 +73,9 @@ const { train, heldOut } = splitEmojiDataset(dataset, { heldOutFraction: 0.1, se
 const size = 32 * 32 * 3;
 const batchImages = (data: EmojiDataset, indices: readonly number[]): tf.Tensor4D => {
   const pixels = new Float32Array(indices.length * size);
-  indices.forEach((index, i) => pixels.set(data.images.subarray(index * size, (index + 1) * size), i * size));
+  indices.forEach((index, i) => {
+    pixels.set(data.images.subarray(index * size, (index + 1) * size), i * size);
+  });
   return tf.tensor4d(pixels, [indices.length, 32, 32, 3]);
 };
 

@@ -83,7 +83,10 @@ export function ddimSample(denoiser: Denoiser, schedule: NoiseSchedule, options:
     ),
   );
   // Checked before any work: a zero sigma has no log-density.
-  if (eta > 0) steps.forEach((c) => requirePositiveSigma(c.sigma));
+  if (eta > 0)
+    steps.forEach((c) => {
+      requirePositiveSigma(c.sigma);
+    });
 
   const labels = toLabelTensor(options.labels, denoiser.numClasses + 1);
   const latents: tf.Tensor4D[] = [];

@@ -45,7 +45,7 @@ export function writeSummary(results: ExampleResults): string {
     `| ${label} | ${f(c.reference)} | ${f(c.policy)} |`;
   const samples = c.policy.samples.slice(0, 8).map((sample, i) => {
     const ref = c.reference.samples[i]!;
-    return `| ${escape(sample.prompt)} | ${escape(ref.completion)} (${c.reference.rewards[i]}) | ${escape(sample.completion)} (${c.policy.rewards[i]}) |`;
+    return `| ${escapeCell(sample.prompt)} | ${escapeCell(ref.completion)} (${c.reference.rewards[i]}) | ${escapeCell(sample.completion)} (${c.policy.rewards[i]}) |`;
   });
   return [
     '# Sentiment DPO on a character GPT',
@@ -60,7 +60,7 @@ export function writeSummary(results: ExampleResults): string {
     `| pre-training (Brown, ${o.brownTexts} texts, ${results.pretrain.windows} windows) | ${o.pretrainSteps} | ${fixed(results.phases['pre-training on the Brown corpus'], 0)} s | ${fixed(results.pretrain.last.train_tokens_per_second, 0)} tokens/s | loss ${fixed(results.pretrain.last.loss)} |`,
     `| SFT (UCI reviews) | ${o.sftSteps} | ${fixed(results.phases['SFT on UCI review sentences'], 0)} s | ${fixed(results.sft.last.train_tokens_per_second, 0)} tokens/s | held-out perplexity ${fixed(results.sft.evalBefore.perplexity, 2)} -> ${fixed(results.sft.evalAfter.perplexity, 2)} |`,
     `| pair sampling (${o.samplesPerPrompt} per prompt) | | ${fixed(results.phases['sampling preference pairs'], 0)} s | | ${results.pairs.count} pairs from ${o.pairPrompts} prompts, ${results.pairs.skipped} ties skipped |`,
-    `| DPO (beta ${o.beta}, lr ${o.dpoLearningRate}) | ${o.dpoSteps} | ${fixed(results.phases['DPO'], 0)} s | ${fixed(results.dpo.last.train_samples_per_second, 1)} pairs/s | held-out rewards/accuracies ${fixed(results.dpo.evalAfter['rewards/accuracies'], 3)} |`,
+    `| DPO (beta ${o.beta}, lr ${o.dpoLearningRate}) | ${o.dpoSteps} | ${fixed(results.phases.DPO, 0)} s | ${fixed(results.dpo.last.train_samples_per_second, 1)} pairs/s | held-out rewards/accuracies ${fixed(results.dpo.evalAfter['rewards/accuracies'], 3)} |`,
     '',
     `Total ${fixed(results.totalSeconds, 0)} s; peak RSS ${fixed(results.peakRssMiB, 0)} MiB.`,
     '',
@@ -98,6 +98,6 @@ export function writeSummary(results: ExampleResults): string {
   ].join('\n');
 }
 
-function escape(text: string): string {
+function escapeCell(text: string): string {
   return JSON.stringify(text).slice(1, -1).replace(/\|/g, '\\|');
 }

@@ -3,6 +3,9 @@ import type { BaseModelCard } from '@dpo-ts/lm';
 import type { BaseRunConfig } from './base-run.js';
 
 const fixed = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+// Control characters in sampled completions are replaced by spaces so the markdown stays one line per sample.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replaces control characters on purpose
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 const hours = (seconds: number): string => `${(seconds / 3600).toFixed(2)} h`;
 
 /** The model card as Markdown: sources and licences, numbers, samples, how to reproduce and resume. */
@@ -47,7 +50,7 @@ Distinct-n (Li et al. 2016) pools the words of all completions.
 
 Ten samples at temperature 1 (seed ${reference.seed}), prompt in bold:
 
-${card.samples.map((s, i) => `${i + 1}. **${s.prompt}**${s.completion.replace(/[\u0000-\u001f\u007f]/g, ' ')}`).join('\n')}
+${card.samples.map((s, i) => `${i + 1}. **${s.prompt}**${s.completion.replace(CONTROL_CHARACTERS, ' ')}`).join('\n')}
 
 ## Data
 Every text three npm packages ship, split by document (a hash of the document id and seed

@@ -67,12 +67,17 @@ export function learnBPEMerges(corpus: string | Iterable<string>, options: Learn
       else pairCounts.set(key, updated);
       if (sign === 1) {
         let holders = wordsByPair.get(key);
-        if (!holders) wordsByPair.set(key, (holders = new Set()));
+        if (!holders) {
+          holders = new Set();
+          wordsByPair.set(key, holders);
+        }
         holders.add(wordIndex);
       }
     }
   };
-  words.forEach((_, index) => addPairs(index, 1));
+  words.forEach((_, index) => {
+    addPairs(index, 1);
+  });
 
   const merges: [number, number][] = [];
   while (merges.length < numMerges) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fingerprintJson, InvalidArgumentError } from '@dpo-ts/core';
 import type { BatchSpecialTokens, TruncationMode } from './lm-batch.js';
-import { tokenizerFingerprint } from './lm-reference-fingerprint.js';
+import { tokenizerFingerprint } from './tokenizer-fingerprint.js';
 import { buildPreferenceBatch, type LMPreferenceBatch, type TokenizedPreferenceExample } from './preference-batch.js';
 import type { Tokenizer } from './tokenizer.js';
 

@@ -89,7 +89,11 @@ describe('DPOTrainer', () => {
     live.push(x);
     return x;
   };
-  afterAll(() => live.forEach((x) => x.dispose()));
+  afterAll(() =>
+    live.forEach((x) => {
+      x.dispose();
+    }),
+  );
 
   it("every loss type's value equals core's computePreferenceLoss on float64 log-probs from the logits", async () => {
     const policy = track(gpt(1));
@@ -224,10 +228,12 @@ describe('DPOTrainer', () => {
     expect(newWeights.trainer.referenceCache!.status).toBe('invalidated');
     expect(newWeights.reference.forwardCalls).toBe(3);
     expect(
-      JSON.parse(await fs.readFile(file, 'utf8')).entries['train:0:' + miss.trainer.trainData.keys[0]!.split(':')[2]],
+      JSON.parse(await fs.readFile(file, 'utf8')).entries[`train:0:${miss.trainer.trainData.keys[0]!.split(':')[2]}`],
     ).toHaveLength(2);
 
-    [miss, hit, newData, newWeights].forEach(({ trainer }) => trainer.dispose());
+    [miss, hit, newData, newWeights].forEach(({ trainer }) => {
+      trainer.dispose();
+    });
     live.dispose();
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -264,7 +270,9 @@ describe('DPOTrainer', () => {
       weights(straight.referenceModel!.namedVariables()),
     );
     expect(weights(second.referenceModel!.namedVariables())).not.toEqual(weights(track(gpt(6)).namedVariables()));
-    [straight, first, second].forEach((t) => t.dispose());
+    [straight, first, second].forEach((t) => {
+      t.dispose();
+    });
     await fs.rm(dir, { recursive: true, force: true });
   });
 

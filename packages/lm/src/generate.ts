@@ -196,7 +196,9 @@ export async function generate(
   } finally {
     cache?.dispose();
   }
-  result.tokenIds.forEach((ids, b) => result.texts.push(tokenizer.decode(ids.slice(0, result.lengths[b]))));
+  result.tokenIds.forEach((ids, b) => {
+    result.texts.push(tokenizer.decode(ids.slice(0, result.lengths[b])));
+  });
   return result;
 }
 

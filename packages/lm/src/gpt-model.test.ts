@@ -79,7 +79,11 @@ describe('GPT', () => {
     models.push(model);
     return model;
   };
-  afterAll(() => models.forEach((model) => model.dispose()));
+  afterAll(() =>
+    models.forEach((model) => {
+      model.dispose();
+    }),
+  );
 
   it('matches a float64 reference forward pass, tied and untied, one-hot and gather', async () => {
     const rows = [

@@ -54,6 +54,8 @@ describe('saveGPT / loadGPT', () => {
     await expect(loadGPT(dir)).rejects.toThrow(DataFormatError);
     await writeFile(join(dir, 'manifest.json'), '{"format": "other"}');
     await expect(loadGPTWeights(model, dir)).rejects.toThrow(/manifest\.json.*format/);
-    [model, wider, tied].forEach((m) => m.dispose());
+    [model, wider, tied].forEach((m) => {
+      m.dispose();
+    });
   });
 });

@@ -129,8 +129,8 @@ export { DPOTrainer, type DPOModel, type DPOTrainerOptions } from './dpo-trainer
 export {
   lmReferenceFingerprint,
   lmModelFingerprint,
-  tokenizerFingerprint,
 } from './lm-reference-fingerprint.js';
+export { tokenizerFingerprint } from './tokenizer-fingerprint.js';
 export { lmModelArchitecture, NON_SCORING_MODEL_CONFIG_FIELDS } from './model-architecture.js';
 export { frozenCopy } from './dpo-reference.js';
 

@@ -35,7 +35,9 @@ const BASE: GPTConfigInput = {
 const models: GPT[] = [];
 const root = await fs.mkdtemp(path.join(tmpdir(), 'dpo-ts-lm-fingerprint-'));
 afterAll(async () => {
-  models.forEach((model) => model.dispose());
+  models.forEach((model) => {
+    model.dispose();
+  });
   await fs.rm(root, { recursive: true, force: true });
 });
 const gpt = (overrides: Partial<GPTConfigInput> = {}): GPT => {

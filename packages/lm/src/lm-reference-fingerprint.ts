@@ -9,29 +9,10 @@ import {
 import type { CausalLanguageModel } from './causal-lm.js';
 import type { TokenizedPreferenceDataset } from './dpo-dataset.js';
 import { lmModelArchitecture } from './model-architecture.js';
-import type { Tokenizer } from './tokenizer.js';
 
 /** Fingerprint of a language model's architecture ({@link lmModelArchitecture}). */
 export function lmModelFingerprint(model: CausalLanguageModel): string {
   return fingerprintJson(lmModelArchitecture(model));
-}
-
-/**
- * Fingerprint of a tokenizer: its serialised form (`toJSON`: vocabulary or merges, special
- * tokens) and the PAD, BOS and EOS ids that batches add. The data's token ids are covered by the
- * dataset fingerprint; this part catches a tokenizer that maps the same text to the same ids but
- * frames rows with other special tokens, and names the tokenizer when a cache is invalidated.
- */
-export function tokenizerFingerprint(
-  tokenizer: Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>,
-): string {
-  const serialised = typeof tokenizer.toJSON === 'function' ? tokenizer.toJSON() : null;
-  return fingerprintJson({
-    serialised,
-    pad: tokenizer.padTokenId ?? null,
-    bos: tokenizer.bosTokenId ?? null,
-    eos: tokenizer.eosTokenId ?? null,
-  });
 }
 
 /**

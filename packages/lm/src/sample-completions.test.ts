@@ -28,7 +28,11 @@ describe('sampling helpers', () => {
     nHead: 2,
     seed: 4,
   });
-  afterAll(() => [model, other].forEach((m) => m.dispose()));
+  afterAll(() =>
+    [model, other].forEach((m) => {
+      m.dispose();
+    }),
+  );
   const sampling = { maxNewTokens: 8, seed: 5, batchSize: 3 };
 
   it('samples deterministically per seed, and completionLogProbs recomputes what generate reported', async () => {
@@ -45,12 +49,12 @@ describe('sampling helpers', () => {
     );
     expect(samples.slice(0, 3).map((s) => s.completion)).toEqual(direct.texts);
     const logProbs = await expectNoLeak(() => completionLogProbs(model, tokenizer, samples.slice(0, 3), 2));
-    logProbs.forEach((lp, b) =>
+    logProbs.forEach((lp, b) => {
       expect(lp).toBeCloseTo(
         direct.logProbs[b]!.reduce((x, y) => x + y, 0),
         4,
-      ),
-    );
+      );
+    });
   });
 
   it('pairs the best and the worst sample of each prompt by reward and skips ties', async () => {

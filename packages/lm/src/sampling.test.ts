@@ -22,10 +22,14 @@ describe('sampleToken', () => {
 
   it('samples softmax(logits / temperature)', () => {
     const observed = frequencies(logits, { temperature: 1 });
-    [0.5, 0.3, 0.2].forEach((p, i) => expect(observed[i]).toBeCloseTo(p, 1));
+    [0.5, 0.3, 0.2].forEach((p, i) => {
+      expect(observed[i]).toBeCloseTo(p, 1);
+    });
     // Temperature 0.5 squares the probabilities: 0.25, 0.09, 0.04 over 0.38.
     const sharp = frequencies(logits, { temperature: 0.5 });
-    [0.25, 0.09, 0.04].forEach((p, i) => expect(sharp[i]).toBeCloseTo(p / 0.38, 1));
+    [0.25, 0.09, 0.04].forEach((p, i) => {
+      expect(sharp[i]).toBeCloseTo(p / 0.38, 1);
+    });
   });
 
   it('top-k = 1 equals greedy; top-k keeps only the k most likely', () => {

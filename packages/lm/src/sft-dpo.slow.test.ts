@@ -30,7 +30,9 @@ function capitalsPair(text: string): { prompt: string; chosen: string; rejected:
 describe('SFT then DPO on review sentences (wasm)', () => {
   const disposables: { dispose(): void }[] = [];
   afterAll(async () => {
-    disposables.forEach((d) => d.dispose());
+    disposables.forEach((d) => {
+      d.dispose();
+    });
     await tf.setBackend('cpu');
   });
 

@@ -34,7 +34,11 @@ describe('SFTTrainer with workers', () => {
     models.push(m);
     return m;
   };
-  afterAll(() => models.forEach((m) => m.dispose()));
+  afterAll(() =>
+    models.forEach((m) => {
+      m.dispose();
+    }),
+  );
 
   it('trains to the same weights with 2 workers as with 1, and a 2-worker checkpoint resumes with 1', async () => {
     const single = make(5);
@@ -58,7 +62,10 @@ describe('SFTTrainer with workers', () => {
     const seenWorkers: (number | undefined)[] = [];
     await trainer2.train({
       progress: false,
-      onLog: ({ metrics }) => void (losses2.push(metrics.loss!), seenWorkers.push(engineWorkers(trainer2))),
+      onLog: ({ metrics }) => {
+        losses2.push(metrics.loss!);
+        seenWorkers.push(engineWorkers(trainer2));
+      },
     });
     expect(seenWorkers).toEqual([2, 2, 2, 2]); // really on a pool, closed after train()
     expect(engineWorkers(trainer2)).toBeUndefined();
@@ -94,10 +101,14 @@ describe('SFTTrainer with workers', () => {
       const resumed = await trainerB.train({ progress: false, checkpoint: { dir, resume: true } });
       expect(resumed.startStep).toBe(2);
       expect(weights(second)).toEqual(weights(single));
-      [trainerA, trainerB].forEach((t) => t.dispose());
+      [trainerA, trainerB].forEach((t) => {
+        t.dispose();
+      });
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
-    [trainer1, trainer2].forEach((t) => t.dispose());
+    [trainer1, trainer2].forEach((t) => {
+      t.dispose();
+    });
   }, 120_000);
 });

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CharTokenizer } from './char-tokenizer.js';
@@ -28,7 +27,11 @@ describe('SFTTrainer', () => {
     models.push(m);
     return m;
   };
-  afterAll(() => models.forEach((m) => m.dispose()));
+  afterAll(() =>
+    models.forEach((m) => {
+      m.dispose();
+    }),
+  );
 
   it('loss equals the hand cross-entropy over completion tokens (float64 oracle), in evaluate and trainStep', async () => {
     for (const completionOnlyLoss of [true, false]) {
@@ -87,7 +90,11 @@ describe('SFTTrainer', () => {
       expect(split.loss).toBeCloseTo(full.loss!, 6);
       expect(split.grad_norm).toBeCloseTo(full.grad_norm!, 5);
     }
-    weights(a).forEach((w, i) => w.forEach((x, j) => expect(weights(b)[i]![j]).toBeCloseTo(x, 5)));
+    weights(a).forEach((w, i) => {
+      w.forEach((x, j) => {
+        expect(weights(b)[i]![j]).toBeCloseTo(x, 5);
+      });
+    });
     trainerA.dispose();
     trainerB.dispose();
   });
@@ -125,7 +132,9 @@ describe('SFTTrainer', () => {
     expect(resumed.startStep).toBe(3);
     expect(trainerB2.numTokens).toBe(trainerA.numTokens);
     expect(weights(second)).toEqual(weights(straight));
-    [trainerA, trainerB1, trainerB2].forEach((t) => t.dispose());
+    [trainerA, trainerB1, trainerB2].forEach((t) => {
+      t.dispose();
+    });
     await fs.rm(dir, { recursive: true, force: true });
   });
 

@@ -37,7 +37,9 @@ describe('resuming across trainer kinds', () => {
     );
     sft.dispose();
     dpo.dispose();
-    [sftModel, dpoModel].forEach((m) => m.dispose());
+    [sftModel, dpoModel].forEach((m) => {
+      m.dispose();
+    });
     await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -77,8 +79,12 @@ describe('resuming across trainer kinds', () => {
       config: { totalSteps: 2, saveSteps: 1 },
     });
     expect((await again.train({ progress: false, checkpoint: { dir, resume: 'auto' } })).completedSteps).toBe(2);
-    [sft, resumed, again].forEach((trainer) => trainer.dispose());
-    [first, other, same].forEach((model) => model.dispose());
+    [sft, resumed, again].forEach((trainer) => {
+      trainer.dispose();
+    });
+    [first, other, same].forEach((model) => {
+      model.dispose();
+    });
     await fs.rm(dir, { recursive: true, force: true });
   });
 });

@@ -15,7 +15,7 @@ describe('bradleyTerryRewardLoss', () => {
       const rejectedRewards = tf.tensor1d([1, 0, 1]);
       const margins = tf.tensor1d([0.5, 0, 0]);
       const plain = bradleyTerryRewardLoss({ chosenRewards, rejectedRewards, margins });
-      expectClose(plain.losses, [0.4740769842, 0.6931471806, 2.126928011], { atol: 1e-6 });
+      expectClose(plain.losses, [0.4740769842, Math.LN2, 2.126928011], { atol: 1e-6 });
       expectClose(plain.loss, 1.0980507253, { atol: 1e-6 });
       const centred = bradleyTerryRewardLoss({
         chosenRewards,

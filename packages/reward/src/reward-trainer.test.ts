@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { METRIC_NAMES, loadPreferenceJsonl } from '@dpo-ts/core';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -106,7 +106,10 @@ export async function collectRollout(
   );
   await referenceLogProbs.data(); // wait for the backend, so the phase is timed honestly
   const referenceSeconds = clock.lap();
-  let targets;
+  let targets: Record<
+    'oldLogProbs' | 'oldValues' | 'advantages' | 'returns' | 'klSums' | 'nonScoreSums' | 'entropySums',
+    tf.Tensor
+  >;
   try {
     targets = tf.tidy(() => {
       const inputs = rolloutTensors(layout);

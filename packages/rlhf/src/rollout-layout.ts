@@ -130,6 +130,8 @@ export function rolloutTensors(layout: RolloutLayout, rows?: readonly number[]):
 /** Rows of a row-major `[*, width]` array, copied in the order of `rows`. */
 export function pickRows<T extends Float32Array | Int32Array>(values: T, rows: readonly number[], width: number): T {
   const out = new (values.constructor as new (length: number) => T)(rows.length * width);
-  rows.forEach((row, i) => out.set(values.subarray(row * width, (row + 1) * width), i * width));
+  rows.forEach((row, i) => {
+    out.set(values.subarray(row * width, (row + 1) * width), i * width);
+  });
   return out;
 }

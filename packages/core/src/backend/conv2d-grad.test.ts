@@ -112,8 +112,12 @@ const references = new Map<Case, { conv: Float32Array[]; transpose: Float32Array
 function expectMatches(c: Case): void {
   const actual = convGradients(c, datasets.get(c)!);
   const expected = references.get(c)!;
-  actual.conv.forEach((g, i) => expectClose(g, expected.conv[i]!, TOLERANCE));
-  actual.transpose.forEach((g, i) => expectClose(g, expected.transpose[i]!, TOLERANCE));
+  actual.conv.forEach((g, i) => {
+    expectClose(g, expected.conv[i]!, TOLERANCE);
+  });
+  actual.transpose.forEach((g, i) => {
+    expectClose(g, expected.transpose[i]!, TOLERANCE);
+  });
 }
 
 beforeAll(() => {

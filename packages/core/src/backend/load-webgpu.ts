@@ -11,7 +11,7 @@ interface DawnModule {
 }
 
 function dawnModule(module: Record<string, unknown>): DawnModule | undefined {
-  const candidates = [module, module['default']];
+  const candidates = [module, module.default];
   for (const candidate of candidates) {
     if (
       typeof candidate === 'object' &&

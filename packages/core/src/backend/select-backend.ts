@@ -112,7 +112,9 @@ async function select(options: SelectBackendOptions): Promise<BackendInfo> {
   // Validate the override choice before anything changes.
   const choice = options.gradientOverrides;
   if (Array.isArray(choice))
-    choice.forEach((name, i) => requireOneOf(`gradientOverrides[${i}]`, name, GRADIENT_OVERRIDES));
+    choice.forEach((name, i) => {
+      requireOneOf(`gradientOverrides[${i}]`, name, GRADIENT_OVERRIDES);
+    });
   else if (choice !== undefined) requireOneOf('gradientOverrides', choice, ['default', 'none']);
   if (options.kernelOverrides !== undefined)
     requireOneOf('kernelOverrides', options.kernelOverrides, ['default', 'none']);

@@ -108,7 +108,7 @@ export class SimdBatchMatMul {
     if (!WebAssemblyApi.validate(bytes)) return undefined;
     const memory = new WebAssemblyApi.Memory({ initial: 16 });
     const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(bytes), { env: { memory } });
-    return new SimdBatchMatMul(memory, instance.exports['matmul'] as SimdMatMulFunction);
+    return new SimdBatchMatMul(memory, instance.exports.matmul as SimdMatMulFunction);
   }
 
   /** Bytes of WebAssembly memory held (grows to the largest product seen; never shrinks). */

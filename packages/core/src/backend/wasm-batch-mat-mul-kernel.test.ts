@@ -130,7 +130,9 @@ describe('the SIMD BatchMatMul kernel on wasm', () => {
         .grads(attention)(x)
         .map((g) => g.dataSync() as Float32Array),
     );
-    gradients.forEach((g, i) => expectClose(g, cpuAttentionGradients[i]!, { atol: 1e-5, rtol: 1e-4 }));
+    gradients.forEach((g, i) => {
+      expectClose(g, cpuAttentionGradients[i]!, { atol: 1e-5, rtol: 1e-4 });
+    });
     const check = checkGradient(attention, x, { epsilon: 1e-2, atol: 2e-2, rtol: 2e-2 });
     expect(check.maxAbsError).toBeLessThan(2e-2);
     tf.dispose(x);

@@ -40,12 +40,12 @@ let cpuGradients: Float32Array[] = [];
 
 beforeAll(async () => {
   await selectBackend({ backend: 'cpu', quiet: true });
-  CASES.forEach((c, i) =>
+  CASES.forEach((c, i) => {
     cpu.set(
       c,
       tf.tidy(() => tf.sum(tf.tensor(input(c, i), c.shape), c.axis, c.keepDims).dataSync() as Float32Array),
-    ),
-  );
+    );
+  });
   cpuGradients = tf.tidy(() =>
     tf
       .grads(denseLoss)(denseInputs())
@@ -93,7 +93,9 @@ describe('the Sum kernel override on wasm', () => {
           .map((g) => g.dataSync() as Float32Array),
       ),
     );
-    gradients.forEach((g, i) => expectClose(g, cpuGradients[i]!, { atol: 1e-4, rtol: 1e-5 }));
+    gradients.forEach((g, i) => {
+      expectClose(g, cpuGradients[i]!, { atol: 1e-4, rtol: 1e-5 });
+    });
     tf.dispose(x);
   });
 

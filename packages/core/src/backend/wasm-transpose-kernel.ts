@@ -42,7 +42,7 @@ export function swapsLastTwoAxes(perm: readonly number[]): boolean {
 function compile(): { memory: WasmMemory; transpose: TransposeFunction } {
   const memory = new WebAssemblyApi.Memory({ initial: 16 });
   const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(simdTransposeModule()), { env: { memory } });
-  return { memory, transpose: instance.exports['transpose'] as TransposeFunction };
+  return { memory, transpose: instance.exports.transpose as TransposeFunction };
 }
 
 /**

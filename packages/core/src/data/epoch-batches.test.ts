@@ -32,7 +32,10 @@ describe('epochBatches', () => {
 
   it('is unbounded without epochs', () => {
     let count = 0;
-    for (const { step } of epochBatches(items, { batchSize: 7, seed: 1 })) if ((count = step + 1) >= 50) break;
+    for (const { step } of epochBatches(items, { batchSize: 7, seed: 1 })) {
+      count = step + 1;
+      if (count >= 50) break;
+    }
     expect(count).toBe(50);
   });
 

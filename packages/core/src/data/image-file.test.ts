@@ -98,8 +98,8 @@ describe('readImageBytes', () => {
     const confined = imageField({ confineToDirectory: true });
     expect(confined.parse('img/ok.png', context).ok).toBe(true);
     expect(confined.parse('..foo.png', context).ok).toBe(true);
-    for (const escape of ['../outside.png', join(root, 'outside.png')])
-      expect(confined.parse(escape, context).ok).toBe(false);
+    for (const outside of ['../outside.png', join(root, 'outside.png')])
+      expect(confined.parse(outside, context).ok).toBe(false);
   });
 
   it('validates the limits, naming the field', () => {

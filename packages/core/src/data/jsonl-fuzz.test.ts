@@ -35,7 +35,9 @@ describe('JSONL readers under a seeded fuzz', () => {
         const path = join(directory, `case-${counts.inputs}.jsonl`);
         writeFileSync(path, fuzz.bytes);
         counts.inputs += 1;
-        fuzz.kinds.forEach((kind) => kinds.set(kind, (kinds.get(kind) ?? 0) + 1));
+        fuzz.kinds.forEach((kind) => {
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        });
         const outcome = await LOADERS[reader](path, fuzz.options).then(
           (records) => ({ records }),
           (error: unknown) => ({ error }),
@@ -60,6 +62,7 @@ describe('JSONL readers under a seeded fuzz', () => {
             failures.push(
               `${describe}: error at ${error.file}:${error.line}, expected line ${fuzz.expected.errorLine}: ${error.message.slice(0, 200)}`,
             );
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts that no raw control character reaches the error message
           else if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(error.message))
             failures.push(`${describe}: raw control character in ${JSON.stringify(error.message.slice(0, 200))}`);
         }

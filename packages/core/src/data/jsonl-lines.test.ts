@@ -115,6 +115,7 @@ describe('the JSONL readers decode strictly', () => {
     const path = fixture('{"text": "ok"}\n\u001b[2J\u0000{"text": 1}\n');
     const error = await rejection(loadTextJsonl(path));
     expect(error.line).toBe(2);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts that no raw control character reaches the error message
     expect(error.message).not.toMatch(/[\u0000-\u0008\u000a-\u001f]/);
     expect(error.message).toContain('\\x1b');
   });

@@ -9,6 +9,7 @@
 export function printableText(text: string): string {
   // The lone surrogates are matched pair-aware: a valid pair is left alone.
   return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: this function escapes control characters, so it must match them
     /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
     (character) => {
       const code = character.charCodeAt(0);

@@ -82,7 +82,9 @@ describe('saveNamedWeights / loadNamedWeights', () => {
     const dir = join(root, 'legacy');
     const bytes = new Uint8Array(20);
     const view = new DataView(bytes.buffer);
-    [7, 8, 9, 10, -1].forEach((v, i) => view.setFloat32(i * 4, v, true));
+    [7, 8, 9, 10, -1].forEach((v, i) => {
+      view.setFloat32(i * 4, v, true);
+    });
     await saveNamedWeights(dir, new Map()); // creates the directory
     await writeFile(join(dir, 'weights.bin'), bytes);
     await writeFile(

@@ -38,7 +38,9 @@ describe('sortAscending', () => {
     await expectNoLeak(() =>
       tf
         .tidy(() => tf.grads((a: tf.Tensor) => tf.sum(sortAscending(a as tf.Tensor1D)))([x]))
-        .forEach((g) => g.dispose()),
+        .forEach((g) => {
+          g.dispose();
+        }),
     );
     x.dispose();
   });

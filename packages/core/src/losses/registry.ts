@@ -50,7 +50,7 @@ const RENAMED_LOSS_TYPES: Readonly<Record<string, string>> = {
 
 /** True when `name` is one of {@link PREFERENCE_LOSS_TYPES}. */
 export function isPreferenceLossType(name: unknown): name is PreferenceLossType {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PREFERENCE_LOSSES, name);
+  return typeof name === 'string' && Object.hasOwn(PREFERENCE_LOSSES, name);
 }
 
 /**

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { assertShape } from '../errors/shape-mismatch-error.js';
 import { requireInteger } from '../errors/validate.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';

@@ -34,7 +34,9 @@ describe('OrderedGradientSum', () => {
       accumulateGradients(accumulated, grads, 3);
     });
     const sum = new OrderedGradientSum(layout, 3);
-    micro.forEach((values, k) => sum.add(k, values, hasGradient[k]!));
+    micro.forEach((values, k) => {
+      sum.add(k, values, hasGradient[k]!);
+    });
     const tensors = await expectNoLeak(() => sum.toTensors(), 2);
     for (const name of ['a', 'b']) {
       expect(Array.from(tensors.get(name)!.dataSync())).toEqual(Array.from(accumulated.get(name)!.dataSync()));

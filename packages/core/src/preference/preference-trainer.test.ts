@@ -41,7 +41,9 @@ function track<T extends { dispose(): void }>(x: T): T {
   return x;
 }
 afterEach(() => {
-  live.splice(0).forEach((x) => x.dispose());
+  live.splice(0).forEach((x) => {
+    x.dispose();
+  });
 });
 
 let counter = 0;

@@ -74,7 +74,9 @@ describe('prepareReference', () => {
     expect(caller.disposed).toBe(false);
     const free = await prepareReference(options({ referenceFree: true, model: given.model }));
     expect(free).toMatchObject({ model: undefined, owned: false, cache: undefined });
-    [caller, given.model].forEach((m) => m.dispose());
+    [caller, given.model].forEach((m) => {
+      m.dispose();
+    });
   });
 
   it('keeps precomputed scores in memory without a file: no path, no fingerprint, nothing saved', async () => {

@@ -51,7 +51,9 @@ export async function referenceScores<TBatch>(
     if (chosen.length !== keys.length) {
       throw new InvalidArgumentError('keys(batch)', `one key per pair (${chosen.length})`, keys.length);
     }
-    keys.forEach((key, i) => source.cache.set(key, { chosen: chosen[i]!, rejected: rejected[i]! }));
+    keys.forEach((key, i) => {
+      source.cache.set(key, { chosen: chosen[i]!, rejected: rejected[i]! });
+    });
   }
   const cached = keys.map((key) => source.cache.get(key)!);
   return {

@@ -48,7 +48,9 @@ function variable(values: number[], shape: number[]): tf.Variable {
   return v;
 }
 afterEach(() => {
-  created.splice(0).forEach((v) => v.dispose());
+  created.splice(0).forEach((v) => {
+    v.dispose();
+  });
 });
 
 /** Gradients that change sign and scale from step to step. */

@@ -51,7 +51,9 @@ beforeAll(async () => {
     });
   }
   optimizer.dispose();
-  variables.forEach((v) => v.dispose());
+  variables.forEach((v) => {
+    v.dispose();
+  });
 });
 
 /** A fresh copy of the two-checkpoint run: [dir, step-2 directory]. */
@@ -64,10 +66,12 @@ async function copyRun(): Promise<[string, string]> {
 /** Rewrites step 2's manifest with `edit`, recomputing its own SHA-256 unless `resign` is false. */
 async function editManifest(
   stepDir: string,
+  // biome-ignore lint/suspicious/noExplicitAny: the tests corrupt arbitrary manifest fields, typed or not
   edit: (manifest: Record<string, any>) => void,
   resign = true,
 ): Promise<void> {
   const file = path.join(stepDir, 'manifest.json');
+  // biome-ignore lint/suspicious/noExplicitAny: the tests corrupt arbitrary manifest fields, typed or not
   const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
   edit(manifest);
   if (resign && manifest.manifestSha256 !== undefined) manifest.manifestSha256 = manifestDigest(manifest);
@@ -135,37 +139,66 @@ const CASES: Case[] = [
   {
     name: 'manifest step edited',
     refusal: /manifest\.json: checksum mismatch/,
-    damage: async (_d, s) => editManifest(s, (m) => void (m.step = 7), false),
+    damage: async (_d, s) =>
+      editManifest(
+        s,
+        (m) => {
+          m.step = 7;
+        },
+        false,
+      ),
   },
   {
     name: 'manifest tensor offset edited',
     refusal: /checksum mismatch/,
-    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].offset = 4), false),
+    damage: async (_d, s) =>
+      editManifest(
+        s,
+        (m) => {
+          m.tensors[1].offset = 4;
+        },
+        false,
+      ),
   },
   {
     name: 'manifest tensor offset edited and re-signed',
     refusal: 'offset must be 24 (tensors lie back to back in manifest order): got 4',
-    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].offset = 4)),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.tensors[1].offset = 4;
+      }),
   },
   {
     name: 'manifest shape edited and re-signed',
     refusal: 'byteLength must be 16',
-    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[1].shape = [4])),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.tensors[1].shape = [4];
+      }),
   },
   {
     name: 'moment shape unlike its weight, re-signed',
     refusal: 'tensor "optimizer/m/dense.kernel" must have the shape of "weights/dense.kernel" [3,2]: got [2,3]',
-    damage: async (_d, s) => editManifest(s, (m) => void (m.tensors[2].shape = [2, 3])),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.tensors[2].shape = [2, 3];
+      }),
   },
   {
     name: 'variable step beyond the optimizer step, re-signed',
     refusal: 'optimizer.variableSteps["dense.bias"] must be an integer >= 0 and <= optimizer.step 2: got 3',
-    damage: async (_d, s) => editManifest(s, (m) => void (m.optimizer.variableSteps['dense.bias'] = 3)),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.optimizer.variableSteps['dense.bias'] = 3;
+      }),
   },
   {
     name: 'moments without optimizer state (optimizer: null), re-signed',
     refusal: 'tensor "optimizer/m/dense.kernel" belongs to no entry of optimizer.variableSteps',
-    damage: async (_d, s) => editManifest(s, (m) => void (m.optimizer = null)),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.optimizer = null;
+      }),
   },
   {
     name: 'checksum field removed',
@@ -175,12 +208,18 @@ const CASES: Case[] = [
   {
     name: 'tensors.bin checksum edited, manifest re-signed',
     refusal: /tensors\.bin: checksum mismatch/,
-    damage: async (_d, s) => editManifest(s, (m) => void (m.files['tensors.bin'].sha256 = '0'.repeat(64))),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.files['tensors.bin'].sha256 = '0'.repeat(64);
+      }),
   },
   {
     name: 'unsupported version',
     refusal: 'checkpoint format version 9 is not supported',
-    damage: async (_d, s) => editManifest(s, (m) => void (m.version = 9)),
+    damage: async (_d, s) =>
+      editManifest(s, (m) => {
+        m.version = 9;
+      }),
   },
   {
     name: 'NaN weight, re-signed',
@@ -200,7 +239,9 @@ const CASES: Case[] = [
     refusal:
       /tensor "optimizer\/v\/dense.kernel" must be finite: got -[0-9.e-]+ at step 2 \(element 0 is a negative value/,
     damage: async (_d, s) =>
-      editTensorsResigned(s, (b, m) => void (b[offsetOf(m, 'optimizer/v/dense.kernel') + 3]! ^= 0x80)),
+      editTensorsResigned(s, (b, m) => {
+        b[offsetOf(m, 'optimizer/v/dense.kernel') + 3]! ^= 0x80;
+      }),
   },
   {
     name: 'tensors.bin missing',
@@ -284,7 +325,9 @@ describe('checkpoint corruption suite', () => {
     await expect(
       resumeFromCheckpoint(dir, 'auto', { trainer: 'dpo', requireOptimizerState: true }, restore, () => {}),
     ).rejects.toThrow(`checkpoint ${stepDir} has no optimizer state (manifest "optimizer": null)`);
-    await editManifest(stepDir, (m) => void (m.metadata = { step: 2 }));
+    await editManifest(stepDir, (m) => {
+      m.metadata = { step: 2 };
+    });
     await expect(resumeFromCheckpoint(dir, 'auto', { trainer: 'dpo' }, restore, () => {})).rejects.toThrow(
       'was written by an unknown trainer (metadata.trainer is null); this is the "dpo" trainer',
     );

@@ -182,7 +182,7 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
   if (!Array.isArray(raw.tensors)) return fail('field "tensors" must be an array');
   const names = new Set<string>();
   let expectedOffset = 0;
-  raw.tensors.forEach((entry: unknown, i) => {
+  for (const [i, entry] of (raw.tensors as unknown[]).entries()) {
     const where = `tensors[${i}]`;
     if (!isRecord(entry) || typeof entry.name !== 'string') return fail(`${where}.name must be a string`);
     if (names.has(entry.name)) return fail(`${where}: duplicate tensor name "${entry.name}"`);
@@ -207,7 +207,7 @@ export function parseCheckpointManifest(text: string, file: string): CheckpointM
     expectedOffset += size * BYTES_PER_ELEMENT;
     if (expectedOffset > total)
       return fail(`${where} ("${entry.name}"): ends at byte ${expectedOffset}, beyond tensorsByteLength ${total}`);
-  });
+  }
   if (expectedOffset !== total)
     return fail(
       `field "tensorsByteLength" must be ${expectedOffset}, the sum of the tensors' byte lengths: got ${total}`,

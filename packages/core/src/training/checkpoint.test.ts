@@ -36,7 +36,10 @@ function model(): Map<string, tf.Variable> {
     ['position', tf.variable(tf.tensor([7], [1], 'int32'), false)],
   ]);
 }
-const disposeAll = (variables: Map<string, tf.Variable>): void => variables.forEach((v) => v.dispose());
+const disposeAll = (variables: Map<string, tf.Variable>): void =>
+  variables.forEach((v) => {
+    v.dispose();
+  });
 
 describe('checkpoints', () => {
   it('round-trips weights, optimizer state, RNG states and metadata in the documented layout', async () => {

@@ -274,11 +274,11 @@ function littleEndianBytes(values: Float32Array | Int32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.byteLength);
   const view = new DataView(out.buffer);
-  values.forEach((x, i) =>
+  values.forEach((x, i) => {
     values instanceof Int32Array
       ? view.setInt32(i * BYTES_PER_ELEMENT, x, true)
-      : view.setFloat32(i * BYTES_PER_ELEMENT, x, true),
-  );
+      : view.setFloat32(i * BYTES_PER_ELEMENT, x, true);
+  });
   return out;
 }
 

@@ -19,7 +19,12 @@ class Capture extends Writable {
 /** A clock the test advances by hand, in milliseconds. */
 function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1000;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'dpo-ts-progress-'));

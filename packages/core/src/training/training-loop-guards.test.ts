@@ -145,7 +145,9 @@ describe('training loop guards', () => {
     );
     const resumed = await runTrainingLoop(second.options(dir, { resume: 'auto', totalSteps: 7 }));
     expect(resumed.startStep).toBe(6);
-    [first, second].forEach((t) => t.dispose());
+    [first, second].forEach((t) => {
+      t.dispose();
+    });
   });
 
   it('resumes past a corrupt newest checkpoint and repairs crash leftovers, reporting each through onWarning', async () => {

@@ -108,7 +108,9 @@ class LinearRegressionTrainer {
 
   dispose(): void {
     this.optimizer.dispose();
-    this.variables.forEach((v) => v.dispose());
+    this.variables.forEach((v) => {
+      v.dispose();
+    });
   }
 }
 

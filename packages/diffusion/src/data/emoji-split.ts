@@ -47,7 +47,9 @@ export function splitEmojiDataset(dataset: EmojiDataset, options: EmojiSplitOpti
   const heldOutIds = new Set(ranked.slice(0, Math.round(fraction * ids.length)).map((item) => item.id));
   const train: number[] = [];
   const heldOut: number[] = [];
-  dataset.entries.forEach((entry, index) => (heldOutIds.has(entry.emojiId) ? heldOut : train).push(index));
+  dataset.entries.forEach((entry, index) => {
+    (heldOutIds.has(entry.emojiId) ? heldOut : train).push(index);
+  });
   return {
     train: subsetEmojiDataset(dataset, train),
     heldOut: subsetEmojiDataset(dataset, heldOut),

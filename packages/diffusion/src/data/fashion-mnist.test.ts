@@ -10,7 +10,9 @@ function idx(dims: number[], data: number[]): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header[2] = 0x08;
   header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  dims.forEach((d, i) => {
+    header.writeUInt32BE(d, 4 + 4 * i);
+  });
   return Buffer.concat([header, Buffer.from(data)]);
 }
 

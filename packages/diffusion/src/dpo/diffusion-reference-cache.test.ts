@@ -158,8 +158,12 @@ describe('Diffusion-DPO reference score cache', () => {
       'invalidated',
       'fingerprint parts that differ: model',
     ]);
-    [first, second].forEach((trainer) => trainer.dispose());
-    [two, four].forEach((model) => model.dispose());
+    [first, second].forEach((trainer) => {
+      trainer.dispose();
+    });
+    [two, four].forEach((model) => {
+      model.dispose();
+    });
   });
 
   it('detects a cached value edited by hand', async () => {

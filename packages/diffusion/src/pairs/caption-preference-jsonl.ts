@@ -126,7 +126,7 @@ export async function loadCaptionPreferenceImages(
         { cause: error },
       );
     }
-    let image;
+    let image: ReturnType<typeof decodeImage>;
     try {
       image = decodeImage(bytes, channels, `${file} line ${line}`);
     } catch (error) {

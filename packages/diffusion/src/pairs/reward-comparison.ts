@@ -90,7 +90,9 @@ export async function compareRewards(
     }
   }
   let wins = 0;
-  rewards.candidate.forEach((r, i) => (wins += r > rewards.baseline[i]! ? 1 : r === rewards.baseline[i]! ? 0.5 : 0));
+  rewards.candidate.forEach((r, i) => {
+    wins += r > rewards.baseline[i]! ? 1 : r === rewards.baseline[i]! ? 0.5 : 0;
+  });
   const mean = (values: Float32Array): number => values.reduce((a, b) => a + b, 0) / values.length;
   return {
     baselineRewards: rewards.baseline,

@@ -124,7 +124,9 @@ export async function samplePreferencePairs(
   }
   const join = (parts: Float32Array[]): Float32Array => {
     const out = new Float32Array(parts.length * size);
-    parts.forEach((part, i) => out.set(part, i * size));
+    parts.forEach((part, i) => {
+      out.set(part, i * size);
+    });
     return out;
   };
   return {

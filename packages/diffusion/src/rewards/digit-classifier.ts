@@ -48,7 +48,9 @@ export class DigitClassifier implements Checkpointable {
     const merged = { ...DEFAULT_DIGIT_CLASSIFIER_CONFIG, ...config };
     requireInteger('classifier.numClasses', merged.numClasses, { min: 2 });
     requireInteger('classifier.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 });
-    merged.hiddenSizes.forEach((size, i) => requireInteger(`classifier.hiddenSizes[${i}]`, size, { min: 1 }));
+    merged.hiddenSizes.forEach((size, i) => {
+      requireInteger(`classifier.hiddenSizes[${i}]`, size, { min: 1 });
+    });
     this.config = Object.freeze(merged);
     this.store = new ParameterStore(new Rng(merged.seed));
     let width = merged.imageShape[0] * merged.imageShape[1] * merged.imageShape[2];

@@ -13,7 +13,7 @@ describe('jpegEncodedLength', () => {
     ] as const) {
       for (const quality of [95, 50, 95]) {
         const data = Uint8Array.from({ length: width * height * 4 }, (_, i) => (i % 4 === 3 ? 255 : rng.int(256)));
-        const smooth = Uint8Array.from(data, (v, i) => (i % 4 === 3 ? 255 : (i >> 6) % 256));
+        const smooth = Uint8Array.from(data, (_v, i) => (i % 4 === 3 ? 255 : (i >> 6) % 256));
         for (const pixels of [data, smooth]) {
           expect(jpegEncodedLength({ data: pixels, width, height }, quality)).toBe(
             jpeg.encode({ data: pixels, width, height }, quality).data.length,

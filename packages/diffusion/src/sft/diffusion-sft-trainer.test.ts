@@ -116,8 +116,12 @@ describe('DiffusionSFTTrainer', () => {
       expect((await c.train({ progress: false, checkpoint: { dir, resume: true } })).startStep).toBe(3);
       for (const [name, variable] of straight.namedVariables())
         expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
-      [a, b, c].forEach((t) => t.dispose());
-      [straight, first, resumed].forEach((m) => m.dispose());
+      [a, b, c].forEach((t) => {
+        t.dispose();
+      });
+      [straight, first, resumed].forEach((m) => {
+        m.dispose();
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -92,14 +92,18 @@ export class CaptionTokenizer {
     const ids = new Int32Array(maxLength); // zero = padding
     CaptionTokenizer.words(caption)
       .slice(0, maxLength)
-      .forEach((word, i) => (ids[i] = this.ids.get(word) ?? CAPTION_UNKNOWN_ID));
+      .forEach((word, i) => {
+        ids[i] = this.ids.get(word) ?? CAPTION_UNKNOWN_ID;
+      });
     return ids;
   }
 
   /** Ids of many captions, `[captions.length * maxLength]` row-major. */
   encodeBatch(captions: readonly string[], maxLength: number): Int32Array {
     const ids = new Int32Array(captions.length * maxLength);
-    captions.forEach((caption, i) => ids.set(this.encode(caption, maxLength), i * maxLength));
+    captions.forEach((caption, i) => {
+      ids.set(this.encode(caption, maxLength), i * maxLength);
+    });
     return ids;
   }
 

@@ -115,7 +115,9 @@ describe('textGuidedNoise', () => {
       const [c, u] = [conditional.dataSync(), unconditional.dataSync()];
       for (const w of [0, 1, 2.5]) {
         const guided = textGuidedNoise(model, x, t, text, w);
-        guided.dataSync().forEach((value, i) => expect(value).toBeCloseTo(u[i]! + w * (c[i]! - u[i]!), 4));
+        guided.dataSync().forEach((value, i) => {
+          expect(value).toBeCloseTo(u[i]! + w * (c[i]! - u[i]!), 4);
+        });
         guided.dispose();
       }
     });

@@ -95,7 +95,10 @@ export function ddimSampleFromText(
       false,
     ),
   );
-  if (eta > 0) steps.forEach((c) => requirePositiveSigma(c.sigma));
+  if (eta > 0)
+    steps.forEach((c) => {
+      requirePositiveSigma(c.sigma);
+    });
   let x = options.initialNoise ? tf.clone(options.initialNoise) : (standardNormal(shape, options.rng) as tf.Tensor4D);
   const logProbs: tf.Tensor1D[] = [];
   try {

@@ -102,7 +102,10 @@ export function parseBrownFile(content: string): string[][] {
       current = undefined;
       continue;
     }
-    if (current === undefined || line.startsWith('\t')) paragraphs.push((current = []));
+    if (current === undefined || line.startsWith('\t')) {
+      current = [];
+      paragraphs.push(current);
+    }
     current.push(detokenizeBrownSentence(line));
   }
   return paragraphs;

@@ -153,7 +153,9 @@ export function bradleyTerryFit(
     }
     const largestStep = stepSize * largestAbsolute(direction);
     const largestParameter = largestAbsolute(candidate);
-    candidate.forEach((value, k) => (theta[k] = value));
+    candidate.forEach((value, k) => {
+      theta[k] = value;
+    });
     current = next;
     iterations++;
     history.push(current.logLikelihoodKernel);

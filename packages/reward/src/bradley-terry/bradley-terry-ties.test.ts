@@ -70,10 +70,10 @@ describe('bradleyTerryFit with Davidson ties', () => {
       tieModel: 'davidson',
     });
     expect(fit.tieModel).toBe('davidson');
-    expect(fit.coefficients['B']).toBeCloseTo(-Math.log(w / l), 10);
+    expect(fit.coefficients.B).toBeCloseTo(-Math.log(w / l), 10);
     expect(fit.ties!.nu).toBeCloseTo(t / Math.sqrt(w * l), 10);
     // Var(log p_w - log p_l) = 1/w + 1/l; Var(log p_t - (log p_w + log p_l)/2) = 1/t + 1/(4w) + 1/(4l).
-    expect(fit.standardErrors['B']).toBeCloseTo(Math.sqrt(1 / w + 1 / l), 10);
+    expect(fit.standardErrors.B).toBeCloseTo(Math.sqrt(1 / w + 1 / l), 10);
     expect(fit.ties!.logNu.standardError).toBeCloseTo(Math.sqrt(1 / t + 1 / (4 * w) + 1 / (4 * l)), 10);
     expect(fit.deviance).toBeCloseTo(0, 10);
     expect(fit.degreesOfFreedom).toBe(0); // 1 row x 2 free outcome probabilities - 2 parameters
@@ -88,8 +88,8 @@ describe('bradleyTerryFit with Davidson ties', () => {
   it('three equal items: all strengths 0 and nu = ties / wins per pair', () => {
     const row = (home: string, away: string): PairwiseComparison => ({ home, away, homeWins: 4, awayWins: 4, ties: 2 });
     const fit = bradleyTerryFit([row('A', 'B'), row('B', 'C'), row('C', 'A')], { tieModel: 'davidson' });
-    expect(fit.coefficients['B']).toBeCloseTo(0, 10);
-    expect(fit.coefficients['C']).toBeCloseTo(0, 10);
+    expect(fit.coefficients.B).toBeCloseTo(0, 10);
+    expect(fit.coefficients.C).toBeCloseTo(0, 10);
     // P(tie) = nu / (2 + nu) = 6 / 30 overall  =>  nu = 0.5.
     expect(fit.ties!.nu).toBeCloseTo(0.5, 10);
   });
@@ -104,19 +104,19 @@ describe('bradleyTerryFit with Davidson ties', () => {
       { home: 'C', away: 'A', homeWins: 2, awayWins: 3, ties: 2 },
     ];
     const fit = bradleyTerryFit(data, { tieModel: 'davidson' });
-    expect(fit.coefficients['B']).toBeCloseTo(-0.835592540083, 6);
-    expect(fit.coefficients['C']).toBeCloseTo(-1.138569671421, 6);
+    expect(fit.coefficients.B).toBeCloseTo(-0.835592540083, 6);
+    expect(fit.coefficients.C).toBeCloseTo(-1.138569671421, 6);
     expect(fit.ties!.logNu.estimate).toBeCloseTo(-0.390496459901, 6);
-    expect(fit.standardErrors['B']).toBeCloseTo(0.6211886989, 5);
-    expect(fit.standardErrors['C']).toBeCloseTo(0.5766954955, 5);
+    expect(fit.standardErrors.B).toBeCloseTo(0.6211886989, 5);
+    expect(fit.standardErrors.C).toBeCloseTo(0.5766954955, 5);
     expect(fit.ties!.logNu.standardError).toBeCloseTo(0.4140863867, 5);
     expect(fit.degreesOfFreedom).toBe(4 * 2 - 3);
     const history = fit.logLikelihoodHistory;
     for (let k = 1; k < history.length; k++) expect(history[k]!).toBeGreaterThanOrEqual(history[k - 1]!);
 
     const withHome = bradleyTerryFit(data, { tieModel: 'davidson', homeAdvantage: true });
-    expect(withHome.coefficients['B']).toBeCloseTo(-0.741741004626, 6);
-    expect(withHome.coefficients['C']).toBeCloseTo(-0.946685914812, 6);
+    expect(withHome.coefficients.B).toBeCloseTo(-0.741741004626, 6);
+    expect(withHome.coefficients.C).toBeCloseTo(-0.946685914812, 6);
     expect(withHome.homeAdvantage!.estimate).toBeCloseTo(0.377459991113, 6);
     expect(withHome.ties!.logNu.estimate).toBeCloseTo(-0.37545998988, 6);
     expect(withHome.homeAdvantage!.standardError).toBeCloseTo(0.4564879708, 5);

@@ -15,13 +15,15 @@ describe('cholesky', () => {
   it('solves and inverts: A x = b and A A^-1 = I', () => {
     const factor = choleskyFactor(a)!;
     const x = choleskySolve(factor, [1, 2, 3]);
-    a.forEach((row, i) => expect(row.reduce((sum, v, k) => sum + v * x[k]!, 0)).toBeCloseTo([1, 2, 3][i]!, 10));
+    a.forEach((row, i) => {
+      expect(row.reduce((sum, v, k) => sum + v * x[k]!, 0)).toBeCloseTo([1, 2, 3][i]!, 10);
+    });
     const inverse = choleskyInverse(factor);
-    a.forEach((row, i) =>
-      a.forEach((_, j) =>
-        expect(row.reduce((sum, v, k) => sum + v * inverse[k]![j]!, 0)).toBeCloseTo(i === j ? 1 : 0, 10),
-      ),
-    );
+    a.forEach((row, i) => {
+      a.forEach((_, j) => {
+        expect(row.reduce((sum, v, k) => sum + v * inverse[k]![j]!, 0)).toBeCloseTo(i === j ? 1 : 0, 10);
+      });
+    });
     expect(inverse[0]![2]).toBe(inverse[2]![0]);
   });
 

@@ -18,7 +18,7 @@ export {
   type BradleyTerryPredictOptions,
 } from './bradley-terry-predict.js';
 export { davidsonOutcomeProbabilities, type PairwiseOutcomeProbabilities } from './bradley-terry-ties.js';
-export { type PairwiseComparison } from './pairwise-comparisons.js';
+export type { PairwiseComparison } from './pairwise-comparisons.js';
 export {
   PAIRWISE_COMPARISON_CSV_COLUMNS,
   parsePairwiseComparisonsCsv,

@@ -100,6 +100,6 @@ describe('input validation', () => {
   it('accepts item names that are Object.prototype keys', () => {
     const fit = bradleyTerryFit([{ home: '__proto__', away: 'constructor', homeWins: 3, awayWins: 1 }]);
     expect(Object.keys(fit.coefficients)).toEqual(['__proto__', 'constructor']);
-    expect(fit.coefficients['constructor']).toBeCloseTo(-Math.log(3), 10);
+    expect(fit.coefficients.constructor).toBeCloseTo(-Math.log(3), 10);
   });
 });

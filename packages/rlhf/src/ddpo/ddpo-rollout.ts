@@ -82,9 +82,9 @@ export async function collectDDPORollout(
       prevTimesteps = result.prevTimesteps;
       const steps = await Promise.all(result.latents!.map((latent) => latent.data() as Promise<Float32Array>)); // (S + 1) x [b * P]
       labels.forEach((_, i) => {
-        steps.forEach((step, s) =>
-          latents.set(step.subarray(i * size, (i + 1) * size), ((start + i) * (numSteps + 1) + s) * size),
-        );
+        steps.forEach((step, s) => {
+          latents.set(step.subarray(i * size, (i + 1) * size), ((start + i) * (numSteps + 1) + s) * size);
+        });
       });
       logProbs.set((await result.logProbs!.data()) as Float32Array, start * numSteps); // [b, S] row-major
       rewards.set(rewardImages(options.reward, result.images, labels), start);

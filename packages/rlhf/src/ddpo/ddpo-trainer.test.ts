@@ -75,16 +75,18 @@ describe('DDPOTrainer', () => {
         { eta: 1, guidanceScale: 2 },
       ).dataSync(),
     );
-    rows.forEach((r, i) => expect(transition[i]).toBeCloseTo(rollout.logProbs[r * 5 + step]!, 4));
-    rows.forEach((r) =>
+    rows.forEach((r, i) => {
+      expect(transition[i]).toBeCloseTo(rollout.logProbs[r * 5 + step]!, 4);
+    });
+    rows.forEach((r) => {
       expect(rollout.rewards[r]).toBeCloseTo(
         brightness(
           { data: rollout.latents.subarray((r * 6 + 5) * 16, (r * 6 + 6) * 16), height: 4, width: 4, channels: 1 },
           0,
         ),
         6,
-      ),
-    );
+      );
+    });
     trainer.dispose();
   });
 
@@ -167,7 +169,10 @@ describe('DDPOTrainer', () => {
         progress: false,
         checkpoint: { dir, every: 1 },
         signal: controller.signal,
-        evaluate: async () => (controller.abort(), {}),
+        evaluate: async () => {
+          controller.abort();
+          return {};
+        },
         evalEvery: 2,
       });
       const resumed = cloneDenoiser(base);
@@ -187,8 +192,12 @@ describe('DDPOTrainer', () => {
       });
       for (const [name, variable] of straight.namedVariables())
         expect(Array.from(resumed.namedVariables().get(name)!.dataSync())).toEqual(Array.from(variable.dataSync()));
-      [a, b, c].forEach((t) => t.dispose());
-      [straight, first, resumed].forEach((m) => m.dispose());
+      [a, b, c].forEach((t) => {
+        t.dispose();
+      });
+      [straight, first, resumed].forEach((m) => {
+        m.dispose();
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
