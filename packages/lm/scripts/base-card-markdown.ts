@@ -27,7 +27,7 @@ Written ${card.writtenAt as string} from \`${card.checkpoint as string}\`.
 | parameters | ${card.parameters.toLocaleString('en-US')} (${((card.parameters * 4) / 2 ** 20).toFixed(1)} MiB float32) |
 | architecture | GPT-2-style decoder (\`GPT\` of @dpo-ts/lm): ${card.model.nLayer as number} layers, d ${card.model.dModel as number}, ${card.model.nHead as number} heads, context ${card.model.contextLength as number}, tied embeddings |
 | tokenizer | byte-level BPE (\`ByteBPETokenizer\`), ${card.vocabSize} tokens (256 bytes + merges + PAD, BOS, EOS), trained on the training split |
-| steps | ${card.steps} of ${card.totalSteps} (batch ${config.training.perDeviceTrainBatchSize} x ${card.model.contextLength as number} tokens) |
+| steps | ${card.steps} of ${card.totalSteps} (batch ${config.training.perDeviceTrainBatchSize} x ${card.model.contextLength as number} tokens)${config.initFrom === undefined ? '' : `, continuing ${config.initFrom.steps} earlier steps (\`--init-from\`; tokens and wall time below include them)`} |
 | tokens seen | ${card.tokensSeen.toLocaleString('en-US')} |
 | wall time | ${hours(card.wallTimeSeconds)} (all launches, including steps redone after restarts) |
 | hardware | ${card.hardware} |

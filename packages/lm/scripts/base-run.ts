@@ -22,6 +22,16 @@ export interface BaseRunConfig {
   /** Target vocabulary of the byte-level BPE tokenizer (256 bytes + merges + 3 special). */
   readonly vocabSize: number;
   readonly model: Omit<GPTConfigInput, 'vocabSize'>;
+  /**
+   * Set when the run continues pretraining a saved base (`--init-from`): its folder, and the
+   * steps, tokens and wall time it had behind it (the card adds them to this run's).
+   */
+  readonly initFrom?: {
+    readonly dir: string;
+    readonly steps: number;
+    readonly tokensSeen: number;
+    readonly wallTimeSeconds: number;
+  };
   readonly training: SFTConfig;
 }
 

@@ -10,6 +10,8 @@
  *   node dist/scripts/train-base.js --run-dir /work/base-lm-run [--steps 2400] [--d-model 160] ...
  *   node dist/scripts/train-base.js --run-dir /work/base-lm-run --card-only   # refresh models/base-en
  *   node dist/scripts/train-base.js --run-dir /tmp/bench --bench 5            # ms/step, tokens/s
+ *   node dist/scripts/train-base.js --run-dir /work/base-lm-run2 --init-from models/base-en --steps 2600 --lr 1e-3
+ *                                   # continue pretraining a saved base (new run folder, new schedule)
  *   node dist/scripts/train-base.js --run-dir /work/base-lm-run --stage review-sft --from models/base-en
  *                                   # stage 2 (optional): SFT on the UCI review sentences
  *
@@ -19,9 +21,18 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core';
-import { ByteBPETokenizer, GPT, loadTokenizer, saveTokenizer, SFTTrainer, type Tokenizer } from '@dpo-ts/lm';
+import {
+  ByteBPETokenizer,
+  GPT,
+  loadGPTWeights,
+  loadTokenizer,
+  saveTokenizer,
+  SFTTrainer,
+  type BaseModelCard,
+  type Tokenizer,
+} from '@dpo-ts/lm';
 import { corpusStatistics, loadBaseCorpus, splitByDocument, toPassages, type CorpusDocument } from './base-corpus.js';
 import {
   CHECKPOINT_DIR,
@@ -55,13 +66,14 @@ const { values } = parseArgs({
     'card-only': { type: 'boolean', default: false },
     stage: { type: 'string', default: 'base' },
     from: { type: 'string', default: 'models/base-en' },
+    'init-from': { type: 'string' },
     'sft-steps': { type: 'string', default: '300' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: node dist/scripts/train-base.js --run-dir DIR [--out DIR (card: models/base-en; end of training: RUN-DIR/base-en)] [--steps 2400] [--vocab-size 2048] [--d-model 160] [--layers 4] [--heads 5] [--context 128] [--batch-size 16] [--lr 2e-3] [--save-steps 25] [--eval-steps 200] [--seed 0] [--backend wasm] [--bench STEPS] [--limit-docs N] [--card-only] [--stage base|review-sft] [--from models/base-en] [--sft-steps 300]',
+    'Usage: node dist/scripts/train-base.js --run-dir DIR [--out DIR (card: models/base-en; end of training: RUN-DIR/base-en)] [--steps 2400] [--vocab-size 2048] [--d-model 160] [--layers 4] [--heads 5] [--context 128] [--batch-size 16] [--lr 2e-3] [--save-steps 25] [--eval-steps 200] [--seed 0] [--backend wasm] [--bench STEPS] [--limit-docs N] [--card-only] [--stage base|review-sft] [--from models/base-en] [--sft-steps 300] [--init-from MODEL-DIR (continue pretraining a saved base: its tokenizer, size and weights)]',
   );
   process.exit(0);
 }
@@ -74,6 +86,8 @@ log(`backend ${backend.name}; run folder ${runDir}`);
 const saved = await readRunConfig(runDir);
 const bench = values.bench === undefined ? undefined : Number(values.bench);
 const steps = Number(values.steps);
+const initFrom =
+  saved === undefined && values['init-from'] !== undefined ? await readInitFrom(values['init-from']) : undefined;
 const config: BaseRunConfig = saved ?? {
   version: 1,
   seed: Number(values.seed),
@@ -81,13 +95,14 @@ const config: BaseRunConfig = saved ?? {
   maxPassageChars: 1200,
   evalCharsPerSource: 12_000,
   vocabSize: Number(values['vocab-size']),
-  model: {
+  model: initFrom?.model ?? {
     contextLength: Number(values.context),
     dModel: Number(values['d-model']),
     nLayer: Number(values.layers),
     nHead: Number(values.heads),
     seed: Number(values.seed),
   },
+  ...(initFrom === undefined ? {} : { initFrom: initFrom.from }),
   training: {
     totalSteps: steps,
     learningRate: Number(values.lr),
@@ -98,7 +113,8 @@ const config: BaseRunConfig = saved ?? {
     adamBeta2: 0.99,
     perDeviceTrainBatchSize: Number(values['batch-size']),
     perDeviceEvalBatchSize: 16,
-    seed: Number(values.seed),
+    // A continuation keeps the split seed (same held-out documents) but draws a new batch order.
+    seed: Number(values.seed) + (initFrom === undefined ? 0 : 1),
     loggingSteps: 5,
     saveSteps: Number(values['save-steps']),
     saveTotalLimit: 3,
@@ -154,6 +170,13 @@ const evalPassages = evalSubset(heldOut, config);
 const tokenizer = await trainOrLoadTokenizer(trainPassages);
 const model = new GPT({ ...config.model, vocabSize: tokenizer.vocabSize });
 log(`GPT ${JSON.stringify(model.config)}: ${model.numParameters()} parameters`);
+if (config.initFrom !== undefined) {
+  // The starting point; on a resume the newest checkpoint's weights replace these.
+  await loadGPTWeights(model, config.initFrom.dir);
+  log(
+    `initialised from ${config.initFrom.dir} (${config.initFrom.steps} steps, ${config.initFrom.tokensSeen} tokens before)`,
+  );
+}
 
 const trainer = await SFTTrainer.create({
   model,
@@ -233,6 +256,13 @@ model.dispose();
 async function trainOrLoadTokenizer(texts: readonly string[]): Promise<Tokenizer> {
   const path = join(runDir, TOKENIZER_FILE);
   if (saved !== undefined) return loadTokenizer(path);
+  if (config.initFrom !== undefined) {
+    const tokenizer = await loadTokenizer(join(config.initFrom.dir, 'tokenizer.json'));
+    await mkdir(runDir, { recursive: true });
+    await saveTokenizer(path, tokenizer);
+    await writeRunConfig(runDir, config);
+    return tokenizer;
+  }
   const begun = performance.now();
   const tokenizer = ByteBPETokenizer.train(texts, { vocabSize: config.vocabSize });
   log(`BPE tokenizer: ${tokenizer.vocabSize} tokens in ${((performance.now() - begun) / 1000).toFixed(1)} s`);
@@ -256,4 +286,22 @@ function evalSubset(docs: readonly CorpusDocument[], run: BaseRunConfig): string
     }
   }
   return chosen;
+}
+
+/** The saved base a continuation starts from: its size (from `card.json`) and what it had seen. */
+async function readInitFrom(
+  dir: string,
+): Promise<{ model: BaseRunConfig['model']; from: NonNullable<BaseRunConfig['initFrom']> }> {
+  const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8')) as BaseModelCard;
+  const { vocabSize: _vocabSize, ...model } = card.model as Record<string, unknown>;
+  const before = card.continuedFrom as NonNullable<BaseRunConfig['initFrom']> | undefined;
+  return {
+    model: model as BaseRunConfig['model'],
+    from: {
+      dir,
+      steps: card.steps + (before?.steps ?? 0),
+      tokensSeen: card.tokensSeen,
+      wallTimeSeconds: card.wallTimeSeconds,
+    },
+  };
 }
