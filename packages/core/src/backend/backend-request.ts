@@ -23,6 +23,7 @@ export const BACKEND_ENV_VAR = 'DPO_TS_BACKEND';
 
 /** A validated request and where it came from. */
 export interface ResolvedBackendRequest {
+  /** The backend asked for, by name, or `'auto'`. */
   readonly request: BackendRequest;
   /** `options`: passed in code; `env`: from {@link BACKEND_ENV_VAR}; `default`: neither ('auto'). */
   readonly source: 'options' | 'env' | 'default';

@@ -17,6 +17,13 @@ export class BackendUnavailableError extends DPOTSError {
   /** What to do about it (an install command, a driver to add). */
   readonly remedy: string;
 
+  /**
+   * Builds the message `backend "<backend>" is not available: <reasons joined by "; ">. <remedy>`.
+   * @param backend - the requested backend.
+   * @param reasons - one entry per failed package or check.
+   * @param remedy - what the user should do, in a full sentence.
+   * @param options - `cause`: the underlying import or initialisation error.
+   */
   constructor(backend: BackendName, reasons: readonly string[], remedy: string, options?: { cause?: unknown }) {
     super(`backend "${backend}" is not available: ${reasons.join('; ')}. ${remedy}`, options);
     this.backend = backend;

@@ -20,6 +20,7 @@ export function hasBuiltinGradients(): boolean {
 
 /** Outcome of {@link ensureBuiltinGradients}. */
 export interface BuiltinGradientsStatus {
+  /** True when tfjs-core's own gradients are registered now (before the call or by it). */
   readonly registered: boolean;
   /** 'already registered', the module that registered them, or why they are missing. */
   readonly detail: string;

@@ -10,6 +10,10 @@ export class NoBackendError extends DPOTSError {
   /** What needed the backend (a class or function name). */
   readonly context: string;
 
+  /**
+   * Builds the message that tells to call `await selectBackend()` first.
+   * @param context - what needed the backend, e.g. `'GPT'`.
+   */
   constructor(context: string) {
     super(
       `${context} needs a TensorFlow.js backend and none is registered: call \`await selectBackend()\` ` +

@@ -17,6 +17,7 @@ export interface FieldContext {
 
 /** A field that did not parse: what was expected and what was found. */
 export interface FieldParseFailure {
+  /** Always false: tells a failure from a success. */
   readonly ok: false;
   /** What the codec accepts, in words: `a string`, `an integer class label in [0, 10)`. */
   readonly expected: string;
@@ -29,7 +30,14 @@ export interface FieldParseFailure {
 }
 
 /** The outcome of {@link FieldCodec.parse}: the typed value, or why it was rejected. */
-export type FieldParseResult<T> = { readonly ok: true; readonly value: T } | FieldParseFailure;
+export type FieldParseResult<T> =
+  | {
+      /** Always true: the field parsed. */
+      readonly ok: true;
+      /** The field's typed value. */
+      readonly value: T;
+    }
+  | FieldParseFailure;
 
 /**
  * How one field of a JSONL record is validated, converted to its typed value, and written back.

@@ -10,8 +10,18 @@ import { fieldFailure, fieldOk } from './field-codec.js';
  * - `data-url`: an inline `data:image/png;base64,...` string, kept verbatim.
  */
 export type ImageReference =
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'data-url'; readonly url: string };
+  | {
+      /** A PNG file on disk. */
+      readonly kind: 'file';
+      /** Absolute path of the PNG, resolved against the JSONL file's directory. */
+      readonly path: string;
+    }
+  | {
+      /** An inline image. */
+      readonly kind: 'data-url';
+      /** The `data:image/png;base64,...` string, verbatim. */
+      readonly url: string;
+    };
 
 /** Options of {@link imageField}. */
 export interface ImageFieldOptions {

@@ -35,6 +35,7 @@ export const DEFAULT_IMAGE_READ_LIMITS: Required<ImageReadLimits> = Object.freez
 
 /** Where an image reference was read: the record's location and the field (`chosen`). */
 export interface ImageFieldLocation extends RecordLocation {
+  /** The record's field that holds the reference (`chosen`, `rejected`, `image`), named in errors. */
   readonly field: string;
 }
 

@@ -32,7 +32,10 @@ export interface PreferenceRecord<TCondition = string, TResponse = string> {
 export type PreferenceRecordInput<TCondition = string, TResponse = string> = Omit<
   PreferenceRecord<TCondition, TResponse>,
   'extra'
-> & { readonly extra?: Readonly<Record<string, unknown>> };
+> & {
+  /** Fields written after `prompt`, `chosen` and `rejected`, in their order; none when absent. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+};
 
 /**
  * How the fields of a {@link PreferenceRecord} are validated and converted: one codec for

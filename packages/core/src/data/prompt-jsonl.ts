@@ -20,6 +20,7 @@ export interface PromptRecord<T = string> {
 
 /** What {@link writePromptJsonl} accepts: a {@link PromptRecord} whose `extra` may be left out. */
 export type PromptRecordInput<T = string> = Omit<PromptRecord<T>, 'extra'> & {
+  /** Fields written after `prompt`, in their order; none when absent. */
   readonly extra?: Readonly<Record<string, unknown>>;
 };
 

@@ -19,6 +19,7 @@ export interface TextRecord<T = string> {
 
 /** What {@link writeTextJsonl} accepts: a {@link TextRecord} whose `extra` may be left out. */
 export type TextRecordInput<T = string> = Omit<TextRecord<T>, 'extra'> & {
+  /** Fields written after `text`, in their order; none when absent. */
   readonly extra?: Readonly<Record<string, unknown>>;
 };
 

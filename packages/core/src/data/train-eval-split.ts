@@ -15,7 +15,9 @@ export interface TrainEvalSplitOptions {
 
 /** The two sides of a {@link trainEvalSplit}, each in the input's order. */
 export interface TrainEvalSplit<T> {
+  /** The training items, n minus the eval size of them, in input order. */
   readonly train: T[];
+  /** The held-out items, in input order. */
   readonly eval: T[];
   /** Positions of the training items in the input, ascending. */
   readonly trainIndices: number[];

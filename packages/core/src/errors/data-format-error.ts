@@ -18,6 +18,14 @@ export class DataFormatError extends DPOTSError {
   /** What is wrong, without the location prefix (control characters escaped). */
   readonly reason: string;
 
+  /**
+   * Builds the message `<file>:<line>: <reason>` (`<file>: <reason>` when line is 0), with
+   * control characters in `file` and `reason` escaped.
+   * @param file - the file's path as the caller gave it.
+   * @param line - 1-based line number, or 0 for the whole file.
+   * @param reason - what is wrong.
+   * @param options - `cause`: the underlying error (a JSON.parse SyntaxError, an fs error).
+   */
   constructor(file: string, line: number, reason: string, options?: { cause?: unknown }) {
     const printableReason = printableText(reason);
     const printableFile = printableText(file);

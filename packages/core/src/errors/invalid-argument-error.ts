@@ -15,6 +15,13 @@ export class InvalidArgumentError extends DPOTSError {
   /** The value that was received. */
   readonly actual: unknown;
 
+  /**
+   * Builds the message `<argument> must be <expected>: got <actual>` (`(<detail>)` appended).
+   * @param argument - the argument's name, with its path for a nested field.
+   * @param expected - what is accepted, in words that follow "must be".
+   * @param actual - the received value; the message shows it through `describeValue`.
+   * @param detail - an optional hint, e.g. the new spelling of a renamed value.
+   */
   constructor(argument: string, expected: string, actual: unknown, detail?: string) {
     super(`${argument} must be ${expected}: got ${describeValue(actual)}${detail ? ` (${detail})` : ''}`);
     this.argument = argument;

@@ -7,10 +7,20 @@ export type ShapeSpec = readonly (number | null)[];
  * A tensor had the wrong shape: `chosenLogRatios must have shape [4]: got [3]`.
  */
 export class ShapeMismatchError extends DPOTSError {
+  /** Name of the tensor argument or field whose shape is wrong (`chosenLogRatios`). */
   readonly argument: string;
+  /** The shape it must have; `null` marks a dimension of any size. */
   readonly expected: ShapeSpec;
+  /** The shape it has. */
   readonly actual: readonly number[];
 
+  /**
+   * Builds the message `<argument> must have shape [2, ?]: got [3]` (`(<detail>)` appended).
+   * @param argument - the tensor's name.
+   * @param expected - the required shape, `null` for any size.
+   * @param actual - the tensor's shape.
+   * @param detail - optional context, e.g. which other tensor fixed the batch size.
+   */
   constructor(argument: string, expected: ShapeSpec, actual: readonly number[], detail?: string) {
     super(
       `${argument} must have shape ${formatShape(expected)}: got ${formatShape(actual)}${detail ? ` (${detail})` : ''}`,

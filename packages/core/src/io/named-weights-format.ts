@@ -10,6 +10,7 @@ export const NAMED_WEIGHTS_FORMAT = 'dpo-ts.named-weights';
 export interface NamedWeightsManifestEntry {
   /** Stable, model-relative name (`h.0.attn.c_attn.kernel`). */
   readonly name: string;
+  /** The weight's dimensions, checked against the model's variable when loading. */
   readonly shape: readonly number[];
   /** Byte offset of the first value in the weights file. */
   readonly offset: number;
@@ -29,18 +30,25 @@ export interface NamedWeightsManifestEntry {
  * which `@dpo-ts/diffusion`'s committed MNIST checkpoint is stored.
  */
 export interface NamedWeightsManifest {
+  /** Always {@link NAMED_WEIGHTS_FORMAT}, `'dpo-ts.named-weights'`. */
   readonly format: typeof NAMED_WEIGHTS_FORMAT;
+  /** Layout version; only 1 exists. */
   readonly version: 1;
+  /** Element type of every weight: 4-byte IEEE floats. */
   readonly dtype: 'float32';
+  /** Byte order of the weights file, whatever the host's. */
   readonly byteOrder: 'little-endian';
   /** Size of the weights file. */
   readonly byteLength: number;
+  /** Every weight, in file order. */
   readonly weights: readonly NamedWeightsManifestEntry[];
 }
 
 /** A manifest and the bytes of its weights file, as {@link encodeNamedWeights} makes them. */
 export interface EncodedNamedWeights {
+  /** The manifest, to be written as JSON. */
   readonly manifest: NamedWeightsManifest;
+  /** The weights file's bytes, `manifest.byteLength` of them. */
   readonly data: Uint8Array;
 }
 

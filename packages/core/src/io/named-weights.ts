@@ -23,7 +23,12 @@ export interface LoadedNamedWeights {
 }
 
 /** File names of the weights in a model directory: `manifest.json` and `weights.bin`. */
-export const DEFAULT_NAMED_WEIGHTS_FILES = Object.freeze({ manifest: 'manifest.json', weights: 'weights.bin' });
+export const DEFAULT_NAMED_WEIGHTS_FILES = Object.freeze({
+  /** The {@link NamedWeightsManifest}, UTF-8 JSON. */
+  manifest: 'manifest.json',
+  /** Every weight's float32 values, little-endian, in manifest order. */
+  weights: 'weights.bin',
+});
 
 /**
  * Saves named weights as a directory, atomically ({@link writeDirectoryAtomic}: readers see the

@@ -40,9 +40,13 @@ export interface PreferenceLossConfig extends PreferenceLossOptions {
 
 /** A validated {@link PreferenceLossConfig}: `lossType` always a list, weights filled in. Frozen. */
 export interface ResolvedPreferenceLossConfig extends PreferenceLossOptions {
+  /** The DPO temperature beta, >= 0 (> 0 with `ipo` or `sppo_hard`); TRL's `beta`. */
   readonly beta: number;
+  /** The loss variants, at least one, no repeats; a single `lossType` becomes a one-entry list. */
   readonly lossType: readonly PreferenceLossType[];
+  /** One finite weight >= 0 per `lossType` entry, same order; all 1 when none were given. */
   readonly lossWeights: readonly number[];
+  /** Reference scores taken as 0 (TRL's `reference_free`). */
   readonly referenceFree: boolean;
 }
 

@@ -64,19 +64,24 @@ export interface PreferenceLossContext {
   readonly chosenLogRatios: tf.Tensor1D;
   /** log pi(y_l|x) - log pi_ref(y_l|x). */
   readonly rejectedLogRatios: tf.Tensor1D;
+  /** log pi(y_w|x): the policy's score of the chosen response (on the gradient tape). */
   readonly policyChosenScores: tf.Tensor1D;
+  /** log pi(y_l|x): the policy's score of the rejected response (on the gradient tape). */
   readonly policyRejectedScores: tf.Tensor1D;
   /** Zeros in reference-free mode. */
   readonly referenceChosenScores: tf.Tensor1D;
+  /** log pi_ref(y_l|x): the reference's score of the rejected response; zeros in reference-free mode. */
   readonly referenceRejectedScores: tf.Tensor1D;
   /**
    * Scored units per response (tokens, or 1); ones when the scorer gave none. Losses that
    * normalise by length clamp it to at least 1 (TRL's `clamp(min=1.0)`).
    */
   readonly chosenLengths: tf.Tensor1D;
+  /** Scored units of each rejected response, as {@link PreferenceLossContext.chosenLengths}. */
   readonly rejectedLengths: tf.Tensor1D;
   /** The DPO temperature beta (>= 0). */
   readonly beta: number;
+  /** The variants' hyper-parameters (label smoothing, DiscoPOP tau, ...), already validated. */
   readonly options: PreferenceLossOptions;
   /** Cross-step state; losses read it (never write it) and those that keep none ignore it. */
   readonly state: PreferenceLossState;
@@ -87,6 +92,7 @@ export interface PreferenceLossContext {
  * per-pair loss.
  */
 export interface PreferenceLoss {
+  /** TRL's `loss_type` name of this variant; its key in {@link PREFERENCE_LOSSES}. */
   readonly type: PreferenceLossType;
   /**
    * Per-pair loss, shape `[batch]`. Must be differentiable in the policy scores and finite for

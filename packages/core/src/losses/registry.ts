@@ -21,20 +21,35 @@ import { sppoHardLoss } from './sppo-hard-loss.js';
  * {@link PreferenceLossType} without an entry here fails to compile.
  */
 export const PREFERENCE_LOSSES = Object.freeze({
+  /** DPO's logistic loss -log sigmoid(beta * margin), label-smoothed as cDPO (Rafailov et al. 2023, Eq. 7). */
   sigmoid: sigmoidLoss,
+  /** Robust DPO: unbiased under labels flipped with probability labelSmoothing (Chowdhury et al. 2024). */
   robust: robustLoss,
+  /** IPO: squared loss pulling the (length-normalised) margin to 1/(2 beta) (Azar et al. 2023). */
   ipo: ipoLoss,
+  /** SLiC's hinge max(0, 1 - beta * margin), as RSO uses it (Zhao et al. 2023). */
   hinge: hingeLoss,
+  /** EXO for pairs: reverse KL to the label-smoothed preference distribution (Ji et al. 2024, Eq. 16). */
   exo_pair: exoPairLoss,
+  /** Noise Contrastive Alignment for pairs: scores each response's own reward (Chen et al. 2024). */
   nca_pair: ncaPairLoss,
+  /** Binary Classifier Optimisation for pairs, rewards shifted by a running mean (Jung et al. 2024). */
   bco_pair: bcoPairLoss,
+  /** SPPO with hard win probabilities: log-ratios regressed onto +-1/(2 beta) (Wu et al. 2024). */
   sppo_hard: sppoHardLoss,
+  /** AOT for paired data: sorted policy margins against sorted reference margins (Melnyk et al. 2024). */
   aot: aotLoss,
+  /** AOT for unpaired data: sorted chosen against sorted rejected log-ratios (TRL's former `aot_pair`). */
   aot_unpaired: aotUnpairedLoss,
+  /** APO, zero anchor: raise the chosen, lower the rejected likelihood (D'Oosterlinck et al. 2024). */
   apo_zero: apoZeroLoss,
+  /** APO, down anchor: lower both likelihoods, the rejected more (D'Oosterlinck et al. 2024). */
   apo_down: apoDownLoss,
+  /** DiscoPOP: logistic and exponential losses mixed by the margin, temperature discopopTau (Lu et al. 2024, Eq. 5). */
   discopop: discopopLoss,
+  /** Length-normalised DPO with SimPO's target margin simpoGamma (Meng et al. 2024). */
   sigmoid_norm: sigmoidNormLoss,
+  /** Per-unit negative log-likelihood of the chosen response, for multi-loss mixes such as MPO. */
   sft: sftLoss,
 } as const satisfies Record<PreferenceLossType, PreferenceLoss>);
 

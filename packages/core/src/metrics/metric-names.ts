@@ -8,9 +8,13 @@
  */
 export const METRIC_NAMES = {
   // Shared by every trainer.
+  /** The training objective's mean over the step's examples (the eval loss with an `eval_` prefix). */
   loss: 'loss',
+  /** Global L2 norm of the gradients before clipping to `maxGradNorm` (transformers' `grad_norm`). */
   gradNorm: 'grad_norm',
+  /** The learning rate the schedule gave this optimiser step. */
   learningRate: 'learning_rate',
+  /** Passes over the training data completed, fractional (transformers' `epoch`). */
   epoch: 'epoch',
   /** Examples (pairs for DPO) per second over the run so far (transformers' `speed_metrics`). */
   trainSamplesPerSecond: 'train_samples_per_second',
@@ -40,31 +44,53 @@ export const METRIC_NAMES = {
   logpsRejected: 'logps/rejected',
   /** Mean per-example denoising MSE of the policy on chosen / rejected images, and of the reference. */
   mseModelChosen: 'mse/model_chosen',
+  /** Mean per-example denoising MSE of the policy on the rejected images. */
   mseModelRejected: 'mse/model_rejected',
+  /** Mean per-example denoising MSE of the reference on the chosen images. */
   mseReferenceChosen: 'mse/ref_chosen',
+  /** Mean per-example denoising MSE of the reference on the rejected images. */
   mseReferenceRejected: 'mse/ref_rejected',
 
   // Reward model (Bradley-Terry), as TRL's RewardTrainer.
+  /** Fraction of pairs whose chosen reward r_w is strictly greater than r_l (a tie counts 0). */
   accuracy: 'accuracy',
+  /** Mean of r_w - r_l over the pairs (a margin field of the data is not subtracted). */
   margin: 'margin',
+  /** Mean of all 2N rewards, chosen and rejected. */
   meanReward: 'mean_reward',
+  /** Smallest of all 2N rewards. */
   minReward: 'min_reward',
+  /** Largest of all 2N rewards. */
   maxReward: 'max_reward',
 
   // PPO / DDPO, as TRL's PPOTrainer.
+  /** Mean over rollouts of the summed per-token (per-step for DDPO) KL estimate to the reference. */
   objectiveKl: 'objective/kl',
+  /** Mean over rollouts of the summed -log pi of the sampled response tokens (an entropy estimate). */
   objectiveEntropy: 'objective/entropy',
+  /** Mean over rollouts of the summed KL penalty, -klCoef * KL per token. */
   objectiveNonScoreReward: 'objective/non_score_reward',
+  /** Mean total reward the policy optimises: score plus non-score (KL penalty) reward. */
   objectiveRlhfReward: 'objective/rlhf_reward',
+  /** Mean reward-model (or reward-function) score of the rollouts. */
   objectiveScores: 'objective/scores',
+  /** Mean of 0.5 * (log pi - log pi_old)^2 over response tokens: how far the update moved the policy. */
   policyApproxKlAvg: 'policy/approxkl_avg',
+  /** Fraction of response tokens where PPO's clipped policy term is the active (larger) one. */
   policyClipfracAvg: 'policy/clipfrac_avg',
+  /** Mean per-token entropy of the policy's next-token distribution over response tokens. */
   policyEntropyAvg: 'policy/entropy_avg',
+  /** Mean clipped-surrogate policy loss over the minibatches. */
   lossPolicyAvg: 'loss/policy_avg',
+  /** Mean clipped value-function loss over the minibatches. */
   lossValueAvg: 'loss/value_avg',
+  /** Fraction of response tokens where the clipped value error is the larger one. */
   valClipfracAvg: 'val/clipfrac_avg',
+  /** Mean probability ratio pi / pi_old over response tokens (1 before the first update). */
   valRatio: 'val/ratio',
+  /** End-of-sequence tokens generated across the step's rollouts. */
   valNumEosTokens: 'val/num_eos_tokens',
+  /** The KL penalty coefficient in use (fixed, or the adaptive controller's current value). */
   klCoefficient: 'kl_coef',
 } as const;
 

@@ -6,9 +6,11 @@ import { METRIC_NAMES } from './metric-names.js';
 export interface PreferenceMetricInputs {
   /** beta * (policy - reference) score of the chosen side. */
   readonly chosenRewards: tf.Tensor1D;
+  /** beta * (policy - reference) score of the rejected side. */
   readonly rejectedRewards: tf.Tensor1D;
   /** Policy scores (log-likelihoods, or minus the scaled denoising error). */
   readonly policyChosenScores: tf.Tensor1D;
+  /** Policy scores of the rejected side, as {@link PreferenceMetricInputs.policyChosenScores}. */
   readonly policyRejectedScores: tf.Tensor1D;
 }
 

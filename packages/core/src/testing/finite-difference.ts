@@ -12,8 +12,11 @@ export interface GradientCheckOptions {
 
 /** The analytic and numeric gradients {@link checkGradient} compared, flattened. */
 export interface GradientCheckResult {
+  /** The autodiff gradient, every input's partial derivatives flattened row-major, inputs in order. */
   readonly analytic: number[];
+  /** The central finite-difference estimates, in the same order as `analytic`. */
   readonly numeric: number[];
+  /** max_i |analytic[i] - numeric[i]|. */
   readonly maxAbsError: number;
 }
 

@@ -25,12 +25,16 @@ export interface TabularPreferenceBatch {
  * gather's built-in gradient). Responses have length 1 (no `chosenLengths`).
  */
 export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBatch> {
+  /** Rows of the table: how many conditions (prompts) there are, >= 1. */
   readonly numConditions: number;
+  /** Columns of the table: how many responses each condition can take, >= 2. */
   readonly numResponses: number;
   /** Logits `[numConditions, numResponses]`; owned by this scorer, freed by {@link dispose}. */
   readonly logits: tf.Variable<tf.Rank.R2>;
 
   /**
+   * Creates the logits variable from a copy of `initialLogits`; the scorer owns it until
+   * {@link TabularPolicyScorer.dispose}.
    * @param initialLogits - `[numConditions][numResponses]` starting logits (copied).
    * @param name - prefix of the tfjs variable name (tfjs names must be unique among live
    *   variables); `namedVariables()` keys are model-relative (`logits`) whatever the prefix.

@@ -5,8 +5,11 @@ import { Rng } from '../training/rng.js';
 
 /** Configuration of {@link createTinyMLPTask} (JSON: it travels to worker threads). */
 export type TinyMLPTaskConfig = {
+  /** Features per input row: the width of `x`. */
   readonly inputSize: number;
+  /** Units of the tanh hidden layer. */
   readonly hiddenSize: number;
+  /** Targets per row: the width of `y` and of the prediction. */
   readonly outputSize: number;
   /** Seed of the initial weights. */
   readonly seed: number;
@@ -18,7 +21,12 @@ export type TinyMLPTaskConfig = {
    * Fail on purpose at this micro-batch, for error-path tests: `'throw'` an error, `'exit'` the
    * thread (`process.exit(3)`; workers only), `'leak'` a tensor.
    */
-  readonly fail?: { readonly microBatchIndex: number; readonly mode: 'throw' | 'exit' | 'leak' };
+  readonly fail?: {
+    /** The 0-based micro-batch index (within a step) that fails. */
+    readonly microBatchIndex: number;
+    /** How it fails: throw a DPOTSError, exit the thread, or keep one scalar tensor alive. */
+    readonly mode: 'throw' | 'exit' | 'leak';
+  };
 };
 
 /** A micro-batch of {@link createTinyMLPTask}: row-major inputs and targets, plain arrays. */
@@ -27,6 +35,7 @@ export type TinyMLPBatch = {
   readonly x: Float32Array;
   /** `[rows, outputSize]` */
   readonly y: Float32Array;
+  /** Rows in this micro-batch. */
   readonly rows: number;
 };
 

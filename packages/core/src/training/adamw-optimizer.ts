@@ -32,10 +32,15 @@ export interface AdamWConfig {
 
 /** {@link AdamWConfig} with every default filled in. */
 export const DEFAULT_ADAMW_CONFIG = Object.freeze({
+  /** PyTorch's `lr` default. */
   learningRate: 1e-3,
+  /** PyTorch's `betas[0]` default. */
   beta1: 0.9,
+  /** PyTorch's `betas[1]` default. */
   beta2: 0.999,
+  /** PyTorch's `eps` default. */
   epsilon: 1e-8,
+  /** PyTorch AdamW's `weight_decay` default (transformers' TrainingArguments use 0). */
   weightDecay: 0.01,
 });
 
@@ -58,6 +63,7 @@ export const ADAMW_LIMITS = Object.freeze({
 export interface AdamWMoments {
   /** Updates applied to this variable (PyTorch keeps the step per parameter too). */
   readonly step: number;
+  /** The variable's shape; m and v hold its product of elements. */
   readonly shape: readonly number[];
   /** First-moment average m. */
   readonly m: Float32Array;
@@ -67,9 +73,11 @@ export interface AdamWMoments {
 
 /** The whole serialisable state of an {@link AdamWOptimizer}; see {@link AdamWOptimizer.state}. */
 export interface AdamWState {
+  /** The optimiser kind, always `'adamw'`, checked when a checkpoint restores the state. */
   readonly type: 'adamw';
   /** Calls of {@link AdamWOptimizer.applyGradients} so far. */
   readonly step: number;
+  /** Each variable's moments, by the variable's stable name. */
   readonly moments: ReadonlyMap<string, AdamWMoments>;
 }
 
@@ -120,6 +128,15 @@ export class AdamWOptimizer {
   private stepCount = 0;
   private disposed = false;
 
+  /**
+   * Validates `config` (merged over {@link DEFAULT_ADAMW_CONFIG}) and creates zero moments m and
+   * v for every variable; the optimiser owns them until {@link AdamWOptimizer.dispose}.
+   *
+   * @param variables - the float32 variables to update, by stable name; they stay the caller's.
+   * @param config - hyper-parameters; see {@link AdamWConfig}.
+   * @throws InvalidArgumentError for an out-of-range hyper-parameter, an empty map or a
+   *   non-float32 variable.
+   */
   constructor(variables: NamedVariables, config: AdamWConfig = {}) {
     const resolved = { ...DEFAULT_ADAMW_CONFIG, ...config };
     this.learningRate = requireFloat32('learningRate', resolved.learningRate, {

@@ -6,7 +6,9 @@ import { readCheckpointDirectory, type LoadedCheckpoint } from './checkpoint-rea
 
 /** One complete checkpoint found in a directory. */
 export interface CheckpointListing {
+  /** Optimiser steps completed, parsed from the directory name `step-000120`. */
   readonly step: number;
+  /** The step directory, `<dir>/step-000120`. */
   readonly path: string;
 }
 
@@ -37,9 +39,12 @@ export async function listCheckpoints(dir: string): Promise<CheckpointListing[]>
  * manifest, else undefined with a warning saying why (absent pointer: no warning).
  * @throws DPOTSError naming the path when `latest` is a directory (it must be a file).
  */
-export async function readLatestPointer(
-  dir: string,
-): Promise<{ path: string | undefined; warning: string | undefined }> {
+export async function readLatestPointer(dir: string): Promise<{
+  /** The step directory `latest` names; undefined when absent, corrupt or incomplete. */
+  path: string | undefined;
+  /** Why a present pointer was not followed; undefined when it was, or when there is none. */
+  warning: string | undefined;
+}> {
   const file = path.join(dir, CHECKPOINT_FILES.latest);
   let text: string;
   try {

@@ -36,9 +36,13 @@ export const CHECKPOINT_FORMAT_VERSION = 2;
 export const CHECKPOINT_FORMAT_VERSIONS_READ: readonly number[] = Object.freeze([1, 2]);
 /** File names inside a checkpoint directory and the pointer and lock files beside them. */
 export const CHECKPOINT_FILES = Object.freeze({
+  /** The {@link CheckpointManifest} inside each step directory. */
   manifest: 'manifest.json',
+  /** Every tensor's raw little-endian values, inside each step directory. */
   tensors: 'tensors.bin',
+  /** Beside the step directories: the name of the newest complete one. */
   latest: 'latest',
+  /** Beside the step directories: the writing process's {@link CheckpointLockHolder}. */
   lock: 'writer.lock',
 });
 
@@ -50,7 +54,9 @@ export type CheckpointDType = 'float32' | 'int32';
 
 /** A tensor's values as a plain array (no tfjs tensor: nothing to dispose). */
 export interface TensorData {
+  /** Element type of `values`. */
   readonly dtype: CheckpointDType;
+  /** Dimensions; `values` holds their product of elements ([] for a scalar). */
   readonly shape: readonly number[];
   /** Row-major values; `Float32Array` for float32, `Int32Array` for int32. */
   readonly values: Float32Array | Int32Array;
@@ -60,7 +66,9 @@ export interface TensorData {
 export interface CheckpointTensorEntry {
   /** `weights/<name>`, `optimizer/m/<name>` or `optimizer/v/<name>`. */
   readonly name: string;
+  /** Element type, 4 bytes little-endian either way. */
   readonly dtype: CheckpointDType;
+  /** Dimensions of the tensor, checked against the model's variable on restore. */
   readonly shape: readonly number[];
   /** Byte offset in `tensors.bin`; a multiple of 4. */
   readonly offset: number;
@@ -70,6 +78,7 @@ export interface CheckpointTensorEntry {
 
 /** The content of `manifest.json`. */
 export interface CheckpointManifest {
+  /** Always {@link CHECKPOINT_FORMAT}, `'dpo-ts-checkpoint'`; anything else is refused. */
   readonly format: typeof CHECKPOINT_FORMAT;
   /** 2 when written by this code; 1 for checkpoints without checksums. */
   readonly version: 1 | 2;
@@ -79,11 +88,15 @@ export interface CheckpointManifest {
   readonly savedAt: string;
   /** Exact size of `tensors.bin`; a shorter file is reported as truncated. */
   readonly tensorsByteLength: number;
+  /** Every tensor in `tensors.bin`, in file order (weights, then AdamW's m and v). */
   readonly tensors: readonly CheckpointTensorEntry[];
   /** AdamW's scalar state; its m and v are tensors `optimizer/m/*`, `optimizer/v/*`. */
   readonly optimizer: {
+    /** The optimiser kind; only `'adamw'` exists. */
     readonly type: 'adamw';
+    /** {@link AdamWState.step}: calls of `applyGradients` so far. */
     readonly step: number;
+    /** Each variable's own update count ({@link AdamWMoments.step}), each <= `step`, by variable name. */
     readonly variableSteps: Readonly<Record<string, number>>;
   } | null;
   /** Named generator states (`{ data: [...], dropout: [...] }`). */
@@ -96,7 +109,13 @@ export interface CheckpointManifest {
    */
   readonly model?: JsonValue;
   /** Version 2: SHA-256 (lower-case hex) of every file beside the manifest. */
-  readonly files?: { readonly 'tensors.bin': { readonly sha256: string } };
+  readonly files?: {
+    /** The checksum of `tensors.bin`. */
+    readonly 'tensors.bin': {
+      /** Lower-case hex SHA-256 of the whole file. */
+      readonly sha256: string;
+    };
+  };
   /** Version 2: SHA-256 of this manifest without this field (see {@link manifestDigest}). */
   readonly manifestSha256?: string;
 }

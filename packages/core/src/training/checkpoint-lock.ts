@@ -9,7 +9,9 @@ import { CHECKPOINT_FILES } from './checkpoint-format.js';
 
 /** Who holds a checkpoint directory: the content of its `writer.lock`. */
 export interface CheckpointLockHolder {
+  /** Process id of the writer (`process.pid`). */
   readonly pid: number;
+  /** Host name of the writer (`os.hostname()`); a lock from another host is never taken over. */
   readonly host: string;
   /** ISO 8601 time the lock was taken. */
   readonly startedAt: string;
@@ -21,6 +23,7 @@ export interface CheckpointLockHolder {
 export interface CheckpointLock {
   /** The lock file, `<dir>/writer.lock`. */
   readonly file: string;
+  /** What this process wrote into the lock file. */
   readonly holder: CheckpointLockHolder;
   /** Stale locks that were taken over, for the caller's log. */
   readonly warnings: readonly string[];

@@ -27,8 +27,11 @@ export interface LoadedCheckpoint {
   readonly weights: ReadonlyMap<string, TensorData>;
   /** For `optimizer.loadState`; undefined when none was saved. */
   readonly optimizer: AdamWState | undefined;
+  /** Named generator states, for `Rng.fromState` (`{ data: [...], dropout: [...] }`). */
   readonly rng: Readonly<Record<string, RngState>>;
+  /** The JSON the trainer saved with the checkpoint: its config, loss state, data position. */
   readonly metadata: JsonValue;
+  /** The parsed, verified `manifest.json`. */
   readonly manifest: CheckpointManifest;
   /**
    * What the caller should be told: a format-1 checkpoint loaded without checksums, newer

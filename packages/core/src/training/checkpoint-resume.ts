@@ -39,7 +39,12 @@ export async function resumeFromCheckpoint(
   expect: ResumeExpectations,
   restore: (checkpoint: LoadedCheckpoint) => void | Promise<void>,
   warn: (message: string) => void,
-): Promise<{ step: number; from: string | undefined }> {
+): Promise<{
+  /** Optimiser steps completed: the step index the loop runs next (0 when starting afresh). */
+  step: number;
+  /** The step directory resumed from; undefined when starting afresh. */
+  from: string | undefined;
+}> {
   if (resume === false) {
     const existing = await listCheckpoints(dir);
     if (existing.length > 0) {

@@ -86,6 +86,7 @@ export type CheckpointSavePoint = (typeof CHECKPOINT_SAVE_POINTS)[number];
 export interface SavedCheckpoint {
   /** The step directory, `<dir>/step-000120`. */
   readonly path: string;
+  /** Optimiser steps completed, as recorded in the manifest. */
   readonly step: number;
   /** Step directories deleted by `keepLast`. */
   readonly removed: readonly string[];

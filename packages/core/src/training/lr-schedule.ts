@@ -37,18 +37,30 @@ export interface LRScheduleConfig {
 
 /** {@link LRScheduleConfig} after validation, with defaults and warm-up resolved to steps. */
 export interface ResolvedLRScheduleConfig {
+  /** Peak learning rate, >= 0, reached at the end of warm-up. */
   readonly learningRate: number;
+  /** Optimiser steps of the whole run, an integer >= 1. */
   readonly totalSteps: number;
+  /** Schedule kind. */
   readonly type: LRScheduleType;
+  /**
+   * Warm-up length in steps, an integer in [0, totalSteps]: the given `warmupSteps` if > 0,
+   * else ceil(totalSteps * warmupRatio).
+   */
   readonly warmupSteps: number;
+  /** Cosine waves over the decay phase, > 0 (read by `'cosine'` only). */
   readonly numCycles: number;
 }
 
 /** Defaults of the optional {@link LRScheduleConfig} fields. */
 export const DEFAULT_LR_SCHEDULE_CONFIG = Object.freeze({
+  /** Linear warm-up then linear decay to 0 (transformers' and TRL's default). */
   type: 'linear' as LRScheduleType,
+  /** No warm-up steps. */
   warmupSteps: 0,
+  /** No warm-up fraction. */
   warmupRatio: 0,
+  /** Half a cosine wave: one decay from peak to 0 (transformers' `num_cycles` default). */
   numCycles: 0.5,
 });
 

@@ -35,15 +35,28 @@ export interface OptimizationConfig {
 
 /** An {@link OptimizationConfig} validated, every default filled in. */
 export interface ResolvedOptimizationConfig {
+  /** Optimiser steps of the whole run, an integer >= 1 (transformers' `max_steps`). */
   readonly totalSteps: number;
+  /** Peak AdamW learning rate, in [0, 1000] and float32-representable (transformers' `learning_rate`). */
   readonly learningRate: number;
+  /** Learning-rate schedule, one of {@link LR_SCHEDULE_TYPES} (transformers' `lr_scheduler_type`). */
   readonly lrSchedule: LRScheduleType;
+  /**
+   * Linear warm-up steps as given, an integer >= 0 (transformers' `warmup_steps`); when 0 the
+   * schedule uses ceil(totalSteps * warmupRatio) instead.
+   */
   readonly warmupSteps: number;
+  /** Warm-up as a fraction of totalSteps, in [0, 1], used when warmupSteps is 0 (transformers' `warmup_ratio`). */
   readonly warmupRatio: number;
+  /** Decoupled AdamW weight decay lambda, in [0, 1000] (transformers' `weight_decay`). */
   readonly weightDecay: number;
+  /** AdamW's first-moment decay, in [0, 1) (transformers' `adam_beta1`). */
   readonly adamBeta1: number;
+  /** AdamW's second-moment decay, in [0, 1) (transformers' `adam_beta2`). */
   readonly adamBeta2: number;
+  /** AdamW's denominator constant, in (0, 1] (transformers' `adam_epsilon`). */
   readonly adamEpsilon: number;
+  /** Global gradient-norm clip threshold, > 0; Infinity disables clipping (transformers' `max_grad_norm`). */
   readonly maxGradNorm: number;
 }
 
@@ -52,14 +65,23 @@ export type OptimizationDefaults = Partial<Omit<ResolvedOptimizationConfig, 'tot
 
 /** transformers' `TrainingArguments` defaults, used where a trainer sets none of its own. */
 export const DEFAULT_OPTIMIZATION_CONFIG = Object.freeze({
+  /** transformers' `learning_rate` default. */
   learningRate: 5e-5,
+  /** transformers' `lr_scheduler_type` default: linear warm-up, then linear decay to 0. */
   lrSchedule: 'linear' as LRScheduleType,
+  /** No warm-up steps (transformers' `warmup_steps`). */
   warmupSteps: 0,
+  /** No warm-up fraction (transformers' `warmup_ratio`). */
   warmupRatio: 0,
+  /** No weight decay (transformers' `weight_decay`). */
   weightDecay: 0,
+  /** AdamW's first-moment decay (transformers' `adam_beta1`). */
   adamBeta1: 0.9,
+  /** AdamW's second-moment decay (transformers' `adam_beta2`). */
   adamBeta2: 0.999,
+  /** AdamW's denominator constant (transformers' `adam_epsilon`). */
   adamEpsilon: 1e-8,
+  /** Clip the global gradient norm at 1 (transformers' `max_grad_norm`). */
   maxGradNorm: 1,
 });
 

@@ -127,6 +127,13 @@ export class ProgressReporter {
   private currentLine = '';
   private printed = false;
 
+  /**
+   * Validates the options and, with `jsonlPath`, creates its directory and opens the file for
+   * appending; the reporter holds that file open until {@link ProgressReporter.close}.
+   * @param totalSteps - optimiser steps of the whole run, an integer >= 1.
+   * @param options - where and how often to print; see {@link ProgressOptions}.
+   * @throws InvalidArgumentError for a bad `totalSteps`, `everySteps` or `everySeconds`.
+   */
   constructor(totalSteps: number, options: ProgressOptions = {}) {
     this.totalSteps = requireInteger('totalSteps', totalSteps, { min: 1 });
     this.stream = options.stream ?? process.stderr;

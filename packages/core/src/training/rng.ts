@@ -24,6 +24,11 @@ export class Rng {
   private s2: number;
   private s3: number;
 
+  /**
+   * Seeds the four state words from `seed` with splitmix32.
+   * @param seed - an integer in [0, 2^32 - 1]; the same seed gives the same sequence.
+   * @throws InvalidArgumentError for any other seed.
+   */
   constructor(seed: number) {
     requireInteger('seed', seed, { min: 0, max: 2 ** 32 - 1 });
     let x = seed >>> 0;

@@ -26,6 +26,7 @@ export interface TrainLogEntry {
   readonly step: number;
   /** `'train'` after a step; `'eval'` after an evaluation, whose metric keys carry TRL's `eval_` prefix. */
   readonly split: 'train' | 'eval';
+  /** The step's or the evaluation's metrics, by TRL's names (`loss`, `rewards/margins`, ...). */
   readonly metrics: StepMetrics;
 }
 
