@@ -55,5 +55,10 @@ export interface IncrementalCausalLanguageModel extends CausalLanguageModel {
     inputIds: tf.Tensor2D,
     cache: KVCache | undefined,
     options?: Omit<CausalLMForwardOptions, 'training' | 'rng'>,
-  ): { logits: tf.Tensor3D; cache: KVCache };
+  ): {
+    /** Next-token logits `[B, T, V]` at each new position; the caller disposes them. */
+    logits: tf.Tensor3D;
+    /** A new cache covering the earlier and the new positions; the caller disposes it. */
+    cache: KVCache;
+  };
 }

@@ -95,7 +95,12 @@ export class GPT implements IncrementalCausalLanguageModel, Checkpointable {
     inputIds: tf.Tensor2D,
     cache: KVCache | undefined,
     options: Omit<GPTForwardOptions, 'training' | 'rng'> = {},
-  ): { logits: tf.Tensor3D; cache: KVCache } {
+  ): {
+    /** Next-token logits `[B, T, vocabSize]` at each new position; the caller disposes them. */
+    logits: tf.Tensor3D;
+    /** A new cache of `cache.length + T` positions; the caller disposes it. */
+    cache: KVCache;
+  } {
     const result = tf.tidy(() => {
       const [B, T] = inputIds.shape;
       const { hidden, presents } = this.run(inputIds, cache, options, true);

@@ -4,24 +4,40 @@ import type { GPTConfig } from './gpt-config.js';
 
 /** Gain and shift of a layer norm, each `[dModel]`. */
 export interface LayerNormParameters {
+  /** Gain `[dModel]`, initialised to 1 (the `.gamma` weight). */
   readonly gamma: tf.Variable;
+  /** Shift `[dModel]`, initialised to 0 (the `.beta` weight). */
   readonly beta: tf.Variable;
 }
 
 /** An affine map `x W + b`: kernel `[in, out]`, bias `[out]`. */
 export interface DenseParameters {
+  /** The matrix W, `[in, out]`. */
   readonly kernel: tf.Variable;
+  /** The bias b, `[out]`, initialised to 0. */
   readonly bias: tf.Variable;
 }
 
 /** The weights of one pre-LN transformer block, named as in GPT-2 (`h.<i>.…`). */
 export interface GPTBlockParameters {
+  /** The layer norm before attention (`h.<i>.ln_1`). */
   readonly ln1: LayerNormParameters;
   /** `c_attn`: `[d, 3d]`, queries, keys and values side by side; `c_proj`: `[d, d]`. */
-  readonly attention: { readonly cAttn: DenseParameters; readonly cProj: DenseParameters };
+  readonly attention: {
+    /** `h.<i>.attn.c_attn`, `[d, 3d]`: the query, key and value projections side by side. */
+    readonly cAttn: DenseParameters;
+    /** `h.<i>.attn.c_proj`, `[d, d]`: the residual output projection (scaled-down initialisation). */
+    readonly cProj: DenseParameters;
+  };
+  /** The layer norm before the MLP (`h.<i>.ln_2`). */
   readonly ln2: LayerNormParameters;
   /** `c_fc`: `[d, 4d]`; `c_proj`: `[4d, d]`. */
-  readonly mlp: { readonly cFc: DenseParameters; readonly cProj: DenseParameters };
+  readonly mlp: {
+    /** `h.<i>.mlp.c_fc`, `[d, 4d]`: the expansion before GELU. */
+    readonly cFc: DenseParameters;
+    /** `h.<i>.mlp.c_proj`, `[4d, d]`: the residual output projection (scaled-down initialisation). */
+    readonly cProj: DenseParameters;
+  };
 }
 
 /** Every weight of a {@link GPT}, structured, plus the same variables by stable name. */
@@ -30,7 +46,9 @@ export interface GPTParameters {
   readonly wte: tf.Variable;
   /** Position embeddings `[contextLength, dModel]`. */
   readonly wpe: tf.Variable;
+  /** The `nLayer` transformer blocks, `h.0` first. */
   readonly blocks: readonly GPTBlockParameters[];
+  /** The final layer norm before the output projection (`ln_f`). */
   readonly lnF: LayerNormParameters;
   /** Output projection `[dModel, vocabSize]`, only when `tieWeights` is false. */
   readonly lmHead: tf.Variable | undefined;

@@ -26,6 +26,11 @@ export class KVCache {
   /** Per layer, in block order. */
   readonly layers: readonly LayerKeyValues[];
 
+  /**
+   * Wraps the layers' keys and values without copying; the cache takes ownership of those
+   * tensors and frees them in {@link KVCache.dispose}.
+   * @param layers - one entry per transformer block, in block order, all with the same Tk.
+   */
   constructor(layers: readonly LayerKeyValues[]) {
     this.layers = layers;
   }

@@ -11,7 +11,9 @@ export type TruncationMode = 'keep_end' | 'keep_start';
 
 /** A tokenised prompt and completion (no BOS/EOS: the batch builder adds them). */
 export interface TokenizedPromptCompletion {
+  /** Prompt token ids; may be empty only when BOS is added (a row's first token is never scored). */
   readonly prompt: readonly number[];
+  /** Completion token ids, the scored part of the row. */
   readonly completion: readonly number[];
 }
 
@@ -53,7 +55,9 @@ export interface LMBatch {
   readonly inputIds: Int32Array;
   /** float32 0/1, same layout: 1 on completion tokens. */
   readonly lossMask: Float32Array;
+  /** Rows in the batch, one per example, >= 1. */
   readonly batchSize: number;
+  /** Length of every row: the longest prompt + completion, or `maxLength` with `padToMaxLength`. */
   readonly sequenceLength: number;
   /** Prompt tokens kept per row (BOS included). */
   readonly promptLengths: readonly number[];
@@ -186,7 +190,12 @@ export function buildLMBatch(
  * Tensors of a batch: `inputIds` int32 `[batchSize, sequenceLength]` and `lossMask` float32,
  * same shape. New tensors; the caller disposes them.
  */
-export function lmBatchTensors(batch: LMBatch): { inputIds: tf.Tensor2D; lossMask: tf.Tensor2D } {
+export function lmBatchTensors(batch: LMBatch): {
+  /** int32 token ids `[batchSize, sequenceLength]`. */
+  inputIds: tf.Tensor2D;
+  /** float32 `[batchSize, sequenceLength]`, 1 on completion tokens. */
+  lossMask: tf.Tensor2D;
+} {
   const shape: [number, number] = [batch.batchSize, batch.sequenceLength];
   return {
     inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),

@@ -13,9 +13,11 @@ export type CompletionReward = (completion: string, prompt: string) => number;
 
 /** Samples of one model with their rewards. */
 export interface ScoredSamples {
+  /** One sampled completion per prompt, in prompt order. */
   readonly samples: readonly CompletionSample[];
   /** One reward per sample. */
   readonly rewards: readonly number[];
+  /** Mean of `rewards`. */
   readonly meanReward: number;
   /** Fraction of samples that ended with EOS. */
   readonly finishedRate: number;
@@ -25,7 +27,9 @@ export interface ScoredSamples {
 
 /** What {@link comparePolicyToReference} measures. */
 export interface PolicyComparison {
+  /** The trained policy's samples and rewards. */
   readonly policy: ScoredSamples;
+  /** The reference model's samples and rewards, for the same prompts and seeds. */
   readonly reference: ScoredSamples;
   /**
    * Over prompts, how often the policy's sample has the higher reward than the reference's

@@ -8,6 +8,7 @@ import type { Tokenizer } from './tokenizer.js';
 
 /** One sampled completion of a text prompt. */
 export interface CompletionSample {
+  /** The text prompt the completion continues, as given. */
   readonly prompt: string;
   /** The decoded completion (EOS not included). */
   readonly completion: string;

@@ -33,6 +33,7 @@ export function resolveSamplingOptions(options: SamplingOptions = {}): ResolvedS
 
 /** A drawn token and its log-probability. */
 export interface SampledToken {
+  /** The drawn token id, in [0, vocabSize). */
   readonly token: number;
   /**
    * `log softmax(logits / temperature)[token]` (temperature 1 when greedy), before top-k/top-p

@@ -22,7 +22,9 @@ export interface DecodeOptions {
 
 /** Serialised form of a {@link CharTokenizer}; see its `toJSON`. */
 export interface CharTokenizerJSON {
+  /** Which tokenizer the file describes: `'char'` for a {@link CharTokenizer}. */
   readonly type: 'char';
+  /** Layout version of this JSON; only 1 exists. */
   readonly version: 1;
   /** Special token names in id order: ids 0..3 are PAD, BOS, EOS, UNK. */
   readonly specialTokens: readonly string[];
@@ -34,7 +36,9 @@ export interface CharTokenizerJSON {
 
 /** Serialised form of a {@link ByteBPETokenizer}; see its `toJSON`. */
 export interface ByteBPETokenizerJSON {
+  /** Which tokenizer the file describes: `'byte-bpe'` for a {@link ByteBPETokenizer}. */
   readonly type: 'byte-bpe';
+  /** Layout version of this JSON; only 1 exists. */
   readonly version: 1;
   /**
    * Merges in rank order: merge i joins the token pair `[left, right]` into token `256 + i`.

@@ -8,20 +8,35 @@ import { DataFormatError, InvalidArgumentError, requireInteger } from '@dpo-ts/c
  * (`ca01` is news).
  */
 export const BROWN_CATEGORIES = Object.freeze({
+  /** A, press: reportage (44 texts). */
   a: 'news',
+  /** B, press: editorials and letters to the editor (27 texts). */
   b: 'editorial',
+  /** C, press: reviews (17 texts). */
   c: 'reviews',
+  /** D, religion (17 texts). */
   d: 'religion',
+  /** E, skills and hobbies (36 texts). */
   e: 'hobbies',
+  /** F, popular lore (48 texts). */
   f: 'lore',
+  /** G, belles-lettres: biography, memoirs, essays (75 texts). */
   g: 'belles_lettres',
+  /** H, miscellaneous: government documents, reports, house organs (30 texts). */
   h: 'government',
+  /** J, learned and scientific writing (80 texts). */
   j: 'learned',
+  /** K, general fiction (29 texts). */
   k: 'fiction',
+  /** L, mystery and detective fiction (24 texts). */
   l: 'mystery',
+  /** M, science fiction (6 texts). */
   m: 'science_fiction',
+  /** N, adventure and western fiction (29 texts). */
   n: 'adventure',
+  /** P, romance and love stories (29 texts). */
   p: 'romance',
+  /** R, humour (9 texts). */
   r: 'humor',
 } as const);
 
@@ -32,6 +47,7 @@ export type BrownCategory = (typeof BROWN_CATEGORIES)[keyof typeof BROWN_CATEGOR
 export interface BrownDocument {
   /** File name: `c` + genre letter + number, `ca01` … `cr09`. */
   readonly id: string;
+  /** The genre, from the id's second letter (see {@link BROWN_CATEGORIES}). */
   readonly category: BrownCategory;
   /** Paragraphs, each a list of sentences in plain text. */
   readonly paragraphs: readonly (readonly string[])[];

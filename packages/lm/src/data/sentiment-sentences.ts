@@ -14,6 +14,7 @@ export interface SentimentSentence {
   readonly text: string;
   /** 1 positive, 0 negative. */
   readonly label: 0 | 1;
+  /** The review site the sentence comes from (its file in the data set). */
   readonly source: SentimentSource;
 }
 
