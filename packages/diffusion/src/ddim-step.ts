@@ -58,8 +58,14 @@ export function ddimTimesteps(schedule: NoiseSchedule, numSteps: number, stepsOf
 
 /** Per-example DDIM coefficients, float64 on the host. */
 export interface DDIMCoefficients {
+  /** sqrt(abar_t) per example: turns predicted noise into x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t). */
   readonly sqrtAlphaBar: Float64Array;
+  /** sqrt(1 - abar_t) per example. */
   readonly sqrtOneMinusAlphaBar: Float64Array;
+  /**
+   * sqrt(abar_prev) per example, the weight of the predicted x_0 in x_{t-1}; abar_prev is 1 (or
+   * abar_0 without `setAlphaToOne`) on the last step.
+   */
   readonly sqrtAlphaBarPrev: Float64Array;
   /** sigma_t(eta) = eta sqrt((1 - abar_prev) / (1 - abar_t)) sqrt(1 - abar_t / abar_prev). */
   readonly sigma: Float64Array;

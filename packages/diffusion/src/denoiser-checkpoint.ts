@@ -27,7 +27,9 @@ export const DENOISER_FORMAT_VERSION = 1;
 export interface WeightEntry {
   /** Stable name from `namedVariables()`. */
   readonly name: string;
+  /** The variable's dimensions. */
   readonly shape: readonly number[];
+  /** Element type; only float32 was ever written. */
   readonly dtype: 'float32';
   /** Byte offset in `weights.bin`. */
   readonly offset: number;

@@ -18,7 +18,9 @@ const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: PngSyn
 
 /** Images on the host: NHWC values `[count, height, width, channels]` flattened, in [-1, 1]. */
 export interface HostImages {
+  /** Every image's values, row-major NHWC, in [-1, 1]. */
   readonly data: Float32Array;
+  /** `[count, height, width, channels]`; `data` holds their product of values. */
   readonly shape: readonly [count: number, height: number, width: number, channels: number];
 }
 

@@ -90,6 +90,12 @@ export class MLPDenoiser implements Denoiser {
   private readonly output: DenseParams;
   private readonly skip: DenseParams;
 
+  /**
+   * Resolves `config` over the defaults and creates every weight, drawn from core's `Rng`
+   * seeded with `config.seed` (same config, same weights). The denoiser owns its variables and
+   * frees them in {@link MLPDenoiser.dispose}.
+   * @throws InvalidArgumentError for a bad config field; NoBackendError before `selectBackend()`.
+   */
   constructor(config: Partial<MLPDenoiserConfig> = {}) {
     this.config = resolveMLPDenoiserConfig(config);
     requireBackend('MLPDenoiser');

@@ -109,22 +109,37 @@ export class NoiseSchedule {
   readonly config: NoiseScheduleConfig;
   /** T, the number of diffusion steps. */
   readonly numTimesteps: number;
+  /** beta_t, the variance of the noise added at step t, in (0, 1); length T. */
   readonly betas: Float64Array;
+  /** alpha_t = 1 - beta_t; length T. */
   readonly alphas: Float64Array;
+  /** abar_t = prod_{s<=t} alpha_s, decreasing from alpha_0 towards 0; length T. */
   readonly alphasCumprod: Float64Array;
+  /** abar_{t-1}, with abar_{-1} = 1 at t = 0; length T. */
   readonly alphasCumprodPrev: Float64Array;
+  /** sqrt(abar_t): the signal scale of x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps. */
   readonly sqrtAlphasCumprod: Float64Array;
+  /** sqrt(1 - abar_t): the noise scale of x_t. */
   readonly sqrtOneMinusAlphasCumprod: Float64Array;
   /** sqrt(1 / abar_t): x_0 = sqrtRecip * x_t - sqrtRecipm1 * eps. */
   readonly sqrtRecipAlphasCumprod: Float64Array;
   /** sqrt(1 / abar_t - 1). */
   readonly sqrtRecipm1AlphasCumprod: Float64Array;
+  /** betaTilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t), the posterior variance (0 at t = 0). */
   readonly posteriorVariance: Float64Array;
+  /** log betaTilde_t, with t = 0 taking t = 1's value so it stays finite. */
   readonly posteriorLogVarianceClipped: Float64Array;
+  /** coef1_t = beta_t sqrt(abar_{t-1}) / (1 - abar_t): the x_0 weight of the posterior mean. */
   readonly posteriorMeanCoef1: Float64Array;
+  /** coef2_t = (1 - abar_{t-1}) sqrt(alpha_t) / (1 - abar_t): the x_t weight of the posterior mean. */
   readonly posteriorMeanCoef2: Float64Array;
   private readonly float32 = new Map<ScheduleCoefficient, Float32Array>();
 
+  /**
+   * Resolves `config` (over {@link DEFAULT_NOISE_SCHEDULE_CONFIG}) and precomputes every table
+   * in float64. Holds no tensors: nothing to dispose.
+   * @throws InvalidArgumentError naming the config field that is out of range.
+   */
   constructor(config: Partial<NoiseScheduleConfig> = {}) {
     this.config = resolveNoiseScheduleConfig(config);
     const T = this.config.numTimesteps;

@@ -153,6 +153,12 @@ export class UNet implements Denoiser {
   private readonly outputConv: ConvParams;
   private readonly inputSkip: DenseParams | undefined;
 
+  /**
+   * Resolves `config` over the defaults and creates every weight, drawn from core's `Rng`
+   * seeded with `config.seed` (same config, same weights). The UNet owns its variables and frees
+   * them in {@link UNet.dispose}.
+   * @throws InvalidArgumentError for a bad config field; NoBackendError before `selectBackend()`.
+   */
   constructor(config: Partial<UNetConfig> = {}) {
     this.config = resolveUNetConfig(config);
     requireBackend('UNet');

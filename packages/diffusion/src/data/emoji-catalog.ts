@@ -17,6 +17,7 @@ export interface EmojiEntry {
    * so both vendors and every skin tone of one emoji land on the same side.
    */
   readonly emojiId: string;
+  /** The art set this image comes from. */
   readonly vendor: EmojiVendor;
   /**
    * The caption: emojibase's CLDR label (`red apple`, `waving hand: light skin tone`,
@@ -35,6 +36,7 @@ export interface EmojiEntry {
   readonly skinTone: string | null;
   /** Cell in the sprite sheets. */
   readonly sheetX: number;
+  /** Row of the cell in the sprite sheets (emoji-datasource's `sheet_y`), 0-based. */
   readonly sheetY: number;
 }
 

@@ -13,9 +13,13 @@ export const EMOJI_IMAGE_SIZE = 32;
  * float32 RGB in [-1, 1], composited on white (white is 1); `entries[i]` describes image i.
  */
 export interface EmojiDataset {
+  /** Every image, `[count, 32, 32, 3]` row-major, float32 RGB in [-1, 1] on white. */
   readonly images: Float32Array;
+  /** What image i shows: caption, vendor, emoji id, tags; `count` entries. */
   readonly entries: readonly EmojiEntry[];
+  /** Number of images. */
   readonly count: number;
+  /** `[32, 32, 3]`. */
   readonly imageShape: ImageShape;
 }
 

@@ -11,6 +11,7 @@ export const EMOJI_VENDORS: readonly EmojiVendor[] = Object.freeze(['twitter', '
 
 /** The licence of one vendor's emoji artwork, as the data package's README states it. */
 export interface EmojiArtworkLicense {
+  /** The art set this licence covers (`'twitter'`: Twemoji; `'google'`: Noto Emoji). */
   readonly vendor: EmojiVendor;
   /** The npm package the images come from (the package itself is MIT; the art is not). */
   readonly packageName: string;

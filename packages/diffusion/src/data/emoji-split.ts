@@ -11,7 +11,9 @@ export interface EmojiSplitOptions {
 
 /** The two sides of {@link splitEmojiDataset}, and which emoji ids went where. */
 export interface EmojiSplit {
+  /** Every image of the emoji not held out (all vendors and skin tones of each). */
   readonly train: EmojiDataset;
+  /** Every image of the held-out emoji, so no emoji appears on both sides. */
   readonly heldOut: EmojiDataset;
   /** The held-out `emojiId`s, sorted. */
   readonly heldOutIds: readonly string[];

@@ -11,7 +11,9 @@ const { PNG } = createRequire(import.meta.url)('pngjs') as {
 export interface EmojiSpriteSheet {
   /** The PNG file, for messages. */
   readonly file: string;
+  /** Width of the whole sheet in pixels. */
   readonly width: number;
+  /** Height of the whole sheet in pixels. */
   readonly height: number;
   /** RGBA bytes, row-major. */
   readonly rgba: Uint8Array;

@@ -81,7 +81,9 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
 
 /** A parsed IDX file (LeCun's MNIST format): big-endian dimensions, then unsigned bytes. */
 export interface IdxArray {
+  /** Size of each dimension, outermost first (`[60000, 28, 28]` for training images). */
   readonly dims: readonly number[];
+  /** The values, row-major, product(dims) bytes. */
   readonly data: Uint8Array;
 }
 

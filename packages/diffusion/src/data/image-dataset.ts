@@ -8,10 +8,15 @@ import type { ImageShape } from '../denoiser.js';
  * [0, numClasses).
  */
 export interface ImageDataset {
+  /** Every image, `[count, height, width, channels]` row-major, float32 in [-1, 1]. */
   readonly images: Float32Array;
+  /** Class id of each image, `[count]`, in [0, numClasses). */
   readonly labels: Int32Array;
+  /** Number of images. */
   readonly count: number;
+  /** `[height, width, channels]` of every image. */
   readonly imageShape: ImageShape;
+  /** Number of classes (10 for MNIST and Fashion-MNIST). */
   readonly numClasses: number;
   /** Name of each class, index = label. */
   readonly classNames: readonly string[];
@@ -19,7 +24,9 @@ export interface ImageDataset {
 
 /** A training split and a held-out split that shares no image with it. */
 export interface DatasetSplits {
+  /** Images to train on. */
   readonly train: ImageDataset;
+  /** Images kept out of training, for evaluation and held-out oracles. */
   readonly heldOut: ImageDataset;
 }
 
@@ -47,7 +54,12 @@ export function subsetDataset(dataset: ImageDataset, indices: ArrayLike<number>)
 export function datasetBatch(
   dataset: ImageDataset,
   indices: ArrayLike<number>,
-): { images: tf.Tensor4D; labels: Int32Array } {
+): {
+  /** `[indices.length, h, w, c]` float32 in [-1, 1]; a new tensor the caller disposes. */
+  images: tf.Tensor4D;
+  /** Class ids, `[indices.length]`, on the host. */
+  labels: Int32Array;
+} {
   const subset = subsetDataset(dataset, indices);
   return { images: tf.tensor4d(subset.images, [subset.count, ...dataset.imageShape]), labels: subset.labels };
 }

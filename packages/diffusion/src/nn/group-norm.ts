@@ -5,8 +5,11 @@ import { scaleShift } from './bias.js';
 
 /** Weights of a group norm: per-channel scale (init 1) and shift (init 0), `[channels]`. */
 export interface GroupNormParams {
+  /** Per-channel scale `[channels]`, initialised to 1. */
   readonly gamma: tf.Variable;
+  /** Per-channel shift `[channels]`, initialised to 0. */
   readonly beta: tf.Variable;
+  /** Number of channel groups normalised together; divides the channel count. */
   readonly groups: number;
 }
 

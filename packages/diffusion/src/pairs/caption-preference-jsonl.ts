@@ -30,8 +30,11 @@ import { decodeImage, encodeImageGrid } from '../image-grid.js';
  * tie (Pick-a-Pic's convention; its `label_1` is 1 - `label_0` and is not written).
  */
 export interface CaptionPreferenceRecord {
+  /** The text prompt both images were generated for (`caption`), non-empty. */
   readonly caption: string;
+  /** The first image (`image_0`): an absolute PNG path or a data URL. */
   readonly image0: ImageReference;
+  /** The second image (`image_1`), as `image0`. */
   readonly image1: ImageReference;
   /** 1, 0 or 0.5 (tie). */
   readonly label0: CaptionPreferenceLabel;
@@ -59,8 +62,11 @@ export interface CaptionPreferenceImages {
   readonly chosen: Float32Array;
   /** `[count, h, w, c]` flattened, in [-1, 1]: the other image. */
   readonly rejected: Float32Array;
+  /** The caption of each pair, `count` of them. */
   readonly captions: readonly string[];
+  /** Pairs kept (ties excluded). */
   readonly count: number;
+  /** `[h, w, c]` of every image, the same for all pairs. */
   readonly imageShape: ImageShape;
   /** Lines with `label_0` 0.5, dropped as Diffusion-DPO does. */
   readonly tiesDropped: number;
@@ -164,10 +170,13 @@ export async function loadCaptionPreferenceImages(
 
 /** One comparison to write: a caption, two images on the host and `label_0`. */
 export interface CaptionPreferenceInput {
+  /** The text prompt of both images, written as `caption`; non-empty. */
   readonly caption: string;
   /** `[h, w, c]` values in [-1, 1]. */
   readonly image0: Float32Array;
+  /** The second image, same shape as `image0`, written as `image_1`. */
   readonly image1: Float32Array;
+  /** Which image won: 1 (image 0), 0 (image 1) or 0.5 (tie), written as `label_0`. */
   readonly label0: CaptionPreferenceLabel;
   /** Extra fields (scores, seeds, labeler), written after the four named ones. */
   readonly extra?: Readonly<Record<string, unknown>>;

@@ -10,6 +10,7 @@ import type { ImageReward } from '../rewards/image-reward.js';
 export interface CompareRewardsOptions {
   /** One image per entry from each model: the condition it is sampled for. */
   readonly conditions: readonly number[];
+  /** Scores each sample given its condition (a held-out classifier, a compressibility rule, ...). */
   readonly reward: ImageReward;
   /** Seed of the initial noise (call b uses `Rng(mixSeeds(seed, b))`, the same for both models). */
   readonly seed: number;
@@ -27,12 +28,15 @@ export interface RewardComparison {
   readonly baselineRewards: Float32Array;
   /** Reward of each candidate sample. */
   readonly candidateRewards: Float32Array;
+  /** Mean of `baselineRewards`. */
   readonly baselineMean: number;
+  /** Mean of `candidateRewards`. */
   readonly candidateMean: number;
   /** Fraction of conditions where the candidate's sample has the higher reward; ties count 1/2. */
   readonly winRate: number;
   /** The samples, `[n, h, w, c]` flattened, for grids. */
   readonly baselineImages: Float32Array;
+  /** The candidate's samples, same layout as `baselineImages`. */
   readonly candidateImages: Float32Array;
 }
 

@@ -39,11 +39,18 @@ export const DEFAULT_DIGIT_CLASSIFIER_CONFIG: DigitClassifierConfig = Object.fre
  * core's wasm overrides and are slow on cpu). Weight names: `hidden.{i}`, `out` (`.kernel`, `.bias`).
  */
 export class DigitClassifier implements Checkpointable {
+  /** The resolved configuration (image shape, classes, hidden sizes, seed); frozen. */
   readonly config: DigitClassifierConfig;
   private readonly store: ParameterStore;
   private readonly hidden: DenseParams[];
   private readonly output: DenseParams;
 
+  /**
+   * Merges `config` over {@link DEFAULT_DIGIT_CLASSIFIER_CONFIG}, validates it and creates the
+   * weights from core's `Rng` seeded with `config.seed`. The classifier owns its variables and
+   * frees them in {@link DigitClassifier.dispose}.
+   * @throws InvalidArgumentError for a bad `numClasses`, `seed` or hidden size.
+   */
   constructor(config: Partial<DigitClassifierConfig> = {}) {
     const merged = { ...DEFAULT_DIGIT_CLASSIFIER_CONFIG, ...config };
     requireInteger('classifier.numClasses', merged.numClasses, { min: 2 });
@@ -132,14 +139,19 @@ export interface DigitClassifierTrainingOptions {
 
 /** What {@link trainDigitClassifier} returns; the caller disposes `classifier`. */
 export interface DigitClassifierTrainingResult {
+  /** The trained classifier; the caller owns it and disposes it. */
   readonly classifier: DigitClassifier;
   /** Accuracy on the images it was fitted on. */
   readonly trainAccuracy: number;
   /** Accuracy on the validation part it never saw. */
   readonly validationAccuracy: number;
+  /** Images it was fitted on. */
   readonly trainCount: number;
+  /** Images held back for `validationAccuracy`: round(count * validationFraction). */
   readonly validationCount: number;
+  /** Adam steps taken (fewer than epochs * batches when `maxSeconds` stopped training). */
   readonly steps: number;
+  /** Wall-clock seconds of training and both accuracy passes. */
   readonly seconds: number;
 }
 

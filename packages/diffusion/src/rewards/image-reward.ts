@@ -3,9 +3,13 @@ import { InvalidArgumentError } from '@dpo-ts/core';
 
 /** One image on the host: `[height, width, channels]` values flattened, in [-1, 1]. */
 export interface HostImage {
+  /** The values, `[height, width, channels]` row-major, in [-1, 1]. */
   readonly data: Float32Array;
+  /** Rows of pixels. */
   readonly height: number;
+  /** Pixels per row. */
   readonly width: number;
+  /** Values per pixel: 1 for greyscale, 3 for RGB. */
   readonly channels: number;
 }
 
