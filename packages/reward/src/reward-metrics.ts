@@ -3,10 +3,15 @@ import { METRIC_NAMES, ShapeMismatchError } from '@dpo-ts/core';
 
 /** The metric tensors of {@link rewardMetricTensors}, keyed by TRL's names. */
 export type RewardMetricTensors = {
+  /** Fraction of pairs with r_w > r_l (a tie counts 0). */
   readonly [METRIC_NAMES.accuracy]: tf.Scalar;
+  /** Mean of r_w - r_l. */
   readonly [METRIC_NAMES.margin]: tf.Scalar;
+  /** Mean of all 2N rewards. */
   readonly [METRIC_NAMES.meanReward]: tf.Scalar;
+  /** Smallest of all 2N rewards. */
   readonly [METRIC_NAMES.minReward]: tf.Scalar;
+  /** Largest of all 2N rewards. */
   readonly [METRIC_NAMES.maxReward]: tf.Scalar;
 };
 

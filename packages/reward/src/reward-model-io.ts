@@ -21,6 +21,7 @@ const HEAD_FILES = Object.freeze({ manifest: 'reward-head.json', weights: 'rewar
  * a format marker.
  */
 export interface RewardHeadManifest extends WeightsManifest {
+  /** Always {@link REWARD_MODEL_FORMAT}, `'dpo-ts.sequence-reward-model'`; checked on load. */
   readonly model: typeof REWARD_MODEL_FORMAT;
 }
 

@@ -47,6 +47,12 @@ export class ScalarHead implements Checkpointable {
   private readonly variables: Map<string, tf.Variable>;
   private disposed = false;
 
+  /**
+   * Validates `options` and creates the head's variables (`<name>.kernel` `[inputSize, 1]` drawn
+   * from N(0, initStd^2) with core's `Rng`, and `<name>.bias` when asked). The head owns them
+   * and frees them in {@link ScalarHead.dispose}.
+   * @throws InvalidArgumentError for a bad option; NoBackendError before `selectBackend()`.
+   */
   constructor(options: ScalarHeadOptions) {
     this.inputSize = requireInteger('options.inputSize', options.inputSize, { min: 1 });
     const bias = requireBoolean('options.bias', options.bias ?? false);

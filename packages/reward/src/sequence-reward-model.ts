@@ -15,7 +15,9 @@ export interface SequenceRewardModelOptions {
 
 /** A prompt and a completion to score, as text. */
 export interface PromptCompletion {
+  /** The conditioning text; its tokens are not scored. */
   readonly prompt: string;
+  /** The response being scored; the reward is read at the last real token of prompt + completion. */
   readonly completion: string;
 }
 

@@ -28,6 +28,12 @@ export class BradleyTerryFitError extends DPOTSError {
    */
   readonly items: readonly string[];
 
+  /**
+   * Creates the error with `message` as is; `failure` and `items` let code react to it.
+   * @param failure - the kind of failure.
+   * @param items - the items or parameters involved, sorted.
+   * @param message - the full explanation, naming the items and what to do.
+   */
   constructor(failure: BradleyTerryFitFailure, items: readonly string[], message: string) {
     super(message);
     this.failure = failure;

@@ -17,7 +17,9 @@ import { indexPairwiseComparisons, type PairwiseComparison } from './pairwise-co
 
 /** An estimate with its standard error (square root of the diagonal of the inverse observed information). */
 export interface BradleyTerryEstimate {
+  /** The maximum-likelihood estimate. */
   readonly estimate: number;
+  /** Its asymptotic standard error, sqrt of the matching diagonal entry of `covariance`. */
   readonly standardError: number;
 }
 
@@ -33,9 +35,15 @@ export interface BradleyTerryFitResult {
   readonly standardErrors: Readonly<Record<string, number>>;
   /** delta, the log-odds advantage of the first (home) position; absent unless requested. */
   readonly homeAdvantage?: BradleyTerryEstimate;
+  /** The tie model that was fitted (`'none'` or `'davidson'`). */
   readonly tieModel: BradleyTerryTieModel;
   /** Davidson's nu and log nu (with the standard error of log nu); absent without the tie model. */
-  readonly ties?: { readonly nu: number; readonly logNu: BradleyTerryEstimate };
+  readonly ties?: {
+    /** Davidson's nu = exp(logNu.estimate) > 0: P(tie) = nu / (2 + nu) between equal items. */
+    readonly nu: number;
+    /** log nu, the parameter actually fitted, with its standard error. */
+    readonly logNu: BradleyTerryEstimate;
+  };
   /**
    * Names of the free parameters, in the order of `covariance`: `item:<name>` for each item but
    * the reference (sorted), then `homeAdvantage` and `logNu` when fitted.

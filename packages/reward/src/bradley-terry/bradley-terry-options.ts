@@ -54,9 +54,13 @@ export interface ResolvedBradleyTerryFitOptions {
 
 /** Defaults of {@link BradleyTerryFitOptions}; `referenceItem` depends on the data and is absent. */
 export const DEFAULT_BRADLEY_TERRY_FIT_OPTIONS = Object.freeze({
+  /** No home (first-position) advantage term. */
   homeAdvantage: false,
+  /** Plain Bradley-Terry: data with ties are rejected. */
   tieModel: 'none',
+  /** Newton-Raphson iterations, R glm's `maxit` default. */
   maxIterations: 25,
+  /** Largest Newton step relative to 1 + max |theta| at convergence. */
   tolerance: 1e-9,
 } as const satisfies Omit<ResolvedBradleyTerryFitOptions, 'referenceItem'>);
 
