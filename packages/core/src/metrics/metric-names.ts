@@ -8,7 +8,7 @@
  */
 export const METRIC_NAMES = {
   // Shared by every trainer.
-  /** The training objective's mean over the step's examples (the eval loss with an `eval_` prefix). */
+  /** The training objective of the step, over its micro-batches; evaluation logs it as `eval_loss`. */
   loss: 'loss',
   /** Global L2 norm of the gradients before clipping to `maxGradNorm` (transformers' `grad_norm`). */
   gradNorm: 'grad_norm',
@@ -64,7 +64,7 @@ export const METRIC_NAMES = {
   maxReward: 'max_reward',
 
   // PPO / DDPO, as TRL's PPOTrainer.
-  /** Mean over rollouts of the summed per-token (per-step for DDPO) KL estimate to the reference. */
+  /** KL estimate to the reference: PPO, summed over response tokens, mean over rollouts; DDPO, mean per denoising step. */
   objectiveKl: 'objective/kl',
   /** Mean over rollouts of the summed -log pi of the sampled response tokens (an entropy estimate). */
   objectiveEntropy: 'objective/entropy',
@@ -74,9 +74,9 @@ export const METRIC_NAMES = {
   objectiveRlhfReward: 'objective/rlhf_reward',
   /** Mean reward-model (or reward-function) score of the rollouts. */
   objectiveScores: 'objective/scores',
-  /** Mean of 0.5 * (log pi - log pi_old)^2 over response tokens: how far the update moved the policy. */
+  /** Mean of 0.5 * (log pi - log pi_old)^2 over response tokens (DDPO: denoising steps): how far the update moved the policy. */
   policyApproxKlAvg: 'policy/approxkl_avg',
-  /** Fraction of response tokens where PPO's clipped policy term is the active (larger) one. */
+  /** Fraction of response tokens (DDPO: denoising steps) where the ratio clip was active. */
   policyClipfracAvg: 'policy/clipfrac_avg',
   /** Mean per-token entropy of the policy's next-token distribution over response tokens. */
   policyEntropyAvg: 'policy/entropy_avg',
@@ -86,7 +86,7 @@ export const METRIC_NAMES = {
   lossValueAvg: 'loss/value_avg',
   /** Fraction of response tokens where the clipped value error is the larger one. */
   valClipfracAvg: 'val/clipfrac_avg',
-  /** Mean probability ratio pi / pi_old over response tokens (1 before the first update). */
+  /** Mean probability ratio pi / pi_old over response tokens (DDPO: denoising steps); 1 before the first update. */
   valRatio: 'val/ratio',
   /** End-of-sequence tokens generated across the step's rollouts. */
   valNumEosTokens: 'val/num_eos_tokens',
