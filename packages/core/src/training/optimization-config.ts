@@ -39,7 +39,7 @@ export interface ResolvedOptimizationConfig {
   readonly totalSteps: number;
   /** Peak AdamW learning rate, in [0, 1000] and float32-representable (transformers' `learning_rate`). */
   readonly learningRate: number;
-  /** Learning-rate schedule, one of {@link LR_SCHEDULE_TYPES} (transformers' `lr_scheduler_type`). */
+  /** Learning-rate schedule: `'constant'`, `'constant_with_warmup'`, `'linear'` or `'cosine'` (transformers' `lr_scheduler_type`). */
   readonly lrSchedule: LRScheduleType;
   /**
    * Linear warm-up steps as given, an integer >= 0 (transformers' `warmup_steps`); when 0 the
