@@ -7,6 +7,7 @@ import {
   stepBatchOptions,
   type Checkpointable,
   type PreparedReference,
+  withTrainSteps,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
@@ -136,14 +137,15 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
   static async create(options: DPOTrainerOptions): Promise<DPOTrainer> {
     if (options === null || typeof options !== 'object')
       throw new InvalidArgumentError('options', 'an object', options);
-    const config = resolveDPOConfig(options.config, options.model);
+    const resolved = resolveDPOConfig(options.config, options.model);
     const layout = {
-      maxLength: config.maxLength,
-      maxPromptLength: config.maxPromptLength,
-      maxCompletionLength: config.maxCompletionLength,
-      truncationMode: config.truncationMode,
+      maxLength: resolved.maxLength,
+      maxPromptLength: resolved.maxPromptLength,
+      maxCompletionLength: resolved.maxCompletionLength,
+      truncationMode: resolved.truncationMode,
     };
     const train = tokenizePreferenceDataset(options.trainDataset, options.tokenizer, layout, 'train');
+    const config = withTrainSteps(resolved, train.examples.length);
     const evalData =
       options.evalDataset === undefined
         ? undefined

@@ -13,6 +13,7 @@ import {
   stepBatchOptions,
   Throughput,
   trainingArgumentsLoop,
+  withTrainSteps,
   type AdamWOptimizer,
   type CheckpointContent,
   type Checkpointable,
@@ -127,6 +128,7 @@ export class SFTTrainer {
         `enough text for one ${this.config.maxLength}-token window`,
         options.trainDataset.length,
       );
+    this.config = withTrainSteps(this.config, this.trainRows.length);
     this.evalRows =
       options.evalDataset === undefined ? [] : tokenizeSFTRecords(options.evalDataset, options.tokenizer, this.config);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));

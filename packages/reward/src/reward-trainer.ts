@@ -12,6 +12,7 @@ import {
   restoreWeights,
   runTrainerLoop,
   trainingArgumentsLoop,
+  withTrainSteps,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
@@ -108,12 +109,13 @@ export class RewardTrainer {
         `${options.trainDataset.length} records, all too long or none`,
       );
     }
+    this.config = withTrainSteps(this.config, train.pairs.length);
     this.trainPairs = train.pairs;
     this.evalPairs = held.pairs;
     this.dropped = { train: train.droppedIndices, eval: held.droppedIndices };
     this.variables = this.model.namedVariables();
-    this.optimizer = adamWFromConfig(this.variables, resolved);
-    this.schedule = lrScheduleFromConfig(resolved);
+    this.optimizer = adamWFromConfig(this.variables, this.config);
+    this.schedule = lrScheduleFromConfig(this.config);
   }
 
   /** The training batch of a 0-based step: a function of the seed and the step only. */

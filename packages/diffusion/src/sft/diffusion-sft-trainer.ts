@@ -22,6 +22,7 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
   type TrainOptions,
+  withTrainSteps,
 } from '@dpo-ts/core';
 import type { ImageDataset } from '../data/image-dataset.js';
 import type { Denoiser } from '../denoiser.js';
@@ -97,6 +98,7 @@ export class DiffusionSFTTrainer {
       options.evalDataset === undefined
         ? undefined
         : checkDataset('options.evalDataset', options.evalDataset, this.model);
+    this.config = withTrainSteps(this.config, this.trainDataset.count);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.lrSchedule = lrScheduleFromConfig(this.config);
