@@ -25,6 +25,7 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
   type TrainOptions,
+  evalPrefixed,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { gptSFTTaskSpec, nextTokenLossAndMetrics } from './gpt-sft-task.js';
@@ -189,7 +190,8 @@ export class SFTTrainer {
   /**
    * Mean next-token cross-entropy over every scored token of `batches` (default: the eval
    * dataset in batches of `perDeviceEvalBatchSize`), without dropout or weight changes:
-   * `loss` (nats per token), `perplexity` = exp(loss), `mean_token_accuracy`.
+   * `eval_loss` (nats per token), `eval_perplexity` = exp(eval_loss), `eval_mean_token_accuracy`
+   * (TRL's `eval_` prefix, core's `evalPrefixed`).
    */
   async evaluate(batches?: Iterable<LMBatch>): Promise<Metrics> {
     const source = batches ?? this.evalBatches();
@@ -211,11 +213,11 @@ export class SFTTrainer {
     if (tokens === 0)
       throw new InvalidArgumentError('batches', 'evaluation data with at least one scored token (pass evalDataset)', 0);
     const loss = nll / tokens;
-    return {
+    return evalPrefixed({
       [METRIC_NAMES.loss]: loss,
       [METRIC_NAMES.perplexity]: Math.exp(loss),
       [METRIC_NAMES.meanTokenAccuracy]: correct / tokens,
-    };
+    });
   }
 
   /** Everything a checkpoint needs: weights, optimiser state, the token count. */

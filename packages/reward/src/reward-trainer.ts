@@ -13,6 +13,7 @@ import {
   runTrainerLoop,
   trainingArgumentsLoop,
   withTrainSteps,
+  evalPrefixed,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
@@ -164,7 +165,8 @@ export class RewardTrainer {
    * Loss and metrics over held-out pairs (default: the trainer's eval pairs), in batches of
    * `perDeviceEvalBatchSize`, without gradients. `loss`, `accuracy`, `margin` and `mean_reward` are means
    * over pairs; `min_reward` and `max_reward` are the extremes over the whole set (TRL averages
-   * per-batch extremes; over a whole set the true extremes say more).
+   * per-batch extremes; over a whole set the true extremes say more). Keys carry TRL's `eval_`
+   * prefix (`eval_loss`, `eval_accuracy`, ...; core's `evalPrefixed`).
    */
   async evaluate(pairs: readonly TokenizedRewardPair[] = this.evalPairs): Promise<Metrics> {
     if (pairs.length === 0)
@@ -184,7 +186,7 @@ export class RewardTrainer {
       max = Math.max(max, values[METRIC_NAMES.maxReward]!);
       accumulator.add(values, chunk.length);
     }
-    return { ...accumulator.mean(), [METRIC_NAMES.minReward]: min, [METRIC_NAMES.maxReward]: max };
+    return evalPrefixed({ ...accumulator.mean(), [METRIC_NAMES.minReward]: min, [METRIC_NAMES.maxReward]: max });
   }
 
   /** Model weights and optimiser state. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMES, Rng } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, Rng } from '@dpo-ts/core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import type { ImageDataset } from '../data/image-dataset.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
@@ -86,9 +86,9 @@ describe('DiffusionSFTTrainer', () => {
       evalDataset: patterns(48, 4),
       config: { totalSteps: 150, perDeviceTrainBatchSize: 32, learningRate: 1e-2 },
     });
-    const before = (await trainer.evaluate())[METRIC_NAMES.loss]!;
+    const before = (await trainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
     const result = await trainer.train({ progress: false });
-    const after = (await trainer.evaluate())[METRIC_NAMES.loss]!;
+    const after = (await trainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
     expect(after).toBeLessThan(0.6 * before);
     expect(result.completedSteps).toBe(150);
     trainer.dispose();
