@@ -10,6 +10,7 @@ import {
   withTrainSteps,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
+import { completionLogitMetrics } from './completion-logits.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
 import {
   buildDPOBatch,
@@ -114,13 +115,14 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       config,
       model: options.model,
       reference,
-      policyScorer: new LMPreferenceScorer(options.model, { reduction, rng: () => stepState.rng }),
+      policyScorer: new LMPreferenceScorer(options.model, { reduction, rng: () => stepState.rng, logitMetrics: true }),
       referenceScorer:
         reference.model === undefined
           ? undefined
           : new LMPreferenceScorer(reference.model, { reduction, trainable: false }),
       keys: (batch) => batch.keys,
       numPairs: (batch) => batch.numPairs,
+      pairMetrics: completionLogitMetrics,
     });
     this.stepState = stepState;
     this.trainData = data.train;

@@ -50,7 +50,18 @@ export {
 } from './gpt-weights-io.js';
 
 // Scores and batches
-export { tokenLogProbs, selectTokenLogProbs, type TokenLogProbsOptions } from './token-log-probs.js';
+export {
+  tokenLogProbs,
+  tokenLogProbsFromLogits,
+  selectTokenLogProbs,
+  type TokenLogProbsOptions,
+} from './token-log-probs.js';
+export {
+  completionLogitSums,
+  completionLogitMetrics,
+  LOGIT_DETAILS,
+  type CompletionLogitSums,
+} from './completion-logits.js';
 export { sequenceLogProbs, maskedSequenceLogProbs, type SequenceLogProbs } from './sequence-log-probs.js';
 export {
   buildLMBatch,
