@@ -16,13 +16,13 @@ import {
   buildDPOBatch,
   tokenizePreferenceDataset,
   type DPOBatch,
-  type PreferenceTextRecord,
   type TokenizedPreferenceDataset,
 } from './dpo-dataset.js';
 import { frozenCopy } from './dpo-reference.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
+import type { LMPreferenceInput } from './preference-inputs.js';
 import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -40,12 +40,16 @@ export interface DPOTrainerOptions {
    * A separate model: passing `model` itself is refused.
    */
   readonly referenceModel?: DPOModel;
-  /** Tokenises the pairs (and supplies PAD, BOS, EOS). */
-  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
-  /** Training pairs `{ prompt, chosen, rejected }` (core's `PreferenceRecord` from JSONL fits). */
-  readonly trainDataset: readonly PreferenceTextRecord[];
+  /** Tokenises the pairs (and supplies PAD, BOS, EOS, and the chat template of conversational rows). */
+  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId' | 'chatTemplate'>;
+  /**
+   * Training pairs in any of TRL's preference formats ({@link LMPreferenceInput}): `{ prompt,
+   * chosen, rejected }` strings (core's `PreferenceRecord` from JSONL fits), an implicit prompt
+   * (`{ chosen, rejected }`), or message lists rendered with `tokenizer.chatTemplate`.
+   */
+  readonly trainDataset: readonly LMPreferenceInput[];
   /** Held-out pairs for {@link DPOTrainer.evaluate}. */
-  readonly evalDataset?: readonly PreferenceTextRecord[];
+  readonly evalDataset?: readonly LMPreferenceInput[];
   readonly config: DPOConfig;
   /**
    * With `precomputeRefLogProbs`: the JSON file that keeps the reference scores across runs

@@ -34,7 +34,8 @@ import { lmBatchTensors, type LMBatch } from './lm-batch.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { nextTokenStatistics } from './next-token-loss.js';
 import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-config.js';
-import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRecord, type SFTRow } from './sft-dataset.js';
+import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRow } from './sft-dataset.js';
+import type { LMSFTInput } from './sft-inputs.js';
 import { epochsCompleted, stepBatchIndices } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -42,12 +43,15 @@ import type { Tokenizer } from './tokenizer.js';
 export interface SFTTrainerOptions {
   /** The model; its trainable named variables are optimised in place. */
   readonly model: CausalLanguageModel & Checkpointable;
-  /** Tokenises the records (and supplies PAD, BOS, EOS). */
-  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
-  /** Training records: `{ text }` or `{ prompt, completion }` (TRL's formats). */
-  readonly trainDataset: readonly SFTRecord[];
+  /** Tokenises the records (and supplies PAD, BOS, EOS, and the chat template of conversational rows). */
+  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId' | 'chatTemplate'>;
+  /**
+   * Training records in TRL's formats ({@link LMSFTInput}): `{ text }`, `{ prompt, completion }`,
+   * or conversational `{ messages }` / message-list prompt-completion, rendered with `tokenizer.chatTemplate`.
+   */
+  readonly trainDataset: readonly LMSFTInput[];
   /** Held-out records for {@link SFTTrainer.evaluate}. */
-  readonly evalDataset?: readonly SFTRecord[];
+  readonly evalDataset?: readonly LMSFTInput[];
   readonly config: SFTConfig;
 }
 
