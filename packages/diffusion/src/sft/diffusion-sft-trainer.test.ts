@@ -31,6 +31,28 @@ function patterns(count: number, seed: number): ImageDataset {
 }
 
 describe('DiffusionSFTTrainer', () => {
+  it('derives totalSteps from numTrainEpochs (TRL default 3) unless totalSteps is given', async () => {
+    const model = cloneDenoiser(base);
+    const create = (config: { totalSteps?: number; numTrainEpochs?: number }) =>
+      DiffusionSFTTrainer.create({
+        model,
+        schedule,
+        trainDataset: patterns(9, 1),
+        config: { ...config, perDeviceTrainBatchSize: 4 },
+      });
+    // 9 images in batches of 4: 3 steps per epoch.
+    for (const [config, steps] of [
+      [{}, 9],
+      [{ numTrainEpochs: 2 }, 6],
+      [{ totalSteps: 5, numTrainEpochs: 2 }, 5],
+    ] as const) {
+      const trainer = await create(config);
+      expect(trainer.config.totalSteps).toBe(steps);
+      trainer.dispose();
+    }
+    model.dispose();
+  });
+
   it('reports L_simple of the step, equal to the mean of independently computed errors', async () => {
     const model = cloneDenoiser(base);
     const trainer = await DiffusionSFTTrainer.create({
