@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { METRIC_NAMES } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
 import { DiffusionDPOTrainer, cloneDenoiser, type ImagePreferenceDataset } from '@dpo-ts/diffusion';
 import { progressThrough } from './log-stream.js';
 import type { TrainedModel, TrainingEnvironment } from './methods.js';
@@ -60,15 +60,15 @@ export async function trainDiffusionDPO(
         model,
         trainSeconds: (performance.now() - started) / 1000,
         details: {
-          'eval/implicit_acc_before': before[METRIC_NAMES.rewardsAccuracies]!,
-          'eval/implicit_acc_after': after[METRIC_NAMES.rewardsAccuracies]!,
-          'eval/loss_before': before[METRIC_NAMES.loss]!,
-          'eval/loss_after': after[METRIC_NAMES.loss]!,
+          'eval/implicit_acc_before': before[evalKey(METRIC_NAMES.rewardsAccuracies)]!,
+          'eval/implicit_acc_after': after[evalKey(METRIC_NAMES.rewardsAccuracies)]!,
+          'eval/loss_before': before[evalKey(METRIC_NAMES.loss)]!,
+          'eval/loss_after': after[evalKey(METRIC_NAMES.loss)]!,
           // Policy errors above the reference's on chosen and rejected alike: likelihood displacement.
-          'eval/mse_model_chosen_after': after[METRIC_NAMES.mseModelChosen] ?? Number.NaN,
-          'eval/mse_model_rejected_after': after[METRIC_NAMES.mseModelRejected] ?? Number.NaN,
-          'eval/mse_ref_chosen': after[METRIC_NAMES.mseReferenceChosen] ?? Number.NaN,
-          'eval/mse_ref_rejected': after[METRIC_NAMES.mseReferenceRejected] ?? Number.NaN,
+          'eval/mse_model_chosen_after': after[evalKey(METRIC_NAMES.mseModelChosen)] ?? Number.NaN,
+          'eval/mse_model_rejected_after': after[evalKey(METRIC_NAMES.mseModelRejected)] ?? Number.NaN,
+          'eval/mse_ref_chosen': after[evalKey(METRIC_NAMES.mseReferenceChosen)] ?? Number.NaN,
+          'eval/mse_ref_rejected': after[evalKey(METRIC_NAMES.mseReferenceRejected)] ?? Number.NaN,
         },
       };
     } finally {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { METRIC_NAMES, writeFileAtomic, type Metrics } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, writeFileAtomic, type Metrics } from '@dpo-ts/core';
 import {
   CharTokenizer,
   GPT,
@@ -159,7 +159,7 @@ export async function loadOrTrainBaseModel(options: {
   sft.dispose();
   throwIfAborted(options.signal);
   log(
-    `base model: held-out review perplexity ${before[METRIC_NAMES.perplexity]!.toFixed(2)} -> ${after[METRIC_NAMES.perplexity]!.toFixed(2)}`,
+    `base model: held-out review perplexity ${before[evalKey(METRIC_NAMES.perplexity)]!.toFixed(2)} -> ${after[evalKey(METRIC_NAMES.perplexity)]!.toFixed(2)}`,
   );
 
   const info: BaseModelInfo = {
@@ -178,8 +178,8 @@ export async function loadOrTrainBaseModel(options: {
       steps: config.sftSteps,
       finalLoss: last(tuned.history),
       wallSeconds: tuned.wallTimeSeconds,
-      heldOutPerplexityBefore: before[METRIC_NAMES.perplexity]!,
-      heldOutPerplexityAfter: after[METRIC_NAMES.perplexity]!,
+      heldOutPerplexityBefore: before[evalKey(METRIC_NAMES.perplexity)]!,
+      heldOutPerplexityAfter: after[evalKey(METRIC_NAMES.perplexity)]!,
     },
   };
   await mkdir(dir, { recursive: true });

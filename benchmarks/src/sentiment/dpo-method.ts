@@ -1,4 +1,4 @@
-import { METRIC_NAMES } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
 import { DPOTrainer, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { secondsSince } from './compute-cost.js';
 import type { StepsConfig } from './frontier-config.js';
@@ -53,7 +53,7 @@ export async function trainDPOPolicy(
     });
     const heldOut = await trainer.evaluate();
     context.log(
-      `DPO beta ${beta}: held-out rewards/accuracies ${heldOut[METRIC_NAMES.rewardsAccuracies]!.toFixed(3)}, margin ${heldOut[METRIC_NAMES.rewardsMargins]!.toFixed(3)}`,
+      `DPO beta ${beta}: held-out rewards/accuracies ${heldOut[evalKey(METRIC_NAMES.rewardsAccuracies)]!.toFixed(3)}, margin ${heldOut[evalKey(METRIC_NAMES.rewardsMargins)]!.toFixed(3)}`,
     );
     const pairs = data.train.length + data.heldOut.length;
     return {
@@ -68,9 +68,9 @@ export async function trainDPOPolicy(
       },
       details: {
         ...finalMetrics(result.history, DPO_METRICS),
-        'eval/rewards/accuracies': heldOut[METRIC_NAMES.rewardsAccuracies]!,
-        'eval/rewards/margins': heldOut[METRIC_NAMES.rewardsMargins]!,
-        'eval/loss': heldOut[METRIC_NAMES.loss]!,
+        'eval/rewards/accuracies': heldOut[evalKey(METRIC_NAMES.rewardsAccuracies)]!,
+        'eval/rewards/margins': heldOut[evalKey(METRIC_NAMES.rewardsMargins)]!,
+        'eval/loss': heldOut[evalKey(METRIC_NAMES.loss)]!,
       },
     };
   } catch (error) {

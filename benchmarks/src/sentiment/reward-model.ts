@@ -1,4 +1,4 @@
-import { METRIC_NAMES } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
 import { secondsSince, type ComputeCost } from './compute-cost.js';
@@ -64,13 +64,13 @@ export async function trainFrontierRewardModel(options: {
     const after = await trainer.evaluate();
     const heldOutPairs = trainer.evalPairs.length;
     options.log(
-      `reward model: held-out pair accuracy ${before[METRIC_NAMES.accuracy]!.toFixed(3)} -> ${after[METRIC_NAMES.accuracy]!.toFixed(3)} (${heldOutPairs} pairs)`,
+      `reward model: held-out pair accuracy ${before[evalKey(METRIC_NAMES.accuracy)]!.toFixed(3)} -> ${after[evalKey(METRIC_NAMES.accuracy)]!.toFixed(3)} (${heldOutPairs} pairs)`,
     );
     return {
       model,
-      heldOutAccuracyBefore: before[METRIC_NAMES.accuracy]!,
-      heldOutAccuracy: after[METRIC_NAMES.accuracy]!,
-      heldOutLoss: after[METRIC_NAMES.loss]!,
+      heldOutAccuracyBefore: before[evalKey(METRIC_NAMES.accuracy)]!,
+      heldOutAccuracy: after[evalKey(METRIC_NAMES.accuracy)]!,
+      heldOutLoss: after[evalKey(METRIC_NAMES.loss)]!,
       heldOutPairs,
       cost: {
         wallSeconds: secondsSince(started),

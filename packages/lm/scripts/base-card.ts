@@ -129,7 +129,7 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
     model: { ...model.config },
     vocabSize: tokenizer.vocabSize,
     steps: checkpoint.step,
-    totalSteps: config.training.totalSteps,
+    totalSteps: config.training.totalSteps ?? checkpoint.step, // the pretraining config always sets it
     tokensSeen: (metadata?.numTokens ?? 0) + (config.initFrom?.tokensSeen ?? 0),
     wallTimeSeconds: Math.round(wall.seconds + (config.initFrom?.wallTimeSeconds ?? 0)),
     ...(config.initFrom === undefined ? {} : { continuedFrom: config.initFrom }),

@@ -3,14 +3,10 @@ import { fingerprintJson, InvalidArgumentError } from '@dpo-ts/core';
 import type { BatchSpecialTokens, TruncationMode } from './lm-batch.js';
 import { tokenizerFingerprint } from './tokenizer-fingerprint.js';
 import { buildPreferenceBatch, type LMPreferenceBatch, type TokenizedPreferenceExample } from './preference-batch.js';
+import { toPreferenceTextRecord, type LMPreferenceInput } from './preference-inputs.js';
 import type { Tokenizer } from './tokenizer.js';
 
-/** A text preference pair, TRL's standard format; core's `PreferenceRecord` fits. */
-export interface PreferenceTextRecord {
-  readonly prompt: string;
-  readonly chosen: string;
-  readonly rejected: string;
-}
+export type { PreferenceTextRecord } from './preference-inputs.js';
 
 /** How pairs are truncated into rows; the layout fields of a resolved `DPOConfig`. */
 export interface PreferenceLayout {
@@ -47,23 +43,26 @@ export interface TokenizedPreferenceDataset {
 }
 
 /**
- * Tokenises text pairs once (no special tokens; batches add BOS and EOS) and fingerprints the
- * result together with the truncation settings: two datasets with the same fingerprint give
+ * Tokenises pairs once (no special tokens; batches add BOS and EOS) and fingerprints the
+ * result together with the truncation settings. Rows in any of TRL's preference formats
+ * ({@link LMPreferenceInput}: implicit prompts, conversational rows with the tokenizer's chat
+ * template) are first made text pairs with `toPreferenceTextRecord`: two datasets with the same fingerprint give
  * the same rows, hence the same reference scores.
  *
  * @throws InvalidArgumentError naming `records[i].<field>` for a missing or non-string field,
  *   or an empty prompt.
  */
 export function tokenizePreferenceDataset(
-  records: readonly PreferenceTextRecord[],
+  records: readonly LMPreferenceInput[],
   tokenizer: Pick<Tokenizer, 'encode'> &
-    Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>>,
+    Partial<Pick<Tokenizer, 'toJSON' | 'padTokenId' | 'bosTokenId' | 'eosTokenId' | 'chatTemplate'>>,
   layout: PreferenceLayout,
   split: string,
 ): TokenizedPreferenceDataset {
   if (!Array.isArray(records) || records.length === 0)
     throw new InvalidArgumentError(`${split}Dataset`, 'a non-empty array of { prompt, chosen, rejected }', records);
-  const examples = records.map((record, index): TokenizedPreferenceExample => {
+  const examples = records.map((input, index): TokenizedPreferenceExample => {
+    const record = toPreferenceTextRecord(input, `${split}Dataset[${index}]`, tokenizer.chatTemplate);
     for (const field of ['prompt', 'chosen', 'rejected'] as const) {
       if (typeof record?.[field] !== 'string')
         throw new InvalidArgumentError(`${split}Dataset[${index}].${field}`, 'a string', record?.[field]);

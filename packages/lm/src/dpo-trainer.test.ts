@@ -126,8 +126,8 @@ describe('DPOTrainer', () => {
         );
         return result.loss.dataSync()[0]!;
       });
-      expect(inOrder.loss, lossType).toBeCloseTo(expected, 4);
-      expect(shuffled.loss, `${lossType} (shuffled batch)`).toBeCloseTo(expected, 4);
+      expect(inOrder.eval_loss, lossType).toBeCloseTo(expected, 4);
+      expect(shuffled.eval_loss, `${lossType} (shuffled batch)`).toBeCloseTo(expected, 4);
       const step = await trainer.trainStep(trainer.batchesForStep(0), 0);
       expect(step.loss, lossType).toBeCloseTo(expected, 4);
       expect(step.grad_norm, lossType).toBeGreaterThan(0);
@@ -145,9 +145,12 @@ describe('DPOTrainer', () => {
       config: { totalSteps: 1, beta: 0.5 },
     });
     const metrics = await again.evaluate([buildDPOBatch(again.trainData, [0, 1, 2, 3, 4], tokenizer)]);
-    expect(metrics.loss).toBeCloseTo(sigmoidLoss, 4);
-    expect(metrics['rewards/chosen']).toBeCloseTo((0.5 * p.chosen.reduce((a, c, i) => a + c - r.chosen[i]!, 0)) / 5, 4);
-    expect(metrics['logps/rejected']).toBeCloseTo(p.rejected.reduce((a, b) => a + b, 0) / 5, 4);
+    expect(metrics.eval_loss).toBeCloseTo(sigmoidLoss, 4);
+    expect(metrics['eval_rewards/chosen']).toBeCloseTo(
+      (0.5 * p.chosen.reduce((a, c, i) => a + c - r.chosen[i]!, 0)) / 5,
+      4,
+    );
+    expect(metrics['eval_logps/rejected']).toBeCloseTo(p.rejected.reduce((a, b) => a + b, 0) / 5, 4);
     again.dispose();
   });
 
@@ -163,7 +166,7 @@ describe('DPOTrainer', () => {
     expect(trainer.referenceModel).toBeUndefined();
     const metrics = await trainer.evaluate([buildDPOBatch(trainer.trainData, [0, 1, 2, 3, 4], tokenizer)]);
     const loss = p.chosen.reduce((acc, c, i) => acc + Math.log1p(Math.exp(-0.2 * (c - p.rejected[i]!))), 0) / 5;
-    expect(metrics.loss).toBeCloseTo(loss, 4);
+    expect(metrics.eval_loss).toBeCloseTo(loss, 4);
     trainer.dispose();
   });
 

@@ -7,20 +7,22 @@ import {
   stepBatchOptions,
   type Checkpointable,
   type PreparedReference,
+  withTrainSteps,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
+import { completionLogitMetrics } from './completion-logits.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
 import {
   buildDPOBatch,
   tokenizePreferenceDataset,
   type DPOBatch,
-  type PreferenceTextRecord,
   type TokenizedPreferenceDataset,
 } from './dpo-dataset.js';
 import { frozenCopy } from './dpo-reference.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
+import type { LMPreferenceInput } from './preference-inputs.js';
 import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -38,12 +40,16 @@ export interface DPOTrainerOptions {
    * A separate model: passing `model` itself is refused.
    */
   readonly referenceModel?: DPOModel;
-  /** Tokenises the pairs (and supplies PAD, BOS, EOS). */
-  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
-  /** Training pairs `{ prompt, chosen, rejected }` (core's `PreferenceRecord` from JSONL fits). */
-  readonly trainDataset: readonly PreferenceTextRecord[];
+  /** Tokenises the pairs (and supplies PAD, BOS, EOS, and the chat template of conversational rows). */
+  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId' | 'chatTemplate'>;
+  /**
+   * Training pairs in any of TRL's preference formats ({@link LMPreferenceInput}): `{ prompt,
+   * chosen, rejected }` strings (core's `PreferenceRecord` from JSONL fits), an implicit prompt
+   * (`{ chosen, rejected }`), or message lists rendered with `tokenizer.chatTemplate`.
+   */
+  readonly trainDataset: readonly LMPreferenceInput[];
   /** Held-out pairs for {@link DPOTrainer.evaluate}. */
-  readonly evalDataset?: readonly PreferenceTextRecord[];
+  readonly evalDataset?: readonly LMPreferenceInput[];
   readonly config: DPOConfig;
   /**
    * With `precomputeRefLogProbs`: the JSON file that keeps the reference scores across runs
@@ -113,13 +119,14 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       config,
       model: options.model,
       reference,
-      policyScorer: new LMPreferenceScorer(options.model, { reduction, rng: () => stepState.rng }),
+      policyScorer: new LMPreferenceScorer(options.model, { reduction, rng: () => stepState.rng, logitMetrics: true }),
       referenceScorer:
         reference.model === undefined
           ? undefined
           : new LMPreferenceScorer(reference.model, { reduction, trainable: false }),
       keys: (batch) => batch.keys,
       numPairs: (batch) => batch.numPairs,
+      pairMetrics: completionLogitMetrics,
     });
     this.stepState = stepState;
     this.trainData = data.train;
@@ -136,14 +143,15 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
   static async create(options: DPOTrainerOptions): Promise<DPOTrainer> {
     if (options === null || typeof options !== 'object')
       throw new InvalidArgumentError('options', 'an object', options);
-    const config = resolveDPOConfig(options.config, options.model);
+    const resolved = resolveDPOConfig(options.config, options.model);
     const layout = {
-      maxLength: config.maxLength,
-      maxPromptLength: config.maxPromptLength,
-      maxCompletionLength: config.maxCompletionLength,
-      truncationMode: config.truncationMode,
+      maxLength: resolved.maxLength,
+      maxPromptLength: resolved.maxPromptLength,
+      maxCompletionLength: resolved.maxCompletionLength,
+      truncationMode: resolved.truncationMode,
     };
     const train = tokenizePreferenceDataset(options.trainDataset, options.tokenizer, layout, 'train');
+    const config = withTrainSteps(resolved, train.examples.length);
     const evalData =
       options.evalDataset === undefined
         ? undefined

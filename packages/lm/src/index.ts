@@ -23,6 +23,21 @@ export { ByteBPETokenizer, BYTE_BPE_SPECIAL_TOKENS, type ByteBPETrainingOptions 
 export { learnBPEMerges, mergePair, BYTE_VOCAB_SIZE, type LearnBPEMergesOptions } from './bpe-training.js';
 export { preTokenize, GPT2_PRE_TOKENIZE_PATTERN } from './pre-tokenize.js';
 export { tokenizerFromJSON, saveTokenizer, loadTokenizer } from './tokenizer-io.js';
+export {
+  applyChatTemplate,
+  renderChatTurn,
+  requireChatMessages,
+  resolveChatTemplate,
+  CHATML_TEMPLATE,
+  PLAIN_CHAT_TEMPLATE,
+  type ApplyChatTemplateOptions,
+  type ChatTemplate,
+} from './chat-template.js';
+export { withChatTemplate } from './chat-tokenizer.js';
+export { extractPrompt, type ExtractedPrompt } from './implicit-prompt.js';
+export { toPreferenceTextRecord, type LMPreferenceInput } from './preference-inputs.js';
+export { toSFTTextRecord, type LMSFTInput } from './sft-inputs.js';
+export { loadLMPreferenceJsonl, loadLMSFTJsonl } from './lm-jsonl.js';
 
 // Model
 export type { CausalLanguageModel, IncrementalCausalLanguageModel, CausalLMForwardOptions } from './causal-lm.js';
@@ -50,7 +65,18 @@ export {
 } from './gpt-weights-io.js';
 
 // Scores and batches
-export { tokenLogProbs, selectTokenLogProbs, type TokenLogProbsOptions } from './token-log-probs.js';
+export {
+  tokenLogProbs,
+  tokenLogProbsFromLogits,
+  selectTokenLogProbs,
+  type TokenLogProbsOptions,
+} from './token-log-probs.js';
+export {
+  completionLogitSums,
+  completionLogitMetrics,
+  LOGIT_DETAILS,
+  type CompletionLogitSums,
+} from './completion-logits.js';
 export { sequenceLogProbs, maskedSequenceLogProbs, type SequenceLogProbs } from './sequence-log-probs.js';
 export {
   buildLMBatch,

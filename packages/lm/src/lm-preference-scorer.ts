@@ -12,7 +12,9 @@ import type {
 import type { CausalLanguageModel } from './causal-lm.js';
 import { lmBatchTensors } from './lm-batch.js';
 import type { LMPreferenceBatch } from './preference-batch.js';
-import { sequenceLogProbs } from './sequence-log-probs.js';
+import { completionLogitSums, LOGIT_DETAILS } from './completion-logits.js';
+import { maskedSequenceLogProbs } from './sequence-log-probs.js';
+import { tokenLogProbsFromLogits } from './token-log-probs.js';
 
 /** Options of {@link LMPreferenceScorer}. */
 export interface LMPreferenceScorerOptions {
@@ -30,6 +32,12 @@ export interface LMPreferenceScorerOptions {
    * derive one per step from their seed, so a resumed run draws the same dropout masks).
    */
   readonly rng?: Rng | (() => Rng | undefined);
+  /**
+   * Carry, with the scores, the per-pair sums behind TRL's `logits/chosen` and
+   * `logits/rejected` (`PairScores.details`, see `completionLogitSums`); lm's `DPOTrainer` sets
+   * it for the policy. @defaultValue false
+   */
+  readonly logitMetrics?: boolean;
 }
 
 /**
@@ -53,6 +61,7 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
   readonly model: CausalLanguageModel;
   readonly reduction: ScoreReduction;
   readonly trainable: boolean;
+  readonly logitMetrics: boolean;
   private readonly rng: Rng | (() => Rng | undefined) | undefined;
 
   constructor(model: CausalLanguageModel, options: LMPreferenceScorerOptions = {}) {
@@ -60,12 +69,14 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
     this.reduction = requireOneOf('options.reduction', options.reduction ?? 'sum', SCORE_REDUCTIONS);
     this.trainable = requireBoolean('options.trainable', options.trainable ?? true);
     this.rng = options.rng;
+    this.logitMetrics = requireBoolean('options.logitMetrics', options.logitMetrics ?? false);
   }
 
   /**
    * Scores both responses of every pair: `chosen`, `rejected` and, under `'sum'`,
-   * `chosenLengths`, `rejectedLengths`, each `[numPairs]`. New tensors; the caller disposes them (normally by
-   * running this inside a `tf.tidy` or `tf.variableGrads`).
+   * `chosenLengths`, `rejectedLengths`, each `[numPairs]`, and with `logitMetrics` the
+   * `details` named in `LOGIT_DETAILS`, from the same forward pass. New tensors; the caller
+   * disposes them (normally by running this inside a `tf.tidy` or `tf.variableGrads`).
    */
   score(batch: LMPreferenceBatch, context: ScoreContext): PairScores {
     const n = batch.numPairs;
@@ -75,17 +86,17 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
     const rng = typeof this.rng === 'function' ? this.rng() : this.rng;
     return tf.tidy(() => {
       const { inputIds, lossMask } = lmBatchTensors(batch);
-      const scores = sequenceLogProbs(this.model, inputIds, lossMask, {
-        training: context.training,
-        ...(rng && { rng }),
-      });
+      const logits = this.model.forward(inputIds, { training: context.training, ...(rng && { rng }) }); // [2n, T, V]
+      const scores = maskedSequenceLogProbs(tokenLogProbsFromLogits(logits, inputIds), lossMask);
+      const details = this.logitMetrics ? logitDetails(completionLogitSums(logits, lossMask)) : undefined;
+      const withDetails = details === undefined ? {} : { details };
       if (this.reduction === 'mean') {
         const [chosen, rejected] = tf.split(scores.mean, 2) as [tf.Tensor1D, tf.Tensor1D];
-        return { chosen, rejected };
+        return { chosen, rejected, ...withDetails };
       }
       const [chosen, rejected] = tf.split(scores.sum, 2) as [tf.Tensor1D, tf.Tensor1D];
       const [chosenLengths, rejectedLengths] = tf.split(scores.tokenCount, 2) as [tf.Tensor1D, tf.Tensor1D];
-      return { chosen, rejected, chosenLengths, rejectedLengths };
+      return { chosen, rejected, chosenLengths, rejectedLengths, ...withDetails };
     });
   }
 
@@ -105,4 +116,16 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
     }
     return named.call(this.model);
   }
+}
+
+/** The `[2n]` logit sums split into the chosen and rejected halves, under {@link LOGIT_DETAILS}' names. */
+function logitDetails(sums: { sum: tf.Tensor1D; tokenCount: tf.Tensor1D }): Record<string, tf.Tensor1D> {
+  const [chosenSum, rejectedSum] = tf.split(sums.sum, 2) as [tf.Tensor1D, tf.Tensor1D];
+  const [chosenTokens, rejectedTokens] = tf.split(sums.tokenCount, 2) as [tf.Tensor1D, tf.Tensor1D];
+  return {
+    [LOGIT_DETAILS.chosenSum]: chosenSum,
+    [LOGIT_DETAILS.chosenTokens]: chosenTokens,
+    [LOGIT_DETAILS.rejectedSum]: rejectedSum,
+    [LOGIT_DETAILS.rejectedTokens]: rejectedTokens,
+  };
 }

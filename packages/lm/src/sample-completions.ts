@@ -1,6 +1,7 @@
-import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger, type ChatMessage } from '@dpo-ts/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLanguageModel } from './causal-lm.js';
+import { applyChatTemplate } from './chat-template.js';
 import { generate, type GenerateOptions } from './generate.js';
 import { buildLMBatch, lmBatchTensors } from './lm-batch.js';
 import { sequenceLogProbs } from './sequence-log-probs.js';
@@ -31,22 +32,26 @@ export interface SampleCompletionsOptions extends Omit<GenerateOptions, 'rng' | 
 /**
  * Samples one completion per prompt (repeat prompts for more) with {@link generate}: prompts
  * encoded with BOS (as {@link buildLMBatch} lays out training rows), batched `batchSize` rows at
- * a time, batch k seeded with `seed + k`. Returns plain data in prompt order.
+ * a time, batch k seeded with `seed + k`. Returns plain data in prompt order. A prompt given as
+ * a list of chat messages is rendered with `tokenizer.chatTemplate` and a generation prompt,
+ * the text conversational training rows were rendered to (its `prompt` is that text).
  */
 export async function sampleCompletions(
   model: CausalLanguageModel,
   tokenizer: Tokenizer,
-  prompts: readonly string[],
+  prompts: readonly (string | readonly ChatMessage[])[],
   options: SampleCompletionsOptions,
 ): Promise<CompletionSample[]> {
   if (!Array.isArray(prompts) || prompts.length === 0)
-    throw new InvalidArgumentError('prompts', 'a non-empty array of strings', prompts);
+    throw new InvalidArgumentError('prompts', 'a non-empty array of strings or message lists', prompts);
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
   const seed = requireInteger('options.seed', options.seed, { min: 0 });
   const { batchSize: _batchSize, seed: _seed, ...generation } = options;
   const samples: CompletionSample[] = [];
   for (let start = 0, k = 0; start < prompts.length; start += batchSize, k++) {
-    const texts = prompts.slice(start, start + batchSize);
+    const texts = prompts
+      .slice(start, start + batchSize)
+      .map((prompt, b) => promptText(prompt, tokenizer, `prompts[${start + b}]`));
     const promptIds = texts.map((text) => tokenizer.encode(text));
     const result = await generate(
       model,
@@ -96,4 +101,17 @@ export async function completionLogProbs(
     sums.dispose();
   }
   return out;
+}
+
+/** A prompt as text: a string as is, a message list rendered with the tokenizer's chat template. */
+function promptText(prompt: string | readonly ChatMessage[], tokenizer: Tokenizer, argument: string): string {
+  if (!Array.isArray(prompt)) return prompt as string;
+  if (tokenizer.chatTemplate === undefined)
+    throw new InvalidArgumentError(
+      'tokenizer.chatTemplate',
+      'a chat template for message-list prompts (withChatTemplate(tokenizer))',
+      undefined,
+      `${argument} is a message list`,
+    );
+  return applyChatTemplate(prompt, tokenizer.chatTemplate, { addGenerationPrompt: true, argument });
 }

@@ -6,13 +6,10 @@ import {
   type LMBatch,
   type TruncationMode,
 } from './lm-batch.js';
+import { toSFTTextRecord, type LMSFTInput, type SFTRecord } from './sft-inputs.js';
 import type { Tokenizer } from './tokenizer.js';
 
-/**
- * One SFT example in one of TRL's two dataset formats: language modelling (`{ text }`, core's
- * `TextRecord`) or prompt-completion (`{ prompt, completion }`).
- */
-export type SFTRecord = { readonly text: string } | { readonly prompt: string; readonly completion: string };
+export type { SFTRecord } from './sft-inputs.js';
 
 /**
  * One training row: token ids and, aligned with them, 1 where the token is a prediction
@@ -40,7 +37,8 @@ export interface SFTRowOptions {
 /**
  * Tokenises SFT records into rows: `[BOS] prompt completion [EOS]`, with the loss on the
  * completion and EOS (`completionOnlyLoss`, the default) or on every token after BOS. A text
- * record is a completion with an empty prompt, so the whole text is scored.
+ * record is a completion with an empty prompt, so the whole text is scored. Conversational rows
+ * ({@link LMSFTInput}) are rendered with the tokenizer's chat template first (`toSFTTextRecord`).
  *
  * Without packing, each record is one row truncated as {@link buildLMBatch} truncates (the
  * prompt to `maxPromptLength` per `truncationMode`, then the completion's end). With packing,
@@ -50,8 +48,8 @@ export interface SFTRowOptions {
  * @throws InvalidArgumentError naming `records[i]` for a record of neither format.
  */
 export function tokenizeSFTRecords(
-  records: readonly SFTRecord[],
-  tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>,
+  records: readonly LMSFTInput[],
+  tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId' | 'chatTemplate'>,
   options: SFTRowOptions,
 ): SFTRow[] {
   if (!Array.isArray(records) || records.length === 0)
@@ -64,7 +62,8 @@ export function tokenizeSFTRecords(
     truncationMode: options.truncationMode,
   });
   const rows = records.map((record, index): SFTRow => {
-    const { prompt, completion } = encodeRecord(record, tokenizer, index);
+    const text = toSFTTextRecord(record, `records[${index}]`, tokenizer.chatTemplate);
+    const { prompt, completion } = encodeRecord(text, tokenizer, index);
     const promptIds = packing
       ? [tokenizer.bosTokenId, ...prompt]
       : layoutPrompt(prompt, layout, tokenizer, `records[${index}].prompt`);

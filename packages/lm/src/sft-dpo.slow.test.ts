@@ -69,7 +69,7 @@ describe('SFT then DPO on review sentences (wasm)', () => {
     await sft.train({ progress: false });
     const sftAfter = await sft.evaluate();
     sft.dispose();
-    expect(sftAfter.loss).toBeLessThan(sftBefore.loss! - 1); // from ~log(vocab) to a few nats per character
+    expect(sftAfter.eval_loss).toBeLessThan(sftBefore.eval_loss! - 1); // from ~log(vocab) to a few nats per character
 
     const usable = (text: string): boolean =>
       text.length > 20 && capitalsPair(text).rejected !== capitalsPair(text).chosen;
@@ -94,9 +94,9 @@ describe('SFT then DPO on review sentences (wasm)', () => {
     const before = await dpo.evaluate();
     await dpo.train({ progress: false });
     const after = await dpo.evaluate();
-    expect(before['rewards/accuracies']).toBe(0); // policy = reference: every margin ties
-    expect(after['rewards/accuracies']).toBeGreaterThan(0.8);
-    expect(after['rewards/margins']).toBeGreaterThan(0);
+    expect(before['eval_rewards/accuracies']).toBe(0); // policy = reference: every margin ties
+    expect(after['eval_rewards/accuracies']).toBeGreaterThan(0.8);
+    expect(after['eval_rewards/margins']).toBeGreaterThan(0);
 
     const comparison = await comparePolicyToReference({
       policy: model,

@@ -61,9 +61,9 @@ describe('SFTTrainer', () => {
         correct += row.correct;
       }
       const evaluation = await trainer.evaluate();
-      expect(evaluation.loss).toBeCloseTo(nll / count, 5);
-      expect(evaluation.perplexity).toBeCloseTo(Math.exp(nll / count), 4);
-      expect(evaluation.mean_token_accuracy).toBeCloseTo(correct / count, 6);
+      expect(evaluation.eval_loss).toBeCloseTo(nll / count, 5);
+      expect(evaluation.eval_perplexity).toBeCloseTo(Math.exp(nll / count), 4);
+      expect(evaluation.eval_mean_token_accuracy).toBeCloseTo(correct / count, 6);
       // The step reports the loss before its update.
       const before = weights(gpt);
       const step = await trainer.trainStep(buildSFTBatch(trainer.trainRows, tokenizer.padTokenId), 0);

@@ -13,6 +13,7 @@ import {
   stepBatchOptions,
   Throughput,
   trainingArgumentsLoop,
+  withTrainSteps,
   type AdamWOptimizer,
   type CheckpointContent,
   type Checkpointable,
@@ -24,6 +25,7 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
   type TrainOptions,
+  evalPrefixed,
 } from '@dpo-ts/core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { gptSFTTaskSpec, nextTokenLossAndMetrics } from './gpt-sft-task.js';
@@ -32,7 +34,8 @@ import { lmBatchTensors, type LMBatch } from './lm-batch.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { nextTokenStatistics } from './next-token-loss.js';
 import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-config.js';
-import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRecord, type SFTRow } from './sft-dataset.js';
+import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRow } from './sft-dataset.js';
+import type { LMSFTInput } from './sft-inputs.js';
 import { epochsCompleted, stepBatchIndices } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -40,12 +43,15 @@ import type { Tokenizer } from './tokenizer.js';
 export interface SFTTrainerOptions {
   /** The model; its trainable named variables are optimised in place. */
   readonly model: CausalLanguageModel & Checkpointable;
-  /** Tokenises the records (and supplies PAD, BOS, EOS). */
-  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
-  /** Training records: `{ text }` or `{ prompt, completion }` (TRL's formats). */
-  readonly trainDataset: readonly SFTRecord[];
+  /** Tokenises the records (and supplies PAD, BOS, EOS, and the chat template of conversational rows). */
+  readonly tokenizer: Pick<Tokenizer, 'encode' | 'padTokenId' | 'bosTokenId' | 'eosTokenId' | 'chatTemplate'>;
+  /**
+   * Training records in TRL's formats ({@link LMSFTInput}): `{ text }`, `{ prompt, completion }`,
+   * or conversational `{ messages }` / message-list prompt-completion, rendered with `tokenizer.chatTemplate`.
+   */
+  readonly trainDataset: readonly LMSFTInput[];
   /** Held-out records for {@link SFTTrainer.evaluate}. */
-  readonly evalDataset?: readonly SFTRecord[];
+  readonly evalDataset?: readonly LMSFTInput[];
   readonly config: SFTConfig;
 }
 
@@ -127,6 +133,7 @@ export class SFTTrainer {
         `enough text for one ${this.config.maxLength}-token window`,
         options.trainDataset.length,
       );
+    this.config = withTrainSteps(this.config, this.trainRows.length);
     this.evalRows =
       options.evalDataset === undefined ? [] : tokenizeSFTRecords(options.evalDataset, options.tokenizer, this.config);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
@@ -187,7 +194,8 @@ export class SFTTrainer {
   /**
    * Mean next-token cross-entropy over every scored token of `batches` (default: the eval
    * dataset in batches of `perDeviceEvalBatchSize`), without dropout or weight changes:
-   * `loss` (nats per token), `perplexity` = exp(loss), `mean_token_accuracy`.
+   * `eval_loss` (nats per token), `eval_perplexity` = exp(eval_loss), `eval_mean_token_accuracy`
+   * (TRL's `eval_` prefix, core's `evalPrefixed`).
    */
   async evaluate(batches?: Iterable<LMBatch>): Promise<Metrics> {
     const source = batches ?? this.evalBatches();
@@ -209,11 +217,11 @@ export class SFTTrainer {
     if (tokens === 0)
       throw new InvalidArgumentError('batches', 'evaluation data with at least one scored token (pass evalDataset)', 0);
     const loss = nll / tokens;
-    return {
+    return evalPrefixed({
       [METRIC_NAMES.loss]: loss,
       [METRIC_NAMES.perplexity]: Math.exp(loss),
       [METRIC_NAMES.meanTokenAccuracy]: correct / tokens,
-    };
+    });
   }
 
   /** Everything a checkpoint needs: weights, optimiser state, the token count. */

@@ -50,9 +50,20 @@ export function tokenLogProbs(
   options: TokenLogProbsOptions = {},
 ): tf.Tensor2D {
   const { temperature = 1, ...forwardOptions } = options;
+  return tf.tidy(() => tokenLogProbsFromLogits(model.forward(inputIds, forwardOptions), inputIds, temperature));
+}
+
+/**
+ * {@link tokenLogProbs} from logits already computed (`model.forward(inputIds)`), for callers
+ * that read the logits too (lm's preference scorer logs TRL's `logits/chosen`).
+ *
+ * @param logits - `[B, T, V]`, the forward pass of `inputIds`.
+ * @param inputIds - int32 `[B, T]`.
+ * @returns `[B, T - 1]` (column t scores token t + 1); a new tensor the caller disposes.
+ */
+export function tokenLogProbsFromLogits(logits: tf.Tensor3D, inputIds: tf.Tensor2D, temperature = 1): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, T] = inputIds.shape;
-    const logits = model.forward(inputIds, forwardOptions); // [B, T, V]
     const V = logits.shape[2];
     // Score every position against the next token (the last against a dummy 0) and drop the
     // last column afterwards: slicing [B, T] is cheaper than slicing the [B, T, V] logits.

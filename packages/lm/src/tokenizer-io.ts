@@ -1,13 +1,23 @@
 import { DataFormatError, InvalidArgumentError, readJsonFile, writeFileAtomic } from '@dpo-ts/core';
 import { ByteBPETokenizer } from './byte-bpe-tokenizer.js';
 import { CharTokenizer } from './char-tokenizer.js';
+import { resolveChatTemplate } from './chat-template.js';
+import { withChatTemplate } from './chat-tokenizer.js';
 import type { Tokenizer, TokenizerJSON } from './tokenizer.js';
 
 /**
  * Rebuilds a tokenizer from the JSON any tokenizer's `toJSON()` returns, choosing the class
- * by `json.type`. Throws `InvalidArgumentError` on an unknown type or a malformed field.
+ * by `json.type`, with its chat template when the JSON has one (`withChatTemplate`). Throws `InvalidArgumentError` on an unknown type or a malformed field.
  */
 export function tokenizerFromJSON(json: TokenizerJSON): Tokenizer {
+  const chatTemplate = json?.chatTemplate;
+  const tokenizer = vocabularyFromJSON(json);
+  return chatTemplate === undefined
+    ? tokenizer
+    : withChatTemplate(tokenizer, resolveChatTemplate(chatTemplate, 'json.chatTemplate'));
+}
+
+function vocabularyFromJSON(json: TokenizerJSON): Tokenizer {
   switch (json?.type) {
     case 'char':
       return CharTokenizer.fromJSON(json);

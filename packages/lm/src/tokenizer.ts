@@ -1,3 +1,4 @@
+import type { ChatTemplate } from './chat-template.js';
 /**
  * Options for {@link Tokenizer.encode}.
  */
@@ -50,7 +51,10 @@ export interface ByteBPETokenizerJSON {
 }
 
 /** Any serialised tokenizer, told apart by `type`. */
-export type TokenizerJSON = CharTokenizerJSON | ByteBPETokenizerJSON;
+export type TokenizerJSON = (CharTokenizerJSON | ByteBPETokenizerJSON) & {
+  /** The chat template of a tokenizer made by `withChatTemplate`. @defaultValue undefined (none) */
+  readonly chatTemplate?: ChatTemplate;
+};
 
 /**
  * What a character tokenizer does with a character it did not see when it was built:
@@ -87,4 +91,9 @@ export interface Tokenizer {
   decode(ids: readonly number[], options?: DecodeOptions): string;
   /** A JSON-serialisable description from which {@link tokenizerFromJSON} rebuilds it. */
   toJSON(): TokenizerJSON;
+  /**
+   * How conversational data is rendered to text (see `withChatTemplate`); saved with the
+   * tokenizer. @defaultValue undefined (conversational rows are refused, naming the field)
+   */
+  readonly chatTemplate?: ChatTemplate;
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { METRIC_NAMES, loadPreferenceJsonl } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, loadPreferenceJsonl } from '@dpo-ts/core';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LETTERS, letterCountPairs } from './letter-count-pairs.test-helper.js';
@@ -87,8 +87,8 @@ describe('RewardTrainer', () => {
       { prompt: '>', completion: 'bb' },
     ]);
     const expectedLoss = Math.log1p(Math.exp(-(rewards[0]! - rewards[1]! - 0.5)));
-    expect(withMargin[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss, 5);
-    expect(withMargin[METRIC_NAMES.margin]).toBeCloseTo(rewards[0]! - rewards[1]!, 5);
+    expect(withMargin[evalKey(METRIC_NAMES.loss)]).toBeCloseTo(expectedLoss, 5);
+    expect(withMargin[evalKey(METRIC_NAMES.margin)]).toBeCloseTo(rewards[0]! - rewards[1]!, 5);
     trainer.dispose();
     await expect(
       RewardTrainer.create({

@@ -12,6 +12,8 @@ import {
   restoreWeights,
   runTrainerLoop,
   trainingArgumentsLoop,
+  withTrainSteps,
+  evalPrefixed,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
@@ -108,12 +110,13 @@ export class RewardTrainer {
         `${options.trainDataset.length} records, all too long or none`,
       );
     }
+    this.config = withTrainSteps(this.config, train.pairs.length);
     this.trainPairs = train.pairs;
     this.evalPairs = held.pairs;
     this.dropped = { train: train.droppedIndices, eval: held.droppedIndices };
     this.variables = this.model.namedVariables();
-    this.optimizer = adamWFromConfig(this.variables, resolved);
-    this.schedule = lrScheduleFromConfig(resolved);
+    this.optimizer = adamWFromConfig(this.variables, this.config);
+    this.schedule = lrScheduleFromConfig(this.config);
   }
 
   /** The training batch of a 0-based step: a function of the seed and the step only. */
@@ -162,7 +165,8 @@ export class RewardTrainer {
    * Loss and metrics over held-out pairs (default: the trainer's eval pairs), in batches of
    * `perDeviceEvalBatchSize`, without gradients. `loss`, `accuracy`, `margin` and `mean_reward` are means
    * over pairs; `min_reward` and `max_reward` are the extremes over the whole set (TRL averages
-   * per-batch extremes; over a whole set the true extremes say more).
+   * per-batch extremes; over a whole set the true extremes say more). Keys carry TRL's `eval_`
+   * prefix (`eval_loss`, `eval_accuracy`, ...; core's `evalPrefixed`).
    */
   async evaluate(pairs: readonly TokenizedRewardPair[] = this.evalPairs): Promise<Metrics> {
     if (pairs.length === 0)
@@ -182,7 +186,7 @@ export class RewardTrainer {
       max = Math.max(max, values[METRIC_NAMES.maxReward]!);
       accumulator.add(values, chunk.length);
     }
-    return { ...accumulator.mean(), [METRIC_NAMES.minReward]: min, [METRIC_NAMES.maxReward]: max };
+    return evalPrefixed({ ...accumulator.mean(), [METRIC_NAMES.minReward]: min, [METRIC_NAMES.maxReward]: max });
   }
 
   /** Model weights and optimiser state. */

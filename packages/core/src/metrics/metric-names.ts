@@ -42,6 +42,13 @@ export const METRIC_NAMES = {
   logpsChosen: 'logps/chosen',
   /** Mean policy score of the rejected responses. */
   logpsRejected: 'logps/rejected',
+  /**
+   * Mean policy logit over every completion position and vocabulary entry of the chosen
+   * responses (TRL's `logits[loss_mask].mean()`); language models only.
+   */
+  logitsChosen: 'logits/chosen',
+  /** The same over the rejected responses. */
+  logitsRejected: 'logits/rejected',
   /** Mean per-example denoising MSE of the policy on chosen / rejected images, and of the reference. */
   mseModelChosen: 'mse/model_chosen',
   /** Mean per-example denoising MSE of the policy on the rejected images. */

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { evalPrefixed } from '../metrics/eval-metrics.js';
 import { METRIC_NAMES, type Metrics } from '../metrics/metric-names.js';
 import type { Checkpointable, PreferenceScorer } from '../surrogate/preference-scorer.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
@@ -176,7 +177,8 @@ export abstract class PreferenceTrainerBase<
 
   /**
    * Loss and every metric over `batches` (default: the eval dataset), means weighted by pairs;
-   * no dropout, no weight change.
+   * no dropout, no weight change. Keys carry TRL's `eval_` prefix (`eval_loss`,
+   * `eval_rewards/accuracies`, ...; {@link evalPrefixed}), as `train()`'s periodic evaluation logs them.
    */
   async evaluate(batches?: Iterable<TBatch>): Promise<Metrics> {
     const source = batches ?? this.defaultEvalBatches();
@@ -186,7 +188,7 @@ export abstract class PreferenceTrainerBase<
         `batches, or an evalDataset given to ${this.constructor.name}.create`,
         undefined,
       );
-    return this.preferenceTrainer.evaluate(source);
+    return evalPrefixed(await this.preferenceTrainer.evaluate(source));
   }
 
   /** Policy weights, optimiser and loss state, the reference weights under TR-DPO, and the trainer's kind. */

@@ -9,6 +9,7 @@ import type { TrainingArguments } from '../training/training-arguments.js';
  */
 export const EVERY_TRAINING_ARGUMENTS_FIELD: Required<TrainingArguments> = Object.freeze({
   totalSteps: 10,
+  numTrainEpochs: 2,
   learningRate: 1e-3,
   lrSchedule: 'cosine',
   warmupSteps: 2,

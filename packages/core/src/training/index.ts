@@ -56,6 +56,7 @@ export {
   type TrainingArgumentsDefaults,
   type ResolvedTrainingArguments,
 } from './training-arguments.js';
+export { trainStepsFromEpochs, withTrainSteps, requireTrainSteps, type EpochStepSettings } from './train-steps.js';
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,

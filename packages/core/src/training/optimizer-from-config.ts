@@ -2,6 +2,7 @@ import type { NamedVariables } from '../surrogate/preference-scorer.js';
 import { AdamWOptimizer } from './adamw-optimizer.js';
 import { createLRSchedule, type LRSchedule } from './lr-schedule.js';
 import type { ResolvedOptimizationConfig } from './optimization-config.js';
+import { requireTrainSteps } from './train-steps.js';
 
 /** The fields of a resolved config that {@link adamWFromConfig} reads. */
 export type AdamWSettings = Pick<
@@ -47,7 +48,7 @@ export function adamWFromConfig(variables: NamedVariables, config: AdamWSettings
 export function lrScheduleFromConfig(config: LRScheduleSettings): LRSchedule {
   return createLRSchedule({
     learningRate: config.learningRate,
-    totalSteps: config.totalSteps,
+    totalSteps: requireTrainSteps(config),
     type: config.lrSchedule,
     warmupSteps: config.warmupSteps,
     ...(config.warmupRatio !== undefined ? { warmupRatio: config.warmupRatio } : {}),

@@ -1,3 +1,4 @@
+import { evalPrefixed } from '../metrics/eval-metrics.js';
 import type { CheckpointContent, LoadedCheckpoint } from './checkpoint.js';
 import type { JsonValue } from './checkpoint-format.js';
 import type { ProgressOptions, ProgressReporter } from './progress.js';
@@ -57,12 +58,7 @@ export interface TrainOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/** `eval_`-prefixed copies of evaluation metrics, TRL's convention (`eval_loss`, `eval_rewards/accuracies`). */
-export function evalPrefixed(metrics: StepMetrics): StepMetrics {
-  return Object.fromEntries(
-    Object.entries(metrics).map(([key, value]) => [key.startsWith('eval_') ? key : `eval_${key}`, value]),
-  );
-}
+export { evalPrefixed };
 
 /** What a trainer plugs into {@link runTrainerLoop}: its step, evaluation, checkpoint content and schedule. */
 export interface TrainerLoopParts {

@@ -10,6 +10,7 @@ describe('resolveTrainingArguments', () => {
     );
     expect(resolved).toEqual({
       ...resolveOptimizationConfig({ totalSteps: 10 }, { learningRate: 1e-3, lrSchedule: 'constant' }),
+      numTrainEpochs: 3,
       perDeviceTrainBatchSize: 64,
       perDeviceEvalBatchSize: 8,
       gradientAccumulationSteps: 1,
@@ -30,6 +31,19 @@ describe('resolveTrainingArguments', () => {
     );
     expect(() => resolveTrainingArguments({ totalSteps: 1, saveTotalLimit: 0 })).toThrow('config.saveTotalLimit');
     expect(() => resolveTrainingArguments({ totalSteps: 1, learningRate: -1 })).toThrow('config.learningRate');
+  });
+
+  it('leaves totalSteps 0 (to derive from numTrainEpochs) when it is not given, and validates numTrainEpochs', () => {
+    const resolved = resolveTrainingArguments({ numTrainEpochs: 1.5 });
+    expect(resolved.totalSteps).toBe(0);
+    expect(resolved.numTrainEpochs).toBe(1.5);
+    expect(resolveTrainingArguments({}).numTrainEpochs).toBe(3);
+    expect(() => resolveTrainingArguments({ numTrainEpochs: 0 })).toThrow(
+      'config.numTrainEpochs must be a finite number > 0: got 0',
+    );
+    expect(() => resolveTrainingArguments({ totalSteps: 0 })).toThrow(
+      'config.totalSteps must be an integer >= 1: got 0',
+    );
   });
 
   it('lists every field it resolves in TRAINING_ARGUMENTS_FIELDS', () => {

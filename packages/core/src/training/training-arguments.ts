@@ -1,5 +1,5 @@
 import type { StepBatchOptions } from '../data/step-micro-batches.js';
-import { requireInteger } from '../errors/validate.js';
+import { requireInteger, requireNumber } from '../errors/validate.js';
 import {
   definedFields,
   OPTIMIZATION_CONFIG_FIELDS,
@@ -14,7 +14,17 @@ import {
  * logs: transformers' `TrainingArguments` (which TRL's configs extend), camel-cased. The SFT,
  * DPO and Diffusion-DPO configs extend it; sizes count examples (sequences, images or pairs).
  */
-export interface TrainingArguments extends OptimizationConfig {
+export interface TrainingArguments extends Omit<OptimizationConfig, 'totalSteps'> {
+  /**
+   * Optimiser steps of the whole run (transformers' `max_steps`); when given it wins over
+   * `numTrainEpochs`. @defaultValue undefined: derived from `numTrainEpochs` and the training set
+   */
+  readonly totalSteps?: number;
+  /**
+   * Passes over the training data when `totalSteps` is not given (transformers'
+   * `num_train_epochs`; fractions allowed): see core's `trainStepsFromEpochs`. @defaultValue 3
+   */
+  readonly numTrainEpochs?: number;
   /** Examples per micro-batch. @defaultValue the trainer's; 8 (transformers) when it sets none */
   readonly perDeviceTrainBatchSize?: number;
   /** Examples per evaluation batch. @defaultValue the trainer's; 8 (transformers) when it sets none */
@@ -38,6 +48,12 @@ export interface TrainingArguments extends OptimizationConfig {
 
 /** {@link TrainingArguments} validated, every default filled in. */
 export interface ResolvedTrainingArguments extends ResolvedOptimizationConfig {
+  /**
+   * The configured `totalSteps`, or 0 until the trainer derives it from `numTrainEpochs` and
+   * its training-set size with core's `withTrainSteps` (every trainer does, in `create`).
+   */
+  readonly totalSteps: number;
+  readonly numTrainEpochs: number;
   readonly perDeviceTrainBatchSize: number;
   readonly perDeviceEvalBatchSize: number;
   readonly gradientAccumulationSteps: number;
@@ -57,6 +73,7 @@ export type TrainingArgumentsDefaults = OptimizationDefaults &
       | 'perDeviceEvalBatchSize'
       | 'gradientAccumulationSteps'
       | 'seed'
+      | 'numTrainEpochs'
       | 'saveSteps'
       | 'loggingSteps'
     >
@@ -68,6 +85,7 @@ export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
   perDeviceEvalBatchSize: 8,
   gradientAccumulationSteps: 1,
   seed: 42,
+  numTrainEpochs: 3,
   saveSteps: 500,
   loggingSteps: 10,
 });
@@ -78,6 +96,7 @@ export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
  */
 export const TRAINING_ARGUMENTS_FIELDS: readonly (keyof TrainingArguments)[] = Object.freeze([
   ...OPTIMIZATION_CONFIG_FIELDS,
+  'numTrainEpochs',
   'perDeviceTrainBatchSize',
   'perDeviceEvalBatchSize',
   'gradientAccumulationSteps',
@@ -91,7 +110,9 @@ export const TRAINING_ARGUMENTS_FIELDS: readonly (keyof TrainingArguments)[] = O
 /**
  * Validates {@link TrainingArguments} once: the optimiser fields with
  * {@link resolveOptimizationConfig}, then the data-walking fields, each merged over the
- * trainer's `defaults` and then {@link DEFAULT_TRAINING_ARGUMENTS}.
+ * trainer's `defaults` and then {@link DEFAULT_TRAINING_ARGUMENTS}. Without `totalSteps` the
+ * result's `totalSteps` is 0 until the trainer settles it with `withTrainSteps` (transformers'
+ * precedence: `max_steps` when given, else `num_train_epochs` over the training set).
  *
  * @param defaults - the trainer's defaults, e.g. `{ learningRate: 1e-3, lrSchedule: 'constant', perDeviceTrainBatchSize: 64 }`.
  * @throws InvalidArgumentError naming the field, what it accepts and what it got
@@ -101,12 +122,19 @@ export function resolveTrainingArguments(
   config: TrainingArguments,
   defaults: TrainingArgumentsDefaults = {},
 ): ResolvedTrainingArguments {
-  const optimization = resolveOptimizationConfig(config, defaults);
+  // The optimiser resolver requires totalSteps; without one it is derived later (withTrainSteps).
+  const stepsGiven = config !== null && typeof config === 'object' && config.totalSteps !== undefined;
+  const optimization = resolveOptimizationConfig(
+    stepsGiven ? (config as OptimizationConfig) : { ...config, totalSteps: 1 },
+    defaults,
+  );
   const merged = { ...DEFAULT_TRAINING_ARGUMENTS, ...definedFields(defaults), ...definedFields(config) };
   const optional = (name: 'evalSteps' | 'saveTotalLimit'): number | undefined =>
     config[name] === undefined ? undefined : requireInteger(`config.${name}`, config[name], { min: 1 });
   return Object.freeze({
     ...optimization,
+    totalSteps: stepsGiven ? optimization.totalSteps : 0,
+    numTrainEpochs: requireNumber('config.numTrainEpochs', merged.numTrainEpochs, { min: 0, exclusiveMin: true }),
     perDeviceTrainBatchSize: requireInteger('config.perDeviceTrainBatchSize', merged.perDeviceTrainBatchSize, {
       min: 1,
     }),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMES, Rng, selectBackend } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, Rng, selectBackend } from '@dpo-ts/core';
 import type { ImageDataset } from '../data/image-dataset.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import { MLPDenoiser } from '../mlp-denoiser.js';
@@ -84,8 +84,8 @@ describe('DiffusionDPOTrainer learns (wasm)', () => {
     const before = await trainer.evaluate();
     await trainer.train({ progress: false });
     const after = await trainer.evaluate();
-    expect(before[METRIC_NAMES.rewardsAccuracies]).toBe(0); // policy = reference: every margin is 0
-    expect(after[METRIC_NAMES.rewardsAccuracies]).toBeGreaterThan(0.6);
+    expect(before[evalKey(METRIC_NAMES.rewardsAccuracies)]).toBe(0); // policy = reference: every margin is 0
+    expect(after[evalKey(METRIC_NAMES.rewardsAccuracies)]).toBeGreaterThan(0.6);
 
     const comparison = await compareRewards(base, policy, schedule, {
       conditions: Array.from({ length: 400 }, (_, i) => i % 2),

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   InvalidArgumentError,
+  evalKey,
   METRIC_NAMES,
   PREFERENCE_LOSS_TYPES,
   computePreferenceLoss,
@@ -110,7 +111,7 @@ describe('DiffusionDPOTrainer', () => {
       });
       const batch = trainer.batchesForStep(0)[0]!;
       const metrics = await trainer.evaluate([batch]);
-      expect(metrics[METRIC_NAMES.loss]).toBeCloseTo(expectedLoss(batch, lossType, 5000), 3);
+      expect(metrics[evalKey(METRIC_NAMES.loss)]).toBeCloseTo(expectedLoss(batch, lossType, 5000), 3);
       trainer.dispose();
     },
   );
@@ -178,7 +179,7 @@ describe('DiffusionDPOTrainer', () => {
       const r = independentErrors(b, reference);
       return p.chosen.map((_, i) => 2500 * (r.chosen[i]! - p.chosen[i]! - (r.rejected[i]! - p.rejected[i]!)));
     });
-    expect(first[METRIC_NAMES.rewardsAccuracies]).toBeCloseTo(all.filter((m) => m > 0).length / 10, 6);
+    expect(first[evalKey(METRIC_NAMES.rewardsAccuracies)]).toBeCloseTo(all.filter((m) => m > 0).length / 10, 6);
     trainer.dispose();
   });
 

@@ -8,6 +8,7 @@ import {
   stepBatchOptions,
   stepMicroBatches,
   type PreparedReference,
+  withTrainSteps,
 } from '@dpo-ts/core';
 import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
@@ -136,12 +137,15 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<
     if (options === null || typeof options !== 'object')
       throw new InvalidArgumentError('options', 'an object', options);
     const { model, schedule } = options;
-    const config = resolveDiffusionDPOConfig(options.config, model, schedule.numTimesteps);
     validateImagePreferenceDataset(
       'options.trainDataset',
       options.trainDataset,
       model.imageShape,
       model.numClasses + 1,
+    );
+    const config = withTrainSteps(
+      resolveDiffusionDPOConfig(options.config, model, schedule.numTimesteps),
+      options.trainDataset.count,
     );
     if (options.evalDataset !== undefined)
       validateImagePreferenceDataset(

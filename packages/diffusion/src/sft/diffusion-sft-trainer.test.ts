@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMES, Rng } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, Rng } from '@dpo-ts/core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import type { ImageDataset } from '../data/image-dataset.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
@@ -31,6 +31,28 @@ function patterns(count: number, seed: number): ImageDataset {
 }
 
 describe('DiffusionSFTTrainer', () => {
+  it('derives totalSteps from numTrainEpochs (TRL default 3) unless totalSteps is given', async () => {
+    const model = cloneDenoiser(base);
+    const create = (config: { totalSteps?: number; numTrainEpochs?: number }) =>
+      DiffusionSFTTrainer.create({
+        model,
+        schedule,
+        trainDataset: patterns(9, 1),
+        config: { ...config, perDeviceTrainBatchSize: 4 },
+      });
+    // 9 images in batches of 4: 3 steps per epoch.
+    for (const [config, steps] of [
+      [{}, 9],
+      [{ numTrainEpochs: 2 }, 6],
+      [{ totalSteps: 5, numTrainEpochs: 2 }, 5],
+    ] as const) {
+      const trainer = await create(config);
+      expect(trainer.config.totalSteps).toBe(steps);
+      trainer.dispose();
+    }
+    model.dispose();
+  });
+
   it('reports L_simple of the step, equal to the mean of independently computed errors', async () => {
     const model = cloneDenoiser(base);
     const trainer = await DiffusionSFTTrainer.create({
@@ -86,9 +108,9 @@ describe('DiffusionSFTTrainer', () => {
       evalDataset: patterns(48, 4),
       config: { totalSteps: 150, perDeviceTrainBatchSize: 32, learningRate: 1e-2 },
     });
-    const before = (await trainer.evaluate())[METRIC_NAMES.loss]!;
+    const before = (await trainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
     const result = await trainer.train({ progress: false });
-    const after = (await trainer.evaluate())[METRIC_NAMES.loss]!;
+    const after = (await trainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
     expect(after).toBeLessThan(0.6 * before);
     expect(result.completedSteps).toBe(150);
     trainer.dispose();

@@ -22,6 +22,8 @@ import {
   type NamedVariables,
   type TrainingLoopResult,
   type TrainOptions,
+  withTrainSteps,
+  evalPrefixed,
 } from '@dpo-ts/core';
 import type { ImageDataset } from '../data/image-dataset.js';
 import type { Denoiser } from '../denoiser.js';
@@ -97,6 +99,7 @@ export class DiffusionSFTTrainer {
       options.evalDataset === undefined
         ? undefined
         : checkDataset('options.evalDataset', options.evalDataset, this.model);
+    this.config = withTrainSteps(this.config, this.trainDataset.count);
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.lrSchedule = lrScheduleFromConfig(this.config);
@@ -141,7 +144,10 @@ export class DiffusionSFTTrainer {
     };
   }
 
-  /** Mean L_simple over `dataset` (default: the eval dataset) with fixed draws and no label dropout. */
+  /**
+   * Mean L_simple over `dataset` (default: the eval dataset) with fixed draws and no label
+   * dropout, as `eval_loss` (TRL's `eval_` prefix, core's `evalPrefixed`).
+   */
   async evaluate(dataset: ImageDataset | undefined = this.evalDataset): Promise<Metrics> {
     if (dataset === undefined)
       throw new InvalidArgumentError('dataset', 'a dataset, or an evalDataset given to the trainer', undefined);
@@ -162,7 +168,7 @@ export class DiffusionSFTTrainer {
       mean.dispose();
       accumulator.add({ [METRIC_NAMES.loss]: value }, batch.numExamples);
     }
-    return accumulator.mean();
+    return evalPrefixed(accumulator.mean());
   }
 
   /** Weights and optimiser state. */
