@@ -18,6 +18,7 @@ import {
   type DiffusionDPOConfig,
   type ResolvedDiffusionDPOConfig,
 } from './diffusion-dpo-config.js';
+import { denoiserPreferenceScorerSpec } from './denoiser-preference-scorer.js';
 import { diffusionPairMetrics } from './diffusion-dpo-metrics.js';
 import {
   buildDiffusionPreferenceBatch,
@@ -120,6 +121,12 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<
       keys: (batch) => batch.keys,
       numPairs: (batch) => batch.numPairs,
       pairMetrics: diffusionPairMetrics(config.loss.beta, config.scoreScale, buckets),
+      workerScorer: denoiserPreferenceScorerSpec({
+        kind: options.model.kind,
+        denoiser: options.model.config,
+        schedule: options.schedule.config,
+        scale: config.scoreScale,
+      }),
     });
     this.schedule = options.schedule;
     this.trainDataset = options.trainDataset;
