@@ -24,6 +24,15 @@ describe('DPOTrainer workers', () => {
       config: { ...CONFIG, lossType: 'bco_pair', workers: 2 },
     });
     await expect(create).rejects.toThrow("config.workers must be 1 with lossType 'bco_pair'");
+    // The default 'auto' falls back to the main thread instead.
+    const auto = await DPOTrainer.create({
+      model: policy,
+      tokenizer,
+      trainDataset: PAIRS,
+      config: { ...CONFIG, lossType: 'bco_pair' },
+    });
+    expect(auto.config.workers).toBe('auto');
+    auto.dispose();
   });
 
   it('refuses workers > 1 for a policy a worker cannot rebuild, and accepts it capped to 1', async () => {
@@ -45,6 +54,14 @@ describe('DPOTrainer workers', () => {
         config: { ...CONFIG, gradientAccumulationSteps, workers: 2 },
       });
     await expect(create(2)).rejects.toThrow('config.workers must be at most 1 for a policy the trainer cannot rebuild');
+    const auto = await DPOTrainer.create({
+      model: wrapped,
+      referenceModel: reference,
+      tokenizer,
+      trainDataset: PAIRS,
+      config: CONFIG, // workers 'auto': one thread for a policy workers cannot rebuild
+    });
+    auto.dispose();
     // One micro-batch per step caps the workers at 1: no pool is needed.
     const trainer = await create(1);
     expect(trainer.config.workers).toBe(2);

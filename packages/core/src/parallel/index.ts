@@ -27,5 +27,5 @@ export {
   type ParameterLayout,
   type ParameterSlot,
 } from './parameter-layout.js';
-export { resolveWorkerCount } from './worker-count.js';
+export { resolveWorkerCount, trainableParameterCount, AUTO_WORKERS_MIN_PARAMETERS } from './worker-count.js';
 export { WorkerFailedError } from './worker-failed-error.js';

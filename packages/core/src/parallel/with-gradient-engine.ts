@@ -1,6 +1,6 @@
 import { createGradientEngine, type GradientEngineOptions } from './create-gradient-engine.js';
 import type { GradientEngine } from './gradient-engine.js';
-import { resolveWorkerCount } from './worker-count.js';
+import { resolveWorkerCount, trainableParameterCount } from './worker-count.js';
 
 /**
  * Runs `run` with the gradient engine a trainer's `train()` needs, then closes it: a worker
@@ -17,7 +17,12 @@ export async function withGradientEngine<TBatch, T>(
   options: GradientEngineOptions<TBatch>,
   run: (engine: GradientEngine<TBatch> | undefined) => Promise<T>,
 ): Promise<T> {
-  const workers = resolveWorkerCount(options.workers, options.microBatchesPerStep);
+  const workers = resolveWorkerCount(
+    options.workers,
+    options.microBatchesPerStep,
+    undefined,
+    trainableParameterCount(options.task.namedVariables),
+  );
   if (workers === 1 || options.spec === undefined) return run(undefined);
   const engine = await createGradientEngine(options);
   try {
