@@ -127,6 +127,9 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<
         schedule: options.schedule.config,
         scale: config.scoreScale,
       }),
+      // Too little work per weight in a micro-batch for 'auto' (measured: +96% CPU time on 2
+      // workers at 16 pairs per micro-batch); an explicit count still runs workers.
+      autoWorkers: false,
     });
     this.schedule = options.schedule;
     this.trainDataset = options.trainDataset;

@@ -204,7 +204,9 @@ export class DiffusionSFTTrainer {
       {
         task: { namedVariables: this.trainable, lossAndMetrics: this.lossAndMetrics },
         spec: denoiserSFTTaskSpec(this.taskConfig()),
-        workers: engineWorkers(this.config.workers),
+        // 'auto' stays on the main thread: a denoiser micro-batch is too little work per weight
+        // for the per-step copies (measured on Diffusion-DPO's MLP: +96% CPU time on 2 workers).
+        workers: this.config.workers === 'auto' ? 1 : engineWorkers(this.config.workers),
         microBatchesPerStep: this.config.gradientAccumulationSteps,
       },
       async (engine) => {
