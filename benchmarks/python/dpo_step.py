@@ -9,6 +9,9 @@ clipping at 1 and one AdamW update.
 
     python3 benchmarks/python/dpo_step.py --threads 1 --steps 5 --warmup 1
 
+With `--task sft`, lm's SFTTrainer step instead: `--rows` sequences, mean next-token NLL over
+every position, forward + backward, clipping, AdamW (no reference).
+
 Prints one JSON object: the torch version, threads, every step's seconds and the median.
 Nothing else is written. Exits 3 when torch is missing (the benchmark reports it as absent).
 """
@@ -34,6 +37,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--beta", type=float, default=0.1)
+    parser.add_argument("--task", choices=["dpo", "sft"], default="dpo")
+    parser.add_argument("--rows", type=int, default=32, help="SFT: sequences per step")
     return parser.parse_args()
 
 
@@ -123,7 +128,18 @@ def main() -> None:
     loss_mask = torch.zeros(rows, args.context)
     loss_mask[:, args.prompt_length:] = 1
 
-    def step() -> float:
+    sft_ids = torch.randint(0, args.vocab, (args.rows, args.context))
+
+    def sft_step() -> float:
+        logits = policy(sft_ids[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, args.vocab), sft_ids[:, 1:].reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+        optimizer.step()
+        return float(loss)
+
+    def dpo_step() -> float:
         policy_scores = sequence_log_probs(policy, ids, loss_mask)
         with torch.no_grad():
             reference_scores = sequence_log_probs(reference, ids, loss_mask)
@@ -136,6 +152,7 @@ def main() -> None:
         optimizer.step()
         return float(loss)
 
+    step = sft_step if args.task == "sft" else dpo_step
     for _ in range(args.warmup):
         step()
     seconds = []
@@ -149,7 +166,9 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "blas": loaded_blas(),
         "parameters": sum(p.numel() for p in policy.parameters()),
+        "task": args.task,
         "pairs": args.pairs,
+        "rows": args.rows,
         "context": args.context,
         "stepSeconds": seconds,
         "medianSeconds": statistics.median(seconds),

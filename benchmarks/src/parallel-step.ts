@@ -8,6 +8,7 @@
  * overhead, robust to a loaded machine), sequences/s, speedup and scaling efficiency.
  *
  *   node benchmarks/dist/parallel-step.js [--workers 1,2] [--micro-batches 4] [--steps 5] [--backend wasm] [--task sft|dpo]
+ *     [--d-model 128] [--layers 4] [--sequences 16] [--tokens 64]   (smaller models: the `workers: 'auto'` threshold)
  *
  * Not part of `npm run bench` yet (the throughput benchmark will report workers, issue #12 item 4).
  *
@@ -46,10 +47,12 @@ function option(name: string, fallback: string): string {
 const workerCounts = option('workers', '1,2').split(',').map(Number);
 const microBatchCount = Number(option('micro-batches', '4'));
 const steps = Number(option('steps', '5'));
-const sequences = 16;
-const T = 64;
+const sequences = Number(option('sequences', '16'));
+const T = Number(option('tokens', '64'));
+const dModel = Number(option('d-model', '128'));
+const nLayer = Number(option('layers', '4'));
 const config: GPTSFTTaskConfig = {
-  gpt: { vocabSize: 96, contextLength: T, dModel: 128, nLayer: 4, nHead: 4, seed: 1 },
+  gpt: { vocabSize: 96, contextLength: T, dModel, nLayer, nHead: dModel >= 64 ? 4 : 2, seed: 1 },
 };
 
 const taskName = option('task', 'sft');
@@ -119,7 +122,7 @@ const rows = engines.map((engine, e) => ({
 }));
 const base = rows[0]!.ms;
 console.log(
-  `GPT ${taskName.toUpperCase()} step, d 128, 4 layers, ${sequences} ${taskName === 'dpo' ? 'pairs' : 'sequences'} x ${T} tokens in ${microBatchCount} micro-batches; backend ${info.name}; ${availableParallelism()} cores; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; median of ${steps}, steps interleaved`,
+  `GPT ${taskName.toUpperCase()} step, d ${dModel}, ${nLayer} layers (${model.numParameters().toLocaleString('en-US')} parameters), ${sequences} ${taskName === 'dpo' ? 'pairs' : 'sequences'} x ${T} tokens in ${microBatchCount} micro-batches; backend ${info.name}; ${availableParallelism()} cores; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; median of ${steps}, steps interleaved`,
 );
 console.log(
   `| workers | ms/step (median) | ms/step (best) | CPU ms/step | ${taskName === 'dpo' ? 'pairs' : 'sequences'}/s | speedup | efficiency | loss (step 0) |`,

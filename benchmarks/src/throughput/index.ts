@@ -1,11 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '@dpo-ts/core';
 import type { Benchmark } from '../harness/benchmark.js';
 import { measurePyTorch } from './pytorch.js';
+import { withPyTorchTasks } from './pytorch-tasks.js';
 import { throughputResult } from './report.js';
 import { runWorker } from './run-workers.js';
 import { THROUGHPUT_SIZES, sizesFor } from './sizes.js';
-import { stepBuilders } from './steps.js';
+import { parallelStepBuilders, stepBuilders } from './steps.js';
 import type { WorkerOutput } from './worker.js';
 
 /** Every backend the benchmark tries, in report order; GPU backends are reported unavailable when they cannot load. */
@@ -58,8 +60,43 @@ export const throughputBenchmark: Benchmark = {
         }
       }
     }
-    const pytorch = await measurePyTorch(context.mode, sizes, context.log);
+    // The 1-vs-N-workers table: each step split into sizes.microBatches micro-batches, timed
+    // through the trainer's train() with 1 and N worker threads (N = cores, capped by them).
+    const workerBackend = requested && requested !== 'auto' ? requested : 'wasm';
+    const parallelSizes = sizesFor(context.mode, workerBackend);
+    const most = Math.min(availableParallelism(), parallelSizes.microBatches);
+    const workerCounts = [...new Set([1, most])];
+    context.log(
+      `workers: ${workerCounts.join(' and ')} (${availableParallelism()} cores, ${parallelSizes.microBatches} micro-batches per step), backend ${workerBackend}`,
+    );
+    if (outputs.some((o) => o.backend === workerBackend && o.kind === 'measured'))
+      for (const [index, builder] of parallelStepBuilders(parallelSizes, { workers: 1, totalSteps: 0 }).entries()) {
+        for (const workers of workerCounts) {
+          if (context.signal?.aborted) throw new Error('aborted');
+          const output = await runWorker({
+            backend: workerBackend,
+            mode: context.mode,
+            step: index,
+            stepName: builder.name,
+            workers,
+            dir: join(context.outDir, 'workers'),
+            log: context.log,
+            ...(context.signal ? { signal: context.signal } : {}),
+          });
+          outputs.push(output.kind === 'failed' ? { ...output, step: `${output.step}, ${workers} worker(s)` } : output);
+          if (output.kind === 'measured')
+            context.log(
+              `${workerBackend}: ${builder.name}, ${workers} worker(s): ${(output.measurement.medianSeconds * 1000).toFixed(1)} ms/step, CPU ${((output.measurement.cpuSecondsPerStep ?? 0) * 1000).toFixed(0)} ms/step`,
+            );
+        }
+      }
+    const pytorch = await withPyTorchTasks(
+      await measurePyTorch(context.mode, sizes, context.log),
+      context.mode,
+      sizes,
+      context.log,
+    );
     if (!pytorch.available) context.log(`PyTorch: ${pytorch.reason}`);
-    return throughputResult(outputs, pytorch, sizes, backends);
+    return throughputResult(outputs, pytorch, sizes, backends, availableParallelism());
   },
 };

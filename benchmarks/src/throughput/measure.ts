@@ -26,6 +26,10 @@ export interface StepMeasurement {
   readonly leakedTensors: readonly number[];
   /** Metrics the trainer returned from the last timed step (PPO's `time/*` phases among them). */
   readonly lastMetrics: Record<string, number>;
+  /** Worker threads of a `train()` measurement ({@link measureTraining}); undefined for `run()`. */
+  readonly workers?: number;
+  /** Median CPU seconds per step over every thread of the process (workers included). */
+  readonly cpuSecondsPerStep?: number;
 }
 
 function median(values: readonly number[]): number {
@@ -74,5 +78,63 @@ export async function measureStep(
     gflops: step.flops / medianSeconds / 1e9,
     leakedTensors,
     lastMetrics,
+  };
+}
+
+/**
+ * Times the trainer's own `train()` ({@link ThroughputStep.train}) over `warmup + steps` steps:
+ * wall and CPU time (all threads of the process, worker threads included: the parallel
+ * overhead, robust to a loaded machine) between consecutive steps; the first `warmup` steps
+ * (the worker pool's start-up falls in the first) are not counted. Leaks: main-thread tensors
+ * after each counted step minus after the one before (workers check their own per micro-batch).
+ */
+export async function measureTraining(
+  step: ThroughputStep,
+  repetitions: Repetitions,
+  workers: number,
+  log: (line: string) => void = () => {},
+): Promise<StepMeasurement> {
+  if (step.train === undefined) throw new Error(`${step.name}: no train() to measure with workers`);
+  const stepSeconds: number[] = [];
+  const cpuSeconds: number[] = [];
+  const leakedTensors: number[] = [];
+  let lastMetrics: Record<string, number> = {};
+  let index = 0;
+  let wall = performance.now();
+  let cpu = process.cpuUsage();
+  let tensors = tf.memory().numTensors;
+  await step.train((metrics) => {
+    const now = performance.now();
+    const used = process.cpuUsage(cpu);
+    if (index >= repetitions.warmup) {
+      stepSeconds.push((now - wall) / 1000);
+      cpuSeconds.push((used.user + used.system) / 1e6);
+      leakedTensors.push(tf.memory().numTensors - tensors);
+      log(`${step.name}, ${workers} worker(s): step ${index + 1} ${((now - wall) / 1000).toFixed(3)} s`);
+    }
+    lastMetrics = metrics;
+    index += 1;
+    wall = now;
+    cpu = process.cpuUsage();
+    tensors = tf.memory().numTensors;
+  });
+  const medianSeconds = median(stepSeconds);
+  return {
+    step: step.name,
+    label: step.label,
+    unit: step.unit,
+    units: step.units,
+    ...(step.pairs !== undefined ? { pairs: step.pairs, pairsPerSecond: step.pairs / medianSeconds } : {}),
+    flops: step.flops,
+    parameters: step.parameters,
+    warmup: repetitions.warmup,
+    stepSeconds,
+    medianSeconds,
+    unitsPerSecond: step.units / medianSeconds,
+    gflops: step.flops / medianSeconds / 1e9,
+    leakedTensors,
+    lastMetrics,
+    workers,
+    cpuSecondsPerStep: median(cpuSeconds),
   };
 }

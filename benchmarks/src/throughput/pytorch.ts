@@ -3,7 +3,15 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchmarkMode } from '../harness/benchmark.js';
-import type { ThroughputSizes } from './sizes.js';
+import type { ThroughputSizes, ThroughputStepName } from './sizes.js';
+
+/** One PyTorch step time of a task other than DPO (`pytorch-tasks.ts`), at one thread count. */
+export interface PyTorchTaskTiming {
+  readonly task: ThroughputStepName;
+  readonly threads: number;
+  readonly medianSeconds: number;
+  readonly stepSeconds: readonly number[];
+}
 
 const run = promisify(execFile);
 
@@ -27,6 +35,8 @@ export type PyTorchComparison =
       readonly torch: string;
       readonly timings: readonly PyTorchTiming[];
       readonly errors: readonly string[];
+      /** The SFT and Diffusion-DPO steps of the workers table (`pytorch-tasks.ts`). */
+      readonly tasks?: readonly PyTorchTaskTiming[];
     }
   | { readonly available: false; readonly reason: string };
 

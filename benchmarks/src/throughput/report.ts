@@ -5,6 +5,7 @@ import type { StepMeasurement } from './measure.js';
 import type { PyTorchComparison } from './pytorch.js';
 import type { ThroughputSizes } from './sizes.js';
 import type { WorkerOutput } from './worker.js';
+import { workerMeasurements, workersTable } from './workers-table.js';
 
 type Measured = Extract<WorkerOutput, { kind: 'measured' }>;
 
@@ -211,11 +212,15 @@ function findings(outputs: readonly WorkerOutput[], pytorch: PyTorchComparison):
 
 /** The benchmark's result from every worker's output and the PyTorch comparison. */
 export function throughputResult(
-  outputs: readonly WorkerOutput[],
+  allOutputs: readonly WorkerOutput[],
   pytorch: PyTorchComparison,
   sizes: ThroughputSizes,
   backends: readonly string[],
+  cores = 1,
 ): BenchmarkResult {
+  // The 1-vs-N-workers measurements have their own table; every other table is per backend.
+  const parallel = workerMeasurements(allOutputs);
+  const outputs = allOutputs.filter((o) => !parallel.includes(o as never));
   const measured = outputs.filter((o): o is Measured => o.kind === 'measured');
   const wasmDpo = measured.find((o) => o.backend === 'wasm' && o.measurement.step === 'dpo')?.measurement;
   const profiled = measured.filter((o) => o.kernelProfile !== undefined);
@@ -223,6 +228,12 @@ export function throughputResult(
   const tables = [
     stepTable(outputs),
     pytorchTable(pytorch, wasmDpo, sizes),
+    workersTable(
+      parallel,
+      pytorch,
+      measured.find((o) => o.backend === 'wasm' && o.measurement.step === 'ppo')?.measurement,
+      cores,
+    ),
     ppoTable(outputs),
     ...profileTables,
     backendTable(outputs, backends),
@@ -247,7 +258,7 @@ export function throughputResult(
     data: {
       sizes,
       backends,
-      outputs,
+      outputs: allOutputs,
       pytorch,
       flopFormulas: FLOP_FORMULAS,
       kernelProfiles: profiled.map((o) => ({ backend: o.backend, ...o.kernelProfile! })),
@@ -272,7 +283,26 @@ export function throughputResult(
       },
     ],
     images: [],
-    findings: findings(outputs, pytorch),
+    findings: [...findings(outputs, pytorch), ...workerFindings(parallel)],
     failures: [...leakFailures(outputs), ...failed],
   };
+}
+
+/** One line per step of the workers table: N workers against 1, wall and CPU time. */
+function workerFindings(parallel: readonly Measured[]): string[] {
+  const lines: string[] = [];
+  for (const o of parallel) {
+    const m = o.measurement;
+    if (m.workers === 1) continue;
+    const base = parallel.find((b) => b.measurement.step === m.step && b.measurement.workers === 1)?.measurement;
+    if (!base) continue;
+    const cpu =
+      m.cpuSecondsPerStep !== undefined && base.cpuSecondsPerStep !== undefined
+        ? `; CPU time per step ${(base.cpuSecondsPerStep * 1000).toFixed(0)} -> ${(m.cpuSecondsPerStep * 1000).toFixed(0)} ms (${((m.cpuSecondsPerStep / base.cpuSecondsPerStep - 1) * 100).toFixed(0)}% parallel overhead)`
+        : '';
+    lines.push(
+      `${shortLabel(m)} with ${m.workers} workers: ${(m.medianSeconds * 1000).toFixed(0)} ms/step against ${(base.medianSeconds * 1000).toFixed(0)} ms on 1 (${(base.medianSeconds / m.medianSeconds).toFixed(2)}x)${cpu}; load average ${o.loadAverage.join(' -> ')}.`,
+    );
+  }
+  return lines;
 }

@@ -22,14 +22,18 @@ export async function runWorker(options: {
   readonly mode: BenchmarkMode;
   readonly step: number;
   readonly stepName: string;
+  /** Worker threads of a 1-vs-N-workers measurement (`worker.js --workers`); undefined: the per-backend table. */
+  readonly workers?: number;
   readonly dir: string;
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
 }): Promise<WorkerOutput> {
   const { backend, mode, step, stepName, dir, log } = options;
   mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${backend}-${step}-${stepName}.json`);
+  const tag = options.workers === undefined ? '' : `-workers-${options.workers}`;
+  const out = join(dir, `${backend}-${step}-${stepName}${tag}.json`);
   const args = [WORKER_SCRIPT, '--backend', backend, '--mode', mode, '--step', String(step), '--out', out];
+  if (options.workers !== undefined) args.push('--workers', String(options.workers));
   const stderrTail: string[] = [];
   const code = await new Promise<number | string>((resolve) => {
     const child = spawn(process.execPath, args, {

@@ -26,6 +26,11 @@ export interface ThroughputSizes {
   };
   /** Diffusion-DPO: MLP denoiser width and layers (MNIST-sized images) and the batch sizes in pairs. */
   readonly diffusion: { readonly hiddenSize: number; readonly numLayers: number; readonly batches: readonly number[] };
+  /**
+   * Micro-batches per step (`gradientAccumulationSteps`) of the 1-vs-N-workers table: each step's
+   * batch is split into this many, and the worker count is capped by it.
+   */
+  readonly microBatches: number;
 }
 
 /** The d 128 GPT of the wasm-training notes (0.81M parameters). */
@@ -45,6 +50,7 @@ export const THROUGHPUT_SIZES: Readonly<Record<BenchmarkMode, ThroughputSizes>> 
     sftRows: 8,
     ppo: { batchSize: 4, promptLength: 8, responseLength: 8, numPpoEpochs: 1 },
     diffusion: { hiddenSize: 64, numLayers: 1, batches: [4] },
+    microBatches: 2,
   },
   quick: {
     gpt: GPT_D128_SHAPE,
@@ -52,6 +58,7 @@ export const THROUGHPUT_SIZES: Readonly<Record<BenchmarkMode, ThroughputSizes>> 
     sftRows: 32,
     ppo: { batchSize: 16, promptLength: 16, responseLength: 48, numPpoEpochs: 4 },
     diffusion: { hiddenSize: 256, numLayers: 3, batches: [16, 64] },
+    microBatches: 4,
   },
   full: {
     gpt: GPT_D128_SHAPE,
@@ -59,6 +66,7 @@ export const THROUGHPUT_SIZES: Readonly<Record<BenchmarkMode, ThroughputSizes>> 
     sftRows: 32,
     ppo: { batchSize: 16, promptLength: 16, responseLength: 48, numPpoEpochs: 4 },
     diffusion: { hiddenSize: 256, numLayers: 3, batches: [16, 64] },
+    microBatches: 4,
   },
 };
 

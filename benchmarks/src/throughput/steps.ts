@@ -21,6 +21,11 @@ export interface ThroughputStep {
   readonly parameters: number;
   /** Runs step `index`; resolves when its metrics have been read back (so its work is done). */
   run(index: number): Promise<Record<string, number>>;
+  /**
+   * With {@link ParallelStepOptions}: runs the trainer's own `train()` (its worker pool
+   * included) for `totalSteps` steps, calling `onStep` after each with its metrics.
+   */
+  train?(onStep: (metrics: Record<string, number>) => void): Promise<void>;
   dispose(): void;
 }
 
@@ -40,11 +45,40 @@ function gpt(sizes: ThroughputSizes, tokenizer: CharTokenizer): GPT {
 
 const tokenizer = () => CharTokenizer.fromCorpus(ALPHABET);
 
+/** How a step is split for the 1-vs-N-workers table: `train()` with `workers` threads. */
+export interface ParallelStepOptions {
+  readonly workers: number;
+  /** `gradientAccumulationSteps`: the step's batch is split into this many micro-batches. */
+  readonly microBatches: number;
+  /** Steps `train()` runs (warm-up included). */
+  readonly totalSteps: number;
+}
+
+/** Config fields of a step split into micro-batches of `batch / microBatches` each. */
+function parallelConfig(parallel: ParallelStepOptions | undefined, batch: number) {
+  if (parallel === undefined) return {};
+  return {
+    totalSteps: parallel.totalSteps,
+    perDeviceTrainBatchSize: Math.max(1, Math.floor(batch / parallel.microBatches)),
+    gradientAccumulationSteps: parallel.microBatches,
+    workers: parallel.workers,
+  };
+}
+
+/** `train()` of a trainer for {@link ThroughputStep.train}. */
+function trainWith(trainer: {
+  train(options: { progress: false; onLog: (entry: { metrics: Record<string, number> }) => void }): Promise<unknown>;
+}): ThroughputStep['train'] {
+  return async (onStep) => {
+    await trainer.train({ progress: false, onLog: ({ metrics }) => onStep(metrics) });
+  };
+}
+
 /**
  * lm's DPOTrainer with a frozen reference (TRL's default): `dpoPairs` pairs whose rows fill the
  * context exactly ([BOS] prompt completion [EOS]; the prompt a quarter of the row).
  */
-export async function makeDpoStep(sizes: ThroughputSizes): Promise<ThroughputStep> {
+export async function makeDpoStep(sizes: ThroughputSizes, parallel?: ParallelStepOptions): Promise<ThroughputStep> {
   const rng = new Rng(1);
   const context = sizes.gpt.contextLength;
   const promptLength = Math.floor(context / 4);
@@ -60,7 +94,13 @@ export async function makeDpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
     model,
     tokenizer: chars,
     trainDataset: pairs,
-    config: { totalSteps: 10_000, beta: 0.1, learningRate: 1e-4, perDeviceTrainBatchSize: sizes.dpoPairs },
+    config: {
+      totalSteps: 10_000,
+      beta: 0.1,
+      learningRate: 1e-4,
+      perDeviceTrainBatchSize: sizes.dpoPairs,
+      ...parallelConfig(parallel, sizes.dpoPairs),
+    },
   });
   return {
     name: 'dpo',
@@ -71,6 +111,7 @@ export async function makeDpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
     flops: dpoStepFlops(sizes.gpt, sizes.dpoPairs),
     parameters: model.numParameters(),
     run: (index) => trainer.trainStep(trainer.batchesForStep(index), index),
+    train: trainWith(trainer),
     dispose: () => {
       trainer.dispose();
       model.dispose();
@@ -79,7 +120,7 @@ export async function makeDpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
 }
 
 /** lm's SFTTrainer: `sftRows` texts of exactly `contextLength` tokens with BOS and EOS. */
-export async function makeSftStep(sizes: ThroughputSizes): Promise<ThroughputStep> {
+export async function makeSftStep(sizes: ThroughputSizes, parallel?: ParallelStepOptions): Promise<ThroughputStep> {
   const rng = new Rng(2);
   const context = sizes.gpt.contextLength;
   const records = Array.from({ length: sizes.sftRows * 4 }, () => ({ text: randomText(rng, context - 2) }));
@@ -89,7 +130,12 @@ export async function makeSftStep(sizes: ThroughputSizes): Promise<ThroughputSte
     model,
     tokenizer: chars,
     trainDataset: records,
-    config: { totalSteps: 10_000, learningRate: 1e-3, perDeviceTrainBatchSize: sizes.sftRows },
+    config: {
+      totalSteps: 10_000,
+      learningRate: 1e-3,
+      perDeviceTrainBatchSize: sizes.sftRows,
+      ...parallelConfig(parallel, sizes.sftRows),
+    },
   });
   return {
     name: 'sft',
@@ -99,6 +145,7 @@ export async function makeSftStep(sizes: ThroughputSizes): Promise<ThroughputSte
     flops: sftStepFlops(sizes.gpt, sizes.sftRows),
     parameters: model.numParameters(),
     run: (index) => trainer.trainStep(trainer.batchesForStep(index), index),
+    train: trainWith(trainer),
     dispose: () => {
       trainer.dispose();
       model.dispose();
@@ -161,13 +208,17 @@ function randomImagePairs(count: number, seed: number): ImagePreferenceDataset {
 }
 
 /** diffusion's DiffusionDPOTrainer, MLP denoiser (MNIST-sized), frozen reference, `pairs` pairs per step. */
-export async function makeDiffusionDpoStep(sizes: ThroughputSizes, pairs: number): Promise<ThroughputStep> {
+export async function makeDiffusionDpoStep(
+  sizes: ThroughputSizes,
+  pairs: number,
+  parallel?: ParallelStepOptions,
+): Promise<ThroughputStep> {
   const model = new MLPDenoiser({ hiddenSize: sizes.diffusion.hiddenSize, numLayers: sizes.diffusion.numLayers });
   const trainer = await DiffusionDPOTrainer.create({
     model,
     schedule: new NoiseSchedule(),
     trainDataset: randomImagePairs(pairs * 4, pairs),
-    config: { totalSteps: 10_000, perDeviceTrainBatchSize: pairs },
+    config: { totalSteps: 10_000, perDeviceTrainBatchSize: pairs, ...parallelConfig(parallel, pairs) },
   });
   let denseMultiplyAdds = 0;
   for (const [name, variable] of model.namedVariables())
@@ -181,11 +232,32 @@ export async function makeDiffusionDpoStep(sizes: ThroughputSizes, pairs: number
     flops: diffusionDpoStepFlops(denseMultiplyAdds, pairs),
     parameters: model.parameterCount(),
     run: (index) => trainer.trainStep(trainer.batchesForStep(index), index),
+    train: trainWith(trainer),
     dispose: () => {
       trainer.dispose();
       model.dispose();
     },
   };
+}
+
+/**
+ * Builders of the steps of the 1-vs-N-workers table (PPO is not among them: rlhf's PPO update
+ * does not run through core's gradient engine), each split into `sizes.microBatches`
+ * micro-batches; the diffusion step at its largest batch.
+ */
+export function parallelStepBuilders(
+  sizes: ThroughputSizes,
+  options: Omit<ParallelStepOptions, 'microBatches'>,
+): { readonly name: ThroughputStepName; readonly build: () => Promise<ThroughputStep> }[] {
+  const parallel = { ...options, microBatches: sizes.microBatches };
+  return [
+    { name: 'dpo', build: () => makeDpoStep(sizes, parallel) },
+    { name: 'sft', build: () => makeSftStep(sizes, parallel) },
+    {
+      name: 'diffusion-dpo',
+      build: () => makeDiffusionDpoStep(sizes, Math.max(...sizes.diffusion.batches), parallel),
+    },
+  ];
 }
 
 /** Builders of every step of a mode, in report order (the diffusion step once per batch size). */

@@ -16,9 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, selectBackend, type BackendInfo, type BackendName } from '@dpo-ts/core';
 import type { BenchmarkMode } from '../harness/benchmark.js';
 import { profileStep, profiles, type KernelProfile } from './kernel-profile.js';
-import { measureStep, type StepMeasurement } from './measure.js';
+import { measureStep, measureTraining, type StepMeasurement } from './measure.js';
 import { THROUGHPUT_SIZES, repetitions, sizesFor } from './sizes.js';
-import { stepBuilders, type ThroughputStep } from './steps.js';
+import { parallelStepBuilders, stepBuilders, type ThroughputStep } from './steps.js';
 
 /** What a worker writes: a measurement, a skip, or why the backend or the step could not run. */
 export type WorkerOutput =
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       mode: { type: 'string' },
       step: { type: 'string' },
       out: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const backend = values.backend as BackendName;
@@ -59,9 +60,18 @@ async function main(): Promise<void> {
   if (!out || !(mode in THROUGHPUT_SIZES) || !backend)
     throw new Error('usage: worker.js --backend <name> --mode smoke|quick|full --step <index> --out <file.json>');
   const write = (output: WorkerOutput) => writeFileSync(out, `${JSON.stringify(output, null, 2)}\n`);
-  const builder = stepBuilders(sizesFor(mode, backend))[Number(values.step)];
-  if (!builder) throw new Error(`--step must index the mode's steps: got ${values.step}`);
-  const reps = repetitions(mode, backend, builder.name);
+  // --workers N: the step of the 1-vs-N-workers table, timed through the trainer's train().
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  const sizes = sizesFor(mode, backend);
+  const builders =
+    workers === undefined ? stepBuilders(sizes) : parallelStepBuilders(sizes, { workers, totalSteps: 0 });
+  const named = builders[Number(values.step)];
+  if (!named) throw new Error(`--step must index the mode's steps: got ${values.step}`);
+  const reps = repetitions(mode, backend, named.name);
+  const builder =
+    workers === undefined
+      ? named
+      : parallelStepBuilders(sizes, { workers, totalSteps: reps.warmup + reps.steps })[Number(values.step)]!;
   let info: BackendInfo;
   try {
     info = await selectBackend({ backend, quiet: true });
@@ -80,9 +90,13 @@ async function main(): Promise<void> {
     step = await builder.build();
     log(`${step.label}: ${reps.warmup} warm-up + ${reps.steps} timed step(s)`);
     const loadBefore = loadavg()[0]!;
-    const measurement = await measureStep(step, reps, log);
+    const measurement =
+      workers === undefined ? await measureStep(step, reps, log) : await measureTraining(step, reps, workers, log);
     const loadAverage = [loadBefore, loadavg()[0]!].map((value) => Math.round(value * 100) / 100) as [number, number];
-    const kernelProfile = profiles(backend, step.name) ? await profileStep(step, reps.warmup + reps.steps) : undefined;
+    const kernelProfile =
+      workers === undefined && profiles(backend, step.name)
+        ? await profileStep(step, reps.warmup + reps.steps)
+        : undefined;
     if (kernelProfile)
       log(
         `${step.name}: kernel profile: ${kernelProfile.top

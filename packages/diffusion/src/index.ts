@@ -172,6 +172,11 @@ export { DiffusionSFTTrainer, type DiffusionSFTTrainerOptions } from './sft/diff
 export { preferredImages } from './sft/preferred-images.js';
 // Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
 export { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './sft/denoiser-sft-task.js';
+export {
+  createDenoiserPreferenceScorer,
+  denoiserPreferenceScorerSpec,
+  type DenoiserPreferenceScorerConfig,
+} from './dpo/denoiser-preference-scorer.js';
 
 // Preference pairs from a model and a reward
 export {

@@ -3,7 +3,6 @@ import {
   METRIC_NAMES,
   prepareReference,
   PreferenceTrainerBase,
-  Rng,
   stepBatchOptions,
   type Checkpointable,
   type PreparedReference,
@@ -19,11 +18,13 @@ import {
   type TokenizedPreferenceDataset,
 } from './dpo-dataset.js';
 import { frozenCopy } from './dpo-reference.js';
+import { gptPreferenceScorerSpec, microBatchDropout } from './gpt-preference-scorer.js';
+import { GPT } from './gpt-model.js';
 import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
 import type { LMPreferenceInput } from './preference-inputs.js';
-import { epochsCompleted, stepBatchIndices, stepSeed } from './step-schedule.js';
+import { epochsCompleted, stepBatchIndices } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** A language model a {@link DPOTrainer} can train or use as reference. */
@@ -75,7 +76,11 @@ export interface DPOTrainerOptions {
  *
  * Create with the async {@link DPOTrainer.create} (it fingerprints the reference weights and
  * opens the cache). Step i's micro-batches depend only on i and the seed, and dropout draws
- * from a stream derived from (seed, step), so a resumed run is bit-identical.
+ * from a stream derived from (seed, step, micro-batch), so a resumed run is bit-identical.
+ *
+ * Workers: for a `GPT` policy, `config.workers` > 1 computes each step's micro-batches on
+ * worker threads with policy replicas (core's `PreferenceTrainerBase`); the reference runs on
+ * the main thread (or comes from the cache) and its scores travel with the micro-batches.
  *
  * Tensors: only variables and optimiser state live across steps; {@link DPOTrainer.dispose}
  * frees the optimiser state and a reference copy the trainer made.
@@ -102,8 +107,6 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
     METRIC_NAMES.trainSamplesPerSecond,
   ];
   private readonly tokens: Pick<Tokenizer, 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
-  /** The dropout stream of the step in progress (read by the policy scorer). */
-  private readonly stepState: { rng: Rng | undefined };
 
   private constructor(
     config: ResolvedDPOConfig,
@@ -111,7 +114,6 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
     data: { train: TokenizedPreferenceDataset; eval: TokenizedPreferenceDataset | undefined },
     reference: PreparedReference<DPOModel>,
   ) {
-    const stepState: { rng: Rng | undefined } = { rng: undefined };
     const reduction = config.scoreReduction;
     super({
       kind: 'dpo',
@@ -119,7 +121,11 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       config,
       model: options.model,
       reference,
-      policyScorer: new LMPreferenceScorer(options.model, { reduction, rng: () => stepState.rng, logitMetrics: true }),
+      policyScorer: new LMPreferenceScorer(options.model, {
+        reduction,
+        rng: microBatchDropout(config.seed),
+        logitMetrics: true,
+      }),
       referenceScorer:
         reference.model === undefined
           ? undefined
@@ -127,8 +133,10 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       keys: (batch) => batch.keys,
       numPairs: (batch) => batch.numPairs,
       pairMetrics: completionLogitMetrics,
+      ...(options.model instanceof GPT
+        ? { workerScorer: gptPreferenceScorerSpec({ gpt: options.model.config, reduction, seed: config.seed }) }
+        : {}),
     });
-    this.stepState = stepState;
     this.trainData = data.train;
     this.evalData = data.eval;
     this.tokens = options.tokenizer;
@@ -198,16 +206,6 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
 
   protected override tokensOf(batch: DPOBatch): number {
     return batch.promptLengths.reduce((a, b, r) => a + b + batch.completionLengths[r]!, 0);
-  }
-
-  /** Dropout draws from a stream derived from (seed, step), so a resumed run is bit-identical. */
-  protected override async runStep<T>(stepIndex: number, run: () => Promise<T>): Promise<T> {
-    this.stepState.rng = new Rng(stepSeed(this.config.seed, stepIndex));
-    try {
-      return await run();
-    } finally {
-      this.stepState.rng = undefined;
-    }
   }
 
   private *batchesOf(data: TokenizedPreferenceDataset, size: number): Generator<DPOBatch> {

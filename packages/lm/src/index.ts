@@ -130,6 +130,12 @@ export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss
 // Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
 export { createGPTSFTTask, gptSFTTaskSpec, type GPTSFTTaskConfig } from './gpt-sft-task.js';
 export { createGPTDPOTask, gptDPOTaskSpec, GPT_DPO_REFERENCE_PREFIX, type GPTDPOTaskConfig } from './gpt-dpo-task.js';
+export {
+  createGPTPreferenceScorer,
+  gptPreferenceScorerSpec,
+  microBatchDropout,
+  type GPTPreferenceScorerConfig,
+} from './gpt-preference-scorer.js';
 export { DEFAULT_SFT_CONFIG, resolveSFTConfig, type SFTConfig, type ResolvedSFTConfig } from './sft-config.js';
 export {
   tokenizeSFTRecords,

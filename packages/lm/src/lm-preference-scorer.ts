@@ -28,10 +28,11 @@ export interface LMPreferenceScorerOptions {
   readonly trainable?: boolean;
   /**
    * Dropout seeds when scoring with `training: true`; defaults to the model's own stream. A
-   * function is called on every `score` and may return a different stream each step (trainers
-   * derive one per step from their seed, so a resumed run draws the same dropout masks).
+   * function is called on every `score` with its context and may return a different stream
+   * each micro-batch (trainers derive one from their seed and `context.microBatch`, see
+   * {@link microBatchDropout}, so a resumed run, or a worker thread, draws the same masks).
    */
-  readonly rng?: Rng | (() => Rng | undefined);
+  readonly rng?: Rng | ((context: ScoreContext) => Rng | undefined);
   /**
    * Carry, with the scores, the per-pair sums behind TRL's `logits/chosen` and
    * `logits/rejected` (`PairScores.details`, see `completionLogitSums`); lm's `DPOTrainer` sets
@@ -62,7 +63,7 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
   readonly reduction: ScoreReduction;
   readonly trainable: boolean;
   readonly logitMetrics: boolean;
-  private readonly rng: Rng | (() => Rng | undefined) | undefined;
+  private readonly rng: Rng | ((context: ScoreContext) => Rng | undefined) | undefined;
 
   constructor(model: CausalLanguageModel, options: LMPreferenceScorerOptions = {}) {
     this.model = model;
@@ -83,7 +84,7 @@ export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, 
     if (!(n >= 1) || batch.batchSize !== 2 * n) {
       throw new InvalidArgumentError('batch.batchSize', `2 * numPairs = ${2 * n}`, batch.batchSize);
     }
-    const rng = typeof this.rng === 'function' ? this.rng() : this.rng;
+    const rng = typeof this.rng === 'function' ? this.rng(context) : this.rng;
     return tf.tidy(() => {
       const { inputIds, lossMask } = lmBatchTensors(batch);
       const logits = this.model.forward(inputIds, { training: context.training, ...(rng && { rng }) }); // [2n, T, V]

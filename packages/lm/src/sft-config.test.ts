@@ -27,7 +27,7 @@ describe('resolveSFTConfig', () => {
       packing: true,
       workers: 2,
     });
-    expect(resolveSFTConfig({ totalSteps: 1 }, model).workers).toBe(1);
+    expect(resolveSFTConfig({ totalSteps: 1 }, model).workers).toBe('auto');
     expect(() => resolveSFTConfig({ totalSteps: 1, workers: 0 }, model)).toThrow(
       "config.workers must be an integer >= 1 or 'auto': got 0",
     );

@@ -12,6 +12,7 @@ import {
   runTrainerLoop,
   stepBatchOptions,
   Throughput,
+  trainableParameterCount,
   trainingArgumentsLoop,
   withTrainSteps,
   type AdamWOptimizer,
@@ -118,7 +119,8 @@ export class SFTTrainer {
   private constructor(options: SFTTrainerOptions) {
     this.model = options.model;
     this.config = resolveSFTConfig(options.config, options.model);
-    if (this.workerCount() > 1 && !(this.model instanceof GPT)) {
+    const explicitWorkers = typeof this.config.workers === 'number' ? this.config.workers : 1;
+    if (Math.min(explicitWorkers, this.config.gradientAccumulationSteps) > 1 && !(this.model instanceof GPT)) {
       throw new InvalidArgumentError(
         'config.workers',
         'at most 1 for a model other than a GPT (workers rebuild the model from its GPTConfig)',
@@ -299,9 +301,19 @@ export class SFTTrainer {
     this.optimizer.dispose();
   }
 
-  /** Worker threads `train()` uses: `config.workers` capped by the micro-batches per step. */
+  /**
+   * Worker threads `train()` uses: `config.workers` capped by the micro-batches per step; `'auto'`
+   * stays on the main thread for a model other than a GPT or one under core's
+   * `AUTO_WORKERS_MIN_PARAMETERS` trainable parameters.
+   */
   private workerCount(): number {
-    return resolveWorkerCount(engineWorkers(this.config.workers), this.config.gradientAccumulationSteps);
+    if (!(this.model instanceof GPT)) return 1;
+    return resolveWorkerCount(
+      engineWorkers(this.config.workers),
+      this.config.gradientAccumulationSteps,
+      undefined,
+      trainableParameterCount(this.trainable),
+    );
   }
 
   private *evalBatches(): Generator<LMBatch> {

@@ -2,7 +2,7 @@ import type { GradientEngine } from './gradient-engine.js';
 import { GradientWorkerPool, type GradientWorkerPoolOptions } from './gradient-worker-pool.js';
 import { InProcessGradientEngine } from './in-process-gradient-engine.js';
 import type { ParallelTask, ParallelTaskSpec } from './parallel-task.js';
-import { resolveWorkerCount } from './worker-count.js';
+import { resolveWorkerCount, trainableParameterCount } from './worker-count.js';
 
 /** Options of {@link createGradientEngine}. */
 export interface GradientEngineOptions<TBatch> {
@@ -10,7 +10,7 @@ export interface GradientEngineOptions<TBatch> {
   readonly task: ParallelTask<TBatch>;
   /** How workers rebuild `task`; without one the engine stays on the main thread. */
   readonly spec?: ParallelTaskSpec;
-  /** The `workers` training argument. @defaultValue the machine's cores */
+  /** The `workers` training argument; undefined for `'auto'` (see `resolveWorkerCount`). @defaultValue undefined */
   readonly workers?: number;
   /** Micro-batches per optimiser step (`gradientAccumulationSteps`): caps the worker count. */
   readonly microBatchesPerStep: number;
@@ -33,7 +33,12 @@ export interface GradientEngineOptions<TBatch> {
 export async function createGradientEngine<TBatch>(
   options: GradientEngineOptions<TBatch>,
 ): Promise<GradientEngine<TBatch>> {
-  const workers = resolveWorkerCount(options.workers, options.microBatchesPerStep);
+  const workers = resolveWorkerCount(
+    options.workers,
+    options.microBatchesPerStep,
+    undefined,
+    trainableParameterCount(options.task.namedVariables),
+  );
   if (workers === 1 || options.spec === undefined) return new InProcessGradientEngine(options.task);
   return GradientWorkerPool.create<TBatch>({
     ...options.pool,

@@ -17,6 +17,7 @@ export { microBatchGradients, type MicroBatchGradients } from './micro-batch-gra
 export { InProcessGradientEngine } from './in-process-gradient-engine.js';
 export { GradientWorkerPool, type GradientWorkerPoolOptions } from './gradient-worker-pool.js';
 export { createGradientEngine, type GradientEngineOptions } from './create-gradient-engine.js';
+export { withGradientEngine } from './with-gradient-engine.js';
 export { OrderedGradientSum } from './ordered-gradient-sum.js';
 export {
   parameterLayout,
@@ -26,5 +27,5 @@ export {
   type ParameterLayout,
   type ParameterSlot,
 } from './parameter-layout.js';
-export { resolveWorkerCount } from './worker-count.js';
+export { resolveWorkerCount, trainableParameterCount, AUTO_WORKERS_MIN_PARAMETERS } from './worker-count.js';
 export { WorkerFailedError } from './worker-failed-error.js';

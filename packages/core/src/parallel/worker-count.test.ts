@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveWorkerCount } from './worker-count.js';
+import { AUTO_WORKERS_MIN_PARAMETERS, resolveWorkerCount, trainableParameterCount } from './worker-count.js';
 
 describe('resolveWorkerCount', () => {
   it('defaults to the cores, capped by the micro-batches per step', () => {
@@ -12,6 +12,21 @@ describe('resolveWorkerCount', () => {
     expect(resolveWorkerCount(1, 8, 16)).toBe(1);
     expect(resolveWorkerCount(4, 8, 2)).toBe(4);
     expect(resolveWorkerCount(4, 2, 16)).toBe(2);
+  });
+
+  it("keeps 'auto' on the main thread for a model under AUTO_WORKERS_MIN_PARAMETERS, not an explicit count", () => {
+    expect(resolveWorkerCount(undefined, 8, 2, AUTO_WORKERS_MIN_PARAMETERS - 1)).toBe(1);
+    expect(resolveWorkerCount(undefined, 8, 2, AUTO_WORKERS_MIN_PARAMETERS)).toBe(2);
+    expect(resolveWorkerCount(2, 8, 2, 10)).toBe(2);
+  });
+
+  it('counts trainable parameters only', () => {
+    const variables = new Map([
+      ['a', { trainable: true, size: 6 }],
+      ['b', { trainable: false, size: 100 }],
+      ['c', { trainable: true, size: 4 }],
+    ]);
+    expect(trainableParameterCount(variables)).toBe(10);
   });
 
   it('names the argument on a bad value', () => {

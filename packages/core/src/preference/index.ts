@@ -45,3 +45,19 @@ export {
   type ReferencePrecomputation,
   type ResolvedPreferenceRunConfig,
 } from './preference-trainer-base.js';
+export { readPairScores, pairScoresFromHost, type HostPairScores } from './host-pair-scores.js';
+export {
+  preferenceLoss,
+  preferenceMicroBatchLoss,
+  SCORE_DETAIL_PREFIX,
+  type PreferenceMicroBatch,
+} from './preference-micro-batch-loss.js';
+export {
+  createPreferenceTask,
+  preferenceTaskSpec,
+  type PreferenceScorerFactory,
+  type PreferenceScorerReplica,
+  type PreferenceStepJSON,
+  type PreferenceTaskConfig,
+} from './preference-task.js';
+export { preferenceWorkerCount, assertPreferenceWorkers, createPreferenceEngine } from './preference-workers.js';

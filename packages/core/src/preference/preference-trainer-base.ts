@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { evalPrefixed } from '../metrics/eval-metrics.js';
 import { METRIC_NAMES, type Metrics } from '../metrics/metric-names.js';
+import type { ParallelTaskSpec } from '../parallel/parallel-task.js';
 import type { Checkpointable, PreferenceScorer } from '../surrogate/preference-scorer.js';
 import type { CheckpointContent, LoadedCheckpoint } from '../training/checkpoint.js';
 import type { JsonValue } from '../training/checkpoint-format.js';
@@ -10,6 +11,7 @@ import type { TrainingLoopResult } from '../training/training-loop.js';
 import type { PreparedReference } from './prepare-reference.js';
 import type { ResolvedPreferenceTrainerConfig } from './preference-trainer-config.js';
 import { PreferenceTrainer, type PairMetrics } from './preference-trainer.js';
+import { assertPreferenceWorkers, createPreferenceEngine } from './preference-workers.js';
 import { disposePairScores, referenceScores, type ReferenceSource } from './reference-source.js';
 import type { ReferenceScoreStore } from './reference-score-store.js';
 import { reportLine } from './report-line.js';
@@ -47,6 +49,19 @@ export interface PreferenceTrainerParts<TModel, TBatch, TConfig extends Resolved
    * @defaultValue undefined (not recorded or checked)
    */
   readonly modelConfig?: JsonValue;
+  /**
+   * How a worker thread rebuilds the policy scorer (a core `PreferenceScorerFactory` spec, lm's
+   * `gptPreferenceScorerSpec`), for `config.workers` > 1. Undefined: `workers` must resolve to 1.
+   * @defaultValue undefined
+   */
+  readonly workerScorer?: ParallelTaskSpec;
+  /**
+   * Whether `workers: 'auto'` may start workers for this modality. False where a micro-batch is
+   * too little work per weight for the per-step copies to pay off (diffusion's MLP denoiser:
+   * measured 132 -> 259 CPU ms per step from 1 to 2 workers); an explicit count still works.
+   * @defaultValue true
+   */
+  readonly autoWorkers?: boolean;
 }
 
 /** What {@link PreferenceTrainerBase.precomputeReferenceScores} did. */
@@ -90,6 +105,8 @@ export abstract class PreferenceTrainerBase<
   private readonly modelConfig: JsonValue | undefined;
   private readonly reference: PreparedReference<TModel>;
   private readonly numPairs: (batch: TBatch) => number;
+  private readonly workerScorer: ParallelTaskSpec | undefined;
+  private readonly autoWorkers: boolean;
 
   protected constructor(parts: PreferenceTrainerParts<TModel, TBatch, TConfig>) {
     this.kind = parts.kind;
@@ -100,6 +117,9 @@ export abstract class PreferenceTrainerBase<
     this.referenceModel = parts.reference.model;
     this.referenceCache = parts.reference.cache;
     this.numPairs = parts.numPairs;
+    this.workerScorer = parts.workerScorer;
+    this.autoWorkers = parts.autoWorkers ?? true;
+    assertPreferenceWorkers(parts.config, parts.workerScorer);
     let source: ReferenceSource<TBatch> = { kind: 'none' };
     if (parts.referenceScorer !== undefined) {
       source =
@@ -208,8 +228,30 @@ export abstract class PreferenceTrainerBase<
    * and ETA, evaluation every `evalSteps`, checkpoints every `saveSteps`, resume, NaN guard,
    * leak check). Step metrics add `train_samples_per_second` (pairs) and, where the modality
    * counts tokens, `train_tokens_per_second`.
+   *
+   * Workers: with `config.workers` resolving to N > 1 (capped by `gradientAccumulationSteps`),
+   * each step's micro-batches are computed on N worker threads holding replicas of the policy
+   * scorer (`workerScorer`); reference scores are computed or read from the cache on the main
+   * thread and travel with each micro-batch as host arrays; gradients are summed in micro-batch
+   * order, so the weights do not depend on N beyond float32 summation (bit-identical for a
+   * given N). The pool lives for this call.
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    const automatic = this.config.workers === 'auto';
+    const engine =
+      automatic && !this.autoWorkers
+        ? undefined
+        : await createPreferenceEngine(this.preferenceTrainer, this.workerScorer);
+    this.preferenceTrainer.engine = engine;
+    try {
+      return await this.trainLoop(options);
+    } finally {
+      this.preferenceTrainer.engine = undefined;
+      await engine?.close();
+    }
+  }
+
+  private async trainLoop(options: TrainOptions): Promise<TrainingLoopResult> {
     const cache = this.referenceCache;
     if (cache !== undefined) {
       const done = await this.precomputeReferenceScores();

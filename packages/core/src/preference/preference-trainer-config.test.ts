@@ -18,7 +18,7 @@ const EVERY_FIELD: Required<PreferenceTrainerConfig> = {
 describe('resolvePreferenceTrainerConfig', () => {
   it('accepts every field it lists, and lists every field it accepts', () => {
     const resolved = resolvePreferenceTrainerConfig(EVERY_FIELD);
-    expect(resolved).toMatchObject({ learningRate: 1e-3, syncRefModel: true, refModelSyncSteps: 4 });
+    expect(resolved).toMatchObject({ learningRate: 1e-3, syncRefModel: true, refModelSyncSteps: 4, workers: 2 });
     expect(resolved.loss).toMatchObject({ beta: 0.2, lossWeights: [1, 0.5], simpoGamma: 0.5 });
     expect([...PREFERENCE_TRAINER_CONFIG_FIELDS].sort()).toEqual(Object.keys(EVERY_FIELD).sort());
     expect(resolved).toMatchObject({

@@ -8,6 +8,11 @@ import {
 } from '../losses/preference-loss-config.js';
 import { DEFAULT_OPTIMIZATION_CONFIG, definedFields } from '../training/optimization-config.js';
 import {
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
+  resolveWorkers,
+  type ParallelTrainingArguments,
+} from '../training/parallel-training-arguments.js';
+import {
   resolveTrainingArguments,
   TRAINING_ARGUMENTS_FIELDS,
   type ResolvedTrainingArguments,
@@ -22,7 +27,10 @@ import {
  * transformers' `TrainingArguments`, camel-cased. lm's `DPOConfig` and diffusion's
  * `DiffusionDPOConfig` extend it with their modality's fields.
  */
-export interface PreferenceTrainerConfig extends TrainingArguments, Partial<PreferenceLossConfig> {
+export interface PreferenceTrainerConfig
+  extends TrainingArguments,
+    ParallelTrainingArguments,
+    Partial<PreferenceLossConfig> {
   /** Peak AdamW learning rate. @defaultValue 1e-6 (TRL's DPOConfig) */
   readonly learningRate?: number;
   /** TR-DPO: softly update the reference model from the policy. @defaultValue false */
@@ -42,6 +50,8 @@ export interface ResolvedPreferenceTrainerConfig extends ResolvedTrainingArgumen
   readonly syncRefModel: boolean;
   readonly refModelMixupAlpha: number;
   readonly refModelSyncSteps: number;
+  /** Worker threads for a step's micro-batches (see `ParallelTrainingArguments.workers`). */
+  readonly workers: number | 'auto';
 }
 
 /** Defaults a modality's trainer may set: the training arguments' and `beta`. */
@@ -64,6 +74,7 @@ export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
 export const PREFERENCE_TRAINER_CONFIG_FIELDS: readonly (keyof PreferenceTrainerConfig)[] = Object.freeze([
   ...TRAINING_ARGUMENTS_FIELDS,
   ...PREFERENCE_LOSS_CONFIG_FIELDS,
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   'syncRefModel',
   'refModelMixupAlpha',
   'refModelSyncSteps',
@@ -106,5 +117,6 @@ export function resolvePreferenceTrainerConfig(
     syncRefModel: requireBoolean('config.syncRefModel', merged.syncRefModel),
     refModelMixupAlpha: requireNumber('config.refModelMixupAlpha', merged.refModelMixupAlpha, { min: 0, max: 1 }),
     refModelSyncSteps: requireInteger('config.refModelSyncSteps', merged.refModelSyncSteps, { min: 1 }),
+    workers: resolveWorkers(config),
   });
 }

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { computePreferenceLoss } from '../losses/compute-preference-loss.js';
 import type { PreferenceLossState } from '../losses/preference-loss.js';
 import { createPreferenceLossState, updatePreferenceLossStateFromRewards } from '../losses/preference-loss-state.js';
 import { MetricAccumulator } from '../metrics/metric-accumulator.js';
 import type { Metrics } from '../metrics/metric-names.js';
-import { preferenceMetricTensors } from '../metrics/preference-metrics.js';
-import type { MicroBatchOutput } from '../parallel/parallel-task.js';
+import type { GradientEngine } from '../parallel/gradient-engine.js';
+import type { LossAndMetrics } from '../parallel/parallel-task.js';
 import type { PairScores } from '../surrogate/pair-scores.js';
 import type { Checkpointable, NamedVariables, PreferenceScorer } from '../surrogate/preference-scorer.js';
 import type { AdamWOptimizer } from '../training/adamw-optimizer.js';
@@ -20,6 +19,13 @@ import {
   type PreferenceTrainerConfig,
   type ResolvedPreferenceTrainerConfig,
 } from './preference-trainer-config.js';
+import { readPairScores, type HostPairScores } from './host-pair-scores.js';
+import {
+  preferenceLoss,
+  preferenceMicroBatchLoss,
+  SCORE_DETAIL_PREFIX,
+  type PreferenceMicroBatch,
+} from './preference-micro-batch-loss.js';
 import { disposePairScores, referenceScores, type ReferenceSource } from './reference-source.js';
 import { syncReferenceWeights } from './sync-reference.js';
 
@@ -62,8 +68,6 @@ export interface PreferenceTrainerOptions<TBatch> {
   readonly pairMetrics?: PairMetrics<TBatch>;
 }
 
-const DETAIL_PREFIX = 'details/';
-
 /**
  * Direct preference optimisation for any modality: one optimiser step on a batch of pairs,
  * evaluation, TR-DPO reference syncing, and checkpoint content. Everything model-specific sits
@@ -87,6 +91,14 @@ export class PreferenceTrainer<TBatch> {
   readonly optimizer: AdamWOptimizer;
   /** Cross-step loss state (bco_pair's running mean); saved in checkpoints. */
   lossState: PreferenceLossState = createPreferenceLossState();
+  /**
+   * Computes the micro-batch gradients of `trainStep` when set: a worker pool built on the
+   * policy's variables and {@link microBatchLoss} (`PreferenceTrainerBase.train` sets one for
+   * `workers` > 1 and closes it after). Unset: the main thread computes them.
+   */
+  engine: GradientEngine<PreferenceMicroBatch<TBatch>> | undefined;
+  /** The loss of one micro-batch, the same function worker replicas run (`createPreferenceTask`). */
+  readonly microBatchLoss: LossAndMetrics<PreferenceMicroBatch<TBatch>>;
   private readonly schedule: LRSchedule;
   private readonly trainable: NamedVariables;
   private readonly batchSize: ((batch: TBatch) => number) | undefined;
@@ -109,6 +121,7 @@ export class PreferenceTrainer<TBatch> {
     this.trainable = new Map([...this.policy.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.schedule = lrScheduleFromConfig(this.config);
+    this.microBatchLoss = preferenceMicroBatchLoss(this.policy, this.config.loss, () => this.lossState);
   }
 
   /**
@@ -118,48 +131,53 @@ export class PreferenceTrainer<TBatch> {
   async trainStep(batches: TBatch | readonly TBatch[], stepIndex: number): Promise<Metrics> {
     const microBatches = (Array.isArray(batches) ? batches : [batches]) as readonly TBatch[];
     if (microBatches.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', microBatches);
-    const references: (PairScores | null)[] = [];
-    try {
-      for (const batch of microBatches) references.push(await referenceScores(this.reference, batch));
-      const hostReferences = this.pairMetrics === undefined ? [] : await Promise.all(references.map(readReference));
-      const { metrics, microBatches: results } = await microBatchStep({
-        optimizer: this.optimizer,
-        variables: this.trainable,
-        microBatches: microBatches.map((batch, i) => ({ batch, reference: references[i]! })),
-        lossAndMetrics: ({ batch, reference }) => this.lossAndMetrics(batch, reference, true),
-        reduction: 'mean',
-        learningRate: this.schedule(stepIndex),
-        maxGradNorm: this.config.maxGradNorm,
-        stepIndex,
-        afterMicroBatch: ({ outputs }) =>
-          void updatePreferenceLossStateFromRewards(
-            this.lossState,
-            outputs.chosenRewards!,
-            outputs.rejectedRewards!,
-            stepIndex,
-          ),
-      });
-      if (
-        this.config.syncRefModel &&
-        this.reference.kind === 'model' &&
-        (stepIndex + 1) % this.config.refModelSyncSteps === 0
-      ) {
-        syncReferenceWeights(
-          this.policy.namedVariables(),
-          this.reference.scorer.namedVariables(),
-          this.config.refModelMixupAlpha,
-        );
+    // Reference scores travel to the loss as host arrays (worker threads cannot share tensors).
+    const hostReferences: (HostPairScores | null)[] = [];
+    for (const batch of microBatches) {
+      const scores = await referenceScores(this.reference, batch);
+      try {
+        hostReferences.push(await readPairScores(scores));
+      } finally {
+        disposePairScores(scores);
       }
-      if (this.pairMetrics === undefined) return metrics;
-      const pairs = results.map((result, i) => ({
-        batch: microBatches[i]!,
-        policy: details(result.outputs),
-        reference: hostReferences[i],
-      }));
-      return { ...metrics, ...(await this.pairMetrics(pairs)) };
-    } finally {
-      references.forEach(disposePairScores);
     }
+    const { metrics, microBatches: results } = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.trainable,
+      microBatches: microBatches.map((batch, i) => ({ batch, reference: hostReferences[i]! })),
+      lossAndMetrics: this.microBatchLoss,
+      ...(this.engine !== undefined ? { engine: this.engine } : {}),
+      step: { lossState: { ...this.lossState } },
+      reduction: 'mean',
+      learningRate: this.schedule(stepIndex),
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+      afterMicroBatch: ({ outputs }) =>
+        void updatePreferenceLossStateFromRewards(
+          this.lossState,
+          outputs.chosenRewards!,
+          outputs.rejectedRewards!,
+          stepIndex,
+        ),
+    });
+    if (
+      this.config.syncRefModel &&
+      this.reference.kind === 'model' &&
+      (stepIndex + 1) % this.config.refModelSyncSteps === 0
+    ) {
+      syncReferenceWeights(
+        this.policy.namedVariables(),
+        this.reference.scorer.namedVariables(),
+        this.config.refModelMixupAlpha,
+      );
+    }
+    if (this.pairMetrics === undefined) return metrics;
+    const pairs = results.map((result, i) => ({
+      batch: microBatches[i]!,
+      policy: details(result.outputs),
+      reference: hostOnly(hostReferences[i]!),
+    }));
+    return { ...metrics, ...(await this.pairMetrics(pairs)) };
   }
 
   /**
@@ -173,7 +191,9 @@ export class PreferenceTrainer<TBatch> {
       const reference = await referenceScores(this.reference, batch);
       try {
         const { loss, metrics, outputs } = tf.tidy(() => {
-          const output = this.lossAndMetrics(batch, reference, false);
+          const output = preferenceLoss(this.policy, batch, reference, this.config.loss, this.lossState, {
+            training: false,
+          });
           return { loss: output.loss, metrics: { ...output.metrics }, outputs: { ...output.outputs } };
         });
         const tensors = { loss, ...metrics };
@@ -195,30 +215,6 @@ export class PreferenceTrainer<TBatch> {
     }
     const metrics = accumulator.mean();
     return this.pairMetrics === undefined ? metrics : { ...metrics, ...(await this.pairMetrics(pairs)) };
-  }
-
-  /**
-   * The loss of one batch and its metric and output tensors: policy scores (on the tape when
-   * `training`), `computePreferenceLoss` against `reference`, TRL's metrics; outputs are the
-   * rewards (for the loss state) and the policy scores' details. The caller owns the tensors.
-   */
-  private lossAndMetrics(batch: TBatch, reference: PairScores | null, training: boolean): MicroBatchOutput {
-    const scores = this.policy.score(batch, { training });
-    const result = computePreferenceLoss(scores, reference, this.config.loss, this.lossState);
-    const metrics = preferenceMetricTensors({
-      chosenRewards: result.chosenRewards,
-      rejectedRewards: result.rejectedRewards,
-      policyChosenScores: scores.chosen,
-      policyRejectedScores: scores.rejected,
-    });
-    const scoreDetails = Object.fromEntries(
-      Object.entries(scores.details ?? {}).map(([name, t]) => [`${DETAIL_PREFIX}${name}`, t]),
-    );
-    return {
-      loss: result.loss,
-      metrics,
-      outputs: { chosenRewards: result.chosenRewards, rejectedRewards: result.rejectedRewards, ...scoreDetails },
-    };
   }
 
   /** Everything a checkpoint needs: policy weights, optimiser, loss state, reference weights when synced. */
@@ -261,9 +257,16 @@ export class PreferenceTrainer<TBatch> {
 function details(outputs: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> {
   return Object.fromEntries(
     Object.entries(outputs)
-      .filter(([name]) => name.startsWith(DETAIL_PREFIX))
-      .map(([name, values]) => [name.slice(DETAIL_PREFIX.length), values]),
+      .filter(([name]) => name.startsWith(SCORE_DETAIL_PREFIX))
+      .map(([name, values]) => [name.slice(SCORE_DETAIL_PREFIX.length), values]),
   );
+}
+
+/** Host reference scores in a {@link ScoredPairs} (undefined for none). */
+function hostOnly(scores: HostPairScores | null): ScoredPairs<unknown>['reference'] {
+  return scores === null
+    ? undefined
+    : { chosen: scores.chosen, rejected: scores.rejected, details: scores.details ?? {} };
 }
 
 /** Reference scores on the host (undefined for none). */

@@ -10,6 +10,13 @@ export interface ScoreContext {
    * false for the reference and for evaluation. Scorers must be deterministic when false.
    */
   readonly training: boolean;
+  /**
+   * Where this call sits in a training step, when it scores one micro-batch of it: scorers with
+   * dropout derive their stream from it (e.g. `mixSeeds(seed, stepIndex, microBatchIndex)`), so
+   * a micro-batch draws the same masks on the main thread and on any worker thread. Absent for
+   * the reference and for evaluation.
+   */
+  readonly microBatch?: { readonly stepIndex: number; readonly microBatchIndex: number };
 }
 
 /**

@@ -31,7 +31,7 @@ export const EVERY_TRAINING_ARGUMENTS_FIELD: Required<TrainingArguments> = Objec
 
 /**
  * Every field of a preference trainer's config beyond {@link TrainingArguments}: the loss
- * (`beta`, `lossType` with matching `lossWeights`, ...) and TR-DPO, set to valid non-default
+ * (`beta`, `lossType` with matching `lossWeights`, ...), TR-DPO and `workers`, set to valid non-default
  * values, for the same use as {@link EVERY_TRAINING_ARGUMENTS_FIELD}.
  */
 export const EVERY_PREFERENCE_FIELD: Required<Omit<PreferenceTrainerConfig, keyof TrainingArguments>> = Object.freeze({
@@ -46,4 +46,5 @@ export const EVERY_PREFERENCE_FIELD: Required<Omit<PreferenceTrainerConfig, keyo
   syncRefModel: true,
   refModelMixupAlpha: 0.5,
   refModelSyncSteps: 4,
+  workers: 2,
 });

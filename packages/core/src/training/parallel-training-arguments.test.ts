@@ -3,8 +3,8 @@ import { resolveWorkerCount } from '../parallel/worker-count.js';
 import { engineWorkers, resolveWorkers } from './parallel-training-arguments.js';
 
 describe('resolveWorkers', () => {
-  it("takes an integer >= 1 or 'auto', 1 by default", () => {
-    expect(resolveWorkers({})).toBe(1);
+  it("takes an integer >= 1 or 'auto', 'auto' by default", () => {
+    expect(resolveWorkers({})).toBe('auto');
     expect(resolveWorkers({ workers: 3 })).toBe(3);
     expect(resolveWorkers({ workers: 'auto' })).toBe('auto');
   });

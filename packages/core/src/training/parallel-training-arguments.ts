@@ -10,15 +10,16 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 export interface ParallelTrainingArguments {
   /**
    * Worker threads for the micro-batches of each optimiser step: an integer >= 1, or `'auto'`
-   * for the machine's cores (`os.availableParallelism()`); either way at most
-   * `gradientAccumulationSteps` (a worker with no micro-batch would only cost memory). `1` runs
-   * everything on the main thread. Gradients are summed in micro-batch order whatever the count,
-   * so the numbers do not depend on it.
+   * for the machine's cores (`os.availableParallelism()`), falling back to 1 for a model under
+   * core's `AUTO_WORKERS_MIN_PARAMETERS` (100k) trainable parameters, or one the trainer cannot
+   * rebuild in a worker; either way at most `gradientAccumulationSteps` (a worker with no
+   * micro-batch would only cost memory). `1` runs everything on the main thread. Gradients are
+   * summed in micro-batch order whatever the count, so the numbers do not depend on it beyond
+   * float32 summation.
    *
-   * @defaultValue 1. Not `'auto'` yet: each worker re-imports the model package and builds a
-   *   replica (about a second), and copies the weights in and the gradients out every step,
-   *   which costs more than it saves on the small models of the fast tests, the quick starts and
-   *   a 2-core CI machine; measure a run before turning it on.
+   * @defaultValue 'auto'. With the default `gradientAccumulationSteps` of 1 that is one thread;
+   *   small models (the fast tests', the quick starts') stay on the main thread, where workers
+   *   would cost more than they save (measured: see `AUTO_WORKERS_MIN_PARAMETERS`).
    */
   readonly workers?: number | 'auto';
 }
@@ -29,7 +30,7 @@ export const PARALLEL_TRAINING_ARGUMENTS_FIELDS: readonly (keyof ParallelTrainin
 ]);
 
 /** The default of {@link ParallelTrainingArguments.workers}. */
-export const DEFAULT_WORKERS = 1;
+export const DEFAULT_WORKERS: number | 'auto' = 'auto';
 
 /**
  * Validates `config.workers` once, at the config boundary.

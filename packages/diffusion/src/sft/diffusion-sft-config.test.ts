@@ -11,6 +11,7 @@ const denoiser = { config: { cfgDropProb: 0.1 } } as unknown as Pick<Denoiser, '
 const EVERY_FIELD: Required<DiffusionSFTConfig> = {
   ...EVERY_TRAINING_ARGUMENTS_FIELD,
   cfgDropProb: 0.2,
+  workers: 2,
 };
 
 describe('resolveDiffusionSFTConfig', () => {
@@ -19,6 +20,7 @@ describe('resolveDiffusionSFTConfig', () => {
       learningRate: 1e-3,
       perDeviceEvalBatchSize: 6,
       cfgDropProb: 0.2,
+      workers: 2,
     });
   });
 

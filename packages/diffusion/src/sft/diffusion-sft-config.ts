@@ -1,9 +1,12 @@
 import {
   InvalidArgumentError,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   requireKnownFields,
   requireNumber,
   resolveTrainingArguments,
+  resolveWorkers,
   TRAINING_ARGUMENTS_FIELDS,
+  type ParallelTrainingArguments,
   type ResolvedTrainingArguments,
   type TrainingArguments,
 } from '@dpo-ts/core';
@@ -13,7 +16,7 @@ import type { Denoiser } from '../denoiser.js';
  * Configuration of {@link DiffusionSFTTrainer}: the optimiser and data walk
  * ({@link TrainingArguments}) and the classifier-free-guidance label dropout.
  */
-export interface DiffusionSFTConfig extends TrainingArguments {
+export interface DiffusionSFTConfig extends TrainingArguments, ParallelTrainingArguments {
   /** Peak AdamW learning rate. @defaultValue 1e-3 (what the MNIST MLP and UNet train well with) */
   readonly learningRate?: number;
   /** @defaultValue 'constant' */
@@ -33,6 +36,8 @@ export interface DiffusionSFTConfig extends TrainingArguments {
 /** {@link DiffusionSFTConfig} validated, every default filled in. */
 export interface ResolvedDiffusionSFTConfig extends ResolvedTrainingArguments {
   readonly cfgDropProb: number;
+  /** Worker threads for a step's micro-batches (see core's `ParallelTrainingArguments.workers`). */
+  readonly workers: number | 'auto';
 }
 
 /** Defaults of the SFT-specific fields. */
@@ -45,6 +50,7 @@ export const DEFAULT_DIFFUSION_SFT_CONFIG = Object.freeze({
 
 const KNOWN_FIELDS = new Set<string>([
   ...TRAINING_ARGUMENTS_FIELDS,
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   ...(['cfgDropProb'] satisfies (keyof DiffusionSFTConfig)[]),
 ]);
 
@@ -66,5 +72,6 @@ export function resolveDiffusionSFTConfig(
       min: 0,
       max: 1,
     }),
+    workers: resolveWorkers(config),
   });
 }

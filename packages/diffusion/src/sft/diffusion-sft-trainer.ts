@@ -13,8 +13,12 @@ import {
   stepBatchOptions,
   stepMicroBatches,
   Throughput,
+  engineWorkers,
   trainingArgumentsLoop,
+  withGradientEngine,
   type AdamWOptimizer,
+  type GradientEngine,
+  type LossAndMetrics,
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
@@ -30,6 +34,7 @@ import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
+import { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './denoiser-sft-task.js';
 import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
 import {
   resolveDiffusionSFTConfig,
@@ -78,6 +83,10 @@ export class DiffusionSFTTrainer {
   readonly optimizer: AdamWOptimizer;
   private readonly lrSchedule: LRSchedule;
   private readonly trainable: NamedVariables;
+  /** The per-micro-batch loss (core's `ParallelTask`): the same function worker replicas run. */
+  private readonly lossAndMetrics: LossAndMetrics<DenoisingBatch>;
+  /** The worker pool while `train()` runs with workers; otherwise steps run on the main thread. */
+  private engine: GradientEngine<DenoisingBatch> | undefined;
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
@@ -103,6 +112,7 @@ export class DiffusionSFTTrainer {
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.lrSchedule = lrScheduleFromConfig(this.config);
+    this.lossAndMetrics = createDenoiserSFTTask(this.taskConfig(), this.model, this.schedule).lossAndMetrics;
   }
 
   /** The micro-batches of step `stepIndex`, with fresh draws each epoch. */
@@ -130,7 +140,9 @@ export class DiffusionSFTTrainer {
       variables: this.trainable,
       microBatches: list,
       // Summed errors over the step's examples: the summed gradients are the step's mean.
-      lossAndMetrics: (batch) => ({ loss: tf.div(tf.sum(this.errors(batch)), total) as tf.Scalar }),
+      lossAndMetrics: this.lossAndMetrics,
+      step: { totalExamples: total },
+      ...(this.engine !== undefined ? { engine: this.engine } : {}),
       reduction: 'sum',
       learningRate,
       maxGradNorm: this.config.maxGradNorm,
@@ -186,8 +198,35 @@ export class DiffusionSFTTrainer {
     if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
   }
 
-  /** Trains `totalSteps` steps through core's `runTrainingLoop` (progress, eval, checkpoints, resume). */
+  /**
+   * Trains `totalSteps` steps through core's `runTrainingLoop` (progress, eval, checkpoints,
+   * resume). With `config.workers` resolving to N > 1 (capped by `gradientAccumulationSteps`),
+   * each step's micro-batches run on N worker threads with denoiser replicas
+   * (`createDenoiserSFTTask`); the draws live in the batches and gradients are summed in
+   * micro-batch order, so the weights do not depend on N beyond float32 rounding.
+   */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    return withGradientEngine(
+      {
+        task: { namedVariables: this.trainable, lossAndMetrics: this.lossAndMetrics },
+        spec: denoiserSFTTaskSpec(this.taskConfig()),
+        // 'auto' stays on the main thread: a denoiser micro-batch is too little work per weight
+        // for the per-step copies (measured on Diffusion-DPO's MLP: +96% CPU time on 2 workers).
+        workers: this.config.workers === 'auto' ? 1 : engineWorkers(this.config.workers),
+        microBatchesPerStep: this.config.gradientAccumulationSteps,
+      },
+      async (engine) => {
+        this.engine = engine;
+        try {
+          return await this.runLoop(options);
+        } finally {
+          this.engine = undefined;
+        }
+      },
+    );
+  }
+
+  private runLoop(options: TrainOptions): Promise<TrainingLoopResult> {
     const throughput = new Throughput();
     return runTrainerLoop(
       {
@@ -218,6 +257,11 @@ export class DiffusionSFTTrainer {
   /** Frees the optimiser state (the model belongs to the caller). */
   dispose(): void {
     this.optimizer.dispose();
+  }
+
+  /** How a worker rebuilds this trainer's denoiser and schedule. */
+  private taskConfig(): DenoiserSFTTaskConfig {
+    return { kind: this.model.kind, denoiser: this.model.config, schedule: this.schedule.config };
   }
 
   /** Per-example denoising errors of a batch, `[n]` (inside the caller's tidy or tape). */

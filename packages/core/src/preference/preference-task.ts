@@ -1,0 +1,74 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import type { PreferenceLossState } from '../losses/preference-loss.js';
+import { resolvePreferenceLossConfig, type PreferenceLossConfig } from '../losses/preference-loss-config.js';
+import { createPreferenceLossState } from '../losses/preference-loss-state.js';
+import type { ParallelTask, ParallelTaskSpec } from '../parallel/parallel-task.js';
+import type { Checkpointable, PreferenceScorer } from '../surrogate/preference-scorer.js';
+import type { JsonValue } from '../training/checkpoint-format.js';
+import { preferenceMicroBatchLoss, type PreferenceMicroBatch } from './preference-micro-batch-loss.js';
+
+/**
+ * A policy scorer rebuilt in a worker thread by a {@link PreferenceScorerFactory}: the scorer
+ * (its `namedVariables` are the replica's parameters) and how to free what it built.
+ */
+export interface PreferenceScorerReplica<TBatch> {
+  readonly scorer: PreferenceScorer<TBatch> & Checkpointable;
+  dispose(): void;
+}
+
+/**
+ * The signature of a policy-scorer factory named by {@link PreferenceTaskConfig.scorer}: builds
+ * the modality's scorer on a fresh model from JSON (lm: `createGPTPreferenceScorer`; diffusion:
+ * `createDenoiserPreferenceScorer`). Its weights do not matter (the engine overwrites them);
+ * its variables' names, shapes and order must be the main thread's policy's, and its dropout
+ * must derive from `ScoreContext.microBatch` so every thread draws the same masks.
+ */
+export type PreferenceScorerFactory<TBatch> = (
+  config: JsonValue,
+) => PreferenceScorerReplica<TBatch> | Promise<PreferenceScorerReplica<TBatch>>;
+
+/** Configuration of {@link createPreferenceTask}: JSON, so it can build the replica in a worker. */
+export type PreferenceTaskConfig = {
+  /** How the worker builds the policy scorer (a {@link PreferenceScorerFactory}). */
+  readonly scorer: ParallelTaskSpec;
+  /** The resolved preference loss of the trainer (`config.loss`). */
+  readonly loss: Partial<PreferenceLossConfig>;
+};
+
+/** The step-wide JSON the preference task reads: the loss state, fixed for the step. */
+export type PreferenceStepJSON = { readonly lossState?: PreferenceLossState } | null;
+
+/**
+ * The data-parallel replica of a preference trainer's step: a worker builds the policy scorer
+ * from `config.scorer` and runs {@link preferenceMicroBatchLoss} on each assigned
+ * {@link PreferenceMicroBatch} (policy scores on the tape against the reference scores that
+ * travelled with the micro-batch), the very function the main thread runs with one worker.
+ * The loss state comes from `context.step.lossState` (a fresh state when absent).
+ *
+ * Loaded by core's worker threads through {@link preferenceTaskSpec}; not called directly.
+ */
+export async function createPreferenceTask<TBatch>(
+  config: PreferenceTaskConfig,
+): Promise<ParallelTask<PreferenceMicroBatch<TBatch>>> {
+  const { module, export: name, config: scorerConfig } = config.scorer;
+  const exports = (await import(module)) as Record<string, unknown>;
+  const factory = exports[name];
+  if (typeof factory !== 'function')
+    throw new InvalidArgumentError('config.scorer.export', `the name of a function exported by ${module}`, name);
+  const replica = await (factory as PreferenceScorerFactory<TBatch>)(scorerConfig);
+  const loss = resolvePreferenceLossConfig(config.loss);
+  return {
+    namedVariables: replica.scorer.namedVariables(),
+    lossAndMetrics: preferenceMicroBatchLoss(
+      replica.scorer,
+      loss,
+      (context) => (context.step as PreferenceStepJSON)?.lossState ?? createPreferenceLossState(),
+    ),
+    dispose: () => replica.dispose(),
+  };
+}
+
+/** The spec that builds {@link createPreferenceTask}(config) in each worker of a core `GradientWorkerPool`. */
+export function preferenceTaskSpec(config: PreferenceTaskConfig): ParallelTaskSpec {
+  return { module: '@dpo-ts/core', export: 'createPreferenceTask', config: config as unknown as JsonValue };
+}
