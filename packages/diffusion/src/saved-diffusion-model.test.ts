@@ -32,7 +32,14 @@ describe('DiffusionSFTTrainer.save / DiffusionDPOTrainer.load', () => {
     const sft = await DiffusionSFTTrainer.create({
       model,
       schedule,
-      trainDataset: { images: pairs.chosen, labels: pairs.labels, count: 6, imageShape: [4, 4, 1], numClasses: 3 },
+      trainDataset: {
+        images: pairs.chosen,
+        labels: pairs.labels,
+        count: 6,
+        imageShape: [4, 4, 1],
+        numClasses: 3,
+        classNames: ['a', 'b', 'c'],
+      },
       config: { totalSteps: 2, perDeviceTrainBatchSize: 3 },
     });
     await sft.train({ progress: false });
@@ -77,6 +84,7 @@ describe('DiffusionSFTTrainer.save / DiffusionDPOTrainer.load', () => {
         count: 1,
         imageShape: [4, 4, 1],
         numClasses: 3,
+        classNames: ['a', 'b', 'c'],
       },
       config: { totalSteps: 1 },
     });
