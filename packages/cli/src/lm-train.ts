@@ -1,0 +1,144 @@
+import {
+  DataFormatError,
+  InvalidArgumentError,
+  loadJsonl,
+  loadPreferenceJsonl,
+  readSavedModelManifest,
+  type PreferenceRecord,
+} from '@dpo-ts/core';
+import { CharTokenizer, DPOTrainer, GPT, loadBaseModel, SFTTrainer, type SFTRecord, type Tokenizer } from '@dpo-ts/lm';
+import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
+import type { CliIO } from './cli-io.js';
+import type { LMModelSource, RunConfig } from './run-config.js';
+import { displayPath, runTrainer, type CliTrainer } from './train-run.js';
+import { withRunConfigFieldNames } from './training-field-errors.js';
+
+/** A language model to train, its tokenizer and a line saying where it came from. */
+interface StartingModel {
+  readonly model: GPT;
+  readonly tokenizer: Tokenizer;
+  readonly description: string;
+  /** A saved reward model to continue (reward runs only). */
+  readonly rewardModel?: SequenceRewardModel;
+}
+
+/** Reads SFT records: `{"text": ...}` or `{"prompt": ..., "completion": ...}` per line. */
+export function loadSFTJsonl(file: string): Promise<SFTRecord[]> {
+  return loadJsonl(file, (object, location) => {
+    if (typeof object.text === 'string' && object.prompt === undefined) return { text: object.text };
+    if (typeof object.prompt === 'string' && typeof object.completion === 'string')
+      return { prompt: object.prompt, completion: object.completion };
+    throw new DataFormatError(
+      location.file,
+      location.line,
+      'an SFT record must be {"text": string} or {"prompt": string, "completion": string}',
+    );
+  });
+}
+
+async function startingModel(
+  source: LMModelSource,
+  texts: () => string[],
+  rewardRun: boolean,
+  cwd: string,
+): Promise<StartingModel> {
+  if (source.from === 'base') {
+    const { model, tokenizer, card } = await loadBaseModel(source.dir);
+    return { model, tokenizer, description: `the base model ${card.name} (${card.parameters} parameters)` };
+  }
+  if (source.from === 'saved') {
+    const manifest = await readSavedModelManifest(source.dir);
+    const shown = displayPath(source.dir, cwd);
+    if (rewardRun && manifest.modality === 'reward') {
+      const saved = await RewardTrainer.load(source.dir);
+      return {
+        model: saved.model.backbone,
+        tokenizer: saved.tokenizer,
+        rewardModel: saved.model,
+        description: `the reward model in ${shown} (step ${manifest.step})`,
+      };
+    }
+    const saved = await SFTTrainer.load(source.dir);
+    return {
+      model: saved.model,
+      tokenizer: saved.tokenizer,
+      description: `the ${manifest.kind} model in ${shown} (step ${manifest.step})`,
+    };
+  }
+  const tokenizer = CharTokenizer.fromCorpus(texts());
+  const model = await withRunConfigFieldNames(
+    'model.gpt',
+    () => new GPT({ vocabSize: tokenizer.vocabSize, ...source.gpt }),
+  );
+  return {
+    model,
+    tokenizer,
+    description: `a new GPT (${tokenizer.vocabSize}-character vocabulary from the training data)`,
+  };
+}
+
+function preferenceTexts(records: readonly PreferenceRecord<string, string>[]): string[] {
+  return records.flatMap((r) => [r.prompt, r.chosen, r.rejected]);
+}
+
+/**
+ * `dpo-ts train sft|dpo|reward`: loads the data and the starting model, builds the trainer
+ * (its config errors named `training.<field>`), trains with checkpoints and saves the model.
+ */
+export async function trainLanguageModel(config: RunConfig, io: CliIO, resume: boolean): Promise<void> {
+  const cwd = io.cwd ?? process.cwd();
+  const source = config.model as LMModelSource;
+  // Checked field by field by the trainer's own resolve function (errors renamed `training.x`).
+  const training = config.training as never;
+  const log = (line: string): unknown => io.stderr.write(`${line}\n`);
+  let trainer: CliTrainer;
+  let start: StartingModel;
+  let count: string;
+  if (config.kind === 'sft') {
+    const train = await loadSFTJsonl(config.data.train);
+    const evalData = config.data.eval === undefined ? undefined : await loadSFTJsonl(config.data.eval);
+    const texts = (): string[] => train.flatMap((r) => ('text' in r ? [r.text] : [r.prompt, r.completion]));
+    start = await startingModel(source, texts, false, cwd);
+    count = `${train.length} records`;
+    const { model, tokenizer } = start;
+    trainer = await withRunConfigFieldNames('training', () =>
+      SFTTrainer.create({ model, tokenizer, trainDataset: train, evalDataset: evalData, config: training }),
+    );
+  } else {
+    const train = await loadPreferenceJsonl(config.data.train);
+    const evalData = config.data.eval === undefined ? undefined : await loadPreferenceJsonl(config.data.eval);
+    start = await startingModel(source, () => preferenceTexts(train), config.kind === 'reward', cwd);
+    count = `${train.length} pairs`;
+    const { model, tokenizer } = start;
+    if (config.kind === 'dpo') {
+      trainer = await withRunConfigFieldNames('training', () =>
+        DPOTrainer.create({ model, tokenizer, trainDataset: train, evalDataset: evalData, config: training }),
+      );
+    } else if (config.kind === 'reward') {
+      const rewardModel = start.rewardModel ?? new SequenceRewardModel(model);
+      trainer = await withRunConfigFieldNames('training', () =>
+        RewardTrainer.create({
+          model: rewardModel,
+          tokenizer,
+          trainDataset: train,
+          evalDataset: evalData,
+          config: training,
+        }),
+      );
+      start = { ...start, rewardModel };
+    } else {
+      throw new InvalidArgumentError('kind', '"sft", "dpo" or "reward"', config.kind);
+    }
+  }
+  const evalCount = config.data.eval === undefined ? '' : ` (+ evaluation data ${displayPath(config.data.eval, cwd)})`;
+  log(
+    `dpo-ts train ${config.kind}: ${count} from ${displayPath(config.data.train, cwd)}${evalCount}, starting from ${start.description}`,
+  );
+  try {
+    await runTrainer(trainer, config, io, { resume, hasEval: config.data.eval !== undefined });
+  } finally {
+    trainer.dispose();
+    if (start.rewardModel !== undefined) start.rewardModel.dispose();
+    else start.model.dispose();
+  }
+}
