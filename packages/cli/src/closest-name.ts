@@ -1,20 +1,28 @@
 /**
- * Levenshtein distance between two strings (insertions, deletions and substitutions each cost
- * 1), compared case-insensitively so `learningrate` is one step from nothing.
+ * Edit distance between two strings, compared case-insensitively: insertions, deletions,
+ * substitutions and swaps of two adjacent characters each cost 1 (the optimal-string-alignment
+ * variant of Damerau-Levenshtein), so the usual typos (`modle`, `lerningRate`) are 1 away.
  */
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  // rows[i][j]: distance between the first i characters of x and the first j of y.
+  const rows: number[][] = [Array.from({ length: y.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= x.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= y.length; j++) {
-      const substitution = previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      let best = Math.min(
+        rows[i - 1]![j]! + 1,
+        row[j - 1]! + 1,
+        rows[i - 1]![j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[y.length]!;
+  return rows[x.length]![y.length]!;
 }
 
 /**

@@ -33,8 +33,14 @@ async function startingDenoiser(
       description: `the ${saved.manifest.kind} model in ${displayPath(source.dir, cwd)} (step ${saved.manifest.step})`,
     };
   }
-  const schedule = await withRunConfigFieldNames('model.schedule', () => new NoiseSchedule(source.schedule));
-  const model = await withRunConfigFieldNames('model.config', () => createDenoiser(source.denoiser, source.config));
+  const schedule = await withRunConfigFieldNames(
+    'model.schedule',
+    source.schedule,
+    () => new NoiseSchedule(source.schedule),
+  );
+  const model = await withRunConfigFieldNames('model.config', source.config, () =>
+    createDenoiser(source.denoiser, source.config),
+  );
   return { model, schedule, description: `a new ${source.denoiser} denoiser` };
 }
 
@@ -59,11 +65,11 @@ export async function trainDiffusionModel(config: RunConfig, io: CliIO, resume: 
         ? undefined
         : await loadImagePreferenceJsonl(config.data.eval, model.imageShape, options);
     if (config.kind === 'diffusion-dpo') {
-      trainer = await withRunConfigFieldNames('training', () =>
+      trainer = await withRunConfigFieldNames('training', config.training, () =>
         DiffusionDPOTrainer.create({ model, schedule, trainDataset: train, evalDataset: evalData, config: training }),
       );
     } else if (config.kind === 'diffusion-sft') {
-      trainer = await withRunConfigFieldNames('training', () =>
+      trainer = await withRunConfigFieldNames('training', config.training, () =>
         DiffusionSFTTrainer.create({
           model,
           schedule,

@@ -68,6 +68,7 @@ async function startingModel(
   const tokenizer = CharTokenizer.fromCorpus(texts());
   const model = await withRunConfigFieldNames(
     'model.gpt',
+    source.gpt,
     () => new GPT({ vocabSize: tokenizer.vocabSize, ...source.gpt }),
   );
   return {
@@ -101,7 +102,7 @@ export async function trainLanguageModel(config: RunConfig, io: CliIO, resume: b
     start = await startingModel(source, texts, false, cwd);
     count = `${train.length} records`;
     const { model, tokenizer } = start;
-    trainer = await withRunConfigFieldNames('training', () =>
+    trainer = await withRunConfigFieldNames('training', config.training, () =>
       SFTTrainer.create({ model, tokenizer, trainDataset: train, evalDataset: evalData, config: training }),
     );
   } else {
@@ -111,12 +112,12 @@ export async function trainLanguageModel(config: RunConfig, io: CliIO, resume: b
     count = `${train.length} pairs`;
     const { model, tokenizer } = start;
     if (config.kind === 'dpo') {
-      trainer = await withRunConfigFieldNames('training', () =>
+      trainer = await withRunConfigFieldNames('training', config.training, () =>
         DPOTrainer.create({ model, tokenizer, trainDataset: train, evalDataset: evalData, config: training }),
       );
     } else if (config.kind === 'reward') {
       const rewardModel = start.rewardModel ?? new SequenceRewardModel(model);
-      trainer = await withRunConfigFieldNames('training', () =>
+      trainer = await withRunConfigFieldNames('training', config.training, () =>
         RewardTrainer.create({
           model: rewardModel,
           tokenizer,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { BACKEND_REQUESTS, DPOTSError, InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
@@ -103,6 +104,9 @@ function buildProgram(io: CliIO): Command {
     .description(
       'dpo-ts: train language and diffusion models on preference pairs (DPO and friends), sample from them, and ' +
         '(in the dpo-ts repository) run the benchmarks: dpo-ts bench --help',
+    )
+    .version(
+      (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
     )
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
