@@ -1,6 +1,8 @@
 /** A stream the CLI writes to (`process.stdout`, or a test's buffer). */
 export interface CliWritable {
+  /** Writes `text` as it is (lines end with their own newline). */
   write(text: string): unknown;
+  /** Whether a terminal is attached (progress lines then show a bar). */
   readonly isTTY?: boolean;
 }
 
