@@ -69,7 +69,7 @@ async function startingModel(
   const model = await withRunConfigFieldNames(
     'model.gpt',
     source.gpt,
-    () => new GPT({ vocabSize: tokenizer.vocabSize, ...source.gpt }),
+    () => new GPT({ ...source.gpt, vocabSize: tokenizer.vocabSize }),
   );
   return {
     model,
@@ -82,64 +82,57 @@ function preferenceTexts(records: readonly PreferenceRecord<string, string>[]): 
   return records.flatMap((r) => [r.prompt, r.chosen, r.rejected]);
 }
 
+/** The trainer of `kind` on the loaded data, its config errors named `training.<field>`. */
+async function createTrainer(
+  config: RunConfig,
+  start: StartingModel,
+  data: { train: unknown[]; eval: unknown[] | undefined },
+): Promise<CliTrainer> {
+  // Checked field by field by the trainer's own resolve function (errors renamed `training.x`).
+  const training = config.training as never;
+  const { model, tokenizer } = start;
+  const datasets = { trainDataset: data.train as never, evalDataset: data.eval as never };
+  return withRunConfigFieldNames('training', config.training, (): Promise<CliTrainer> => {
+    if (config.kind === 'sft') return SFTTrainer.create({ model, tokenizer, ...datasets, config: training });
+    if (config.kind === 'dpo') return DPOTrainer.create({ model, tokenizer, ...datasets, config: training });
+    if (config.kind === 'reward' && start.rewardModel !== undefined)
+      return RewardTrainer.create({ model: start.rewardModel, tokenizer, ...datasets, config: training });
+    throw new InvalidArgumentError('kind', '"sft", "dpo" or "reward"', config.kind);
+  });
+}
+
 /**
  * `dpo-ts train sft|dpo|reward`: loads the data and the starting model, builds the trainer
  * (its config errors named `training.<field>`), trains with checkpoints and saves the model.
+ * The model is disposed at the end, also when the trainer refuses its config.
  */
 export async function trainLanguageModel(config: RunConfig, io: CliIO, resume: boolean): Promise<void> {
   const cwd = io.cwd ?? process.cwd();
   const source = config.model as LMModelSource;
-  // Checked field by field by the trainer's own resolve function (errors renamed `training.x`).
-  const training = config.training as never;
-  const log = (line: string): unknown => io.stderr.write(`${line}\n`);
-  let trainer: CliTrainer;
-  let start: StartingModel;
-  let count: string;
-  if (config.kind === 'sft') {
-    const train = await loadSFTJsonl(config.data.train);
-    const evalData = config.data.eval === undefined ? undefined : await loadSFTJsonl(config.data.eval);
-    const texts = (): string[] => train.flatMap((r) => ('text' in r ? [r.text] : [r.prompt, r.completion]));
-    start = await startingModel(source, texts, false, cwd);
-    count = `${train.length} records`;
-    const { model, tokenizer } = start;
-    trainer = await withRunConfigFieldNames('training', config.training, () =>
-      SFTTrainer.create({ model, tokenizer, trainDataset: train, evalDataset: evalData, config: training }),
-    );
-  } else {
-    const train = await loadPreferenceJsonl(config.data.train);
-    const evalData = config.data.eval === undefined ? undefined : await loadPreferenceJsonl(config.data.eval);
-    start = await startingModel(source, () => preferenceTexts(train), config.kind === 'reward', cwd);
-    count = `${train.length} pairs`;
-    const { model, tokenizer } = start;
-    if (config.kind === 'dpo') {
-      trainer = await withRunConfigFieldNames('training', config.training, () =>
-        DPOTrainer.create({ model, tokenizer, trainDataset: train, evalDataset: evalData, config: training }),
-      );
-    } else if (config.kind === 'reward') {
-      const rewardModel = start.rewardModel ?? new SequenceRewardModel(model);
-      trainer = await withRunConfigFieldNames('training', config.training, () =>
-        RewardTrainer.create({
-          model: rewardModel,
-          tokenizer,
-          trainDataset: train,
-          evalDataset: evalData,
-          config: training,
-        }),
-      );
-      start = { ...start, rewardModel };
-    } else {
-      throw new InvalidArgumentError('kind', '"sft", "dpo" or "reward"', config.kind);
-    }
-  }
-  const evalCount = config.data.eval === undefined ? '' : ` (+ evaluation data ${displayPath(config.data.eval, cwd)})`;
-  log(
-    `dpo-ts train ${config.kind}: ${count} from ${displayPath(config.data.train, cwd)}${evalCount}, starting from ${start.description}`,
-  );
+  const sft = config.kind === 'sft';
+  const load = (file: string): Promise<unknown[]> => (sft ? loadSFTJsonl(file) : loadPreferenceJsonl(file));
+  const train = await load(config.data.train);
+  const evalData = config.data.eval === undefined ? undefined : await load(config.data.eval);
+  const texts = (): string[] =>
+    sft
+      ? (train as SFTRecord[]).flatMap((r) => ('text' in r ? [r.text] : [r.prompt, r.completion]))
+      : preferenceTexts(train as PreferenceRecord<string, string>[]);
+  let start = await startingModel(source, texts, config.kind === 'reward', cwd);
+  if (config.kind === 'reward' && start.rewardModel === undefined)
+    start = { ...start, rewardModel: new SequenceRewardModel(start.model) };
+  let trainer: CliTrainer | undefined;
   try {
+    trainer = await createTrainer(config, start, { train, eval: evalData });
+    const count = `${train.length} ${sft ? 'records' : 'pairs'}`;
+    const evalCount =
+      config.data.eval === undefined ? '' : ` (+ evaluation data ${displayPath(config.data.eval, cwd)})`;
+    io.stderr.write(
+      `dpo-ts train ${config.kind}: ${count} from ${displayPath(config.data.train, cwd)}${evalCount}, starting from ${start.description}\n`,
+    );
     await runTrainer(trainer, config, io, { resume, hasEval: config.data.eval !== undefined });
   } finally {
-    trainer.dispose();
-    if (start.rewardModel !== undefined) start.rewardModel.dispose();
-    else start.model.dispose();
+    trainer?.dispose();
+    // A reward model owns its backbone.
+    (start.rewardModel ?? start.model).dispose();
   }
 }

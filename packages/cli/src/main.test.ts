@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSavedModelManifest } from '@dpo-ts/core';
+import { expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from './cli-io.js';
 import { main } from './main.js';
@@ -44,7 +45,8 @@ describe('dpo-ts train / sample', () => {
       '--backend',
       'cpu',
     ];
-    const trained = await run(train, cwd);
+    // Every tensor the run made (model, reference copy, optimiser state) is freed at the end.
+    const trained = await expectNoLeak(() => run(train, cwd));
     expect(trained.stderr).toContain('dpo-ts train dpo: 40 pairs from');
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/^trained dpo for 2 steps \(last step: loss \d\.\d{4}, rewards\/accuracies/);
@@ -57,7 +59,9 @@ describe('dpo-ts train / sample', () => {
     expect((manifest.trainerConfig as { perDeviceTrainBatchSize: number }).perDeviceTrainBatchSize).toBe(4);
 
     const sampleArgs = ['sample', '--model', 'run/model', '--prompt', 'The food', '--prompt', 'My friend', '--n', '2'];
-    const sampled = await run([...sampleArgs, '--max-new-tokens', '8', '--seed', '3', '--backend', 'cpu'], cwd);
+    const sampled = await expectNoLeak(() =>
+      run([...sampleArgs, '--max-new-tokens', '8', '--seed', '3', '--backend', 'cpu'], cwd),
+    );
     expect(sampled.code).toBe(0);
     const lines = sampled.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
@@ -79,22 +83,24 @@ describe('dpo-ts train / sample', () => {
 
   it('trains Diffusion-DPO on the example Pick-a-Pic JSONL and writes a PNG grid', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'dpo-ts-cli-'));
-    const trained = await run(
-      [
-        'train',
-        'diffusion-dpo',
-        '--config',
-        join(EXAMPLES, 'diffusion-dpo.json'),
-        '--set',
-        'training.totalSteps=2',
-        '--set',
-        'training.perDeviceTrainBatchSize=2',
-        '--out',
-        'run',
-        '--backend',
-        'cpu',
-      ],
-      cwd,
+    const trained = await expectNoLeak(() =>
+      run(
+        [
+          'train',
+          'diffusion-dpo',
+          '--config',
+          join(EXAMPLES, 'diffusion-dpo.json'),
+          '--set',
+          'training.totalSteps=2',
+          '--set',
+          'training.perDeviceTrainBatchSize=2',
+          '--out',
+          'run',
+          '--backend',
+          'cpu',
+        ],
+        cwd,
+      ),
     );
     expect(trained.stderr).toContain('16 image pairs (28x28x1)');
     expect(trained.code).toBe(0);
@@ -131,7 +137,7 @@ describe('dpo-ts train / sample', () => {
   it('names bad training fields with the closest known name, and refuses ppo/ddpo and bad commands clearly', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'dpo-ts-cli-'));
     const config = ['--config', join(EXAMPLES, 'lm-dpo.json'), '--set', TINY_GPT, '--backend', 'cpu'];
-    const typo = await run(['train', 'dpo', ...config, '--set', 'training.lerningRate=1e-5'], cwd);
+    const typo = await expectNoLeak(() => run(['train', 'dpo', ...config, '--set', 'training.lerningRate=1e-5'], cwd));
     expect(typo.code).toBe(1);
     expect(typo.stderr).toMatch(
       /dpo-ts: training\.lerningRate must be absent \(known fields: .*\): got 0\.00001 \(did you mean "learningRate"\?\)/,
