@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,17 @@ describe('dpo-ts train / sample', () => {
     // The same seed gives the same completions.
     const again = await run([...sampleArgs, '--max-new-tokens', '8', '--seed', '3', '--backend', 'cpu'], cwd);
     expect(again.stdout).toBe(sampled.stdout);
+    await writeFile(join(cwd, 'prompts.jsonl'), '{"prompt": "The food"}\n{"prompt": "A walk"}\n');
+    const fromFile = await run(
+      ['sample', '--model', 'run/model', '--prompts', 'prompts.jsonl', '--backend', 'cpu'],
+      cwd,
+    );
+    expect(
+      fromFile.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(' → ')[0]),
+    ).toEqual(['The food', 'A walk']);
 
     const refused = await run(train, cwd);
     expect(refused.code).toBe(1);
