@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // `--project <name>` (vitest finds this file from any package directory), and
 // `cd packages/x && npx vitest run src/file.test.ts` still runs just that file.
 const at = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const LIBRARIES = ['core', 'lm', 'diffusion', 'reward', 'rlhf'] as const;
+const LIBRARIES = ['core', 'lm', 'diffusion', 'reward', 'rlhf', 'cli'] as const;
 
 export default defineConfig({
   test: {

@@ -6,6 +6,8 @@
 // order (so two quick starts that write the same `runs/` directory collide here as they would
 // for a user). Blocks are marked ```ts quickstart key=value...; see scripts/quickstart-blocks.mjs.
 //
+// Then runs the `dpo-ts` command of the installed @dpo-ts/cli on docs/examples (train, sample).
+//
 // Also checks what a user meets before any quick start: each tarball holds its LICENSE and no
 // tests, test helpers, fixtures or build scripts; `require()` of each package says it is
 // ESM-only; and a model created before `selectBackend()` says to call it.
@@ -238,6 +240,38 @@ try {
         log(`FAIL ${where} (${seconds} s, exit ${result.signal ?? result.code})`);
         failures.push(`${where} failed (exit ${result.signal ?? result.code}):\n${tail(result.output)}`);
       }
+    }
+  }
+
+  // 6. The `dpo-ts` command from the installed @dpo-ts/cli on docs/examples, at 2 steps: train
+  // then sample, for a language model and a diffusion model (about half a minute).
+  const examples = join(ROOT, 'docs', 'examples');
+  const dpoTs = join(project, 'node_modules', '.bin', 'dpo-ts');
+  const commands = [
+    [
+      'train',
+      'dpo',
+      '--config',
+      join(examples, 'lm-dpo.json'),
+      '--set',
+      'training.totalSteps=2',
+      '--out',
+      'runs/cli-dpo',
+    ],
+    ['sample', '--model', 'runs/cli-dpo/model', '--prompt', 'The hotel room', '--max-new-tokens', '8'],
+    ['train', 'diffusion-dpo', '--config', join(examples, 'diffusion-dpo.json'), '--set', 'training.totalSteps=2'],
+    ['sample', '--model', 'runs/diffusion-dpo/model', '--steps', '2', '--out', 'cli-grid.png'],
+  ];
+  for (const command of commands) {
+    const t0 = Date.now();
+    const result = await runCommand(dpoTs, command, { cwd: project });
+    const shown = `dpo-ts ${command.slice(0, 2).join(' ')}`;
+    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+    if (result.code === 0) log(`ok   ${shown} (${seconds} s)${verbose ? `\n${tail(result.output, 6)}` : ''}`);
+    else {
+      log(`FAIL ${shown} (${seconds} s, exit ${result.signal ?? result.code})`);
+      failures.push(`${shown} failed (exit ${result.signal ?? result.code}):\n${tail(result.output)}`);
+      break;
     }
   }
 } finally {

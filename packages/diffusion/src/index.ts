@@ -169,6 +169,13 @@ export {
 } from './sft/diffusion-sft-config.js';
 export { buildDenoisingBatch, type DenoisingBatch, type DenoisingDrawOptions } from './sft/denoising-batch.js';
 export { DiffusionSFTTrainer, type DiffusionSFTTrainerOptions } from './sft/diffusion-sft-trainer.js';
+export {
+  saveDiffusionModel,
+  loadDiffusionModel,
+  DIFFUSION_MODEL_MODALITY,
+  type SavedDiffusionModel,
+  type SaveDiffusionModelOptions,
+} from './saved-diffusion-model.js';
 export { preferredImages } from './sft/preferred-images.js';
 // Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
 export { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './sft/denoiser-sft-task.js';

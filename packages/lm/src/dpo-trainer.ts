@@ -24,6 +24,7 @@ import { lmReferenceFingerprint } from './lm-reference-fingerprint.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';
 import type { LMPreferenceInput } from './preference-inputs.js';
+import { loadLanguageModel, saveLanguageModel, type SavedLanguageModel } from './saved-language-model.js';
 import { epochsCompleted, stepBatchIndices } from './step-schedule.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -181,6 +182,30 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       reference.dispose();
       throw error;
     }
+  }
+
+  /**
+   * Saves the policy as trained so far (weights, `config.json`, `tokenizer.json` and
+   * `trainer.json` with this config and step) to `dir`, atomically: a failed save leaves a
+   * previous model in `dir` intact. {@link DPOTrainer.load} reads it back.
+   * @throws InvalidArgumentError naming `model` (not a GPT) or `tokenizer` (no `toJSON()`).
+   */
+  async save(dir: string): Promise<void> {
+    await saveLanguageModel(dir, {
+      kind: 'dpo',
+      model: this.model,
+      tokenizer: this.tokens,
+      trainerConfig: this.config,
+      step: this.preferenceTrainer.optimizer.step,
+    });
+  }
+
+  /**
+   * Reads a model saved by an lm trainer's `save(dir)` (SFT or DPO: {@link loadLanguageModel}),
+   * to sample from or to start the next stage. The caller disposes the returned model.
+   */
+  static load(dir: string): Promise<SavedLanguageModel> {
+    return loadLanguageModel(dir);
   }
 
   /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */

@@ -148,6 +148,13 @@ export {
   type SFTRowOptions,
 } from './sft-dataset.js';
 export { SFTTrainer, type SFTTrainerOptions } from './sft-trainer.js';
+export {
+  saveLanguageModel,
+  loadLanguageModel,
+  LANGUAGE_MODEL_MODALITY,
+  type SavedLanguageModel,
+  type SaveLanguageModelOptions,
+} from './saved-language-model.js';
 export { DEFAULT_DPO_CONFIG, resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
 export {
   tokenizePreferenceDataset,

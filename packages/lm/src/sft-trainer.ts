@@ -34,6 +34,7 @@ import { GPT } from './gpt-model.js';
 import { lmBatchTensors, type LMBatch } from './lm-batch.js';
 import { lmModelArchitecture } from './model-architecture.js';
 import { nextTokenStatistics } from './next-token-loss.js';
+import { loadLanguageModel, saveLanguageModel, type SavedLanguageModel } from './saved-language-model.js';
 import { resolveSFTConfig, type ResolvedSFTConfig, type SFTConfig } from './sft-config.js';
 import { buildSFTBatch, scoredTokenCount, tokenizeSFTRecords, type SFTRow } from './sft-dataset.js';
 import type { LMSFTInput } from './sft-inputs.js';
@@ -100,6 +101,7 @@ export class SFTTrainer {
   /** Non-padding input tokens trained on so far (saved in checkpoints). */
   numTokens = 0;
   private readonly padTokenId: number;
+  private readonly tokenizer: SFTTrainerOptions['tokenizer'];
   private readonly schedule: LRSchedule;
   private readonly trainable: NamedVariables;
   /** The per-micro-batch loss: the same function the worker replicas run. */
@@ -128,6 +130,7 @@ export class SFTTrainer {
       );
     }
     this.padTokenId = options.tokenizer.padTokenId;
+    this.tokenizer = options.tokenizer;
     this.trainRows = tokenizeSFTRecords(options.trainDataset, options.tokenizer, this.config);
     if (this.trainRows.length === 0)
       throw new InvalidArgumentError(
@@ -294,6 +297,30 @@ export class SFTTrainer {
       },
       options,
     );
+  }
+
+  /**
+   * Saves the model as trained so far (weights, `config.json`, `tokenizer.json` and
+   * `trainer.json` with this config and step) to `dir`, atomically: a failed save leaves a
+   * previous model in `dir` intact. {@link SFTTrainer.load} reads it back.
+   * @throws InvalidArgumentError naming `model` (not a GPT) or `tokenizer` (no `toJSON()`).
+   */
+  async save(dir: string): Promise<void> {
+    await saveLanguageModel(dir, {
+      kind: 'sft',
+      model: this.model,
+      tokenizer: this.tokenizer,
+      trainerConfig: this.config,
+      step: this.optimizer.step,
+    });
+  }
+
+  /**
+   * Reads a model saved by an lm trainer's `save(dir)` (SFT or DPO: {@link loadLanguageModel}),
+   * to sample from or to start the next stage. The caller disposes the returned model.
+   */
+  static load(dir: string): Promise<SavedLanguageModel> {
+    return loadLanguageModel(dir);
   }
 
   /** Frees the optimiser state (the model belongs to the caller). */

@@ -32,3 +32,10 @@ export {
 } from './reward-trainer-config.js';
 export { RewardTrainer, type RewardTrainerOptions } from './reward-trainer.js';
 export { saveRewardModel, loadRewardModel, REWARD_MODEL_FORMAT, type RewardHeadManifest } from './reward-model-io.js';
+export {
+  saveTrainedRewardModel,
+  loadTrainedRewardModel,
+  REWARD_MODEL_MODALITY,
+  type SavedRewardModel,
+  type SaveTrainedRewardModelOptions,
+} from './saved-reward-model.js';

@@ -14,7 +14,7 @@ import { SequenceRewardModel } from './sequence-reward-model.js';
 export const REWARD_MODEL_FORMAT = 'dpo-ts.sequence-reward-model';
 
 /** The head's weight files: core's named-weights format under other names. */
-const HEAD_FILES = Object.freeze({ manifest: 'reward-head.json', weights: 'reward-head.bin' });
+export const HEAD_FILES = Object.freeze({ manifest: 'reward-head.json', weights: 'reward-head.bin' });
 
 /**
  * `reward-head.json`: lm's weights manifest for the head's weights in `reward-head.bin`, plus

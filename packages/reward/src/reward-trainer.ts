@@ -35,6 +35,7 @@ import {
   type ResolvedRewardTrainerConfig,
   type RewardTrainerConfig,
 } from './reward-trainer-config.js';
+import { loadTrainedRewardModel, saveTrainedRewardModel, type SavedRewardModel } from './saved-reward-model.js';
 import type { SequenceRewardModel } from './sequence-reward-model.js';
 
 /** What a {@link RewardTrainer} trains, on what. */
@@ -223,6 +224,28 @@ export class RewardTrainer {
       },
       options,
     );
+  }
+
+  /**
+   * Saves the reward model as trained so far (the `saveRewardModel` files, `tokenizer.json` and
+   * `trainer.json` with this config and step) to `dir`, atomically: a failed save leaves a
+   * previous model in `dir` intact. {@link RewardTrainer.load} reads it back.
+   */
+  async save(dir: string): Promise<void> {
+    await saveTrainedRewardModel(dir, {
+      model: this.model,
+      tokenizer: this.tokenizer,
+      trainerConfig: this.config,
+      step: this.optimizer.step,
+    });
+  }
+
+  /**
+   * Reads a model saved by {@link RewardTrainer.save} ({@link loadTrainedRewardModel}): the
+   * reward model and its tokenizer. The caller disposes the returned model.
+   */
+  static load(dir: string): Promise<SavedRewardModel> {
+    return loadTrainedRewardModel(dir);
   }
 
   /** Frees the optimiser state (the model stays the caller's). */

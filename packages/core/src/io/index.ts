@@ -25,3 +25,13 @@ export {
   type LoadedNamedWeights,
   type NamedWeightsFiles,
 } from './named-weights.js';
+export {
+  SAVED_MODEL_FORMAT,
+  SAVED_MODEL_VERSION,
+  SAVED_MODEL_FILE,
+  saveTrainedModel,
+  readSavedModelManifest,
+  type SavedModelManifest,
+  type SaveTrainedModelOptions,
+  type SavedModelExpectation,
+} from './saved-model.js';

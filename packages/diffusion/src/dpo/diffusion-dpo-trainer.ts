@@ -14,6 +14,7 @@ import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
+import { loadDiffusionModel, saveDiffusionModel, type SavedDiffusionModel } from '../saved-diffusion-model.js';
 import {
   resolveDiffusionDPOConfig,
   type DiffusionDPOConfig,
@@ -136,6 +137,30 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<
     this.trainDataset = options.trainDataset;
     this.evalDataset = options.evalDataset;
     this.buckets = buckets;
+  }
+
+  /**
+   * Saves the policy as trained so far (the `saveDenoiser` files, `schedule.json` and
+   * `trainer.json` with this config and step) to `dir`, atomically: a failed save leaves a
+   * previous model in `dir` intact. {@link DiffusionDPOTrainer.load} reads it back.
+   */
+  async save(dir: string): Promise<void> {
+    await saveDiffusionModel(dir, {
+      kind: 'diffusion-dpo',
+      model: this.model,
+      schedule: this.schedule,
+      trainerConfig: this.config,
+      step: this.preferenceTrainer.optimizer.step,
+    });
+  }
+
+  /**
+   * Reads a model saved by a diffusion trainer's `save(dir)` ({@link loadDiffusionModel}): the
+   * denoiser and its schedule, to sample from or to start the next stage. The caller disposes
+   * the returned model.
+   */
+  static load(dir: string): Promise<SavedDiffusionModel> {
+    return loadDiffusionModel(dir);
   }
 
   /**

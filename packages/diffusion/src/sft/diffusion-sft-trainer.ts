@@ -35,6 +35,7 @@ import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { denoisingErrors } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './denoiser-sft-task.js';
+import { loadDiffusionModel, saveDiffusionModel, type SavedDiffusionModel } from '../saved-diffusion-model.js';
 import { buildDenoisingBatch, type DenoisingBatch } from './denoising-batch.js';
 import {
   resolveDiffusionSFTConfig,
@@ -252,6 +253,30 @@ export class DiffusionSFTTrainer {
       },
       options,
     );
+  }
+
+  /**
+   * Saves the model as trained so far (the `saveDenoiser` files, `schedule.json` and
+   * `trainer.json` with this config and step) to `dir`, atomically: a failed save leaves a
+   * previous model in `dir` intact. {@link DiffusionSFTTrainer.load} reads it back.
+   */
+  async save(dir: string): Promise<void> {
+    await saveDiffusionModel(dir, {
+      kind: 'diffusion-sft',
+      model: this.model,
+      schedule: this.schedule,
+      trainerConfig: this.config,
+      step: this.optimizer.step,
+    });
+  }
+
+  /**
+   * Reads a model saved by a diffusion trainer's `save(dir)` ({@link loadDiffusionModel}): the
+   * denoiser and its schedule, to sample from or to start Diffusion-DPO. The caller disposes
+   * the returned model.
+   */
+  static load(dir: string): Promise<SavedDiffusionModel> {
+    return loadDiffusionModel(dir);
   }
 
   /** Frees the optimiser state (the model belongs to the caller). */

@@ -1,0 +1,125 @@
+import { isAbsolute, resolve } from 'node:path';
+import { InvalidArgumentError, loadPromptJsonl, readSavedModelManifest, Rng } from '@dpo-ts/core';
+import { ddimSample, DiffusionDPOTrainer, writeImageGrid } from '@dpo-ts/diffusion';
+import { DPOTrainer, sampleCompletions } from '@dpo-ts/lm';
+import type { CliIO } from './cli-io.js';
+import { displayPath } from './train-run.js';
+
+/** `dpo-ts sample` options, as parsed from the command line. */
+export interface SampleCommandOptions {
+  /** A directory a trainer's `save(dir)` wrote. */
+  readonly model: string;
+  /** lm: prompts to complete. */
+  readonly prompt: readonly string[];
+  /** lm: a `{"prompt": ...}` JSONL file of prompts. */
+  readonly prompts?: string;
+  /** Samples per prompt (lm) or per label (diffusion). */
+  readonly n: number;
+  /** lm: tokens to generate at most. */
+  readonly maxNewTokens: number;
+  readonly temperature: number;
+  /** lm: keep the k most likely tokens (0: all). */
+  readonly topK: number;
+  readonly seed: number;
+  /** diffusion: class labels to draw (default: every class). */
+  readonly label: readonly number[];
+  /** diffusion: text-to-image captions (not supported by the saved models yet). */
+  readonly caption: readonly string[];
+  /** diffusion: the PNG grid to write. */
+  readonly out: string;
+  /** diffusion: DDIM steps. */
+  readonly steps: number;
+  /** diffusion: classifier-free guidance scale. */
+  readonly guidanceScale: number;
+}
+
+function requireNumber(name: string, value: number, check: (v: number) => boolean, expected: string): void {
+  if (!check(value)) throw new InvalidArgumentError(name, expected, value);
+}
+
+/**
+ * `dpo-ts sample --model DIR`: reads `trainer.json` to tell the modality, then prints
+ * completions of the prompts (a language model: one line per sample, prompt and completion
+ * separated by " → ") or writes a PNG grid of DDIM samples, one row per label (a denoiser).
+ * @throws InvalidArgumentError naming the option for a bad value, or `--model` for a folder that
+ *   is not a saved model.
+ */
+export async function sampleCommand(options: SampleCommandOptions, io: CliIO): Promise<void> {
+  const cwd = io.cwd ?? process.cwd();
+  const at = (path: string): string => (isAbsolute(path) ? path : resolve(cwd, path));
+  const dir = at(options.model);
+  requireNumber('--n', options.n, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  requireNumber('--seed', options.seed, Number.isInteger, 'an integer');
+  requireNumber('--temperature', options.temperature, (v) => Number.isFinite(v) && v >= 0, 'a number >= 0');
+  const manifest = await readSavedModelManifest(dir);
+  if (manifest.modality === 'lm') {
+    requireNumber('--max-new-tokens', options.maxNewTokens, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+    requireNumber('--top-k', options.topK, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    const fromFile =
+      options.prompts === undefined ? [] : (await loadPromptJsonl(at(options.prompts))).map((r) => r.prompt);
+    const prompts = [...options.prompt, ...fromFile];
+    if (prompts.length === 0)
+      throw new InvalidArgumentError('--prompt', 'at least one prompt (or --prompts file.jsonl)', 0);
+    const { model, tokenizer } = await DPOTrainer.load(dir);
+    try {
+      const repeated = prompts.flatMap((prompt) => Array.from({ length: options.n }, () => prompt));
+      const samples = await sampleCompletions(model, tokenizer, repeated, {
+        seed: options.seed,
+        maxNewTokens: options.maxNewTokens,
+        temperature: options.temperature,
+        ...(options.topK > 0 ? { topK: options.topK } : {}),
+      });
+      for (const sample of samples) io.stdout.write(`${sample.prompt} → ${sample.completion}\n`);
+    } finally {
+      model.dispose();
+    }
+    return;
+  }
+  if (manifest.modality === 'diffusion') {
+    if (options.caption.length > 0)
+      throw new InvalidArgumentError(
+        '--caption',
+        'absent for a class-conditional denoiser (use --label); text-to-image models are not saved by the CLI trainers yet',
+        options.caption[0],
+      );
+    requireNumber('--steps', options.steps, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+    requireNumber('--guidance-scale', options.guidanceScale, Number.isFinite, 'a finite number');
+    const { model, schedule } = await DiffusionDPOTrainer.load(dir);
+    try {
+      const labels = options.label.length > 0 ? options.label : Array.from({ length: model.numClasses }, (_, i) => i);
+      for (const label of labels)
+        requireNumber(
+          '--label',
+          label,
+          (v) => Number.isInteger(v) && v >= 0 && v < model.numClasses,
+          `an integer in [0, ${model.numClasses})`,
+        );
+      const batch = labels.flatMap((label) => Array.from({ length: options.n }, () => label));
+      const { images } = ddimSample(model, schedule, {
+        labels: batch,
+        rng: new Rng(options.seed),
+        numSteps: options.steps,
+        guidanceScale: options.guidanceScale,
+      });
+      const out = at(options.out);
+      try {
+        await writeImageGrid(out, images, { columns: options.n, scale: 2 });
+      } finally {
+        images.dispose();
+      }
+      const [h, w] = model.imageShape;
+      io.stdout.write(
+        `wrote ${displayPath(out, cwd)}: ${batch.length} samples (${h}x${w}), one row per label (${labels.join(', ')}), ${options.n} per row\n`,
+      );
+    } finally {
+      model.dispose();
+    }
+    return;
+  }
+  throw new InvalidArgumentError(
+    '--model',
+    'a saved language model or denoiser',
+    options.model,
+    `a ${manifest.modality} model written by the ${manifest.kind} trainer cannot be sampled`,
+  );
+}

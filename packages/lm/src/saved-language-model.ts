@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import {
+  DataFormatError,
+  formatJsonFile,
+  InvalidArgumentError,
+  readSavedModelManifest,
+  saveTrainedModel,
+  type SavedModelManifest,
+} from '@dpo-ts/core';
+import type { CausalLanguageModel } from './causal-lm.js';
+import { GPT } from './gpt-model.js';
+import { loadGPT } from './gpt-weights-io.js';
+import type { Tokenizer } from './tokenizer.js';
+import { loadTokenizer } from './tokenizer-io.js';
+
+/** The modality name `trainer.json` records for language models. */
+export const LANGUAGE_MODEL_MODALITY = 'lm';
+
+/** A language model read back by `SFTTrainer.load(dir)` / `DPOTrainer.load(dir)`. */
+export interface SavedLanguageModel {
+  /** The GPT, ready to sample or to start the next stage; the caller disposes it. */
+  readonly model: GPT;
+  readonly tokenizer: Tokenizer;
+  /** `trainer.json`: which trainer wrote it, its config and step. */
+  readonly manifest: SavedModelManifest;
+}
+
+/** What {@link saveLanguageModel} writes. */
+export interface SaveLanguageModelOptions {
+  /** The trainer (`'sft'`, `'dpo'`). */
+  readonly kind: string;
+  readonly model: CausalLanguageModel;
+  /** The trainer's tokenizer; saving needs its `toJSON()` (every dpo-ts {@link Tokenizer} has one). */
+  readonly tokenizer: object;
+  readonly trainerConfig: unknown;
+  readonly step: number;
+}
+
+/**
+ * Saves a trained GPT as a directory, atomically (core's `saveTrainedModel`): `config.json`,
+ * `manifest.json` and `weights.bin` (the `saveGPT` layout, so `loadGPT(dir)` reads it too),
+ * `tokenizer.json` (the `saveTokenizer` layout) and `trainer.json`. A failed save leaves the
+ * previous directory intact. Creates no lasting tensors.
+ * @throws InvalidArgumentError naming `model` when it is not a GPT (only a GPT can be rebuilt
+ *   from its config), or `tokenizer` when it has no `toJSON()`.
+ */
+export async function saveLanguageModel(dir: string, options: SaveLanguageModelOptions): Promise<void> {
+  const { model } = options;
+  const tokenizer = options.tokenizer as Partial<Pick<Tokenizer, 'toJSON'>>;
+  if (!(model instanceof GPT))
+    throw new InvalidArgumentError(
+      'model',
+      'a GPT to save (rebuilt from its config on load)',
+      model?.constructor?.name,
+    );
+  if (typeof tokenizer.toJSON !== 'function')
+    throw new InvalidArgumentError(
+      'tokenizer',
+      'a tokenizer with toJSON() (CharTokenizer, ByteBPETokenizer) to save',
+      tokenizer,
+    );
+  await saveTrainedModel(dir, {
+    kind: options.kind,
+    modality: LANGUAGE_MODEL_MODALITY,
+    trainerConfig: options.trainerConfig,
+    step: options.step,
+    weights: model.namedVariables(),
+    files: {
+      'config.json': formatJsonFile(model.config),
+      'tokenizer.json': `${JSON.stringify(tokenizer.toJSON())}\n`,
+    },
+  });
+}
+
+/**
+ * Reads a directory written by an lm trainer's `save(dir)`: the GPT, its tokenizer and the
+ * manifest. Any lm trainer's directory works (an SFT model is the start of DPO).
+ * @throws InvalidArgumentError naming `dir` when it is not a saved model or of another modality.
+ * @throws DataFormatError naming the file for a malformed part or a vocabulary mismatch.
+ */
+export async function loadLanguageModel(dir: string): Promise<SavedLanguageModel> {
+  const manifest = await readSavedModelManifest(dir, { modality: LANGUAGE_MODEL_MODALITY });
+  const tokenizerPath = join(dir, 'tokenizer.json');
+  const tokenizer = await loadTokenizer(tokenizerPath);
+  const model = await loadGPT(dir);
+  if (model.vocabSize !== tokenizer.vocabSize) {
+    model.dispose();
+    throw new DataFormatError(
+      join(dir, 'config.json'),
+      0,
+      `vocabSize ${model.vocabSize} differs from the tokenizer's ${tokenizer.vocabSize} (${tokenizerPath})`,
+    );
+  }
+  return { model, tokenizer, manifest };
+}
