@@ -1,3 +1,4 @@
+import { expectClose } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ADVANTAGE_STD_EPSILON, grpoAdvantages, rlooAdvantages, unbiasedStd } from './group-advantages.js';
 
@@ -22,7 +23,11 @@ describe('rlooAdvantages', () => {
     // Raw [-3, -1.5, 4.5, -1.5, -1.5, 3]: mean 0; unbiased var = (9 + 2.25 + 20.25 + 2.25 + 2.25 + 9) / 5 = 9.
     const { advantages } = rlooAdvantages([1, 2, 6, 0, 0, 3], 3, true);
     const scale = 3 + ADVANTAGE_STD_EPSILON;
-    [-3, -1.5, 4.5, -1.5, -1.5, 3].forEach((raw, i) => expect(advantages[i]).toBeCloseTo(raw / scale, 12));
+    expectClose(
+      advantages,
+      [-3, -1.5, 4.5, -1.5, -1.5, 3].map((raw) => raw / scale),
+      { atol: 1e-12, rtol: 1e-12 },
+    );
   });
 
   it('names the argument on bad input', () => {
@@ -39,14 +44,18 @@ describe('grpoAdvantages', () => {
     const s1 = Math.sqrt(7) + 1e-4;
     const s2 = Math.sqrt(3) + 1e-4;
     const expected = [-2 / s1, -1 / s1, 3 / s1, -1 / s2, -1 / s2, 2 / s2];
-    expected.forEach((value, i) => expect(advantages[i]).toBeCloseTo(value, 12));
+    expectClose(advantages, expected, { atol: 1e-12, rtol: 1e-12 });
   });
 
   it("'batch': divides by the std of the whole batch", () => {
     // Rewards [1, 2, 6, 0, 0, 3]: mean 2, unbiased var = (1 + 0 + 16 + 4 + 4 + 1) / 5 = 5.2.
     const { advantages } = grpoAdvantages([1, 2, 6, 0, 0, 3], 3, 'batch');
     const s = Math.sqrt(5.2) + 1e-4;
-    [-2, -1, 3, -1, -1, 2].forEach((raw, i) => expect(advantages[i]).toBeCloseTo(raw / s, 12));
+    expectClose(
+      advantages,
+      [-2, -1, 3, -1, -1, 2].map((raw) => raw / s),
+      { atol: 1e-12, rtol: 1e-12 },
+    );
   });
 
   it("'none': only centres (Dr. GRPO); ties give zeros, never NaN", () => {
