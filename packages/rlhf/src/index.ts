@@ -47,3 +47,8 @@ export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
 export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';
 export * from './ddpo/index.js';
+
+// RLOO and GRPO: critic-free, G completions per prompt
+export * from './group/index.js';
+export { evaluateCompletions, type EvaluateCompletionsOptions } from './evaluate-completions.js';
+export { encodePrompt, datasetPrompts } from './prompt-encoding.js';

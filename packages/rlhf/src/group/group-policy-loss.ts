@@ -49,7 +49,7 @@ export interface GroupPolicyLossInputs {
 }
 
 /** What the group losses return; every tensor is new and the caller disposes it. */
-export interface GroupPolicyLoss {
+export type GroupPolicyLoss = {
   /** This micro-batch's share of the step loss, `[]`: the shares sum to the step's loss. */
   readonly loss: tf.Scalar;
   /**
@@ -58,7 +58,7 @@ export interface GroupPolicyLoss {
    * GRPO with β > 0 `kl`, the masked mean of the k3 estimate. Scalars `[]`.
    */
   readonly metrics: Record<string, tf.Scalar>;
-}
+};
 
 /** TRL's metric keys of the clipped objective. */
 export const CLIP_RATIO_METRIC_NAMES = {
