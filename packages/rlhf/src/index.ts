@@ -50,5 +50,8 @@ export * from './ddpo/index.js';
 
 // RLOO and GRPO: critic-free, G completions per prompt
 export * from './group/index.js';
+
+// Online DPO: fresh on-policy pairs each step, any core preference loss
+export * from './online-dpo/index.js';
 export { evaluateCompletions, type EvaluateCompletionsOptions } from './evaluate-completions.js';
 export { encodePrompt, datasetPrompts } from './prompt-encoding.js';
