@@ -31,7 +31,7 @@ export {
 export { rewardModelScorer, type RewardModelScorerOptions } from './reward-model-scorer.js';
 
 // PPO for language models
-export { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+export { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 export {
   DEFAULT_PPO_CONFIG,
   resolvePPOConfig,

@@ -73,6 +73,16 @@ export interface PPOConfig extends OptimizationConfig {
   readonly cliprangeValue?: number;
   /** Weight of the value loss (`vf_coef`). @defaultValue 0.1 */
   readonly vfCoef?: number;
+  /**
+   * Critic warm-up: the first this many updates (counted in `totalSteps`) fit only the value
+   * model (the value head, and the separate `critic` when given) to the returns of the frozen
+   * policy's rollouts, with the unweighted clipped value loss; the policy, and the KL
+   * controller, start moving after them. A zero-initialised value head otherwise gives
+   * advantages that are mostly the reward itself for the first updates, on a shared backbone
+   * while the value loss still pulls on the policy's features. Not in TRL.
+   * @defaultValue 0
+   */
+  readonly valueWarmupSteps?: number;
   /** Seed of prompt order, sampling and minibatch shuffling. @defaultValue 42 (transformers) */
   readonly seed?: number;
 }
@@ -110,6 +120,7 @@ export const DEFAULT_PPO_CONFIG = Object.freeze({
   cliprange: 0.2,
   cliprangeValue: 0.2,
   vfCoef: 0.1,
+  valueWarmupSteps: 0,
   seed: 42,
 });
 
@@ -185,6 +196,7 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     cliprange: requireNumber('config.cliprange', merged.cliprange, { min: 0 }),
     cliprangeValue: requireNumber('config.cliprangeValue', merged.cliprangeValue, { min: 0 }),
     vfCoef: requireNumber('config.vfCoef', merged.vfCoef, { min: 0 }),
+    valueWarmupSteps: requireInteger('config.valueWarmupSteps', merged.valueWarmupSteps, { min: 0 }),
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
   });
 }

@@ -6,7 +6,7 @@ import { METRIC_NAMES } from '@dpo-ts/core';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PPOConfig } from './ppo-config.js';
-import { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+import { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { PPOTrainer } from './ppo-trainer.js';
 import type { RewardFunction } from './reward-source.js';
 
@@ -142,6 +142,41 @@ describe('PPOTrainer', () => {
     trainer.dispose();
     policy.dispose();
     critic.dispose();
+  });
+
+  it('warms up the critic: the first valueWarmupSteps updates train only the value model', async () => {
+    const policy = tinyGPT(6);
+    const trainer = await PPOTrainer.create({
+      policy,
+      tokenizer,
+      prompts,
+      reward: countA,
+      config: { ...base, totalSteps: 4, valueWarmupSteps: 3, klController: 'adaptive', klTarget: 0.01, klHorizon: 10 },
+    });
+    const policyWeights = () => Array.from(policy.namedVariables().get('h.0.attn.c_attn.kernel')!.dataSync());
+    const headWeights = () => Array.from(trainer.valueHead.namedVariables().get('value_head.kernel')!.dataSync());
+    const policyBefore = policyWeights();
+    const headBefore = headWeights();
+    const valueLosses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      const metrics = await trainer.trainStep(step);
+      expect(metrics[PPO_VALUE_WARMUP_METRIC]).toBe(1);
+      expect(metrics[METRIC_NAMES.klCoefficient]).toBe(0.05); // the controller waits for the policy
+      valueLosses.push(metrics[METRIC_NAMES.lossValueAvg]!);
+    }
+    expect(policyWeights()).toEqual(policyBefore);
+    expect(headWeights()).not.toEqual(headBefore);
+    // The optimised loss during warm-up is the value loss itself.
+    const after = await trainer.trainStep(3);
+    expect(after[PPO_VALUE_WARMUP_METRIC]).toBe(0);
+    expect(policyWeights()).not.toEqual(policyBefore);
+    expect(trainer.klController.value).not.toBe(0.05); // moves once the policy trains
+    expect(valueLosses.every(Number.isFinite)).toBe(true);
+    await expect(
+      PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: { ...base, valueWarmupSteps: -1 } }),
+    ).rejects.toThrow(/config.valueWarmupSteps/);
+    trainer.dispose();
+    policy.dispose();
   });
 
   it('samples completions for evaluation without touching the training state', async () => {

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
   METRIC_NAMES,
@@ -31,7 +31,7 @@ import {
 } from './adaptive-kl-controller.js';
 import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
 import { ppoLoss } from './ppo-loss.js';
-import { PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+import { PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
 import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
 import type { RewardSource } from './reward-source.js';
@@ -69,6 +69,8 @@ export class PPOTrainer {
   private readonly promptIds: readonly (readonly number[])[];
   private readonly reward: RewardSource;
   private readonly trainable: NamedVariables;
+  /** The value model's variables (value head, and the separate critic): what the warm-up trains. */
+  private readonly valueVariables: NamedVariables;
   private readonly schedule: LRSchedule;
   private readonly owned: { dispose(): void }[] = [];
   private samplingRng: Rng;
@@ -147,6 +149,7 @@ export class PPOTrainer {
     for (const [name, variable] of options.critic?.namedVariables() ?? []) trainable.set(`critic/${name}`, variable);
     for (const [name, variable] of this.valueHead.namedVariables()) trainable.set(name, variable);
     this.trainable = trainable;
+    this.valueVariables = new Map([...trainable].filter(([name]) => !name.startsWith('policy/')));
     this.optimizer = adamWFromConfig(trainable, resolved);
     // Stepped once per PPO update (not per minibatch), as TRL does.
     this.schedule = lrScheduleFromConfig(resolved);
@@ -199,6 +202,7 @@ export class PPOTrainer {
    */
   async trainStep(stepIndex: number): Promise<Metrics> {
     const batch = await this.rollout(stepIndex);
+    const warmup = stepIndex < this.config.valueWarmupSteps;
     const learningRate = this.schedule(stepIndex);
     const started = performance.now();
     const { batchSize, miniBatchSize, microBatchSize } = this.config;
@@ -213,9 +217,10 @@ export class PPOTrainer {
           microBatches.push(miniBatch.slice(micro, micro + microBatchSize));
         const result = await microBatchStep({
           optimizer: this.optimizer,
-          variables: this.trainable,
+          variables: warmup ? this.valueVariables : this.trainable,
           microBatches,
-          lossAndMetrics: (rows) => ppoLoss(this.models(), batch, rows, this.config),
+          lossAndMetrics: (rows) =>
+            warmup ? this.valueWarmupLoss(batch, rows) : ppoLoss(this.models(), batch, rows, this.config),
           reduction: 'mean', // gradientAccumulationSteps micro-batches per mini-batch
           learningRate,
           maxGradNorm: this.config.maxGradNorm,
@@ -227,7 +232,8 @@ export class PPOTrainer {
     }
     const optimization = stats.mean();
     const klCoef = this.klController.value;
-    this.klController.update(batch.metrics[METRIC_NAMES.objectiveKl]!, batchSize);
+    // During the critic warm-up the policy does not move, so neither does the KL controller.
+    if (!warmup) this.klController.update(batch.metrics[METRIC_NAMES.objectiveKl]!, batchSize);
     return {
       ...batch.metrics,
       ...optimization,
@@ -235,7 +241,16 @@ export class PPOTrainer {
       [METRIC_NAMES.gradNorm]: gradNorms.reduce((a, b) => a + b, 0) / gradNorms.length,
       [METRIC_NAMES.learningRate]: learningRate,
       [PPO_TIMING_METRIC_NAMES.optimizationSeconds]: (performance.now() - started) / 1000,
+      [PPO_VALUE_WARMUP_METRIC]: warmup ? 1 : 0,
     };
+  }
+
+  /** The clipped value loss alone, for the critic warm-up (see `valueWarmupSteps`). */
+  private valueWarmupLoss(batch: PPORolloutBatch, rows: readonly number[]): ReturnType<typeof ppoLoss> {
+    return tf.tidy(() => {
+      const full = ppoLoss(this.models(), batch, rows, this.config);
+      return { loss: tf.clone(full.metrics[METRIC_NAMES.lossValueAvg]!), metrics: full.metrics };
+    });
   }
 
   /**
