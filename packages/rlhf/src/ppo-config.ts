@@ -85,11 +85,14 @@ export interface PPOConfig extends OptimizationConfig {
   readonly valueWarmupSteps?: number;
   /** Seed of prompt order, sampling and minibatch shuffling. @defaultValue 42 (transformers) */
   readonly seed?: number;
+  /** Run `evaluate()` on `evalDataset` every this many updates during `train()`. @defaultValue undefined (never) */
+  readonly evalSteps?: number;
 }
 
 /** A validated {@link PPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
-export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength'>> & {
+export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps'>> & {
   readonly missingEosPenalty: number | undefined;
+  readonly evalSteps: number | undefined;
   readonly maxPromptLength: number | undefined;
   /** Rollouts per minibatch: batchSize / numMiniBatches. */
   readonly miniBatchSize: number;
@@ -128,6 +131,7 @@ const KNOWN_FIELDS = new Set([
   'totalSteps',
   'missingEosPenalty',
   'maxPromptLength',
+  'evalSteps',
   ...Object.keys(DEFAULT_PPO_CONFIG),
 ]);
 
@@ -198,5 +202,7 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     vfCoef: requireNumber('config.vfCoef', merged.vfCoef, { min: 0 }),
     valueWarmupSteps: requireInteger('config.valueWarmupSteps', merged.valueWarmupSteps, { min: 0 }),
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+    evalSteps:
+      merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
   });
 }

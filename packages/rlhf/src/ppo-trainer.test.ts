@@ -179,6 +179,56 @@ describe('PPOTrainer', () => {
     policy.dispose();
   });
 
+  it('takes the shared trainer shape (model, trainDataset, evalDataset) and evaluates with eval_ keys', async () => {
+    const model = tinyGPT(7);
+    const trainDataset = prompts.map((prompt) => ({ prompt }));
+    const trainer = await PPOTrainer.create({
+      model,
+      tokenizer,
+      trainDataset,
+      evalDataset: trainDataset.slice(0, 3),
+      reward: countA,
+      config: { ...base, totalSteps: 2, evalSteps: 2 },
+    });
+    expect(trainer.model).toBe(model);
+    expect(trainer.policy).toBe(model);
+    const direct = await trainer.evaluate();
+    expect(Object.keys(direct).every((key) => key.startsWith('eval_'))).toBe(true);
+    expect(Number.isFinite(direct.eval_reward)).toBe(true);
+    const warnings: string[] = [];
+    const evaluations: string[][] = [];
+    await trainer.train({
+      progress: false,
+      onWarning: (message) => warnings.push(message),
+      onLog: ({ split, metrics }) => {
+        if (split === 'eval') evaluations.push(Object.keys(metrics));
+      },
+    });
+    expect(warnings).toEqual([]);
+    expect(evaluations.length).toBe(1); // after update 2
+    expect(evaluations[0]).toContain('eval_reward');
+    trainer.dispose();
+    // The deprecated names still work, reported through onWarning; mixing both is refused.
+    const legacy = await PPOTrainer.create({
+      policy: model,
+      tokenizer,
+      prompts,
+      reward: countA,
+      config: { ...base, totalSteps: 1 },
+    });
+    await legacy.train({ progress: false, onWarning: (message) => warnings.push(message) });
+    expect(warnings).toEqual([
+      'PPOTrainer.create: `policy` is deprecated; use `model`',
+      'PPOTrainer.create: `prompts` is deprecated; use `trainDataset`',
+    ]);
+    legacy.dispose();
+    await expect(
+      PPOTrainer.create({ model, policy: model, tokenizer, trainDataset, reward: countA, config: base }),
+    ).rejects.toThrow(/policy must be absent when model is given/);
+    await expect(PPOTrainer.create({ tokenizer, trainDataset, reward: countA, config: base })).rejects.toThrow(/model/);
+    model.dispose();
+  });
+
   it('samples completions for evaluation without touching the training state', async () => {
     const policy = tinyGPT(5);
     const trainer = await PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: base });
@@ -198,7 +248,7 @@ describe('PPOTrainer', () => {
     ).rejects.toThrow(/prompts/);
     await expect(
       PPOTrainer.create({ policy, reference: other, tokenizer, prompts, reward: countA, config: base }),
-    ).rejects.toThrow(/reference.vocabSize/);
+    ).rejects.toThrow(/referenceModel.vocabSize/);
     await expect(
       PPOTrainer.create({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base }),
     ).rejects.toThrow(/reference/);

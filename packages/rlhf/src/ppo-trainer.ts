@@ -34,6 +34,9 @@ import { ppoLoss } from './ppo-loss.js';
 import { PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
 import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
+import { evaluateCompletions } from './evaluate-completions.js';
+import type { PromptExample } from './group/group-trainer-options.js';
+import { datasetPrompts } from './prompt-encoding.js';
 import type { RewardSource } from './reward-source.js';
 
 /**
@@ -57,12 +60,22 @@ import type { RewardSource } from './reward-source.js';
  */
 export class PPOTrainer {
   readonly config: ResolvedPPOConfig & { readonly maxPromptLength: number };
+  /** The policy being trained. */
+  readonly model: GPT;
+  /** The frozen reference. */
+  readonly referenceModel: GPT;
+  /** @deprecated the same as {@link PPOTrainer.model}. */
   readonly policy: GPT;
+  /** @deprecated the same as {@link PPOTrainer.referenceModel}. */
   readonly reference: GPT;
   readonly critic: GPT | undefined;
   readonly valueHead: ScalarHead;
   readonly tokenizer: Tokenizer;
+  /** The training prompts (`trainDataset`'s `prompt` fields). */
   readonly prompts: readonly string[];
+  private readonly evalPrompts: readonly string[] | undefined;
+  /** Deprecated option names used at creation, reported through `train({ onWarning })`. */
+  private readonly deprecations: readonly string[];
   readonly optimizer: AdamWOptimizer;
   /** The β schedule; replaced on restore. */
   klController: KLController;
@@ -78,7 +91,9 @@ export class PPOTrainer {
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
-   * `await PPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * `await PPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer
+   * (`policy`, `reference` and `prompts` are the deprecated names of `model`, `referenceModel` and
+   * `trainDataset`).
    * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
    */
   static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
@@ -87,11 +102,26 @@ export class PPOTrainer {
 
   private constructor(options: PPOTrainerOptions) {
     const resolved = resolvePPOConfig(options.config);
-    const { policy, tokenizer } = options;
+    const { tokenizer } = options;
+    const deprecations: string[] = [];
+    const pick = <T>(current: keyof PPOTrainerOptions, old: keyof PPOTrainerOptions): T | undefined => {
+      const value = options[current] as T | undefined;
+      const legacy = options[old] as T | undefined;
+      if (value !== undefined && legacy !== undefined)
+        throw new InvalidArgumentError(old, `absent when ${current} is given (${old} is its deprecated name)`, 'both');
+      if (legacy !== undefined) deprecations.push(`PPOTrainer.create: \`${old}\` is deprecated; use \`${current}\``);
+      return value ?? legacy;
+    };
+    const policy = pick<GPT>('model', 'policy');
+    if (policy === undefined) throw new InvalidArgumentError('model', 'a GPT (the policy)', undefined);
+    const reference = pick<GPT>('referenceModel', 'reference');
+    const legacyPrompts = options.prompts?.map((prompt) => ({ prompt }));
+    const dataset = pick<readonly PromptExample[]>('trainDataset', 'prompts');
+    this.deprecations = deprecations;
     const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;
     for (const [name, model] of [
       ['policy', policy],
-      ['reference', options.reference],
+      ['referenceModel', reference],
       ['critic', options.critic],
     ] as const) {
       if (model === undefined) continue;
@@ -109,30 +139,29 @@ export class PPOTrainer {
         );
       }
     }
-    if (
-      !Array.isArray(options.prompts) ||
-      options.prompts.length < resolved.batchSize ||
-      options.prompts.some((p) => typeof p !== 'string')
-    ) {
-      throw new InvalidArgumentError(
-        'prompts',
-        `an array of at least batchSize = ${resolved.batchSize} strings`,
-        options.prompts,
-      );
-    }
+    const datasetName =
+      options.trainDataset === undefined && options.prompts !== undefined ? 'prompts' : 'trainDataset';
+    this.prompts = datasetPrompts(
+      datasetName,
+      legacyPrompts !== undefined && dataset === options.prompts ? legacyPrompts : dataset,
+      resolved.batchSize,
+    );
+    this.evalPrompts =
+      options.evalDataset === undefined ? undefined : datasetPrompts('evalDataset', options.evalDataset, 1);
     this.config = Object.freeze({ ...resolved, maxPromptLength });
     this.policy = policy;
+    this.model = policy;
     this.tokenizer = tokenizer;
-    this.prompts = options.prompts;
     this.reward = options.reward;
     this.critic = options.critic;
-    if (options.reference === policy)
+    if (reference === policy)
       throw new InvalidArgumentError(
-        'reference',
-        'a separate model (policy.clone()), not the policy itself',
+        'referenceModel',
+        'a separate model (model.clone()), not the policy itself',
         'the policy',
       );
-    this.reference = options.reference ?? this.own(policy.clone());
+    this.reference = reference ?? this.own(policy.clone());
+    this.referenceModel = this.reference;
     const backbone = options.critic ?? policy;
     this.valueHead =
       options.valueHead ??
@@ -143,7 +172,7 @@ export class PPOTrainer {
         `the value backbone's dModel ${backbone.config.dModel}`,
         this.valueHead.inputSize,
       );
-    this.promptIds = options.prompts.map((prompt) => this.encodePrompt(prompt));
+    this.promptIds = this.prompts.map((prompt) => this.encodePrompt(prompt));
     const trainable = new Map<string, tf.Variable>();
     for (const [name, variable] of policy.namedVariables()) trainable.set(`policy/${name}`, variable);
     for (const [name, variable] of options.critic?.namedVariables() ?? []) trainable.set(`critic/${name}`, variable);
@@ -286,6 +315,24 @@ export class PPOTrainer {
     };
   }
 
+  /**
+   * One completion per `evalDataset` prompt from the current policy (a fresh generator seeded
+   * with `config.seed`; training generators untouched), scored by the reward without the
+   * missing-EOS penalty: `eval_reward`, `eval_reward_std` and the `eval_completions/*` lengths.
+   * @throws InvalidArgumentError when the trainer was created without `evalDataset`.
+   */
+  async evaluate(): Promise<Metrics> {
+    if (this.evalPrompts === undefined)
+      throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
+    const ids = this.evalPrompts.map((prompt) => this.encodePrompt(prompt));
+    return evaluateCompletions(this.policy, this.tokenizer, this.evalPrompts, ids, this.reward, {
+      maxNewTokens: this.config.responseLength,
+      temperature: this.config.temperature,
+      stopAtEos: this.config.stopAtEos,
+      seed: this.config.seed,
+    });
+  }
+
   /** Trained weights, optimiser, generators and KL controller. */
   async checkpointContent(): Promise<CheckpointContent> {
     return {
@@ -319,12 +366,19 @@ export class PPOTrainer {
    */
   async train(options: PPOTrainOptions<PPOTrainer> = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
+    for (const message of this.deprecations) options.onWarning?.(message);
+    const evaluation =
+      evaluate !== undefined
+        ? () => evaluate(this)
+        : this.evalPrompts !== undefined
+          ? () => this.evaluate()
+          : undefined;
     return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
-        evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
-        evalEvery,
+        evaluate: evaluation,
+        evalEvery: evalEvery ?? this.config.evalSteps,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ppo',
