@@ -31,12 +31,11 @@ import {
 } from './adaptive-kl-controller.js';
 import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
 import { ppoLoss } from './ppo-loss.js';
+import { resolvePPOTrainerInputs } from './ppo-trainer-inputs.js';
 import { PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
 import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
 import { evaluateCompletions } from './evaluate-completions.js';
-import type { PromptExample } from './group/group-trainer-options.js';
-import { datasetPrompts } from './prompt-encoding.js';
 import type { RewardSource } from './reward-source.js';
 
 /**
@@ -103,63 +102,19 @@ export class PPOTrainer {
   private constructor(options: PPOTrainerOptions) {
     const resolved = resolvePPOConfig(options.config);
     const { tokenizer } = options;
-    const deprecations: string[] = [];
-    const pick = <T>(current: keyof PPOTrainerOptions, old: keyof PPOTrainerOptions): T | undefined => {
-      const value = options[current] as T | undefined;
-      const legacy = options[old] as T | undefined;
-      if (value !== undefined && legacy !== undefined)
-        throw new InvalidArgumentError(old, `absent when ${current} is given (${old} is its deprecated name)`, 'both');
-      if (legacy !== undefined) deprecations.push(`PPOTrainer.create: \`${old}\` is deprecated; use \`${current}\``);
-      return value ?? legacy;
-    };
-    const policy = pick<GPT>('model', 'policy');
-    if (policy === undefined) throw new InvalidArgumentError('model', 'a GPT (the policy)', undefined);
-    const reference = pick<GPT>('referenceModel', 'reference');
-    const legacyPrompts = options.prompts?.map((prompt) => ({ prompt }));
-    const dataset = pick<readonly PromptExample[]>('trainDataset', 'prompts');
-    this.deprecations = deprecations;
-    const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;
-    for (const [name, model] of [
-      ['policy', policy],
-      ['referenceModel', reference],
-      ['critic', options.critic],
-    ] as const) {
-      if (model === undefined) continue;
-      if (model.vocabSize !== tokenizer.vocabSize)
-        throw new InvalidArgumentError(
-          `${name}.vocabSize`,
-          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
-          model.vocabSize,
-        );
-      if (maxPromptLength < 1 || maxPromptLength + resolved.responseLength - 1 > model.contextLength) {
-        throw new InvalidArgumentError(
-          'config.maxPromptLength',
-          `>= 1 and <= ${name}.contextLength - responseLength + 1 = ${model.contextLength - resolved.responseLength + 1}`,
-          maxPromptLength,
-        );
-      }
-    }
-    const datasetName =
-      options.trainDataset === undefined && options.prompts !== undefined ? 'prompts' : 'trainDataset';
-    this.prompts = datasetPrompts(
-      datasetName,
-      legacyPrompts !== undefined && dataset === options.prompts ? legacyPrompts : dataset,
-      resolved.batchSize,
+    const { policy, reference, prompts, evalPrompts, deprecations, maxPromptLength } = resolvePPOTrainerInputs(
+      options,
+      resolved,
     );
-    this.evalPrompts =
-      options.evalDataset === undefined ? undefined : datasetPrompts('evalDataset', options.evalDataset, 1);
+    this.deprecations = deprecations;
+    this.prompts = prompts;
+    this.evalPrompts = evalPrompts;
     this.config = Object.freeze({ ...resolved, maxPromptLength });
     this.policy = policy;
     this.model = policy;
     this.tokenizer = tokenizer;
     this.reward = options.reward;
     this.critic = options.critic;
-    if (reference === policy)
-      throw new InvalidArgumentError(
-        'referenceModel',
-        'a separate model (model.clone()), not the policy itself',
-        'the policy',
-      );
     this.reference = reference ?? this.own(policy.clone());
     this.referenceModel = this.reference;
     const backbone = options.critic ?? policy;
