@@ -109,7 +109,7 @@ function clippedSurrogate(
  * reward penalty), as in DeepSeekMath Eq. 3.
  *
  * @see Shao et al. 2024, "DeepSeekMath", Eq. 3 and 4; Yu et al. 2025 (DAPO); TRL `GRPOTrainer.compute_loss`.
- * @param referenceLogProbs - log π_ref(y_t), `[b, T]`; required when β > 0.
+ * `inputs.referenceLogProbs` (log π_ref(y_t), `[b, T]`) is required when β > 0.
  * @returns new tensors the caller disposes.
  */
 export function grpoLoss(
