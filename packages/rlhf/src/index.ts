@@ -2,7 +2,9 @@
  * `@dpo-ts/rlhf`: RLHF baselines for dpo-ts. PPO for language models (TRL's `PPOTrainer`
  * semantics) with a plain reward function or a Bradley-Terry reward model, and the objective
  * pieces it is built from, shared with DDPO for diffusion: the clipped-ratio policy loss, the
- * clipped value loss, GAE, KL estimators and controllers, masked whitening.
+ * clipped value loss, GAE, KL estimators and controllers, masked whitening. The critic-free
+ * RLOO and GRPO trainers (k completions per prompt) and online DPO (fresh on-policy pairs, any
+ * core preference loss), all with TRL's config and metric names.
  * @packageDocumentation
  */
 
