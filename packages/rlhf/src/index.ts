@@ -2,7 +2,9 @@
  * `@dpo-ts/rlhf`: RLHF baselines for dpo-ts. PPO for language models (TRL's `PPOTrainer`
  * semantics) with a plain reward function or a Bradley-Terry reward model, and the objective
  * pieces it is built from, shared with DDPO for diffusion: the clipped-ratio policy loss, the
- * clipped value loss, GAE, KL estimators and controllers, masked whitening.
+ * clipped value loss, GAE, KL estimators and controllers, masked whitening. The critic-free
+ * RLOO and GRPO trainers (k completions per prompt) and online DPO (fresh on-policy pairs, any
+ * core preference loss), all with TRL's config and metric names.
  * @packageDocumentation
  */
 
@@ -31,7 +33,7 @@ export {
 export { rewardModelScorer, type RewardModelScorerOptions } from './reward-model-scorer.js';
 
 // PPO for language models
-export { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+export { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 export {
   DEFAULT_PPO_CONFIG,
   resolvePPOConfig,
@@ -47,3 +49,11 @@ export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
 export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';
 export * from './ddpo/index.js';
+
+// RLOO and GRPO: critic-free, G completions per prompt
+export * from './group/index.js';
+
+// Online DPO: fresh on-policy pairs each step, any core preference loss
+export * from './online-dpo/index.js';
+export { evaluateCompletions, type EvaluateCompletionsOptions } from './evaluate-completions.js';
+export { encodePrompt, datasetPrompts } from './prompt-encoding.js';

@@ -73,13 +73,26 @@ export interface PPOConfig extends OptimizationConfig {
   readonly cliprangeValue?: number;
   /** Weight of the value loss (`vf_coef`). @defaultValue 0.1 */
   readonly vfCoef?: number;
+  /**
+   * Critic warm-up: the first this many updates (counted in `totalSteps`) fit only the value
+   * model (the value head, and the separate `critic` when given) to the returns of the frozen
+   * policy's rollouts, with the unweighted clipped value loss; the policy, and the KL
+   * controller, start moving after them. A zero-initialised value head otherwise gives
+   * advantages that are mostly the reward itself for the first updates, on a shared backbone
+   * while the value loss still pulls on the policy's features. Not in TRL.
+   * @defaultValue 0
+   */
+  readonly valueWarmupSteps?: number;
   /** Seed of prompt order, sampling and minibatch shuffling. @defaultValue 42 (transformers) */
   readonly seed?: number;
+  /** Run `evaluate()` on `evalDataset` every this many updates during `train()`. @defaultValue undefined (never) */
+  readonly evalSteps?: number;
 }
 
 /** A validated {@link PPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
-export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength'>> & {
+export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps'>> & {
   readonly missingEosPenalty: number | undefined;
+  readonly evalSteps: number | undefined;
   readonly maxPromptLength: number | undefined;
   /** Rollouts per minibatch: batchSize / numMiniBatches. */
   readonly miniBatchSize: number;
@@ -110,6 +123,7 @@ export const DEFAULT_PPO_CONFIG = Object.freeze({
   cliprange: 0.2,
   cliprangeValue: 0.2,
   vfCoef: 0.1,
+  valueWarmupSteps: 0,
   seed: 42,
 });
 
@@ -117,6 +131,7 @@ const KNOWN_FIELDS = new Set([
   'totalSteps',
   'missingEosPenalty',
   'maxPromptLength',
+  'evalSteps',
   ...Object.keys(DEFAULT_PPO_CONFIG),
 ]);
 
@@ -185,6 +200,9 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     cliprange: requireNumber('config.cliprange', merged.cliprange, { min: 0 }),
     cliprangeValue: requireNumber('config.cliprangeValue', merged.cliprangeValue, { min: 0 }),
     vfCoef: requireNumber('config.vfCoef', merged.vfCoef, { min: 0 }),
+    valueWarmupSteps: requireInteger('config.valueWarmupSteps', merged.valueWarmupSteps, { min: 0 }),
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+    evalSteps:
+      merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
   });
 }

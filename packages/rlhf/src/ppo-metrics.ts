@@ -60,3 +60,9 @@ export const PPO_TIMING_METRIC_NAMES = {
   /** Mean valid tokens per completion (EOS included). */
   meanResponseLength: 'rollout/response_length',
 } as const;
+
+/**
+ * 1 for an update of the critic warm-up (`valueWarmupSteps`: only the value model trained, the
+ * policy frozen), 0 otherwise. Not in TRL.
+ */
+export const PPO_VALUE_WARMUP_METRIC = 'val/warmup';

@@ -1,15 +1,20 @@
 import type { Metrics, TrainOptions } from '@dpo-ts/core';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
+import type { PromptExample } from './group/group-trainer-options.js';
 import type { PPOConfig } from './ppo-config.js';
 import type { RewardSource } from './reward-source.js';
 
-/** What a {@link PPOTrainer} trains, against what. */
+/**
+ * What a {@link PPOTrainer} trains, against what: the shape every dpo-ts trainer shares (`model`,
+ * `referenceModel`, `trainDataset`, `evalDataset`). The earlier names `policy`, `reference` and
+ * `prompts` still work for one release; `train()` then reports each through `onWarning`.
+ */
 export interface PPOTrainerOptions {
-  /** The policy; all its weights are trained. */
-  readonly policy: GPT;
-  /** The frozen reference π_ref. @defaultValue a clone of `policy` at construction (owned by the trainer) */
-  readonly reference?: GPT;
+  /** The policy; all its weights are trained. Required (or the deprecated `policy`). */
+  readonly model?: GPT;
+  /** The frozen reference π_ref. @defaultValue a clone of `model` at construction (owned by the trainer) */
+  readonly referenceModel?: GPT;
   /**
    * A separate value backbone (TRL's `value_model`, e.g. the reward model's backbone), trained
    * with the value loss. Omitted: the value head sits on the policy's backbone (TRL v1's
@@ -19,11 +24,19 @@ export interface PPOTrainerOptions {
   /** The value head. @defaultValue a zero-initialised `ScalarHead` with bias, named `value_head` (owned) */
   readonly valueHead?: ScalarHead;
   readonly tokenizer: Tokenizer;
-  /** Prompts to sample from (core's `loadPromptJsonl` gives `{ prompt }` records). */
-  readonly prompts: readonly string[];
+  /** Prompts to sample from (`{ prompt }` records: core's `loadPromptJsonl`). Required (or the deprecated `prompts`). */
+  readonly trainDataset?: readonly PromptExample[];
+  /** Held-out prompts for {@link PPOTrainer.evaluate} (and `evalSteps`). @defaultValue none */
+  readonly evalDataset?: readonly PromptExample[];
   /** A reward function `(prompt, completion) => number` or a batch scorer (`rewardModelScorer`). */
   readonly reward: RewardSource;
   readonly config: PPOConfig;
+  /** @deprecated use `model`. */
+  readonly policy?: GPT;
+  /** @deprecated use `referenceModel`. */
+  readonly reference?: GPT;
+  /** @deprecated use `trainDataset` (`prompts.map((prompt) => ({ prompt }))`). */
+  readonly prompts?: readonly string[];
 }
 
 /**
@@ -35,8 +48,8 @@ export interface PPOTrainerOptions {
  *   import cycle with ppo-trainer.ts.
  */
 export interface PPOTrainOptions<TTrainer = unknown> extends TrainOptions {
-  /** Evaluation metrics, e.g. the mean score of `generateCompletions` on held-out prompts. */
+  /** Evaluation metrics. @defaultValue the trainer's `evaluate()` when it has an `evalDataset` */
   readonly evaluate?: (trainer: TTrainer) => Promise<Metrics>;
-  /** Run `evaluate` every this many updates. @defaultValue undefined (never during training) */
+  /** Run `evaluate` every this many updates. @defaultValue `config.evalSteps` (never when unset) */
   readonly evalEvery?: number;
 }

@@ -6,7 +6,7 @@ import { METRIC_NAMES } from '@dpo-ts/core';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PPOConfig } from './ppo-config.js';
-import { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+import { PPO_METRIC_NAMES, PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { PPOTrainer } from './ppo-trainer.js';
 import type { RewardFunction } from './reward-source.js';
 
@@ -144,6 +144,91 @@ describe('PPOTrainer', () => {
     critic.dispose();
   });
 
+  it('warms up the critic: the first valueWarmupSteps updates train only the value model', async () => {
+    const policy = tinyGPT(6);
+    const trainer = await PPOTrainer.create({
+      policy,
+      tokenizer,
+      prompts,
+      reward: countA,
+      config: { ...base, totalSteps: 4, valueWarmupSteps: 3, klController: 'adaptive', klTarget: 0.01, klHorizon: 10 },
+    });
+    const policyWeights = () => Array.from(policy.namedVariables().get('h.0.attn.c_attn.kernel')!.dataSync());
+    const headWeights = () => Array.from(trainer.valueHead.namedVariables().get('value_head.kernel')!.dataSync());
+    const policyBefore = policyWeights();
+    const headBefore = headWeights();
+    const valueLosses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      const metrics = await trainer.trainStep(step);
+      expect(metrics[PPO_VALUE_WARMUP_METRIC]).toBe(1);
+      expect(metrics[METRIC_NAMES.klCoefficient]).toBe(0.05); // the controller waits for the policy
+      valueLosses.push(metrics[METRIC_NAMES.lossValueAvg]!);
+    }
+    expect(policyWeights()).toEqual(policyBefore);
+    expect(headWeights()).not.toEqual(headBefore);
+    // The optimised loss during warm-up is the value loss itself.
+    const after = await trainer.trainStep(3);
+    expect(after[PPO_VALUE_WARMUP_METRIC]).toBe(0);
+    expect(policyWeights()).not.toEqual(policyBefore);
+    expect(trainer.klController.value).not.toBe(0.05); // moves once the policy trains
+    expect(valueLosses.every(Number.isFinite)).toBe(true);
+    await expect(
+      PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: { ...base, valueWarmupSteps: -1 } }),
+    ).rejects.toThrow(/config.valueWarmupSteps/);
+    trainer.dispose();
+    policy.dispose();
+  });
+
+  it('takes the shared trainer shape (model, trainDataset, evalDataset) and evaluates with eval_ keys', async () => {
+    const model = tinyGPT(7);
+    const trainDataset = prompts.map((prompt) => ({ prompt }));
+    const trainer = await PPOTrainer.create({
+      model,
+      tokenizer,
+      trainDataset,
+      evalDataset: trainDataset.slice(0, 3),
+      reward: countA,
+      config: { ...base, totalSteps: 2, evalSteps: 2 },
+    });
+    expect(trainer.model).toBe(model);
+    expect(trainer.policy).toBe(model);
+    const direct = await trainer.evaluate();
+    expect(Object.keys(direct).every((key) => key.startsWith('eval_'))).toBe(true);
+    expect(Number.isFinite(direct.eval_reward)).toBe(true);
+    const warnings: string[] = [];
+    const evaluations: string[][] = [];
+    await trainer.train({
+      progress: false,
+      onWarning: (message) => warnings.push(message),
+      onLog: ({ split, metrics }) => {
+        if (split === 'eval') evaluations.push(Object.keys(metrics));
+      },
+    });
+    expect(warnings).toEqual([]);
+    expect(evaluations.length).toBe(1); // after update 2
+    expect(evaluations[0]).toContain('eval_reward');
+    trainer.dispose();
+    // The deprecated names still work, reported through onWarning; mixing both is refused.
+    const legacy = await PPOTrainer.create({
+      policy: model,
+      tokenizer,
+      prompts,
+      reward: countA,
+      config: { ...base, totalSteps: 1 },
+    });
+    await legacy.train({ progress: false, onWarning: (message) => warnings.push(message) });
+    expect(warnings).toEqual([
+      'PPOTrainer.create: `policy` is deprecated; use `model`',
+      'PPOTrainer.create: `prompts` is deprecated; use `trainDataset`',
+    ]);
+    legacy.dispose();
+    await expect(
+      PPOTrainer.create({ model, policy: model, tokenizer, trainDataset, reward: countA, config: base }),
+    ).rejects.toThrow(/policy must be absent when model is given/);
+    await expect(PPOTrainer.create({ tokenizer, trainDataset, reward: countA, config: base })).rejects.toThrow(/model/);
+    model.dispose();
+  });
+
   it('samples completions for evaluation without touching the training state', async () => {
     const policy = tinyGPT(5);
     const trainer = await PPOTrainer.create({ policy, tokenizer, prompts, reward: countA, config: base });
@@ -163,7 +248,7 @@ describe('PPOTrainer', () => {
     ).rejects.toThrow(/prompts/);
     await expect(
       PPOTrainer.create({ policy, reference: other, tokenizer, prompts, reward: countA, config: base }),
-    ).rejects.toThrow(/reference.vocabSize/);
+    ).rejects.toThrow(/referenceModel.vocabSize/);
     await expect(
       PPOTrainer.create({ policy, reference: policy, tokenizer, prompts, reward: countA, config: base }),
     ).rejects.toThrow(/reference/);

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
   METRIC_NAMES,
@@ -31,9 +31,11 @@ import {
 } from './adaptive-kl-controller.js';
 import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
 import { ppoLoss } from './ppo-loss.js';
-import { PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
+import { resolvePPOTrainerInputs } from './ppo-trainer-inputs.js';
+import { PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
 import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
+import { evaluateCompletions } from './evaluate-completions.js';
 import type { RewardSource } from './reward-source.js';
 
 /**
@@ -57,18 +59,30 @@ import type { RewardSource } from './reward-source.js';
  */
 export class PPOTrainer {
   readonly config: ResolvedPPOConfig & { readonly maxPromptLength: number };
+  /** The policy being trained. */
+  readonly model: GPT;
+  /** The frozen reference. */
+  readonly referenceModel: GPT;
+  /** @deprecated the same as {@link PPOTrainer.model}. */
   readonly policy: GPT;
+  /** @deprecated the same as {@link PPOTrainer.referenceModel}. */
   readonly reference: GPT;
   readonly critic: GPT | undefined;
   readonly valueHead: ScalarHead;
   readonly tokenizer: Tokenizer;
+  /** The training prompts (`trainDataset`'s `prompt` fields). */
   readonly prompts: readonly string[];
+  private readonly evalPrompts: readonly string[] | undefined;
+  /** Deprecated option names used at creation, reported through `train({ onWarning })`. */
+  private readonly deprecations: readonly string[];
   readonly optimizer: AdamWOptimizer;
   /** The β schedule; replaced on restore. */
   klController: KLController;
   private readonly promptIds: readonly (readonly number[])[];
   private readonly reward: RewardSource;
   private readonly trainable: NamedVariables;
+  /** The value model's variables (value head, and the separate critic): what the warm-up trains. */
+  private readonly valueVariables: NamedVariables;
   private readonly schedule: LRSchedule;
   private readonly owned: { dispose(): void }[] = [];
   private samplingRng: Rng;
@@ -76,7 +90,9 @@ export class PPOTrainer {
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
-   * `await PPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer.
+   * `await PPOTrainer.create({ model, ..., trainDataset, config })` as every dpo-ts trainer
+   * (`policy`, `reference` and `prompts` are the deprecated names of `model`, `referenceModel` and
+   * `trainDataset`).
    * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
    */
   static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
@@ -85,52 +101,22 @@ export class PPOTrainer {
 
   private constructor(options: PPOTrainerOptions) {
     const resolved = resolvePPOConfig(options.config);
-    const { policy, tokenizer } = options;
-    const maxPromptLength = resolved.maxPromptLength ?? policy.contextLength - resolved.responseLength + 1;
-    for (const [name, model] of [
-      ['policy', policy],
-      ['reference', options.reference],
-      ['critic', options.critic],
-    ] as const) {
-      if (model === undefined) continue;
-      if (model.vocabSize !== tokenizer.vocabSize)
-        throw new InvalidArgumentError(
-          `${name}.vocabSize`,
-          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
-          model.vocabSize,
-        );
-      if (maxPromptLength < 1 || maxPromptLength + resolved.responseLength - 1 > model.contextLength) {
-        throw new InvalidArgumentError(
-          'config.maxPromptLength',
-          `>= 1 and <= ${name}.contextLength - responseLength + 1 = ${model.contextLength - resolved.responseLength + 1}`,
-          maxPromptLength,
-        );
-      }
-    }
-    if (
-      !Array.isArray(options.prompts) ||
-      options.prompts.length < resolved.batchSize ||
-      options.prompts.some((p) => typeof p !== 'string')
-    ) {
-      throw new InvalidArgumentError(
-        'prompts',
-        `an array of at least batchSize = ${resolved.batchSize} strings`,
-        options.prompts,
-      );
-    }
+    const { tokenizer } = options;
+    const { policy, reference, prompts, evalPrompts, deprecations, maxPromptLength } = resolvePPOTrainerInputs(
+      options,
+      resolved,
+    );
+    this.deprecations = deprecations;
+    this.prompts = prompts;
+    this.evalPrompts = evalPrompts;
     this.config = Object.freeze({ ...resolved, maxPromptLength });
     this.policy = policy;
+    this.model = policy;
     this.tokenizer = tokenizer;
-    this.prompts = options.prompts;
     this.reward = options.reward;
     this.critic = options.critic;
-    if (options.reference === policy)
-      throw new InvalidArgumentError(
-        'reference',
-        'a separate model (policy.clone()), not the policy itself',
-        'the policy',
-      );
-    this.reference = options.reference ?? this.own(policy.clone());
+    this.reference = reference ?? this.own(policy.clone());
+    this.referenceModel = this.reference;
     const backbone = options.critic ?? policy;
     this.valueHead =
       options.valueHead ??
@@ -141,12 +127,13 @@ export class PPOTrainer {
         `the value backbone's dModel ${backbone.config.dModel}`,
         this.valueHead.inputSize,
       );
-    this.promptIds = options.prompts.map((prompt) => this.encodePrompt(prompt));
+    this.promptIds = this.prompts.map((prompt) => this.encodePrompt(prompt));
     const trainable = new Map<string, tf.Variable>();
     for (const [name, variable] of policy.namedVariables()) trainable.set(`policy/${name}`, variable);
     for (const [name, variable] of options.critic?.namedVariables() ?? []) trainable.set(`critic/${name}`, variable);
     for (const [name, variable] of this.valueHead.namedVariables()) trainable.set(name, variable);
     this.trainable = trainable;
+    this.valueVariables = new Map([...trainable].filter(([name]) => !name.startsWith('policy/')));
     this.optimizer = adamWFromConfig(trainable, resolved);
     // Stepped once per PPO update (not per minibatch), as TRL does.
     this.schedule = lrScheduleFromConfig(resolved);
@@ -199,6 +186,7 @@ export class PPOTrainer {
    */
   async trainStep(stepIndex: number): Promise<Metrics> {
     const batch = await this.rollout(stepIndex);
+    const warmup = stepIndex < this.config.valueWarmupSteps;
     const learningRate = this.schedule(stepIndex);
     const started = performance.now();
     const { batchSize, miniBatchSize, microBatchSize } = this.config;
@@ -213,9 +201,10 @@ export class PPOTrainer {
           microBatches.push(miniBatch.slice(micro, micro + microBatchSize));
         const result = await microBatchStep({
           optimizer: this.optimizer,
-          variables: this.trainable,
+          variables: warmup ? this.valueVariables : this.trainable,
           microBatches,
-          lossAndMetrics: (rows) => ppoLoss(this.models(), batch, rows, this.config),
+          lossAndMetrics: (rows) =>
+            warmup ? this.valueWarmupLoss(batch, rows) : ppoLoss(this.models(), batch, rows, this.config),
           reduction: 'mean', // gradientAccumulationSteps micro-batches per mini-batch
           learningRate,
           maxGradNorm: this.config.maxGradNorm,
@@ -227,7 +216,8 @@ export class PPOTrainer {
     }
     const optimization = stats.mean();
     const klCoef = this.klController.value;
-    this.klController.update(batch.metrics[METRIC_NAMES.objectiveKl]!, batchSize);
+    // During the critic warm-up the policy does not move, so neither does the KL controller.
+    if (!warmup) this.klController.update(batch.metrics[METRIC_NAMES.objectiveKl]!, batchSize);
     return {
       ...batch.metrics,
       ...optimization,
@@ -235,7 +225,16 @@ export class PPOTrainer {
       [METRIC_NAMES.gradNorm]: gradNorms.reduce((a, b) => a + b, 0) / gradNorms.length,
       [METRIC_NAMES.learningRate]: learningRate,
       [PPO_TIMING_METRIC_NAMES.optimizationSeconds]: (performance.now() - started) / 1000,
+      [PPO_VALUE_WARMUP_METRIC]: warmup ? 1 : 0,
     };
+  }
+
+  /** The clipped value loss alone, for the critic warm-up (see `valueWarmupSteps`). */
+  private valueWarmupLoss(batch: PPORolloutBatch, rows: readonly number[]): ReturnType<typeof ppoLoss> {
+    return tf.tidy(() => {
+      const full = ppoLoss(this.models(), batch, rows, this.config);
+      return { loss: tf.clone(full.metrics[METRIC_NAMES.lossValueAvg]!), metrics: full.metrics };
+    });
   }
 
   /**
@@ -271,6 +270,24 @@ export class PPOTrainer {
     };
   }
 
+  /**
+   * One completion per `evalDataset` prompt from the current policy (a fresh generator seeded
+   * with `config.seed`; training generators untouched), scored by the reward without the
+   * missing-EOS penalty: `eval_reward`, `eval_reward_std` and the `eval_completions/*` lengths.
+   * @throws InvalidArgumentError when the trainer was created without `evalDataset`.
+   */
+  async evaluate(): Promise<Metrics> {
+    if (this.evalPrompts === undefined)
+      throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
+    const ids = this.evalPrompts.map((prompt) => this.encodePrompt(prompt));
+    return evaluateCompletions(this.policy, this.tokenizer, this.evalPrompts, ids, this.reward, {
+      maxNewTokens: this.config.responseLength,
+      temperature: this.config.temperature,
+      stopAtEos: this.config.stopAtEos,
+      seed: this.config.seed,
+    });
+  }
+
   /** Trained weights, optimiser, generators and KL controller. */
   async checkpointContent(): Promise<CheckpointContent> {
     return {
@@ -304,12 +321,19 @@ export class PPOTrainer {
    */
   async train(options: PPOTrainOptions<PPOTrainer> = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
+    for (const message of this.deprecations) options.onWarning?.(message);
+    const evaluation =
+      evaluate !== undefined
+        ? () => evaluate(this)
+        : this.evalPrompts !== undefined
+          ? () => this.evaluate()
+          : undefined;
     return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
-        evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
-        evalEvery,
+        evaluate: evaluation,
+        evalEvery: evalEvery ?? this.config.evalSteps,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),
         trainer: 'ppo',

@@ -149,6 +149,48 @@ describe('DDPOTrainer', () => {
     );
   });
 
+  it('takes trainDataset / evalDataset records, evaluates with eval_ keys, and deprecates conditions', async () => {
+    const trainer = await DDPOTrainer.create({
+      model: base,
+      schedule,
+      reward: brightness,
+      trainDataset: [0, 1, 2].map((prompt) => ({ prompt })),
+      evalDataset: [{ prompt: 0 }, { prompt: 2 }],
+      config: small,
+    });
+    expect(trainer.conditions).toEqual([0, 1, 2]);
+    const evaluation = await expectNoLeak(() => trainer.evaluate());
+    expect(Object.keys(evaluation).sort()).toEqual(['eval_reward_mean', 'eval_reward_std']);
+    expect(await trainer.evaluate()).toEqual(evaluation); // seeded: the same images
+    trainer.dispose();
+    const warnings: string[] = [];
+    const legacy = await DDPOTrainer.create({
+      model: cloneDenoiser(base),
+      schedule,
+      reward: brightness,
+      conditions: [0, 1],
+      config: { ...small, totalSteps: 1, learningRate: 0 },
+    });
+    await legacy.train({ progress: false, onWarning: (message) => warnings.push(message) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/`conditions` is deprecated/);
+    legacy.model.dispose();
+    legacy.dispose();
+    await expect(
+      DDPOTrainer.create({ model: base, schedule, reward: brightness, trainDataset: [{ prompt: 7 }], config: small }),
+    ).rejects.toThrow('options.trainDataset[0].prompt must be an integer in [0, 3]: got 7');
+    await expect(
+      DDPOTrainer.create({
+        model: base,
+        schedule,
+        reward: brightness,
+        trainDataset: [{ prompt: 0 }],
+        conditions: [0],
+        config: small,
+      }),
+    ).rejects.toThrow(/conditions must be absent when trainDataset is given/);
+  });
+
   it('resumes bit-identically (weights, optimiser, stat tracker)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ddpo-resume-'));
     try {

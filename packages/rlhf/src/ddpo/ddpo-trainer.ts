@@ -27,6 +27,7 @@ import {
 import { klPenalty } from '../kl-estimators.js';
 import type { PPOTrainOptions } from '../ppo-trainer-options.js';
 import { requireReferenceForKl, resolveDDPOConfig, type DDPOConfig, type ResolvedDDPOConfig } from './ddpo-config.js';
+import { type ConditionExample, evaluateDDPO, resolveDDPOConditions } from './ddpo-dataset.js';
 import { ddpoLoss } from './ddpo-loss.js';
 import { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
 import { collectDDPORollout, type DDPORollout } from './ddpo-rollout.js';
@@ -39,8 +40,12 @@ export interface DDPOTrainerOptions {
   readonly schedule: NoiseSchedule;
   /** A plain reward `(image, condition) => number`, e.g. diffusion's `jpegCompressibilityReward`. */
   readonly reward: ImageReward;
-  /** The conditions (class labels) trajectories are sampled for, uniformly ("prompts"). */
-  readonly conditions: readonly number[];
+  /** The conditions trajectories are sampled for, uniformly: `{ prompt: classLabel }` records. Required (or the deprecated `conditions`). */
+  readonly trainDataset?: readonly ConditionExample[];
+  /** Conditions for {@link DDPOTrainer.evaluate}, one image each. @defaultValue none */
+  readonly evalDataset?: readonly ConditionExample[];
+  /** @deprecated use `trainDataset: conditions.map((prompt) => ({ prompt }))`. */
+  readonly conditions?: readonly number[];
   /** Frozen reference for the optional KL term (`klCoef > 0`); not disposed by the trainer. */
   readonly referenceModel?: Denoiser;
   readonly config: DDPOConfig;
@@ -82,8 +87,11 @@ export class DDPOTrainer {
   readonly model: Denoiser;
   readonly schedule: NoiseSchedule;
   readonly referenceModel: Denoiser | undefined;
+  /** The training conditions (`trainDataset`'s labels). */
   readonly conditions: readonly number[];
   readonly optimizer: AdamWOptimizer;
+  private readonly evalConditions: readonly number[] | undefined;
+  private readonly deprecations: readonly string[];
   /** Per-condition reward statistics (undefined when tracking is off); replaced on restore. */
   statTracker: PerPromptStatTracker | undefined;
   private readonly reward: ImageReward;
@@ -119,13 +127,10 @@ export class DDPOTrainer {
     if (typeof options.reward !== 'function')
       throw new InvalidArgumentError('options.reward', 'a function (image, condition) => number', options.reward);
     this.reward = options.reward;
-    if (!Array.isArray(options.conditions) || options.conditions.length === 0)
-      throw new InvalidArgumentError('options.conditions', 'a non-empty array of class labels', options.conditions);
-    options.conditions.forEach((c, i) => {
-      if (!Number.isInteger(c) || c < 0 || c > this.model.numClasses)
-        throw new InvalidArgumentError(`options.conditions[${i}]`, `an integer in [0, ${this.model.numClasses}]`, c);
-    });
-    this.conditions = options.conditions;
+    const datasets = resolveDDPOConditions(options, this.model.numClasses);
+    this.conditions = datasets.train;
+    this.evalConditions = datasets.eval;
+    this.deprecations = datasets.deprecations;
     const c = this.config;
     this.statTracker =
       c.perPromptStatTracking === false
@@ -295,14 +300,32 @@ export class DDPOTrainer {
     if (state) this.statTracker = PerPromptStatTracker.fromState(state);
   }
 
+  /**
+   * One image per `evalDataset` condition from a generator seeded with `config.seed`, scored:
+   * `eval_reward_mean`, `eval_reward_std` (see {@link evaluateDDPO}).
+   * @throws InvalidArgumentError when the trainer was created without `evalDataset`.
+   */
+  async evaluate(): Promise<Metrics> {
+    if (this.evalConditions === undefined)
+      throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
+    return evaluateDDPO(this.model, this.schedule, this.reward, this.evalConditions, this.config);
+  }
+
   /** Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation, checkpoints, resume, NaN guard, leak check). */
   async train(options: DDPOTrainOptions = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
+    for (const message of this.deprecations) options.onWarning?.(message);
+    const evaluation =
+      evaluate !== undefined
+        ? () => evaluate(this)
+        : this.evalConditions !== undefined
+          ? () => this.evaluate()
+          : undefined;
     return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
         step: (stepIndex) => this.trainStep(stepIndex),
-        evaluate: evaluate !== undefined ? () => evaluate(this) : undefined,
+        evaluate: evaluation,
         evalEvery,
         save: () => this.checkpointContent(),
         restore: (checkpoint) => this.restore(checkpoint),

@@ -1,0 +1,48 @@
+import { Rng } from '@dpo-ts/core';
+import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import { completionMetrics, GROUP_METRIC_NAMES } from './group/group-metrics.js';
+import { computeRewardScores, type RewardSource } from './reward-source.js';
+
+/** Settings of {@link evaluateCompletions}. */
+export interface EvaluateCompletionsOptions {
+  readonly maxNewTokens: number;
+  readonly temperature: number;
+  readonly stopAtEos: boolean;
+  /** Seed of a fresh sampling stream: the training generators are not touched. */
+  readonly seed: number;
+}
+
+/**
+ * One completion per held-out prompt from the current policy, scored by the reward: what the
+ * RL trainers' `evaluate()` reports, TRL's `eval_` prefix included: `eval_reward` (mean reward),
+ * `eval_reward_std` (its standard deviation over prompts) and the `eval_completions/*` lengths.
+ * Leaves no tensor behind.
+ */
+export async function evaluateCompletions(
+  model: GPT,
+  tokenizer: Tokenizer,
+  prompts: readonly string[],
+  promptIds: readonly (readonly number[])[],
+  reward: RewardSource,
+  options: EvaluateCompletionsOptions,
+): Promise<Record<string, number>> {
+  const generation = await generate(model, tokenizer, promptIds, {
+    maxNewTokens: options.maxNewTokens,
+    temperature: options.temperature,
+    stopAtEos: options.stopAtEos,
+    rng: new Rng(options.seed),
+  });
+  const rewards = await computeRewardScores(reward, {
+    prompts,
+    completions: generation.texts,
+    finished: generation.finished,
+  });
+  const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+  const std = Math.sqrt(rewards.reduce((total, r) => total + (r - mean) ** 2, 0) / rewards.length);
+  const metrics: Record<string, number> = {
+    [GROUP_METRIC_NAMES.reward]: mean,
+    [GROUP_METRIC_NAMES.rewardStd]: std,
+    ...completionMetrics(generation.lengths, generation.finished),
+  };
+  return Object.fromEntries(Object.entries(metrics).map(([key, value]) => [`eval_${key}`, value]));
+}

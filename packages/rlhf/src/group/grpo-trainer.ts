@@ -1,0 +1,66 @@
+import type { Metrics } from '@dpo-ts/core';
+import { grpoAdvantages } from './group-advantages.js';
+import { GROUP_METRIC_NAMES } from './group-metrics.js';
+import { grpoLoss, type GroupPolicyLoss } from './group-policy-loss.js';
+import type { GroupRollout } from './group-rollout.js';
+import { type GroupLossBatch, GroupTrainerBase } from './group-trainer-base.js';
+import type { GroupTrainerOptions } from './group-trainer-options.js';
+import { type GRPOConfig, type ResolvedGRPOConfig, resolveGRPOConfig } from './grpo-config.js';
+
+/**
+ * Group Relative Policy Optimization for language models, TRL's `GRPOTrainer` semantics: for
+ * each prompt G completions, advantages A_i = (r_i - mean(r_group)) / (std + 1e-4) (the std of
+ * the group, of the batch, or none: `scaleRewards`), the same A for every token, then the
+ * clipped token-level objective with a β-weighted k3 KL to the frozen reference in the loss
+ * (not in the reward), aggregated by `lossType`. No critic.
+ *
+ * With `numIterations` 1 (the default) the ratio is 1 and the clip never binds; with more,
+ * later passes reuse the batch off-policy and the clip keeps them close (`clip_ratio/*`).
+ *
+ * @example
+ * const trainer = await GRPOTrainer.create({
+ *   model, tokenizer, reward: (_prompt, completion) => completion.split('a').length - 1,
+ *   trainDataset: [{ prompt: 'ab>' }, { prompt: 'cd>' }],
+ *   config: { totalSteps: 50, numGenerations: 4, perDeviceTrainBatchSize: 8, maxCompletionLength: 12, learningRate: 3e-3 },
+ * });
+ * await trainer.train({ onLog: ({ step, metrics }) => console.log(step, metrics.reward) });
+ *
+ * @see Shao et al. 2024, "DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open
+ *   Language Models", Sec. 4 (Eq. 3); TRL `GRPOTrainer`, `GRPOConfig`.
+ */
+export class GRPOTrainer extends GroupTrainerBase<ResolvedGRPOConfig> {
+  protected readonly kind = 'grpo';
+
+  /**
+   * Validates the options and the config (once) and builds the trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: GroupTrainerOptions<GRPOConfig>): Promise<GRPOTrainer> {
+    return new GRPOTrainer(options, resolveGRPOConfig(options.config));
+  }
+
+  protected advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics } {
+    const { advantages, meanGroupStd, fractionZeroStd } = grpoAdvantages(
+      rollout.rewards,
+      this.config.numGenerations,
+      this.config.scaleRewards,
+    );
+    return {
+      advantages,
+      metrics: {
+        [GROUP_METRIC_NAMES.rewardStd]: meanGroupStd,
+        [GROUP_METRIC_NAMES.fracRewardZeroStd]: fractionZeroStd,
+      },
+    };
+  }
+
+  protected lossOf(batch: GroupLossBatch): GroupPolicyLoss {
+    return grpoLoss({
+      ...batch,
+      epsilonLow: this.config.epsilon,
+      epsilonHigh: this.config.epsilonHigh,
+      beta: this.config.beta,
+      lossType: this.config.lossType,
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  InvalidArgumentError,
+  PREFERENCE_LOSS_CONFIG_FIELDS,
+  requireBoolean,
+  requireInteger,
+  requireKnownFields,
+  requireNumber,
+  resolveOptimizationConfig,
+  resolvePreferenceLossConfig,
+  type OptimizationConfig,
+  type PreferenceLossConfig,
+  type ResolvedOptimizationConfig,
+  type ResolvedPreferenceLossConfig,
+} from '@dpo-ts/core';
+
+/**
+ * Settings of the {@link OnlineDPOTrainer}, TRL's `OnlineDPOConfig` names camel-cased, plus any
+ * of core's preference-loss fields (`beta`, `lossType`, `lossWeights`, `labelSmoothing`, ...):
+ * TRL offers `sigmoid` and `ipo`; every core loss works here. One step is one optimiser step:
+ * `perDeviceTrainBatchSize x gradientAccumulationSteps` prompts, two fresh completions each.
+ */
+export interface OnlineDPOConfig extends OptimizationConfig, Partial<PreferenceLossConfig> {
+  /** Optimiser steps of the whole run. */
+  readonly totalSteps: number;
+  /** Prompts (pairs) per micro-batch (`per_device_train_batch_size`). @defaultValue 8 */
+  readonly perDeviceTrainBatchSize?: number;
+  /** Micro-batches per optimiser step (`gradient_accumulation_steps`). @defaultValue 1 */
+  readonly gradientAccumulationSteps?: number;
+  /** Most tokens per completion (`max_new_tokens`). @defaultValue 64 */
+  readonly maxNewTokens?: number;
+  /** Longest prompt in tokens (BOS included); longer prompts keep their end. @defaultValue contextLength - maxNewTokens + 1 */
+  readonly maxPromptLength?: number;
+  /** Sampling temperature (`temperature`). @defaultValue 0.9 */
+  readonly temperature?: number;
+  /** Stop a completion at its first EOS. @defaultValue true */
+  readonly stopAtEos?: boolean;
+  /** Subtracted from the reward score of a completion without EOS (`missing_eos_penalty`; reward only). @defaultValue undefined */
+  readonly missingEosPenalty?: number;
+  /** Peak AdamW learning rate. @defaultValue 5e-7 (TRL's OnlineDPOConfig) */
+  readonly learningRate?: number;
+  /** Seed of prompt order and sampling. @defaultValue 42 */
+  readonly seed?: number;
+  /** Run `evaluate()` on `evalDataset` every this many steps during `train()`. @defaultValue undefined (never) */
+  readonly evalSteps?: number;
+}
+
+/** A validated {@link OnlineDPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
+export type ResolvedOnlineDPOConfig = ResolvedOptimizationConfig & {
+  readonly perDeviceTrainBatchSize: number;
+  readonly gradientAccumulationSteps: number;
+  /** Prompts per step: perDeviceTrainBatchSize x gradientAccumulationSteps. */
+  readonly promptsPerStep: number;
+  readonly maxNewTokens: number;
+  readonly maxPromptLength: number | undefined;
+  readonly temperature: number;
+  readonly stopAtEos: boolean;
+  readonly missingEosPenalty: number | undefined;
+  readonly seed: number;
+  readonly evalSteps: number | undefined;
+  /** The preference loss, resolved by core's `resolvePreferenceLossConfig`. */
+  readonly loss: ResolvedPreferenceLossConfig;
+};
+
+/** Defaults of the optional {@link OnlineDPOConfig} fields (TRL's `OnlineDPOConfig`); the loss's are core's (β 0.1, sigmoid). */
+export const DEFAULT_ONLINE_DPO_CONFIG = Object.freeze({
+  perDeviceTrainBatchSize: 8,
+  gradientAccumulationSteps: 1,
+  maxNewTokens: 64,
+  temperature: 0.9,
+  stopAtEos: true,
+  ...DEFAULT_OPTIMIZATION_CONFIG,
+  learningRate: 5e-7,
+  seed: 42,
+});
+
+const OWN_FIELDS = ['totalSteps', 'maxPromptLength', 'missingEosPenalty', 'evalSteps'];
+
+/**
+ * Merges `config` over {@link DEFAULT_ONLINE_DPO_CONFIG} and validates every field once, naming it
+ * on error; the preference-loss fields go through core's `resolvePreferenceLossConfig`. Unknown
+ * fields are an error.
+ */
+export function resolveOnlineDPOConfig(config: OnlineDPOConfig): ResolvedOnlineDPOConfig {
+  if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);
+  requireKnownFields('config', config, [
+    ...OWN_FIELDS,
+    ...Object.keys(DEFAULT_ONLINE_DPO_CONFIG),
+    ...PREFERENCE_LOSS_CONFIG_FIELDS,
+  ]);
+  const merged = { ...DEFAULT_ONLINE_DPO_CONFIG, ...definedFields(config) } as OnlineDPOConfig &
+    typeof DEFAULT_ONLINE_DPO_CONFIG;
+  const perDeviceTrainBatchSize = requireInteger('config.perDeviceTrainBatchSize', merged.perDeviceTrainBatchSize, {
+    min: 1,
+  });
+  const gradientAccumulationSteps = requireInteger(
+    'config.gradientAccumulationSteps',
+    merged.gradientAccumulationSteps,
+    { min: 1 },
+  );
+  const lossFields = Object.fromEntries(
+    PREFERENCE_LOSS_CONFIG_FIELDS.filter((key) => key in config).map((key) => [key, config[key]]),
+  );
+  return Object.freeze({
+    ...resolveOptimizationConfig(config, DEFAULT_ONLINE_DPO_CONFIG),
+    perDeviceTrainBatchSize,
+    gradientAccumulationSteps,
+    promptsPerStep: perDeviceTrainBatchSize * gradientAccumulationSteps,
+    maxNewTokens: requireInteger('config.maxNewTokens', merged.maxNewTokens, { min: 1 }),
+    maxPromptLength:
+      merged.maxPromptLength === undefined
+        ? undefined
+        : requireInteger('config.maxPromptLength', merged.maxPromptLength, { min: 1 }),
+    temperature: requireNumber('config.temperature', merged.temperature, { min: 0, exclusiveMin: true }),
+    stopAtEos: requireBoolean('config.stopAtEos', merged.stopAtEos),
+    missingEosPenalty:
+      merged.missingEosPenalty === undefined
+        ? undefined
+        : requireNumber('config.missingEosPenalty', merged.missingEosPenalty, { min: 0 }),
+    seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+    evalSteps:
+      merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
+    loss: resolvePreferenceLossConfig(lossFields),
+  });
+}

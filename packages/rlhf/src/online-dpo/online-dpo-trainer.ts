@@ -1,0 +1,322 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  adamWFromConfig,
+  computePreferenceLoss,
+  createPreferenceLossState,
+  epochBatches,
+  InvalidArgumentError,
+  lrScheduleFromConfig,
+  METRIC_NAMES,
+  microBatchStep,
+  preferenceMetricTensors,
+  restoreWeights,
+  Rng,
+  runTrainerLoop,
+  updatePreferenceLossStateFromRewards,
+} from '@dpo-ts/core';
+import type {
+  AdamWOptimizer,
+  CheckpointContent,
+  LoadedCheckpoint,
+  LRSchedule,
+  Metrics,
+  NamedVariables,
+  PreferenceLossState,
+  TrainingLoopResult,
+  TrainOptions,
+} from '@dpo-ts/core';
+import { generate, lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import { evaluateCompletions } from '../evaluate-completions.js';
+import type { PromptExample } from '../group/group-trainer-options.js';
+import { datasetPrompts, encodePrompt } from '../prompt-encoding.js';
+import { responseLogProbs } from '../response-forward.js';
+import type { RewardSource } from '../reward-source.js';
+import { rolloutTensors } from '../rollout-layout.js';
+import { type OnlineDPOConfig, type ResolvedOnlineDPOConfig, resolveOnlineDPOConfig } from './online-dpo-config.js';
+import type { PairwiseJudge } from './online-dpo-pairs.js';
+import { collectOnlinePairs, type OnlineDPOLabeler, type OnlinePairBatch } from './online-dpo-rollout.js';
+
+/** What an {@link OnlineDPOTrainer} trains, against what; give exactly one of `reward` and `judge`. */
+export interface OnlineDPOTrainerOptions {
+  /** The policy; all its weights are trained in place. */
+  readonly model: GPT;
+  /** The frozen reference. @defaultValue a clone of `model` at construction (owned by the trainer) */
+  readonly referenceModel?: GPT;
+  readonly tokenizer: Tokenizer;
+  /** Prompts to sample pairs for (`{ prompt }` records, e.g. core's `loadPromptJsonl`). */
+  readonly trainDataset: readonly PromptExample[];
+  /** Held-out prompts for {@link OnlineDPOTrainer.evaluate}. @defaultValue none */
+  readonly evalDataset?: readonly PromptExample[];
+  /** Labels pairs by score (TRL's `reward_funcs` / `reward_model`): a function or a batch scorer. */
+  readonly reward?: RewardSource;
+  /** Labels pairs by a pairwise verdict (TRL's `judge`). */
+  readonly judge?: PairwiseJudge;
+  readonly config: OnlineDPOConfig;
+}
+
+/**
+ * Online DPO for language models, TRL's `OnlineDPOTrainer` semantics: each step samples two
+ * completions per prompt from the current policy, labels the pair with a reward (higher score
+ * chosen; ties to the first completion) or a judge, and applies core's preference loss (any
+ * `lossType`: `sigmoid`, `ipo`, `hinge`, ...) with the frozen reference's scores. The data are
+ * always on-policy, which is what separates it from offline DPO.
+ *
+ * Logs TRL's metrics: `objective/kl`, `objective/entropy`, `objective/non_score_reward`,
+ * `objective/rlhf_reward`, `objective/scores`, `objective/scores_margin` (reward only),
+ * `rewards/chosen|rejected|accuracies|margins`, `logps/chosen|rejected`,
+ * `val/contain_eos_token`, `beta`, and `objective/ties` (fraction of tied pairs; ours).
+ *
+ * Checkpoints hold the policy (`policy/<name>`), AdamW state, the sampling generator and the
+ * loss state; the reference, reward and judge are not saved.
+ *
+ * @see Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; Rafailov et al.
+ *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
+ */
+export class OnlineDPOTrainer {
+  readonly config: ResolvedOnlineDPOConfig & { readonly maxPromptLength: number };
+  readonly model: GPT;
+  readonly referenceModel: GPT;
+  readonly tokenizer: Tokenizer;
+  readonly optimizer: AdamWOptimizer;
+  private readonly labeler: OnlineDPOLabeler;
+  private readonly trainPrompts: readonly string[];
+  private readonly trainPromptIds: readonly (readonly number[])[];
+  private readonly evalPrompts: readonly string[] | undefined;
+  private readonly trainable: NamedVariables;
+  private readonly schedule: LRSchedule;
+  private readonly owned: { dispose(): void }[] = [];
+  private samplingRng: Rng;
+  private lossState: PreferenceLossState = createPreferenceLossState();
+
+  /**
+   * Validates the options and the config (once) and builds the trainer.
+   * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
+   */
+  static async create(options: OnlineDPOTrainerOptions): Promise<OnlineDPOTrainer> {
+    return new OnlineDPOTrainer(options);
+  }
+
+  private constructor(options: OnlineDPOTrainerOptions) {
+    const resolved = resolveOnlineDPOConfig(options.config);
+    const { model, tokenizer } = options;
+    const maxPromptLength = resolved.maxPromptLength ?? model.contextLength - resolved.maxNewTokens + 1;
+    for (const [name, candidate] of [
+      ['model', model],
+      ['referenceModel', options.referenceModel],
+    ] as const) {
+      if (candidate === undefined) continue;
+      if (candidate.vocabSize !== tokenizer.vocabSize)
+        throw new InvalidArgumentError(
+          `${name}.vocabSize`,
+          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
+          candidate.vocabSize,
+        );
+      if (maxPromptLength < 1 || maxPromptLength + resolved.maxNewTokens - 1 > candidate.contextLength)
+        throw new InvalidArgumentError(
+          'config.maxPromptLength',
+          `>= 1 and <= ${name}.contextLength - maxNewTokens + 1 = ${candidate.contextLength - resolved.maxNewTokens + 1}`,
+          maxPromptLength,
+        );
+    }
+    if (options.referenceModel === model)
+      throw new InvalidArgumentError(
+        'referenceModel',
+        'a separate model (model.clone()), not the model itself',
+        'the model',
+      );
+    if ((options.reward === undefined) === (options.judge === undefined))
+      throw new InvalidArgumentError(
+        'reward / judge',
+        'exactly one of them',
+        options.reward === undefined ? 'neither' : 'both',
+      );
+    if (options.judge !== undefined && typeof options.judge !== 'function')
+      throw new InvalidArgumentError('judge', 'a function (prompt, [a, b]) => 0 | 1', options.judge);
+    this.labeler = options.reward !== undefined ? { reward: options.reward } : { judge: options.judge! };
+    this.trainPrompts = datasetPrompts('trainDataset', options.trainDataset, resolved.promptsPerStep);
+    this.evalPrompts =
+      options.evalDataset === undefined ? undefined : datasetPrompts('evalDataset', options.evalDataset, 1);
+    this.config = Object.freeze({ ...resolved, maxPromptLength });
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.referenceModel = options.referenceModel ?? this.own(model.clone());
+    this.trainPromptIds = this.trainPrompts.map((prompt) => encodePrompt(tokenizer, prompt, maxPromptLength));
+    const trainable = new Map<string, tf.Variable>();
+    for (const [name, variable] of model.namedVariables()) trainable.set(`policy/${name}`, variable);
+    this.trainable = trainable;
+    this.optimizer = adamWFromConfig(trainable, resolved);
+    this.schedule = lrScheduleFromConfig(resolved);
+    this.samplingRng = new Rng(resolved.seed);
+  }
+
+  /** The trained variables by checkpoint name (`policy/<name>`). */
+  namedVariables(): NamedVariables {
+    return this.trainable;
+  }
+
+  /** Samples and labels the pairs of 0-based step `stepIndex` (the first phase of {@link OnlineDPOTrainer.trainStep}). */
+  async samplePairs(stepIndex: number): Promise<OnlinePairBatch> {
+    const indices = epochBatches(
+      this.trainPrompts.map((_, i) => i),
+      { batchSize: this.config.promptsPerStep, seed: this.config.seed, dropLast: true, startStep: stepIndex },
+    ).next().value!.items;
+    return collectOnlinePairs(
+      { policy: this.model, reference: this.referenceModel },
+      this.tokenizer,
+      indices.map((i) => this.trainPrompts[i]!),
+      indices.map((i) => this.trainPromptIds[i]!),
+      this.labeler,
+      { ...this.config, beta: this.config.loss.beta },
+      this.samplingRng,
+    );
+  }
+
+  /**
+   * One step: fresh pairs, then one AdamW step on the preference loss, its gradients averaged
+   * over `gradientAccumulationSteps` micro-batches of `perDeviceTrainBatchSize` pairs.
+   */
+  async trainStep(stepIndex: number): Promise<Metrics> {
+    const batch = await this.samplePairs(stepIndex);
+    const { perDeviceTrainBatchSize, promptsPerStep } = this.config;
+    const microBatches: number[][] = [];
+    for (let start = 0; start < promptsPerStep; start += perDeviceTrainBatchSize)
+      microBatches.push(Array.from({ length: perDeviceTrainBatchSize }, (_, i) => start + i));
+    const learningRate = this.schedule(stepIndex);
+    const result = await microBatchStep({
+      optimizer: this.optimizer,
+      variables: this.trainable,
+      microBatches,
+      lossAndMetrics: (pairIndices) => this.pairLoss(batch, pairIndices),
+      reduction: 'mean',
+      learningRate,
+      maxGradNorm: this.config.maxGradNorm,
+      stepIndex,
+    });
+    for (const micro of result.microBatches) {
+      const chosen = micro.metrics[METRIC_NAMES.rewardsChosen]!;
+      const rejected = micro.metrics[METRIC_NAMES.rewardsRejected]!;
+      updatePreferenceLossStateFromRewards(this.lossState, [chosen], [rejected], stepIndex);
+    }
+    return { ...batch.metrics, ...result.metrics };
+  }
+
+  /**
+   * With a reward: one completion per `evalDataset` prompt scored by it (`eval_reward`,
+   * `eval_reward_std`, `eval_completions/*`). With a judge: the policy's and the reference's
+   * completions of each prompt (same seed) judged against each other: `eval_win_rate`, the
+   * fraction the judge gives to the policy (TRL's `WinRateCallback`). A fresh generator seeded with
+   * `config.seed`; training generators are untouched.
+   * @throws InvalidArgumentError when the trainer was created without `evalDataset`.
+   */
+  async evaluate(): Promise<Metrics> {
+    if (this.evalPrompts === undefined)
+      throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
+    const prompts = this.evalPrompts;
+    const ids = prompts.map((prompt) => encodePrompt(this.tokenizer, prompt, this.config.maxPromptLength));
+    const sampling = {
+      maxNewTokens: this.config.maxNewTokens,
+      temperature: this.config.temperature,
+      stopAtEos: this.config.stopAtEos,
+    };
+    if ('reward' in this.labeler)
+      return evaluateCompletions(this.model, this.tokenizer, prompts, ids, this.labeler.reward, {
+        ...sampling,
+        seed: this.config.seed,
+      });
+    const policy = await generate(this.model, this.tokenizer, ids, { ...sampling, rng: new Rng(this.config.seed) });
+    const reference = await generate(this.referenceModel, this.tokenizer, ids, {
+      ...sampling,
+      rng: new Rng(this.config.seed),
+    });
+    const { judge } = this.labeler;
+    const verdicts = await Promise.all(
+      prompts.map((prompt, i) => judge(prompt, [policy.texts[i]!, reference.texts[i]!])),
+    );
+    return { eval_win_rate: verdicts.filter((verdict) => verdict === 0).length / verdicts.length };
+  }
+
+  /** Trained weights, optimiser state, the sampling generator and the loss state. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return {
+      weights: this.trainable,
+      optimizer: await this.optimizer.state(),
+      rng: { sampling: this.samplingRng.state() },
+      metadata: { trainer: 'online-dpo', lossState: { ...this.lossState } },
+    };
+  }
+
+  /** Restores what {@link OnlineDPOTrainer.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+    if (checkpoint.rng.sampling !== undefined) this.samplingRng = Rng.fromState(checkpoint.rng.sampling);
+    const metadata = checkpoint.metadata as { lossState?: PreferenceLossState } | null;
+    if (metadata?.lossState !== undefined) this.lossState = { ...metadata.lossState };
+  }
+
+  /**
+   * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress, evaluation every
+   * `config.evalSteps` (with an `evalDataset`), checkpoints, resume, abort.
+   */
+  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    return runTrainerLoop(
+      {
+        totalSteps: this.config.totalSteps,
+        step: (stepIndex) => this.trainStep(stepIndex),
+        evaluate: this.evalPrompts !== undefined ? () => this.evaluate() : undefined,
+        evalEvery: this.config.evalSteps,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+        trainer: 'online-dpo',
+        modelConfig: lmModelArchitecture(this.model),
+        progress: { metrics: [METRIC_NAMES.loss, METRIC_NAMES.objectiveScores, METRIC_NAMES.rewardsMargins] },
+      },
+      options,
+    );
+  }
+
+  /** Frees the optimiser state and what the trainer created (the default reference); not your models. */
+  dispose(): void {
+    this.optimizer.dispose();
+    for (const object of this.owned) object.dispose();
+  }
+
+  /** The preference loss of some pairs under the current weights (inside the gradient tape). */
+  private pairLoss(batch: OnlinePairBatch, pairIndices: readonly number[]) {
+    return tf.tidy(() => {
+      const chosenRows = pairIndices.map((i) => batch.pairs.chosenRows[i]!);
+      const rejectedRows = pairIndices.map((i) => batch.pairs.rejectedRows[i]!);
+      const b = pairIndices.length;
+      const inputs = rolloutTensors(batch.layout, [...chosenRows, ...rejectedRows]);
+      const logProbs = responseLogProbs(this.model, inputs, 1).logProbs;
+      const scores = tf.sum(tf.mul(logProbs, inputs.responseMask), 1); // [2b]
+      const lengths = tf.sum(inputs.responseMask, 1);
+      const half = (x: tf.Tensor, first: boolean) => tf.slice(x, [first ? 0 : b], [b]) as tf.Tensor1D;
+      const policy = {
+        chosen: half(scores, true),
+        rejected: half(scores, false),
+        chosenLengths: half(lengths, true),
+        rejectedLengths: half(lengths, false),
+      };
+      const reference = {
+        chosen: tf.tensor1d(chosenRows.map((row) => batch.referenceScores[row]!)),
+        rejected: tf.tensor1d(rejectedRows.map((row) => batch.referenceScores[row]!)),
+      };
+      const result = computePreferenceLoss(policy, reference, this.config.loss, this.lossState);
+      return {
+        loss: result.loss,
+        metrics: preferenceMetricTensors({
+          chosenRewards: result.chosenRewards,
+          rejectedRewards: result.rejectedRewards,
+          policyChosenScores: policy.chosen,
+          policyRejectedScores: policy.rejected,
+        }),
+      };
+    });
+  }
+
+  private own<T extends { dispose(): void }>(object: T): T {
+    this.owned.push(object);
+    return object;
+  }
+}
