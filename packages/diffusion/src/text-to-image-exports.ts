@@ -89,3 +89,27 @@ export {
   type TextToImageModel,
 } from './text-to-image/text-to-image-checkpoint.js';
 export { EMOJI_AUTOENCODER_CHECKPOINT } from './text-to-image/emoji-autoencoder-checkpoint.js';
+export {
+  encodeCaptionPreferences,
+  validateCaptionLatentPreferences,
+  fingerprintCaptionLatentPreferences,
+  type CaptionLatentPreferences,
+} from './dpo/caption-latent-preferences.js';
+export {
+  buildLatentPreferenceBatch,
+  orderedLatentPreferenceBatches,
+  type LatentPreferenceBatch,
+  type LatentPairDrawOptions,
+} from './dpo/latent-preference-batch.js';
+export {
+  LatentDiffusionPreferenceScorer,
+  type LatentDiffusionPreferenceScorerOptions,
+  type ConditionEncoder,
+  type EmbeddingConditionedDenoiser,
+  type TextConditionedDiffusion,
+} from './dpo/latent-diffusion-preference-scorer.js';
+export { TextToImageDPOModel } from './dpo/text-to-image-dpo-model.js';
+export {
+  LatentDiffusionDPOTrainer,
+  type LatentDiffusionDPOTrainerOptions,
+} from './dpo/latent-diffusion-dpo-trainer.js';
