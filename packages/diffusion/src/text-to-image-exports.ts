@@ -89,3 +89,58 @@ export {
   type TextToImageModel,
 } from './text-to-image/text-to-image-checkpoint.js';
 export { EMOJI_AUTOENCODER_CHECKPOINT } from './text-to-image/emoji-autoencoder-checkpoint.js';
+export {
+  encodeCaptionPreferences,
+  validateCaptionLatentPreferences,
+  fingerprintCaptionLatentPreferences,
+  type CaptionLatentPreferences,
+} from './dpo/caption-latent-preferences.js';
+export {
+  buildLatentPreferenceBatch,
+  orderedLatentPreferenceBatches,
+  type LatentPreferenceBatch,
+  type LatentPairDrawOptions,
+} from './dpo/latent-preference-batch.js';
+export {
+  LatentDiffusionPreferenceScorer,
+  type LatentDiffusionPreferenceScorerOptions,
+  type ConditionEncoder,
+  type EmbeddingConditionedDenoiser,
+  type TextConditionedDiffusion,
+} from './dpo/latent-diffusion-preference-scorer.js';
+export { TextToImageDPOModel } from './dpo/text-to-image-dpo-model.js';
+export {
+  LatentDiffusionDPOTrainer,
+  type LatentDiffusionDPOTrainerOptions,
+} from './dpo/latent-diffusion-dpo-trainer.js';
+export {
+  ImageEncoder,
+  DEFAULT_IMAGE_ENCODER_CONFIG,
+  resolveImageEncoderConfig,
+  type ImageEncoderConfig,
+} from './feedback/image-encoder.js';
+export { clipContrastiveLoss, normalizeRows } from './feedback/contrastive-loss.js';
+export { EmojiCLIP, CLIP_INITIAL_LOG_SCALE, type EmojiCLIPConfig } from './feedback/emoji-clip.js';
+export { StyleClassifier, type StyleClassifierConfig } from './feedback/style-classifier.js';
+export {
+  saveEmojiCLIP,
+  loadEmojiCLIP,
+  saveStyleClassifier,
+  loadStyleClassifier,
+  EMOJI_CLIP_FORMAT,
+  STYLE_CLASSIFIER_FORMAT,
+  type TokenizedCLIP,
+} from './feedback/feedback-checkpoint.js';
+export { retrievalAccuracy, type RetrievalResult } from './feedback/retrieval-accuracy.js';
+export { clipLabeler, styleLabeler, positiveShare, type ImageLabeler } from './feedback/labelers.js';
+export {
+  labelPairs,
+  DEFAULT_TIE_MARGIN,
+  type UnlabelledPair,
+  type LabelPairsOptions,
+} from './feedback/label-pairs.js';
+export {
+  sampleCaptionImages,
+  sampleCaptionPairs,
+  type CaptionSamplingOptions,
+} from './feedback/sample-caption-pairs.js';

@@ -84,6 +84,33 @@ describe('PreferenceTrainer', () => {
     probs.dispose();
   });
 
+  it('optimises only what the scorer lists as trainable: a named but unlisted variable stays fixed', async () => {
+    const logits = [[0.3, -0.2, 0.1]];
+    const inner = scorer(logits);
+    const temperature = track(tf.variable(tf.scalar(1.5), true, `temperature${counter++}`));
+    // The temperature scales the scores (so it has a gradient) but is frozen, as a text encoder in a
+    // text-to-image policy: named for checkpoints, not listed as trainable.
+    const policy: TabularPolicyScorer = Object.assign(Object.create(inner) as TabularPolicyScorer, {
+      score: (batch: TabularPreferenceBatch) =>
+        tf.tidy(() => {
+          const scores = inner.score(batch);
+          return { chosen: tf.mul(scores.chosen, temperature), rejected: tf.mul(scores.rejected, temperature) };
+        }),
+      namedVariables: () => new Map([...inner.namedVariables(), ['temperature', temperature]]),
+    });
+    const trainer = track(
+      new PreferenceTrainer({
+        policy,
+        reference: { kind: 'model', scorer: scorer(logits, false) },
+        config: { totalSteps: 3, learningRate: 0.1, lrSchedule: 'constant' },
+      }),
+    );
+    const before = inner.logits.dataSync().slice();
+    for (let step = 0; step < 3; step++) await trainer.trainStep(btPairs(), step);
+    expect(temperature.dataSync()[0]).toBe(1.5);
+    expect(Array.from(inner.logits.dataSync())).not.toEqual(Array.from(before));
+  });
+
   it('reports TRL metrics; step 0 has loss log 2, zero rewards and accuracy 0 (ties)', async () => {
     const logits = [[0, 0, 0]];
     const trainer = track(

@@ -52,7 +52,10 @@ export type PairMetrics<TBatch> = (pairs: readonly ScoredPairs<TBatch>[]) => Met
 
 /** What a {@link PreferenceTrainer} trains. */
 export interface PreferenceTrainerOptions<TBatch> {
-  /** The policy: scored on the tape; its trainable named variables are optimised. */
+  /**
+   * The policy: scored on the tape; the named variables it lists in `trainableVariables()` (and
+   * not marked `trainable: false`) are optimised, the others kept as they are but checkpointed.
+   */
   readonly policy: PreferenceScorer<TBatch> & Checkpointable;
   /** Reference scores: a frozen model, a cache, or none (reference-free). */
   readonly reference: ReferenceSource<TBatch>;
@@ -118,7 +121,10 @@ export class PreferenceTrainer<TBatch> {
         `reference kind is "${this.reference.kind}"`,
       );
     }
-    this.trainable = new Map([...this.policy.namedVariables()].filter(([, v]) => v.trainable));
+    // The optimiser updates what the scorer lists as trainable (a frozen text encoder inside the
+    // policy is named for checkpoints but not listed), minus variables marked `trainable: false`.
+    const listed = new Set(this.policy.trainableVariables());
+    this.trainable = new Map([...this.policy.namedVariables()].filter(([, v]) => v.trainable && listed.has(v)));
     this.optimizer = adamWFromConfig(this.trainable, this.config);
     this.schedule = lrScheduleFromConfig(this.config);
     this.microBatchLoss = preferenceMicroBatchLoss(this.policy, this.config.loss, () => this.lossState);

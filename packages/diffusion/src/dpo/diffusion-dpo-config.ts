@@ -103,8 +103,8 @@ const KNOWN_FIELDS = new Set<string>([
 ]);
 
 /**
- * Merges `config` over the defaults and validates every field once, for `denoiser` and a
- * schedule of `numTimesteps` steps.
+ * Merges `config` over the defaults and validates every field once, for `denoiser` (any
+ * conditioned denoiser: only its `config.cfgDropProb` is read) and a schedule of `numTimesteps` steps.
  * @throws InvalidArgumentError naming the field, what it accepts and what it got; also for an
  *   unknown field (a misspelt option would otherwise be ignored silently), and for
  *   `precomputeRefLogProbs` with `fixedNoise: false` or with `syncRefModel` (a synced
@@ -112,7 +112,7 @@ const KNOWN_FIELDS = new Set<string>([
  */
 export function resolveDiffusionDPOConfig(
   config: DiffusionDPOConfig,
-  denoiser: Pick<Denoiser, 'config'>,
+  denoiser: { readonly config: Pick<Denoiser['config'], 'cfgDropProb'> },
   numTimesteps: number,
 ): ResolvedDiffusionDPOConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config', 'an object', config);

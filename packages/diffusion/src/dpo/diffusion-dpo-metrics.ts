@@ -26,14 +26,15 @@ export interface PairErrors {
 /**
  * Diffusion-DPO's own metrics of a training step or an evaluation ({@link DiffusionDPOMetrics}),
  * as core's `PairMetrics` hook: the per-pair denoising errors travel with the scores
- * (`details`, `DENOISING_ERROR_DETAILS`). The reference errors come from the reference
+ * (`details`, `DENOISING_ERROR_DETAILS`). Any batch with per-pair `timesteps` works (class- or
+ * caption-conditioned, pixel or latent). The reference errors come from the reference
  * model's details, or from cached scores (mse = -score / scale); none without a reference.
  */
 export function diffusionPairMetrics(
   beta: number,
   scale: number,
   buckets: TimestepBuckets,
-): PairMetrics<DiffusionPreferenceBatch> {
+): PairMetrics<Pick<DiffusionPreferenceBatch, 'timesteps'>> {
   return async (pairs) => {
     const accumulator = new DiffusionDPOMetrics(beta, scale, buckets);
     for (const { batch, policy, reference } of pairs) {

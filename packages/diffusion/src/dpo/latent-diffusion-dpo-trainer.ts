@@ -1,0 +1,232 @@
+import {
+  InvalidArgumentError,
+  METRIC_NAMES,
+  PreferenceTrainerBase,
+  backendFingerprint,
+  epochsCompleted,
+  fingerprintJson,
+  fingerprintVariables,
+  mixSeeds,
+  prepareReference,
+  requireBoolean,
+  stepBatchOptions,
+  stepMicroBatches,
+  type JsonValue,
+  type PreparedReference,
+} from '@dpo-ts/core';
+import type { NoiseSchedule } from '../noise-schedule.js';
+import {
+  fingerprintCaptionLatentPreferences,
+  validateCaptionLatentPreferences,
+  type CaptionLatentPreferences,
+} from './caption-latent-preferences.js';
+import {
+  resolveDiffusionDPOConfig,
+  type DiffusionDPOConfig,
+  type ResolvedDiffusionDPOConfig,
+} from './diffusion-dpo-config.js';
+import { diffusionPairMetrics } from './diffusion-dpo-metrics.js';
+import { LatentDiffusionPreferenceScorer } from './latent-diffusion-preference-scorer.js';
+import {
+  buildLatentPreferenceBatch,
+  orderedLatentPreferenceBatches,
+  type LatentPairDrawOptions,
+  type LatentPreferenceBatch,
+} from './latent-preference-batch.js';
+import type { TextToImageDPOModel } from './text-to-image-dpo-model.js';
+import { timestepBuckets, type TimestepBuckets } from './timestep-buckets.js';
+
+/** What a {@link LatentDiffusionDPOTrainer} trains, against what, on what. */
+export interface LatentDiffusionDPOTrainerOptions {
+  /** The policy (caption encoder + latent denoiser); trained in place. */
+  readonly model: TextToImageDPOModel;
+  /**
+   * The frozen reference, a separate model. Not disposed by the trainer.
+   * @defaultValue a clone of `model`, disposed with the trainer
+   */
+  readonly referenceModel?: TextToImageDPOModel;
+  readonly schedule: NoiseSchedule;
+  readonly trainDataset: CaptionLatentPreferences;
+  /** Held-out pairs for {@link LatentDiffusionDPOTrainer.evaluate}: fixed draws, no caption dropout. */
+  readonly evalDataset?: CaptionLatentPreferences;
+  /** The Diffusion-DPO settings, as for the pixel trainer (beta 5000 on score = -0.5 mse, ...). */
+  readonly config: DiffusionDPOConfig;
+  /**
+   * Train the caption encoder too. @defaultValue false: frozen, as Diffusion-DPO keeps SD's text
+   * encoder frozen (see the class notes)
+   */
+  readonly trainTextEncoder?: boolean;
+  /** With `precomputeRefLogProbs`: the JSON file keeping reference scores across runs. Omitted: in memory. */
+  readonly referenceCacheFile?: string;
+}
+
+const EVAL_SEED_SALT = 0x65766131;
+
+/**
+ * Diffusion-DPO for a text-to-image latent diffusion model: core's `PreferenceTrainerBase` with
+ * the {@link LatentDiffusionPreferenceScorer}, the same config, losses, per-timestep metrics,
+ * reference handling (frozen copy, cached scores, or none) and loop as the pixel
+ * {@link DiffusionDPOTrainer}; only the batch (latents and caption tokens) and the scorer differ.
+ * With the sigmoid loss, per pair (Wallace et al. 2023, Eq. 14, in latent space):
+ *
+ *   loss = -log sigmoid(-beta * 0.5 * ((mse_w - mse_ref_w) - (mse_l - mse_ref_l))),
+ *   mse_x = mean (eps - eps_theta(z_t(x), t, c))^2, z = scalingFactor * E_mean(x)
+ *
+ * The caption encoder is frozen by default: the official Diffusion-DPO code trains SD's UNet
+ * only (`text_encoder.requires_grad_(False)`); a preference between two images of one caption
+ * says which image is better, not how the caption should be read; a frozen encoder keeps the
+ * conditioning of every other caption (held-out ones included) where pretraining put it, so the
+ * log-ratio measures the denoiser alone; and it halves what the optimiser holds.
+ * `trainTextEncoder: true` trains both (the reference's encoder then stays frozen).
+ *
+ * Metrics: core's `loss`, `rewards/*` (`rewards/accuracies` = the official `implicit_acc`),
+ * `logps/*`, `logits/*`; `mse/model_*`, `mse/ref_*` and per-timestep-bucket accuracy and margin
+ * (`rewards/accuracies/t000-199`, ...); `epoch`, `grad_norm`, `learning_rate`,
+ * `train_samples_per_second` in `train()`.
+ *
+ * @see Wallace et al. 2023, Eq. 14; SalesforceAIResearch/DiffusionDPO `train.py`.
+ * @example
+ * const model = new TextToImageDPOModel(base.encoder, base.denoiser);
+ * const trainDataset = await encodeCaptionPreferences(pairs, autoencoder, base.tokenizer, 16);
+ * const trainer = await LatentDiffusionDPOTrainer.create({ model, schedule, trainDataset,
+ *   config: { totalSteps: 200, beta: 5000, learningRate: 1e-5 } });
+ * await trainer.train();
+ * trainer.dispose();
+ */
+export class LatentDiffusionDPOTrainer extends PreferenceTrainerBase<
+  TextToImageDPOModel,
+  LatentPreferenceBatch,
+  ResolvedDiffusionDPOConfig
+> {
+  readonly schedule: NoiseSchedule;
+  readonly trainDataset: CaptionLatentPreferences;
+  readonly evalDataset: CaptionLatentPreferences | undefined;
+  readonly buckets: TimestepBuckets;
+  readonly trainTextEncoder: boolean;
+  protected readonly headlineMetrics = [
+    METRIC_NAMES.loss,
+    METRIC_NAMES.rewardsAccuracies,
+    METRIC_NAMES.rewardsMargins,
+    METRIC_NAMES.mseModelChosen,
+    METRIC_NAMES.gradNorm,
+    METRIC_NAMES.trainSamplesPerSecond,
+  ];
+
+  private constructor(
+    options: LatentDiffusionDPOTrainerOptions,
+    config: ResolvedDiffusionDPOConfig,
+    reference: PreparedReference<TextToImageDPOModel>,
+    trainTextEncoder: boolean,
+  ) {
+    const buckets = timestepBuckets(options.schedule.numTimesteps, config.numTimestepBuckets);
+    super({
+      kind: 'latent-diffusion-dpo',
+      modelConfig: options.model.architecture() as unknown as JsonValue,
+      config,
+      model: options.model,
+      reference,
+      policyScorer: new LatentDiffusionPreferenceScorer(options.model, options.schedule, {
+        scale: config.scoreScale,
+        trainTextEncoder,
+      }),
+      referenceScorer:
+        reference.model === undefined
+          ? undefined
+          : new LatentDiffusionPreferenceScorer(reference.model, options.schedule, {
+              scale: config.scoreScale,
+              trainable: false,
+            }),
+      keys: (batch) => batch.keys,
+      numPairs: (batch) => batch.numPairs,
+      pairMetrics: diffusionPairMetrics(config.loss.beta, config.scoreScale, buckets),
+    });
+    this.schedule = options.schedule;
+    this.trainDataset = options.trainDataset;
+    this.evalDataset = options.evalDataset;
+    this.buckets = buckets;
+    this.trainTextEncoder = trainTextEncoder;
+  }
+
+  /** Validates config and data, prepares the reference (a frozen clone unless given) and its cache. */
+  static async create(options: LatentDiffusionDPOTrainerOptions): Promise<LatentDiffusionDPOTrainer> {
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', 'an object', options);
+    const { model, schedule } = options;
+    const config = resolveDiffusionDPOConfig(options.config, model.denoiser, schedule.numTimesteps);
+    const trainTextEncoder = requireBoolean('options.trainTextEncoder', options.trainTextEncoder ?? false);
+    const { latentShape } = model.denoiser.config;
+    const { maxLength } = model.encoder.config;
+    validateCaptionLatentPreferences('options.trainDataset', options.trainDataset, latentShape, maxLength);
+    if (options.evalDataset !== undefined)
+      validateCaptionLatentPreferences('options.evalDataset', options.evalDataset, latentShape, maxLength);
+    const reference = await prepareReference<TextToImageDPOModel>({
+      model,
+      referenceModel: options.referenceModel,
+      referenceFree: config.loss.referenceFree,
+      clone: (policy) => policy.clone(),
+      separateReference: 'a separate model (model.clone())',
+      precompute: config.precomputeRefLogProbs,
+      cacheFile: options.referenceCacheFile,
+      fingerprint: async (referenceModel) => ({
+        format: 'dpo-ts.latent-diffusion-reference-scores.v1',
+        model: fingerprintJson(referenceModel.architecture()),
+        weights: await fingerprintVariables(referenceModel.namedVariables()),
+        schedule: fingerprintJson(schedule.config),
+        draws: fingerprintJson({ seed: config.seed, cfgDropProb: config.cfgDropProb, scheme: 'drawExample.v1' }),
+        scoring: fingerprintJson({ scoreScale: config.scoreScale }),
+        'data/train': fingerprintCaptionLatentPreferences(options.trainDataset),
+        'data/eval':
+          options.evalDataset === undefined ? 'none' : fingerprintCaptionLatentPreferences(options.evalDataset),
+        backend: backendFingerprint(),
+      }),
+    });
+    try {
+      return new LatentDiffusionDPOTrainer(options, config, reference, trainTextEncoder);
+    } catch (error) {
+      reference.dispose();
+      throw error;
+    }
+  }
+
+  private draws(round: number, keyPrefix: string, cfgDropProb = this.config.cfgDropProb): LatentPairDrawOptions {
+    return { seed: this.config.seed, round, numTimesteps: this.schedule.numTimesteps, cfgDropProb, keyPrefix };
+  }
+
+  /** The micro-batches of optimiser step `stepIndex` (`gradientAccumulationSteps` of them). */
+  batchesForStep(stepIndex: number): LatentPreferenceBatch[] {
+    return stepMicroBatches(this.trainDataset.count, stepBatchOptions(this.config), stepIndex).map(
+      ({ epoch, indices }) =>
+        buildLatentPreferenceBatch(
+          this.trainDataset,
+          indices,
+          this.draws(this.config.fixedNoise ? 0 : epoch + 1, 'train/'),
+        ),
+    );
+  }
+
+  /** The eval pairs in batches of `perDeviceEvalBatchSize`, fixed draws, no caption dropout. */
+  evalBatches(): LatentPreferenceBatch[] {
+    if (this.evalDataset === undefined) return [];
+    return orderedLatentPreferenceBatches(this.evalDataset, this.config.perDeviceEvalBatchSize, {
+      ...this.draws(0, 'eval/', 0),
+      seed: mixSeeds(this.config.seed, EVAL_SEED_SALT),
+    });
+  }
+
+  protected defaultEvalBatches(): LatentPreferenceBatch[] | undefined {
+    return this.evalDataset === undefined ? undefined : this.evalBatches();
+  }
+
+  protected precomputeBatches(): LatentPreferenceBatch[] {
+    const train = orderedLatentPreferenceBatches(
+      this.trainDataset,
+      this.config.precomputeRefBatchSize,
+      this.draws(0, 'train/'),
+    );
+    return [...train, ...this.evalBatches()];
+  }
+
+  protected epochAfter(completedSteps: number): number {
+    return epochsCompleted(this.trainDataset.count, stepBatchOptions(this.config), completedSteps);
+  }
+}

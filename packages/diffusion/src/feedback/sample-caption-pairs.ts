@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, requireInteger } from '@dpo-ts/core';
+import type { NoiseSchedule } from '../noise-schedule.js';
+import type { ScaledAutoencoder } from '../text-to-image/autoencoder-checkpoint.js';
+import { ddimSampleFromText } from '../text-to-image/text-guidance.js';
+import type { TextToImageModel } from '../text-to-image/text-to-image-checkpoint.js';
+import type { UnlabelledPair } from './label-pairs.js';
+
+/** Options of {@link sampleCaptionImages} and {@link sampleCaptionPairs}. */
+export interface CaptionSamplingOptions {
+  /** Seed of the initial noise. @defaultValue 0 */
+  readonly seed?: number;
+  /** DDIM steps. @defaultValue 20 */
+  readonly numSteps?: number;
+  /** Classifier-free guidance scale. @defaultValue 3 */
+  readonly guidanceScale?: number;
+  /** Images per sampler call. @defaultValue 64 */
+  readonly batchSize?: number;
+}
+
+/**
+ * Samples one image per caption with deterministic DDIM (eta 0) and classifier-free guidance,
+ * then decodes: x = clip(D(z / scalingFactor), -1, 1). The noise of image i comes from
+ * `Rng(seed)` in order, so the same seed and captions give the same images.
+ * @returns host images `[captions.length, h, w, c]` flattened; every tensor is disposed.
+ */
+export async function sampleCaptionImages(
+  model: Pick<TextToImageModel, 'tokenizer' | 'encoder' | 'denoiser'>,
+  autoencoder: ScaledAutoencoder,
+  schedule: NoiseSchedule,
+  captions: readonly string[],
+  options: CaptionSamplingOptions = {},
+): Promise<Float32Array> {
+  const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
+  const rng = new Rng(requireInteger('options.seed', options.seed ?? 0, { min: 0 }));
+  const [h, w, c] = autoencoder.autoencoder.config.imageShape;
+  const out = new Float32Array(captions.length * h * w * c);
+  for (let start = 0; start < captions.length; start += batchSize) {
+    const chunk = captions.slice(start, start + batchSize);
+    const { tokens, pooled } = model.encoder.encode(
+      model.tokenizer.encodeBatch(chunk, model.encoder.config.maxLength),
+      chunk.length,
+    );
+    tokens.dispose();
+    let latents: tf.Tensor4D;
+    try {
+      ({ latents } = ddimSampleFromText(model.denoiser, schedule, {
+        text: pooled,
+        rng,
+        numSteps: options.numSteps ?? 20,
+        guidanceScale: options.guidanceScale ?? 3,
+      }));
+    } finally {
+      pooled.dispose();
+    }
+    const images = tf.tidy(() =>
+      tf.clipByValue(autoencoder.autoencoder.decode(tf.div(latents, autoencoder.scalingFactor)), -1, 1),
+    );
+    latents.dispose();
+    out.set(await images.data(), start * h * w * c);
+    images.dispose();
+  }
+  return out;
+}
+
+/**
+ * Two images per caption (and `pairsPerCaption` pairs of them), from different noise, for
+ * {@link labelPairs}: what Pick-a-Pic collects from people, sampled here from the base model.
+ * Extra fields: `seed`, `guidance_scale`, `ddim_steps`.
+ */
+export async function sampleCaptionPairs(
+  model: Pick<TextToImageModel, 'tokenizer' | 'encoder' | 'denoiser'>,
+  autoencoder: ScaledAutoencoder,
+  schedule: NoiseSchedule,
+  captions: readonly string[],
+  options: CaptionSamplingOptions & { readonly pairsPerCaption?: number } = {},
+): Promise<UnlabelledPair[]> {
+  const perCaption = requireInteger('options.pairsPerCaption', options.pairsPerCaption ?? 1, { min: 1 });
+  const repeated = captions.flatMap((caption) => Array<string>(2 * perCaption).fill(caption));
+  const images = await sampleCaptionImages(model, autoencoder, schedule, repeated, options);
+  const size = images.length / repeated.length;
+  return Array.from({ length: repeated.length / 2 }, (_, i) => ({
+    caption: repeated[2 * i]!,
+    image0: images.slice(2 * i * size, (2 * i + 1) * size),
+    image1: images.slice((2 * i + 1) * size, (2 * i + 2) * size),
+    extra: {
+      seed: options.seed ?? 0,
+      guidance_scale: options.guidanceScale ?? 3,
+      ddim_steps: options.numSteps ?? 20,
+    },
+  }));
+}

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, requireInteger, type Checkpointable, type NamedVariables } from '@dpo-ts/core';
+import { countParameters } from '../denoiser.js';
+import { ParameterStore } from '../nn/parameter-store.js';
+import { ImageEncoder, type ImageEncoderConfig } from './image-encoder.js';
+
+/** Configuration of {@link StyleClassifier}. */
+export interface StyleClassifierConfig {
+  /** The backbone; `outputDim` is forced to 1. @defaultValue DEFAULT_IMAGE_ENCODER_CONFIG */
+  readonly image: Partial<ImageEncoderConfig>;
+  /** What a positive logit means, for people and cards (`'twitter'`: Twemoji style). */
+  readonly positive: string;
+  /** @defaultValue 0 */
+  readonly seed: number;
+}
+
+/**
+ * A binary style classifier, logit = f(x) for "the image is in the `positive` style": the
+ * personal-taste labeler (one person who likes Twemoji's flat art over Noto's shaded art) and,
+ * with another seed, data half or width, the held-out style oracle. Trained with the logistic
+ * loss ({@link StyleClassifier.loss}). Weight names: `image.*`.
+ */
+export class StyleClassifier implements Checkpointable {
+  readonly config: StyleClassifierConfig;
+  private readonly store: ParameterStore;
+  private readonly backbone: ImageEncoder;
+
+  constructor(config: Partial<StyleClassifierConfig> = {}) {
+    const seed = requireInteger('style.seed', config.seed ?? 0, { min: 0 });
+    this.store = new ParameterStore(new Rng(seed));
+    this.backbone = new ImageEncoder(this.store, 'image', { ...config.image, outputDim: 1 });
+    this.config = Object.freeze({ image: this.backbone.config, positive: config.positive ?? 'twitter', seed });
+  }
+
+  /** `[b, h, w, c]` in [-1, 1] -> `[b]` logits of the positive style; differentiable; caller disposes. */
+  logits(images: tf.Tensor4D): tf.Tensor1D {
+    return tf.tidy(() => tf.reshape(this.backbone.encode(images), [-1]) as tf.Tensor1D);
+  }
+
+  /** Mean logistic loss against `[b]` targets (1: positive style, 0: not); a scalar on the tape. */
+  loss(images: tf.Tensor4D, targets: ArrayLike<number>): tf.Scalar {
+    return tf.tidy(() => tf.losses.sigmoidCrossEntropy(tf.tensor1d(Float32Array.from(targets)), this.logits(images)));
+  }
+
+  namedVariables(): NamedVariables {
+    return this.store.namedVariables();
+  }
+
+  parameterCount(): number {
+    return countParameters(this.store.namedVariables().values());
+  }
+
+  dispose(): void {
+    for (const v of this.store.namedVariables().values()) v.dispose();
+  }
+}
