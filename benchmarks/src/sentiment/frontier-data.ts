@@ -40,7 +40,7 @@ export function reviewPrefix(
 export function drawPrompts(
   sentences: readonly SentimentSentence[],
   count: number,
-  config: FrontierDataConfig,
+  config: Pick<FrontierDataConfig, 'minPromptWords' | 'maxPromptWords' | 'maxPromptChars'>,
   seed: number,
 ): string[] {
   const order = new Rng(seed).permutation(sentences.length);
