@@ -1,7 +1,7 @@
 import { METRIC_NAMES, mixSeeds, trainEvalSplit } from '@dpo-ts/core';
 import { type GPT, type SentimentSentence, SFTTrainer, type Tokenizer } from '@dpo-ts/lm';
 import type { SequenceRewardModel } from '@dpo-ts/reward';
-import { throwIfAborted } from './base-model.js';
+import { throwIfAborted } from './abort.js';
 import { addCosts, type ComputeCost, secondsSince, ZERO_COST } from './compute-cost.js';
 import type { SentimentExperimentConfig } from './experiment-config.js';
 import { drawPrompts } from './frontier-data.js';

@@ -91,8 +91,6 @@ export function experimentMethods(config: SentimentExperimentConfig): Experiment
     batchSize: m.ppoBatchSize,
     learningRate: lr(setting),
     numPpoEpochs: m.ppoEpochs,
-    groundTruthKlCoefs: [],
-    rewardModelKlCoefs: [],
   });
   const policy = (trained: TrainedPolicy<GPT>): MethodOutcome => ({ kind: 'policy', ...trained });
   const rows: ExperimentMethod[] = [
