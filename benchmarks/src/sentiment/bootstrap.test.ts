@@ -1,6 +1,13 @@
 import { Rng } from '@dpo-ts/core';
 import { describe, expect, it } from 'vitest';
-import { bootstrapCI, bootstrapMeanCI, bootstrapPairedDifferenceCI, perPromptWins, quantile } from './bootstrap.js';
+import {
+  bootstrapCI,
+  bootstrapGroupedMeanCI,
+  bootstrapMeanCI,
+  bootstrapPairedDifferenceCI,
+  perPromptWins,
+  quantile,
+} from './bootstrap.js';
 
 describe('quantile', () => {
   it('interpolates between order statistics (type 7)', () => {
@@ -73,5 +80,35 @@ describe('bootstrapPairedDifferenceCI and perPromptWins', () => {
       resamples: 100,
     });
     expect(ci.estimate).toBe(0.5);
+  });
+});
+
+describe('bootstrapGroupedMeanCI', () => {
+  it('spans the spread between groups: two constant groups 0 and 1', () => {
+    // Groups drawn with replacement: (0,0) 1/4, mixed 1/2, (1,1) 1/4 -> means 0, 0.5, 1.
+    const ci = bootstrapGroupedMeanCI(
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+      { seed: 2, resamples: 4000 },
+    );
+    expect([ci.estimate, ci.low, ci.high, ci.units]).toEqual([0.5, 0, 1, 6]);
+    // Resampling the six values alone would give a much narrower interval.
+    const flat = bootstrapMeanCI([0, 0, 0, 1, 1, 1], { seed: 2, resamples: 4000 });
+    expect(flat.high - flat.low).toBeLessThan(1);
+  });
+
+  it('with one group converges to the normal interval like the plain bootstrap', () => {
+    const rng = new Rng(9);
+    const values = Array.from({ length: 400 }, () => rng.normal());
+    const n = values.length;
+    const m = values.reduce((a, b) => a + b, 0) / n;
+    const s = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / n);
+    const halfWidth = (1.959964 * s) / Math.sqrt(n);
+    const ci = bootstrapGroupedMeanCI([values], { seed: 1, resamples: 10000 });
+    expect(Math.abs(ci.low - (m - halfWidth))).toBeLessThan(0.08 * halfWidth);
+    expect(Math.abs(ci.high - (m + halfWidth))).toBeLessThan(0.08 * halfWidth);
+    expect(() => bootstrapGroupedMeanCI([[1], []], { seed: 0 })).toThrow(/groups must be/);
   });
 });

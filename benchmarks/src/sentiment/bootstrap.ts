@@ -92,6 +92,51 @@ export function perPromptWins(treated: readonly number[], control: readonly numb
   return treated.map((value, i) => (value > control[i]! ? 1 : value === control[i]! ? 0.5 : 0));
 }
 
+/**
+ * Two-level percentile bootstrap of the mean of grouped values (Davison & Hinkley 1997, Sec.
+ * 3.8): each resample draws the groups (seeds) with replacement, then within each drawn group
+ * its values (prompts) with replacement, and takes the mean of everything drawn. The interval
+ * so includes the spread between seeds (training, pairs, split), which resampling prompts alone
+ * would ignore. With one group it is the plain bootstrap over that group's values.
+ *
+ * @param groups - one array of values per group; every group non-empty.
+ */
+export function bootstrapGroupedMeanCI(
+  groups: readonly (readonly number[])[],
+  options: BootstrapOptions,
+): ConfidenceInterval {
+  if (groups.length === 0 || groups.some((group) => group.length === 0))
+    throw new InvalidArgumentError(
+      'groups',
+      'a non-empty array of non-empty arrays',
+      groups.map((g) => g.length),
+    );
+  const resamples = options.resamples ?? 2000;
+  const level = options.level ?? 0.95;
+  requireInteger('resamples', resamples, { min: 1 });
+  if (!(level > 0 && level < 1)) throw new InvalidArgumentError('level', 'a number in (0, 1)', level);
+  const rng = new Rng(options.seed);
+  const draws = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    let count = 0;
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[rng.int(groups.length)]!;
+      for (let i = 0; i < group.length; i++) sum += group[rng.int(group.length)]!;
+      count += group.length;
+    }
+    draws[r] = sum / count;
+  }
+  draws.sort();
+  const all = groups.flat();
+  return {
+    estimate: meanOf(all),
+    low: quantile(draws, (1 - level) / 2),
+    high: quantile(draws, (1 + level) / 2),
+    units: all.length,
+  };
+}
+
 /** The q-quantile of sorted values, interpolating linearly between order statistics (type 7). */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;

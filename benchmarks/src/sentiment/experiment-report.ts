@@ -13,7 +13,7 @@ const share = (value: number): string => (Number.isFinite(value) ? `${(100 * val
 /** The main table: each method's gain over SFT on the labeler and both oracles, with CIs and win rates. */
 export function gainsTable(summary: ExperimentSummary): ReportTable {
   return {
-    title: 'Gain over SFT on test prompts (mean per prompt, 95% bootstrap CI over prompts)',
+    title: 'Gain over SFT on test prompts (mean per prompt, 95% two-level bootstrap CI: seeds, then prompts)',
     columns: [
       'method',
       'chosen setting (per seed)',

@@ -1,5 +1,5 @@
 import { mixSeeds } from '@dpo-ts/core';
-import { bootstrapMeanCI, bootstrapPairedDifferenceCI, type ConfidenceInterval, perPromptWins } from './bootstrap.js';
+import { bootstrapGroupedMeanCI, type ConfidenceInterval, perPromptWins } from './bootstrap.js';
 import { addCosts, type ComputeCost } from './compute-cost.js';
 import type { SeedResult } from './experiment-seed.js';
 import { type Lever, type LeverUse, leverUse } from './gaming-check.js';
@@ -13,7 +13,7 @@ export interface MethodSummary {
   readonly labelQueries: number | null;
   /** The setting the validation sweep chose, per seed. */
   readonly chosen: readonly string[];
-  /** Mean per-prompt gain over SFT on test prompts, per score, with a 95% bootstrap CI over (seed, prompt). */
+  /** Mean per-prompt gain over SFT on test prompts, per score, with a 95% two-level bootstrap CI (seeds, then prompts). */
   readonly gains: Readonly<Record<ScoreName, ConfidenceInterval>>;
   /** Standard deviation of the per-seed mean gains, per score (0 with one seed). */
   readonly seedSd: Readonly<Record<ScoreName, number>>;
@@ -57,7 +57,7 @@ export interface PairedComparison {
 
 /**
  * Summarises the seeds: per method, the paired per-prompt gain over SFT on each score (the
- * units, (seed, prompt), pooled over seeds and resampled by the bootstrap), per-prompt win
+ * units, (seed, prompt), resampled by a two-level bootstrap: seeds, then prompts within each), per-prompt win
  * rates, KL, quality guards (means over seeds) and their English-loss flags, lever use against
  * SFT, the share of the gain the levers carry, and the share of the labeler oracle's gain at
  * matched KL.
@@ -67,7 +67,6 @@ export function summarizeExperiment(
   options: { readonly resamples: number; readonly seed: number; readonly levers: number },
 ): ExperimentSummary {
   const bootstrap = { resamples: options.resamples };
-  const pooled = (values: (run: SeedResult) => readonly number[]) => seeds.flatMap((run) => values(run));
   const sftGuards = averageGuards(seeds.map((run) => run.sftTest.guards));
   const levers = pooledLevers(seeds, options.levers);
   const leverTexts = levers.map((lever) => lever.text);
@@ -77,8 +76,14 @@ export function summarizeExperiment(
     const results = seeds.map((run) => run.methods[row]!);
     const scoreRecord = <T>(make: (score: ScoreName, k: number) => T) =>
       Object.fromEntries(SCORE_NAMES.map((score, k) => [score, make(score, k)])) as Record<ScoreName, T>;
-    const treated = (score: ScoreName) => pooled((run) => run.methods[row]!.test.perPrompt[score]);
-    const control = (score: ScoreName) => pooled((run) => run.sftTest.perPrompt[score]);
+    // Per seed, per prompt: the method's mean minus SFT's, and whether it beat SFT.
+    const differences = (score: ScoreName) =>
+      seeds.map((run) => {
+        const sft = run.sftTest.perPrompt[score];
+        return run.methods[row]!.test.perPrompt[score].map((value, i) => value - sft[i]!);
+      });
+    const wins = (score: ScoreName) =>
+      seeds.map((run) => perPromptWins(run.methods[row]!.test.perPrompt[score], run.sftTest.perPrompt[score]));
     const guards = averageGuards(results.map((r) => r.test.guards));
     const samples = results.flatMap((r) => r.test.samples);
     return {
@@ -86,10 +91,7 @@ export function summarizeExperiment(
       labelQueries: results[0]!.labelQueries,
       chosen: results.map((r) => r.chosen),
       gains: scoreRecord((score, k) =>
-        bootstrapPairedDifferenceCI(treated(score), control(score), {
-          ...bootstrap,
-          seed: mixSeeds(options.seed, row, k),
-        }),
+        bootstrapGroupedMeanCI(differences(score), { ...bootstrap, seed: mixSeeds(options.seed, row, k) }),
       ),
       seedSd: scoreRecord((score) =>
         standardDeviation(
@@ -97,10 +99,7 @@ export function summarizeExperiment(
         ),
       ),
       winRates: scoreRecord((score, k) =>
-        bootstrapMeanCI(perPromptWins(treated(score), control(score)), {
-          ...bootstrap,
-          seed: mixSeeds(options.seed, row, k, 1),
-        }),
+        bootstrapGroupedMeanCI(wins(score), { ...bootstrap, seed: mixSeeds(options.seed, row, k, 1) }),
       ),
       kl: mean(results.map((r) => r.test.kl)),
       klSource: results[0]!.test.klSource,
@@ -124,8 +123,8 @@ export function summarizeExperiment(
     sftScores: Object.fromEntries(
       SCORE_NAMES.map((score, k) => [
         score,
-        bootstrapMeanCI(
-          pooled((run) => run.sftTest.perPrompt[score]),
+        bootstrapGroupedMeanCI(
+          seeds.map((run) => run.sftTest.perPrompt[score]),
           { ...bootstrap, seed: mixSeeds(options.seed, 99, k) },
         ),
       ]),
@@ -136,15 +135,17 @@ export function summarizeExperiment(
   };
 }
 
+/** What {@link oracleShare} reads of a method row. */
+export type OracleShareInput = Pick<MethodSummary, 'name' | 'kl'> & {
+  readonly gains: Pick<MethodSummary['gains'], 'labeler'>;
+};
+
 /**
  * A method's labeler gain as a share of the labeler oracle's (best-of-N by the labeler) at the
  * same KL: the oracle's gains at KL log N - (N - 1)/N, with SFT at (0, 0), interpolated
  * linearly (held at the largest N beyond it). NaN without an oracle row, or for the oracle itself.
  */
-export function oracleShare(
-  method: Pick<MethodSummary, 'name' | 'kl' | 'gains'>,
-  methods: readonly Pick<MethodSummary, 'name' | 'kl' | 'gains'>[],
-): number {
+export function oracleShare(method: OracleShareInput, methods: readonly OracleShareInput[]): number {
   if (method.name.includes('labeler oracle')) return NaN;
   const frontier = methods
     .filter((m) => m.name.includes('labeler oracle'))
@@ -178,11 +179,15 @@ export function compareMethods(
   options: { readonly resamples: number; readonly seed: number },
 ): PairedComparison[] {
   const names = seeds[0]?.methods.map((method) => method.name) ?? [];
-  const values = (row: number) => seeds.flatMap((run) => run.methods[row]!.test.perPrompt[score]);
+  const differences = (a: number, b: number) =>
+    seeds.map((run) => {
+      const other = run.methods[b]!.test.perPrompt[score];
+      return run.methods[a]!.test.perPrompt[score].map((value, i) => value - other[i]!);
+    });
   const comparisons: PairedComparison[] = [];
   for (let a = 0; a < names.length; a++)
     for (let b = a + 1; b < names.length; b++) {
-      let difference = bootstrapPairedDifferenceCI(values(a), values(b), {
+      let difference = bootstrapGroupedMeanCI(differences(a, b), {
         resamples: options.resamples,
         seed: mixSeeds(options.seed, a, b),
       });
