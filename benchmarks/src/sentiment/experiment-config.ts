@@ -130,7 +130,7 @@ const SMOKE: SentimentExperimentConfig = {
 
 const QUICK: SentimentExperimentConfig = {
   seeds: 1,
-  data: { ...DATA, trainPrompts: 64, validationPrompts: 16, testPrompts: 48 },
+  data: { ...DATA, trainPrompts: 128, validationPrompts: 16, testPrompts: 64 },
   sft: { steps: 16, batchSize: 8, learningRate: 1e-4 },
   labeler: {},
   methods: {
@@ -138,7 +138,7 @@ const QUICK: SentimentExperimentConfig = {
     dpoBetas: [0.1],
     otherLosses: ['ipo'],
     otherLossBetas: [0.1],
-    preference: { steps: 16, batchSize: 8 },
+    preference: { steps: 24, batchSize: 8 },
     unlikelihoodAlphas: [0.5],
     ppoKlCoefs: [0.1],
     ppoBatchSize: 16,

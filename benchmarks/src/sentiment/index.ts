@@ -25,6 +25,6 @@ export const sentimentFrontierBenchmark: Benchmark = {
     'measures the chosen setting on test prompts: gain over SFT on the labeler, VADER and AFINN with 95% bootstrap CIs, ' +
     'per-prompt win rates, KL from SFT, quality guards (base NLL, real-word rate, distinct-n, length, EOS) and the levers ' +
     'that move the labeler.',
-  expectedMinutes: { smoke: 1, quick: 10, full: 300 },
+  expectedMinutes: { smoke: 1, quick: 5, full: 300 },
   run: (context) => runSentimentExperiment(context),
 };
