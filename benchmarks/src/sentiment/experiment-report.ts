@@ -1,6 +1,6 @@
 import type { ReportPlot, ReportTable } from '../harness/benchmark.js';
 import type { ConfidenceInterval } from './bootstrap.js';
-import { estimateFlops } from './compute-cost.js';
+import { type ComputeCost, estimateFlops, ZERO_COST } from './compute-cost.js';
 import type { SeedResult } from './experiment-seed.js';
 import type { ExperimentSummary, MethodSummary, PairedComparison } from './experiment-summary.js';
 import type { ScoreName } from './measure-method.js';
@@ -112,7 +112,36 @@ export function gamingTable(summary: ExperimentSummary): ReportTable {
 }
 
 /** Wall time, passes and estimated FLOPs per method: the chosen setting and the whole sweep. */
-export function costTable(summary: ExperimentSummary, parameters: number, tokensPerSequence: number): ReportTable {
+export function costTable(
+  summary: ExperimentSummary,
+  seeds: readonly SeedResult[],
+  parameters: number,
+  tokensPerSequence: number,
+): ReportTable {
+  const shared = (name: string, pick: (run: SeedResult) => ComputeCost) => {
+    const costs = seeds.map(pick);
+    const average = (key: keyof ComputeCost) =>
+      costs.reduce((sum, cost) => sum + cost[key], 0) / Math.max(1, costs.length);
+    const cost: ComputeCost = {
+      wallSeconds: average('wallSeconds'),
+      forwardSequences: average('forwardSequences'),
+      backwardSequences: average('backwardSequences'),
+      sampledCompletions: average('sampledCompletions'),
+      sampledTokens: average('sampledTokens'),
+    };
+    const flops = estimateFlops(cost, parameters, tokensPerSequence).toExponential(2);
+    return [
+      name,
+      '',
+      cost.wallSeconds.toFixed(0),
+      '',
+      Math.round(cost.forwardSequences),
+      Math.round(cost.backwardSequences),
+      Math.round(cost.sampledTokens),
+      flops,
+      '',
+    ];
+  };
   return {
     title: 'Compute per method and seed (chosen setting; whole sweep)',
     columns: [
@@ -126,21 +155,28 @@ export function costTable(summary: ExperimentSummary, parameters: number, tokens
       'FLOPs (est.)',
       'sweep FLOPs',
     ],
-    rows: summary.methods.map((m) => [
-      m.name,
-      m.labelQueries === null ? 'oracle' : m.labelQueries,
-      m.cost.wallSeconds.toFixed(0),
-      m.sweepCost.wallSeconds.toFixed(0),
-      Math.round(m.cost.forwardSequences),
-      Math.round(m.cost.backwardSequences),
-      Math.round(m.cost.sampledTokens),
-      estimateFlops(m.cost, parameters, tokensPerSequence).toExponential(2),
-      estimateFlops(m.sweepCost, parameters, tokensPerSequence).toExponential(2),
-    ]),
+    rows: [
+      shared('shared: SFT stage', (run) => run.sft.cost),
+      shared('shared: labelled SFT samples (the budget)', (run) => run.pairs.cost),
+      ...(seeds.some((run) => run.rewardModelCost !== null)
+        ? [shared('shared: reward model', (run) => run.rewardModelCost ?? ZERO_COST)]
+        : []),
+      ...summary.methods.map((m) => [
+        m.name,
+        m.labelQueries === null ? 'oracle' : m.labelQueries,
+        m.cost.wallSeconds.toFixed(0),
+        m.sweepCost.wallSeconds.toFixed(0),
+        Math.round(m.cost.forwardSequences),
+        Math.round(m.cost.backwardSequences),
+        Math.round(m.cost.sampledTokens),
+        estimateFlops(m.cost, parameters, tokensPerSequence).toExponential(2),
+        estimateFlops(m.sweepCost, parameters, tokensPerSequence).toExponential(2),
+      ]),
+    ],
     note:
       `FLOPs ~ parameters x (2 x forward tokens + 4 x backward tokens + 2 x sampled tokens), ${parameters.toLocaleString('en')} ` +
       `parameters, ${tokensPerSequence} tokens a row. Best-of-N samples N candidates per evaluation sample at evaluation time; ` +
-      'that sampling is not in its row. Shared costs (SFT stage, the labelled pairs, the reward model) are per seed, once.',
+      'that sampling is not in its row. The shared rows are paid once per seed (the reward model only when a method uses it).',
   };
 }
 

@@ -104,7 +104,7 @@ export async function runSentimentExperiment(
       gainsTable(summary),
       qualityTable(summary),
       gamingTable(summary),
-      costTable(summary, parameters, tokensPerSequence),
+      costTable(summary, runs, parameters, tokensPerSequence),
       sweepTable(runs),
     ],
     plots: [gainPlot(summary, 'labeler'), gainPlot(summary, 'VADER')],

@@ -60,6 +60,8 @@ export interface SeedResult {
     readonly cost: ComputeCost;
   };
   readonly rewardModelAccuracy: number | null;
+  /** What training the reward model cost, when a method used it. */
+  readonly rewardModelCost: ComputeCost | null;
   readonly levers: readonly Lever[];
   readonly sftTest: MethodMeasurement;
   readonly methods: readonly SeedMethodResult[];
@@ -193,6 +195,7 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
 
     // 6. Methods.
     let rewardModelAccuracy: number | null = null;
+    let rewardModelCost: ComputeCost | null = null;
     const context: MethodContext<GPT, Tokenizer> = {
       base: sft,
       tokenizer,
@@ -220,6 +223,7 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
           });
           rewardModel = trained.model;
           rewardModelAccuracy = trained.heldOutAccuracy;
+          rewardModelCost = trained.cost;
         }
         return rewardModel;
       },
@@ -251,6 +255,7 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
         cost: sampled.cost,
       },
       rewardModelAccuracy,
+      rewardModelCost,
       levers,
       sftTest,
       methods,
