@@ -25,6 +25,8 @@ export const sentimentFrontierBenchmark: Benchmark = {
     'measures the chosen setting on test prompts: gain over SFT on the labeler, VADER and AFINN with 95% bootstrap CIs, ' +
     'per-prompt win rates, KL from SFT, quality guards (base NLL, real-word rate, distinct-n, length, EOS) and the levers ' +
     'that move the labeler.',
-  expectedMinutes: { smoke: 1, quick: 5, full: 300 },
+  // Quick: 2.1 CPU minutes measured (one wasm thread). Full: estimated from quick's parts (20 preference
+  // trainings, 8 PPO runs of 64 updates, 40 evaluations per seed, 5 seeds), not run yet.
+  expectedMinutes: { smoke: 1, quick: 3, full: 450 },
   run: (context) => runSentimentExperiment(context),
 };
