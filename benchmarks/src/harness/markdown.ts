@@ -60,7 +60,8 @@ export function environmentLine(environment: RunEnvironment): string {
     `Node ${environment.node}, tfjs ${environment.tfjs}`,
     `commit ${commit}`,
     `started ${environment.date}`,
-    `seeds ${environment.seeds.join(', ')}`,
+    // The runner offers these; a benchmark may use fewer, and its own section says which.
+    `seeds offered ${environment.seeds.join(', ')}`,
   ].join(' · ');
 }
 
@@ -82,7 +83,8 @@ export function benchmarkSection(record: BenchmarkRecord, options: SectionOption
   const h = (depth: number) => '#'.repeat(level + depth);
   const parts: string[] = [`${h(0)} ${record.title}`, '', record.description, ''];
   const load = record.loadAverage ? ` · load average ${record.loadAverage.start} -> ${record.loadAverage.end}` : '';
-  const cost = `\`${record.name}\` · ${formatDuration(record.wallSeconds)} (expected ~${record.expectedMinutes} min) · peak RSS ${Math.round(record.peakRssMiB)} MiB${load}`;
+  const used = Array.isArray(record.data.seeds) ? ` · seeds used ${record.data.seeds.join(', ')}` : '';
+  const cost = `\`${record.name}\` · ${formatDuration(record.wallSeconds)} (expected ~${record.expectedMinutes} min)${used} · peak RSS ${Math.round(record.peakRssMiB)} MiB${load}`;
   parts.push(record.status === 'ok' ? `${cost} · ok` : `${cost} · **FAILED**`, '');
   if (record.error) parts.push(`**Error:** \`${record.error.message.replace(/`/g, "'").split('\n', 1)[0]}\``, '');
   if (record.failures.length)

@@ -45,3 +45,23 @@ export function addCosts(...costs: readonly ComputeCost[]): ComputeCost {
 export function secondsSince(started: number): number {
   return (performance.now() - started) / 1000;
 }
+
+/**
+ * Floating-point operations of a cost, estimated the usual way for transformers (Kaplan et al.
+ * 2020, Sec. 2.1): 2 x parameters per token of a forward pass, 4 x parameters more per token
+ * back-propagated, and one forward token per sampled token (incremental decoding):
+ *
+ *   FLOPs ~= parameters * (2 * forwardSequences * tokensPerSequence + 4 * backwardSequences * tokensPerSequence
+ *            + 2 * sampledTokens)
+ *
+ * Attention's own term is left out (small at this context length).
+ * @param tokensPerSequence - mean tokens of a trained or scored row (prompt + completion).
+ */
+export function estimateFlops(cost: ComputeCost, parameters: number, tokensPerSequence: number): number {
+  return (
+    parameters *
+    (2 * cost.forwardSequences * tokensPerSequence +
+      4 * cost.backwardSequences * tokensPerSequence +
+      2 * cost.sampledTokens)
+  );
+}

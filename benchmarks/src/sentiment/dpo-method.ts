@@ -1,4 +1,4 @@
-import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, type PreferenceLossType } from '@dpo-ts/core';
 import { DPOTrainer, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { secondsSince } from './compute-cost.js';
 import type { StepsConfig } from './frontier-config.js';
@@ -18,14 +18,16 @@ const DPO_METRICS = [
  * DPO (sigmoid loss, Rafailov et al. 2023 Eq. 7) from the SFT model at one beta: lm's
  * `DPOTrainer` on the training pairs, the SFT model itself as the frozen reference with its
  * scores precomputed once (in memory), linear decay after a short warm-up, gradient clipping at
- * 1. Held-out pair metrics (`rewards/accuracies`, margins) are recorded after training.
+ * 1, with core's `lossType` (IPO, hinge, ...) when given. Held-out pair metrics (`rewards/accuracies`, margins) are recorded after training.
  */
 export async function trainDPOPolicy(
   context: MethodContext<GPT, Tokenizer>,
   data: { readonly train: readonly TextPair[]; readonly heldOut: readonly TextPair[] },
   beta: number,
   config: StepsConfig,
+  lossType: PreferenceLossType = 'sigmoid',
 ): Promise<TrainedPolicy<GPT>> {
+  const label = lossType === 'sigmoid' ? `DPO beta ${beta}` : `DPO ${lossType} beta ${beta}`;
   const started = performance.now();
   const policy = context.base.clone();
   let trainer: DPOTrainer | undefined;
@@ -39,6 +41,7 @@ export async function trainDPOPolicy(
       config: {
         totalSteps: config.steps,
         beta,
+        lossType,
         learningRate: config.learningRate,
         warmupSteps: Math.min(10, Math.floor(config.steps / 4)),
         perDeviceTrainBatchSize: config.batchSize,
@@ -48,12 +51,12 @@ export async function trainDPOPolicy(
       },
     });
     const result = await trainer.train({
-      progress: progressTo(context.log, `DPO beta ${beta}`, DPO_METRICS, Math.ceil(config.steps / 4)),
+      progress: progressTo(context.log, label, DPO_METRICS, Math.ceil(config.steps / 4)),
       signal: context.signal,
     });
     const heldOut = await trainer.evaluate();
     context.log(
-      `DPO beta ${beta}: held-out rewards/accuracies ${heldOut[evalKey(METRIC_NAMES.rewardsAccuracies)]!.toFixed(3)}, margin ${heldOut[evalKey(METRIC_NAMES.rewardsMargins)]!.toFixed(3)}`,
+      `${label}: held-out rewards/accuracies ${heldOut[evalKey(METRIC_NAMES.rewardsAccuracies)]!.toFixed(3)}, margin ${heldOut[evalKey(METRIC_NAMES.rewardsMargins)]!.toFixed(3)}`,
     );
     const pairs = data.train.length + data.heldOut.length;
     return {

@@ -1,18 +1,6 @@
-import { mixSeeds, Rng, trainEvalSplit } from '@dpo-ts/core';
-import { loadSentimentSentences, type SentimentSentence } from '@dpo-ts/lm';
-import type { FrontierDataConfig } from './frontier-config.js';
-
-/** The UCI sentences split once (by the benchmark's base seed) and the prompts drawn from them. */
-export interface FrontierData {
-  /** Training split: SFT text, classifier training, pair and PPO prompts. */
-  readonly train: readonly SentimentSentence[];
-  /** Held out of SFT and of the classifier: classifier accuracy and evaluation prompts. */
-  readonly heldOut: readonly SentimentSentence[];
-  /** Prefixes of training-split sentences: preference-pair prompts and PPO's prompts. */
-  readonly pairPrompts: readonly string[];
-  /** Prefixes of held-out sentences: every method is evaluated on these. */
-  readonly evalPrompts: readonly string[];
-}
+import { mixSeeds, Rng } from '@dpo-ts/core';
+import type { SentimentSentence } from '@dpo-ts/lm';
+import type { PromptConfig } from './frontier-config.js';
 
 /**
  * The first `words` words of `text`, then words dropped from the end until the prefix has at
@@ -40,7 +28,7 @@ export function reviewPrefix(
 export function drawPrompts(
   sentences: readonly SentimentSentence[],
   count: number,
-  config: FrontierDataConfig,
+  config: PromptConfig,
   seed: number,
 ): string[] {
   const order = new Rng(seed).permutation(sentences.length);
@@ -56,19 +44,4 @@ export function drawPrompts(
     if (prefix !== undefined) prompts.push(prefix);
   }
   return prompts;
-}
-
-/**
- * Loads the 3,000 UCI sentences, holds `heldOutSentences` out (seeded), and draws the pair
- * prompts from the training split and the evaluation prompts from the held-out split.
- */
-export async function loadFrontierData(config: FrontierDataConfig, seed: number): Promise<FrontierData> {
-  const sentences = await loadSentimentSentences();
-  const split = trainEvalSplit(sentences, { evalSize: config.heldOutSentences, seed });
-  return {
-    train: split.train,
-    heldOut: split.eval,
-    pairPrompts: drawPrompts(split.train, config.pairPrompts, config, mixSeeds(seed, 1)),
-    evalPrompts: drawPrompts(split.eval, config.evalPrompts, config, mixSeeds(seed, 2)),
-  };
 }
