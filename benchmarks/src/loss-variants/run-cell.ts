@@ -90,6 +90,8 @@ export async function runLossVariantCell(cell: LossVariantCell): Promise<LossVar
         );
         if (step === steps - 1) finalLoss = (await loss!.data())[0]!;
         loss?.dispose();
+        // Yield to the event loop: a queue worker renews its job's lock from there.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       tf.dispose([referenceScores.chosen, referenceScores.rejected]);

@@ -53,15 +53,19 @@ export async function runOnQueue(options: RunOnQueueOptions): Promise<void> {
       removeOnComplete: false,
       removeOnFail: false,
     });
-  // Checks one job; true when it is finished (and handed to `finished`).
+  // Checks one job; true when it is finished (and handed to `finished`). The state is read
+  // before the job's fields: a job read first could finish in between and look finished with
+  // neither a return value nor a failure reason.
   const check = async (id: string, envelope: JobEnvelope): Promise<boolean> => {
-    const job = await queue.getJob(id);
-    if (job === undefined) {
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') {
       options.log(`job ${id.slice(0, 16)} (${envelope.kind}) is not in the queue (Redis restarted?): adding it again`);
       await add(envelope);
       return false;
     }
-    const state = await job.getState();
+    if (state !== 'completed' && state !== 'failed') return false;
+    const job = await queue.getJob(id);
+    if (job === undefined) return false; // removed in between: the next sweep adds it again
     if (state === 'completed') {
       const value = job.returnvalue as WorkerJobReturn | null;
       const outcome: JobOutcome =
@@ -73,13 +77,13 @@ export async function runOnQueue(options: RunOnQueueOptions): Promise<void> {
               error: `worker returned a result for another key: ${String(value?.key)}`,
             };
       await options.finished(envelope, outcome);
-    } else if (state === 'failed') {
+    } else {
       await options.finished(envelope, {
         status: 'failed',
         key: envelope.key,
         error: `${job.failedReason} (after ${job.attemptsMade} attempt(s), stalled ${job.stalledCounter} time(s))`,
       });
-    } else return false;
+    }
     pending.delete(id);
     await job.remove().catch(() => {});
     return true;
