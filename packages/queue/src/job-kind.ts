@@ -23,6 +23,7 @@ export interface JobKind<TPayload = unknown, TResult = unknown> {
    * @throws InvalidArgumentError (or another DPOTSError) naming the bad field.
    */
   validate(payload: unknown): TPayload;
+  /** Computes the job's result from a validated payload; the result must be JSON. */
   run(payload: TPayload, context: JobContext): Promise<TResult>;
 }
 
