@@ -56,16 +56,20 @@ export function reduceLossVariants(cells: readonly CellResult[], settings: LossV
     rows,
     note: `${settings.conditions} prompts x ${settings.responses} responses, true rewards N(0, 1) per seed, ${settings.pairs} Bradley-Terry labelled pairs, ${settings.steps} full-batch Adam steps (lr ${settings.learningRate}) from a uniform reference. Reward gain: E_pi[r] - E_ref[r] averaged over prompts; ranking accuracy: share of response pairs whose implicit reward beta log(pi/ref) orders them as the true reward does.`,
   };
-  const best = new Map<number, { variant: string; gain: number }>();
-  for (const group of groups) {
-    const gain = meanStd(group.measurements.map((m) => m.reward - m.referenceReward)).mean;
-    if (!best.has(group.beta) || gain > best.get(group.beta)!.gain)
-      best.set(group.beta, { variant: group.variant, gain });
-  }
-  const findings = [...best].map(
-    ([beta, { variant, gain }]) =>
-      `At beta ${beta}, ${variant} raised the true reward most (+${gain.toFixed(3)} over the reference); on this small, noisy task the variants differ mostly in how far they move from the reference (KL), not in ranking accuracy.`,
-  );
+  const betas = [...new Set(groups.map((group) => group.beta))];
+  const findings = betas.map((beta) => {
+    const atBeta = groups
+      .filter((group) => group.beta === beta)
+      .map((group) => ({
+        variant: group.variant,
+        gain: meanStd(group.measurements.map((m) => m.reward - m.referenceReward)).mean,
+        kl: meanStd(group.measurements.map((m) => m.kl)).mean,
+        accuracy: meanStd(group.measurements.map((m) => m.rankingAccuracy)).mean,
+      }));
+    const best = atBeta.reduce((a, b) => (b.gain > a.gain ? b : a));
+    const range = (values: number[]) => `${Math.min(...values).toFixed(3)}-${Math.max(...values).toFixed(3)}`;
+    return `At beta ${beta}, ${best.variant} raised the true reward most (+${best.gain.toFixed(3)} over the reference, at KL ${best.kl.toFixed(3)}); across the variants KL spans ${range(atBeta.map((v) => v.kl))} nats and ranking accuracy ${range(atBeta.map((v) => v.accuracy))}.`;
+  });
   const failures = cells
     .map(({ cell, result }) => ({ cell, m: result as LossVariantMeasurement }))
     .filter(({ m }) => !Number.isFinite(m.finalLoss) || !Number.isFinite(m.kl))
