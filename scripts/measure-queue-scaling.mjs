@@ -14,6 +14,7 @@ import { queueCellRunner } from '../benchmarks/dist/queue/queue-cell-runner.js';
 import { tabularReferenceKind } from '../benchmarks/dist/queue/tabular-reference-kind.js';
 import { workerKinds } from '../benchmarks/dist/queue/worker-kinds.js';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by scripts/with-redis.mjs, outside turbo.
 const url = process.env.DPO_TS_TEST_REDIS_URL;
 const codeVersion = benchmarkCodeVersion();
 const cli = new URL('../benchmarks/dist/cli.js', import.meta.url).pathname;
