@@ -19,6 +19,7 @@ export default defineConfig({
         extends: true as const,
         test: { name, root: at(`./packages/${name}`), setupFiles: [at('./vitest.setup.ts')] },
       })),
+      { extends: true as const, test: { name: 'queue', root: at('./packages/queue') } },
       { extends: true as const, test: { name: 'benchmarks', root: at('./benchmarks') } },
       { extends: true as const, test: { name: 'scripts', root: at('./scripts'), include: ['**/*.test.mjs'] } },
     ],

@@ -6,6 +6,8 @@
  *   dpo-ts bench list
  *   dpo-ts bench publish <out> [--to docs/results] [--report docs/results.md]
  *   dpo-ts bench merge <into> <runs...>
+ *   dpo-ts bench [names...] --queue redis://host:6379   (cells as jobs; see docs/queue.md)
+ *   dpo-ts worker --queue redis://host:6379 [--concurrency n]
  *
  * Exit code 1 when a benchmark failed (the others' results are still written), 2 for bad
  * arguments, 130 when interrupted.
@@ -28,6 +30,12 @@ function parseSeed(value: string): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1)
     throw new InvalidArgumentError(`an integer in [0, 2^32): got ${value}`);
   return seed;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`an integer >= 1: got ${value}`);
+  return count;
 }
 
 /** The `list` output: names, descriptions and expected minutes per mode, as a Markdown table. */
@@ -71,6 +79,7 @@ export function buildProgram(
     .option('--out <dir>', 'output folder', 'out/bench')
     .addOption(new Option('--backend <name>', 'tfjs backend (default: DPO_TS_BACKEND, else auto)').choices(BACKENDS))
     .option('--seed <n>', 'base seed', parseSeed, 0)
+    .option('--queue <url>', 'run benchmark cells as jobs on this Redis (redis:// or rediss://) for `dpo-ts worker`s')
     .action(
       async (
         names: string[],
@@ -81,6 +90,7 @@ export function buildProgram(
           out: string;
           backend?: BackendRequest;
           seed: number;
+          queue?: string;
         },
       ) => {
         const mode: BenchmarkMode = options.smoke ? 'smoke' : options.full ? 'full' : 'quick';
@@ -106,6 +116,17 @@ export function buildProgram(
             seed: options.seed,
             signal: controller.signal,
             ...(backend ? { backend } : {}),
+            ...(options.queue === undefined
+              ? {}
+              : {
+                  cellRunner: (await import('./queue/cli-queue.js')).benchCellRunner({
+                    url: options.queue,
+                    out: options.out,
+                    backend: backend ?? 'auto',
+                    benchmarks,
+                    log: print,
+                  }),
+                }),
           });
           process.exitCode = controller.signal.aborted ? 130 : summary.ok ? 0 : 1;
         } finally {
@@ -137,6 +158,21 @@ export function buildProgram(
     .action((into: string, runs: string[]) => {
       const merged = mergeRuns(into, runs);
       print(`merged ${runs.length} runs (${merged.benchmarks.map((entry) => entry.name).join(', ')}) -> ${into}`);
+    });
+  program
+    .command('worker')
+    .description('run benchmark cells and data jobs from a Redis queue until interrupted (see docs/queue.md)')
+    .requiredOption('--queue <url>', 'Redis URL: redis://[user:password@]host:port, rediss:// for TLS')
+    .option('--concurrency <n>', 'jobs at once in this process (one process per core is better)', parseCount, 1)
+    .addOption(new Option('--lock-ms <ms>', 'job lock and stalled-check interval, ms').argParser(parseCount).hideHelp())
+    .action(async (options: { queue: string; concurrency: number; lockMs?: number }) => {
+      await (await import('./queue/cli-queue.js')).runWorkerCommand({
+        url: options.queue,
+        concurrency: options.concurrency,
+        benchmarks,
+        print,
+        ...(options.lockMs === undefined ? {} : { lockMilliseconds: options.lockMs }),
+      });
     });
   return program;
 }

@@ -1,6 +1,7 @@
 import type { Benchmark } from './harness/benchmark.js';
 import { diffusionComparisonBenchmark } from './diffusion/index.js';
 import { gradientOverridesBenchmark } from './gradient-overrides-benchmark.js';
+import { lossVariantsBenchmark } from './loss-variants/index.js';
 import { sentimentFrontierBenchmark } from './sentiment/index.js';
 import { throughputBenchmark } from './throughput/index.js';
 
@@ -11,6 +12,7 @@ import { throughputBenchmark } from './throughput/index.js';
 export const BENCHMARKS: readonly Benchmark[] = [
   sentimentFrontierBenchmark,
   diffusionComparisonBenchmark,
+  lossVariantsBenchmark,
   throughputBenchmark,
   gradientOverridesBenchmark,
 ];

@@ -6,10 +6,12 @@ import { selectBackend, type BackendInfo, type BackendRequest } from '@dpo-ts/co
 import {
   MODE_SEED_COUNTS,
   type Benchmark,
+  type BenchmarkContext,
   type BenchmarkMode,
   type BenchmarkResult,
   type ReportPlot,
 } from './benchmark.js';
+import { type CellRunner, cellContext, isCellBenchmark } from './cells.js';
 import { collectEnvironment, processPeakRssMiB, startRssSampler, type RunEnvironment } from './environment.js';
 import { benchmarkReport, suiteReport } from './markdown.js';
 import { SuiteProgress, formatDuration } from './progress.js';
@@ -34,6 +36,11 @@ export interface RunSuiteOptions {
   readonly selectBackend?: typeof selectBackend;
   /** Seconds clock for progress and wall times; tests pass a fake one. */
   readonly clock?: () => number;
+  /**
+   * Runs the cells of cell benchmarks elsewhere (`dpo-ts bench --queue`); the other benchmarks
+   * run here. @defaultValue undefined: every benchmark runs here
+   */
+  readonly cellRunner?: CellRunner;
 }
 
 /** The seeds a mode runs with: `seed, seed + 1, ...`, {@link MODE_SEED_COUNTS} of them. */
@@ -160,16 +167,20 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     let result: BenchmarkResult | undefined;
     let error: BenchmarkRecord['error'];
     try {
+      const context: BenchmarkContext = {
+        mode,
+        outDir: dir,
+        seed,
+        seeds,
+        backend: options.backend,
+        log: (line) => log(`${progress.prefix()} ${line}`),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      const cells = cellContext(context);
       result = checkResult(
-        await benchmark.run({
-          mode,
-          outDir: dir,
-          seed,
-          seeds,
-          backend: options.backend,
-          log: (line) => log(`${progress.prefix()} ${line}`),
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
+        options.cellRunner && isCellBenchmark(benchmark)
+          ? await benchmark.reduce(await options.cellRunner(benchmark, benchmark.plan(cells), cells), context)
+          : await benchmark.run(context),
       );
     } catch (caught) {
       error = { message: message(caught), ...(caught instanceof Error && caught.stack ? { stack: caught.stack } : {}) };

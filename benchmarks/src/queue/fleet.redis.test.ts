@@ -1,0 +1,142 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReferenceScoreCache, Rng, selectBackend } from '@dpo-ts/core';
+import { FileResultStore, JobKindRegistry, precomputeReferenceShards, runJobs } from '@dpo-ts/queue';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchmarkRecord } from '../harness/records.js';
+import { runSuite } from '../harness/runner.js';
+import { lossVariantsBenchmark } from '../loss-variants/index.js';
+import { benchmarkCodeVersion } from './code-version.js';
+import { queueCellRunner } from './queue-cell-runner.js';
+import { TABULAR_REFERENCE_KIND, scoreTabularReference, tabularReferenceKind } from './tabular-reference-kind.js';
+import { type WorkerProcess, startWorker, testRedisUrl } from './worker-process.test-helper.js';
+import { workerKinds } from './worker-kinds.js';
+
+// Needs Redis and the built CLI: run with `npm run test:queue` (scripts/with-redis.mjs).
+const url = testRedisUrl();
+const codeVersion = benchmarkCodeVersion();
+const SUITE = { benchmarks: [lossVariantsBenchmark], mode: 'quick', backend: 'cpu', seed: 0 } as const;
+const readRecord = (dir: string): BenchmarkRecord =>
+  JSON.parse(readFileSync(join(dir, 'loss-variants', 'result.json'), 'utf8')) as BenchmarkRecord;
+const DONE = /done bench-cell ([0-9a-f]{12})/;
+
+describe('a fleet of dpo-ts worker processes on Redis', () => {
+  let root: string;
+  let workers: WorkerProcess[] = [];
+  let inProcess: BenchmarkRecord;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'dpo-ts-fleet-'));
+    await selectBackend({ backend: 'cpu', quiet: true });
+    await runSuite({ ...SUITE, outDir: join(root, 'in-process'), log: () => {} });
+    inProcess = readRecord(join(root, 'in-process'));
+  }, 180_000);
+  afterEach(async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    workers = [];
+  }, 60_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const runOnFleet = (name: string, log: (line: string) => void = () => {}) =>
+    runSuite({
+      ...SUITE,
+      outDir: join(root, name),
+      log,
+      cellRunner: queueCellRunner({
+        url,
+        kinds: workerKinds([lossVariantsBenchmark]),
+        codeVersion,
+        store: new FileResultStore(join(root, name, 'job-results')),
+        backend: 'cpu',
+        pollMilliseconds: 250,
+      }),
+    });
+
+  it('3 workers finish a benchmark and a sharded reference precompute exactly as one process does', async () => {
+    workers = await Promise.all([startWorker(url), startWorker(url), startWorker(url)]);
+    const summary = await runOnFleet('fleet');
+    expect(summary.ok).toBe(true);
+    const fleet = readRecord(join(root, 'fleet'));
+    expect(fleet.data).toEqual(inProcess.data);
+    expect(fleet.tables).toEqual(inProcess.tables);
+    expect(fleet.findings).toEqual(inProcess.findings);
+    const done = workers.flatMap((worker) => worker.lines.filter((line) => DONE.test(line)));
+    expect(done).toHaveLength(12);
+
+    // Reference scores of 200 pairs: shards of 25 on the fleet vs one process, into core's cache.
+    const rng = new Rng(11);
+    const logits = Array.from({ length: 6 }, () => Array.from({ length: 5 }, () => rng.normal()));
+    const pairs = { conditions: [] as number[], chosen: [] as number[], rejected: [] as number[] };
+    for (let i = 0; i < 200; i += 1) {
+      pairs.conditions.push(rng.int(6));
+      pairs.chosen.push(rng.int(5));
+      pairs.rejected.push(rng.int(5));
+    }
+    const keys = pairs.conditions.map((_, i) => `pair-${i}`);
+    const precompute = async (file: string, queue: string | undefined) => {
+      const cache = await ReferenceScoreCache.open(join(root, file), { reference: 'tabular-11', data: 'pairs-200' });
+      return precomputeReferenceShards({
+        keys,
+        cache,
+        shardSize: 25,
+        kind: TABULAR_REFERENCE_KIND,
+        kinds: workerKinds([lossVariantsBenchmark]),
+        codeVersion,
+        ...(queue === undefined ? {} : { url: queue, pollMilliseconds: 250 }),
+        shardPayload: (shard) => ({
+          logits,
+          conditions: shard.indices.map((i) => pairs.conditions[i]!),
+          chosen: shard.indices.map((i) => pairs.chosen[i]!),
+          rejected: shard.indices.map((i) => pairs.rejected[i]!),
+          backend: 'cpu',
+        }),
+      });
+    };
+    expect(await precompute('local.json', undefined)).toEqual({ computed: 200, reused: 0, shards: 8 });
+    expect(await precompute('fleet.json', url)).toEqual({ computed: 200, reused: 0, shards: 8 });
+    const local = JSON.parse(readFileSync(join(root, 'local.json'), 'utf8'));
+    const fleetCache = JSON.parse(readFileSync(join(root, 'fleet.json'), 'utf8'));
+    expect(fleetCache).toEqual(local);
+    // And both equal one batch of all 200 pairs scored at once.
+    const whole = await scoreTabularReference({ logits, ...pairs });
+    expect(keys.map((key) => fleetCache.entries[key])).toEqual(whole);
+  });
+
+  it('a worker killed with SIGKILL mid-job: its job is retried elsewhere, nothing lost or duplicated', async () => {
+    workers = await Promise.all([startWorker(url), startWorker(url), startWorker(url)]);
+    const victim = workers[0]!;
+    const run = runOnFleet('killed');
+    const [, key] = await victim.waitFor(/start bench-cell ([0-9a-f]{12})/);
+    victim.child.kill('SIGKILL');
+    const summary = await run;
+    expect(summary.ok, JSON.stringify(readRecord(join(root, 'killed')).error)).toBe(true);
+    expect(victim.lines.some((line) => line.includes(`done bench-cell ${key}`))).toBe(false);
+    const survivors = workers.slice(1).flatMap((worker) => worker.lines);
+    const doneKeys = survivors.flatMap((line) => line.match(DONE)?.[1] ?? []);
+    const victimDone = victim.lines.flatMap((line) => line.match(DONE)?.[1] ?? []);
+    // Every cell finished exactly once, the killed one by a survivor.
+    expect(new Set([...doneKeys, ...victimDone]).size).toBe(12);
+    expect(doneKeys.length + victimDone.length).toBe(12);
+    expect(doneKeys).toContain(key);
+    expect(readRecord(join(root, 'killed')).data).toEqual(inProcess.data);
+  });
+
+  it('a worker of another code version refuses the job, and the producer reports why', async () => {
+    workers = [await startWorker(url, { DPO_TS_CODE_VERSION: 'someone-else@1' })];
+    const outcomes = await runJobs({
+      jobs: [
+        {
+          kind: TABULAR_REFERENCE_KIND,
+          payload: { logits: [[0, 0]], conditions: [0], chosen: [0], rejected: [1], backend: 'cpu' },
+        },
+      ],
+      kinds: new JobKindRegistry([tabularReferenceKind]),
+      codeVersion,
+      url,
+      pollMilliseconds: 250,
+    });
+    expect(outcomes[0]).toMatchObject({ status: 'failed' });
+    expect((outcomes[0] as { error: string }).error).toContain('but this worker runs "someone-else@1"');
+    expect((outcomes[0] as { error: string }).error).toContain('after 1 attempt(s)');
+  });
+});
