@@ -4,7 +4,7 @@
 // 2-core machine: ~18 s and ~16 s; the true reward goes from 0.78 to ~12 "a"s per completion
 // (the maximum), with objective/kl ~16-22 nats per completion.
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, Rng, selectBackend } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES, Rng, selectBackend } from '@dpo-ts/core';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,7 +97,7 @@ describe('PPOTrainer learns (wasm)', () => {
       config: { totalSteps: 100, perDeviceTrainBatchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' },
     });
     await rewardTrainer.train({ progress: false });
-    const rewardAccuracy = (await rewardTrainer.evaluate())[METRIC_NAMES.accuracy]!;
+    const rewardAccuracy = (await rewardTrainer.evaluate())[evalKey(METRIC_NAMES.accuracy)]!;
     rewardTrainer.dispose();
     expect(rewardAccuracy).toBeGreaterThan(0.85);
 

@@ -97,7 +97,7 @@ describe('DiffusionDPOTrainer learns (wasm)', () => {
     expect(comparison.candidateMean).toBeGreaterThan(comparison.baselineMean);
     expect(comparison.winRate).toBeGreaterThan(0.55);
     console.log(
-      `rewards/accuracies ${after[METRIC_NAMES.rewardsAccuracies]!.toFixed(3)}; reward (minus ink) reference ${comparison.baselineMean.toFixed(4)} -> aligned ${comparison.candidateMean.toFixed(4)}, win rate ${comparison.winRate.toFixed(3)}`,
+      `rewards/accuracies ${after[evalKey(METRIC_NAMES.rewardsAccuracies)]!.toFixed(3)}; reward (minus ink) reference ${comparison.baselineMean.toFixed(4)} -> aligned ${comparison.candidateMean.toFixed(4)}, win rate ${comparison.winRate.toFixed(3)}`,
     );
     trainer.dispose();
     policy.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, METRIC_NAMES } from '@dpo-ts/core';
+import { evalKey, InvalidArgumentError, METRIC_NAMES } from '@dpo-ts/core';
 import { NoiseSchedule } from '../noise-schedule.js';
 import { LatentDiffusionDPOTrainer } from './latent-diffusion-dpo-trainer.js';
 import { disposeTiny, randomLatentPairs, tinyTextToImage } from './tiny-text-to-image.test-helper.js';
@@ -49,8 +49,8 @@ describe('LatentDiffusionDPOTrainer', () => {
     );
     expect(moved.length).toBeGreaterThan(0);
     const evaluation = await trainer.evaluate();
-    expect(Number.isFinite(evaluation[METRIC_NAMES.loss]!)).toBe(true);
-    expect(evaluation[METRIC_NAMES.mseModelRejected]).toBeGreaterThan(0);
+    expect(Number.isFinite(evaluation[evalKey(METRIC_NAMES.loss)]!)).toBe(true);
+    expect(evaluation[evalKey(METRIC_NAMES.mseModelRejected)]).toBeGreaterThan(0);
     // Undo the training so later tests start from the same model.
     for (const [name, v] of model.denoiser.namedVariables()) v.assign(tf.tensor(denoiserBefore.get(name)!, v.shape));
     trainer.dispose();
@@ -76,7 +76,7 @@ describe('LatentDiffusionDPOTrainer', () => {
       const liveMetrics = await live.evaluate(batches);
       await cached.precomputeReferenceScores();
       const cachedMetrics = await cached.evaluate(batches);
-      expect(cachedMetrics[METRIC_NAMES.loss]).toBeCloseTo(liveMetrics[METRIC_NAMES.loss]!, 6);
+      expect(cachedMetrics[evalKey(METRIC_NAMES.loss)]).toBeCloseTo(liveMetrics[evalKey(METRIC_NAMES.loss)]!, 6);
       const before = snapshot(copy.encoder.namedVariables());
       await live.trainStep(batches, 0);
       const changed = [...copy.encoder.namedVariables()].some(([name, v]) =>
