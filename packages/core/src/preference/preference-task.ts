@@ -12,7 +12,9 @@ import { preferenceMicroBatchLoss, type PreferenceMicroBatch } from './preferenc
  * (its `namedVariables` are the replica's parameters) and how to free what it built.
  */
 export interface PreferenceScorerReplica<TBatch> {
+  /** The replica's policy scorer; its `namedVariables` receive the main thread's weights before each step. */
   readonly scorer: PreferenceScorer<TBatch> & Checkpointable;
+  /** Frees every tensor the factory built (the replica's model); called once when the worker shuts down. */
   dispose(): void;
 }
 

@@ -107,10 +107,12 @@ export class EmojiCLIP implements Checkpointable {
     return variables;
   }
 
+  /** The number of trainable weights (scalars) of every tower, the temperature included where there is one. */
   parameterCount(): number {
     return countParameters(this.namedVariables().values());
   }
 
+  /** Disposes every weight variable; the model is unusable afterwards. */
   dispose(): void {
     for (const v of this.namedVariables().values()) v.dispose();
   }

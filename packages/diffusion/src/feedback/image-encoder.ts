@@ -49,7 +49,7 @@ export function resolveImageEncoderConfig(
  * CLIP's attention pooling is; a global mean pool cannot tell where a shape sits and, after
  * GroupNorm, barely tells flat colours apart).
  * `[b, h, w, c]` in [-1, 1] -> `[b, outputDim]`. Weights live in the caller's
- * {@link ParameterStore} under `<name>.level.{i}.{conv,norm}` and `<name>.out`.
+ * parameter store (`ParameterStore`, internal) under `<name>.level.{i}.{conv,norm}` and `<name>.out`.
  *
  * @see Radford et al. 2021, Sec. 2.4 (CLIP's image encoders; a ResNet there).
  */
@@ -58,6 +58,10 @@ export class ImageEncoder {
   private readonly levels: { conv: ConvParams; norm: GroupNormParams }[] = [];
   private readonly output: DenseParams;
 
+  /**
+   * @internal Built by `EmojiCLIP` and `StyleClassifier` inside their own parameter store,
+   * which owns (and disposes) the weights.
+   */
   constructor(store: ParameterStore, name: string, config: Partial<ImageEncoderConfig> = {}) {
     this.config = resolveImageEncoderConfig(config);
     let inputs = this.config.imageShape[2];

@@ -46,10 +46,12 @@ export class StyleClassifier implements Checkpointable {
     return this.store.namedVariables();
   }
 
+  /** The number of weights (scalars) of the classifier. */
   parameterCount(): number {
     return countParameters(this.store.namedVariables().values());
   }
 
+  /** Disposes every weight variable; the model is unusable afterwards. */
   dispose(): void {
     for (const v of this.store.namedVariables().values()) v.dispose();
   }
