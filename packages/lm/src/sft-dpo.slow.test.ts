@@ -107,8 +107,8 @@ describe('SFT then DPO on review sentences (wasm)', () => {
       sampling: { maxNewTokens: 24, seed: 3, batchSize: 64 },
     });
     console.info(
-      `SFT held-out loss ${sftBefore.loss!.toFixed(3)} -> ${sftAfter.loss!.toFixed(3)}; DPO held-out rewards/accuracies ${after['rewards/accuracies']!.toFixed(3)}, ` +
-        `margins ${after['rewards/margins']!.toFixed(3)}; capitals in samples: reference ${comparison.reference.meanReward.toFixed(3)}, ` +
+      `SFT held-out loss ${sftBefore.eval_loss!.toFixed(3)} -> ${sftAfter.eval_loss!.toFixed(3)}; DPO held-out rewards/accuracies ${after['eval_rewards/accuracies']!.toFixed(3)}, ` +
+        `margins ${after['eval_rewards/margins']!.toFixed(3)}; capitals in samples: reference ${comparison.reference.meanReward.toFixed(3)}, ` +
         `policy ${comparison.policy.meanReward.toFixed(3)}, win rate ${comparison.winRate.toFixed(3)}, KL ${comparison.klEstimate.toFixed(2)} nats`,
     );
     expect(comparison.reference.meanReward).toBeLessThan(0.15);
