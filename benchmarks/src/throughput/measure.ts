@@ -62,23 +62,7 @@ export async function measureStep(
     if (index > 0) leakedTensors.push(tf.memory().numTensors - before);
     log(`${step.name}: step ${s + 1}/${repetitions.steps} ${seconds.toFixed(3)} s`);
   }
-  const medianSeconds = median(stepSeconds);
-  return {
-    step: step.name,
-    label: step.label,
-    unit: step.unit,
-    units: step.units,
-    ...(step.pairs !== undefined ? { pairs: step.pairs, pairsPerSecond: step.pairs / medianSeconds } : {}),
-    flops: step.flops,
-    parameters: step.parameters,
-    warmup: repetitions.warmup,
-    stepSeconds,
-    medianSeconds,
-    unitsPerSecond: step.units / medianSeconds,
-    gflops: step.flops / medianSeconds / 1e9,
-    leakedTensors,
-    lastMetrics,
-  };
+  return stepMeasurement(step, repetitions, stepSeconds, leakedTensors, lastMetrics);
 }
 
 /**
@@ -118,6 +102,21 @@ export async function measureTraining(
     cpu = process.cpuUsage();
     tensors = tf.memory().numTensors;
   });
+  return {
+    ...stepMeasurement(step, repetitions, stepSeconds, leakedTensors, lastMetrics),
+    workers,
+    cpuSecondsPerStep: median(cpuSeconds),
+  };
+}
+
+/** The measurement both timers report: per-step seconds, their median and the rates derived from it. */
+function stepMeasurement(
+  step: ThroughputStep,
+  repetitions: Repetitions,
+  stepSeconds: number[],
+  leakedTensors: number[],
+  lastMetrics: Record<string, number>,
+): StepMeasurement {
   const medianSeconds = median(stepSeconds);
   return {
     step: step.name,
@@ -134,7 +133,5 @@ export async function measureTraining(
     gflops: step.flops / medianSeconds / 1e9,
     leakedTensors,
     lastMetrics,
-    workers,
-    cpuSecondsPerStep: median(cpuSeconds),
   };
 }
