@@ -54,8 +54,14 @@ export const CARD_PROMPTS = [
 ];
 /** Held-out characters per source for the card's perplexity (more than the training-time eval). */
 const CARD_EVAL_CHARS_PER_SOURCE = 25_000;
-const SAMPLE_REPEATS = 8;
+const SAMPLE_REPEATS = 32;
 const MAX_NEW_TOKENS = 48;
+/** The decodings the card measures; the first is the reference row (ancestral, T = 1). */
+const CARD_DECODINGS = [
+  { temperature: 1, topK: 0 },
+  { temperature: 1, topK: 50 },
+  { temperature: 0.8, topK: 0 },
+] as const;
 
 /** Writes weights, tokenizer, `card.json` and `MODEL_CARD.md` to `out` from the newest checkpoint. */
 export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardOptions): Promise<BaseModelCard> {
@@ -92,12 +98,14 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
   // With the KV cache, BOS + prompt + new tokens - 1 must fit the context.
   const longestPrompt = Math.max(...CARD_PROMPTS.map((prompt) => tokenizer.encode(prompt).length + 1));
   const maxNewTokens = Math.min(MAX_NEW_TOKENS, model.contextLength - longestPrompt + 1);
-  for (const temperature of [1, 0.8]) {
+  // Ancestral sampling at T = 1 (the model's own distribution, what RL rollouts draw), the same
+  // with transformers' default top-k 50, and T = 0.8.
+  for (const { temperature, topK } of CARD_DECODINGS) {
     const prompts = Array.from({ length: SAMPLE_REPEATS }, () => CARD_PROMPTS).flat();
     const samples = await sampleCompletions(model, tokenizer, prompts, {
       seed: config.seed,
       temperature,
-      topK: 0,
+      topK,
       maxNewTokens,
       batchSize: 40,
     });
@@ -105,7 +113,7 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
     const words = completions.map(textWords);
     sampling.push({
       temperature,
-      topK: 0,
+      topK,
       maxNewTokens,
       seed: config.seed,
       samples: samples.length,
@@ -116,10 +124,12 @@ export async function writeBaseCard({ runDir, out, config, log }: WriteBaseCardO
       meanLengthWords: mean(words.map((list) => list.length)),
       eosRate: mean(samples.map((sample) => (sample.finished ? 1 : 0))),
     });
-    if (temperature === 1)
+    if (temperature === 1 && topK === 0)
       shown = samples.slice(0, CARD_PROMPTS.length).map(({ prompt, completion }) => ({ prompt, completion }));
   }
-  log(`card: real-word rate ${sampling.map((s) => `${s.realWordRate.toFixed(3)} at T=${s.temperature}`).join(', ')}`);
+  log(
+    `card: real-word rate ${sampling.map((s) => `${s.realWordRate.toFixed(3)} at T=${s.temperature}${s.topK > 0 ? ` top-k ${s.topK}` : ''}`).join(', ')}`,
+  );
 
   const wall = await readWallTime(runDir);
   const metadata = checkpoint.metadata as { numTokens?: number } | null;

@@ -31,8 +31,23 @@ export interface BaseRunConfig {
     readonly steps: number;
     readonly tokensSeen: number;
     readonly wallTimeSeconds: number;
+    /** The earlier stages of the chain, oldest first (from the saved base's `card.json`). */
+    readonly stages?: readonly BaseTrainingStage[];
   };
   readonly training: SFTConfig;
+}
+
+/** One launch of a chain of pretraining runs (`--init-from` continues the previous one). */
+export interface BaseTrainingStage {
+  /** Optimizer steps of this stage alone. */
+  readonly steps: number;
+  /** Peak learning rate (warm-up, then cosine decay to 0 over `steps`). */
+  readonly learningRate: number;
+  readonly warmupSteps: number;
+  /** Seed of the batch order (the split and initialisation keep the first stage's seed). */
+  readonly seed: number;
+  /** Held-out loss (nats/token) at the end of the stage. */
+  readonly heldOutLoss: number;
 }
 
 export const RUN_CONFIG_FILE = 'run.json';

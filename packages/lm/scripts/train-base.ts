@@ -43,6 +43,7 @@ import {
   writeRunConfig,
   writeWallTime,
   type BaseRunConfig,
+  type BaseTrainingStage,
 } from './base-run.js';
 
 const { values } = parseArgs({
@@ -295,6 +296,17 @@ async function readInitFrom(
   const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8')) as BaseModelCard;
   const { vocabSize: _vocabSize, ...model } = card.model as Record<string, unknown>;
   const before = card.continuedFrom as NonNullable<BaseRunConfig['initFrom']> | undefined;
+  const training = card.training as BaseRunConfig['training'];
+  const stages: BaseTrainingStage[] = [
+    ...(before?.stages ?? []),
+    {
+      steps: card.steps,
+      learningRate: training.learningRate ?? Number.NaN,
+      warmupSteps: training.warmupSteps ?? 0,
+      seed: training.seed ?? 0,
+      heldOutLoss: card.heldOut.lossPerToken,
+    },
+  ];
   return {
     model: model as BaseRunConfig['model'],
     from: {
@@ -302,6 +314,7 @@ async function readInitFrom(
       steps: card.steps + (before?.steps ?? 0),
       tokensSeen: card.tokensSeen,
       wallTimeSeconds: card.wallTimeSeconds,
+      stages,
     },
   };
 }

@@ -60,6 +60,25 @@ describe('the committed base model (models/base-en)', () => {
     expect(rate.rate).toBeGreaterThanOrEqual(reference.realWordRate - 0.1);
   });
 
+  it("writes English: >= 0.9 real words with transformers' default top-k 50 (issue #13), on the card and on a seeded sample", async () => {
+    const { model, tokenizer, card } = base;
+    const topK50 = card.sampling.find((s) => s.temperature === 1 && s.topK === 50);
+    expect(topK50?.realWordRate).toBeGreaterThanOrEqual(0.9);
+    const prompts = [...card.prompts, ...card.prompts, ...card.prompts];
+    const samples = await sampleCompletions(model, tokenizer, prompts, {
+      seed: 3,
+      temperature: 1,
+      topK: 50,
+      maxNewTokens: 32,
+    });
+    const rate = realWordRate(
+      samples.map((s) => s.completion),
+      dictionary,
+    );
+    expect(rate.words).toBeGreaterThan(300);
+    expect(rate.rate).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('samples the same completions for the same prompts and seed', async () => {
     const { model, tokenizer, card } = base;
     const options = { seed: 7, temperature: 1, topK: 0, maxNewTokens: 8 };
