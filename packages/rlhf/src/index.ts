@@ -47,6 +47,16 @@ export { computePPOTargets, type PPOTargetInputs, type PPOTargets } from './ppo-
 export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptions } from './ppo-rollout.js';
 export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
+export {
+  savePolicyModel,
+  loadPolicyModel,
+  VALUE_HEAD_FORMAT,
+  VALUE_HEAD_FILES,
+  CRITIC_FILES,
+  type SavedPolicyModel,
+  type SavePolicyModelOptions,
+  type ValueHeadManifest,
+} from './saved-policy-model.js';
 export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';
 export * from './ddpo/index.js';
 

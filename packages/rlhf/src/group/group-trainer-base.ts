@@ -21,7 +21,14 @@ import type {
   TrainingLoopResult,
   TrainOptions,
 } from '@dpo-ts/core';
-import { lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import {
+  lmModelArchitecture,
+  loadLanguageModel,
+  saveLanguageModel,
+  type GPT,
+  type SavedLanguageModel,
+  type Tokenizer,
+} from '@dpo-ts/lm';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import { datasetPrompts, encodePrompt } from '../prompt-encoding.js';
 import { responseLogProbs } from '../response-forward.js';
@@ -77,6 +84,8 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
   private readonly schedule: LRSchedule;
   private readonly owned: { dispose(): void }[] = [];
   private samplingRng: Rng;
+  /** Trainer steps completed (the `step` `save` records); set by training and restore. */
+  private completedSteps = 0;
 
   /** The trainer's kind in checkpoints (`'rloo'`, `'grpo'`). */
   protected abstract readonly kind: string;
@@ -195,6 +204,7 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
       stats.add(result.metrics);
       gradNorms.push(result.gradNorm);
     }
+    this.completedSteps = stepIndex + 1;
     return {
       ...rollout.metrics,
       [GROUP_METRIC_NAMES.reward]: rollout.rewards.reduce((a, b) => a + b, 0) / rollout.rewards.length,
@@ -236,6 +246,7 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
   /** Restores what {@link GroupTrainerBase.checkpointContent} saved. */
   restore(checkpoint: LoadedCheckpoint): void {
     restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    this.completedSteps = checkpoint.step;
     if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
     if (checkpoint.rng.sampling !== undefined) this.samplingRng = Rng.fromState(checkpoint.rng.sampling);
   }
@@ -260,6 +271,31 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
       },
       options,
     );
+  }
+
+  /**
+   * Saves the policy as trained so far (weights, `config.json`, `tokenizer.json` and
+   * `trainer.json` with kind `'rloo'` or `'grpo'`, this config and the steps completed) to `dir`, atomically
+   * (lm's `saveLanguageModel`): a failed save leaves a previous model in `dir` intact. `dpo-ts
+   * sample` and every lm trainer's `load` read it; {@link GroupTrainerBase.load} reads it back.
+   */
+  async save(dir: string): Promise<void> {
+    await saveLanguageModel(dir, {
+      kind: this.kind,
+      model: this.model,
+      tokenizer: this.tokenizer,
+      trainerConfig: this.config,
+      step: this.completedSteps,
+    });
+  }
+
+  /**
+   * Reads a model saved by an lm trainer's `save(dir)` (SFT, DPO, PPO, RLOO, GRPO, online DPO:
+   * lm's `loadLanguageModel`) as `{ model, tokenizer, manifest }`, to sample from or to start
+   * this trainer (a saved SFT model is the usual start). The caller disposes the model.
+   */
+  static load(dir: string): Promise<SavedLanguageModel> {
+    return loadLanguageModel(dir);
   }
 
   /** Frees the optimiser state and what the trainer created (the default reference); not your models. */

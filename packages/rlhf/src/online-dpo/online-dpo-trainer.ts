@@ -25,7 +25,15 @@ import type {
   TrainingLoopResult,
   TrainOptions,
 } from '@dpo-ts/core';
-import { generate, lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import {
+  generate,
+  lmModelArchitecture,
+  loadLanguageModel,
+  saveLanguageModel,
+  type GPT,
+  type SavedLanguageModel,
+  type Tokenizer,
+} from '@dpo-ts/lm';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import type { PromptExample } from '../group/group-trainer-options.js';
 import { datasetPrompts, encodePrompt } from '../prompt-encoding.js';
@@ -86,6 +94,8 @@ export class OnlineDPOTrainer {
   private readonly schedule: LRSchedule;
   private readonly owned: { dispose(): void }[] = [];
   private samplingRng: Rng;
+  /** Trainer steps completed (the `step` `save` records); set by training and restore. */
+  private completedSteps = 0;
   private lossState: PreferenceLossState = createPreferenceLossState();
 
   /**
@@ -197,6 +207,7 @@ export class OnlineDPOTrainer {
       const rejected = micro.metrics[METRIC_NAMES.rewardsRejected]!;
       updatePreferenceLossStateFromRewards(this.lossState, [chosen], [rejected], stepIndex);
     }
+    this.completedSteps = stepIndex + 1;
     return { ...batch.metrics, ...result.metrics };
   }
 
@@ -248,6 +259,7 @@ export class OnlineDPOTrainer {
   /** Restores what {@link OnlineDPOTrainer.checkpointContent} saved. */
   restore(checkpoint: LoadedCheckpoint): void {
     restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    this.completedSteps = checkpoint.step;
     if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
     if (checkpoint.rng.sampling !== undefined) this.samplingRng = Rng.fromState(checkpoint.rng.sampling);
     const metadata = checkpoint.metadata as { lossState?: PreferenceLossState } | null;
@@ -273,6 +285,31 @@ export class OnlineDPOTrainer {
       },
       options,
     );
+  }
+
+  /**
+   * Saves the policy as trained so far (weights, `config.json`, `tokenizer.json` and
+   * `trainer.json` with kind `'online-dpo'`, this config and the steps completed) to `dir`, atomically
+   * (lm's `saveLanguageModel`): a failed save leaves a previous model in `dir` intact. `dpo-ts
+   * sample` and every lm trainer's `load` read it; {@link OnlineDPOTrainer.load} reads it back.
+   */
+  async save(dir: string): Promise<void> {
+    await saveLanguageModel(dir, {
+      kind: 'online-dpo',
+      model: this.model,
+      tokenizer: this.tokenizer,
+      trainerConfig: this.config,
+      step: this.completedSteps,
+    });
+  }
+
+  /**
+   * Reads a model saved by an lm trainer's `save(dir)` (SFT, DPO, PPO, RLOO, GRPO, online DPO:
+   * lm's `loadLanguageModel`) as `{ model, tokenizer, manifest }`, to sample from or to start
+   * this trainer (a saved SFT model is the usual start). The caller disposes the model.
+   */
+  static load(dir: string): Promise<SavedLanguageModel> {
+    return loadLanguageModel(dir);
   }
 
   /** Frees the optimiser state and what the trainer created (the default reference); not your models. */
