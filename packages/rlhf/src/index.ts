@@ -60,6 +60,14 @@ export {
 export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';
 export * from './ddpo/index.js';
 
+// What RLOO, GRPO and online DPO share: a GPT policy trained on { prompt } data
+export {
+  PromptPolicyTrainerBase,
+  type PromptPolicyTrainerConfig,
+  type PromptPolicyTrainerInputs,
+  type PromptPolicySettings,
+} from './prompt-policy-trainer-base.js';
+
 // RLOO and GRPO: critic-free, G completions per prompt
 export * from './group/index.js';
 
