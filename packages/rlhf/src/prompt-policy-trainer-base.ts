@@ -269,7 +269,7 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
   protected restoreMetadata(_metadata: Readonly<Record<string, JsonValue>> | null): void {}
 
   /** Registers an object {@link PromptPolicyTrainerBase.dispose} frees. */
-  protected own<T extends { dispose(): void }>(object: T): T {
+  private own<T extends { dispose(): void }>(object: T): T {
     this.owned.push(object);
     return object;
   }
