@@ -118,7 +118,9 @@ function buildProgram(io: CliIO): Command {
     .action((kind: string, options: TrainCommandOptions) => train(kind, options, io));
   program
     .command('sample')
-    .description('print completions of a saved language model, or write a PNG grid of a saved diffusion model')
+    .description(
+      'print completions of a saved language model, or write a PNG grid of a saved diffusion or text-to-image model',
+    )
     .requiredOption('--model <dir>', 'a folder written by dpo-ts train (<out>/model)')
     .option('--prompt <text>', 'lm: a prompt to complete (repeatable)', collect, [])
     .option('--prompts <file>', 'lm: a JSONL file of {"prompt": ...} lines')
@@ -128,10 +130,14 @@ function buildProgram(io: CliIO): Command {
     .option('--top-k <k>', 'lm: sample among the k most likely tokens (0: all)', integer('--top-k'), 0)
     .option('--seed <seed>', 'random seed: the same seed gives the same samples', integer('--seed'), 0)
     .option('--label <labels>', 'diffusion: class labels, comma-separated or repeated (default: all)', labels, [])
-    .option('--caption <text>', 'diffusion: a caption, for text-to-image models (repeatable)', collect, [])
+    .option('--caption <text>', 'text-to-image: a caption to draw, one row each (repeatable)', collect, [])
     .option('--out <file>', 'diffusion: the PNG grid to write', 'samples.png')
     .option('--steps <count>', 'diffusion: DDIM steps', integer('--steps'), 50)
-    .option('--guidance-scale <w>', 'diffusion: classifier-free guidance scale', number('--guidance-scale'), 1)
+    .option(
+      '--guidance-scale <w>',
+      'diffusion: classifier-free guidance scale (default: 1 for labels, 3 for captions)',
+      number('--guidance-scale'),
+    )
     .addOption(backend)
     .action(async (options) => {
       await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
