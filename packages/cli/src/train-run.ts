@@ -61,7 +61,7 @@ export async function runTrainer(
   const modelDir = join(config.out, 'model');
   await trainer.save(modelDir);
   const last = result.history.at(-1)?.metrics ?? {};
-  const summary = ['loss', 'rewards/accuracies', 'rewards/margins', 'reward', 'objective/scores', 'reward_mean']
+  const summary = ['loss', 'rewards/accuracies', 'rewards/margins', 'reward', 'objective/scores']
     .filter((key) => typeof last[key] === 'number')
     .map((key) => `${key} ${(last[key] as number).toFixed(4)}`)
     .join(', ');

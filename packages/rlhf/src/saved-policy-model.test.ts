@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, readSavedModelManifest } from '@dpo-ts/core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
-import { CharTokenizer, GPT, loadGPT, sampleCompletions, SFTTrainer } from '@dpo-ts/lm';
+import { CharTokenizer, GPT, loadGPT, sampleCompletions, saveLanguageModel, SFTTrainer } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { GRPOTrainer } from './group/grpo-trainer.js';
 import { RLOOTrainer } from './group/rloo-trainer.js';
@@ -147,6 +147,17 @@ describe('PPOTrainer.save / PPOTrainer.load', () => {
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).argument).toBe('dir');
     expect((error as Error).message).toContain(missing);
+    // lm refuses extra files that would overwrite the model's own.
+    const clash = await saveLanguageModel(dir, {
+      kind: 'ppo',
+      model,
+      tokenizer,
+      trainerConfig: {},
+      step: 0,
+      files: { 'config.json': '{}' },
+    }).catch((e: unknown) => e);
+    expect(clash).toBeInstanceOf(InvalidArgumentError);
+    expect((clash as InvalidArgumentError).argument).toBe('options.files');
     await fs.writeFile(path.join(dir, VALUE_HEAD_FILES.manifest), '{"format": "x"}');
     await expect(PPOTrainer.load(dir)).rejects.toThrow(VALUE_HEAD_FILES.manifest);
     trainer.dispose();
