@@ -244,7 +244,8 @@ try {
   }
 
   // 6. The `dpo-ts` command from the installed @dpo-ts/cli on docs/examples, at 2 steps: train
-  // then sample, for a language model and a diffusion model (about half a minute).
+  // then sample, for a language model and a diffusion model (about half a minute); then PPO and
+  // DDPO at one step.
   const examples = join(ROOT, 'docs', 'examples');
   const dpoTs = join(project, 'node_modules', '.bin', 'dpo-ts');
   const commands = [
@@ -261,6 +262,21 @@ try {
     ['sample', '--model', 'runs/cli-dpo/model', '--prompt', 'The hotel room', '--max-new-tokens', '8'],
     ['train', 'diffusion-dpo', '--config', join(examples, 'diffusion-dpo.json'), '--set', 'training.totalSteps=2'],
     ['sample', '--model', 'runs/diffusion-dpo/model', '--steps', '2', '--out', 'cli-grid.png'],
+    // RL from the base model and the MNIST model, at 1 small step each.
+    [
+      'train',
+      'ppo',
+      '--config',
+      join(examples, 'ppo.json'),
+      '--set',
+      'training.totalSteps=1',
+      '--set',
+      'training.batchSize=4',
+      '--set',
+      'training.responseLength=8',
+    ],
+    ['sample', '--model', 'runs/ppo/model', '--prompt', 'The hotel room', '--max-new-tokens', '8'],
+    ['train', 'ddpo', '--config', join(examples, 'ddpo.json'), '--set', 'training.totalSteps=1'],
   ];
   for (const command of commands) {
     const t0 = Date.now();

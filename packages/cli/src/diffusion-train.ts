@@ -15,7 +15,11 @@ import type { DiffusionModelSource, RunConfig } from './run-config.js';
 import { displayPath, runTrainer, type CliTrainer } from './train-run.js';
 import { withRunConfigFieldNames } from './training-field-errors.js';
 
-async function startingDenoiser(
+/**
+ * The denoiser a run starts from (`model` of the run config): the committed MNIST model, a saved
+ * diffusion model or a new denoiser, with its noise schedule. The caller disposes the model.
+ */
+export async function startingDenoiser(
   source: DiffusionModelSource,
   cwd: string,
 ): Promise<{ model: Denoiser; schedule: NoiseSchedule; description: string }> {

@@ -5,13 +5,15 @@
  * from code and tests.
  * @packageDocumentation
  */
-export { main, CLI_COMMANDS, NOT_WIRED } from './main.js';
+export { main, CLI_COMMANDS } from './main.js';
 export type { CliIO, CliWritable } from './cli-io.js';
 export {
   parseRunConfig,
   refuseUnknownFields,
   TRAIN_KINDS,
+  RL_KINDS,
   MODALITY_OF_KIND,
+  type RewardSpec,
   type TrainKind,
   type RunConfig,
   type ParseRunConfigOptions,
@@ -23,3 +25,4 @@ export { closestName, editDistance } from './closest-name.js';
 export { dispatchToBenchmarks, BENCHMARKS_CLI_MODULE, BENCHMARKS_REGISTRY_MODULE } from './bench-dispatch.js';
 export { sampleCommand, type SampleCommandOptions } from './sample-command.js';
 export { loadSFTJsonl } from './lm-train.js';
+export { LM_REWARD_FUNCTIONS, IMAGE_REWARD_FUNCTIONS } from './reward-functions.js';

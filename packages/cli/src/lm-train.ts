@@ -14,7 +14,7 @@ import { displayPath, runTrainer, type CliTrainer } from './train-run.js';
 import { withRunConfigFieldNames } from './training-field-errors.js';
 
 /** A language model to train, its tokenizer and a line saying where it came from. */
-interface StartingModel {
+export interface StartingModel {
   readonly model: GPT;
   readonly tokenizer: Tokenizer;
   readonly description: string;
@@ -36,7 +36,12 @@ export function loadSFTJsonl(file: string): Promise<SFTRecord[]> {
   });
 }
 
-async function startingModel(
+/**
+ * The language model a run starts from (`model` of the run config): a base model, a saved
+ * model (a reward model's backbone for a reward run) or a new GPT with a character tokenizer
+ * of `texts()`. The caller disposes the model (the reward model, when there is one).
+ */
+export async function startingModel(
   source: LMModelSource,
   texts: () => string[],
   rewardRun: boolean,

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { BACKEND_REQUESTS, DPOTSError, InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { BACKEND_REQUESTS, InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
 import { Command, CommanderError, Option } from 'commander';
 import { dispatchToBenchmarks } from './bench-dispatch.js';
 import type { CliIO } from './cli-io.js';
+import { trainDDPO } from './ddpo-train.js';
 import { trainDiffusionModel } from './diffusion-train.js';
 import { trainLanguageModel } from './lm-train.js';
-import { MODALITY_OF_KIND, parseRunConfig, TRAIN_KINDS, type TrainKind } from './run-config.js';
+import { IMAGE_REWARD_FUNCTIONS, LM_REWARD_FUNCTIONS } from './reward-functions.js';
+import { trainPolicy } from './rl-train.js';
+import { MODALITY_OF_KIND, parseRunConfig, RL_KINDS, TRAIN_KINDS, type TrainKind } from './run-config.js';
 import { sampleCommand } from './sample-command.js';
 import { applySetOverrides, parseSetArgument } from './set-overrides.js';
 
@@ -21,18 +24,6 @@ export const CLI_COMMANDS: readonly string[] = Object.freeze([
   '--version',
   '-V',
 ]);
-
-/** Why `ppo` and `ddpo` are refused: what `run.json` cannot describe yet. */
-export const NOT_WIRED: Readonly<Partial<Record<TrainKind, string>>> = Object.freeze({
-  ppo:
-    'dpo-ts train ppo is not available yet: PPO needs a reward (a function or a reward model with its tokenizer), ' +
-    'a value model and a prompt set, which run.json does not describe yet. Use PPOTrainer from @dpo-ts/rlhf ' +
-    '(docs/trainers/ppo.md), or train a reward model with `dpo-ts train reward` and DPO with `dpo-ts train dpo`.',
-  ddpo:
-    'dpo-ts train ddpo is not available yet: DDPO needs a reward function of images and a condition set, which ' +
-    'run.json does not describe yet. Use DDPOTrainer from @dpo-ts/rlhf (docs/trainers/ddpo.md), or ' +
-    '`dpo-ts train diffusion-dpo` on preference pairs.',
-});
 
 /** `dpo-ts train` options, as commander parses them. */
 interface TrainCommandOptions {
@@ -76,8 +67,7 @@ async function train(kind: string, options: TrainCommandOptions, io: CliIO): Pro
   if (!(TRAIN_KINDS as readonly string[]).includes(kind))
     throw new InvalidArgumentError('<trainer>', `one of ${TRAIN_KINDS.join(', ')}`, kind);
   const trainKind = kind as TrainKind;
-  const refusal = NOT_WIRED[trainKind];
-  if (refusal !== undefined) throw new DPOTSError(refusal);
+  const diffusion = MODALITY_OF_KIND[trainKind] === 'diffusion';
   const cwd = io.cwd ?? process.cwd();
   const file = isAbsolute(options.config) ? options.config : resolve(cwd, options.config);
   const raw = await readRunConfigFile(file);
@@ -90,9 +80,12 @@ async function train(kind: string, options: TrainCommandOptions, io: CliIO): Pro
     baseDir: dirname(file),
     cwd,
     ...(options.out === undefined ? {} : { out: options.out }),
+    rewardFunctions: Object.keys(diffusion ? IMAGE_REWARD_FUNCTIONS : LM_REWARD_FUNCTIONS),
   });
   await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
-  if (MODALITY_OF_KIND[trainKind] === 'diffusion') await trainDiffusionModel(config, io, options.resume);
+  if (trainKind === 'ddpo') await trainDDPO(config, io, options.resume);
+  else if (RL_KINDS.includes(trainKind)) await trainPolicy(config, io, options.resume);
+  else if (diffusion) await trainDiffusionModel(config, io, options.resume);
   else await trainLanguageModel(config, io, options.resume);
 }
 
@@ -117,7 +110,7 @@ function buildProgram(io: CliIO): Command {
       'train a model on your own data as run.json describes; checkpoints in <out>/checkpoints, model in <out>/model',
     )
     .argument('<trainer>', TRAIN_KINDS.join(' | '))
-    .requiredOption('--config <file>', 'run config (JSON): model, data, training, out')
+    .requiredOption('--config <file>', 'run config (JSON): model, data, training, out (RL kinds: reward)')
     .option('--set <key=value>', 'override a config field by dotted path, JSON value (repeatable)', collect, [])
     .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints', false)
     .option('--out <dir>', 'run folder (default: the config\'s "out", else runs/<trainer>)')
@@ -125,7 +118,9 @@ function buildProgram(io: CliIO): Command {
     .action((kind: string, options: TrainCommandOptions) => train(kind, options, io));
   program
     .command('sample')
-    .description('print completions of a saved language model, or write a PNG grid of a saved diffusion model')
+    .description(
+      'print completions of a saved language model, or write a PNG grid of a saved diffusion or text-to-image model',
+    )
     .requiredOption('--model <dir>', 'a folder written by dpo-ts train (<out>/model)')
     .option('--prompt <text>', 'lm: a prompt to complete (repeatable)', collect, [])
     .option('--prompts <file>', 'lm: a JSONL file of {"prompt": ...} lines')
@@ -135,10 +130,14 @@ function buildProgram(io: CliIO): Command {
     .option('--top-k <k>', 'lm: sample among the k most likely tokens (0: all)', integer('--top-k'), 0)
     .option('--seed <seed>', 'random seed: the same seed gives the same samples', integer('--seed'), 0)
     .option('--label <labels>', 'diffusion: class labels, comma-separated or repeated (default: all)', labels, [])
-    .option('--caption <text>', 'diffusion: a caption, for text-to-image models (repeatable)', collect, [])
+    .option('--caption <text>', 'text-to-image: a caption to draw, one row each (repeatable)', collect, [])
     .option('--out <file>', 'diffusion: the PNG grid to write', 'samples.png')
     .option('--steps <count>', 'diffusion: DDIM steps', integer('--steps'), 50)
-    .option('--guidance-scale <w>', 'diffusion: classifier-free guidance scale', number('--guidance-scale'), 1)
+    .option(
+      '--guidance-scale <w>',
+      'diffusion: classifier-free guidance scale (default: 1 for labels, 3 for captions)',
+      number('--guidance-scale'),
+    )
     .addOption(backend)
     .action(async (options) => {
       await selectBackend(options.backend === undefined ? {} : { backend: options.backend });

@@ -3,7 +3,18 @@ import { InvalidArgumentError } from '@dpo-ts/core';
 import { closestName } from './closest-name.js';
 
 /** The trainers `dpo-ts train <kind>` knows, under the checkpoints' `trainer` names. */
-export const TRAIN_KINDS = ['sft', 'dpo', 'reward', 'ppo', 'diffusion-sft', 'diffusion-dpo', 'ddpo'] as const;
+export const TRAIN_KINDS = [
+  'sft',
+  'dpo',
+  'reward',
+  'ppo',
+  'rloo',
+  'grpo',
+  'online-dpo',
+  'diffusion-sft',
+  'diffusion-dpo',
+  'ddpo',
+] as const;
 
 /** One of {@link TRAIN_KINDS}. */
 export type TrainKind = (typeof TRAIN_KINDS)[number];
@@ -14,10 +25,23 @@ export const MODALITY_OF_KIND = Object.freeze({
   dpo: 'lm',
   reward: 'reward',
   ppo: 'lm',
+  rloo: 'lm',
+  grpo: 'lm',
+  'online-dpo': 'lm',
   'diffusion-sft': 'diffusion',
   'diffusion-dpo': 'diffusion',
   ddpo: 'diffusion',
 } as const satisfies Record<TrainKind, string>);
+
+/** The RL trainers: they sample from the model and learn from a `reward` the run config names. */
+export const RL_KINDS: readonly TrainKind[] = Object.freeze(['ppo', 'rloo', 'grpo', 'online-dpo', 'ddpo']);
+
+/**
+ * What scores the samples of an RL run: a built-in function by name (the CLI's
+ * `LM_REWARD_FUNCTIONS`, or `IMAGE_REWARD_FUNCTIONS` for DDPO), or, for the language-model
+ * kinds, a reward model directory written by `dpo-ts train reward` (`<out>/model`).
+ */
+export type RewardSpec = { readonly function: string } | { readonly model: string };
 
 /**
  * Where a language model (or a reward model's backbone) starts: `@dpo-ts/lm`'s committed base
@@ -55,6 +79,8 @@ export interface RunConfig {
   readonly training: Readonly<Record<string, unknown>>;
   /** The run's folder: `checkpoints/` and, at the end, `model/`. */
   readonly out: string;
+  /** The reward of an RL run (`ppo`, `rloo`, `grpo`, `online-dpo`, `ddpo`); absent for the others. */
+  readonly reward?: RewardSpec;
 }
 
 /** Where {@link parseRunConfig} resolves relative paths. */
@@ -67,9 +93,12 @@ export interface ParseRunConfigOptions {
   readonly out?: string;
   /** The working directory. @defaultValue process.cwd() */
   readonly cwd?: string;
+  /** The reward function names an RL run may use. @defaultValue none (only for non-RL kinds) */
+  readonly rewardFunctions?: readonly string[];
 }
 
 const TOP_LEVEL_FIELDS = ['model', 'data', 'training', 'out'] as const;
+const RL_TOP_LEVEL_FIELDS = [...TOP_LEVEL_FIELDS, 'reward'] as const;
 const DATA_FIELDS = ['train', 'eval'] as const;
 const LM_SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   base: ['from', 'dir'],
@@ -147,19 +176,40 @@ function parseModelSource(value: unknown, kind: TrainKind, baseDir: string): LMM
   };
 }
 
+function parseReward(value: unknown, options: ParseRunConfigOptions): RewardSpec {
+  const names = options.rewardFunctions ?? [];
+  const diffusion = MODALITY_OF_KIND[options.kind] === 'diffusion';
+  const shapes = diffusion ? '{ "function": name }' : '{ "function": name } or { "model": "runs/reward/model" }';
+  const reward = requireObject('reward', value, `${shapes} (functions: ${names.join(', ')})`);
+  if (reward.model !== undefined && !diffusion) {
+    refuseUnknownFields('reward', reward, ['model'], 'a reward model source');
+    return { model: requirePath('reward.model', reward.model, options.baseDir) };
+  }
+  refuseUnknownFields('reward', reward, ['function'], 'a reward function source');
+  return { function: requireOneOf('reward.function', reward.function, names) };
+}
+
 /**
  * Validates a parsed `run.json` for `dpo-ts train <kind>` (after `--set` overrides) and resolves
  * its paths. Every field is checked at once, before anything loads: an unknown field is refused
  * with the closest known name, a missing or malformed one names its path, what it accepts and
- * what it got. The `training` object's fields are the trainer's and checked by it.
+ * what it got. The `training` object's fields are the trainer's and checked by it. The RL kinds
+ * (`ppo`, `rloo`, `grpo`, `online-dpo`, `ddpo`) also need `reward` ({@link RewardSpec}); the
+ * others refuse it.
  * @throws InvalidArgumentError naming the field (`data.train`, `model.from`, ...).
  */
 export function parseRunConfig(value: unknown, options: ParseRunConfigOptions): RunConfig {
   const { kind, baseDir } = options;
   const config = requireObject('config', value, 'a JSON object { "model", "data", "training", "out" }');
-  refuseUnknownFields('', config, TOP_LEVEL_FIELDS, 'the run config');
+  const rl = RL_KINDS.includes(kind);
+  refuseUnknownFields('', config, rl ? RL_TOP_LEVEL_FIELDS : TOP_LEVEL_FIELDS, 'the run config');
+  const reward = rl ? parseReward(config.reward, options) : undefined;
   const model = parseModelSource(config.model, kind, baseDir);
-  const data = requireObject('data', config.data, 'an object { "train": "pairs.jsonl", "eval"?: "held-out.jsonl" }');
+  const data = requireObject(
+    'data',
+    config.data,
+    `an object { "train": "${rl ? 'prompts' : 'pairs'}.jsonl", "eval"?: "held-out.jsonl" }`,
+  );
   refuseUnknownFields('data', data, DATA_FIELDS, 'data');
   const train = requirePath('data.train', data.train, baseDir);
   const evalFile = data.eval === undefined ? undefined : requirePath('data.eval', data.eval, baseDir);
@@ -171,5 +221,12 @@ export function parseRunConfig(value: unknown, options: ParseRunConfigOptions): 
       : config.out !== undefined
         ? requirePath('out', config.out, baseDir)
         : resolve(cwd, 'runs', kind);
-  return { kind, model, data: evalFile === undefined ? { train } : { train, eval: evalFile }, training, out };
+  return {
+    kind,
+    model,
+    data: evalFile === undefined ? { train } : { train, eval: evalFile },
+    training,
+    out,
+    ...(reward === undefined ? {} : { reward }),
+  };
 }

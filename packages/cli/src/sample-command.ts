@@ -1,6 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidArgumentError, loadPromptJsonl, readSavedModelManifest, Rng } from '@dpo-ts/core';
-import { ddimSample, DiffusionDPOTrainer, writeImageGrid } from '@dpo-ts/diffusion';
+import {
+  ddimSample,
+  DiffusionDPOTrainer,
+  loadTextToImageTrainedModel,
+  sampleCaptionImages,
+  TEXT_TO_IMAGE_MODALITY,
+  writeImageGrid,
+} from '@dpo-ts/diffusion';
 import { DPOTrainer, sampleCompletions } from '@dpo-ts/lm';
 import type { CliIO } from './cli-io.js';
 import { displayPath } from './train-run.js';
@@ -23,14 +30,14 @@ export interface SampleCommandOptions {
   readonly seed: number;
   /** diffusion: class labels to draw (default: every class). */
   readonly label: readonly number[];
-  /** diffusion: text-to-image captions (not supported by the saved models yet). */
+  /** text-to-image: captions to draw, one grid row each. */
   readonly caption: readonly string[];
   /** diffusion: the PNG grid to write. */
   readonly out: string;
   /** diffusion: DDIM steps. */
   readonly steps: number;
-  /** diffusion: classifier-free guidance scale. */
-  readonly guidanceScale: number;
+  /** diffusion: classifier-free guidance scale. @defaultValue 1 for class labels, 3 for captions */
+  readonly guidanceScale?: number;
 }
 
 function requireNumber(name: string, value: number, check: (v: number) => boolean, expected: string): void {
@@ -38,9 +45,44 @@ function requireNumber(name: string, value: number, check: (v: number) => boolea
 }
 
 /**
+ * `dpo-ts sample --model DIR --caption "red apple"` for a text-to-image model (diffusion's
+ * `saveTextToImageTrainedModel`): a PNG grid of DDIM samples with classifier-free guidance,
+ * decoded by the model's autoencoder, one row per caption, `--n` per row.
+ */
+async function sampleFromCaptions(dir: string, options: SampleCommandOptions, io: CliIO, out: string): Promise<void> {
+  if (options.caption.length === 0)
+    throw new InvalidArgumentError('--caption', 'at least one caption for a text-to-image model', 0);
+  if (options.label.length > 0)
+    throw new InvalidArgumentError('--label', 'absent for a text-to-image model (use --caption)', options.label[0]);
+  requireNumber('--steps', options.steps, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  const guidanceScale = options.guidanceScale ?? 3;
+  requireNumber('--guidance-scale', guidanceScale, Number.isFinite, 'a finite number');
+  requireNumber('--seed', options.seed, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+  const model = await loadTextToImageTrainedModel(dir);
+  try {
+    const captions = options.caption.flatMap((caption) => Array.from({ length: options.n }, () => caption));
+    const data = await sampleCaptionImages(model, model.autoencoder, model.schedule, captions, {
+      seed: options.seed,
+      numSteps: options.steps,
+      guidanceScale,
+    });
+    const [h, w, c] = model.autoencoder.autoencoder.config.imageShape;
+    await writeImageGrid(out, { data, shape: [captions.length, h, w, c] }, { columns: options.n, scale: 2 });
+    io.stdout.write(
+      `wrote ${displayPath(out, io.cwd ?? process.cwd())}: ${captions.length} samples (${h}x${w}), one row per caption (${options.caption.map((caption) => JSON.stringify(caption)).join(', ')}), ${options.n} per row\n`,
+    );
+  } finally {
+    model.encoder.dispose();
+    model.denoiser.dispose();
+    model.autoencoder.autoencoder.dispose();
+  }
+}
+
+/**
  * `dpo-ts sample --model DIR`: reads `trainer.json` to tell the modality, then prints
  * completions of the prompts (a language model: one line per sample, prompt and completion
- * separated by " → ") or writes a PNG grid of DDIM samples, one row per label (a denoiser).
+ * separated by " → "), writes a PNG grid of DDIM samples, one row per label (a denoiser), or one
+ * row per `--caption` (a text-to-image model).
  * @throws InvalidArgumentError naming the option for a bad value, or `--model` for a folder that
  *   is not a saved model.
  */
@@ -75,15 +117,17 @@ export async function sampleCommand(options: SampleCommandOptions, io: CliIO): P
     }
     return;
   }
+  if (manifest.modality === TEXT_TO_IMAGE_MODALITY) return sampleFromCaptions(dir, options, io, at(options.out));
   if (manifest.modality === 'diffusion') {
     if (options.caption.length > 0)
       throw new InvalidArgumentError(
         '--caption',
-        'absent for a class-conditional denoiser (use --label); text-to-image models are not saved by the CLI trainers yet',
+        "absent for a class-conditional denoiser (use --label); captions need a text-to-image model (diffusion's saveTextToImageTrainedModel)",
         options.caption[0],
       );
     requireNumber('--steps', options.steps, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-    requireNumber('--guidance-scale', options.guidanceScale, Number.isFinite, 'a finite number');
+    const guidanceScale = options.guidanceScale ?? 1;
+    requireNumber('--guidance-scale', guidanceScale, Number.isFinite, 'a finite number');
     const { model, schedule } = await DiffusionDPOTrainer.load(dir);
     try {
       const labels = options.label.length > 0 ? options.label : Array.from({ length: model.numClasses }, (_, i) => i);
@@ -99,7 +143,7 @@ export async function sampleCommand(options: SampleCommandOptions, io: CliIO): P
         labels: batch,
         rng: new Rng(options.seed),
         numSteps: options.steps,
-        guidanceScale: options.guidanceScale,
+        guidanceScale,
       });
       const out = at(options.out);
       try {
@@ -118,7 +162,7 @@ export async function sampleCommand(options: SampleCommandOptions, io: CliIO): P
   }
   throw new InvalidArgumentError(
     '--model',
-    'a saved language model or denoiser',
+    'a saved language model, denoiser or text-to-image model',
     options.model,
     `a ${manifest.modality} model written by the ${manifest.kind} trainer cannot be sampled`,
   );

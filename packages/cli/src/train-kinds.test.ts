@@ -5,23 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { readSavedModelManifest } from '@dpo-ts/core';
 import { DPOTrainer, SFTTrainer } from '@dpo-ts/lm';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from './cli-io.js';
-import { main } from './main.js';
+import { runCli as run } from './run-cli.test-helper.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../docs/examples/', import.meta.url));
 const TINY_GPT = 'model={"from":"new","gpt":{"contextLength":64,"dModel":16,"nLayer":1,"nHead":2}}';
 const TINY_RUN = ['--set', 'training.totalSteps=1', '--set', 'training.perDeviceTrainBatchSize=4', '--backend', 'cpu'];
-
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd,
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
 
 describe('dpo-ts train sft | reward | diffusion-sft', () => {
   it('trains SFT, starts DPO from the saved SFT model, and trains a reward model', async () => {

@@ -61,7 +61,7 @@ export async function runTrainer(
   const modelDir = join(config.out, 'model');
   await trainer.save(modelDir);
   const last = result.history.at(-1)?.metrics ?? {};
-  const summary = ['loss', 'rewards/accuracies', 'rewards/margins']
+  const summary = ['loss', 'rewards/accuracies', 'rewards/margins', 'reward', 'objective/scores']
     .filter((key) => typeof last[key] === 'number')
     .map((key) => `${key} ${(last[key] as number).toFixed(4)}`)
     .join(', ');
@@ -73,9 +73,17 @@ export async function runTrainer(
     const metrics = await trainer.evaluate();
     const shown = Object.entries(metrics)
       .filter(([key]) =>
-        ['loss', 'rewards/accuracies', 'rewards/margins', 'mean_token_accuracy', 'accuracy'].includes(key),
+        [
+          'loss',
+          'rewards/accuracies',
+          'rewards/margins',
+          'mean_token_accuracy',
+          'accuracy',
+          'reward',
+          'reward_mean',
+        ].includes(key.replace(/^eval_/, '')),
       )
-      .map(([key, value]) => `eval_${key} ${value.toFixed(4)}`)
+      .map(([key, value]) => `${key.startsWith('eval_') ? key : `eval_${key}`} ${value.toFixed(4)}`)
       .join(', ');
     if (shown) io.stdout.write(`evaluation: ${shown}\n`);
   }

@@ -54,6 +54,19 @@ export async function saveDiffusionModel(dir: string, options: SaveDiffusionMode
 }
 
 /**
+ * Reads a `schedule.json` (a `NoiseScheduleConfig`) as a {@link NoiseSchedule}.
+ * @throws DataFormatError naming the file when it is missing a valid config.
+ */
+export async function loadNoiseScheduleFile(path: string): Promise<NoiseSchedule> {
+  try {
+    return new NoiseSchedule((await readJsonFile(path)) as Partial<NoiseScheduleConfig>);
+  } catch (error) {
+    if (error instanceof DataFormatError) throw error;
+    throw new DataFormatError(path, 0, (error as Error).message, { cause: error });
+  }
+}
+
+/**
  * Reads a directory written by a diffusion trainer's `save(dir)`: the denoiser, its noise
  * schedule and the manifest. Any diffusion trainer's directory works (an SFT model is the
  * start of Diffusion-DPO).
@@ -62,14 +75,7 @@ export async function saveDiffusionModel(dir: string, options: SaveDiffusionMode
  */
 export async function loadDiffusionModel(dir: string): Promise<SavedDiffusionModel> {
   const manifest = await readSavedModelManifest(dir, { modality: DIFFUSION_MODEL_MODALITY });
-  const schedulePath = join(dir, 'schedule.json');
-  let schedule: NoiseSchedule;
-  try {
-    schedule = new NoiseSchedule((await readJsonFile(schedulePath)) as Partial<NoiseScheduleConfig>);
-  } catch (error) {
-    if (error instanceof DataFormatError) throw error;
-    throw new DataFormatError(schedulePath, 0, (error as Error).message, { cause: error });
-  }
+  const schedule = await loadNoiseScheduleFile(join(dir, 'schedule.json'));
   const model = await loadDenoiser(dir);
   return { model, schedule, manifest };
 }

@@ -38,6 +38,8 @@ export { computeLatentScalingFactor } from './text-to-image/latent-scaling.js';
 export {
   saveLatentAutoencoder,
   loadLatentAutoencoder,
+  latentAutoencoderHeader,
+  type LatentAutoencoderFiles,
   LATENT_AUTOENCODER_FORMAT,
   LATENT_AUTOENCODER_FORMAT_VERSION,
   type ScaledAutoencoder,
@@ -83,11 +85,20 @@ export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-
 export {
   saveTextToImageModel,
   loadTextToImageModel,
+  textToImageHeader,
   textToImageVariables,
   TEXT_TO_IMAGE_FORMAT,
   TEXT_TO_IMAGE_FORMAT_VERSION,
   type TextToImageModel,
 } from './text-to-image/text-to-image-checkpoint.js';
+export {
+  saveTextToImageTrainedModel,
+  loadTextToImageTrainedModel,
+  TEXT_TO_IMAGE_MODALITY,
+  TEXT_TO_IMAGE_AUTOENCODER_FILES,
+  type SavedTextToImageModel,
+  type SaveTextToImageTrainedModelOptions,
+} from './text-to-image/saved-text-to-image-model.js';
 export { EMOJI_AUTOENCODER_CHECKPOINT } from './text-to-image/emoji-autoencoder-checkpoint.js';
 export {
   encodeCaptionPreferences,

@@ -34,15 +34,25 @@ export interface SaveLanguageModelOptions {
   readonly tokenizer: object;
   readonly trainerConfig: unknown;
   readonly step: number;
+  /**
+   * More files to write in the same atomic save, name to content (e.g. rlhf's PPO value head:
+   * `value-head.json`, `value-head.bin`). Names of the model's own files are refused.
+   * @defaultValue none
+   */
+  readonly files?: Readonly<Record<string, string | Uint8Array>>;
 }
+
+/** The files {@link saveLanguageModel} writes itself besides core's (`manifest.json`, `weights.bin`, `trainer.json`). */
+const LANGUAGE_MODEL_FILES = ['config.json', 'tokenizer.json', 'manifest.json', 'weights.bin'];
 
 /**
  * Saves a trained GPT as a directory, atomically (core's `saveTrainedModel`): `config.json`,
  * `manifest.json` and `weights.bin` (the `saveGPT` layout, so `loadGPT(dir)` reads it too),
  * `tokenizer.json` (the `saveTokenizer` layout) and `trainer.json`. A failed save leaves the
- * previous directory intact. Creates no lasting tensors.
+ * previous directory intact. `options.files` are written alongside. Creates no lasting tensors.
  * @throws InvalidArgumentError naming `model` when it is not a GPT (only a GPT can be rebuilt
- *   from its config), or `tokenizer` when it has no `toJSON()`.
+ *   from its config), `tokenizer` when it has no `toJSON()`, or `options.files` when it names one
+ *   of the model's own files.
  */
 export async function saveLanguageModel(dir: string, options: SaveLanguageModelOptions): Promise<void> {
   const { model } = options;
@@ -59,6 +69,9 @@ export async function saveLanguageModel(dir: string, options: SaveLanguageModelO
       'a tokenizer with toJSON() (CharTokenizer, ByteBPETokenizer) to save',
       tokenizer,
     );
+  const clash = Object.keys(options.files ?? {}).find((name) => LANGUAGE_MODEL_FILES.includes(name));
+  if (clash !== undefined)
+    throw new InvalidArgumentError('options.files', `no file named ${LANGUAGE_MODEL_FILES.join(', ')}`, clash);
   await saveTrainedModel(dir, {
     kind: options.kind,
     modality: LANGUAGE_MODEL_MODALITY,
@@ -66,6 +79,7 @@ export async function saveLanguageModel(dir: string, options: SaveLanguageModelO
     step: options.step,
     weights: model.namedVariables(),
     files: {
+      ...options.files,
       'config.json': formatJsonFile(model.config),
       'tokenizer.json': `${JSON.stringify(tokenizer.toJSON())}\n`,
     },

@@ -47,8 +47,26 @@ export { computePPOTargets, type PPOTargetInputs, type PPOTargets } from './ppo-
 export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptions } from './ppo-rollout.js';
 export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
+export {
+  savePolicyModel,
+  loadPolicyModel,
+  VALUE_HEAD_FORMAT,
+  VALUE_HEAD_FILES,
+  CRITIC_FILES,
+  type SavedPolicyModel,
+  type SavePolicyModelOptions,
+  type ValueHeadManifest,
+} from './saved-policy-model.js';
 export type { PPOTrainerOptions, PPOTrainOptions } from './ppo-trainer-options.js';
 export * from './ddpo/index.js';
+
+// What RLOO, GRPO and online DPO share: a GPT policy trained on { prompt } data
+export {
+  PromptPolicyTrainerBase,
+  type PromptPolicyTrainerConfig,
+  type PromptPolicyTrainerInputs,
+  type PromptPolicySettings,
+} from './prompt-policy-trainer-base.js';
 
 // RLOO and GRPO: critic-free, G completions per prompt
 export * from './group/index.js';

@@ -37,6 +37,7 @@ import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-roll
 import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
 import { evaluateCompletions } from './evaluate-completions.js';
 import type { RewardSource } from './reward-source.js';
+import { loadPolicyModel, savePolicyModel, type SavedPolicyModel } from './saved-policy-model.js';
 
 /**
  * PPO for language models with TRL's `PPOTrainer` semantics. One {@link PPOTrainer.trainStep}
@@ -87,6 +88,8 @@ export class PPOTrainer {
   private readonly owned: { dispose(): void }[] = [];
   private samplingRng: Rng;
   private shuffleRng: Rng;
+  /** Updates completed (the `step` {@link PPOTrainer.save} records); set by training and restore. */
+  private completedSteps = 0;
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
@@ -218,6 +221,7 @@ export class PPOTrainer {
     const klCoef = this.klController.value;
     // During the critic warm-up the policy does not move, so neither does the KL controller.
     if (!warmup) this.klController.update(batch.metrics[METRIC_NAMES.objectiveKl]!, batchSize);
+    this.completedSteps = stepIndex + 1;
     return {
       ...batch.metrics,
       ...optimization,
@@ -301,12 +305,42 @@ export class PPOTrainer {
   /** Restores what {@link PPOTrainer.checkpointContent} saved. */
   restore(checkpoint: LoadedCheckpoint): void {
     restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    this.completedSteps = checkpoint.step;
     if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
     const { sampling, shuffle } = checkpoint.rng;
     if (sampling !== undefined) this.samplingRng = Rng.fromState(sampling);
     if (shuffle !== undefined) this.shuffleRng = Rng.fromState(shuffle);
     const metadata = checkpoint.metadata as { klController?: KLControllerState } | null;
     if (metadata?.klController !== undefined) this.klController = klControllerFromState(metadata.klController);
+  }
+
+  /**
+   * Saves the policy as trained so far, atomically, as an lm model (`config.json`, weights,
+   * `tokenizer.json`, `trainer.json` with kind `'ppo'`, this config and the updates completed)
+   * plus the value head (`value-head.json` + `.bin`) and a separate critic (`critic-*`): rlhf's
+   * {@link savePolicyModel}. `dpo-ts sample` and every lm trainer's `load` read the policy; a
+   * failed save leaves a previous model in `dir` intact. {@link PPOTrainer.load} reads it all back.
+   */
+  async save(dir: string): Promise<void> {
+    await savePolicyModel(dir, {
+      kind: 'ppo',
+      model: this.policy,
+      tokenizer: this.tokenizer,
+      trainerConfig: this.config,
+      step: this.completedSteps,
+      valueHead: this.valueHead,
+      ...(this.critic === undefined ? {} : { critic: this.critic }),
+    });
+  }
+
+  /**
+   * Reads a model saved by {@link PPOTrainer.save} (or by any lm trainer: an SFT model starts
+   * PPO with a fresh value head) as `{ model, tokenizer, valueHead, critic, manifest }`, ready for
+   * `PPOTrainer.create({ model, tokenizer, valueHead, critic, ... })`. The caller disposes the
+   * model, value head and critic.
+   */
+  static load(dir: string): Promise<SavedPolicyModel> {
+    return loadPolicyModel(dir);
   }
 
   /** Frees the optimiser state and what the trainer created (default reference, value head). */

@@ -27,23 +27,47 @@ export interface ScaledAutoencoder {
  * `manifest.json` and `weights.bin`.
  */
 export async function saveLatentAutoencoder(directory: string, model: ScaledAutoencoder): Promise<void> {
-  const header = {
+  await saveNamedWeights(directory, model.autoencoder.namedVariables(), {
+    'config.json': formatJsonFile(latentAutoencoderHeader(model)),
+  });
+}
+
+/**
+ * The `config.json` object {@link saveLatentAutoencoder} writes:
+ * `{ format, version, config, scalingFactor }`.
+ * @throws InvalidArgumentError naming `model.scalingFactor` when it is not a finite number > 0.
+ */
+export function latentAutoencoderHeader(model: ScaledAutoencoder): Readonly<Record<string, unknown>> {
+  return {
     format: LATENT_AUTOENCODER_FORMAT,
     version: LATENT_AUTOENCODER_FORMAT_VERSION,
     config: model.autoencoder.config,
     scalingFactor: requireScalingFactor('model.scalingFactor', model.scalingFactor),
   };
-  await saveNamedWeights(directory, model.autoencoder.namedVariables(), { 'config.json': formatJsonFile(header) });
+}
+
+/** The file names of a saved autoencoder inside its directory (what {@link loadLatentAutoencoder} reads). */
+export interface LatentAutoencoderFiles {
+  /** The header. @defaultValue 'config.json' */
+  readonly config?: string;
+  /** The weights manifest. @defaultValue 'manifest.json' */
+  readonly manifest?: string;
+  /** The weights. @defaultValue 'weights.bin' */
+  readonly weights?: string;
 }
 
 /**
- * Loads a directory written by {@link saveLatentAutoencoder}, checking the format, every weight
+ * Loads a directory written by {@link saveLatentAutoencoder} (or the autoencoder `files` of
+ * another directory, e.g. a saved text-to-image model's), checking the format, every weight
  * name and shape.
  * @throws DataFormatError naming the file when anything does not match.
  * @returns a new autoencoder; the caller disposes it.
  */
-export async function loadLatentAutoencoder(directory: string): Promise<ScaledAutoencoder> {
-  const configPath = join(directory, 'config.json');
+export async function loadLatentAutoencoder(
+  directory: string,
+  files: LatentAutoencoderFiles = {},
+): Promise<ScaledAutoencoder> {
+  const configPath = join(directory, files.config ?? 'config.json');
   const header = await readJsonFile(configPath);
   if (header.format !== LATENT_AUTOENCODER_FORMAT) {
     throw new DataFormatError(
@@ -67,7 +91,10 @@ export async function loadLatentAutoencoder(directory: string): Promise<ScaledAu
       `scalingFactor must be a finite number > 0: got ${JSON.stringify(scalingFactor)}`,
     );
   }
-  const { weights } = await loadNamedWeights(directory);
+  const { weights } = await loadNamedWeights(directory, {
+    ...(files.manifest === undefined ? {} : { manifest: files.manifest }),
+    ...(files.weights === undefined ? {} : { weights: files.weights }),
+  });
   let autoencoder: LatentAutoencoder;
   try {
     autoencoder = new LatentAutoencoder(header.config as Partial<LatentAutoencoderConfig>);

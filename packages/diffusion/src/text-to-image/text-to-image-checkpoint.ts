@@ -48,7 +48,17 @@ export async function saveTextToImageModel(
   model: TextToImageModel,
   metadata: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
-  const header = {
+  await saveNamedWeights(directory, textToImageVariables(model), {
+    'config.json': formatJsonFile(textToImageHeader(model, metadata)),
+  });
+}
+
+/** The `config.json` object {@link saveTextToImageModel} writes: `{ format, version, tokenizer, encoder, denoiser, metadata }`. */
+export function textToImageHeader(
+  model: TextToImageModel,
+  metadata: Readonly<Record<string, unknown>> = {},
+): Readonly<Record<string, unknown>> {
+  return {
     format: TEXT_TO_IMAGE_FORMAT,
     version: TEXT_TO_IMAGE_FORMAT_VERSION,
     tokenizer: model.tokenizer.toJSON(),
@@ -56,7 +66,6 @@ export async function saveTextToImageModel(
     denoiser: model.denoiser.config,
     metadata,
   };
-  await saveNamedWeights(directory, textToImageVariables(model), { 'config.json': formatJsonFile(header) });
 }
 
 /**

@@ -20,9 +20,12 @@ import {
 import {
   ddimStepLogProb,
   denoiserArchitecture,
+  loadDiffusionModel,
+  saveDiffusionModel,
   type Denoiser,
   type ImageReward,
   type NoiseSchedule,
+  type SavedDiffusionModel,
 } from '@dpo-ts/diffusion';
 import { klPenalty } from '../kl-estimators.js';
 import type { PPOTrainOptions } from '../ppo-trainer-options.js';
@@ -97,6 +100,8 @@ export class DDPOTrainer {
   private readonly reward: ImageReward;
   private readonly trainable: NamedVariables;
   private readonly lrSchedule: LRSchedule;
+  /** DDPO steps completed (the `step` {@link DDPOTrainer.save} records); set by training and restore. */
+  private completedSteps = 0;
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
@@ -185,6 +190,7 @@ export class DDPOTrainer {
         );
       }
     }
+    this.completedSteps = stepIndex + 1;
     return {
       [DDPO_METRIC_NAMES.rewardMean]: rewardStats.mean,
       [DDPO_METRIC_NAMES.rewardStd]: rewardStats.std,
@@ -295,6 +301,7 @@ export class DDPOTrainer {
   /** Restores what {@link DDPOTrainer.checkpointContent} saved. */
   restore(checkpoint: LoadedCheckpoint): void {
     restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    this.completedSteps = checkpoint.step;
     if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
     const state = (checkpoint.metadata as { statTracker?: PerPromptStatTrackerState | null } | null)?.statTracker;
     if (state) this.statTracker = PerPromptStatTracker.fromState(state);
@@ -344,6 +351,31 @@ export class DDPOTrainer {
       },
       rest,
     );
+  }
+
+  /**
+   * Saves the denoiser as trained so far (diffusion's `saveDiffusionModel`: weights,
+   * `config.json`, `schedule.json` and `trainer.json` with kind `'ddpo'`, this config and the
+   * steps completed) to `dir`, atomically: a failed save leaves a previous model in `dir` intact.
+   * `dpo-ts sample` and every diffusion trainer's `load` read it; {@link DDPOTrainer.load} too.
+   */
+  async save(dir: string): Promise<void> {
+    await saveDiffusionModel(dir, {
+      kind: 'ddpo',
+      model: this.model,
+      schedule: this.schedule,
+      trainerConfig: this.config,
+      step: this.completedSteps,
+    });
+  }
+
+  /**
+   * Reads a model saved by a diffusion trainer's `save(dir)` (Diffusion-SFT, Diffusion-DPO, DDPO:
+   * diffusion's `loadDiffusionModel`) as `{ model, schedule, manifest }`, to sample from or to
+   * start DDPO. The caller disposes the model.
+   */
+  static load(dir: string): Promise<SavedDiffusionModel> {
+    return loadDiffusionModel(dir);
   }
 
   /** Frees the optimiser state (the models belong to the caller). */

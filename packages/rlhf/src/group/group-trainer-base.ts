@@ -1,29 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  adamWFromConfig,
-  epochBatches,
-  InvalidArgumentError,
-  lrScheduleFromConfig,
-  METRIC_NAMES,
-  MetricAccumulator,
-  microBatchStep,
-  restoreWeights,
-  Rng,
-  runTrainerLoop,
-} from '@dpo-ts/core';
-import type {
-  AdamWOptimizer,
-  CheckpointContent,
-  LoadedCheckpoint,
-  LRSchedule,
-  Metrics,
-  NamedVariables,
-  TrainingLoopResult,
-  TrainOptions,
-} from '@dpo-ts/core';
-import { lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator, microBatchStep } from '@dpo-ts/core';
+import type { Metrics } from '@dpo-ts/core';
 import { evaluateCompletions } from '../evaluate-completions.js';
-import { datasetPrompts, encodePrompt } from '../prompt-encoding.js';
+import { PromptPolicyTrainerBase } from '../prompt-policy-trainer-base.js';
 import { responseLogProbs } from '../response-forward.js';
 import type { RewardSource } from '../reward-source.js';
 import { pickRows, rolloutTensors } from '../rollout-layout.js';
@@ -62,68 +41,24 @@ export interface GroupLossBatch {
  * generator; the reference and the reward are not saved (pass the same ones when resuming).
  * Tensors: nothing survives a step but variables and optimiser state.
  */
-export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
-  readonly config: TConfig & { readonly maxPromptLength: number };
-  readonly model: GPT;
-  /** The frozen reference; undefined when β = 0 and none was given. */
-  readonly referenceModel: GPT | undefined;
-  readonly tokenizer: Tokenizer;
-  readonly optimizer: AdamWOptimizer;
+export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> extends PromptPolicyTrainerBase<TConfig> {
+  /** Scores each completion. */
   protected readonly reward: RewardSource;
-  private readonly trainPrompts: readonly string[];
-  private readonly trainPromptIds: readonly (readonly number[])[];
-  private readonly evalPrompts: readonly string[] | undefined;
-  private readonly trainable: NamedVariables;
-  private readonly schedule: LRSchedule;
-  private readonly owned: { dispose(): void }[] = [];
-  private samplingRng: Rng;
+  /** The metrics of the progress lines: mean reward, loss, KL. */
+  protected readonly progressMetrics = [GROUP_METRIC_NAMES.reward, METRIC_NAMES.loss, GROUP_METRIC_NAMES.kl];
 
-  /** The trainer's kind in checkpoints (`'rloo'`, `'grpo'`). */
-  protected abstract readonly kind: string;
-
+  /**
+   * Checks and stores the options (see `PromptPolicyTrainerBase`); a reference is cloned from
+   * `model` when β > 0 and none is given.
+   * @throws InvalidArgumentError naming the option or config field.
+   */
   protected constructor(options: GroupTrainerOptions<unknown>, resolved: TConfig) {
-    const { model, tokenizer } = options;
-    const maxPromptLength = resolved.maxPromptLength ?? model.contextLength - resolved.maxCompletionLength + 1;
-    for (const [name, candidate] of [
-      ['model', model],
-      ['referenceModel', options.referenceModel],
-    ] as const) {
-      if (candidate === undefined) continue;
-      if (candidate.vocabSize !== tokenizer.vocabSize)
-        throw new InvalidArgumentError(
-          `${name}.vocabSize`,
-          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
-          candidate.vocabSize,
-        );
-      if (maxPromptLength < 1 || maxPromptLength + resolved.maxCompletionLength - 1 > candidate.contextLength) {
-        throw new InvalidArgumentError(
-          'config.maxPromptLength',
-          `>= 1 and <= ${name}.contextLength - maxCompletionLength + 1 = ${candidate.contextLength - resolved.maxCompletionLength + 1}`,
-          maxPromptLength,
-        );
-      }
-    }
-    if (options.referenceModel === model)
-      throw new InvalidArgumentError(
-        'referenceModel',
-        'a separate model (model.clone()), not the model itself',
-        'the model',
-      );
-    this.trainPrompts = datasetPrompts('trainDataset', options.trainDataset, resolved.promptsPerStep);
-    this.evalPrompts =
-      options.evalDataset === undefined ? undefined : datasetPrompts('evalDataset', options.evalDataset, 1);
-    this.config = Object.freeze({ ...resolved, maxPromptLength });
-    this.model = model;
-    this.tokenizer = tokenizer;
+    super(options, resolved, {
+      completionLength: resolved.maxCompletionLength,
+      completionLengthName: 'maxCompletionLength',
+      defaultReference: resolved.beta > 0,
+    });
     this.reward = options.reward;
-    this.referenceModel = options.referenceModel ?? (resolved.beta > 0 ? this.own(model.clone()) : undefined);
-    this.trainPromptIds = this.trainPrompts.map((prompt) => encodePrompt(tokenizer, prompt, maxPromptLength));
-    const trainable = new Map<string, tf.Variable>();
-    for (const [name, variable] of model.namedVariables()) trainable.set(`policy/${name}`, variable);
-    this.trainable = trainable;
-    this.optimizer = adamWFromConfig(trainable, resolved);
-    this.schedule = lrScheduleFromConfig(resolved);
-    this.samplingRng = new Rng(resolved.seed);
   }
 
   /** Advantages of a rollout's completions, in its row order, and the metrics that come with them. */
@@ -131,19 +66,6 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
 
   /** The loss of one micro-batch (called inside a tidy and a gradient tape). */
   protected abstract lossOf(batch: GroupLossBatch): GroupPolicyLoss;
-
-  /** The trained variables by checkpoint name (`policy/<name>`). */
-  namedVariables(): NamedVariables {
-    return this.trainable;
-  }
-
-  /** Indices into `trainDataset` of the prompts of 0-based step `stepIndex`: a function of the seed and the step only. */
-  promptIndicesForStep(stepIndex: number): readonly number[] {
-    return epochBatches(
-      this.trainPrompts.map((_, i) => i),
-      { batchSize: this.config.promptsPerStep, seed: this.config.seed, dropLast: true, startStep: stepIndex },
-    ).next().value!.items;
-  }
 
   /** Samples and scores the completions of step `stepIndex` (the first phase of {@link GroupTrainerBase.trainStep}). */
   async rollout(stepIndex: number): Promise<GroupRollout> {
@@ -184,7 +106,7 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
     for (let iteration = 0; iteration < this.config.numIterations; iteration++) {
       const result = await microBatchStep({
         optimizer: this.optimizer,
-        variables: this.trainable,
+        variables: this.namedVariables(),
         microBatches,
         lossAndMetrics: (rows) => this.microBatchLoss(rollout, advantages, rows, normalization),
         reduction: 'sum', // each micro-batch loss is already its share of the step's loss
@@ -214,58 +136,13 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
   async evaluate(): Promise<Metrics> {
     if (this.evalPrompts === undefined)
       throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
-    const ids = this.evalPrompts.map((prompt) => encodePrompt(this.tokenizer, prompt, this.config.maxPromptLength));
+    const ids = this.evalPromptIds(this.evalPrompts);
     return evaluateCompletions(this.model, this.tokenizer, this.evalPrompts, ids, this.reward, {
       maxNewTokens: this.config.maxCompletionLength,
       temperature: this.config.temperature,
       stopAtEos: this.config.stopAtEos,
       seed: this.config.seed,
     });
-  }
-
-  /** Trained weights, optimiser state and the sampling generator. */
-  async checkpointContent(): Promise<CheckpointContent> {
-    return {
-      weights: this.trainable,
-      optimizer: await this.optimizer.state(),
-      rng: { sampling: this.samplingRng.state() },
-      metadata: { trainer: this.kind },
-    };
-  }
-
-  /** Restores what {@link GroupTrainerBase.checkpointContent} saved. */
-  restore(checkpoint: LoadedCheckpoint): void {
-    restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
-    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
-    if (checkpoint.rng.sampling !== undefined) this.samplingRng = Rng.fromState(checkpoint.rng.sampling);
-  }
-
-  /**
-   * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress, evaluation every
-   * `config.evalSteps` (with an `evalDataset`), checkpoints, resume, abort; the same options as
-   * every dpo-ts trainer.
-   */
-  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
-    return runTrainerLoop(
-      {
-        totalSteps: this.config.totalSteps,
-        step: (stepIndex) => this.trainStep(stepIndex),
-        evaluate: this.evalPrompts !== undefined ? () => this.evaluate() : undefined,
-        evalEvery: this.config.evalSteps,
-        save: () => this.checkpointContent(),
-        restore: (checkpoint) => this.restore(checkpoint),
-        trainer: this.kind,
-        modelConfig: lmModelArchitecture(this.model),
-        progress: { metrics: [GROUP_METRIC_NAMES.reward, METRIC_NAMES.loss, GROUP_METRIC_NAMES.kl] },
-      },
-      options,
-    );
-  }
-
-  /** Frees the optimiser state and what the trainer created (the default reference); not your models. */
-  dispose(): void {
-    this.optimizer.dispose();
-    for (const object of this.owned) object.dispose();
   }
 
   private microBatchLoss(
@@ -288,10 +165,5 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
         normalization,
       });
     });
-  }
-
-  private own<T extends { dispose(): void }>(object: T): T {
-    this.owned.push(object);
-    return object;
   }
 }

@@ -1,34 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  adamWFromConfig,
   computePreferenceLoss,
   createPreferenceLossState,
-  epochBatches,
   InvalidArgumentError,
-  lrScheduleFromConfig,
   METRIC_NAMES,
   microBatchStep,
   preferenceMetricTensors,
-  restoreWeights,
   Rng,
-  runTrainerLoop,
   updatePreferenceLossStateFromRewards,
 } from '@dpo-ts/core';
-import type {
-  AdamWOptimizer,
-  CheckpointContent,
-  LoadedCheckpoint,
-  LRSchedule,
-  Metrics,
-  NamedVariables,
-  PreferenceLossState,
-  TrainingLoopResult,
-  TrainOptions,
-} from '@dpo-ts/core';
-import { generate, lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import type { JsonValue, Metrics, PreferenceLossState } from '@dpo-ts/core';
+import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import type { PromptExample } from '../group/group-trainer-options.js';
-import { datasetPrompts, encodePrompt } from '../prompt-encoding.js';
+import { PromptPolicyTrainerBase } from '../prompt-policy-trainer-base.js';
 import { responseLogProbs } from '../response-forward.js';
 import type { RewardSource } from '../reward-source.js';
 import { rolloutTensors } from '../rollout-layout.js';
@@ -72,20 +57,13 @@ export interface OnlineDPOTrainerOptions {
  * @see Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; Rafailov et al.
  *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
  */
-export class OnlineDPOTrainer {
-  readonly config: ResolvedOnlineDPOConfig & { readonly maxPromptLength: number };
-  readonly model: GPT;
-  readonly referenceModel: GPT;
-  readonly tokenizer: Tokenizer;
-  readonly optimizer: AdamWOptimizer;
+export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOConfig> {
+  /** The frozen reference (a clone of `model` when none was given). */
+  declare readonly referenceModel: GPT;
+  protected readonly kind = 'online-dpo';
+  /** The metrics of the progress lines: loss, mean score, reward margin. */
+  protected readonly progressMetrics = [METRIC_NAMES.loss, METRIC_NAMES.objectiveScores, METRIC_NAMES.rewardsMargins];
   private readonly labeler: OnlineDPOLabeler;
-  private readonly trainPrompts: readonly string[];
-  private readonly trainPromptIds: readonly (readonly number[])[];
-  private readonly evalPrompts: readonly string[] | undefined;
-  private readonly trainable: NamedVariables;
-  private readonly schedule: LRSchedule;
-  private readonly owned: { dispose(): void }[] = [];
-  private samplingRng: Rng;
   private lossState: PreferenceLossState = createPreferenceLossState();
 
   /**
@@ -93,37 +71,15 @@ export class OnlineDPOTrainer {
    * @throws InvalidArgumentError naming the option or config field, what it accepts and what it got.
    */
   static async create(options: OnlineDPOTrainerOptions): Promise<OnlineDPOTrainer> {
-    return new OnlineDPOTrainer(options);
+    return new OnlineDPOTrainer(options, resolveOnlineDPOConfig(options.config));
   }
 
-  private constructor(options: OnlineDPOTrainerOptions) {
-    const resolved = resolveOnlineDPOConfig(options.config);
-    const { model, tokenizer } = options;
-    const maxPromptLength = resolved.maxPromptLength ?? model.contextLength - resolved.maxNewTokens + 1;
-    for (const [name, candidate] of [
-      ['model', model],
-      ['referenceModel', options.referenceModel],
-    ] as const) {
-      if (candidate === undefined) continue;
-      if (candidate.vocabSize !== tokenizer.vocabSize)
-        throw new InvalidArgumentError(
-          `${name}.vocabSize`,
-          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
-          candidate.vocabSize,
-        );
-      if (maxPromptLength < 1 || maxPromptLength + resolved.maxNewTokens - 1 > candidate.contextLength)
-        throw new InvalidArgumentError(
-          'config.maxPromptLength',
-          `>= 1 and <= ${name}.contextLength - maxNewTokens + 1 = ${candidate.contextLength - resolved.maxNewTokens + 1}`,
-          maxPromptLength,
-        );
-    }
-    if (options.referenceModel === model)
-      throw new InvalidArgumentError(
-        'referenceModel',
-        'a separate model (model.clone()), not the model itself',
-        'the model',
-      );
+  private constructor(options: OnlineDPOTrainerOptions, resolved: ResolvedOnlineDPOConfig) {
+    super(options, resolved, {
+      completionLength: resolved.maxNewTokens,
+      completionLengthName: 'maxNewTokens',
+      defaultReference: true,
+    });
     if ((options.reward === undefined) === (options.judge === undefined))
       throw new InvalidArgumentError(
         'reward / judge',
@@ -133,33 +89,11 @@ export class OnlineDPOTrainer {
     if (options.judge !== undefined && typeof options.judge !== 'function')
       throw new InvalidArgumentError('judge', 'a function (prompt, [a, b]) => 0 | 1', options.judge);
     this.labeler = options.reward !== undefined ? { reward: options.reward } : { judge: options.judge! };
-    this.trainPrompts = datasetPrompts('trainDataset', options.trainDataset, resolved.promptsPerStep);
-    this.evalPrompts =
-      options.evalDataset === undefined ? undefined : datasetPrompts('evalDataset', options.evalDataset, 1);
-    this.config = Object.freeze({ ...resolved, maxPromptLength });
-    this.model = model;
-    this.tokenizer = tokenizer;
-    this.referenceModel = options.referenceModel ?? this.own(model.clone());
-    this.trainPromptIds = this.trainPrompts.map((prompt) => encodePrompt(tokenizer, prompt, maxPromptLength));
-    const trainable = new Map<string, tf.Variable>();
-    for (const [name, variable] of model.namedVariables()) trainable.set(`policy/${name}`, variable);
-    this.trainable = trainable;
-    this.optimizer = adamWFromConfig(trainable, resolved);
-    this.schedule = lrScheduleFromConfig(resolved);
-    this.samplingRng = new Rng(resolved.seed);
-  }
-
-  /** The trained variables by checkpoint name (`policy/<name>`). */
-  namedVariables(): NamedVariables {
-    return this.trainable;
   }
 
   /** Samples and labels the pairs of 0-based step `stepIndex` (the first phase of {@link OnlineDPOTrainer.trainStep}). */
   async samplePairs(stepIndex: number): Promise<OnlinePairBatch> {
-    const indices = epochBatches(
-      this.trainPrompts.map((_, i) => i),
-      { batchSize: this.config.promptsPerStep, seed: this.config.seed, dropLast: true, startStep: stepIndex },
-    ).next().value!.items;
+    const indices = this.promptIndicesForStep(stepIndex);
     return collectOnlinePairs(
       { policy: this.model, reference: this.referenceModel },
       this.tokenizer,
@@ -184,7 +118,7 @@ export class OnlineDPOTrainer {
     const learningRate = this.schedule(stepIndex);
     const result = await microBatchStep({
       optimizer: this.optimizer,
-      variables: this.trainable,
+      variables: this.namedVariables(),
       microBatches,
       lossAndMetrics: (pairIndices) => this.pairLoss(batch, pairIndices),
       reduction: 'mean',
@@ -212,7 +146,7 @@ export class OnlineDPOTrainer {
     if (this.evalPrompts === undefined)
       throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
     const prompts = this.evalPrompts;
-    const ids = prompts.map((prompt) => encodePrompt(this.tokenizer, prompt, this.config.maxPromptLength));
+    const ids = this.evalPromptIds(prompts);
     const sampling = {
       maxNewTokens: this.config.maxNewTokens,
       temperature: this.config.temperature,
@@ -235,50 +169,15 @@ export class OnlineDPOTrainer {
     return { eval_win_rate: verdicts.filter((verdict) => verdict === 0).length / verdicts.length };
   }
 
-  /** Trained weights, optimiser state, the sampling generator and the loss state. */
-  async checkpointContent(): Promise<CheckpointContent> {
-    return {
-      weights: this.trainable,
-      optimizer: await this.optimizer.state(),
-      rng: { sampling: this.samplingRng.state() },
-      metadata: { trainer: 'online-dpo', lossState: { ...this.lossState } },
-    };
+  /** The loss state (running means some loss types keep), saved in checkpoints. */
+  protected override checkpointMetadata(): Readonly<Record<string, JsonValue>> {
+    return { lossState: { ...this.lossState } };
   }
 
-  /** Restores what {@link OnlineDPOTrainer.checkpointContent} saved. */
-  restore(checkpoint: LoadedCheckpoint): void {
-    restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
-    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
-    if (checkpoint.rng.sampling !== undefined) this.samplingRng = Rng.fromState(checkpoint.rng.sampling);
-    const metadata = checkpoint.metadata as { lossState?: PreferenceLossState } | null;
-    if (metadata?.lossState !== undefined) this.lossState = { ...metadata.lossState };
-  }
-
-  /**
-   * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress, evaluation every
-   * `config.evalSteps` (with an `evalDataset`), checkpoints, resume, abort.
-   */
-  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
-    return runTrainerLoop(
-      {
-        totalSteps: this.config.totalSteps,
-        step: (stepIndex) => this.trainStep(stepIndex),
-        evaluate: this.evalPrompts !== undefined ? () => this.evaluate() : undefined,
-        evalEvery: this.config.evalSteps,
-        save: () => this.checkpointContent(),
-        restore: (checkpoint) => this.restore(checkpoint),
-        trainer: 'online-dpo',
-        modelConfig: lmModelArchitecture(this.model),
-        progress: { metrics: [METRIC_NAMES.loss, METRIC_NAMES.objectiveScores, METRIC_NAMES.rewardsMargins] },
-      },
-      options,
-    );
-  }
-
-  /** Frees the optimiser state and what the trainer created (the default reference); not your models. */
-  dispose(): void {
-    this.optimizer.dispose();
-    for (const object of this.owned) object.dispose();
+  /** Restores the loss state {@link OnlineDPOTrainer.checkpointMetadata} saved. */
+  protected override restoreMetadata(metadata: Readonly<Record<string, JsonValue>> | null): void {
+    const lossState = metadata?.lossState as PreferenceLossState | undefined;
+    if (lossState !== undefined) this.lossState = { ...lossState };
   }
 
   /** The preference loss of some pairs under the current weights (inside the gradient tape). */
@@ -313,10 +212,5 @@ export class OnlineDPOTrainer {
         }),
       };
     });
-  }
-
-  private own<T extends { dispose(): void }>(object: T): T {
-    this.owned.push(object);
-    return object;
   }
 }

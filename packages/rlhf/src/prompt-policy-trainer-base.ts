@@ -1,0 +1,276 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  adamWFromConfig,
+  epochBatches,
+  InvalidArgumentError,
+  lrScheduleFromConfig,
+  restoreWeights,
+  Rng,
+  runTrainerLoop,
+} from '@dpo-ts/core';
+import type {
+  AdamWOptimizer,
+  CheckpointContent,
+  JsonValue,
+  LoadedCheckpoint,
+  LRSchedule,
+  Metrics,
+  NamedVariables,
+  ResolvedOptimizationConfig,
+  TrainingLoopResult,
+  TrainOptions,
+} from '@dpo-ts/core';
+import {
+  lmModelArchitecture,
+  loadLanguageModel,
+  saveLanguageModel,
+  type GPT,
+  type SavedLanguageModel,
+  type Tokenizer,
+} from '@dpo-ts/lm';
+import type { PromptExample } from './group/group-trainer-options.js';
+import { datasetPrompts, encodePrompt } from './prompt-encoding.js';
+
+/** The resolved config fields {@link PromptPolicyTrainerBase} reads. */
+export type PromptPolicyTrainerConfig = ResolvedOptimizationConfig & {
+  /** Prompts drawn per step (reshuffled each epoch, seeded). */
+  readonly promptsPerStep: number;
+  /** Longest prompt in tokens (BOS included); undefined: what the context leaves. */
+  readonly maxPromptLength: number | undefined;
+  /** Evaluate every this many steps during `train()`; undefined: never. */
+  readonly evalSteps: number | undefined;
+  /** The run's seed: prompt order, sampling generator, evaluation. */
+  readonly seed: number;
+};
+
+/** What {@link PromptPolicyTrainerBase} builds from a trainer's options. */
+export interface PromptPolicyTrainerInputs {
+  /** The policy; all its weights are trained in place. */
+  readonly model: GPT;
+  /** The frozen reference; must not be `model` itself. @defaultValue see `PromptPolicySettings.defaultReference` */
+  readonly referenceModel?: GPT | undefined;
+  /** The tokenizer of both models. */
+  readonly tokenizer: Tokenizer;
+  /** `{ prompt }` records to sample from. */
+  readonly trainDataset: readonly PromptExample[];
+  /** Held-out `{ prompt }` records for `evaluate()`. @defaultValue none */
+  readonly evalDataset?: readonly PromptExample[] | undefined;
+}
+
+/** How a trainer of {@link PromptPolicyTrainerBase} sizes and names its completions. */
+export interface PromptPolicySettings {
+  /** Tokens sampled per completion. */
+  readonly completionLength: number;
+  /** That length's config name, for errors (`'maxCompletionLength'`, `'maxNewTokens'`). */
+  readonly completionLengthName: string;
+  /** Whether to clone `model` as the reference when none is given. */
+  readonly defaultReference: boolean;
+}
+
+/**
+ * What RLOO, GRPO and online DPO share around their step: a GPT policy trained on `{ prompt }`
+ * data, a frozen reference, the prompts encoded once (BOS + left-truncated to `maxPromptLength`),
+ * AdamW and the learning-rate schedule, the seeded sampling generator, checkpoints
+ * (`policy/<name>` weights, AdamW state, `rng.sampling`, plus what {@link PromptPolicyTrainerBase.checkpointMetadata}
+ * adds), core's training loop, `save(dir)` / `load(dir)` and disposal. A subclass gives the
+ * step, the evaluation, its kind and its progress metrics.
+ *
+ * Tensors: nothing survives a step but variables and optimiser state; `dispose()` frees the
+ * optimiser state and the default reference, never the caller's models.
+ */
+export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTrainerConfig> {
+  /** The resolved config, with `maxPromptLength` resolved against the models. */
+  readonly config: TConfig & { readonly maxPromptLength: number };
+  /** The policy being trained. */
+  readonly model: GPT;
+  /** The frozen reference; undefined when the trainer needs none and none was given. */
+  readonly referenceModel: GPT | undefined;
+  /** The tokenizer of the policy and the reference. */
+  readonly tokenizer: Tokenizer;
+  /** AdamW over {@link PromptPolicyTrainerBase.namedVariables}. */
+  readonly optimizer: AdamWOptimizer;
+  /** The training prompts (`trainDataset`'s `prompt` fields). */
+  protected readonly trainPrompts: readonly string[];
+  /** The training prompts as token ids (BOS + left-truncated). */
+  protected readonly trainPromptIds: readonly (readonly number[])[];
+  /** The evaluation prompts; undefined without `evalDataset`. */
+  protected readonly evalPrompts: readonly string[] | undefined;
+  /** The learning rate of a 0-based step. */
+  protected readonly schedule: LRSchedule;
+  /** The sampling generator; replaced on restore. */
+  protected samplingRng: Rng;
+  private readonly trainable: NamedVariables;
+  private readonly owned: { dispose(): void }[] = [];
+  /** Trainer steps completed (the `step` `save` records); set by {@link PromptPolicyTrainerBase.trainStep}'s caller and restore. */
+  private completedSteps = 0;
+
+  /** The trainer's kind in checkpoints and `trainer.json` (`'rloo'`, `'grpo'`, `'online-dpo'`). */
+  protected abstract readonly kind: string;
+  /** The metrics of the progress lines. */
+  protected abstract readonly progressMetrics: readonly string[];
+
+  /**
+   * Checks the models against the tokenizer and the prompt and completion lengths, reads the
+   * datasets, encodes the prompts and builds the optimiser, schedule and sampling generator.
+   * @throws InvalidArgumentError naming `model.vocabSize`, `referenceModel.vocabSize`,
+   *   `config.maxPromptLength`, `referenceModel` (the policy itself) or a dataset record.
+   */
+  protected constructor(options: PromptPolicyTrainerInputs, resolved: TConfig, settings: PromptPolicySettings) {
+    const { model, tokenizer } = options;
+    const { completionLength, completionLengthName } = settings;
+    const maxPromptLength = resolved.maxPromptLength ?? model.contextLength - completionLength + 1;
+    for (const [name, candidate] of [
+      ['model', model],
+      ['referenceModel', options.referenceModel],
+    ] as const) {
+      if (candidate === undefined) continue;
+      if (candidate.vocabSize !== tokenizer.vocabSize)
+        throw new InvalidArgumentError(
+          `${name}.vocabSize`,
+          `the tokenizer's vocabSize ${tokenizer.vocabSize}`,
+          candidate.vocabSize,
+        );
+      if (maxPromptLength < 1 || maxPromptLength + completionLength - 1 > candidate.contextLength) {
+        throw new InvalidArgumentError(
+          'config.maxPromptLength',
+          `>= 1 and <= ${name}.contextLength - ${completionLengthName} + 1 = ${candidate.contextLength - completionLength + 1}`,
+          maxPromptLength,
+        );
+      }
+    }
+    if (options.referenceModel === model)
+      throw new InvalidArgumentError(
+        'referenceModel',
+        'a separate model (model.clone()), not the model itself',
+        'the model',
+      );
+    this.trainPrompts = datasetPrompts('trainDataset', options.trainDataset, resolved.promptsPerStep);
+    this.evalPrompts =
+      options.evalDataset === undefined ? undefined : datasetPrompts('evalDataset', options.evalDataset, 1);
+    this.config = Object.freeze({ ...resolved, maxPromptLength });
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.referenceModel = options.referenceModel ?? (settings.defaultReference ? this.own(model.clone()) : undefined);
+    this.trainPromptIds = this.trainPrompts.map((prompt) => encodePrompt(tokenizer, prompt, maxPromptLength));
+    const trainable = new Map<string, tf.Variable>();
+    for (const [name, variable] of model.namedVariables()) trainable.set(`policy/${name}`, variable);
+    this.trainable = trainable;
+    this.optimizer = adamWFromConfig(trainable, resolved);
+    this.schedule = lrScheduleFromConfig(resolved);
+    this.samplingRng = new Rng(resolved.seed);
+  }
+
+  /** One step, 0-based: sample, score, update. */
+  abstract trainStep(stepIndex: number): Promise<Metrics>;
+
+  /** The held-out metrics (`eval_` keys) on `evalDataset`. */
+  abstract evaluate(): Promise<Metrics>;
+
+  /** The trained variables by checkpoint name (`policy/<name>`). */
+  namedVariables(): NamedVariables {
+    return this.trainable;
+  }
+
+  /** Indices into `trainDataset` of the prompts of 0-based step `stepIndex`: a function of the seed and the step only. */
+  promptIndicesForStep(stepIndex: number): readonly number[] {
+    return epochBatches(
+      this.trainPrompts.map((_, i) => i),
+      { batchSize: this.config.promptsPerStep, seed: this.config.seed, dropLast: true, startStep: stepIndex },
+    ).next().value!.items;
+  }
+
+  /** Trained weights, optimiser state, the sampling generator and the subclass's metadata. */
+  async checkpointContent(): Promise<CheckpointContent> {
+    return {
+      weights: this.trainable,
+      optimizer: await this.optimizer.state(),
+      rng: { sampling: this.samplingRng.state() },
+      metadata: { trainer: this.kind, ...this.checkpointMetadata() },
+    };
+  }
+
+  /** Restores what {@link PromptPolicyTrainerBase.checkpointContent} saved. */
+  restore(checkpoint: LoadedCheckpoint): void {
+    restoreWeights(this.trainable, checkpoint.weights, { source: checkpoint.path });
+    this.completedSteps = checkpoint.step;
+    if (checkpoint.optimizer !== undefined) this.optimizer.loadState(checkpoint.optimizer);
+    if (checkpoint.rng.sampling !== undefined) this.samplingRng = Rng.fromState(checkpoint.rng.sampling);
+    this.restoreMetadata(checkpoint.metadata as Readonly<Record<string, JsonValue>> | null);
+  }
+
+  /**
+   * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress, evaluation every
+   * `config.evalSteps` (with an `evalDataset`), checkpoints, resume, abort; the same options as
+   * every dpo-ts trainer.
+   */
+  async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    return runTrainerLoop(
+      {
+        totalSteps: this.config.totalSteps,
+        step: async (stepIndex) => {
+          const metrics = await this.trainStep(stepIndex);
+          this.completedSteps = stepIndex + 1;
+          return metrics;
+        },
+        evaluate: this.evalPrompts !== undefined ? () => this.evaluate() : undefined,
+        evalEvery: this.config.evalSteps,
+        save: () => this.checkpointContent(),
+        restore: (checkpoint) => this.restore(checkpoint),
+        trainer: this.kind,
+        modelConfig: lmModelArchitecture(this.model),
+        progress: { metrics: this.progressMetrics },
+      },
+      options,
+    );
+  }
+
+  /**
+   * Saves the policy as trained so far (weights, `config.json`, `tokenizer.json` and
+   * `trainer.json` with this trainer's kind, config and the steps `train()` completed) to `dir`,
+   * atomically (lm's `saveLanguageModel`): a failed save leaves a previous model in `dir` intact.
+   * `dpo-ts sample` and every lm trainer's `load` read it.
+   */
+  async save(dir: string): Promise<void> {
+    await saveLanguageModel(dir, {
+      kind: this.kind,
+      model: this.model,
+      tokenizer: this.tokenizer,
+      trainerConfig: this.config,
+      step: this.completedSteps,
+    });
+  }
+
+  /**
+   * Reads a model saved by an lm trainer's `save(dir)` (SFT, DPO, PPO, RLOO, GRPO, online DPO:
+   * lm's `loadLanguageModel`) as `{ model, tokenizer, manifest }`, to sample from or to start
+   * this trainer (a saved SFT model is the usual start). The caller disposes the model.
+   */
+  static load(dir: string): Promise<SavedLanguageModel> {
+    return loadLanguageModel(dir);
+  }
+
+  /** Frees the optimiser state and what the trainer created (the default reference); not your models. */
+  dispose(): void {
+    this.optimizer.dispose();
+    for (const object of this.owned) object.dispose();
+  }
+
+  /** The prompts of `evalDataset` as token ids (BOS + left-truncated). */
+  protected evalPromptIds(prompts: readonly string[]): number[][] {
+    return prompts.map((prompt) => encodePrompt(this.tokenizer, prompt, this.config.maxPromptLength));
+  }
+
+  /** The subclass's checkpoint metadata besides `trainer`. @defaultValue none */
+  protected checkpointMetadata(): Readonly<Record<string, JsonValue>> {
+    return {};
+  }
+
+  /** Restores what {@link PromptPolicyTrainerBase.checkpointMetadata} saved. */
+  protected restoreMetadata(_metadata: Readonly<Record<string, JsonValue>> | null): void {}
+
+  /** Registers an object {@link PromptPolicyTrainerBase.dispose} frees. */
+  private own<T extends { dispose(): void }>(object: T): T {
+    this.owned.push(object);
+    return object;
+  }
+}
