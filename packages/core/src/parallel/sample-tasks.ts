@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { engineWorkers, resolveWorkers } from '../training/parallel-training-arguments.js';
 import type { Sampler, SamplerSpec } from './sampler.js';
 import { SamplingWorkerPool, type SamplingWorkerPoolOptions } from './sampling-worker-pool.js';
 import { resolveWorkerCount } from './worker-count.js';
@@ -24,16 +23,21 @@ export interface SampleTasksOptions<TTask, TResult> {
 
 /**
  * Worker threads {@link sampleTasks} starts for `taskCount` tasks of a sampler with
- * `parameters` values: {@link resolveWorkerCount} with the tasks in place of micro-batches.
- * @throws InvalidArgumentError naming `workers` for anything but an integer >= 1 or `'auto'`.
+ * `parameters` values: {@link resolveWorkerCount} with the tasks in place of micro-batches
+ * (`undefined` counts as 1).
+ * @param argument - the option's name in the caller's API, for the error. @defaultValue 'workers'
+ * @throws InvalidArgumentError naming `argument` for anything but an integer >= 1 or `'auto'`.
  */
 export function resolveSamplingWorkers(
   workers: number | 'auto' | undefined,
   taskCount: number,
   parameters: number,
+  argument = 'workers',
 ): number {
-  const resolved = resolveWorkers({ workers: workers ?? 1 });
-  return resolveWorkerCount(engineWorkers(resolved), Math.max(1, taskCount), undefined, parameters);
+  const value = workers ?? 1;
+  if (value !== 'auto' && !(typeof value === 'number' && Number.isInteger(value) && value >= 1))
+    throw new InvalidArgumentError(argument, "an integer >= 1 or 'auto'", value);
+  return resolveWorkerCount(value === 'auto' ? undefined : value, Math.max(1, taskCount), undefined, parameters);
 }
 
 /**
@@ -50,7 +54,7 @@ export async function sampleTasks<TTask, TResult>(
   if (!Array.isArray(tasks) || tasks.length === 0) throw new InvalidArgumentError('tasks', 'at least one task', tasks);
   let values = 0;
   for (const variable of options.sampler.namedVariables.values()) values += variable.size;
-  const workers = resolveSamplingWorkers(options.workers, tasks.length, values);
+  const workers = resolveSamplingWorkers(options.workers, tasks.length, values, 'options.workers');
   if (workers === 1 || options.spec === undefined) {
     const results: TResult[] = [];
     for (const task of tasks) results.push(await options.sampler.sample(task));

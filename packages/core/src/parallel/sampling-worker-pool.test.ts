@@ -96,7 +96,7 @@ describe('SamplingWorkerPool', () => {
     expect(threads.map((r) => Array.from(r.samples))).toEqual(main.map((r) => Array.from(r.samples)));
     await expect(sampleTasks([], { sampler })).rejects.toThrow('tasks must be at least one task');
     await expect(sampleTasks(tasks, { sampler, workers: 0 })).rejects.toThrow(
-      "config.workers must be an integer >= 1 or 'auto': got 0",
+      "options.workers must be an integer >= 1 or 'auto': got 0",
     );
   });
 });
