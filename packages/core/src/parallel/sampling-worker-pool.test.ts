@@ -90,6 +90,23 @@ describe('SamplingWorkerPool', () => {
     }
   });
 
+  it('reports each result as it arrives; an onResult that throws rejects the call, and the pool still samples', async () => {
+    const seen: number[] = [];
+    await pools[1]!.sample(tasks, { onResult: (result, k) => seen.push(k + 100 * result.samples.length) });
+    expect(seen.slice().sort((a, b) => a - b)).toEqual(
+      tasks.map((task, k) => k + 100 * task.count).sort((a, b) => a - b),
+    );
+    await expect(
+      pools[1]!.sample(tasks, {
+        onResult: () => {
+          throw new Error('progress bar broke');
+        },
+      }),
+    ).rejects.toThrow('progress bar broke');
+    const again = await pools[1]!.sample(tasks.slice(0, 3));
+    expect(again.map((r) => r.samples.length)).toEqual([4, 7, 1]);
+  });
+
   it('sampleTasks: workers 1 runs on the main thread, workers 2 on a pool, with the same results', async () => {
     const main = await sampleTasks(tasks, { sampler, spec: tinySamplerSpec(config), workers: 1 });
     const threads = await sampleTasks(tasks, { sampler, spec: tinySamplerSpec(config), workers: 2 });
@@ -102,12 +119,12 @@ describe('SamplingWorkerPool', () => {
 });
 
 describe('SamplingWorkerPool failures', () => {
-  async function failingCall(fail: TinySamplingTask['fail']): Promise<SamplingWorkerFailedError> {
+  async function failingCall(fail: TinySamplingTask['fail'], workers = 1): Promise<SamplingWorkerFailedError> {
     const sampler = createTinySampler(config);
     const pool = await SamplingWorkerPool.create<TinySamplingTask, TinySamplingResult>({
       sampler: tinySamplerSpec(config),
       parameters: sampler.namedVariables,
-      workers: 2,
+      workers,
     });
     const numTensors = tf.memory().numTensors;
     const failing = tasks.map((task, k) => (k === 3 ? { ...task, fail } : task));
@@ -126,7 +143,7 @@ describe('SamplingWorkerPool failures', () => {
   }
 
   it('reports an error thrown in a worker with its worker and task', async () => {
-    const error = await failingCall('throw');
+    const error = await failingCall('throw', 2);
     expect(error.message).toMatch(
       /^worker [01] failed on sampling task 3: DPOTSError: tiny sampler: injected failure$/,
     );

@@ -225,7 +225,9 @@ export class SamplingWorkerPool<TTask, TResult> {
           call.resolve();
         } else this.handOut(call, workerIndex);
       } catch (error) {
+        // The caller's onResult threw: hand out no more tasks; results still in flight are dropped.
         this.call = undefined;
+        for (const worker of this.workerThreads) worker.unref();
         call.reject(error instanceof Error ? error : new DPOTSError(String(error)));
       }
     }
