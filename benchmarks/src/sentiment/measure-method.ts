@@ -71,6 +71,8 @@ export async function measureMethod(
       temperature: 1,
       seed: options.seed,
       batchSize: 64,
+      // Batches of 64 on every core (one per batch at most); the samples do not depend on it.
+      workers: 'auto',
     });
   let samples: CompletionSample[];
   let kl = { mean: 0, standardError: 0, source: 'reference' as MethodMeasurement['klSource'] };

@@ -41,6 +41,8 @@ export async function sampleGroundTruthPairs(
     temperature: 1,
     seed: options.seed,
     batchSize: 64,
+    // Batches of 64 on every core (one per batch at most); the samples do not depend on it.
+    workers: 'auto',
   });
   const rewards = samples.map((sample) => reward(sample.prompt, sample.completion));
   const pairs: GroundTruthPairs['pairs'][number][] = [];

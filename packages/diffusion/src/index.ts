@@ -180,6 +180,14 @@ export { preferredImages } from './sft/preferred-images.js';
 // Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
 export { createDenoiserSFTTask, denoiserSFTTaskSpec, type DenoiserSFTTaskConfig } from './sft/denoiser-sft-task.js';
 export {
+  createDenoiserSampler,
+  denoiserSamplerSpec,
+  sampleDenoiserTasks,
+  type DenoiserSamplerConfig,
+  type DenoiserSamplingTask,
+  type DenoiserSamplingResult,
+} from './denoiser-sampler.js';
+export {
   createDenoiserPreferenceScorer,
   denoiserPreferenceScorerSpec,
   type DenoiserPreferenceScorerConfig,

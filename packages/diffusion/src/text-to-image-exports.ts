@@ -151,6 +151,14 @@ export {
   type LabelPairsOptions,
 } from './feedback/label-pairs.js';
 export {
+  createTextToImageSampler,
+  textToImageSamplerSpec,
+  type TextToImageSamplerConfig,
+  type TextToImageSamplerModels,
+  type TextToImageSamplingTask,
+  type TextToImageSamplingResult,
+} from './text-to-image/text-to-image-sampler.js';
+export {
   sampleCaptionImages,
   sampleCaptionPairs,
   type CaptionSamplingOptions,

@@ -130,6 +130,15 @@ export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss
 // Data-parallel training: the tasks core's GradientWorkerPool builds in each worker
 export { createGPTSFTTask, gptSFTTaskSpec, type GPTSFTTaskConfig } from './gpt-sft-task.js';
 export { createGPTDPOTask, gptDPOTaskSpec, GPT_DPO_REFERENCE_PREFIX, type GPTDPOTaskConfig } from './gpt-dpo-task.js';
+// Sampling on worker threads: the sampler core's SamplingWorkerPool builds in each worker
+export {
+  createGPTSampler,
+  gptSamplerSpec,
+  generateTasks,
+  type GPTSamplerConfig,
+  type GPTSamplingTask,
+  type GPTSamplingResult,
+} from './gpt-sampler.js';
 export {
   createGPTPreferenceScorer,
   gptPreferenceScorerSpec,

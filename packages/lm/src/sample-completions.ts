@@ -2,7 +2,8 @@ import { InvalidArgumentError, requireInteger, type ChatMessage } from '@dpo-ts/
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { applyChatTemplate } from './chat-template.js';
-import { generate, type GenerateOptions } from './generate.js';
+import type { GenerateOptions } from './generate.js';
+import { generateTasks, type GPTSamplingTask } from './gpt-sampler.js';
 import { buildLMBatch, lmBatchTensors } from './lm-batch.js';
 import { sequenceLogProbs } from './sequence-log-probs.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -27,12 +28,22 @@ export interface SampleCompletionsOptions extends Omit<GenerateOptions, 'rng' | 
   readonly seed: number;
   /** Rows per `generate` call. @defaultValue 64 */
   readonly batchSize?: number;
+  /**
+   * Worker threads sampling the batches at once (core's `SamplingWorkerPool`; a GPT only,
+   * rebuilt in each worker from its config): an integer >= 1, or `'auto'` for the machine's
+   * cores (at most one per batch, and 1 for a model under core's `AUTO_WORKERS_MIN_PARAMETERS`).
+   * Batch k is seeded `seed + k` wherever it runs, so the samples do not depend on the count;
+   * only batches run in parallel, so use a `batchSize` that gives at least one batch per worker.
+   * @defaultValue 1 (the main thread)
+   */
+  readonly workers?: number | 'auto';
 }
 
 /**
  * Samples one completion per prompt (repeat prompts for more) with {@link generate}: prompts
  * encoded with BOS (as {@link buildLMBatch} lays out training rows), batched `batchSize` rows at
- * a time, batch k seeded with `seed + k`. Returns plain data in prompt order. A prompt given as
+ * a time, batch k seeded with `seed + k`, on the main thread or, with `workers`, on worker
+ * threads (same samples). Returns plain data in prompt order. A prompt given as
  * a list of chat messages is rendered with `tokenizer.chatTemplate` and a generation prompt,
  * the text conversational training rows were rendered to (its `prompt` is that text).
  */
@@ -46,30 +57,31 @@ export async function sampleCompletions(
     throw new InvalidArgumentError('prompts', 'a non-empty array of strings or message lists', prompts);
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
   const seed = requireInteger('options.seed', options.seed, { min: 0 });
-  const { batchSize: _batchSize, seed: _seed, ...generation } = options;
-  const samples: CompletionSample[] = [];
+  const { batchSize: _batchSize, seed: _seed, workers, ...generation } = options;
+  const texts = prompts.map((prompt, i) => promptText(prompt, tokenizer, `prompts[${i}]`));
+  const promptIds = texts.map((text) => tokenizer.encode(text));
+  const tasks: GPTSamplingTask[] = [];
   for (let start = 0, k = 0; start < prompts.length; start += batchSize, k++) {
-    const texts = prompts
-      .slice(start, start + batchSize)
-      .map((prompt, b) => promptText(prompt, tokenizer, `prompts[${start + b}]`));
-    const promptIds = texts.map((text) => tokenizer.encode(text));
-    const result = await generate(
-      model,
-      tokenizer,
-      promptIds.map((ids) => [tokenizer.bosTokenId, ...ids]),
-      { ...generation, seed: (seed + k) >>> 0 },
-    );
-    texts.forEach((prompt, b) => {
-      samples.push({
-        prompt,
-        completion: result.texts[b]!,
-        promptIds: promptIds[b]!,
-        completionIds: result.tokenIds[b]!.slice(0, result.lengths[b]),
-        finished: result.finished[b]!,
-      });
+    tasks.push({
+      prompts: promptIds.slice(start, start + batchSize).map((ids) => [tokenizer.bosTokenId, ...ids]),
+      generation: { ...generation, seed: (seed + k) >>> 0 },
+      eosTokenId: tokenizer.eosTokenId,
+      padTokenId: tokenizer.padTokenId,
     });
   }
-  return samples;
+  const results = await generateTasks(model, tasks, workers);
+  return texts.map((prompt, i) => {
+    const result = results[Math.floor(i / batchSize)]!;
+    const b = i % batchSize;
+    const completionIds = result.tokenIds[b]!.slice(0, result.lengths[b]);
+    return {
+      prompt,
+      completion: tokenizer.decode(completionIds),
+      promptIds: promptIds[i]!,
+      completionIds,
+      finished: result.finished[b]!,
+    };
+  });
 }
 
 /**

@@ -45,6 +45,7 @@ export { layoutRollout, rolloutTensors, pickRows, type RolloutLayout, type Rollo
 export { responseHiddenStates, responseLogProbs, outputLogits, type ResponseLogProbs } from './response-forward.js';
 export { computePPOTargets, type PPOTargetInputs, type PPOTargets } from './ppo-targets.js';
 export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptions } from './ppo-rollout.js';
+export { generateRollout, type RolloutGenerateOptions, type RolloutSampling } from './rollout-generation.js';
 export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
 export {

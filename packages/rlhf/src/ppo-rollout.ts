@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { METRIC_NAMES } from '@dpo-ts/core';
 import type { Metrics, Rng } from '@dpo-ts/core';
-import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { KLEstimator } from './kl-estimators.js';
 import { PPO_TIMING_METRIC_NAMES } from './ppo-metrics.js';
@@ -9,6 +9,7 @@ import { computePPOTargets } from './ppo-targets.js';
 import { responseHiddenStates, responseLogProbs } from './response-forward.js';
 import { computeRewardScores, type RewardSource } from './reward-source.js';
 import { layoutRollout, rolloutTensors, type RolloutLayout } from './rollout-layout.js';
+import { generateRollout, type RolloutSampling } from './rollout-generation.js';
 
 /** The models a rollout uses; none is changed. */
 export interface PPOModels {
@@ -64,6 +65,9 @@ export interface PPORolloutBatch {
  * quantity, but bit-identical to what the optimisation epochs compute, so the first ratio is
  * exactly 1 (with a shared value head the pass is needed for the values anyway).
  *
+ * With `sampling` (workers > 1, `'auto'` or a pool), the completions are sampled on worker
+ * threads in seeded tasks ({@link generateRollout}); without it, by one `generate` call.
+ *
  * Leaves no tensor behind.
  * @see TRL `PPOTrainer.train` (rollout, steps 1-6).
  */
@@ -75,14 +79,17 @@ export async function collectRollout(
   reward: RewardSource,
   options: RolloutOptions,
   rng: Rng,
+  sampling?: RolloutSampling,
 ): Promise<PPORolloutBatch> {
   const clock = new PhaseClock();
-  const generation = await generate(models.policy, tokenizer, promptIds, {
-    maxNewTokens: options.responseLength,
-    temperature: options.temperature,
-    stopAtEos: options.stopAtEos,
+  const generation = await generateRollout(
+    models.policy,
+    tokenizer,
+    promptIds,
+    { maxNewTokens: options.responseLength, temperature: options.temperature, stopAtEos: options.stopAtEos },
     rng,
-  });
+    sampling,
+  );
   const rolloutSeconds = clock.lap();
   const layout = layoutRollout(promptIds, generation, tokenizer.padTokenId);
   const { eosTokenId } = tokenizer;

@@ -29,3 +29,7 @@ export {
 } from './parameter-layout.js';
 export { resolveWorkerCount, trainableParameterCount, AUTO_WORKERS_MIN_PARAMETERS } from './worker-count.js';
 export { WorkerFailedError } from './worker-failed-error.js';
+export type { Sampler, SamplerFactory, SamplerSpec } from './sampler.js';
+export { SamplingWorkerPool, type SamplingWorkerPoolOptions } from './sampling-worker-pool.js';
+export { SamplingWorkerFailedError } from './sampling-worker-failed-error.js';
+export { sampleTasks, resolveSamplingWorkers, type SampleTasksOptions } from './sample-tasks.js';

@@ -16,3 +16,10 @@ export {
   type TinyMLPTaskConfig,
   type TinyMLPBatch,
 } from './tiny-mlp-task.js';
+export {
+  createTinySampler,
+  tinySamplerSpec,
+  type TinySamplerConfig,
+  type TinySamplingTask,
+  type TinySamplingResult,
+} from './tiny-sampler.js';

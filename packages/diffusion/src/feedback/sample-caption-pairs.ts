@@ -1,8 +1,12 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { Rng, requireInteger } from '@dpo-ts/core';
+import { Rng, requireInteger, sampleTasks } from '@dpo-ts/core';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import type { ScaledAutoencoder } from '../text-to-image/autoencoder-checkpoint.js';
-import { ddimSampleFromText } from '../text-to-image/text-guidance.js';
+import {
+  createTextToImageSampler,
+  textToImageSamplerSpec,
+  type TextToImageSamplerConfig,
+  type TextToImageSamplingTask,
+} from '../text-to-image/text-to-image-sampler.js';
 import type { TextToImageModel } from '../text-to-image/text-to-image-checkpoint.js';
 import type { UnlabelledPair } from './label-pairs.js';
 
@@ -16,12 +20,21 @@ export interface CaptionSamplingOptions {
   readonly guidanceScale?: number;
   /** Images per sampler call. @defaultValue 64 */
   readonly batchSize?: number;
+  /**
+   * Worker threads running the sampler calls at once (core's `SamplingWorkerPool`, with
+   * {@link createTextToImageSampler}): an integer >= 1 or `'auto'`. The initial latents are
+   * drawn on the main thread in the same order as on one thread, so the images do not depend on
+   * the count; only calls run in parallel, so use a `batchSize` that gives one per worker.
+   * @defaultValue 1 (the main thread)
+   */
+  readonly workers?: number | 'auto';
 }
 
 /**
  * Samples one image per caption with deterministic DDIM (eta 0) and classifier-free guidance,
  * then decodes: x = clip(D(z / scalingFactor), -1, 1). The noise of image i comes from
- * `Rng(seed)` in order, so the same seed and captions give the same images.
+ * `Rng(seed)` in order, so the same seed and captions give the same images, on the main thread or
+ * on `workers` threads (each call a {@link createTextToImageSampler} task).
  * @returns host images `[captions.length, h, w, c]` flattened; every tensor is disposed.
  */
 export async function sampleCaptionImages(
@@ -34,32 +47,38 @@ export async function sampleCaptionImages(
   const batchSize = requireInteger('options.batchSize', options.batchSize ?? 64, { min: 1 });
   const rng = new Rng(requireInteger('options.seed', options.seed ?? 0, { min: 0 }));
   const [h, w, c] = autoencoder.autoencoder.config.imageShape;
-  const out = new Float32Array(captions.length * h * w * c);
+  const latentSize = model.denoiser.config.latentShape.reduce((a, b) => a * b, 1);
+  const tasks: TextToImageSamplingTask[] = [];
   for (let start = 0; start < captions.length; start += batchSize) {
     const chunk = captions.slice(start, start + batchSize);
-    const { tokens, pooled } = model.encoder.encode(
-      model.tokenizer.encodeBatch(chunk, model.encoder.config.maxLength),
-      chunk.length,
-    );
-    tokens.dispose();
-    let latents: tf.Tensor4D;
-    try {
-      ({ latents } = ddimSampleFromText(model.denoiser, schedule, {
-        text: pooled,
-        rng,
-        numSteps: options.numSteps ?? 20,
-        guidanceScale: options.guidanceScale ?? 3,
-      }));
-    } finally {
-      pooled.dispose();
-    }
-    const images = tf.tidy(() =>
-      tf.clipByValue(autoencoder.autoencoder.decode(tf.div(latents, autoencoder.scalingFactor)), -1, 1),
-    );
-    latents.dispose();
-    out.set(await images.data(), start * h * w * c);
-    images.dispose();
+    // x_T of every image from one stream, in caption order: what ddimSampleFromText draws with eta 0.
+    const initialNoise = new Float32Array(chunk.length * latentSize);
+    for (let i = 0; i < initialNoise.length; i++) initialNoise[i] = rng.normal();
+    tasks.push({
+      tokenIds: model.tokenizer.encodeBatch(chunk, model.encoder.config.maxLength),
+      count: chunk.length,
+      initialNoise,
+      numSteps: options.numSteps ?? 20,
+      guidanceScale: options.guidanceScale ?? 3,
+    });
   }
+  const config: TextToImageSamplerConfig = {
+    encoder: model.encoder.config,
+    denoiser: model.denoiser.config,
+    schedule: schedule.config,
+    autoencoder: autoencoder.autoencoder.config,
+    scalingFactor: autoencoder.scalingFactor,
+  };
+  const models = { encoder: model.encoder, denoiser: model.denoiser, autoencoder: autoencoder.autoencoder };
+  const results = await sampleTasks(tasks, {
+    sampler: createTextToImageSampler(config, models),
+    spec: textToImageSamplerSpec(config),
+    workers: options.workers ?? 1,
+  });
+  const out = new Float32Array(captions.length * h * w * c);
+  results.forEach((result, k) => {
+    out.set(result.images, k * batchSize * h * w * c);
+  });
   return out;
 }
 

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, mixSeeds, requireInteger, type SamplingWorkerPool } from '@dpo-ts/core';
 import {
-  ddimSample,
   rewardImages,
+  sampleDenoiserTasks,
+  type DenoiserSamplingResult,
+  type DenoiserSamplingTask,
   type Denoiser,
   type ImageReward,
   type ImageShape,
@@ -22,6 +24,18 @@ export interface DDPORolloutOptions {
   readonly guidanceScale: number;
   /** Trajectories per sampler call. */
   readonly sampleBatchSize: number;
+  /**
+   * Worker threads running the sampler calls at once (diffusion's `sampleDenoiserTasks`): an
+   * integer >= 1 or `'auto'`. Call b is seeded `mixSeeds(seed, b)` wherever it runs, so the
+   * rollout does not depend on the count. A pool started for this rollout and closed after it.
+   * @defaultValue 1 (the main thread)
+   */
+  readonly workers?: number | 'auto';
+  /**
+   * An open sampling pool of this model (built with `denoiserSamplerSpec`), kept by the caller
+   * across updates so threads start once; takes precedence over `workers`.
+   */
+  readonly pool?: SamplingWorkerPool<DenoiserSamplingTask, DenoiserSamplingResult>;
 }
 
 /**
@@ -48,7 +62,9 @@ export interface DDPORollout {
 /**
  * DDPO's sampling phase: DDIM with eta > 0 (a stochastic policy), keeping every latent and each
  * step's log-probability, then the reward of every final image (Black et al. 2023, Section 4.2;
- * ddpo-pytorch's `pipeline_with_logprob`). No tensor outlives a sampler call.
+ * ddpo-pytorch's `pipeline_with_logprob`). The sampler calls run on the main thread or, with
+ * `workers` or `pool`, on worker threads, with the same trajectories. No tensor outlives a
+ * sampler call.
  */
 export async function collectDDPORollout(
   model: Denoiser,
@@ -65,33 +81,41 @@ export async function collectDDPORollout(
   const latents = new Float32Array(n * (numSteps + 1) * size);
   const logProbs = new Float32Array(n * numSteps);
   const rewards = new Float32Array(n);
-  let timesteps: readonly number[] = [];
-  let prevTimesteps: readonly number[] = [];
+  const tasks: DenoiserSamplingTask[] = [];
   for (let start = 0, call = 0; start < n; start += batchSize, call++) {
-    const labels = conditions.slice(start, start + batchSize);
-    const result = ddimSample(model, schedule, {
-      labels,
-      rng: new Rng(mixSeeds(options.seed, call)),
+    tasks.push({
+      method: 'ddim',
+      labels: conditions.slice(start, start + batchSize),
+      seed: mixSeeds(options.seed, call),
       numSteps,
       eta: options.eta,
       guidanceScale: options.guidanceScale,
       returnLatents: true,
     });
-    try {
-      timesteps = result.timesteps;
-      prevTimesteps = result.prevTimesteps;
-      const steps = await Promise.all(result.latents!.map((latent) => latent.data() as Promise<Float32Array>)); // (S + 1) x [b * P]
-      labels.forEach((_, i) => {
-        steps.forEach((step, s) => {
-          latents.set(step.subarray(i * size, (i + 1) * size), ((start + i) * (numSteps + 1) + s) * size);
-        });
-      });
-      logProbs.set((await result.logProbs!.data()) as Float32Array, start * numSteps); // [b, S] row-major
-      rewards.set(rewardImages(options.reward, result.images, labels), start);
-    } finally {
-      tf.dispose([result.images, ...(result.latents ?? []), ...(result.logProbs ? [result.logProbs] : [])]);
-    }
   }
+  const results = options.pool
+    ? await options.pool.sample(tasks)
+    : await sampleDenoiserTasks(model, schedule, tasks, options.workers);
+  const [h, w, c] = model.imageShape;
+  results.forEach((result, call) => {
+    const start = call * batchSize;
+    const labels = tasks[call]!.labels;
+    const b = labels.length;
+    // latents arrive as (S + 1) blocks of [b * P]; the rollout keeps [n, S + 1, P].
+    for (let i = 0; i < b; i++)
+      for (let step = 0; step <= numSteps; step++) {
+        const from = (step * b + i) * size;
+        latents.set(result.latents!.subarray(from, from + size), ((start + i) * (numSteps + 1) + step) * size);
+      }
+    logProbs.set(result.logProbs!, start * numSteps); // [b, S] row-major
+    const images = tf.tensor4d(result.images, [b, h, w, c]);
+    try {
+      rewards.set(rewardImages(options.reward, images, labels), start);
+    } finally {
+      images.dispose();
+    }
+  });
+  const { timesteps, prevTimesteps } = results[0]!;
   return {
     count: n,
     numSteps,

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@dpo-ts/core';
-import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { responseLogProbs } from '../response-forward.js';
 import { computeRewardScores, type RewardSource } from '../reward-source.js';
 import { layoutRollout, rolloutTensors, type RolloutLayout } from '../rollout-layout.js';
 import { completionMetrics, GROUP_METRIC_NAMES } from './group-metrics.js';
+import { generateRollout, type RolloutSampling } from '../rollout-generation.js';
 
 /** Settings of {@link collectGroupRollout}. */
 export interface GroupRolloutOptions {
@@ -44,6 +45,9 @@ export interface GroupRollout {
  * reward source, then π_old (and π_ref when asked) recomputed by one forward pass each, so that
  * the first update's ratio is exactly 1, as in PPO's rollout.
  *
+ * With `sampling` (workers > 1, `'auto'` or a pool), the completions are sampled on worker
+ * threads in seeded tasks ({@link generateRollout}); without it, by one `generate` call.
+ *
  * Leaves no tensor behind.
  * @see TRL `GRPOTrainer._generate_and_score_completions`.
  */
@@ -55,16 +59,19 @@ export async function collectGroupRollout(
   reward: RewardSource,
   options: GroupRolloutOptions,
   rng: Rng,
+  sampling?: RolloutSampling,
 ): Promise<GroupRollout> {
   const G = options.numGenerations;
   const rowPrompts = prompts.flatMap((prompt) => new Array<string>(G).fill(prompt));
   const rowIds = promptIds.flatMap((ids) => new Array<readonly number[]>(G).fill(ids));
-  const generation = await generate(models.policy, tokenizer, rowIds, {
-    maxNewTokens: options.maxCompletionLength,
-    temperature: options.temperature,
-    stopAtEos: options.stopAtEos,
+  const generation = await generateRollout(
+    models.policy,
+    tokenizer,
+    rowIds,
+    { maxNewTokens: options.maxCompletionLength, temperature: options.temperature, stopAtEos: options.stopAtEos },
     rng,
-  });
+    sampling,
+  );
   const rewards = await computeRewardScores(reward, {
     prompts: rowPrompts,
     completions: generation.texts,

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { METRIC_NAMES, type Rng } from '@dpo-ts/core';
-import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { responseLogProbs } from '../response-forward.js';
 import { computeRewardScores, type RewardSource } from '../reward-source.js';
 import { layoutRollout, rolloutTensors, type RolloutLayout } from '../rollout-layout.js';
 import { type OnlinePairs, type PairwiseJudge, pairsFromJudge, pairsFromScores } from './online-dpo-pairs.js';
+import { generateRollout, type RolloutSampling } from '../rollout-generation.js';
 
 /** What labels the pairs: a reward (function or model) or a pairwise judge. */
 export type OnlineDPOLabeler = { readonly reward: RewardSource } | { readonly judge: PairwiseJudge };
@@ -48,6 +49,9 @@ export const ONLINE_DPO_METRIC_NAMES = {
  * Scores for the loss are log-probabilities at temperature 1, the model's own distribution, as
  * the offline DPO trainer uses; the sampling temperature only shapes which pairs are drawn.
  *
+ * With `sampling` (workers > 1, `'auto'` or a pool), the completions are sampled on worker
+ * threads in seeded tasks ({@link generateRollout}); without it, by one `generate` call.
+ *
  * Leaves no tensor behind.
  * @see Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; TRL
  *   `OnlineDPOTrainer.training_step`.
@@ -60,15 +64,18 @@ export async function collectOnlinePairs(
   labeler: OnlineDPOLabeler,
   options: OnlinePairOptions,
   rng: Rng,
+  sampling?: RolloutSampling,
 ): Promise<OnlinePairBatch> {
   const B = prompts.length;
   const rowIds = [...promptIds, ...promptIds];
-  const generation = await generate(models.policy, tokenizer, rowIds, {
-    maxNewTokens: options.maxNewTokens,
-    temperature: options.temperature,
-    stopAtEos: options.stopAtEos,
+  const generation = await generateRollout(
+    models.policy,
+    tokenizer,
+    rowIds,
+    { maxNewTokens: options.maxNewTokens, temperature: options.temperature, stopAtEos: options.stopAtEos },
     rng,
-  });
+    sampling,
+  );
   let pairs: OnlinePairs;
   let scores: number[] | undefined;
   if ('reward' in labeler) {
