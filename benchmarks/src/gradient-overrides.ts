@@ -44,9 +44,10 @@ export interface Timing {
   readonly samplesMs: readonly number[];
   readonly error?: string;
   /**
-   * Tensors left alive when the step threw: tfjs's engine keeps the tensors it saved for the
-   * backward pass when backprop fails, and no `tf.tidy` reclaims them (a tfjs behaviour, not a
-   * dpo-ts leak). Present only with `error`.
+   * Tensors tfjs's engine left alive when the step threw: it keeps the tensors each tape node
+   * saved for the backward pass outside every `tf.tidy` and frees them only at the end of a
+   * backprop that succeeds. The benchmark frees them ({@link releaseFailedTape}), so none
+   * outlives the run. Present only with `error`.
    */
   readonly tensorsLeftOnError?: number;
 }
@@ -78,6 +79,23 @@ interface Variant {
   readonly overrides: GradientOverrideName[];
 }
 
+/**
+ * Frees the tensors that a failed `tf.variableGrads` / `tf.grads` leaves on tfjs's tape. The engine
+ * keeps (`keep`) a clone of each tensor a kernel saves for its gradient and disposes them after a
+ * successful backprop only; when backprop throws (a missing kernel, a shape error) the tape keeps
+ * them alive until the next gradient call replaces it, unreachable from any tidy. Call it right
+ * after the throw, outside any gradient computation.
+ * @returns how many tensors it freed.
+ */
+export function releaseFailedTape(): number {
+  const state = tf.engine().state;
+  if (state.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return 0;
+  const before = tf.memory().numTensors;
+  for (const node of state.activeTape) for (const tensor of node.saved ?? []) tensor.dispose();
+  state.activeTape = [];
+  return before - tf.memory().numTensors;
+}
+
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n', 1)[0]!;
 
 /**
@@ -104,7 +122,9 @@ async function compare(
       try {
         for (let w = 0; w < Math.max(warmup, 1); w++) step.run();
       } catch (error) {
-        errors.set(i, { message: firstLine(error), tensorsLeft: tf.memory().numTensors - tensorsBefore });
+        const tensorsLeft = tf.memory().numTensors - tensorsBefore;
+        releaseFailedTape();
+        errors.set(i, { message: firstLine(error), tensorsLeft });
       }
     }
     for (let s = 0; s < steps; s++) {
