@@ -9,16 +9,16 @@ describe('releaseFailedTape', () => {
   it('frees the tensors a failed backprop leaves on the tape, and only those', () => {
     const x = tf.tensor1d([1, 2, 3]);
     // y = x^2 saves x and 2 (two clones) for a gradient that then throws.
-    const square = tf.customGrad((input, save) => {
-      const value = tf.square(input as tf.Tensor);
-      save([input as tf.Tensor, tf.scalar(2)]);
+    const square = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
+      const value = tf.square(input);
+      save([input, tf.scalar(2)]);
       return {
         value,
         gradFunc: () => {
           throw new Error('no kernel');
         },
       };
-    });
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
     const before = tf.memory().numTensors;
     expect(() => tf.tidy(() => tf.grads((input: tf.Tensor) => square(input) as tf.Tensor)([x]))).toThrow('no kernel');
     const left = tf.memory().numTensors - before;
