@@ -3,14 +3,19 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writePreferenceJsonl } from '@dpo-ts/core';
 import { CharTokenizer, GPT, saveLanguageModel } from '@dpo-ts/lm';
+import { SequenceRewardModel, saveTrainedRewardModel } from '@dpo-ts/reward';
 
 /** Prompts of the tiny LM fixture: letters the char tokenizer knows. */
 export const FIXTURE_PROMPTS = ['ab', 'ba', 'cab', 'dee', 'fa', 'bed', 'ace', 'gab', 'had', 'cafe', 'bead', 'dab'];
 
-/** A saved tiny GPT (char tokenizer, context 24) and train / eval preference JSONL files, in a temporary folder. */
+/**
+ * A saved tiny GPT (char tokenizer, context 24), a saved reward model with a random head (a
+ * labeler whose scores rarely tie) and train / eval preference JSONL files, in a temporary folder.
+ */
 export interface LMFixture {
   readonly dir: string;
   readonly modelDir: string;
+  readonly rewardDir: string;
   readonly trainFile: string;
   readonly evalFile: string;
 }
@@ -33,6 +38,16 @@ export async function writeLMFixture(): Promise<LMFixture> {
   } finally {
     model.dispose();
   }
+  const rewardDir = path.join(dir, 'reward');
+  const reward = new SequenceRewardModel(
+    new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 32, dModel: 16, nLayer: 1, nHead: 2, seed: 7 }),
+    { headSeed: 1, headInitStd: 1 },
+  );
+  try {
+    await saveTrainedRewardModel(rewardDir, { model: reward, tokenizer, trainerConfig: {}, step: 0 });
+  } finally {
+    reward.dispose();
+  }
   const pair = (prompt: string, i: number) => ({
     prompt,
     chosen: `${'abc'.slice(0, 1 + (i % 3))} good.`,
@@ -45,5 +60,5 @@ export async function writeLMFixture(): Promise<LMFixture> {
     evalFile,
     FIXTURE_PROMPTS.slice(0, 4).map((prompt, i) => pair(prompt, i + 1)),
   );
-  return { dir, modelDir, trainFile, evalFile };
+  return { dir, modelDir, rewardDir, trainFile, evalFile };
 }
