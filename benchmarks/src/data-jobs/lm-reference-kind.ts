@@ -1,7 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   DataFormatError,
-  InvalidArgumentError,
   SCORE_REDUCTIONS,
   selectBackend,
   type BackendRequest,
@@ -14,24 +12,19 @@ import {
   loadLanguageModel,
   tokenizePreferenceDataset,
   type PreferenceLayout,
-  type DPOBatch,
   type TruncationMode,
 } from '@dpo-ts/lm';
 import type { JobKind, ReferenceShardResult } from '@dpo-ts/queue';
 import { PayloadFields } from './payload-fields.js';
+import {
+  type ReferenceSegment,
+  readPairScores,
+  validateReferenceSegments,
+  yieldToEventLoop,
+} from './reference-segments.js';
 
 /** Name of the job kind that scores a shard of LM preference pairs with a saved reference. */
 export const LM_REFERENCE_KIND = 'reference-scores/lm';
-
-/** The pairs of one split a shard scores: positions in the split's JSONL file. */
-export interface LMReferenceSegment {
-  /** `train` or `eval`: the split name is part of each pair's key. */
-  readonly split: 'train' | 'eval';
-  /** The split's preference JSONL (any of TRL's formats), on storage every worker reads. */
-  readonly file: string;
-  /** Positions of the shard's pairs in the file, ascending. */
-  readonly indices: readonly number[];
-}
 
 /** A shard of an LM reference precompute. */
 export interface LMReferencePayload {
@@ -42,7 +35,7 @@ export interface LMReferencePayload {
   /** The DPO config's `scoreReduction`. */
   readonly reduction: ScoreReduction;
   /** The shard's pairs, split by split, in dataset order (train before eval). */
-  readonly segments: readonly LMReferenceSegment[];
+  readonly segments: readonly ReferenceSegment[];
   /** The cache keys the producer expects for the shard's pairs, in order (checked by the worker). */
   readonly keys: readonly string[];
   /** Pairs per reference forward pass. */
@@ -62,19 +55,7 @@ export function validateLMReferencePayload(payload: unknown): LMReferencePayload
   if (layout.raw('maxCompletionLength') !== null) layout.integer('maxCompletionLength', { min: 1 });
   layout.oneOf('truncationMode', TRUNCATION_MODES);
   p.oneOf('reduction', SCORE_REDUCTIONS);
-  const segments = p.raw('segments');
-  if (!Array.isArray(segments) || segments.length === 0)
-    throw new InvalidArgumentError('payload.segments', 'a non-empty array of { split, file, indices }', segments);
-  let pairs = 0;
-  segments.forEach((_, i) => {
-    const segment = new PayloadFields(segments[i], `payload.segments[${i}]`);
-    segment.oneOf('split', ['train', 'eval'] as const);
-    segment.string('file');
-    pairs += segment.integers('indices', { min: 0 }).length;
-  });
-  const keys = p.strings('keys');
-  if (keys.length !== pairs)
-    throw new InvalidArgumentError('payload.keys.length', `one key per pair of the segments (${pairs})`, keys.length);
+  validateReferenceSegments(p);
   p.integer('batchSize', { min: 1 });
   p.backend();
   return payload as LMReferencePayload;
@@ -113,28 +94,13 @@ export async function scoreLMReferenceShard(payload: LMReferencePayload): Promis
               `pair key ${key} differs from the producer's ${expected}: the worker reads other data or another tokenizer`,
             );
         });
-        scores.push(...(await scoreBatch(scorer, batch)));
-        // Yield: the worker renews its job's lock from the event loop.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        scores.push(...(await readPairScores(scorer, batch)));
+        await yieldToEventLoop();
       }
     }
     return scores;
   } finally {
     model.dispose();
-  }
-}
-
-/** `[chosen, rejected]` per pair of one batch, outside any tape; frees its tensors. */
-async function scoreBatch(scorer: LMPreferenceScorer, batch: DPOBatch): Promise<[number, number][]> {
-  const [chosen, rejected] = tf.tidy(() => {
-    const scores = scorer.score(batch, { training: false });
-    return [scores.chosen, scores.rejected];
-  });
-  try {
-    const [c, r] = await Promise.all([chosen!.data(), rejected!.data()]);
-    return Array.from(c, (value, i) => [value, r[i]!]);
-  } finally {
-    tf.dispose([chosen!, rejected!]);
   }
 }
 

@@ -8,7 +8,8 @@ import {
   type DPOConfig,
 } from '@dpo-ts/lm';
 import { type RunJobsOptions, type ReferenceShardsSummary, precomputeReferenceShards } from '@dpo-ts/queue';
-import { LM_REFERENCE_KIND, type LMReferencePayload, type LMReferenceSegment } from './lm-reference-kind.js';
+import { LM_REFERENCE_KIND, type LMReferencePayload } from './lm-reference-kind.js';
+import { type ReferenceSplit, shardSegments } from './reference-segments.js';
 
 /** Options of {@link precomputeLMReferenceScores}. */
 export interface PrecomputeLMReferenceOptions extends Omit<RunJobsOptions, 'jobs'> {
@@ -45,7 +46,7 @@ export async function precomputeLMReferenceScores(
   await selectBackend({ backend: options.backend, gradientOverrides: 'default', quiet: true });
   const { model, tokenizer } = await loadLanguageModel(options.modelDir);
   let cache: ReferenceScoreCache;
-  let splits: { split: 'train' | 'eval'; file: string; keys: readonly string[] }[];
+  let splits: ReferenceSplit[];
   let payload: Omit<LMReferencePayload, 'segments' | 'keys'>;
   try {
     const config = resolveDPOConfig(options.config ?? {}, model);
@@ -83,30 +84,16 @@ export async function precomputeLMReferenceScores(
     model.dispose();
   }
   const keys = splits.flatMap((split) => split.keys);
-  // Position in `keys` -> (split, index in the split).
-  const locate = (position: number): { split: (typeof splits)[number]; index: number } => {
-    let index = position;
-    for (const split of splits) {
-      if (index < split.keys.length) return { split, index };
-      index -= split.keys.length;
-    }
-    throw new RangeError(`pair ${position} is past the data (${keys.length} pairs)`);
-  };
   const summary = await precomputeReferenceShards({
     ...options,
     keys,
     cache,
     kind: LM_REFERENCE_KIND,
-    shardPayload: (shard): LMReferencePayload => {
-      const segments: LMReferenceSegment[] = [];
-      for (const position of shard.indices) {
-        const { split, index } = locate(position);
-        const last = segments.at(-1);
-        if (last?.split === split.split) (last.indices as number[]).push(index);
-        else segments.push({ split: split.split, file: split.file, indices: [index] });
-      }
-      return { ...payload, segments, keys: shard.keys };
-    },
+    shardPayload: (shard): LMReferencePayload => ({
+      ...payload,
+      segments: shardSegments(splits, shard.indices),
+      keys: shard.keys,
+    }),
   });
   return { ...summary, status: cache.status };
 }
