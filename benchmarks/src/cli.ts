@@ -8,6 +8,7 @@
  *   dpo-ts bench merge <into> <runs...>
  *   dpo-ts bench [names...] --queue redis://host:6379   (cells as jobs; see docs/queue.md)
  *   dpo-ts worker --queue redis://host:6379 [--concurrency n]
+ *   dpo-ts jobs reference-scores|pairs ... [--queue redis://host:6379]   (data jobs; docs/queue.md)
  *
  * Exit code 1 when a benchmark failed (the others' results are still written), 2 for bad
  * arguments, 130 when interrupted.
@@ -22,6 +23,7 @@ import { mergeRuns } from './harness/merge-runs.js';
 import { publishRun } from './harness/publish.js';
 import { runSuite } from './harness/runner.js';
 import { selectBenchmarks } from './harness/select-benchmarks.js';
+import { addDataJobCommands } from './data-jobs/cli-data-jobs.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
@@ -174,6 +176,7 @@ export function buildProgram(
         ...(options.lockMs === undefined ? {} : { lockMilliseconds: options.lockMs }),
       });
     });
+  addDataJobCommands(program, print);
   return program;
 }
 

@@ -44,9 +44,10 @@ export interface Timing {
   readonly samplesMs: readonly number[];
   readonly error?: string;
   /**
-   * Tensors left alive when the step threw: tfjs's engine keeps the tensors it saved for the
-   * backward pass when backprop fails, and no `tf.tidy` reclaims them (a tfjs behaviour, not a
-   * dpo-ts leak). Present only with `error`.
+   * Tensors tfjs's engine left alive when the step threw: it keeps the tensors each tape node
+   * saved for the backward pass outside every `tf.tidy` and frees them only at the end of a
+   * backprop that succeeds. The benchmark frees them ({@link releaseFailedTape}), so none
+   * outlives the run. Present only with `error`.
    */
   readonly tensorsLeftOnError?: number;
 }
@@ -78,6 +79,23 @@ interface Variant {
   readonly overrides: GradientOverrideName[];
 }
 
+/**
+ * Frees the tensors that a failed `tf.variableGrads` / `tf.grads` leaves on tfjs's tape. The engine
+ * keeps (`keep`) a clone of each tensor a kernel saves for its gradient and disposes them after a
+ * successful backprop only; when backprop throws (a missing kernel, a shape error) the tape keeps
+ * them alive until the next gradient call replaces it, unreachable from any tidy. Call it right
+ * after the throw, outside any gradient computation.
+ * @returns how many tensors it freed.
+ */
+export function releaseFailedTape(): number {
+  const state = tf.engine().state;
+  if (state.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return 0;
+  const before = tf.memory().numTensors;
+  for (const node of state.activeTape) for (const tensor of node.saved ?? []) tensor.dispose();
+  state.activeTape = [];
+  return before - tf.memory().numTensors;
+}
+
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n', 1)[0]!;
 
 /**
@@ -104,7 +122,9 @@ async function compare(
       try {
         for (let w = 0; w < Math.max(warmup, 1); w++) step.run();
       } catch (error) {
-        errors.set(i, { message: firstLine(error), tensorsLeft: tf.memory().numTensors - tensorsBefore });
+        const tensorsLeft = tf.memory().numTensors - tensorsBefore;
+        releaseFailedTape();
+        errors.set(i, { message: firstLine(error), tensorsLeft });
       }
     }
     for (let s = 0; s < steps; s++) {
@@ -148,6 +168,64 @@ function table(timings: Timing[], baseline: Timing | undefined): string[] {
   return lines;
 }
 
+/** The single matmul products timed: [label, a shape, b shape, transpose b]. */
+export const MATMUL_PRODUCTS: readonly (readonly [string, number[], number[], boolean])[] = [
+  ['linear 2-D [1024,128] x [128,512]', [1024, 128], [128, 512], false],
+  ['linear 3-D [16,64,128] x [128,512] (broadcast)', [16, 64, 128], [128, 512], false],
+  ['attention q k^T [64,64,32] x [64,64,32]^T', [64, 64, 32], [64, 64, 32], true],
+  ['attention p v [64,64,64] x [64,64,32]', [64, 64, 64], [64, 64, 32], false],
+  ['batched [16,128,128] x [16,128,128]', [16, 128, 128], [16, 128, 128], false],
+];
+
+/**
+ * The LM step on wasm with tfjs's BatchMatMul gradient and with every override. tfjs's own
+ * GatherV2 gradient needs UnsortedSegmentSum, which wasm lacks: the baseline keeps that
+ * override so the step runs at all, and differs only in the BatchMatMul gradient.
+ */
+export function measureLmStep(config: LmStepConfig, steps: number, warmup: number): Promise<Timing[]> {
+  return compare(
+    'wasm',
+    [
+      { label: "tfjs's BatchMatMul gradient (GatherV2 override only)", overrides: ['GatherV2'] },
+      { label: 'dpo-ts overrides', overrides: ALL },
+    ],
+    () => makeLmStep(config),
+    steps,
+    warmup,
+  );
+}
+
+/** Forward + backward of matmul product `index` of {@link MATMUL_PRODUCTS} on wasm, tfjs's gradient vs the override. */
+export async function measureMatMulProduct(
+  index: number,
+  steps: number,
+  warmup: number,
+): Promise<GradientOverridesReport['matMulBackward'][number]> {
+  const [shape, a, b, transposeB] = MATMUL_PRODUCTS[index]!;
+  const timings = await compare(
+    'wasm',
+    [
+      { label: "tfjs's gradient", overrides: [] },
+      { label: 'dpo-ts override', overrides: ['BatchMatMul'] },
+    ],
+    () => makeMatMulStep(a, b, transposeB),
+    steps,
+    warmup,
+  );
+  return { shape, timings };
+}
+
+/** The conv step on `backend` with tfjs's gradients and with the overrides (cpu: at most 3 steps, 1 warm-up). */
+export function measureConvStep(backend: 'wasm' | 'cpu', steps: number, warmup: number): Promise<Timing[]> {
+  const variants: Variant[] = [
+    { label: "tfjs's gradients", overrides: [] },
+    { label: 'dpo-ts overrides', overrides: ALL },
+  ];
+  return backend === 'wasm'
+    ? compare('wasm', variants, () => makeConvStep(SMALL_CONV), steps, warmup)
+    : compare('cpu', variants, () => makeConvStep(SMALL_CONV), Math.min(steps, 3), 1);
+}
+
 /**
  * Runs the benchmark and returns the report; prints Markdown as it goes. Switches the process's
  * backend (wasm, then cpu) and leaves wasm with all overrides selected.
@@ -162,44 +240,15 @@ export async function runGradientOverridesBenchmark(
     `### GPT-like LM step: vocab ${c.vocabulary}, context ${c.context}, d ${c.dModel}, ${c.layers} layers, ${c.heads} heads, batch ${c.batch}`,
   );
   print('');
-  // tfjs's own GatherV2 gradient needs UnsortedSegmentSum, which wasm lacks: the baseline keeps
-  // that override so the step runs at all, and differs only in the BatchMatMul gradient.
-  const lm = await compare(
-    'wasm',
-    [
-      { label: "tfjs's BatchMatMul gradient (GatherV2 override only)", overrides: ['GatherV2'] },
-      { label: 'dpo-ts overrides', overrides: ALL },
-    ],
-    () => makeLmStep(c),
-    steps,
-    warmup,
-  );
+  const lm = await measureLmStep(c, steps, warmup);
   table(lm, lm[0]).forEach(print);
 
   print('');
   print('### Forward + backward of one matmul (wasm)');
   print('');
-  const products: [string, number[], number[], boolean][] = [
-    ['linear 2-D [1024,128] x [128,512]', [1024, 128], [128, 512], false],
-    ['linear 3-D [16,64,128] x [128,512] (broadcast)', [16, 64, 128], [128, 512], false],
-    ['attention q k^T [64,64,32] x [64,64,32]^T', [64, 64, 32], [64, 64, 32], true],
-    ['attention p v [64,64,64] x [64,64,32]', [64, 64, 64], [64, 64, 32], false],
-    ['batched [16,128,128] x [16,128,128]', [16, 128, 128], [16, 128, 128], false],
-  ].slice(0, options.matMulProducts ?? 5) as [string, number[], number[], boolean][];
   const matMulBackward: GradientOverridesReport['matMulBackward'] = [];
-  for (const [shape, a, b, transposeB] of products) {
-    const timings = await compare(
-      'wasm',
-      [
-        { label: "tfjs's gradient", overrides: [] },
-        { label: 'dpo-ts override', overrides: ['BatchMatMul'] },
-      ],
-      () => makeMatMulStep(a, b, transposeB),
-      steps,
-      warmup,
-    );
-    matMulBackward.push({ shape, timings });
-  }
+  for (let index = 0; index < (options.matMulProducts ?? MATMUL_PRODUCTS.length); index++)
+    matMulBackward.push(await measureMatMulProduct(index, steps, warmup));
   print('| product | tfjs ms | override ms | speed-up |');
   print('|---|---:|---:|---:|');
   for (const { shape, timings } of matMulBackward) {
@@ -215,15 +264,7 @@ export async function runGradientOverridesBenchmark(
     `### Conv step: [${v.batch},${v.size},${v.size},${v.channels}], conv 3x3, conv 3x3 stride 2, conv2dTranspose stride 2`,
   );
   print('');
-  const make = () => makeConvStep(v);
-  const variants: Variant[] = [
-    { label: "tfjs's gradients", overrides: [] },
-    { label: 'dpo-ts overrides', overrides: ALL },
-  ];
-  const conv = [
-    ...(await compare('wasm', variants, make, steps, warmup)),
-    ...(await compare('cpu', variants, make, Math.min(steps, 3), 1)),
-  ];
+  const conv = [...(await measureConvStep('wasm', steps, warmup)), ...(await measureConvStep('cpu', steps, warmup))];
   table(conv, conv[2]).forEach(print);
   print('');
   print("(conv speed-ups are relative to cpu with tfjs's gradients; wasm has no Conv2DBackpropFilter kernel)");

@@ -1,3 +1,4 @@
+import type { BackendRequest } from '@dpo-ts/core';
 import type { Benchmark, BenchmarkContext, BenchmarkMode, BenchmarkResult } from './benchmark.js';
 
 /**
@@ -18,6 +19,11 @@ export interface CellContext {
   readonly mode: BenchmarkMode;
   readonly seed: number;
   readonly seeds: readonly number[];
+  /**
+   * The backend the run asked for (`--backend`), undefined for the default. Workers select it
+   * before each cell; a benchmark that measures several backends plans its cells from it.
+   */
+  readonly backend?: BackendRequest;
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -65,6 +71,7 @@ export function cellContext(context: BenchmarkContext): CellContext {
     mode: context.mode,
     seed: context.seed,
     seeds: context.seeds,
+    ...(context.backend === undefined ? {} : { backend: context.backend }),
     log: context.log,
     ...(context.signal ? { signal: context.signal } : {}),
   };

@@ -24,23 +24,6 @@ export interface LossVariantMeasurement {
   readonly finalLoss: number;
 }
 
-/**
- * A {@link TabularPolicyScorer} without the stray tensor its constructor leaves behind (the
- * initial value it copies into the variable): built inside a tidy, which frees that tensor and
- * keeps the variable. The caller disposes the scorer.
- */
-export function createTabularScorer(
-  logits: readonly (readonly number[])[],
-  name: string,
-  trainable = true,
-): TabularPolicyScorer {
-  let scorer: TabularPolicyScorer | undefined;
-  tf.tidy(() => {
-    scorer = new TabularPolicyScorer(logits, name, trainable);
-  });
-  return scorer!;
-}
-
 /** The task of a seed: true rewards r[c][y] ~ N(0, 1) and Bradley-Terry labelled pairs. */
 export function tabularTask(cell: LossVariantCell): { rewards: number[][]; batch: TabularPreferenceBatch } {
   const { conditions, responses, pairs } = cell.settings;
@@ -70,8 +53,8 @@ export async function runLossVariantCell(cell: LossVariantCell): Promise<LossVar
   const { conditions, responses, steps, learningRate } = cell.settings;
   const { rewards, batch } = tabularTask(cell);
   const zeros = Array.from({ length: conditions }, () => new Array<number>(responses).fill(0));
-  const policy = createTabularScorer(zeros, 'loss-variants-policy');
-  const reference = createTabularScorer(zeros, 'loss-variants-reference', false);
+  const policy = new TabularPolicyScorer(zeros, 'loss-variants-policy');
+  const reference = new TabularPolicyScorer(zeros, 'loss-variants-reference', false);
   const optimizer = tf.train.adam(learningRate);
   const config = resolvePreferenceLossConfig({ lossType: cell.variant, beta: cell.beta });
   const state = { bcoRunningMean: 0, bcoRunningCount: 0 };

@@ -59,6 +59,7 @@ export function benchCellKind(
         mode: payload.mode,
         seed: payload.seed,
         seeds: payload.seeds,
+        backend: payload.backend,
         log: context.log,
         ...(context.signal ? { signal: context.signal } : {}),
       });

@@ -10,6 +10,9 @@ import { lossVariantsBenchmark } from '../loss-variants/index.js';
 import { benchmarkCodeVersion } from './code-version.js';
 import { queueCellRunner } from './queue-cell-runner.js';
 import { TABULAR_REFERENCE_KIND, scoreTabularReference, tabularReferenceKind } from './tabular-reference-kind.js';
+import { FIXTURE_PROMPTS, writeLMFixture } from '../data-jobs/lm-fixture.test-helper.js';
+import { precomputeLMReferenceScores } from '../data-jobs/lm-reference-precompute.js';
+import { sampleLabeledPairs } from '../data-jobs/lm-sampling-jobs.js';
 import { type WorkerProcess, startWorker, testRedisUrl } from './worker-process.test-helper.js';
 import { workerKinds } from './worker-kinds.js';
 
@@ -100,6 +103,53 @@ describe('a fleet of dpo-ts worker processes on Redis', () => {
     // And both equal one batch of all 200 pairs scored at once.
     const whole = await scoreTabularReference({ logits, ...pairs });
     expect(keys.map((key) => fleetCache.entries[key])).toEqual(whole);
+
+    // The data jobs on the same workers: a sharded lm reference precompute into the cache file
+    // DPOTrainer reads, and pair sampling + labelling by a reward model, each equal to in-process.
+    const fixture = await writeLMFixture();
+    const kinds = workerKinds([]);
+    const onFleet = { url, pollMilliseconds: 250 };
+    const lmPrecompute = (file: string, queue: typeof onFleet | object) =>
+      precomputeLMReferenceScores({
+        ...fixture,
+        ...queue,
+        config: { precomputeRefLogProbs: true, precomputeRefBatchSize: 2 },
+        cacheFile: join(fixture.dir, file),
+        shardSize: 3,
+        backend: 'cpu',
+        kinds,
+        codeVersion,
+      });
+    expect(await lmPrecompute('lm-local.json', {})).toMatchObject({ computed: 16, shards: 6 });
+    expect(await lmPrecompute('lm-fleet.json', onFleet)).toMatchObject({ computed: 16, shards: 6 });
+    const read = (file: string) => JSON.parse(readFileSync(join(fixture.dir, file), 'utf8'));
+    expect(read('lm-fleet.json')).toEqual(read('lm-local.json'));
+    const sampling = {
+      modelDir: fixture.modelDir,
+      prompts: FIXTURE_PROMPTS,
+      samplesPerPrompt: 2,
+      seed: 3,
+      batchSize: 4,
+      generation: { maxNewTokens: 6 },
+      labeler: { kind: 'reward-model', dir: fixture.rewardDir } as const,
+      backend: 'cpu' as const,
+      shardSize: 2,
+      kinds,
+      codeVersion,
+    };
+    const localPairs = await sampleLabeledPairs(sampling);
+    expect(localPairs.pairs.length).toBeGreaterThan(3);
+    expect(await sampleLabeledPairs({ ...sampling, ...onFleet })).toEqual(localPairs);
+    // Every shard ran on the fleet (at least once: a job whose lock a loaded worker could not
+    // renew in time runs again elsewhere, BullMQ's at-least-once delivery), on several workers.
+    for (const kind of ['reference-scores/lm', 'pairs/lm']) {
+      const ran = workers.map((worker) =>
+        worker.lines.flatMap((line) => line.match(new RegExp(`done ${kind} ([0-9a-f]{12})`))?.[1] ?? []),
+      );
+      expect(new Set(ran.flat()).size, `${kind}: ${ran.join('; ')}`).toBe(6);
+      expect(ran.filter((keys) => keys.length > 0).length).toBeGreaterThan(1);
+    }
+    rmSync(fixture.dir, { recursive: true, force: true });
   });
 
   it('a worker killed with SIGKILL mid-job: its job is retried elsewhere, nothing lost or duplicated', async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { TabularPolicyScorer } from '@dpo-ts/core/testing';
 import type { JobKind, ReferenceShardResult } from '@dpo-ts/queue';
-import { createTabularScorer } from '../loss-variants/run-cell.js';
 
 /** Name of the job kind that scores a shard of pairs with a tabular reference. */
 export const TABULAR_REFERENCE_KIND = 'reference-scores/tabular';
@@ -46,7 +46,7 @@ export const tabularReferenceKind: JobKind<TabularReferencePayload, ReferenceSha
 export async function scoreTabularReference(
   payload: Omit<TabularReferencePayload, 'backend'>,
 ): Promise<[number, number][]> {
-  const reference = createTabularScorer(payload.logits, 'tabular-reference', false);
+  const reference = new TabularPolicyScorer(payload.logits, 'tabular-reference', false);
   try {
     const scores = reference.score(payload);
     try {

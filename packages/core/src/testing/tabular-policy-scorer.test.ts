@@ -36,6 +36,14 @@ describe('TabularPolicyScorer', () => {
     frozen.dispose();
   });
 
+  it('holds exactly one tensor, its logits, from construction to dispose', () => {
+    const before = tf.memory().numTensors;
+    const scorer = new TabularPolicyScorer([[0, 1, 2]], 'tabular-count');
+    expect(tf.memory().numTensors).toBe(before + 1);
+    scorer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects ragged tables and mismatched batches', () => {
     expect(() => new TabularPolicyScorer([[0, 0], [0]], 'bad')).toThrow(
       'initialLogits[1].length must be 2 (as row 0): got 1',

@@ -48,7 +48,13 @@ export class TabularPolicyScorer implements PreferenceScorer<TabularPreferenceBa
         throw new InvalidArgumentError(`initialLogits[${i}].length`, `${this.numResponses} (as row 0)`, row.length);
       }
     });
-    this.logits = tf.variable(tf.tensor2d(initialLogits.map((r) => [...r])), trainable, `${name}.logits`);
+    // tf.variable copies its initial value: the temporary table is freed right away.
+    const initial = tf.tensor2d(initialLogits.map((r) => [...r]));
+    try {
+      this.logits = tf.variable(initial, trainable, `${name}.logits`);
+    } finally {
+      initial.dispose();
+    }
   }
 
   /** Log-probabilities `[numConditions, numResponses]`; the caller disposes. */

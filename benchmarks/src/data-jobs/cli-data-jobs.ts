@@ -1,0 +1,147 @@
+// Heavy modules (tfjs, the model packages, BullMQ) are imported by the actions only, so the
+// CLI starts fast for every other command.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackendRequest } from '@dpo-ts/core';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { LabelerSpec } from './labelers.js';
+
+const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`an integer >= 1: got ${value}`);
+  return count;
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0) throw new InvalidArgumentError(`an integer >= 0: got ${value}`);
+  return seed;
+}
+
+/** `afinn`, `vader`, or a reward model's directory. */
+export function parseLabeler(value: string): LabelerSpec {
+  if (value === 'afinn' || value === 'vader') return { kind: value };
+  if (value.length === 0) throw new InvalidArgumentError('afinn, vader or a reward model directory');
+  return { kind: 'reward-model', dir: value };
+}
+
+/** What every data-job command shares: the queue (or in-process), the result store, progress lines. */
+interface CommonOptions {
+  readonly queue?: string;
+  readonly results: string;
+  readonly backend: BackendRequest;
+  readonly shardSize: number;
+}
+
+async function runOptions(options: CommonOptions, print: (line: string) => void) {
+  const { FileResultStore, formatJobProgress, queueConnection, redactUrl } = await import('@dpo-ts/queue');
+  const { benchmarkCodeVersion } = await import('../queue/code-version.js');
+  const { workerKinds } = await import('../queue/worker-kinds.js');
+  if (options.queue !== undefined) queueConnection(options.queue, '--queue');
+  const codeVersion = benchmarkCodeVersion();
+  print(
+    `dpo-ts jobs: ${options.queue === undefined ? 'in-process' : `jobs go to ${redactUrl(options.queue)}`} (code version ${codeVersion}); results kept in ${options.results}`,
+  );
+  return {
+    kinds: workerKinds([]),
+    codeVersion,
+    store: new FileResultStore(options.results),
+    ...(options.queue === undefined ? {} : { url: options.queue }),
+    onProgress: (progress: Parameters<typeof formatJobProgress>[0]) => print(`shards: ${formatJobProgress(progress)}`),
+    log: print,
+  };
+}
+
+const common = (command: Command): Command =>
+  command
+    .option('--queue <url>', 'run the shards as jobs on this Redis for `dpo-ts worker`s (default: in-process)')
+    .option('--results <dir>', 'where shard results are kept (a rerun resumes)', join('out', 'job-results'))
+    .addOption(new Option('--backend <name>', 'tfjs backend here and on the workers').choices(BACKENDS).default('auto'))
+    .option('--shard-size <n>', 'pairs or prompts per job', parseCount, 64);
+
+/**
+ * Adds `dpo-ts jobs reference-scores` and `dpo-ts jobs pairs` to the program: the data jobs of
+ * docs/queue.md from the command line, on a queue with `--queue` or in-process.
+ */
+export function addDataJobCommands(program: Command, print: (line: string) => void): void {
+  const jobs = program.command('jobs').description('data jobs, sharded, in-process or on a queue (see docs/queue.md)');
+  common(
+    jobs
+      .command('reference-scores')
+      .description("fill an lm DPO run's reference-score cache (its referenceCacheFile) from sharded jobs")
+      .requiredOption('--model <dir>', 'the reference, saved by an lm trainer (readable by every worker)')
+      .requiredOption('--train <file>', 'train pairs, preference JSONL (readable by every worker)')
+      .option('--eval <file>', 'eval pairs, when the DPO run has an eval set')
+      .option('--config <file>', "the DPO run's config as JSON (layout, scoreReduction, precomputeRefBatchSize)")
+      .requiredOption('--cache <file>', "the cache file (the DPO run's referenceCacheFile)"),
+  ).action(
+    async (
+      options: CommonOptions & { model: string; train: string; eval?: string; config?: string; cache: string },
+    ) => {
+      const { formatDuration } = await import('@dpo-ts/core');
+      const { precomputeLMReferenceScores } = await import('./lm-reference-precompute.js');
+      const started = performance.now();
+      const summary = await precomputeLMReferenceScores({
+        ...(await runOptions(options, print)),
+        modelDir: options.model,
+        trainFile: options.train,
+        ...(options.eval === undefined ? {} : { evalFile: options.eval }),
+        ...(options.config === undefined ? {} : { config: JSON.parse(await readFile(options.config, 'utf8')) }),
+        cacheFile: options.cache,
+        shardSize: options.shardSize,
+        backend: options.backend,
+      });
+      print(
+        `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${options.cache}`,
+      );
+    },
+  );
+  common(
+    jobs
+      .command('pairs')
+      .description('sample completions of a saved lm model and label them into preference pairs (AI feedback)')
+      .requiredOption('--model <dir>', 'the policy that samples, saved by an lm trainer')
+      .requiredOption('--prompts <file>', 'prompts, one per line')
+      .requiredOption('--labeler <name>', 'afinn, vader, or the directory of a saved reward model', parseLabeler)
+      .requiredOption('--out <file>', 'the pairs, preference JSONL')
+      .option('--samples-per-prompt <n>', 'completions per prompt (best vs worst)', parseCount, 2)
+      .option('--max-new-tokens <n>', 'tokens per completion', parseCount, 32)
+      .option('--batch-size <n>', 'rows per generate call (shard size x samples must be a multiple)', parseCount, 64)
+      .option('--seed <n>', 'sampling seed', parseSeed, 0),
+  ).action(
+    async (
+      options: CommonOptions & {
+        model: string;
+        prompts: string;
+        labeler: LabelerSpec;
+        out: string;
+        samplesPerPrompt: number;
+        maxNewTokens: number;
+        batchSize: number;
+        seed: number;
+      },
+    ) => {
+      const prompts = (await readFile(options.prompts, 'utf8')).split('\n').filter((line) => line.trim().length > 0);
+      const { writePreferenceJsonl } = await import('@dpo-ts/core');
+      const { sampleLabeledPairs } = await import('./lm-sampling-jobs.js');
+      const result = await sampleLabeledPairs({
+        ...(await runOptions(options, print)),
+        modelDir: options.model,
+        prompts,
+        samplesPerPrompt: options.samplesPerPrompt,
+        seed: options.seed,
+        batchSize: options.batchSize,
+        generation: { maxNewTokens: options.maxNewTokens },
+        labeler: options.labeler,
+        backend: options.backend,
+        shardSize: options.shardSize,
+      });
+      await writePreferenceJsonl(options.out, result.pairs);
+      print(
+        `pairs: ${result.pairs.length} kept, ${result.skipped} prompts skipped, ${result.sampled} completions sampled -> ${options.out}`,
+      );
+    },
+  );
+}
