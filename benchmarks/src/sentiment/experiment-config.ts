@@ -49,6 +49,17 @@ export interface ExperimentMethodsConfig {
   readonly ppoEpochs: number;
   /** Steps of PPO with the learned reward model (no label queries: its labels are the pairs'). */
   readonly ppoRewardModelSteps: number;
+  /** RLOO's and GRPO's KL coefficient beta (TRL's `beta`), swept with the rate. */
+  readonly groupKlCoefs: readonly number[];
+  /** RLOO's and GRPO's completions per prompt (TRL's `num_generations`), >= 2. */
+  readonly numGenerations: number;
+  /**
+   * Completions each on-policy step samples and labels (RLOO, GRPO; online DPO samples this many
+   * as half as many pairs): steps = label budget / onPolicyBatchSize.
+   */
+  readonly onPolicyBatchSize: number;
+  /** Online DPO's beta (sigmoid loss), swept with the rate. */
+  readonly onlineDpoBetas: readonly number[];
   /** The learned Bradley-Terry reward model (PPO-RM, best-of-N by the reward model). */
   readonly rewardModel: TrainingSteps & { readonly learningRate: number };
   /** Best-of-N sizes, by the reward model and by the labeler (the oracle frontier). */
@@ -91,6 +102,9 @@ const ALL_METHODS = [
   'hinge',
   'PPO (labeler reward)',
   'PPO (reward model)',
+  'RLOO',
+  'GRPO',
+  'Online DPO',
   'Preferred-FT',
   'Unlikelihood',
   'Best-of-N (reward model)',
@@ -120,9 +134,13 @@ const SMOKE: SentimentExperimentConfig = {
     ppoBatchSize: 8,
     ppoEpochs: 1,
     ppoRewardModelSteps: 1,
+    groupKlCoefs: [0.1],
+    numGenerations: 2,
+    onPolicyBatchSize: 16,
+    onlineDpoBetas: [0.1],
     rewardModel: { steps: 2, batchSize: 4, learningRate: 3e-4 },
     bestOfN: [2],
-    include: ['DPO', 'IPO', 'Best-of-N (labeler oracle)'],
+    include: ['DPO', 'IPO', 'RLOO', 'GRPO', 'Online DPO', 'Best-of-N (labeler oracle)'],
   },
   gaming: { samples: 8, levers: 4 },
   bootstrapResamples: 200,
@@ -144,6 +162,10 @@ const QUICK: SentimentExperimentConfig = {
     ppoBatchSize: 16,
     ppoEpochs: 2,
     ppoRewardModelSteps: 8,
+    groupKlCoefs: [0.1],
+    numGenerations: 4,
+    onPolicyBatchSize: 16,
+    onlineDpoBetas: [0.1],
     rewardModel: { steps: 16, batchSize: 8, learningRate: 3e-4 },
     bestOfN: [4],
     include: ['DPO', 'Best-of-N (labeler oracle)'],
@@ -169,6 +191,10 @@ const FULL: SentimentExperimentConfig = {
     ppoBatchSize: 16,
     ppoEpochs: 4,
     ppoRewardModelSteps: 64,
+    groupKlCoefs: [0.05, 0.2],
+    numGenerations: 4,
+    onPolicyBatchSize: 16,
+    onlineDpoBetas: [0.1, 0.5],
     rewardModel: { steps: 64, batchSize: 16, learningRate: 3e-4 },
     bestOfN: [4, 16],
     include: ALL_METHODS,
