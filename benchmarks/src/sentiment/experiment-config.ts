@@ -75,7 +75,14 @@ export interface SentimentExperimentConfig {
   readonly data: ExperimentDataConfig;
   /** The SFT stage: the committed base fine-tuned on the seed's training-split review sentences. */
   readonly sft: TrainingSteps & { readonly learningRate: number };
-  readonly labeler: SentimentClassifierOptions;
+  readonly labeler: SentimentClassifierOptions & {
+    /**
+     * Copies of each training sentence, cut to a word prefix and ended with 1-3 neutral tokens
+     * (`neutralSuffixCopies`), added to the labeler's training set so that appending " and" or
+     * "!" stops moving its logit much; 0 for none.
+     */
+    readonly neutralCopies: number;
+  };
   readonly methods: ExperimentMethodsConfig;
   /** SFT samples the gaming check appends each candidate token to, and levers reported. */
   readonly gaming: { readonly samples: number; readonly levers: number };
@@ -122,7 +129,7 @@ const SMOKE: SentimentExperimentConfig = {
     evalSamplesPerPrompt: 4,
   },
   sft: { steps: 2, batchSize: 4, learningRate: 1e-4 },
-  labeler: { iterations: 40 },
+  labeler: { iterations: 40, neutralCopies: 2 },
   methods: {
     learningRates: [1e-4],
     dpoBetas: [0.1],
@@ -150,7 +157,7 @@ const QUICK: SentimentExperimentConfig = {
   seeds: 1,
   data: { ...DATA, trainPrompts: 128, validationPrompts: 16, testPrompts: 64 },
   sft: { steps: 16, batchSize: 8, learningRate: 1e-4 },
-  labeler: {},
+  labeler: { neutralCopies: 2 },
   methods: {
     learningRates: [1e-4, 3e-4],
     dpoBetas: [0.1],
@@ -179,7 +186,7 @@ const FULL: SentimentExperimentConfig = {
   seeds: 5,
   data: DATA,
   sft: { steps: 60, batchSize: 16, learningRate: 1e-4 },
-  labeler: {},
+  labeler: { neutralCopies: 2 },
   methods: {
     learningRates: [1e-4, 3e-4],
     dpoBetas: [0.05, 0.1, 0.5],

@@ -6,6 +6,7 @@ import { type ComputeCost, secondsSince, ZERO_COST } from './compute-cost.js';
 import type { SentimentExperimentConfig } from './experiment-config.js';
 import { drawPrompts } from './frontier-data.js';
 import { findLevers, type Lever } from './gaming-check.js';
+import { neutralSuffixCopies } from './labeler-augmentation.js';
 import { progressTo } from './log-stream.js';
 import { measureMethod, type MeasureOptions, type MethodMeasurement } from './measure-method.js';
 import type { MethodInput } from './method-registry.js';
@@ -102,8 +103,8 @@ export interface SeedPreparation {
 /**
  * Prepares one seed of the experiment. The seed redraws everything below the committed base:
  * 1. the UCI sentences split into train / validation / test, and the prompts of each part;
- * 2. the labeler (bag-of-n-grams logistic regression) trained on the training sentences, its
- *    accuracy on the test sentences;
+ * 2. the labeler (bag-of-n-grams logistic regression) trained on the training sentences and
+ *    their neutral-suffix copies, its accuracy on the test sentences;
  * 3. the SFT stage: the pretrained base fine-tuned on the training sentences;
  * 4. the label budget: `samplesPerPrompt` SFT samples of each training prompt, each labelled
  *    once; best vs worst of each prompt is a pair;
@@ -126,8 +127,12 @@ export async function prepareSeed(shared: ExperimentShared, seed: number): Promi
   const validationPrompts = drawPrompts(inner.eval, data.validationPrompts, data, mixSeeds(seed, 24));
   const testPrompts = drawPrompts(outer.eval, data.testPrompts, data, mixSeeds(seed, 25));
 
-  // 2. The labeler.
-  const classifier = trainSentimentClassifier(train, config.labeler);
+  // 2. The labeler, on the training sentences and their neutral-suffix copies.
+  const { neutralCopies, ...classifierOptions } = config.labeler;
+  const classifier = trainSentimentClassifier(
+    [...train, ...neutralSuffixCopies(train, neutralCopies, mixSeeds(seed, 20))],
+    classifierOptions,
+  );
   const labeler = (p: string, completion: string): number => classifier.logit(p + completion);
   const labelerInfo = {
     heldOutAccuracy: classifier.accuracy(outer.eval),
