@@ -40,7 +40,8 @@ export const sentimentFrontierBenchmark: CellBenchmark = {
     "each method's learning rate and knob on validation prompts, and measures the chosen setting on test prompts: gain " +
     'over SFT on the labeler, VADER and AFINN with 95% bootstrap CIs, per-prompt win rates, KL from SFT, quality guards ' +
     '(base NLL, real-word rate, distinct-n, length, EOS) and the levers that move the labeler.',
-  // Quick: 2.1 CPU minutes measured (one wasm thread). Full: estimated from quick's parts, not run yet.
+  // Quick: 2.2 CPU minutes measured (one wasm thread; 15.2 min wall at load 17-23). Full: ~90 CPU minutes per
+  // seed estimated from quick's phases scaled by rows, samples and steps (225 cells), not run yet.
   expectedMinutes: { smoke: 1, quick: 3, full: 450 },
   plan: (context: CellContext) => planSentimentCells(context),
   validateCell: (payload: unknown) => {
