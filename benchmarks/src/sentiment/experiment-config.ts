@@ -147,7 +147,7 @@ const SMOKE: SentimentExperimentConfig = {
     onlineDpoBetas: [0.1],
     rewardModel: { steps: 2, batchSize: 4, learningRate: 3e-4 },
     bestOfN: [2],
-    include: ['DPO', 'IPO', 'RLOO', 'GRPO', 'Online DPO', 'Best-of-N (labeler oracle)'],
+    include: ALL_METHODS,
   },
   gaming: { samples: 8, levers: 4 },
   bootstrapResamples: 200,

@@ -111,6 +111,7 @@ export async function reduceSentimentExperiment(
       baseDir,
       baseCard,
       parameters,
+      /** Wall seconds summed over the cells (stored ones at the time they ran; parallel workers overlap). */
       wallSeconds,
       /** CPU seconds of the cells' processes: close to the wall time of a quiet 2-core machine (wasm runs one thread). */
       cpuSeconds,

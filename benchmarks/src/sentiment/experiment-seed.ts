@@ -5,13 +5,12 @@ import { throwIfAborted } from './abort.js';
 import { type ComputeCost, secondsSince, ZERO_COST } from './compute-cost.js';
 import type { SentimentExperimentConfig } from './experiment-config.js';
 import { drawPrompts } from './frontier-data.js';
-import { findLevers, type Lever } from './gaming-check.js';
+import { findLevers, type Lever, leverCandidates } from './gaming-check.js';
 import { neutralSuffixCopies } from './labeler-augmentation.js';
 import { progressTo } from './log-stream.js';
 import { measureMethod, type MeasureOptions, type MethodMeasurement } from './measure-method.js';
 import type { MethodInput } from './method-registry.js';
 import { type GroundTruthReward, sampleGroundTruthPairs } from './preference-pairs.js';
-import { SENTIMENT_ORACLES } from './oracles.js';
 import { trainFrontierRewardModel } from './reward-model.js';
 import { trainSentimentClassifier } from './sentiment-classifier.js';
 import { mean } from './statistics.js';
@@ -293,20 +292,4 @@ async function trainSFTStage(
   } finally {
     sftTrainer.dispose();
   }
-}
-
-/**
- * The candidates of the lever search: every vocabulary token that decodes to printable text and
- * that neither oracle scores on its own. A token such as " great" raises the labeler because it
- * is positive, which is no gaming; a lever is a token that moves the labeler while carrying no
- * sentiment an independent scorer sees (" and", "!" for a bag-of-n-grams classifier).
- */
-export function leverCandidates(tokenizer: Pick<Tokenizer, 'vocabSize' | 'decode'>): string[] {
-  const candidates: string[] = [];
-  for (let id = 0; id < tokenizer.vocabSize; id++) {
-    const text = tokenizer.decode([id]);
-    if (text.trim().length === 0 || text.includes('\uFFFD') || /[\n\r\t]/.test(text)) continue;
-    if (SENTIMENT_ORACLES.every((oracle) => oracle.score(text) === 0)) candidates.push(text);
-  }
-  return candidates;
 }
