@@ -18,11 +18,13 @@ const BASE_FILES = ['config.json', 'manifest.json', 'weights.bin', 'tokenizer.js
  * of it, so a change of config or of the base's weights recomputes the cell.
  */
 export interface SentimentCell {
+  /** The seed: it redraws the split, prompts, SFT stage, labeler, pairs, training and sampling. */
   readonly seed: number;
   /** Method row name (`DPO beta 0.1`), or null for the seed's preparation. */
   readonly method: string | null;
   /** The sweep setting's label (`lr 0.0001, beta 0.1`), or null for the preparation. */
   readonly setting: string | null;
+  /** The mode's whole config (so the job key covers every size and sweep). */
   readonly config: SentimentExperimentConfig;
   /** The base: its folder (null: {@link defaultBaseModelDir} where the cell runs) and the SHA-256 of its files. */
   readonly base: { readonly dir: string | null; readonly sha256: string };

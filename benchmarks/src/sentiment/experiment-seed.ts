@@ -44,12 +44,15 @@ export interface SeedMethodResult {
 /** What the preparation of a seed measured, before any method: the labeler, SFT, the pairs, the levers. */
 export interface SeedBaseline {
   readonly seed: number;
+  /** The labeler's accuracy on the seed's test sentences and on its training sentences. */
   readonly labeler: {
     readonly heldOutAccuracy: number;
     readonly trainAccuracy: number;
     readonly testSentences: number;
   };
+  /** The SFT stage: its cost and the held-out review loss (nats/token) before and after. */
   readonly sft: { readonly cost: ComputeCost; readonly lossBefore: number; readonly lossAfter: number };
+  /** The label budget spent: pairs made, prompts without a pair, labels, mean labeler gap, cost. */
   readonly pairs: {
     readonly count: number;
     readonly skippedPrompts: number;
@@ -57,7 +60,9 @@ export interface SeedBaseline {
     readonly meanRewardGap: number;
     readonly cost: ComputeCost;
   };
+  /** The labeler's strongest single-token levers on SFT validation samples. */
   readonly levers: readonly Lever[];
+  /** SFT measured on the test prompts (the reference of every gain). */
   readonly sftTest: MethodMeasurement;
   /** Seconds the preparation took (split, labeler, SFT stage, pairs, SFT measurements, levers). */
   readonly wallSeconds: number;
@@ -65,9 +70,11 @@ export interface SeedBaseline {
 
 /** Everything one seed measured. */
 export interface SeedResult extends SeedBaseline {
+  /** The seed's reward model's held-out pair accuracy, when a method used it. */
   readonly rewardModelAccuracy: number | null;
   /** What training the reward model cost, when a method used it. */
   readonly rewardModelCost: ComputeCost | null;
+  /** Every method row, in registry order, at its chosen setting. */
   readonly methods: readonly SeedMethodResult[];
 }
 

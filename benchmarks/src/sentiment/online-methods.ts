@@ -7,14 +7,19 @@ import { progressTo } from './log-stream.js';
 
 /** What an on-policy method trains against: its prompts, the reward (one labeler query a call) and its length. */
 export interface OnPolicyRun {
+  /** Progress-line label, e.g. `RLOO lr 0.0001, KL coef 0.1`. */
   readonly label: string;
+  /** Training prompts (the seed's training-split openings). */
   readonly prompts: readonly string[];
+  /** The labeler: one query per sampled completion. */
   readonly reward: RewardSource;
   /** Generation batches (RLOO/GRPO) or optimiser steps (online DPO). */
   readonly steps: number;
+  /** Peak AdamW learning rate: no warm-up, then core's default linear decay to 0. */
   readonly learningRate: number;
   /** RLOO/GRPO's KL coefficient beta, online DPO's DPO beta. */
   readonly beta: number;
+  /** Longest completion, tokens (EOS included). */
   readonly maxNewTokens: number;
 }
 

@@ -8,13 +8,17 @@ import { mean } from './statistics.js';
 
 /** What one (method, setting, seed) cell measured (JSON). */
 export interface SettingResult {
+  /** The method row's name, e.g. `DPO beta 0.1`. */
   readonly method: string;
+  /** The sweep setting's label, e.g. `lr 0.0001, beta 0.1`. */
   readonly setting: string;
   /** Validation prompts; null when the method has one setting (nothing to choose). */
   readonly validation: ValidationResult | null;
   /** Test prompts, with the test sampling seed no setting is chosen with. */
   readonly test: MethodMeasurement;
+  /** The method's own cost at this setting (training, sampling, scoring; evaluation excluded). */
   readonly cost: ComputeCost;
+  /** Final training metrics (TRL's names); empty for best-of-N. */
   readonly details: Readonly<Record<string, number>>;
   /** Share of the test labeler gain over SFT that deleting the seed's levers removes (null when there is no gain). */
   readonly leverShare: number | null;
