@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildProgram, listBenchmarks } from './cli.js';
 import type { Benchmark } from './harness/benchmark.js';
+import { lossVariantsBenchmark } from './loss-variants/index.js';
+import { planLossVariantCells } from './loss-variants/settings.js';
 
 const BENCHMARK: Benchmark = {
   name: 'demo',
@@ -44,6 +46,49 @@ describe('dpo-ts CLI', () => {
     await expect(other.parseAsync(['bench', '--backend', 'tpu'], { from: 'user' })).rejects.toThrow(
       /Allowed choices are auto, wasm, cpu, webgpu, tensorflow/,
     );
+  });
+
+  it('--store runs cells here and keeps their results by key, so a rerun computes only the missing ones', async () => {
+    const store = join(root, 'store');
+    // runSuite prints its progress; keep the test output quiet.
+    const quiet = [vi.spyOn(console, 'log'), vi.spyOn(console, 'error'), vi.spyOn(console, 'warn')].map((spy) =>
+      spy.mockImplementation(() => {}),
+    );
+    onTestFinished(() => {
+      for (const spy of quiet) spy.mockRestore();
+    });
+    const run = () =>
+      buildProgram([lossVariantsBenchmark], () => {}).parseAsync(
+        ['bench', 'loss-variants', '--smoke', '--backend', 'cpu', '--out', join(root, 'out'), '--store', store],
+        { from: 'user' },
+      );
+    const files = () =>
+      readdirSync(store, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.json'))
+        .sort();
+    await run();
+    const first = files();
+    expect(first).toHaveLength(planLossVariantCells('smoke', [0]).length);
+    const kept = join(store, first[0]!);
+    const keptTime = statSync(kept).mtimeMs;
+    rmSync(join(store, first[1]!));
+    await run();
+    expect(files()).toEqual(first);
+    // The stored result was reused, not computed and written again.
+    expect(statSync(kept).mtimeMs).toBe(keptTime);
+    const summary = JSON.parse(readFileSync(join(root, 'out', 'summary.json'), 'utf8')) as { ok: boolean };
+    expect(summary.ok).toBe(true);
+  });
+
+  it('rejects --store with --queue', async () => {
+    const program = buildProgram(
+      [BENCHMARK],
+      () => {},
+      () => {},
+    );
+    await expect(
+      program.parseAsync(['bench', '--store', join(root, 's'), '--queue', 'redis://localhost:6379'], { from: 'user' }),
+    ).rejects.toThrow(/cannot be used with/);
   });
 
   it('publishes a run into a docs folder', async () => {

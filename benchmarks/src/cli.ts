@@ -7,6 +7,7 @@
  *   dpo-ts bench publish <out> [--to docs/results] [--report docs/results.md]
  *   dpo-ts bench merge <into> <runs...>
  *   dpo-ts bench [names...] --queue redis://host:6379   (cells as jobs; see docs/queue.md)
+ *   dpo-ts bench [names...] --store <dir>               (cells here, results kept by input hash: resumable)
  *   dpo-ts worker --queue redis://host:6379 [--concurrency n]
  *   dpo-ts jobs reference-scores|pairs ... [--queue redis://host:6379]   (data jobs; docs/queue.md)
  *
@@ -82,6 +83,12 @@ export function buildProgram(
     .addOption(new Option('--backend <name>', 'tfjs backend (default: DPO_TS_BACKEND, else auto)').choices(BACKENDS))
     .option('--seed <n>', 'base seed', parseSeed, 0)
     .option('--queue <url>', 'run benchmark cells as jobs on this Redis (redis:// or rediss://) for `dpo-ts worker`s')
+    .addOption(
+      new Option(
+        '--store <dir>',
+        'run benchmark cells here and keep each result in this folder by the hash of its inputs: a rerun resumes (--queue keeps them in <out>/job-results)',
+      ).conflicts('queue'),
+    )
     .action(
       async (
         names: string[],
@@ -93,6 +100,7 @@ export function buildProgram(
           backend?: BackendRequest;
           seed: number;
           queue?: string;
+          store?: string;
         },
       ) => {
         const mode: BenchmarkMode = options.smoke ? 'smoke' : options.full ? 'full' : 'quick';
@@ -118,6 +126,16 @@ export function buildProgram(
             seed: options.seed,
             signal: controller.signal,
             ...(backend ? { backend } : {}),
+            ...(options.store === undefined
+              ? {}
+              : {
+                  cellRunner: (await import('./queue/cli-store.js')).storeCellRunner({
+                    dir: options.store,
+                    backend: backend ?? 'auto',
+                    benchmarks,
+                    log: print,
+                  }),
+                }),
             ...(options.queue === undefined
               ? {}
               : {

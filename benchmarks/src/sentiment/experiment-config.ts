@@ -49,6 +49,17 @@ export interface ExperimentMethodsConfig {
   readonly ppoEpochs: number;
   /** Steps of PPO with the learned reward model (no label queries: its labels are the pairs'). */
   readonly ppoRewardModelSteps: number;
+  /** RLOO's and GRPO's KL coefficient beta (TRL's `beta`), swept with the rate. */
+  readonly groupKlCoefs: readonly number[];
+  /** RLOO's and GRPO's completions per prompt (TRL's `num_generations`), >= 2. */
+  readonly numGenerations: number;
+  /**
+   * Completions each on-policy step samples and labels (RLOO, GRPO; online DPO samples this many
+   * as half as many pairs): steps = label budget / onPolicyBatchSize.
+   */
+  readonly onPolicyBatchSize: number;
+  /** Online DPO's beta (sigmoid loss), swept with the rate. */
+  readonly onlineDpoBetas: readonly number[];
   /** The learned Bradley-Terry reward model (PPO-RM, best-of-N by the reward model). */
   readonly rewardModel: TrainingSteps & { readonly learningRate: number };
   /** Best-of-N sizes, by the reward model and by the labeler (the oracle frontier). */
@@ -64,7 +75,14 @@ export interface SentimentExperimentConfig {
   readonly data: ExperimentDataConfig;
   /** The SFT stage: the committed base fine-tuned on the seed's training-split review sentences. */
   readonly sft: TrainingSteps & { readonly learningRate: number };
-  readonly labeler: SentimentClassifierOptions;
+  readonly labeler: SentimentClassifierOptions & {
+    /**
+     * Copies of each training sentence, cut to a word prefix and ended with 1-3 neutral tokens
+     * (`neutralSuffixCopies`), added to the labeler's training set so that appending " and" or
+     * "!" stops moving its logit much; 0 for none.
+     */
+    readonly neutralCopies: number;
+  };
   readonly methods: ExperimentMethodsConfig;
   /** SFT samples the gaming check appends each candidate token to, and levers reported. */
   readonly gaming: { readonly samples: number; readonly levers: number };
@@ -91,6 +109,9 @@ const ALL_METHODS = [
   'hinge',
   'PPO (labeler reward)',
   'PPO (reward model)',
+  'RLOO',
+  'GRPO',
+  'Online DPO',
   'Preferred-FT',
   'Unlikelihood',
   'Best-of-N (reward model)',
@@ -108,7 +129,7 @@ const SMOKE: SentimentExperimentConfig = {
     evalSamplesPerPrompt: 4,
   },
   sft: { steps: 2, batchSize: 4, learningRate: 1e-4 },
-  labeler: { iterations: 40 },
+  labeler: { iterations: 40, neutralCopies: 2 },
   methods: {
     learningRates: [1e-4],
     dpoBetas: [0.1],
@@ -120,9 +141,13 @@ const SMOKE: SentimentExperimentConfig = {
     ppoBatchSize: 8,
     ppoEpochs: 1,
     ppoRewardModelSteps: 1,
+    groupKlCoefs: [0.1],
+    numGenerations: 2,
+    onPolicyBatchSize: 16,
+    onlineDpoBetas: [0.1],
     rewardModel: { steps: 2, batchSize: 4, learningRate: 3e-4 },
     bestOfN: [2],
-    include: ['DPO', 'IPO', 'Best-of-N (labeler oracle)'],
+    include: ALL_METHODS,
   },
   gaming: { samples: 8, levers: 4 },
   bootstrapResamples: 200,
@@ -132,7 +157,7 @@ const QUICK: SentimentExperimentConfig = {
   seeds: 1,
   data: { ...DATA, trainPrompts: 128, validationPrompts: 16, testPrompts: 64 },
   sft: { steps: 16, batchSize: 8, learningRate: 1e-4 },
-  labeler: {},
+  labeler: { neutralCopies: 2 },
   methods: {
     learningRates: [1e-4, 3e-4],
     dpoBetas: [0.1],
@@ -144,6 +169,10 @@ const QUICK: SentimentExperimentConfig = {
     ppoBatchSize: 16,
     ppoEpochs: 2,
     ppoRewardModelSteps: 8,
+    groupKlCoefs: [0.1],
+    numGenerations: 4,
+    onPolicyBatchSize: 16,
+    onlineDpoBetas: [0.1],
     rewardModel: { steps: 16, batchSize: 8, learningRate: 3e-4 },
     bestOfN: [4],
     include: ['DPO', 'Best-of-N (labeler oracle)'],
@@ -157,7 +186,7 @@ const FULL: SentimentExperimentConfig = {
   seeds: 5,
   data: DATA,
   sft: { steps: 60, batchSize: 16, learningRate: 1e-4 },
-  labeler: {},
+  labeler: { neutralCopies: 2 },
   methods: {
     learningRates: [1e-4, 3e-4],
     dpoBetas: [0.05, 0.1, 0.5],
@@ -169,6 +198,10 @@ const FULL: SentimentExperimentConfig = {
     ppoBatchSize: 16,
     ppoEpochs: 4,
     ppoRewardModelSteps: 64,
+    groupKlCoefs: [0.05, 0.2],
+    numGenerations: 4,
+    onPolicyBatchSize: 16,
+    onlineDpoBetas: [0.1, 0.5],
     rewardModel: { steps: 64, batchSize: 16, learningRate: 3e-4 },
     bestOfN: [4, 16],
     include: ALL_METHODS,

@@ -250,9 +250,9 @@ export function experimentFindings(
     );
   }
   findings.push(
-    `Labeler (bag-of-n-grams logistic regression, trained on each seed's training sentences): held-out accuracy ` +
+    `Labeler (bag-of-n-grams logistic regression, trained on each seed's training sentences and their neutral-suffix copies): held-out accuracy ` +
       `${summary.labelerAccuracy.toFixed(3)} on the seed's test sentences. Base: ${context.baseDir}. ` +
-      `Run: ${(context.wallSeconds / 60).toFixed(1)} min wall, ${(context.cpuSeconds / 60).toFixed(1)} min CPU.`,
+      `Cells: ${(context.wallSeconds / 60).toFixed(1)} min wall, ${(context.cpuSeconds / 60).toFixed(1)} min CPU, summed over cells (stored ones included, at the time they ran).`,
   );
   return findings;
 }

@@ -1,8 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatDuration } from '@dpo-ts/core';
-import { BASE_MODEL_DIR, loadBaseModel, loadSentimentSentences } from '@dpo-ts/lm';
+import type { BaseModelCard } from '@dpo-ts/lm';
 import type { BenchmarkContext, BenchmarkResult } from '../harness/benchmark.js';
-import { SENTIMENT_EXPERIMENT_CONFIGS, type SentimentExperimentConfig, labelBudget } from './experiment-config.js';
+import { type CellBenchmark, type CellResult, runCellsInProcess } from '../harness/cells.js';
+import { labelBudget } from './experiment-config.js';
+import {
+  defaultBaseModelDir,
+  releaseSentimentCells,
+  type SentimentCell,
+  type SentimentCellResult,
+} from './experiment-cells.js';
 import {
   costTable,
   experimentFindings,
@@ -12,72 +21,86 @@ import {
   qualityTable,
   sweepTable,
 } from './experiment-report.js';
-import { runExperimentSeed, type SeedResult } from './experiment-seed.js';
+import type { SeedResult } from './experiment-seed.js';
 import { compareMethods, summarizeExperiment } from './experiment-summary.js';
 import { experimentMethods } from './method-registry.js';
-import { englishDictionary } from './quality-guards.js';
+import { chooseSetting, type SettingResult } from './setting-cell.js';
 
-/** Where the pretrained base is read from unless a run says otherwise: `DPO_TS_SENTIMENT_BASE`, else lm's `base-en`. */
-export function defaultBaseModelDir(): string {
-  return process.env.DPO_TS_SENTIMENT_BASE ?? BASE_MODEL_DIR;
+/**
+ * Runs the experiment's cells here (seed-major; each seed prepared once) and reduces them, then
+ * frees the kept preparations and the base, and reports any tensor left alive.
+ */
+export async function runSentimentInProcess(
+  benchmark: CellBenchmark,
+  context: BenchmarkContext,
+): Promise<BenchmarkResult> {
+  const tensorsAtStart = tf.memory().numTensors;
+  let result: BenchmarkResult;
+  try {
+    result = await runCellsInProcess(benchmark, context);
+  } finally {
+    await releaseSentimentCells();
+  }
+  const leaked = tf.memory().numTensors - tensorsAtStart;
+  return leaked > 0
+    ? {
+        ...result,
+        failures: [
+          ...(result.failures ?? []),
+          `${leaked} tensors were left alive by the run (${tensorsAtStart} before, ${tensorsAtStart + leaked} after)`,
+        ],
+      }
+    : result;
 }
 
 /**
- * The sentiment experiment: the committed pretrained base (`loadBaseModel(baseDir)`, e.g. lm's
- * `models/base-en` or `models/base-en-reviews`), then for each seed the protocol of
- * {@link runExperimentSeed} (split, labeler, SFT stage, the label budget's pairs, each method's
- * validation sweep and test measurement), summarised with bootstrap CIs into tables, findings,
- * two plots (labeler and VADER gain vs KL) and a JSON record.
+ * The report of the sentiment experiment from its cells' results (in plan order, from this
+ * process or a queue): per seed, the baseline and, per method row, the setting chosen on
+ * validation ({@link chooseSetting}); then bootstrap CIs over seeds and prompts into tables,
+ * findings, two plots (labeler and VADER gain vs KL) and a JSON record.
+ * @throws Error naming a seed whose preparation or a method row whose settings are missing.
  */
-export async function runSentimentExperiment(
+export async function reduceSentimentExperiment(
+  cells: readonly CellResult[],
   context: BenchmarkContext,
-  options: { readonly config?: SentimentExperimentConfig; readonly baseDir?: string } = {},
 ): Promise<BenchmarkResult> {
-  const started = performance.now();
-  const cpuAtStart = process.cpuUsage();
-  const config = options.config ?? SENTIMENT_EXPERIMENT_CONFIGS[context.mode];
-  const baseDir = options.baseDir ?? defaultBaseModelDir();
-  const { log, signal } = context;
-  const seeds = context.seeds.slice(0, config.seeds);
-  const tensorsAtStart = tf.memory().numTensors;
+  const first = cells[0]?.cell.payload as SentimentCell | undefined;
+  if (first === undefined) throw new Error('sentiment-frontier: no cell results to reduce');
+  await releaseSentimentCells();
+  const { config } = first;
+  const baseDir = first.base.dir ?? defaultBaseModelDir();
+  const baseCard = JSON.parse(readFileSync(join(baseDir, 'card.json'), 'utf8')) as BaseModelCard;
+  const parameters = baseCard.parameters;
   const methods = experimentMethods(config);
-  const base = await loadBaseModel(baseDir);
-  const parameters = base.model.numParameters();
-  log(
-    `base ${baseDir}: ${parameters.toLocaleString('en')} parameters; ${methods.length} method rows, label budget ${labelBudget(config)} per seed, seeds ${seeds.join(', ')}`,
-  );
-  const sentences = await loadSentimentSentences();
-  const runs: SeedResult[] = [];
-  try {
-    for (const seed of seeds) {
-      runs.push(
-        await runExperimentSeed(
-          {
-            pretrained: base.model,
-            tokenizer: base.tokenizer,
-            sentences,
-            config,
-            methods,
-            dictionary: englishDictionary(),
-            log,
-            signal,
-          },
-          seed,
+  const results = cells.map((cell) => ({
+    cell: cell.cell.payload as SentimentCell,
+    result: cell.result as SentimentCellResult,
+  }));
+  const seeds = [...new Set(results.map((r) => r.cell.seed))];
+  const runs: SeedResult[] = seeds.map((seed) => {
+    const ofSeed = results.filter((r) => r.cell.seed === seed);
+    const prepared = ofSeed.find((r) => r.result.kind === 'seed')?.result;
+    if (prepared?.kind !== 'seed') throw new Error(`sentiment-frontier: seed ${seed} has no preparation result`);
+    const settings = ofSeed.flatMap((r) => (r.result.kind === 'setting' ? [r.result.result] : []));
+    const rewardModel = settings.find((s) => s.rewardModel !== null)?.rewardModel ?? null;
+    return {
+      ...prepared.baseline,
+      rewardModelAccuracy: rewardModel?.accuracy ?? null,
+      rewardModelCost: rewardModel?.cost ?? null,
+      methods: methods.map((method) =>
+        chooseSetting(
+          method,
+          settings.filter((s: SettingResult) => s.method === method.name),
         ),
-      );
-      log(`seed ${seed} done (${formatDuration((performance.now() - started) / 1000)} elapsed)`);
-    }
-  } finally {
-    base.model.dispose();
-  }
+      ),
+    };
+  });
+  const wallSeconds = results.reduce((sum, r) => sum + r.result.wallSeconds, 0);
+  const cpuSeconds = results.reduce((sum, r) => sum + r.result.cpuSeconds, 0);
+  context.log(`done: cells took ${formatDuration(wallSeconds)} (${formatDuration(cpuSeconds)} of CPU time)`);
   const statistics = { resamples: config.bootstrapResamples, seed: context.seed };
   const summary = summarizeExperiment(runs, { ...statistics, levers: config.gaming.levers });
   const comparisons = [...compareMethods(runs, 'labeler', statistics), ...compareMethods(runs, 'VADER', statistics)];
-  const wallSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuAtStart);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  log(`done in ${formatDuration(wallSeconds)} (${formatDuration(cpuSeconds)} of CPU time)`);
-  const leaked = tf.memory().numTensors - tensorsAtStart;
   // Rows hold BOS + prompt (~8 tokens) + completion.
   const tokensPerSequence = 8 + config.data.maxNewTokens;
   return {
@@ -86,10 +109,11 @@ export async function runSentimentExperiment(
       seeds,
       config,
       baseDir,
-      baseCard: base.card,
+      baseCard,
       parameters,
+      /** Wall seconds summed over the cells (stored ones at the time they ran; parallel workers overlap). */
       wallSeconds,
-      /** CPU seconds of this process: close to the wall time of a quiet 2-core machine (wasm runs one thread). */
+      /** CPU seconds of the cells' processes: close to the wall time of a quiet 2-core machine (wasm runs one thread). */
       cpuSeconds,
       labelBudget: labelBudget(config),
       summary,
@@ -110,9 +134,6 @@ export async function runSentimentExperiment(
     plots: [gainPlot(summary, 'labeler'), gainPlot(summary, 'VADER')],
     images: [],
     findings: experimentFindings(summary, comparisons, { mode: context.mode, baseDir, wallSeconds, cpuSeconds }),
-    failures:
-      leaked > 0
-        ? [`${leaked} tensors were left alive by the run (${tensorsAtStart} before, ${tensorsAtStart + leaked} after)`]
-        : [],
+    failures: [],
   };
 }

@@ -2,17 +2,15 @@ import { evalKey, METRIC_NAMES, mixSeeds, trainEvalSplit } from '@dpo-ts/core';
 import { type GPT, type SentimentSentence, SFTTrainer, type Tokenizer } from '@dpo-ts/lm';
 import type { SequenceRewardModel } from '@dpo-ts/reward';
 import { throwIfAborted } from './abort.js';
-import { addCosts, type ComputeCost, secondsSince, ZERO_COST } from './compute-cost.js';
+import { type ComputeCost, secondsSince, ZERO_COST } from './compute-cost.js';
 import type { SentimentExperimentConfig } from './experiment-config.js';
 import { drawPrompts } from './frontier-data.js';
-import type { MethodContext } from './frontier-point.js';
-import { findLevers, type Lever, leverShareOfGain } from './gaming-check.js';
+import { findLevers, type Lever, leverCandidates } from './gaming-check.js';
+import { neutralSuffixCopies } from './labeler-augmentation.js';
 import { progressTo } from './log-stream.js';
 import { measureMethod, type MeasureOptions, type MethodMeasurement } from './measure-method.js';
-import type { ExperimentMethod, MethodInput, MethodOutcome, SweepSetting } from './method-registry.js';
-import { sampleGroundTruthPairs } from './preference-pairs.js';
-import { SENTIMENT_ORACLES } from './oracles.js';
-import { englishLossFlags } from './quality-guards.js';
+import type { MethodInput } from './method-registry.js';
+import { type GroundTruthReward, sampleGroundTruthPairs } from './preference-pairs.js';
 import { trainFrontierRewardModel } from './reward-model.js';
 import { trainSentimentClassifier } from './sentiment-classifier.js';
 import { mean } from './statistics.js';
@@ -43,15 +41,18 @@ export interface SeedMethodResult {
   readonly leverShare: number;
 }
 
-/** Everything one seed measured. */
-export interface SeedResult {
+/** What the preparation of a seed measured, before any method: the labeler, SFT, the pairs, the levers. */
+export interface SeedBaseline {
   readonly seed: number;
+  /** The labeler's accuracy on the seed's test sentences and on its training sentences. */
   readonly labeler: {
     readonly heldOutAccuracy: number;
     readonly trainAccuracy: number;
     readonly testSentences: number;
   };
+  /** The SFT stage: its cost and the held-out review loss (nats/token) before and after. */
   readonly sft: { readonly cost: ComputeCost; readonly lossBefore: number; readonly lossAfter: number };
+  /** The label budget spent: pairs made, prompts without a pair, labels, mean labeler gap, cost. */
   readonly pairs: {
     readonly count: number;
     readonly skippedPrompts: number;
@@ -59,41 +60,66 @@ export interface SeedResult {
     readonly meanRewardGap: number;
     readonly cost: ComputeCost;
   };
-  readonly rewardModelAccuracy: number | null;
-  /** What training the reward model cost, when a method used it. */
-  readonly rewardModelCost: ComputeCost | null;
+  /** The labeler's strongest single-token levers on SFT validation samples. */
   readonly levers: readonly Lever[];
+  /** SFT measured on the test prompts (the reference of every gain). */
   readonly sftTest: MethodMeasurement;
-  readonly methods: readonly SeedMethodResult[];
+  /** Seconds the preparation took (split, labeler, SFT stage, pairs, SFT measurements, levers). */
   readonly wallSeconds: number;
 }
 
-/** What all seeds share: the pretrained base, the sentences, the config, the method rows. */
+/** Everything one seed measured. */
+export interface SeedResult extends SeedBaseline {
+  /** The seed's reward model's held-out pair accuracy, when a method used it. */
+  readonly rewardModelAccuracy: number | null;
+  /** What training the reward model cost, when a method used it. */
+  readonly rewardModelCost: ComputeCost | null;
+  /** Every method row, in registry order, at its chosen setting. */
+  readonly methods: readonly SeedMethodResult[];
+}
+
+/** What all seeds share: the pretrained base, the sentences, the config. */
 export interface ExperimentShared {
   readonly pretrained: GPT;
   readonly tokenizer: Tokenizer;
   readonly sentences: readonly SentimentSentence[];
   readonly config: SentimentExperimentConfig;
-  readonly methods: readonly ExperimentMethod[];
   readonly dictionary: ReadonlySet<string>;
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal | undefined;
 }
 
+/** A prepared seed: its baseline, and what every method of it trains and is measured with. */
+export interface SeedPreparation {
+  readonly baseline: SeedBaseline;
+  /** The SFT model, start and reference of every method (owned by the preparation). */
+  readonly sft: GPT;
+  readonly labeler: GroundTruthReward;
+  readonly sftValidation: MethodMeasurement;
+  /** The method input with a cell's own log and abort signal. */
+  methodInput(log: (line: string) => void, signal?: AbortSignal): MethodInput;
+  /** The measurement options of a phase (the same sampling seed for every method: common random numbers). */
+  measure(phase: 'validation' | 'test'): MeasureOptions;
+  /** The reward model's held-out accuracy and cost once a method trained it, else null. */
+  rewardModelInfo(): { readonly accuracy: number; readonly cost: ComputeCost } | null;
+  /** Frees the SFT model and the reward model. */
+  dispose(): void;
+}
+
 /**
- * One seed of the experiment. The seed redraws everything below the committed base:
+ * Prepares one seed of the experiment. The seed redraws everything below the committed base:
  * 1. the UCI sentences split into train / validation / test, and the prompts of each part;
- * 2. the labeler (bag-of-n-grams logistic regression) trained on the training sentences, its
- *    accuracy on the test sentences;
+ * 2. the labeler (bag-of-n-grams logistic regression) trained on the training sentences and
+ *    their neutral-suffix copies, its accuracy on the test sentences;
  * 3. the SFT stage: the pretrained base fine-tuned on the training sentences;
  * 4. the label budget: `samplesPerPrompt` SFT samples of each training prompt, each labelled
  *    once; best vs worst of each prompt is a pair;
- * 5. the gaming check's lever search on SFT validation samples;
- * 6. each method row: every sweep setting trained and measured on the validation prompts; the
- *    best labeler reward among settings that keep their English (else the best) is measured on
- *    the test prompts with a sampling seed no setting was chosen with.
+ * 5. SFT measured on validation and test prompts, and the gaming check's lever search on SFT
+ *    validation samples.
+ * Deterministic for a backend: a cell in another process prepares the same seed again and gets
+ * the same SFT model and pairs. The caller disposes the preparation.
  */
-export async function runExperimentSeed(shared: ExperimentShared, seed: number): Promise<SeedResult> {
+export async function prepareSeed(shared: ExperimentShared, seed: number): Promise<SeedPreparation> {
   const started = performance.now();
   const { pretrained, tokenizer, config, log, signal } = shared;
   const data = config.data;
@@ -107,8 +133,12 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
   const validationPrompts = drawPrompts(inner.eval, data.validationPrompts, data, mixSeeds(seed, 24));
   const testPrompts = drawPrompts(outer.eval, data.testPrompts, data, mixSeeds(seed, 25));
 
-  // 2. The labeler.
-  const classifier = trainSentimentClassifier(train, config.labeler);
+  // 2. The labeler, on the training sentences and their neutral-suffix copies.
+  const { neutralCopies, ...classifierOptions } = config.labeler;
+  const classifier = trainSentimentClassifier(
+    [...train, ...neutralSuffixCopies(train, neutralCopies, mixSeeds(seed, 20))],
+    classifierOptions,
+  );
   const labeler = (p: string, completion: string): number => classifier.logit(p + completion);
   const labelerInfo = {
     heldOutAccuracy: classifier.accuracy(outer.eval),
@@ -120,45 +150,15 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
   );
 
   // 3. SFT stage.
-  const sftStarted = performance.now();
   const sft = pretrained.clone();
-  const sftTrainer = await SFTTrainer.create({
-    model: sft,
-    tokenizer,
-    trainDataset: train.map((s) => ({ text: s.text })),
-    evalDataset: outer.eval.slice(0, 64).map((s) => ({ text: s.text })),
-    config: {
-      totalSteps: config.sft.steps,
-      learningRate: config.sft.learningRate,
-      lrSchedule: 'cosine',
-      warmupSteps: Math.min(10, Math.floor(config.sft.steps / 4)),
-      perDeviceTrainBatchSize: config.sft.batchSize,
-      perDeviceEvalBatchSize: 32,
-      packing: true,
-      seed: mixSeeds(seed, 26),
-    },
-  });
-  let rewardModel: SequenceRewardModel | undefined;
+  let rewardModel: { model: SequenceRewardModel; accuracy: number; cost: ComputeCost } | undefined;
+  let pending: Promise<SequenceRewardModel> | undefined;
+  const dispose = () => {
+    sft.dispose();
+    rewardModel?.model.dispose();
+  };
   try {
-    const lossBefore = (await sftTrainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
-    await sftTrainer.train({
-      progress: progressTo(seedLog, 'SFT stage (reviews)', [METRIC_NAMES.loss], Math.max(1, config.sft.steps / 4)),
-      signal,
-    });
-    const lossAfter = (await sftTrainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
-    const sftSequences = config.sft.steps * config.sft.batchSize;
-    const sftInfo = {
-      cost: {
-        ...ZERO_COST,
-        wallSeconds: secondsSince(sftStarted),
-        forwardSequences: sftSequences,
-        backwardSequences: sftSequences,
-      },
-      lossBefore,
-      lossAfter,
-    };
-    sftTrainer.dispose();
-    seedLog(`SFT stage: held-out review loss ${lossBefore.toFixed(3)} -> ${lossAfter.toFixed(3)} nats/token`);
+    const sftInfo = await trainSFTStage(shared, sft, train, outer.eval, seed, seedLog);
     throwIfAborted(signal);
 
     // 4. The label budget spent once: pairs from labelled SFT samples.
@@ -171,6 +171,8 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
     const pairs = { train: pairSplit.train, heldOut: pairSplit.eval };
     seedLog(`${sampled.pairs.length} pairs from ${trainPrompts.length * data.samplesPerPrompt} labels`);
 
+    // 5. SFT measured; levers: every single vocabulary token appended to SFT validation samples,
+    // screened on 8 samples (the labeler costs ~0.5 ms a call), the most promising re-measured on all.
     const measure = (phase: 'validation' | 'test'): MeasureOptions => ({
       sft,
       pretrained,
@@ -184,66 +186,13 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
     });
     const sftValidation = await measureMethod(undefined, measure('validation'));
     const sftTest = await measureMethod(undefined, measure('test'));
-
-    // 5. Levers: every single vocabulary token appended to SFT validation samples, screened on
-    // 8 samples (the labeler costs ~0.5 ms a call), the most promising re-measured on all.
     const leverSamples = sftValidation.samples.slice(0, config.gaming.samples);
     const screened = findLevers(leverSamples.slice(0, 8), labeler, leverCandidates(tokenizer));
     const shortlist = screened.slice(0, 4 * config.gaming.levers).map((lever) => lever.text);
     const levers = findLevers(leverSamples, labeler, shortlist).slice(0, config.gaming.levers);
     seedLog(`levers: ${levers.map((l) => `${JSON.stringify(l.text)} +${l.meanDelta.toFixed(2)}`).join(', ')}`);
 
-    // 6. Methods.
-    let rewardModelAccuracy: number | null = null;
-    let rewardModelCost: ComputeCost | null = null;
-    const context: MethodContext<GPT, Tokenizer> = {
-      base: sft,
-      tokenizer,
-      seed: mixSeeds(seed, 31),
-      log: seedLog,
-      signal,
-    };
-    const input: MethodInput = {
-      context,
-      pairs,
-      trainPrompts,
-      labeler,
-      config,
-      rewardModel: async () => {
-        if (rewardModel === undefined) {
-          const trained = await trainFrontierRewardModel({
-            base: sft,
-            tokenizer,
-            train: pairs.train,
-            heldOut: pairs.heldOut,
-            config: config.methods.rewardModel,
-            seed: mixSeeds(seed, 32),
-            log: seedLog,
-            signal,
-          });
-          rewardModel = trained.model;
-          rewardModelAccuracy = trained.heldOutAccuracy;
-          rewardModelCost = trained.cost;
-        }
-        return rewardModel;
-      },
-    };
-    const methods: SeedMethodResult[] = [];
-    for (const method of shared.methods) {
-      const result = await runSweep(method, input, sftValidation, measure);
-      const sftMean = mean(sftTest.perPrompt.labeler);
-      const leverTexts = levers.map((lever) => lever.text);
-      methods.push({
-        ...result,
-        leverShare: leverShareOfGain(result.test.samples, sftMean, labeler, leverTexts).share,
-      });
-      const last = methods.at(-1)!;
-      seedLog(
-        `${last.name} (${last.chosen}): test labeler ${mean(last.test.perPrompt.labeler).toFixed(3)} vs SFT ${mean(sftTest.perPrompt.labeler).toFixed(3)}, KL ${last.test.kl.toFixed(2)}`,
-      );
-      throwIfAborted(signal);
-    }
-    return {
+    const baseline: SeedBaseline = {
       seed,
       labeler: labelerInfo,
       sft: sftInfo,
@@ -254,93 +203,100 @@ export async function runExperimentSeed(shared: ExperimentShared, seed: number):
         meanRewardGap: mean(sampled.pairs.map((p) => p.chosenReward - p.rejectedReward)),
         cost: sampled.cost,
       },
-      rewardModelAccuracy,
-      rewardModelCost,
       levers,
       sftTest,
-      methods,
       wallSeconds: secondsSince(started),
     };
-  } finally {
-    sft.dispose();
-    (rewardModel as SequenceRewardModel | undefined)?.dispose();
+    return {
+      baseline,
+      sft,
+      labeler,
+      sftValidation,
+      measure,
+      rewardModelInfo: () =>
+        rewardModel === undefined ? null : { accuracy: rewardModel.accuracy, cost: rewardModel.cost },
+      methodInput: (cellLog, cellSignal) => {
+        const log = (line: string) => cellLog(`[seed ${seed}] ${line}`);
+        return {
+          context: { base: sft, tokenizer, seed: mixSeeds(seed, 31), log, signal: cellSignal },
+          pairs,
+          trainPrompts,
+          labeler,
+          config,
+          // Trained once per preparation, on first use, whichever cell asks first.
+          rewardModel: () => {
+            pending ??= trainFrontierRewardModel({
+              base: sft,
+              tokenizer,
+              train: pairs.train,
+              heldOut: pairs.heldOut,
+              config: config.methods.rewardModel,
+              seed: mixSeeds(seed, 32),
+              log,
+              signal: cellSignal,
+            }).then((trained) => {
+              rewardModel = { model: trained.model, accuracy: trained.heldOutAccuracy, cost: trained.cost };
+              return trained.model;
+            });
+            return pending;
+          },
+        };
+      },
+      dispose,
+    };
+  } catch (error) {
+    dispose();
+    throw error;
   }
 }
 
-/** The sweep of one row on validation prompts, then the chosen setting on test prompts. */
-async function runSweep(
-  method: ExperimentMethod,
-  input: MethodInput,
-  sftValidation: MethodMeasurement,
-  measure: (phase: 'validation' | 'test') => MeasureOptions,
-): Promise<Omit<SeedMethodResult, 'leverShare'>> {
-  const validation: ValidationResult[] = [];
-  let best: { setting: SweepSetting; outcome: MethodOutcome; score: number; flagged: boolean } | undefined;
-  let sweepCost = ZERO_COST;
-  const release = (outcome: MethodOutcome) => {
-    if (outcome.kind === 'policy') outcome.policy.dispose();
-  };
+/** The SFT stage: `sft` (a clone of the base) fine-tuned in place on the training sentences. */
+async function trainSFTStage(
+  shared: ExperimentShared,
+  sft: GPT,
+  train: readonly SentimentSentence[],
+  heldOut: readonly SentimentSentence[],
+  seed: number,
+  log: (line: string) => void,
+): Promise<SeedBaseline['sft']> {
+  const started = performance.now();
+  const { config } = shared;
+  const sftTrainer = await SFTTrainer.create({
+    model: sft,
+    tokenizer: shared.tokenizer,
+    trainDataset: train.map((s) => ({ text: s.text })),
+    evalDataset: heldOut.slice(0, 64).map((s) => ({ text: s.text })),
+    config: {
+      totalSteps: config.sft.steps,
+      learningRate: config.sft.learningRate,
+      lrSchedule: 'cosine',
+      warmupSteps: Math.min(10, Math.floor(config.sft.steps / 4)),
+      perDeviceTrainBatchSize: config.sft.batchSize,
+      perDeviceEvalBatchSize: 32,
+      packing: true,
+      seed: mixSeeds(seed, 26),
+    },
+  });
   try {
-    for (const setting of method.sweep) {
-      const outcome = await method.run(input, setting);
-      sweepCost = addCosts(sweepCost, outcome.cost);
-      const measured =
-        method.sweep.length === 1
-          ? undefined
-          : await measureMethod(
-              outcome.kind === 'policy' ? { policy: outcome.policy } : { selector: outcome.selector },
-              measure('validation'),
-            );
-      const score = measured === undefined ? 0 : mean(measured.perPrompt.labeler);
-      const flags = measured === undefined ? [] : englishLossFlags(measured.guards, sftValidation.guards);
-      if (measured !== undefined)
-        validation.push({
-          setting: setting.label,
-          labeler: score,
-          kl: measured.kl,
-          realWordRate: measured.guards.realWordRate,
-          flags,
-        });
-      const flagged = flags.length > 0;
-      const better =
-        best === undefined || (best.flagged && !flagged) || (best.flagged === flagged && score > best.score);
-      if (better) {
-        if (best !== undefined) release(best.outcome);
-        best = { setting, outcome, score, flagged };
-      } else release(outcome);
-    }
-    const chosen = best!;
-    const test = await measureMethod(
-      chosen.outcome.kind === 'policy' ? { policy: chosen.outcome.policy } : { selector: chosen.outcome.selector },
-      measure('test'),
-    );
+    const lossBefore = (await sftTrainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
+    await sftTrainer.train({
+      progress: progressTo(log, 'SFT stage (reviews)', [METRIC_NAMES.loss], Math.max(1, config.sft.steps / 4)),
+      signal: shared.signal,
+    });
+    const lossAfter = (await sftTrainer.evaluate())[evalKey(METRIC_NAMES.loss)]!;
+    log(`SFT stage: held-out review loss ${lossBefore.toFixed(3)} -> ${lossAfter.toFixed(3)} nats/token`);
+    const sequences = config.sft.steps * config.sft.batchSize;
     return {
-      name: method.name,
-      labelQueries: method.labelQueries,
-      chosen: chosen.setting.label,
-      validation,
-      test,
-      cost: chosen.outcome.cost,
-      sweepCost,
-      details: chosen.outcome.kind === 'policy' ? chosen.outcome.details : {},
+      cost: {
+        ...ZERO_COST,
+        wallSeconds: secondsSince(started),
+        forwardSequences: sequences,
+        backwardSequences: sequences,
+      },
+      lossBefore,
+      lossAfter,
     };
   } finally {
-    if (best !== undefined) release(best.outcome);
+    sftTrainer.dispose();
   }
-}
-
-/**
- * The candidates of the lever search: every vocabulary token that decodes to printable text and
- * that neither oracle scores on its own. A token such as " great" raises the labeler because it
- * is positive, which is no gaming; a lever is a token that moves the labeler while carrying no
- * sentiment an independent scorer sees (" and", "!" for a bag-of-n-grams classifier).
- */
-export function leverCandidates(tokenizer: Pick<Tokenizer, 'vocabSize' | 'decode'>): string[] {
-  const candidates: string[] = [];
-  for (let id = 0; id < tokenizer.vocabSize; id++) {
-    const text = tokenizer.decode([id]);
-    if (text.trim().length === 0 || text.includes('\uFFFD') || /[\n\r\t]/.test(text)) continue;
-    if (SENTIMENT_ORACLES.every((oracle) => oracle.score(text) === 0)) candidates.push(text);
-  }
-  return candidates;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countLever, findLevers, leverShareOfGain, leverUse, removeLevers } from './gaming-check.js';
+import { countLever, findLevers, leverCandidates, leverShareOfGain, leverUse, removeLevers } from './gaming-check.js';
 
 // A labeler with known levers: +1 per "and" word, +0.5 per "!", -0.25 per "?".
 const labeler = (prompt: string, completion: string): number => {
@@ -59,5 +59,13 @@ describe('leverShareOfGain', () => {
     expect(result.gain).toBeCloseTo(0.5, 12);
     expect(result.gainWithoutLevers).toBeCloseTo(-0.25, 12);
     expect(result.share).toBeCloseTo(1.5, 12);
+  });
+});
+
+describe('leverCandidates', () => {
+  it('keeps printable tokens no oracle scores, drops sentiment words, blanks and broken bytes', () => {
+    const vocabulary = [' and', '!', ' great', ' bad', ' ', '\n', '\uFFFD', ' the', ''];
+    const tokenizer = { vocabSize: vocabulary.length, decode: (ids: readonly number[]) => vocabulary[ids[0]!]! };
+    expect(leverCandidates(tokenizer)).toEqual([' and', '!', ' the']);
   });
 });

@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
+import type { Tokenizer } from '@dpo-ts/lm';
+import { SENTIMENT_ORACLES } from './oracles.js';
 import type { GroundTruthReward } from './preference-pairs.js';
 import { mean } from './statistics.js';
 
@@ -107,4 +109,20 @@ export function leverShareOfGain(
   const gainWithoutLevers =
     mean(samples.map((s) => labeler(s.prompt, removeLevers(s.completion, levers)))) - sftMeanReward;
   return { gain, gainWithoutLevers, share: gain === 0 ? NaN : (gain - gainWithoutLevers) / gain };
+}
+
+/**
+ * The candidates of the lever search: every vocabulary token that decodes to printable text and
+ * that neither oracle scores on its own. A token such as " great" raises the labeler because it
+ * is positive, which is no gaming; a lever is a token that moves the labeler while carrying no
+ * sentiment an independent scorer sees (" and", "!" for a bag-of-n-grams classifier).
+ */
+export function leverCandidates(tokenizer: Pick<Tokenizer, 'vocabSize' | 'decode'>): string[] {
+  const candidates: string[] = [];
+  for (let id = 0; id < tokenizer.vocabSize; id++) {
+    const text = tokenizer.decode([id]);
+    if (text.trim().length === 0 || text.includes('\uFFFD') || /[\n\r\t]/.test(text)) continue;
+    if (SENTIMENT_ORACLES.every((oracle) => oracle.score(text) === 0)) candidates.push(text);
+  }
+  return candidates;
 }

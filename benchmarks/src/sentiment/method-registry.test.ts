@@ -12,6 +12,9 @@ const every = (config: SentimentExperimentConfig): SentimentExperimentConfig => 
       'hinge',
       'PPO (labeler reward)',
       'PPO (reward model)',
+      'RLOO',
+      'GRPO',
+      'Online DPO',
       'Preferred-FT',
       'Unlikelihood',
       'Best-of-N (reward model)',
@@ -35,6 +38,12 @@ describe('budget accounting', () => {
       }
       // PPO with the labeler: its rollouts (steps x batch), each labelled once, equal the budget.
       expect(Number.isInteger(budget / config.methods.ppoBatchSize)).toBe(true);
+      // RLOO, GRPO, online DPO: every sampled completion is one query; whole steps, whole groups and pairs.
+      const { onPolicyBatchSize, numGenerations } = config.methods;
+      expect(Number.isInteger(budget / onPolicyBatchSize)).toBe(true);
+      expect(onPolicyBatchSize % numGenerations).toBe(0);
+      expect(onPolicyBatchSize % 2).toBe(0);
+      expect(rows.filter((row) => ['RLOO', 'GRPO', 'Online DPO'].includes(row.name))).toHaveLength(3);
     });
   }
 

@@ -3,6 +3,7 @@ import { computeRewardScores, type RewardSource, rewardModelScorer } from '@dpo-
 import type { SequenceRewardModel } from '@dpo-ts/reward';
 import type { ComputeCost } from './compute-cost.js';
 import { trainDPOPolicy } from './dpo-method.js';
+import { trainGroupPolicy, trainOnlineDPOPolicy } from './online-methods.js';
 import { labelBudget, type SentimentExperimentConfig } from './experiment-config.js';
 import type { MethodContext, SharedInput, TrainedPolicy } from './frontier-point.js';
 import { trainPPOPolicy } from './ppo-method.js';
@@ -93,6 +94,16 @@ export function experimentMethods(config: SentimentExperimentConfig): Experiment
     numPpoEpochs: m.ppoEpochs,
   });
   const policy = (trained: TrainedPolicy<GPT>): MethodOutcome => ({ kind: 'policy', ...trained });
+  const onPolicySteps = budget / m.onPolicyBatchSize;
+  const onPolicyRun = (input: MethodInput, setting: SweepSetting, name: string) => ({
+    label: `${name} ${setting.label}`,
+    prompts: input.trainPrompts,
+    reward: (prompt: string, completion: string) => input.labeler(prompt, completion),
+    steps: onPolicySteps,
+    learningRate: lr(setting),
+    beta: knob(setting),
+    maxNewTokens: config.data.maxNewTokens,
+  });
   const rows: ExperimentMethod[] = [
     ...m.dpoBetas.map(
       (beta): ExperimentMethod => ({
@@ -158,6 +169,31 @@ export function experimentMethods(config: SentimentExperimentConfig): Experiment
             config: ppoSettings(setting, m.ppoRewardModelSteps),
             maxNewTokens: config.data.maxNewTokens,
           }),
+        ),
+    },
+    ...(['rloo', 'grpo'] as const).map(
+      (kind): ExperimentMethod => ({
+        name: kind.toUpperCase(),
+        labelQueries: onPolicySteps * m.onPolicyBatchSize,
+        sweep: sweepGrid(m.learningRates, 'KL coef', m.groupKlCoefs),
+        uses: ['base model'],
+        run: async (input, setting) =>
+          policy(
+            await trainGroupPolicy(input.context, kind, onPolicyRun(input, setting, kind.toUpperCase()), {
+              numGenerations: m.numGenerations,
+              completionsPerStep: m.onPolicyBatchSize,
+            }),
+          ),
+      }),
+    ),
+    {
+      name: 'Online DPO',
+      labelQueries: onPolicySteps * m.onPolicyBatchSize,
+      sweep: sweepGrid(m.learningRates, 'beta', m.onlineDpoBetas),
+      uses: ['base model'],
+      run: async (input, setting) =>
+        policy(
+          await trainOnlineDPOPolicy(input.context, onPolicyRun(input, setting, 'Online DPO'), m.onPolicyBatchSize / 2),
         ),
     },
     {
