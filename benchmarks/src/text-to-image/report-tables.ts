@@ -167,7 +167,7 @@ export function t2iFindings(summary: T2ISummary, settings: T2ISettings): string[
       findings.push(
         `${LABELER_LABELS[labeler]}, Diffusion-DPO β ${beta}: ${MEASURE_LABELS[measure]} ${formatCI(dpoRow.measures[measure], isRate(measure))} against the base; net of the flipped-label control ${formatCI(net)}: ` +
           (excludes(net, 0)
-            ? `distinguishable from 0 (${net.estimate > 0 ? 'the labels move it the way the labeler prefers' : 'the labels move it against the labeler'}).`
+            ? `distinguishable from 0 (${net.estimate > 0 ? 'the labels raise it on the held-out oracle: the preference transfers' : "the labels lower it on the held-out oracle: the labeler's preference does not transfer to it"}).`
             : 'not distinguishable from 0 (the label-specific effect is within noise at this size).'),
       );
       const drift = shuffledRow.measures[measure];

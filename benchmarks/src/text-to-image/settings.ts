@@ -41,6 +41,8 @@ export interface T2ISettings {
   readonly learningRate: number;
   /** DDPO images per update; updates = 2 x pairs / this (the same labeler queries as the pairs). */
   readonly ddpoSamplesPerStep: number;
+  /** Share of the sampler's steps each DDPO update trains on, drawn at random (ddpo-pytorch's `timestep_fraction`). */
+  readonly ddpoTimestepFraction: number;
   /** Candidates of the retrieval measure (the caption among candidates - 1 distractors). */
   readonly retrievalCandidates: number;
   /** Test captions shown in the sample grids. */
@@ -53,7 +55,7 @@ export interface T2ISettings {
 
 /**
  * Per mode. Smoke: every code path at toy sizes (numbers meaningless). Quick: one seed, one beta
- * (no sweep: the validation choice is trivially that beta), 64 pairs per labeler. Full: three
+ * (no sweep: the validation choice is trivially that beta), 48 pairs labelled by each labeler. Full: three
  * seeds, a three-beta sweep, 256 pairs, 96 test captions x 2 images.
  */
 export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object.freeze({
@@ -70,13 +72,14 @@ export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object
     batchSize: 4,
     learningRate: 1e-4,
     ddpoSamplesPerStep: 8,
+    ddpoTimestepFraction: 0.5,
     retrievalCandidates: 4,
     gridCaptions: 4,
     resamples: 200,
     seeds: 1,
   },
   quick: {
-    pairs: 64,
+    pairs: 48,
     validationCaptions: 8,
     testCaptions: 24,
     imagesPerCaption: 1,
@@ -88,6 +91,7 @@ export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object
     batchSize: 8,
     learningRate: 1e-4,
     ddpoSamplesPerStep: 16,
+    ddpoTimestepFraction: 0.5,
     retrievalCandidates: 10,
     gridCaptions: 8,
     resamples: 2000,
@@ -106,6 +110,7 @@ export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object
     batchSize: 8,
     learningRate: 1e-4,
     ddpoSamplesPerStep: 32,
+    ddpoTimestepFraction: 1,
     retrievalCandidates: 10,
     gridCaptions: 12,
     resamples: 4000,
@@ -126,10 +131,11 @@ export interface T2ICell {
 export const isDPOMethod = (method: T2IMethod): boolean => method.startsWith('dpo');
 
 /**
- * Seconds per unit on the shared 2-core machine (wasm, load ~4-8), from the quick run, for the
- * ETA only: one image of the sampler (DDIM 10, guidance: 20 denoiser passes), one DPO or SFT step of 8.
+ * Seconds per unit measured in a quick run on the shared 2-core machine (wasm, load ~14), for
+ * the ETA only: one image of the sampler (DDIM 10 with guidance: 20 denoiser passes), one DPO or
+ * SFT step of 8, and one DDPO sample (sampling, plus training through every step).
  */
-const SECONDS = { image: 0.15, dpoStep: 1, sftStep: 0.4, ddpoImage: 0.35 } as const;
+const SECONDS = { image: 0.26, dpoStep: 1.2, sftStep: 0.55, ddpoSample: 0.3, ddpoTrainedSample: 1 } as const;
 
 /** Estimated seconds of one cell. */
 export function cellEstimateSeconds(cell: T2ICell): number {
@@ -142,7 +148,7 @@ export function cellEstimateSeconds(cell: T2ICell): number {
     case 'sft-winners':
       return evaluation + s.trainSteps * SECONDS.sftStep * batchScale;
     case 'ddpo':
-      return evaluation + 2 * s.pairs * SECONDS.ddpoImage;
+      return evaluation + 2 * s.pairs * (SECONDS.ddpoSample + s.ddpoTimestepFraction * SECONDS.ddpoTrainedSample);
     default:
       return evaluation + s.trainSteps * SECONDS.dpoStep * batchScale;
   }
@@ -209,6 +215,18 @@ export function validateT2ICell(payload: unknown): T2ICell {
   ] as const)
     if (!(Number.isInteger(settings?.[field]) && (settings?.[field] as number) > 0))
       throw new InvalidArgumentError(`cell.settings.${field}`, 'an integer > 0', settings?.[field]);
+  if (
+    !(
+      typeof settings?.ddpoTimestepFraction === 'number' &&
+      settings.ddpoTimestepFraction > 0 &&
+      settings.ddpoTimestepFraction <= 1
+    )
+  )
+    throw new InvalidArgumentError(
+      'cell.settings.ddpoTimestepFraction',
+      'a number in (0, 1]',
+      settings?.ddpoTimestepFraction,
+    );
   for (const field of ['eta', 'learningRate'] as const)
     if (!(typeof settings?.[field] === 'number' && (settings[field] as number) > 0))
       throw new InvalidArgumentError(`cell.settings.${field}`, 'a number > 0', settings?.[field]);

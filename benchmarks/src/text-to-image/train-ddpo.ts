@@ -28,8 +28,10 @@ const ADVANTAGE_CLIP = 5;
  * samples = 2 x pairs, the label budget of the preference methods); advantages whitened over
  * the batch and clipped to ±5; then one AdamW step on
  *
- *   loss = -mean_i A_i * (1 / S) sum_t log p_theta(x_{t-1}^i | x_t^i, c_i)
+ *   loss = -mean_i A_i * (1 / |S'|) sum_{t in S'} log p_theta(x_{t-1}^i | x_t^i, c_i)
  *
+ * over a random subset S' of the steps, `ddpoTimestepFraction` of them (ddpo-pytorch's
+ * `timestep_fraction`; 1 = every step),
  * with the log-probabilities recomputed on the tape (guided noise prediction, DDIM mean, Gaussian
  * of the step's sigma; mean over latent entries as rlhf's DDPO). One on-policy update per batch
  * makes the PPO ratio 1 and its clip inactive: DDPO_IS reduces to DDPO_SF here. Caption encoder
@@ -110,9 +112,14 @@ export async function trainTextDDPO(
         rewardMeans.push(rewards.reduce((a, b) => a + b, 0) / batch);
         // Whitened over the batch (rlhf's normalizeRewards), clipped as ddpo-pytorch clips.
         const advantages = normalizeRewards(rewards).map((a) => Math.max(-ADVANTAGE_CLIP, Math.min(ADVANTAGE_CLIP, a)));
+        // ddpo-pytorch's timestep_fraction: the update sees a random subset of the steps.
+        const trained = shuffled(timesteps.length, rng).slice(
+          0,
+          Math.max(1, Math.round(settings.ddpoTimestepFraction * timesteps.length)),
+        );
         const { value, grads } = computeNamedGradients(() => {
           let total = tf.zeros([batch]) as tf.Tensor1D;
-          for (let i = 0; i < timesteps.length; i++) {
+          for (const i of trained) {
             const eps = textGuidedNoise(
               copy.denoiser,
               latents[i]!,
@@ -123,7 +130,7 @@ export async function trainTextDDPO(
             const mean = ddimMean(latents[i]!, eps, coefficients[i]!, false);
             total = tf.add(total, gaussianLogProb(latents[i + 1]!, mean, coefficients[i]!.sigma));
           }
-          return tf.neg(tf.mean(tf.mul(tf.tensor1d(advantages), tf.div(total, timesteps.length)))) as tf.Scalar;
+          return tf.neg(tf.mean(tf.mul(tf.tensor1d(advantages), tf.div(total, trained.length)))) as tf.Scalar;
         }, variables);
         try {
           await applyGradientStep(optimizer, grads, {
@@ -156,4 +163,14 @@ export async function trainTextDDPO(
     },
     release: () => copy.dispose(),
   };
+}
+
+/** A random permutation of 0..n-1 (Fisher-Yates with `rng`). */
+function shuffled(n: number, rng: Rng): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let k = n - 1; k > 0; k--) {
+    const pick = rng.int(k + 1);
+    [order[k], order[pick]] = [order[pick]!, order[k]!];
+  }
+  return order;
 }
