@@ -24,7 +24,7 @@ export const textToImageComparisonBenchmark: CellBenchmark = {
   title: 'Text-to-image: Diffusion-DPO vs DDPO vs SFT on emoji, AI feedback and personal taste, net of label controls',
   description:
     'From the committed emoji text-to-image base, on an AI-feedback labeler (EmojiCLIP alignment) and a personal-taste labeler (style classifier) at equal label budgets: Diffusion-DPO (beta chosen on validation captions), DDPO and SFT on winners, with shuffled- and flipped-label Diffusion-DPO controls; win rate against the base by held-out oracles, style share, caption retrieval and a feature-distance quality guard on held-out captions with paired noise, bootstrap CIs.',
-  expectedMinutes: { smoke: 0.5, quick: 5, full: 60 },
+  expectedMinutes: { smoke: 0.5, quick: 3, full: 50 },
   plan: (context: CellContext) => planT2ICells(context.mode, context.seeds),
   validateCell: (payload: unknown) => {
     validateT2ICell(payload);
