@@ -40,6 +40,7 @@ describe('summarizeT2I', () => {
     cell('dpo-shuffled', 2000, [0, 0], [1, -2]),
     cell('dpo-flipped', 2000, [-1, -1], [-2, -2]),
     cell('sft-winners', null, [0, 0], [-1, -1]),
+    cell('sft-losers', null, [0, 0], [-2, 1]),
     cell('ddpo', null, [0, 0], [-1, -1]),
   ];
 
@@ -64,6 +65,10 @@ describe('summarizeT2I', () => {
     expect(flipped.measures.styleWinRate.estimate).toBeCloseTo(0.5, 12);
     const shuffled = summary.net.find((n) => n.control === 'dpo-shuffled')!;
     expect(shuffled.measures.styleLogit.estimate).toBeCloseTo(0, 12); // same test logits as DPO
+    const sft = summary.net.find((n) => n.method === 'sft-winners')!;
+    expect(sft.control).toBe('sft-losers');
+    // SFT on winners (-1, -1) minus SFT on losers (-2, 1): (1 + -2) / 2 = -0.5.
+    expect(sft.measures.styleLogit.estimate).toBeCloseTo(-0.5, 12);
   });
 
   it('names the missing cell', () => {

@@ -24,11 +24,13 @@ export interface MethodRow {
   readonly details: readonly Readonly<Record<string, number>>[];
 }
 
-/** Diffusion-DPO net of one of its controls, per measure. */
+/** A method net of one of its label controls (DPO: flipped, shuffled; SFT on winners: SFT on losers), per measure. */
 export interface NetRow {
   readonly labeler: T2ILabeler;
-  readonly control: 'dpo-flipped' | 'dpo-shuffled';
-  readonly beta: number;
+  readonly method: 'dpo' | 'sft-winners';
+  readonly control: 'dpo-flipped' | 'dpo-shuffled' | 'sft-losers';
+  /** The DPO runs' beta; null for SFT. */
+  readonly beta: number | null;
   readonly measures: Readonly<Record<T2IMeasure, ConfidenceInterval>>;
 }
 
@@ -62,7 +64,8 @@ export function finishedCells(cells: readonly CellResult[]): FinishedCell[] {
  * Summarises every cell: per labeler the beta with the best validation gain of the labeler's own
  * score (Diffusion-DPO on the real labels, mean over seeds; never an oracle, never a test
  * caption), then per method the CIs of every measure over (seed, caption) units, and
- * Diffusion-DPO net of its flipped- and shuffled-label controls at that beta.
+ * Diffusion-DPO net of its flipped- and shuffled-label controls at that beta (SFT on winners net
+ * of SFT on losers).
  */
 export function summarizeT2I(cells: readonly FinishedCell[], settings: T2ISettings): T2ISummary {
   const base = cells.filter((c) => c.cell.method === 'base');
@@ -116,6 +119,7 @@ export function summarizeT2I(cells: readonly FinishedCell[], settings: T2ISettin
     const methods = [
       ['dpo', beta],
       ['sft-winners', null],
+      ['sft-losers', null],
       ['ddpo', null],
       ['dpo-shuffled', beta],
       ['dpo-flipped', beta],
@@ -138,14 +142,22 @@ export function summarizeT2I(cells: readonly FinishedCell[], settings: T2ISettin
       });
     });
     const dpo = find(labeler, 'dpo', beta);
-    (['dpo-flipped', 'dpo-shuffled'] as const).forEach((control, k) => {
-      const other = find(labeler, control, beta);
+    const sft = find(labeler, 'sft-winners', null);
+    (
+      [
+        ['dpo', dpo, 'dpo-flipped', beta],
+        ['dpo', dpo, 'dpo-shuffled', beta],
+        ['sft-winners', sft, 'sft-losers', null],
+      ] as const
+    ).forEach(([method, found, control, controlBeta], k) => {
+      const other = find(labeler, control, controlBeta);
       net.push({
         labeler,
+        method,
         control,
-        beta,
+        beta: controlBeta,
         measures: intervals(
-          (measure) => netOfControl(groupsOf(dpo, measure), groupsOf(other, measure)),
+          (measure) => netOfControl(groupsOf(found, measure), groupsOf(other, measure)),
           100 + 10 * l + k,
         ),
       });

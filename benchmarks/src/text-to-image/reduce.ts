@@ -56,7 +56,7 @@ export async function reduceT2I(
   };
 }
 
-const GRID_METHODS: readonly T2IMethod[] = ['dpo', 'dpo-shuffled', 'dpo-flipped', 'sft-winners', 'ddpo'];
+const GRID_METHODS: readonly T2IMethod[] = ['dpo', 'dpo-shuffled', 'dpo-flipped', 'sft-winners', 'sft-losers', 'ddpo'];
 
 /**
  * One PNG per labeler from the first seed: a row per test caption, columns base then each
@@ -144,12 +144,12 @@ function targetPlot(summary: T2ISummary): ReportPlot {
   };
 }
 
-/** Diffusion-DPO net of each control on the four main measures, per labeler. */
+/** Each method net of each of its controls on the four main measures, per labeler. */
 function netPlot(summary: T2ISummary): ReportPlot {
   const values = summary.net.flatMap((row) =>
     (['clipWinRate', 'styleWinRate', 'styleShare', 'retrieval'] as const).map((measure) => ({
       labeler: LABELER_LABELS[row.labeler],
-      control: `minus ${METHOD_LABELS[row.control]}`,
+      control: `${METHOD_LABELS[row.method]} minus ${METHOD_LABELS[row.control]}`,
       measure: MEASURE_LABELS[measure],
       estimate: row.measures[measure].estimate,
       low: row.measures[measure].low,
@@ -158,7 +158,7 @@ function netPlot(summary: T2ISummary): ReportPlot {
   );
   const y = { field: 'measure', type: 'nominal', title: null };
   return {
-    title: 'Diffusion-DPO net of its controls (95% CI; 0 = no label-specific effect)',
+    title: 'Net of the label controls (95% CI; 0 = no label-specific effect)',
     file: 'net-of-controls.svg',
     spec: {
       $schema: SCHEMA,
@@ -173,7 +173,7 @@ function netPlot(summary: T2ISummary): ReportPlot {
             encoding: {
               y,
               yOffset: { field: 'control' },
-              x: { field: 'low', type: 'quantitative', title: 'DPO minus control' },
+              x: { field: 'low', type: 'quantitative', title: 'method minus control' },
               x2: { field: 'high' },
               color: { field: 'control', type: 'nominal' },
             },

@@ -11,6 +11,7 @@ export const METHOD_LABELS: Readonly<Record<T2IMethod, string>> = {
   'dpo-shuffled': 'DPO, shuffled labels (control)',
   'dpo-flipped': 'DPO, flipped labels (control)',
   'sft-winners': 'SFT on winners',
+  'sft-losers': 'SFT on losers (control)',
   ddpo: 'DDPO',
 };
 
@@ -74,18 +75,18 @@ export function comparisonTable(summary: T2ISummary, settings: T2ISettings): Rep
 /** Diffusion-DPO net of its controls: the label-specific gain. */
 export function netTable(summary: T2ISummary): ReportTable {
   return {
-    title: 'Diffusion-DPO net of its label controls (per caption: DPO minus the control on the same noise; 95% CI)',
-    columns: ['labeler', 'β', 'control', ...MAIN_MEASURES.map((measure) => MEASURE_LABELS[measure])],
+    title: 'Net of the label controls (per caption: method minus control on the same noise; 95% CI)',
+    columns: ['labeler', 'method', 'control', ...MAIN_MEASURES.map((measure) => MEASURE_LABELS[measure])],
     rows: summary.net.map((row) => [
       LABELER_LABELS[row.labeler],
-      row.beta,
+      methodName(row),
       METHOD_LABELS[row.control],
       ...MAIN_MEASURES.map((measure) => {
         const interval = row.measures[measure];
         return `${formatCI(interval)}${excludes(interval, 0) ? ' *' : ''}`;
       }),
     ]),
-    note: 'Net of flipped = DPO - flipped: with a drift d common to any training on these pairs and a label effect p, DPO moves d + p and flipped d - p, so the difference is 2p, free of drift. Net of shuffled = DPO - shuffled ≈ p (shuffled labels keep the share of "image 0 wins" but no link to the images). * = the CI excludes 0.',
+    note: 'Net of flipped = DPO - flipped: with a drift d common to any training on these pairs and a label effect p, DPO moves d + p and flipped d - p, so the difference is 2p, free of drift. Net of shuffled = DPO - shuffled ≈ p (shuffled labels keep the share of "image 0 wins" but no link to the images). SFT on winners minus SFT on losers is the 2p of SFT in the same sense. DDPO has no label control here (a negated reward would be its flipped control, at the cost of a DDPO run). * = the CI excludes 0.',
   };
 }
 
@@ -176,14 +177,16 @@ export function t2iFindings(summary: T2ISummary, settings: T2ISettings): string[
         `${LABELER_LABELS[labeler]}, shuffled labels (drift) ${MEASURE_LABELS[measure]}: ${formatCI(drift, isRate(measure))}, ${excludes(drift, reference) ? `distinguishable from ${reference}: training on these pairs moves it without the labels` : `not distinguishable from ${reference}`}.`,
       );
     }
-    for (const method of ['sft-winners', 'ddpo'] as const) {
-      const row = summary.rows.find((r) => r.labeler === labeler && r.method === method)!;
-      const measure = TARGET_MEASURES[labeler][0]!;
-      const interval = row.measures[measure];
-      findings.push(
-        `${LABELER_LABELS[labeler]}, ${METHOD_LABELS[method]}: ${MEASURE_LABELS[measure]} ${formatCI(interval, true)}, ${excludes(interval, 0.5) ? 'distinguishable from 0.5' : 'not distinguishable from 0.5'} (no label control of its own: its drift is not separated).`,
-      );
-    }
+    const measure = TARGET_MEASURES[labeler][0]!;
+    const sftNet = summary.net.find((n) => n.labeler === labeler && n.method === 'sft-winners')!.measures[measure];
+    const sft = summary.rows.find((r) => r.labeler === labeler && r.method === 'sft-winners')!.measures[measure];
+    findings.push(
+      `${LABELER_LABELS[labeler]}, SFT on winners: ${MEASURE_LABELS[measure]} ${formatCI(sft, true)}; net of SFT on losers ${formatCI(sftNet)}, ${excludes(sftNet, 0) ? 'distinguishable from 0' : 'not distinguishable from 0'}.`,
+    );
+    const ddpo = summary.rows.find((r) => r.labeler === labeler && r.method === 'ddpo')!.measures[measure];
+    findings.push(
+      `${LABELER_LABELS[labeler]}, DDPO: ${MEASURE_LABELS[measure]} ${formatCI(ddpo, true)}, ${excludes(ddpo, 0.5) ? 'distinguishable from 0.5' : 'not distinguishable from 0.5'} (no label control of its own: its drift is not separated).`,
+    );
   }
   const worst = summary.rows.reduce((a, b) =>
     meanOf(b.kernelDistanceChange) > meanOf(a.kernelDistanceChange) ? b : a,

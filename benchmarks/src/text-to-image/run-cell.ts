@@ -82,6 +82,8 @@ export async function runT2ICell(cell: T2ICell, context: CellContext): Promise<T
     );
   let tuned: TunedModel;
   if (cell.method === 'sft-winners') tuned = await trainSFTOnWinners(shared, dataset('real'), seed, settings);
+  // Flipped labels make the losers the "chosen" side: SFT on the losers, SFT's label control.
+  else if (cell.method === 'sft-losers') tuned = await trainSFTOnWinners(shared, dataset('flipped'), seed, settings);
   else if (cell.method === 'ddpo')
     tuned = await trainTextDDPO(shared, shared.labelers[labeler], pairs.captions, seed, settings);
   else tuned = await trainLatentDPO(shared, dataset(VARIANTS[cell.method]!), cell.beta!, seed, settings);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { planT2ICells, T2I_SETTINGS, validateT2ICell, type T2ICell } from './settings.js';
 
 describe('planT2ICells', () => {
-  it('plans the base, then per labeler three DPO runs per beta, SFT and DDPO, for each seed used', () => {
+  it('plans the base, then per labeler three DPO runs per beta, SFT on winners and losers, and DDPO, for each seed used', () => {
     const cells = planT2ICells('full', [0, 1, 2, 3, 4]);
-    const perSeed = 1 + 2 * (3 * T2I_SETTINGS.full.betas.length + 2);
+    const perSeed = 1 + 2 * (3 * T2I_SETTINGS.full.betas.length + 3);
     expect(cells).toHaveLength(3 * perSeed); // full uses 3 of the 5 seeds offered
     expect(cells.slice(0, 4).map((c) => c.id)).toEqual([
       'base/seed=0',
@@ -16,8 +16,8 @@ describe('planT2ICells', () => {
     for (const cell of cells) expect(validateT2ICell(JSON.parse(JSON.stringify(cell.payload)))).toBeDefined();
   });
 
-  it('keeps the quick mode to one seed and one beta (11 cells)', () => {
-    expect(planT2ICells('quick', [0, 1]).map((c) => c.id)).toHaveLength(11);
+  it('keeps the quick mode to one seed and one beta (13 cells)', () => {
+    expect(planT2ICells('quick', [0, 1]).map((c) => c.id)).toHaveLength(13);
   });
 });
 

@@ -9,9 +9,10 @@ export type T2ILabeler = (typeof T2I_LABELERS)[number];
 
 /**
  * What a cell trains: `base` (no training: the base measured once per seed), Diffusion-DPO on
- * the labels, on shuffled labels and on flipped labels (the controls), SFT on the winners, DDPO.
+ * the labels, on shuffled labels and on flipped labels (the controls), SFT on the winners and
+ * on the losers (SFT's flipped-label control), DDPO.
  */
-export const T2I_METHODS = ['base', 'dpo', 'dpo-shuffled', 'dpo-flipped', 'sft-winners', 'ddpo'] as const;
+export const T2I_METHODS = ['base', 'dpo', 'dpo-shuffled', 'dpo-flipped', 'sft-winners', 'sft-losers', 'ddpo'] as const;
 /** One of {@link T2I_METHODS}. */
 export type T2IMethod = (typeof T2I_METHODS)[number];
 
@@ -146,6 +147,7 @@ export function cellEstimateSeconds(cell: T2ICell): number {
     case 'base':
       return evaluation + 2 * s.pairs * SECONDS.image;
     case 'sft-winners':
+    case 'sft-losers':
       return evaluation + s.trainSteps * SECONDS.sftStep * batchScale;
     case 'ddpo':
       return evaluation + 2 * s.pairs * (SECONDS.ddpoSample + s.ddpoTimestepFraction * SECONDS.ddpoTrainedSample);
@@ -160,7 +162,7 @@ export function t2iCellId(cell: Omit<T2ICell, 'settings'>): string {
   return `${cell.labeler}/${cell.method}${cell.beta === null ? '' : `/beta=${cell.beta}`}/seed=${cell.seed}`;
 }
 
-/** Every cell of a mode: per seed the base, then per labeler each DPO run at each beta, SFT and DDPO. */
+/** Every cell of a mode: per seed the base, then per labeler each DPO run at each beta, SFT on winners and on losers, and DDPO. */
 export function planT2ICells(mode: BenchmarkMode, seeds: readonly number[]): BenchmarkCell[] {
   const settings = T2I_SETTINGS[mode];
   const cells: T2ICell[] = [];
@@ -171,6 +173,7 @@ export function planT2ICells(mode: BenchmarkMode, seeds: readonly number[]): Ben
         for (const method of ['dpo', 'dpo-shuffled', 'dpo-flipped'] as const)
           cells.push({ method, labeler, beta, seed, settings });
       cells.push({ method: 'sft-winners', labeler, beta: null, seed, settings });
+      cells.push({ method: 'sft-losers', labeler, beta: null, seed, settings });
       cells.push({ method: 'ddpo', labeler, beta: null, seed, settings });
     }
   }
