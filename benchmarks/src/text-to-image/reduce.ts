@@ -156,7 +156,7 @@ function netPlot(summary: T2ISummary): ReportPlot {
       high: row.measures[measure].high,
     })),
   );
-  const y = { field: 'measure', type: 'nominal', title: null };
+  const y = { field: 'measure', type: 'nominal', title: null, axis: { labelLimit: 220 } };
   return {
     title: 'Net of the label controls (95% CI; 0 = no label-specific effect)',
     file: 'net-of-controls.svg',
@@ -175,7 +175,11 @@ function netPlot(summary: T2ISummary): ReportPlot {
               yOffset: { field: 'control' },
               x: { field: 'low', type: 'quantitative', title: 'method minus control' },
               x2: { field: 'high' },
-              color: { field: 'control', type: 'nominal' },
+              color: {
+                field: 'control',
+                type: 'nominal',
+                legend: { labelLimit: 420, orient: 'bottom', direction: 'vertical' },
+              },
             },
           },
           {
@@ -184,7 +188,11 @@ function netPlot(summary: T2ISummary): ReportPlot {
               y,
               yOffset: { field: 'control' },
               x: { field: 'estimate', type: 'quantitative' },
-              color: { field: 'control', type: 'nominal' },
+              color: {
+                field: 'control',
+                type: 'nominal',
+                legend: { labelLimit: 420, orient: 'bottom', direction: 'vertical' },
+              },
             },
           },
           { mark: { type: 'rule', color: 'black', strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } },
