@@ -12,6 +12,9 @@ export default defineConfig({
   test: {
     // Generous: CI machines have 2 cores and tests must not fail for being slow; slow tests set their own.
     testTimeout: 180_000,
+    // Setup hooks (beforeAll building models or data) get the same margin: a loaded 2-core machine
+    // timed out a 10 s default on work that takes ~1 s quiet.
+    hookTimeout: 180_000,
     pool: 'forks',
     projects: [
       // Library tests run on tfjs's cpu backend (see vitest.setup.ts).
