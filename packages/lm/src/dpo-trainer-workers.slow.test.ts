@@ -87,9 +87,17 @@ describe('DPOTrainer with workers', () => {
     expect(maxDifference(two.weights, one.weights)).toBeLessThan(1e-5);
     expect(twoAgain.losses).toEqual(two.losses);
     expect(twoAgain.weights).toEqual(two.weights);
-    // Every worker holds its replica's variables and nothing else after every step.
-    const variables = make(1).namedVariables().size;
+    // Every worker holds its policy and reference replicas' variables and nothing else after every step.
+    const variables = 2 * make(1).namedVariables().size;
     expect(two.workerTensors).toEqual(Array.from({ length: 3 }, () => [variables, variables]));
+  }, 180_000);
+
+  it('keeps the reference replicas in step with a TR-DPO sync: 2 workers train as 1', async () => {
+    const sync: Partial<DPOConfig> = { syncRefModel: true, refModelSyncSteps: 2, refModelMixupAlpha: 0.5 };
+    const one = await run(1, sync);
+    const two = await run(2, sync);
+    for (const [i, loss] of two.losses.entries()) expect(loss).toBeCloseTo(one.losses[i]!, 5);
+    expect(maxDifference(two.weights, one.weights)).toBeLessThan(1e-5);
   }, 180_000);
 
   it('resumes a 2-worker checkpoint with 1 worker and a 1-worker checkpoint with 2', async () => {

@@ -137,6 +137,10 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       ...(options.model instanceof GPT
         ? { workerScorer: gptPreferenceScorerSpec({ gpt: options.model.config, reduction, seed: config.seed }) }
         : {}),
+      // Each worker scores its micro-batches with its own frozen reference replica.
+      ...(reference.model instanceof GPT
+        ? { workerReferenceScorer: gptPreferenceScorerSpec({ gpt: reference.model.config, reduction }) }
+        : {}),
     });
     this.trainData = data.train;
     this.evalData = data.eval;

@@ -29,3 +29,12 @@ export {
 } from './parameter-layout.js';
 export { resolveWorkerCount, trainableParameterCount, AUTO_WORKERS_MIN_PARAMETERS } from './worker-count.js';
 export { WorkerFailedError } from './worker-failed-error.js';
+export {
+  STEP_PHASE_METRICS,
+  STEP_PHASES_ENV,
+  stepPhasesEnabled,
+  stepPhaseMetrics,
+  secondsSince,
+  type StepPhase,
+  type StepPhaseSeconds,
+} from './step-phases.js';
