@@ -39,6 +39,8 @@ const pool = (trainer: DPOTrainer) =>
 
 interface Run {
   readonly losses: number[];
+  /** `logits/chosen` of every step (the policy replicas' completion-logit details). */
+  readonly logitsChosen: number[];
   readonly weights: number[];
   /** Tensors alive in each worker after steps 1-3 (the pool closes after the last one). */
   readonly workerTensors: number[][];
@@ -62,11 +64,13 @@ describe('DPOTrainer with workers', () => {
       config: { ...CONFIG, ...extra, workers },
     });
     const losses: number[] = [];
+    const logitsChosen: number[] = [];
     const workerTensors: Promise<number[]>[] = [];
     await trainer.train({
       progress: false,
       onLog: ({ step, metrics }) => {
         losses.push(metrics.loss!);
+        logitsChosen.push(metrics['logits/chosen']!);
         // Asked between steps: the worker answers before it reads the next step's 'run' message.
         const engine = pool(trainer);
         if (step < CONFIG.totalSteps!) workerTensors.push(engine?.workerTensorCounts() ?? Promise.resolve([]));
@@ -74,7 +78,12 @@ describe('DPOTrainer with workers', () => {
     });
     expect(pool(trainer)).toBeUndefined(); // closed after train()
     trainer.dispose();
-    return { losses, weights: weights(model.namedVariables()), workerTensors: await Promise.all(workerTensors) };
+    return {
+      losses,
+      logitsChosen,
+      weights: weights(model.namedVariables()),
+      workerTensors: await Promise.all(workerTensors),
+    };
   }
 
   it('trains to the same loss with 2 workers as with 1, bit-identically for the same count, leaking nothing per worker', async () => {
@@ -84,6 +93,7 @@ describe('DPOTrainer with workers', () => {
     expect(one.losses).toHaveLength(4);
     expect(one.losses[3]).not.toBe(one.losses[0]); // it trained
     for (const [i, loss] of two.losses.entries()) expect(loss).toBeCloseTo(one.losses[i]!, 5);
+    for (const [i, logits] of two.logitsChosen.entries()) expect(logits).toBeCloseTo(one.logitsChosen[i]!, 4);
     expect(maxDifference(two.weights, one.weights)).toBeLessThan(1e-5);
     expect(twoAgain.losses).toEqual(two.losses);
     expect(twoAgain.weights).toEqual(two.weights);
