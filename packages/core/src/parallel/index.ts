@@ -34,6 +34,7 @@ export {
   STEP_PHASES_ENV,
   stepPhasesEnabled,
   stepPhaseMetrics,
+  phaseMetricsOf,
   secondsSince,
   type StepPhase,
   type StepPhaseSeconds,

@@ -10,7 +10,13 @@ import { AdamWOptimizer } from '../training/adamw-optimizer.js';
 import { microBatchStep } from '../training/micro-batch-step.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
 import { InProcessGradientEngine } from './in-process-gradient-engine.js';
-import { STEP_PHASE_METRICS, STEP_PHASES_ENV, stepPhaseMetrics, stepPhasesEnabled } from './step-phases.js';
+import {
+  phaseMetricsOf,
+  STEP_PHASE_METRICS,
+  STEP_PHASES_ENV,
+  stepPhaseMetrics,
+  stepPhasesEnabled,
+} from './step-phases.js';
 
 // Workers load dist/: the pool test needs `npm run build` of core first (CI builds before testing).
 const config: TinyMLPTaskConfig = { inputSize: 4, hiddenSize: 6, outputSize: 2, seed: 3 };
@@ -30,6 +36,7 @@ describe('step phases', () => {
     process.env[STEP_PHASES_ENV] = '1';
     expect(stepPhasesEnabled()).toBe(true);
     expect(stepPhaseMetrics({ compute: 0.5, apply: 0.25 })).toEqual({ 'time/compute': 0.5, 'time/apply': 0.25 });
+    expect(phaseMetricsOf({ loss: 1, 'time/compute': 0.5, 'time/rollout': 2 })).toEqual({ 'time/compute': 0.5 });
   });
 
   it('are reported by an engine only when asked, without changing the gradients', async () => {

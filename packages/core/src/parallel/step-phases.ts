@@ -57,3 +57,14 @@ export function stepPhaseMetrics(phases: StepPhaseSeconds): Record<string, numbe
     Object.entries(phases).map(([phase, seconds]) => [STEP_PHASE_METRICS[phase as StepPhase], seconds]),
   );
 }
+
+const PHASE_METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(STEP_PHASE_METRICS));
+
+/**
+ * The phase metrics ({@link STEP_PHASE_METRICS}) among `metrics`, e.g. of core's
+ * `microBatchStep`, for a trainer that builds its own metrics from the step's parts; empty
+ * unless phases are enabled ({@link stepPhasesEnabled}).
+ */
+export function phaseMetricsOf(metrics: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([name]) => PHASE_METRIC_NAMES.has(name)));
+}
