@@ -30,6 +30,12 @@ export interface StepMeasurement {
   readonly workers?: number;
   /** Median CPU seconds per step over every thread of the process (workers included). */
   readonly cpuSecondsPerStep?: number;
+  /**
+   * Median seconds per step of each phase core logged (`time/reference`, `time/compute`, ...:
+   * core's `STEP_PHASE_METRICS`, logged with `DPO_TS_STEP_PHASES=1`), keyed by metric name;
+   * undefined when the steps logged none.
+   */
+  readonly phaseSeconds?: Readonly<Record<string, number>>;
 }
 
 function median(values: readonly number[]): number {
@@ -82,6 +88,7 @@ export async function measureTraining(
   const stepSeconds: number[] = [];
   const cpuSeconds: number[] = [];
   const leakedTensors: number[] = [];
+  const phases = new Map<string, number[]>();
   let lastMetrics: Record<string, number> = {};
   let index = 0;
   let wall = performance.now();
@@ -94,6 +101,8 @@ export async function measureTraining(
       stepSeconds.push((now - wall) / 1000);
       cpuSeconds.push((used.user + used.system) / 1e6);
       leakedTensors.push(tf.memory().numTensors - tensors);
+      for (const [name, seconds] of Object.entries(metrics))
+        if (name.startsWith('time/')) phases.set(name, [...(phases.get(name) ?? []), seconds]);
       log(`${step.name}, ${workers} worker(s): step ${index + 1} ${((now - wall) / 1000).toFixed(3)} s`);
     }
     lastMetrics = metrics;
@@ -106,6 +115,9 @@ export async function measureTraining(
     ...stepMeasurement(step, repetitions, stepSeconds, leakedTensors, lastMetrics),
     workers,
     cpuSecondsPerStep: median(cpuSeconds),
+    ...(phases.size > 0
+      ? { phaseSeconds: Object.fromEntries([...phases].map(([name, values]) => [name, median(values)])) }
+      : {}),
   };
 }
 

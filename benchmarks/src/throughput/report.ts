@@ -5,6 +5,7 @@ import type { StepMeasurement } from './measure.js';
 import type { PyTorchComparison } from './pytorch.js';
 import type { ThroughputSizes } from './sizes.js';
 import type { WorkerOutput } from './worker.js';
+import { workerPhasesTable } from './phases-table.js';
 import { workerMeasurements, workersTable } from './workers-table.js';
 
 type Measured = Extract<WorkerOutput, { kind: 'measured' }>;
@@ -234,6 +235,7 @@ export function throughputResult(
       measured.find((o) => o.backend === 'wasm' && o.measurement.step === 'ppo')?.measurement,
       cores,
     ),
+    workerPhasesTable(parallel),
     ppoTable(outputs),
     ...profileTables,
     backendTable(outputs, backends),

@@ -13,7 +13,13 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, selectBackend, type BackendInfo, type BackendName } from '@dpo-ts/core';
+import {
+  BackendUnavailableError,
+  STEP_PHASES_ENV,
+  selectBackend,
+  type BackendInfo,
+  type BackendName,
+} from '@dpo-ts/core';
 import type { BenchmarkMode } from '../harness/benchmark.js';
 import { profileStep, profiles, type KernelProfile } from './kernel-profile.js';
 import { measureStep, measureTraining, type StepMeasurement } from './measure.js';
@@ -62,12 +68,18 @@ async function main(): Promise<void> {
   const write = (output: WorkerOutput) => writeFileSync(out, `${JSON.stringify(output, null, 2)}\n`);
   // --workers N: the step of the 1-vs-N-workers table, timed through the trainer's train().
   const workers = values.workers === undefined ? undefined : Number(values.workers);
+  // Trainers log their step's phases (time/*) for the phases table; worker threads inherit it.
+  if (workers !== undefined) process.env[STEP_PHASES_ENV] = '1';
   const sizes = sizesFor(mode, backend);
   const builders =
     workers === undefined ? stepBuilders(sizes) : parallelStepBuilders(sizes, { workers, totalSteps: 0 });
   const named = builders[Number(values.step)];
   if (!named) throw new Error(`--step must index the mode's steps: got ${values.step}`);
-  const reps = repetitions(mode, backend, named.name);
+  const base = repetitions(mode, backend, named.name);
+  // One more warm-up step through train(), for every worker count alike: the first steps pay for
+  // the pool's start-up and for the JIT warm-up of each thread's own engine (a worker runs only its
+  // share of the micro-batches, so its hot code settles later than the main thread's).
+  const reps = workers === undefined || base.steps === 0 ? base : { ...base, warmup: base.warmup + 1 };
   const builder =
     workers === undefined
       ? named

@@ -39,6 +39,8 @@ const pool = (trainer: DPOTrainer) =>
 
 interface Run {
   readonly losses: number[];
+  /** `logits/chosen` of every step (the policy replicas' completion-logit details). */
+  readonly logitsChosen: number[];
   readonly weights: number[];
   /** Tensors alive in each worker after steps 1-3 (the pool closes after the last one). */
   readonly workerTensors: number[][];
@@ -62,11 +64,13 @@ describe('DPOTrainer with workers', () => {
       config: { ...CONFIG, ...extra, workers },
     });
     const losses: number[] = [];
+    const logitsChosen: number[] = [];
     const workerTensors: Promise<number[]>[] = [];
     await trainer.train({
       progress: false,
       onLog: ({ step, metrics }) => {
         losses.push(metrics.loss!);
+        logitsChosen.push(metrics['logits/chosen']!);
         // Asked between steps: the worker answers before it reads the next step's 'run' message.
         const engine = pool(trainer);
         if (step < CONFIG.totalSteps!) workerTensors.push(engine?.workerTensorCounts() ?? Promise.resolve([]));
@@ -74,7 +78,12 @@ describe('DPOTrainer with workers', () => {
     });
     expect(pool(trainer)).toBeUndefined(); // closed after train()
     trainer.dispose();
-    return { losses, weights: weights(model.namedVariables()), workerTensors: await Promise.all(workerTensors) };
+    return {
+      losses,
+      logitsChosen,
+      weights: weights(model.namedVariables()),
+      workerTensors: await Promise.all(workerTensors),
+    };
   }
 
   it('trains to the same loss with 2 workers as with 1, bit-identically for the same count, leaking nothing per worker', async () => {
@@ -84,12 +93,21 @@ describe('DPOTrainer with workers', () => {
     expect(one.losses).toHaveLength(4);
     expect(one.losses[3]).not.toBe(one.losses[0]); // it trained
     for (const [i, loss] of two.losses.entries()) expect(loss).toBeCloseTo(one.losses[i]!, 5);
+    for (const [i, logits] of two.logitsChosen.entries()) expect(logits).toBeCloseTo(one.logitsChosen[i]!, 4);
     expect(maxDifference(two.weights, one.weights)).toBeLessThan(1e-5);
     expect(twoAgain.losses).toEqual(two.losses);
     expect(twoAgain.weights).toEqual(two.weights);
-    // Every worker holds its replica's variables and nothing else after every step.
-    const variables = make(1).namedVariables().size;
+    // Every worker holds its policy and reference replicas' variables and nothing else after every step.
+    const variables = 2 * make(1).namedVariables().size;
     expect(two.workerTensors).toEqual(Array.from({ length: 3 }, () => [variables, variables]));
+  }, 180_000);
+
+  it('keeps the reference replicas in step with a TR-DPO sync: 2 workers train as 1', async () => {
+    const sync: Partial<DPOConfig> = { syncRefModel: true, refModelSyncSteps: 2, refModelMixupAlpha: 0.5 };
+    const one = await run(1, sync);
+    const two = await run(2, sync);
+    for (const [i, loss] of two.losses.entries()) expect(loss).toBeCloseTo(one.losses[i]!, 5);
+    expect(maxDifference(two.weights, one.weights)).toBeLessThan(1e-5);
   }, 180_000);
 
   it('resumes a 2-worker checkpoint with 1 worker and a 1-worker checkpoint with 2', async () => {

@@ -135,7 +135,18 @@ export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, Resolv
       numPairs: (batch) => batch.numPairs,
       pairMetrics: completionLogitMetrics,
       ...(options.model instanceof GPT
-        ? { workerScorer: gptPreferenceScorerSpec({ gpt: options.model.config, reduction, seed: config.seed }) }
+        ? {
+            workerScorer: gptPreferenceScorerSpec({
+              gpt: options.model.config,
+              reduction,
+              seed: config.seed,
+              logitMetrics: true,
+            }),
+          }
+        : {}),
+      // Each worker scores its micro-batches with its own frozen reference replica.
+      ...(reference.model instanceof GPT
+        ? { workerReferenceScorer: gptPreferenceScorerSpec({ gpt: reference.model.config, reduction }) }
         : {}),
     });
     this.trainData = data.train;

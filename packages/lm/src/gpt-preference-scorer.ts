@@ -20,6 +20,12 @@ export type GPTPreferenceScorerConfig = {
   readonly reduction?: ScoreReduction;
   /** Seed of the dropout streams (the trainer's `config.seed`). @defaultValue 42 */
   readonly seed?: number;
+  /**
+   * Whether scores carry the completion-logit details behind TRL's `logits/chosen` and
+   * `logits/rejected` (as the DPOTrainer's own policy scorer; off for a reference replica).
+   * @defaultValue false
+   */
+  readonly logitMetrics?: boolean;
 };
 
 /**
@@ -48,6 +54,7 @@ export function createGPTPreferenceScorer(
   const scorer = new LMPreferenceScorer(model, {
     reduction: config.reduction ?? 'sum',
     rng: microBatchDropout(config.seed ?? 42),
+    logitMetrics: config.logitMetrics ?? false,
   });
   return { scorer, dispose: () => model.dispose() };
 }

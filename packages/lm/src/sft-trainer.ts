@@ -7,6 +7,7 @@ import {
   lrScheduleFromConfig,
   METRIC_NAMES,
   microBatchStep,
+  phaseMetricsOf,
   resolveWorkerCount,
   restoreWeights,
   runTrainerLoop,
@@ -169,7 +170,11 @@ export class SFTTrainer {
     if (totalTokens === 0)
       throw new InvalidArgumentError('batches', 'at least one scored token (loss mask 1 after column 0)', 0);
     const learningRate = this.schedule(stepIndex);
-    const { microBatches: results, gradNorm } = await microBatchStep({
+    const {
+      microBatches: results,
+      gradNorm,
+      metrics,
+    } = await microBatchStep({
       optimizer: this.optimizer,
       variables: this.trainable,
       microBatches,
@@ -193,6 +198,7 @@ export class SFTTrainer {
       [METRIC_NAMES.meanTokenAccuracy]: correct / totalTokens,
       [METRIC_NAMES.numTokens]: this.numTokens,
       [METRIC_NAMES.epoch]: epochsCompleted(this.trainRows.length, stepBatchOptions(this.config), stepIndex + 1),
+      ...phaseMetricsOf(metrics),
     };
   }
 

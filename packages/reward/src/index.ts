@@ -39,3 +39,9 @@ export {
   type SavedRewardModel,
   type SaveTrainedRewardModelOptions,
 } from './saved-reward-model.js';
+export {
+  createRewardModelTask,
+  rewardModelTaskSpec,
+  rewardLossAndMetrics,
+  type RewardModelTaskConfig,
+} from './reward-model-task.js';

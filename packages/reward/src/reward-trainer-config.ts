@@ -4,17 +4,22 @@ import {
   requireKnownFields,
   requireNumber,
   resolveTrainingArguments,
+  resolveWorkers,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   TRAINING_ARGUMENTS_FIELDS,
+  type ParallelTrainingArguments,
   type ResolvedTrainingArguments,
   type TrainingArguments,
 } from '@dpo-ts/core';
 
 /**
  * Settings of a {@link RewardTrainer}, named after TRL's `RewardConfig` / transformers'
- * `TrainingArguments`, camel-cased: core's {@link TrainingArguments} (one pair batch per
- * optimiser step, so without `gradientAccumulationSteps`) and the reward fields.
+ * `TrainingArguments`, camel-cased: core's {@link TrainingArguments} (an optimiser step takes
+ * `gradientAccumulationSteps` batches of `perDeviceTrainBatchSize` pairs, their gradients
+ * averaged), core's `workers` ({@link ParallelTrainingArguments}: those micro-batches on
+ * worker threads) and the reward fields.
  */
-export interface RewardTrainerConfig extends Omit<TrainingArguments, 'gradientAccumulationSteps'> {
+export interface RewardTrainerConfig extends TrainingArguments, ParallelTrainingArguments {
   /** Pairs per step. @defaultValue 8 (transformers) */
   readonly perDeviceTrainBatchSize?: number;
   /** Pairs per evaluation forward pass. @defaultValue 8 (transformers) */
@@ -35,8 +40,12 @@ export interface RewardTrainerConfig extends Omit<TrainingArguments, 'gradientAc
 
 /** A validated {@link RewardTrainerConfig}; `maxLength` still optional until a model is known. */
 export interface ResolvedRewardTrainerConfig extends ResolvedTrainingArguments {
+  /** See {@link RewardTrainerConfig.maxLength}; undefined until a model is known. */
   readonly maxLength: number | undefined;
+  /** See {@link RewardTrainerConfig.centerRewardsCoefficient}; undefined when off. */
   readonly centerRewardsCoefficient: number | undefined;
+  /** Worker threads, or `'auto'` (see core's `ParallelTrainingArguments.workers`). */
+  readonly workers: number | 'auto';
 }
 
 /** The reward trainer's defaults over core's training arguments (TRL's `RewardConfig`). */
@@ -45,7 +54,8 @@ export const DEFAULT_REWARD_TRAINER_CONFIG = Object.freeze({
 });
 
 const KNOWN_FIELDS = [
-  ...TRAINING_ARGUMENTS_FIELDS.filter((field) => field !== 'gradientAccumulationSteps'),
+  ...TRAINING_ARGUMENTS_FIELDS,
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   'maxLength',
   'centerRewardsCoefficient',
 ];
@@ -62,6 +72,7 @@ export function resolveRewardTrainerConfig(config: RewardTrainerConfig): Resolve
   const training = resolveTrainingArguments(config, DEFAULT_REWARD_TRAINER_CONFIG);
   return Object.freeze({
     ...training,
+    workers: resolveWorkers(config),
     maxLength:
       config.maxLength === undefined ? undefined : requireInteger('config.maxLength', config.maxLength, { min: 3 }),
     centerRewardsCoefficient:

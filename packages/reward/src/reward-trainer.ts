@@ -4,20 +4,25 @@ import {
   METRIC_NAMES,
   MetricAccumulator,
   adamWFromConfig,
-  batchesPerEpoch,
-  epochBatches,
+  engineWorkers,
+  epochsCompleted,
   lrScheduleFromConfig,
   microBatchStep,
   readMetrics,
   restoreWeights,
   runTrainerLoop,
+  stepBatchOptions,
+  stepMicroBatches,
   trainingArgumentsLoop,
+  withGradientEngine,
   withTrainSteps,
   evalPrefixed,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
   CheckpointContent,
+  GradientEngine,
+  LossAndMetrics,
   LRSchedule,
   LoadedCheckpoint,
   Metrics,
@@ -27,8 +32,7 @@ import type {
   TrainOptions,
 } from '@dpo-ts/core';
 import { lmModelArchitecture, type Tokenizer } from '@dpo-ts/lm';
-import { bradleyTerryRewardLoss } from './reward-loss.js';
-import { rewardMetricTensors } from './reward-metrics.js';
+import { rewardLossAndMetrics, rewardModelTaskSpec } from './reward-model-task.js';
 import { buildRewardBatch, tokenizeRewardPairs, type RewardBatch, type TokenizedRewardPair } from './reward-pairs.js';
 import {
   resolveRewardTrainerConfig,
@@ -50,12 +54,23 @@ export interface RewardTrainerOptions {
   readonly config: RewardTrainerConfig;
 }
 
+/** The micro-batch context of an evaluation batch (the reward loss reads none of it). */
+const EVALUATION_CONTEXT = { stepIndex: 0, microBatchIndex: 0, microBatchCount: 1, step: null } as const;
+
 /**
  * Trains a {@link SequenceRewardModel} on preference pairs with the Bradley-Terry loss, as TRL's
- * `RewardTrainer`: each step takes `perDeviceTrainBatchSize` pairs (reshuffled every epoch, seeded), scores
+ * `RewardTrainer`: each step takes `gradientAccumulationSteps` micro-batches of
+ * `perDeviceTrainBatchSize` pairs (reshuffled every epoch, seeded), scores each micro-batch's
  * chosen and rejected rows in one forward pass, minimises {@link bradleyTerryRewardLoss}
- * (with the pairs' margins and the optional centring term), clips the global gradient norm
- * and applies AdamW with a scheduled learning rate.
+ * (with the pairs' margins and the optional centring term; {@link rewardLossAndMetrics}),
+ * averages the micro-batch gradients, clips the global gradient norm and applies AdamW with a
+ * scheduled learning rate.
+ *
+ * Workers: with `config.workers` resolving to N > 1 (capped by `gradientAccumulationSteps`;
+ * `'auto'` stays on the main thread below core's `AUTO_WORKERS_MIN_PARAMETERS`), `train()`
+ * computes each step's micro-batch gradients on N worker threads holding replicas of the reward
+ * model ({@link createRewardModelTask}), summed in micro-batch order by core's engine: the
+ * weights do not depend on N beyond float32 summation, and are bit-identical for a given N.
  *
  * Metrics (TRL's names): `loss`, `grad_norm` (before clipping), `learning_rate`, `epoch`,
  * `accuracy`, `margin`, `mean_reward`, `min_reward`, `max_reward`.
@@ -79,6 +94,10 @@ export class RewardTrainer {
   readonly dropped: { readonly train: readonly number[]; readonly eval: readonly number[] };
   private readonly schedule: LRSchedule;
   private readonly variables: NamedVariables;
+  /** The per-micro-batch loss: the same function the worker replicas run. */
+  private readonly lossAndMetrics: LossAndMetrics<RewardBatch>;
+  /** The worker pool while `train()` runs with workers; otherwise steps run on the main thread. */
+  private engine: GradientEngine<RewardBatch> | undefined;
 
   /**
    * Validates the options and the config (once) and builds the trainer: the same
@@ -118,29 +137,40 @@ export class RewardTrainer {
     this.variables = this.model.namedVariables();
     this.optimizer = adamWFromConfig(this.variables, this.config);
     this.schedule = lrScheduleFromConfig(this.config);
-  }
-
-  /** The training batch of a 0-based step: a function of the seed and the step only. */
-  batchForStep(stepIndex: number): RewardBatch {
-    const { value } = epochBatches(this.trainPairs, {
-      batchSize: this.config.perDeviceTrainBatchSize,
-      seed: this.config.seed,
-      startStep: stepIndex,
-    }).next();
-    return buildRewardBatch(value!.items, this.tokenizer, this.config.maxLength);
+    this.lossAndMetrics = rewardLossAndMetrics(this.model, this.config.centerRewardsCoefficient);
   }
 
   /**
-   * One optimiser step on the batch of `stepIndex`. A non-finite loss or gradient norm throws
-   * core's `NonFiniteError` before the weights change. Leaves no tensor behind.
+   * The micro-batches of a 0-based step (`gradientAccumulationSteps` of them): a function of
+   * the seed and the step only (core's `stepMicroBatches`).
+   */
+  batchesForStep(stepIndex: number): RewardBatch[] {
+    return stepMicroBatches(this.trainPairs.length, stepBatchOptions(this.config), stepIndex).map(({ indices }) =>
+      buildRewardBatch(
+        indices.map((i) => this.trainPairs[i]!),
+        this.tokenizer,
+        this.config.maxLength,
+      ),
+    );
+  }
+
+  /** The first micro-batch of a 0-based step (the whole batch without gradient accumulation). */
+  batchForStep(stepIndex: number): RewardBatch {
+    return this.batchesForStep(stepIndex)[0]!;
+  }
+
+  /**
+   * One optimiser step on the micro-batches of `stepIndex`. A non-finite loss or gradient norm
+   * throws core's `NonFiniteError` before the weights change. Leaves no tensor behind.
+   * Metrics are means over the micro-batches (`min_reward` / `max_reward` too, as TRL's).
    */
   async trainStep(stepIndex: number): Promise<Metrics> {
-    const batch = this.batchForStep(stepIndex);
     const { metrics } = await microBatchStep({
       optimizer: this.optimizer,
       variables: this.variables,
-      microBatches: [batch],
-      lossAndMetrics: (micro) => this.lossAndMetrics(micro),
+      microBatches: this.batchesForStep(stepIndex),
+      lossAndMetrics: this.lossAndMetrics,
+      ...(this.engine !== undefined ? { engine: this.engine } : {}),
       reduction: 'mean',
       learningRate: this.schedule(stepIndex),
       maxGradNorm: this.config.maxGradNorm,
@@ -156,8 +186,7 @@ export class RewardTrainer {
       [METRIC_NAMES.loss]: loss!,
       [METRIC_NAMES.gradNorm]: gradNorm!,
       [METRIC_NAMES.learningRate]: learningRate!,
-      [METRIC_NAMES.epoch]:
-        (stepIndex + 1) / batchesPerEpoch(this.trainPairs.length, this.config.perDeviceTrainBatchSize),
+      [METRIC_NAMES.epoch]: epochsCompleted(this.trainPairs.length, stepBatchOptions(this.config), stepIndex + 1),
       ...rest,
     };
   }
@@ -179,7 +208,7 @@ export class RewardTrainer {
       const chunk = pairs.slice(start, start + this.config.perDeviceEvalBatchSize);
       const batch = buildRewardBatch(chunk, this.tokenizer, this.config.maxLength);
       const tensors = tf.tidy(() => {
-        const { loss, metrics } = this.lossAndMetrics(batch);
+        const { loss, metrics } = this.lossAndMetrics(batch, EVALUATION_CONTEXT);
         return { ...metrics, [METRIC_NAMES.loss]: loss };
       });
       const values = await readMetrics(tensors);
@@ -204,9 +233,34 @@ export class RewardTrainer {
   /**
    * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress lines every
    * `loggingSteps`, evaluation every `evalSteps` (with an eval dataset), checkpoints, resume,
-   * NaN guard, leak check (core's `TrainOptions`, the same for every trainer).
+   * NaN guard, leak check (core's `TrainOptions`, the same for every trainer). With workers
+   * (see the class), the pool lives for this call.
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    return withGradientEngine(
+      {
+        task: { namedVariables: this.variables, lossAndMetrics: this.lossAndMetrics },
+        spec: rewardModelTaskSpec({
+          gpt: this.model.backbone.config,
+          ...(this.config.centerRewardsCoefficient !== undefined
+            ? { centerRewardsCoefficient: this.config.centerRewardsCoefficient }
+            : {}),
+        }),
+        workers: engineWorkers(this.config.workers),
+        microBatchesPerStep: this.config.gradientAccumulationSteps,
+      },
+      async (engine) => {
+        this.engine = engine;
+        try {
+          return await this.runLoop(options);
+        } finally {
+          this.engine = undefined;
+        }
+      },
+    );
+  }
+
+  private runLoop(options: TrainOptions): Promise<TrainingLoopResult> {
     return runTrainerLoop(
       {
         ...trainingArgumentsLoop(this.config, [
@@ -251,23 +305,5 @@ export class RewardTrainer {
   /** Frees the optimiser state (the model stays the caller's). */
   dispose(): void {
     this.optimizer.dispose();
-  }
-
-  /** Loss (on the tape when called under a gradient) and metric tensors of one batch. */
-  private lossAndMetrics(batch: RewardBatch): { loss: tf.Scalar; metrics: Record<string, tf.Scalar> } {
-    const N = batch.rows.numPairs;
-    const rewards = this.model.score(batch.rows); // [2N]: chosen rows, then rejected rows
-    const chosenRewards = tf.slice(rewards, [0], [N]) as tf.Tensor1D;
-    const rejectedRewards = tf.slice(rewards, [N], [N]) as tf.Tensor1D;
-    const margins = batch.hasMargins ? tf.tensor1d(batch.margins) : undefined;
-    const { loss } = bradleyTerryRewardLoss({
-      chosenRewards,
-      rejectedRewards,
-      ...(margins !== undefined ? { margins } : {}),
-      ...(this.config.centerRewardsCoefficient !== undefined
-        ? { centerRewardsCoefficient: this.config.centerRewardsCoefficient }
-        : {}),
-    });
-    return { loss, metrics: rewardMetricTensors(chosenRewards, rejectedRewards) };
   }
 }

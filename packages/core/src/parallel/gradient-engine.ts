@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue } from '../training/checkpoint-format.js';
 import type { MicroBatchOutput } from './parallel-task.js';
+import type { StepPhaseSeconds } from './step-phases.js';
 
 /** What one micro-batch reported ({@link MicroBatchOutput}), read back to the host. */
 export interface MicroBatchResult {
@@ -22,6 +23,8 @@ export interface StepGradients {
   readonly grads: Map<string, tf.Tensor>;
   /** One entry per micro-batch, in micro-batch order (not completion order). */
   readonly microBatches: readonly MicroBatchResult[];
+  /** Seconds per phase of the call, when it was made with `phases: true`; else undefined. */
+  readonly phases?: StepPhaseSeconds;
 }
 
 /** Per-call settings of {@link GradientEngine.computeGradients}. */
@@ -36,6 +39,11 @@ export interface GradientCall {
    * normalised over the whole step. @defaultValue 1
    */
   readonly divisor?: number;
+  /**
+   * Whether to time the call's phases ({@link StepGradients.phases}; core's `microBatchStep`
+   * sets it from `stepPhasesEnabled()`). @defaultValue false
+   */
+  readonly phases?: boolean;
   /**
    * Called once per micro-batch, in micro-batch order, with its values; a throw or rejection
    * makes the call reject (no gradient is returned). On the main thread

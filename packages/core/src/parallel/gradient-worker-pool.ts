@@ -13,6 +13,8 @@ import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } fr
 import { OrderedGradientSum } from './ordered-gradient-sum.js';
 import type { ParallelTaskSpec } from './parallel-task.js';
 import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
+import { secondsSince } from './step-phases.js';
+import { WorkerPhaseTotals } from './worker-phase-totals.js';
 import { WorkerFailedError } from './worker-failed-error.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
@@ -52,6 +54,12 @@ interface RunningCall {
   readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
   readonly microBatches: MicroBatchResult[];
   readonly sum: OrderedGradientSum;
+  /** Per worker, seconds by phase, when the call is timed. */
+  readonly timings: WorkerPhaseTotals[] | undefined;
+  /** Main-thread seconds spent summing. */
+  reduceSeconds: number;
+  /** `performance.now()` when the last result was summed. */
+  finishedAt: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -243,12 +251,14 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       const call = this.call;
       if (call === undefined || message.callId !== call.callId) return;
       call.results[message.microBatchIndex] = message;
+      if (message.timing !== undefined) call.timings?.[workerIndex]?.add(message.timing);
       this.drain(call);
     }
   }
 
   /** Sums every result that is next in micro-batch order, freeing its slot; resolves the call when all are in. */
   private drain(call: RunningCall): void {
+    const started = performance.now();
     for (let k = call.sum.added; k < call.results.length && call.results[k] !== undefined; k = call.sum.added) {
       const result = call.results[k]!;
       const handle = this.handles[call.assignedTo[k]!]!;
@@ -256,7 +266,9 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       call.microBatches[k] = { loss: result.loss, metrics: result.metrics, outputs: result.outputs };
       handle.worker.postMessage({ type: 'release', slot: result.slot } satisfies ToWorker);
     }
+    call.reduceSeconds += secondsSince(started);
     if (call.sum.added === call.results.length) {
+      call.finishedAt = performance.now();
       this.call = undefined;
       for (const { worker } of this.handles) worker.unref();
       call.resolve();
@@ -299,22 +311,31 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     stepIndex: number,
     sum: OrderedGradientSum,
   ): Promise<StepGradients> {
+    const callStart = performance.now();
     await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
+    const publish = secondsSince(callStart);
     if (this.failure !== undefined) throw this.failure;
     const assignedTo = batches.map((_, k) => k % this.handles.length);
     const microBatches: MicroBatchResult[] = [];
+    const timing = call.phases === true;
+    const postedAt = performance.now();
+    let running: RunningCall | undefined;
     await new Promise<void>((resolve, reject) => {
       const callId = ++this.callId;
-      this.call = {
+      running = {
         callId,
         stepIndex,
         assignedTo,
         results: batches.map(() => undefined),
         microBatches,
         sum,
+        timings: timing ? this.handles.map(() => new WorkerPhaseTotals()) : undefined,
+        reduceSeconds: 0,
+        finishedAt: postedAt,
         resolve,
         reject,
       };
+      this.call = running;
       try {
         this.handles.forEach(({ worker }, workerIndex) => {
           const assignments = batches.flatMap((batch, microBatchIndex) =>
@@ -329,6 +350,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
             microBatchCount: batches.length,
             step: call.step ?? null,
             assignments,
+            timing,
           } satisfies ToWorker);
         });
       } catch (error) {
@@ -344,7 +366,22 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       }
     });
     for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
-    return { grads: sum.toTensors(), microBatches };
+    const converting = performance.now();
+    const grads = sum.toTensors();
+    if (!timing || running === undefined) return { grads, microBatches };
+    return {
+      grads,
+      microBatches,
+      phases: {
+        publish,
+        ...WorkerPhaseTotals.mean(
+          [...new Set(assignedTo)].map((workerIndex) => running!.timings![workerIndex]!),
+          (running.finishedAt - postedAt) / 1000,
+        ),
+        reduce: running.reduceSeconds + secondsSince(converting),
+        gradients: secondsSince(callStart),
+      },
+    };
   }
 
   /**

@@ -6,6 +6,7 @@ import { accumulateGradients } from '../training/accumulate-gradients.js';
 import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
 import { microBatchGradients } from './micro-batch-gradients.js';
 import type { ParallelTask } from './parallel-task.js';
+import { secondsSince } from './step-phases.js';
 
 /**
  * The `workers: 1` {@link GradientEngine}: every micro-batch on the main thread, one after the
@@ -29,24 +30,32 @@ export class InProcessGradientEngine<TBatch> implements GradientEngine<TBatch> {
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
     const accumulated = new Map<string, tf.Tensor>();
     const microBatches: MicroBatchResult[] = [];
+    const callStart = performance.now();
+    let compute = 0;
+    let reduce = 0;
     try {
       for (const [microBatchIndex, batch] of batches.entries()) {
         const context = { stepIndex, microBatchIndex, microBatchCount: batches.length, step: call.step ?? null };
+        let started = performance.now();
         const { grads, ...values } = await microBatchGradients(this.task, this.trainable, batch, context);
+        compute += secondsSince(started);
         try {
           await call.afterMicroBatch?.(values, microBatchIndex);
         } catch (error) {
           tf.dispose([...grads.values()]);
           throw error;
         }
+        started = performance.now();
         accumulateGradients(accumulated, grads, call.divisor ?? 1);
+        reduce += secondsSince(started);
         microBatches.push(values);
       }
     } catch (error) {
       tf.dispose([...accumulated.values()]);
       throw error;
     }
-    return { grads: accumulated, microBatches };
+    if (call.phases !== true) return { grads: accumulated, microBatches };
+    return { grads: accumulated, microBatches, phases: { compute, reduce, gradients: secondsSince(callStart) } };
   }
 
   async close(): Promise<void> {}

@@ -33,3 +33,13 @@ export type { Sampler, SamplerFactory, SamplerSpec } from './sampler.js';
 export { SamplingWorkerPool, type SamplingWorkerPoolOptions } from './sampling-worker-pool.js';
 export { SamplingWorkerFailedError } from './sampling-worker-failed-error.js';
 export { sampleTasks, resolveSamplingWorkers, type SampleTasksOptions } from './sample-tasks.js';
+export {
+  STEP_PHASE_METRICS,
+  STEP_PHASES_ENV,
+  stepPhasesEnabled,
+  stepPhaseMetrics,
+  phaseMetricsOf,
+  secondsSince,
+  type StepPhase,
+  type StepPhaseSeconds,
+} from './step-phases.js';

@@ -61,4 +61,13 @@ describe('OrderedGradientSum', () => {
     expect(() => sum.add(1, micro[1]!, [true, true])).toThrow('micro-batch 1 added out of order (expected 0)');
     expect(() => new OrderedGradientSum(layout, 0)).toThrow('divisor must be a finite number > 0: got 0');
   });
+
+  it('is finished once its tensors are made (they may view its buffer)', () => {
+    const sum = new OrderedGradientSum(layout);
+    sum.add(0, micro[0]!, [true, true]);
+    const tensors = sum.toTensors();
+    expect(() => sum.add(1, micro[1]!, [true, true])).toThrow('add after toTensors');
+    expect(Array.from(tensors.get('a')!.dataSync())).toEqual(Array.from(micro[0]!.slice(0, 4)));
+    tf.dispose([...tensors.values()]);
+  });
 });

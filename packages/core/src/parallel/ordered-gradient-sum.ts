@@ -19,6 +19,7 @@ export class OrderedGradientSum {
   added = 0;
   private readonly sum: Float32Array;
   private readonly present: boolean[];
+  private finished = false;
 
   constructor(
     private readonly layout: ParameterLayout,
@@ -37,6 +38,7 @@ export class OrderedGradientSum {
    * @throws DPOTSError when `index` is not the next micro-batch (a bug in the caller's ordering).
    */
   add(index: number, values: Float32Array, hasGradient: readonly boolean[]): void {
+    if (this.finished) throw new DPOTSError('OrderedGradientSum: add after toTensors (the sum is finished)');
     if (index !== this.added)
       throw new DPOTSError(`OrderedGradientSum: micro-batch ${index} added out of order (expected ${this.added})`);
     const { sum, divisor } = this;
@@ -55,16 +57,21 @@ export class OrderedGradientSum {
     this.added++;
   }
 
-  /** The sum as tensors by variable name (slots with no gradient omitted); the caller disposes them. */
+  /**
+   * The sum as tensors by variable name (slots with no gradient omitted); the caller disposes
+   * them. The tensors are made from views of the sum's buffer (no copy on the host; a backend
+   * that keeps host data, as cpu, keeps the view), so the sum is finished: a later `add` throws.
+   */
   toTensors(): Map<string, tf.Tensor> {
     const grads = new Map<string, tf.Tensor>();
     this.layout.slots.forEach((slot, s) => {
       if (this.present[s])
         grads.set(
           slot.name,
-          tf.tensor(this.sum.slice(slot.offset, slot.offset + slot.size), slot.shape as number[], 'float32'),
+          tf.tensor(this.sum.subarray(slot.offset, slot.offset + slot.size), slot.shape as number[], 'float32'),
         );
     });
+    this.finished = true;
     return grads;
   }
 }

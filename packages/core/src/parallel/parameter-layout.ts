@@ -90,14 +90,20 @@ export async function writeParameters(
   }
 }
 
+/** Backends whose tensors copy host values into their own memory when created (never keep a view). */
+const COPYING_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
+
 /**
- * Assigns `source` (the shared parameter buffer) to the layout's variables. Copies each slice
- * first: the cpu backend would otherwise keep a view of shared memory the main thread rewrites.
- * Leaves no tensor behind.
+ * Assigns `source` (the shared parameter buffer) to the layout's variables. On wasm, which
+ * copies host values into its heap when a tensor is made, straight from views of `source`;
+ * elsewhere each slice is copied first (the cpu backend would otherwise keep a view of shared
+ * memory the main thread rewrites). Leaves no tensor behind.
  */
 export function readParameters(layout: ParameterLayout, source: Float32Array, variables: NamedVariables): void {
+  const view = COPYING_BACKENDS.has(tf.getBackend());
   for (const slot of layout.slots) {
-    const values = source.slice(slot.offset, slot.offset + slot.size);
+    const end = slot.offset + slot.size;
+    const values = view ? source.subarray(slot.offset, end) : source.slice(slot.offset, end);
     tf.tidy(() => variables.get(slot.name)!.assign(tf.tensor(values, slot.shape as number[], 'float32')));
   }
 }

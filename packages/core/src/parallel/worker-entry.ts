@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { microBatchGradients } from './micro-batch-gradients.js';
 import type { ParallelTask, ParallelTaskFactory } from './parallel-task.js';
 import { assertSameLayout, readParameters } from './parameter-layout.js';
+import { secondsSince } from './step-phases.js';
 import { serializeError, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
@@ -69,11 +70,16 @@ async function main(): Promise<void> {
   post({ type: 'ready', numTensors: tf.memory().numTensors });
   for (;;) {
     const run = await nextRun();
+    let started = performance.now();
     readParameters(init.weightLayout, parameters, task.namedVariables);
+    let load = secondsSince(started);
     const baseline = tf.memory().numTensors;
     for (const { microBatchIndex, batch } of run.assignments) {
       currentMicroBatch = microBatchIndex;
+      started = performance.now();
       const slot = await takeSlot();
+      const slotWait = secondsSince(started);
+      started = performance.now();
       const context = {
         stepIndex: run.stepIndex,
         microBatchIndex,
@@ -81,6 +87,8 @@ async function main(): Promise<void> {
         step: run.step,
       };
       const { grads, loss, metrics, outputs } = await microBatchGradients(task, trainable, batch, context);
+      const compute = secondsSince(started);
+      started = performance.now();
       const hasGradient: boolean[] = [];
       try {
         for (const { name, offset } of init.layout.slots) {
@@ -96,7 +104,19 @@ async function main(): Promise<void> {
         throw new DPOTSError(
           `${label}: ${left} tensors left alive by micro-batch ${microBatchIndex} (the task's loss leaks; wrap it in tf.tidy)`,
         );
-      post({ type: 'result', callId: run.callId, microBatchIndex, slot, loss, metrics, outputs, hasGradient });
+      const timing = run.timing ? { timing: { load, slotWait, compute, copy: secondsSince(started) } } : {};
+      load = 0;
+      post({
+        type: 'result',
+        callId: run.callId,
+        microBatchIndex,
+        slot,
+        loss,
+        metrics,
+        outputs,
+        hasGradient,
+        ...timing,
+      });
       currentMicroBatch = undefined;
     }
   }

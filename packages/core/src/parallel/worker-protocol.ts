@@ -37,6 +37,8 @@ export type ToWorker =
       readonly microBatchCount: number;
       readonly step: JsonValue;
       readonly assignments: readonly Assignment[];
+      /** Whether to time the phases of each micro-batch ({@link MicroBatchTiming}). */
+      readonly timing: boolean;
     }
   | { readonly type: 'release'; readonly slot: number }
   | { readonly type: 'memory' };
@@ -46,6 +48,18 @@ export interface SerializedError {
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
+}
+
+/** Seconds a worker spent on one micro-batch, by phase (see `STEP_PHASE_METRICS`). @internal */
+export interface MicroBatchTiming {
+  /** Copying the shared parameters into the replica (the run's first micro-batch only; else 0). */
+  readonly load: number;
+  /** Waiting for a free gradient slot. */
+  readonly slotWait: number;
+  /** Forward and backward. */
+  readonly compute: number;
+  /** Writing the gradients into the slot. */
+  readonly copy: number;
 }
 
 /** Worker -> main. @internal */
@@ -60,6 +74,8 @@ export type FromWorker =
       readonly metrics: Readonly<Record<string, number>>;
       readonly outputs: Readonly<Record<string, Float32Array>>;
       readonly hasGradient: readonly boolean[];
+      /** Present when the run asked for `timing`. */
+      readonly timing?: MicroBatchTiming;
     }
   | { readonly type: 'memory'; readonly numTensors: number }
   | { readonly type: 'error'; readonly microBatchIndex?: number; readonly error: SerializedError };

@@ -50,14 +50,23 @@ export {
   preferenceLoss,
   preferenceMicroBatchLoss,
   SCORE_DETAIL_PREFIX,
+  REFERENCE_ON_REPLICA,
+  REFERENCE_OUTPUT_PREFIX,
+  referenceFromOutputs,
   type PreferenceMicroBatch,
 } from './preference-micro-batch-loss.js';
 export {
   createPreferenceTask,
   preferenceTaskSpec,
+  REFERENCE_VARIABLE_PREFIX,
   type PreferenceScorerFactory,
   type PreferenceScorerReplica,
   type PreferenceStepJSON,
   type PreferenceTaskConfig,
 } from './preference-task.js';
-export { preferenceWorkerCount, assertPreferenceWorkers, createPreferenceEngine } from './preference-workers.js';
+export {
+  preferenceWorkerCount,
+  assertPreferenceWorkers,
+  createPreferenceEngine,
+  type PreferenceEngine,
+} from './preference-workers.js';

@@ -1,3 +1,5 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { computePreferenceLoss } from '../losses/compute-preference-loss.js';
 import type { PreferenceLossState } from '../losses/preference-loss.js';
 import type { ResolvedPreferenceLossConfig } from '../losses/preference-loss-config.js';
@@ -9,13 +11,28 @@ import { pairScoresFromHost, type HostPairScores } from './host-pair-scores.js';
 
 /**
  * One micro-batch of a preference step as the gradient engine sees it: the modality's batch
- * and its reference scores on the host (computed or cached on the main thread before the
- * step; `null` when reference-free). Plain data, so it crosses to worker threads.
+ * and its reference scores. Plain data, so it crosses to worker threads.
  */
 export interface PreferenceMicroBatch<TBatch> {
   readonly batch: TBatch;
-  readonly reference: HostPairScores | null;
+  /**
+   * The reference scores on the host (computed or cached on the main thread before the step),
+   * `null` when reference-free, or {@link REFERENCE_ON_REPLICA}: the worker scores the batch with
+   * its own frozen reference replica (see `PreferenceTaskConfig.reference`) and returns the
+   * scores among the outputs under {@link REFERENCE_OUTPUT_PREFIX}.
+   */
+  readonly reference: HostPairScores | null | typeof REFERENCE_ON_REPLICA;
 }
+
+/** {@link PreferenceMicroBatch.reference} when the worker's reference replica scores the batch. */
+export const REFERENCE_ON_REPLICA = 'replica' as const;
+
+/**
+ * Prefix of the reference scores among a micro-batch's outputs when a replica computed them:
+ * `reference/chosen`, `reference/rejected`, `reference/chosenLengths`,
+ * `reference/rejectedLengths`, `reference/details/<name>` (each `[batch]`).
+ */
+export const REFERENCE_OUTPUT_PREFIX = 'reference/';
 
 /** Prefix of the policy scores' `details` among a micro-batch's outputs. */
 export const SCORE_DETAIL_PREFIX = 'details/';
@@ -62,15 +79,72 @@ export function preferenceLoss<TBatch>(
  *
  * @param lossState - the loss state this micro-batch reads (bco_pair's running mean): the
  *   trainer's live state on the main thread; in a worker, the state the step sent.
+ * @param referenceScorer - a worker's frozen reference replica: scores micro-batches whose
+ *   `reference` is {@link REFERENCE_ON_REPLICA} (`training: false`, on the tape but outside
+ *   every gradient path) and adds those scores to the outputs ({@link REFERENCE_OUTPUT_PREFIX}).
  */
 export function preferenceMicroBatchLoss<TBatch>(
   policy: PreferenceScorer<TBatch>,
   loss: ResolvedPreferenceLossConfig,
   lossState: (context: MicroBatchContext) => PreferenceLossState,
+  referenceScorer?: PreferenceScorer<TBatch>,
 ): LossAndMetrics<PreferenceMicroBatch<TBatch>> {
-  return ({ batch, reference }, context) =>
-    preferenceLoss(policy, batch, pairScoresFromHost(reference), loss, lossState(context), {
+  return ({ batch, reference }, context) => {
+    const scoreContext = {
       training: true,
       microBatch: { stepIndex: context.stepIndex, microBatchIndex: context.microBatchIndex },
-    });
+    };
+    if (reference !== REFERENCE_ON_REPLICA)
+      return preferenceLoss(policy, batch, pairScoresFromHost(reference), loss, lossState(context), scoreContext);
+    if (referenceScorer === undefined)
+      throw new InvalidArgumentError(
+        'micro-batch reference',
+        'host scores or null where the task has no reference replica',
+        reference,
+      );
+    // On the tape, but no trainable variable feeds it, so backprop skips it.
+    const referenceScores = referenceScorer.score(batch, { training: false });
+    const output = preferenceLoss(policy, batch, referenceScores, loss, lossState(context), scoreContext);
+    return { ...output, outputs: { ...output.outputs, ...referenceOutputs(referenceScores) } };
+  };
+}
+
+/** The tensors of `scores` as outputs under {@link REFERENCE_OUTPUT_PREFIX}. */
+function referenceOutputs(scores: PairScores): Record<string, tf.Tensor> {
+  const { chosen, rejected, chosenLengths, rejectedLengths, details = {} } = scores;
+  const outputs: Record<string, tf.Tensor> = { chosen, rejected };
+  if (chosenLengths !== undefined) outputs.chosenLengths = chosenLengths;
+  if (rejectedLengths !== undefined) outputs.rejectedLengths = rejectedLengths;
+  for (const [name, tensor] of Object.entries(details)) outputs[`${SCORE_DETAIL_PREFIX}${name}`] = tensor;
+  return Object.fromEntries(Object.entries(outputs).map(([name, t]) => [`${REFERENCE_OUTPUT_PREFIX}${name}`, t]));
+}
+
+/**
+ * The reference scores a replica returned among a micro-batch's `outputs`
+ * ({@link REFERENCE_OUTPUT_PREFIX}), as {@link HostPairScores}.
+ * @throws InvalidArgumentError when the outputs hold no reference scores.
+ */
+export function referenceFromOutputs(outputs: Readonly<Record<string, Float32Array>>): HostPairScores {
+  const pick = (name: string) => outputs[`${REFERENCE_OUTPUT_PREFIX}${name}`];
+  const chosen = pick('chosen');
+  const rejected = pick('rejected');
+  if (chosen === undefined || rejected === undefined)
+    throw new InvalidArgumentError(
+      'outputs',
+      `reference scores under ${REFERENCE_OUTPUT_PREFIX}`,
+      Object.keys(outputs),
+    );
+  const chosenLengths = pick('chosenLengths');
+  const rejectedLengths = pick('rejectedLengths');
+  const detailPrefix = `${REFERENCE_OUTPUT_PREFIX}${SCORE_DETAIL_PREFIX}`;
+  const details = Object.entries(outputs)
+    .filter(([name]) => name.startsWith(detailPrefix))
+    .map(([name, values]) => [name.slice(detailPrefix.length), values] as const);
+  return {
+    chosen,
+    rejected,
+    ...(chosenLengths !== undefined ? { chosenLengths } : {}),
+    ...(rejectedLengths !== undefined ? { rejectedLengths } : {}),
+    ...(details.length > 0 ? { details: Object.fromEntries(details) } : {}),
+  };
 }

@@ -35,7 +35,19 @@ export type PreferenceTaskConfig = {
   readonly scorer: ParallelTaskSpec;
   /** The resolved preference loss of the trainer (`config.loss`). */
   readonly loss: Partial<PreferenceLossConfig>;
+  /**
+   * How the worker builds a frozen reference replica (a {@link PreferenceScorerFactory} spec
+   * for the reference model's architecture; every variable is set `trainable: false` and listed
+   * under {@link REFERENCE_VARIABLE_PREFIX}). The worker scores micro-batches whose `reference`
+   * is `REFERENCE_ON_REPLICA` with it, so the reference forward passes run in the workers
+   * instead of serially on the main thread. Omitted: no reference replica.
+   * @defaultValue undefined
+   */
+  readonly reference?: ParallelTaskSpec;
 };
+
+/** Name prefix of a reference replica's variables in the task's `namedVariables` (as in checkpoints). */
+export const REFERENCE_VARIABLE_PREFIX = 'reference/';
 
 /** The step-wide JSON the preference task reads: the loss state, fixed for the step. */
 export type PreferenceStepJSON = { readonly lossState?: PreferenceLossState } | null;
@@ -45,29 +57,47 @@ export type PreferenceStepJSON = { readonly lossState?: PreferenceLossState } | 
  * from `config.scorer` and runs {@link preferenceMicroBatchLoss} on each assigned
  * {@link PreferenceMicroBatch} (policy scores on the tape against the reference scores that
  * travelled with the micro-batch), the very function the main thread runs with one worker.
- * The loss state comes from `context.step.lossState` (a fresh state when absent).
+ * The loss state comes from `context.step.lossState` (a fresh state when absent). With
+ * `config.reference`, the worker also holds a frozen reference replica and computes the
+ * reference scores itself (the main thread then sends no scores, only the weights).
  *
  * Loaded by core's worker threads through {@link preferenceTaskSpec}; not called directly.
  */
 export async function createPreferenceTask<TBatch>(
   config: PreferenceTaskConfig,
 ): Promise<ParallelTask<PreferenceMicroBatch<TBatch>>> {
-  const { module, export: name, config: scorerConfig } = config.scorer;
-  const exports = (await import(module)) as Record<string, unknown>;
-  const factory = exports[name];
-  if (typeof factory !== 'function')
-    throw new InvalidArgumentError('config.scorer.export', `the name of a function exported by ${module}`, name);
-  const replica = await (factory as PreferenceScorerFactory<TBatch>)(scorerConfig);
+  const replica = await buildScorer<TBatch>(config.scorer, 'config.scorer');
+  const reference =
+    config.reference === undefined ? undefined : await buildScorer<TBatch>(config.reference, 'config.reference');
+  const namedVariables = new Map(replica.scorer.namedVariables());
+  for (const [name, variable] of reference?.scorer.namedVariables() ?? []) {
+    variable.trainable = false;
+    namedVariables.set(`${REFERENCE_VARIABLE_PREFIX}${name}`, variable);
+  }
   const loss = resolvePreferenceLossConfig(config.loss);
   return {
-    namedVariables: replica.scorer.namedVariables(),
+    namedVariables,
     lossAndMetrics: preferenceMicroBatchLoss(
       replica.scorer,
       loss,
       (context) => (context.step as PreferenceStepJSON)?.lossState ?? createPreferenceLossState(),
+      reference?.scorer,
     ),
-    dispose: () => replica.dispose(),
+    dispose: () => {
+      replica.dispose();
+      reference?.dispose();
+    },
   };
+}
+
+/** Imports the factory `spec` names and builds its scorer replica. */
+async function buildScorer<TBatch>(spec: ParallelTaskSpec, label: string): Promise<PreferenceScorerReplica<TBatch>> {
+  const { module, export: name, config } = spec;
+  const exports = (await import(module)) as Record<string, unknown>;
+  const factory = exports[name];
+  if (typeof factory !== 'function')
+    throw new InvalidArgumentError(`${label}.export`, `the name of a function exported by ${module}`, name);
+  return (factory as PreferenceScorerFactory<TBatch>)(config);
 }
 
 /** The spec that builds {@link createPreferenceTask}(config) in each worker of a core `GradientWorkerPool`. */

@@ -6,6 +6,7 @@ import { MetricAccumulator } from '../metrics/metric-accumulator.js';
 import type { Metrics } from '../metrics/metric-names.js';
 import type { GradientEngine } from '../parallel/gradient-engine.js';
 import type { LossAndMetrics } from '../parallel/parallel-task.js';
+import { secondsSince, stepPhaseMetrics, stepPhasesEnabled } from '../parallel/step-phases.js';
 import type { PairScores } from '../surrogate/pair-scores.js';
 import type { Checkpointable, NamedVariables, PreferenceScorer } from '../surrogate/preference-scorer.js';
 import type { AdamWOptimizer } from '../training/adamw-optimizer.js';
@@ -23,6 +24,8 @@ import { readPairScores, type HostPairScores } from './host-pair-scores.js';
 import {
   preferenceLoss,
   preferenceMicroBatchLoss,
+  REFERENCE_ON_REPLICA,
+  referenceFromOutputs,
   SCORE_DETAIL_PREFIX,
   type PreferenceMicroBatch,
 } from './preference-micro-batch-loss.js';
@@ -100,6 +103,12 @@ export class PreferenceTrainer<TBatch> {
    * `workers` > 1 and closes it after). Unset: the main thread computes them.
    */
   engine: GradientEngine<PreferenceMicroBatch<TBatch>> | undefined;
+  /**
+   * Whether `engine`'s workers hold frozen reference replicas (core's `createPreferenceEngine`
+   * with a reference spec): `trainStep` then sends no reference scores and the workers compute
+   * them in parallel. Meaningful only while `engine` is set. @defaultValue false
+   */
+  referenceOnReplicas = false;
   /** The loss of one micro-batch, the same function worker replicas run (`createPreferenceTask`). */
   readonly microBatchLoss: LossAndMetrics<PreferenceMicroBatch<TBatch>>;
   private readonly schedule: LRSchedule;
@@ -138,8 +147,10 @@ export class PreferenceTrainer<TBatch> {
     const microBatches = (Array.isArray(batches) ? batches : [batches]) as readonly TBatch[];
     if (microBatches.length === 0) throw new InvalidArgumentError('batches', 'at least one batch', microBatches);
     // Reference scores travel to the loss as host arrays (worker threads cannot share tensors).
+    const onReplicas = this.engine !== undefined && this.referenceOnReplicas && this.reference.kind === 'model';
     const hostReferences: (HostPairScores | null)[] = [];
-    for (const batch of microBatches) {
+    const referenceStart = performance.now();
+    for (const batch of onReplicas ? [] : microBatches) {
       const scores = await referenceScores(this.reference, batch);
       try {
         hostReferences.push(await readPairScores(scores));
@@ -147,10 +158,14 @@ export class PreferenceTrainer<TBatch> {
         disposePairScores(scores);
       }
     }
-    const { metrics, microBatches: results } = await microBatchStep({
+    const referenceSeconds = secondsSince(referenceStart);
+    const { metrics: stepMetrics, microBatches: results } = await microBatchStep({
       optimizer: this.optimizer,
       variables: this.trainable,
-      microBatches: microBatches.map((batch, i) => ({ batch, reference: hostReferences[i]! })),
+      microBatches: microBatches.map((batch, i) => ({
+        batch,
+        reference: onReplicas ? REFERENCE_ON_REPLICA : hostReferences[i]!,
+      })),
       lossAndMetrics: this.microBatchLoss,
       ...(this.engine !== undefined ? { engine: this.engine } : {}),
       step: { lossState: { ...this.lossState } },
@@ -166,6 +181,9 @@ export class PreferenceTrainer<TBatch> {
           stepIndex,
         ),
     });
+    const metrics = stepPhasesEnabled()
+      ? { ...stepMetrics, ...stepPhaseMetrics({ reference: referenceSeconds }) }
+      : stepMetrics;
     if (
       this.config.syncRefModel &&
       this.reference.kind === 'model' &&
@@ -181,7 +199,7 @@ export class PreferenceTrainer<TBatch> {
     const pairs = results.map((result, i) => ({
       batch: microBatches[i]!,
       policy: details(result.outputs),
-      reference: hostOnly(hostReferences[i]!),
+      reference: hostOnly(onReplicas ? referenceFromOutputs(result.outputs) : hostReferences[i]!),
     }));
     return { ...metrics, ...(await this.pairMetrics(pairs)) };
   }

@@ -7,7 +7,7 @@ import { engineWorkers } from '../training/parallel-training-arguments.js';
 import type { PreferenceMicroBatch } from './preference-micro-batch-loss.js';
 import type { ResolvedPreferenceTrainerConfig } from './preference-trainer-config.js';
 import type { PreferenceTrainer } from './preference-trainer.js';
-import { preferenceTaskSpec } from './preference-task.js';
+import { preferenceTaskSpec, REFERENCE_VARIABLE_PREFIX } from './preference-task.js';
 
 /**
  * Worker threads a preference trainer's `train()` uses: `config.workers` capped by the
@@ -52,24 +52,53 @@ export function assertPreferenceWorkers(
     );
 }
 
+/** What {@link createPreferenceEngine} started. */
+export interface PreferenceEngine<TBatch> {
+  /** The worker pool; the caller closes it. */
+  readonly engine: GradientEngine<PreferenceMicroBatch<TBatch>>;
+  /**
+   * Whether every worker holds a frozen reference replica, so the trainer sends micro-batches
+   * without reference scores (`REFERENCE_ON_REPLICA`) and the workers compute them.
+   */
+  readonly referenceOnReplicas: boolean;
+}
+
 /**
  * Starts the worker pool of `trainer` (a {@link PreferenceTrainer}) for `train()`: replicas of
  * the policy scorer built from `scorerSpec` in core's {@link createPreferenceTask}, running the
- * trainer's own micro-batch loss; parameters are the policy's variables. Returns undefined (the
- * main thread computes) when one worker is resolved ({@link preferenceWorkerCount}). The
- * caller closes the engine.
+ * trainer's own micro-batch loss; parameters are the policy's variables. With `referenceSpec`
+ * and a frozen reference model (`reference.kind === 'model'`), each worker also builds a
+ * reference replica from it and the reference's variables join the published weights (under
+ * `reference/`, so a TR-DPO sync reaches the replicas at the next step): the reference forward
+ * passes then run in parallel instead of serially on the main thread. A cache or no reference
+ * stays on the main thread (a cache read costs nothing).
+ *
+ * Returns undefined (the main thread computes) when one worker is resolved
+ * ({@link preferenceWorkerCount}). The caller closes the engine.
  */
 export async function createPreferenceEngine<TBatch>(
   trainer: PreferenceTrainer<TBatch>,
   scorerSpec: ParallelTaskSpec | undefined,
-): Promise<GradientEngine<PreferenceMicroBatch<TBatch>> | undefined> {
+  referenceSpec?: ParallelTaskSpec,
+): Promise<PreferenceEngine<TBatch> | undefined> {
   const trainable = new Map([...trainer.policy.namedVariables()].filter(([, v]) => v.trainable));
   const workers = preferenceWorkerCount(trainer.config, scorerSpec, trainableParameterCount(trainable));
   if (workers === 1 || scorerSpec === undefined) return undefined;
-  return createGradientEngine<PreferenceMicroBatch<TBatch>>({
-    task: { namedVariables: trainable, lossAndMetrics: trainer.microBatchLoss },
-    spec: preferenceTaskSpec({ scorer: scorerSpec, loss: trainer.config.loss }),
+  const source = trainer.reference;
+  const referenceOnReplicas = referenceSpec !== undefined && source.kind === 'model';
+  const namedVariables = new Map(trainable);
+  if (source.kind === 'model' && referenceOnReplicas)
+    for (const [name, variable] of source.scorer.namedVariables())
+      namedVariables.set(`${REFERENCE_VARIABLE_PREFIX}${name}`, variable);
+  const engine = await createGradientEngine<PreferenceMicroBatch<TBatch>>({
+    task: { namedVariables, lossAndMetrics: trainer.microBatchLoss },
+    spec: preferenceTaskSpec({
+      scorer: scorerSpec,
+      loss: trainer.config.loss,
+      ...(referenceOnReplicas ? { reference: referenceSpec } : {}),
+    }),
     workers,
     microBatchesPerStep: trainer.config.gradientAccumulationSteps,
   });
+  return { engine, referenceOnReplicas };
 }

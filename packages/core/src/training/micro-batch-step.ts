@@ -5,6 +5,7 @@ import { METRIC_NAMES } from '../metrics/metric-names.js';
 import type { GradientEngine, MicroBatchResult } from '../parallel/gradient-engine.js';
 import { InProcessGradientEngine } from '../parallel/in-process-gradient-engine.js';
 import type { LossAndMetrics } from '../parallel/parallel-task.js';
+import { secondsSince, stepPhaseMetrics, stepPhasesEnabled } from '../parallel/step-phases.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
 import type { AdamWOptimizer } from './adamw-optimizer.js';
 import { applyGradientStep } from './apply-gradient-step.js';
@@ -57,7 +58,8 @@ export interface MicroBatchStepResult {
   /**
    * `loss` (the mean of the micro-batch losses under `'mean'`, their sum under `'sum'`), then the
    * mean over micro-batches of every metric (a metric named `loss` replaces the combined loss),
-   * `grad_norm` (before clipping) and `learning_rate`.
+   * `grad_norm` (before clipping) and `learning_rate`; with `DPO_TS_STEP_PHASES=1`, the step's
+   * phases in seconds (core's `STEP_PHASE_METRICS`: `time/compute`, `time/apply`, ...).
    */
   readonly metrics: Readonly<Record<string, number>>;
   /** The global gradient norm before clipping (TRL's `grad_norm`). */
@@ -99,8 +101,14 @@ export async function microBatchStep<TBatch>(options: MicroBatchStepOptions<TBat
   const engine =
     options.engine ??
     new InProcessGradientEngine({ namedVariables: options.variables, lossAndMetrics: options.lossAndMetrics });
-  const { grads, microBatches: results } = await engine.computeGradients(microBatches, {
+  const timed = stepPhasesEnabled();
+  const {
+    grads,
+    microBatches: results,
+    phases,
+  } = await engine.computeGradients(microBatches, {
     stepIndex,
+    phases: timed,
     divisor: options.reduction === 'mean' ? microBatches.length : 1,
     step: options.step ?? null,
     afterMicroBatch: async (result, index) => {
@@ -109,6 +117,7 @@ export async function microBatchStep<TBatch>(options: MicroBatchStepOptions<TBat
     },
   });
   let gradNorm: number;
+  const applying = performance.now();
   try {
     gradNorm = await applyGradientStep(options.optimizer, grads, {
       maxGradNorm: options.maxGradNorm,
@@ -118,6 +127,7 @@ export async function microBatchStep<TBatch>(options: MicroBatchStepOptions<TBat
   } finally {
     tf.dispose([...grads.values()]);
   }
+  const timings = timed ? stepPhaseMetrics({ ...phases, apply: secondsSince(applying) }) : {};
   const means = new MetricAccumulator();
   for (const result of results) means.add({ [METRIC_NAMES.loss]: result.loss, ...result.metrics });
   const combined = means.mean();
@@ -125,7 +135,12 @@ export async function microBatchStep<TBatch>(options: MicroBatchStepOptions<TBat
     combined[METRIC_NAMES.loss] = results.reduce((sum, result) => sum + result.loss, 0);
   }
   return {
-    metrics: { ...combined, [METRIC_NAMES.gradNorm]: gradNorm, [METRIC_NAMES.learningRate]: options.learningRate },
+    metrics: {
+      ...combined,
+      [METRIC_NAMES.gradNorm]: gradNorm,
+      [METRIC_NAMES.learningRate]: options.learningRate,
+      ...timings,
+    },
     gradNorm,
     microBatches: results,
   };

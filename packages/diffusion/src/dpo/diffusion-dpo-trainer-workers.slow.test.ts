@@ -66,12 +66,14 @@ describe('DiffusionDPOTrainer with workers', () => {
       expect(one.losses).toHaveLength(4);
       expect(one.losses[3]).not.toBe(one.losses[0]); // it trained
       for (const [i, loss] of two.losses.entries()) expect(loss).toBeCloseTo(one.losses[i]!, 5);
-      // The reference errors travelled with the micro-batches: the modality's metrics agree too.
+      // The reference errors (from the main thread's cache, or from each worker's reference
+      // replica) reach the modality's metrics: they agree too.
       for (const [i, value] of two.mse.entries()) expect(value).toBeCloseTo(one.mse[i]!, 6);
       expect(maxDifference(two.weights, one.weights)).toBeLessThan(1e-5);
       expect(twoAgain.losses).toEqual(two.losses);
       expect(twoAgain.weights).toEqual(two.weights);
-      const variables = reference.namedVariables().size;
+      // Each worker holds its policy replica, plus a reference replica unless the scores are cached.
+      const variables = reference.namedVariables().size * (precomputeRefLogProbs ? 1 : 2);
       expect(two.workerTensors).toEqual(Array.from({ length: 3 }, () => [variables, variables]));
     }, 180_000);
   }

@@ -129,6 +129,17 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<
         schedule: options.schedule.config,
         scale: config.scoreScale,
       }),
+      // Each worker scores its micro-batches with its own frozen reference replica.
+      ...(reference.model === undefined
+        ? {}
+        : {
+            workerReferenceScorer: denoiserPreferenceScorerSpec({
+              kind: reference.model.kind,
+              denoiser: reference.model.config,
+              schedule: options.schedule.config,
+              scale: config.scoreScale,
+            }),
+          }),
       // Too little work per weight in a micro-batch for 'auto' (measured: +96% CPU time on 2
       // workers at 16 pairs per micro-batch); an explicit count still runs workers.
       autoWorkers: false,

@@ -1,0 +1,70 @@
+/**
+ * The phases of one data-parallel optimiser step, in seconds, as metric keys (`time/*`, the
+ * prefix PPO's phase timings use). Recorded only when {@link stepPhasesEnabled}: timing costs a
+ * little and the keys would make the metrics of two otherwise identical runs differ.
+ *
+ * - `reference`: the preference trainer's reference scores on the main thread (frozen forward
+ *   passes or cache reads; 0 when the workers compute them).
+ * - `publish`: copying the canonical weights into the shared parameter buffer.
+ * - `load`: a worker copying the shared parameters into its replica (mean over workers).
+ * - `compute`: forward and backward of the micro-batches (sum over a worker's micro-batches,
+ *   mean over workers; the in-process engine's total on the main thread).
+ * - `copy`: a worker writing its gradients into a shared slot (mean over workers).
+ * - `idle`: a worker's wait from the call's start to the main thread's last result, minus its
+ *   own work (mean over workers): load imbalance, slot waits and message latency.
+ * - `reduce`: the main thread's ordered sum of gradient buffers and their conversion to tensors.
+ * - `gradients`: the whole gradient call (publish to the last summed micro-batch).
+ * - `apply`: clipping, the non-finite guard and AdamW.
+ */
+export const STEP_PHASE_METRICS = {
+  reference: 'time/reference',
+  publish: 'time/publish',
+  load: 'time/load',
+  compute: 'time/compute',
+  copy: 'time/copy',
+  idle: 'time/idle',
+  reduce: 'time/reduce',
+  gradients: 'time/gradients',
+  apply: 'time/apply',
+} as const;
+
+/** A phase of {@link STEP_PHASE_METRICS}. */
+export type StepPhase = keyof typeof STEP_PHASE_METRICS;
+
+/** Seconds per phase of one step; phases not measured are absent. */
+export type StepPhaseSeconds = Partial<Record<StepPhase, number>>;
+
+/** The environment variable that turns phase timings on: `DPO_TS_STEP_PHASES=1`. */
+export const STEP_PHASES_ENV = 'DPO_TS_STEP_PHASES';
+
+/**
+ * Whether steps record their phases ({@link STEP_PHASE_METRICS}): `DPO_TS_STEP_PHASES=1` in
+ * the environment (worker threads inherit it). Off by default; benchmarks turn it on.
+ */
+export function stepPhasesEnabled(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[STEP_PHASES_ENV] === '1';
+}
+
+/** Seconds since `start` (a `performance.now()` reading). */
+export function secondsSince(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+/** The `time/*` metrics of `phases`. */
+export function stepPhaseMetrics(phases: StepPhaseSeconds): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(phases).map(([phase, seconds]) => [STEP_PHASE_METRICS[phase as StepPhase], seconds]),
+  );
+}
+
+const PHASE_METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(STEP_PHASE_METRICS));
+
+/**
+ * The phase metrics ({@link STEP_PHASE_METRICS}) among `metrics`, e.g. of core's
+ * `microBatchStep`, for a trainer that builds its own metrics from the step's parts; empty
+ * unless phases are enabled ({@link stepPhasesEnabled}).
+ */
+export function phaseMetricsOf(metrics: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([name]) => PHASE_METRIC_NAMES.has(name)));
+}

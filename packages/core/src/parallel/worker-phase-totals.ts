@@ -1,0 +1,41 @@
+import type { StepPhaseSeconds } from './step-phases.js';
+import type { MicroBatchTiming } from './worker-protocol.js';
+
+/**
+ * One worker's seconds by phase over a timed `GradientWorkerPool` call: the sum of the
+ * {@link MicroBatchTiming}s its micro-batches reported. Internal to the pool.
+ */
+export class WorkerPhaseTotals {
+  /** Copying the shared parameters into the replica. */
+  load = 0;
+  /** Forward and backward passes. */
+  compute = 0;
+  /** Writing gradients into shared slots. */
+  copy = 0;
+  /** Waiting for a free gradient slot. */
+  slotWait = 0;
+
+  /** Adds one micro-batch's timing. */
+  add(timing: MicroBatchTiming): void {
+    this.load += timing.load;
+    this.compute += timing.compute;
+    this.copy += timing.copy;
+    this.slotWait += timing.slotWait;
+  }
+
+  /**
+   * The worker phases of a call, averaged over the workers that had micro-batches; a worker's
+   * idle time is `workSeconds` (posting the work to the last summed result) minus its own load,
+   * compute and copy.
+   */
+  static mean(active: readonly WorkerPhaseTotals[], workSeconds: number): StepPhaseSeconds {
+    const mean = (pick: (t: WorkerPhaseTotals) => number) =>
+      active.reduce((sum, t) => sum + pick(t), 0) / active.length;
+    return {
+      load: mean((t) => t.load),
+      compute: mean((t) => t.compute),
+      copy: mean((t) => t.copy),
+      idle: mean((t) => Math.max(0, workSeconds - t.load - t.compute - t.copy)),
+    };
+  }
+}
