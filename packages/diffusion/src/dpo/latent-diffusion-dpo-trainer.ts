@@ -15,6 +15,13 @@ import {
   type PreparedReference,
 } from '@dpo-ts/core';
 import type { NoiseSchedule } from '../noise-schedule.js';
+import type { ScaledAutoencoder } from '../text-to-image/autoencoder-checkpoint.js';
+import type { CaptionTokenizer } from '../text-to-image/caption-tokenizer.js';
+import {
+  loadTextToImageTrainedModel,
+  saveTextToImageTrainedModel,
+  type SavedTextToImageModel,
+} from '../text-to-image/saved-text-to-image-model.js';
 import {
   fingerprintCaptionLatentPreferences,
   validateCaptionLatentPreferences,
@@ -58,6 +65,18 @@ export interface LatentDiffusionDPOTrainerOptions {
   readonly trainTextEncoder?: boolean;
   /** With `precomputeRefLogProbs`: the JSON file keeping reference scores across runs. Omitted: in memory. */
   readonly referenceCacheFile?: string;
+  /**
+   * The caption tokenizer of `model`, written by {@link LatentDiffusionDPOTrainer.save} so the
+   * saved directory is a complete model (`dpo-ts sample --caption`). Not used in training.
+   * @defaultValue undefined: `save(dir)` refuses, naming this option
+   */
+  readonly tokenizer?: CaptionTokenizer;
+  /**
+   * The latent autoencoder whose latents `model` denoises, written by
+   * {@link LatentDiffusionDPOTrainer.save} beside the model. Not used in training; the caller's.
+   * @defaultValue undefined: `save(dir)` refuses, naming this option
+   */
+  readonly autoencoder?: ScaledAutoencoder;
 }
 
 const EVAL_SEED_SALT = 0x65766131;
@@ -103,6 +122,10 @@ export class LatentDiffusionDPOTrainer extends PreferenceTrainerBase<
   readonly evalDataset: CaptionLatentPreferences | undefined;
   readonly buckets: TimestepBuckets;
   readonly trainTextEncoder: boolean;
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.tokenizer} */
+  readonly tokenizer: CaptionTokenizer | undefined;
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.autoencoder} */
+  readonly autoencoder: ScaledAutoencoder | undefined;
   protected readonly headlineMetrics = [
     METRIC_NAMES.loss,
     METRIC_NAMES.rewardsAccuracies,
@@ -145,6 +168,49 @@ export class LatentDiffusionDPOTrainer extends PreferenceTrainerBase<
     this.evalDataset = options.evalDataset;
     this.buckets = buckets;
     this.trainTextEncoder = trainTextEncoder;
+    this.tokenizer = options.tokenizer;
+    this.autoencoder = options.autoencoder;
+  }
+
+  /**
+   * Saves the trained policy as a complete text-to-image model ({@link saveTextToImageTrainedModel}:
+   * tokenizer, caption encoder, latent denoiser, autoencoder, schedule, and `trainer.json` with
+   * kind `latent-diffusion-dpo`, this config and the optimiser step), atomically: a failed save
+   * leaves a previous directory intact. `dpo-ts sample --model DIR --caption "..."` draws from it.
+   * @throws InvalidArgumentError naming `options.tokenizer` or `options.autoencoder` when
+   *   `create()` was not given them.
+   */
+  async save(dir: string): Promise<void> {
+    if (this.tokenizer === undefined)
+      throw new InvalidArgumentError(
+        'options.tokenizer',
+        'the caption tokenizer, given to create() so that save(dir) writes a complete model',
+        undefined,
+      );
+    if (this.autoencoder === undefined)
+      throw new InvalidArgumentError(
+        'options.autoencoder',
+        'the latent autoencoder, given to create() so that save(dir) writes a complete model',
+        undefined,
+      );
+    await saveTextToImageTrainedModel(dir, {
+      kind: 'latent-diffusion-dpo',
+      model: { tokenizer: this.tokenizer, encoder: this.model.encoder, denoiser: this.model.denoiser },
+      autoencoder: this.autoencoder,
+      schedule: this.schedule,
+      trainerConfig: this.config,
+      step: this.preferenceTrainer.optimizer.step,
+    });
+  }
+
+  /**
+   * Reads a model saved by {@link LatentDiffusionDPOTrainer.save} (or any
+   * {@link saveTextToImageTrainedModel} directory): tokenizer, caption encoder, latent denoiser,
+   * autoencoder, schedule and manifest. Wrap `encoder` and `denoiser` in a `TextToImageDPOModel`
+   * to train further. The caller disposes `encoder`, `denoiser` and `autoencoder.autoencoder`.
+   */
+  static load(dir: string): Promise<SavedTextToImageModel> {
+    return loadTextToImageTrainedModel(dir);
   }
 
   /** Validates config and data, prepares the reference (a frozen clone unless given) and its cache. */
