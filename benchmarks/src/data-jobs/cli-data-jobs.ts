@@ -105,7 +105,7 @@ async function writeJsonLines(file: string, rows: readonly unknown[]): Promise<v
 }
 
 /**
- * Adds `dpo-ts jobs reference-scores`, `pairs`, `best-of-n` and `eval-samples` to the program: the data jobs of
+ * Adds `dpo-ts jobs reference-scores`, `diffusion-reference-scores`, `pairs`, `best-of-n` and `eval-samples` to the program: the data jobs of
  * docs/queue.md from the command line, on a queue with `--queue` or in-process.
  */
 export function addDataJobCommands(program: Command, print: (line: string) => void): void {
@@ -141,6 +141,34 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
       );
     },
   );
+  common(
+    jobs
+      .command('diffusion-reference-scores')
+      .description("fill a Diffusion-DPO run's reference-score cache (its referenceCacheFile) from sharded jobs")
+      .requiredOption('--model <dir>', 'the reference, saved by a diffusion trainer (readable by every worker)')
+      .requiredOption('--train <file>', 'train pairs, image preference JSONL (readable by every worker)')
+      .option(
+        '--config <file>',
+        "the Diffusion-DPO run's config as JSON (seed, cfgDropProb, scoreScale, precomputeRefBatchSize)",
+      )
+      .requiredOption('--cache <file>', "the cache file (the Diffusion-DPO run's referenceCacheFile)"),
+  ).action(async (options: CommonOptions & { model: string; train: string; config?: string; cache: string }) => {
+    const { formatDuration } = await import('@dpo-ts/core');
+    const { precomputeDiffusionReferenceScores } = await import('./diffusion-reference-precompute.js');
+    const started = performance.now();
+    const summary = await precomputeDiffusionReferenceScores({
+      ...(await runOptions(options, print)),
+      modelDir: options.model,
+      trainFile: options.train,
+      ...(options.config === undefined ? {} : { config: JSON.parse(await readFile(options.config, 'utf8')) }),
+      cacheFile: options.cache,
+      shardSize: options.shardSize,
+      backend: options.backend,
+    });
+    print(
+      `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${options.cache}`,
+    );
+  });
   common(
     sampling(
       jobs
