@@ -1,6 +1,6 @@
 // Heavy modules (tfjs, the model packages, BullMQ) are imported by the actions only, so the
 // CLI starts fast for every other command.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendRequest } from '@dpo-ts/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -61,8 +61,51 @@ const common = (command: Command): Command =>
     .addOption(new Option('--backend <name>', 'tfjs backend here and on the workers').choices(BACKENDS).default('auto'))
     .option('--shard-size <n>', 'pairs or prompts per job', parseCount, 64);
 
+/** The options of the sampling commands (`pairs`, `best-of-n`, `eval-samples`). */
+interface SamplingCommandOptions extends CommonOptions {
+  readonly model: string;
+  /** Read from the file by {@link samplingJobOptions}: the path on the command line. */
+  readonly prompts: string;
+  readonly labeler: LabelerSpec;
+  readonly out: string;
+  readonly samplesPerPrompt: number;
+  readonly maxNewTokens: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+const sampling = (command: Command, samplesHelp: string): Command =>
+  command
+    .requiredOption('--model <dir>', 'the policy that samples, saved by an lm trainer')
+    .requiredOption('--prompts <file>', 'prompts, one per line')
+    .requiredOption('--labeler <name>', 'afinn, vader, or the directory of a saved reward model', parseLabeler)
+    .option('--samples-per-prompt <n>', samplesHelp, parseCount, 2)
+    .option('--max-new-tokens <n>', 'tokens per completion', parseCount, 32)
+    .option('--batch-size <n>', 'rows per generate call (shard size x samples must be a multiple)', parseCount, 64)
+    .option('--seed <n>', 'sampling seed', parseSeed, 0);
+
+async function samplingJobOptions(options: SamplingCommandOptions, print: (line: string) => void) {
+  const prompts = (await readFile(options.prompts, 'utf8')).split('\n').filter((line) => line.trim().length > 0);
+  return {
+    ...(await runOptions(options, print)),
+    modelDir: options.model,
+    prompts,
+    samplesPerPrompt: options.samplesPerPrompt,
+    seed: options.seed,
+    batchSize: options.batchSize,
+    generation: { maxNewTokens: options.maxNewTokens },
+    labeler: options.labeler,
+    backend: options.backend,
+    shardSize: options.shardSize,
+  };
+}
+
+async function writeJsonLines(file: string, rows: readonly unknown[]): Promise<void> {
+  await writeFile(file, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+}
+
 /**
- * Adds `dpo-ts jobs reference-scores` and `dpo-ts jobs pairs` to the program: the data jobs of
+ * Adds `dpo-ts jobs reference-scores`, `diffusion-reference-scores`, `pairs`, `best-of-n` and `eval-samples` to the program: the data jobs of
  * docs/queue.md from the command line, on a queue with `--queue` or in-process.
  */
 export function addDataJobCommands(program: Command, print: (line: string) => void): void {
@@ -100,48 +143,92 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
   );
   common(
     jobs
-      .command('pairs')
-      .description('sample completions of a saved lm model and label them into preference pairs (AI feedback)')
-      .requiredOption('--model <dir>', 'the policy that samples, saved by an lm trainer')
-      .requiredOption('--prompts <file>', 'prompts, one per line')
-      .requiredOption('--labeler <name>', 'afinn, vader, or the directory of a saved reward model', parseLabeler)
-      .requiredOption('--out <file>', 'the pairs, preference JSONL')
-      .option('--samples-per-prompt <n>', 'completions per prompt (best vs worst)', parseCount, 2)
-      .option('--max-new-tokens <n>', 'tokens per completion', parseCount, 32)
-      .option('--batch-size <n>', 'rows per generate call (shard size x samples must be a multiple)', parseCount, 64)
-      .option('--seed <n>', 'sampling seed', parseSeed, 0),
-  ).action(
-    async (
-      options: CommonOptions & {
-        model: string;
-        prompts: string;
-        labeler: LabelerSpec;
-        out: string;
-        samplesPerPrompt: number;
-        maxNewTokens: number;
-        batchSize: number;
-        seed: number;
-      },
-    ) => {
-      const prompts = (await readFile(options.prompts, 'utf8')).split('\n').filter((line) => line.trim().length > 0);
-      const { writePreferenceJsonl } = await import('@dpo-ts/core');
-      const { sampleLabeledPairs } = await import('./lm-sampling-jobs.js');
-      const result = await sampleLabeledPairs({
-        ...(await runOptions(options, print)),
-        modelDir: options.model,
-        prompts,
-        samplesPerPrompt: options.samplesPerPrompt,
-        seed: options.seed,
-        batchSize: options.batchSize,
-        generation: { maxNewTokens: options.maxNewTokens },
-        labeler: options.labeler,
-        backend: options.backend,
-        shardSize: options.shardSize,
-      });
-      await writePreferenceJsonl(options.out, result.pairs);
-      print(
-        `pairs: ${result.pairs.length} kept, ${result.skipped} prompts skipped, ${result.sampled} completions sampled -> ${options.out}`,
-      );
-    },
-  );
+      .command('diffusion-reference-scores')
+      .description("fill a Diffusion-DPO run's reference-score cache (its referenceCacheFile) from sharded jobs")
+      .requiredOption('--model <dir>', 'the reference, saved by a diffusion trainer (readable by every worker)')
+      .requiredOption('--train <file>', 'train pairs, image preference JSONL (readable by every worker)')
+      .option(
+        '--config <file>',
+        "the Diffusion-DPO run's config as JSON (seed, cfgDropProb, scoreScale, precomputeRefBatchSize)",
+      )
+      .requiredOption('--cache <file>', "the cache file (the Diffusion-DPO run's referenceCacheFile)"),
+  ).action(async (options: CommonOptions & { model: string; train: string; config?: string; cache: string }) => {
+    const { formatDuration } = await import('@dpo-ts/core');
+    const { precomputeDiffusionReferenceScores } = await import('./diffusion-reference-precompute.js');
+    const started = performance.now();
+    const summary = await precomputeDiffusionReferenceScores({
+      ...(await runOptions(options, print)),
+      modelDir: options.model,
+      trainFile: options.train,
+      ...(options.config === undefined ? {} : { config: JSON.parse(await readFile(options.config, 'utf8')) }),
+      cacheFile: options.cache,
+      shardSize: options.shardSize,
+      backend: options.backend,
+    });
+    print(
+      `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${options.cache}`,
+    );
+  });
+  common(
+    sampling(
+      jobs
+        .command('pairs')
+        .description('sample completions of a saved lm model and label them into preference pairs (AI feedback)')
+        .requiredOption('--out <file>', 'the pairs, preference JSONL'),
+      'completions per prompt (best vs worst)',
+    ),
+  ).action(async (options: SamplingCommandOptions) => {
+    const { writePreferenceJsonl } = await import('@dpo-ts/core');
+    const { sampleLabeledPairs } = await import('./lm-sampling-jobs.js');
+    const result = await sampleLabeledPairs(await samplingJobOptions(options, print));
+    await writePreferenceJsonl(options.out, result.pairs);
+    print(
+      `pairs: ${result.pairs.length} kept, ${result.skipped} prompts skipped, ${result.sampled} completions sampled -> ${options.out}`,
+    );
+  });
+  common(
+    sampling(
+      jobs
+        .command('best-of-n')
+        .description('best-of-N: sample N completions per prompt and keep the one the labeler scores highest')
+        .requiredOption(
+          '--out <file>',
+          'JSON Lines, one per prompt: {prompt, completion, reward, finished} or {prompt, best: null}',
+        ),
+      'N: completions per prompt',
+    ),
+  ).action(async (options: SamplingCommandOptions) => {
+    const { bestOfN } = await import('./lm-sampling-jobs.js');
+    const best = await bestOfN(await samplingJobOptions(options, print));
+    await writeJsonLines(
+      options.out,
+      best.map((entry, i) => entry ?? { prompt: options.prompts[i], best: null }),
+    );
+    const kept = best.filter((entry) => entry !== null);
+    const mean = kept.reduce((total, entry) => total + entry.reward, 0) / Math.max(1, kept.length);
+    print(
+      `best-of-${options.samplesPerPrompt}: ${kept.length} of ${best.length} prompts, mean reward ${mean.toFixed(4)} -> ${options.out}`,
+    );
+  });
+  common(
+    sampling(
+      jobs
+        .command('eval-samples')
+        .description('evaluation samples: sample completions per prompt and label every one')
+        .requiredOption(
+          '--out <file>',
+          'JSON Lines, one per prompt: {prompt, samples: [{completion, reward, finished}]}',
+        ),
+      'completions per prompt',
+    ),
+  ).action(async (options: SamplingCommandOptions) => {
+    const { sampleForEvaluation } = await import('./lm-sampling-jobs.js');
+    const perPrompt = await sampleForEvaluation(await samplingJobOptions(options, print));
+    await writeJsonLines(options.out, perPrompt);
+    const rewards = perPrompt.flatMap((entry) => entry.samples.map((sample) => sample.reward));
+    const mean = rewards.reduce((total, reward) => total + reward, 0) / Math.max(1, rewards.length);
+    print(
+      `eval samples: ${rewards.length} for ${perPrompt.length} prompts, mean reward ${mean.toFixed(4)} -> ${options.out}`,
+    );
+  });
 }

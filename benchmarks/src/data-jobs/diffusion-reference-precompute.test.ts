@@ -14,6 +14,7 @@ import {
 import { JobKindRegistry } from '@dpo-ts/queue';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../cli.js';
 import { diffusionReferenceKind, validateDiffusionReferencePayload } from './diffusion-reference-kind.js';
 import { precomputeDiffusionReferenceScores } from './diffusion-reference-precompute.js';
 
@@ -113,5 +114,41 @@ describe('sharded Diffusion-DPO reference precompute (reference-scores/diffusion
     expect(() =>
       validateDiffusionReferencePayload({ ...payload, segments: [{ split: 'eval', file: trainFile, indices: [0] }] }),
     ).toThrow('payload.segments[0].split must be one of "train": got "eval"');
+  });
+
+  it('runs as `dpo-ts jobs diffusion-reference-scores` in-process, and a rerun has nothing to do', async () => {
+    const cache = path.join(dir, 'cli.json');
+    const config = path.join(dir, 'config.json');
+    await fs.writeFile(config, JSON.stringify(CONFIG));
+    const args = ['jobs', 'diffusion-reference-scores', '--model', modelDir, '--train', trainFile, '--config', config];
+    const rest = [
+      '--cache',
+      cache,
+      '--shard-size',
+      '4',
+      '--backend',
+      'cpu',
+      '--results',
+      path.join(dir, 'cli-results'),
+    ];
+    const lines: string[] = [];
+    await buildProgram([], (line) => lines.push(line)).parseAsync([...args, ...rest], { from: 'user' });
+    expect(lines.at(-1)).toMatch(/^reference scores: 11 pairs computed in 3 shards, 0 reused \(cache new\)/);
+    // The same scores as the call from code with the same config.
+    const fromCode = path.join(dir, 'from-code.json');
+    await precomputeDiffusionReferenceScores({
+      modelDir,
+      trainFile,
+      config: CONFIG,
+      cacheFile: fromCode,
+      shardSize: 11,
+      backend: 'cpu',
+      kinds,
+      codeVersion: 'test',
+    });
+    const entries = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8')).entries;
+    expect(await entries(cache)).toEqual(await entries(fromCode));
+    await buildProgram([], (line) => lines.push(line)).parseAsync([...args, ...rest], { from: 'user' });
+    expect(lines.at(-1)).toMatch(/^reference scores: 0 pairs computed in 0 shards, 11 reused \(cache loaded\)/);
   });
 });
