@@ -38,7 +38,13 @@ import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.j
 import { evaluateCompletions } from './evaluate-completions.js';
 import type { RewardSource } from './reward-source.js';
 import { loadPolicyModel, savePolicyModel, type SavedPolicyModel } from './saved-policy-model.js';
-import { evaluationSampling, rolloutSampling, withRolloutPool, type RolloutPool } from './sampling-workers.js';
+import {
+  evaluationSampling,
+  openRolloutPool,
+  rolloutSampling,
+  withSamplingPool,
+  type RolloutPool,
+} from './sampling-workers.js';
 
 /**
  * PPO for language models with TRL's `PPOTrainer` semantics. One {@link PPOTrainer.trainStep}
@@ -376,14 +382,17 @@ export class PPOTrainer {
         : this.evalPrompts !== undefined
           ? () => this.evaluate()
           : undefined;
-    return withRolloutPool(this.policy, this.config.samplingWorkers, this.config.batchSize, async (pool) => {
-      this.samplingPool = pool;
-      try {
-        return await this.runLoop(evaluation, evalEvery, rest);
-      } finally {
-        this.samplingPool = undefined;
-      }
-    });
+    return withSamplingPool(
+      openRolloutPool(this.policy, this.config.samplingWorkers, this.config.batchSize),
+      async (pool) => {
+        this.samplingPool = pool;
+        try {
+          return await this.runLoop(evaluation, evalEvery, rest);
+        } finally {
+          this.samplingPool = undefined;
+        }
+      },
+    );
   }
 
   private runLoop(

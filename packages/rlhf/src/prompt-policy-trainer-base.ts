@@ -31,7 +31,13 @@ import {
 import type { PromptExample } from './group/group-trainer-options.js';
 import { datasetPrompts, encodePrompt } from './prompt-encoding.js';
 import type { RolloutSampling } from './rollout-generation.js';
-import { evaluationSampling, rolloutSampling, withRolloutPool, type RolloutPool } from './sampling-workers.js';
+import {
+  evaluationSampling,
+  openRolloutPool,
+  rolloutSampling,
+  withSamplingPool,
+  type RolloutPool,
+} from './sampling-workers.js';
 
 /** The resolved config fields {@link PromptPolicyTrainerBase} reads. */
 export type PromptPolicyTrainerConfig = ResolvedOptimizationConfig & {
@@ -216,14 +222,17 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
    * returns or throws (abort included).
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
-    return withRolloutPool(this.model, this.config.samplingWorkers, this.rolloutRows, async (pool) => {
-      this.samplingPool = pool;
-      try {
-        return await this.runLoop(options);
-      } finally {
-        this.samplingPool = undefined;
-      }
-    });
+    return withSamplingPool(
+      openRolloutPool(this.model, this.config.samplingWorkers, this.rolloutRows),
+      async (pool) => {
+        this.samplingPool = pool;
+        try {
+          return await this.runLoop(options);
+        } finally {
+          this.samplingPool = undefined;
+        }
+      },
+    );
   }
 
   /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */

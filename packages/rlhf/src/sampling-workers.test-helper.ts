@@ -1,3 +1,4 @@
+import type { TrainingLoopResult } from '@dpo-ts/core';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { GRPOTrainer } from './group/grpo-trainer.js';
 import type { RewardFunction } from './reward-source.js';
@@ -33,7 +34,7 @@ export async function grpoRun(samplingWorkers: number | 'auto' | undefined, rewa
 }
 
 /** Step and evaluation metrics without the wall-clock ones. */
-export const numbers = (result: Awaited<ReturnType<GRPOTrainer['train']>>) =>
+export const numbers = (result: TrainingLoopResult) =>
   [...result.history, ...result.evalHistory].map(({ step, metrics }) => ({
     step,
     metrics: Object.fromEntries(Object.entries(metrics).filter(([key]) => !key.startsWith('time'))),

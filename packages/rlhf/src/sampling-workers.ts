@@ -101,16 +101,14 @@ export function evaluationSampling(
 }
 
 /**
- * Runs `body` with the pool {@link openRolloutPool} opens, and closes it afterwards, whether
- * `body` returns, throws or is aborted.
+ * Runs `body` with the pool `open` resolves to (a trainer's sampling pool, or undefined for the
+ * main thread) and closes it afterwards, whether `body` returns, throws or is aborted.
  */
-export async function withRolloutPool<T>(
-  policy: GPT,
-  samplingWorkers: number | 'auto',
-  rows: number,
-  body: (pool: RolloutPool) => Promise<T>,
+export async function withSamplingPool<TPool extends { close(): Promise<void> }, T>(
+  open: Promise<TPool | undefined>,
+  body: (pool: TPool | undefined) => Promise<T>,
 ): Promise<T> {
-  const pool = await openRolloutPool(policy, samplingWorkers, rows);
+  const pool = await open;
   try {
     return await body(pool);
   } finally {
