@@ -3,23 +3,25 @@ import { gptSamplerSpec, type GPT, type GPTSamplingResult, type GPTSamplingTask 
 import type { RolloutSampling } from './rollout-generation.js';
 
 /**
- * The sampling argument of the LM RL trainers (PPO, RLOO, GRPO, online DPO). Named
+ * The sampling argument of the RL trainers (PPO, RLOO, GRPO, online DPO, DDPO). Named
  * `samplingWorkers`, not `workers`: in the training arguments `workers` already means the
  * gradient step's threads (core's `ParallelTrainingArguments`), a different pool with a
  * different grain; a trainer may have both.
  */
 export interface SamplingWorkersArgument {
   /**
-   * Worker threads sampling each rollout (and the evaluation samples during `train()`): an
+   * Worker threads sampling each rollout and the reward-scored evaluation samples: an
    * integer >= 1, or `'auto'` for the machine's cores, resolved as core's
    * `resolveSamplingWorkers` does (at most one per task of {@link ROLLOUT_ROWS_PER_TASK} rows,
    * and 1 for a model under core's `AUTO_WORKERS_MIN_PARAMETERS`). One pool is opened per
    * `train()` and closed when it ends, also on error or abort.
+   * A `trainStep()` or `rollout()` called outside `train()` samples on the main thread.
    *
    * A count that resolves to 1 keeps the single-thread path, sample for sample. A count > 1
    * samples the rows in seeded tasks: the samples then do not depend on the count (2 and 3
    * workers give the same run) but differ from the single-thread path's. That is why the
    * default is 1 and not `'auto'` (which would change seeded runs with the machine's cores).
+   * DDPO seeds each sampler call on every path, so there every count gives the same trajectories.
    * @defaultValue 1
    */
   readonly samplingWorkers?: number | 'auto';
