@@ -3,7 +3,8 @@ import { SamplingWorkerPool } from '@dpo-ts/core';
 import { MLPDenoiser, NoiseSchedule, type ImageReward } from '@dpo-ts/diffusion';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DDPOTrainer } from './ddpo/ddpo-trainer.js';
-import { grpoRun, numbers } from './sampling-workers.test-helper.js';
+import { PPOTrainer } from './ppo-trainer.js';
+import { countA, grpoRun, numbers, prompts, tinyGPT, tokenizer } from './sampling-workers.test-helper.js';
 
 describe('samplingWorkers (worker threads, end to end)', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -78,5 +79,34 @@ describe('samplingWorkers (worker threads, end to end)', () => {
     expect(runs[0]!.metrics).toHaveLength(4);
     expect(runs[1]!.metrics).toEqual(runs[0]!.metrics);
     expect(runs[1]!.weights).toEqual(runs[0]!.weights);
+  });
+
+  it('samples the same PPO run (rollouts and evaluation) with 2 or 3 workers and closes the pool', async () => {
+    const create = vi.spyOn(SamplingWorkerPool, 'create');
+    const runs = [];
+    for (const samplingWorkers of [2, 3]) {
+      const policy = tinyGPT();
+      const trainer = await PPOTrainer.create({
+        model: policy,
+        tokenizer,
+        trainDataset: [...prompts, ...prompts, ...prompts], // 24 prompts per update
+        evalDataset: prompts.slice(0, 3),
+        reward: countA,
+        config: { totalSteps: 2, batchSize: 24, numMiniBatches: 2, responseLength: 5, evalSteps: 1, samplingWorkers },
+      });
+      const before = tf.memory().numTensors;
+      const result = await trainer.train({ progress: false });
+      expect(tf.memory().numTensors).toBe(before);
+      runs.push(numbers(result));
+      trainer.dispose();
+      policy.dispose();
+    }
+    expect(create.mock.calls.map(([options]) => options.workers)).toEqual([2, 3]);
+    for (const { value } of create.mock.results) {
+      const pool = await (value as ReturnType<typeof SamplingWorkerPool.create>);
+      await expect(pool.sample([{}])).rejects.toThrow('SamplingWorkerPool is closed');
+    }
+    expect(runs[0]).toHaveLength(4);
+    expect(runs[1]).toEqual(runs[0]);
   });
 });

@@ -33,9 +33,11 @@ export async function grpoRun(samplingWorkers: number | 'auto' | undefined, rewa
   return { model, trainer };
 }
 
-/** Step and evaluation metrics without the wall-clock ones. */
+/** Step and evaluation metrics without the wall-clock ones (`time/*`, `*_per_second`). */
 export const numbers = (result: TrainingLoopResult) =>
   [...result.history, ...result.evalHistory].map(({ step, metrics }) => ({
     step,
-    metrics: Object.fromEntries(Object.entries(metrics).filter(([key]) => !key.startsWith('time'))),
+    metrics: Object.fromEntries(
+      Object.entries(metrics).filter(([key]) => !key.startsWith('time') && !key.endsWith('per_second')),
+    ),
   }));
