@@ -1,7 +1,8 @@
 import { Rng } from '@dpo-ts/core';
-import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
+import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { completionMetrics, GROUP_METRIC_NAMES } from './group/group-metrics.js';
 import { computeRewardScores, type RewardSource } from './reward-source.js';
+import { generateRollout, type RolloutSampling } from './rollout-generation.js';
 
 /** Settings of {@link evaluateCompletions}. */
 export interface EvaluateCompletionsOptions {
@@ -16,6 +17,8 @@ export interface EvaluateCompletionsOptions {
  * One completion per held-out prompt from the current policy, scored by the reward: what the
  * RL trainers' `evaluate()` reports, TRL's `eval_` prefix included: `eval_reward` (mean reward),
  * `eval_reward_std` (its standard deviation over prompts) and the `eval_completions/*` lengths.
+ * With `sampling` (a trainer's pool, or workers > 1) the completions are sampled on worker
+ * threads in seeded tasks (lm's {@link generateRollout}); without, on the main thread.
  * Leaves no tensor behind.
  */
 export async function evaluateCompletions(
@@ -25,13 +28,16 @@ export async function evaluateCompletions(
   promptIds: readonly (readonly number[])[],
   reward: RewardSource,
   options: EvaluateCompletionsOptions,
+  sampling?: RolloutSampling,
 ): Promise<Record<string, number>> {
-  const generation = await generate(model, tokenizer, promptIds, {
-    maxNewTokens: options.maxNewTokens,
-    temperature: options.temperature,
-    stopAtEos: options.stopAtEos,
-    rng: new Rng(options.seed),
-  });
+  const generation = await generateRollout(
+    model,
+    tokenizer,
+    promptIds,
+    { maxNewTokens: options.maxNewTokens, temperature: options.temperature, stopAtEos: options.stopAtEos },
+    new Rng(options.seed),
+    sampling,
+  );
   const rewards = await computeRewardScores(reward, {
     prompts,
     completions: generation.texts,

@@ -46,6 +46,12 @@ export { responseHiddenStates, responseLogProbs, outputLogits, type ResponseLogP
 export { computePPOTargets, type PPOTargetInputs, type PPOTargets } from './ppo-targets.js';
 export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptions } from './ppo-rollout.js';
 export { generateRollout, type RolloutGenerateOptions, type RolloutSampling } from './rollout-generation.js';
+export {
+  DEFAULT_SAMPLING_WORKERS,
+  ROLLOUT_ROWS_PER_TASK,
+  resolveSamplingWorkersArgument,
+  type SamplingWorkersArgument,
+} from './sampling-workers.js';
 export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
 export { PPOTrainer } from './ppo-trainer.js';
 export {

@@ -12,6 +12,7 @@ import {
   type OptimizationConfig,
 } from '@dpo-ts/core';
 import { KL_ESTIMATORS, type KLEstimator } from './kl-estimators.js';
+import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from './sampling-workers.js';
 
 /** Which KL coefficient schedule PPO uses: TRL's fixed `kl_coef`, or Ziegler et al.'s adaptive controller. */
 export type KLControllerType = 'fixed' | 'adaptive';
@@ -21,7 +22,7 @@ export type KLControllerType = 'fixed' | 'adaptive';
  * the setting. One "step" is one PPO update: a batch of rollouts, then `numPpoEpochs` passes of
  * minibatch optimisation over it (TRL's `num_total_batches` counts these).
  */
-export interface PPOConfig extends OptimizationConfig {
+export interface PPOConfig extends OptimizationConfig, SamplingWorkersArgument {
   /** PPO updates (rollout batches) of the whole run. */
   readonly totalSteps: number;
   /** Rollouts per update (TRL's `batch_size` = per-device batch × accumulation × devices). @defaultValue 8 */
@@ -90,7 +91,11 @@ export interface PPOConfig extends OptimizationConfig {
 }
 
 /** A validated {@link PPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
-export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps'>> & {
+export type ResolvedPPOConfig = Required<
+  Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers'>
+> & {
+  /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
+  readonly samplingWorkers: number | 'auto';
   readonly missingEosPenalty: number | undefined;
   readonly evalSteps: number | undefined;
   readonly maxPromptLength: number | undefined;
@@ -132,6 +137,7 @@ const KNOWN_FIELDS = new Set([
   'missingEosPenalty',
   'maxPromptLength',
   'evalSteps',
+  'samplingWorkers',
   ...Object.keys(DEFAULT_PPO_CONFIG),
 ]);
 
@@ -204,5 +210,6 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
     evalSteps:
       merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
+    samplingWorkers: resolveSamplingWorkersArgument(config),
   });
 }

@@ -38,6 +38,13 @@ import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.j
 import { evaluateCompletions } from './evaluate-completions.js';
 import type { RewardSource } from './reward-source.js';
 import { loadPolicyModel, savePolicyModel, type SavedPolicyModel } from './saved-policy-model.js';
+import {
+  evaluationSampling,
+  openRolloutPool,
+  rolloutSampling,
+  withSamplingPool,
+  type RolloutPool,
+} from './sampling-workers.js';
 
 /**
  * PPO for language models with TRL's `PPOTrainer` semantics. One {@link PPOTrainer.trainStep}
@@ -87,6 +94,8 @@ export class PPOTrainer {
   private readonly schedule: LRSchedule;
   private readonly owned: { dispose(): void }[] = [];
   private samplingRng: Rng;
+  /** The sampling pool `train()` opened; undefined outside `train()` or on the single-thread path. */
+  private samplingPool: RolloutPool;
   private shuffleRng: Rng;
   /** Updates completed (the `step` {@link PPOTrainer.save} records); set by training and restore. */
   private completedSteps = 0;
@@ -178,6 +187,7 @@ export class PPOTrainer {
         klCoef: this.klController.value,
       },
       this.samplingRng,
+      rolloutSampling(this.samplingPool),
     );
   }
 
@@ -284,12 +294,20 @@ export class PPOTrainer {
     if (this.evalPrompts === undefined)
       throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
     const ids = this.evalPrompts.map((prompt) => this.encodePrompt(prompt));
-    return evaluateCompletions(this.policy, this.tokenizer, this.evalPrompts, ids, this.reward, {
-      maxNewTokens: this.config.responseLength,
-      temperature: this.config.temperature,
-      stopAtEos: this.config.stopAtEos,
-      seed: this.config.seed,
-    });
+    return evaluateCompletions(
+      this.policy,
+      this.tokenizer,
+      this.evalPrompts,
+      ids,
+      this.reward,
+      {
+        maxNewTokens: this.config.responseLength,
+        temperature: this.config.temperature,
+        stopAtEos: this.config.stopAtEos,
+        seed: this.config.seed,
+      },
+      evaluationSampling(this.samplingPool, this.policy, this.config.samplingWorkers, this.config.batchSize),
+    );
   }
 
   /** Trained weights, optimiser, generators and KL controller. */
@@ -352,6 +370,8 @@ export class PPOTrainer {
   /**
    * Runs `config.totalSteps` updates through core's `runTrainingLoop`: progress lines,
    * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
+   * With `config.samplingWorkers` resolving to more than 1, one sampling pool serves every
+   * rollout and evaluation of the run; it is closed when `train()` returns or throws.
    */
   async train(options: PPOTrainOptions<PPOTrainer> = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
@@ -362,6 +382,24 @@ export class PPOTrainer {
         : this.evalPrompts !== undefined
           ? () => this.evaluate()
           : undefined;
+    return withSamplingPool(
+      openRolloutPool(this.policy, this.config.samplingWorkers, this.config.batchSize),
+      async (pool) => {
+        this.samplingPool = pool;
+        try {
+          return await this.runLoop(evaluation, evalEvery, rest);
+        } finally {
+          this.samplingPool = undefined;
+        }
+      },
+    );
+  }
+
+  private runLoop(
+    evaluation: (() => Promise<Metrics>) | undefined,
+    evalEvery: number | undefined,
+    rest: Omit<PPOTrainOptions<PPOTrainer>, 'evaluate' | 'evalEvery'>,
+  ): Promise<TrainingLoopResult> {
     return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,

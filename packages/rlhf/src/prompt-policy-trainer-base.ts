@@ -30,6 +30,14 @@ import {
 } from '@dpo-ts/lm';
 import type { PromptExample } from './group/group-trainer-options.js';
 import { datasetPrompts, encodePrompt } from './prompt-encoding.js';
+import type { RolloutSampling } from './rollout-generation.js';
+import {
+  evaluationSampling,
+  openRolloutPool,
+  rolloutSampling,
+  withSamplingPool,
+  type RolloutPool,
+} from './sampling-workers.js';
 
 /** The resolved config fields {@link PromptPolicyTrainerBase} reads. */
 export type PromptPolicyTrainerConfig = ResolvedOptimizationConfig & {
@@ -41,6 +49,8 @@ export type PromptPolicyTrainerConfig = ResolvedOptimizationConfig & {
   readonly evalSteps: number | undefined;
   /** The run's seed: prompt order, sampling generator, evaluation. */
   readonly seed: number;
+  /** Sampling threads of `train()` (see `SamplingWorkersArgument`). */
+  readonly samplingWorkers: number | 'auto';
 };
 
 /** What {@link PromptPolicyTrainerBase} builds from a trainer's options. */
@@ -65,6 +75,8 @@ export interface PromptPolicySettings {
   readonly completionLengthName: string;
   /** Whether to clone `model` as the reference when none is given. */
   readonly defaultReference: boolean;
+  /** Completions sampled per step (rows of a rollout), to size the sampling pool. */
+  readonly rolloutRows: number;
 }
 
 /**
@@ -99,6 +111,9 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
   protected readonly schedule: LRSchedule;
   /** The sampling generator; replaced on restore. */
   protected samplingRng: Rng;
+  /** The sampling pool `train()` opened; undefined outside `train()` or on the single-thread path. */
+  private samplingPool: RolloutPool;
+  private readonly rolloutRows: number;
   private readonly trainable: NamedVariables;
   private readonly owned: { dispose(): void }[] = [];
   /** Trainer steps completed (the `step` `save` records); set by {@link PromptPolicyTrainerBase.trainStep}'s caller and restore. */
@@ -158,6 +173,7 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
     this.optimizer = adamWFromConfig(trainable, resolved);
     this.schedule = lrScheduleFromConfig(resolved);
     this.samplingRng = new Rng(resolved.seed);
+    this.rolloutRows = settings.rolloutRows;
   }
 
   /** One step, 0-based: sample, score, update. */
@@ -201,9 +217,39 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
   /**
    * Runs `config.totalSteps` steps through core's `runTrainerLoop`: progress, evaluation every
    * `config.evalSteps` (with an `evalDataset`), checkpoints, resume, abort; the same options as
-   * every dpo-ts trainer.
+   * every dpo-ts trainer. With `config.samplingWorkers` resolving to more than 1, one
+   * sampling pool serves every rollout and evaluation of the run; it is closed when `train()`
+   * returns or throws (abort included).
    */
   async train(options: TrainOptions = {}): Promise<TrainingLoopResult> {
+    return withSamplingPool(
+      openRolloutPool(this.model, this.config.samplingWorkers, this.rolloutRows),
+      async (pool) => {
+        this.samplingPool = pool;
+        try {
+          return await this.runLoop(options);
+        } finally {
+          this.samplingPool = undefined;
+        }
+      },
+    );
+  }
+
+  /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */
+  protected rolloutSampling(): RolloutSampling | undefined {
+    return rolloutSampling(this.samplingPool);
+  }
+
+  /**
+   * The `sampling` argument of evaluation: the open pool during `train()`; outside it, workers
+   * started for the call when `train()` would use a pool (so an evaluation samples the same
+   * completions inside and outside `train()`), else undefined (the main thread).
+   */
+  protected evaluationSampling(): RolloutSampling | undefined {
+    return evaluationSampling(this.samplingPool, this.model, this.config.samplingWorkers, this.rolloutRows);
+  }
+
+  private runLoop(options: TrainOptions): Promise<TrainingLoopResult> {
     return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,

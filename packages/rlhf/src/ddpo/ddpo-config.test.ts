@@ -28,6 +28,7 @@ const EVERY_FIELD: Required<DDPOConfig> = {
   adamEpsilon: 1e-6,
   maxGradNorm: 2,
   seed: 7,
+  samplingWorkers: 2,
 };
 
 describe('resolveDDPOConfig', () => {

@@ -13,6 +13,7 @@ import {
   type ResolvedOptimizationConfig,
 } from '@dpo-ts/core';
 import { KL_ESTIMATORS, type KLEstimator } from '../kl-estimators.js';
+import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
 
 /** Per-condition reward normalisation (ddpo-pytorch's `per_prompt_stat_tracking`). */
 export interface PerPromptStatTrackingConfig {
@@ -30,7 +31,7 @@ export interface PerPromptStatTrackingConfig {
  *
  * Defaults are ddpo-pytorch's except where noted; its values for Stable Diffusion with LoRA.
  */
-export interface DDPOConfig extends Omit<OptimizationConfig, 'warmupRatio'> {
+export interface DDPOConfig extends Omit<OptimizationConfig, 'warmupRatio'>, SamplingWorkersArgument {
   /** DDPO epochs (sampling rounds) of the run (`num_epochs`). */
   readonly totalSteps: number;
   /** Trajectories per step (`sample.batch_size * sample.num_batches_per_epoch * gpus`). @defaultValue 32 */
@@ -93,6 +94,8 @@ export interface ResolvedDDPOConfig extends Omit<ResolvedOptimizationConfig, 'wa
   readonly klCoef: number;
   readonly klEstimator: KLEstimator;
   readonly seed: number;
+  /** Sampling threads of `train()`, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
+  readonly samplingWorkers: number | 'auto';
 }
 
 // DDPO schedules warm-up in optimiser updates only (ddpo-pytorch has no warm-up ratio).
@@ -121,7 +124,7 @@ export const DEFAULT_DDPO_CONFIG = Object.freeze({
 });
 
 // Every DDPOConfig field has a default but totalSteps (warmupRatio is not one: see above).
-const KNOWN_FIELDS = new Set(['totalSteps', ...Object.keys(DEFAULT_DDPO_CONFIG)]);
+const KNOWN_FIELDS = new Set(['totalSteps', 'samplingWorkers', ...Object.keys(DEFAULT_DDPO_CONFIG)]);
 const STAT_TRACKING_FIELDS = ['bufferSize', 'minCount'] satisfies (keyof PerPromptStatTrackingConfig)[];
 
 /**
@@ -184,6 +187,7 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
     klCoef: requireNumber('config.klCoef', merged.klCoef, { min: 0 }),
     klEstimator: requireOneOf('config.klEstimator', merged.klEstimator, KL_ESTIMATORS),
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
+    samplingWorkers: resolveSamplingWorkersArgument(config),
   });
 }
 

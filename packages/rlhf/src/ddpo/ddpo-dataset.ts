@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@dpo-ts/core';
 import type { Denoiser, ImageReward, NoiseSchedule } from '@dpo-ts/diffusion';
 import type { ResolvedDDPOConfig } from './ddpo-config.js';
 import { collectDDPORollout } from './ddpo-rollout.js';
+import type { DDPOSamplingPool } from './ddpo-sampling-pool.js';
 
 /** A condition to sample images for: `{ prompt: classLabel }`, core's `PromptRecord<number>` shape. */
 export interface ConditionExample {
@@ -78,7 +79,8 @@ export function resolveDDPOConditions(
  * DDPO's `evaluate()`: one image per evaluation condition, sampled with the training sampler
  * settings from a generator seeded with `config.seed` (no training state touched), scored by the
  * reward: `eval_reward_mean` and `eval_reward_std`, the keys `reward_mean` and `reward_std` the
- * training steps log, with TRL's `eval_` prefix. Leaves no tensor behind.
+ * training steps log, with TRL's `eval_` prefix. `pool`: the trainer's sampling pool during
+ * `train()` (the same images as the main thread). Leaves no tensor behind.
  */
 export async function evaluateDDPO(
   model: Denoiser,
@@ -86,6 +88,7 @@ export async function evaluateDDPO(
   reward: ImageReward,
   conditions: readonly number[],
   config: ResolvedDDPOConfig,
+  pool?: DDPOSamplingPool,
 ): Promise<Record<string, number>> {
   const rollout = await collectDDPORollout(model, schedule, {
     conditions,
@@ -95,6 +98,7 @@ export async function evaluateDDPO(
     eta: config.eta,
     guidanceScale: config.guidanceScale,
     sampleBatchSize: config.sampleBatchSize,
+    ...(pool === undefined ? {} : { pool }),
   });
   const rewards = Array.from(rollout.rewards);
   const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;

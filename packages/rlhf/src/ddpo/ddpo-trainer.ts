@@ -34,6 +34,7 @@ import { type ConditionExample, evaluateDDPO, resolveDDPOConditions } from './dd
 import { ddpoLoss } from './ddpo-loss.js';
 import { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
 import { collectDDPORollout, type DDPORollout } from './ddpo-rollout.js';
+import { openDDPOSamplingPool, type DDPOSamplingPool } from './ddpo-sampling-pool.js';
 import { PerPromptStatTracker, normalizeRewards, type PerPromptStatTrackerState } from './per-prompt-stat-tracker.js';
 
 /** What a {@link DDPOTrainer} trains, on what reward. */
@@ -100,6 +101,8 @@ export class DDPOTrainer {
   private readonly reward: ImageReward;
   private readonly trainable: NamedVariables;
   private readonly lrSchedule: LRSchedule;
+  /** The sampling pool `train()` opened; undefined outside `train()` or on the main thread. */
+  private samplingPool: DDPOSamplingPool;
   /** DDPO steps completed (the `step` {@link DDPOTrainer.save} records); set by training and restore. */
   private completedSteps = 0;
 
@@ -164,6 +167,7 @@ export class DDPOTrainer {
       eta,
       guidanceScale,
       sampleBatchSize,
+      ...(this.samplingPool === undefined ? {} : { pool: this.samplingPool }),
     });
   }
 
@@ -315,10 +319,15 @@ export class DDPOTrainer {
   async evaluate(): Promise<Metrics> {
     if (this.evalConditions === undefined)
       throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
-    return evaluateDDPO(this.model, this.schedule, this.reward, this.evalConditions, this.config);
+    return evaluateDDPO(this.model, this.schedule, this.reward, this.evalConditions, this.config, this.samplingPool);
   }
 
-  /** Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation, checkpoints, resume, NaN guard, leak check). */
+  /**
+   * Runs `totalSteps` DDPO steps through core's `runTrainingLoop` (progress, evaluation,
+   * checkpoints, resume, NaN guard, leak check). With `config.samplingWorkers` resolving to more
+   * than 1, one sampling pool serves every rollout and evaluation of the run (the same
+   * trajectories as the main thread); it is closed when `train()` returns or throws.
+   */
   async train(options: DDPOTrainOptions = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
     for (const message of this.deprecations) options.onWarning?.(message);
@@ -328,6 +337,9 @@ export class DDPOTrainer {
         : this.evalConditions !== undefined
           ? () => this.evaluate()
           : undefined;
+    const { samplingWorkers, samplesPerStep, sampleBatchSize } = this.config;
+    const tasks = Math.ceil(samplesPerStep / sampleBatchSize);
+    this.samplingPool = await openDDPOSamplingPool(this.model, this.schedule, samplingWorkers, tasks);
     return runTrainerLoop(
       {
         totalSteps: this.config.totalSteps,
@@ -350,7 +362,13 @@ export class DDPOTrainer {
         },
       },
       rest,
-    );
+    ).finally(() => this.closeSamplingPool());
+  }
+
+  private async closeSamplingPool(): Promise<void> {
+    const pool = this.samplingPool;
+    this.samplingPool = undefined;
+    await pool?.close();
   }
 
   /**

@@ -15,5 +15,6 @@ export { PerPromptStatTracker, normalizeRewards, type PerPromptStatTrackerState 
 export { ddpoLoss, type DDPOLoss, type DDPOLossInputs } from './ddpo-loss.js';
 export { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
 export { collectDDPORollout, type DDPORollout, type DDPORolloutOptions } from './ddpo-rollout.js';
+export { openDDPOSamplingPool, type DDPOSamplingPool } from './ddpo-sampling-pool.js';
 export { DDPOTrainer, type DDPOTrainerOptions, type DDPOTrainOptions } from './ddpo-trainer.js';
 export { resolveDDPOConditions, evaluateDDPO, type ConditionExample, type DDPOConditions } from './ddpo-dataset.js';

@@ -1,3 +1,4 @@
+import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
 import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
@@ -18,7 +19,7 @@ import {
  * `steps_per_generation` = `gradient_accumulation_steps`, so with `numIterations` 1 a step is
  * one optimiser step, as in TRL).
  */
-export interface GroupConfig extends OptimizationConfig {
+export interface GroupConfig extends OptimizationConfig, SamplingWorkersArgument {
   /** Generation batches of the whole run. */
   readonly totalSteps: number;
   /** Completions per micro-batch (`per_device_train_batch_size`). @defaultValue 8 */
@@ -53,7 +54,9 @@ export interface GroupConfig extends OptimizationConfig {
 
 /** A validated {@link GroupConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
 export type ResolvedGroupConfig = ResolvedOptimizationConfig &
-  Required<Omit<GroupConfig, keyof OptimizationConfig | 'maxPromptLength' | 'evalSteps'>> & {
+  Required<Omit<GroupConfig, keyof OptimizationConfig | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers'>> & {
+    /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
+    readonly samplingWorkers: number | 'auto';
     readonly maxPromptLength: number | undefined;
     readonly evalSteps: number | undefined;
     /** Completions per step: perDeviceTrainBatchSize x gradientAccumulationSteps. */
@@ -76,7 +79,15 @@ export const DEFAULT_GROUP_CONFIG = Object.freeze({
   seed: 42,
 });
 
-const SHARED_FIELDS = ['totalSteps', 'numGenerations', 'epsilonHigh', 'beta', 'maxPromptLength', 'evalSteps'];
+const SHARED_FIELDS = [
+  'totalSteps',
+  'numGenerations',
+  'epsilonHigh',
+  'beta',
+  'maxPromptLength',
+  'evalSteps',
+  'samplingWorkers',
+];
 
 /**
  * Merges `config` over the shared and the trainer's defaults and validates every shared field
@@ -134,5 +145,6 @@ export function resolveGroupConfig(
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
     evalSteps:
       merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
+    samplingWorkers: resolveSamplingWorkersArgument(config),
   });
 }

@@ -57,6 +57,7 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
       completionLength: resolved.maxCompletionLength,
       completionLengthName: 'maxCompletionLength',
       defaultReference: resolved.beta > 0,
+      rolloutRows: resolved.generationBatchSize,
     });
     this.reward = options.reward;
   }
@@ -78,6 +79,7 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
       this.reward,
       { ...this.config, withReference: this.config.beta > 0 },
       this.samplingRng,
+      this.rolloutSampling(),
     );
   }
 
@@ -137,12 +139,20 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
     if (this.evalPrompts === undefined)
       throw new InvalidArgumentError('evalDataset', 'a dataset given to create() before evaluate()', undefined);
     const ids = this.evalPromptIds(this.evalPrompts);
-    return evaluateCompletions(this.model, this.tokenizer, this.evalPrompts, ids, this.reward, {
-      maxNewTokens: this.config.maxCompletionLength,
-      temperature: this.config.temperature,
-      stopAtEos: this.config.stopAtEos,
-      seed: this.config.seed,
-    });
+    return evaluateCompletions(
+      this.model,
+      this.tokenizer,
+      this.evalPrompts,
+      ids,
+      this.reward,
+      {
+        maxNewTokens: this.config.maxCompletionLength,
+        temperature: this.config.temperature,
+        stopAtEos: this.config.stopAtEos,
+        seed: this.config.seed,
+      },
+      this.evaluationSampling(),
+    );
   }
 
   private microBatchLoss(

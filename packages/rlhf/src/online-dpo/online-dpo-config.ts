@@ -1,3 +1,4 @@
+import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
 import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
@@ -21,7 +22,7 @@ import {
  * TRL offers `sigmoid` and `ipo`; every core loss works here. One step is one optimiser step:
  * `perDeviceTrainBatchSize x gradientAccumulationSteps` prompts, two fresh completions each.
  */
-export interface OnlineDPOConfig extends OptimizationConfig, Partial<PreferenceLossConfig> {
+export interface OnlineDPOConfig extends OptimizationConfig, Partial<PreferenceLossConfig>, SamplingWorkersArgument {
   /** Optimiser steps of the whole run. */
   readonly totalSteps: number;
   /** Prompts (pairs) per micro-batch (`per_device_train_batch_size`). @defaultValue 8 */
@@ -59,6 +60,8 @@ export type ResolvedOnlineDPOConfig = ResolvedOptimizationConfig & {
   readonly missingEosPenalty: number | undefined;
   readonly seed: number;
   readonly evalSteps: number | undefined;
+  /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
+  readonly samplingWorkers: number | 'auto';
   /** The preference loss, resolved by core's `resolvePreferenceLossConfig`. */
   readonly loss: ResolvedPreferenceLossConfig;
 };
@@ -75,7 +78,7 @@ export const DEFAULT_ONLINE_DPO_CONFIG = Object.freeze({
   seed: 42,
 });
 
-const OWN_FIELDS = ['totalSteps', 'maxPromptLength', 'missingEosPenalty', 'evalSteps'];
+const OWN_FIELDS = ['totalSteps', 'maxPromptLength', 'missingEosPenalty', 'evalSteps', 'samplingWorkers'];
 
 /**
  * Merges `config` over {@link DEFAULT_ONLINE_DPO_CONFIG} and validates every field once, naming it
@@ -121,6 +124,7 @@ export function resolveOnlineDPOConfig(config: OnlineDPOConfig): ResolvedOnlineD
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
     evalSteps:
       merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
+    samplingWorkers: resolveSamplingWorkersArgument(config),
     loss: resolvePreferenceLossConfig(lossFields),
   });
 }

@@ -79,6 +79,7 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
       completionLength: resolved.maxNewTokens,
       completionLengthName: 'maxNewTokens',
       defaultReference: true,
+      rolloutRows: 2 * resolved.promptsPerStep,
     });
     if ((options.reward === undefined) === (options.judge === undefined))
       throw new InvalidArgumentError(
@@ -102,6 +103,7 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
       this.labeler,
       { ...this.config, beta: this.config.loss.beta },
       this.samplingRng,
+      this.rolloutSampling(),
     );
   }
 
@@ -153,10 +155,18 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
       stopAtEos: this.config.stopAtEos,
     };
     if ('reward' in this.labeler)
-      return evaluateCompletions(this.model, this.tokenizer, prompts, ids, this.labeler.reward, {
-        ...sampling,
-        seed: this.config.seed,
-      });
+      return evaluateCompletions(
+        this.model,
+        this.tokenizer,
+        prompts,
+        ids,
+        this.labeler.reward,
+        {
+          ...sampling,
+          seed: this.config.seed,
+        },
+        this.evaluationSampling(),
+      );
     const policy = await generate(this.model, this.tokenizer, ids, { ...sampling, rng: new Rng(this.config.seed) });
     const reference = await generate(this.referenceModel, this.tokenizer, ids, {
       ...sampling,
