@@ -53,14 +53,23 @@ export interface ResolvedTrainingArguments extends ResolvedOptimizationConfig {
    * its training-set size with core's `withTrainSteps` (every trainer does, in `create`).
    */
   readonly totalSteps: number;
+  /** {@inheritDoc TrainingArguments.numTrainEpochs} */
   readonly numTrainEpochs: number;
+  /** {@inheritDoc TrainingArguments.perDeviceTrainBatchSize} */
   readonly perDeviceTrainBatchSize: number;
+  /** {@inheritDoc TrainingArguments.perDeviceEvalBatchSize} */
   readonly perDeviceEvalBatchSize: number;
+  /** {@inheritDoc TrainingArguments.gradientAccumulationSteps} */
   readonly gradientAccumulationSteps: number;
+  /** {@inheritDoc TrainingArguments.seed} */
   readonly seed: number;
+  /** {@inheritDoc TrainingArguments.evalSteps} */
   readonly evalSteps: number | undefined;
+  /** {@inheritDoc TrainingArguments.saveSteps} */
   readonly saveSteps: number;
+  /** {@inheritDoc TrainingArguments.saveTotalLimit} */
   readonly saveTotalLimit: number | undefined;
+  /** {@inheritDoc TrainingArguments.loggingSteps} */
   readonly loggingSteps: number;
 }
 
@@ -81,12 +90,19 @@ export type TrainingArgumentsDefaults = OptimizationDefaults &
 
 /** Defaults of the data-walking fields of {@link TrainingArguments} where a trainer sets none. */
 export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
+  /** {@inheritDoc TrainingArguments.perDeviceTrainBatchSize} */
   perDeviceTrainBatchSize: 8,
+  /** {@inheritDoc TrainingArguments.perDeviceEvalBatchSize} */
   perDeviceEvalBatchSize: 8,
+  /** {@inheritDoc TrainingArguments.gradientAccumulationSteps} */
   gradientAccumulationSteps: 1,
+  /** {@inheritDoc TrainingArguments.seed} */
   seed: 42,
+  /** {@inheritDoc TrainingArguments.numTrainEpochs} */
   numTrainEpochs: 3,
+  /** {@inheritDoc TrainingArguments.saveSteps} */
   saveSteps: 500,
+  /** {@inheritDoc TrainingArguments.loggingSteps} */
   loggingSteps: 10,
 });
 
