@@ -52,6 +52,9 @@ export interface DPOTrainerOptions {
   readonly trainDataset: readonly LMPreferenceInput[];
   /** Held-out pairs for {@link DPOTrainer.evaluate}. */
   readonly evalDataset?: readonly LMPreferenceInput[];
+  /**
+   * The DPO settings (TRL's `DPOConfig` names, camel-cased), resolved once by {@link DPOTrainer.create} against the model's `contextLength`.
+   */
   readonly config: DPOConfig;
   /**
    * With `precomputeRefLogProbs`: the JSON file that keeps the reference scores across runs
@@ -96,7 +99,9 @@ export interface DPOTrainerOptions {
  * trainer.dispose();
  */
 export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, ResolvedDPOConfig> {
+  /** The training pairs tokenised once, with their stable keys and fingerprint (split `'train'`). */
   readonly trainData: TokenizedPreferenceDataset;
+  /** The evaluation pairs tokenised (split `'eval'`), or undefined without an `evalDataset`. */
   readonly evalData: TokenizedPreferenceDataset | undefined;
   protected readonly headlineMetrics = [
     METRIC_NAMES.loss,

@@ -54,6 +54,9 @@ export interface SFTTrainerOptions {
   readonly trainDataset: readonly LMSFTInput[];
   /** Held-out records for {@link SFTTrainer.evaluate}. */
   readonly evalDataset?: readonly LMSFTInput[];
+  /**
+   * The SFT settings (TRL's `SFTConfig` names, camel-cased), resolved once by {@link SFTTrainer.create} against the model's `contextLength`.
+   */
   readonly config: SFTConfig;
 }
 
@@ -91,8 +94,11 @@ export interface SFTTrainerOptions {
  * await trainer.train({ checkpoint: { dir: 'runs/sft', resume: 'auto' } });
  */
 export class SFTTrainer {
+  /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */
   readonly config: ResolvedSFTConfig;
+  /** The model being trained, updated in place; the caller's, not disposed by {@link SFTTrainer.dispose}. */
   readonly model: CausalLanguageModel & Checkpointable;
+  /** AdamW over the model's trainable variables; its moment tensors are freed by {@link SFTTrainer.dispose}. */
   readonly optimizer: AdamWOptimizer;
   /** Tokenised training rows (packed windows with `packing`). */
   readonly trainRows: readonly SFTRow[];
