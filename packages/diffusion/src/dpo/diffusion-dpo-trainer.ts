@@ -42,10 +42,15 @@ export interface DiffusionDPOTrainerOptions {
    * @defaultValue a clone of `model` (cloneDenoiser), disposed with the trainer
    */
   readonly referenceModel?: Denoiser;
+  /**
+   * The forward-noising schedule (betas, alpha-bars over T timesteps) the denoising errors are computed under; the same for policy and reference.
+   */
   readonly schedule: NoiseSchedule;
+  /** The training pairs: images `[count, h, w, c]` in [-1, 1] with one class label per pair. */
   readonly trainDataset: ImagePreferenceDataset;
   /** Held-out pairs for {@link DiffusionDPOTrainer.evaluate}, scored with fixed draws and no label dropout. */
   readonly evalDataset?: ImagePreferenceDataset;
+  /** The Diffusion-DPO settings, resolved once by {@link DiffusionDPOTrainer.create} against the denoiser. */
   readonly config: DiffusionDPOConfig;
   /** With `precomputeRefLogProbs`: the JSON file keeping reference scores across runs. Omitted: in memory. */
   readonly referenceCacheFile?: string;
@@ -87,9 +92,13 @@ export class DiffusionDPOTrainer extends PreferenceTrainerBase<
   DiffusionPreferenceBatch,
   ResolvedDiffusionDPOConfig
 > {
+  /** {@inheritDoc DiffusionDPOTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc DiffusionDPOTrainerOptions.trainDataset} */
   readonly trainDataset: ImagePreferenceDataset;
+  /** The held-out pairs {@link DiffusionDPOTrainer.evaluate} scores, or undefined without an `evalDataset`. */
   readonly evalDataset: ImagePreferenceDataset | undefined;
+  /** The `numTimestepBuckets` equal-width timestep buckets of the per-bucket accuracy and margin metrics. */
   readonly buckets: TimestepBuckets;
   protected readonly headlineMetrics = [
     METRIC_NAMES.loss,

@@ -45,7 +45,9 @@ export interface LatentDiffusionDPOTrainerOptions {
    * @defaultValue a clone of `model`, disposed with the trainer
    */
   readonly referenceModel?: TextToImageDPOModel;
+  /** The noise schedule over latents, shared by policy and reference (use the one the model was trained with). */
   readonly schedule: NoiseSchedule;
+  /** The training pairs as scaled latents with their captions' token ids (from {@link encodeCaptionPreferences}). */
   readonly trainDataset: CaptionLatentPreferences;
   /** Held-out pairs for {@link LatentDiffusionDPOTrainer.evaluate}: fixed draws, no caption dropout. */
   readonly evalDataset?: CaptionLatentPreferences;
@@ -98,10 +100,15 @@ export class LatentDiffusionDPOTrainer extends PreferenceTrainerBase<
   LatentPreferenceBatch,
   ResolvedDiffusionDPOConfig
 > {
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.trainDataset} */
   readonly trainDataset: CaptionLatentPreferences;
+  /** The held-out pairs {@link LatentDiffusionDPOTrainer.evaluate} scores, or undefined without an `evalDataset`. */
   readonly evalDataset: CaptionLatentPreferences | undefined;
+  /** The `numTimestepBuckets` timestep buckets of the per-bucket accuracy and margin metrics. */
   readonly buckets: TimestepBuckets;
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.trainTextEncoder} */
   readonly trainTextEncoder: boolean;
   protected readonly headlineMetrics = [
     METRIC_NAMES.loss,

@@ -47,11 +47,13 @@ import {
 export interface DiffusionSFTTrainerOptions {
   /** The denoiser; its weights are optimised in place. */
   readonly model: Denoiser;
+  /** The forward-noising schedule (betas, alpha-bars over T timesteps) the denoiser learns to invert. */
   readonly schedule: NoiseSchedule;
   /** Training images and labels: MNIST for base training, or the preferred images of pairs (see {@link preferredImages}). */
   readonly trainDataset: ImageDataset;
   /** Held-out images for {@link DiffusionSFTTrainer.evaluate} (fixed draws, no label dropout). */
   readonly evalDataset?: ImageDataset;
+  /** The training settings, resolved once by {@link DiffusionSFTTrainer.create} against the denoiser. */
   readonly config: DiffusionSFTConfig;
 }
 
@@ -76,11 +78,21 @@ const EVAL_SEED_SALT = 0x65766131;
  * @see Ho et al. 2020, "Denoising Diffusion Probabilistic Models", Eq. 14 and Algorithm 1.
  */
 export class DiffusionSFTTrainer {
+  /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */
   readonly config: ResolvedDiffusionSFTConfig;
+  /**
+   * The denoiser being trained, updated in place; the caller's, not disposed by {@link DiffusionSFTTrainer.dispose}.
+   */
   readonly model: Denoiser;
+  /** {@inheritDoc DiffusionSFTTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc DiffusionSFTTrainerOptions.trainDataset} */
   readonly trainDataset: ImageDataset;
+  /** The held-out images {@link DiffusionSFTTrainer.evaluate} scores, or undefined without an `evalDataset`. */
   readonly evalDataset: ImageDataset | undefined;
+  /**
+   * AdamW over the denoiser's trainable variables; its moment tensors are freed by {@link DiffusionSFTTrainer.dispose}.
+   */
   readonly optimizer: AdamWOptimizer;
   private readonly lrSchedule: LRSchedule;
   private readonly trainable: NamedVariables;
