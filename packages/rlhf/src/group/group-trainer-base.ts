@@ -37,12 +37,15 @@ import type { GroupTrainerOptions } from './group-trainer-options.js';
 export interface GroupLossBatch {
   /** log π_θ(y_t), `[b, T]`, differentiated. */
   readonly logProbs: tf.Tensor2D;
+  /** log π_old(y_t) of the sampler, `[b, T]`, constant. */
   readonly oldLogProbs: tf.Tensor2D;
   /** Present when the rollout ran the reference. */
   readonly referenceLogProbs: tf.Tensor2D | undefined;
   /** `[b]`. */
   readonly advantages: tf.Tensor1D;
+  /** 1 on valid completion tokens (EOS included), 0 on padding, `[b, T]`. */
   readonly mask: tf.Tensor2D;
+  /** The step-wide counts the micro-batch's loss is normalised by. */
   readonly normalization: GroupLossNormalization;
 }
 
@@ -63,12 +66,20 @@ export interface GroupLossBatch {
  * Tensors: nothing survives a step but variables and optimiser state.
  */
 export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
-  readonly config: TConfig & { readonly maxPromptLength: number };
+  /** The resolved config the trainer runs with; frozen. */
+  readonly config: TConfig & {
+    /** Longest prompt in tokens (BOS included), resolved against the model: the config's, or contextLength - maxCompletionLength + 1. */
+    readonly maxPromptLength: number;
+  };
+  /** The policy π_θ being trained (every weight), updated in place; the caller's, not disposed by the trainer. */
   readonly model: GPT;
   /** The frozen reference; undefined when β = 0 and none was given. */
   readonly referenceModel: GPT | undefined;
+  /** {@inheritDoc GroupTrainerOptions.tokenizer} */
   readonly tokenizer: Tokenizer;
+  /** AdamW over every policy weight (`policy/<name>`); its state and a reference clone the trainer made are freed by `dispose()`. */
   readonly optimizer: AdamWOptimizer;
+  /** {@inheritDoc GroupTrainerOptions.reward} */
   protected readonly reward: RewardSource;
   private readonly trainPrompts: readonly string[];
   private readonly trainPromptIds: readonly (readonly number[])[];
@@ -81,6 +92,15 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
   /** The trainer's kind in checkpoints (`'rloo'`, `'grpo'`). */
   protected abstract readonly kind: string;
 
+  /**
+   * Checks the models against the tokenizer and the prompt and completion lengths, reads the
+   * prompts, and builds AdamW over the policy's weights. With β > 0 and no `referenceModel`, it
+   * clones the policy as the frozen reference and owns the clone (`dispose()` frees it with the
+   * optimiser state); the policy, a given reference and the reward stay the caller's.
+   * @param resolved - the subclass's config, resolved once.
+   * @throws InvalidArgumentError naming the option or field: a vocabulary mismatch, a prompt length
+   *   that does not fit the context, `referenceModel` being `model`, or an empty or malformed dataset.
+   */
   protected constructor(options: GroupTrainerOptions<unknown>, resolved: TConfig) {
     const { model, tokenizer } = options;
     const maxPromptLength = resolved.maxPromptLength ?? model.contextLength - resolved.maxCompletionLength + 1;
@@ -127,7 +147,12 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> {
   }
 
   /** Advantages of a rollout's completions, in its row order, and the metrics that come with them. */
-  protected abstract advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics };
+  protected abstract advantagesOf(rollout: GroupRollout): {
+    /** One advantage per completion, in the rollout's row order, `[N]`. */
+    advantages: number[];
+    /** The advantage step's metrics (`reward`, `reward_std`, `frac_reward_zero_std`, RLOO's `kl`). */
+    metrics: Metrics;
+  };
 
   /** The loss of one micro-batch (called inside a tidy and a gradient tape). */
   protected abstract lossOf(batch: GroupLossBatch): GroupPolicyLoss;

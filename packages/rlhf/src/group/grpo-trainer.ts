@@ -39,7 +39,12 @@ export class GRPOTrainer extends GroupTrainerBase<ResolvedGRPOConfig> {
     return new GRPOTrainer(options, resolveGRPOConfig(options.config));
   }
 
-  protected advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics } {
+  protected advantagesOf(rollout: GroupRollout): {
+    /** GRPO's advantages, one per completion in row order: (r - group mean), divided by the group's or the batch's std per `scaleRewards`, `[N]`. */
+    advantages: number[];
+    /** `reward_std` and `frac_reward_zero_std` of the step's groups. */
+    metrics: Metrics;
+  } {
     const { advantages, meanGroupStd, fractionZeroStd } = grpoAdvantages(
       rollout.rewards,
       this.config.numGenerations,

@@ -43,7 +43,12 @@ export class RLOOTrainer extends GroupTrainerBase<ResolvedRLOOConfig> {
     return new RLOOTrainer(options, resolveRLOOConfig(options.config));
   }
 
-  protected advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics } {
+  protected advantagesOf(rollout: GroupRollout): {
+    /** RLOO's advantages, one per completion in row order: its KL-penalised reward minus the mean of the other G - 1 in its group, `[N]`. */
+    advantages: number[];
+    /** `reward_std`, `frac_reward_zero_std` and, with a reference, `kl` (mean sequence KL). */
+    metrics: Metrics;
+  } {
     const G = this.config.numGenerations;
     const T = rollout.layout.responseLength;
     const { beta } = this.config;

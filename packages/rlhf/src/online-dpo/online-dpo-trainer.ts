@@ -42,6 +42,7 @@ export interface OnlineDPOTrainerOptions {
   readonly model: GPT;
   /** The frozen reference. @defaultValue a clone of `model` at construction (owned by the trainer) */
   readonly referenceModel?: GPT;
+  /** Encodes the prompts and decodes the completions; its vocabulary must match the model's. */
   readonly tokenizer: Tokenizer;
   /** Prompts to sample pairs for (`{ prompt }` records, e.g. core's `loadPromptJsonl`). */
   readonly trainDataset: readonly PromptExample[];
@@ -51,6 +52,7 @@ export interface OnlineDPOTrainerOptions {
   readonly reward?: RewardSource;
   /** Labels pairs by a pairwise verdict (TRL's `judge`). */
   readonly judge?: PairwiseJudge;
+  /** The settings (TRL's `OnlineDPOConfig` names plus core's loss fields), resolved once at construction. */
   readonly config: OnlineDPOConfig;
 }
 
@@ -73,10 +75,18 @@ export interface OnlineDPOTrainerOptions {
  *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
  */
 export class OnlineDPOTrainer {
-  readonly config: ResolvedOnlineDPOConfig & { readonly maxPromptLength: number };
+  /** The resolved config the trainer runs with; frozen. */
+  readonly config: ResolvedOnlineDPOConfig & {
+    /** Longest prompt in tokens (BOS included), resolved against the model: the config's, or contextLength - maxNewTokens + 1. */
+    readonly maxPromptLength: number;
+  };
+  /** The policy being trained (every weight), updated in place; the caller's, not disposed by the trainer. */
   readonly model: GPT;
+  /** The frozen reference whose scores the loss compares against: the one given, or a clone of `model` the trainer owns and disposes. */
   readonly referenceModel: GPT;
+  /** {@inheritDoc OnlineDPOTrainerOptions.tokenizer} */
   readonly tokenizer: Tokenizer;
+  /** AdamW over every policy weight (`policy/<name>`); its state is freed by `dispose()`. */
   readonly optimizer: AdamWOptimizer;
   private readonly labeler: OnlineDPOLabeler;
   private readonly trainPrompts: readonly string[];
