@@ -35,7 +35,7 @@ export interface RewardTrainerConfig extends Omit<TrainingArguments, 'gradientAc
 
 /** A validated {@link RewardTrainerConfig}; `maxLength` still optional until a model is known. */
 export interface ResolvedRewardTrainerConfig extends ResolvedTrainingArguments {
-  /** {@inheritDoc RewardTrainerConfig.maxLength} Undefined here until the trainer knows the backbone. */
+  /** Longest row `[BOS] prompt completion [EOS]` as configured; undefined until the trainer takes the backbone's `contextLength`. */
   readonly maxLength: number | undefined;
   /** {@inheritDoc RewardTrainerConfig.centerRewardsCoefficient} */
   readonly centerRewardsCoefficient: number | undefined;

@@ -48,11 +48,11 @@ export interface PreferenceTrainerConfig
 export interface ResolvedPreferenceTrainerConfig extends ResolvedTrainingArguments {
   /** The loss settings resolved (`lossType`, `lossWeights`, `beta`, ...), as `computePreferenceLoss` takes them. */
   readonly loss: ResolvedPreferenceLossConfig;
-  /** {@inheritDoc PreferenceTrainerConfig.syncRefModel} */
+  /** TR-DPO: whether the reference model is softly updated from the policy (TRL's `sync_ref_model`). */
   readonly syncRefModel: boolean;
-  /** {@inheritDoc PreferenceTrainerConfig.refModelMixupAlpha} */
+  /** TR-DPO alpha in pi_ref = alpha * pi_theta + (1 - alpha) * pi_ref, in [0, 1] (`ref_model_mixup_alpha`). */
   readonly refModelMixupAlpha: number;
-  /** {@inheritDoc PreferenceTrainerConfig.refModelSyncSteps} */
+  /** TR-DPO tau: optimiser steps between reference updates (`ref_model_sync_steps`). */
   readonly refModelSyncSteps: number;
   /** Worker threads for a step's micro-batches (see `ParallelTrainingArguments.workers`). */
   readonly workers: number | 'auto';

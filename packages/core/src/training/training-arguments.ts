@@ -53,23 +53,23 @@ export interface ResolvedTrainingArguments extends ResolvedOptimizationConfig {
    * its training-set size with core's `withTrainSteps` (every trainer does, in `create`).
    */
   readonly totalSteps: number;
-  /** {@inheritDoc TrainingArguments.numTrainEpochs} */
+  /** Passes over the training data that `totalSteps` was derived from when not given (transformers' `num_train_epochs`). */
   readonly numTrainEpochs: number;
-  /** {@inheritDoc TrainingArguments.perDeviceTrainBatchSize} */
+  /** Examples per micro-batch (transformers' `per_device_train_batch_size`). */
   readonly perDeviceTrainBatchSize: number;
-  /** {@inheritDoc TrainingArguments.perDeviceEvalBatchSize} */
+  /** Examples per evaluation batch (transformers' `per_device_eval_batch_size`). */
   readonly perDeviceEvalBatchSize: number;
-  /** {@inheritDoc TrainingArguments.gradientAccumulationSteps} */
+  /** Micro-batches per optimiser step; the effective batch is their product (`gradient_accumulation_steps`). */
   readonly gradientAccumulationSteps: number;
-  /** {@inheritDoc TrainingArguments.seed} */
+  /** Seed of the data order and of every derived random stream (dropout, timesteps, noise). */
   readonly seed: number;
-  /** {@inheritDoc TrainingArguments.evalSteps} */
+  /** Evaluate every this many steps when evaluation data is given; undefined: no evaluation during training. */
   readonly evalSteps: number | undefined;
-  /** {@inheritDoc TrainingArguments.saveSteps} */
+  /** Checkpoint every this many steps when a checkpoint directory is given (`save_steps`). */
   readonly saveSteps: number;
-  /** {@inheritDoc TrainingArguments.saveTotalLimit} */
+  /** Keep only the newest this many checkpoints; undefined: keep all (`save_total_limit`). */
   readonly saveTotalLimit: number | undefined;
-  /** {@inheritDoc TrainingArguments.loggingSteps} */
+  /** Print a progress line every this many steps (and at least every 30 s) (`logging_steps`). */
   readonly loggingSteps: number;
 }
 

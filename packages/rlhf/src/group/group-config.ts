@@ -54,7 +54,7 @@ export interface GroupConfig extends OptimizationConfig {
 /** A validated {@link GroupConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
 export type ResolvedGroupConfig = ResolvedOptimizationConfig &
   Required<Omit<GroupConfig, keyof OptimizationConfig | 'maxPromptLength' | 'evalSteps'>> & {
-    /** {@inheritDoc GroupConfig.maxPromptLength} Undefined here until the trainer knows the model. */
+    /** Longest prompt in tokens (BOS included), as configured; undefined until the trainer resolves it against the model. */
     readonly maxPromptLength: number | undefined;
     /** {@inheritDoc GroupConfig.evalSteps} */
     readonly evalSteps: number | undefined;
