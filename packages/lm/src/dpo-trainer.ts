@@ -92,11 +92,26 @@ export interface DPOTrainerOptions {
  * @see Rafailov et al. 2023, "Direct Preference Optimization", Eq. 7; Gorbatovski et al. 2024
  *   (TR-DPO); TRL `DPOTrainer`.
  * @example
- * const trainer = await DPOTrainer.create({ model, tokenizer, trainDataset: pairs, evalDataset: heldOut,
- *   config: { totalSteps: 200, beta: 0.1, learningRate: 5e-4, precomputeRefLogProbs: true, evalSteps: 50 },
- *   referenceCacheFile: 'runs/dpo/reference-scores.json' });
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DPOTrainer, loadLMPreferenceJsonl } from '@dpo-ts/lm';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await DPOTrainer.load('runs/sft/model'); // e.g. what SFTTrainer.save wrote
+ * const trainer = await DPOTrainer.create({
+ *   model, // the policy; the reference is a frozen copy of it
+ *   tokenizer,
+ *   trainDataset: await loadLMPreferenceJsonl('pairs.jsonl'), // { prompt?, chosen, rejected } (messages: withChatTemplate(tokenizer))
+ *   evalDataset: await loadLMPreferenceJsonl('held-out.jsonl'),
+ *   config: { numTrainEpochs: 1, beta: 0.1, learningRate: 5e-5, precomputeRefLogProbs: true, evalSteps: 50 },
+ *   referenceCacheFile: 'runs/dpo/reference-scores.json', // reused by later runs on the same data and reference
+ * });
  * await trainer.train({ checkpoint: { dir: 'runs/dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_loss, eval_rewards/accuracies, eval_rewards/margins, ...
+ * await trainer.save('runs/dpo/model');
  * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, ResolvedDPOConfig> {
   /** The training pairs tokenised once, with their stable keys and fingerprint (split `'train'`). */

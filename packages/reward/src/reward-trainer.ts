@@ -67,6 +67,28 @@ export interface RewardTrainerOptions {
  * batches an uninterrupted one would.
  *
  * @see Bradley & Terry 1952; Ouyang et al. 2022, Sec. 3.5; TRL `RewardTrainer`.
+ * @example
+ * ```ts
+ * import { loadPreferenceJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadBaseModel } from '@dpo-ts/lm';
+ * import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
+ *
+ * await selectBackend();
+ * const { model: backbone, tokenizer } = await loadBaseModel(); // or an SFT model: SFTTrainer.load(dir)
+ * const model = new SequenceRewardModel(backbone); // the GPT plus a scalar head read at the EOS; owns the backbone
+ * const trainer = await RewardTrainer.create({
+ *   model,
+ *   tokenizer,
+ *   trainDataset: await loadPreferenceJsonl('pairs.jsonl'), // { prompt, chosen, rejected, margin? }
+ *   evalDataset: await loadPreferenceJsonl('held-out.jsonl'),
+ *   config: { numTrainEpochs: 1, learningRate: 1e-4, evalSteps: 100 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/rm', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_loss, eval_accuracy, eval_margin, eval_mean_reward, ...
+ * await trainer.save('runs/rm/model'); // RewardTrainer.load('runs/rm/model'), then rlhf's rewardModelScorer
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class RewardTrainer {
   /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */

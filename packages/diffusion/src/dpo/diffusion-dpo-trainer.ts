@@ -82,10 +82,25 @@ const EVAL_SEED_SALT = 0x65766131;
  *
  * @see Wallace et al. 2023, Eq. 14; SalesforceAIResearch/DiffusionDPO `train.py`.
  * @example
- * const trainer = await DiffusionDPOTrainer.create({ model, schedule, trainDataset, evalDataset,
- *   config: { totalSteps: 300, learningRate: 5e-5, evalSteps: 100 } });
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DiffusionDPOTrainer, loadImagePreferenceJsonl } from '@dpo-ts/diffusion';
+ *
+ * await selectBackend();
+ * const { model, schedule } = await DiffusionDPOTrainer.load('runs/mnist-sft/model'); // e.g. what DiffusionSFTTrainer.save wrote
+ * const trainer = await DiffusionDPOTrainer.create({
+ *   model, // the policy; the reference is a frozen clone of it
+ *   schedule,
+ *   trainDataset: await loadImagePreferenceJsonl('pairs.jsonl', [28, 28, 1]), // { prompt: label, chosen: PNG, rejected: PNG }
+ *   evalDataset: await loadImagePreferenceJsonl('held-out.jsonl', [28, 28, 1]),
+ *   config: { totalSteps: 300, beta: 5000, learningRate: 1e-5, evalSteps: 100 },
+ * });
  * await trainer.train({ checkpoint: { dir: 'runs/diffusion-dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_rewards/accuracies (also per timestep bucket), eval_mse/model_chosen, ...
+ * await trainer.save('runs/diffusion-dpo/model');
  * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DiffusionDPOTrainer extends PreferenceTrainerBase<
   Denoiser,

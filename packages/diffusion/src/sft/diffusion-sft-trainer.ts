@@ -76,6 +76,27 @@ const EVAL_SEED_SALT = 0x65766131;
  * A resumed run is bit-identical (draws depend on seed, epoch and index only).
  *
  * @see Ho et al. 2020, "Denoising Diffusion Probabilistic Models", Eq. 14 and Algorithm 1.
+ * @example
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DiffusionSFTTrainer, MLPDenoiser, NoiseSchedule, loadMnist } from '@dpo-ts/diffusion';
+ *
+ * await selectBackend();
+ * const { train, heldOut } = await loadMnist(); // 8,000 training digits and 2,000 held out, in [-1, 1]
+ * const model = new MLPDenoiser(); // 28x28x1, 10 classes, cfgDropProb 0.1
+ * const trainer = await DiffusionSFTTrainer.create({
+ *   model,
+ *   schedule: new NoiseSchedule(), // linear betas, T = 1000
+ *   trainDataset: train,
+ *   evalDataset: heldOut,
+ *   config: { totalSteps: 3000, learningRate: 1e-3, evalSteps: 500 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/mnist-sft', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // { eval_loss }: held-out L_simple
+ * await trainer.save('runs/mnist-sft/model'); // DiffusionDPOTrainer.load('runs/mnist-sft/model') starts DPO from it
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DiffusionSFTTrainer {
   /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */

@@ -73,6 +73,29 @@ export interface OnlineDPOTrainerOptions {
  *
  * @see Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; Rafailov et al.
  *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
+ * @example
+ * ```ts
+ * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { SFTTrainer, saveLanguageModel } from '@dpo-ts/lm';
+ * import { OnlineDPOTrainer } from '@dpo-ts/rlhf';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await SFTTrainer.load('runs/sft/model');
+ * const trainer = await OnlineDPOTrainer.create({
+ *   model, // the policy; the reference is a frozen clone of it
+ *   tokenizer,
+ *   trainDataset: await loadPromptJsonl('prompts.jsonl'), // { prompt } per line: two fresh completions each step
+ *   evalDataset: await loadPromptJsonl('held-out-prompts.jsonl'),
+ *   reward: (_prompt, completion) => -Math.abs(completion.length - 40), // labels each pair; or `judge: (prompt, [a, b]) => 0 | 1`
+ *   config: { totalSteps: 200, beta: 0.1, perDeviceTrainBatchSize: 8, maxNewTokens: 32, learningRate: 5e-6 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/online-dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_reward, eval_reward_std, ...; with a judge: eval_win_rate against the reference
+ * const { config, optimizer } = trainer; // no save(dir) yet: lm's saveLanguageModel writes what DPOTrainer.load reads
+ * await saveLanguageModel('runs/online-dpo/model', { kind: 'online-dpo', model, tokenizer, trainerConfig: config, step: optimizer.step });
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class OnlineDPOTrainer {
   /** The resolved config the trainer runs with; frozen. */
