@@ -35,12 +35,15 @@ export interface RewardTrainerConfig extends Omit<TrainingArguments, 'gradientAc
 
 /** A validated {@link RewardTrainerConfig}; `maxLength` still optional until a model is known. */
 export interface ResolvedRewardTrainerConfig extends ResolvedTrainingArguments {
+  /** Longest row `[BOS] prompt completion [EOS]` as configured; undefined until the trainer takes the backbone's `contextLength`. */
   readonly maxLength: number | undefined;
+  /** {@inheritDoc RewardTrainerConfig.centerRewardsCoefficient} */
   readonly centerRewardsCoefficient: number | undefined;
 }
 
 /** The reward trainer's defaults over core's training arguments (TRL's `RewardConfig`). */
 export const DEFAULT_REWARD_TRAINER_CONFIG = Object.freeze({
+  /** {@inheritDoc RewardTrainerConfig.learningRate} */
   learningRate: 1e-4,
 });
 

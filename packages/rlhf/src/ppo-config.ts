@@ -91,8 +91,11 @@ export interface PPOConfig extends OptimizationConfig {
 
 /** A validated {@link PPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
 export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps'>> & {
+  /** {@inheritDoc PPOConfig.missingEosPenalty} */
   readonly missingEosPenalty: number | undefined;
+  /** {@inheritDoc PPOConfig.evalSteps} */
   readonly evalSteps: number | undefined;
+  /** {@inheritDoc PPOConfig.maxPromptLength} */
   readonly maxPromptLength: number | undefined;
   /** Rollouts per minibatch: batchSize / numMiniBatches. */
   readonly miniBatchSize: number;
@@ -102,28 +105,49 @@ export type ResolvedPPOConfig = Required<Omit<PPOConfig, 'missingEosPenalty' | '
 
 /** Defaults of the optional {@link PPOConfig} fields (TRL's `PPOConfig` where it has them). */
 export const DEFAULT_PPO_CONFIG = Object.freeze({
+  /** {@inheritDoc PPOConfig.batchSize} */
   batchSize: 8,
+  /** {@inheritDoc PPOConfig.numMiniBatches} */
   numMiniBatches: 1,
+  /** {@inheritDoc PPOConfig.gradientAccumulationSteps} */
   gradientAccumulationSteps: 1,
+  /** {@inheritDoc PPOConfig.numPpoEpochs} */
   numPpoEpochs: 4,
   // transformers' optimiser defaults (learning rate 5e-5 included), without clipping.
   ...DEFAULT_OPTIMIZATION_CONFIG,
+  /** {@inheritDoc PPOConfig.maxGradNorm} */
   maxGradNorm: Infinity,
+  /** {@inheritDoc PPOConfig.responseLength} */
   responseLength: 53,
+  /** {@inheritDoc PPOConfig.temperature} */
   temperature: 0.7,
+  /** {@inheritDoc PPOConfig.stopAtEos} */
   stopAtEos: true,
+  /** {@inheritDoc PPOConfig.klCoef} */
   klCoef: 0.05,
+  /** {@inheritDoc PPOConfig.klEstimator} */
   klEstimator: 'k1' as KLEstimator,
+  /** {@inheritDoc PPOConfig.klController} */
   klController: 'fixed' as KLControllerType,
+  /** {@inheritDoc PPOConfig.klTarget} */
   klTarget: 6,
+  /** {@inheritDoc PPOConfig.klHorizon} */
   klHorizon: 10000,
+  /** {@inheritDoc PPOConfig.whitenRewards} */
   whitenRewards: false,
+  /** {@inheritDoc PPOConfig.gamma} */
   gamma: 1,
+  /** {@inheritDoc PPOConfig.lam} */
   lam: 0.95,
+  /** {@inheritDoc PPOConfig.cliprange} */
   cliprange: 0.2,
+  /** {@inheritDoc PPOConfig.cliprangeValue} */
   cliprangeValue: 0.2,
+  /** {@inheritDoc PPOConfig.vfCoef} */
   vfCoef: 0.1,
+  /** {@inheritDoc PPOConfig.valueWarmupSteps} */
   valueWarmupSteps: 0,
+  /** {@inheritDoc PPOConfig.seed} */
   seed: 42,
 });
 

@@ -13,7 +13,9 @@ import { pairScoresFromHost, type HostPairScores } from './host-pair-scores.js';
  * step; `null` when reference-free). Plain data, so it crosses to worker threads.
  */
 export interface PreferenceMicroBatch<TBatch> {
+  /** The modality's batch of pairs (plain data: token ids, images, captions...). */
   readonly batch: TBatch;
+  /** Reference scores of the same pairs, read to the host; `null` when the loss is reference-free. */
   readonly reference: HostPairScores | null;
 }
 
