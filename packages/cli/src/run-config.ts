@@ -21,15 +21,25 @@ export type TrainKind = (typeof TRAIN_KINDS)[number];
 
 /** The model package of each trainer kind. */
 export const MODALITY_OF_KIND = Object.freeze({
+  /** Supervised fine-tuning of a GPT (lm's `SFTTrainer`). */
   sft: 'lm',
+  /** DPO and its loss variants on a GPT (lm's `DPOTrainer`). */
   dpo: 'lm',
+  /** A Bradley-Terry reward model on a GPT backbone (reward's `RewardTrainer`). */
   reward: 'reward',
+  /** PPO on a GPT policy (rlhf's `PPOTrainer`). */
   ppo: 'lm',
+  /** RLOO on a GPT policy (rlhf's `RLOOTrainer`). */
   rloo: 'lm',
+  /** GRPO on a GPT policy (rlhf's `GRPOTrainer`). */
   grpo: 'lm',
+  /** Online DPO on a GPT policy (rlhf's `OnlineDPOTrainer`). */
   'online-dpo': 'lm',
+  /** Supervised denoising of a denoiser (diffusion's `DiffusionSFTTrainer`). */
   'diffusion-sft': 'diffusion',
+  /** Diffusion-DPO on a denoiser (diffusion's `DiffusionDPOTrainer`). */
   'diffusion-dpo': 'diffusion',
+  /** DDPO on a denoiser (rlhf's `DDPOTrainer`). */
   ddpo: 'diffusion',
 } as const satisfies Record<TrainKind, string>);
 
@@ -41,7 +51,15 @@ export const RL_KINDS: readonly TrainKind[] = Object.freeze(['ppo', 'rloo', 'grp
  * `LM_REWARD_FUNCTIONS`, or `IMAGE_REWARD_FUNCTIONS` for DDPO), or, for the language-model
  * kinds, a reward model directory written by `dpo-ts train reward` (`<out>/model`).
  */
-export type RewardSpec = { readonly function: string } | { readonly model: string };
+export type RewardSpec =
+  | {
+      /** A built-in reward function's name, one of the names the CLI passes as `rewardFunctions`. */
+      readonly function: string;
+    }
+  | {
+      /** A saved reward model's directory, absolute once parsed (language-model kinds only). */
+      readonly model: string;
+    };
 
 /**
  * Where a language model (or a reward model's backbone) starts: `@dpo-ts/lm`'s committed base
@@ -50,9 +68,24 @@ export type RewardSpec = { readonly function: string } | { readonly model: strin
  * training texts).
  */
 export type LMModelSource =
-  | { readonly from: 'base'; readonly dir?: string }
-  | { readonly from: 'saved'; readonly dir: string }
-  | { readonly from: 'new'; readonly gpt: Readonly<Record<string, unknown>> };
+  | {
+      /** Start from a base model (lm's `loadBaseModel`). */
+      readonly from: 'base';
+      /** The base-model folder, absolute once parsed. @defaultValue lm's committed base model */
+      readonly dir?: string;
+    }
+  | {
+      /** Start from a model a trainer's `save(dir)` wrote. */
+      readonly from: 'saved';
+      /** That directory, absolute once parsed. */
+      readonly dir: string;
+    }
+  | {
+      /** Start from a fresh, randomly initialised GPT. */
+      readonly from: 'new';
+      /** `GPTConfig` fields (`vocabSize` comes from the character tokenizer); checked by `GPT`. @defaultValue `{}` (GPT's defaults) */
+      readonly gpt: Readonly<Record<string, unknown>>;
+    };
 
 /**
  * Where a denoiser starts: `@dpo-ts/diffusion`'s committed MNIST model (`MNIST_MLP_CHECKPOINT`
@@ -60,21 +93,40 @@ export type LMModelSource =
  * denoiser (`denoiser`: `'mlp'` or `'unet'`, its `config`, and the noise `schedule`'s config).
  */
 export type DiffusionModelSource =
-  | { readonly from: 'mnist' }
-  | { readonly from: 'saved'; readonly dir: string }
   | {
+      /** Start from the committed MNIST denoiser, with the default noise schedule. */
+      readonly from: 'mnist';
+    }
+  | {
+      /** Start from a model a diffusion trainer's `save(dir)` wrote (with its schedule). */
+      readonly from: 'saved';
+      /** That directory, absolute once parsed. */
+      readonly dir: string;
+    }
+  | {
+      /** Start from a fresh denoiser (diffusion's `createDenoiser`). */
       readonly from: 'new';
+      /** The architecture. @defaultValue `'mlp'` */
       readonly denoiser: 'mlp' | 'unet';
+      /** `MLPDenoiserConfig` or `UNetConfig` fields, checked by the denoiser. @defaultValue `{}` (its defaults) */
       readonly config: Readonly<Record<string, unknown>>;
+      /** `NoiseScheduleConfig` fields, checked by `NoiseSchedule`. @defaultValue `{}` (its defaults) */
       readonly schedule: Readonly<Record<string, unknown>>;
     };
 
 /** A validated `run.json`, paths made absolute against the config file's folder. */
 export interface RunConfig {
+  /** The trainer (`dpo-ts train <kind>`), from the command line, not the file. */
   readonly kind: TrainKind;
+  /** Where the model starts: {@link DiffusionModelSource} for the diffusion kinds, {@link LMModelSource} for the others. */
   readonly model: LMModelSource | DiffusionModelSource;
   /** Training and (optional) evaluation data files: JSONL (`{prompt, chosen, rejected}`, ...). */
-  readonly data: { readonly train: string; readonly eval?: string };
+  readonly data: {
+    /** The training data file, absolute once parsed. */
+    readonly train: string;
+    /** The evaluation data file, absolute once parsed. @defaultValue none (no evaluation) */
+    readonly eval?: string;
+  };
   /** The trainer's config (`totalSteps`, `learningRate`, `beta`, ...), validated by the trainer. */
   readonly training: Readonly<Record<string, unknown>>;
   /** The run's folder: `checkpoints/` and, at the end, `model/`. */

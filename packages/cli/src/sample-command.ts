@@ -24,9 +24,11 @@ export interface SampleCommandOptions {
   readonly n: number;
   /** lm: tokens to generate at most. */
   readonly maxNewTokens: number;
+  /** lm: the sampling temperature, >= 0 (0: greedy); `--temperature`. @defaultValue 1 */
   readonly temperature: number;
   /** lm: keep the k most likely tokens (0: all). */
   readonly topK: number;
+  /** The sampling generator's seed, an integer (>= 0 for text-to-image): the same seed gives the same samples; `--seed`. @defaultValue 0 */
   readonly seed: number;
   /** diffusion: class labels to draw (default: every class). */
   readonly label: readonly number[];

@@ -28,9 +28,13 @@ export interface SavedDiffusionModel {
 export interface SaveDiffusionModelOptions {
   /** The trainer (`'diffusion-sft'`, `'diffusion-dpo'`). */
   readonly kind: string;
+  /** The trained denoiser to save; not disposed. */
   readonly model: Denoiser;
+  /** The noise schedule it was trained under, written as `schedule.json`. */
   readonly schedule: NoiseSchedule;
+  /** The trainer's resolved config, written to `trainer.json` as JSON (functions and `undefined` dropped). */
   readonly trainerConfig: unknown;
+  /** Optimiser steps completed when saved, recorded in `trainer.json`. */
   readonly step: number;
 }
 

@@ -15,8 +15,11 @@ export const BASE_MODEL_DIR = fileURLToPath(new URL('../models/base-en/', import
 
 /** How a card's samples were drawn, and what they measured. */
 export interface BaseModelSampleStatistics {
+  /** Softmax temperature of the sampler (1 samples the model's own distribution). */
   readonly temperature: number;
+  /** Sample among the `topK` likeliest tokens only; 0 means no top-k cut. */
   readonly topK: number;
+  /** Most tokens generated per completion (EOS stops one earlier). */
   readonly maxNewTokens: number;
   /** First sampling seed; prompt i of repeat r uses the batch seeded by `seed`. */
   readonly seed: number;
@@ -26,9 +29,11 @@ export interface BaseModelSampleStatistics {
   readonly realWordRate: number;
   /** Distinct-1 and distinct-2 over completion words (see `distinctN`). */
   readonly distinct1: number;
+  /** Distinct-2: distinct word bigrams over all bigrams of the completions, in [0, 1]. */
   readonly distinct2: number;
   /** Mean completion length in tokens (EOS included) and in words. */
   readonly meanLengthTokens: number;
+  /** Mean completion length in words. */
   readonly meanLengthWords: number;
   /** Share of completions that sampled EOS within `maxNewTokens`. */
   readonly eosRate: number;
@@ -36,39 +41,64 @@ export interface BaseModelSampleStatistics {
 
 /** `card.json` of a base model: what it is, what it saw and how well it writes. */
 export interface BaseModelCard {
+  /** Name of the model folder, e.g. `'base-en'`. */
   readonly name: string;
+  /** Number of trainable parameters (1,585,600 for `base-en`). */
   readonly parameters: number;
+  /**
+   * The GPT config it was built with (`vocabSize`, `contextLength`, `dModel`, `nLayer`, `nHead`, ...), as in `config.json`.
+   */
   readonly model: Readonly<Record<string, unknown>>;
+  /** Tokens in the tokenizer's vocabulary (the model's output width). */
   readonly vocabSize: number;
   /** Optimiser steps and tokens (non-padding inputs) seen at the checkpoint written. */
   readonly steps: number;
+  /** Optimiser steps the run was planned for (its learning-rate schedule's length). */
   readonly totalSteps: number;
+  /** Non-padding input tokens trained on, over every launch up to the checkpoint. */
   readonly tokensSeen: number;
   /** Wall time of every launch of the run up to the card (seconds), the backend, the hardware. */
   readonly wallTimeSeconds: number;
+  /** The machine and tfjs backend the run trained on, in words. */
   readonly hardware: string;
   /** Held-out next-token loss: nats per token, perplexity per token and per UTF-8 byte, bits per byte. */
   readonly heldOut: {
+    /** Tokens of the held-out text scored. */
     readonly tokens: number;
+    /** UTF-8 bytes of the held-out text scored. */
     readonly bytes: number;
+    /** Mean next-token cross-entropy, in nats per token. */
     readonly lossPerToken: number;
+    /** exp(lossPerToken). */
     readonly perplexityPerToken: number;
+    /** exp(total loss / bytes): perplexity per UTF-8 byte, comparable across tokenizers. */
     readonly perplexityPerByte: number;
+    /** Total loss in bits divided by bytes (log2 of `perplexityPerByte`). */
     readonly bitsPerByte: number;
   };
   /** `realWordRate` of held-out human text, the ceiling the samples' rate compares with. */
   readonly heldOutTextRealWordRate: number;
   /** Sample statistics; the first entry is the reference (temperature 1). */
   readonly sampling: readonly BaseModelSampleStatistics[];
+  /** The prompts the card's samples continue. */
   readonly prompts: readonly string[];
-  readonly samples: readonly { readonly prompt: string; readonly completion: string }[];
+  /** Example completions, one per prompt, from the reference sampling (temperature 1). */
+  readonly samples: readonly {
+    /** The prompt, one of {@link BaseModelCard.prompts}. */
+    readonly prompt: string;
+    /** The sampled continuation (without the prompt). */
+    readonly completion: string;
+  }[];
   readonly [key: string]: unknown;
 }
 
 /** A loaded base model: the GPT (the caller disposes it), its tokenizer and card. */
 export interface LoadedBaseModel {
+  /** The GPT with the saved weights; the caller disposes it. */
   readonly model: GPT;
+  /** The byte-level BPE tokenizer the model was trained with (`tokenizer.json`). */
   readonly tokenizer: Tokenizer;
+  /** The parsed `card.json`. */
   readonly card: BaseModelCard;
 }
 

@@ -118,8 +118,18 @@ export function renderChatTurn(
   prompt: readonly ChatMessage[],
   completion: readonly ChatMessage[],
   template: ChatTemplate,
-  where: { readonly prompt: string; readonly completion: string },
-): { prompt: string; completion: string } {
+  where: {
+    /** Names the prompt in errors, e.g. `trainDataset[3].prompt`. */
+    readonly prompt: string;
+    /** Names the completion in errors, e.g. `trainDataset[3].completion`. */
+    readonly completion: string;
+  },
+): {
+  /** The prompt messages rendered, ending with the template's generation prompt. */
+  prompt: string;
+  /** The rest of the whole conversation's rendering after `prompt`: the reply and its end-of-turn marker. */
+  completion: string;
+} {
   const promptMessages = requireChatMessages(prompt, where.prompt);
   const completionMessages = requireChatMessages(completion, where.completion);
   const last = promptMessages.at(-1)!;

@@ -18,9 +18,13 @@ export type CompletionLogitSums = {
  * (`PairScores.details`, each `[numPairs]`), and which {@link completionLogitMetrics} reads.
  */
 export const LOGIT_DETAILS = Object.freeze({
+  /** Detail key of each pair's sum of mean logits over the chosen completion's positions, `[numPairs]`. */
   chosenSum: 'logits/chosen_sum',
+  /** Detail key of each pair's count of chosen completion positions summed, `[numPairs]`. */
   chosenTokens: 'logits/chosen_tokens',
+  /** Detail key of each pair's sum of mean logits over the rejected completion's positions, `[numPairs]`. */
   rejectedSum: 'logits/rejected_sum',
+  /** Detail key of each pair's count of rejected completion positions summed, `[numPairs]`. */
   rejectedTokens: 'logits/rejected_tokens',
 });
 

@@ -66,19 +66,27 @@ export interface DPOConfig extends PreferenceTrainerConfig {
  * preference settings (training arguments, `loss`, TR-DPO) and the LM fields, resolved once.
  */
 export interface ResolvedDPOConfig extends ResolvedPreferenceRunConfig {
+  /** {@inheritDoc DPOConfig.maxLength} */
   readonly maxLength: number;
+  /** {@inheritDoc DPOConfig.maxPromptLength} */
   readonly maxPromptLength: number;
   /** `Infinity` when unlimited. */
   readonly maxCompletionLength: number;
+  /** {@inheritDoc DPOConfig.truncationMode} */
   readonly truncationMode: TruncationMode;
+  /** {@inheritDoc DPOConfig.scoreReduction} */
   readonly scoreReduction: ScoreReduction;
 }
 
 /** Defaults of the DPO-specific fields (loss and TR-DPO defaults are core's). */
 export const DEFAULT_DPO_CONFIG = Object.freeze({
+  /** {@inheritDoc DPOConfig.learningRate} */
   learningRate: 1e-6,
+  /** {@inheritDoc DPOConfig.truncationMode} */
   truncationMode: 'keep_end' as TruncationMode,
+  /** {@inheritDoc DPOConfig.precomputeRefLogProbs} */
   precomputeRefLogProbs: false,
+  /** {@inheritDoc DPOConfig.scoreReduction} */
   scoreReduction: 'sum' as ScoreReduction,
 });
 

@@ -10,10 +10,13 @@ export type { PreferenceTextRecord } from './preference-inputs.js';
 
 /** How pairs are truncated into rows; the layout fields of a resolved `DPOConfig`. */
 export interface PreferenceLayout {
+  /** {@inheritDoc DPOConfig.maxLength} */
   readonly maxLength: number;
+  /** {@inheritDoc DPOConfig.maxPromptLength} */
   readonly maxPromptLength: number;
   /** `Infinity` for no limit beyond `maxLength`. */
   readonly maxCompletionLength: number;
+  /** {@inheritDoc DPOConfig.truncationMode} */
   readonly truncationMode: TruncationMode;
 }
 
@@ -22,6 +25,7 @@ export interface PreferenceLayout {
  * index and content hash), for reference-score caches.
  */
 export interface DPOBatch extends LMPreferenceBatch {
+  /** Stable key of each pair of the batch, in row order (`"<split>:<index>:<hash>"`), the reference cache's keys. */
   readonly keys: readonly string[];
 }
 
@@ -32,6 +36,7 @@ export interface DPOBatch extends LMPreferenceBatch {
 export interface TokenizedPreferenceDataset {
   /** Name of the split (`'train'`, `'eval'`), part of every key. */
   readonly split: string;
+  /** The pairs as token ids (no BOS/EOS yet), in dataset order. */
   readonly examples: readonly TokenizedPreferenceExample[];
   /** `"<split>:<index>:<first 16 hex digits of SHA-256 of the pair's token ids>"`, one per pair. */
   readonly keys: readonly string[];
@@ -39,6 +44,7 @@ export interface TokenizedPreferenceDataset {
   readonly fingerprint: string;
   /** Fingerprint of the tokenizer that made the ids (see {@link tokenizerFingerprint}). */
   readonly tokenizerFingerprint: string;
+  /** The truncation settings the batches apply (part of the fingerprint). */
   readonly layout: PreferenceLayout;
 }
 

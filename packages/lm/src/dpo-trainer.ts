@@ -52,6 +52,9 @@ export interface DPOTrainerOptions {
   readonly trainDataset: readonly LMPreferenceInput[];
   /** Held-out pairs for {@link DPOTrainer.evaluate}. */
   readonly evalDataset?: readonly LMPreferenceInput[];
+  /**
+   * The DPO settings (TRL's `DPOConfig` names, camel-cased), resolved once by {@link DPOTrainer.create} against the model's `contextLength`.
+   */
   readonly config: DPOConfig;
   /**
    * With `precomputeRefLogProbs`: the JSON file that keeps the reference scores across runs
@@ -89,14 +92,31 @@ export interface DPOTrainerOptions {
  * @see Rafailov et al. 2023, "Direct Preference Optimization", Eq. 7; Gorbatovski et al. 2024
  *   (TR-DPO); TRL `DPOTrainer`.
  * @example
- * const trainer = await DPOTrainer.create({ model, tokenizer, trainDataset: pairs, evalDataset: heldOut,
- *   config: { totalSteps: 200, beta: 0.1, learningRate: 5e-4, precomputeRefLogProbs: true, evalSteps: 50 },
- *   referenceCacheFile: 'runs/dpo/reference-scores.json' });
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DPOTrainer, loadLMPreferenceJsonl } from '@dpo-ts/lm';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await DPOTrainer.load('runs/sft/model'); // e.g. what SFTTrainer.save wrote
+ * const trainer = await DPOTrainer.create({
+ *   model, // the policy; the reference is a frozen copy of it
+ *   tokenizer,
+ *   trainDataset: await loadLMPreferenceJsonl('pairs.jsonl'), // { prompt?, chosen, rejected } (messages: withChatTemplate(tokenizer))
+ *   evalDataset: await loadLMPreferenceJsonl('held-out.jsonl'),
+ *   config: { numTrainEpochs: 1, beta: 0.1, learningRate: 5e-5, precomputeRefLogProbs: true, evalSteps: 50 },
+ *   referenceCacheFile: 'runs/dpo/reference-scores.json', // reused by later runs on the same data and reference
+ * });
  * await trainer.train({ checkpoint: { dir: 'runs/dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_loss, eval_rewards/accuracies, eval_rewards/margins, ...
+ * await trainer.save('runs/dpo/model');
  * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DPOTrainer extends PreferenceTrainerBase<DPOModel, DPOBatch, ResolvedDPOConfig> {
+  /** The training pairs tokenised once, with their stable keys and fingerprint (split `'train'`). */
   readonly trainData: TokenizedPreferenceDataset;
+  /** The evaluation pairs tokenised (split `'eval'`), or undefined without an `evalDataset`. */
   readonly evalData: TokenizedPreferenceDataset | undefined;
   protected readonly headlineMetrics = [
     METRIC_NAMES.loss,

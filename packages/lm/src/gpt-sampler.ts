@@ -18,7 +18,10 @@ export type GPTSamplingTask = {
   /** Token ids per row, BOS included when the model was trained with it; each non-empty. */
   readonly prompts: readonly (readonly number[])[];
   /** Generation settings and the task's seed (the draws depend on nothing else). */
-  readonly generation: Omit<GenerateOptions, 'rng'> & { readonly seed: number };
+  readonly generation: Omit<GenerateOptions, 'rng'> & {
+    /** Seed of the task's fresh `Rng`: the same seed gives the same samples on any thread. Required here. */
+    readonly seed: number;
+  };
   /** The tokenizer's EOS id (rows stop there with `stopAtEos`). */
   readonly eosTokenId: number;
   /** The tokenizer's PAD id (left padding, and the ids after a row's EOS). */

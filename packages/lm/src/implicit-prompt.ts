@@ -2,8 +2,11 @@ import { InvalidArgumentError, type ChatMessage } from '@dpo-ts/core';
 
 /** A pair whose prompt was extracted by {@link extractPrompt}. */
 export interface ExtractedPrompt<T> {
+  /** The longest shared prefix of the two sides (by character for strings, by message for lists). */
   readonly prompt: T;
+  /** The chosen side with the prompt removed. */
   readonly chosen: T;
+  /** The rejected side with the prompt removed. */
   readonly rejected: T;
 }
 

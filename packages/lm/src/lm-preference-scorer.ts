@@ -59,12 +59,21 @@ export interface LMPreferenceScorerOptions {
  * @see Rafailov et al. 2023, Eq. 7; TRL `DPOTrainer.concatenated_forward`.
  */
 export class LMPreferenceScorer implements PreferenceScorer<LMPreferenceBatch>, Checkpointable {
+  /** The language model scored (policy or reference); the caller's, not disposed by the scorer. */
   readonly model: CausalLanguageModel;
+  /** {@inheritDoc LMPreferenceScorerOptions.reduction} */
   readonly reduction: ScoreReduction;
+  /** {@inheritDoc LMPreferenceScorerOptions.trainable} */
   readonly trainable: boolean;
+  /** {@inheritDoc LMPreferenceScorerOptions.logitMetrics} */
   readonly logitMetrics: boolean;
   private readonly rng: Rng | ((context: ScoreContext) => Rng | undefined) | undefined;
 
+  /**
+   * Scores pairs with `model` (kept by reference, not copied or disposed).
+   * @param options - reduction, trainability, dropout stream and logit details; see {@link LMPreferenceScorerOptions}.
+   * @throws InvalidArgumentError naming `options.reduction`, `options.trainable` or `options.logitMetrics` when invalid.
+   */
   constructor(model: CausalLanguageModel, options: LMPreferenceScorerOptions = {}) {
     this.model = model;
     this.reduction = requireOneOf('options.reduction', options.reduction ?? 'sum', SCORE_REDUCTIONS);

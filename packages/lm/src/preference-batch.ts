@@ -11,8 +11,11 @@ import type { Tokenizer } from './tokenizer.js';
 
 /** A tokenised preference pair (no BOS/EOS: the batch builder adds them). */
 export interface TokenizedPreferenceExample {
+  /** Token ids of the prompt, already truncated per the layout. */
   readonly prompt: readonly number[];
+  /** Token ids of the chosen completion (truncated; EOS not yet added). */
   readonly chosen: readonly number[];
+  /** Token ids of the rejected completion (truncated; EOS not yet added). */
   readonly rejected: readonly number[];
 }
 

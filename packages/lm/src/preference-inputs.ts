@@ -4,8 +4,11 @@ import { extractPrompt } from './implicit-prompt.js';
 
 /** A text preference pair, TRL's standard format; core's `PreferenceRecord` fits. */
 export interface PreferenceTextRecord {
+  /** The prompt x, text the model conditions on (not scored). */
   readonly prompt: string;
+  /** The preferred completion y_w, continuing the prompt (include any leading space). */
   readonly chosen: string;
+  /** The dispreferred completion y_l, continuing the same prompt. */
   readonly rejected: string;
 }
 
@@ -19,10 +22,18 @@ export interface PreferenceTextRecord {
  */
 export type LMPreferenceInput =
   | PreferenceTextRecord
-  | { readonly chosen: string; readonly rejected: string }
   | {
+      /** The prompt followed by the preferred completion; the shared prefix becomes the prompt. */
+      readonly chosen: string;
+      /** The same prompt followed by the dispreferred completion. */
+      readonly rejected: string;
+    }
+  | {
+      /** The conversation so far; omitted: the messages the two sides share. */
       readonly prompt?: readonly ChatMessage[];
+      /** The preferred reply (after `prompt`), or the whole conversation when `prompt` is omitted. */
       readonly chosen: readonly ChatMessage[];
+      /** The dispreferred reply, or the whole conversation when `prompt` is omitted. */
       readonly rejected: readonly ChatMessage[];
     };
 

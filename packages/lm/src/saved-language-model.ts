@@ -20,6 +20,7 @@ export const LANGUAGE_MODEL_MODALITY = 'lm';
 export interface SavedLanguageModel {
   /** The GPT, ready to sample or to start the next stage; the caller disposes it. */
   readonly model: GPT;
+  /** The tokenizer read from `tokenizer.json` (the one the model trained with). */
   readonly tokenizer: Tokenizer;
   /** `trainer.json`: which trainer wrote it, its config and step. */
   readonly manifest: SavedModelManifest;
@@ -29,10 +30,13 @@ export interface SavedLanguageModel {
 export interface SaveLanguageModelOptions {
   /** The trainer (`'sft'`, `'dpo'`). */
   readonly kind: string;
+  /** The model to save; must be a `GPT` (rebuilt from its config on load). Not disposed. */
   readonly model: CausalLanguageModel;
   /** The trainer's tokenizer; saving needs its `toJSON()` (every dpo-ts {@link Tokenizer} has one). */
   readonly tokenizer: object;
+  /** The trainer's resolved config, written to `trainer.json` as JSON (functions and `undefined` dropped). */
   readonly trainerConfig: unknown;
+  /** Optimiser steps completed when saved, recorded in `trainer.json`. */
   readonly step: number;
   /**
    * More files to write in the same atomic save, name to content (e.g. rlhf's PPO value head:

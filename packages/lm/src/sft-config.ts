@@ -56,19 +56,29 @@ export interface SFTConfig extends TrainingArguments, ParallelTrainingArguments 
 
 /** {@link SFTConfig} validated against a model, every default filled in. */
 export interface ResolvedSFTConfig extends ResolvedTrainingArguments {
+  /** {@inheritDoc SFTConfig.maxLength} */
   readonly maxLength: number;
+  /** {@inheritDoc SFTConfig.maxPromptLength} */
   readonly maxPromptLength: number;
+  /** {@inheritDoc SFTConfig.truncationMode} */
   readonly truncationMode: TruncationMode;
+  /** {@inheritDoc SFTConfig.completionOnlyLoss} */
   readonly completionOnlyLoss: boolean;
+  /** {@inheritDoc SFTConfig.packing} */
   readonly packing: boolean;
+  /** {@inheritDoc SFTConfig.workers} */
   readonly workers: number | 'auto';
 }
 
 /** Defaults of the SFT-specific fields (the shared ones are core's `DEFAULT_TRAINING_ARGUMENTS`). */
 export const DEFAULT_SFT_CONFIG = Object.freeze({
+  /** {@inheritDoc SFTConfig.learningRate} */
   learningRate: 2e-5,
+  /** {@inheritDoc SFTConfig.truncationMode} */
   truncationMode: 'keep_end' as TruncationMode,
+  /** {@inheritDoc SFTConfig.completionOnlyLoss} */
   completionOnlyLoss: true,
+  /** {@inheritDoc SFTConfig.packing} */
   packing: false,
 });
 

@@ -16,7 +16,9 @@ export type { SFTRecord } from './sft-inputs.js';
  * target. Plain arrays (nothing to dispose). The first token of a row is never scored.
  */
 export interface SFTRow {
+  /** Token ids of the row, `[rowLength]` (BOS first, EOS after each example; no padding yet). */
   readonly inputIds: readonly number[];
+  /** 1 where `inputIds[t]` is a prediction target, else 0; same length as `inputIds`, `lossMask[0]` is 0. */
   readonly lossMask: readonly number[];
 }
 

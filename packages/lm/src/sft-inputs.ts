@@ -6,7 +6,17 @@ import { applyChatTemplate, renderChatTurn, type ChatTemplate } from './chat-tem
  * One SFT example in one of TRL's two text formats: language modelling (`{ text }`, core's
  * `TextRecord`) or prompt-completion (`{ prompt, completion }`).
  */
-export type SFTRecord = { readonly text: string } | { readonly prompt: string; readonly completion: string };
+export type SFTRecord =
+  | {
+      /** The whole example, trained on every token (language modelling). */
+      readonly text: string;
+    }
+  | {
+      /** The context the model conditions on; scored only when `completionOnlyLoss` is false. */
+      readonly prompt: string;
+      /** The continuation to learn, appended to the prompt as is (include any leading space). */
+      readonly completion: string;
+    };
 
 /**
  * An SFT row lm's `SFTTrainer` accepts, in any of TRL's SFT formats: language modelling
@@ -17,8 +27,16 @@ export type SFTRecord = { readonly text: string } | { readonly prompt: string; r
  */
 export type LMSFTInput =
   | SFTRecord
-  | { readonly messages: readonly ChatMessage[] }
-  | { readonly prompt: readonly ChatMessage[]; readonly completion: readonly ChatMessage[] };
+  | {
+      /** A whole conversation of `{ role, content }` messages, rendered with the chat template and trained on whole. */
+      readonly messages: readonly ChatMessage[];
+    }
+  | {
+      /** The conversation so far (context; rendered with a generation prompt). */
+      readonly prompt: readonly ChatMessage[];
+      /** The assistant reply to learn, starting with an assistant message. */
+      readonly completion: readonly ChatMessage[];
+    };
 
 /**
  * One SFT row as text: `{ messages }` becomes `{ text }` (the rendered conversation, TRL's

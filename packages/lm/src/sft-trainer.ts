@@ -55,6 +55,9 @@ export interface SFTTrainerOptions {
   readonly trainDataset: readonly LMSFTInput[];
   /** Held-out records for {@link SFTTrainer.evaluate}. */
   readonly evalDataset?: readonly LMSFTInput[];
+  /**
+   * The SFT settings (TRL's `SFTConfig` names, camel-cased), resolved once by {@link SFTTrainer.create} against the model's `contextLength`.
+   */
   readonly config: SFTConfig;
 }
 
@@ -87,13 +90,32 @@ export interface SFTTrainerOptions {
  * @see Radford et al. 2018 (language-model fine-tuning); Ouyang et al. 2022 (SFT before RLHF);
  *   TRL `SFTTrainer`.
  * @example
- * const trainer = await SFTTrainer.create({ model, tokenizer, trainDataset: texts.map((text) => ({ text })),
- *   config: { totalSteps: 300, learningRate: 1e-3, perDeviceTrainBatchSize: 16, packing: true } });
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { SFTTrainer, loadBaseModel, loadLMSFTJsonl } from '@dpo-ts/lm';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await loadBaseModel(); // the committed English GPT (1.6M parameters)
+ * const trainer = await SFTTrainer.create({
+ *   model,
+ *   tokenizer,
+ *   trainDataset: await loadLMSFTJsonl('train.jsonl'), // { text } or { prompt, completion } (messages: withChatTemplate(tokenizer))
+ *   evalDataset: await loadLMSFTJsonl('eval.jsonl'),
+ *   config: { numTrainEpochs: 1, learningRate: 1e-3, perDeviceTrainBatchSize: 16, evalSteps: 100 },
+ * });
  * await trainer.train({ checkpoint: { dir: 'runs/sft', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_loss, eval_perplexity, eval_mean_token_accuracy
+ * await trainer.save('runs/sft/model'); // DPOTrainer.load('runs/sft/model') starts DPO from it
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class SFTTrainer {
+  /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */
   readonly config: ResolvedSFTConfig;
+  /** The model being trained, updated in place; the caller's, not disposed by {@link SFTTrainer.dispose}. */
   readonly model: CausalLanguageModel & Checkpointable;
+  /** AdamW over the model's trainable variables; its moment tensors are freed by {@link SFTTrainer.dispose}. */
   readonly optimizer: AdamWOptimizer;
   /** Tokenised training rows (packed windows with `packing`). */
   readonly trainRows: readonly SFTRow[];

@@ -4,20 +4,32 @@ import type { JobKindRegistry } from './job-kind.js';
 
 /** What travels through Redis as a job's data. */
 export interface JobEnvelope {
+  /** Always `'dpo-ts.job'`; a worker refuses other data. */
   readonly format: 'dpo-ts.job';
+  /** The envelope format's version, always 1. */
   readonly version: 1;
+  /** The job kind's name, registered in the {@link JobKindRegistry} of producer and worker. */
   readonly kind: string;
   /** The producer's code version ({@link detectCodeVersion}); a worker of another one refuses the job. */
   readonly codeVersion: string;
   /** {@link jobKey} of kind, payload and code version. */
   readonly key: string;
+  /** The job's input as JSON, validated by its kind before it is enqueued and again by the worker. */
   readonly payload: unknown;
 }
 
 /** A worker runs another code version than the producer that enqueued the job. */
 export class CodeVersionMismatchError extends DPOTSError {
+  /**
+   * Creates the error; the message names both versions and says to run workers from the
+   * producer's commit and package versions.
+   * @param producerVersion - the code version in the job's envelope.
+   * @param workerVersion - this worker's code version.
+   */
   constructor(
+    /** The code version of the producer that enqueued the job (the envelope's `codeVersion`). */
     readonly producerVersion: string,
+    /** The code version of the worker that refused it. */
     readonly workerVersion: string,
   ) {
     super(
@@ -49,7 +61,12 @@ export function openEnvelope(
   registry: JobKindRegistry,
   data: unknown,
   workerVersion: string,
-): { envelope: JobEnvelope; payload: unknown } {
+): {
+  /** The checked envelope, as received. */
+  envelope: JobEnvelope;
+  /** The payload as the kind's `validate` returned it. */
+  payload: unknown;
+} {
   const envelope = data as Partial<JobEnvelope> | null;
   if (envelope === null || typeof envelope !== 'object' || envelope.format !== 'dpo-ts.job' || envelope.version !== 1)
     throw new InvalidArgumentError('job data', 'a dpo-ts.job envelope of version 1', data);

@@ -35,6 +35,11 @@ export type AnyJobKind = JobKind<any, any>;
 export class JobKindRegistry {
   private readonly kinds = new Map<string, AnyJobKind>();
 
+  /**
+   * A registry holding `kinds`, registered in order.
+   * @param kinds - the kinds to register; none by default.
+   * @throws InvalidArgumentError naming `kind.name` when a name is empty or given twice.
+   */
   constructor(kinds: readonly AnyJobKind[] = []) {
     for (const kind of kinds) this.register(kind);
   }

@@ -2,6 +2,7 @@ import { formatDuration } from '@dpo-ts/core';
 
 /** Where a set of jobs stands, across every worker of the fleet. */
 export interface JobProgress {
+  /** Jobs in the run, duplicates included. */
   readonly total: number;
   /** Finished: computed now, or found in the result store (`cached`). */
   readonly done: number;
@@ -9,6 +10,7 @@ export interface JobProgress {
   readonly cached: number;
   /** Failed for good (retries exhausted, refused payload or version). */
   readonly failed: number;
+  /** Seconds since the tracker was created. */
   readonly elapsedSeconds: number;
   /** Estimated seconds until every job is finished; undefined before the first computed job. */
   readonly etaSeconds: number | undefined;
@@ -37,6 +39,11 @@ export class JobProgressTracker {
   private computedWeight = 0;
   private remainingWeight: number;
 
+  /**
+   * Starts the clock.
+   * @param weights - each job's weight, its estimated seconds (1 without an estimate), by job index.
+   * @param now - the clock, in seconds; `performance.now() / 1000` by default.
+   */
   constructor(
     private readonly weights: readonly number[],
     private readonly now: () => number = () => performance.now() / 1000,

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@dpo-ts/core';
 
 /** The BullMQ connection options of a Redis URL. */
 export interface QueueConnection {
+  /** The Redis URL, as given (`redis://` or `rediss://` for TLS; it may hold a password). */
   readonly url: string;
   /** BullMQ requires null: a command waits for Redis to come back instead of failing. */
   readonly maxRetriesPerRequest: null;

@@ -5,7 +5,9 @@ import type { JobOutcome } from './job-outcome.js';
 
 /** What a worker returns for a job (BullMQ's `returnvalue`). */
 export interface WorkerJobReturn {
+  /** The job's key ({@link jobKey}); the producer checks it against the envelope it enqueued. */
   readonly key: string;
+  /** The kind's JSON result. */
   readonly result: unknown;
 }
 

@@ -13,6 +13,7 @@ export interface ReferenceShard {
 
 /** What a reference-scores job returns: `[chosen, rejected]` per pair of its shard, in order. */
 export interface ReferenceShardResult {
+  /** `[chosen, rejected]` reference score of each pair of the shard, finite, in the shard's order. */
   readonly scores: readonly (readonly [number, number])[];
 }
 
@@ -36,6 +37,7 @@ export interface ReferenceShardsSummary {
   readonly computed: number;
   /** Pairs already in the cache. */
   readonly reused: number;
+  /** Jobs (shards) this call ran or found stored: 0 when the cache had every pair. */
   readonly shards: number;
 }
 

@@ -4,8 +4,11 @@ import { DataFormatError, InvalidArgumentError, writeFileAtomic } from '@dpo-ts/
 
 /** A finished job as stored. */
 export interface StoredJobResult {
+  /** The job's key ({@link jobKey}): 64 lowercase hex digits. */
   readonly key: string;
+  /** The job kind's name. */
   readonly kind: string;
+  /** The kind's JSON result. */
   readonly result: unknown;
 }
 
@@ -48,7 +51,15 @@ const FORMAT = 'dpo-ts.job-result';
  * reruns; delete it to recompute everything.
  */
 export class FileResultStore implements JobResultStore {
-  constructor(readonly dir: string) {
+  /**
+   * A store over `dir` (created on the first write).
+   * @param dir - the results folder.
+   * @throws InvalidArgumentError naming `dir` when it is not a non-empty string.
+   */
+  constructor(
+    /** The results folder: `<dir>/<key[0:2]>/<key>.json`. */
+    readonly dir: string,
+  ) {
     if (typeof dir !== 'string' || dir.length === 0)
       throw new InvalidArgumentError('dir', 'a non-empty folder path', dir);
   }

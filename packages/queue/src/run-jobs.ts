@@ -18,6 +18,7 @@ export interface JobRequest {
 
 /** Options of {@link runJobs}. */
 export interface RunJobsOptions {
+  /** The jobs, in the order of the returned outcomes; identical jobs (same key) run once. */
   readonly jobs: readonly JobRequest[];
   /** The kinds the jobs use (the workers must register the same). */
   readonly kinds: JobKindRegistry;
@@ -35,6 +36,10 @@ export interface RunJobsOptions {
   readonly onProgress?: (progress: JobProgress) => void;
   /** Lines about the run (the in-process jobs' own lines too). @defaultValue none */
   readonly log?: (line: string) => void;
+  /**
+   * Stops the run: checked before each in-process job (and passed to it) and at each queue
+   * sweep; `runJobs` then throws, and queued jobs stay in the queue. @defaultValue none
+   */
   readonly signal?: AbortSignal;
   /** Queue name shared by producer and workers. @defaultValue 'dpo-ts' */
   readonly queueName?: string;

@@ -40,9 +40,9 @@ export interface RewardTrainerConfig extends TrainingArguments, ParallelTraining
 
 /** A validated {@link RewardTrainerConfig}; `maxLength` still optional until a model is known. */
 export interface ResolvedRewardTrainerConfig extends ResolvedTrainingArguments {
-  /** See {@link RewardTrainerConfig.maxLength}; undefined until a model is known. */
+  /** Longest row `[BOS] prompt completion [EOS]` as configured; undefined until the trainer takes the backbone's `contextLength`. */
   readonly maxLength: number | undefined;
-  /** See {@link RewardTrainerConfig.centerRewardsCoefficient}; undefined when off. */
+  /** {@inheritDoc RewardTrainerConfig.centerRewardsCoefficient} */
   readonly centerRewardsCoefficient: number | undefined;
   /** Worker threads, or `'auto'` (see core's `ParallelTrainingArguments.workers`). */
   readonly workers: number | 'auto';
@@ -50,6 +50,7 @@ export interface ResolvedRewardTrainerConfig extends ResolvedTrainingArguments {
 
 /** The reward trainer's defaults over core's training arguments (TRL's `RewardConfig`). */
 export const DEFAULT_REWARD_TRAINER_CONFIG = Object.freeze({
+  /** {@inheritDoc RewardTrainerConfig.learningRate} */
   learningRate: 1e-4,
 });
 

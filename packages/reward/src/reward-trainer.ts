@@ -46,11 +46,13 @@ import type { SequenceRewardModel } from './sequence-reward-model.js';
 export interface RewardTrainerOptions {
   /** The model; all its variables are trained. */
   readonly model: SequenceRewardModel;
+  /** Tokenises the pairs as `[BOS] prompt completion [EOS]` rows; it must match the backbone's vocabulary. */
   readonly tokenizer: Tokenizer;
   /** Training pairs, TRL's preference format (core's `loadPreferenceJsonl`); `extra.margin` is used when present. */
   readonly trainDataset: readonly PreferenceRecord<string, string>[];
   /** Held-out pairs for {@link RewardTrainer.evaluate} (and every `evalSteps` steps in `train`). */
   readonly evalDataset?: readonly PreferenceRecord<string, string>[];
+  /** The training settings (TRL's `RewardConfig` names, camel-cased), resolved once by {@link RewardTrainer.create}. */
   readonly config: RewardTrainerConfig;
 }
 
@@ -80,18 +82,52 @@ const EVALUATION_CONTEXT = { stepIndex: 0, microBatchIndex: 0, microBatchCount: 
  * batches an uninterrupted one would.
  *
  * @see Bradley & Terry 1952; Ouyang et al. 2022, Sec. 3.5; TRL `RewardTrainer`.
+ * @example
+ * ```ts
+ * import { loadPreferenceJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadBaseModel } from '@dpo-ts/lm';
+ * import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
+ *
+ * await selectBackend();
+ * const { model: backbone, tokenizer } = await loadBaseModel(); // or an SFT model: SFTTrainer.load(dir)
+ * const model = new SequenceRewardModel(backbone); // the GPT plus a scalar head read at the EOS; owns the backbone
+ * const trainer = await RewardTrainer.create({
+ *   model,
+ *   tokenizer,
+ *   trainDataset: await loadPreferenceJsonl('pairs.jsonl'), // { prompt, chosen, rejected, margin? }
+ *   evalDataset: await loadPreferenceJsonl('held-out.jsonl'),
+ *   config: { numTrainEpochs: 1, learningRate: 1e-4, evalSteps: 100 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/rm', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_loss, eval_accuracy, eval_margin, eval_mean_reward, ...
+ * await trainer.save('runs/rm/model'); // RewardTrainer.load('runs/rm/model'), then rlhf's rewardModelScorer
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class RewardTrainer {
-  readonly config: ResolvedRewardTrainerConfig & { readonly maxLength: number };
+  /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */
+  readonly config: ResolvedRewardTrainerConfig & {
+    /** The row limit in force: the config's, or the backbone's `contextLength`. */
+    readonly maxLength: number;
+  };
+  /** The reward model being trained (every variable), updated in place; the caller's, not disposed by the trainer. */
   readonly model: SequenceRewardModel;
+  /** {@inheritDoc RewardTrainerOptions.tokenizer} */
   readonly tokenizer: Tokenizer;
+  /** AdamW over every variable of the model; its moment tensors are freed by {@link RewardTrainer.dispose}. */
   readonly optimizer: AdamWOptimizer;
   /** Tokenised training pairs that fit `maxLength`. */
   readonly trainPairs: readonly TokenizedRewardPair[];
   /** Tokenised held-out pairs that fit `maxLength`. */
   readonly evalPairs: readonly TokenizedRewardPair[];
   /** Input positions of the training and eval records dropped for length. */
-  readonly dropped: { readonly train: readonly number[]; readonly eval: readonly number[] };
+  readonly dropped: {
+    /** Indices into `trainDataset` of the pairs dropped for length. */
+    readonly train: readonly number[];
+    /** Indices into `evalDataset` of the pairs dropped for length. */
+    readonly eval: readonly number[];
+  };
   private readonly schedule: LRSchedule;
   private readonly variables: NamedVariables;
   /** The per-micro-batch loss: the same function the worker replicas run. */

@@ -17,6 +17,7 @@ export const REWARD_MODEL_MODALITY = 'reward';
 export interface SavedRewardModel {
   /** The reward model (backbone + head); the caller disposes it. */
   readonly model: SequenceRewardModel;
+  /** The tokenizer read from `tokenizer.json` (the one the model was trained with). */
   readonly tokenizer: Tokenizer;
   /** `trainer.json`: which trainer wrote it, its config and step. */
   readonly manifest: SavedModelManifest;
@@ -24,9 +25,13 @@ export interface SavedRewardModel {
 
 /** What {@link saveTrainedRewardModel} writes. */
 export interface SaveTrainedRewardModelOptions {
+  /** The reward model to save (GPT backbone and scalar head); not disposed. */
   readonly model: SequenceRewardModel;
+  /** The tokenizer, written as `tokenizer.json`. */
   readonly tokenizer: Tokenizer;
+  /** The trainer's resolved config, written to `trainer.json` as JSON (functions and `undefined` dropped). */
   readonly trainerConfig: unknown;
+  /** Optimiser steps completed when saved, recorded in `trainer.json`. */
   readonly step: number;
 }
 

@@ -2,8 +2,22 @@ import { InvalidArgumentError, requireNumber } from '@dpo-ts/core';
 
 /** The serialisable state of a {@link KLController}, saved in checkpoints. */
 export type KLControllerState =
-  | { readonly type: 'fixed'; readonly value: number }
-  | { readonly type: 'adaptive'; readonly value: number; readonly target: number; readonly horizon: number };
+  | {
+      /** A {@link FixedKLController}. */
+      readonly type: 'fixed';
+      /** The constant coefficient β, >= 0. */
+      readonly value: number;
+    }
+  | {
+      /** An {@link AdaptiveKLController}. */
+      readonly type: 'adaptive';
+      /** The coefficient β at the time of saving, >= 0. */
+      readonly value: number;
+      /** The target KL, nats per sample (> 0). */
+      readonly target: number;
+      /** The horizon, in samples (> 0). */
+      readonly horizon: number;
+    };
 
 /** A KL-penalty coefficient β that may change after each PPO update. */
 export interface KLController {
@@ -22,6 +36,10 @@ export interface KLController {
 export class FixedKLController implements KLController {
   readonly value: number;
 
+  /**
+   * @param klCoef - the constant β (TRL's `kl_coef`), >= 0.
+   * @throws InvalidArgumentError naming `klCoef` when it is negative or not a number.
+   */
   constructor(klCoef: number) {
     this.value = requireNumber('klCoef', klCoef, { min: 0 });
   }
@@ -60,6 +78,12 @@ export class AdaptiveKLController implements KLController {
   readonly horizon: number;
   private coefficient: number;
 
+  /**
+   * @param initKlCoef - the starting β (TRL's `init_kl_coef`), >= 0.
+   * @param target - the KL to steer towards, nats per sample, > 0 (TRL's `target`).
+   * @param horizon - samples over which an error is corrected, > 0 (TRL's `horizon`).
+   * @throws InvalidArgumentError naming the argument that is out of range.
+   */
   constructor(initKlCoef: number, target: number, horizon: number) {
     this.coefficient = requireNumber('initKlCoef', initKlCoef, { min: 0 });
     this.target = requireNumber('target', target, { min: 0, exclusiveMin: true });

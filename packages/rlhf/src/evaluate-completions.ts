@@ -6,8 +6,11 @@ import { generateRollout, type RolloutSampling } from './rollout-generation.js';
 
 /** Settings of {@link evaluateCompletions}. */
 export interface EvaluateCompletionsOptions {
+  /** Most tokens generated per completion (the trainer's `responseLength` / `maxCompletionLength`). */
   readonly maxNewTokens: number;
+  /** Sampling temperature (> 0), the trainer's, so evaluation samples the policy as training does. */
   readonly temperature: number;
+  /** End a completion at the first EOS (counted in its length) instead of generating `maxNewTokens`. */
   readonly stopAtEos: boolean;
   /** Seed of a fresh sampling stream: the training generators are not touched. */
   readonly seed: number;

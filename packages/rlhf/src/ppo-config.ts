@@ -96,8 +96,11 @@ export type ResolvedPPOConfig = Required<
 > & {
   /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
   readonly samplingWorkers: number | 'auto';
+  /** {@inheritDoc PPOConfig.missingEosPenalty} */
   readonly missingEosPenalty: number | undefined;
+  /** {@inheritDoc PPOConfig.evalSteps} */
   readonly evalSteps: number | undefined;
+  /** {@inheritDoc PPOConfig.maxPromptLength} */
   readonly maxPromptLength: number | undefined;
   /** Rollouts per minibatch: batchSize / numMiniBatches. */
   readonly miniBatchSize: number;
@@ -107,28 +110,49 @@ export type ResolvedPPOConfig = Required<
 
 /** Defaults of the optional {@link PPOConfig} fields (TRL's `PPOConfig` where it has them). */
 export const DEFAULT_PPO_CONFIG = Object.freeze({
+  /** {@inheritDoc PPOConfig.batchSize} */
   batchSize: 8,
+  /** {@inheritDoc PPOConfig.numMiniBatches} */
   numMiniBatches: 1,
+  /** {@inheritDoc PPOConfig.gradientAccumulationSteps} */
   gradientAccumulationSteps: 1,
+  /** {@inheritDoc PPOConfig.numPpoEpochs} */
   numPpoEpochs: 4,
   // transformers' optimiser defaults (learning rate 5e-5 included), without clipping.
   ...DEFAULT_OPTIMIZATION_CONFIG,
+  /** {@inheritDoc PPOConfig.maxGradNorm} */
   maxGradNorm: Infinity,
+  /** {@inheritDoc PPOConfig.responseLength} */
   responseLength: 53,
+  /** {@inheritDoc PPOConfig.temperature} */
   temperature: 0.7,
+  /** {@inheritDoc PPOConfig.stopAtEos} */
   stopAtEos: true,
+  /** {@inheritDoc PPOConfig.klCoef} */
   klCoef: 0.05,
+  /** {@inheritDoc PPOConfig.klEstimator} */
   klEstimator: 'k1' as KLEstimator,
+  /** {@inheritDoc PPOConfig.klController} */
   klController: 'fixed' as KLControllerType,
+  /** {@inheritDoc PPOConfig.klTarget} */
   klTarget: 6,
+  /** {@inheritDoc PPOConfig.klHorizon} */
   klHorizon: 10000,
+  /** {@inheritDoc PPOConfig.whitenRewards} */
   whitenRewards: false,
+  /** {@inheritDoc PPOConfig.gamma} */
   gamma: 1,
+  /** {@inheritDoc PPOConfig.lam} */
   lam: 0.95,
+  /** {@inheritDoc PPOConfig.cliprange} */
   cliprange: 0.2,
+  /** {@inheritDoc PPOConfig.cliprangeValue} */
   cliprangeValue: 0.2,
+  /** {@inheritDoc PPOConfig.vfCoef} */
   vfCoef: 0.1,
+  /** {@inheritDoc PPOConfig.valueWarmupSteps} */
   valueWarmupSteps: 0,
+  /** {@inheritDoc PPOConfig.seed} */
   seed: 42,
 });
 

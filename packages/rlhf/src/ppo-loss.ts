@@ -9,9 +9,13 @@ import { maskedMean } from './whiten.js';
 
 /** Settings of {@link ppoLoss}. */
 export interface PPOLossOptions {
+  /** {@inheritDoc PPOConfig.temperature} */
   readonly temperature: number;
+  /** {@inheritDoc PPOConfig.cliprange} */
   readonly cliprange: number;
+  /** {@inheritDoc PPOConfig.cliprangeValue} */
   readonly cliprangeValue: number;
+  /** {@inheritDoc PPOConfig.vfCoef} */
   readonly vfCoef: number;
 }
 

@@ -25,14 +25,23 @@ export interface PPOModels {
 
 /** Settings of {@link collectRollout} (a subset of the resolved PPO config, plus β). */
 export interface RolloutOptions {
+  /** {@inheritDoc PPOConfig.responseLength} */
   readonly responseLength: number;
+  /** {@inheritDoc PPOConfig.temperature} */
   readonly temperature: number;
+  /** {@inheritDoc PPOConfig.stopAtEos} */
   readonly stopAtEos: boolean;
+  /** {@inheritDoc PPOConfig.missingEosPenalty} */
   readonly missingEosPenalty: number | undefined;
+  /** {@inheritDoc PPOConfig.klCoef} */
   readonly klCoef: number;
+  /** {@inheritDoc PPOConfig.klEstimator} */
   readonly klEstimator: KLEstimator;
+  /** {@inheritDoc PPOConfig.whitenRewards} */
   readonly whitenRewards: boolean;
+  /** {@inheritDoc PPOConfig.gamma} */
   readonly gamma: number;
+  /** {@inheritDoc PPOConfig.lam} */
   readonly lam: number;
 }
 
@@ -41,14 +50,21 @@ export interface RolloutOptions {
  * arrays (`[B, R]` row-major, zero past each row's end): no tensors to dispose.
  */
 export interface PPORolloutBatch {
+  /** The padded token layout of the B rollouts (input ids, masks, response ids and lengths). */
   readonly layout: RolloutLayout;
+  /** The prompt of each rollout, `[B]`. */
   readonly prompts: readonly string[];
+  /** The decoded completion of each rollout, `[B]`. */
   readonly completions: readonly string[];
   /** Scores after the missing-EOS penalty. */
   readonly scores: readonly number[];
+  /** log π_old(y_t) of each sampled token at the sampling temperature, `[B, R]`. */
   readonly oldLogProbs: Float32Array;
+  /** V_old(s_t) of the value model before the update, `[B, R]`. */
   readonly oldValues: Float32Array;
+  /** GAE advantages, whitened over the mask, `[B, R]`. */
   readonly advantages: Float32Array;
+  /** Value targets: unwhitened advantages + V_old, `[B, R]`. */
   readonly returns: Float32Array;
   /** The rollout's `objective/*`, `val/num_eos_tokens`, `kl_coef` and timing metrics. */
   readonly metrics: Metrics;

@@ -18,9 +18,13 @@ export interface PPOTargetInputs {
   readonly scores: tf.Tensor1D;
   /** β. */
   readonly klCoef: number;
+  /** {@inheritDoc PPOConfig.klEstimator} */
   readonly klEstimator: KLEstimator;
+  /** {@inheritDoc PPOConfig.whitenRewards} */
   readonly whitenRewards: boolean;
+  /** {@inheritDoc PPOConfig.gamma} */
   readonly gamma: number;
+  /** {@inheritDoc PPOConfig.lam} */
   readonly lambda: number;
 }
 

@@ -23,6 +23,7 @@ export interface PPOTrainerOptions {
   readonly critic?: GPT;
   /** The value head. @defaultValue a zero-initialised `ScalarHead` with bias, named `value_head` (owned) */
   readonly valueHead?: ScalarHead;
+  /** Encodes the prompts and decodes the completions; its vocabulary must match the policy's. */
   readonly tokenizer: Tokenizer;
   /** Prompts to sample from (`{ prompt }` records: core's `loadPromptJsonl`). Required (or the deprecated `prompts`). */
   readonly trainDataset?: readonly PromptExample[];
@@ -30,6 +31,7 @@ export interface PPOTrainerOptions {
   readonly evalDataset?: readonly PromptExample[];
   /** A reward function `(prompt, completion) => number` or a batch scorer (`rewardModelScorer`). */
   readonly reward: RewardSource;
+  /** The PPO settings (TRL's `PPOConfig` names, camel-cased), resolved once at construction. */
   readonly config: PPOConfig;
   /** @deprecated use `model`. */
   readonly policy?: GPT;

@@ -64,9 +64,42 @@ import {
  *
  * @see Schulman et al. 2017 (PPO); Ziegler et al. 2019; Ouyang et al. 2022, Sec. 3.5; Huang et
  *   al. 2024, "The N+ Implementation Details of RLHF with PPO"; TRL `PPOTrainer`.
+ *
+ * @example
+ * ```ts
+ * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { SFTTrainer } from '@dpo-ts/lm';
+ * import { RewardTrainer } from '@dpo-ts/reward';
+ * import { PPOTrainer, rewardModelScorer } from '@dpo-ts/rlhf';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await SFTTrainer.load('runs/sft/model'); // the policy to improve
+ * const { model: rewardModel } = await RewardTrainer.load('runs/rm/model'); // a Bradley-Terry reward model
+ * const trainer = await PPOTrainer.create({
+ *   model, // the policy; the reference is a frozen clone of it, the value head sits on its backbone
+ *   tokenizer,
+ *   trainDataset: await loadPromptJsonl('prompts.jsonl'), // { prompt } per line
+ *   evalDataset: await loadPromptJsonl('held-out-prompts.jsonl'),
+ *   reward: rewardModelScorer(rewardModel, tokenizer), // or (prompt, completion) => number
+ *   config: { totalSteps: 100, batchSize: 16, responseLength: 24, learningRate: 1e-5, klCoef: 0.05, evalSteps: 25 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/ppo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_reward, eval_reward_std, eval_completions/mean_length, ...
+ * await trainer.save('runs/ppo/model'); // policy, tokenizer, value head: PPOTrainer.load('runs/ppo/model') reads them back
+ * trainer.dispose();
+ * model.dispose();
+ * rewardModel.dispose();
+ * ```
  */
 export class PPOTrainer {
-  readonly config: ResolvedPPOConfig & { readonly maxPromptLength: number };
+  /** The resolved config the trainer runs with, every default filled in; frozen. */
+  readonly config: ResolvedPPOConfig & {
+    /**
+     * Longest prompt in tokens, BOS included (longer prompts keep their end): `config.maxPromptLength`,
+     * or the policy's `contextLength - responseLength + 1`. TRL: `max_prompt_length`.
+     */
+    readonly maxPromptLength: number;
+  };
   /** The policy being trained. */
   readonly model: GPT;
   /** The frozen reference. */
@@ -75,14 +108,27 @@ export class PPOTrainer {
   readonly policy: GPT;
   /** @deprecated the same as {@link PPOTrainer.referenceModel}. */
   readonly reference: GPT;
+  /**
+   * The separate value backbone (TRL's `value_model`), trained with the value loss; undefined:
+   * the value head reads the policy's backbone. The caller's; the trainer does not dispose it.
+   */
   readonly critic: GPT | undefined;
+  /**
+   * The scalar value head (`value_head.kernel`, `value_head.bias`): the one given, or a
+   * zero-initialised head with bias that the trainer owns and frees in {@link PPOTrainer.dispose}.
+   */
   readonly valueHead: ScalarHead;
+  /** {@inheritDoc PPOTrainerOptions.tokenizer} */
   readonly tokenizer: Tokenizer;
   /** The training prompts (`trainDataset`'s `prompt` fields). */
   readonly prompts: readonly string[];
   private readonly evalPrompts: readonly string[] | undefined;
   /** Deprecated option names used at creation, reported through `train({ onWarning })`. */
   private readonly deprecations: readonly string[];
+  /**
+   * AdamW over the policy, the value head and the critic (the trained variables, by checkpoint
+   * name); its state is freed by {@link PPOTrainer.dispose}.
+   */
   readonly optimizer: AdamWOptimizer;
   /** The β schedule; replaced on restore. */
   klController: KLController;
@@ -259,7 +305,14 @@ export class PPOTrainer {
   async generateCompletions(
     prompts: readonly string[],
     options: { readonly seed?: number; readonly temperature?: number } = {},
-  ): Promise<{ completions: string[]; scores: number[]; meanScore: number }> {
+  ): Promise<{
+    /** The decoded completion of each prompt, in the order of `prompts`. */
+    completions: string[];
+    /** The reward of each completion, in the same order (missing-EOS penalty not applied). */
+    scores: number[];
+    /** The mean of `scores`. */
+    meanScore: number;
+  }> {
     if (prompts.length === 0) throw new InvalidArgumentError('prompts', 'a non-empty array', prompts);
     const ids = prompts.map((prompt) => this.encodePrompt(prompt));
     const settings = {

@@ -92,7 +92,13 @@ export interface PromptPolicySettings {
  */
 export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTrainerConfig> {
   /** The resolved config, with `maxPromptLength` resolved against the models. */
-  readonly config: TConfig & { readonly maxPromptLength: number };
+  readonly config: TConfig & {
+    /**
+     * Longest prompt in tokens, BOS included (longer prompts keep their end): `config.maxPromptLength`,
+     * or the policy's `contextLength` minus the completion length plus 1. TRL: `max_prompt_length`.
+     */
+    readonly maxPromptLength: number;
+  };
   /** The policy being trained. */
   readonly model: GPT;
   /** The frozen reference; undefined when the trainer needs none and none was given. */

@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '@dpo-ts/core';
  * and the value of the state before response token t is read at position `P - 1 + t`.
  */
 export interface RolloutLayout {
+  /** B: rows (prompt-completion sequences) in the rollout. */
   readonly batchSize: number;
   /** P: the longest prompt; shorter ones are left-padded. */
   readonly promptWidth: number;

@@ -17,12 +17,20 @@ import { ScalarHead } from '@dpo-ts/reward';
 export const VALUE_HEAD_FORMAT = 'dpo-ts.value-head';
 
 /** The value head's files in a saved PPO model: core's named-weights format under other names. */
-export const VALUE_HEAD_FILES = Object.freeze({ manifest: 'value-head.json', weights: 'value-head.bin' });
+export const VALUE_HEAD_FILES = Object.freeze({
+  /** The {@link ValueHeadManifest}, UTF-8 JSON. */
+  manifest: 'value-head.json',
+  /** The head's float32 weights (kernel, and bias when it has one), little-endian, in manifest order. */
+  weights: 'value-head.bin',
+});
 
 /** A separate PPO critic's files in a saved PPO model: its `GPTConfig` and its named weights. */
 export const CRITIC_FILES = Object.freeze({
+  /** The critic's `GPTConfig`, UTF-8 JSON: what rebuilds it on load. */
   config: 'critic-config.json',
+  /** Core's `NamedWeightsManifest` of the critic's weights, UTF-8 JSON. */
   manifest: 'critic-manifest.json',
+  /** The critic's float32 weights, little-endian, in manifest order. */
   weights: 'critic-weights.bin',
 });
 

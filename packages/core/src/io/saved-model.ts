@@ -21,7 +21,9 @@ export const SAVED_MODEL_FILE = 'trainer.json';
  * `weights.bin`, a tokenizer or a schedule).
  */
 export interface SavedModelManifest {
+  /** Marks the directory as a dpo-ts saved model: always {@link SAVED_MODEL_FORMAT} (`'dpo-ts.saved-model'`). */
   readonly format: typeof SAVED_MODEL_FORMAT;
+  /** Layout version of the directory, {@link SAVED_MODEL_VERSION}; a reader refuses any other. */
   readonly version: typeof SAVED_MODEL_VERSION;
   /** The trainer that wrote it, as in checkpoints' `trainer` field. */
   readonly kind: string;

@@ -19,6 +19,11 @@ export class InProcessGradientEngine<TBatch> implements GradientEngine<TBatch> {
   readonly workers = 1;
   private readonly trainable: NamedVariables;
 
+  /**
+   * An engine over `task`'s trainable variables, kept by reference (never disposed here).
+   * @param task - the model and its micro-batch loss, on the main thread.
+   * @throws InvalidArgumentError naming `task.namedVariables` when no variable is trainable.
+   */
   constructor(private readonly task: ParallelTask<TBatch>) {
     this.trainable = new Map([...task.namedVariables].filter(([, variable]) => variable.trainable));
     if (this.trainable.size === 0)

@@ -21,6 +21,13 @@ export class OrderedGradientSum {
   private readonly present: boolean[];
   private finished = false;
 
+  /**
+   * An empty sum (zeros, no micro-batch added) over `layout`'s slots.
+   * @param layout - the gradients' layout: which variables, in which order, at which offsets.
+   * @param divisor - what each micro-batch gradient is divided by before it is added, > 0
+   *   (1: a plain sum); the gradient pool passes the call's `divisor`, 1 by default.
+   * @throws InvalidArgumentError naming `divisor` when it is not a finite number > 0.
+   */
   constructor(
     private readonly layout: ParameterLayout,
     private readonly divisor = 1,

@@ -84,8 +84,11 @@ export interface ParallelTask<TBatch> {
  * const spec: ParallelTaskSpec = { module: '@dpo-ts/lm', export: 'createGPTSFTTask', config: { gpt: { vocabSize: 96 } } };
  */
 export interface ParallelTaskSpec {
+  /** A package specifier (`'@dpo-ts/lm'`) or an absolute `file:` URL of compiled JavaScript, imported by each worker. */
   readonly module: string;
+  /** The name of `module`'s export that builds the replica: a {@link ParallelTaskFactory}. */
   readonly export: string;
+  /** The JSON the factory gets; the same config must build the same model in every replica. */
   readonly config: JsonValue;
 }
 

@@ -5,7 +5,9 @@ import type { NamedVariables } from '../surrogate/preference-scorer.js';
 
 /** Where one parameter lives in a flat float32 buffer. */
 export interface ParameterSlot {
+  /** The variable's name in the {@link NamedVariables} map. */
   readonly name: string;
+  /** The variable's shape. */
   readonly shape: readonly number[];
   /** First element (not byte) in the buffer. */
   readonly offset: number;
@@ -19,6 +21,7 @@ export interface ParameterSlot {
  * (trainable ones) of data-parallel training. Plain data, so it travels to worker threads.
  */
 export interface ParameterLayout {
+  /** One slot per variable, in the map's order; offsets ascending and contiguous from 0. */
   readonly slots: readonly ParameterSlot[];
   /** Total elements. */
   readonly size: number;

@@ -11,6 +11,7 @@ export class SamplingWorkerFailedError extends WorkerFailedError {
   readonly taskIndex: number | undefined;
 
   /**
+   * Builds the message from `details`, naming the sampling task instead of a micro-batch.
    * @param details - the worker's index, the task it ran (when known), and its error's class
    *   name (`'exit'` when the thread exited), message and stack.
    */

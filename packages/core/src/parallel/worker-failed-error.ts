@@ -18,6 +18,11 @@ export class WorkerFailedError extends DPOTSError {
   /** The worker's stack trace, when it reported one. */
   readonly workerStack: string | undefined;
 
+  /**
+   * Builds the message from `details`.
+   * @param details - the worker's index, the micro-batch and step it was computing (when known),
+   *   and its error's class name (`'exit'` when the thread exited), message and stack.
+   */
   constructor(details: {
     workerIndex: number;
     microBatchIndex?: number;

@@ -7,10 +7,15 @@ import type { PairScores } from '../surrogate/pair-scores.js';
  * or cached on the main thread, then used by a worker's loss).
  */
 export interface HostPairScores {
+  /** Score of each chosen response ({@link PairScores.chosen}), `[batch]`. */
   readonly chosen: Float32Array;
+  /** Score of each rejected response ({@link PairScores.rejected}), `[batch]`. */
   readonly rejected: Float32Array;
+  /** Scored units of each chosen response ({@link PairScores.chosenLengths}), `[batch]`; omitted means 1. */
   readonly chosenLengths?: Float32Array;
+  /** Scored units of each rejected response, `[batch]`; omitted means 1. */
   readonly rejectedLengths?: Float32Array;
+  /** The modality's per-pair details by name ({@link PairScores.details}), `[batch]` each; omitted: none. */
   readonly details?: Readonly<Record<string, Float32Array>>;
 }
 

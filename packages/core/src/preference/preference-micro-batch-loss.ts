@@ -14,6 +14,7 @@ import { pairScoresFromHost, type HostPairScores } from './host-pair-scores.js';
  * and its reference scores. Plain data, so it crosses to worker threads.
  */
 export interface PreferenceMicroBatch<TBatch> {
+  /** The modality's batch of pairs (plain data: token ids, images, captions...). */
   readonly batch: TBatch;
   /**
    * The reference scores on the host (computed or cached on the main thread before the step),

@@ -50,7 +50,10 @@ export type PreferenceTaskConfig = {
 export const REFERENCE_VARIABLE_PREFIX = 'reference/';
 
 /** The step-wide JSON the preference task reads: the loss state, fixed for the step. */
-export type PreferenceStepJSON = { readonly lossState?: PreferenceLossState } | null;
+export type PreferenceStepJSON = {
+  /** The main thread's loss state (BCO's running reward mean) for this step; absent: a fresh state. */
+  readonly lossState?: PreferenceLossState;
+} | null;
 
 /**
  * The data-parallel replica of a preference trainer's step: a worker builds the policy scorer

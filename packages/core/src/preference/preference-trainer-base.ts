@@ -28,6 +28,7 @@ export interface ResolvedPreferenceRunConfig extends ResolvedPreferenceTrainerCo
 export interface PreferenceTrainerParts<TModel, TBatch, TConfig extends ResolvedPreferenceRunConfig> {
   /** The trainer's tag in checkpoints' `metadata.trainer`: `'dpo'`, `'diffusion-dpo'`. */
   readonly kind: string;
+  /** The resolved config: training arguments, loss, reference and modality fields, validated once in `create`. */
   readonly config: TConfig;
   /** The policy model, trained in place. */
   readonly model: TModel;
@@ -102,7 +103,9 @@ export abstract class PreferenceTrainerBase<
   TBatch,
   TConfig extends ResolvedPreferenceRunConfig,
 > {
+  /** The resolved config the trainer runs with (from the modality's `create`); frozen. */
   readonly config: TConfig;
+  /** The policy model being trained, updated in place; the caller's, not disposed by {@link dispose}. */
   readonly model: TModel;
   /** The reference model, or undefined when reference-free. */
   readonly referenceModel: TModel | undefined;
@@ -118,6 +121,13 @@ export abstract class PreferenceTrainerBase<
   private readonly workerReferenceScorer: ParallelTaskSpec | undefined;
   private readonly autoWorkers: boolean;
 
+  /**
+   * Wires the modality's parts into core's {@link PreferenceTrainer}: the reference source
+   * (none, the frozen model, or the model behind a score cache), the optimiser and the metrics.
+   * The trainer owns what `parts.reference` says it owns (a reference copy it made) and the
+   * optimiser state; {@link dispose} frees both. The policy model stays the caller's.
+   * @throws InvalidArgumentError when `config.workers` > 1 and the modality gives no `workerScorer`.
+   */
   protected constructor(parts: PreferenceTrainerParts<TModel, TBatch, TConfig>) {
     this.kind = parts.kind;
     this.modelConfig = parts.modelConfig;

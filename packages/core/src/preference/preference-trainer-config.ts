@@ -46,23 +46,34 @@ export interface PreferenceTrainerConfig
  * flat, the loss settings resolved under `loss` (what `computePreferenceLoss` takes).
  */
 export interface ResolvedPreferenceTrainerConfig extends ResolvedTrainingArguments {
+  /** The loss settings resolved (`lossType`, `lossWeights`, `beta`, ...), as `computePreferenceLoss` takes them. */
   readonly loss: ResolvedPreferenceLossConfig;
+  /** TR-DPO: whether the reference model is softly updated from the policy (TRL's `sync_ref_model`). */
   readonly syncRefModel: boolean;
+  /** TR-DPO alpha in pi_ref = alpha * pi_theta + (1 - alpha) * pi_ref, in [0, 1] (`ref_model_mixup_alpha`). */
   readonly refModelMixupAlpha: number;
+  /** TR-DPO tau: optimiser steps between reference updates (`ref_model_sync_steps`). */
   readonly refModelSyncSteps: number;
   /** Worker threads for a step's micro-batches (see `ParallelTrainingArguments.workers`). */
   readonly workers: number | 'auto';
 }
 
 /** Defaults a modality's trainer may set: the training arguments' and `beta`. */
-export type PreferenceTrainerDefaults = TrainingArgumentsDefaults & { readonly beta?: number };
+export type PreferenceTrainerDefaults = TrainingArgumentsDefaults & {
+  /** The modality's default `beta` (the KL weight), used when the config gives none: DPO's 0.1, Diffusion-DPO's 5000. */
+  readonly beta?: number;
+};
 
 /** Defaults of the optimisation and TR-DPO fields (the loss fields default as `DEFAULT_PREFERENCE_LOSS_CONFIG`). */
 export const DEFAULT_PREFERENCE_TRAINER_CONFIG = Object.freeze({
   ...DEFAULT_OPTIMIZATION_CONFIG,
+  /** {@inheritDoc PreferenceTrainerConfig.learningRate} */
   learningRate: 1e-6,
+  /** {@inheritDoc PreferenceTrainerConfig.syncRefModel} */
   syncRefModel: false,
+  /** {@inheritDoc PreferenceTrainerConfig.refModelMixupAlpha} */
   refModelMixupAlpha: 0.6,
+  /** {@inheritDoc PreferenceTrainerConfig.refModelSyncSteps} */
   refModelSyncSteps: 512,
 });
 

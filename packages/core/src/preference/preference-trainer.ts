@@ -34,14 +34,18 @@ import { syncReferenceWeights } from './sync-reference.js';
 
 /** One batch's per-pair numbers on the host, for a {@link PairMetrics} hook. */
 export interface ScoredPairs<TBatch> {
+  /** The batch of pairs these numbers belong to, as the modality built it. */
   readonly batch: TBatch;
   /** The policy scores' `details` (see `PairScores.details`), `[batch]` each. */
   readonly policy: Readonly<Record<string, Float32Array>>;
   /** The reference scores and their `details`; undefined without a reference. */
   readonly reference:
     | {
+        /** Reference score of each chosen response, `[batch]`. */
         readonly chosen: Float32Array;
+        /** Reference score of each rejected response, `[batch]`. */
         readonly rejected: Float32Array;
+        /** The reference scores' `details` by name, `[batch]` each (empty when the modality has none). */
         readonly details: Readonly<Record<string, Float32Array>>;
       }
     | undefined;
@@ -91,9 +95,15 @@ export interface PreferenceTrainerOptions<TBatch> {
  * Tensors: the trainer keeps only variables and optimiser state across steps.
  */
 export class PreferenceTrainer<TBatch> {
+  /** The resolved config (resolved here when the options gave a plain one); frozen. */
   readonly config: ResolvedPreferenceTrainerConfig;
+  /** The policy scorer whose trainable variables the optimiser updates; the caller's, not disposed here. */
   readonly policy: PreferenceScorer<TBatch> & Checkpointable;
+  /** Where reference scores come from: a frozen model's scorer, a score cache, or none. */
   readonly reference: ReferenceSource<TBatch>;
+  /**
+   * AdamW over the policy's trainable variables (built from the config's optimiser fields); owns its moment tensors, freed by {@link dispose}.
+   */
   readonly optimizer: AdamWOptimizer;
   /** Cross-step loss state (bco_pair's running mean); saved in checkpoints. */
   lossState: PreferenceLossState = createPreferenceLossState();
@@ -116,6 +126,13 @@ export class PreferenceTrainer<TBatch> {
   private readonly batchSize: ((batch: TBatch) => number) | undefined;
   private readonly pairMetrics: PairMetrics<TBatch> | undefined;
 
+  /**
+   * Resolves `options.config` unless it is already resolved, picks the policy's trainable
+   * variables (listed by `trainableVariables()` and not marked `trainable: false`) and builds
+   * AdamW and the learning-rate schedule over them. The trainer owns the optimiser state
+   * ({@link dispose}); the policy and the reference stay the caller's.
+   * @throws InvalidArgumentError when `syncRefModel` is set but the reference is not a model.
+   */
   constructor(options: PreferenceTrainerOptions<TBatch>) {
     this.config = isResolved(options.config) ? options.config : resolvePreferenceTrainerConfig(options.config);
     this.policy = options.policy;

@@ -31,7 +31,9 @@ export type ReferenceCacheStatus =
 
 /** Reference scores of one pair. */
 export interface CachedPairScores {
+  /** Reference score of the chosen response (e.g. its summed log-prob, or minus a denoising error). */
   readonly chosen: number;
+  /** Reference score of the rejected response, in the same units. */
   readonly rejected: number;
 }
 
@@ -60,8 +62,13 @@ export interface ReferenceScoreCacheOpenOptions {
 export class ReferenceScoreCache {
   /** The cache file, or undefined for an in-memory cache. */
   readonly file: string | undefined;
+  /** SHA-256 hex digest combining every fingerprint part; a file with another one is invalidated. */
   readonly fingerprint: string;
+  /**
+   * The named parts the fingerprint covers (`model`, `weights`, `data/train`, ...), each its own digest; stored in the file to name what changed.
+   */
   readonly parts: FingerprintParts;
+  /** How the file was found when opened: `'new'`, `'loaded'` or `'invalidated'`. */
   readonly status: ReferenceCacheStatus;
   /**
    * Why a file was not reused (status `'invalidated'`): `fingerprint parts that differ: model,

@@ -16,16 +16,26 @@ import type { ReferenceScoreStore } from './reference-score-store.js';
  * - `none`: reference-free DPO; every reference score is 0.
  */
 export type ReferenceSource<TBatch> =
-  | { readonly kind: 'model'; readonly scorer: PreferenceScorer<TBatch> & Checkpointable }
   | {
+      /** A frozen reference model, run forward on every batch. */
+      readonly kind: 'model';
+      /** The reference model's scorer, run outside the gradient tape; the caller's, not disposed here. */
+      readonly scorer: PreferenceScorer<TBatch> & Checkpointable;
+    }
+  | {
+      /** Scores kept per pair, filled on a miss. */
       readonly kind: 'cache';
+      /** The on-disk or in-memory store of the kept scores. */
       readonly cache: ReferenceScoreStore;
       /** Stable key of each pair in a batch, in batch order. */
       readonly keys: (batch: TBatch) => readonly string[];
       /** Scores pairs the cache lacks; without it, a miss is an error. */
       readonly scorer?: PreferenceScorer<TBatch>;
     }
-  | { readonly kind: 'none' };
+  | {
+      /** Reference-free: every reference score is 0. */
+      readonly kind: 'none';
+    };
 
 /**
  * Reference scores of a batch, as constant tensors `[batch]` (no gradient flows into them),

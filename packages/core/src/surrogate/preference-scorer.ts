@@ -16,7 +16,12 @@ export interface ScoreContext {
    * a micro-batch draws the same masks on the main thread and on any worker thread. Absent for
    * the reference and for evaluation.
    */
-  readonly microBatch?: { readonly stepIndex: number; readonly microBatchIndex: number };
+  readonly microBatch?: {
+    /** 0-based optimiser step the micro-batch belongs to. */
+    readonly stepIndex: number;
+    /** 0-based position of the micro-batch within its step (`< gradientAccumulationSteps`). */
+    readonly microBatchIndex: number;
+  };
 }
 
 /**

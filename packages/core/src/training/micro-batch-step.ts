@@ -14,6 +14,7 @@ import { assertFinite } from './non-finite-guard.js';
 
 /** Settings of one {@link microBatchStep}. */
 export interface MicroBatchStepOptions<TBatch> {
+  /** The AdamW optimiser that applies the averaged, clipped gradient to `variables`; the caller's. */
   readonly optimizer: AdamWOptimizer;
   /** The trainable variables by stable name (the names of the optimiser's state). */
   readonly variables: NamedVariables;

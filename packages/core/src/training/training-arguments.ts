@@ -53,14 +53,23 @@ export interface ResolvedTrainingArguments extends ResolvedOptimizationConfig {
    * its training-set size with core's `withTrainSteps` (every trainer does, in `create`).
    */
   readonly totalSteps: number;
+  /** Passes over the training data that `totalSteps` was derived from when not given (transformers' `num_train_epochs`). */
   readonly numTrainEpochs: number;
+  /** Examples per micro-batch (transformers' `per_device_train_batch_size`). */
   readonly perDeviceTrainBatchSize: number;
+  /** Examples per evaluation batch (transformers' `per_device_eval_batch_size`). */
   readonly perDeviceEvalBatchSize: number;
+  /** Micro-batches per optimiser step; the effective batch is their product (`gradient_accumulation_steps`). */
   readonly gradientAccumulationSteps: number;
+  /** Seed of the data order and of every derived random stream (dropout, timesteps, noise). */
   readonly seed: number;
+  /** Evaluate every this many steps when evaluation data is given; undefined: no evaluation during training. */
   readonly evalSteps: number | undefined;
+  /** Checkpoint every this many steps when a checkpoint directory is given (`save_steps`). */
   readonly saveSteps: number;
+  /** Keep only the newest this many checkpoints; undefined: keep all (`save_total_limit`). */
   readonly saveTotalLimit: number | undefined;
+  /** Print a progress line every this many steps (and at least every 30 s) (`logging_steps`). */
   readonly loggingSteps: number;
 }
 
@@ -81,12 +90,19 @@ export type TrainingArgumentsDefaults = OptimizationDefaults &
 
 /** Defaults of the data-walking fields of {@link TrainingArguments} where a trainer sets none. */
 export const DEFAULT_TRAINING_ARGUMENTS = Object.freeze({
+  /** {@inheritDoc TrainingArguments.perDeviceTrainBatchSize} */
   perDeviceTrainBatchSize: 8,
+  /** {@inheritDoc TrainingArguments.perDeviceEvalBatchSize} */
   perDeviceEvalBatchSize: 8,
+  /** {@inheritDoc TrainingArguments.gradientAccumulationSteps} */
   gradientAccumulationSteps: 1,
+  /** {@inheritDoc TrainingArguments.seed} */
   seed: 42,
+  /** {@inheritDoc TrainingArguments.numTrainEpochs} */
   numTrainEpochs: 3,
+  /** {@inheritDoc TrainingArguments.saveSteps} */
   saveSteps: 500,
+  /** {@inheritDoc TrainingArguments.loggingSteps} */
   loggingSteps: 10,
 });
 

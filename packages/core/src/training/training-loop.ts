@@ -110,6 +110,7 @@ export interface TrainingLoopOptions {
 export interface HistoryEntry {
   /** Optimiser steps completed when logged (stepIndex + 1), TRL's `global_step`. */
   readonly step: number;
+  /** The step's metrics by TRL name (`loss`, `grad_norm`, `learning_rate`, the trainer's own). */
   readonly metrics: StepMetrics;
 }
 

@@ -17,12 +17,17 @@ import { imageSize } from './image-preference-dataset.js';
  * Shapes: `chosen`/`rejected` `[count, h, w, c]` flattened; `tokenIds` `[count * maxLength]`.
  */
 export interface CaptionLatentPreferences {
+  /** Scaled latents of the preferred images, `[count, h, w, c]` flattened. */
   readonly chosen: Float32Array;
+  /** Scaled latents of the dispreferred images, `[count, h, w, c]` flattened. */
   readonly rejected: Float32Array;
+  /** The caption of each pair, `[count]`. */
   readonly captions: readonly string[];
   /** The captions' token ids, `maxLength` per caption (`CaptionTokenizer.encodeBatch`). */
   readonly tokenIds: Int32Array;
+  /** Token ids per caption (padded or truncated to it) in `tokenIds`. */
   readonly maxLength: number;
+  /** Number of pairs. */
   readonly count: number;
   /** `[h, w, c]` of the scaled latents. */
   readonly latentShape: ImageShape;

@@ -32,7 +32,7 @@ export interface DiffusionDPOConfig extends PreferenceTrainerConfig {
    * a 2048-pair batch, ~2e-5, for Stable Diffusion; the MNIST MLP takes 1e-5 to 1e-4)
    */
   readonly learningRate?: number;
-  /** @defaultValue 'constant' (the official launchers use constant_with_warmup) */
+  /** Shape of the learning-rate schedule over the run. @defaultValue 'constant' (the official launchers use constant_with_warmup) */
   readonly lrSchedule?: PreferenceTrainerConfig['lrSchedule'];
   /** Pairs per micro-batch. @defaultValue 16 */
   readonly perDeviceTrainBatchSize?: number;
@@ -72,21 +72,33 @@ export interface DiffusionDPOConfig extends PreferenceTrainerConfig {
  * resolved once.
  */
 export interface ResolvedDiffusionDPOConfig extends ResolvedPreferenceRunConfig {
+  /** {@inheritDoc DiffusionDPOConfig.cfgDropProb} */
   readonly cfgDropProb: number;
+  /** {@inheritDoc DiffusionDPOConfig.fixedNoise} */
   readonly fixedNoise: boolean;
+  /** {@inheritDoc DiffusionDPOConfig.numTimestepBuckets} */
   readonly numTimestepBuckets: number;
+  /** {@inheritDoc DiffusionDPOConfig.scoreScale} */
   readonly scoreScale: number;
 }
 
 /** Defaults of the Diffusion-DPO fields (the other loss defaults are core's). */
 export const DEFAULT_DIFFUSION_DPO_CONFIG = Object.freeze({
+  /** {@inheritDoc DiffusionDPOConfig.beta} */
   beta: 5000,
+  /** {@inheritDoc DiffusionDPOConfig.learningRate} */
   learningRate: 1e-5,
+  /** {@inheritDoc DiffusionDPOConfig.lrSchedule} */
   lrSchedule: 'constant' as const,
+  /** {@inheritDoc DiffusionDPOConfig.perDeviceTrainBatchSize} */
   perDeviceTrainBatchSize: 16,
+  /** {@inheritDoc DiffusionDPOConfig.perDeviceEvalBatchSize} */
   perDeviceEvalBatchSize: 64,
+  /** {@inheritDoc DiffusionDPOConfig.precomputeRefLogProbs} */
   precomputeRefLogProbs: false,
+  /** {@inheritDoc DiffusionDPOConfig.numTimestepBuckets} */
   numTimestepBuckets: 5,
+  /** {@inheritDoc DiffusionDPOConfig.scoreScale} */
   scoreScale: DIFFUSION_SCORE_SCALE,
 });
 

@@ -14,10 +14,13 @@ import type { TimestepBuckets } from './timestep-buckets.js';
 
 /** Per-pair denoising errors of one batch on the host, `[batch]` each. */
 export interface PairErrors {
+  /** The policy's denoising error (mean squared error of the predicted noise) on each chosen image. */
   readonly policyChosen: Float32Array;
+  /** The policy's denoising error on each rejected image. */
   readonly policyRejected: Float32Array;
   /** Omitted when training without a reference (reference-free): its scores count as 0. */
   readonly referenceChosen?: Float32Array;
+  /** The reference's denoising error on each rejected image; omitted with `referenceChosen`. */
   readonly referenceRejected?: Float32Array;
   /** The pairs' timesteps. */
   readonly timesteps: ArrayLike<number>;
@@ -80,6 +83,12 @@ export class DiffusionDPOMetrics {
   private readonly sums = { modelChosen: 0, modelRejected: 0, referenceChosen: 0, referenceRejected: 0 };
   private hasReference = false;
 
+  /**
+   * Starts an empty accumulator.
+   * @param beta - the DPO temperature the margins are computed with (the trainer's `beta`).
+   * @param scale - score = -scale * mse (the trainer's `scoreScale`).
+   * @param buckets - the timestep buckets of the per-bucket metrics.
+   */
   constructor(
     private readonly beta: number,
     private readonly scale: number,

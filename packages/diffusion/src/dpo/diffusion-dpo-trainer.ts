@@ -42,10 +42,15 @@ export interface DiffusionDPOTrainerOptions {
    * @defaultValue a clone of `model` (cloneDenoiser), disposed with the trainer
    */
   readonly referenceModel?: Denoiser;
+  /**
+   * The forward-noising schedule (betas, alpha-bars over T timesteps) the denoising errors are computed under; the same for policy and reference.
+   */
   readonly schedule: NoiseSchedule;
+  /** The training pairs: images `[count, h, w, c]` in [-1, 1] with one class label per pair. */
   readonly trainDataset: ImagePreferenceDataset;
   /** Held-out pairs for {@link DiffusionDPOTrainer.evaluate}, scored with fixed draws and no label dropout. */
   readonly evalDataset?: ImagePreferenceDataset;
+  /** The Diffusion-DPO settings, resolved once by {@link DiffusionDPOTrainer.create} against the denoiser. */
   readonly config: DiffusionDPOConfig;
   /** With `precomputeRefLogProbs`: the JSON file keeping reference scores across runs. Omitted: in memory. */
   readonly referenceCacheFile?: string;
@@ -77,19 +82,38 @@ const EVAL_SEED_SALT = 0x65766131;
  *
  * @see Wallace et al. 2023, Eq. 14; SalesforceAIResearch/DiffusionDPO `train.py`.
  * @example
- * const trainer = await DiffusionDPOTrainer.create({ model, schedule, trainDataset, evalDataset,
- *   config: { totalSteps: 300, learningRate: 5e-5, evalSteps: 100 } });
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DiffusionDPOTrainer, loadImagePreferenceJsonl } from '@dpo-ts/diffusion';
+ *
+ * await selectBackend();
+ * const { model, schedule } = await DiffusionDPOTrainer.load('runs/mnist-sft/model'); // e.g. what DiffusionSFTTrainer.save wrote
+ * const trainer = await DiffusionDPOTrainer.create({
+ *   model, // the policy; the reference is a frozen clone of it
+ *   schedule,
+ *   trainDataset: await loadImagePreferenceJsonl('pairs.jsonl', [28, 28, 1]), // { prompt: label, chosen: PNG, rejected: PNG }
+ *   evalDataset: await loadImagePreferenceJsonl('held-out.jsonl', [28, 28, 1]),
+ *   config: { totalSteps: 300, beta: 5000, learningRate: 1e-5, evalSteps: 100 },
+ * });
  * await trainer.train({ checkpoint: { dir: 'runs/diffusion-dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_rewards/accuracies (also per timestep bucket), eval_mse/model_chosen, ...
+ * await trainer.save('runs/diffusion-dpo/model');
  * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DiffusionDPOTrainer extends PreferenceTrainerBase<
   Denoiser,
   DiffusionPreferenceBatch,
   ResolvedDiffusionDPOConfig
 > {
+  /** {@inheritDoc DiffusionDPOTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc DiffusionDPOTrainerOptions.trainDataset} */
   readonly trainDataset: ImagePreferenceDataset;
+  /** The held-out pairs {@link DiffusionDPOTrainer.evaluate} scores, or undefined without an `evalDataset`. */
   readonly evalDataset: ImagePreferenceDataset | undefined;
+  /** The `numTimestepBuckets` equal-width timestep buckets of the per-bucket accuracy and margin metrics. */
   readonly buckets: TimestepBuckets;
   protected readonly headlineMetrics = [
     METRIC_NAMES.loss,

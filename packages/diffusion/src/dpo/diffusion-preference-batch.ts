@@ -13,7 +13,9 @@ import { imageSize, type ImagePreferenceDataset } from './image-preference-datas
  * per-pair arrays have length `numPairs`.
  */
 export interface DiffusionPreferenceBatch {
+  /** Pairs in the batch. */
   readonly numPairs: number;
+  /** `[h, w, c]` of every image and noise sample. */
   readonly imageShape: ImageShape;
   /** Preferred images x_w. */
   readonly chosen: Float32Array;

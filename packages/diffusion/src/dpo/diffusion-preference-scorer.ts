@@ -50,11 +50,18 @@ export interface DiffusionPreferenceScorerOptions {
  * @see Wallace et al. 2023, "Diffusion Model Alignment Using Direct Preference Optimization", Eq. 14.
  */
 export class DiffusionPreferenceScorer implements PreferenceScorer<DiffusionPreferenceBatch>, Checkpointable {
+  /** The denoiser eps_theta scored (policy or reference); the caller's, not disposed by the scorer. */
   readonly denoiser: Denoiser;
+  /** The noise schedule that gives x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps. */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc DiffusionPreferenceScorerOptions.scale} */
   readonly scale: number;
   private readonly trainable: boolean;
 
+  /**
+   * Scores pairs with `denoiser` under `schedule` (both kept by reference, not copied or disposed).
+   * @throws InvalidArgumentError naming `options.scale` unless it is > 0.
+   */
   constructor(denoiser: Denoiser, schedule: NoiseSchedule, options: DiffusionPreferenceScorerOptions = {}) {
     this.denoiser = denoiser;
     this.schedule = schedule;

@@ -6,13 +6,19 @@ import { fingerprintImagePreferences, type ImagePreferenceDataset } from './imag
 
 /** What the reference scores of a Diffusion-DPO run depend on. */
 export interface DiffusionReferenceCacheKey {
+  /** The reference denoiser: its architecture and every weight's bytes are fingerprinted. */
   readonly reference: Denoiser;
+  /** The noise schedule (its config is fingerprinted). */
   readonly schedule: NoiseSchedule;
+  /** The training pairs (images and labels are fingerprinted). */
   readonly trainDataset: ImagePreferenceDataset;
+  /** The evaluation pairs, fingerprinted when given; omitted: none. */
   readonly evalDataset?: ImagePreferenceDataset;
   /** Seed of the per-pair draws (t, eps, label dropout). */
   readonly seed: number;
+  /** The label-dropout probability of the draws (a different one changes which pairs see the null class). */
   readonly cfgDropProb: number;
+  /** score = -scoreScale * mse; part of the cached values. */
   readonly scoreScale: number;
 }
 

@@ -15,7 +15,9 @@ export interface ImagePreferenceDataset {
   readonly rejected: Float32Array;
   /** Condition (class label) of each pair, integers >= 0. */
   readonly labels: Int32Array;
+  /** Number of pairs. */
   readonly count: number;
+  /** `[h, w, c]` of every image. */
   readonly imageShape: ImageShape;
 }
 

@@ -52,7 +52,9 @@ export interface LatentDiffusionDPOTrainerOptions {
    * @defaultValue a clone of `model`, disposed with the trainer
    */
   readonly referenceModel?: TextToImageDPOModel;
+  /** The noise schedule over latents, shared by policy and reference (use the one the model was trained with). */
   readonly schedule: NoiseSchedule;
+  /** The training pairs as scaled latents with their captions' token ids (from {@link encodeCaptionPreferences}). */
   readonly trainDataset: CaptionLatentPreferences;
   /** Held-out pairs for {@link LatentDiffusionDPOTrainer.evaluate}: fixed draws, no caption dropout. */
   readonly evalDataset?: CaptionLatentPreferences;
@@ -105,22 +107,56 @@ const EVAL_SEED_SALT = 0x65766131;
  *
  * @see Wallace et al. 2023, Eq. 14; SalesforceAIResearch/DiffusionDPO `train.py`.
  * @example
- * const model = new TextToImageDPOModel(base.encoder, base.denoiser);
- * const trainDataset = await encodeCaptionPreferences(pairs, autoencoder, base.tokenizer, 16);
- * const trainer = await LatentDiffusionDPOTrainer.create({ model, schedule, trainDataset,
- *   config: { totalSteps: 200, beta: 5000, learningRate: 1e-5 } });
- * await trainer.train();
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import {
+ *   LatentDiffusionDPOTrainer,
+ *   NoiseSchedule,
+ *   TextToImageDPOModel,
+ *   encodeCaptionPreferences,
+ *   loadCaptionPreferenceImages,
+ *   loadLatentAutoencoder,
+ *   loadTextToImageModel,
+ *   saveTextToImageModel,
+ * } from '@dpo-ts/diffusion';
+ *
+ * await selectBackend();
+ * const base = await loadTextToImageModel('models/emoji-t2i'); // tokenizer, caption encoder, latent denoiser
+ * const autoencoder = await loadLatentAutoencoder('models/emoji-autoencoder'); // frozen: z = scalingFactor * E_mean(x)
+ * const latents = async (file: string) => {
+ *   const images = await loadCaptionPreferenceImages(file, [32, 32, 3]); // Pick-a-Pic-style JSONL, ties dropped
+ *   return encodeCaptionPreferences(images, autoencoder, base.tokenizer, base.encoder.config.maxLength);
+ * };
+ * const trainer = await LatentDiffusionDPOTrainer.create({
+ *   model: new TextToImageDPOModel(base.encoder, base.denoiser), // the policy; the reference is a frozen clone
+ *   schedule: new NoiseSchedule(), // the one the base model was trained with
+ *   trainDataset: await latents('pairs.jsonl'),
+ *   evalDataset: await latents('held-out.jsonl'),
+ *   config: { totalSteps: 200, beta: 5000, learningRate: 1e-5, evalSteps: 50 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/t2i-dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_rewards/accuracies, eval_mse/model_chosen, ...
+ * await saveTextToImageModel('runs/t2i-dpo/model', base); // the encoder and denoiser were trained in place
  * trainer.dispose();
+ * base.encoder.dispose();
+ * base.denoiser.dispose();
+ * autoencoder.autoencoder.dispose();
+ * ```
  */
 export class LatentDiffusionDPOTrainer extends PreferenceTrainerBase<
   TextToImageDPOModel,
   LatentPreferenceBatch,
   ResolvedDiffusionDPOConfig
 > {
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.trainDataset} */
   readonly trainDataset: CaptionLatentPreferences;
+  /** The held-out pairs {@link LatentDiffusionDPOTrainer.evaluate} scores, or undefined without an `evalDataset`. */
   readonly evalDataset: CaptionLatentPreferences | undefined;
+  /** The `numTimestepBuckets` timestep buckets of the per-bucket accuracy and margin metrics. */
   readonly buckets: TimestepBuckets;
+  /** {@inheritDoc LatentDiffusionDPOTrainerOptions.trainTextEncoder} */
   readonly trainTextEncoder: boolean;
   /** {@inheritDoc LatentDiffusionDPOTrainerOptions.tokenizer} */
   readonly tokenizer: CaptionTokenizer | undefined;

@@ -19,7 +19,11 @@ import type { LatentPreferenceBatch } from './latent-preference-batch.js';
 
 /** A text encoder as the latent scorer uses it (`CaptionEncoder` is one). */
 export interface ConditionEncoder extends Checkpointable {
-  readonly config: { readonly maxLength: number };
+  /** The encoder's settings the scorer reads. */
+  readonly config: {
+    /** Token ids per caption: batches must carry exactly this many per caption. */
+    readonly maxLength: number;
+  };
   /** `[batch * maxLength]` ids -> per-token vectors and a pooled `[batch, dim]` embedding; caller disposes. */
   encode(tokenIds: Int32Array, batch: number): EncodedText;
 }
@@ -30,7 +34,15 @@ export interface ConditionEncoder extends Checkpointable {
  * cross-attention denoiser over latents or pixels).
  */
 export interface EmbeddingConditionedDenoiser extends Checkpointable {
-  readonly config: { readonly latentShape: ImageShape; readonly textDim: number; readonly cfgDropProb: number };
+  /** The denoiser's settings the scorer and trainer read. */
+  readonly config: {
+    /** `[h, w, c]` of the latents it denoises. */
+    readonly latentShape: ImageShape;
+    /** Width of the conditioning embedding (the encoder's pooled output). */
+    readonly textDim: number;
+    /** Probability of replacing the caption by the null embedding in training (classifier-free guidance), in [0, 1]. */
+    readonly cfgDropProb: number;
+  };
   /** `[b, h, w, c]`, `[b]` float timesteps, `[b, textDim]` -> predicted noise `[b, h, w, c]`; caller disposes. */
   predictNoise(noisy: tf.Tensor4D, timesteps: tf.Tensor1D, text: tf.Tensor2D): tf.Tensor4D;
   /** `[b, textDim]` copies of the null embedding; caller disposes. */
@@ -39,7 +51,9 @@ export interface EmbeddingConditionedDenoiser extends Checkpointable {
 
 /** A text encoder and the denoiser it conditions: what latent Diffusion-DPO scores. */
 export interface TextConditionedDiffusion {
+  /** Encodes captions' token ids; its pooled embedding conditions the denoiser. */
   readonly encoder: ConditionEncoder;
+  /** Predicts the noise in a noised latent given a timestep and a caption embedding. */
   readonly denoiser: EmbeddingConditionedDenoiser;
 }
 
@@ -75,12 +89,20 @@ export interface LatentDiffusionPreferenceScorerOptions {
  *   Rombach et al. 2022 (the latent space).
  */
 export class LatentDiffusionPreferenceScorer implements PreferenceScorer<LatentPreferenceBatch>, Checkpointable {
+  /** The text encoder and denoiser scored (policy or reference); the caller's, not disposed by the scorer. */
   readonly model: TextConditionedDiffusion;
+  /** The noise schedule that gives z_t = sqrt(abar_t) z + sqrt(1 - abar_t) eps. */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc LatentDiffusionPreferenceScorerOptions.scale} */
   readonly scale: number;
+  /** {@inheritDoc LatentDiffusionPreferenceScorerOptions.trainTextEncoder} */
   readonly trainTextEncoder: boolean;
   private readonly trainable: boolean;
 
+  /**
+   * Scores pairs with `model` under `schedule` (both kept by reference, not copied or disposed).
+   * @throws InvalidArgumentError naming `options.scale` unless it is > 0.
+   */
   constructor(
     model: TextConditionedDiffusion,
     schedule: NoiseSchedule,

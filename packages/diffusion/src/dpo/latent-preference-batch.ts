@@ -14,11 +14,17 @@ import { imageSize } from './image-preference-dataset.js';
  * `[numPairs * maxLength]`; per-pair arrays `[numPairs]`.
  */
 export interface LatentPreferenceBatch {
+  /** Pairs in the batch. */
   readonly numPairs: number;
+  /** `[h, w, c]` of every latent and noise sample. */
   readonly latentShape: ImageShape;
+  /** Scaled latents z_w of the preferred images, `[numPairs, h, w, c]` flattened. */
   readonly chosen: Float32Array;
+  /** Scaled latents z_l of the dispreferred images, `[numPairs, h, w, c]` flattened. */
   readonly rejected: Float32Array;
+  /** The captions' token ids, `maxLength` per pair, `[numPairs * maxLength]`. */
   readonly tokenIds: Int32Array;
+  /** Token ids per caption; must equal the text encoder's `config.maxLength`. */
   readonly maxLength: number;
   /** 1 where classifier-free-guidance dropout replaces the caption by the null embedding. */
   readonly dropCaption: Uint8Array;

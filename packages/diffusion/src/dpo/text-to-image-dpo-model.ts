@@ -10,6 +10,12 @@ import { textToImageVariables } from '../text-to-image/text-to-image-checkpoint.
  * with `loadTextToImageModel`'s names. It does not own the networks unless it made them.
  */
 export class TextToImageDPOModel implements Checkpointable {
+  /**
+   * Joins a caption encoder and a latent denoiser, kept by reference.
+   * @param encoder - the caption encoder (trained only with `trainTextEncoder`).
+   * @param denoiser - the latent denoiser conditioned on the encoder's pooled embedding.
+   * @param owned - whether {@link dispose} frees both networks (true only for a {@link clone}).
+   */
   constructor(
     readonly encoder: CaptionEncoder,
     readonly denoiser: LatentTextDenoiser,
@@ -45,7 +51,12 @@ export class TextToImageDPOModel implements Checkpointable {
   }
 
   /** The architecture, for checkpoints (`modelConfig`). */
-  architecture(): { encoder: CaptionEncoder['config']; denoiser: LatentTextDenoiser['config'] } {
+  architecture(): {
+    /** The caption encoder's config (vocabulary, width, layers, `maxLength`). */
+    encoder: CaptionEncoder['config'];
+    /** The latent denoiser's config (latent shape, channels, `textDim`, `cfgDropProb`). */
+    denoiser: LatentTextDenoiser['config'];
+  } {
     return { encoder: this.encoder.config, denoiser: this.denoiser.config };
   }
 

@@ -8,7 +8,9 @@ import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
  * accuracy and margin per bucket with core's `bucketMetrics`.
  */
 export interface TimestepBuckets {
+  /** T, the schedule's number of timesteps; buckets cover [0, T). */
   readonly numTimesteps: number;
+  /** Number of buckets, of equal width up to one timestep (`t * numBuckets / T`, rounded down). */
   readonly numBuckets: number;
   /** One label per bucket, `t000-199`, zero-padded to the digits of T - 1. */
   readonly labels: readonly string[];

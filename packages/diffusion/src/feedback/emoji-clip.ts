@@ -38,14 +38,22 @@ const MAX_LOG_SCALE = Math.log(100);
  * @see Radford et al. 2021; Kirstain et al. 2023 (PickScore).
  */
 export class EmojiCLIP implements Checkpointable {
+  /** The resolved configuration, every default filled in (the towers' configs included); frozen. */
   readonly config: EmojiCLIPConfig;
+  /** The text tower: a caption encoder whose pooled output the text projection maps to `embedDim`. */
   readonly textEncoder: CaptionEncoder;
+  /** The image tower: `[b, 32, 32, 3]` images in [-1, 1] -> `[b, embedDim]`. */
   readonly imageEncoder: ImageEncoder;
   /** log of the inverse temperature, a scalar variable. */
   readonly logScale: tf.Variable;
   private readonly store: ParameterStore;
   private readonly textProjection: DenseParams;
 
+  /**
+   * Builds both towers with fresh weights from `config.seed` (the model owns them; {@link EmojiCLIP.dispose} frees them).
+   * @param config - `text.vocabSize` is required (the tokenizer's); every other field has a default.
+   * @throws InvalidArgumentError naming the field (`clip.embedDim`, `clip.seed`, or a tower's) when invalid.
+   */
   constructor(config: Partial<EmojiCLIPConfig> & Pick<EmojiCLIPConfig, 'text'>) {
     const embedDim = requireInteger('clip.embedDim', config.embedDim ?? 64, { min: 1 });
     const seed = requireInteger('clip.seed', config.seed ?? 0, { min: 0 });

@@ -20,7 +20,9 @@ const VERSION = 1;
 
 /** A CLIP with the tokenizer its text tower reads. */
 export interface TokenizedCLIP {
+  /** The CLIP model; the caller disposes it. */
   readonly clip: EmojiCLIP;
+  /** The word tokenizer of the CLIP's text tower. */
   readonly tokenizer: CaptionTokenizer;
 }
 
@@ -47,9 +49,12 @@ export async function saveEmojiCLIP(
  * Loads {@link saveEmojiCLIP}'s directory, checking format and every weight.
  * @throws DataFormatError naming the file. @returns a new model; the caller disposes `clip`.
  */
-export async function loadEmojiCLIP(
-  directory: string,
-): Promise<TokenizedCLIP & { readonly metadata: Readonly<Record<string, unknown>> }> {
+export async function loadEmojiCLIP(directory: string): Promise<
+  TokenizedCLIP & {
+    /** What was recorded with the weights when saved (e.g. held-out results, the data half); `{}` when none. */
+    readonly metadata: Readonly<Record<string, unknown>>;
+  }
+> {
   const { header, configPath } = await readHeader(directory, EMOJI_CLIP_FORMAT);
   const tokenizer = CaptionTokenizer.fromJSON(header.tokenizer, configPath);
   const clip = await build(directory, configPath, () => new EmojiCLIP(header.config as EmojiCLIPConfig));
@@ -67,9 +72,12 @@ export async function saveStyleClassifier(
 }
 
 /** Loads {@link saveStyleClassifier}'s directory. @throws DataFormatError naming the file. */
-export async function loadStyleClassifier(
-  directory: string,
-): Promise<{ readonly classifier: StyleClassifier; readonly metadata: Readonly<Record<string, unknown>> }> {
+export async function loadStyleClassifier(directory: string): Promise<{
+  /** The classifier with the saved weights; the caller disposes it. */
+  readonly classifier: StyleClassifier;
+  /** What was recorded with the weights when saved (e.g. held-out results, the data half); `{}` when none. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+}> {
   const { header, configPath } = await readHeader(directory, STYLE_CLASSIFIER_FORMAT);
   const classifier = await build(
     directory,

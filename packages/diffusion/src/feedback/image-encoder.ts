@@ -54,6 +54,7 @@ export function resolveImageEncoderConfig(
  * @see Radford et al. 2021, Sec. 2.4 (CLIP's image encoders; a ResNet there).
  */
 export class ImageEncoder {
+  /** The resolved configuration, every default filled in; frozen. */
   readonly config: ImageEncoderConfig;
   private readonly levels: { conv: ConvParams; norm: GroupNormParams }[] = [];
   private readonly output: DenseParams;

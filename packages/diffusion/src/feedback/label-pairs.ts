@@ -6,8 +6,11 @@ import type { ImageLabeler } from './labelers.js';
 
 /** Two images of one caption, host `[h, w, c]` values in [-1, 1], not yet labelled. */
 export interface UnlabelledPair {
+  /** The caption both images were generated for. */
   readonly caption: string;
+  /** The first image, `[h, w, c]` in [-1, 1]. */
   readonly image0: Float32Array;
+  /** The second image, `[h, w, c]` in [-1, 1]. */
   readonly image1: Float32Array;
   /** Extra fields to keep (seeds, sampler settings). */
   readonly extra?: Readonly<Record<string, unknown>>;

@@ -6,7 +6,9 @@ export interface RetrievalResult {
   readonly accuracy: number;
   /** 1 / candidates: a scorer that knows nothing. */
   readonly chance: number;
+  /** Images tested (n, the rows of the embeddings). */
   readonly images: number;
+  /** Captions each image chose among: its own and `candidates - 1` distractors. */
   readonly candidates: number;
 }
 

@@ -10,7 +10,7 @@ export interface StyleClassifierConfig {
   readonly image: Partial<ImageEncoderConfig>;
   /** What a positive logit means, for people and cards (`'twitter'`: Twemoji style). */
   readonly positive: string;
-  /** @defaultValue 0 */
+  /** Seed of the initial weights. @defaultValue 0 */
   readonly seed: number;
 }
 
@@ -21,10 +21,16 @@ export interface StyleClassifierConfig {
  * loss ({@link StyleClassifier.loss}). Weight names: `image.*`.
  */
 export class StyleClassifier implements Checkpointable {
+  /** The resolved configuration (the backbone's config with `outputDim` 1); frozen. */
   readonly config: StyleClassifierConfig;
   private readonly store: ParameterStore;
   private readonly backbone: ImageEncoder;
 
+  /**
+   * Builds the backbone with fresh weights from `config.seed` (the classifier owns them; {@link StyleClassifier.dispose} frees them).
+   * @param config - every field optional: `image` over `DEFAULT_IMAGE_ENCODER_CONFIG`, `positive` `'twitter'`, `seed` 0.
+   * @throws InvalidArgumentError naming the field (`style.seed`, or the backbone's) when invalid.
+   */
   constructor(config: Partial<StyleClassifierConfig> = {}) {
     const seed = requireInteger('style.seed', config.seed ?? 0, { min: 0 });
     this.store = new ParameterStore(new Rng(seed));

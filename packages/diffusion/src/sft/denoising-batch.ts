@@ -5,7 +5,9 @@ import { drawExample } from '../training/example-draws.js';
 
 /** A batch of the plain denoising objective: images, their conditioning and draws, on the host. */
 export interface DenoisingBatch {
+  /** Examples in the batch (n). */
   readonly numExamples: number;
+  /** `[h, w, c]` of every image and noise sample. */
   readonly imageShape: ImageShape;
   /** x_0, `[n, h, w, c]` flattened, in [-1, 1]. */
   readonly images: Float32Array;
@@ -19,11 +21,15 @@ export interface DenoisingBatch {
 
 /** How the draws of {@link buildDenoisingBatch} are made (see {@link drawExample}). */
 export interface DenoisingDrawOptions {
+  /** Run seed; each example's draws come from the stream of (seed, round, index). */
   readonly seed: number;
   /** 0: fixed per example (evaluation); epoch + 1: fresh every epoch (training). */
   readonly round: number;
+  /** T: timesteps are drawn uniformly from 0..T-1. */
   readonly numTimesteps: number;
+  /** Probability that an example's label is replaced by `nullClass` (classifier-free-guidance dropout), in [0, 1]. */
   readonly cfgDropProb: number;
+  /** The label of the unconditional class that dropped examples get (the denoiser's `numClasses`). */
   readonly nullClass: number;
 }
 

@@ -19,7 +19,7 @@ import type { Denoiser } from '../denoiser.js';
 export interface DiffusionSFTConfig extends TrainingArguments, ParallelTrainingArguments {
   /** Peak AdamW learning rate. @defaultValue 1e-3 (what the MNIST MLP and UNet train well with) */
   readonly learningRate?: number;
-  /** @defaultValue 'constant' */
+  /** Shape of the learning-rate schedule over the run. @defaultValue 'constant' */
   readonly lrSchedule?: TrainingArguments['lrSchedule'];
   /** Images per micro-batch. @defaultValue 64 */
   readonly perDeviceTrainBatchSize?: number;
@@ -35,6 +35,7 @@ export interface DiffusionSFTConfig extends TrainingArguments, ParallelTrainingA
 
 /** {@link DiffusionSFTConfig} validated, every default filled in. */
 export interface ResolvedDiffusionSFTConfig extends ResolvedTrainingArguments {
+  /** {@inheritDoc DiffusionSFTConfig.cfgDropProb} */
   readonly cfgDropProb: number;
   /** Worker threads for a step's micro-batches (see core's `ParallelTrainingArguments.workers`). */
   readonly workers: number | 'auto';
@@ -42,9 +43,13 @@ export interface ResolvedDiffusionSFTConfig extends ResolvedTrainingArguments {
 
 /** Defaults of the SFT-specific fields. */
 export const DEFAULT_DIFFUSION_SFT_CONFIG = Object.freeze({
+  /** {@inheritDoc DiffusionSFTConfig.learningRate} */
   learningRate: 1e-3,
+  /** {@inheritDoc DiffusionSFTConfig.lrSchedule} */
   lrSchedule: 'constant' as const,
+  /** {@inheritDoc DiffusionSFTConfig.perDeviceTrainBatchSize} */
   perDeviceTrainBatchSize: 64,
+  /** {@inheritDoc DiffusionSFTConfig.perDeviceEvalBatchSize} */
   perDeviceEvalBatchSize: 64,
 });
 

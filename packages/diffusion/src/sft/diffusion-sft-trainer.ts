@@ -47,11 +47,13 @@ import {
 export interface DiffusionSFTTrainerOptions {
   /** The denoiser; its weights are optimised in place. */
   readonly model: Denoiser;
+  /** The forward-noising schedule (betas, alpha-bars over T timesteps) the denoiser learns to invert. */
   readonly schedule: NoiseSchedule;
   /** Training images and labels: MNIST for base training, or the preferred images of pairs (see {@link preferredImages}). */
   readonly trainDataset: ImageDataset;
   /** Held-out images for {@link DiffusionSFTTrainer.evaluate} (fixed draws, no label dropout). */
   readonly evalDataset?: ImageDataset;
+  /** The training settings, resolved once by {@link DiffusionSFTTrainer.create} against the denoiser. */
   readonly config: DiffusionSFTConfig;
 }
 
@@ -74,13 +76,44 @@ const EVAL_SEED_SALT = 0x65766131;
  * A resumed run is bit-identical (draws depend on seed, epoch and index only).
  *
  * @see Ho et al. 2020, "Denoising Diffusion Probabilistic Models", Eq. 14 and Algorithm 1.
+ * @example
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DiffusionSFTTrainer, MLPDenoiser, NoiseSchedule, loadMnist } from '@dpo-ts/diffusion';
+ *
+ * await selectBackend();
+ * const { train, heldOut } = await loadMnist(); // 8,000 training digits and 2,000 held out, in [-1, 1]
+ * const model = new MLPDenoiser(); // 28x28x1, 10 classes, cfgDropProb 0.1
+ * const trainer = await DiffusionSFTTrainer.create({
+ *   model,
+ *   schedule: new NoiseSchedule(), // linear betas, T = 1000
+ *   trainDataset: train,
+ *   evalDataset: heldOut,
+ *   config: { totalSteps: 3000, learningRate: 1e-3, evalSteps: 500 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/mnist-sft', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // { eval_loss }: held-out L_simple
+ * await trainer.save('runs/mnist-sft/model'); // DiffusionDPOTrainer.load('runs/mnist-sft/model') starts DPO from it
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DiffusionSFTTrainer {
+  /** The resolved config the trainer runs with (`totalSteps` settled from the data); frozen. */
   readonly config: ResolvedDiffusionSFTConfig;
+  /**
+   * The denoiser being trained, updated in place; the caller's, not disposed by {@link DiffusionSFTTrainer.dispose}.
+   */
   readonly model: Denoiser;
+  /** {@inheritDoc DiffusionSFTTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** {@inheritDoc DiffusionSFTTrainerOptions.trainDataset} */
   readonly trainDataset: ImageDataset;
+  /** The held-out images {@link DiffusionSFTTrainer.evaluate} scores, or undefined without an `evalDataset`. */
   readonly evalDataset: ImageDataset | undefined;
+  /**
+   * AdamW over the denoiser's trainable variables; its moment tensors are freed by {@link DiffusionSFTTrainer.dispose}.
+   */
   readonly optimizer: AdamWOptimizer;
   private readonly lrSchedule: LRSchedule;
   private readonly trainable: NamedVariables;

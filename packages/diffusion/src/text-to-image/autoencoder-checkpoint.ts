@@ -16,6 +16,7 @@ export const LATENT_AUTOENCODER_FORMAT_VERSION = 1;
 
 /** A trained autoencoder and the factor that scales its latents to unit variance. */
 export interface ScaledAutoencoder {
+  /** The autoencoder with the saved weights; the caller disposes it. */
   readonly autoencoder: LatentAutoencoder;
   /** Multiply `encodeMean` latents by it before diffusion, divide before `decode`. */
   readonly scalingFactor: number;

@@ -81,6 +81,7 @@ export interface EncodedText {
  * @see Vaswani et al. 2017; Radford et al. 2021 (CLIP's text tower, pooled differently).
  */
 export class CaptionEncoder implements Checkpointable {
+  /** The resolved configuration, every default filled in; frozen. */
   readonly config: CaptionEncoderConfig;
   private readonly store: ParameterStore;
   private readonly tokenTable: tf.Variable;
@@ -88,6 +89,11 @@ export class CaptionEncoder implements Checkpointable {
   private readonly blocks: BlockParams[] = [];
   private readonly outNorm: LayerNormParams;
 
+  /**
+   * Builds the encoder with fresh weights from `config.seed` (it owns them; {@link CaptionEncoder.dispose} frees them).
+   * @param config - `vocabSize` is required (the tokenizer's); every other field has a default.
+   * @throws InvalidArgumentError naming the field when invalid (e.g. `dim` not divisible by `heads`).
+   */
   constructor(config: Partial<CaptionEncoderConfig> & Pick<CaptionEncoderConfig, 'vocabSize'>) {
     this.config = resolveCaptionEncoderConfig(config);
     const { vocabSize, maxLength, dim, layers } = this.config;

@@ -7,7 +7,9 @@ export const CAPTION_UNKNOWN_ID = 1;
 
 /** The JSON form of a {@link CaptionTokenizer}. */
 export interface CaptionTokenizerJSON {
+  /** Marks the JSON as a caption tokenizer: always `'dpo-ts.caption-tokenizer'`. */
   readonly format: 'dpo-ts.caption-tokenizer';
+  /** Layout version of the JSON; only 1 exists. */
   readonly version: 1;
   /** Words by id from 2 on (ids 0 and 1 are padding and unknown). */
   readonly words: readonly string[];
@@ -31,7 +33,10 @@ export interface CaptionVocabularyOptions {
 export class CaptionTokenizer {
   private readonly ids: ReadonlyMap<string, number>;
 
-  private constructor(readonly words: readonly string[]) {
+  private constructor(
+    /** The vocabulary: word i has id i + 2 (ids 0 and 1 are padding and unknown). */
+    readonly words: readonly string[],
+  ) {
     this.ids = new Map(words.map((word, i) => [word, i + 2]));
   }
 

@@ -75,6 +75,7 @@ export function resolveLatentAutoencoderConfig(config: Partial<LatentAutoencoder
 
 /** The encoder's output: a diagonal Gaussian over latents, both `[batch, h/f, w/f, latentChannels]`. */
 export interface LatentDistribution {
+  /** Posterior mean of the latent, `[b, h / f, w / f, latentChannels]` (unscaled). */
   readonly mean: tf.Tensor4D;
   /** log sigma^2, clipped to [-30, 20] as Stable Diffusion's `DiagonalGaussianDistribution`. */
   readonly logVariance: tf.Tensor4D;
@@ -98,6 +99,7 @@ export interface LatentDistribution {
  * @see Rombach et al. 2022, "High-Resolution Image Synthesis with Latent Diffusion Models", Sec. 3.1.
  */
 export class LatentAutoencoder implements Checkpointable {
+  /** The resolved configuration, every default filled in; frozen. */
   readonly config: LatentAutoencoderConfig;
   /** `[h / f, w / f, latentChannels]`. */
   readonly latentShape: ImageShape;
@@ -112,6 +114,11 @@ export class LatentAutoencoder implements Checkpointable {
   private readonly decoderNorm: GroupNormParams;
   private readonly decoderOut: ConvParams;
 
+  /**
+   * Builds encoder and decoder with fresh weights from `config.seed` (it owns them; {@link LatentAutoencoder.dispose} frees them).
+   * @param config - every field optional, over the defaults.
+   * @throws InvalidArgumentError naming the field when invalid.
+   */
   constructor(config: Partial<LatentAutoencoderConfig> = {}) {
     this.config = resolveLatentAutoencoderConfig(config);
     const { imageShape, channels, latentChannels, groups } = this.config;

@@ -85,6 +85,7 @@ interface FiLMBlock {
  * @see Perez et al. 2018 (FiLM); Dhariwal & Nichol 2021, Sec. 3 (AdaGN); Ho & Salimans 2022 (CFG).
  */
 export class LatentTextDenoiser implements Checkpointable {
+  /** The resolved configuration, every default filled in; frozen. */
   readonly config: LatentTextDenoiserConfig;
   private readonly store: ParameterStore;
   private readonly inputConv: ConvParams;
@@ -97,6 +98,11 @@ export class LatentTextDenoiser implements Checkpointable {
   private readonly outNorm: GroupNormParams;
   private readonly outConv: ConvParams;
 
+  /**
+   * Builds the denoiser with fresh weights from `config.seed` (it owns them; {@link LatentTextDenoiser.dispose} frees them).
+   * @param config - every field optional, over the defaults.
+   * @throws InvalidArgumentError naming the field when invalid.
+   */
   constructor(config: Partial<LatentTextDenoiserConfig> = {}) {
     this.config = resolveLatentTextDenoiserConfig(config);
     const { latentShape, textDim, channels, blocks, groups } = this.config;

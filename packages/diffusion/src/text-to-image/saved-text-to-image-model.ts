@@ -21,8 +21,11 @@ export const TEXT_TO_IMAGE_MODALITY = 'text-to-image';
 
 /** The autoencoder's files inside a saved text-to-image model (its own format under other names). */
 export const TEXT_TO_IMAGE_AUTOENCODER_FILES = Object.freeze({
+  /** The autoencoder's header (its config and scaling factor), UTF-8 JSON. */
   config: 'autoencoder.json',
+  /** Core's named-weights manifest of the autoencoder's weights, UTF-8 JSON. */
   manifest: 'autoencoder-manifest.json',
+  /** The autoencoder's float32 weights, little-endian, in manifest order. */
   weights: 'autoencoder.bin',
 });
 

@@ -20,8 +20,11 @@ export const TEXT_TO_IMAGE_FORMAT_VERSION = 1;
 
 /** The text side and the latent denoiser of a text-to-image model (the autoencoder is saved apart). */
 export interface TextToImageModel {
+  /** The word tokenizer of the caption encoder. */
   readonly tokenizer: CaptionTokenizer;
+  /** The caption encoder (pooled output conditions the denoiser). */
   readonly encoder: CaptionEncoder;
+  /** The latent denoiser eps_theta(z_t, t, caption embedding). */
   readonly denoiser: LatentTextDenoiser;
 }
 
@@ -73,9 +76,12 @@ export function textToImageHeader(
  * @throws DataFormatError naming the file when anything does not match.
  * @returns new networks (the caller disposes `encoder` and `denoiser`) and the saved metadata.
  */
-export async function loadTextToImageModel(
-  directory: string,
-): Promise<TextToImageModel & { readonly metadata: Readonly<Record<string, unknown>> }> {
+export async function loadTextToImageModel(directory: string): Promise<
+  TextToImageModel & {
+    /** The JSON saved beside the model (`saveTextToImageModel`'s `metadata`); `{}` when none. */
+    readonly metadata: Readonly<Record<string, unknown>>;
+  }
+> {
   const configPath = join(directory, 'config.json');
   const header = await readJsonFile(configPath);
   if (header.format !== TEXT_TO_IMAGE_FORMAT || header.version !== TEXT_TO_IMAGE_FORMAT_VERSION) {

@@ -23,8 +23,11 @@ export type TextToImageSamplerConfig = {
 
 /** The networks a {@link createTextToImageSampler} runs; the caller's own on the main thread. */
 export interface TextToImageSamplerModels {
+  /** Embeds the captions the denoiser is conditioned on. */
   readonly encoder: CaptionEncoder;
+  /** The latent denoiser, conditioned on the caption embedding, that guided DDIM steps. */
   readonly denoiser: LatentTextDenoiser;
+  /** Decodes the final latents (divided by `scalingFactor`) to images in [-1, 1]. */
   readonly autoencoder: LatentAutoencoder;
 }
 

@@ -64,13 +64,13 @@ export interface DDPOConfig extends Omit<OptimizationConfig, 'warmupRatio'>, Sam
   readonly klCoef?: number;
   /** Estimator of the KL term (see `klPenalty`). @defaultValue 'k3' */
   readonly klEstimator?: KLEstimator;
-  /** @defaultValue 3e-4 (`train.learning_rate`) */
+  /** Peak AdamW learning rate. @defaultValue 3e-4 (`train.learning_rate`) */
   readonly learningRate?: number;
   /** Stepped once per optimiser step. @defaultValue 'constant' */
   readonly lrSchedule?: LRScheduleType;
-  /** @defaultValue 1e-4 (`train.adam_weight_decay`) */
+  /** AdamW's decoupled weight decay. @defaultValue 1e-4 (`train.adam_weight_decay`) */
   readonly weightDecay?: number;
-  /** @defaultValue 1 (`train.max_grad_norm`) */
+  /** Clip the global gradient norm to this. @defaultValue 1 (`train.max_grad_norm`) */
   readonly maxGradNorm?: number;
   /** Seed of conditions, sampling noise and shuffles. @defaultValue 42 (`seed`) */
   readonly seed?: number;
@@ -78,21 +78,42 @@ export interface DDPOConfig extends Omit<OptimizationConfig, 'warmupRatio'>, Sam
 
 /** {@link DDPOConfig} validated, every default filled in. */
 export interface ResolvedDDPOConfig extends Omit<ResolvedOptimizationConfig, 'warmupRatio'> {
+  /** {@inheritDoc DDPOConfig.samplesPerStep} */
   readonly samplesPerStep: number;
+  /** {@inheritDoc DDPOConfig.sampleBatchSize} */
   readonly sampleBatchSize: number;
+  /** {@inheritDoc DDPOConfig.numSteps} */
   readonly numSteps: number;
+  /** {@inheritDoc DDPOConfig.eta} */
   readonly eta: number;
+  /** {@inheritDoc DDPOConfig.guidanceScale} */
   readonly guidanceScale: number;
+  /** {@inheritDoc DDPOConfig.trainBatchSize} */
   readonly trainBatchSize: number;
+  /** {@inheritDoc DDPOConfig.numInnerEpochs} */
   readonly numInnerEpochs: number;
+  /** {@inheritDoc DDPOConfig.timestepFraction} */
   readonly timestepFraction: number;
   /** int(numSteps * timestepFraction), at least 1. */
   readonly numTrainTimesteps: number;
+  /** {@inheritDoc DDPOConfig.clipRange} */
   readonly clipRange: number;
+  /** {@inheritDoc DDPOConfig.advClipMax} */
   readonly advClipMax: number;
-  readonly perPromptStatTracking: { readonly bufferSize: number; readonly minCount: number } | false;
+  /** {@inheritDoc DDPOConfig.perPromptStatTracking} */
+  readonly perPromptStatTracking:
+    | {
+        /** {@inheritDoc PerPromptStatTrackingConfig.bufferSize} */
+        readonly bufferSize: number;
+        /** {@inheritDoc PerPromptStatTrackingConfig.minCount} */
+        readonly minCount: number;
+      }
+    | false;
+  /** {@inheritDoc DDPOConfig.klCoef} */
   readonly klCoef: number;
+  /** {@inheritDoc DDPOConfig.klEstimator} */
   readonly klEstimator: KLEstimator;
+  /** {@inheritDoc DDPOConfig.seed} */
   readonly seed: number;
   /** Sampling threads of `train()`, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
   readonly samplingWorkers: number | 'auto';
@@ -103,23 +124,45 @@ const { warmupRatio: _noWarmupRatio, ...OPTIMIZATION_DEFAULTS } = DEFAULT_OPTIMI
 
 /** ddpo-pytorch's defaults (`config/base.py`), except `samplesPerStep`, `sampleBatchSize`, `trainBatchSize` sized for one CPU. */
 export const DEFAULT_DDPO_CONFIG = Object.freeze({
+  /** {@inheritDoc DDPOConfig.samplesPerStep} */
   samplesPerStep: 32,
+  /** {@inheritDoc DDPOConfig.sampleBatchSize} */
   sampleBatchSize: 32,
+  /** {@inheritDoc DDPOConfig.numSteps} */
   numSteps: 50,
+  /** {@inheritDoc DDPOConfig.eta} */
   eta: 1,
+  /** {@inheritDoc DDPOConfig.guidanceScale} */
   guidanceScale: 5,
+  /** {@inheritDoc DDPOConfig.trainBatchSize} */
   trainBatchSize: 8,
+  /** {@inheritDoc DDPOConfig.numInnerEpochs} */
   numInnerEpochs: 1,
+  /** {@inheritDoc DDPOConfig.timestepFraction} */
   timestepFraction: 1,
+  /** {@inheritDoc DDPOConfig.clipRange} */
   clipRange: 1e-4,
+  /** {@inheritDoc DDPOConfig.advClipMax} */
   advClipMax: 5,
-  perPromptStatTracking: Object.freeze({ bufferSize: 16, minCount: 16 }),
+  /** {@inheritDoc DDPOConfig.perPromptStatTracking} */
+  perPromptStatTracking: Object.freeze({
+    /** {@inheritDoc PerPromptStatTrackingConfig.bufferSize} */
+    bufferSize: 16,
+    /** {@inheritDoc PerPromptStatTrackingConfig.minCount} */
+    minCount: 16,
+  }),
+  /** {@inheritDoc DDPOConfig.klCoef} */
   klCoef: 0,
+  /** {@inheritDoc DDPOConfig.klEstimator} */
   klEstimator: 'k3' as KLEstimator,
   ...OPTIMIZATION_DEFAULTS,
+  /** {@inheritDoc DDPOConfig.learningRate} */
   learningRate: 3e-4,
+  /** {@inheritDoc DDPOConfig.lrSchedule} */
   lrSchedule: 'constant' as LRScheduleType,
+  /** {@inheritDoc DDPOConfig.weightDecay} */
   weightDecay: 1e-4,
+  /** {@inheritDoc DDPOConfig.seed} */
   seed: 42,
 });
 

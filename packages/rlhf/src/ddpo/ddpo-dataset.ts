@@ -12,7 +12,11 @@ export interface ConditionExample {
 
 /** The datasets of a DDPO trainer, resolved from its options (new names and the deprecated `conditions`). */
 export interface DDPOConditions {
+  /**
+   * Class label of each training condition (0..numClasses, numClasses the null class); samples are drawn from these.
+   */
   readonly train: readonly number[];
+  /** Class labels evaluated by `evaluate()`, or undefined without an `evalDataset`. */
   readonly eval: readonly number[] | undefined;
   /** Messages for deprecated option names, reported through `train({ onWarning })`. */
   readonly deprecations: readonly string[];

@@ -15,12 +15,15 @@ import {
 export interface DDPORolloutOptions {
   /** One trajectory per entry, sampled for this class label. */
   readonly conditions: readonly number[];
+  /** Scores each final image for its condition (higher is better), one call per image. */
   readonly reward: ImageReward;
   /** Sampler call b draws its noise from `Rng(mixSeeds(seed, b))`. */
   readonly seed: number;
+  /** DDIM steps per trajectory (S). */
   readonly numSteps: number;
   /** > 0: every step needs a log-probability. */
   readonly eta: number;
+  /** Classifier-free guidance scale w (1: conditional prediction only). */
   readonly guidanceScale: number;
   /** Trajectories per sampler call. */
   readonly sampleBatchSize: number;
@@ -45,11 +48,17 @@ export interface DDPORolloutOptions {
  * `logProbs` `[N, S]` (log p(latents[n, i+1] | latents[n, i]) at sampling time, mean over pixels).
  */
 export interface DDPORollout {
+  /** Trajectories (N). */
   readonly count: number;
+  /** Denoising steps per trajectory (S). */
   readonly numSteps: number;
+  /** `[h, w, c]` of every latent (P = h*w*c values). */
   readonly imageShape: ImageShape;
+  /** Class label each trajectory was sampled for, `[N]`. */
   readonly conditions: Int32Array;
+  /** Every latent of every trajectory, `[N, S + 1, P]`: latents[n, i] is step i's input, latents[n, S] the image. */
   readonly latents: Float32Array;
+  /** log p(latents[n, i+1] | latents[n, i]) at sampling time, mean over pixels, `[N, S]`. */
   readonly logProbs: Float32Array;
   /** Timestep of each step, descending (the same for every trajectory). */
   readonly timesteps: readonly number[];

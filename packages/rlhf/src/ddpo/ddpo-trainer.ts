@@ -41,6 +41,7 @@ import { PerPromptStatTracker, normalizeRewards, type PerPromptStatTrackerState 
 export interface DDPOTrainerOptions {
   /** The diffusion policy; every weight is trained in place. */
   readonly model: Denoiser;
+  /** The noise schedule the DDIM sampler and its log-probabilities use: the model's own (the one it was trained under). */
   readonly schedule: NoiseSchedule;
   /** A plain reward `(image, condition) => number`, e.g. diffusion's `jpegCompressibilityReward`. */
   readonly reward: ImageReward;
@@ -52,6 +53,7 @@ export interface DDPOTrainerOptions {
   readonly conditions?: readonly number[];
   /** Frozen reference for the optional KL term (`klCoef > 0`); not disposed by the trainer. */
   readonly referenceModel?: Denoiser;
+  /** The DDPO settings (ddpo-pytorch's names, camel-cased), resolved and validated once at creation. */
   readonly config: DDPOConfig;
 }
 
@@ -85,14 +87,43 @@ export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
  *
  * @see Black et al. 2023, "Training Diffusion Models with Reinforcement Learning", Sections 4.2-4.3;
  *   kvablack/ddpo-pytorch `scripts/train.py`; TRL `DDPOTrainer`.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from '@dpo-ts/core';
+ * import { DiffusionSFTTrainer, jpegCompressibilityReward } from '@dpo-ts/diffusion';
+ * import { DDPOTrainer } from '@dpo-ts/rlhf';
+ *
+ * await selectBackend();
+ * const { model, schedule } = await DiffusionSFTTrainer.load('runs/mnist-sft/model'); // a class-conditional denoiser
+ * const digits = Array.from({ length: 10 }, (_, digit) => ({ prompt: digit })); // conditions: { prompt: classLabel }
+ * const trainer = await DDPOTrainer.create({
+ *   model, // the diffusion policy, trained in place
+ *   schedule,
+ *   trainDataset: digits,
+ *   evalDataset: digits,
+ *   reward: jpegCompressibilityReward, // (image, condition) => number: here, smaller JPEGs score higher
+ *   config: { totalSteps: 50, samplesPerStep: 32, trainBatchSize: 8, numSteps: 20, learningRate: 3e-4 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/ddpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_reward_mean, eval_reward_std
+ * await trainer.save('runs/ddpo/model'); // denoiser, schedule, trainer.json: DDPOTrainer.load('runs/ddpo/model') reads them back
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class DDPOTrainer {
+  /** The resolved config, every default filled in; frozen. */
   readonly config: ResolvedDDPOConfig;
+  /** The diffusion policy being trained, updated in place; the caller's (not disposed by the trainer). */
   readonly model: Denoiser;
+  /** {@inheritDoc DDPOTrainerOptions.schedule} */
   readonly schedule: NoiseSchedule;
+  /** The frozen reference of the optional KL term (`klCoef > 0`), or undefined; the caller's. */
   readonly referenceModel: Denoiser | undefined;
   /** The training conditions (`trainDataset`'s labels). */
   readonly conditions: readonly number[];
+  /** AdamW over every trainable weight of the policy; its state is freed by {@link DDPOTrainer.dispose}. */
   readonly optimizer: AdamWOptimizer;
   private readonly evalConditions: readonly number[] | undefined;
   private readonly deprecations: readonly string[];

@@ -2,7 +2,9 @@ import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
 
 /** The serialisable state of a {@link PerPromptStatTracker}: each condition's buffered rewards. */
 export interface PerPromptStatTrackerState {
+  /** {@inheritDoc PerPromptStatTracker.bufferSize} */
   readonly bufferSize: number;
+  /** {@inheritDoc PerPromptStatTracker.minCount} */
   readonly minCount: number;
   /** Condition (as a string key) -> rewards, oldest first. */
   readonly buffers: Readonly<Record<string, readonly number[]>>;
@@ -26,10 +28,18 @@ const BATCH_STD_EPSILON = 1e-8;
  * @see Black et al. 2023, Section 4.3 / Appendix; ddpo-pytorch `stat_tracking.py`.
  */
 export class PerPromptStatTracker {
+  /** Rewards kept per condition (the newest); older ones drop out. */
   readonly bufferSize: number;
+  /** Below this many buffered rewards a condition is normalised with the batch's mean and std. */
   readonly minCount: number;
   private readonly buffers = new Map<string, number[]>();
 
+  /**
+   * Starts with empty buffers.
+   * @param bufferSize - rewards kept per condition, an integer >= 1 (ddpo-pytorch's `buffer_size`).
+   * @param minCount - buffered rewards needed before a condition uses its own statistics, an integer >= 1 (`min_count`).
+   * @throws InvalidArgumentError naming `bufferSize` or `minCount` when not an integer >= 1.
+   */
   constructor(bufferSize = 16, minCount = 16) {
     this.bufferSize = requireInteger('bufferSize', bufferSize, { min: 1 });
     this.minCount = requireInteger('minCount', minCount, { min: 1 });
@@ -55,7 +65,17 @@ export class PerPromptStatTracker {
   }
 
   /** Mean, std and count per condition (ddpo-pytorch's `get_stats`). */
-  stats(): Record<string, { mean: number; std: number; count: number }> {
+  stats(): Record<
+    string,
+    {
+      /** Mean of the condition's buffered rewards. */
+      mean: number;
+      /** Population standard deviation of the buffered rewards. */
+      std: number;
+      /** Rewards in the buffer (at most `bufferSize`). */
+      count: number;
+    }
+  > {
     return Object.fromEntries(
       [...this.buffers].map(([key, buffer]) => [key, { ...meanStd(buffer), count: buffer.length }]),
     );

@@ -57,7 +57,9 @@ export type ResolvedGroupConfig = ResolvedOptimizationConfig &
   Required<Omit<GroupConfig, keyof OptimizationConfig | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers'>> & {
     /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
     readonly samplingWorkers: number | 'auto';
+    /** Longest prompt in tokens (BOS included), as configured; undefined until the trainer resolves it against the model. */
     readonly maxPromptLength: number | undefined;
+    /** {@inheritDoc GroupConfig.evalSteps} */
     readonly evalSteps: number | undefined;
     /** Completions per step: perDeviceTrainBatchSize x gradientAccumulationSteps. */
     readonly generationBatchSize: number;
@@ -67,15 +69,24 @@ export type ResolvedGroupConfig = ResolvedOptimizationConfig &
 
 /** Defaults shared by RLOO and GRPO (TRL's where TRL has them). */
 export const DEFAULT_GROUP_CONFIG = Object.freeze({
+  /** {@inheritDoc GroupConfig.perDeviceTrainBatchSize} */
   perDeviceTrainBatchSize: 8,
+  /** {@inheritDoc GroupConfig.gradientAccumulationSteps} */
   gradientAccumulationSteps: 1,
+  /** {@inheritDoc GroupConfig.numIterations} */
   numIterations: 1,
+  /** {@inheritDoc GroupConfig.epsilon} */
   epsilon: 0.2,
+  /** {@inheritDoc GroupConfig.maxCompletionLength} */
   maxCompletionLength: 256,
+  /** {@inheritDoc GroupConfig.temperature} */
   temperature: 1,
+  /** {@inheritDoc GroupConfig.stopAtEos} */
   stopAtEos: true,
   ...DEFAULT_OPTIMIZATION_CONFIG,
+  /** {@inheritDoc GroupConfig.learningRate} */
   learningRate: 1e-6,
+  /** {@inheritDoc GroupConfig.seed} */
   seed: 42,
 });
 

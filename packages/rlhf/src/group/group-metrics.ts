@@ -18,18 +18,31 @@
  *   that ended with EOS (0 when none did).
  */
 export const GROUP_METRIC_NAMES = {
+  /** `reward`: mean reward of the step's completions (RLOO: before the KL penalty). */
   reward: 'reward',
+  /** `reward_std`: mean over prompts of the unbiased std of their group's rewards. */
   rewardStd: 'reward_std',
+  /** `frac_reward_zero_std`: share of prompts whose completions all got the same reward. */
   fracRewardZeroStd: 'frac_reward_zero_std',
+  /** `kl`: GRPO's masked mean k3 estimate of KL(π_θ || π_ref); RLOO's mean Σ_t (log π_old - log π_ref). */
   kl: 'kl',
+  /** `entropy`: mean per-token entropy of the sampler's softmax(logits / T), nats. */
   entropy: 'entropy',
+  /** `clip_ratio/low_mean`: share whose ratio fell below 1 - ε where the advantage is negative. */
   clipRatioLow: 'clip_ratio/low_mean',
+  /** `clip_ratio/high_mean`: share whose ratio rose above 1 + ε_high where the advantage is positive. */
   clipRatioHigh: 'clip_ratio/high_mean',
+  /** `clip_ratio/region_mean`: share clipped on either side (low + high). */
   clipRatioRegion: 'clip_ratio/region_mean',
+  /** `completions/mean_length`: mean tokens per completion, EOS included. */
   meanLength: 'completions/mean_length',
+  /** `completions/min_length`: shortest completion, tokens. */
   minLength: 'completions/min_length',
+  /** `completions/max_length`: longest completion, tokens. */
   maxLength: 'completions/max_length',
+  /** `completions/clipped_ratio`: share that hit `maxCompletionLength` without EOS. */
   clippedRatio: 'completions/clipped_ratio',
+  /** `completions/mean_terminated_length`: mean length of the completions that ended with EOS (0 when none). */
   meanTerminatedLength: 'completions/mean_terminated_length',
 } as const;
 

@@ -45,6 +45,7 @@ export interface GroupPolicyLossInputs {
   readonly epsilonLow: number;
   /** Upper clip ε: ratios above 1 + ε are clipped (TRL's `epsilon_high`, DAPO's clip-higher). */
   readonly epsilonHigh: number;
+  /** Counts over the whole optimiser step that fix how this micro-batch's token losses are normalised. */
   readonly normalization: GroupLossNormalization;
 }
 
@@ -62,8 +63,11 @@ export type GroupPolicyLoss = {
 
 /** TRL's metric keys of the clipped objective. */
 export const CLIP_RATIO_METRIC_NAMES = {
+  /** `clip_ratio/low_mean`: share with ratio < 1 - ε and a negative advantage. */
   low: 'clip_ratio/low_mean',
+  /** `clip_ratio/high_mean`: share with ratio > 1 + ε_high and a positive advantage. */
   high: 'clip_ratio/high_mean',
+  /** `clip_ratio/region_mean`: share clipped on either side. */
   region: 'clip_ratio/region_mean',
 } as const;
 

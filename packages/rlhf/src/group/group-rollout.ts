@@ -11,8 +11,11 @@ import { generateRollout, type RolloutSampling } from '../rollout-generation.js'
 export interface GroupRolloutOptions {
   /** G: completions sampled per prompt. */
   readonly numGenerations: number;
+  /** Most tokens sampled per completion (EOS included). */
   readonly maxCompletionLength: number;
+  /** Sampling temperature T (> 0); every log-prob is of softmax(logits / T). */
   readonly temperature: number;
+  /** End a completion at its first EOS (else sample `maxCompletionLength` tokens). */
   readonly stopAtEos: boolean;
   /** Also compute the frozen reference's log-probs (needed when β > 0). */
   readonly withReference: boolean;
@@ -23,9 +26,11 @@ export interface GroupRolloutOptions {
  * row-major, N = prompts x G, groups consecutive, zero past each row's end): no tensors to dispose.
  */
 export interface GroupRollout {
+  /** The padded token layout of the N = prompts x G rows (input ids, masks, response ids and lengths). */
   readonly layout: RolloutLayout;
   /** The prompt of each row (each prompt G times in a row). */
   readonly prompts: readonly string[];
+  /** The decoded completion of each row (without the prompt). */
   readonly completions: readonly string[];
   /** Whether each completion ended with EOS. */
   readonly finished: readonly boolean[];

@@ -16,12 +16,15 @@ import type { GroupTrainerOptions } from './group-trainer-options.js';
 export interface GroupLossBatch {
   /** log π_θ(y_t), `[b, T]`, differentiated. */
   readonly logProbs: tf.Tensor2D;
+  /** log π_old(y_t) of the sampler, `[b, T]`, constant. */
   readonly oldLogProbs: tf.Tensor2D;
   /** Present when the rollout ran the reference. */
   readonly referenceLogProbs: tf.Tensor2D | undefined;
   /** `[b]`. */
   readonly advantages: tf.Tensor1D;
+  /** 1 on valid completion tokens (EOS included), 0 on padding, `[b, T]`. */
   readonly mask: tf.Tensor2D;
+  /** The step-wide counts the micro-batch's loss is normalised by. */
   readonly normalization: GroupLossNormalization;
 }
 
@@ -63,7 +66,12 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
   }
 
   /** Advantages of a rollout's completions, in its row order, and the metrics that come with them. */
-  protected abstract advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics };
+  protected abstract advantagesOf(rollout: GroupRollout): {
+    /** One advantage per completion, in the rollout's row order, `[N]`. */
+    advantages: number[];
+    /** The advantage step's metrics (`reward`, `reward_std`, `frac_reward_zero_std`, RLOO's `kl`). */
+    metrics: Metrics;
+  };
 
   /** The loss of one micro-batch (called inside a tidy and a gradient tape). */
   protected abstract lossOf(batch: GroupLossBatch): GroupPolicyLoss;

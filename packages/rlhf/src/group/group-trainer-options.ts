@@ -14,6 +14,7 @@ export interface GroupTrainerOptions<TConfig> {
    * @defaultValue a clone of `model` at construction when `beta` > 0 (owned by the trainer)
    */
   readonly referenceModel?: GPT;
+  /** Encodes the prompts and decodes the completions; its vocabulary must match the model's. */
   readonly tokenizer: Tokenizer;
   /** Prompts to sample from; each step draws `promptsPerStep` of them (reshuffled each epoch, seeded). */
   readonly trainDataset: readonly PromptExample[];
@@ -21,5 +22,6 @@ export interface GroupTrainerOptions<TConfig> {
   readonly evalDataset?: readonly PromptExample[];
   /** A reward function `(prompt, completion) => number` or a batch scorer (`rewardModelScorer`). */
   readonly reward: RewardSource;
+  /** The trainer's settings (TRL's `GRPOConfig` / `RLOOConfig` names, camel-cased), resolved once at construction. */
   readonly config: TConfig;
 }

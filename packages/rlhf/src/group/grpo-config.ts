@@ -13,15 +13,21 @@ export interface GRPOConfig extends GroupConfig {
 
 /** A validated {@link GRPOConfig}. */
 export type ResolvedGRPOConfig = ResolvedGroupConfig & {
+  /** {@inheritDoc GRPOConfig.scaleRewards} */
   readonly scaleRewards: ScaleRewards;
+  /** {@inheritDoc GRPOConfig.lossType} */
   readonly lossType: GRPOLossType;
 };
 
 /** GRPO's own defaults over the shared ones (TRL's `GRPOConfig`). */
 export const DEFAULT_GRPO_CONFIG = Object.freeze({
+  /** {@inheritDoc GroupConfig.numGenerations} */
   numGenerations: 8,
+  /** {@inheritDoc GroupConfig.beta} */
   beta: 0,
+  /** {@inheritDoc GRPOConfig.scaleRewards} */
   scaleRewards: 'group' as ScaleRewards,
+  /** {@inheritDoc GRPOConfig.lossType} */
   lossType: 'dapo' as GRPOLossType,
 });
 

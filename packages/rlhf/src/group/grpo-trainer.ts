@@ -18,12 +18,28 @@ import { type GRPOConfig, type ResolvedGRPOConfig, resolveGRPOConfig } from './g
  * later passes reuse the batch off-policy and the clip keeps them close (`clip_ratio/*`).
  *
  * @example
+ * ```ts
+ * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadBaseModel, saveLanguageModel } from '@dpo-ts/lm';
+ * import { GRPOTrainer } from '@dpo-ts/rlhf';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await loadBaseModel(); // or an SFT model: SFTTrainer.load(dir)
  * const trainer = await GRPOTrainer.create({
- *   model, tokenizer, reward: (_prompt, completion) => completion.split('a').length - 1,
- *   trainDataset: [{ prompt: 'ab>' }, { prompt: 'cd>' }],
- *   config: { totalSteps: 50, numGenerations: 4, perDeviceTrainBatchSize: 8, maxCompletionLength: 12, learningRate: 3e-3 },
+ *   model, // the policy; with beta > 0 a frozen clone is the reference
+ *   tokenizer,
+ *   trainDataset: await loadPromptJsonl('prompts.jsonl'), // { prompt } per line
+ *   evalDataset: await loadPromptJsonl('held-out-prompts.jsonl'),
+ *   reward: (_prompt, completion) => (completion.includes('!') ? 1 : 0), // or rewardModelScorer(rewardModel, tokenizer)
+ *   config: { totalSteps: 100, numGenerations: 8, perDeviceTrainBatchSize: 16, maxCompletionLength: 24, learningRate: 1e-5 },
  * });
- * await trainer.train({ onLog: ({ step, metrics }) => console.log(step, metrics.reward) });
+ * await trainer.train({ checkpoint: { dir: 'runs/grpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_reward, eval_reward_std, eval_completions/mean_length, ...
+ * const { config, optimizer } = trainer; // no save(dir) yet: lm's saveLanguageModel writes what DPOTrainer.load reads
+ * await saveLanguageModel('runs/grpo/model', { kind: 'grpo', model, tokenizer, trainerConfig: config, step: optimizer.step });
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  *
  * @see Shao et al. 2024, "DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open
  *   Language Models", Sec. 4 (Eq. 3); TRL `GRPOTrainer`, `GRPOConfig`.
@@ -39,7 +55,12 @@ export class GRPOTrainer extends GroupTrainerBase<ResolvedGRPOConfig> {
     return new GRPOTrainer(options, resolveGRPOConfig(options.config));
   }
 
-  protected advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics } {
+  protected advantagesOf(rollout: GroupRollout): {
+    /** GRPO's advantages, one per completion in row order: (r - group mean), divided by the group's or the batch's std per `scaleRewards`, `[N]`. */
+    advantages: number[];
+    /** `reward_std` and `frac_reward_zero_std` of the step's groups. */
+    metrics: Metrics;
+  } {
     const { advantages, meanGroupStd, fractionZeroStd } = grpoAdvantages(
       rollout.rewards,
       this.config.numGenerations,

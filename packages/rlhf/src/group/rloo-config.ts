@@ -8,12 +8,18 @@ export interface RLOOConfig extends GroupConfig {
 }
 
 /** A validated {@link RLOOConfig}. */
-export type ResolvedRLOOConfig = ResolvedGroupConfig & { readonly normalizeAdvantages: boolean };
+export type ResolvedRLOOConfig = ResolvedGroupConfig & {
+  /** {@inheritDoc RLOOConfig.normalizeAdvantages} */
+  readonly normalizeAdvantages: boolean;
+};
 
 /** RLOO's own defaults over the shared ones (TRL's `RLOOConfig`). */
 export const DEFAULT_RLOO_CONFIG = Object.freeze({
+  /** {@inheritDoc GroupConfig.numGenerations} */
   numGenerations: 2,
+  /** {@inheritDoc GroupConfig.beta} */
   beta: 0.05,
+  /** {@inheritDoc RLOOConfig.normalizeAdvantages} */
   normalizeAdvantages: false,
 });
 

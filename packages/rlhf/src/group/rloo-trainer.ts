@@ -20,13 +20,31 @@ import { type ResolvedRLOOConfig, type RLOOConfig, resolveRLOOConfig } from './r
  * REINFORCE with the leave-one-out baseline.
  *
  * @example
+ * ```ts
+ * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { SFTTrainer, saveLanguageModel } from '@dpo-ts/lm';
+ * import { RewardTrainer } from '@dpo-ts/reward';
+ * import { RLOOTrainer, rewardModelScorer } from '@dpo-ts/rlhf';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await SFTTrainer.load('runs/sft/model'); // the policy to improve
+ * const { model: rewardModel } = await RewardTrainer.load('runs/rm/model'); // a Bradley-Terry reward model
  * const trainer = await RLOOTrainer.create({
- *   model, tokenizer, reward: rewardModelScorer(rewardModel, tokenizer),
- *   trainDataset: prompts, evalDataset: heldOut,
- *   config: { totalSteps: 100, numGenerations: 4, perDeviceTrainBatchSize: 16, maxCompletionLength: 32, learningRate: 1e-4 },
+ *   model, // the policy; with beta > 0 (default 0.05) a frozen clone is the reference
+ *   tokenizer,
+ *   trainDataset: await loadPromptJsonl('prompts.jsonl'), // { prompt } per line
+ *   evalDataset: await loadPromptJsonl('held-out-prompts.jsonl'),
+ *   reward: rewardModelScorer(rewardModel, tokenizer),
+ *   config: { totalSteps: 100, numGenerations: 4, perDeviceTrainBatchSize: 16, maxCompletionLength: 32, learningRate: 1e-5 },
  * });
- * await trainer.train();
- * console.log(await trainer.evaluate()); // { eval_reward, eval_reward_std, eval_completions/mean_length, ... }
+ * await trainer.train({ checkpoint: { dir: 'runs/rloo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_reward, eval_reward_std, eval_completions/mean_length, ...
+ * const { config, optimizer } = trainer; // no save(dir) yet: lm's saveLanguageModel writes what DPOTrainer.load reads
+ * await saveLanguageModel('runs/rloo/model', { kind: 'rloo', model, tokenizer, trainerConfig: config, step: optimizer.step });
+ * trainer.dispose();
+ * model.dispose();
+ * rewardModel.dispose();
+ * ```
  *
  * @see Ahmadian et al. 2024, "Back to Basics: Revisiting REINFORCE Style Optimization for
  *   Learning from Human Feedback in LLMs"; Kool et al. 2019 ("Buy 4 REINFORCE samples, get a
@@ -43,7 +61,12 @@ export class RLOOTrainer extends GroupTrainerBase<ResolvedRLOOConfig> {
     return new RLOOTrainer(options, resolveRLOOConfig(options.config));
   }
 
-  protected advantagesOf(rollout: GroupRollout): { advantages: number[]; metrics: Metrics } {
+  protected advantagesOf(rollout: GroupRollout): {
+    /** RLOO's advantages, one per completion in row order: its KL-penalised reward minus the mean of the other G - 1 in its group, `[N]`. */
+    advantages: number[];
+    /** `reward_std`, `frac_reward_zero_std` and, with a reference, `kl` (mean sequence KL). */
+    metrics: Metrics;
+  } {
     const G = this.config.numGenerations;
     const T = rollout.layout.responseLength;
     const { beta } = this.config;

@@ -49,16 +49,25 @@ export interface OnlineDPOConfig extends OptimizationConfig, Partial<PreferenceL
 
 /** A validated {@link OnlineDPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
 export type ResolvedOnlineDPOConfig = ResolvedOptimizationConfig & {
+  /** {@inheritDoc OnlineDPOConfig.perDeviceTrainBatchSize} */
   readonly perDeviceTrainBatchSize: number;
+  /** {@inheritDoc OnlineDPOConfig.gradientAccumulationSteps} */
   readonly gradientAccumulationSteps: number;
   /** Prompts per step: perDeviceTrainBatchSize x gradientAccumulationSteps. */
   readonly promptsPerStep: number;
+  /** {@inheritDoc OnlineDPOConfig.maxNewTokens} */
   readonly maxNewTokens: number;
+  /** {@inheritDoc OnlineDPOConfig.maxPromptLength} */
   readonly maxPromptLength: number | undefined;
+  /** {@inheritDoc OnlineDPOConfig.temperature} */
   readonly temperature: number;
+  /** {@inheritDoc OnlineDPOConfig.stopAtEos} */
   readonly stopAtEos: boolean;
+  /** {@inheritDoc OnlineDPOConfig.missingEosPenalty} */
   readonly missingEosPenalty: number | undefined;
+  /** {@inheritDoc OnlineDPOConfig.seed} */
   readonly seed: number;
+  /** {@inheritDoc OnlineDPOConfig.evalSteps} */
   readonly evalSteps: number | undefined;
   /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
   readonly samplingWorkers: number | 'auto';
@@ -68,13 +77,20 @@ export type ResolvedOnlineDPOConfig = ResolvedOptimizationConfig & {
 
 /** Defaults of the optional {@link OnlineDPOConfig} fields (TRL's `OnlineDPOConfig`); the loss's are core's (β 0.1, sigmoid). */
 export const DEFAULT_ONLINE_DPO_CONFIG = Object.freeze({
+  /** {@inheritDoc OnlineDPOConfig.perDeviceTrainBatchSize} */
   perDeviceTrainBatchSize: 8,
+  /** {@inheritDoc OnlineDPOConfig.gradientAccumulationSteps} */
   gradientAccumulationSteps: 1,
+  /** {@inheritDoc OnlineDPOConfig.maxNewTokens} */
   maxNewTokens: 64,
+  /** {@inheritDoc OnlineDPOConfig.temperature} */
   temperature: 0.9,
+  /** {@inheritDoc OnlineDPOConfig.stopAtEos} */
   stopAtEos: true,
   ...DEFAULT_OPTIMIZATION_CONFIG,
+  /** {@inheritDoc OnlineDPOConfig.learningRate} */
   learningRate: 5e-7,
+  /** {@inheritDoc OnlineDPOConfig.seed} */
   seed: 42,
 });
 

@@ -8,13 +8,25 @@ import { type OnlinePairs, type PairwiseJudge, pairsFromJudge, pairsFromScores }
 import { generateRollout, type RolloutSampling } from '../rollout-generation.js';
 
 /** What labels the pairs: a reward (function or model) or a pairwise judge. */
-export type OnlineDPOLabeler = { readonly reward: RewardSource } | { readonly judge: PairwiseJudge };
+export type OnlineDPOLabeler =
+  | {
+      /** Scores each completion; the higher-scored of a prompt's two is chosen (ties: the first). */
+      readonly reward: RewardSource;
+    }
+  | {
+      /** Compares a prompt's two completions and says which is better. */
+      readonly judge: PairwiseJudge;
+    };
 
 /** Settings of {@link collectOnlinePairs}. */
 export interface OnlinePairOptions {
+  /** Most tokens sampled per completion (EOS included). */
   readonly maxNewTokens: number;
+  /** Sampling temperature (> 0); it shapes which completions are drawn, not the loss's scores. */
   readonly temperature: number;
+  /** End a completion at its first EOS (else sample `maxNewTokens` tokens). */
   readonly stopAtEos: boolean;
+  /** Subtracted from the reward of a completion without EOS (reward labeler only); undefined: none. */
   readonly missingEosPenalty: number | undefined;
   /** β of the loss, for `objective/non_score_reward`. */
   readonly beta: number;
@@ -24,7 +36,9 @@ export interface OnlinePairOptions {
 export interface OnlinePairBatch {
   /** Rows `0 .. B - 1` are each prompt's first completion, rows `B .. 2B - 1` its second. */
   readonly layout: RolloutLayout;
+  /** The decoded completion of each row, `[2B]`, in the layout's row order. */
   readonly completions: readonly string[];
+  /** Which row of each prompt is chosen and which rejected, and how many pairs tied. */
   readonly pairs: OnlinePairs;
   /** Σ_t log π_ref(y_t) of each row (temperature 1), `[2B]`. */
   readonly referenceScores: Float32Array;
@@ -34,9 +48,13 @@ export interface OnlinePairBatch {
 
 /** TRL's `OnlineDPOTrainer` metric keys not in core's `METRIC_NAMES`. */
 export const ONLINE_DPO_METRIC_NAMES = {
+  /** `objective/scores_margin`: mean reward of the chosen minus the rejected completion (reward labeler only). */
   scoresMargin: 'objective/scores_margin',
+  /** `val/contain_eos_token`: share of the sampled completions that ended with EOS. */
   containEosToken: 'val/contain_eos_token',
+  /** `beta`: the loss's β in force. */
   beta: 'beta',
+  /** `objective/ties`: share of pairs whose two completions scored the same (reward labeler only; ours, not TRL's). */
   ties: 'objective/ties',
 } as const;
 

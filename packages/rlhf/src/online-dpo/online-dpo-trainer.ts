@@ -27,6 +27,7 @@ export interface OnlineDPOTrainerOptions {
   readonly model: GPT;
   /** The frozen reference. @defaultValue a clone of `model` at construction (owned by the trainer) */
   readonly referenceModel?: GPT;
+  /** Encodes the prompts and decodes the completions; its vocabulary must match the model's. */
   readonly tokenizer: Tokenizer;
   /** Prompts to sample pairs for (`{ prompt }` records, e.g. core's `loadPromptJsonl`). */
   readonly trainDataset: readonly PromptExample[];
@@ -36,6 +37,7 @@ export interface OnlineDPOTrainerOptions {
   readonly reward?: RewardSource;
   /** Labels pairs by a pairwise verdict (TRL's `judge`). */
   readonly judge?: PairwiseJudge;
+  /** The settings (TRL's `OnlineDPOConfig` names plus core's loss fields), resolved once at construction. */
   readonly config: OnlineDPOConfig;
 }
 
@@ -56,6 +58,29 @@ export interface OnlineDPOTrainerOptions {
  *
  * @see Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; Rafailov et al.
  *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
+ * @example
+ * ```ts
+ * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { SFTTrainer, saveLanguageModel } from '@dpo-ts/lm';
+ * import { OnlineDPOTrainer } from '@dpo-ts/rlhf';
+ *
+ * await selectBackend();
+ * const { model, tokenizer } = await SFTTrainer.load('runs/sft/model');
+ * const trainer = await OnlineDPOTrainer.create({
+ *   model, // the policy; the reference is a frozen clone of it
+ *   tokenizer,
+ *   trainDataset: await loadPromptJsonl('prompts.jsonl'), // { prompt } per line: two fresh completions each step
+ *   evalDataset: await loadPromptJsonl('held-out-prompts.jsonl'),
+ *   reward: (_prompt, completion) => -Math.abs(completion.length - 40), // labels each pair; or `judge: (prompt, [a, b]) => 0 | 1`
+ *   config: { totalSteps: 200, beta: 0.1, perDeviceTrainBatchSize: 8, maxNewTokens: 32, learningRate: 5e-6 },
+ * });
+ * await trainer.train({ checkpoint: { dir: 'runs/online-dpo', resume: 'auto' } });
+ * const metrics = await trainer.evaluate(); // eval_reward, eval_reward_std, ...; with a judge: eval_win_rate against the reference
+ * const { config, optimizer } = trainer; // no save(dir) yet: lm's saveLanguageModel writes what DPOTrainer.load reads
+ * await saveLanguageModel('runs/online-dpo/model', { kind: 'online-dpo', model, tokenizer, trainerConfig: config, step: optimizer.step });
+ * trainer.dispose();
+ * model.dispose();
+ * ```
  */
 export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOConfig> {
   /** The frozen reference (a clone of `model` when none was given). */
