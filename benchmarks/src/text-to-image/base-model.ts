@@ -14,7 +14,8 @@ import {
 
 /**
  * The committed text-to-image base the comparison starts from: the resumable base run's newest
- * training checkpoint (`packages/diffusion/checkpoints/emoji-t2i-run`, step 4,500 of 20,000).
+ * training checkpoint (`packages/diffusion/checkpoints/emoji-t2i-run`; its README gives the step,
+ * 10,250 of 20,000 when last committed).
  * When the run finishes and its saved model replaces the folder, {@link loadTextToImageBase}'s
  * body becomes `loadTextToImageModel(directory)`: the one line to change.
  */
@@ -26,7 +27,7 @@ export const TEXT_TO_IMAGE_BASE_CHECKPOINT: string = fileURLToPath(
 export interface TextToImageBase {
   readonly model: TextToImageModel;
   readonly autoencoder: ScaledAutoencoder;
-  /** Optimiser steps of the base run (4,500 for the committed checkpoint). */
+  /** Optimiser steps of the base run (the checkpoint's step). */
   readonly step: number;
   /** The checkpoint directory read. */
   readonly source: string;
