@@ -17,14 +17,23 @@
  * - `apply`: clipping, the non-finite guard and AdamW.
  */
 export const STEP_PHASE_METRICS = {
+  /** Seconds the main thread spent scoring the frozen reference (0 when replicas score it). */
   reference: 'time/reference',
+  /** Seconds copying the policy's (and reference's) weights into shared memory. */
   publish: 'time/publish',
+  /** Seconds a worker spent copying shared weights into its replica (mean over workers). */
   load: 'time/load',
+  /** Seconds of forward + backward over a worker's micro-batches (mean over workers). */
   compute: 'time/compute',
+  /** Seconds a worker spent writing its gradients into shared slots (mean over workers). */
   copy: 'time/copy',
+  /** Seconds a worker waited for the rest of the step (mean over workers). */
   idle: 'time/idle',
+  /** Seconds of the main thread's ordered gradient sum and conversion to tensors. */
   reduce: 'time/reduce',
+  /** Seconds of the whole gradient call, from publish to the last summed micro-batch. */
   gradients: 'time/gradients',
+  /** Seconds of clipping, the non-finite guard and AdamW. */
   apply: 'time/apply',
 } as const;
 
