@@ -100,6 +100,21 @@ async function samplingJobOptions(options: SamplingCommandOptions, print: (line:
   };
 }
 
+/** A run config given as a JSON file (`--config`), untyped as `JSON.parse` returns it: the precompute validates it. */
+async function readJsonFile(file: string): Promise<ReturnType<typeof JSON.parse>> {
+  return JSON.parse(await readFile(file, 'utf8'));
+}
+
+/** The closing line of a reference-score precompute (lm or diffusion). */
+async function referenceScoresLine(
+  summary: { computed: number; shards: number; reused: number; status: string },
+  started: number,
+  cache: string,
+): Promise<string> {
+  const { formatDuration } = await import('@dpo-ts/core');
+  return `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${cache}`;
+}
+
 async function writeJsonLines(file: string, rows: readonly unknown[]): Promise<void> {
   await writeFile(file, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
 }
@@ -123,7 +138,6 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
     async (
       options: CommonOptions & { model: string; train: string; eval?: string; config?: string; cache: string },
     ) => {
-      const { formatDuration } = await import('@dpo-ts/core');
       const { precomputeLMReferenceScores } = await import('./lm-reference-precompute.js');
       const started = performance.now();
       const summary = await precomputeLMReferenceScores({
@@ -131,14 +145,12 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
         modelDir: options.model,
         trainFile: options.train,
         ...(options.eval === undefined ? {} : { evalFile: options.eval }),
-        ...(options.config === undefined ? {} : { config: JSON.parse(await readFile(options.config, 'utf8')) }),
+        ...(options.config === undefined ? {} : { config: await readJsonFile(options.config) }),
         cacheFile: options.cache,
         shardSize: options.shardSize,
         backend: options.backend,
       });
-      print(
-        `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${options.cache}`,
-      );
+      print(await referenceScoresLine(summary, started, options.cache));
     },
   );
   common(
@@ -153,21 +165,18 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
       )
       .requiredOption('--cache <file>', "the cache file (the Diffusion-DPO run's referenceCacheFile)"),
   ).action(async (options: CommonOptions & { model: string; train: string; config?: string; cache: string }) => {
-    const { formatDuration } = await import('@dpo-ts/core');
     const { precomputeDiffusionReferenceScores } = await import('./diffusion-reference-precompute.js');
     const started = performance.now();
     const summary = await precomputeDiffusionReferenceScores({
       ...(await runOptions(options, print)),
       modelDir: options.model,
       trainFile: options.train,
-      ...(options.config === undefined ? {} : { config: JSON.parse(await readFile(options.config, 'utf8')) }),
+      ...(options.config === undefined ? {} : { config: await readJsonFile(options.config) }),
       cacheFile: options.cache,
       shardSize: options.shardSize,
       backend: options.backend,
     });
-    print(
-      `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${options.cache}`,
-    );
+    print(await referenceScoresLine(summary, started, options.cache));
   });
   common(
     sampling(

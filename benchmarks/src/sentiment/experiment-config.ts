@@ -103,7 +103,8 @@ const DATA: ExperimentDataConfig = {
   evalSamplesPerPrompt: 4,
 };
 
-const ALL_METHODS = [
+/** Every method row the experiment knows, in report order (full mode runs them all). */
+export const ALL_METHODS = [
   'DPO',
   'IPO',
   'hinge',

@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { labelBudget, SENTIMENT_EXPERIMENT_CONFIGS, type SentimentExperimentConfig } from './experiment-config.js';
+import {
+  ALL_METHODS,
+  labelBudget,
+  SENTIMENT_EXPERIMENT_CONFIGS,
+  type SentimentExperimentConfig,
+} from './experiment-config.js';
 import { experimentMethods, rowFamily, sweepGrid } from './method-registry.js';
 
 const every = (config: SentimentExperimentConfig): SentimentExperimentConfig => ({
   ...config,
   methods: {
     ...config.methods,
-    include: [
-      'DPO',
-      'IPO',
-      'hinge',
-      'PPO (labeler reward)',
-      'PPO (reward model)',
-      'RLOO',
-      'GRPO',
-      'Online DPO',
-      'Preferred-FT',
-      'Unlikelihood',
-      'Best-of-N (reward model)',
-      'Best-of-N (labeler oracle)',
-    ],
+    include: ALL_METHODS,
   },
 });
 
