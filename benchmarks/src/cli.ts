@@ -25,6 +25,7 @@ import { publishRun } from './harness/publish.js';
 import { runSuite } from './harness/runner.js';
 import { selectBenchmarks } from './harness/select-benchmarks.js';
 import { addDataJobCommands } from './data-jobs/cli-data-jobs.js';
+import { addImagePairsCommand } from './data-jobs/cli-image-pairs.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
@@ -194,7 +195,7 @@ export function buildProgram(
         ...(options.lockMs === undefined ? {} : { lockMilliseconds: options.lockMs }),
       });
     });
-  addDataJobCommands(program, print);
+  addImagePairsCommand(addDataJobCommands(program, print), print);
   return program;
 }
 

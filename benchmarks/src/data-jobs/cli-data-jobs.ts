@@ -8,13 +8,15 @@ import type { LabelerSpec } from './labelers.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
-function parseCount(value: string): number {
+/** An integer >= 1 from the command line. */
+export function parseCount(value: string): number {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`an integer >= 1: got ${value}`);
   return count;
 }
 
-function parseSeed(value: string): number {
+/** An integer >= 0 from the command line. */
+export function parseSeed(value: string): number {
   const seed = Number(value);
   if (!Number.isInteger(seed) || seed < 0) throw new InvalidArgumentError(`an integer >= 0: got ${value}`);
   return seed;
@@ -28,14 +30,15 @@ export function parseLabeler(value: string): LabelerSpec {
 }
 
 /** What every data-job command shares: the queue (or in-process), the result store, progress lines. */
-interface CommonOptions {
+export interface CommonOptions {
   readonly queue?: string;
   readonly results: string;
   readonly backend: BackendRequest;
   readonly shardSize: number;
 }
 
-async function runOptions(options: CommonOptions, print: (line: string) => void) {
+/** The `runJobs` options of a data-job command: kinds, code version, store, the queue when given, progress lines. */
+export async function runOptions(options: CommonOptions, print: (line: string) => void) {
   const { FileResultStore, formatJobProgress, queueConnection, redactUrl } = await import('@dpo-ts/queue');
   const { benchmarkCodeVersion } = await import('../queue/code-version.js');
   const { workerKinds } = await import('../queue/worker-kinds.js');
@@ -54,7 +57,8 @@ async function runOptions(options: CommonOptions, print: (line: string) => void)
   };
 }
 
-const common = (command: Command): Command =>
+/** Adds the options every data-job command shares (`--queue`, `--results`, `--backend`, `--shard-size`). */
+export const common = (command: Command): Command =>
   command
     .option('--queue <url>', 'run the shards as jobs on this Redis for `dpo-ts worker`s (default: in-process)')
     .option('--results <dir>', 'where shard results are kept (a rerun resumes)', join('out', 'job-results'))
@@ -122,8 +126,9 @@ async function writeJsonLines(file: string, rows: readonly unknown[]): Promise<v
 /**
  * Adds `dpo-ts jobs reference-scores`, `diffusion-reference-scores`, `pairs`, `best-of-n` and `eval-samples` to the program: the data jobs of
  * docs/queue.md from the command line, on a queue with `--queue` or in-process.
+ * @returns the `jobs` command, for the commands defined elsewhere (`image-pairs`).
  */
-export function addDataJobCommands(program: Command, print: (line: string) => void): void {
+export function addDataJobCommands(program: Command, print: (line: string) => void): Command {
   const jobs = program.command('jobs').description('data jobs, sharded, in-process or on a queue (see docs/queue.md)');
   common(
     jobs
@@ -240,4 +245,5 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
       `eval samples: ${rewards.length} for ${perPrompt.length} prompts, mean reward ${mean.toFixed(4)} -> ${options.out}`,
     );
   });
+  return jobs;
 }

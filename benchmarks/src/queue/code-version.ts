@@ -9,6 +9,7 @@ export const JOB_PACKAGES = [
   '@dpo-ts/reward',
   '@dpo-ts/rlhf',
   '@dpo-ts/queue',
+  '@dpo-ts/cli',
 ] as const;
 
 /**

@@ -1,6 +1,7 @@
 import { JobKindRegistry } from '@dpo-ts/queue';
 import type { Benchmark } from '../harness/benchmark.js';
 import { benchCellKind } from './bench-cell-kind.js';
+import { diffusionPairsKind } from '../data-jobs/diffusion-pairs-kind.js';
 import { diffusionReferenceKind } from '../data-jobs/diffusion-reference-kind.js';
 import { lmReferenceKind } from '../data-jobs/lm-reference-kind.js';
 import { lmSampleKind } from '../data-jobs/lm-samples-kind.js';
@@ -16,5 +17,6 @@ export function workerKinds(benchmarks: readonly Benchmark[]): JobKindRegistry {
     lmSampleKind('pairs'),
     lmSampleKind('best-of-n'),
     lmSampleKind('evaluate'),
+    diffusionPairsKind,
   ]);
 }

@@ -18,7 +18,7 @@ export interface SamplerOptions {
   readonly batchSize: number;
 }
 
-/** The noise seed of sampler call `start / batchSize`: the batch at `start` draws everything from `Rng(pairedNoiseSeed(seed, start))`. */
+/** The noise seed of the sampler call whose first image is image `start` of the list: that batch draws everything from `Rng(pairedNoiseSeed(seed, start))`. */
 export function pairedNoiseSeed(seed: number, start: number): number {
   return mixSeeds(seed, start);
 }
@@ -29,6 +29,9 @@ export function pairedNoiseSeed(seed: number, start: number): number {
  * every step's noise from `Rng(pairedNoiseSeed(seed, start))` in the same order whatever the
  * weights, so two models sampled with the same captions, seed and options start each image
  * from the same noise and see the same per-step noise: their images differ only by the model.
+ * A shard of a longer list passes `firstIndex`, the index of `captions[0]` in that list: with
+ * `firstIndex` a multiple of `batchSize`, the shard's images equal those of the whole list.
+ * @param firstIndex - index of `captions[0]` in the whole list (noise seeds count from it). @defaultValue 0
  * @returns host images `[captions.length, 32, 32, 3]` flattened; every tensor made here is disposed.
  */
 export async function samplePairedImages(
@@ -38,8 +41,10 @@ export async function samplePairedImages(
   captions: readonly string[],
   seed: number,
   options: SamplerOptions,
+  firstIndex = 0,
 ): Promise<Float32Array> {
   const batchSize = requireInteger('options.batchSize', options.batchSize, { min: 1 });
+  requireInteger('firstIndex', firstIndex, { min: 0 });
   const [h, w, c] = autoencoder.autoencoder.config.imageShape;
   const out = new Float32Array(captions.length * h * w * c);
   for (let start = 0; start < captions.length; start += batchSize) {
@@ -52,7 +57,7 @@ export async function samplePairedImages(
       tokens.dispose();
       const { latents, logProbs } = ddimSampleFromText(model.denoiser, schedule, {
         text: pooled,
-        rng: new Rng(pairedNoiseSeed(seed, start)),
+        rng: new Rng(pairedNoiseSeed(seed, firstIndex + start)),
         numSteps: options.numSteps,
         guidanceScale: options.guidanceScale,
         eta: options.eta,
