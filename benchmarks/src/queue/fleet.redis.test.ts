@@ -7,38 +7,50 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchmarkRecord } from '../harness/records.js';
 import { runSuite } from '../harness/runner.js';
 import { lossVariantsBenchmark } from '../loss-variants/index.js';
+import {
+  LOSS_VARIANTS_SUITE as SUITE,
+  inProcessLossVariants,
+  readLossVariantsRecord as readRecord,
+} from './loss-variants-suite.test-helper.js';
 import { benchmarkCodeVersion } from './code-version.js';
 import { queueCellRunner } from './queue-cell-runner.js';
 import { TABULAR_REFERENCE_KIND, scoreTabularReference, tabularReferenceKind } from './tabular-reference-kind.js';
 import { FIXTURE_PROMPTS, writeLMFixture } from '../data-jobs/lm-fixture.test-helper.js';
 import { precomputeLMReferenceScores } from '../data-jobs/lm-reference-precompute.js';
 import { sampleLabeledPairs } from '../data-jobs/lm-sampling-jobs.js';
+import { sampleLabeledImagePairs } from '../data-jobs/diffusion-pairs-jobs.js';
+import { FIXTURE_CAPTIONS, writeImagePairsFixture } from '../data-jobs/image-pairs-fixture.test-helper.js';
 import { type WorkerProcess, startWorker, testRedisUrl } from './worker-process.test-helper.js';
 import { workerKinds } from './worker-kinds.js';
 
 // Needs Redis and the built CLI: run with `npm run test:queue` (scripts/with-redis.mjs).
 const url = testRedisUrl();
 const codeVersion = benchmarkCodeVersion();
-const SUITE = { benchmarks: [lossVariantsBenchmark], mode: 'quick', backend: 'cpu', seed: 0 } as const;
-const readRecord = (dir: string): BenchmarkRecord =>
-  JSON.parse(readFileSync(join(dir, 'loss-variants', 'result.json'), 'utf8')) as BenchmarkRecord;
 const DONE = /done bench-cell ([0-9a-f]{12})/;
 
 describe('a fleet of dpo-ts worker processes on Redis', () => {
   let root: string;
+  // The fleet of the first two tests: started once, while the in-process run computes the
+  // record they are compared with (a worker takes seconds to start on a loaded machine).
+  let fleetWorkers: WorkerProcess[] = [];
   let workers: WorkerProcess[] = [];
   let inProcess: BenchmarkRecord;
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'dpo-ts-fleet-'));
     await selectBackend({ backend: 'cpu', quiet: true });
-    await runSuite({ ...SUITE, outDir: join(root, 'in-process'), log: () => {} });
-    inProcess = readRecord(join(root, 'in-process'));
+    [fleetWorkers, inProcess] = await Promise.all([
+      Promise.all([startWorker(url), startWorker(url), startWorker(url)]),
+      inProcessLossVariants(),
+    ]);
   }, 180_000);
   afterEach(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
     workers = [];
   }, 60_000);
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(async () => {
+    await Promise.all(fleetWorkers.map((worker) => worker.stop()));
+    rmSync(root, { recursive: true, force: true });
+  }, 60_000);
 
   const runOnFleet = (name: string, log: (line: string) => void = () => {}) =>
     runSuite({
@@ -56,7 +68,7 @@ describe('a fleet of dpo-ts worker processes on Redis', () => {
     });
 
   it('3 workers finish a benchmark and a sharded reference precompute exactly as one process does', async () => {
-    workers = await Promise.all([startWorker(url), startWorker(url), startWorker(url)]);
+    const workers = fleetWorkers;
     const summary = await runOnFleet('fleet');
     expect(summary.ok).toBe(true);
     const fleet = readRecord(join(root, 'fleet'));
@@ -140,30 +152,54 @@ describe('a fleet of dpo-ts worker processes on Redis', () => {
     const localPairs = await sampleLabeledPairs(sampling);
     expect(localPairs.pairs.length).toBeGreaterThan(3);
     expect(await sampleLabeledPairs({ ...sampling, ...onFleet })).toEqual(localPairs);
+    // Image pairs: a tiny saved text-to-image model, two images per caption labelled by the
+    // committed style classifier, 3 shards on the fleet vs in-process (PNGs decoded: identical).
+    const t2i = await writeImagePairsFixture();
+    const imagePairs = {
+      model: t2i.modelDir,
+      captions: FIXTURE_CAPTIONS,
+      seed: 5,
+      sampler: { numSteps: 2, eta: 1, guidanceScale: 2, batchSize: 4 },
+      labeler: { kind: 'style' } as const,
+      backend: 'cpu' as const,
+      shardSize: 2,
+      kinds,
+      codeVersion,
+    };
+    const localImages = await sampleLabeledImagePairs(imagePairs);
+    expect(localImages.records).toHaveLength(6);
+    expect(await sampleLabeledImagePairs({ ...imagePairs, ...onFleet })).toEqual(localImages);
     // Every shard ran on the fleet (at least once: a job whose lock a loaded worker could not
     // renew in time runs again elsewhere, BullMQ's at-least-once delivery), on several workers.
-    for (const kind of ['reference-scores/lm', 'pairs/lm']) {
+    for (const [kind, shards] of [
+      ['reference-scores/lm', 6],
+      ['pairs/lm', 6],
+      ['pairs/diffusion', 3],
+    ] as const) {
       const ran = workers.map((worker) =>
         worker.lines.flatMap((line) => line.match(new RegExp(`done ${kind} ([0-9a-f]{12})`))?.[1] ?? []),
       );
-      expect(new Set(ran.flat()).size, `${kind}: ${ran.join('; ')}`).toBe(6);
+      expect(new Set(ran.flat()).size, `${kind}: ${ran.join('; ')}`).toBe(shards);
       expect(ran.filter((keys) => keys.length > 0).length).toBeGreaterThan(1);
     }
     rmSync(fixture.dir, { recursive: true, force: true });
+    rmSync(t2i.dir, { recursive: true, force: true });
   });
 
   it('a worker killed with SIGKILL mid-job: its job is retried elsewhere, nothing lost or duplicated', async () => {
-    workers = await Promise.all([startWorker(url), startWorker(url), startWorker(url)]);
-    const victim = workers[0]!;
+    // The first test's fleet, read from the lines it has written since.
+    const since = fleetWorkers.map((worker) => worker.lines.length);
+    const linesOf = (i: number) => fleetWorkers[i]!.lines.slice(since[i]);
+    const victim = fleetWorkers[0]!;
     const run = runOnFleet('killed');
-    const [, key] = await victim.waitFor(/start bench-cell ([0-9a-f]{12})/);
+    const [, key] = await victim.waitFor(/start bench-cell ([0-9a-f]{12})/, 60_000, since[0]);
     victim.child.kill('SIGKILL');
     const summary = await run;
     expect(summary.ok, JSON.stringify(readRecord(join(root, 'killed')).error)).toBe(true);
-    expect(victim.lines.some((line) => line.includes(`done bench-cell ${key}`))).toBe(false);
-    const survivors = workers.slice(1).flatMap((worker) => worker.lines);
+    expect(linesOf(0).some((line) => line.includes(`done bench-cell ${key}`))).toBe(false);
+    const survivors = [1, 2].flatMap(linesOf);
     const doneKeys = survivors.flatMap((line) => line.match(DONE)?.[1] ?? []);
-    const victimDone = victim.lines.flatMap((line) => line.match(DONE)?.[1] ?? []);
+    const victimDone = linesOf(0).flatMap((line) => line.match(DONE)?.[1] ?? []);
     // Every cell finished exactly once, the killed one by a survivor.
     expect(new Set([...doneKeys, ...victimDone]).size).toBe(12);
     expect(doneKeys.length + victimDone.length).toBe(12);
@@ -172,6 +208,7 @@ describe('a fleet of dpo-ts worker processes on Redis', () => {
   });
 
   it('a worker of another code version refuses the job, and the producer reports why', async () => {
+    await Promise.all(fleetWorkers.map((worker) => worker.stop()));
     workers = [await startWorker(url, { DPO_TS_CODE_VERSION: 'someone-else@1' })];
     const outcomes = await runJobs({
       jobs: [

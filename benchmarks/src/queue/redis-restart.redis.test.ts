@@ -1,12 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '@dpo-ts/core';
 import { FileResultStore } from '@dpo-ts/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchmarkRecord } from '../harness/records.js';
 import { runSuite } from '../harness/runner.js';
 import { lossVariantsBenchmark } from '../loss-variants/index.js';
+import {
+  LOSS_VARIANTS_SUITE as SUITE,
+  inProcessLossVariants,
+  readLossVariantsRecord as readRecord,
+} from './loss-variants-suite.test-helper.js';
 import { benchmarkCodeVersion } from './code-version.js';
 import { queueCellRunner } from './queue-cell-runner.js';
 import { type TestRedis, startTestRedis } from './redis-server.test-helper.js';
@@ -14,9 +18,6 @@ import { type WorkerProcess, startWorker } from './worker-process.test-helper.js
 import { workerKinds } from './worker-kinds.js';
 
 // Needs Debian's redis-server and the built CLI: run with `npm run test:queue`.
-const SUITE = { benchmarks: [lossVariantsBenchmark], mode: 'quick', backend: 'cpu', seed: 0 } as const;
-const readRecord = (dir: string): BenchmarkRecord =>
-  JSON.parse(readFileSync(join(dir, 'loss-variants', 'result.json'), 'utf8')) as BenchmarkRecord;
 const storedKeys = (dir: string): string[] => {
   try {
     return readdirSync(dir).flatMap((prefix) => readdirSync(join(dir, prefix)).map((file) => file.slice(0, 12)));
@@ -41,8 +42,13 @@ describe('Redis restarting empty in the middle of a run', () => {
   }, 60_000);
 
   it('loses no finished result: finished cells are not run again, the rest are re-added and the report matches', async () => {
-    await runSuite({ ...SUITE, outDir: join(root, 'in-process'), log: () => {} });
-    workers = await Promise.all([startWorker(redis.url), startWorker(redis.url)]);
+    // The workers start (seconds each on a loaded machine) while the in-process run computes
+    // (or is reused: the fleet test's, when both files run in one process).
+    const [started, inProcess] = await Promise.all([
+      Promise.all([startWorker(redis.url), startWorker(redis.url)]),
+      inProcessLossVariants(),
+    ]);
+    workers = started;
     const results = join(root, 'fleet', 'job-results');
     const lines: string[] = [];
     const run = runSuite({
@@ -65,7 +71,7 @@ describe('Redis restarting empty in the middle of a run', () => {
     await redis.start();
     const summary = await run;
     expect(summary.ok).toBe(true);
-    expect(readRecord(join(root, 'fleet')).data).toEqual(readRecord(join(root, 'in-process')).data);
+    expect(readRecord(join(root, 'fleet')).data).toEqual(inProcess.data);
     expect(lines.some((line) => line.includes('is not in the queue (Redis restarted?): adding it again'))).toBe(true);
     const startedAfter = workers.flatMap((worker, i) =>
       worker.lines.slice(linesAtRestart[i]).flatMap((line) => line.match(/start bench-cell ([0-9a-f]{12})/)?.[1] ?? []),

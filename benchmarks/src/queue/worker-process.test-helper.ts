@@ -7,8 +7,8 @@ const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly lines: string[];
-  /** Resolves with the first line (past or future) matching `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the first line (past, from line `from` on, or future) matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   /** SIGTERM (or `signal`), then waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -51,8 +51,8 @@ export async function startWorker(url: string, env: Record<string, string> = {})
   const worker: WorkerProcess = {
     child,
     lines,
-    waitFor(pattern, timeoutMs = 60_000) {
-      for (const line of lines) {
+    waitFor(pattern, timeoutMs = 60_000, from = 0) {
+      for (const line of lines.slice(from)) {
         const match = line.match(pattern);
         if (match) return Promise.resolve(match);
       }
