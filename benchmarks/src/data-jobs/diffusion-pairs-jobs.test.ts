@@ -20,7 +20,9 @@ import { diffusionPairsKind, validateDiffusionPairsPayload } from './diffusion-p
 import { type ImagePairJobsOptions, sampleLabeledImagePairs } from './diffusion-pairs-jobs.js';
 import { FIXTURE_CAPTIONS, type ImagePairsFixture, writeImagePairsFixture } from './image-pairs-fixture.test-helper.js';
 
-const SAMPLER = { numSteps: 2, eta: 1, guidanceScale: 2, batchSize: 4 } as const;
+// One caption's pair per sampler call: any shard size lines up.
+const SAMPLER = { numSteps: 2, eta: 1, guidanceScale: 2, batchSize: 2 } as const;
+const CAPTIONS = FIXTURE_CAPTIONS.slice(0, 3);
 let fixture: ImagePairsFixture;
 let options: ImagePairJobsOptions;
 
@@ -34,12 +36,12 @@ describe('pairs/diffusion: sharded image pair sampling and labelling', () => {
     fixture = await writeImagePairsFixture();
     options = {
       model: fixture.modelDir,
-      captions: FIXTURE_CAPTIONS,
+      captions: CAPTIONS,
       seed: 5,
       sampler: SAMPLER,
       labeler: { kind: 'style' },
       backend: 'cpu',
-      shardSize: 2,
+      shardSize: 1,
       kinds: new JobKindRegistry([diffusionPairsKind]),
       codeVersion: 'test',
     };
@@ -55,26 +57,26 @@ describe('pairs/diffusion: sharded image pair sampling and labelling', () => {
     };
     let three: Awaited<ReturnType<typeof jsonl>> | undefined;
     await expectNoLeak(async () => {
-      three = await jsonl(2);
+      three = await jsonl(1);
     });
-    const one = await jsonl(6);
+    const one = await jsonl(3);
     expect(three!.text).toBe(one.text);
-    expect(three!.text.trim().split('\n')).toHaveLength(6);
+    expect(three!.text.trim().split('\n')).toHaveLength(3);
 
     // Independently: one sampler call sequence over every caption doubled, the committed style
     // classifier's logits, and labelPairs' rule (P = sigmoid(s0 - s1), ties within 0.05).
     const model = await loadTextToImageTrainedModel(fixture.modelDir);
-    const doubled = FIXTURE_CAPTIONS.flatMap((caption) => [caption, caption]);
+    const doubled = CAPTIONS.flatMap((caption) => [caption, caption]);
     const images = await samplePairedImages(model, model.autoencoder, model.schedule, doubled, 5, SAMPLER);
     const { classifier } = await loadStyleClassifier(path.join(FEEDBACK_CHECKPOINTS, 'emoji-style'));
-    const batch = tf.tensor4d(images, [12, 32, 32, 3]);
+    const batch = tf.tensor4d(images, [6, 32, 32, 3]);
     const scores = await styleLabeler(classifier).score(batch, doubled);
     batch.dispose();
     classifier.dispose();
     for (const network of [model.encoder, model.denoiser, model.autoencoder.autoencoder]) network.dispose();
     const size = 32 * 32 * 3;
     three!.records.forEach((record, i) => {
-      expect(record.caption).toBe(FIXTURE_CAPTIONS[i]);
+      expect(record.caption).toBe(CAPTIONS[i]);
       expect(record.extra).toMatchObject({ labeler: 'emoji-style' });
       expect(record.extra?.score_0).toBeCloseTo(scores[2 * i]!, 5);
       expect(record.extra?.score_1).toBeCloseTo(scores[2 * i + 1]!, 5);
@@ -86,14 +88,14 @@ describe('pairs/diffusion: sharded image pair sampling and labelling', () => {
   });
 
   it('refuses bad payloads naming the field, and shards that do not start a sampler call', async () => {
-    const payload = { ...options, captions: ['red apple'], firstIndex: 0 };
+    const payload = { ...options, captions: ['red apple'], firstIndex: 0, sampler: { ...SAMPLER, batchSize: 4 } };
     expect(() => validateDiffusionPairsPayload({ ...payload, labeler: { kind: 'reward', name: 'sharpness' } })).toThrow(
       'payload.labeler.name must be one of "jpeg-compressibility", "jpeg-incompressibility", "brightness": got "sharpness"',
     );
     expect(() => validateDiffusionPairsPayload({ ...payload, labeler: { kind: 'human' } })).toThrow(
       'payload.labeler.kind must be one of "clip", "style", "reward": got "human"',
     );
-    expect(() => validateDiffusionPairsPayload({ ...payload, sampler: { ...SAMPLER, numSteps: 0 } })).toThrow(
+    expect(() => validateDiffusionPairsPayload({ ...payload, sampler: { ...payload.sampler, numSteps: 0 } })).toThrow(
       'payload.sampler.numSteps must be an integer >= 1: got 0',
     );
     expect(() => validateDiffusionPairsPayload({ ...payload, captions: [] })).toThrow(
@@ -102,7 +104,9 @@ describe('pairs/diffusion: sharded image pair sampling and labelling', () => {
     expect(() => validateDiffusionPairsPayload({ ...payload, firstIndex: 1 })).toThrow(
       'payload.firstIndex must be an index whose first image (2 x firstIndex) starts a sampler call: 2 x firstIndex a multiple of sampler.batchSize 4: got 1',
     );
-    await expect(sampleLabeledImagePairs({ ...options, shardSize: 3 })).rejects.toThrow(
+    await expect(
+      sampleLabeledImagePairs({ ...options, sampler: { ...SAMPLER, batchSize: 4 }, shardSize: 3 }),
+    ).rejects.toThrow(
       'options.shardSize must be a size whose images (2 x shardSize = 6) are a multiple of sampler.batchSize 4: got 3',
     );
   });
@@ -116,18 +120,18 @@ describe('pairs/diffusion: sharded image pair sampling and labelling', () => {
     const out = path.join(fixture.dir, 'cli', 'pairs.jsonl');
     await fs.mkdir(path.dirname(out));
     const lines: string[] = [];
-    const args = ['jobs', 'image-pairs', '--model', fixture.modelDir, '--captions', captions, '--count', '4'];
+    const args = ['jobs', 'image-pairs', '--model', fixture.modelDir, '--captions', captions, '--count', '2'];
     const sampling = ['--labeler', 'brightness', '--steps', '2', '--eta', '1', '--guidance-scale', '2'];
-    const rest = ['--batch-size', '4', '--shard-size', '2', '--seed', '5', '--backend', 'cpu', '--out', out];
+    const rest = ['--batch-size', '2', '--shard-size', '1', '--seed', '5', '--backend', 'cpu', '--out', out];
     await buildProgram([], (line) => lines.push(line)).parseAsync(
       [...args, ...sampling, ...rest, '--results', path.join(fixture.dir, 'results')],
       { from: 'user' },
     );
-    expect(lines.at(-1)).toMatch(/^image pairs: 4 pairs \(image 0 preferred \d, image 1 preferred \d, ties \d\) -> /);
+    expect(lines.at(-1)).toMatch(/^image pairs: 2 pairs \(image 0 preferred \d, image 1 preferred \d, ties \d\) -> /);
     const records = await loadCaptionPreferenceJsonl(out);
-    expect(records.map((record) => record.caption)).toEqual(FIXTURE_CAPTIONS.slice(0, 4));
+    expect(records.map((record) => record.caption)).toEqual(CAPTIONS.slice(0, 2));
     const model = await loadTextToImageTrainedModel(fixture.modelDir);
-    const doubled = FIXTURE_CAPTIONS.slice(0, 4).flatMap((caption) => [caption, caption]);
+    const doubled = CAPTIONS.slice(0, 2).flatMap((caption) => [caption, caption]);
     const images = await samplePairedImages(model, model.autoencoder, model.schedule, doubled, 5, SAMPLER);
     for (const network of [model.encoder, model.denoiser, model.autoencoder.autoencoder]) network.dispose();
     const mean = (i: number) => images.subarray(i * 3072, (i + 1) * 3072).reduce((a, b) => a + b, 0) / 3072;
