@@ -21,9 +21,13 @@ export function testRedisUrl(): string {
   return url;
 }
 
-/** Starts `node dist/cli.js worker --queue url --lock-ms 4000` and waits until it is ready. */
+/**
+ * Starts `node dist/cli.js worker --queue url --lock-ms 10000` and waits until it is ready. A 10 s
+ * lock: with 4 s, a worker starved on a loaded machine lost the lock of a live job and BullMQ ran
+ * it twice; 10 s still lets the SIGKILL test's stalled job be retried within about 20 s.
+ */
 export async function startWorker(url: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--lock-ms', '4000'], {
+  const child = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--lock-ms', '10000'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
