@@ -121,9 +121,12 @@ export class StepControl {
     return (performance.now() - started) / 1000;
   }
 
-  /** Blocks (worker threads only) until `added` differs from `seen`. */
+  /**
+   * Blocks (worker threads only) until `added` differs from `seen`, or 100 ms pass: the caller
+   * re-checks in a loop, and the bound keeps a wait from outliving a pool that is shutting down.
+   */
   waitForAdded(seen: number): void {
-    Atomics.wait(this.cells, ADDED, seen);
+    Atomics.wait(this.cells, ADDED, seen, 100);
   }
 
   /** Per layout slot, whether the sum holds a gradient for it (after the last add). */
