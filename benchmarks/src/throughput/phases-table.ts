@@ -29,7 +29,7 @@ export function workerPhasesTable(outputs: readonly WorkerOutput[]): ReportTable
       'reference: frozen reference scores on the main thread (0 when each worker scores its own micro-batches with a reference replica); ' +
       'publish: weights copied to shared memory; load: a worker copying them into its replica; compute: forward and backward of its micro-batches; ' +
       'copy: its gradients into shared slots; idle: its wait for the rest of the step (imbalance, messages); ' +
-      'reduce: the ordered gradient sum on the main thread; apply: clipping and AdamW. Worker phases are means over the workers; ' +
+      'reduce: the ordered gradient sum (built by the workers in micro-batch order, all workers together) and its conversion to tensors; apply: clipping and AdamW. Worker phases are means over the workers; ' +
       "with 1 worker, compute and reduce are the main thread's. Timed with performance.now() in each thread: on a loaded machine every phase stretches.",
   };
 }

@@ -10,9 +10,10 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
 import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
-import { OrderedGradientSum } from './ordered-gradient-sum.js';
+import { sumTensors } from './ordered-gradient-sum.js';
 import type { ParallelTaskSpec } from './parallel-task.js';
 import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
+import { StepControl } from './step-control.js';
 import { secondsSince } from './step-phases.js';
 import { WorkerPhaseTotals } from './worker-phase-totals.js';
 import { WorkerFailedError } from './worker-failed-error.js';
@@ -35,8 +36,8 @@ export interface GradientWorkerPoolOptions {
   /** Gradient overrides of every worker. @defaultValue those active on the main thread */
   readonly gradientOverrides?: readonly GradientOverrideName[];
   /**
-   * Gradient buffers per worker: 2 lets a worker start its next micro-batch while the main
-   * thread still sums the previous one. Memory: workers x slots x parameters x 4 bytes.
+   * Gradient buffers per worker: 2 lets a worker start its next micro-batch while its previous
+   * gradient waits for its turn in the ordered sum. Memory: workers x slots x parameters x 4 bytes.
    * @defaultValue 2
    */
   readonly slotsPerWorker?: number;
@@ -44,21 +45,22 @@ export interface GradientWorkerPoolOptions {
 
 interface WorkerHandle {
   readonly worker: Worker;
-  readonly slots: readonly Float32Array[];
 }
 
 interface RunningCall {
   readonly callId: number;
   readonly stepIndex: number;
-  readonly assignedTo: readonly number[];
-  readonly results: (Extract<FromWorker, { type: 'result' }> | undefined)[];
+  readonly control: StepControl;
   readonly microBatches: MicroBatchResult[];
-  readonly sum: OrderedGradientSum;
-  /** Per worker, seconds by phase, when the call is timed. */
+  /** Micro-batches whose result message has come in. */
+  received: number;
+  /** Workers that reported `finished`. */
+  finished: number;
+  /** Per worker, seconds by phase (and micro-batches computed), when the call is timed. */
   readonly timings: WorkerPhaseTotals[] | undefined;
-  /** Main-thread seconds spent summing. */
+  /** Seconds the workers spent adding gradients into the sum, all workers together. */
   reduceSeconds: number;
-  /** `performance.now()` when the last result was summed. */
+  /** `performance.now()` when the last worker finished. */
   finishedAt: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
@@ -78,13 +80,16 @@ function workerEntry(): URL {
  * optimiser and the canonical parameters; each worker holds its own tfjs engine and a replica
  * built from a {@link ParallelTaskSpec}.
  *
- * Per call: the main thread copies its variables (trainable and frozen) into a SharedArrayBuffer; micro-batch
- * k goes to worker k mod N (round-robin); each worker loads the shared parameters into its
- * replica, computes each assigned micro-batch's gradient into one of its shared gradient slots
- * and posts the loss and metrics; the main thread sums the slots strictly in micro-batch order
- * ({@link OrderedGradientSum}) as they come in, so a run is deterministic for a given worker
- * count and equals the single-thread {@link InProcessGradientEngine} to float32 rounding (bit
- * for bit on the same backend, measured in the tests).
+ * Per call: the main thread copies its variables (trainable and frozen) into a SharedArrayBuffer
+ * and sends every worker all the micro-batches; each worker loads the shared parameters into
+ * its replica, then takes micro-batches in turn from a shared counter (a worker slowed by other
+ * load takes fewer), computes each one's gradient into one of its shared gradient slots and
+ * posts the loss and metrics. The gradients are summed strictly in micro-batch order, with
+ * {@link OrderedGradientSum}'s arithmetic, into a shared buffer by whichever worker holds the
+ * next one (`StepControl`), so the main thread does no per-micro-batch work; which worker
+ * computed or added what does not change a bit. A run is deterministic and equals the
+ * single-thread {@link InProcessGradientEngine} bit for bit on the same backend, whatever the
+ * worker count (measured in the tests).
  *
  * Failures: a worker that throws (its loss, a leaked tensor, a layout mismatch) or exits makes
  * the call reject with a {@link WorkerFailedError} naming the worker and micro-batch, and shuts
@@ -106,6 +111,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
 
   private constructor(
     private readonly handles: readonly WorkerHandle[],
+    private readonly slotsPerWorker: number,
     private readonly layout: ParameterLayout,
     private readonly weightLayout: ParameterLayout,
     private readonly variables: NamedVariables,
@@ -145,9 +151,12 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const backend = options.backend ?? selectedBackend()?.name ?? (tf.getBackend() as BackendName);
     const gradientOverrides = options.gradientOverrides ?? activeGradientOverrides();
     const handles: WorkerHandle[] = [];
+    const perWorker = <T>(make: () => T) =>
+      Array.from({ length: workers }, () => Array.from({ length: slotsPerWorker }, make));
+    const gradientSlots = perWorker(() => new SharedArrayBuffer(layout.size * 4));
+    const gradientFlags = perWorker(() => new SharedArrayBuffer(layout.slots.length * 4));
     try {
       for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-        const gradientSlots = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(layout.size * 4));
         const workerData: WorkerInit = {
           workerIndex,
           task,
@@ -157,11 +166,9 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
           weightLayout,
           parameters,
           gradientSlots,
+          gradientFlags,
         };
-        handles.push({
-          worker: new Worker(entry, { workerData }),
-          slots: gradientSlots.map((buffer) => new Float32Array(buffer)),
-        });
+        handles.push({ worker: new Worker(entry, { workerData }) });
       }
     } catch (error) {
       // A config that cannot cross threads (DataCloneError), or no memory: stop the workers already started.
@@ -170,6 +177,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     }
     const pool = new GradientWorkerPool<TBatch>(
       handles,
+      slotsPerWorker,
       layout,
       weightLayout,
       options.parameters,
@@ -222,8 +230,8 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   private runningOn(workerIndex: number): { microBatchIndex?: number; stepIndex?: number } {
     const call = this.call;
     if (call === undefined) return {};
-    const microBatchIndex = call.assignedTo.findIndex(
-      (worker, k) => worker === workerIndex && call.results[k] === undefined && k >= call.sum.added,
+    const microBatchIndex = call.microBatches.findIndex(
+      (_, k) => call.control.computingWorker(k, this.slotsPerWorker) === workerIndex,
     );
     return microBatchIndex < 0 ? { stepIndex: call.stepIndex } : { microBatchIndex, stepIndex: call.stepIndex };
   }
@@ -247,32 +255,33 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
           ...(stack ? { stack } : {}),
         }),
       );
-    } else if (message.type === 'result') {
+    } else if (message.type === 'result' || message.type === 'finished') {
       const call = this.call;
       if (call === undefined || message.callId !== call.callId) return;
-      call.results[message.microBatchIndex] = message;
-      if (message.timing !== undefined) call.timings?.[workerIndex]?.add(message.timing);
-      this.drain(call);
+      if (message.type === 'result') {
+        const { loss, metrics, outputs } = message;
+        call.microBatches[message.microBatchIndex] = { loss, metrics, outputs };
+        call.received++;
+        if (message.timing !== undefined) call.timings?.[workerIndex]?.add(message.timing);
+      } else {
+        call.finished++;
+        call.reduceSeconds += message.reduce;
+        const totals = call.timings?.[workerIndex];
+        if (totals !== undefined) totals.reduce += message.reduce;
+      }
+      this.settle(call);
     }
   }
 
-  /** Sums every result that is next in micro-batch order, freeing its slot; resolves the call when all are in. */
-  private drain(call: RunningCall): void {
-    const started = performance.now();
-    for (let k = call.sum.added; k < call.results.length && call.results[k] !== undefined; k = call.sum.added) {
-      const result = call.results[k]!;
-      const handle = this.handles[call.assignedTo[k]!]!;
-      call.sum.add(k, handle.slots[result.slot]!, result.hasGradient);
-      call.microBatches[k] = { loss: result.loss, metrics: result.metrics, outputs: result.outputs };
-      handle.worker.postMessage({ type: 'release', slot: result.slot } satisfies ToWorker);
-    }
-    call.reduceSeconds += secondsSince(started);
-    if (call.sum.added === call.results.length) {
-      call.finishedAt = performance.now();
-      this.call = undefined;
-      for (const { worker } of this.handles) worker.unref();
-      call.resolve();
-    }
+  /** Resolves the call once every worker has finished and every result has come in. */
+  private settle(call: RunningCall): void {
+    if (call.finished < this.handles.length || call.received < call.microBatches.length) return;
+    call.finishedAt = performance.now();
+    this.call = undefined;
+    for (const { worker } of this.handles) worker.unref();
+    const added = call.control.added();
+    if (added === call.microBatches.length) call.resolve();
+    else call.reject(new DPOTSError(`GradientWorkerPool: ${added} of ${call.microBatches.length} gradients summed`));
   }
 
   /** Records the first failure, stops every worker and rejects whatever waits. */
@@ -296,10 +305,12 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     if (!Array.isArray(batches) || batches.length === 0)
       throw new InvalidArgumentError('batches', 'at least one micro-batch', batches);
     const stepIndex = requireInteger('call.stepIndex', call.stepIndex ?? 0, { min: 0 });
-    const sum = new OrderedGradientSum(this.layout, call.divisor ?? 1);
+    const divisor = call.divisor ?? 1;
+    if (typeof divisor !== 'number' || !Number.isFinite(divisor) || divisor <= 0)
+      throw new InvalidArgumentError('call.divisor', 'a finite number > 0', divisor);
     this.busy = true;
     try {
-      return await this.run(batches, call, stepIndex, sum);
+      return await this.run(batches, call, stepIndex, divisor);
     } finally {
       this.busy = false;
     }
@@ -309,14 +320,15 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     batches: readonly TBatch[],
     call: GradientCall,
     stepIndex: number,
-    sum: OrderedGradientSum,
+    divisor: number,
   ): Promise<StepGradients> {
     const callStart = performance.now();
     await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
     const publish = secondsSince(callStart);
     if (this.failure !== undefined) throw this.failure;
-    const assignedTo = batches.map((_, k) => k % this.handles.length);
-    const microBatches: MicroBatchResult[] = [];
+    const control = StepControl.allocate(batches.length, this.layout.slots.length);
+    const sum = new SharedArrayBuffer(this.layout.size * 4);
+    const microBatches: MicroBatchResult[] = batches.map(() => ({ loss: Number.NaN, metrics: {}, outputs: {} }));
     const timing = call.phases === true;
     const postedAt = performance.now();
     let running: RunningCall | undefined;
@@ -325,10 +337,10 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       running = {
         callId,
         stepIndex,
-        assignedTo,
-        results: batches.map(() => undefined),
+        control,
         microBatches,
-        sum,
+        received: 0,
+        finished: 0,
         timings: timing ? this.handles.map(() => new WorkerPhaseTotals()) : undefined,
         reduceSeconds: 0,
         finishedAt: postedAt,
@@ -337,22 +349,20 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       };
       this.call = running;
       try {
-        this.handles.forEach(({ worker }, workerIndex) => {
-          const assignments = batches.flatMap((batch, microBatchIndex) =>
-            assignedTo[microBatchIndex] === workerIndex ? [{ microBatchIndex, batch }] : [],
-          );
-          if (assignments.length === 0) return;
+        for (const { worker } of this.handles) {
           worker.ref();
           worker.postMessage({
             type: 'run',
             callId,
             stepIndex,
-            microBatchCount: batches.length,
             step: call.step ?? null,
-            assignments,
+            batches,
+            control: control.buffer,
+            sum,
+            divisor,
             timing,
           } satisfies ToWorker);
-        });
+        }
       } catch (error) {
         // A batch that cannot cross threads (functions, tensors): some workers may already run, so stop them all.
         this.fail(
@@ -367,7 +377,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     });
     for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
     const converting = performance.now();
-    const grads = sum.toTensors();
+    const grads = sumTensors(this.layout, new Float32Array(sum), control.present());
     if (!timing || running === undefined) return { grads, microBatches };
     return {
       grads,
@@ -375,7 +385,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       phases: {
         publish,
         ...WorkerPhaseTotals.mean(
-          [...new Set(assignedTo)].map((workerIndex) => running!.timings![workerIndex]!),
+          running.timings!.filter((totals) => totals.microBatches > 0),
           (running.finishedAt - postedAt) / 1000,
         ),
         reduce: running.reduceSeconds + secondsSince(converting),

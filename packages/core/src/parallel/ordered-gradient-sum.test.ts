@@ -47,6 +47,42 @@ describe('OrderedGradientSum', () => {
     tf.dispose([...tensors.values(), ...accumulated.values()]);
   });
 
+  it('matches accumulateGradients bit for bit when a variable first gets a gradient mid-step, divisor 1 and 2.5', () => {
+    // Three variables; b has no gradient in micro-batch 0, so micro-batch 1 copies b but adds a and c.
+    const three: ParameterLayout = {
+      slots: [
+        { name: 'a', shape: [2], offset: 0, size: 2 },
+        { name: 'b', shape: [3], offset: 2, size: 3 },
+        { name: 'c', shape: [2], offset: 5, size: 2 },
+      ],
+      size: 7,
+    };
+    const hasGradient = [
+      [true, false, true],
+      [true, true, true],
+      [false, true, true],
+    ];
+    for (const divisor of [1, 2.5]) {
+      const accumulated = new Map<string, tf.Tensor>();
+      const sum = new OrderedGradientSum(three, divisor);
+      micro.forEach((values, k) => {
+        const grads = new Map<string, tf.Tensor>();
+        three.slots.forEach((slot, s) => {
+          if (hasGradient[k]![s]) grads.set(slot.name, tf.tensor(values.slice(slot.offset, slot.offset + slot.size)));
+        });
+        accumulateGradients(accumulated, grads, divisor);
+        sum.add(k, values, hasGradient[k]!);
+      });
+      const tensors = sum.toTensors();
+      for (const name of ['a', 'b', 'c'])
+        expect(Array.from(tensors.get(name)!.dataSync())).toEqual(Array.from(accumulated.get(name)!.dataSync()));
+      // Independently: b's first element is 1.5 / divisor + 0.25 / divisor, each step in float32.
+      const b0 = Math.fround(Math.fround(1.5 / divisor) + Math.fround(0.25 / divisor));
+      expect(tensors.get('b')!.dataSync()[0]).toBe(b0);
+      tf.dispose([...tensors.values(), ...accumulated.values()]);
+    }
+  });
+
   it('leaves out a variable no micro-batch has a gradient for', () => {
     const sum = new OrderedGradientSum(layout);
     sum.add(0, micro[0]!, [true, false]);

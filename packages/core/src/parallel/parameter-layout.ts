@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
+import { copyToHost } from './copy-to-host.js';
 
 /** Where one parameter lives in a flat float32 buffer. */
 export interface ParameterSlot {
@@ -78,7 +79,7 @@ export function assertSameLayout(
 
 /**
  * Copies the values of the layout's variables into `target` (the shared parameter buffer).
- * Reads each variable with `data()`; creates no tensor.
+ * Reads each variable in place where the backend allows (`copyToHost`); creates no tensor.
  */
 export async function writeParameters(
   layout: ParameterLayout,
@@ -89,7 +90,7 @@ export async function writeParameters(
     const variable = variables.get(slot.name);
     if (variable === undefined)
       throw new InvalidArgumentError('variables', `a variable named ${slot.name}`, [...variables.keys()]);
-    target.set((await variable.data()) as Float32Array, slot.offset);
+    await copyToHost(variable, target, slot.offset);
   }
 }
 

@@ -10,9 +10,11 @@
  * - `compute`: forward and backward of the micro-batches (sum over a worker's micro-batches,
  *   mean over workers; the in-process engine's total on the main thread).
  * - `copy`: a worker writing its gradients into a shared slot (mean over workers).
- * - `idle`: a worker's wait from the call's start to the main thread's last result, minus its
- *   own work (mean over workers): load imbalance, slot waits and message latency.
- * - `reduce`: the main thread's ordered sum of gradient buffers and their conversion to tensors.
+ * - `idle`: a worker's wait from the call's start to the last worker's end, minus its own work
+ *   (mean over workers): load imbalance, slot waits and message latency.
+ * - `reduce`: the ordered sum of the gradient buffers (done by the workers, whichever holds the
+ *   next gradient; seconds summed over them) and its conversion to tensors on the main thread;
+ *   the in-process engine's tensor accumulation.
  * - `gradients`: the whole gradient call (publish to the last summed micro-batch).
  * - `apply`: clipping, the non-finite guard and AdamW.
  */
@@ -29,7 +31,7 @@ export const STEP_PHASE_METRICS = {
   copy: 'time/copy',
   /** Seconds a worker waited for the rest of the step (mean over workers). */
   idle: 'time/idle',
-  /** Seconds of the main thread's ordered gradient sum and conversion to tensors. */
+  /** Seconds of the ordered gradient sum (all workers together) and its conversion to tensors. */
   reduce: 'time/reduce',
   /** Seconds of the whole gradient call, from publish to the last summed micro-batch. */
   gradients: 'time/gradients',

@@ -14,9 +14,14 @@ export class WorkerPhaseTotals {
   copy = 0;
   /** Waiting for a free gradient slot. */
   slotWait = 0;
+  /** Adding gradients (its own or another worker's) into the call's ordered sum. */
+  reduce = 0;
+  /** Micro-batches it computed. */
+  microBatches = 0;
 
   /** Adds one micro-batch's timing. */
   add(timing: MicroBatchTiming): void {
+    this.microBatches++;
     this.load += timing.load;
     this.compute += timing.compute;
     this.copy += timing.copy;
@@ -25,8 +30,8 @@ export class WorkerPhaseTotals {
 
   /**
    * The worker phases of a call, averaged over the workers that had micro-batches; a worker's
-   * idle time is `workSeconds` (posting the work to the last summed result) minus its own load,
-   * compute and copy.
+   * idle time is `workSeconds` (posting the work to the last worker's end) minus its own load,
+   * compute, copy and reduce.
    */
   static mean(active: readonly WorkerPhaseTotals[], workSeconds: number): StepPhaseSeconds {
     const mean = (pick: (t: WorkerPhaseTotals) => number) =>
@@ -35,7 +40,7 @@ export class WorkerPhaseTotals {
       load: mean((t) => t.load),
       compute: mean((t) => t.compute),
       copy: mean((t) => t.copy),
-      idle: mean((t) => Math.max(0, workSeconds - t.load - t.compute - t.copy)),
+      idle: mean((t) => Math.max(0, workSeconds - t.load - t.compute - t.copy - t.reduce)),
     };
   }
 }

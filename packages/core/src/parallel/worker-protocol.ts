@@ -18,14 +18,13 @@ export interface WorkerInit {
   readonly weightLayout: ParameterLayout;
   /** The canonical weights, written by the main thread before each call. */
   readonly parameters: SharedArrayBuffer;
-  /** This worker's gradient slots, each `layout.size` float32 values. */
-  readonly gradientSlots: readonly SharedArrayBuffer[];
-}
-
-/** One micro-batch assigned to a worker. @internal */
-export interface Assignment {
-  readonly microBatchIndex: number;
-  readonly batch: unknown;
+  /**
+   * Every worker's gradient slots (`gradientSlots[worker][slot]`, each `layout.size` float32
+   * values): a worker writes into its own and adds anyone's into a call's sum.
+   */
+  readonly gradientSlots: readonly (readonly SharedArrayBuffer[])[];
+  /** Per worker and slot, `layout.slots.length` int32 flags: 1 where the slot holds that variable's gradient. */
+  readonly gradientFlags: readonly (readonly SharedArrayBuffer[])[];
 }
 
 /** Main -> worker. @internal */
@@ -34,13 +33,18 @@ export type ToWorker =
       readonly type: 'run';
       readonly callId: number;
       readonly stepIndex: number;
-      readonly microBatchCount: number;
       readonly step: JsonValue;
-      readonly assignments: readonly Assignment[];
+      /** Every micro-batch of the call; workers take them in turn through `control`. */
+      readonly batches: readonly unknown[];
+      /** The call's `StepControl` block (claims, states, the sum's progress). */
+      readonly control: SharedArrayBuffer;
+      /** The call's gradient sum, `layout.size` float32 values. */
+      readonly sum: SharedArrayBuffer;
+      /** What each gradient is divided by before it is added. */
+      readonly divisor: number;
       /** Whether to time the phases of each micro-batch ({@link MicroBatchTiming}). */
       readonly timing: boolean;
     }
-  | { readonly type: 'release'; readonly slot: number }
   | { readonly type: 'memory' };
 
 /** An error as plain data (Error objects lose their class crossing threads). @internal */
@@ -69,13 +73,18 @@ export type FromWorker =
       readonly type: 'result';
       readonly callId: number;
       readonly microBatchIndex: number;
-      readonly slot: number;
       readonly loss: number;
       readonly metrics: Readonly<Record<string, number>>;
       readonly outputs: Readonly<Record<string, Float32Array>>;
-      readonly hasGradient: readonly boolean[];
       /** Present when the run asked for `timing`. */
       readonly timing?: MicroBatchTiming;
+    }
+  | {
+      /** The worker has nothing left to do in call `callId` (no micro-batch to take, its gradients handed over). */
+      readonly type: 'finished';
+      readonly callId: number;
+      /** Seconds this worker spent adding gradients (anyone's) into the call's sum. */
+      readonly reduce: number;
     }
   | { readonly type: 'memory'; readonly numTensors: number }
   | { readonly type: 'error'; readonly microBatchIndex?: number; readonly error: SerializedError };
