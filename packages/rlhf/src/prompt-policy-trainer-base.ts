@@ -233,7 +233,7 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
       async (pool) => {
         this.samplingPool = pool;
         try {
-          return await this.runLoop(options);
+          return await this.withUpdateEngine(() => this.runLoop(options));
         } finally {
           this.samplingPool = undefined;
         }
@@ -242,6 +242,14 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
   }
 
   /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */
+  /**
+   * Runs `run` (the training loop) inside whatever the subclass's updates need for the whole of
+   * `train()`: RLOO and GRPO open their gradient worker pool here. The default runs it as is.
+   */
+  protected withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
+    return run();
+  }
+
   protected rolloutSampling(): RolloutSampling | undefined {
     return rolloutSampling(this.samplingPool);
   }
