@@ -70,6 +70,7 @@ export {
   type PPOUpdateTaskConfig,
 } from './ppo-update-task.js';
 export { PPOTrainer } from './ppo-trainer.js';
+export { policyUpdateVariables } from './policy-update-variables.js';
 export {
   savePolicyModel,
   loadPolicyModel,

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue, NamedVariables, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
 import { GPT, type GPTConfigInput } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
+import { policyUpdateVariables } from './policy-update-variables.js';
 import { ppoLoss, type PPOLossOptions, type PPOUpdateBatch } from './ppo-loss.js';
 import type { PPOModels } from './ppo-rollout.js';
 import { layoutRows, pickRows } from './rollout-layout.js';
@@ -35,8 +36,7 @@ export type PPOUpdateTaskConfig = {
  * and in every worker replica.
  */
 export function ppoUpdateVariables(models: PPOUpdateModels): NamedVariables {
-  const named = new Map<string, tf.Variable>();
-  for (const [name, variable] of models.policy.namedVariables()) named.set(`policy/${name}`, variable);
+  const named = new Map<string, tf.Variable>(policyUpdateVariables(models.policy));
   for (const [name, variable] of models.critic?.namedVariables() ?? []) named.set(`critic/${name}`, variable);
   for (const [name, variable] of models.valueHead.namedVariables()) named.set(name, variable);
   return named;

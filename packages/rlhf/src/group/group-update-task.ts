@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, MicroBatchContext, NamedVariables, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { JsonValue, MicroBatchContext, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
 import { GPT, type GPTConfigInput } from '@dpo-ts/lm';
+import { policyUpdateVariables } from '../policy-update-variables.js';
 import { responseLogProbs } from '../response-forward.js';
 import { layoutRows, pickRows, rolloutTensors, type RolloutLayout } from '../rollout-layout.js';
 import {
@@ -123,11 +124,6 @@ export function groupNormalizationOf(context: MicroBatchContext): GroupLossNorma
   return context.step as unknown as GroupLossNormalization;
 }
 
-/** A GPT's variables under the checkpoint names of RLOO and GRPO: `policy/<GPT name>`. */
-export function groupUpdateVariables(model: GPT): NamedVariables {
-  return new Map([...model.namedVariables()].map(([name, variable]) => [`policy/${name}`, variable] as const));
-}
-
 /**
  * RLOO's or GRPO's loss of one micro-batch ({@link groupUpdateLoss}), as a core `ParallelTask`:
  * the unit data-parallel workers compute. The step's counts ({@link GroupLossNormalization})
@@ -135,7 +131,7 @@ export function groupUpdateVariables(model: GPT): NamedVariables {
  * micro-batch losses are summed (`reduction: 'sum'`). No dropout is drawn (the forward pass runs
  * without `training`), so a micro-batch's gradient is the same on every thread.
  *
- * `namedVariables`: {@link groupUpdateVariables}. `model` is the trainer's policy on the main
+ * `namedVariables`: {@link policyUpdateVariables}. `model` is the trainer's policy on the main
  * thread; in a worker a GPT is built from `config.gpt` (the engine overwrites its weights).
  * `dispose()` frees only a model the task built.
  *
@@ -144,7 +140,7 @@ export function groupUpdateVariables(model: GPT): NamedVariables {
 export function createGroupUpdateTask(config: GroupUpdateTaskConfig, model?: GPT): ParallelTask<GroupUpdateBatch> {
   const policy = model ?? new GPT(config.gpt);
   return {
-    namedVariables: groupUpdateVariables(policy),
+    namedVariables: policyUpdateVariables(policy),
     lossAndMetrics: (batch, context) =>
       groupUpdateLoss(policy, batch, groupNormalizationOf(context), config.temperature, config.loss),
     dispose: () => {

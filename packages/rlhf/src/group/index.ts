@@ -34,7 +34,6 @@ export {
   groupUpdateBatch,
   groupUpdateLoss,
   groupUpdateTaskSpec,
-  groupUpdateVariables,
   type GroupLossSettings,
   type GroupUpdateBatch,
   type GroupUpdateTaskConfig,
