@@ -240,15 +240,16 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
     );
   }
 
-  /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */
   /**
    * Runs `run` (the training loop) inside whatever the subclass's updates need for the whole of
-   * `train()`: RLOO and GRPO open their gradient worker pool here. The default runs it as is.
+   * `train()`: RLOO, GRPO and online DPO open their gradient worker pool here. The default runs
+   * it as is.
    */
   protected withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
     return run();
   }
 
+  /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */
   protected rolloutSampling(): RolloutSampling | undefined {
     return rolloutSampling(this.samplingPool);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, NamedVariables, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { JsonValue, MicroBatchOutput, NamedVariables, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
 import {
   createDenoiser,
   ddimStepLogProb,
@@ -123,7 +123,7 @@ export function ddpoUpdateLoss(
   schedule: NoiseSchedule,
   batch: DDPOUpdateBatch,
   settings: DDPOUpdateSettings,
-): { loss: tf.Scalar; metrics: Record<string, tf.Scalar> } {
+): MicroBatchOutput {
   const [h, w, c] = batch.imageShape;
   const b = batch.labels.length;
   const transition = () => ({
