@@ -2,12 +2,14 @@
  * Times one GPT SFT optimiser step (d 128, 4 layers, 16 sequences x 64 tokens split into
  * micro-batches; forward + backward of every micro-batch, then clip + AdamW on the main thread),
  * or with `--task dpo` one DPO step (16 pairs x 64 tokens: policy forward + backward and frozen
- * reference forward, sigmoid loss),
+ * reference forward, sigmoid loss), or with `--task ppo` one PPO minibatch step (16 rollouts of a
+ * 16-token prompt and a 48-token response: rlhf's `createPPOUpdateTask`, policy + value head on
+ * its backbone, clipped policy and value losses; synthetic advantages and returns),
  * with core's gradient engine on 1 thread (no workers) and on N worker threads, and prints a
  * Markdown table: median and best ms per step, CPU ms per step (all threads: the parallel
  * overhead, robust to a loaded machine), sequences/s, speedup and scaling efficiency.
  *
- *   node benchmarks/dist/parallel-step.js [--workers 1,2] [--micro-batches 4] [--steps 5] [--backend wasm] [--task sft|dpo]
+ *   node benchmarks/dist/parallel-step.js [--workers 1,2] [--micro-batches 4] [--steps 5] [--backend wasm] [--task sft|dpo|ppo]
  *     [--d-model 128] [--layers 4] [--sequences 16] [--tokens 64]   (smaller models: the `workers: 'auto'` threshold)
  *
  * Not part of `npm run bench` yet (the throughput benchmark will report workers, issue #12 item 4).
@@ -35,9 +37,17 @@ import {
   gptDPOTaskSpec,
   gptSFTTaskSpec,
   type GPTSFTTaskConfig,
-  type LMBatch,
   type LMPreferenceBatch,
 } from '@dpo-ts/lm';
+import { ScalarHead } from '@dpo-ts/reward';
+import {
+  createPPOUpdateTask,
+  layoutRollout,
+  ppoUpdateBatch,
+  ppoUpdateTaskConfig,
+  ppoUpdateTaskSpec,
+  type PPOUpdateBatch,
+} from '@dpo-ts/rlhf';
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -71,15 +81,61 @@ function batches(): LMPreferenceBatch[] {
   }));
 }
 
+/** PPO: `sequences` rollouts (prompt of T / 4 tokens, response of the rest), split in micro-batches. */
+function ppoBatches(): PPOUpdateBatch[] {
+  const P = T / 4;
+  const R = T - P;
+  const prompts = Array.from({ length: sequences }, (_, b) => Array.from({ length: P }, (_, i) => (i * 5 + b) % 96));
+  const tokenIds = Array.from({ length: sequences }, (_, b) =>
+    Array.from({ length: R }, (_, i) => (i * 7 + b * 3) % 96),
+  );
+  const layout = layoutRollout(prompts, { tokenIds, mask: tokenIds.map((row) => row.map(() => 1)) }, 0);
+  const values = (scale: number) => Float32Array.from({ length: sequences * R }, (_, i) => Math.sin(i) * scale);
+  const full = {
+    layout,
+    oldLogProbs: values(0.1).map((v) => v - 4.6),
+    oldValues: values(0.5),
+    advantages: values(1),
+    returns: values(0.8),
+  };
+  const rows = sequences / microBatchCount;
+  return Array.from({ length: microBatchCount }, (_, k) =>
+    ppoUpdateBatch(
+      full,
+      Array.from({ length: rows }, (_, i) => k * rows + i),
+    ),
+  );
+}
+
 const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const info = await selectBackend({ backend: option('backend', 'wasm') as BackendRequest, quiet: true });
 const model = new GPT(config.gpt);
 const reference = frozenCopy(model);
-const task = taskName === 'dpo' ? createGPTDPOTask(config, model, reference) : createGPTSFTTask(config, model);
-const spec = taskName === 'dpo' ? gptDPOTaskSpec(config) : gptSFTTaskSpec(config);
-const optimizer = new AdamWOptimizer(model.namedVariables(), { weightDecay: 0 });
-const data = batches();
+const valueHead = new ScalarHead({ inputSize: dModel, bias: true, initStd: 0, name: 'value_head' });
+const ppoModels = { policy: model, critic: undefined, valueHead };
+const ppoConfig = ppoUpdateTaskConfig(ppoModels, {
+  temperature: 0.7,
+  cliprange: 0.2,
+  cliprangeValue: 0.2,
+  vfCoef: 0.1,
+});
+const task =
+  taskName === 'ppo'
+    ? createPPOUpdateTask(ppoConfig, ppoModels)
+    : taskName === 'dpo'
+      ? createGPTDPOTask(config, model, reference)
+      : createGPTSFTTask(config, model);
+const spec =
+  taskName === 'ppo'
+    ? ppoUpdateTaskSpec(ppoConfig)
+    : taskName === 'dpo'
+      ? gptDPOTaskSpec(config)
+      : gptSFTTaskSpec(config);
+const optimizer = new AdamWOptimizer(task.namedVariables, { weightDecay: 0 });
+const data: unknown[] = taskName === 'ppo' ? ppoBatches() : batches();
+// Micro-batch losses that are means over their micro-batch (DPO, PPO) are averaged.
+const divisor = taskName === 'sft' ? 1 : microBatchCount;
 const totalTokens = sequences * (T - 1);
 const loadBefore = loadavg()[0]!;
 // Every engine stays open and the steps interleave (1, 2, 1, 2, ...), so a load that drifts
@@ -87,7 +143,7 @@ const loadBefore = loadavg()[0]!;
 const engines = [];
 for (const workers of workerCounts)
   engines.push(
-    await createGradientEngine<LMBatch>({ task: task as never, spec, workers, microBatchesPerStep: microBatchCount }),
+    await createGradientEngine<unknown>({ task: task as never, spec, workers, microBatchesPerStep: microBatchCount }),
   );
 const times = engines.map(() => [] as number[]);
 const cpuTimes = engines.map(() => [] as number[]);
@@ -99,7 +155,7 @@ for (let step = -1; step < steps; step++) {
     const { grads, microBatches } = await engine.computeGradients(data, {
       stepIndex: Math.max(step, 0),
       step: { totalTokens },
-      divisor: taskName === 'dpo' ? microBatchCount : 1,
+      divisor,
     });
     await applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate: 0, stepIndex: 0 });
     tf.dispose([...grads.values()]);
@@ -109,7 +165,7 @@ for (let step = -1; step < steps; step++) {
       const cpu = process.cpuUsage(cpuStart);
       cpuTimes[e]!.push((cpu.user + cpu.system) / 1000);
     }
-    losses[e]!.push(microBatches.reduce((sum, m) => sum + m.loss, 0) / (taskName === 'dpo' ? microBatchCount : 1));
+    losses[e]!.push(microBatches.reduce((sum, m) => sum + m.loss, 0) / divisor);
   }
 }
 for (const engine of engines) await engine.close();
@@ -137,3 +193,4 @@ task.dispose!();
 optimizer.dispose();
 model.dispose();
 reference.dispose();
+valueHead.dispose();

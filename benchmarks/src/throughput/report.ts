@@ -229,12 +229,7 @@ export function throughputResult(
   const tables = [
     stepTable(outputs),
     pytorchTable(pytorch, wasmDpo, sizes),
-    workersTable(
-      parallel,
-      pytorch,
-      measured.find((o) => o.backend === 'wasm' && o.measurement.step === 'ppo')?.measurement,
-      cores,
-    ),
+    workersTable(parallel, pytorch, cores),
     workerPhasesTable(parallel),
     ppoTable(outputs),
     ...profileTables,

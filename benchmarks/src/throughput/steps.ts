@@ -156,9 +156,11 @@ export async function makeSftStep(sizes: ThroughputSizes, parallel?: ParallelSte
 /**
  * One update of rlhf's PPOTrainer (rollout of `responseLength` tokens without EOS stopping,
  * scoring by a plain function, reference and value passes, `numPpoEpochs` AdamW steps), value
- * head on the policy. `units` counts sampled tokens.
+ * head on the policy. `units` counts sampled tokens. With `parallel`, each minibatch is split into
+ * `microBatches` micro-batches and `train()` runs `workers` gradient threads and as many
+ * sampling threads (`samplingWorkers`).
  */
-export async function makePpoStep(sizes: ThroughputSizes): Promise<ThroughputStep> {
+export async function makePpoStep(sizes: ThroughputSizes, parallel?: ParallelStepOptions): Promise<ThroughputStep> {
   const { ppo } = sizes;
   const rng = new Rng(3);
   const prompts = Array.from({ length: ppo.batchSize * 4 }, () => randomText(rng, ppo.promptLength));
@@ -176,6 +178,14 @@ export async function makePpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
       numPpoEpochs: ppo.numPpoEpochs,
       stopAtEos: false,
       learningRate: 1e-5,
+      ...(parallel === undefined
+        ? {}
+        : {
+            totalSteps: parallel.totalSteps,
+            gradientAccumulationSteps: parallel.microBatches,
+            workers: parallel.workers,
+            samplingWorkers: parallel.workers,
+          }),
     },
   });
   return {
@@ -186,6 +196,7 @@ export async function makePpoStep(sizes: ThroughputSizes): Promise<ThroughputSte
     flops: ppoUpdateFlops(sizes.gpt, ppo),
     parameters: policy.numParameters(),
     run: (index) => trainer.trainStep(index),
+    train: trainWith(trainer),
     dispose: () => {
       trainer.dispose();
       policy.dispose();
@@ -241,9 +252,8 @@ export async function makeDiffusionDpoStep(
 }
 
 /**
- * Builders of the steps of the 1-vs-N-workers table (PPO is not among them: rlhf's PPO update
- * does not run through core's gradient engine), each split into `sizes.microBatches`
- * micro-batches; the diffusion step at its largest batch.
+ * Builders of the steps of the 1-vs-N-workers table, each split into `sizes.microBatches`
+ * micro-batches (PPO: per minibatch); the diffusion step at its largest batch.
  */
 export function parallelStepBuilders(
   sizes: ThroughputSizes,
@@ -253,6 +263,7 @@ export function parallelStepBuilders(
   return [
     { name: 'dpo', build: () => makeDpoStep(sizes, parallel) },
     { name: 'sft', build: () => makeSftStep(sizes, parallel) },
+    { name: 'ppo', build: () => makePpoStep(sizes, parallel) },
     {
       name: 'diffusion-dpo',
       build: () => makeDiffusionDpoStep(sizes, Math.max(...sizes.diffusion.batches), parallel),

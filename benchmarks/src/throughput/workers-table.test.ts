@@ -42,7 +42,7 @@ describe('workersTable', () => {
   it('reports speedup, efficiency, CPU time and the ratios to PyTorch on 1 and N threads', () => {
     const outputs = [measured(undefined, 3), measured(1, 2, 1.9), measured(2, 1.25, 2.2)];
     expect(workerMeasurements(outputs)).toHaveLength(2); // the per-backend row is not in the table
-    const table = workersTable(outputs, PYTORCH, undefined, 2)!;
+    const table = workersTable(outputs, PYTORCH, 2)!;
     expect(table.rows).toHaveLength(2);
     // 2 s -> 1.25 s: 1.6x on 2 workers = 80%; 1.25 / 0.5 = 2.5x PyTorch's one thread, 1.25 / 0.4 = 3.13x its two.
     expect(table.rows[1]).toEqual([
@@ -61,6 +61,6 @@ describe('workersTable', () => {
   });
 
   it('is absent without worker measurements', () => {
-    expect(workersTable([measured(undefined, 1)], PYTORCH, undefined, 2)).toBeUndefined();
+    expect(workersTable([measured(undefined, 1)], PYTORCH, 2)).toBeUndefined();
   });
 });

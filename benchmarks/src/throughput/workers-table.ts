@@ -1,5 +1,4 @@
 import type { ReportTable } from '../harness/benchmark.js';
-import type { StepMeasurement } from './measure.js';
 import type { PyTorchComparison } from './pytorch.js';
 import type { WorkerOutput } from './worker.js';
 
@@ -20,17 +19,15 @@ function pytorchSeconds(pytorch: PyTorchComparison, step: string, threads: numbe
 }
 
 /**
- * The data-parallel table of issue #12: for DPO, SFT and Diffusion-DPO, each step split into
- * micro-batches and run by the trainer's own `train()` on 1 and N worker threads: ms per step,
- * CPU ms per step over every thread (the parallel overhead, which a loaded machine does not
- * hide), pairs or samples per second, speedup and scaling efficiency over 1 worker, and
- * dpo-ts / PyTorch time ratios against PyTorch on 1 and on every core. The PPO update is listed
- * on its single-thread path: rlhf's PPO update does not run through core's gradient engine.
+ * The data-parallel table of issue #12: for DPO, SFT, a PPO update and Diffusion-DPO, each step
+ * split into micro-batches and run by the trainer's own `train()` on 1 and N worker threads: ms
+ * per step, CPU ms per step over every thread (the parallel overhead, which a loaded machine
+ * does not hide), pairs or samples per second, speedup and scaling efficiency over 1 worker, and
+ * dpo-ts / PyTorch time ratios against PyTorch on 1 and on every core.
  */
 export function workersTable(
   outputs: readonly WorkerOutput[],
   pytorch: PyTorchComparison,
-  ppo: StepMeasurement | undefined,
   cores: number,
 ): ReportTable | undefined {
   const measured = workerMeasurements(outputs);
@@ -56,19 +53,6 @@ export function workersTable(
       o.loadAverage.join(' -> '),
     ]);
   }
-  if (ppo)
-    rows.push([
-      'PPO update (single-thread path: not on the gradient engine yet)',
-      1,
-      round(ppo.medianSeconds * 1000, 0),
-      null,
-      `${Math.round(ppo.unitsPerSecond)} ${ppo.unit}/s`,
-      null,
-      null,
-      null,
-      null,
-      null,
-    ]);
   return {
     title: `Data-parallel workers: 1 vs N worker threads (${cores} cores)`,
     columns: [
@@ -86,6 +70,7 @@ export function workersTable(
     rows,
     note:
       "Each step is split into micro-batches (gradientAccumulationSteps) and timed through the trainer's train() with `workers` set, after its warm-up (the pool's start-up is not counted). " +
+      'The PPO update sets `samplingWorkers` to the same count: its rollout samples on the sampling pool, its minibatch gradients on the gradient pool. ' +
       'CPU ms per step sums every thread of the process: its growth from 1 to N workers is the parallel overhead, and it stays meaningful on a loaded machine, where wall-clock speedups do not (a session gets one share of the CPUs however many threads it runs). ' +
       'PyTorch runs the same step (benchmarks/python/dpo_step.py, diffusion_dpo_step.py) with its BLAS pinned to 1 and to every core; a ratio above 1 means dpo-ts is slower.',
   };

@@ -178,5 +178,20 @@ describe('dpo-ts train ppo | rloo | grpo | online-dpo | ddpo', () => {
     expect(dpo.stderr).toContain('dpo-ts: reward must be absent (not a field of the run config');
     const ppoField = await run(['train', 'ppo', ...PPO, '--set', 'training.saveSteps=5'], cwd);
     expect(ppoField.stderr).toContain('training.saveSteps must be absent');
+    // The thread counts of every RL kind: `workers` (gradient updates) and `samplingWorkers` (rollouts).
+    for (const kind of ['ppo', 'rloo', 'grpo', 'online-dpo']) {
+      const workers = await run(['train', kind, ...PPO, '--set', 'training={"totalSteps":1,"workers":0}'], cwd);
+      expect(workers.stderr).toContain("training.workers must be an integer >= 1 or 'auto': got 0");
+      const sampling = await run(
+        ['train', kind, ...PPO, '--set', 'training={"totalSteps":1,"samplingWorkers":"many"}'],
+        cwd,
+      );
+      expect(sampling.stderr).toContain('training.samplingWorkers must be an integer >= 1 or \'auto\': got "many"');
+    }
+    const ddpoWorkers = await run(
+      ['train', 'ddpo', '--config', join(EXAMPLES, 'ddpo.json'), '--set', 'training.workers=1.5'],
+      cwd,
+    );
+    expect(ddpoWorkers.stderr).toContain("training.workers must be an integer >= 1 or 'auto': got 1.5");
   });
 });

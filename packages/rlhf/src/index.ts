@@ -41,7 +41,14 @@ export {
   type ResolvedPPOConfig,
   type KLControllerType,
 } from './ppo-config.js';
-export { layoutRollout, rolloutTensors, pickRows, type RolloutLayout, type RolloutTensors } from './rollout-layout.js';
+export {
+  layoutRollout,
+  layoutRows,
+  rolloutTensors,
+  pickRows,
+  type RolloutLayout,
+  type RolloutTensors,
+} from './rollout-layout.js';
 export { responseHiddenStates, responseLogProbs, outputLogits, type ResponseLogProbs } from './response-forward.js';
 export { computePPOTargets, type PPOTargetInputs, type PPOTargets } from './ppo-targets.js';
 export { collectRollout, type PPOModels, type PPORolloutBatch, type RolloutOptions } from './ppo-rollout.js';
@@ -52,8 +59,18 @@ export {
   resolveSamplingWorkersArgument,
   type SamplingWorkersArgument,
 } from './sampling-workers.js';
-export { ppoLoss, type PPOLoss, type PPOLossOptions } from './ppo-loss.js';
+export { ppoLoss, type PPOLoss, type PPOLossOptions, type PPOUpdateBatch } from './ppo-loss.js';
+export {
+  createPPOUpdateTask,
+  ppoUpdateBatch,
+  ppoUpdateTaskConfig,
+  ppoUpdateTaskSpec,
+  ppoUpdateVariables,
+  type PPOUpdateModels,
+  type PPOUpdateTaskConfig,
+} from './ppo-update-task.js';
 export { PPOTrainer } from './ppo-trainer.js';
+export { policyUpdateVariables } from './policy-update-variables.js';
 export {
   savePolicyModel,
   loadPolicyModel,

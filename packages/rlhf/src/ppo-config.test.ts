@@ -26,6 +26,8 @@ describe('resolvePPOConfig', () => {
       config.responseLength,
     ]).toEqual([0.05, 'k1', 0.2, 0.2, 0.1, 1, 0.95, 4, 0.7, 53]);
     expect(config.missingEosPenalty).toBeUndefined();
+    expect(config.workers).toBe('auto');
+    expect(resolvePPOConfig({ totalSteps: 1, workers: 2 }).workers).toBe(2);
   });
 
   it('names the offending field', () => {
@@ -37,6 +39,9 @@ describe('resolvePPOConfig', () => {
     );
     expect(() => resolvePPOConfig({ totalSteps: 1, klEstimator: 'k2' as never })).toThrow(/config.klEstimator/);
     expect(() => resolvePPOConfig({ totalSteps: 1, gamma: 2 })).toThrow(/config.gamma/);
+    expect(() => resolvePPOConfig({ totalSteps: 1, workers: 0 })).toThrow(
+      "config.workers must be an integer >= 1 or 'auto': got 0",
+    );
     expect(() => resolvePPOConfig({ totalSteps: 1, cliprang: 0.1 } as never)).toThrow(/config.cliprang/);
     expect(() => resolvePPOConfig({ totalSteps: 0 })).toThrow(/config.totalSteps/);
   });

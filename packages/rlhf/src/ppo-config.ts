@@ -2,14 +2,17 @@ import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
   InvalidArgumentError,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
   requireOneOf,
   resolveOptimizationConfig,
+  resolveWorkers,
   type LRScheduleType,
   type OptimizationConfig,
+  type ParallelTrainingArguments,
 } from '@dpo-ts/core';
 import { KL_ESTIMATORS, type KLEstimator } from './kl-estimators.js';
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from './sampling-workers.js';
@@ -22,7 +25,7 @@ export type KLControllerType = 'fixed' | 'adaptive';
  * the setting. One "step" is one PPO update: a batch of rollouts, then `numPpoEpochs` passes of
  * minibatch optimisation over it (TRL's `num_total_batches` counts these).
  */
-export interface PPOConfig extends OptimizationConfig, SamplingWorkersArgument {
+export interface PPOConfig extends OptimizationConfig, SamplingWorkersArgument, ParallelTrainingArguments {
   /** PPO updates (rollout batches) of the whole run. */
   readonly totalSteps: number;
   /** Rollouts per update (TRL's `batch_size` = per-device batch × accumulation × devices). @defaultValue 8 */
@@ -92,8 +95,14 @@ export interface PPOConfig extends OptimizationConfig, SamplingWorkersArgument {
 
 /** A validated {@link PPOConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
 export type ResolvedPPOConfig = Required<
-  Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers'>
+  Omit<PPOConfig, 'missingEosPenalty' | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers' | 'workers'>
 > & {
+  /**
+   * Gradient threads of each minibatch's micro-batches, as given or `'auto'` (core's
+   * `ParallelTrainingArguments.workers`; at most `gradientAccumulationSteps`). The critic
+   * warm-up (`valueWarmupSteps`) always runs on the main thread.
+   */
+  readonly workers: number | 'auto';
   /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
   readonly samplingWorkers: number | 'auto';
   /** {@inheritDoc PPOConfig.missingEosPenalty} */
@@ -162,6 +171,7 @@ const KNOWN_FIELDS = new Set([
   'maxPromptLength',
   'evalSteps',
   'samplingWorkers',
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   ...Object.keys(DEFAULT_PPO_CONFIG),
 ]);
 
@@ -235,5 +245,6 @@ export function resolvePPOConfig(config: PPOConfig): ResolvedPPOConfig {
     evalSteps:
       merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
     samplingWorkers: resolveSamplingWorkersArgument(config),
+    workers: resolveWorkers(config),
   });
 }

@@ -19,6 +19,13 @@ export interface PPOLossOptions {
   readonly vfCoef: number;
 }
 
+/**
+ * The rollout fields one PPO loss reads, as plain typed arrays (`[B, R]` row-major): a whole
+ * {@link PPORolloutBatch}, or the rows of one micro-batch that `ppoUpdateBatch` copies out for
+ * a worker thread (it survives `structuredClone`).
+ */
+export type PPOUpdateBatch = Pick<PPORolloutBatch, 'layout' | 'oldLogProbs' | 'oldValues' | 'advantages' | 'returns'>;
+
 /** What {@link ppoLoss} returns; every tensor belongs to the caller. */
 export type PPOLoss = {
   /** policy loss + vfCoef · value loss, shape []. */
@@ -42,8 +49,8 @@ export type PPOLoss = {
  * @returns the loss and the metric scalars; new tensors the caller disposes.
  */
 export function ppoLoss(
-  models: PPOModels,
-  batch: PPORolloutBatch,
+  models: Pick<PPOModels, 'policy' | 'critic' | 'valueHead'>,
+  batch: PPOUpdateBatch,
   rows: readonly number[],
   options: PPOLossOptions,
 ): PPOLoss {

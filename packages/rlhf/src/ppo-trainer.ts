@@ -5,15 +5,18 @@ import {
   MetricAccumulator,
   Rng,
   adamWFromConfig,
+  engineWorkers,
   epochBatches,
   lrScheduleFromConfig,
   microBatchStep,
   restoreWeights,
   runTrainerLoop,
+  withGradientEngine,
 } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
   CheckpointContent,
+  GradientEngine,
   LRSchedule,
   LoadedCheckpoint,
   Metrics,
@@ -30,11 +33,19 @@ import {
   type KLControllerState,
 } from './adaptive-kl-controller.js';
 import { resolvePPOConfig, type ResolvedPPOConfig } from './ppo-config.js';
-import { ppoLoss } from './ppo-loss.js';
+import { ppoLoss, type PPOUpdateBatch } from './ppo-loss.js';
 import { resolvePPOTrainerInputs } from './ppo-trainer-inputs.js';
 import { PPO_TIMING_METRIC_NAMES, PPO_VALUE_WARMUP_METRIC } from './ppo-metrics.js';
 import { collectRollout, type PPOModels, type PPORolloutBatch } from './ppo-rollout.js';
 import type { PPOTrainOptions, PPOTrainerOptions } from './ppo-trainer-options.js';
+import {
+  createPPOUpdateTask,
+  everyRow,
+  ppoUpdateBatch,
+  ppoUpdateTaskConfig,
+  ppoUpdateTaskSpec,
+  ppoUpdateVariables,
+} from './ppo-update-task.js';
 import { evaluateCompletions } from './evaluate-completions.js';
 import type { RewardSource } from './reward-source.js';
 import { loadPolicyModel, savePolicyModel, type SavedPolicyModel } from './saved-policy-model.js';
@@ -142,6 +153,8 @@ export class PPOTrainer {
   private samplingRng: Rng;
   /** The sampling pool `train()` opened; undefined outside `train()` or on the single-thread path. */
   private samplingPool: RolloutPool;
+  /** The gradient workers `train()` opened (`config.workers` > 1); undefined otherwise. */
+  private updateEngine: GradientEngine<PPOUpdateBatch> | undefined;
   private shuffleRng: Rng;
   /** Updates completed (the `step` {@link PPOTrainer.save} records); set by training and restore. */
   private completedSteps = 0;
@@ -186,10 +199,7 @@ export class PPOTrainer {
         this.valueHead.inputSize,
       );
     this.promptIds = this.prompts.map((prompt) => this.encodePrompt(prompt));
-    const trainable = new Map<string, tf.Variable>();
-    for (const [name, variable] of policy.namedVariables()) trainable.set(`policy/${name}`, variable);
-    for (const [name, variable] of options.critic?.namedVariables() ?? []) trainable.set(`critic/${name}`, variable);
-    for (const [name, variable] of this.valueHead.namedVariables()) trainable.set(name, variable);
+    const trainable = ppoUpdateVariables(this.models());
     this.trainable = trainable;
     this.valueVariables = new Map([...trainable].filter(([name]) => !name.startsWith('policy/')));
     this.optimizer = adamWFromConfig(trainable, resolved);
@@ -255,15 +265,17 @@ export class PPOTrainer {
       const order = this.shuffleRng.permutation(batchSize);
       for (let start = 0; start < batchSize; start += miniBatchSize) {
         const miniBatch = order.slice(start, start + miniBatchSize);
-        const microBatches: number[][] = [];
+        const microBatches: PPOUpdateBatch[] = [];
         for (let micro = 0; micro < miniBatchSize; micro += microBatchSize)
-          microBatches.push(miniBatch.slice(micro, micro + microBatchSize));
+          microBatches.push(ppoUpdateBatch(batch, miniBatch.slice(micro, micro + microBatchSize)));
         const result = await microBatchStep({
           optimizer: this.optimizer,
           variables: warmup ? this.valueVariables : this.trainable,
           microBatches,
-          lossAndMetrics: (rows) =>
-            warmup ? this.valueWarmupLoss(batch, rows) : ppoLoss(this.models(), batch, rows, this.config),
+          // The warm-up trains the value variables alone: on the main thread, whatever `workers`.
+          ...(warmup || this.updateEngine === undefined ? {} : { engine: this.updateEngine }),
+          lossAndMetrics: (micro) =>
+            warmup ? this.valueWarmupLoss(micro) : ppoLoss(this.models(), micro, everyRow(micro), this.config),
           reduction: 'mean', // gradientAccumulationSteps micro-batches per mini-batch
           learningRate,
           maxGradNorm: this.config.maxGradNorm,
@@ -290,9 +302,9 @@ export class PPOTrainer {
   }
 
   /** The clipped value loss alone, for the critic warm-up (see `valueWarmupSteps`). */
-  private valueWarmupLoss(batch: PPORolloutBatch, rows: readonly number[]): ReturnType<typeof ppoLoss> {
+  private valueWarmupLoss(micro: PPOUpdateBatch): ReturnType<typeof ppoLoss> {
     return tf.tidy(() => {
-      const full = ppoLoss(this.models(), batch, rows, this.config);
+      const full = ppoLoss(this.models(), micro, everyRow(micro), this.config);
       return { loss: tf.clone(full.metrics[METRIC_NAMES.lossValueAvg]!), metrics: full.metrics };
     });
   }
@@ -424,7 +436,9 @@ export class PPOTrainer {
    * Runs `config.totalSteps` updates through core's `runTrainingLoop`: progress lines,
    * evaluation (`evaluate` every `evalEvery` updates), checkpoints, resume, NaN guard, leak check.
    * With `config.samplingWorkers` resolving to more than 1, one sampling pool serves every
-   * rollout and evaluation of the run; it is closed when `train()` returns or throws.
+   * rollout and evaluation of the run; with `config.workers` resolving to more than 1, a
+   * gradient worker pool ({@link createPPOUpdateTask} replicas) computes the micro-batches of
+   * every minibatch. Both are closed when `train()` returns or throws.
    */
   async train(options: PPOTrainOptions<PPOTrainer> = {}): Promise<TrainingLoopResult> {
     const { evaluate, evalEvery, ...rest } = options;
@@ -440,7 +454,14 @@ export class PPOTrainer {
       async (pool) => {
         this.samplingPool = pool;
         try {
-          return await this.runLoop(evaluation, evalEvery, rest);
+          return await withGradientEngine(this.updateEngineOptions(), async (engine) => {
+            this.updateEngine = engine;
+            try {
+              return await this.runLoop(evaluation, evalEvery, rest);
+            } finally {
+              this.updateEngine = undefined;
+            }
+          });
         } finally {
           this.samplingPool = undefined;
         }
@@ -472,6 +493,17 @@ export class PPOTrainer {
   private encodePrompt(prompt: string): number[] {
     const ids = this.tokenizer.encode(prompt);
     return [this.tokenizer.bosTokenId, ...ids.slice(Math.max(0, ids.length - (this.config.maxPromptLength - 1)))];
+  }
+
+  /** The update's gradient engine: the policy, critic and value head rebuilt in each worker. */
+  private updateEngineOptions() {
+    const models = this.models();
+    return {
+      task: createPPOUpdateTask(ppoUpdateTaskConfig(models, this.config), models),
+      spec: ppoUpdateTaskSpec(ppoUpdateTaskConfig(models, this.config)),
+      workers: engineWorkers(this.config.workers),
+      microBatchesPerStep: this.config.gradientAccumulationSteps,
+    };
   }
 
   private models(): PPOModels {

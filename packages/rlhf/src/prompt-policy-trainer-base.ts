@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import {
   adamWFromConfig,
   epochBatches,
@@ -29,6 +28,7 @@ import {
   type Tokenizer,
 } from '@dpo-ts/lm';
 import type { PromptExample } from './group/group-trainer-options.js';
+import { policyUpdateVariables } from './policy-update-variables.js';
 import { datasetPrompts, encodePrompt } from './prompt-encoding.js';
 import type { RolloutSampling } from './rollout-generation.js';
 import {
@@ -173,8 +173,7 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
     this.tokenizer = tokenizer;
     this.referenceModel = options.referenceModel ?? (settings.defaultReference ? this.own(model.clone()) : undefined);
     this.trainPromptIds = this.trainPrompts.map((prompt) => encodePrompt(tokenizer, prompt, maxPromptLength));
-    const trainable = new Map<string, tf.Variable>();
-    for (const [name, variable] of model.namedVariables()) trainable.set(`policy/${name}`, variable);
+    const trainable = policyUpdateVariables(model);
     this.trainable = trainable;
     this.optimizer = adamWFromConfig(trainable, resolved);
     this.schedule = lrScheduleFromConfig(resolved);
@@ -233,12 +232,21 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
       async (pool) => {
         this.samplingPool = pool;
         try {
-          return await this.runLoop(options);
+          return await this.withUpdateEngine(() => this.runLoop(options));
         } finally {
           this.samplingPool = undefined;
         }
       },
     );
+  }
+
+  /**
+   * Runs `run` (the training loop) inside whatever the subclass's updates need for the whole of
+   * `train()`: RLOO, GRPO and online DPO open their gradient worker pool here. The default runs
+   * it as is.
+   */
+  protected withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
+    return run();
   }
 
   /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */

@@ -136,3 +136,24 @@ export function pickRows<T extends Float32Array | Int32Array>(values: T, rows: r
   });
   return out;
 }
+
+/**
+ * The rows `rows` of a layout as a layout of their own, with the same widths P, R and L (so a
+ * model sees exactly the inputs it would see in the full batch): the micro-batches the policy
+ * updates hand to worker threads as plain typed arrays.
+ */
+export function layoutRows(layout: RolloutLayout, rows: readonly number[]): RolloutLayout {
+  const { inputLength: L, responseLength: R } = layout;
+  return {
+    batchSize: rows.length,
+    promptWidth: layout.promptWidth,
+    responseLength: R,
+    inputLength: L,
+    inputIds: pickRows(layout.inputIds, rows, L),
+    attentionMask: pickRows(layout.attentionMask, rows, L),
+    positionIds: pickRows(layout.positionIds, rows, L),
+    responseIds: pickRows(layout.responseIds, rows, R),
+    responseMask: pickRows(layout.responseMask, rows, R),
+    responseLengths: rows.map((row) => layout.responseLengths[row]!),
+  };
+}

@@ -29,6 +29,7 @@ const EVERY_FIELD: Required<DDPOConfig> = {
   maxGradNorm: 2,
   seed: 7,
   samplingWorkers: 2,
+  workers: 2,
 };
 
 describe('resolveDDPOConfig', () => {

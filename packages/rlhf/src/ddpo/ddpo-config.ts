@@ -2,14 +2,17 @@ import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
   InvalidArgumentError,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
   requireOneOf,
   resolveOptimizationConfig,
+  resolveWorkers,
   type LRScheduleType,
   type OptimizationConfig,
+  type ParallelTrainingArguments,
   type ResolvedOptimizationConfig,
 } from '@dpo-ts/core';
 import { KL_ESTIMATORS, type KLEstimator } from '../kl-estimators.js';
@@ -31,7 +34,10 @@ export interface PerPromptStatTrackingConfig {
  *
  * Defaults are ddpo-pytorch's except where noted; its values for Stable Diffusion with LoRA.
  */
-export interface DDPOConfig extends Omit<OptimizationConfig, 'warmupRatio'>, SamplingWorkersArgument {
+export interface DDPOConfig
+  extends Omit<OptimizationConfig, 'warmupRatio'>,
+    SamplingWorkersArgument,
+    ParallelTrainingArguments {
   /** DDPO epochs (sampling rounds) of the run (`num_epochs`). */
   readonly totalSteps: number;
   /** Trajectories per step (`sample.batch_size * sample.num_batches_per_epoch * gpus`). @defaultValue 32 */
@@ -117,6 +123,11 @@ export interface ResolvedDDPOConfig extends Omit<ResolvedOptimizationConfig, 'wa
   readonly seed: number;
   /** Sampling threads of `train()`, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
   readonly samplingWorkers: number | 'auto';
+  /**
+   * Gradient threads of each optimiser update's timesteps (one micro-batch each), as given or
+   * `'auto'` (core's `ParallelTrainingArguments.workers`; at most `numTrainTimesteps`).
+   */
+  readonly workers: number | 'auto';
 }
 
 // DDPO schedules warm-up in optimiser updates only (ddpo-pytorch has no warm-up ratio).
@@ -167,7 +178,12 @@ export const DEFAULT_DDPO_CONFIG = Object.freeze({
 });
 
 // Every DDPOConfig field has a default but totalSteps (warmupRatio is not one: see above).
-const KNOWN_FIELDS = new Set(['totalSteps', 'samplingWorkers', ...Object.keys(DEFAULT_DDPO_CONFIG)]);
+const KNOWN_FIELDS = new Set([
+  'totalSteps',
+  'samplingWorkers',
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
+  ...Object.keys(DEFAULT_DDPO_CONFIG),
+]);
 const STAT_TRACKING_FIELDS = ['bufferSize', 'minCount'] satisfies (keyof PerPromptStatTrackingConfig)[];
 
 /**
@@ -231,6 +247,7 @@ export function resolveDDPOConfig(config: DDPOConfig): ResolvedDDPOConfig {
     klEstimator: requireOneOf('config.klEstimator', merged.klEstimator, KL_ESTIMATORS),
     seed: requireInteger('config.seed', merged.seed, { min: 0, max: 2 ** 32 - 1 }),
     samplingWorkers: resolveSamplingWorkersArgument(config),
+    workers: resolveWorkers(config),
   });
 }
 

@@ -1,24 +1,26 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
   MetricAccumulator,
   Rng,
   mixSeeds,
   adamWFromConfig,
+  engineWorkers,
   lrScheduleFromConfig,
+  resolveWorkerCount,
   microBatchStep,
   restoreWeights,
   runTrainerLoop,
+  withGradientEngine,
   type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
   type Metrics,
+  type GradientEngine,
   type NamedVariables,
   type TrainingLoopResult,
 } from '@dpo-ts/core';
 import {
-  ddimStepLogProb,
   denoiserArchitecture,
   loadDiffusionModel,
   saveDiffusionModel,
@@ -27,11 +29,17 @@ import {
   type NoiseSchedule,
   type SavedDiffusionModel,
 } from '@dpo-ts/diffusion';
-import { klPenalty } from '../kl-estimators.js';
 import type { PPOTrainOptions } from '../ppo-trainer-options.js';
 import { requireReferenceForKl, resolveDDPOConfig, type DDPOConfig, type ResolvedDDPOConfig } from './ddpo-config.js';
 import { type ConditionExample, evaluateDDPO, resolveDDPOConditions } from './ddpo-dataset.js';
-import { ddpoLoss } from './ddpo-loss.js';
+import {
+  createDDPOUpdateTask,
+  ddpoUpdateBatch,
+  ddpoUpdateLoss,
+  ddpoUpdateTaskSpec,
+  type DDPOUpdateBatch,
+  type DDPOUpdateTaskConfig,
+} from './ddpo-update-task.js';
 import { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
 import { collectDDPORollout, type DDPORollout } from './ddpo-rollout.js';
 import { openDDPOSamplingPool, type DDPOSamplingPool } from './ddpo-sampling-pool.js';
@@ -134,6 +142,8 @@ export class DDPOTrainer {
   private readonly lrSchedule: LRSchedule;
   /** The sampling pool `train()` opened; undefined outside `train()` or on the main thread. */
   private samplingPool: DDPOSamplingPool;
+  /** The gradient workers `train()` opened (`config.workers` > 1); undefined otherwise. */
+  private updateEngine: GradientEngine<DDPOUpdateBatch> | undefined;
   /** DDPO steps completed (the `step` {@link DDPOTrainer.save} records); set by training and restore. */
   private completedSteps = 0;
 
@@ -175,6 +185,13 @@ export class DDPOTrainer {
       c.perPromptStatTracking === false
         ? undefined
         : new PerPromptStatTracker(c.perPromptStatTracking.bufferSize, c.perPromptStatTracking.minCount);
+    const { workers, numTrainTimesteps } = this.config;
+    if (workers !== 'auto' && resolveWorkerCount(workers, numTrainTimesteps) > 1 && !this.referenceFrozen())
+      throw new InvalidArgumentError(
+        'config.workers',
+        'at most 1 with klCoef > 0 and a reference with trainable variables (freeze them: variable.trainable = false)',
+        workers,
+      );
     this.trainable = new Map([...this.model.namedVariables()].filter(([, v]) => v.trainable));
     this.optimizer = adamWFromConfig(this.trainable, c);
     // Stepped once per optimiser update: numInnerEpochs * (samplesPerStep / trainBatchSize) per DDPO step.
@@ -244,48 +261,23 @@ export class DDPOTrainer {
     stepOrders: readonly number[][],
     stepIndex: number,
   ): Promise<Metrics> {
-    const { numTrainTimesteps } = this.config;
     const learningRate = this.lrSchedule(this.optimizer.step);
-    const transitions = Array.from({ length: numTrainTimesteps }, (_, j) => {
-      const steps = rows.map((_, r) => stepOrders[r]![j]!);
-      return { steps, transition: this.transition(rollout, rows, steps) };
-    });
+    const microBatches = Array.from({ length: this.config.numTrainTimesteps }, (_, j) =>
+      ddpoUpdateBatch(
+        rollout,
+        advantages,
+        rows,
+        rows.map((_, r) => stepOrders[r]![j]!),
+      ),
+    );
+    const settings = this.updateTaskConfig().settings;
     const { metrics } = await microBatchStep({
       optimizer: this.optimizer,
       variables: this.trainable,
-      microBatches: transitions,
+      microBatches,
+      ...(this.updateEngine === undefined ? {} : { engine: this.updateEngine }),
       // One timestep of the minibatch's trajectories; summed over timesteps, divided by their number.
-      lossAndMetrics: ({ steps, transition }) => {
-        const oldLogProbs = Float32Array.from(rows, (row, r) => rollout.logProbs[row * rollout.numSteps + steps[r]!]!);
-        const logProbs = ddimStepLogProb(this.model, this.schedule, transition(), this.stepOptions());
-        const parts = ddpoLoss({
-          logProbs,
-          oldLogProbs: tf.tensor1d(oldLogProbs),
-          advantages: tf.tensor1d(Float32Array.from(rows, (row) => advantages[row]!)),
-          clipRange: this.config.clipRange,
-          advClipMax: this.config.advClipMax,
-        });
-        let loss: tf.Scalar = parts.loss;
-        const metrics: Record<string, tf.Scalar> = {
-          [DDPO_METRIC_NAMES.approxKl]: parts.approxKl,
-          [DDPO_METRIC_NAMES.clipFraction]: parts.clipFraction,
-          [DDPO_METRIC_NAMES.ratio]: parts.ratioMean,
-        };
-        if (this.config.klCoef > 0) {
-          // The frozen reference carries no gradient: its variables are not among the trained ones.
-          const referenceLogProbs = ddimStepLogProb(
-            this.referenceModel!,
-            this.schedule,
-            transition(),
-            this.stepOptions(),
-          );
-          const kl = tf.mean(klPenalty(logProbs, referenceLogProbs, this.config.klEstimator)) as tf.Scalar;
-          metrics[DDPO_METRIC_NAMES.kl] = kl;
-          loss = tf.add(loss, tf.mul(kl, this.config.klCoef));
-        }
-        metrics[DDPO_METRIC_NAMES.loss] = loss;
-        return { loss: tf.div(loss, numTrainTimesteps) as tf.Scalar, metrics };
-      },
+      lossAndMetrics: (batch) => ddpoUpdateLoss(this.model, this.referenceModel, this.schedule, batch, settings),
       reduction: 'sum',
       learningRate,
       maxGradNorm: this.config.maxGradNorm,
@@ -294,30 +286,32 @@ export class DDPOTrainer {
     return metrics;
   }
 
-  /** A function building the DDIM transition of (row, step) pairs as fresh tensors (inside the caller's tidy). */
-  private transition(rollout: DDPORollout, rows: readonly number[], steps: readonly number[]) {
-    const size = rollout.latents.length / (rollout.count * (rollout.numSteps + 1));
-    const [h, w, c] = rollout.imageShape;
-    const gather = (offset: 0 | 1): Float32Array => {
-      const out = new Float32Array(rows.length * size);
-      rows.forEach((row, r) => {
-        const at = (row * (rollout.numSteps + 1) + steps[r]! + offset) * size;
-        out.set(rollout.latents.subarray(at, at + size), r * size);
-      });
-      return out;
+  /** The JSON that rebuilds the update's loss in a worker: the denoiser's and the schedule's configs, the loss settings. */
+  private updateTaskConfig(): DDPOUpdateTaskConfig {
+    const c = this.config;
+    return {
+      kind: this.model.kind,
+      denoiser: this.model.config,
+      schedule: this.schedule.config,
+      settings: {
+        eta: c.eta,
+        guidanceScale: c.guidanceScale,
+        clipRange: c.clipRange,
+        advClipMax: c.advClipMax,
+        klCoef: c.klCoef,
+        klEstimator: c.klEstimator,
+        numTrainTimesteps: c.numTrainTimesteps,
+      },
     };
-    const [noisy, previous] = [gather(0), gather(1)];
-    return () => ({
-      noisyImages: tf.tensor4d(noisy, [rows.length, h, w, c]),
-      previousImages: tf.tensor4d(previous, [rows.length, h, w, c]),
-      timesteps: steps.map((s) => rollout.timesteps[s]!),
-      prevTimesteps: steps.map((s) => rollout.prevTimesteps[s]!),
-      labels: rows.map((row) => rollout.conditions[row]!),
-    });
   }
 
-  private stepOptions(): { eta: number; guidanceScale: number } {
-    return { eta: this.config.eta, guidanceScale: this.config.guidanceScale };
+  /**
+   * Whether worker replicas can hold the KL term's reference: only a frozen one (every variable
+   * `trainable: false`), which the pool then copies like any non-trained weight.
+   */
+  private referenceFrozen(): boolean {
+    if (this.config.klCoef === 0 || this.referenceModel === undefined) return true;
+    return [...this.referenceModel.namedVariables().values()].every((variable) => !variable.trainable);
   }
 
   /** Weights, optimiser state and the stat tracker's buffers. */
@@ -371,28 +365,47 @@ export class DDPOTrainer {
     const { samplingWorkers, samplesPerStep, sampleBatchSize } = this.config;
     const tasks = Math.ceil(samplesPerStep / sampleBatchSize);
     this.samplingPool = await openDDPOSamplingPool(this.model, this.schedule, samplingWorkers, tasks);
-    return runTrainerLoop(
-      {
-        totalSteps: this.config.totalSteps,
-        step: (stepIndex) => this.trainStep(stepIndex),
-        evaluate: evaluation,
-        evalEvery,
-        save: () => this.checkpointContent(),
-        restore: (checkpoint) => this.restore(checkpoint),
-        trainer: 'ddpo',
-        modelConfig: denoiserArchitecture(this.model),
-        progress: {
-          metrics: [
-            DDPO_METRIC_NAMES.rewardMean,
-            DDPO_METRIC_NAMES.rewardStd,
-            DDPO_METRIC_NAMES.loss,
-            DDPO_METRIC_NAMES.approxKl,
-            DDPO_METRIC_NAMES.clipFraction,
-          ],
-          everySteps: 1,
+    const config = this.updateTaskConfig();
+    const run = () =>
+      runTrainerLoop(
+        {
+          totalSteps: this.config.totalSteps,
+          step: (stepIndex) => this.trainStep(stepIndex),
+          evaluate: evaluation,
+          evalEvery,
+          save: () => this.checkpointContent(),
+          restore: (checkpoint) => this.restore(checkpoint),
+          trainer: 'ddpo',
+          modelConfig: denoiserArchitecture(this.model),
+          progress: {
+            metrics: [
+              DDPO_METRIC_NAMES.rewardMean,
+              DDPO_METRIC_NAMES.rewardStd,
+              DDPO_METRIC_NAMES.loss,
+              DDPO_METRIC_NAMES.approxKl,
+              DDPO_METRIC_NAMES.clipFraction,
+            ],
+            everySteps: 1,
+          },
         },
+        rest,
+      );
+    return withGradientEngine(
+      {
+        task: createDDPOUpdateTask(config, this.model, this.referenceModel, this.schedule),
+        spec: ddpoUpdateTaskSpec(config),
+        // 'auto' stays on the main thread when the reference cannot be copied to replicas (see the constructor).
+        workers: this.referenceFrozen() ? engineWorkers(this.config.workers) : 1,
+        microBatchesPerStep: this.config.numTrainTimesteps,
       },
-      rest,
+      async (engine) => {
+        this.updateEngine = engine;
+        try {
+          return await run();
+        } finally {
+          this.updateEngine = undefined;
+        }
+      },
     ).finally(() => this.closeSamplingPool());
   }
 

@@ -14,6 +14,16 @@ export {
 export { PerPromptStatTracker, normalizeRewards, type PerPromptStatTrackerState } from './per-prompt-stat-tracker.js';
 export { ddpoLoss, type DDPOLoss, type DDPOLossInputs } from './ddpo-loss.js';
 export { DDPO_METRIC_NAMES } from './ddpo-metrics.js';
+export {
+  createDDPOUpdateTask,
+  ddpoUpdateBatch,
+  ddpoUpdateLoss,
+  ddpoUpdateTaskSpec,
+  DDPO_REFERENCE_PREFIX,
+  type DDPOUpdateBatch,
+  type DDPOUpdateSettings,
+  type DDPOUpdateTaskConfig,
+} from './ddpo-update-task.js';
 export { collectDDPORollout, type DDPORollout, type DDPORolloutOptions } from './ddpo-rollout.js';
 export { openDDPOSamplingPool, type DDPOSamplingPool } from './ddpo-sampling-pool.js';
 export { DDPOTrainer, type DDPOTrainerOptions, type DDPOTrainOptions } from './ddpo-trainer.js';

@@ -3,12 +3,15 @@ import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
   InvalidArgumentError,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
   resolveOptimizationConfig,
+  resolveWorkers,
   type OptimizationConfig,
+  type ParallelTrainingArguments,
   type ResolvedOptimizationConfig,
 } from '@dpo-ts/core';
 
@@ -19,7 +22,7 @@ import {
  * `steps_per_generation` = `gradient_accumulation_steps`, so with `numIterations` 1 a step is
  * one optimiser step, as in TRL).
  */
-export interface GroupConfig extends OptimizationConfig, SamplingWorkersArgument {
+export interface GroupConfig extends OptimizationConfig, SamplingWorkersArgument, ParallelTrainingArguments {
   /** Generation batches of the whole run. */
   readonly totalSteps: number;
   /** Completions per micro-batch (`per_device_train_batch_size`). @defaultValue 8 */
@@ -54,7 +57,14 @@ export interface GroupConfig extends OptimizationConfig, SamplingWorkersArgument
 
 /** A validated {@link GroupConfig}; `maxPromptLength` is resolved by the trainer (it needs the model). */
 export type ResolvedGroupConfig = ResolvedOptimizationConfig &
-  Required<Omit<GroupConfig, keyof OptimizationConfig | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers'>> & {
+  Required<
+    Omit<GroupConfig, keyof OptimizationConfig | 'maxPromptLength' | 'evalSteps' | 'samplingWorkers' | 'workers'>
+  > & {
+    /**
+     * Gradient threads of each optimiser step's micro-batches, as given or `'auto'` (core's
+     * `ParallelTrainingArguments.workers`; at most `gradientAccumulationSteps`).
+     */
+    readonly workers: number | 'auto';
     /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
     readonly samplingWorkers: number | 'auto';
     /** Longest prompt in tokens (BOS included), as configured; undefined until the trainer resolves it against the model. */
@@ -98,6 +108,7 @@ const SHARED_FIELDS = [
   'maxPromptLength',
   'evalSteps',
   'samplingWorkers',
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
 ];
 
 /**
@@ -157,5 +168,6 @@ export function resolveGroupConfig(
     evalSteps:
       merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
     samplingWorkers: resolveSamplingWorkersArgument(config),
+    workers: resolveWorkers(config),
   });
 }

@@ -1,44 +1,43 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator, microBatchStep } from '@dpo-ts/core';
-import type { Metrics } from '@dpo-ts/core';
+import {
+  engineWorkers,
+  InvalidArgumentError,
+  METRIC_NAMES,
+  MetricAccumulator,
+  microBatchStep,
+  withGradientEngine,
+} from '@dpo-ts/core';
+import type { GradientEngine, JsonValue, Metrics } from '@dpo-ts/core';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import { PromptPolicyTrainerBase } from '../prompt-policy-trainer-base.js';
-import { responseLogProbs } from '../response-forward.js';
 import type { RewardSource } from '../reward-source.js';
-import { pickRows, rolloutTensors } from '../rollout-layout.js';
 import type { ResolvedGroupConfig } from './group-config.js';
 import { GROUP_METRIC_NAMES } from './group-metrics.js';
-import type { GroupLossNormalization, GroupPolicyLoss } from './group-policy-loss.js';
+import type { GroupLossNormalization } from './group-policy-loss.js';
 import { collectGroupRollout, type GroupRollout } from './group-rollout.js';
 import type { GroupTrainerOptions } from './group-trainer-options.js';
-
-/** One micro-batch as the trainers' loss sees it; tensors are created and freed by the base. */
-export interface GroupLossBatch {
-  /** log π_θ(y_t), `[b, T]`, differentiated. */
-  readonly logProbs: tf.Tensor2D;
-  /** log π_old(y_t) of the sampler, `[b, T]`, constant. */
-  readonly oldLogProbs: tf.Tensor2D;
-  /** Present when the rollout ran the reference. */
-  readonly referenceLogProbs: tf.Tensor2D | undefined;
-  /** `[b]`. */
-  readonly advantages: tf.Tensor1D;
-  /** 1 on valid completion tokens (EOS included), 0 on padding, `[b, T]`. */
-  readonly mask: tf.Tensor2D;
-  /** The step-wide counts the micro-batch's loss is normalised by. */
-  readonly normalization: GroupLossNormalization;
-}
+import {
+  createGroupUpdateTask,
+  type GroupLossSettings,
+  type GroupUpdateBatch,
+  groupNormalizationOf,
+  groupUpdateBatch,
+  groupUpdateLoss,
+  groupUpdateTaskSpec,
+} from './group-update-task.js';
 
 /**
  * What RLOO and GRPO share: a critic-free policy-gradient trainer that samples G completions per
  * prompt, turns their rewards into one advantage per completion, and takes `numIterations`
  * optimiser steps over the batch with a clipped-ratio loss. A subclass gives the advantages
- * ({@link GroupTrainerBase.advantagesOf}) and the loss ({@link GroupTrainerBase.lossOf}).
+ * ({@link GroupTrainerBase.advantagesOf}) and the objective ({@link GroupTrainerBase.lossSettings}).
  *
  * One {@link GroupTrainerBase.trainStep}: `promptsPerStep` prompts (reshuffled each epoch,
  * seeded) x G completions → rewards → π_old (and π_ref when β > 0) → advantages →
  * `numIterations` x core's `microBatchStep` over `gradientAccumulationSteps` micro-batches of
  * `perDeviceTrainBatchSize` completions (micro-batch losses summed, each normalised by the
- * step's counts). The learning rate is stepped once per generation batch.
+ * step's counts). The learning rate is stepped once per generation batch. With `config.workers`
+ * resolving to more than 1, `train()` computes the micro-batches on worker threads
+ * ({@link createGroupUpdateTask} replicas of the policy).
  *
  * Checkpoints hold the policy's weights (`policy/<name>`), the AdamW state and the sampling
  * generator; the reference and the reward are not saved (pass the same ones when resuming).
@@ -73,8 +72,11 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
     metrics: Metrics;
   };
 
-  /** The loss of one micro-batch (called inside a tidy and a gradient tape). */
-  protected abstract lossOf(batch: GroupLossBatch): GroupPolicyLoss;
+  /** The clipped objective and its settings, the same on the main thread and in every worker replica. */
+  protected abstract lossSettings(): GroupLossSettings;
+
+  /** The gradient workers `train()` opened (`config.workers` > 1); undefined otherwise. */
+  private updateEngine: GradientEngine<GroupUpdateBatch> | undefined;
 
   /** Samples and scores the completions of step `stepIndex` (the first phase of {@link GroupTrainerBase.trainStep}). */
   async rollout(stepIndex: number): Promise<GroupRollout> {
@@ -108,9 +110,11 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
       microBatches: gradientAccumulationSteps,
       maxCompletionLength: this.config.maxCompletionLength,
     };
-    const microBatches: number[][] = [];
-    for (let start = 0; start < N; start += perDeviceTrainBatchSize)
-      microBatches.push(Array.from({ length: perDeviceTrainBatchSize }, (_, i) => start + i));
+    const microBatches: GroupUpdateBatch[] = [];
+    for (let start = 0; start < N; start += perDeviceTrainBatchSize) {
+      const rows = Array.from({ length: perDeviceTrainBatchSize }, (_, i) => start + i);
+      microBatches.push(groupUpdateBatch(rollout, advantages, rows));
+    }
     const stats = new MetricAccumulator();
     const gradNorms: number[] = [];
     for (let iteration = 0; iteration < this.config.numIterations; iteration++) {
@@ -118,7 +122,16 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
         optimizer: this.optimizer,
         variables: this.namedVariables(),
         microBatches,
-        lossAndMetrics: (rows) => this.microBatchLoss(rollout, advantages, rows, normalization),
+        ...(this.updateEngine === undefined ? {} : { engine: this.updateEngine }),
+        step: normalization as unknown as JsonValue, // the step's counts, for every micro-batch's loss
+        lossAndMetrics: (batch, context) =>
+          groupUpdateLoss(
+            this.model,
+            batch,
+            groupNormalizationOf(context),
+            this.config.temperature,
+            this.lossSettings(),
+          ),
         reduction: 'sum', // each micro-batch loss is already its share of the step's loss
         learningRate,
         maxGradNorm: this.config.maxGradNorm,
@@ -163,25 +176,24 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
     );
   }
 
-  private microBatchLoss(
-    rollout: GroupRollout,
-    advantages: readonly number[],
-    rows: readonly number[],
-    normalization: GroupLossNormalization,
-  ): GroupPolicyLoss {
-    return tf.tidy(() => {
-      const T = rollout.layout.responseLength;
-      const constant = (values: Float32Array): tf.Tensor2D => tf.tensor2d(pickRows(values, rows, T), [rows.length, T]);
-      const inputs = rolloutTensors(rollout.layout, rows);
-      const current = responseLogProbs(this.model, inputs, this.config.temperature);
-      return this.lossOf({
-        logProbs: tf.mul(current.logProbs, inputs.responseMask) as tf.Tensor2D,
-        oldLogProbs: constant(rollout.oldLogProbs),
-        referenceLogProbs: rollout.referenceLogProbs === undefined ? undefined : constant(rollout.referenceLogProbs),
-        advantages: tf.tensor1d(rows.map((row) => advantages[row]!)),
-        mask: inputs.responseMask,
-        normalization,
-      });
-    });
+  /** Runs `run` with a gradient worker pool when `config.workers` resolves to more than 1. */
+  protected override withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
+    const config = { gpt: this.model.config, temperature: this.config.temperature, loss: this.lossSettings() };
+    return withGradientEngine(
+      {
+        task: createGroupUpdateTask(config, this.model),
+        spec: groupUpdateTaskSpec(config),
+        workers: engineWorkers(this.config.workers),
+        microBatchesPerStep: this.config.gradientAccumulationSteps,
+      },
+      async (engine) => {
+        this.updateEngine = engine;
+        try {
+          return await run();
+        } finally {
+          this.updateEngine = undefined;
+        }
+      },
+    );
   }
 }

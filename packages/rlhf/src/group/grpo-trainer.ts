@@ -1,9 +1,9 @@
 import type { Metrics } from '@dpo-ts/core';
 import { grpoAdvantages } from './group-advantages.js';
 import { GROUP_METRIC_NAMES } from './group-metrics.js';
-import { grpoLoss, type GroupPolicyLoss } from './group-policy-loss.js';
 import type { GroupRollout } from './group-rollout.js';
-import { type GroupLossBatch, GroupTrainerBase } from './group-trainer-base.js';
+import { GroupTrainerBase } from './group-trainer-base.js';
+import type { GroupLossSettings } from './group-update-task.js';
 import type { GroupTrainerOptions } from './group-trainer-options.js';
 import { type GRPOConfig, type ResolvedGRPOConfig, resolveGRPOConfig } from './grpo-config.js';
 
@@ -75,13 +75,8 @@ export class GRPOTrainer extends GroupTrainerBase<ResolvedGRPOConfig> {
     };
   }
 
-  protected lossOf(batch: GroupLossBatch): GroupPolicyLoss {
-    return grpoLoss({
-      ...batch,
-      epsilonLow: this.config.epsilon,
-      epsilonHigh: this.config.epsilonHigh,
-      beta: this.config.beta,
-      lossType: this.config.lossType,
-    });
+  protected lossSettings(): GroupLossSettings {
+    const { epsilon, epsilonHigh, beta, lossType } = this.config;
+    return { kind: 'grpo', epsilon, epsilonHigh, beta, lossType };
   }
 }

@@ -28,6 +28,15 @@ export {
 export { DEFAULT_GRPO_CONFIG, resolveGRPOConfig, type GRPOConfig, type ResolvedGRPOConfig } from './grpo-config.js';
 export { DEFAULT_RLOO_CONFIG, resolveRLOOConfig, type RLOOConfig, type ResolvedRLOOConfig } from './rloo-config.js';
 export type { GroupTrainerOptions, PromptExample } from './group-trainer-options.js';
-export { GroupTrainerBase, type GroupLossBatch } from './group-trainer-base.js';
+export { GroupTrainerBase } from './group-trainer-base.js';
+export {
+  createGroupUpdateTask,
+  groupUpdateBatch,
+  groupUpdateLoss,
+  groupUpdateTaskSpec,
+  type GroupLossSettings,
+  type GroupUpdateBatch,
+  type GroupUpdateTaskConfig,
+} from './group-update-task.js';
 export { GRPOTrainer } from './grpo-trainer.js';
 export { RLOOTrainer } from './rloo-trainer.js';

@@ -1,9 +1,9 @@
 import type { Metrics } from '@dpo-ts/core';
 import { rlooAdvantages } from './group-advantages.js';
 import { GROUP_METRIC_NAMES } from './group-metrics.js';
-import { type GroupPolicyLoss, rlooLoss } from './group-policy-loss.js';
 import type { GroupRollout } from './group-rollout.js';
-import { type GroupLossBatch, GroupTrainerBase } from './group-trainer-base.js';
+import { GroupTrainerBase } from './group-trainer-base.js';
+import type { GroupLossSettings } from './group-update-task.js';
 import type { GroupTrainerOptions } from './group-trainer-options.js';
 import { type ResolvedRLOOConfig, type RLOOConfig, resolveRLOOConfig } from './rloo-config.js';
 
@@ -92,7 +92,7 @@ export class RLOOTrainer extends GroupTrainerBase<ResolvedRLOOConfig> {
     };
   }
 
-  protected lossOf(batch: GroupLossBatch): GroupPolicyLoss {
-    return rlooLoss({ ...batch, epsilonLow: this.config.epsilon, epsilonHigh: this.config.epsilonHigh });
+  protected lossSettings(): GroupLossSettings {
+    return { kind: 'rloo', epsilon: this.config.epsilon, epsilonHigh: this.config.epsilonHigh };
   }
 }

@@ -13,3 +13,11 @@ export {
   type OnlinePairOptions,
 } from './online-dpo-rollout.js';
 export { OnlineDPOTrainer, type OnlineDPOTrainerOptions } from './online-dpo-trainer.js';
+export {
+  createOnlineDPOUpdateTask,
+  onlineDPOUpdateBatch,
+  onlineDPOUpdateLoss,
+  onlineDPOUpdateTaskSpec,
+  type OnlineDPOUpdateBatch,
+  type OnlineDPOUpdateTaskConfig,
+} from './online-dpo-update-task.js';

@@ -3,6 +3,7 @@ import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
   InvalidArgumentError,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   PREFERENCE_LOSS_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
@@ -10,7 +11,9 @@ import {
   requireNumber,
   resolveOptimizationConfig,
   resolvePreferenceLossConfig,
+  resolveWorkers,
   type OptimizationConfig,
+  type ParallelTrainingArguments,
   type PreferenceLossConfig,
   type ResolvedOptimizationConfig,
   type ResolvedPreferenceLossConfig,
@@ -22,7 +25,11 @@ import {
  * TRL offers `sigmoid` and `ipo`; every core loss works here. One step is one optimiser step:
  * `perDeviceTrainBatchSize x gradientAccumulationSteps` prompts, two fresh completions each.
  */
-export interface OnlineDPOConfig extends OptimizationConfig, Partial<PreferenceLossConfig>, SamplingWorkersArgument {
+export interface OnlineDPOConfig
+  extends OptimizationConfig,
+    Partial<PreferenceLossConfig>,
+    SamplingWorkersArgument,
+    ParallelTrainingArguments {
   /** Optimiser steps of the whole run. */
   readonly totalSteps: number;
   /** Prompts (pairs) per micro-batch (`per_device_train_batch_size`). @defaultValue 8 */
@@ -71,6 +78,11 @@ export type ResolvedOnlineDPOConfig = ResolvedOptimizationConfig & {
   readonly evalSteps: number | undefined;
   /** Sampling threads, as given or `'auto'` (see {@link SamplingWorkersArgument}). */
   readonly samplingWorkers: number | 'auto';
+  /**
+   * Gradient threads of each step's micro-batches, as given or `'auto'` (core's
+   * `ParallelTrainingArguments.workers`; at most `gradientAccumulationSteps`).
+   */
+  readonly workers: number | 'auto';
   /** The preference loss, resolved by core's `resolvePreferenceLossConfig`. */
   readonly loss: ResolvedPreferenceLossConfig;
 };
@@ -94,7 +106,14 @@ export const DEFAULT_ONLINE_DPO_CONFIG = Object.freeze({
   seed: 42,
 });
 
-const OWN_FIELDS = ['totalSteps', 'maxPromptLength', 'missingEosPenalty', 'evalSteps', 'samplingWorkers'];
+const OWN_FIELDS = [
+  'totalSteps',
+  'maxPromptLength',
+  'missingEosPenalty',
+  'evalSteps',
+  'samplingWorkers',
+  ...PARALLEL_TRAINING_ARGUMENTS_FIELDS,
+];
 
 /**
  * Merges `config` over {@link DEFAULT_ONLINE_DPO_CONFIG} and validates every field once, naming it
@@ -141,6 +160,7 @@ export function resolveOnlineDPOConfig(config: OnlineDPOConfig): ResolvedOnlineD
     evalSteps:
       merged.evalSteps === undefined ? undefined : requireInteger('config.evalSteps', merged.evalSteps, { min: 1 }),
     samplingWorkers: resolveSamplingWorkersArgument(config),
+    workers: resolveWorkers(config),
     loss: resolvePreferenceLossConfig(lossFields),
   });
 }

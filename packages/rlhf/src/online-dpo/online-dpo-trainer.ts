@@ -1,25 +1,29 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
-  computePreferenceLoss,
   createPreferenceLossState,
+  engineWorkers,
   InvalidArgumentError,
   METRIC_NAMES,
   microBatchStep,
-  preferenceMetricTensors,
   Rng,
   updatePreferenceLossStateFromRewards,
+  withGradientEngine,
 } from '@dpo-ts/core';
-import type { JsonValue, Metrics, PreferenceLossState } from '@dpo-ts/core';
+import type { GradientEngine, JsonValue, Metrics, PreferenceLossState } from '@dpo-ts/core';
 import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import type { PromptExample } from '../group/group-trainer-options.js';
 import { PromptPolicyTrainerBase } from '../prompt-policy-trainer-base.js';
-import { responseLogProbs } from '../response-forward.js';
 import type { RewardSource } from '../reward-source.js';
-import { rolloutTensors } from '../rollout-layout.js';
 import { type OnlineDPOConfig, type ResolvedOnlineDPOConfig, resolveOnlineDPOConfig } from './online-dpo-config.js';
 import type { PairwiseJudge } from './online-dpo-pairs.js';
 import { collectOnlinePairs, type OnlineDPOLabeler, type OnlinePairBatch } from './online-dpo-rollout.js';
+import {
+  createOnlineDPOUpdateTask,
+  onlineDPOUpdateBatch,
+  onlineDPOUpdateLoss,
+  onlineDPOUpdateTaskSpec,
+  type OnlineDPOUpdateBatch,
+} from './online-dpo-update-task.js';
 
 /** What an {@link OnlineDPOTrainer} trains, against what; give exactly one of `reward` and `judge`. */
 export interface OnlineDPOTrainerOptions {
@@ -90,6 +94,8 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
   protected readonly progressMetrics = [METRIC_NAMES.loss, METRIC_NAMES.objectiveScores, METRIC_NAMES.rewardsMargins];
   private readonly labeler: OnlineDPOLabeler;
   private lossState: PreferenceLossState = createPreferenceLossState();
+  /** The gradient workers `train()` opened (`config.workers` > 1); undefined otherwise. */
+  private updateEngine: GradientEngine<OnlineDPOUpdateBatch> | undefined;
 
   /**
    * Validates the options and the config (once) and builds the trainer.
@@ -139,15 +145,23 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
   async trainStep(stepIndex: number): Promise<Metrics> {
     const batch = await this.samplePairs(stepIndex);
     const { perDeviceTrainBatchSize, promptsPerStep } = this.config;
-    const microBatches: number[][] = [];
+    const microBatches: OnlineDPOUpdateBatch[] = [];
     for (let start = 0; start < promptsPerStep; start += perDeviceTrainBatchSize)
-      microBatches.push(Array.from({ length: perDeviceTrainBatchSize }, (_, i) => start + i));
+      microBatches.push(
+        onlineDPOUpdateBatch(
+          batch,
+          Array.from({ length: perDeviceTrainBatchSize }, (_, i) => start + i),
+        ),
+      );
     const learningRate = this.schedule(stepIndex);
     const result = await microBatchStep({
       optimizer: this.optimizer,
       variables: this.namedVariables(),
       microBatches,
-      lossAndMetrics: (pairIndices) => this.pairLoss(batch, pairIndices),
+      ...(this.updateEngine === undefined ? {} : { engine: this.updateEngine }),
+      // The loss state is fixed for the step (updated below), so every micro-batch reads the same on any thread.
+      step: { lossState: { ...this.lossState } },
+      lossAndMetrics: (micro) => onlineDPOUpdateLoss(this.model, micro, this.config.loss, this.lossState),
       reduction: 'mean',
       learningRate,
       maxGradNorm: this.config.maxGradNorm,
@@ -215,37 +229,24 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
     if (lossState !== undefined) this.lossState = { ...lossState };
   }
 
-  /** The preference loss of some pairs under the current weights (inside the gradient tape). */
-  private pairLoss(batch: OnlinePairBatch, pairIndices: readonly number[]) {
-    return tf.tidy(() => {
-      const chosenRows = pairIndices.map((i) => batch.pairs.chosenRows[i]!);
-      const rejectedRows = pairIndices.map((i) => batch.pairs.rejectedRows[i]!);
-      const b = pairIndices.length;
-      const inputs = rolloutTensors(batch.layout, [...chosenRows, ...rejectedRows]);
-      const logProbs = responseLogProbs(this.model, inputs, 1).logProbs;
-      const scores = tf.sum(tf.mul(logProbs, inputs.responseMask), 1); // [2b]
-      const lengths = tf.sum(inputs.responseMask, 1);
-      const half = (x: tf.Tensor, first: boolean) => tf.slice(x, [first ? 0 : b], [b]) as tf.Tensor1D;
-      const policy = {
-        chosen: half(scores, true),
-        rejected: half(scores, false),
-        chosenLengths: half(lengths, true),
-        rejectedLengths: half(lengths, false),
-      };
-      const reference = {
-        chosen: tf.tensor1d(chosenRows.map((row) => batch.referenceScores[row]!)),
-        rejected: tf.tensor1d(rejectedRows.map((row) => batch.referenceScores[row]!)),
-      };
-      const result = computePreferenceLoss(policy, reference, this.config.loss, this.lossState);
-      return {
-        loss: result.loss,
-        metrics: preferenceMetricTensors({
-          chosenRewards: result.chosenRewards,
-          rejectedRewards: result.rejectedRewards,
-          policyChosenScores: policy.chosen,
-          policyRejectedScores: policy.rejected,
-        }),
-      };
-    });
+  /** Runs `run` with a gradient worker pool when `config.workers` resolves to more than 1. */
+  protected override withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
+    const config = { gpt: this.model.config, loss: this.config.loss };
+    return withGradientEngine(
+      {
+        task: createOnlineDPOUpdateTask(config, this.model),
+        spec: onlineDPOUpdateTaskSpec(config),
+        workers: engineWorkers(this.config.workers),
+        microBatchesPerStep: this.config.gradientAccumulationSteps,
+      },
+      async (engine) => {
+        this.updateEngine = engine;
+        try {
+          return await run();
+        } finally {
+          this.updateEngine = undefined;
+        }
+      },
+    );
   }
 }
