@@ -162,7 +162,7 @@ export function t2iFindings(summary: T2ISummary, settings: T2ISettings): string[
     );
   if (summary.seeds.length < 3)
     findings.push(
-      `${summary.seeds.length} seed(s) and ${settings.testCaptions} test captions: the CIs cover captions${summary.seeds.length > 1 ? ' and few seeds' : ' only, not the spread between trainings'}; ${settings.betas.length === 1 ? `β ${settings.betas[0]} is the only β (no sweep in this mode). ` : ''}Read this as a check of the protocol; the full mode has 3 seeds and a β sweep.`,
+      `${summary.seeds.length} seed(s) and ${settings.testCaptions} test captions: the CIs cover captions${summary.seeds.length > 1 ? ' and few seeds' : ' only, not the spread between trainings'}. ${settings.betas.length === 1 ? `β ${settings.betas[0]} is the only β (no sweep in this mode). ` : `β chosen among ${settings.betas.join(' and ')} on ${settings.validationCaptions} validation captions. `}Read this as a check of the protocol; the full mode has 3 seeds, 96 x 2 test images and a three-β sweep.`,
     );
   for (const labeler of Object.keys(summary.chosenBeta) as T2ILabeler[]) {
     const beta = summary.chosenBeta[labeler];
