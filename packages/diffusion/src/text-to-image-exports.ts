@@ -169,6 +169,6 @@ export {
   type TextToImageSnapshotKind,
   type TextToImageSnapshotOptions,
 } from './text-to-image/text-to-image-snapshot.js';
-export { frechetDistance, kernelDistance, featureMoments, symmetricEigen } from './evaluation/feature-distance.js';
+export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
 export { autoencoderFeatures } from './evaluation/guard-features.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';
