@@ -1,68 +1,70 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DPOTSError, loadCheckpoint, restoreWeights } from '@dpo-ts/core';
 import {
-  CaptionEncoder,
-  CaptionTokenizer,
   EMOJI_AUTOENCODER_CHECKPOINT,
-  LatentTextDenoiser,
-  loadLatentAutoencoder,
-  textToImageVariables,
+  loadTextToImageSnapshot,
   type EmojiSplit,
-  type ScaledAutoencoder,
-  type TextToImageModel,
+  type TextToImageSnapshot,
 } from '@dpo-ts/diffusion';
 
 /**
- * The committed text-to-image base the comparison starts from: the resumable base run's newest
- * training checkpoint (`packages/diffusion/checkpoints/emoji-t2i-run`; its README gives the step,
- * 10,250 of 20,000 when last committed).
- * When the run finishes and its saved model replaces the folder, {@link loadTextToImageBase}'s
- * body becomes `loadTextToImageModel(directory)`: the one line to change.
+ * The finished text-to-image base: the base run's saved model (`saveTextToImageModel`, the
+ * `--out` of `scripts/train-emoji-text-to-image.ts` at 20,000 steps, with its `training.json`
+ * and model card), preferred when present.
+ */
+export const TEXT_TO_IMAGE_BASE_MODEL: string = fileURLToPath(
+  new URL('../../../packages/diffusion/checkpoints/emoji-t2i', import.meta.url),
+);
+
+/**
+ * The resumable base run's checkpoints (`packages/diffusion/checkpoints/emoji-t2i-run`; its
+ * README gives the step): the base while the run is unfinished.
  */
 export const TEXT_TO_IMAGE_BASE_CHECKPOINT: string = fileURLToPath(
   new URL('../../../packages/diffusion/checkpoints/emoji-t2i-run', import.meta.url),
 );
 
-/** The base model, its autoencoder and where both came from. */
-export interface TextToImageBase {
-  readonly model: TextToImageModel;
-  readonly autoencoder: ScaledAutoencoder;
-  /** Optimiser steps of the base run (the checkpoint's step). */
-  readonly step: number;
-  /** The checkpoint directory read. */
-  readonly source: string;
+/** The base model, its autoencoder and where both came from (`kind`, `step`, `source`). */
+export type TextToImageBase = TextToImageSnapshot;
+
+/** Where the base is read from: the finished saved model when it exists (its `config.json`), else the run checkpoint. */
+export function textToImageBaseDirectory(
+  savedModel: string = TEXT_TO_IMAGE_BASE_MODEL,
+  runCheckpoint: string = TEXT_TO_IMAGE_BASE_CHECKPOINT,
+): string {
+  return existsSync(join(savedModel, 'config.json')) ? savedModel : runCheckpoint;
 }
 
 /**
- * Loads the text-to-image base: the caption tokenizer rebuilt from the training captions exactly
- * as `scripts/train-emoji-text-to-image.ts` built it (`CaptionTokenizer.fromCaptions` of the
- * canonical split's training captions), the caption encoder and FiLM latent denoiser with that
- * script's configs (default widths, seeds 0 and 1), their weights from the training checkpoint,
- * and the committed emoji autoencoder.
+ * What identifies the base's weights, for the cell payloads (and so the result store's keys): the
+ * SHA-256 of the saved model's `weights.bin`, or the run checkpoint's `latest` step directory.
+ * A cell stored against another base is not reused.
+ */
+export function textToImageBaseId(directory: string = textToImageBaseDirectory()): string {
+  const weights = join(directory, 'weights.bin');
+  if (existsSync(weights))
+    return `saved-model:${createHash('sha256').update(readFileSync(weights)).digest('hex').slice(0, 16)}`;
+  return `run-checkpoint:${readFileSync(join(directory, 'latest'), 'utf8').trim()}`;
+}
+
+/**
+ * Loads the text-to-image base with diffusion's `loadTextToImageSnapshot`: the finished saved
+ * model at {@link TEXT_TO_IMAGE_BASE_MODEL} when present (tokenizer, caption encoder and denoiser
+ * as saved, step from its `training.json`), else the run's newest training checkpoint (networks
+ * rebuilt as the training script builds them, tokenizer from the canonical split's training
+ * captions); the committed emoji autoencoder either way.
  * @param split - the canonical emoji split (`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })`).
  * @returns new networks; the caller disposes `model.encoder`, `model.denoiser` and `autoencoder.autoencoder`.
  * @throws DPOTSError naming the directory when the checkpoint does not match the architecture.
  */
 export async function loadTextToImageBase(
   split: EmojiSplit,
-  directory: string = TEXT_TO_IMAGE_BASE_CHECKPOINT,
+  directory: string = textToImageBaseDirectory(),
 ): Promise<TextToImageBase> {
-  const autoencoder = await loadLatentAutoencoder(EMOJI_AUTOENCODER_CHECKPOINT);
-  const checkpoint = await loadCheckpoint(directory);
-  const tokenizer = CaptionTokenizer.fromCaptions(split.train.entries.map((entry) => entry.caption));
-  const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, seed: 0 });
-  const denoiser = new LatentTextDenoiser({
-    latentShape: autoencoder.autoencoder.latentShape,
-    textDim: encoder.config.dim,
-    seed: 1,
+  return loadTextToImageSnapshot(directory, {
+    trainCaptions: split.train.entries.map((entry) => entry.caption),
+    autoencoder: EMOJI_AUTOENCODER_CHECKPOINT,
   });
-  try {
-    restoreWeights(textToImageVariables({ encoder, denoiser }), checkpoint.weights, { source: checkpoint.path });
-  } catch (error) {
-    encoder.dispose();
-    denoiser.dispose();
-    autoencoder.autoencoder.dispose();
-    throw new DPOTSError(`${directory}: not the text-to-image base: ${(error as Error).message}`, { cause: error });
-  }
-  return { model: { tokenizer, encoder, denoiser }, autoencoder, step: checkpoint.step, source: checkpoint.path };
 }

@@ -19,7 +19,14 @@ function evaluation(validation: number[], styleOracle: number[]): ModelEvaluatio
 }
 
 function cell(method: T2IMethod, beta: number | null, validation: number[], styleOracle: number[]): FinishedCell {
-  const payload: T2ICell = { method, labeler: method === 'base' ? null : 'style', beta, seed: 0, settings };
+  const payload: T2ICell = {
+    base: 'run-checkpoint:step-000001',
+    method,
+    labeler: method === 'base' ? null : 'style',
+    beta,
+    seed: 0,
+    settings,
+  };
   const result: T2ICellResult = {
     evaluation: evaluation(validation, styleOracle),
     trainSeconds: 1,
@@ -42,6 +49,7 @@ describe('summarizeT2I', () => {
     cell('sft-winners', null, [0, 0], [-1, -1]),
     cell('sft-losers', null, [0, 0], [-2, 1]),
     cell('ddpo', null, [0, 0], [-1, -1]),
+    cell('ddpo-negated', null, [0, 0], [-3, 0]),
   ];
 
   it('chooses beta on the labeler’s validation gain and reports the controls at that beta', () => {
@@ -69,9 +77,13 @@ describe('summarizeT2I', () => {
     expect(sft.control).toBe('sft-losers');
     // SFT on winners (-1, -1) minus SFT on losers (-2, 1): (1 + -2) / 2 = -0.5.
     expect(sft.measures.styleLogit.estimate).toBeCloseTo(-0.5, 12);
+    const ddpo = summary.net.find((n) => n.method === 'ddpo')!;
+    expect(ddpo.control).toBe('ddpo-negated');
+    // DDPO (-1, -1) minus DDPO on the negated reward (-3, 0): (2 + -1) / 2 = 0.5.
+    expect(ddpo.measures.styleLogit.estimate).toBeCloseTo(0.5, 12);
   });
 
   it('names the missing cell', () => {
-    expect(() => summarizeT2I(cells.slice(0, -1), settings)).toThrow(/style\/ddpo\/beta=null\/seed=0/);
+    expect(() => summarizeT2I(cells.slice(0, -1), settings)).toThrow(/style\/ddpo-negated\/beta=null\/seed=0/);
   });
 });

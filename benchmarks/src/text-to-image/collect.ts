@@ -24,11 +24,14 @@ export interface MethodRow {
   readonly details: readonly Readonly<Record<string, number>>[];
 }
 
-/** A method net of one of its label controls (DPO: flipped, shuffled; SFT on winners: SFT on losers), per measure. */
+/**
+ * A method net of one of its label controls (DPO: flipped, shuffled; SFT on winners: SFT on
+ * losers; DDPO: negated reward), per measure.
+ */
 export interface NetRow {
   readonly labeler: T2ILabeler;
-  readonly method: 'dpo' | 'sft-winners';
-  readonly control: 'dpo-flipped' | 'dpo-shuffled' | 'sft-losers';
+  readonly method: 'dpo' | 'sft-winners' | 'ddpo';
+  readonly control: 'dpo-flipped' | 'dpo-shuffled' | 'sft-losers' | 'ddpo-negated';
   /** The DPO runs' beta; null for SFT. */
   readonly beta: number | null;
   readonly measures: Readonly<Record<T2IMeasure, ConfidenceInterval>>;
@@ -65,7 +68,7 @@ export function finishedCells(cells: readonly CellResult[]): FinishedCell[] {
  * score (Diffusion-DPO on the real labels, mean over seeds; never an oracle, never a test
  * caption), then per method the CIs of every measure over (seed, caption) units, and
  * Diffusion-DPO net of its flipped- and shuffled-label controls at that beta (SFT on winners net
- * of SFT on losers).
+ * of SFT on losers, DDPO net of DDPO on the negated reward).
  */
 export function summarizeT2I(cells: readonly FinishedCell[], settings: T2ISettings): T2ISummary {
   const base = cells.filter((c) => c.cell.method === 'base');
@@ -121,6 +124,7 @@ export function summarizeT2I(cells: readonly FinishedCell[], settings: T2ISettin
       ['sft-winners', null],
       ['sft-losers', null],
       ['ddpo', null],
+      ['ddpo-negated', null],
       ['dpo-shuffled', beta],
       ['dpo-flipped', beta],
     ] as const;
@@ -143,11 +147,13 @@ export function summarizeT2I(cells: readonly FinishedCell[], settings: T2ISettin
     });
     const dpo = find(labeler, 'dpo', beta);
     const sft = find(labeler, 'sft-winners', null);
+    const ddpo = find(labeler, 'ddpo', null);
     (
       [
         ['dpo', dpo, 'dpo-flipped', beta],
         ['dpo', dpo, 'dpo-shuffled', beta],
         ['sft-winners', sft, 'sft-losers', null],
+        ['ddpo', ddpo, 'ddpo-negated', null],
       ] as const
     ).forEach(([method, found, control, controlBeta], k) => {
       const other = find(labeler, control, controlBeta);

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mixSeeds, Rng } from '@dpo-ts/core';
 import {
+  autoencoderFeatures,
   clipLabeler,
   loadEmojiCLIP,
   loadEmojiDataset,
@@ -38,7 +38,11 @@ export interface T2IContext {
   readonly trainCaptions: readonly string[];
   /** Distinct held-out captions (emoji never seen by the base, labelers or oracles), in dataset order. */
   readonly heldOutCaptions: readonly string[];
-  /** The clip oracle's image-tower features of every real held-out image (both vendors), `[n, featureDim]`. */
+  /**
+   * The quality guard's features of every real held-out image (both vendors), `[n, featureDim]`:
+   * the autoencoder's scaled latent means (diffusion's `autoencoderFeatures`), a space no labeler
+   * or oracle shares (the autoencoder was trained on real emoji only, by reconstruction).
+   */
   readonly realFeatures: Float32Array;
   readonly featureDim: number;
   /** Disposes every network above (the base, autoencoder, labelers, oracles). */
@@ -76,7 +80,7 @@ async function loadContext(): Promise<T2IContext> {
   const { classifier: styleOracle } = await loadStyleClassifier(path.join(FEEDBACK_CHECKPOINTS, 'emoji-style-oracle'));
   const distinct = (captions: readonly string[]) => [...new Set(captions)];
   const { heldOut } = split;
-  const realFeatures = await imageFeatures(clipOracle, heldOut.images, heldOut.count);
+  const realFeatures = await autoencoderFeatures(base.autoencoder, heldOut.images, heldOut.count);
   return {
     split,
     base,
@@ -93,32 +97,6 @@ async function loadContext(): Promise<T2IContext> {
       for (const network of [clip.clip, style, clipOracle.clip, styleOracle]) network.dispose();
     },
   };
-}
-
-/**
- * The clip oracle's image-tower features (before projection and normalisation) of `count`
- * images `[count, 32, 32, 3]`: the feature space of the quality guard.
- * @returns `[count, featureDim]` on the host.
- */
-export async function imageFeatures(oracle: TokenizedCLIP, images: Float32Array, count: number): Promise<Float32Array> {
-  const parts: Float32Array[] = [];
-  for (let start = 0; start < count; start += 64) {
-    const size = Math.min(64, count - start);
-    const features = tf.tidy(() =>
-      oracle.clip.imageEncoder.encode(
-        tf.tensor4d(images.subarray(start * 3072, (start + size) * 3072), [size, 32, 32, 3]),
-      ),
-    );
-    parts.push(Float32Array.from(await features.data()));
-    features.dispose();
-  }
-  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** The captions of one seed: distinct training captions for the pairs, validation and test captions from the held-out emoji. */

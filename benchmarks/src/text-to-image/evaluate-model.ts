@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng } from '@dpo-ts/core';
-import type { TextToImageModel } from '@dpo-ts/diffusion';
-import { imageFeatures, type SeedCaptions, type T2IContext } from './context.js';
-import { frechetDistance, kernelDistance } from './feature-distance.js';
+import { mixSeeds } from '@dpo-ts/core';
+import {
+  autoencoderFeatures,
+  clipRetrievalHits,
+  frechetDistance,
+  kernelDistance,
+  type TextToImageModel,
+} from '@dpo-ts/diffusion';
+import type { SeedCaptions, T2IContext } from './context.js';
 import { samplePairedImages, type SamplerOptions } from './sampler.js';
 import { T2I_LABELERS, type T2ILabeler, type T2ISettings } from './settings.js';
 
@@ -24,7 +29,10 @@ export interface ModelEvaluation {
     /** 1 when the clip oracle ranks the image's own caption above all `retrievalCandidates - 1` distractors. */
     readonly retrievalHit: number[];
   };
-  /** KID (x 1000) of the test images against every real held-out emoji, in the clip oracle's image features. */
+  /**
+   * KID (x 1000) of the test images against every real held-out emoji, in the quality guard's
+   * feature space (the autoencoder's scaled latent means: diffusion's `autoencoderFeatures`).
+   */
   readonly kernelDistance: number;
   /** Frechet distance of the same features (biased upwards at these sample sizes; KID is the guard). */
   readonly frechetDistance: number;
@@ -36,7 +44,6 @@ export interface ModelEvaluation {
 /** Noise streams of the evaluation sets; the same for every model of a seed (paired noise). */
 const TEST_NOISE = 3;
 const VALIDATION_NOISE = 4;
-const DISTRACTORS = 5;
 
 /** The sampler of every part of the benchmark, from the settings. */
 export function samplerOf(settings: T2ISettings): SamplerOptions {
@@ -93,14 +100,21 @@ export async function evaluateModel(
     logits.dispose();
     return values;
   });
-  const features = await imageFeatures(context.clipOracle, testImages, testCaptions.length);
+  const features = await autoencoderFeatures(autoencoder, testImages, testCaptions.length);
   return {
     validation,
     test: {
       captions: testCaptions,
       clipOracle,
       styleOracle,
-      retrievalHit: await retrievalHits(context, testImages, captions.test, settings, seed),
+      // Image k shows test caption k % T; its distractors come from Rng(mixSeeds(seed, 5, k)) for every model.
+      retrievalHit: await clipRetrievalHits(
+        context.clipOracle,
+        testImages,
+        captions.test,
+        settings.retrievalCandidates,
+        seed,
+      ),
     },
     kernelDistance: 1000 * kernelDistance(context.realFeatures, features, context.featureDim),
     frechetDistance: frechetDistance(context.realFeatures, features, context.featureDim),
@@ -126,74 +140,6 @@ async function scoreImages(
     }
   }
   return out;
-}
-
-/**
- * Caption retrieval per image by the clip oracle: image k (caption i) is a hit when the cosine
- * with caption i is strictly above that with each of `retrievalCandidates - 1` other test
- * captions, drawn for image k from `Rng(mixSeeds(seed, 5, k))`: the same distractors for every model.
- */
-async function retrievalHits(
-  context: T2IContext,
-  images: Float32Array,
-  captions: readonly string[],
-  settings: T2ISettings,
-  seed: number,
-): Promise<number[]> {
-  const { clip, tokenizer } = context.clipOracle;
-  const count = images.length / 3072;
-  const texts = clip.embedTexts(tokenizer.encodeBatch(captions, clip.textEncoder.config.maxLength), captions.length);
-  const textEmbeddings = Float32Array.from(await texts.data()); // [T, embedDim]
-  texts.dispose();
-  const imageEmbeddings = new Float32Array(count * clip.config.embedDim);
-  for (let start = 0; start < count; start += 64) {
-    const size = Math.min(64, count - start);
-    const embedded = tf.tidy(() =>
-      clip.embedImages(tf.tensor4d(images.subarray(start * 3072, (start + size) * 3072), [size, 32, 32, 3])),
-    );
-    imageEmbeddings.set(await embedded.data(), start * clip.config.embedDim);
-    embedded.dispose();
-  }
-  return perImageRetrievalHits(
-    imageEmbeddings,
-    textEmbeddings,
-    clip.config.embedDim,
-    settings.retrievalCandidates,
-    seed,
-  );
-}
-
-/**
- * The retrieval hits of n images against T captions (image k shows caption k % T), from unit
- * embeddings `[n, dim]` and `[T, dim]`: 1 when caption k % T scores strictly above every one of
- * `candidates - 1` distinct other captions drawn for image k from `Rng(mixSeeds(seed, 5, k))`.
- */
-export function perImageRetrievalHits(
-  imageEmbeddings: Float32Array,
-  textEmbeddings: Float32Array,
-  dim: number,
-  candidates: number,
-  seed: number,
-): number[] {
-  const captionCount = textEmbeddings.length / dim;
-  const count = imageEmbeddings.length / dim;
-  const dot = (k: number, c: number): number => {
-    let sum = 0;
-    for (let d = 0; d < dim; d++) sum += imageEmbeddings[k * dim + d]! * textEmbeddings[c * dim + d]!;
-    return sum;
-  };
-  return Array.from({ length: count }, (_, k) => {
-    const own = k % captionCount;
-    const rng = new Rng(mixSeeds(seed, DISTRACTORS, k));
-    const pool = Array.from({ length: captionCount }, (_, c) => c).filter((c) => c !== own);
-    const picks = Math.min(candidates - 1, pool.length);
-    for (let j = 0; j < picks; j++) {
-      const pick = j + rng.int(pool.length - j);
-      [pool[j], pool[pick]] = [pool[pick]!, pool[j]!];
-    }
-    const score = dot(k, own);
-    return pool.slice(0, picks).every((c) => dot(k, c) < score) ? 1 : 0;
-  });
 }
 
 /** Images in [-1, 1] as 8-bit values (round((x + 1) * 127.5)) in base64: compact JSON for the grids. */

@@ -33,6 +33,7 @@ export async function reduceT2I(
   return {
     data: {
       settings,
+      baseModel: summary.base[0]?.result.baseModel ?? null,
       seeds: summary.seeds,
       chosenBeta: summary.chosenBeta,
       sweep: summary.sweep,
@@ -56,7 +57,15 @@ export async function reduceT2I(
   };
 }
 
-const GRID_METHODS: readonly T2IMethod[] = ['dpo', 'dpo-shuffled', 'dpo-flipped', 'sft-winners', 'sft-losers', 'ddpo'];
+const GRID_METHODS: readonly T2IMethod[] = [
+  'dpo',
+  'dpo-shuffled',
+  'dpo-flipped',
+  'sft-winners',
+  'sft-losers',
+  'ddpo',
+  'ddpo-negated',
+];
 
 /**
  * One PNG per labeler from the first seed: a row per test caption, columns base then each

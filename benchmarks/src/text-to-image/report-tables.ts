@@ -13,6 +13,7 @@ export const METHOD_LABELS: Readonly<Record<T2IMethod, string>> = {
   'sft-winners': 'SFT on winners',
   'sft-losers': 'SFT on losers (control)',
   ddpo: 'DDPO',
+  'ddpo-negated': 'DDPO, negated reward (control)',
 };
 
 /** Names of the labelers. */
@@ -68,7 +69,7 @@ export function comparisonTable(summary: T2ISummary, settings: T2ISettings): Rep
     note:
       `${settings.testCaptions} held-out captions x ${settings.imagesPerCaption} image(s), ${summary.seeds.length} seed(s); every image starts from the same noise as the base's (DDIM ${settings.samplingSteps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, the sampler of the pairs, of DDPO's rollouts and of every evaluation). ` +
       'Win rate: share of images a held-out oracle scores above the base image from the same noise (ties 1/2; 0.5 = no change). Δ style share: change in the share the style oracle calls Twemoji. Δ retrieval: change in the share of images for which the clip oracle ranks the caption first among ' +
-      `${settings.retrievalCandidates} candidates. KID: kernel distance (cubic polynomial kernel, unbiased) to the 382 real held-out emoji in the clip oracle's image features, x1000, minus the base's: the quality guard, as KID is unbiased at any sample size. FD: the Frechet distance of the same features (FID's formula), biased upwards when the samples are few next to the 64 feature dimensions, so read its changes, not its level.`,
+      `${settings.retrievalCandidates} candidates. KID: kernel distance (cubic polynomial kernel, unbiased) to the 382 real held-out emoji, x1000, minus the base's, in the feature space of the quality guard: the emoji autoencoder's scaled latent means (256 features), an encoder trained on real emoji only, by reconstruction, that no labeler or oracle shares (KID is unbiased at any sample size). FD: the Frechet distance of the same features (FID's formula), biased upwards when the samples are few next to the 256 feature dimensions, so read its changes, not its level.`,
   };
 }
 
@@ -86,7 +87,7 @@ export function netTable(summary: T2ISummary): ReportTable {
         return `${formatCI(interval)}${excludes(interval, 0) ? ' *' : ''}`;
       }),
     ]),
-    note: 'Net of flipped = DPO - flipped: with a drift d common to any training on these pairs and a label effect p, DPO moves d + p and flipped d - p, so the difference is 2p, free of drift. Net of shuffled = DPO - shuffled ≈ p (shuffled labels keep the share of "image 0 wins" but no link to the images). SFT on winners minus SFT on losers is the 2p of SFT in the same sense. DDPO has no label control here (a negated reward would be its flipped control, at the cost of a DDPO run). * = the CI excludes 0.',
+    note: 'Net of flipped = DPO - flipped: with a drift d common to any training on these pairs and a label effect p, DPO moves d + p and flipped d - p, so the difference is 2p, free of drift. Net of shuffled = DPO - shuffled ≈ p (shuffled labels keep the share of "image 0 wins" but no link to the images). SFT on winners minus SFT on losers is the 2p of SFT in the same sense, and DDPO minus DDPO on the negated reward (the RL analogue of flipped labels: the same captions, noise streams and budget, maximising -reward) that of DDPO. * = the CI excludes 0.',
   };
 }
 
@@ -154,9 +155,14 @@ export function baseTable(summary: T2ISummary): ReportTable {
  */
 export function t2iFindings(summary: T2ISummary, settings: T2ISettings): string[] {
   const findings: string[] = [];
+  const baseModel = summary.base[0]?.result.baseModel;
+  if (baseModel !== undefined)
+    findings.push(
+      `Base: ${baseModel.kind === 'run-checkpoint' ? "the unfinished base run's training checkpoint" : 'the finished saved base model'} at step ${baseModel.step ?? 'unknown'} (${baseModel.source.split('/').slice(-2).join('/')}).`,
+    );
   if (summary.seeds.length < 3)
     findings.push(
-      `${summary.seeds.length} seed(s) and ${settings.testCaptions} test captions: the CIs cover captions${summary.seeds.length > 1 ? ' and few seeds' : ' only, not the spread between trainings'}; ${settings.betas.length === 1 ? `β ${settings.betas[0]} is the only β (no sweep in this mode). ` : ''}Read this as a check of the protocol; the full mode has 3 seeds and a β sweep.`,
+      `${summary.seeds.length} seed(s) and ${settings.testCaptions} test captions: the CIs cover captions${summary.seeds.length > 1 ? ' and few seeds' : ' only, not the spread between trainings'}. ${settings.betas.length === 1 ? `β ${settings.betas[0]} is the only β (no sweep in this mode). ` : `β chosen among ${settings.betas.join(' and ')} on ${settings.validationCaptions} validation captions. `}Read this as a check of the protocol; the full mode has 3 seeds, 96 x 2 test images and a three-β sweep.`,
     );
   for (const labeler of Object.keys(summary.chosenBeta) as T2ILabeler[]) {
     const beta = summary.chosenBeta[labeler];
@@ -184,8 +190,9 @@ export function t2iFindings(summary: T2ISummary, settings: T2ISettings): string[
       `${LABELER_LABELS[labeler]}, SFT on winners: ${MEASURE_LABELS[measure]} ${formatCI(sft, true)}; net of SFT on losers ${formatCI(sftNet)}, ${excludes(sftNet, 0) ? 'distinguishable from 0' : 'not distinguishable from 0'}.`,
     );
     const ddpo = summary.rows.find((r) => r.labeler === labeler && r.method === 'ddpo')!.measures[measure];
+    const ddpoNet = summary.net.find((n) => n.labeler === labeler && n.method === 'ddpo')!.measures[measure];
     findings.push(
-      `${LABELER_LABELS[labeler]}, DDPO: ${MEASURE_LABELS[measure]} ${formatCI(ddpo, true)}, ${excludes(ddpo, 0.5) ? 'distinguishable from 0.5' : 'not distinguishable from 0.5'} (no label control of its own: its drift is not separated).`,
+      `${LABELER_LABELS[labeler]}, DDPO: ${MEASURE_LABELS[measure]} ${formatCI(ddpo, true)}, ${excludes(ddpo, 0.5) ? 'distinguishable from 0.5' : 'not distinguishable from 0.5'}; net of DDPO on the negated reward ${formatCI(ddpoNet)}, ${excludes(ddpoNet, 0) ? 'distinguishable from 0' : 'not distinguishable from 0'}.`,
     );
   }
   const worst = summary.rows.reduce((a, b) =>

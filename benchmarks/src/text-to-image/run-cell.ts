@@ -1,3 +1,4 @@
+import type { ImageLabeler } from '@dpo-ts/diffusion';
 import type { CellContext } from '../harness/cells.js';
 import { seedCaptions, t2iContext } from './context.js';
 import { evaluateModel, type ModelEvaluation } from './evaluate-model.js';
@@ -23,7 +24,17 @@ export interface T2ICellResult {
   readonly details: Readonly<Record<string, number>>;
   /** The base cell only. */
   readonly pairs?: PairsSummary;
+  /** The base cell only: which base was loaded (saved model or run checkpoint), at which step, from where. */
+  readonly baseModel?: { readonly kind: string; readonly step: number | null; readonly source: string };
   readonly seconds: number;
+}
+
+/** A labeler scoring -score: what DDPO maximises when the labeler's preference is reversed. */
+function negatedLabeler(labeler: ImageLabeler): ImageLabeler {
+  return {
+    name: `negated:${labeler.name}`,
+    score: async (images, captions) => (await labeler.score(images, captions)).map((value) => -value),
+  };
 }
 
 const VARIANTS: Readonly<Record<string, LabelVariant>> = {
@@ -60,6 +71,7 @@ export async function runT2ICell(cell: T2ICell, context: CellContext): Promise<T
       evaluation,
       trainSeconds: 0,
       details: {},
+      baseModel: { kind: shared.base.kind, step: shared.base.step, source: shared.base.source },
       pairs: {
         pairs: pairs.captions.length,
         ties,
@@ -86,6 +98,9 @@ export async function runT2ICell(cell: T2ICell, context: CellContext): Promise<T
   else if (cell.method === 'sft-losers') tuned = await trainSFTOnWinners(shared, dataset('flipped'), seed, settings);
   else if (cell.method === 'ddpo')
     tuned = await trainTextDDPO(shared, shared.labelers[labeler], pairs.captions, seed, settings);
+  // The negated reward: DDPO's flipped-label control, on the same captions and noise streams.
+  else if (cell.method === 'ddpo-negated')
+    tuned = await trainTextDDPO(shared, negatedLabeler(shared.labelers[labeler]), pairs.captions, seed, settings);
   else tuned = await trainLatentDPO(shared, dataset(VARIANTS[cell.method]!), cell.beta!, seed, settings);
   try {
     const evaluation = await evaluateModel(tuned.model, shared, captions, seed, settings);

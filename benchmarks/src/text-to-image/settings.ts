@@ -10,9 +10,19 @@ export type T2ILabeler = (typeof T2I_LABELERS)[number];
 /**
  * What a cell trains: `base` (no training: the base measured once per seed), Diffusion-DPO on
  * the labels, on shuffled labels and on flipped labels (the controls), SFT on the winners and
- * on the losers (SFT's flipped-label control), DDPO.
+ * on the losers (SFT's flipped-label control), DDPO on the labeler's reward and on its negation
+ * (DDPO's flipped-label control: the RL analogue of reversed labels).
  */
-export const T2I_METHODS = ['base', 'dpo', 'dpo-shuffled', 'dpo-flipped', 'sft-winners', 'sft-losers', 'ddpo'] as const;
+export const T2I_METHODS = [
+  'base',
+  'dpo',
+  'dpo-shuffled',
+  'dpo-flipped',
+  'sft-winners',
+  'sft-losers',
+  'ddpo',
+  'ddpo-negated',
+] as const;
 /** One of {@link T2I_METHODS}. */
 export type T2IMethod = (typeof T2I_METHODS)[number];
 
@@ -55,9 +65,11 @@ export interface T2ISettings {
 }
 
 /**
- * Per mode. Smoke: every code path at toy sizes (numbers meaningless). Quick: one seed, one beta
- * (no sweep: the validation choice is trivially that beta), 48 pairs labelled by each labeler. Full: three
- * seeds, a three-beta sweep, 256 pairs, 96 test captions x 2 images.
+ * Per mode. Smoke: every code path at toy sizes (numbers meaningless). Quick: one seed, a
+ * two-beta sweep (chosen on 8 validation captions, reported on 24 test captions), 48 pairs
+ * labelled by each labeler, DDPO training on 3 of the 10 sampler steps per update (to stay
+ * within 5 minutes with its negated-reward control). Full: three seeds, a three-beta sweep, 256
+ * pairs, 96 test captions x 2 images.
  */
 export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object.freeze({
   smoke: {
@@ -87,12 +99,12 @@ export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object
     samplingSteps: 10,
     eta: 1,
     guidanceScale: 3,
-    betas: [2500],
+    betas: [1000, 5000],
     trainSteps: 16,
     batchSize: 8,
     learningRate: 1e-4,
     ddpoSamplesPerStep: 16,
-    ddpoTimestepFraction: 0.5,
+    ddpoTimestepFraction: 0.3,
     retrievalCandidates: 10,
     gridCaptions: 8,
     resamples: 2000,
@@ -121,6 +133,8 @@ export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object
 
 /** One cell: a method (at a beta for the DPO runs) for one labeler and seed; `base` has neither labeler nor beta. */
 export interface T2ICell {
+  /** The base every method starts from (`textToImageBaseId`): part of the payload, so of the result store's key. */
+  readonly base: string;
   readonly method: T2IMethod;
   readonly labeler: T2ILabeler | null;
   readonly beta: number | null;
@@ -150,6 +164,7 @@ export function cellEstimateSeconds(cell: T2ICell): number {
     case 'sft-losers':
       return evaluation + s.trainSteps * SECONDS.sftStep * batchScale;
     case 'ddpo':
+    case 'ddpo-negated':
       return evaluation + 2 * s.pairs * (SECONDS.ddpoSample + s.ddpoTimestepFraction * SECONDS.ddpoTrainedSample);
     default:
       return evaluation + s.trainSteps * SECONDS.dpoStep * batchScale;
@@ -157,24 +172,27 @@ export function cellEstimateSeconds(cell: T2ICell): number {
 }
 
 /** The cell's readable id: `style/dpo/beta=2500/seed=0`, `base/seed=0`. */
-export function t2iCellId(cell: Omit<T2ICell, 'settings'>): string {
+export function t2iCellId(cell: Omit<T2ICell, 'settings' | 'base'>): string {
   if (cell.method === 'base') return `base/seed=${cell.seed}`;
   return `${cell.labeler}/${cell.method}${cell.beta === null ? '' : `/beta=${cell.beta}`}/seed=${cell.seed}`;
 }
 
-/** Every cell of a mode: per seed the base, then per labeler each DPO run at each beta, SFT on winners and on losers, and DDPO. */
-export function planT2ICells(mode: BenchmarkMode, seeds: readonly number[]): BenchmarkCell[] {
+/**
+ * Every cell of a mode: per seed the base, then per labeler each DPO run at each beta, SFT on
+ * winners and on losers, DDPO and negated-reward DDPO.
+ * @param base - the base's id (`textToImageBaseId()`), recorded in every payload.
+ */
+export function planT2ICells(mode: BenchmarkMode, seeds: readonly number[], base: string): BenchmarkCell[] {
   const settings = T2I_SETTINGS[mode];
   const cells: T2ICell[] = [];
   for (const seed of seeds.slice(0, settings.seeds)) {
-    cells.push({ method: 'base', labeler: null, beta: null, seed, settings });
+    cells.push({ base, method: 'base', labeler: null, beta: null, seed, settings });
     for (const labeler of T2I_LABELERS) {
       for (const beta of settings.betas)
         for (const method of ['dpo', 'dpo-shuffled', 'dpo-flipped'] as const)
-          cells.push({ method, labeler, beta, seed, settings });
-      cells.push({ method: 'sft-winners', labeler, beta: null, seed, settings });
-      cells.push({ method: 'sft-losers', labeler, beta: null, seed, settings });
-      cells.push({ method: 'ddpo', labeler, beta: null, seed, settings });
+          cells.push({ base, method, labeler, beta, seed, settings });
+      for (const method of ['sft-winners', 'sft-losers', 'ddpo', 'ddpo-negated'] as const)
+        cells.push({ base, method, labeler, beta: null, seed, settings });
     }
   }
   return cells.map((cell) => ({ id: t2iCellId(cell), payload: cell, estimateSeconds: cellEstimateSeconds(cell) }));
@@ -187,6 +205,8 @@ export function planT2ICells(mode: BenchmarkMode, seeds: readonly number[]): Ben
 export function validateT2ICell(payload: unknown): T2ICell {
   const cell = payload as Partial<T2ICell> | null;
   if (cell === null || typeof cell !== 'object') throw new InvalidArgumentError('cell', 'an object', payload);
+  if (typeof cell.base !== 'string' || cell.base.length === 0)
+    throw new InvalidArgumentError('cell.base', "the base's id (textToImageBaseId)", cell.base);
   if (!T2I_METHODS.includes(cell.method as T2IMethod))
     throw new InvalidArgumentError('cell.method', `one of ${T2I_METHODS.join(', ')}`, cell.method);
   const needsLabeler = cell.method !== 'base';

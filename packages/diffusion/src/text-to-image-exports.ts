@@ -142,7 +142,7 @@ export {
   STYLE_CLASSIFIER_FORMAT,
   type TokenizedCLIP,
 } from './feedback/feedback-checkpoint.js';
-export { retrievalAccuracy, type RetrievalResult } from './feedback/retrieval-accuracy.js';
+export { retrievalAccuracy, perImageRetrievalHits, type RetrievalResult } from './feedback/retrieval-accuracy.js';
 export { clipLabeler, styleLabeler, positiveShare, type ImageLabeler } from './feedback/labelers.js';
 export {
   labelPairs,
@@ -163,3 +163,12 @@ export {
   sampleCaptionPairs,
   type CaptionSamplingOptions,
 } from './feedback/sample-caption-pairs.js';
+export {
+  loadTextToImageSnapshot,
+  type TextToImageSnapshot,
+  type TextToImageSnapshotKind,
+  type TextToImageSnapshotOptions,
+} from './text-to-image/text-to-image-snapshot.js';
+export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
+export { autoencoderFeatures } from './evaluation/guard-features.js';
+export { clipRetrievalHits } from './feedback/clip-retrieval.js';

@@ -3,3 +3,13 @@ export { preferenceMetricTensors, readMetrics, type PreferenceMetricInputs } fro
 export { bucketStatistics, mergeBucketStatistics, bucketMetrics, type BucketStatistics } from './bucketed-metrics.js';
 export { MetricAccumulator } from './metric-accumulator.js';
 export { EVAL_PREFIX, evalKey } from './eval-metrics.js';
+export {
+  bootstrapCI,
+  bootstrapMeanCI,
+  bootstrapPairedDifferenceCI,
+  bootstrapGroupedMeanCI,
+  perPromptWins,
+  quantile,
+  type ConfidenceInterval,
+  type BootstrapOptions,
+} from './bootstrap.js';

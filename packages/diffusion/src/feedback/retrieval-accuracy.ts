@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Rng, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
 
 /** What {@link retrievalAccuracy} measured. */
 export interface RetrievalResult {
@@ -57,4 +57,53 @@ export function retrievalAccuracy(
     if (pool.slice(0, candidates - 1).every((j) => dot(i, j) < own)) hits += 1;
   }
   return { accuracy: hits / n, chance: 1 / candidates, images: n, candidates };
+}
+
+/** The stream salt of {@link perImageRetrievalHits}' distractor draws: image k draws from `Rng(mixSeeds(seed, 5, k))`. */
+const DISTRACTOR_STREAM = 5;
+
+/**
+ * Caption retrieval per image, for images sampled from a list of captions: image k shows
+ * caption `captionIndices[k]` (default `k % T`) of the T captions; it is a hit (1) when that
+ * caption scores strictly above every one of `candidates - 1` distinct other captions drawn for
+ * image k from `Rng(mixSeeds(seed, 5, k))`, so every model sampled on the same captions meets the
+ * same distractors (paired comparisons). Chance is 1 / candidates for a scorer that knows nothing.
+ * Dot products of host embeddings: pass unit vectors for cosine.
+ * @param imageEmbeddings - `[n, dim]` row-major.
+ * @param textEmbeddings - `[T, dim]`, one row per distinct caption.
+ * @param candidates - the caption and its distractors (at most T are used).
+ * @param captionIndices - n caption rows; default image k shows caption k % T.
+ * @returns n hits, 0 or 1.
+ */
+export function perImageRetrievalHits(
+  imageEmbeddings: Float32Array,
+  textEmbeddings: Float32Array,
+  dim: number,
+  candidates: number,
+  seed: number,
+  captionIndices?: readonly number[],
+): number[] {
+  requireInteger('dim', dim, { min: 1 });
+  requireInteger('candidates', candidates, { min: 2 });
+  const captionCount = textEmbeddings.length / dim;
+  const count = imageEmbeddings.length / dim;
+  if (captionIndices !== undefined && captionIndices.length !== count)
+    throw new InvalidArgumentError('captionIndices.length', `${count} (one per image)`, captionIndices.length);
+  const dot = (k: number, c: number): number => {
+    let sum = 0;
+    for (let d = 0; d < dim; d++) sum += imageEmbeddings[k * dim + d]! * textEmbeddings[c * dim + d]!;
+    return sum;
+  };
+  return Array.from({ length: count }, (_, k) => {
+    const own = captionIndices?.[k] ?? k % captionCount;
+    const rng = new Rng(mixSeeds(seed, DISTRACTOR_STREAM, k));
+    const pool = Array.from({ length: captionCount }, (_, c) => c).filter((c) => c !== own);
+    const picks = Math.min(candidates - 1, pool.length);
+    for (let j = 0; j < picks; j++) {
+      const pick = j + rng.int(pool.length - j);
+      [pool[j], pool[pick]] = [pool[pick]!, pool[j]!];
+    }
+    const score = dot(k, own);
+    return pool.slice(0, picks).every((c) => dot(k, c) < score) ? 1 : 0;
+  });
 }
