@@ -1,4 +1,4 @@
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { describe, expect, it } from 'vitest';
 import {
   bootstrapCI,

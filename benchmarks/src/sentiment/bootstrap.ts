@@ -1,4 +1,5 @@
-import { InvalidArgumentError, requireInteger, Rng } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 
 /** A point estimate with its percentile-bootstrap confidence interval. */
 export interface ConfidenceInterval {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { DPOTSError, loadCheckpoint, restoreWeights } from '@dpo-ts/core';
+import { DPOTSError } from '@dpo-ts/core';
+import { loadCheckpoint, restoreWeights } from '@dpo-ts/core/training';
 import {
   CaptionEncoder,
   CaptionTokenizer,

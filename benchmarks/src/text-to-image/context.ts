@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mixSeeds, Rng } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import {
   clipLabeler,
   loadEmojiCLIP,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import type { TextToImageModel } from '@dpo-ts/diffusion';
 import { imageFeatures, type SeedCaptions, type T2IContext } from './context.js';
 import { frechetDistance, kernelDistance } from './feature-distance.js';

@@ -1,16 +1,18 @@
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
   InvalidArgumentError,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
   requireOneOf,
+} from '@dpo-ts/core';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
   resolveOptimizationConfig,
   type LRScheduleType,
   type OptimizationConfig,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import { KL_ESTIMATORS, type KLEstimator } from './kl-estimators.js';
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from './sampling-workers.js';
 

@@ -1,25 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  METRIC_NAMES,
-  MetricAccumulator,
   Rng,
   adamWFromConfig,
-  epochBatches,
   lrScheduleFromConfig,
   microBatchStep,
   restoreWeights,
   runTrainerLoop,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { epochBatches } from '@dpo-ts/core/data';
+import type { Metrics, NamedVariables } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
   CheckpointContent,
   LRSchedule,
   LoadedCheckpoint,
-  Metrics,
-  NamedVariables,
   TrainingLoopResult,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import { lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 import {
@@ -67,7 +64,8 @@ import {
  *
  * @example
  * ```ts
- * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPromptJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { SFTTrainer } from '@dpo-ts/lm';
  * import { RewardTrainer } from '@dpo-ts/reward';
  * import { PPOTrainer, rewardModelScorer } from '@dpo-ts/rlhf';

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Rng, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 
 /** What {@link retrievalAccuracy} measured. */
 export interface RetrievalResult {

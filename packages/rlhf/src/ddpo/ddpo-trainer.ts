@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, MetricAccumulator, type Metrics, type NamedVariables } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  MetricAccumulator,
   Rng,
   mixSeeds,
   adamWFromConfig,
@@ -13,10 +12,8 @@ import {
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
-  type Metrics,
-  type NamedVariables,
   type TrainingLoopResult,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import {
   ddimStepLogProb,
   denoiserArchitecture,
@@ -90,7 +87,7 @@ export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
  *
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { DiffusionSFTTrainer, jpegCompressibilityReward } from '@dpo-ts/diffusion';
  * import { DDPOTrainer } from '@dpo-ts/rlhf';
  *

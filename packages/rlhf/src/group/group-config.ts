@@ -1,16 +1,12 @@
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
+import { InvalidArgumentError, requireBoolean, requireInteger, requireKnownFields, requireNumber } from '@dpo-ts/core';
 import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
-  InvalidArgumentError,
-  requireBoolean,
-  requireInteger,
-  requireKnownFields,
-  requireNumber,
   resolveOptimizationConfig,
   type OptimizationConfig,
   type ResolvedOptimizationConfig,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 
 /**
  * Settings RLOO and GRPO share, named after TRL's `GRPOConfig` / `RLOOConfig` (camel-cased).

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator, microBatchStep } from '@dpo-ts/core';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator } from '@dpo-ts/core';
+import { microBatchStep } from '@dpo-ts/core/training';
 import type { Metrics } from '@dpo-ts/core';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import { PromptPolicyTrainerBase } from '../prompt-policy-trainer-base.js';

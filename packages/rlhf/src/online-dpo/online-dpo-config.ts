@@ -1,20 +1,22 @@
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
   InvalidArgumentError,
   PREFERENCE_LOSS_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
-  resolveOptimizationConfig,
   resolvePreferenceLossConfig,
-  type OptimizationConfig,
   type PreferenceLossConfig,
-  type ResolvedOptimizationConfig,
   type ResolvedPreferenceLossConfig,
 } from '@dpo-ts/core';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  resolveOptimizationConfig,
+  type OptimizationConfig,
+  type ResolvedOptimizationConfig,
+} from '@dpo-ts/core/training';
 
 /**
  * Settings of the {@link OnlineDPOTrainer}, TRL's `OnlineDPOConfig` names camel-cased, plus any

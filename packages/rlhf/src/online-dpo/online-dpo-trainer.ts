@@ -4,12 +4,12 @@ import {
   createPreferenceLossState,
   InvalidArgumentError,
   METRIC_NAMES,
-  microBatchStep,
   preferenceMetricTensors,
-  Rng,
   updatePreferenceLossStateFromRewards,
 } from '@dpo-ts/core';
-import type { JsonValue, Metrics, PreferenceLossState } from '@dpo-ts/core';
+import { microBatchStep, Rng } from '@dpo-ts/core/training';
+import type { Metrics, PreferenceLossState } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
 import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import type { PromptExample } from '../group/group-trainer-options.js';
@@ -60,7 +60,8 @@ export interface OnlineDPOTrainerOptions {
  *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
  * @example
  * ```ts
- * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPromptJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { SFTTrainer, saveLanguageModel } from '@dpo-ts/lm';
  * import { OnlineDPOTrainer } from '@dpo-ts/rlhf';
  *
