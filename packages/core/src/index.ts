@@ -15,6 +15,7 @@
  * Importing this entry (or training, preference, backend, parallel, testing) registers tfjs-core's
  * gradients once, for the whole process.
  * @packageDocumentation
+ * @module main
  */
 import './register-all-gradients.js';
 export * from './errors/index.js';
