@@ -35,6 +35,6 @@ describe('requireBackend', () => {
   it('is a DPOTSError naming what needed the backend', () => {
     const error = new NoBackendError('UNet');
     expect(error.context).toBe('UNet');
-    expect(error.message).toContain("import { selectBackend } from '@dpo-ts/core'");
+    expect(error.message).toContain("import { selectBackend } from '@dpo-ts/core/backend'");
   });
 });
