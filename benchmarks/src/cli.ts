@@ -17,7 +17,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 import type { Benchmark, BenchmarkMode } from './harness/benchmark.js';
 import { markdownTable } from './harness/markdown.js';
 import { mergeRuns } from './harness/merge-runs.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { releaseFailedTape } from './gradient-overrides.js';
 

@@ -9,7 +9,7 @@
  */
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendName, type GradientOverrideName } from '@dpo-ts/core';
+import { selectBackend, type BackendName, type GradientOverrideName } from '@dpo-ts/core/backend';
 import {
   GPT_D128,
   SMALL_CONV,

@@ -16,7 +16,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
-import { selectBackend, SamplingWorkerPool, type BackendRequest, type Sampler, type SamplerSpec } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
+import { SamplingWorkerPool, type Sampler, type SamplerSpec } from '@dpo-ts/core/parallel';
 import {
   createDenoiserSampler,
   denoiserSamplerSpec,

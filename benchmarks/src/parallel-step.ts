@@ -22,13 +22,9 @@
  */
 import { loadavg, availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  AdamWOptimizer,
-  applyGradientStep,
-  createGradientEngine,
-  selectBackend,
-  type BackendRequest,
-} from '@dpo-ts/core';
+import { AdamWOptimizer, applyGradientStep } from '@dpo-ts/core/training';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
+import { createGradientEngine } from '@dpo-ts/core/parallel';
 import {
   createGPTDPOTask,
   createGPTSFTTask,

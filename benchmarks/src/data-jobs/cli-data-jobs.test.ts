@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli.js';
 import { parseLabeler } from './cli-data-jobs.js';

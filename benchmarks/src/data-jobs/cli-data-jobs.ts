@@ -2,7 +2,7 @@
 // CLI starts fast for every other command.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { LabelerSpec } from './labelers.js';
 
@@ -115,7 +115,7 @@ async function referenceScoresLine(
   started: number,
   cache: string,
 ): Promise<string> {
-  const { formatDuration } = await import('@dpo-ts/core');
+  const { formatDuration } = await import('@dpo-ts/core/training');
   return `reference scores: ${summary.computed} pairs computed in ${summary.shards} shards, ${summary.reused} reused (cache ${summary.status}) in ${formatDuration((performance.now() - started) / 1000)} -> ${cache}`;
 }
 
@@ -192,7 +192,7 @@ export function addDataJobCommands(program: Command, print: (line: string) => vo
       'completions per prompt (best vs worst)',
     ),
   ).action(async (options: SamplingCommandOptions) => {
-    const { writePreferenceJsonl } = await import('@dpo-ts/core');
+    const { writePreferenceJsonl } = await import('@dpo-ts/core/data');
     const { sampleLabeledPairs } = await import('./lm-sampling-jobs.js');
     const result = await sampleLabeledPairs(await samplingJobOptions(options, print));
     await writePreferenceJsonl(options.out, result.pairs);

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, requireNumber, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { InvalidArgumentError, requireNumber } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   DEFAULT_TIE_MARGIN,
   NoiseSchedule,

@@ -1,4 +1,5 @@
-import { DataFormatError, requireNumber, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { DataFormatError, requireNumber } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   DiffusionPreferenceScorer,
   buildDiffusionPreferenceBatch,

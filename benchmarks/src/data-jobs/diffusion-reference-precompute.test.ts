@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Rng, selectBackend } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend } from '@dpo-ts/core/backend';
 import {
   DiffusionDPOTrainer,
   MLPDenoiser,

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { writePreferenceJsonl } from '@dpo-ts/core';
+import { writePreferenceJsonl } from '@dpo-ts/core/data';
 import { CharTokenizer, GPT, saveLanguageModel } from '@dpo-ts/lm';
 import { SequenceRewardModel, saveTrainedRewardModel } from '@dpo-ts/reward';
 

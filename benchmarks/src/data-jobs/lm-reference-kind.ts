@@ -1,10 +1,5 @@
-import {
-  DataFormatError,
-  SCORE_REDUCTIONS,
-  selectBackend,
-  type BackendRequest,
-  type ScoreReduction,
-} from '@dpo-ts/core';
+import { DataFormatError, SCORE_REDUCTIONS, type ScoreReduction } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   LMPreferenceScorer,
   buildDPOBatch,

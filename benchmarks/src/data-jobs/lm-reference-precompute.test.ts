@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { DPOTrainer, loadLMPreferenceJsonl, loadLanguageModel } from '@dpo-ts/lm';
 import { JobKindRegistry } from '@dpo-ts/queue';
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,4 +1,5 @@
-import { ReferenceScoreCache, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { ReferenceScoreCache } from '@dpo-ts/core/preference';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   loadLMPreferenceJsonl,
   loadLanguageModel,

@@ -1,10 +1,6 @@
-import {
-  requireBoolean,
-  requireNumber,
-  selectBackend,
-  type BackendRequest,
-  type PreferenceRecordInput,
-} from '@dpo-ts/core';
+import { requireBoolean, requireNumber } from '@dpo-ts/core';
+import type { PreferenceRecordInput } from '@dpo-ts/core/data';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import { loadLanguageModel, sampleCompletions } from '@dpo-ts/lm';
 import type { JobKind } from '@dpo-ts/queue';
 import { type LabelerSpec, openLabeler, validateLabelerSpec } from './labelers.js';

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { loadLanguageModel, sampleCompletions, samplePreferencePairs } from '@dpo-ts/lm';
 import { loadTrainedRewardModel } from '@dpo-ts/reward';
 import { JobKindRegistry } from '@dpo-ts/queue';

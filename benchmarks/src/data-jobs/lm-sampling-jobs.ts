@@ -1,4 +1,5 @@
-import { DPOTSError, InvalidArgumentError, type PreferenceRecordInput, requireInteger } from '@dpo-ts/core';
+import { DPOTSError, InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import type { PreferenceRecordInput } from '@dpo-ts/core/data';
 import { type RunJobsOptions, runJobs } from '@dpo-ts/queue';
 import {
   LM_SAMPLE_KINDS,

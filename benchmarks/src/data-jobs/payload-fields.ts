@@ -1,4 +1,5 @@
-import { InvalidArgumentError, requireInteger, requireOneOf, requireString, type BackendRequest } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger, requireOneOf, requireString } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 
 /** Backends a data job may name (what core's `selectBackend` accepts). */
 export const JOB_BACKENDS: readonly BackendRequest[] = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'];

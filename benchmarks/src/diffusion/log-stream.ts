@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { ProgressOptions } from '@dpo-ts/core';
+import type { ProgressOptions } from '@dpo-ts/core/training';
 
 /**
  * A writable stream that hands each complete line to `log` with `prefix` in front (partial

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { formatDuration } from '@dpo-ts/core';
+import { formatDuration } from '@dpo-ts/core/training';
 import type { BenchmarkContext, BenchmarkResult, ReportImage } from '../harness/benchmark.js';
 import type { CellResult } from '../harness/cells.js';
 import { decodeGridImages } from '../text-to-image/evaluate-model.js';

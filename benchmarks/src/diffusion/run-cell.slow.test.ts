@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellResult } from '../harness/cells.js';
 import { planDiffusionCells, type DiffusionCell } from './cell-plan.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mixSeeds } from '@dpo-ts/core';
+import { mixSeeds } from '@dpo-ts/core/training';
 import { DIFFUSION_COMPARISON_SETTINGS, comparisonSeeds, evaluationSeed, pairSamplingSeed } from './settings.js';
 
 describe('comparisonSeeds', () => {

@@ -1,4 +1,4 @@
-import { mixSeeds } from '@dpo-ts/core';
+import { mixSeeds } from '@dpo-ts/core/training';
 import type { BenchmarkContext, BenchmarkMode } from '../harness/benchmark.js';
 
 /** A reward the comparison aligns to; its function lives in `rewards.ts`. */

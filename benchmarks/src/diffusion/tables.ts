@@ -1,4 +1,4 @@
-import { formatMetric } from '@dpo-ts/core';
+import { formatMetric } from '@dpo-ts/core/training';
 import type { ReportTable } from '../harness/benchmark.js';
 import { winRateUncertainty, type MethodMeasurement, type MethodSummary, type Spread } from './aggregate.js';
 import type { MethodSpec } from './methods.js';

@@ -1,4 +1,4 @@
-import { formatDuration } from '@dpo-ts/core';
+import { formatDuration } from '@dpo-ts/core/training';
 import type { MethodKind, MethodSpec } from './methods.js';
 import type { DiffusionComparisonSettings } from './settings.js';
 

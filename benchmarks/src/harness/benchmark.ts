@@ -1,4 +1,4 @@
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 
 /**
  * How much a benchmark run does:

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendInfo } from '@dpo-ts/core';
+import type { BackendInfo } from '@dpo-ts/core/backend';
 import type { BenchmarkMode } from './benchmark.js';
 
 /** The machine and software a run measured on; written into every `result.json` and `summary.json`. */

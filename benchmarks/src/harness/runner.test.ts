@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { selectBackend, type BackendInfo } from '@dpo-ts/core';
+import { selectBackend, type BackendInfo } from '@dpo-ts/core/backend';
 import type { Benchmark, BenchmarkContext } from './benchmark.js';
 import type { BenchmarkRecord, SuiteSummary } from './records.js';
 import { runSuite, seedsFor } from './runner.js';

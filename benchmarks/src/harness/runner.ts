@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendInfo, type BackendRequest } from '@dpo-ts/core';
+import { selectBackend, type BackendInfo, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   MODE_SEED_COUNTS,
   type Benchmark,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lossVariantsBenchmark } from './index.js';
 import { runLossVariantCell, tabularTask } from './run-cell.js';

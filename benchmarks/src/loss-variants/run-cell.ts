@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, computePreferenceLoss, resolvePreferenceLossConfig } from '@dpo-ts/core';
+import { computePreferenceLoss, resolvePreferenceLossConfig } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { TabularPolicyScorer, type TabularPreferenceBatch } from '@dpo-ts/core/testing';
 import type { LossVariantCell } from './settings.js';
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import type { JobKind } from '@dpo-ts/queue';
 import type { Benchmark, BenchmarkMode } from '../harness/benchmark.js';
 import { type CellBenchmark, isCellBenchmark } from '../harness/cells.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 import { FileResultStore, queueConnection, redactUrl, runWorker } from '@dpo-ts/queue';
 import type { Benchmark } from '../harness/benchmark.js';
 import type { CellRunner } from '../harness/cells.js';

@@ -1,4 +1,4 @@
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 import { FileResultStore } from '@dpo-ts/queue';
 import type { Benchmark } from '../harness/benchmark.js';
 import type { CellRunner } from '../harness/cells.js';

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReferenceScoreCache, Rng, selectBackend } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { ReferenceScoreCache } from '@dpo-ts/core/preference';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { FileResultStore, JobKindRegistry, precomputeReferenceShards, runJobs } from '@dpo-ts/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchmarkRecord } from '../harness/records.js';

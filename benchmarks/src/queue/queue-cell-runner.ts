@@ -1,4 +1,4 @@
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 import { type JobKindRegistry, type JobResultStore, formatJobProgress, runJobs } from '@dpo-ts/queue';
 import type { CellRunner } from '../harness/cells.js';
 import { BENCH_CELL_KIND, type BenchCellPayload } from './bench-cell-kind.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { FileResultStore } from '@dpo-ts/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSuite } from '../harness/runner.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import { TabularPolicyScorer } from '@dpo-ts/core/testing';
 import type { JobKind, ReferenceShardResult } from '@dpo-ts/queue';
 

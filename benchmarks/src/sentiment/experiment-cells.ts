@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, sha256Hex } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { sha256Hex } from '@dpo-ts/core/training';
 import { BASE_MODEL_DIR, type GPT, loadBaseModel, loadSentimentSentences, type Tokenizer } from '@dpo-ts/lm';
 import type { BenchmarkCell, CellContext } from '../harness/cells.js';
 import { type SentimentExperimentConfig, SENTIMENT_EXPERIMENT_CONFIGS } from './experiment-config.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { formatDuration } from '@dpo-ts/core';
+import { formatDuration } from '@dpo-ts/core/training';
 import type { BaseModelCard } from '@dpo-ts/lm';
 import type { BenchmarkContext, BenchmarkResult } from '../harness/benchmark.js';
 import { type CellBenchmark, type CellResult, runCellsInProcess } from '../harness/cells.js';

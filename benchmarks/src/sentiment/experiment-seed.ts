@@ -1,4 +1,6 @@
-import { evalKey, METRIC_NAMES, mixSeeds, trainEvalSplit } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { mixSeeds } from '@dpo-ts/core/training';
+import { trainEvalSplit } from '@dpo-ts/core/data';
 import { type GPT, type SentimentSentence, SFTTrainer, type Tokenizer } from '@dpo-ts/lm';
 import type { SequenceRewardModel } from '@dpo-ts/reward';
 import { throwIfAborted } from './abort.js';

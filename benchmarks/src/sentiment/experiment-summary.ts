@@ -1,4 +1,4 @@
-import { mixSeeds } from '@dpo-ts/core';
+import { mixSeeds } from '@dpo-ts/core/training';
 import { bootstrapGroupedMeanCI, type ConfidenceInterval, perPromptWins } from './bootstrap.js';
 import { addCosts, type ComputeCost } from './compute-cost.js';
 import type { SeedResult } from './experiment-seed.js';

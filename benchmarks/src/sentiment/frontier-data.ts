@@ -1,4 +1,4 @@
-import { mixSeeds, Rng } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import type { SentimentSentence } from '@dpo-ts/lm';
 import type { PromptConfig } from './frontier-config.js';
 

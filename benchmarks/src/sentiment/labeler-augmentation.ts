@@ -1,4 +1,4 @@
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import type { LabelledText } from './sentiment-classifier.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { ProgressOptions } from '@dpo-ts/core';
+import type { ProgressOptions } from '@dpo-ts/core/training';
 
 /**
  * A writable stream that forwards each complete line written to it to `log`: lets core's

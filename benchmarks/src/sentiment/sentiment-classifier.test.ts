@@ -1,4 +1,4 @@
-import { trainEvalSplit } from '@dpo-ts/core';
+import { trainEvalSplit } from '@dpo-ts/core/data';
 import { loadSentimentSentences } from '@dpo-ts/lm';
 import { describe, expect, it } from 'vitest';
 import { trainSentimentClassifier } from './sentiment-classifier.js';

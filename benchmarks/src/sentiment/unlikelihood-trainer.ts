@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { METRIC_NAMES } from '@dpo-ts/core';
 import {
   adamWFromConfig,
   applyGradientStep,
   computeNamedGradients,
-  epochBatches,
   lrScheduleFromConfig,
-  METRIC_NAMES,
   resolveOptimizationConfig,
   runTrainingLoop,
   type ProgressOptions,
   type TrainingLoopResult,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { epochBatches } from '@dpo-ts/core/data';
 import { buildLMBatch, lmBatchTensors, tokenLogProbs, type GPT, type LMBatch, type Tokenizer } from '@dpo-ts/lm';
 import { unlikelihoodLoss } from './unlikelihood-loss.js';
 

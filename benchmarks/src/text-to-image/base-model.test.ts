@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmojiDataset, splitEmojiDataset } from '@dpo-ts/diffusion';
 import {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds } from '@dpo-ts/core';
+import { mixSeeds } from '@dpo-ts/core/training';
 import {
   autoencoderFeatures,
   clipRetrievalHits,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, requireInteger, Rng } from '@dpo-ts/core';
+import { requireInteger } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import {
   ddimSampleFromText,
   type NoiseSchedule,

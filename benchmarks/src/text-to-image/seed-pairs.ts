@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import { labelPairs, type CaptionLatentPreferences, type CaptionPreferenceLabel } from '@dpo-ts/diffusion';
 import { seedCaptions, type T2IContext } from './context.js';
 import { samplerOf } from './evaluate-model.js';

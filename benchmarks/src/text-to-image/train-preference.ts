@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamWOptimizer, applyGradientStep, computeNamedGradients, mixSeeds, Rng } from '@dpo-ts/core';
+import { AdamWOptimizer, applyGradientStep, computeNamedGradients, mixSeeds, Rng } from '@dpo-ts/core/training';
 import {
   LatentDiffusionDPOTrainer,
   TextToImageDPOModel,

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BackendName, InvalidArgumentError } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { BackendName } from '@dpo-ts/core/backend';
 import type { BenchmarkMode, BenchmarkResult } from '../harness/benchmark.js';
 import { type CellMachine, cellMachine, machineReport } from '../harness/cell-machine.js';
 import type { BenchmarkCell, CellContext, CellResult } from '../harness/cells.js';

@@ -1,4 +1,4 @@
-import { STEP_PHASE_METRICS, type StepPhase } from '@dpo-ts/core';
+import { STEP_PHASE_METRICS, type StepPhase } from '@dpo-ts/core/parallel';
 import type { ReportTable } from '../harness/benchmark.js';
 import type { WorkerOutput } from './worker.js';
 import { workerMeasurements } from './workers-table.js';

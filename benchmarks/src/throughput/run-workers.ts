@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BackendName } from '@dpo-ts/core';
+import type { BackendName } from '@dpo-ts/core/backend';
 import type { BenchmarkMode } from '../harness/benchmark.js';
 import type { WorkerOutput } from './worker.js';
 

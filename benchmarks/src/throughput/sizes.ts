@@ -1,4 +1,4 @@
-import type { BackendName } from '@dpo-ts/core';
+import type { BackendName } from '@dpo-ts/core/backend';
 import type { BenchmarkMode } from '../harness/benchmark.js';
 
 /** The GPT of the LM steps (lm's `GPTConfig` fields). */

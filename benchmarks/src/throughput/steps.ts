@@ -1,4 +1,4 @@
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { DiffusionDPOTrainer, MLPDenoiser, NoiseSchedule, type ImagePreferenceDataset } from '@dpo-ts/diffusion';
 import { CharTokenizer, DPOTrainer, GPT, SFTTrainer } from '@dpo-ts/lm';
 import { PPOTrainer } from '@dpo-ts/rlhf';

@@ -13,13 +13,8 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BackendUnavailableError,
-  STEP_PHASES_ENV,
-  selectBackend,
-  type BackendInfo,
-  type BackendName,
-} from '@dpo-ts/core';
+import { BackendUnavailableError, selectBackend, type BackendInfo, type BackendName } from '@dpo-ts/core/backend';
+import { STEP_PHASES_ENV } from '@dpo-ts/core/parallel';
 import type { BenchmarkMode } from '../harness/benchmark.js';
 import { profileStep, profiles, type KernelProfile } from './kernel-profile.js';
 import { measureStep, measureTraining, type StepMeasurement } from './measure.js';

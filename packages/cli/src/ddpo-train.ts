@@ -1,4 +1,5 @@
-import { classLabelField, InvalidArgumentError, loadPromptJsonl } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { classLabelField, loadPromptJsonl } from '@dpo-ts/core/data';
 import { DDPOTrainer } from '@dpo-ts/rlhf';
 import type { CliIO } from './cli-io.js';
 import { startingDenoiser } from './diffusion-train.js';

@@ -1,11 +1,6 @@
-import {
-  DataFormatError,
-  InvalidArgumentError,
-  loadJsonl,
-  loadPreferenceJsonl,
-  readSavedModelManifest,
-  type PreferenceRecord,
-} from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { loadJsonl, loadPreferenceJsonl, type PreferenceRecord } from '@dpo-ts/core/data';
+import { readSavedModelManifest } from '@dpo-ts/core/io';
 import { CharTokenizer, DPOTrainer, GPT, loadBaseModel, SFTTrainer, type SFTRecord, type Tokenizer } from '@dpo-ts/lm';
 import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
 import type { CliIO } from './cli-io.js';

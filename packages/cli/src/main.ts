@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { BACKEND_REQUESTS, InvalidArgumentError, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { BACKEND_REQUESTS, selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import { Command, CommanderError, Option } from 'commander';
 import { dispatchToBenchmarks } from './bench-dispatch.js';
 import type { CliIO } from './cli-io.js';

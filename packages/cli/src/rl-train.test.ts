@@ -2,7 +2,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSavedModelManifest } from '@dpo-ts/core';
+import { readSavedModelManifest } from '@dpo-ts/core/io';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { PPOTrainer } from '@dpo-ts/rlhf';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, loadPromptJsonl, type PromptRecord } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { loadPromptJsonl, type PromptRecord } from '@dpo-ts/core/data';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { RewardTrainer } from '@dpo-ts/reward';
 import {

@@ -1,5 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
-import { InvalidArgumentError, loadPromptJsonl, readSavedModelManifest, Rng } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { loadPromptJsonl } from '@dpo-ts/core/data';
+import { readSavedModelManifest } from '@dpo-ts/core/io';
 import {
   ddimSample,
   DiffusionDPOTrainer,

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { InvalidArgumentError, type TrainingLoopResult, type TrainOptions } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { TrainingLoopResult, TrainOptions } from '@dpo-ts/core/training';
 import type { CliIO } from './cli-io.js';
 import type { RunConfig } from './run-config.js';
 

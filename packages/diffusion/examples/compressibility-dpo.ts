@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, selectBackend, type Metrics } from '@dpo-ts/core';
+import { METRIC_NAMES, type Metrics } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import {
   DiffusionDPOTrainer,
   DiffusionSFTTrainer,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 import { MNIST_MLP_CHECKPOINT } from '@dpo-ts/diffusion';
 
 /** Every knob of the compressibility example; a preset picks the defaults, flags override them. */

@@ -1,4 +1,4 @@
-import { formatDuration } from '@dpo-ts/core';
+import { formatDuration } from '@dpo-ts/core/training';
 
 /** Wall-clock phases with a line per phase and progress lines with ETA inside long phases. */
 export class PhaseTimer {

@@ -24,7 +24,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bootstrapMeanCI, readJsonFile, Rng, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { bootstrapMeanCI } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
+import { readJsonFile } from '@dpo-ts/core/io';
 import {
   autoencoderFeatures,
   CAPTION_PAD_ID,

@@ -12,7 +12,8 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng, selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   DiffusionSFTTrainer,
   MLPDenoiser,

@@ -22,9 +22,8 @@ import {
   createLRSchedule,
   restoreWeights,
   runTrainingLoop,
-  selectBackend,
-  type BackendRequest,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   CaptionEncoder,
   CaptionTokenizer,

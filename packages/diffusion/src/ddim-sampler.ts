@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, requireBoolean, requireInteger, requireNumber, type Rng } from '@dpo-ts/core';
+import { assertShape, requireBoolean, requireInteger, requireNumber } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { Denoiser } from './denoiser.js';
 import type { NoiseSchedule } from './noise-schedule.js';
 import { guidedNoise } from './guidance.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { ddpmSample } from './ddpm-sampler.js';
 import { MLPDenoiser } from './mlp-denoiser.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireBoolean, requireNumber, requireOneOf, assertShape, type Rng } from '@dpo-ts/core';
+import { requireBoolean, requireNumber, requireOneOf, assertShape } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { Denoiser } from './denoiser.js';
 import type { NoiseSchedule } from './noise-schedule.js';
 import { guidedNoise } from './guidance.js';

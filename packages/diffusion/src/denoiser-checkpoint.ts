@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import {
-  DataFormatError,
-  formatJsonFile,
-  InvalidArgumentError,
-  loadNamedWeights,
-  readJsonFile,
-  saveNamedWeights,
-  ShapeMismatchError,
-} from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError, ShapeMismatchError } from '@dpo-ts/core';
+import { formatJsonFile, loadNamedWeights, readJsonFile, saveNamedWeights } from '@dpo-ts/core/io';
 import type { Denoiser, DenoiserKind } from './denoiser.js';
 import { MLPDenoiser, type MLPDenoiserConfig } from './mlp-denoiser.js';
 import { UNet, type UNetConfig } from './unet.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, sampleTasks, type JsonValue, type Sampler, type SamplerSpec } from '@dpo-ts/core';
+import { Rng, type JsonValue } from '@dpo-ts/core/training';
+import { sampleTasks, type Sampler, type SamplerSpec } from '@dpo-ts/core/parallel';
 import { ddimSample, type DDIMSamplerOptions } from './ddim-sampler.js';
 import { ddpmSample, type DDPMSamplerOptions } from './ddpm-sampler.js';
 import { createDenoiser } from './denoiser-checkpoint.js';

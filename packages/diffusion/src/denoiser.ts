@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireNumber, type Checkpointable, type Rng } from '@dpo-ts/core';
+import { InvalidArgumentError, requireNumber, type Checkpointable } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 
 /** The denoiser architectures this package implements. */
 export type DenoiserKind = 'mlp' | 'unet';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { addNoise, denoisingErrors } from './denoising-errors.js';
 import { dropClassLabels } from './denoiser.js';

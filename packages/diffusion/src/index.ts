@@ -120,9 +120,10 @@ export { classifierLogProbReward, classifierLogProbs } from './rewards/classifie
 export { MNIST_MLP_CHECKPOINT } from './base-checkpoint.js';
 
 // Training: shared arguments, data walk and loop
-export { stepMicroBatches, epochsCompleted, mixSeeds, type StepBatchOptions, type StepMicroBatch } from '@dpo-ts/core';
+export { mixSeeds } from '@dpo-ts/core/training';
+export { stepMicroBatches, epochsCompleted, type StepBatchOptions, type StepMicroBatch } from '@dpo-ts/core/data';
 export { drawExample, type ExampleDraw } from './training/example-draws.js';
-export type { TrainOptions } from '@dpo-ts/core';
+export type { TrainOptions } from '@dpo-ts/core/training';
 
 // Diffusion-DPO
 export {

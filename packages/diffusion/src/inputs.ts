@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type Rng } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 
 /**
  * Integer diffusion timesteps, one per example, in [0, T): a host array (what trainers draw

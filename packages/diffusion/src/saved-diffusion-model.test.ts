@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Rng, SAVED_MODEL_FILE } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { SAVED_MODEL_FILE } from '@dpo-ts/core/io';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ddimSample } from './ddim-sampler.js';

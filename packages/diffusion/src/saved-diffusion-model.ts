@@ -1,12 +1,12 @@
 import { join } from 'node:path';
+import { DataFormatError } from '@dpo-ts/core';
 import {
-  DataFormatError,
   formatJsonFile,
   readJsonFile,
   readSavedModelManifest,
   saveTrainedModel,
   type SavedModelManifest,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/io';
 import type { Denoiser } from './denoiser.js';
 import { DENOISER_FORMAT, DENOISER_FORMAT_VERSION, loadDenoiser } from './denoiser-checkpoint.js';
 import { NoiseSchedule, type NoiseScheduleConfig } from './noise-schedule.js';

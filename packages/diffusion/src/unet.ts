@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  InvalidArgumentError,
-  Rng,
-  requireBackend,
-  requireBoolean,
-  requireInteger,
-  type NamedVariables,
-} from '@dpo-ts/core';
+import { InvalidArgumentError, requireBoolean, requireInteger, type NamedVariables } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { requireBackend } from '@dpo-ts/core/backend';
 import {
   countParameters,
   validateDenoiserBase,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { BackendRequest } from '@dpo-ts/core';
+import type { BackendRequest } from '@dpo-ts/core/backend';
 
 /** Every knob of the sentiment example; `--quick` picks the small preset, flags override it. */
 export interface ExampleOptions {

@@ -10,7 +10,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { selectBackend, trainEvalSplit, writeFileAtomic, writePreferenceJsonl, type Metrics } from '@dpo-ts/core';
+import type { Metrics } from '@dpo-ts/core';
+import { trainEvalSplit, writePreferenceJsonl } from '@dpo-ts/core/data';
+import { selectBackend } from '@dpo-ts/core/backend';
+import { writeFileAtomic } from '@dpo-ts/core/io';
 import {
   afinnSentiment,
   CharTokenizer,

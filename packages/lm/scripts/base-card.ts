@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { findLatestCheckpoint, loadCheckpoint, restoreWeights } from '@dpo-ts/core';
+import { findLatestCheckpoint, loadCheckpoint, restoreWeights } from '@dpo-ts/core/training';
 import {
   buildSFTBatch,
   distinctN,

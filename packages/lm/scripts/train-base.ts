@@ -22,7 +22,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
-import { selectBackend, type BackendRequest } from '@dpo-ts/core';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   ByteBPETokenizer,
   GPT,

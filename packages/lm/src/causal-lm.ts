@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { KVCache } from './kv-cache.js';
 
 /** Options of a causal language model's forward pass. */

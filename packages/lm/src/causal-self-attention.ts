@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import { dense } from './dense.js';
 import type { GPTBlockParameters } from './gpt-parameters.js';
 import type { LayerKeyValues } from './kv-cache.js';

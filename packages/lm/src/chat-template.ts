@@ -1,4 +1,5 @@
-import { DEFAULT_CHAT_ROLES, InvalidArgumentError, type ChatMessage } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { DEFAULT_CHAT_ROLES, type ChatMessage } from '@dpo-ts/core/data';
 
 /**
  * How a list of chat messages becomes the text a language model reads: each message is

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, ShapeMismatchError, type Metrics, type ScoredPairs } from '@dpo-ts/core';
+import { METRIC_NAMES, ShapeMismatchError, type Metrics } from '@dpo-ts/core';
+import type { ScoredPairs } from '@dpo-ts/core/preference';
 
 /**
  * Per-row sums behind TRL's `logits/chosen` and `logits/rejected`. Every tensor is `[B]` and

@@ -1,17 +1,19 @@
 import {
   InvalidArgumentError,
-  pickFields,
-  PREFERENCE_TRAINER_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireOneOf,
-  resolvePreferenceTrainerConfig,
   SCORE_REDUCTIONS,
-  type PreferenceTrainerConfig,
-  type ResolvedPreferenceRunConfig,
   type ScoreReduction,
 } from '@dpo-ts/core';
+import { pickFields } from '@dpo-ts/core/training';
+import {
+  PREFERENCE_TRAINER_CONFIG_FIELDS,
+  resolvePreferenceTrainerConfig,
+  type PreferenceTrainerConfig,
+  type ResolvedPreferenceRunConfig,
+} from '@dpo-ts/core/preference';
 import type { TruncationMode } from './lm-batch.js';
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { fingerprintJson, InvalidArgumentError } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { fingerprintJson } from '@dpo-ts/core/preference';
 import type { BatchSpecialTokens, TruncationMode } from './lm-batch.js';
 import { tokenizerFingerprint } from './tokenizer-fingerprint.js';
 import { buildPreferenceBatch, type LMPreferenceBatch, type TokenizedPreferenceExample } from './preference-batch.js';

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { WorkerFailedError, type GradientWorkerPool, type NamedVariables } from '@dpo-ts/core';
+import type { NamedVariables } from '@dpo-ts/core';
+import { WorkerFailedError, type GradientWorkerPool } from '@dpo-ts/core/parallel';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CharTokenizer } from './char-tokenizer.js';
 import type { DPOConfig } from './dpo-config.js';

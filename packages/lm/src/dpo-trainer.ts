@@ -1,13 +1,6 @@
-import {
-  InvalidArgumentError,
-  METRIC_NAMES,
-  prepareReference,
-  PreferenceTrainerBase,
-  stepBatchOptions,
-  type Checkpointable,
-  type PreparedReference,
-  withTrainSteps,
-} from '@dpo-ts/core';
+import { InvalidArgumentError, METRIC_NAMES, type Checkpointable } from '@dpo-ts/core';
+import { stepBatchOptions, withTrainSteps } from '@dpo-ts/core/training';
+import { prepareReference, PreferenceTrainerBase, type PreparedReference } from '@dpo-ts/core/preference';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { completionLogitMetrics } from './completion-logits.js';
 import { resolveDPOConfig, type DPOConfig, type ResolvedDPOConfig } from './dpo-config.js';
@@ -93,7 +86,7 @@ export interface DPOTrainerOptions {
  *   (TR-DPO); TRL `DPOTrainer`.
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { DPOTrainer, loadLMPreferenceJsonl } from '@dpo-ts/lm';
  *
  * await selectBackend();

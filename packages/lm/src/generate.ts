@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireBoolean, requireInteger, Rng } from '@dpo-ts/core';
+import { InvalidArgumentError, requireBoolean, requireInteger } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import type { CausalLanguageModel, IncrementalCausalLanguageModel } from './causal-lm.js';
 import type { KVCache } from './kv-cache.js';
 import { resolveSamplingOptions, sampleToken, type SamplingOptions } from './sampling.js';

@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  accumulateGradients,
-  computeNamedGradients,
-  computePreferenceLoss,
-  createPreferenceLossState,
-  GradientWorkerPool,
-  InProcessGradientEngine,
-  resolvePreferenceLossConfig,
-  Rng,
-} from '@dpo-ts/core';
+import { computePreferenceLoss, createPreferenceLossState, resolvePreferenceLossConfig } from '@dpo-ts/core';
+import { accumulateGradients, computeNamedGradients, Rng } from '@dpo-ts/core/training';
+import { GradientWorkerPool, InProcessGradientEngine } from '@dpo-ts/core/parallel';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { frozenCopy } from './dpo-reference.js';

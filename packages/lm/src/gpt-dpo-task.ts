@@ -4,16 +4,13 @@ import {
   createPreferenceLossState,
   InvalidArgumentError,
   METRIC_NAMES,
-  mixSeeds,
   resolvePreferenceLossConfig,
-  Rng,
-  type JsonValue,
-  type ParallelTask,
-  type ParallelTaskSpec,
   type PreferenceLossConfig,
   type PreferenceLossState,
   type ScoreReduction,
 } from '@dpo-ts/core';
+import { mixSeeds, Rng, type JsonValue } from '@dpo-ts/core/training';
+import type { ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import type { GPTConfigInput } from './gpt-config.js';
 import { GPT } from './gpt-model.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';

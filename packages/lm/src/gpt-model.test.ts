@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GPTConfigInput } from './gpt-config.js';

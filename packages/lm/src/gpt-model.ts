@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Rng, ShapeMismatchError, requireBackend } from '@dpo-ts/core';
+import { InvalidArgumentError, ShapeMismatchError } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { requireBackend } from '@dpo-ts/core/backend';
 import type { Checkpointable, NamedVariables } from '@dpo-ts/core';
 import { attentionBias } from './attention-bias.js';
 import type { CausalLMForwardOptions, IncrementalCausalLanguageModel } from './causal-lm.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import type { GPTConfig } from './gpt-config.js';
 
 /** Gain and shift of a layer norm, each `[dModel]`. */

@@ -1,12 +1,7 @@
-import {
-  mixSeeds,
-  Rng,
-  type JsonValue,
-  type ParallelTaskSpec,
-  type PreferenceScorerReplica,
-  type ScoreContext,
-  type ScoreReduction,
-} from '@dpo-ts/core';
+import type { ScoreContext, ScoreReduction } from '@dpo-ts/core';
+import { mixSeeds, Rng, type JsonValue } from '@dpo-ts/core/training';
+import type { PreferenceScorerReplica } from '@dpo-ts/core/preference';
+import type { ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import type { GPTConfigInput } from './gpt-config.js';
 import { GPT } from './gpt-model.js';
 import { LMPreferenceScorer } from './lm-preference-scorer.js';

@@ -1,4 +1,4 @@
-import { SamplingWorkerPool } from '@dpo-ts/core';
+import { SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';

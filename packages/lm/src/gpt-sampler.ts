@@ -1,4 +1,6 @@
-import { InvalidArgumentError, sampleTasks, type JsonValue, type Sampler, type SamplerSpec } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import { sampleTasks, type Sampler, type SamplerSpec } from '@dpo-ts/core/parallel';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { generate, type GenerateOptions, type GenerationResult } from './generate.js';
 import type { GPTConfigInput } from './gpt-config.js';

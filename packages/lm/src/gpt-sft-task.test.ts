@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  accumulateGradients,
-  computeNamedGradients,
-  GradientWorkerPool,
-  InProcessGradientEngine,
-  mixSeeds,
-  Rng,
-} from '@dpo-ts/core';
+import { accumulateGradients, computeNamedGradients, mixSeeds, Rng } from '@dpo-ts/core/training';
+import { GradientWorkerPool, InProcessGradientEngine } from '@dpo-ts/core/parallel';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { GPT } from './gpt-model.js';

@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  mixSeeds,
-  Rng,
-  type JsonValue,
-  type LossAndMetrics,
-  type ParallelTask,
-  type ParallelTaskSpec,
-} from '@dpo-ts/core';
+import { mixSeeds, Rng, type JsonValue } from '@dpo-ts/core/training';
+import type { LossAndMetrics, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import type { CausalLanguageModel } from './causal-lm.js';
 import type { GPTConfigInput } from './gpt-config.js';
 import { GPT } from './gpt-model.js';

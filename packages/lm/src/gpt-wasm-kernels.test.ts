@@ -8,7 +8,7 @@ import {
   restoreDefaultGradients,
   restoreWasmKernels,
   selectBackend,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/backend';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GPT } from './gpt-model.js';

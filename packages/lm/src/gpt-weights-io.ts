@@ -1,16 +1,15 @@
 import { join } from 'node:path';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
 import {
   assignNamedWeights,
-  DataFormatError,
   formatJsonFile,
-  InvalidArgumentError,
   loadNamedWeights,
   NAMED_WEIGHTS_FORMAT,
   readJsonFile,
   saveNamedWeights,
   type NamedWeightsManifest,
   type NamedWeightsManifestEntry,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/io';
 import type { GPTConfig } from './gpt-config.js';
 import { GPT } from './gpt-model.js';
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type ChatMessage } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { ChatMessage } from '@dpo-ts/core/data';
 
 /** A pair whose prompt was extracted by {@link extractPrompt}. */
 export interface ExtractedPrompt<T> {

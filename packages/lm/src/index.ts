@@ -124,7 +124,7 @@ export {
 } from './data/sentiment-sentences.js';
 
 // Training
-export type { TrainOptions } from '@dpo-ts/core';
+export type { TrainOptions } from '@dpo-ts/core/training';
 export { stepBatchIndices, epochsCompleted, stepSeed, type StepScheduleOptions } from './step-schedule.js';
 export { nextTokenStatistics, type NextTokenStatistics } from './next-token-loss.js';
 // Data-parallel training: the tasks core's GradientWorkerPool builds in each worker

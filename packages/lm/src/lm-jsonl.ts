@@ -1,4 +1,5 @@
-import { DataFormatError, InvalidArgumentError, loadJsonl, type JsonlReadOptions } from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { loadJsonl, type JsonlReadOptions } from '@dpo-ts/core/data';
 import { PLAIN_CHAT_TEMPLATE } from './chat-template.js';
 import { toPreferenceTextRecord, type LMPreferenceInput } from './preference-inputs.js';
 import { toSFTTextRecord, type LMSFTInput } from './sft-inputs.js';

@@ -5,10 +5,10 @@ import type {
   NamedVariables,
   PairScores,
   PreferenceScorer,
-  Rng,
   ScoreContext,
   ScoreReduction,
 } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { lmBatchTensors } from './lm-batch.js';
 import type { LMPreferenceBatch } from './preference-batch.js';

@@ -1,11 +1,10 @@
+import type { Checkpointable, ScoreReduction } from '@dpo-ts/core';
 import {
   backendFingerprint,
   fingerprintJson,
   fingerprintVariables,
-  type Checkpointable,
   type FingerprintParts,
-  type ScoreReduction,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/preference';
 import type { CausalLanguageModel } from './causal-lm.js';
 import type { TokenizedPreferenceDataset } from './dpo-dataset.js';
 import { lmModelArchitecture } from './model-architecture.js';

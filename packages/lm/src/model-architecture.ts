@@ -1,4 +1,4 @@
-import type { JsonValue } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
 import type { CausalLanguageModel } from './causal-lm.js';
 
 /**

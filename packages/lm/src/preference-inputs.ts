@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type ChatMessage } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { ChatMessage } from '@dpo-ts/core/data';
 import { renderChatTurn, requireChatMessages, type ChatTemplate } from './chat-template.js';
 import { extractPrompt } from './implicit-prompt.js';
 

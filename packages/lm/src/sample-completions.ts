@@ -1,4 +1,5 @@
-import { InvalidArgumentError, requireInteger, type ChatMessage } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import type { ChatMessage } from '@dpo-ts/core/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { applyChatTemplate } from './chat-template.js';

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, requireInteger, requireNumber, type PreferenceRecordInput } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger, requireNumber } from '@dpo-ts/core';
+import type { PreferenceRecordInput } from '@dpo-ts/core/data';
 import type { CausalLanguageModel } from './causal-lm.js';
 import type { CompletionReward } from './policy-comparison.js';
 import { sampleCompletions, type SampleCompletionsOptions } from './sample-completions.js';

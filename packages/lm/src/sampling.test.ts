@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Rng } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { describe, expect, it } from 'vitest';
 import { resolveSamplingOptions, sampleToken, type SamplingOptions } from './sampling.js';
 

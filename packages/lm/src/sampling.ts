@@ -1,5 +1,5 @@
 import { InvalidArgumentError, requireInteger, requireNumber } from '@dpo-ts/core';
-import type { Rng } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 
 /** How the next token is drawn from the model's logits. */
 export interface SamplingOptions {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { InvalidArgumentError, saveTrainedModel } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { saveTrainedModel } from '@dpo-ts/core/io';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { CharTokenizer } from './char-tokenizer.js';

@@ -1,12 +1,6 @@
 import { join } from 'node:path';
-import {
-  DataFormatError,
-  formatJsonFile,
-  InvalidArgumentError,
-  readSavedModelManifest,
-  saveTrainedModel,
-  type SavedModelManifest,
-} from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { formatJsonFile, readSavedModelManifest, saveTrainedModel, type SavedModelManifest } from '@dpo-ts/core/io';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { GPT } from './gpt-model.js';
 import { loadGPT } from './gpt-weights-io.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 
 /**
  * Inverted dropout with a seed drawn from `rng`: each element is zeroed with probability

@@ -1,9 +1,5 @@
+import { InvalidArgumentError, requireBoolean, requireInteger, requireKnownFields, requireOneOf } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  requireBoolean,
-  requireInteger,
-  requireKnownFields,
-  requireOneOf,
   resolveTrainingArguments,
   resolveWorkers,
   PARALLEL_TRAINING_ARGUMENTS_FIELDS,
@@ -11,7 +7,7 @@ import {
   type ParallelTrainingArguments,
   type ResolvedTrainingArguments,
   type TrainingArguments,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import type { TruncationMode } from './lm-batch.js';
 
 /**

@@ -4,7 +4,8 @@
 // rise well above chance, and the policy's own samples (fixed seeds) must show more capitals
 // than the reference's. About 1.5-2 minutes on 2 cores.
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, trainEvalSplit } from '@dpo-ts/core';
+import { trainEvalSplit } from '@dpo-ts/core/data';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CharTokenizer } from './char-tokenizer.js';
 import { loadSentimentSentences } from './data/sentiment-sentences.js';

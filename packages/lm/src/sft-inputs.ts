@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@dpo-ts/core';
+import type { ChatMessage } from '@dpo-ts/core/data';
 import { InvalidArgumentError } from '@dpo-ts/core';
 import { applyChatTemplate, renderChatTurn, type ChatTemplate } from './chat-template.js';
 

@@ -1,34 +1,38 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  adamWFromConfig,
-  createGradientEngine,
-  engineWorkers,
   InvalidArgumentError,
-  lrScheduleFromConfig,
   METRIC_NAMES,
+  type Checkpointable,
+  type Metrics,
+  type NamedVariables,
+} from '@dpo-ts/core';
+import {
+  adamWFromConfig,
+  engineWorkers,
+  lrScheduleFromConfig,
   microBatchStep,
-  phaseMetricsOf,
-  resolveWorkerCount,
   restoreWeights,
   runTrainerLoop,
   stepBatchOptions,
   Throughput,
-  trainableParameterCount,
   trainingArgumentsLoop,
   withTrainSteps,
   type AdamWOptimizer,
   type CheckpointContent,
-  type Checkpointable,
-  type GradientEngine,
   type LoadedCheckpoint,
-  type LossAndMetrics,
   type LRSchedule,
-  type Metrics,
-  type NamedVariables,
   type TrainingLoopResult,
   type TrainOptions,
   evalPrefixed,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import {
+  createGradientEngine,
+  phaseMetricsOf,
+  resolveWorkerCount,
+  trainableParameterCount,
+  type GradientEngine,
+  type LossAndMetrics,
+} from '@dpo-ts/core/parallel';
 import type { CausalLanguageModel } from './causal-lm.js';
 import { gptSFTTaskSpec, nextTokenLossAndMetrics } from './gpt-sft-task.js';
 import { GPT } from './gpt-model.js';
@@ -91,7 +95,7 @@ export interface SFTTrainerOptions {
  *   TRL `SFTTrainer`.
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { SFTTrainer, loadBaseModel, loadLMSFTJsonl } from '@dpo-ts/lm';
  *
  * await selectBackend();

@@ -1,6 +1,6 @@
-import { stepMicroBatches, type StepBatchOptions } from '@dpo-ts/core';
+import { stepMicroBatches, type StepBatchOptions } from '@dpo-ts/core/data';
 
-export { epochsCompleted } from '@dpo-ts/core';
+export { epochsCompleted } from '@dpo-ts/core/data';
 
 /** How a trainer walks its data: batch size, accumulation and the shuffling seed (core's `StepBatchOptions`). */
 export type StepScheduleOptions = StepBatchOptions;

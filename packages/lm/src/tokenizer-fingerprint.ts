@@ -1,4 +1,4 @@
-import { fingerprintJson } from '@dpo-ts/core';
+import { fingerprintJson } from '@dpo-ts/core/preference';
 import type { Tokenizer } from './tokenizer.js';
 
 /**

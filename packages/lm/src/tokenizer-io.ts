@@ -1,4 +1,5 @@
-import { DataFormatError, InvalidArgumentError, readJsonFile, writeFileAtomic } from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { readJsonFile, writeFileAtomic } from '@dpo-ts/core/io';
 import { ByteBPETokenizer } from './byte-bpe-tokenizer.js';
 import { CharTokenizer } from './char-tokenizer.js';
 import { resolveChatTemplate } from './chat-template.js';

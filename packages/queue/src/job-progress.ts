@@ -1,4 +1,4 @@
-import { formatDuration } from '@dpo-ts/core';
+import { formatDuration } from '@dpo-ts/core/training';
 
 /** Where a set of jobs stands, across every worker of the fleet. */
 export interface JobProgress {

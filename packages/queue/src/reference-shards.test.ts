@@ -1,4 +1,5 @@
-import { InMemoryReferenceScores, InvalidArgumentError } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { InMemoryReferenceScores } from '@dpo-ts/core/preference';
 import { describe, expect, it } from 'vitest';
 import { type JobKind, JobKindRegistry } from './job-kind.js';
 import { precomputeReferenceShards } from './reference-shards.js';

@@ -1,4 +1,5 @@
-import { DPOTSError, InvalidArgumentError, type ReferenceScoreStore, requireInteger } from '@dpo-ts/core';
+import { DPOTSError, InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import type { ReferenceScoreStore } from '@dpo-ts/core/preference';
 import { type RunJobsOptions, runJobs } from './run-jobs.js';
 
 /** One shard of a reference precompute, as its job's payload builder sees it. */

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { DataFormatError, InvalidArgumentError, writeFileAtomic } from '@dpo-ts/core';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { writeFileAtomic } from '@dpo-ts/core/io';
 
 /** A finished job as stored. */
 export interface StoredJobResult {

@@ -1,5 +1,5 @@
-import { Rng } from '@dpo-ts/core';
-import type { PreferenceRecord } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import type { PreferenceRecord } from '@dpo-ts/core/data';
 
 /** Letters of the synthetic task; the reward is the number of `TARGET_LETTER`s. */
 export const LETTERS = 'abcd';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
+import { DataFormatError } from '@dpo-ts/core';
 import {
   assignNamedWeights,
-  DataFormatError,
   encodeNamedWeights,
   formatJsonFile,
   loadNamedWeights,
   saveNamedWeights,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/io';
 import { loadGPT, type WeightsManifest } from '@dpo-ts/lm';
 import { SequenceRewardModel } from './sequence-reward-model.js';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, LossAndMetrics, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { LossAndMetrics, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import { GPT, type GPTConfigInput } from '@dpo-ts/lm';
 import { bradleyTerryRewardLoss } from './reward-loss.js';
 import { rewardMetricTensors } from './reward-metrics.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
-import type { PreferenceRecord } from '@dpo-ts/core';
+import type { PreferenceRecord } from '@dpo-ts/core/data';
 import { buildPreferenceBatch, type LMPreferenceBatch, type Tokenizer } from '@dpo-ts/lm';
 
 /** A tokenised preference pair with its margin, ready for {@link buildRewardBatch}. */

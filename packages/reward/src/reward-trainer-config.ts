@@ -1,8 +1,5 @@
+import { InvalidArgumentError, requireInteger, requireKnownFields, requireNumber } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  requireInteger,
-  requireKnownFields,
-  requireNumber,
   resolveTrainingArguments,
   resolveWorkers,
   PARALLEL_TRAINING_ARGUMENTS_FIELDS,
@@ -10,7 +7,7 @@ import {
   type ParallelTrainingArguments,
   type ResolvedTrainingArguments,
   type TrainingArguments,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 
 /**
  * Settings of a {@link RewardTrainer}, named after TRL's `RewardConfig` / transformers'

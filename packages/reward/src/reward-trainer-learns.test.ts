@@ -1,7 +1,8 @@
 // The reward trainer's "it learns" test, on wasm through core's selectBackend (with its
 // gradient overrides): 60 steps of a 5k-parameter reward model take ~1-2 s there, ~15 s on cpu.
 import * as tf from '@tensorflow/tfjs-core';
-import { evalKey, METRIC_NAMES, selectBackend } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LETTERS, letterCountPairs } from './letter-count-pairs.test-helper.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { GradientWorkerPool } from '@dpo-ts/core';
+import type { GradientWorkerPool } from '@dpo-ts/core/parallel';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LETTERS, letterCountPairs } from './letter-count-pairs.test-helper.js';

@@ -3,8 +3,11 @@
 // drawn uniformly from the vocabulary (a "fluency" preference). Held-out pairs come from
 // documents never seen in training.
 import * as tf from '@tensorflow/tfjs-core';
-import { evalKey, METRIC_NAMES, Rng, selectBackend, trainEvalSplit } from '@dpo-ts/core';
-import type { PreferenceRecord } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { trainEvalSplit } from '@dpo-ts/core/data';
+import { selectBackend } from '@dpo-ts/core/backend';
+import type { PreferenceRecord } from '@dpo-ts/core/data';
 import { CharTokenizer, GPT, loadBrownCorpus } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RewardTrainer } from './reward-trainer.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evalKey, METRIC_NAMES, loadPreferenceJsonl } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { loadPreferenceJsonl } from '@dpo-ts/core/data';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LETTERS, letterCountPairs } from './letter-count-pairs.test-helper.js';

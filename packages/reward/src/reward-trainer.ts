@@ -1,36 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator, readMetrics } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  METRIC_NAMES,
-  MetricAccumulator,
   adamWFromConfig,
   engineWorkers,
-  epochsCompleted,
   lrScheduleFromConfig,
   microBatchStep,
-  readMetrics,
   restoreWeights,
   runTrainerLoop,
   stepBatchOptions,
-  stepMicroBatches,
   trainingArgumentsLoop,
-  withGradientEngine,
   withTrainSteps,
   evalPrefixed,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { epochsCompleted, stepMicroBatches } from '@dpo-ts/core/data';
+import { withGradientEngine } from '@dpo-ts/core/parallel';
+import type { Metrics, NamedVariables } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
   CheckpointContent,
-  GradientEngine,
-  LossAndMetrics,
   LRSchedule,
   LoadedCheckpoint,
-  Metrics,
-  NamedVariables,
-  PreferenceRecord,
   TrainingLoopResult,
   TrainOptions,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import type { PreferenceRecord } from '@dpo-ts/core/data';
+import type { GradientEngine, LossAndMetrics } from '@dpo-ts/core/parallel';
 import { lmModelArchitecture, type Tokenizer } from '@dpo-ts/lm';
 import { rewardLossAndMetrics, rewardModelTaskSpec } from './reward-model-task.js';
 import { buildRewardBatch, tokenizeRewardPairs, type RewardBatch, type TokenizedRewardPair } from './reward-pairs.js';
@@ -84,7 +78,8 @@ const EVALUATION_CONTEXT = { stepIndex: 0, microBatchIndex: 0, microBatchCount: 
  * @see Bradley & Terry 1952; Ouyang et al. 2022, Sec. 3.5; TRL `RewardTrainer`.
  * @example
  * ```ts
- * import { loadPreferenceJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPreferenceJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { loadBaseModel } from '@dpo-ts/lm';
  * import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
  *

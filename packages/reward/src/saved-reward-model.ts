@@ -5,7 +5,7 @@ import {
   readSavedModelManifest,
   saveTrainedModel,
   type SavedModelManifest,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/io';
 import { loadTokenizer, type Tokenizer } from '@dpo-ts/lm';
 import { HEAD_FILES, loadRewardModel, REWARD_MODEL_FORMAT, type RewardHeadManifest } from './reward-model-io.js';
 import type { SequenceRewardModel } from './sequence-reward-model.js';

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  InvalidArgumentError,
-  Rng,
-  ShapeMismatchError,
-  requireBackend,
-  requireBoolean,
-  requireInteger,
-  requireNumber,
-} from '@dpo-ts/core';
+import { InvalidArgumentError, ShapeMismatchError, requireBoolean, requireInteger, requireNumber } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { requireBackend } from '@dpo-ts/core/backend';
 import type { Checkpointable, NamedVariables } from '@dpo-ts/core';
 
 /** Options of a {@link ScalarHead}. */

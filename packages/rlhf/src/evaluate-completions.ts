@@ -1,4 +1,4 @@
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { completionMetrics, GROUP_METRIC_NAMES } from './group/group-metrics.js';
 import { computeRewardScores, type RewardSource } from './reward-source.js';

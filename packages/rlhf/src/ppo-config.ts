@@ -1,19 +1,21 @@
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
   InvalidArgumentError,
-  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
   requireOneOf,
+} from '@dpo-ts/core';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   resolveOptimizationConfig,
   resolveWorkers,
   type LRScheduleType,
   type OptimizationConfig,
   type ParallelTrainingArguments,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import { KL_ESTIMATORS, type KLEstimator } from './kl-estimators.js';
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from './sampling-workers.js';
 

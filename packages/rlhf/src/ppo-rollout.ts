@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { METRIC_NAMES } from '@dpo-ts/core';
-import type { Metrics, Rng } from '@dpo-ts/core';
+import type { Metrics } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { KLEstimator } from './kl-estimators.js';

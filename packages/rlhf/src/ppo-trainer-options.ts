@@ -1,4 +1,5 @@
-import type { Metrics, TrainOptions } from '@dpo-ts/core';
+import type { Metrics } from '@dpo-ts/core';
+import type { TrainOptions } from '@dpo-ts/core/training';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { ScalarHead } from '@dpo-ts/reward';
 import type { PromptExample } from './group/group-trainer-options.js';

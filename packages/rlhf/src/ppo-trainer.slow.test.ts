@@ -4,7 +4,9 @@
 // 2-core machine: ~18 s and ~16 s; the true reward goes from 0.78 to ~12 "a"s per completion
 // (the maximum), with objective/kl ~16-22 nats per completion.
 import * as tf from '@tensorflow/tfjs-core';
-import { evalKey, METRIC_NAMES, Rng, selectBackend } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { RewardTrainer, SequenceRewardModel } from '@dpo-ts/reward';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,28 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  METRIC_NAMES,
-  MetricAccumulator,
   Rng,
   adamWFromConfig,
   engineWorkers,
-  epochBatches,
   lrScheduleFromConfig,
   microBatchStep,
   restoreWeights,
   runTrainerLoop,
-  withGradientEngine,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { epochBatches } from '@dpo-ts/core/data';
+import { withGradientEngine } from '@dpo-ts/core/parallel';
+import type { Metrics, NamedVariables } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
   CheckpointContent,
-  GradientEngine,
   LRSchedule,
   LoadedCheckpoint,
-  Metrics,
-  NamedVariables,
   TrainingLoopResult,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import type { GradientEngine } from '@dpo-ts/core/parallel';
 import { lmModelArchitecture, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 import {
@@ -78,7 +75,8 @@ import {
  *
  * @example
  * ```ts
- * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPromptJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { SFTTrainer } from '@dpo-ts/lm';
  * import { RewardTrainer } from '@dpo-ts/reward';
  * import { PPOTrainer, rewardModelScorer } from '@dpo-ts/rlhf';

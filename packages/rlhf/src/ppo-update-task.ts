@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, NamedVariables, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { NamedVariables } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import { GPT, type GPTConfigInput } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 import { policyUpdateVariables } from './policy-update-variables.js';

@@ -1,24 +1,17 @@
-import {
-  adamWFromConfig,
-  epochBatches,
-  InvalidArgumentError,
-  lrScheduleFromConfig,
-  restoreWeights,
-  Rng,
-  runTrainerLoop,
-} from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { adamWFromConfig, lrScheduleFromConfig, restoreWeights, Rng, runTrainerLoop } from '@dpo-ts/core/training';
+import { epochBatches } from '@dpo-ts/core/data';
+import type { Metrics, NamedVariables } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
   CheckpointContent,
   JsonValue,
   LoadedCheckpoint,
   LRSchedule,
-  Metrics,
-  NamedVariables,
   ResolvedOptimizationConfig,
   TrainingLoopResult,
   TrainOptions,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import {
   lmModelArchitecture,
   loadLanguageModel,

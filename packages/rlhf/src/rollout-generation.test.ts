@@ -1,4 +1,4 @@
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { CharTokenizer, generate, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,6 @@
-import { requireInteger, type Rng, type SamplingWorkerPool } from '@dpo-ts/core';
+import { requireInteger } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
+import type { SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import {
   generate,
   generateTasks,

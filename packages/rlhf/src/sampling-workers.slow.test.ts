@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SamplingWorkerPool } from '@dpo-ts/core';
+import { SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import { MLPDenoiser, NoiseSchedule, type ImageReward } from '@dpo-ts/diffusion';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DDPOTrainer } from './ddpo/ddpo-trainer.js';

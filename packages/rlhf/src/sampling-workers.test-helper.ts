@@ -1,4 +1,4 @@
-import type { TrainingLoopResult } from '@dpo-ts/core';
+import type { TrainingLoopResult } from '@dpo-ts/core/training';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { GRPOTrainer } from './group/grpo-trainer.js';
 import type { RewardFunction } from './reward-source.js';

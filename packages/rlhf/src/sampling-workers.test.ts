@@ -1,4 +1,5 @@
-import { InvalidArgumentError, SamplingWorkerPool } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolvePPOConfig } from './ppo-config.js';
 import type { RewardFunction } from './reward-source.js';

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, resolveSamplingWorkers, SamplingWorkerPool } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { resolveSamplingWorkers, SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import { gptSamplerSpec, type GPT, type GPTSamplingResult, type GPTSamplingTask } from '@dpo-ts/lm';
 import type { RolloutSampling } from './rollout-generation.js';
 

@@ -1,15 +1,14 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
 import {
   assignNamedWeights,
-  DataFormatError,
   encodeNamedWeights,
   formatJsonFile,
-  InvalidArgumentError,
   loadNamedWeights,
   readJsonFile,
   type NamedWeightsManifest,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/io';
 import { GPT, type GPTConfig, loadLanguageModel, saveLanguageModel, type SavedLanguageModel } from '@dpo-ts/lm';
 import { ScalarHead } from '@dpo-ts/reward';
 

@@ -1,9 +1,12 @@
 /**
- * Backend selection and the gradient overrides that make training work, and run fast, on wasm.
- * Nothing here runs at import time: backends load and gradients register only when
- * {@link selectBackend} or {@link registerGradientOverrides} is called.
+ * `@dpo-ts/core/backend`: backend selection and the gradient overrides that make training work,
+ * and run fast, on wasm. Importing it registers tfjs-core's own gradients (as the main entry
+ * does); backends load and the overrides register only when {@link selectBackend} or
+ * {@link registerGradientOverrides} is called.
  * @packageDocumentation
  */
+// tfjs-core's gradients, registered once for the process (see ../register-all-gradients.ts).
+import '../register-all-gradients.js';
 export { selectBackend, selectedBackend, type BackendInfo, type SelectBackendOptions } from './select-backend.js';
 export {
   resolveBackendRequest,

@@ -7,7 +7,7 @@ import { NoBackendError, requireBackend } from './require-backend.js';
 
 // The test process already runs the cpu backend (vitest.setup.ts), so the case that matters,
 // a fresh process where nothing registered a backend, runs in a child process on the build.
-const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../../dist/backend/index.js', import.meta.url));
 
 describe('requireBackend', () => {
   it('passes when a backend runs', () => {
@@ -35,6 +35,6 @@ describe('requireBackend', () => {
   it('is a DPOTSError naming what needed the backend', () => {
     const error = new NoBackendError('UNet');
     expect(error.context).toBe('UNet');
-    expect(error.message).toContain("import { selectBackend } from '@dpo-ts/core'");
+    expect(error.message).toContain("import { selectBackend } from '@dpo-ts/core/backend'");
   });
 });

@@ -17,7 +17,7 @@ export class NoBackendError extends DPOTSError {
   constructor(context: string) {
     super(
       `${context} needs a TensorFlow.js backend and none is registered: call \`await selectBackend()\` ` +
-        "(import { selectBackend } from '@dpo-ts/core') first, or register one yourself " +
+        "(import { selectBackend } from '@dpo-ts/core/backend') first, or register one yourself " +
         "(import '@tensorflow/tfjs-backend-cpu' and `await tf.setBackend('cpu')`).",
     );
     this.context = context;

@@ -15,7 +15,7 @@ const SPLIT_STREAM = 2;
  * (seed, stream, epoch); the split in {@link trainEvalSplit} uses another stream of the same
  * seed, so splitting and batching with one seed stay independent.
  *
- * @throws {@link InvalidArgumentError} unless seed and epoch are integers in [0, 2^32) and n >= 0.
+ * @throws InvalidArgumentError unless seed and epoch are integers in [0, 2^32) and n >= 0.
  * @example
  * batchOrder(42, 0, 5); // a fixed permutation of [0, 1, 2, 3, 4]
  * batchOrder(42, 1, 5); // another one, the same on every run

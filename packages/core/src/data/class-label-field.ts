@@ -18,7 +18,7 @@ export interface ClassLabelFieldOptions {
  * Only JSON integers are accepted: `"7"` and `7.5` are rejected, so a label column exported as
  * strings is caught at load time rather than silently converted.
  *
- * @throws {@link InvalidArgumentError} when `numClasses` is not an integer >= 1.
+ * @throws InvalidArgumentError when `numClasses` is not an integer >= 1.
  * @example
  * const schema: PreferenceSchema<number, ImageReference> = {
  *   prompt: classLabelField({ numClasses: 10 }),

@@ -38,7 +38,7 @@ export const DEFAULT_CHAT_ROLES: readonly string[] = Object.freeze(['system', 'u
  * `content` must be a string (multimodal content parts are not supported yet). The chat
  * template is applied by the model package, not here.
  *
- * @throws {@link InvalidArgumentError} when `roles` is empty or not a list of non-empty strings.
+ * @throws InvalidArgumentError when `roles` is empty or not a list of non-empty strings.
  * @example
  * const pairs = await loadPreferenceJsonl('chat.jsonl', CONVERSATIONAL_PREFERENCE_SCHEMA);
  * pairs[0]?.chosen.at(-1)?.content;

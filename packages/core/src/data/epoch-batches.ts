@@ -48,7 +48,7 @@ export interface EpochBatch<T> {
  * the order depends on (seed, epoch) only, so resuming at `startStep` reproduces the remaining
  * batches of the interrupted run exactly, with nothing but the step to save.
  *
- * @throws {@link InvalidArgumentError} for a bad batchSize, seed, startStep or epochs, for an
+ * @throws InvalidArgumentError for a bad batchSize, seed, startStep or epochs, for an
  *   empty `items`, or when `dropLast` with fewer items than `batchSize` leaves no batch per
  *   epoch (which would otherwise loop forever without yielding).
  * @example

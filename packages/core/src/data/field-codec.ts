@@ -99,7 +99,7 @@ export interface RecordLocation {
 
 /**
  * Reads `record[key]` through `codec`.
- * @throws {@link DataFormatError} at the record's line when the field is missing or invalid.
+ * @throws DataFormatError at the record's line when the field is missing or invalid.
  */
 export function decodeField<T>(
   record: Readonly<Record<string, unknown>>,
@@ -119,7 +119,7 @@ export function decodeField<T>(
  * Serialises `value` through `codec` and checks that the JSON parses back, so a writer never
  * produces a file its reader rejects.
  * @param argument - names the value in the error, for example `records[3].chosen`.
- * @throws {@link InvalidArgumentError} when the value does not serialise to valid JSON for the codec.
+ * @throws InvalidArgumentError when the value does not serialise to valid JSON for the codec.
  */
 export function encodeField<T>(value: T, codec: FieldCodec<T>, context: FieldContext, argument: string): unknown {
   let json: unknown;
@@ -152,7 +152,7 @@ export function extraFields(
 
 /**
  * `{ ...fields, ...extra }`, refusing extra keys that would overwrite a schema field.
- * @throws {@link InvalidArgumentError} when `extra` repeats a field name.
+ * @throws InvalidArgumentError when `extra` repeats a field name.
  */
 export function mergeExtraFields(
   fields: Record<string, unknown>,
@@ -173,7 +173,7 @@ export function mergeExtraFields(
 
 /**
  * Checks at run time that `codec` looks like a {@link FieldCodec} (plain JavaScript callers).
- * @throws {@link InvalidArgumentError} naming `argument`.
+ * @throws InvalidArgumentError naming `argument`.
  */
 export function requireFieldCodec<T>(argument: string, codec: FieldCodec<T> | undefined): FieldCodec<T> {
   const candidate = codec as Partial<FieldCodec<T>> | undefined;

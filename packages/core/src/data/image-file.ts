@@ -44,7 +44,7 @@ const DATA_URL_PREFIX = 'data:image/png;base64,';
 
 /**
  * Merges `limits` over {@link DEFAULT_IMAGE_READ_LIMITS} and validates them.
- * @throws {@link InvalidArgumentError} naming `argument.<field>`.
+ * @throws InvalidArgumentError naming `argument.<field>`.
  */
 export function resolveImageReadLimits(limits: ImageReadLimits = {}, argument = 'limits'): Required<ImageReadLimits> {
   return {
@@ -73,7 +73,7 @@ export function resolveImageReadLimits(limits: ImageReadLimits = {}, argument = 
  *   at most `maxDimension`, checked before anything is decoded.
  *
  * @returns a new buffer the caller owns.
- * @throws {@link DataFormatError} naming the JSONL file, the record's line, the field and the
+ * @throws DataFormatError naming the JSONL file, the record's line, the field and the
  *   image path: missing file (`no such file`), not a regular file, outside the directory, too
  *   large, not a PNG, dimensions over the cap.
  */

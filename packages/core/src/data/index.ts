@@ -1,7 +1,8 @@
 /**
  * Preference data: TRL's JSONL formats (preference pairs, unpaired text, prompt-only), field
  * codecs for text, chat messages, class labels and images, streaming readers, atomic writers,
- * and seeded, resumable shuffling, batching and splitting.
+ * and seeded, resumable shuffling, batching and splitting. Import from `@dpo-ts/core/data`.
+ * @packageDocumentation
  */
 export {
   fieldOk,

@@ -50,11 +50,11 @@ export type JsonlRecordParser<T> = (object: Record<string, unknown>, location: R
  * Error messages escape control characters copied from the file.
  *
  * @param path - the JSONL file; messages name it as given.
- * @throws {@link DataFormatError} with the file and 1-based line for: invalid UTF-8, a line
+ * @throws DataFormatError with the file and 1-based line for: invalid UTF-8, a line
  *   over `maxLineBytes`, invalid JSON (with the parser's message), a line that is not a JSON object, a blank line between records (unless
  *   `allowBlankLines`), whatever `parseRecord` rejects; with line 0 for a missing or unreadable
  *   file, a directory, or a file without records.
- * @throws {@link InvalidArgumentError} for bad options.
+ * @throws InvalidArgumentError for bad options.
  * @example
  * for await (const row of readJsonl('scores.jsonl', (object) => object)) console.log(row);
  */

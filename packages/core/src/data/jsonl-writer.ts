@@ -69,7 +69,7 @@ export class JsonlWriter<T> {
 
   /**
    * Creates the temporary file (and the target's directory if needed).
-   * @throws {@link DPOTSError} naming the path when the file cannot be created.
+   * @throws DPOTSError naming the path when the file cannot be created.
    */
   static async open<T>(path: string, serializeRecord: JsonlRecordSerializer<T>): Promise<JsonlWriter<T>> {
     if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'a non-empty string', path);
@@ -91,8 +91,8 @@ export class JsonlWriter<T> {
 
   /**
    * Validates, serialises and queues one record.
-   * @throws {@link InvalidArgumentError} when the record is invalid (nothing is written).
-   * @throws {@link DPOTSError} when the writer is closed, aborted or failed, or on an I/O error.
+   * @throws InvalidArgumentError when the record is invalid (nothing is written).
+   * @throws DPOTSError when the writer is closed, aborted or failed, or on an I/O error.
    */
   async append(record: T): Promise<void> {
     this.assertOpen();
@@ -111,9 +111,9 @@ export class JsonlWriter<T> {
   /**
    * Flushes, fsyncs and renames the temporary file over the target; the file is complete
    * once this resolves.
-   * @throws {@link InvalidArgumentError} when no record was appended (a JSONL file without
+   * @throws InvalidArgumentError when no record was appended (a JSONL file without
    *   records cannot be read back); the temporary file is removed.
-   * @throws {@link DPOTSError} on an I/O error; the temporary file is removed.
+   * @throws DPOTSError on an I/O error; the temporary file is removed.
    */
   async close(): Promise<void> {
     this.assertOpen();
@@ -183,8 +183,8 @@ export class JsonlWriter<T> {
  * Writes all `records` to `path` atomically through a {@link JsonlWriter}: on any error the
  * temporary file is removed and an existing file at `path` is left as it was.
  * @returns the number of records written.
- * @throws {@link InvalidArgumentError} for an invalid record (naming its index) or no records.
- * @throws {@link DPOTSError} on an I/O error; whatever `records` throws is rethrown as is.
+ * @throws InvalidArgumentError for an invalid record (naming its index) or no records.
+ * @throws DPOTSError on an I/O error; whatever `records` throws is rethrown as is.
  */
 export async function writeJsonl<T>(
   path: string,

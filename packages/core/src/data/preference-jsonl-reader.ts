@@ -12,11 +12,11 @@ import { TEXT_PREFERENCE_SCHEMA, parsePreferenceRecord, requirePreferenceSchema 
  * Lines: a UTF-8 BOM, `\r\n` endings and trailing blank lines are fine; a blank line between
  * records is an error unless `allowBlankLines`. Nothing is skipped silently.
  *
- * @throws {@link DataFormatError} naming the file and 1-based line: invalid JSON (with the
+ * @throws DataFormatError naming the file and 1-based line: invalid JSON (with the
  *   parser's message), not an object, a missing field (`missing field "chosen" (expected a
  *   string)`), a wrong type (`field "chosen" must be a string: got 3`), a blank line between
  *   records; with line 0: missing or unreadable file, no records.
- * @throws {@link InvalidArgumentError} for an invalid schema or options.
+ * @throws InvalidArgumentError for an invalid schema or options.
  * @example
  * for await (const pair of readPreferenceJsonl('pairs.jsonl')) {
  *   console.log(pair.prompt, pair.chosen, pair.rejected, pair.extra.margin);

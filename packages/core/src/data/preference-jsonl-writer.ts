@@ -14,10 +14,10 @@ export type PreferenceJsonlWriter<C = string, R = string> = JsonlWriter<Preferen
  * `loadPreferenceJsonl(path, schema)` returns equal records.
  *
  * @returns the number of pairs written.
- * @throws {@link InvalidArgumentError} naming `records[i].<field>` for an invalid pair, an
+ * @throws InvalidArgumentError naming `records[i].<field>` for an invalid pair, an
  *   `extra` that repeats `prompt`/`chosen`/`rejected`, a value JSON cannot hold (NaN,
  *   Infinity), or no records at all.
- * @throws {@link DPOTSError} when the file cannot be written. Errors thrown by `records` (an
+ * @throws DPOTSError when the file cannot be written. Errors thrown by `records` (an
  *   async generator, say) are rethrown unchanged; in every case the target is untouched.
  * @example
  * await writePreferenceJsonl('pairs.jsonl', [{ prompt: '2+2?', chosen: '4', rejected: '5', extra: { margin: 1 } }]);

@@ -68,7 +68,7 @@ const PREFERENCE_FIELDS: ReadonlySet<string> = new Set(['prompt', 'chosen', 'rej
 
 /**
  * Checks at run time that `schema` has a codec for `prompt` and `response`.
- * @throws {@link InvalidArgumentError} naming `schema.prompt` or `schema.response`.
+ * @throws InvalidArgumentError naming `schema.prompt` or `schema.response`.
  */
 export function requirePreferenceSchema<C, R>(schema: PreferenceSchema<C, R>): PreferenceSchema<C, R> {
   requireFieldCodec('schema.prompt', schema?.prompt);
@@ -78,7 +78,7 @@ export function requirePreferenceSchema<C, R>(schema: PreferenceSchema<C, R>): P
 
 /**
  * Decodes one JSON object into a {@link PreferenceRecord}.
- * @throws {@link DataFormatError} at `location` naming the missing or invalid field.
+ * @throws DataFormatError at `location` naming the missing or invalid field.
  */
 export function parsePreferenceRecord<C, R>(
   object: Readonly<Record<string, unknown>>,
@@ -96,7 +96,7 @@ export function parsePreferenceRecord<C, R>(
 /**
  * Encodes a {@link PreferenceRecord} as the JSON object of its line: `prompt`, `chosen`,
  * `rejected`, then the extra fields.
- * @throws {@link InvalidArgumentError} naming `records[index].<field>` for an invalid field,
+ * @throws InvalidArgumentError naming `records[index].<field>` for an invalid field,
  *   or an `extra` that repeats a schema field.
  */
 export function serializePreferenceRecord<C, R>(

@@ -33,7 +33,7 @@ function resolveCodec<T>(codec: FieldCodec<T> | undefined): FieldCodec<T> {
 
 /**
  * Streams the prompts of a `{"prompt": ...}` JSONL file. Lines, options and errors as
- * {@link readPreferenceJsonl}: {@link DataFormatError} with file and line for bad JSON, a
+ * {@link readPreferenceJsonl}: `DataFormatError` with file and line for bad JSON, a
  * missing or mistyped `prompt` field, a blank line between records; with line 0 for a missing
  * or empty file.
  * @param codec - converts the `prompt` field; {@link PROMPT_FIELD} when omitted.

@@ -37,7 +37,7 @@ export interface ShuffledBatchesOptions {
 /**
  * Number of batches one pass over `n` items gives: ceil(n / batchSize), or
  * floor(n / batchSize) with `dropLast`.
- * @throws {@link InvalidArgumentError} unless n >= 0 and batchSize >= 1 are integers.
+ * @throws InvalidArgumentError unless n >= 0 and batchSize >= 1 are integers.
  */
 export function batchesPerEpoch(n: number, batchSize: number, dropLast = false): number {
   requireInteger('n', n, { min: 0 });
@@ -51,7 +51,7 @@ export function batchesPerEpoch(n: number, batchSize: number, dropLast = false):
  * themselves are not copied). Every item appears once; the last batch is smaller unless
  * `dropLast`. Arguments are checked when called, not on the first `next()`.
  *
- * @throws {@link InvalidArgumentError} for a bad batchSize or startBatch, or unless exactly
+ * @throws InvalidArgumentError for a bad batchSize or startBatch, or unless exactly
  *   one of `seed` and `rng` is given.
  * @example
  * for (const batch of shuffledBatches(pairs, { batchSize: 8, seed: 42, epoch: 3 })) train(batch);
@@ -75,7 +75,7 @@ export function shuffledBatches<T>(
 /**
  * Yields the items in their stored order, `batchSize` at a time: for evaluation, where order
  * does not matter and reproducibility is free.
- * @throws {@link InvalidArgumentError} for a bad batchSize.
+ * @throws InvalidArgumentError for a bad batchSize.
  * @example
  * for (const batch of sequentialBatches(evalPairs, { batchSize: 32 })) evaluate(batch);
  */
@@ -102,7 +102,7 @@ export function* batchesInOrder<T>(
   }
 }
 
-/** @throws {@link InvalidArgumentError} unless `items` is an array. Internal to data/. */
+/** @throws InvalidArgumentError unless `items` is an array. Internal to data/. */
 export function requireItems(items: unknown): void {
   if (!Array.isArray(items)) throw new InvalidArgumentError('items', 'an array', items);
 }

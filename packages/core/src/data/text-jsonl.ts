@@ -32,7 +32,7 @@ function resolveCodec<T>(codec: FieldCodec<T> | undefined): FieldCodec<T> {
 
 /**
  * Streams the examples of a `{"text": ...}` JSONL file. Lines, options and errors as
- * {@link readPreferenceJsonl}: {@link DataFormatError} with file and line for bad JSON, a
+ * {@link readPreferenceJsonl}: `DataFormatError` with file and line for bad JSON, a
  * missing or mistyped `text` field, a blank line between records; with line 0 for a missing
  * or empty file.
  * @param codec - converts the `text` field; {@link TEXT_FIELD} when omitted.

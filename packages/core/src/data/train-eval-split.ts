@@ -32,7 +32,7 @@ export interface TrainEvalSplit<T> {
  * Face `datasets.train_test_split` and scikit-learn, so a small fraction never rounds to an
  * empty eval set (the product is rounded to 12 digits first: 0.3 of 10 items is 3, not 4).
  *
- * @throws {@link InvalidArgumentError} when fewer than 2 items are given, neither or both of
+ * @throws InvalidArgumentError when fewer than 2 items are given, neither or both of
  *   evalFraction and evalSize are given, evalFraction is outside (0, 1), evalSize is outside
  *   [1, n - 1], the fraction leaves no training item, or the seed is not an integer in [0, 2^32).
  * @example

@@ -1,3 +1,8 @@
+/**
+ * `@dpo-ts/core/io`: files written atomically and durably, named-weights files (a manifest and
+ * one binary of float32 weights) and the saved-model manifest every trainer's `save(dir)` writes.
+ * @packageDocumentation
+ */
 export { assertWritableFilePath } from './writable-file-path.js';
 export {
   writeFileAtomic,

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
  * typo in a path costs nothing.
  *
  * @param argument - names the path in errors (`options.referenceCacheFile`).
- * @throws {@link InvalidArgumentError} naming `argument`, what a writable path is and the
+ * @throws InvalidArgumentError naming `argument`, what a writable path is and the
  *   path, with the reason (`directory /x does not exist`).
  */
 export async function assertWritableFilePath(argument: string, file: string): Promise<void> {

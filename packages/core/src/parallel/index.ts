@@ -1,9 +1,12 @@
 /**
- * Data-parallel training inside one process: micro-batch gradients computed on worker threads,
+ * `@dpo-ts/core/parallel`: data-parallel training inside one process: micro-batch gradients computed on worker threads,
  * each with its own tfjs engine and a model replica built from a serialisable task spec,
- * parameters and gradients in SharedArrayBuffers, summed on the main thread in a fixed order.
+ * parameters and gradients in SharedArrayBuffers, summed on the main thread in a fixed order;
+ * and sampling on the same workers.
  * @packageDocumentation
  */
+// tfjs-core's gradients, registered once for the process (see ../register-all-gradients.ts).
+import '../register-all-gradients.js';
 export type {
   MicroBatchContext,
   MicroBatchOutput,

@@ -58,7 +58,7 @@ export function combineFingerprintParts(parts: FingerprintParts): string {
 
 /**
  * Checks that `parts` is a non-empty object of non-empty strings.
- * @throws {@link InvalidArgumentError} naming `argument` (or `argument.<part>`).
+ * @throws InvalidArgumentError naming `argument` (or `argument.<part>`).
  */
 export function requireFingerprintParts(argument: string, parts: unknown): FingerprintParts {
   if (parts === null || typeof parts !== 'object' || Array.isArray(parts) || Object.keys(parts).length === 0) {

@@ -1,3 +1,12 @@
+/**
+ * `@dpo-ts/core/preference`: the preference trainer every DPO trainer wraps
+ * ({@link PreferenceTrainer}, {@link PreferenceTrainerBase}): reference models and their
+ * ownership, the in-memory and on-disk reference-score caches with their fingerprints, and the
+ * worker-thread task that scores pairs on replicas. Importing it registers tfjs-core's gradients.
+ * @packageDocumentation
+ */
+// tfjs-core's gradients, registered once for the process (see ../register-all-gradients.ts).
+import '../register-all-gradients.js';
 export {
   fingerprintVariables,
   fingerprintJson,

@@ -105,5 +105,5 @@ async function buildScorer<TBatch>(spec: ParallelTaskSpec, label: string): Promi
 
 /** The spec that builds {@link createPreferenceTask}(config) in each worker of a core `GradientWorkerPool`. */
 export function preferenceTaskSpec(config: PreferenceTaskConfig): ParallelTaskSpec {
-  return { module: '@dpo-ts/core', export: 'createPreferenceTask', config: config as unknown as JsonValue };
+  return { module: '@dpo-ts/core/preference', export: 'createPreferenceTask', config: config as unknown as JsonValue };
 }

@@ -101,9 +101,9 @@ export class ReferenceScoreCache {
    *
    * @param fingerprint - named parts (preferred: a miss then says what changed), or one string
    *   (stored as the single part `fingerprint`).
-   * @throws {@link InvalidArgumentError} naming `options.argument` when `file` is a directory,
+   * @throws InvalidArgumentError naming `options.argument` when `file` is a directory,
    *   its directory is missing, or it cannot be written.
-   * @throws {@link DataFormatError} naming the file for a corrupt file: not JSON, another format
+   * @throws DataFormatError naming the file for a corrupt file: not JSON, another format
    *   or a newer version, malformed entries, or entries that do not match their checksum
    *   (delete the file to rebuild it).
    */

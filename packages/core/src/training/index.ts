@@ -1,3 +1,12 @@
+/**
+ * `@dpo-ts/core/training`: what runs a training: AdamW, learning-rate schedules, gradient
+ * clipping and accumulation, the micro-batch step, the NaN guard, training arguments and their
+ * resolution, the training loop with progress, evaluation and resume, and verified checkpoints.
+ * Importing it registers tfjs-core's gradients, as the main entry does.
+ * @packageDocumentation
+ */
+// tfjs-core's gradients, registered once for the process (see ../register-all-gradients.ts).
+import '../register-all-gradients.js';
 export { Rng, type RngState } from './rng.js';
 export { mixSeeds } from './mix-seeds.js';
 export {

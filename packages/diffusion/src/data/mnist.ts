@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { DataFormatError, Rng, requireInteger, requireNumber } from '@dpo-ts/core';
+import { DataFormatError, requireInteger, requireNumber } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import type { DatasetSplits, ImageDataset } from './image-dataset.js';
 
 /** Options of {@link loadMnist}. */

@@ -1,4 +1,6 @@
-import type { JsonValue, ParallelTaskSpec, PreferenceScorerReplica } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { PreferenceScorerReplica } from '@dpo-ts/core/preference';
+import type { ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import { createDenoiser } from '../denoiser-checkpoint.js';
 import type { DenoiserKind } from '../denoiser.js';
 import type { MLPDenoiserConfig } from '../mlp-denoiser.js';

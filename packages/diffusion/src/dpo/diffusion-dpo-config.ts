@@ -1,16 +1,18 @@
 import {
   DIFFUSION_SCORE_SCALE,
   InvalidArgumentError,
-  pickFields,
-  PREFERENCE_TRAINER_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
+} from '@dpo-ts/core';
+import { pickFields } from '@dpo-ts/core/training';
+import {
+  PREFERENCE_TRAINER_CONFIG_FIELDS,
   resolvePreferenceTrainerConfig,
   type PreferenceTrainerConfig,
   type ResolvedPreferenceRunConfig,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/preference';
 import type { Denoiser } from '../denoiser.js';
 
 /**

@@ -6,8 +6,8 @@ import {
   mergeBucketStatistics,
   type BucketStatistics,
   type Metrics,
-  type PairMetrics,
 } from '@dpo-ts/core';
+import type { PairMetrics } from '@dpo-ts/core/preference';
 import type { DiffusionPreferenceBatch } from './diffusion-preference-batch.js';
 import { DENOISING_ERROR_DETAILS } from './diffusion-preference-scorer.js';
 import type { TimestepBuckets } from './timestep-buckets.js';

@@ -1,4 +1,4 @@
-import type { GradientWorkerPool } from '@dpo-ts/core';
+import type { GradientWorkerPool } from '@dpo-ts/core/parallel';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import type { MLPDenoiser } from '../mlp-denoiser.js';

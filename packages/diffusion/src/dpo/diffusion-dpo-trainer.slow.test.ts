@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalKey, METRIC_NAMES, Rng, selectBackend } from '@dpo-ts/core';
+import { evalKey, METRIC_NAMES } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend } from '@dpo-ts/core/backend';
 import type { ImageDataset } from '../data/image-dataset.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import { MLPDenoiser } from '../mlp-denoiser.js';

@@ -1,15 +1,7 @@
-import {
-  InvalidArgumentError,
-  METRIC_NAMES,
-  PreferenceTrainerBase,
-  epochsCompleted,
-  mixSeeds,
-  prepareReference,
-  stepBatchOptions,
-  stepMicroBatches,
-  type PreparedReference,
-  withTrainSteps,
-} from '@dpo-ts/core';
+import { InvalidArgumentError, METRIC_NAMES } from '@dpo-ts/core';
+import { mixSeeds, stepBatchOptions, withTrainSteps } from '@dpo-ts/core/training';
+import { PreferenceTrainerBase, prepareReference, type PreparedReference } from '@dpo-ts/core/preference';
+import { epochsCompleted, stepMicroBatches } from '@dpo-ts/core/data';
 import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
@@ -83,7 +75,7 @@ const EVAL_SEED_SALT = 0x65766131;
  * @see Wallace et al. 2023, Eq. 14; SalesforceAIResearch/DiffusionDPO `train.py`.
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { DiffusionDPOTrainer, loadImagePreferenceJsonl } from '@dpo-ts/diffusion';
  *
  * await selectBackend();

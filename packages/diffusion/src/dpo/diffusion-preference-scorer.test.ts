@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { disposePairScores } from '@dpo-ts/core';
+import { disposePairScores } from '@dpo-ts/core/preference';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { buildDiffusionPreferenceBatch } from './diffusion-preference-batch.js';
 import { DENOISING_ERROR_DETAILS, DiffusionPreferenceScorer } from './diffusion-preference-scorer.js';

@@ -1,4 +1,9 @@
-import { backendFingerprint, fingerprintJson, fingerprintVariables, type FingerprintParts } from '@dpo-ts/core';
+import {
+  backendFingerprint,
+  fingerprintJson,
+  fingerprintVariables,
+  type FingerprintParts,
+} from '@dpo-ts/core/preference';
 import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
 import type { NoiseSchedule } from '../noise-schedule.js';

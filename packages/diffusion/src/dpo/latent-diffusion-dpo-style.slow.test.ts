@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { AdamWOptimizer, Rng, applyGradientStep, computeNamedGradients } from '@dpo-ts/core';
+import { AdamWOptimizer, Rng, applyGradientStep, computeNamedGradients } from '@dpo-ts/core/training';
 import { labelPairs } from '../feedback/label-pairs.js';
 import { positiveShare, styleLabeler } from '../feedback/labelers.js';
 import { StyleClassifier } from '../feedback/style-classifier.js';

@@ -1,19 +1,14 @@
+import { InvalidArgumentError, METRIC_NAMES, requireBoolean } from '@dpo-ts/core';
+import { mixSeeds, stepBatchOptions, type JsonValue } from '@dpo-ts/core/training';
 import {
-  InvalidArgumentError,
-  METRIC_NAMES,
   PreferenceTrainerBase,
   backendFingerprint,
-  epochsCompleted,
   fingerprintJson,
   fingerprintVariables,
-  mixSeeds,
   prepareReference,
-  requireBoolean,
-  stepBatchOptions,
-  stepMicroBatches,
-  type JsonValue,
   type PreparedReference,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/preference';
+import { epochsCompleted, stepMicroBatches } from '@dpo-ts/core/data';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import type { ScaledAutoencoder } from '../text-to-image/autoencoder-checkpoint.js';
 import type { CaptionTokenizer } from '../text-to-image/caption-tokenizer.js';
@@ -108,7 +103,7 @@ const EVAL_SEED_SALT = 0x65766131;
  * @see Wallace et al. 2023, Eq. 14; SalesforceAIResearch/DiffusionDPO `train.py`.
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import {
  *   LatentDiffusionDPOTrainer,
  *   NoiseSchedule,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, disposePairScores } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { disposePairScores } from '@dpo-ts/core/preference';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { NoiseSchedule } from '../noise-schedule.js';
 import { DENOISING_ERROR_DETAILS } from './diffusion-preference-scorer.js';

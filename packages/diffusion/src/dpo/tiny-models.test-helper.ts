@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { MLPDenoiser } from '../mlp-denoiser.js';
 import { NoiseSchedule } from '../noise-schedule.js';
 import type { Denoiser } from '../denoiser.js';

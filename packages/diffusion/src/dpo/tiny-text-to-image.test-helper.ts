@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type Checkpointable } from '@dpo-ts/core';
+import type { Checkpointable } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { CaptionEncoder } from '../text-to-image/caption-encoder.js';
 import { LatentTextDenoiser } from '../text-to-image/latent-text-denoiser.js';
 import type { CaptionLatentPreferences } from './caption-latent-preferences.js';

@@ -1,13 +1,7 @@
 import { join } from 'node:path';
-import {
-  DataFormatError,
-  formatJsonFile,
-  loadNamedWeights,
-  readJsonFile,
-  restoreWeights,
-  saveNamedWeights,
-  type Checkpointable,
-} from '@dpo-ts/core';
+import { DataFormatError, type Checkpointable } from '@dpo-ts/core';
+import { restoreWeights } from '@dpo-ts/core/training';
+import { formatJsonFile, loadNamedWeights, readJsonFile, saveNamedWeights } from '@dpo-ts/core/io';
 import { CaptionTokenizer } from '../text-to-image/caption-tokenizer.js';
 import { EmojiCLIP, type EmojiCLIPConfig } from './emoji-clip.js';
 import { StyleClassifier, type StyleClassifierConfig } from './style-classifier.js';

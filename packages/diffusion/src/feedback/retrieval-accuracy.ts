@@ -1,4 +1,5 @@
-import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 
 /** What {@link retrievalAccuracy} measured. */
 export interface RetrievalResult {

@@ -1,4 +1,6 @@
-import { Rng, requireInteger, sampleTasks } from '@dpo-ts/core';
+import { requireInteger } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { sampleTasks } from '@dpo-ts/core/parallel';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import type { ScaledAutoencoder } from '../text-to-image/autoencoder-checkpoint.js';
 import {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, requireInteger, type Checkpointable, type NamedVariables } from '@dpo-ts/core';
+import { requireInteger, type Checkpointable, type NamedVariables } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { countParameters } from '../denoiser.js';
 import { ParameterStore } from '../nn/parameter-store.js';
 import { ImageEncoder, type ImageEncoderConfig } from './image-encoder.js';

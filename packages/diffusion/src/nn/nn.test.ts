@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { checkGradient, expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { ParameterStore } from './parameter-store.js';
 import { createGroupNorm, groupNorm } from './group-norm.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type NamedVariables, type Rng } from '@dpo-ts/core';
+import { InvalidArgumentError, type NamedVariables } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 
 /**
  * Creates a network's weights from a seeded {@link Rng} on the host and keeps them by stable

@@ -1,8 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
 import {
-  DataFormatError,
-  InvalidArgumentError,
   decodeField,
   encodeField,
   fieldFailure,
@@ -10,13 +9,13 @@ import {
   imageField,
   loadJsonl,
   textField,
-  writeFileAtomic,
   writeJsonl,
   type FieldCodec,
   type ImageReference,
   type JsonlReadOptions,
   type RecordLocation,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/data';
+import { writeFileAtomic } from '@dpo-ts/core/io';
 import type { ImageShape } from '../denoiser.js';
 import { decodeImage, encodeImageGrid } from '../image-grid.js';
 

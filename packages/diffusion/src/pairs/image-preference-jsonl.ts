@@ -1,23 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { DataFormatError, InvalidArgumentError, requireInteger } from '@dpo-ts/core';
 import {
-  DataFormatError,
-  InvalidArgumentError,
   classLabelField,
   imageField,
   loadJsonl,
   parsePreferenceRecord,
   readImageBytes,
-  requireInteger,
   resolveImageReadLimits,
-  writeFileAtomic,
   writePreferenceJsonl,
   type ImageReadLimits,
   type ImageReference,
   type PreferenceRecordInput,
   type PreferenceSchema,
   type RecordLocation,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/data';
+import { writeFileAtomic } from '@dpo-ts/core/io';
 import type { ImageShape } from '../denoiser.js';
 import { imageSize, type ImagePreferenceDataset } from '../dpo/image-preference-dataset.js';
 import { decodeImage, encodeImageGrid } from '../image-grid.js';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPreferenceJsonl } from '@dpo-ts/core';
+import { loadPreferenceJsonl } from '@dpo-ts/core/data';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { cloneDenoiser } from '../denoiser-checkpoint.js';
 import { perturbWeights, randomPairs, tinyDenoiser, tinySchedule } from '../dpo/tiny-models.test-helper.js';

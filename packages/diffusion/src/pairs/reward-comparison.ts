@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, mixSeeds, Rng, requireInteger } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import type { Denoiser } from '../denoiser.js';
 import { ddimSample } from '../ddim-sampler.js';
 import type { NoiseSchedule } from '../noise-schedule.js';

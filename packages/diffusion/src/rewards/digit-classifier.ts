@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
-  Rng,
   requireInteger,
   requireNumber,
   type Checkpointable,
   type NamedVariables,
 } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import type { ImageShape } from '../denoiser.js';
 import { ParameterStore } from '../nn/parameter-store.js';
 import { createDense, dense, type DenseParams } from '../nn/layers.js';

@@ -1,6 +1,6 @@
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { jpegEncodedLength } from './jpeg-encoder.js';
 
 describe('jpegEncodedLength', () => {

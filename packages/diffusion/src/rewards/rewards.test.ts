@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { jpegCompressibilityReward, jpegIncompressibilityReward, jpegSizeKilobytes } from './jpeg-reward.js';
 import { rewardImages } from './image-reward.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { accumulateGradients, computeNamedGradients, GradientWorkerPool, Rng } from '@dpo-ts/core';
+import { accumulateGradients, computeNamedGradients, Rng } from '@dpo-ts/core/training';
+import { GradientWorkerPool } from '@dpo-ts/core/parallel';
 import { expectClose, expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../data/image-dataset.js';

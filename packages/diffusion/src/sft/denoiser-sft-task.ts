@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import { createDenoiser } from '../denoiser-checkpoint.js';
 import type { Denoiser, DenoiserKind } from '../denoiser.js';
 import { denoisingErrors } from '../denoising-errors.js';

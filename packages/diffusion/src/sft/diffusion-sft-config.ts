@@ -1,15 +1,13 @@
+import { InvalidArgumentError, requireKnownFields, requireNumber } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
   PARALLEL_TRAINING_ARGUMENTS_FIELDS,
-  requireKnownFields,
-  requireNumber,
   resolveTrainingArguments,
   resolveWorkers,
   TRAINING_ARGUMENTS_FIELDS,
   type ParallelTrainingArguments,
   type ResolvedTrainingArguments,
   type TrainingArguments,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import type { Denoiser } from '../denoiser.js';
 
 /**

@@ -1,34 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator, type Metrics, type NamedVariables } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  METRIC_NAMES,
-  MetricAccumulator,
   adamWFromConfig,
   lrScheduleFromConfig,
   microBatchStep,
-  epochsCompleted,
   mixSeeds,
   restoreWeights,
   runTrainerLoop,
   stepBatchOptions,
-  stepMicroBatches,
   Throughput,
   engineWorkers,
   trainingArgumentsLoop,
-  withGradientEngine,
   type AdamWOptimizer,
-  type GradientEngine,
-  type LossAndMetrics,
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
-  type Metrics,
-  type NamedVariables,
   type TrainingLoopResult,
   type TrainOptions,
   withTrainSteps,
   evalPrefixed,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { epochsCompleted, stepMicroBatches } from '@dpo-ts/core/data';
+import { withGradientEngine, type GradientEngine, type LossAndMetrics } from '@dpo-ts/core/parallel';
 import type { ImageDataset } from '../data/image-dataset.js';
 import type { Denoiser } from '../denoiser.js';
 import { denoiserArchitecture } from '../denoiser-architecture.js';
@@ -78,7 +71,7 @@ const EVAL_SEED_SALT = 0x65766131;
  * @see Ho et al. 2020, "Denoising Diffusion Probabilistic Models", Eq. 14 and Algorithm 1.
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { DiffusionSFTTrainer, MLPDenoiser, NoiseSchedule, loadMnist } from '@dpo-ts/diffusion';
  *
  * await selectBackend();

@@ -1,12 +1,7 @@
 import { join } from 'node:path';
-import {
-  DataFormatError,
-  formatJsonFile,
-  loadNamedWeights,
-  readJsonFile,
-  restoreWeights,
-  saveNamedWeights,
-} from '@dpo-ts/core';
+import { DataFormatError } from '@dpo-ts/core';
+import { restoreWeights } from '@dpo-ts/core/training';
+import { formatJsonFile, loadNamedWeights, readJsonFile, saveNamedWeights } from '@dpo-ts/core/io';
 import { LatentAutoencoder, requireScalingFactor, type LatentAutoencoderConfig } from './latent-autoencoder.js';
 
 /** `config.json`'s `format` field of a saved autoencoder. */

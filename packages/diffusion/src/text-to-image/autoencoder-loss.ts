@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireNumber, type Rng } from '@dpo-ts/core';
+import { requireNumber } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { LatentAutoencoder } from './latent-autoencoder.js';
 
 /** Stable Diffusion's KL weight (`kl_weight` of the f=8 KL autoencoder configs). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeNamedGradients, Rng } from '@dpo-ts/core';
+import { computeNamedGradients, Rng } from '@dpo-ts/core/training';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { autoencoderLoss } from './autoencoder-loss.js';
@@ -100,7 +100,7 @@ describe('LatentAutoencoder', () => {
   });
 
   it('learns to reconstruct a few images (L1 falls by a third in 25 steps)', async () => {
-    const { AdamWOptimizer } = await import('@dpo-ts/core');
+    const { AdamWOptimizer } = await import('@dpo-ts/core/training');
     const model = new LatentAutoencoder({ imageShape: [4, 4, 3], channels: [4, 4], latentChannels: 2, groups: 2 });
     models.push(model);
     const x = tf.tidy(() => tf.slice(images(1), [0, 0, 0, 0], [1, 4, 4, 3]));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, computeNamedGradients } from '@dpo-ts/core';
+import { Rng, computeNamedGradients } from '@dpo-ts/core/training';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoiseSchedule } from '../noise-schedule.js';

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
-  Rng,
   requireInteger,
   requireNumber,
   type Checkpointable,
   type NamedVariables,
 } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
 import { countParameters, type ImageShape } from '../denoiser.js';
 import { ParameterStore } from '../nn/parameter-store.js';
 import { conv2d, createConv, createDense, dense, silu, type ConvParams, type DenseParams } from '../nn/layers.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, readSavedModelManifest } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { readSavedModelManifest } from '@dpo-ts/core/io';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sampleCaptionImages } from '../feedback/sample-caption-pairs.js';

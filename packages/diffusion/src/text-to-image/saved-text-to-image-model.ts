@@ -5,7 +5,7 @@ import {
   readSavedModelManifest,
   saveTrainedModel,
   type SavedModelManifest,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/io';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { loadNoiseScheduleFile } from '../saved-diffusion-model.js';
 import { latentAutoencoderHeader, loadLatentAutoencoder, type ScaledAutoencoder } from './autoencoder-checkpoint.js';

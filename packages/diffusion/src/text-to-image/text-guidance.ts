@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, requireInteger, requireNumber, type Rng } from '@dpo-ts/core';
+import { assertShape, requireInteger, requireNumber } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import { standardNormal } from '../inputs.js';
 import {

@@ -1,14 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import {
-  DataFormatError,
-  formatJsonFile,
-  loadNamedWeights,
-  readJsonFile,
-  restoreWeights,
-  saveNamedWeights,
-  type NamedVariables,
-} from '@dpo-ts/core';
+import { DataFormatError, type NamedVariables } from '@dpo-ts/core';
+import { restoreWeights } from '@dpo-ts/core/training';
+import { formatJsonFile, loadNamedWeights, readJsonFile, saveNamedWeights } from '@dpo-ts/core/io';
 import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
 import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';

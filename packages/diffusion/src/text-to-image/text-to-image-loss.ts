@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type Rng } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import { addNoise } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import type { CaptionEncoder } from './caption-encoder.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type JsonValue, type Sampler, type SamplerSpec } from '@dpo-ts/core';
+import { Rng, type JsonValue } from '@dpo-ts/core/training';
+import type { Sampler, SamplerSpec } from '@dpo-ts/core/parallel';
 import { NoiseSchedule, type NoiseScheduleConfig } from '../noise-schedule.js';
 import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
 import { LatentAutoencoder, type LatentAutoencoderConfig } from './latent-autoencoder.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveCheckpoint } from '@dpo-ts/core';
+import { saveCheckpoint } from '@dpo-ts/core/training';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoiseSchedule } from '../noise-schedule.js';

@@ -1,6 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DPOTSError, loadCheckpoint, readJsonFile, restoreWeights } from '@dpo-ts/core';
+import { DPOTSError } from '@dpo-ts/core';
+import { loadCheckpoint, restoreWeights } from '@dpo-ts/core/training';
+import { readJsonFile } from '@dpo-ts/core/io';
 import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
 import { loadLatentAutoencoder, type ScaledAutoencoder } from './autoencoder-checkpoint.js';

@@ -1,4 +1,4 @@
-import { mixSeeds, Rng } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 
 /** The random part of one denoising example: what x_0 is noised with and conditioned on. */
 export interface ExampleDraw {

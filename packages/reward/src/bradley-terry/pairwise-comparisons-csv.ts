@@ -1,4 +1,5 @@
-import { DataFormatError, decodeUtf8Text } from '@dpo-ts/core';
+import { DataFormatError } from '@dpo-ts/core';
+import { decodeUtf8Text } from '@dpo-ts/core/data';
 import type { PairwiseComparison } from './pairwise-comparisons.js';
 
 /** Columns a pairwise-comparisons CSV must have; `ties` may be added. Any order. */

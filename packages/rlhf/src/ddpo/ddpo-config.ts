@@ -1,20 +1,22 @@
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
   InvalidArgumentError,
-  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
   requireOneOf,
+} from '@dpo-ts/core';
+import { PARALLEL_TRAINING_ARGUMENTS_FIELDS } from '@dpo-ts/core/training';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
   resolveOptimizationConfig,
   resolveWorkers,
   type LRScheduleType,
   type OptimizationConfig,
   type ParallelTrainingArguments,
   type ResolvedOptimizationConfig,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 import { KL_ESTIMATORS, type KLEstimator } from '../kl-estimators.js';
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeeds, Rng } from '@dpo-ts/core';
+import { mixSeeds, Rng } from '@dpo-ts/core/training';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { ddimSample, MLPDenoiser, NoiseSchedule, type ImageReward } from '@dpo-ts/diffusion';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, mixSeeds, requireInteger, type SamplingWorkerPool } from '@dpo-ts/core';
+import { InvalidArgumentError, requireInteger } from '@dpo-ts/core';
+import { mixSeeds } from '@dpo-ts/core/training';
+import type { SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import {
   rewardImages,
   sampleDenoiserTasks,

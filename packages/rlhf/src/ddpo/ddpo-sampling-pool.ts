@@ -1,4 +1,4 @@
-import { resolveSamplingWorkers, SamplingWorkerPool } from '@dpo-ts/core';
+import { resolveSamplingWorkers, SamplingWorkerPool } from '@dpo-ts/core/parallel';
 import {
   denoiserSamplerSpec,
   type Denoiser,

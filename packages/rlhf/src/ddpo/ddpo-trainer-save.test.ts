@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { InvalidArgumentError, readSavedModelManifest, Rng } from '@dpo-ts/core';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { readSavedModelManifest } from '@dpo-ts/core/io';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import {
   cloneDenoiser,

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GradientWorkerPool, NamedVariables } from '@dpo-ts/core';
+import type { NamedVariables } from '@dpo-ts/core';
+import type { GradientWorkerPool } from '@dpo-ts/core/parallel';
 import { cloneDenoiser, MLPDenoiser, NoiseSchedule, type ImageReward } from '@dpo-ts/diffusion';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DDPOConfig } from './ddpo-config.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, selectBackend } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend } from '@dpo-ts/core/backend';
 import {
   DiffusionSFTTrainer,
   MLPDenoiser,

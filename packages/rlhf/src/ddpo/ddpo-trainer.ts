@@ -1,25 +1,20 @@
+import { InvalidArgumentError, MetricAccumulator, type Metrics, type NamedVariables } from '@dpo-ts/core';
 import {
-  InvalidArgumentError,
-  MetricAccumulator,
   Rng,
   mixSeeds,
   adamWFromConfig,
   engineWorkers,
   lrScheduleFromConfig,
-  resolveWorkerCount,
   microBatchStep,
   restoreWeights,
   runTrainerLoop,
-  withGradientEngine,
   type AdamWOptimizer,
   type CheckpointContent,
   type LRSchedule,
   type LoadedCheckpoint,
-  type Metrics,
-  type GradientEngine,
-  type NamedVariables,
   type TrainingLoopResult,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
+import { resolveWorkerCount, withGradientEngine, type GradientEngine } from '@dpo-ts/core/parallel';
 import {
   denoiserArchitecture,
   loadDiffusionModel,
@@ -98,7 +93,7 @@ export interface DDPOTrainOptions extends Omit<PPOTrainOptions, 'evaluate'> {
  *
  * @example
  * ```ts
- * import { selectBackend } from '@dpo-ts/core';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { DiffusionSFTTrainer, jpegCompressibilityReward } from '@dpo-ts/diffusion';
  * import { DDPOTrainer } from '@dpo-ts/rlhf';
  *

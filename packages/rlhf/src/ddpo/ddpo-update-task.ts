@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, MicroBatchOutput, NamedVariables, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { NamedVariables } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { MicroBatchOutput, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import {
   createDenoiser,
   ddimStepLogProb,

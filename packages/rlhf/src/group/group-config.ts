@@ -1,19 +1,15 @@
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
+import { InvalidArgumentError, requireBoolean, requireInteger, requireKnownFields, requireNumber } from '@dpo-ts/core';
 import {
   DEFAULT_OPTIMIZATION_CONFIG,
   definedFields,
-  InvalidArgumentError,
   PARALLEL_TRAINING_ARGUMENTS_FIELDS,
-  requireBoolean,
-  requireInteger,
-  requireKnownFields,
-  requireNumber,
   resolveOptimizationConfig,
   resolveWorkers,
   type OptimizationConfig,
   type ParallelTrainingArguments,
   type ResolvedOptimizationConfig,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 
 /**
  * Settings RLOO and GRPO share, named after TRL's `GRPOConfig` / `RLOOConfig` (camel-cased).

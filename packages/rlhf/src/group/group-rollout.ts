@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { responseLogProbs } from '../response-forward.js';
 import { computeRewardScores, type RewardSource } from '../reward-source.js';

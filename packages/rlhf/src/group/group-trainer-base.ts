@@ -1,12 +1,9 @@
-import {
-  engineWorkers,
-  InvalidArgumentError,
-  METRIC_NAMES,
-  MetricAccumulator,
-  microBatchStep,
-  withGradientEngine,
-} from '@dpo-ts/core';
-import type { GradientEngine, JsonValue, Metrics } from '@dpo-ts/core';
+import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator } from '@dpo-ts/core';
+import { engineWorkers, microBatchStep } from '@dpo-ts/core/training';
+import { withGradientEngine } from '@dpo-ts/core/parallel';
+import type { Metrics } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { GradientEngine } from '@dpo-ts/core/parallel';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import { PromptPolicyTrainerBase } from '../prompt-policy-trainer-base.js';
 import type { RewardSource } from '../reward-source.js';

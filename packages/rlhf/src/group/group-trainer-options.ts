@@ -1,4 +1,4 @@
-import type { PromptRecord } from '@dpo-ts/core';
+import type { PromptRecord } from '@dpo-ts/core/data';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import type { RewardSource } from '../reward-source.js';
 

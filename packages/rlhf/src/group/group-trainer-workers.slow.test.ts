@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { METRIC_NAMES, type GradientWorkerPool, type NamedVariables } from '@dpo-ts/core';
+import { METRIC_NAMES, type NamedVariables } from '@dpo-ts/core';
+import type { GradientWorkerPool } from '@dpo-ts/core/parallel';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RewardFunction } from '../reward-source.js';

@@ -4,7 +4,7 @@
 // Measured on a 2-core machine: ~5 s each; held-out reward 0.88 -> 11.4 (GRPO) and 0.88 -> 10.8
 // (RLOO) "a"s per 12-token completion (the maximum is 12).
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_METRIC_NAMES } from './group-metrics.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JsonValue, MicroBatchContext, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { MicroBatchContext, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import { GPT, type GPTConfigInput } from '@dpo-ts/lm';
 import { policyUpdateVariables } from '../policy-update-variables.js';
 import { responseLogProbs } from '../response-forward.js';

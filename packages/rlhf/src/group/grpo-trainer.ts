@@ -19,7 +19,8 @@ import { type GRPOConfig, type ResolvedGRPOConfig, resolveGRPOConfig } from './g
  *
  * @example
  * ```ts
- * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPromptJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { loadBaseModel, saveLanguageModel } from '@dpo-ts/lm';
  * import { GRPOTrainer } from '@dpo-ts/rlhf';
  *

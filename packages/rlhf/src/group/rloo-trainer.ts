@@ -21,7 +21,8 @@ import { type ResolvedRLOOConfig, type RLOOConfig, resolveRLOOConfig } from './r
  *
  * @example
  * ```ts
- * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPromptJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { SFTTrainer, saveLanguageModel } from '@dpo-ts/lm';
  * import { RewardTrainer } from '@dpo-ts/reward';
  * import { RLOOTrainer, rewardModelScorer } from '@dpo-ts/rlhf';

@@ -1,23 +1,25 @@
 import { resolveSamplingWorkersArgument, type SamplingWorkersArgument } from '../sampling-workers.js';
 import {
-  DEFAULT_OPTIMIZATION_CONFIG,
-  definedFields,
   InvalidArgumentError,
-  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
   PREFERENCE_LOSS_CONFIG_FIELDS,
   requireBoolean,
   requireInteger,
   requireKnownFields,
   requireNumber,
-  resolveOptimizationConfig,
   resolvePreferenceLossConfig,
+  type PreferenceLossConfig,
+  type ResolvedPreferenceLossConfig,
+} from '@dpo-ts/core';
+import {
+  DEFAULT_OPTIMIZATION_CONFIG,
+  definedFields,
+  PARALLEL_TRAINING_ARGUMENTS_FIELDS,
+  resolveOptimizationConfig,
   resolveWorkers,
   type OptimizationConfig,
   type ParallelTrainingArguments,
-  type PreferenceLossConfig,
   type ResolvedOptimizationConfig,
-  type ResolvedPreferenceLossConfig,
-} from '@dpo-ts/core';
+} from '@dpo-ts/core/training';
 
 /**
  * Settings of the {@link OnlineDPOTrainer}, TRL's `OnlineDPOConfig` names camel-cased, plus any

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, type Rng } from '@dpo-ts/core';
+import { METRIC_NAMES } from '@dpo-ts/core';
+import type { Rng } from '@dpo-ts/core/training';
 import type { GPT, Tokenizer } from '@dpo-ts/lm';
 import { responseLogProbs } from '../response-forward.js';
 import { computeRewardScores, type RewardSource } from '../reward-source.js';

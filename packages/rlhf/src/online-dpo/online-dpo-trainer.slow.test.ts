@@ -4,7 +4,8 @@
 // ~5 s; held-out reward 0.47 -> 11.9 and 0.47 -> 11.5 "a"s per 12-token completion (max 12).
 // rewards/accuracies ends low because most late pairs tie at the maximum (both completions all "a").
 import * as tf from '@tensorflow/tfjs-core';
-import { METRIC_NAMES, selectBackend } from '@dpo-ts/core';
+import { METRIC_NAMES } from '@dpo-ts/core';
+import { selectBackend } from '@dpo-ts/core/backend';
 import { CharTokenizer, GPT } from '@dpo-ts/lm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateCompletions } from '../evaluate-completions.js';

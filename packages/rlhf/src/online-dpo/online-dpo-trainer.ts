@@ -1,14 +1,14 @@
 import {
   createPreferenceLossState,
-  engineWorkers,
   InvalidArgumentError,
   METRIC_NAMES,
-  microBatchStep,
-  Rng,
   updatePreferenceLossStateFromRewards,
-  withGradientEngine,
 } from '@dpo-ts/core';
-import type { GradientEngine, JsonValue, Metrics, PreferenceLossState } from '@dpo-ts/core';
+import { engineWorkers, microBatchStep, Rng } from '@dpo-ts/core/training';
+import { withGradientEngine } from '@dpo-ts/core/parallel';
+import type { Metrics, PreferenceLossState } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { GradientEngine } from '@dpo-ts/core/parallel';
 import { generate, type GPT, type Tokenizer } from '@dpo-ts/lm';
 import { evaluateCompletions } from '../evaluate-completions.js';
 import type { PromptExample } from '../group/group-trainer-options.js';
@@ -64,7 +64,8 @@ export interface OnlineDPOTrainerOptions {
  *   2023 (DPO); TRL `OnlineDPOTrainer`, `OnlineDPOConfig`.
  * @example
  * ```ts
- * import { loadPromptJsonl, selectBackend } from '@dpo-ts/core';
+ * import { loadPromptJsonl } from '@dpo-ts/core/data';
+ * import { selectBackend } from '@dpo-ts/core/backend';
  * import { SFTTrainer, saveLanguageModel } from '@dpo-ts/lm';
  * import { OnlineDPOTrainer } from '@dpo-ts/rlhf';
  *

@@ -3,13 +3,11 @@ import {
   computePreferenceLoss,
   createPreferenceLossState,
   preferenceMetricTensors,
-  type JsonValue,
-  type MicroBatchOutput,
-  type ParallelTask,
-  type ParallelTaskSpec,
   type PreferenceLossState,
   type ResolvedPreferenceLossConfig,
 } from '@dpo-ts/core';
+import type { JsonValue } from '@dpo-ts/core/training';
+import type { MicroBatchOutput, ParallelTask, ParallelTaskSpec } from '@dpo-ts/core/parallel';
 import { GPT, type GPTConfigInput } from '@dpo-ts/lm';
 import { policyUpdateVariables } from '../policy-update-variables.js';
 import { responseLogProbs } from '../response-forward.js';
