@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmojiDataset, splitEmojiDataset } from '@dpo-ts/diffusion';
 import {
   loadTextToImageBase,
-  TEXT_TO_IMAGE_BASE_CHECKPOINT,
+  TEXT_TO_IMAGE_BASE_MODEL,
   textToImageBaseDirectory,
   textToImageBaseId,
 } from './base-model.js';
@@ -40,12 +40,13 @@ describe('textToImageBaseDirectory / textToImageBaseId', () => {
 });
 
 describe('loadTextToImageBase', () => {
-  it('reads the committed run checkpoint with its step (the saved-model path is tested in diffusion)', async () => {
+  it('reads the committed finished base (saved model, 20,000 steps; the run-checkpoint path is tested in diffusion)', async () => {
     const split = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
-    const base = await loadTextToImageBase(split, TEXT_TO_IMAGE_BASE_CHECKPOINT);
+    expect(textToImageBaseDirectory()).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+    const base = await loadTextToImageBase(split);
     try {
-      expect(base.kind).toBe('run-checkpoint');
-      expect(base.step).toBeGreaterThanOrEqual(10250);
+      expect(base.kind).toBe('saved-model');
+      expect(base.step).toBe(20000);
       expect(base.model.encoder.parameterCount()).toBe(203392);
       expect(base.model.denoiser.parameterCount()).toBe(400516);
     } finally {
