@@ -7,6 +7,7 @@ describe('seeds in the report', () => {
   it('calls the runner seeds offered and shows the seeds a benchmark used in its own line', () => {
     const environment = testEnvironment('full', undefined, [0, 1, 2, 3, 4]);
     expect(environmentLine(environment)).toContain('seeds offered 0, 1, 2, 3, 4');
+    expect(environmentLine(environment)).toContain(`training workers: auto, up to ${environment.cores} per step`);
     const record = {
       format: 'dpo-ts.benchmark-result',
       version: 1,

@@ -57,6 +57,8 @@ export function environmentLine(environment: RunEnvironment): string {
     `mode **${environment.mode}**`,
     `backend ${describeBackend(environment.backend)}`,
     `${environment.cpu}, ${environment.cores} cores, ${environment.memoryGiB} GiB${environment.loadAverage ? `, load average ${environment.loadAverage.join(' / ')} at start` : ''}`,
+    // Trainers default to core's 'auto' worker count; the throughput section times 1 vs N.
+    `training workers: auto, up to ${environment.cores} per step (one per core, capped by the step's micro-batches; 1 for models under 100k weights and for Diffusion-DPO)`,
     `Node ${environment.node}, tfjs ${environment.tfjs}`,
     `commit ${commit}`,
     `started ${environment.date}`,

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendInfo, type BackendRequest } from '@dpo-ts/core/backend';
@@ -121,7 +121,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   );
   const expected = benchmarks.reduce((sum, b) => sum + b.expectedMinutes[mode], 0);
   log(
-    `dpo-ts bench: ${benchmarks.length} benchmark(s), ${mode} mode, expected ~${formatDuration(expected * 60)} on 2 cores; writing ${outDir}`,
+    `dpo-ts bench: ${benchmarks.length} benchmark(s), ${mode} mode, expected ~${formatDuration(expected * 60)} on 2 cores; training workers: auto, up to ${availableParallelism()} per step; writing ${outDir}`,
   );
   const records: BenchmarkRecord[] = [];
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@dpo-ts/core';
 import { adamWFromConfig, lrScheduleFromConfig, restoreWeights, Rng, runTrainerLoop } from '@dpo-ts/core/training';
 import { epochBatches } from '@dpo-ts/core/data';
+import { withGradientEngine, type GradientEngine, type GradientEngineOptions } from '@dpo-ts/core/parallel';
 import type { Metrics, NamedVariables } from '@dpo-ts/core';
 import type {
   AdamWOptimizer,
@@ -240,6 +241,26 @@ export abstract class PromptPolicyTrainerBase<TConfig extends PromptPolicyTraine
    */
   protected withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
     return run();
+  }
+
+  /**
+   * The body of a subclass's {@link withUpdateEngine}: runs `run` with the gradient engine of
+   * `options` open (a worker pool when `workers` resolves to more than 1), handing it to `attach`
+   * for the run's duration and `undefined` after it (also when `run` throws).
+   */
+  protected runWithGradientEngine<TBatch, T>(
+    options: GradientEngineOptions<TBatch>,
+    attach: (engine: GradientEngine<TBatch> | undefined) => void,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    return withGradientEngine(options, async (engine) => {
+      attach(engine);
+      try {
+        return await run();
+      } finally {
+        attach(undefined);
+      }
+    });
   }
 
   /** The `sampling` argument of rollouts and evaluation: the open pool, or undefined (the main thread). */

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, METRIC_NAMES, MetricAccumulator } from '@dpo-ts/core';
 import { engineWorkers, microBatchStep } from '@dpo-ts/core/training';
-import { withGradientEngine } from '@dpo-ts/core/parallel';
 import type { Metrics } from '@dpo-ts/core';
 import type { JsonValue } from '@dpo-ts/core/training';
 import type { GradientEngine } from '@dpo-ts/core/parallel';
@@ -176,21 +175,17 @@ export abstract class GroupTrainerBase<TConfig extends ResolvedGroupConfig> exte
   /** Runs `run` with a gradient worker pool when `config.workers` resolves to more than 1. */
   protected override withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
     const config = { gpt: this.model.config, temperature: this.config.temperature, loss: this.lossSettings() };
-    return withGradientEngine(
+    return this.runWithGradientEngine(
       {
         task: createGroupUpdateTask(config, this.model),
         spec: groupUpdateTaskSpec(config),
         workers: engineWorkers(this.config.workers),
         microBatchesPerStep: this.config.gradientAccumulationSteps,
       },
-      async (engine) => {
+      (engine) => {
         this.updateEngine = engine;
-        try {
-          return await run();
-        } finally {
-          this.updateEngine = undefined;
-        }
       },
+      run,
     );
   }
 }

@@ -5,7 +5,6 @@ import {
   updatePreferenceLossStateFromRewards,
 } from '@dpo-ts/core';
 import { engineWorkers, microBatchStep, Rng } from '@dpo-ts/core/training';
-import { withGradientEngine } from '@dpo-ts/core/parallel';
 import type { Metrics, PreferenceLossState } from '@dpo-ts/core';
 import type { JsonValue } from '@dpo-ts/core/training';
 import type { GradientEngine } from '@dpo-ts/core/parallel';
@@ -233,21 +232,17 @@ export class OnlineDPOTrainer extends PromptPolicyTrainerBase<ResolvedOnlineDPOC
   /** Runs `run` with a gradient worker pool when `config.workers` resolves to more than 1. */
   protected override withUpdateEngine<T>(run: () => Promise<T>): Promise<T> {
     const config = { gpt: this.model.config, loss: this.config.loss };
-    return withGradientEngine(
+    return this.runWithGradientEngine(
       {
         task: createOnlineDPOUpdateTask(config, this.model),
         spec: onlineDPOUpdateTaskSpec(config),
         workers: engineWorkers(this.config.workers),
         microBatchesPerStep: this.config.gradientAccumulationSteps,
       },
-      async (engine) => {
+      (engine) => {
         this.updateEngine = engine;
-        try {
-          return await run();
-        } finally {
-          this.updateEngine = undefined;
-        }
       },
+      run,
     );
   }
 }
