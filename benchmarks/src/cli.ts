@@ -29,6 +29,14 @@ import { addImagePairsCommand } from './data-jobs/cli-image-pairs.js';
 
 const BACKENDS = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
+/**
+ * `dpo-ts worker`'s job lock, ms (BullMQ's default is 30 s). A tfjs loop whose awaits resolve as
+ * microtasks (wasm and cpu `data()`) lets no timer run, so the lock renewal waits for it: the
+ * sentiment cells' sampling went over 30 s and lost its lock. Ten minutes covers every cell; a
+ * dead worker's job is retried after it.
+ */
+const WORKER_LOCK_MILLISECONDS = 600_000;
+
 function parseSeed(value: string): number {
   const seed = Number(value);
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1)
@@ -189,14 +197,19 @@ export function buildProgram(
     .description('run benchmark cells and data jobs from a Redis queue until interrupted (see docs/queue.md)')
     .requiredOption('--queue <url>', 'Redis URL: redis://[user:password@]host:port, rediss:// for TLS')
     .option('--concurrency <n>', 'jobs at once in this process (one process per core is better)', parseCount, 1)
-    .addOption(new Option('--lock-ms <ms>', 'job lock and stalled-check interval, ms').argParser(parseCount).hideHelp())
-    .action(async (options: { queue: string; concurrency: number; lockMs?: number }) => {
+    .option(
+      '--lock-ms <ms>',
+      "job lock and stalled-check interval, ms: longer than a cell's longest stretch without yielding; a dead worker's job is retried after it",
+      parseCount,
+      WORKER_LOCK_MILLISECONDS,
+    )
+    .action(async (options: { queue: string; concurrency: number; lockMs: number }) => {
       await (await import('./queue/cli-queue.js')).runWorkerCommand({
         url: options.queue,
         concurrency: options.concurrency,
         benchmarks,
         print,
-        ...(options.lockMs === undefined ? {} : { lockMilliseconds: options.lockMs }),
+        lockMilliseconds: options.lockMs,
       });
     });
   addImagePairsCommand(addDataJobCommands(program, print), print);

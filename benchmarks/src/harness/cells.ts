@@ -44,6 +44,13 @@ export interface CellResult {
 export interface CellBenchmark extends Benchmark {
   plan(context: CellContext): readonly BenchmarkCell[];
   /**
+   * Cells that depend on earlier results (a later stage): called with every result so far once
+   * the cells planned before have run; returns the next stage's cells, or none when the plan is
+   * complete. Absent: the plan has one stage. Example: a sweep on one seed, then the setting it
+   * chose on fresh seeds.
+   */
+  planNext?(context: CellContext, done: readonly CellResult[]): readonly BenchmarkCell[];
+  /**
    * Checks a payload from the queue.
    * @throws Error naming the bad field.
    */
@@ -82,14 +89,40 @@ export function cellContext(context: BenchmarkContext): CellContext {
  * JSON round trip, as through a queue, so the two ways see the same values.
  */
 export async function runCellsInProcess(benchmark: CellBenchmark, context: BenchmarkContext): Promise<BenchmarkResult> {
-  const cells = cellContext(context);
+  const here: CellRunner = async (_benchmark, planned, cells) => {
+    const results: CellResult[] = [];
+    for (const cell of planned) {
+      if (context.signal?.aborted) throw new Error(`${benchmark.name}: aborted`);
+      const result = await benchmark.runCell(cell.payload, cells);
+      results.push({ cell, result: JSON.parse(JSON.stringify(result ?? null)) });
+    }
+    return results;
+  };
+  return benchmark.reduce(await runCellStages(benchmark, here, cellContext(context)), context);
+}
+
+/**
+ * Every stage of a cell benchmark's plan through one runner: `plan`, then `planNext` with all
+ * results so far until it returns no cells. Results come back in plan order, stage after stage.
+ * @throws Error when a stage plans a cell id that an earlier stage already ran.
+ */
+export async function runCellStages(
+  benchmark: CellBenchmark,
+  runner: CellRunner,
+  context: CellContext,
+): Promise<CellResult[]> {
   const results: CellResult[] = [];
-  for (const cell of benchmark.plan(cells)) {
-    if (context.signal?.aborted) throw new Error(`${benchmark.name}: aborted`);
-    const result = await benchmark.runCell(cell.payload, cells);
-    results.push({ cell, result: JSON.parse(JSON.stringify(result ?? null)) });
+  const seen = new Set<string>();
+  let planned = benchmark.plan(context);
+  while (planned.length > 0) {
+    for (const cell of planned) {
+      if (seen.has(cell.id)) throw new Error(`${benchmark.name}: cell ${cell.id} is planned twice`);
+      seen.add(cell.id);
+    }
+    results.push(...(await runner(benchmark, planned, context)));
+    planned = benchmark.planNext?.(context, results) ?? [];
   }
-  return benchmark.reduce(results, context);
+  return results;
 }
 
 /**

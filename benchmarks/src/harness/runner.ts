@@ -11,7 +11,7 @@ import {
   type BenchmarkResult,
   type ReportPlot,
 } from './benchmark.js';
-import { type CellRunner, cellContext, isCellBenchmark } from './cells.js';
+import { type CellRunner, cellContext, isCellBenchmark, runCellStages } from './cells.js';
 import { collectEnvironment, processPeakRssMiB, startRssSampler, type RunEnvironment } from './environment.js';
 import { benchmarkReport, suiteReport } from './markdown.js';
 import { SuiteProgress, formatDuration } from './progress.js';
@@ -179,7 +179,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
       const cells = cellContext(context);
       result = checkResult(
         options.cellRunner && isCellBenchmark(benchmark)
-          ? await benchmark.reduce(await options.cellRunner(benchmark, benchmark.plan(cells), cells), context)
+          ? await benchmark.reduce(await runCellStages(benchmark, options.cellRunner, cells), context)
           : await benchmark.run(context),
       );
     } catch (caught) {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '@dpo-ts/core';
 import { sha256Hex } from '@dpo-ts/core/training';
 import { BASE_MODEL_DIR, type GPT, loadBaseModel, loadSentimentSentences, type Tokenizer } from '@dpo-ts/lm';
-import type { BenchmarkCell, CellContext } from '../harness/cells.js';
-import { type SentimentExperimentConfig, SENTIMENT_EXPERIMENT_CONFIGS } from './experiment-config.js';
+import type { CellContext } from '../harness/cells.js';
+import type { SentimentExperimentConfig } from './experiment-config.js';
 import { prepareSeed, type SeedBaseline, type SeedPreparation } from './experiment-seed.js';
 import { experimentMethods } from './method-registry.js';
 import { englishDictionary } from './quality-guards.js';
@@ -50,43 +50,6 @@ export function defaultBaseModelDir(): string {
 /** SHA-256 of a base folder's weights, architecture and tokenizer files (one hash over their hashes). */
 export function baseModelFingerprint(dir: string): string {
   return sha256Hex(BASE_FILES.map((file) => `${file}:${sha256Hex(readFileSync(join(dir, file)))}`).join('\n'));
-}
-
-/** Rough seconds on 2 loaded cores, for the ETA only. */
-function estimateSeconds(config: SentimentExperimentConfig, method: string | null): number {
-  const evaluation =
-    (config.data.testPrompts + config.data.validationPrompts) * config.data.evalSamplesPerPrompt * 0.05;
-  if (method === null)
-    return config.sft.steps * config.sft.batchSize * 0.05 + config.data.trainPrompts * 0.2 + evaluation;
-  return config.methods.preference.steps * config.methods.preference.batchSize * 0.1 + evaluation;
-}
-
-/**
- * Every cell of a run, seed-major (a worker that takes them in order prepares each seed once):
- * per seed its preparation, then every (method, setting).
- */
-export function planSentimentCells(
-  context: Pick<CellContext, 'mode' | 'seeds'>,
-  options: { readonly config?: SentimentExperimentConfig; readonly baseDir?: string } = {},
-): BenchmarkCell[] {
-  const config = options.config ?? SENTIMENT_EXPERIMENT_CONFIGS[context.mode];
-  const dir = options.baseDir ?? null;
-  const base = { dir, sha256: baseModelFingerprint(dir ?? defaultBaseModelDir()) };
-  const methods = experimentMethods(config);
-  return context.seeds.slice(0, config.seeds).flatMap((seed) => [
-    {
-      id: `seed=${seed}/prepare`,
-      payload: { seed, method: null, setting: null, config, base } satisfies SentimentCell,
-      estimateSeconds: estimateSeconds(config, null),
-    },
-    ...methods.flatMap((method) =>
-      method.sweep.map((setting) => ({
-        id: `seed=${seed}/${method.name}/${setting.label}`,
-        payload: { seed, method: method.name, setting: setting.label, config, base } satisfies SentimentCell,
-        estimateSeconds: estimateSeconds(config, method.name),
-      })),
-    ),
-  ]);
 }
 
 /**

@@ -70,7 +70,11 @@ export interface ExperimentMethodsConfig {
 
 /** Everything a run does, per mode. */
 export interface SentimentExperimentConfig {
-  /** Seeds that redraw the split, the prompts, the pairs, training and sampling. */
+  /**
+   * Test seeds: fresh seeds that run every method at the setting the sweep chose and give every
+   * reported number. The sweep runs on one more seed before them (the selection seed). Each seed
+   * redraws the split, the prompts, the pairs, training and sampling.
+   */
   readonly seeds: number;
   readonly data: ExperimentDataConfig;
   /** The SFT stage: the committed base fine-tuned on the seed's training-split review sentences. */
@@ -182,7 +186,7 @@ const QUICK: SentimentExperimentConfig = {
   bootstrapResamples: 2000,
 };
 
-/** Five seeds, every method, two learning rates by two settings of each knob. Not run in CI. */
+/** Five test seeds, every method, two learning rates by two settings of each knob on the selection seed. Not run in CI. */
 const FULL: SentimentExperimentConfig = {
   seeds: 5,
   data: DATA,

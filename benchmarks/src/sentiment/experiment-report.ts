@@ -11,12 +11,12 @@ const signed = (value: number, digits: number): string => (value >= 0 ? '+' : ''
 const share = (value: number): string => (Number.isFinite(value) ? `${(100 * value).toFixed(0)}%` : '–');
 
 /** The main table: each method's gain over SFT on the labeler and both oracles, with CIs and win rates. */
-export function gainsTable(summary: ExperimentSummary): ReportTable {
+export function gainsTable(summary: ExperimentSummary, selectionSeed: number): ReportTable {
   return {
     title: 'Gain over SFT on test prompts (mean per prompt, 95% two-level bootstrap CI: seeds, then prompts)',
     columns: [
       'method',
-      'chosen setting (per seed)',
+      `setting chosen on seed ${selectionSeed}`,
       'labels',
       'KL (nats)',
       'labeler (logit)',
@@ -40,7 +40,8 @@ export function gainsTable(summary: ExperimentSummary): ReportTable {
     ]),
     note:
       `SFT's own test scores: labeler ${ci(summary.sftScores.labeler)}, VADER ${ci(summary.sftScores.VADER)}, ` +
-      `AFINN ${ci(summary.sftScores.AFINN)}. Seeds ${summary.seeds.join(', ')} (${summary.seeds.length}); each redraws the ` +
+      `AFINN ${ci(summary.sftScores.AFINN)}. Each setting was chosen on seed ${selectionSeed}'s validation prompts and ` +
+      `run on fresh test seeds ${summary.seeds.join(', ')} (${summary.seeds.length}); each seed redraws the ` +
       'sentence split, prompts, SFT stage, labeler, pairs, training and sampling. Units are (seed, prompt); a gain is the mean ' +
       "of the method's per-prompt mean minus SFT's on the same prompt; the win rate counts prompts where the method's mean " +
       'beats SFT (ties 1/2). Labels: labeler queries spent (every budgeted method gets the same); best-of-N by the labeler is ' +
@@ -143,7 +144,7 @@ export function costTable(
     ];
   };
   return {
-    title: 'Compute per method and seed (chosen setting; whole sweep)',
+    title: 'Compute per method and seed (chosen setting, mean over the test seeds; whole sweep, on the selection seed)',
     columns: [
       'method',
       'labels',
@@ -180,23 +181,20 @@ export function costTable(
   };
 }
 
-/** Every sweep setting's validation result, per seed. */
-export function sweepTable(seeds: readonly SeedResult[]): ReportTable {
+/** Every sweep setting's validation result on the selection seed. */
+export function sweepTable(run: SeedResult): ReportTable {
   return {
-    title: 'Sweep on validation prompts (the chosen setting is the best labeler reward that keeps its English)',
-    columns: ['seed', 'method', 'setting', 'labeler', 'KL', 'real-word rate', 'flag'],
-    rows: seeds.flatMap((run) =>
-      run.methods.flatMap((m) =>
-        m.validation.map((v) => [
-          run.seed,
-          m.name,
-          `${v.setting}${v.setting === m.chosen ? ' (chosen)' : ''}`,
-          v.labeler.toFixed(3),
-          v.kl.toFixed(2),
-          v.realWordRate.toFixed(3),
-          v.flags.join('; '),
-        ]),
-      ),
+    title: `Sweep on seed ${run.seed}'s validation prompts (the chosen setting is the best labeler reward that keeps its English)`,
+    columns: ['method', 'setting', 'labeler', 'KL', 'real-word rate', 'flag'],
+    rows: run.methods.flatMap((m) =>
+      m.validation.map((v) => [
+        m.name,
+        `${v.setting}${v.setting === m.chosen ? ' (chosen)' : ''}`,
+        v.labeler.toFixed(3),
+        v.kl.toFixed(2),
+        v.realWordRate.toFixed(3),
+        v.flags.join('; '),
+      ]),
     ),
   };
 }
@@ -210,6 +208,7 @@ export function experimentFindings(
     readonly baseDir: string;
     readonly wallSeconds: number;
     readonly cpuSeconds: number;
+    readonly selectionSeed: number;
   },
 ): string[] {
   const findings: string[] = [];
@@ -219,7 +218,7 @@ export function experimentFindings(
       m.gains[score].low > 0 ? 'above SFT' : m.gains[score].high < 0 ? 'below SFT' : 'not distinguishable from SFT';
     findings.push(
       `${m.name}: gain over SFT ${gain(m, 'labeler')} on the labeler (${verdict('labeler')}), ${gain(m, 'VADER')} on VADER ` +
-        `(${verdict('VADER')}) and ${gain(m, 'AFINN')} on AFINN (${verdict('AFINN')}), at KL ${m.kl.toFixed(2)} nats (${summary.seeds.length} seed(s), ${context.mode} mode).`,
+        `(${verdict('VADER')}) and ${gain(m, 'AFINN')} on AFINN (${verdict('AFINN')}), at KL ${m.kl.toFixed(2)} nats (${summary.seeds.length} test seed(s), setting chosen on seed ${context.selectionSeed}, ${context.mode} mode).`,
     );
   }
   for (const score of ['labeler', 'VADER'] as const) {

@@ -22,7 +22,7 @@ const measured = (labeler: number[], VADER: number[]): MethodMeasurement => ({
 });
 
 describe('reduceSentimentExperiment', () => {
-  it('chooses each method setting on validation and reports its test gain over SFT per prompt', async () => {
+  it('chooses each setting on the selection seed and reports only the test seeds, per prompt', async () => {
     const base = mkdtempSync(join(tmpdir(), 'sentiment-card-'));
     writeFileSync(join(base, 'card.json'), JSON.stringify({ parameters: 1000 }));
     const config: SentimentExperimentConfig = {
@@ -30,8 +30,8 @@ describe('reduceSentimentExperiment', () => {
       bootstrapResamples: 50,
       methods: { ...SENTIMENT_EXPERIMENT_CONFIGS.smoke.methods, learningRates: [1, 2], include: ['DPO'] },
     };
-    const payload = (method: string | null, setting: string | null): SentimentCell => ({
-      seed: 0,
+    const payload = (method: string | null, setting: string | null, seed = 0): SentimentCell => ({
+      seed,
       method,
       setting,
       config,
@@ -72,7 +72,16 @@ describe('reduceSentimentExperiment', () => {
       },
       {
         cell: { id: 'c', payload: payload('DPO beta 0.1', 'lr 2, beta 0.1'), estimateSeconds: 1 },
-        result: setting('lr 2, beta 0.1', 0.3, [1, 2, 6]),
+        result: setting('lr 2, beta 0.1', 0.3, [7, 7, 7]),
+      },
+      // The test seed ran the chosen setting only.
+      {
+        cell: { id: 'd', payload: payload(null, null, 1), estimateSeconds: 1 },
+        result: { kind: 'seed', baseline: { ...baseline, seed: 1 }, wallSeconds: 5, cpuSeconds: 2 },
+      },
+      {
+        cell: { id: 'e', payload: payload('DPO beta 0.1', 'lr 2, beta 0.1', 1), estimateSeconds: 1 },
+        result: setting('lr 2, beta 0.1', 0.2, [1, 2, 6]),
       },
     ];
     const lines: string[] = [];
@@ -85,25 +94,40 @@ describe('reduceSentimentExperiment', () => {
       log: (line) => lines.push(line),
     });
     const data = report.data as {
-      summary: { methods: { chosen: string[]; gains: Record<string, { estimate: number }> }[] };
+      seeds: number[];
+      selectionSeed: number;
+      summary: {
+        seeds: number[];
+        methods: {
+          chosen: string[];
+          gains: Record<string, { estimate: number }>;
+          sweepCost: { wallSeconds: number };
+        }[];
+      };
       wallSeconds: number;
     };
     const [dpo] = data.summary.methods;
     // Validation picks lr 2 (0.3 > 0.1) although lr 1's test numbers are higher: test never chooses.
     expect(dpo!.chosen).toEqual(['lr 2, beta 0.1']);
-    // Per prompt (1-0, 2-1, 6-2) -> mean 2; VADER (0.1, 0.2, 0.3) - 0 -> 0.2.
+    // Only test seed 1: per prompt (1-0, 2-1, 6-2) -> mean 2 (seed 0's 7s would give 4); VADER 0.2.
+    expect(data.summary.seeds).toEqual([1]);
+    expect(data.selectionSeed).toBe(0);
     expect(dpo!.gains.labeler!.estimate).toBeCloseTo(2, 10);
     expect(dpo!.gains.VADER!.estimate).toBeCloseTo(0.2, 10);
-    expect(data.wallSeconds).toBe(11);
+    // The sweep's cost is the selection seed's two settings.
+    expect(dpo!.sweepCost.wallSeconds).toBe(4);
+    expect(data.wallSeconds).toBe(19);
     expect(report.failures).toEqual([]);
     expect(report.tables[0]!.rows[0]![1]).toBe('lr 2, beta 0.1');
+    const sweep = report.tables.find((table) => table.title.startsWith('Sweep on seed 0'))!;
+    expect(sweep.rows.map((row) => row[1])).toEqual(['lr 1, beta 0.1', 'lr 2, beta 0.1 (chosen)']);
   });
 
   it('names a seed whose preparation is missing', async () => {
     const config = SENTIMENT_EXPERIMENT_CONFIGS.smoke;
     const dir = mkdtempSync(join(tmpdir(), 'sentiment-card-'));
     writeFileSync(join(dir, 'card.json'), JSON.stringify({ parameters: 1000 }));
-    const cell = { seed: 3, method: 'DPO beta 0.1', setting: 'x', config, base: { dir, sha256: 'x' } };
+    const cell = { seed: 4, method: 'DPO beta 0.1', setting: 'x', config, base: { dir, sha256: 'x' } };
     await expect(
       reduceSentimentExperiment([{ cell: { id: 'a', payload: cell, estimateSeconds: 1 }, result: {} }], {
         mode: 'smoke',
@@ -114,5 +138,19 @@ describe('reduceSentimentExperiment', () => {
         log: () => {},
       }),
     ).rejects.toThrow(/seed 3 has no preparation/);
+  });
+
+  it('names the test seeds when none has results', async () => {
+    const config = SENTIMENT_EXPERIMENT_CONFIGS.smoke;
+    const dir = mkdtempSync(join(tmpdir(), 'sentiment-card-'));
+    writeFileSync(join(dir, 'card.json'), JSON.stringify({ parameters: 1000 }));
+    const cell: SentimentCell = { seed: 0, method: null, setting: null, config, base: { dir, sha256: 'x' } };
+    const baseline = { seed: 0, sftTest: measured([0], [0]) } as unknown as SeedBaseline;
+    await expect(
+      reduceSentimentExperiment(
+        [{ cell: { id: 'a', payload: cell, estimateSeconds: 1 }, result: { kind: 'seed', baseline } }],
+        { mode: 'smoke', outDir: tmpdir(), seed: 0, seeds: [0], backend: undefined, log: () => {} },
+      ),
+    ).rejects.toThrow(/no test seed \(1\) has results/);
   });
 });

@@ -23,6 +23,7 @@ import {
 } from './experiment-report.js';
 import type { SeedResult } from './experiment-seed.js';
 import { compareMethods, summarizeExperiment } from './experiment-summary.js';
+import { sentimentSeeds } from './experiment-plan.js';
 import { experimentMethods } from './method-registry.js';
 import { chooseSetting, type SettingResult } from './setting-cell.js';
 
@@ -76,8 +77,8 @@ export async function reduceSentimentExperiment(
     cell: cell.cell.payload as SentimentCell,
     result: cell.result as SentimentCellResult,
   }));
-  const seeds = [...new Set(results.map((r) => r.cell.seed))];
-  const runs: SeedResult[] = seeds.map((seed) => {
+  const { selection, test } = sentimentSeeds(context, config);
+  const seedRun = (seed: number): SeedResult => {
     const ofSeed = results.filter((r) => r.cell.seed === seed);
     const prepared = ofSeed.find((r) => r.result.kind === 'seed')?.result;
     if (prepared?.kind !== 'seed') throw new Error(`sentiment-frontier: seed ${seed} has no preparation result`);
@@ -94,6 +95,22 @@ export async function reduceSentimentExperiment(
         ),
       ),
     };
+  };
+  // The sweep and its choice come from the selection seed; every reported number from the test
+  // seeds, which ran only the chosen settings (their sweep cost is the selection seed's).
+  const seeds = test.filter((seed) => results.some((r) => r.cell.seed === seed));
+  if (seeds.length === 0) throw new Error(`sentiment-frontier: no test seed (${test.join(', ')}) has results`);
+  const selectionRun = seedRun(selection);
+  const runs: SeedResult[] = seeds.map((seed) => {
+    const run = seedRun(seed);
+    return {
+      ...run,
+      methods: run.methods.map((method, row) => ({
+        ...method,
+        validation: selectionRun.methods[row]!.validation,
+        sweepCost: selectionRun.methods[row]!.sweepCost,
+      })),
+    };
   });
   const wallSeconds = results.reduce((sum, r) => sum + r.result.wallSeconds, 0);
   const cpuSeconds = results.reduce((sum, r) => sum + r.result.cpuSeconds, 0);
@@ -107,6 +124,8 @@ export async function reduceSentimentExperiment(
     data: {
       mode: context.mode,
       seeds,
+      selectionSeed: selection,
+      chosen: Object.fromEntries(selectionRun.methods.map((m) => [m.name, m.chosen])),
       config,
       baseDir,
       baseCard,
@@ -118,22 +137,35 @@ export async function reduceSentimentExperiment(
       labelBudget: labelBudget(config),
       summary,
       comparisons,
-      seedRuns: runs.map((run) => ({
-        ...run,
-        sftTest: { ...run.sftTest, samples: run.sftTest.samples.slice(0, 8) },
-        methods: run.methods.map((m) => ({ ...m, test: { ...m.test, samples: m.test.samples.slice(0, 8) } })),
-      })),
+      seedRuns: runs.map(trimSamples),
+      /** The selection seed at its chosen settings (its test prompts are not in any reported number). */
+      selectionRun: trimSamples(selectionRun),
     },
     tables: [
-      gainsTable(summary),
+      gainsTable(summary, selection),
       qualityTable(summary),
       gamingTable(summary),
       costTable(summary, runs, parameters, tokensPerSequence),
-      sweepTable(runs),
+      sweepTable(selectionRun),
     ],
     plots: [gainPlot(summary, 'labeler'), gainPlot(summary, 'VADER')],
     images: [],
-    findings: experimentFindings(summary, comparisons, { mode: context.mode, baseDir, wallSeconds, cpuSeconds }),
+    findings: experimentFindings(summary, comparisons, {
+      mode: context.mode,
+      baseDir,
+      wallSeconds,
+      cpuSeconds,
+      selectionSeed: selection,
+    }),
     failures: [],
+  };
+}
+
+/** A seed's result with its first 8 test samples per method (the JSON record stays small). */
+function trimSamples(run: SeedResult): SeedResult {
+  return {
+    ...run,
+    sftTest: { ...run.sftTest, samples: run.sftTest.samples.slice(0, 8) },
+    methods: run.methods.map((m) => ({ ...m, test: { ...m.test, samples: m.test.samples.slice(0, 8) } })),
   };
 }
