@@ -32,5 +32,8 @@ describe('seeds in the report', () => {
     } satisfies BenchmarkRecord;
     expect(benchmarkSection(record)).toContain('seeds used 0, 1, 2 ·');
     expect(benchmarkSection({ ...record, data: {} })).not.toContain('seeds used');
+    expect(benchmarkSection({ ...record, data: { seeds: [1, 2], selectionSeed: 0 } })).toContain(
+      'seeds used 1, 2 (settings chosen on seed 0) ·',
+    );
   });
 });

@@ -85,7 +85,9 @@ export function benchmarkSection(record: BenchmarkRecord, options: SectionOption
   const h = (depth: number) => '#'.repeat(level + depth);
   const parts: string[] = [`${h(0)} ${record.title}`, '', record.description, ''];
   const load = record.loadAverage ? ` · load average ${record.loadAverage.start} -> ${record.loadAverage.end}` : '';
-  const used = Array.isArray(record.data.seeds) ? ` · seeds used ${record.data.seeds.join(', ')}` : '';
+  const chosenOn =
+    typeof record.data.selectionSeed === 'number' ? ` (settings chosen on seed ${record.data.selectionSeed})` : '';
+  const used = Array.isArray(record.data.seeds) ? ` · seeds used ${record.data.seeds.join(', ')}${chosenOn}` : '';
   const cost = `\`${record.name}\` · ${formatDuration(record.wallSeconds)} (expected ~${record.expectedMinutes} min)${used} · peak RSS ${Math.round(record.peakRssMiB)} MiB${load}`;
   parts.push(record.status === 'ok' ? `${cost} · ok` : `${cost} · **FAILED**`, '');
   if (record.error) parts.push(`**Error:** \`${record.error.message.replace(/`/g, "'").split('\n', 1)[0]}\``, '');
