@@ -82,6 +82,7 @@ export {
   type TextDDIMResult,
 } from './text-to-image/text-guidance.js';
 export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
+export { WeightEMA, emaDecayAt } from './text-to-image/weight-ema.js';
 export {
   saveTextToImageModel,
   loadTextToImageModel,
