@@ -17,6 +17,9 @@ import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   CaptionEncoder,
   addNoise,
+  autoencoderFeatures,
+  captionCoverage,
+  kernelDistance,
   clipRetrievalHits,
   loadEmojiCLIP,
   loadEmojiDataset,
@@ -37,6 +40,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/diagnosis' },
     examples: { type: 'string', default: '256' },
     'retrieval-captions': { type: 'string', default: '200' },
+    // The training run's --train-emoji: training-caption retrieval over those emoji only.
+    'train-emoji': { type: 'string', default: '0' },
     backend: { type: 'string', default: 'wasm' },
   },
 });
@@ -225,9 +230,12 @@ await writeImageGrid(
 
 // 6. Training-caption retrieval by the held-out scorer (1 sample per caption, 10 candidates).
 const scorer = await loadEmojiCLIP(values.scorer);
-const retrievalCaptions = [...new Set(trainCaptions)]
-  .filter((_, i) => i % 7 === 0)
-  .slice(0, Number(values['retrieval-captions']));
+const trainEmoji = Number(values['train-emoji']);
+const retrievalCaptions = (
+  trainEmoji > 0
+    ? [...new Set(trainCaptions)].slice(0, trainEmoji)
+    : [...new Set(trainCaptions)].filter((_, i) => i % 7 === 0)
+).slice(0, Number(values['retrieval-captions']));
 const retrievalSamples = await sampleCaptionImages(model, autoencoder, schedule, retrievalCaptions, {
   seed: 4,
   numSteps: 25,
@@ -235,5 +243,23 @@ const retrievalSamples = await sampleCaptionImages(model, autoencoder, schedule,
 });
 const hits = await clipRetrievalHits(scorer, retrievalSamples, retrievalCaptions, 10, 0);
 report.trainCaptionRetrieval = hits.reduce((a, b) => a + b, 0) / hits.length;
-report.heldOutImages = heldOut.count;
+
+// 7. Held-out captions: retrieval per vocabulary coverage, KID x1000 against the real held-out emoji.
+const heldOutCaptions = [...new Set(heldOut.entries.map((entry) => entry.caption))];
+const heldOutSamples = await sampleCaptionImages(model, autoencoder, schedule, heldOutCaptions, {
+  seed: 6,
+  numSteps: 25,
+  guidanceScale: 3,
+});
+const heldOutHits = await clipRetrievalHits(scorer, heldOutSamples, heldOutCaptions, 10, 0);
+const coverage = captionCoverage(tokenizer, heldOutCaptions, encoder.config.maxLength);
+const byCoverage: Record<string, { captions: number; retrieval: number }> = {};
+for (const group of ['all', 'known', 'partly-known', 'unknown'] as const) {
+  const hitsOf = heldOutHits.filter((_, i) => group === 'all' || coverage[i] === group);
+  byCoverage[group] = { captions: hitsOf.length, retrieval: hitsOf.reduce((a, b) => a + b, 0) / hitsOf.length };
+}
+report.heldOutRetrieval = byCoverage;
+const realFeatures = await autoencoderFeatures(autoencoder, heldOut.images, heldOut.count);
+const sampleFeatures = await autoencoderFeatures(autoencoder, heldOutSamples, heldOutCaptions.length);
+report.heldOutKIDx1000 = 1000 * kernelDistance(realFeatures, sampleFeatures, realFeatures.length / heldOut.count);
 console.log(JSON.stringify(report, null, 2));

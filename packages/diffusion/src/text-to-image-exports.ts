@@ -172,4 +172,5 @@ export {
 } from './text-to-image/text-to-image-snapshot.js';
 export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
 export { autoencoderFeatures } from './evaluation/guard-features.js';
+export { captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';
