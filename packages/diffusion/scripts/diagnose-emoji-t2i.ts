@@ -19,6 +19,7 @@ import {
   addNoise,
   autoencoderFeatures,
   captionCoverage,
+  emojiCaptionWithTags,
   kernelDistance,
   clipRetrievalHits,
   loadEmojiCLIP,
@@ -27,6 +28,7 @@ import {
   NoiseSchedule,
   sampleCaptionImages,
   splitEmojiDataset,
+  spellingBackoff,
   textGuidedNoise,
   writeImageGrid,
 } from '@dpo-ts/diffusion';
@@ -42,6 +44,8 @@ const { values } = parseArgs({
     'retrieval-captions': { type: 'string', default: '200' },
     // The training run's --train-emoji: training-caption retrieval over those emoji only.
     'train-emoji': { type: 'string', default: '0' },
+    // Skip section 7 (held-out retrieval and KID), e.g. for a memorisation run.
+    'skip-held-out': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
   },
 });
@@ -244,22 +248,44 @@ const retrievalSamples = await sampleCaptionImages(model, autoencoder, schedule,
 const hits = await clipRetrievalHits(scorer, retrievalSamples, retrievalCaptions, 10, 0);
 report.trainCaptionRetrieval = hits.reduce((a, b) => a + b, 0) / hits.length;
 
-// 7. Held-out captions: retrieval per vocabulary coverage, KID x1000 against the real held-out emoji.
-const heldOutCaptions = [...new Set(heldOut.entries.map((entry) => entry.caption))];
-const heldOutSamples = await sampleCaptionImages(model, autoencoder, schedule, heldOutCaptions, {
-  seed: 6,
-  numSteps: 25,
-  guidanceScale: 3,
-});
-const heldOutHits = await clipRetrievalHits(scorer, heldOutSamples, heldOutCaptions, 10, 0);
-const coverage = captionCoverage(tokenizer, heldOutCaptions, encoder.config.maxLength);
-const byCoverage: Record<string, { captions: number; retrieval: number }> = {};
-for (const group of ['all', 'known', 'partly-known', 'unknown'] as const) {
-  const hitsOf = heldOutHits.filter((_, i) => group === 'all' || coverage[i] === group);
-  byCoverage[group] = { captions: hitsOf.length, retrieval: hitsOf.reduce((a, b) => a + b, 0) / hitsOf.length };
+if (!values['skip-held-out']) {
+  // 7. Held-out captions: retrieval per vocabulary coverage, KID x1000 against the real held-out emoji.
+  const heldOutCaptions = [...new Set(heldOut.entries.map((entry) => entry.caption))];
+  const heldOutSamples = await sampleCaptionImages(model, autoencoder, schedule, heldOutCaptions, {
+    seed: 6,
+    numSteps: 25,
+    guidanceScale: 3,
+  });
+  const heldOutHits = await clipRetrievalHits(scorer, heldOutSamples, heldOutCaptions, 10, 0);
+  const coverage = captionCoverage(tokenizer, heldOutCaptions, encoder.config.maxLength);
+  const byCoverage: Record<string, { captions: number; retrieval: number }> = {};
+  for (const group of ['all', 'known', 'partly-known', 'unknown'] as const) {
+    const hitsOf = heldOutHits.filter((_, i) => group === 'all' || coverage[i] === group);
+    byCoverage[group] = { captions: hitsOf.length, retrieval: hitsOf.reduce((a, b) => a + b, 0) / hitsOf.length };
+  }
+  report.heldOutRetrieval = byCoverage;
+  // The same captions prompted with up to 5 emojibase tags ("watermelon (fruit, ...)"); scored against the plain captions.
+  const taggedPrompts = heldOutCaptions.map((caption) =>
+    emojiCaptionWithTags(heldOut.entries.find((entry) => entry.caption === caption)!, 5),
+  );
+  const taggedSamples = await sampleCaptionImages(model, autoencoder, schedule, taggedPrompts, {
+    seed: 6,
+    numSteps: 25,
+    guidanceScale: 3,
+  });
+  const taggedHits = await clipRetrievalHits(scorer, taggedSamples, heldOutCaptions, 10, 0);
+  report.heldOutRetrievalTaggedPrompts = taggedHits.reduce((a, b) => a + b, 0) / taggedHits.length;
+  // The same captions with unknown words replaced by the known word spelled most alike.
+  const backoff = spellingBackoff(tokenizer);
+  const backoffSamples = await sampleCaptionImages(model, autoencoder, schedule, heldOutCaptions.map(backoff), {
+    seed: 6,
+    numSteps: 25,
+    guidanceScale: 3,
+  });
+  const backoffHits = await clipRetrievalHits(scorer, backoffSamples, heldOutCaptions, 10, 0);
+  report.heldOutRetrievalSpellingBackoff = backoffHits.reduce((a, b) => a + b, 0) / backoffHits.length;
+  const realFeatures = await autoencoderFeatures(autoencoder, heldOut.images, heldOut.count);
+  const sampleFeatures = await autoencoderFeatures(autoencoder, heldOutSamples, heldOutCaptions.length);
+  report.heldOutKIDx1000 = 1000 * kernelDistance(realFeatures, sampleFeatures, realFeatures.length / heldOut.count);
 }
-report.heldOutRetrieval = byCoverage;
-const realFeatures = await autoencoderFeatures(autoencoder, heldOut.images, heldOut.count);
-const sampleFeatures = await autoencoderFeatures(autoencoder, heldOutSamples, heldOutCaptions.length);
-report.heldOutKIDx1000 = 1000 * kernelDistance(realFeatures, sampleFeatures, realFeatures.length / heldOut.count);
 console.log(JSON.stringify(report, null, 2));

@@ -173,4 +173,5 @@ export {
 export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
 export { autoencoderFeatures } from './evaluation/guard-features.js';
 export { captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
+export { characterTrigrams, spellingBackoff, type SpellingBackoffOptions } from './text-to-image/spelling-backoff.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';
