@@ -6,11 +6,17 @@
  * saves the model (`saveTextToImageModel`) to --out with a grid of DDIM samples (6 rows of
  * training captions, then 6 of held-out captions; guidance --guidance) and `training.json`.
  * With --ema-decay d > 0 the saved model holds the exponential moving average of the weights
- * (the last iterate goes to `<out>-raw`); checkpoints keep both (`ema.*`).
+ * (the last iterate goes to `<out>-raw`); checkpoints keep both (`ema.*`). With --save-every N
+ * it also saves the model (the averages) to --out every N steps, with `metadata.step`, so the
+ * model card can read a run in progress (`--model <out>`; the run checkpoints of a run with
+ * tags, another width or EMA are not readable by `loadTextToImageSnapshot`'s checkpoint path).
  *
  *   node packages/diffusion/dist/run/scripts/train-emoji-text-to-image.js \
  *     --autoencoder packages/diffusion/checkpoints/emoji-autoencoder --steps 20000 \
  *     --run-dir runs/emoji-t2i --out runs/emoji-t2i-out
+ *
+ * The second base's configuration (docs/text-to-image-base.md) adds
+ * `--channels 96 --ema-decay 0.999 --caption-tags 5 --tag-prob 0.5 --save-every 1000`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -64,6 +70,8 @@ const { values } = parseArgs({
     'ema-decay': { type: 'string', default: '0' },
     // A memorisation check: train on the first N training emoji only (both vendors); 0 = all.
     'train-emoji': { type: 'string', default: '0' },
+    // Also save the model to --out every N steps (0: only at the end).
+    'save-every': { type: 'string', default: '0' },
     // Caption augmentation: with probability --tag-prob an example's caption carries up to
     // --caption-tags emojibase tags ("red apple (fruit, food)"); the vocabulary then covers the tags.
     'caption-tags': { type: 'string', default: '0' },
@@ -118,6 +126,7 @@ const variables = textToImageVariables({ encoder, denoiser });
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
 // EMA of every trained weight (encoder and denoiser); the saved model holds the averages.
 const emaDecay = Number(values['ema-decay']);
+const saveEvery = Number(values['save-every']);
 const ema = emaDecay > 0 ? new WeightEMA(variables, emaDecay) : undefined;
 const checkpointVariables = new Map(variables);
 for (const [name, shadow] of ema?.namedVariables() ?? []) checkpointVariables.set(`ema.${name}`, shadow);
@@ -167,6 +176,19 @@ const result = await runTrainingLoop({
       ema?.update();
       imagesSeen += batchSize;
       stepSeconds += (performance.now() - t0) / 1000;
+      if (saveEvery > 0 && (stepIndex + 1) % saveEvery === 0 && stepIndex + 1 < steps) {
+        // An interim model in --out (the averages when EMA is on), readable while the run goes on.
+        ema?.swap();
+        try {
+          await saveTextToImageModel(
+            values.out,
+            { tokenizer, encoder, denoiser },
+            { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: stepIndex + 1 },
+          );
+        } finally {
+          ema?.swap();
+        }
+      }
       return {
         loss: (await value.data())[0]!,
         grad_norm: gradNorm,
@@ -212,7 +234,7 @@ if (ema) {
 await saveTextToImageModel(
   values.out,
   { tokenizer, encoder, denoiser },
-  { autoencoder: values.autoencoder, scalingFactor, emaDecay },
+  { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: steps },
 );
 // Samples: 6 training then 6 held-out emoji (one per row, evenly spaced), 8 seeds each.
 const spaced = (dataset: EmojiDataset): string[] =>
