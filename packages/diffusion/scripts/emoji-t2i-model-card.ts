@@ -31,6 +31,7 @@ import { readJsonFile } from '@dpo-ts/core/io';
 import {
   autoencoderFeatures,
   CAPTION_PAD_ID,
+  captionCoverage,
   clipRetrievalHits,
   EMOJI_ARTWORK_LICENSES,
   frechetDistance,
@@ -127,6 +128,12 @@ const retrieval = {
   ),
   imagesSampled: sampleHits.length,
   imagesReal: realHits.length,
+  // Per vocabulary coverage of the caption by the model's tokenizer (an unknown caption is all UNK).
+  byCoverage: (['known', 'partly-known', 'unknown'] as const).map((group) => {
+    const inGroup = captionCoverage(model.tokenizer, captions, model.encoder.config.maxLength).map((g) => g === group);
+    const hits = perCaption(sampleHits, (k) => k % captions.length).filter((_, i) => inGroup[i]);
+    return { group, captions: hits.length, samples: hits.length > 0 ? bootstrapMeanCI(hits, ciOptions) : null };
+  }),
 };
 
 // The quality guard: KID and FD in the autoencoder's latent means; real training emoji as the floor.
@@ -213,6 +220,7 @@ const card = {
     finalLossOver:
       log === undefined ? 'training.json' : `the last ${log.lossCount} logged steps (to step ${log.lastStep})`,
     imagesPerSecond: log?.imagesPerSecond ?? summary.trainImagesPerSecondThisRun ?? null,
+    emaDecay: typeof summary.emaDecay === 'number' ? summary.emaDecay : 0,
   },
   reconstruction,
   retrieval,
@@ -331,6 +339,7 @@ base, nor the labelers, nor the scorer saw.
 | caption tokens seen | ${c.training.captionTokensSeen.toLocaleString('en')} (${c.training.captionTokensPerImage.toFixed(2)} per caption) |
 | final training loss (L_simple on latents) | ${fmt(c.training.finalLoss, 4)} (mean over ${c.training.finalLossOver}) |
 | training images/s | ${fmt(c.training.imagesPerSecond, 1)} (wasm, 1 thread, on the shared 2-core machine) |
+| weights | ${c.training.emaDecay > 0 ? `exponential moving average, decay ${c.training.emaDecay}` : 'the last iterate (no EMA)'} |
 
 ## Autoencoder reconstruction (held out)
 
@@ -350,6 +359,14 @@ over captions (${c.retrieval.samples.units} captions).
 | samples of the held-out captions (${c.retrieval.imagesSampled}; ${c.sampling.sampler}) | ${ci(c.retrieval.samples)} |
 | real held-out emoji (${c.retrieval.imagesReal}): the ceiling | ${ci(c.retrieval.real)} |
 | chance | ${c.retrieval.chance.toFixed(3)} |
+
+By how much of the caption the model's word tokenizer knows (an unknown caption is all
+unknown tokens: the encoder sees the same input for every one of them, so no model with this
+tokenizer can draw it):
+
+| held-out captions | captions | samples' retrieval accuracy [95% CI] |
+|---|---|---|
+${c.retrieval.byCoverage.map((g) => `| ${g.group} | ${g.captions} | ${g.samples === null ? 'none' : ci(g.samples)} |`).join('\n')}
 
 ## Quality guard: distance to real held-out emoji
 

@@ -3,12 +3,20 @@
  * emoji training split encoded once by a trained latent autoencoder (see
  * train-emoji-autoencoder.ts), with classifier-free-guidance dropout. Reproducible and resumable
  * (checkpoints in --run-dir, outside git; rerun the same command to continue). At the end it
- * saves the model (`saveTextToImageModel`) to --out with a grid of DDIM samples for held-out
- * captions (one row per caption, guidance --guidance) and `training.json`.
+ * saves the model (`saveTextToImageModel`) to --out with a grid of DDIM samples (6 rows of
+ * training captions, then 6 of held-out captions; guidance --guidance) and `training.json`.
+ * With --ema-decay d > 0 the saved model holds the exponential moving average of the weights
+ * (the last iterate goes to `<out>-raw`); checkpoints keep both (`ema.*`). With --save-every N
+ * it also saves the model (the averages) to --out every N steps, with `metadata.step`, so the
+ * model card can read a run in progress (`--model <out>`; the run checkpoints of a run with
+ * tags, another width or EMA are not readable by `loadTextToImageSnapshot`'s checkpoint path).
  *
  *   node packages/diffusion/dist/run/scripts/train-emoji-text-to-image.js \
  *     --autoencoder packages/diffusion/checkpoints/emoji-autoencoder --steps 20000 \
  *     --run-dir runs/emoji-t2i --out runs/emoji-t2i-out
+ *
+ * The second base's configuration (docs/text-to-image-base.md) adds
+ * `--channels 96 --ema-decay 0.999 --caption-tags 5 --tag-prob 0.5 --save-every 1000`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -33,10 +41,14 @@ import {
   loadEmojiDataset,
   loadLatentAutoencoder,
   saveTextToImageModel,
+  emojiCaptionWithTags,
   splitEmojiDataset,
+  subsetEmojiDataset,
   textToImageLoss,
   textToImageVariables,
   writeImageGrid,
+  WeightEMA,
+  type EmojiDataset,
 } from '@dpo-ts/diffusion';
 
 const { values } = parseArgs({
@@ -52,6 +64,18 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/emoji-t2i-out' },
     'checkpoint-every': { type: 'string', default: '250' },
     backend: { type: 'string', default: 'wasm' },
+    // Architecture and averaging (defaults: the first base's, no EMA).
+    channels: { type: 'string', default: '64' },
+    blocks: { type: 'string', default: '4' },
+    'ema-decay': { type: 'string', default: '0' },
+    // A memorisation check: train on the first N training emoji only (both vendors); 0 = all.
+    'train-emoji': { type: 'string', default: '0' },
+    // Also save the model to --out every N steps (0: only at the end).
+    'save-every': { type: 'string', default: '0' },
+    // Caption augmentation: with probability --tag-prob an example's caption carries up to
+    // --caption-tags emojibase tags ("red apple (fruit, food)"); the vocabulary then covers the tags.
+    'caption-tags': { type: 'string', default: '0' },
+    'tag-prob': { type: 'string', default: '0' },
   },
 });
 const steps = Number(values.steps);
@@ -61,10 +85,12 @@ const backend = await selectBackend({ backend: values.backend as BackendRequest 
 const started = performance.now();
 
 const { autoencoder, scalingFactor } = await loadLatentAutoencoder(values.autoencoder);
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), {
+const split = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), {
   heldOutFraction: 0.1,
   seed: 0,
 });
+const { heldOut } = split;
+const train = firstEmoji(split.train, Number(values['train-emoji']));
 // Scaled latents of every training image, computed once: [count, 8, 8, 4].
 const latentSize = autoencoder.latentShape.reduce((a, b) => a * b, 1);
 const latents = new Float32Array(train.count * latentSize);
@@ -81,16 +107,29 @@ for (let start = 0; start < train.count; start += 64) {
   latents.set(await encoded.data(), start * latentSize);
   encoded.dispose();
 }
-const tokenizer = CaptionTokenizer.fromCaptions(train.entries.map((entry) => entry.caption));
+const captionTags = Number(values['caption-tags']);
+const tagProb = captionTags > 0 ? Number(values['tag-prob']) : 0;
+const taggedCaptions = train.entries.map((entry) => emojiCaptionWithTags(entry, captionTags));
+const tokenizer = CaptionTokenizer.fromCaptions(
+  tagProb > 0 ? taggedCaptions : train.entries.map((entry) => entry.caption),
+);
 const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, seed });
 const denoiser = new LatentTextDenoiser({
   latentShape: autoencoder.latentShape,
   textDim: encoder.config.dim,
+  channels: Number(values.channels),
+  blocks: Number(values.blocks),
   seed: seed + 1,
 });
 const schedule = new NoiseSchedule();
 const variables = textToImageVariables({ encoder, denoiser });
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
+// EMA of every trained weight (encoder and denoiser); the saved model holds the averages.
+const emaDecay = Number(values['ema-decay']);
+const saveEvery = Number(values['save-every']);
+const ema = emaDecay > 0 ? new WeightEMA(variables, emaDecay) : undefined;
+const checkpointVariables = new Map(variables);
+for (const [name, shadow] of ema?.namedVariables() ?? []) checkpointVariables.set(`ema.${name}`, shadow);
 const lrSchedule = createLRSchedule({
   learningRate: Number(values.lr),
   totalSteps: steps,
@@ -101,6 +140,7 @@ const tokenIds = tokenizer.encodeBatch(
   train.entries.map((entry) => entry.caption),
   encoder.config.maxLength,
 );
+const taggedTokenIds = tokenizer.encodeBatch(taggedCaptions, encoder.config.maxLength);
 let dataRng = new Rng(seed * 2 + 11);
 let noiseRng = new Rng(seed * 2 + 12);
 let imagesSeen = 0;
@@ -118,8 +158,10 @@ const result = await runTrainingLoop({
     const batchIds = new Int32Array(batchSize * encoder.config.maxLength);
     indices.forEach((index, i) => {
       batchLatents.set(latents.subarray(index * latentSize, (index + 1) * latentSize), i * latentSize);
+      // The tag draw only when tags are on, so a run without them draws as the first base did.
+      const ids = tagProb > 0 && dataRng.uniform() < tagProb ? taggedTokenIds : tokenIds;
       batchIds.set(
-        tokenIds.subarray(index * encoder.config.maxLength, (index + 1) * encoder.config.maxLength),
+        ids.subarray(index * encoder.config.maxLength, (index + 1) * encoder.config.maxLength),
         i * encoder.config.maxLength,
       );
     });
@@ -131,8 +173,22 @@ const result = await runTrainingLoop({
     try {
       const learningRate = lrSchedule(stepIndex);
       const gradNorm = await applyGradientStep(optimizer, grads, { maxGradNorm: 1, learningRate, stepIndex });
+      ema?.update();
       imagesSeen += batchSize;
       stepSeconds += (performance.now() - t0) / 1000;
+      if (saveEvery > 0 && (stepIndex + 1) % saveEvery === 0 && stepIndex + 1 < steps) {
+        // An interim model in --out (the averages when EMA is on), readable while the run goes on.
+        ema?.swap();
+        try {
+          await saveTextToImageModel(
+            values.out,
+            { tokenizer, encoder, denoiser },
+            { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: stepIndex + 1 },
+          );
+        } finally {
+          ema?.swap();
+        }
+      }
       return {
         loss: (await value.data())[0]!,
         grad_norm: gradNorm,
@@ -148,13 +204,15 @@ const result = await runTrainingLoop({
     every: Number(values['checkpoint-every']),
     keepLast: 2,
     save: async () => ({
-      weights: variables,
+      weights: checkpointVariables,
       optimizer: await optimizer.state(),
       rng: { data: dataRng.state(), noise: noiseRng.state() },
-      metadata: { seed, batchSize },
+      metadata: { seed, batchSize, emaUpdates: ema?.updateCount ?? 0 },
     }),
     restore: (checkpoint) => {
-      restoreWeights(variables, checkpoint.weights, { source: checkpoint.path });
+      restoreWeights(checkpointVariables, checkpoint.weights, { source: checkpoint.path });
+      const metadata = checkpoint.metadata as { emaUpdates?: number } | null;
+      if (ema) ema.updateCount = metadata?.emaUpdates ?? 0;
       if (checkpoint.optimizer) optimizer.loadState(checkpoint.optimizer);
       dataRng = Rng.fromState(checkpoint.rng.data!);
       noiseRng = Rng.fromState(checkpoint.rng.noise!);
@@ -164,13 +222,26 @@ const result = await runTrainingLoop({
   progress: { everySteps: 50, metrics: ['loss', 'grad_norm', 'images_per_second'] },
 });
 
+if (ema) {
+  // The raw last iterate beside the averaged model, for comparison; the model itself is the EMA.
+  await saveTextToImageModel(
+    `${values.out}-raw`,
+    { tokenizer, encoder, denoiser },
+    { autoencoder: values.autoencoder, scalingFactor },
+  );
+  ema.copyToModel();
+}
 await saveTextToImageModel(
   values.out,
   { tokenizer, encoder, denoiser },
-  { autoencoder: values.autoencoder, scalingFactor },
+  { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: steps },
 );
-// Samples: 12 held-out emoji (one per row, twitter art first in the dataset), 8 seeds each.
-const captions = Array.from({ length: 12 }, (_, i) => heldOut.entries[Math.floor((i * heldOut.count) / 24)]!.caption);
+// Samples: 6 training then 6 held-out emoji (one per row, evenly spaced), 8 seeds each.
+const spaced = (dataset: EmojiDataset): string[] =>
+  Array.from({ length: 6 }, (_, i) => dataset.entries[Math.floor((i * dataset.count) / 12)]!.caption);
+const trainSampleCaptions = spaced(train);
+const heldOutSampleCaptions = spaced(heldOut);
+const captions = [...trainSampleCaptions, ...heldOutSampleCaptions];
 const sampleStart = performance.now();
 const grid = tf.tidy(() => {
   const repeated = captions.flatMap((caption) => new Array<string>(8).fill(caption));
@@ -199,12 +270,25 @@ const summary = {
   denoiser: denoiser.config,
   parameters: { encoder: encoder.parameterCount(), denoiser: denoiser.parameterCount() },
   trainImages: train.count,
+  emaDecay,
+  captionTags,
+  tagProb,
   finalLoss: result.history.at(-1)?.metrics.loss ?? null,
   trainImagesPerSecondThisRun: imagesSeen / Math.max(stepSeconds, 1e-9),
   sampleImagesPerSecond: (captions.length * 8) / sampleSeconds,
-  sampleCaptions: captions,
+  sampleCaptions: { train: trainSampleCaptions, heldOut: heldOutSampleCaptions },
   guidanceScale: Number(values.guidance),
   wallTimeSecondsThisRun: (performance.now() - started) / 1000,
 };
 await writeFile(path.join(values.out, 'training.json'), `${JSON.stringify(summary, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));
+
+/** The images of the first `emoji` distinct captions of `dataset` (both vendors); all when 0. */
+function firstEmoji(dataset: EmojiDataset, emoji: number): EmojiDataset {
+  if (emoji <= 0) return dataset;
+  const kept = new Set([...new Set(dataset.entries.map((entry) => entry.caption))].slice(0, emoji));
+  return subsetEmojiDataset(
+    dataset,
+    dataset.entries.flatMap((entry, i) => (kept.has(entry.caption) ? [i] : [])),
+  );
+}

@@ -82,6 +82,7 @@ export {
   type TextDDIMResult,
 } from './text-to-image/text-guidance.js';
 export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
+export { WeightEMA, emaDecayAt } from './text-to-image/weight-ema.js';
 export {
   saveTextToImageModel,
   loadTextToImageModel,
@@ -171,4 +172,6 @@ export {
 } from './text-to-image/text-to-image-snapshot.js';
 export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
 export { autoencoderFeatures } from './evaluation/guard-features.js';
+export { captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
+export { characterTrigrams, spellingBackoff, type SpellingBackoffOptions } from './text-to-image/spelling-backoff.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';
