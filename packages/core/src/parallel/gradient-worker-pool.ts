@@ -9,7 +9,13 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
-import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
+import type {
+  GradientCall,
+  GradientEngine,
+  HostGradientSum,
+  MicroBatchResult,
+  StepGradients,
+} from './gradient-engine.js';
 import { sumTensors } from './ordered-gradient-sum.js';
 import type { ParallelTaskSpec } from './parallel-task.js';
 import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
@@ -377,11 +383,15 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     });
     for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
     const converting = performance.now();
-    const grads = sumTensors(this.layout, new Float32Array(sum), control.present());
-    if (!timing || running === undefined) return { grads, microBatches };
+    const host = call.hostSum === true ? this.hostSum(sum, control.present()) : undefined;
+    const grads =
+      host === undefined
+        ? sumTensors(this.layout, new Float32Array(sum), control.present())
+        : new Map<string, tf.Tensor>();
+    const result = host === undefined ? { grads, microBatches } : { grads, microBatches, host };
+    if (!timing || running === undefined) return result;
     return {
-      grads,
-      microBatches,
+      ...result,
       phases: {
         publish,
         ...WorkerPhaseTotals.mean(
@@ -391,6 +401,18 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         reduce: running.reduceSeconds + secondsSince(converting),
         gradients: secondsSince(callStart),
       },
+    };
+  }
+
+  /** The call's shared sum as a {@link HostGradientSum} over the shared weights (published for the call). */
+  private hostSum(sum: SharedArrayBuffer, present: Int32Array): HostGradientSum {
+    const weightOffsets = new Map(this.weightLayout.slots.map((slot) => [slot.name, slot.offset]));
+    return {
+      layout: this.layout,
+      values: new Float32Array(sum),
+      present,
+      parameters: this.sharedParameters,
+      parameterOffsets: this.layout.slots.map((slot) => weightOffsets.get(slot.name)!),
     };
   }
 
