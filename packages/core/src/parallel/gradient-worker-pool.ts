@@ -192,7 +192,10 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         call.finished++;
         call.reduceSeconds += message.reduce;
         const totals = call.timings?.[workerIndex];
-        if (totals !== undefined) totals.reduce += message.reduce;
+        if (totals !== undefined) {
+          totals.reduce += message.reduce;
+          totals.span = message.span;
+        }
       }
       this.settle(call);
     }
@@ -243,6 +246,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const microBatches: MicroBatchResult[] = batches.map(() => ({ loss: Number.NaN, metrics: {}, outputs: {} }));
     const timing = call.phases === true;
     const postedAt = performance.now();
+    const postedAtOnClock = performance.timeOrigin + postedAt;
     let running: RunningCall | undefined;
     await new Promise<void>((resolve, reject) => {
       const callId = ++this.callId;
@@ -302,6 +306,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         ...WorkerPhaseTotals.mean(
           running.timings!.filter((totals) => totals.microBatches > 0),
           (running.finishedAt - postedAt) / 1000,
+          postedAtOnClock,
         ),
         reduce: running.reduceSeconds + secondsSince(converting),
         gradients: secondsSince(callStart),
