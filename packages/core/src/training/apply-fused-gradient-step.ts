@@ -114,7 +114,7 @@ export async function hostGradientSumOf(
   grads: GradientMap,
 ): Promise<HostGradientSum> {
   let buffers = scratch.get(optimizer);
-  if (buffers === undefined) {
+  if (buffers === undefined || !sameVariables(buffers.layout, variables)) {
     const layout = parameterLayout(variables);
     buffers = { layout, values: new Float32Array(layout.size), parameters: new Float32Array(layout.size) };
     scratch.set(optimizer, buffers);
@@ -129,4 +129,15 @@ export async function hostGradientSumOf(
     present[s] = gradient === undefined ? 0 : 1;
   }
   return { layout, values, present, parameters, parameterOffsets: layout.slots.map((slot) => slot.offset) };
+}
+
+/** Whether `layout` lists exactly the trainable variables of `variables`, with their shapes, in order. */
+function sameVariables(layout: ParameterLayout, variables: NamedVariables): boolean {
+  let s = 0;
+  for (const [name, variable] of variables) {
+    if (!variable.trainable) continue;
+    const slot = layout.slots[s++];
+    if (slot === undefined || slot.name !== name || slot.size !== variable.size) return false;
+  }
+  return s === layout.slots.length;
 }
