@@ -33,7 +33,7 @@ describe('workerPhasesTable', () => {
       measured(2, { 'time/reference': 0, 'time/compute': 0.5123, 'time/idle': 0.0204, 'time/apply': 0.015 }),
     ])!;
     expect(table.columns.slice(0, 4)).toEqual(['step', 'workers', 'ms / step', 'reference']);
-    expect(table.rows).toEqual([['DPO step, 16 pairs', 2, 600, 0, null, null, 512, null, 20, null, 15]]);
+    expect(table.rows).toEqual([['DPO step, 16 pairs', 2, 600, 0, null, null, 512, null, 20, null, null, null, 15]]);
   });
 
   it('is absent when no worker measurement logged phases', () => {

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue } from '../training/checkpoint-format.js';
 import type { MicroBatchOutput } from './parallel-task.js';
+import type { ParameterLayout } from './parameter-layout.js';
 import type { StepPhaseSeconds } from './step-phases.js';
 
 /** What one micro-batch reported ({@link MicroBatchOutput}), read back to the host. */
@@ -11,6 +12,24 @@ export interface MicroBatchResult {
   readonly metrics: Readonly<Record<string, number>>;
   /** Its outputs by name, flattened. */
   readonly outputs: Readonly<Record<string, Float32Array>>;
+}
+
+/**
+ * A step's summed gradient left in host memory (the worker pool's shared sum), with the weights
+ * it updates, for core's fused AdamW step.
+ * @internal
+ */
+export interface HostGradientSum {
+  /** The trainable variables' layout: offsets into `values` (and the optimiser's host moments). */
+  readonly layout: ParameterLayout;
+  /** The summed gradient, `layout.size` values; 0 where a variable has none. */
+  readonly values: Float32Array;
+  /** Per layout slot, non-zero when the sum holds that variable's gradient. */
+  readonly present: ArrayLike<number>;
+  /** The weights the gradient was computed at, updated in place by the fused step. */
+  readonly parameters: Float32Array;
+  /** Per layout slot, the offset of its weights in `parameters`. */
+  readonly parameterOffsets: readonly number[];
 }
 
 /** What a {@link GradientEngine} returns for one optimiser step's micro-batches. */
@@ -25,6 +44,12 @@ export interface StepGradients {
   readonly microBatches: readonly MicroBatchResult[];
   /** Seconds per phase of the call, when it was made with `phases: true`; else undefined. */
   readonly phases?: StepPhaseSeconds;
+  /**
+   * The sum in host memory, when the call asked for it (`hostSum`) and the engine keeps it
+   * there; `grads` is then empty.
+   * @internal
+   */
+  readonly host?: HostGradientSum;
 }
 
 /** Per-call settings of {@link GradientEngine.computeGradients}. */
@@ -44,6 +69,12 @@ export interface GradientCall {
    * sets it from `stepPhasesEnabled()`). @defaultValue false
    */
   readonly phases?: boolean;
+  /**
+   * Return the sum as {@link StepGradients.host} instead of tensors, where the engine holds it
+   * in host memory (the worker pool); other engines ignore it. @defaultValue false
+   * @internal
+   */
+  readonly hostSum?: boolean;
   /**
    * Called once per micro-batch, in micro-batch order, with its values; a throw or rejection
    * makes the call reject (no gradient is returned). On the main thread

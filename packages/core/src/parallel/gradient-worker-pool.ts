@@ -1,15 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../backend/backend-request.js';
-import { activeGradientOverrides, type GradientOverrideName } from '../backend/gradient-overrides.js';
-import { selectedBackend } from '../backend/select-backend.js';
+import type { GradientOverrideName } from '../backend/gradient-overrides.js';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
-import type { GradientCall, GradientEngine, MicroBatchResult, StepGradients } from './gradient-engine.js';
+import type {
+  GradientCall,
+  GradientEngine,
+  HostGradientSum,
+  MicroBatchResult,
+  StepGradients,
+} from './gradient-engine.js';
 import { sumTensors } from './ordered-gradient-sum.js';
 import type { ParallelTaskSpec } from './parallel-task.js';
 import { parameterLayout, writeParameters, type ParameterLayout } from './parameter-layout.js';
@@ -17,6 +19,7 @@ import { StepControl } from './step-control.js';
 import { secondsSince } from './step-phases.js';
 import { WorkerPhaseTotals } from './worker-phase-totals.js';
 import { WorkerFailedError } from './worker-failed-error.js';
+import { requireModuleSpec, threadBackend, WorkerHost } from './worker-host.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** Options of {@link GradientWorkerPool.create}. */
@@ -43,10 +46,6 @@ export interface GradientWorkerPoolOptions {
   readonly slotsPerWorker?: number;
 }
 
-interface WorkerHandle {
-  readonly worker: Worker;
-}
-
 interface RunningCall {
   readonly callId: number;
   readonly stepIndex: number;
@@ -64,15 +63,6 @@ interface RunningCall {
   finishedAt: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-}
-
-/** Where the compiled worker body is: beside this file in dist/, or in dist/ when tests run src/. */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  // A worker thread cannot load TypeScript: under vitest (src/*.ts) use the package's build.
-  return here.endsWith('.ts')
-    ? new URL('../../dist/parallel/worker-entry.js', here)
-    : new URL('./worker-entry.js', here);
 }
 
 /**
@@ -99,18 +89,12 @@ function workerEntry(): URL {
  * Tensors: none on the main thread between calls; the returned gradients are the caller's.
  */
 export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
-  private failure: Error | undefined;
-  private closing = false;
   private call: RunningCall | undefined;
   private busy = false;
   private callId = 0;
-  private readonly memoryWaiters = new Map<
-    number,
-    { resolve: (numTensors: number) => void; reject: (error: Error) => void }
-  >();
+  private host!: WorkerHost<FromWorker>;
 
   private constructor(
-    private readonly handles: readonly WorkerHandle[],
     private readonly slotsPerWorker: number,
     private readonly layout: ParameterLayout,
     private readonly weightLayout: ParameterLayout,
@@ -120,7 +104,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
 
   /** Worker threads in the pool. */
   get workers(): number {
-    return this.handles.length;
+    return this.host.size;
   }
 
   /**
@@ -132,99 +116,58 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const workers = requireInteger('options.workers', options.workers, { min: 1 });
     const slotsPerWorker = requireInteger('options.slotsPerWorker', options.slotsPerWorker ?? 2, { min: 1 });
     const { task } = options;
-    if (
-      typeof task !== 'object' ||
-      task === null ||
-      typeof task.module !== 'string' ||
-      typeof task.export !== 'string'
-    ) {
-      throw new InvalidArgumentError('options.task', 'a { module, export, config } task spec', task);
-    }
-    const entry = workerEntry();
-    if (!existsSync(fileURLToPath(entry)))
-      throw new DPOTSError(
-        `${fileURLToPath(entry)} is missing: build @dpo-ts/core (npm run build) before starting workers`,
-      );
+    requireModuleSpec(task, 'options.task', 'a { module, export, config } task spec');
     const layout = parameterLayout(options.parameters);
     const weightLayout = parameterLayout(options.parameters, 'all');
     const parameters = new SharedArrayBuffer(weightLayout.size * 4);
-    const backend = options.backend ?? selectedBackend()?.name ?? (tf.getBackend() as BackendName);
-    const gradientOverrides = options.gradientOverrides ?? activeGradientOverrides();
-    const handles: WorkerHandle[] = [];
+    const { backend, gradientOverrides } = threadBackend(options);
     const perWorker = <T>(make: () => T) =>
       Array.from({ length: workers }, () => Array.from({ length: slotsPerWorker }, make));
     const gradientSlots = perWorker(() => new SharedArrayBuffer(layout.size * 4));
     const gradientFlags = perWorker(() => new SharedArrayBuffer(layout.slots.length * 4));
-    try {
-      for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-        const workerData: WorkerInit = {
-          workerIndex,
-          task,
-          backend,
-          gradientOverrides,
-          layout,
-          weightLayout,
-          parameters,
-          gradientSlots,
-          gradientFlags,
-        };
-        handles.push({ worker: new Worker(entry, { workerData }) });
-      }
-    } catch (error) {
-      // A config that cannot cross threads (DataCloneError), or no memory: stop the workers already started.
-      await Promise.all(handles.map(({ worker }) => worker.terminate()));
-      throw new InvalidArgumentError('options.task', 'a task spec whose config is JSON', task, String(error));
-    }
     const pool = new GradientWorkerPool<TBatch>(
-      handles,
       slotsPerWorker,
       layout,
       weightLayout,
       options.parameters,
       new Float32Array(parameters),
     );
-    await pool.started();
+    pool.host = await WorkerHost.start<FromWorker>({
+      entry: 'worker-entry.js',
+      workers,
+      workerData: (workerIndex): WorkerInit => ({
+        workerIndex,
+        task,
+        backend,
+        gradientOverrides,
+        layout,
+        weightLayout,
+        parameters,
+        gradientSlots,
+        gradientFlags,
+      }),
+      spec: { argument: 'options.task', expected: 'a task spec whose config is JSON', value: task },
+      onMessage: (workerIndex, message) => pool.onMessage(workerIndex, message),
+      failure: (workerIndex, failure, reported) => {
+        const running = pool.runningOn(workerIndex);
+        // A worker's own report names the micro-batch it failed on (a thread error: the one it held).
+        const where =
+          reported?.type !== 'error'
+            ? running
+            : {
+                ...(reported.microBatchIndex === undefined ? {} : { microBatchIndex: reported.microBatchIndex }),
+                ...(running.stepIndex === undefined ? {} : { stepIndex: running.stepIndex }),
+              };
+        return new WorkerFailedError({ workerIndex, ...where, ...failure });
+      },
+      onFail: (error) => {
+        pool.call?.reject(error);
+        pool.call = undefined;
+      },
+      busy: () => pool.call !== undefined,
+    });
     return pool;
   }
-
-  private started(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let ready = 0;
-      this.handles.forEach(({ worker }, workerIndex) => {
-        worker.on('message', (message: FromWorker) => {
-          if (message.type === 'ready') {
-            worker.unref();
-            if (++ready === this.handles.length) resolve();
-          } else this.onMessage(workerIndex, message);
-        });
-        worker.on('error', (error) =>
-          this.fail(
-            new WorkerFailedError({
-              workerIndex,
-              ...this.runningOn(workerIndex),
-              name: error.name,
-              message: error.message,
-              ...(error.stack ? { stack: error.stack } : {}),
-            }),
-          ),
-        );
-        worker.on('exit', (code) => {
-          if (!this.closing)
-            this.fail(
-              new WorkerFailedError({
-                workerIndex,
-                ...this.runningOn(workerIndex),
-                name: 'exit',
-                message: `the thread exited with code ${code}`,
-              }),
-            );
-        });
-      });
-      this.onFailure = reject;
-    });
-  }
-
-  private onFailure: ((error: Error) => void) | undefined;
 
   /** The micro-batch worker `workerIndex` is computing in the running call (its first without a result). */
   private runningOn(workerIndex: number): { microBatchIndex?: number; stepIndex?: number } {
@@ -237,25 +180,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
   }
 
   private onMessage(workerIndex: number, message: FromWorker): void {
-    if (message.type === 'memory') {
-      this.memoryWaiters.get(workerIndex)?.resolve(message.numTensors);
-      this.memoryWaiters.delete(workerIndex);
-      if (this.call === undefined && this.memoryWaiters.size === 0)
-        for (const handle of this.handles) handle.worker.unref();
-    } else if (message.type === 'error') {
-      const { name, message: text, stack } = message.error;
-      const { stepIndex } = this.runningOn(workerIndex);
-      this.fail(
-        new WorkerFailedError({
-          workerIndex,
-          ...(message.microBatchIndex === undefined ? {} : { microBatchIndex: message.microBatchIndex }),
-          ...(stepIndex === undefined ? {} : { stepIndex }),
-          name,
-          message: text,
-          ...(stack ? { stack } : {}),
-        }),
-      );
-    } else if (message.type === 'result' || message.type === 'finished') {
+    if (message.type === 'result' || message.type === 'finished') {
       const call = this.call;
       if (call === undefined || message.callId !== call.callId) return;
       if (message.type === 'result') {
@@ -267,7 +192,10 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         call.finished++;
         call.reduceSeconds += message.reduce;
         const totals = call.timings?.[workerIndex];
-        if (totals !== undefined) totals.reduce += message.reduce;
+        if (totals !== undefined) {
+          totals.reduce += message.reduce;
+          totals.span = message.span;
+        }
       }
       this.settle(call);
     }
@@ -275,31 +203,18 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
 
   /** Resolves the call once every worker has finished and every result has come in. */
   private settle(call: RunningCall): void {
-    if (call.finished < this.handles.length || call.received < call.microBatches.length) return;
+    if (call.finished < this.host.size || call.received < call.microBatches.length) return;
     call.finishedAt = performance.now();
     this.call = undefined;
-    for (const { worker } of this.handles) worker.unref();
+    this.host.unref();
     const added = call.control.added();
     if (added === call.microBatches.length) call.resolve();
     else call.reject(new DPOTSError(`GradientWorkerPool: ${added} of ${call.microBatches.length} gradients summed`));
   }
 
-  /** Records the first failure, stops every worker and rejects whatever waits. */
-  private fail(error: Error): void {
-    if (this.failure !== undefined || this.closing) return;
-    this.failure = error;
-    this.closing = true;
-    for (const { worker } of this.handles) void worker.terminate();
-    this.onFailure?.(error);
-    this.call?.reject(error);
-    this.call = undefined;
-    for (const waiter of this.memoryWaiters.values()) waiter.reject(error);
-    this.memoryWaiters.clear();
-  }
-
   async computeGradients(batches: readonly TBatch[], call: GradientCall = {}): Promise<StepGradients> {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.closing) throw new DPOTSError('GradientWorkerPool is closed');
+    if (this.host.failure !== undefined) throw this.host.failure;
+    if (this.host.closing) throw new DPOTSError('GradientWorkerPool is closed');
     if (this.busy)
       throw new DPOTSError('GradientWorkerPool.computeGradients is already running: await the previous call');
     if (!Array.isArray(batches) || batches.length === 0)
@@ -325,12 +240,13 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     const callStart = performance.now();
     await writeParameters(this.weightLayout, this.variables, this.sharedParameters);
     const publish = secondsSince(callStart);
-    if (this.failure !== undefined) throw this.failure;
+    if (this.host.failure !== undefined) throw this.host.failure;
     const control = StepControl.allocate(batches.length, this.layout.slots.length);
     const sum = new SharedArrayBuffer(this.layout.size * 4);
     const microBatches: MicroBatchResult[] = batches.map(() => ({ loss: Number.NaN, metrics: {}, outputs: {} }));
     const timing = call.phases === true;
     const postedAt = performance.now();
+    const postedAtOnClock = performance.timeOrigin + postedAt;
     let running: RunningCall | undefined;
     await new Promise<void>((resolve, reject) => {
       const callId = ++this.callId;
@@ -341,7 +257,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         microBatches,
         received: 0,
         finished: 0,
-        timings: timing ? this.handles.map(() => new WorkerPhaseTotals()) : undefined,
+        timings: timing ? Array.from({ length: this.host.size }, () => new WorkerPhaseTotals()) : undefined,
         reduceSeconds: 0,
         finishedAt: postedAt,
         resolve,
@@ -349,9 +265,8 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
       };
       this.call = running;
       try {
-        for (const { worker } of this.handles) {
-          worker.ref();
-          worker.postMessage({
+        for (let workerIndex = 0; workerIndex < this.host.size; workerIndex++) {
+          this.host.post(workerIndex, {
             type: 'run',
             callId,
             stepIndex,
@@ -365,7 +280,7 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
         }
       } catch (error) {
         // A batch that cannot cross threads (functions, tensors): some workers may already run, so stop them all.
-        this.fail(
+        this.host.fail(
           new InvalidArgumentError(
             'batches',
             'micro-batches that survive structuredClone (plain data, typed arrays)',
@@ -377,20 +292,37 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
     });
     for (const [k, values] of microBatches.entries()) await call.afterMicroBatch?.(values, k);
     const converting = performance.now();
-    const grads = sumTensors(this.layout, new Float32Array(sum), control.present());
-    if (!timing || running === undefined) return { grads, microBatches };
+    const host = call.hostSum === true ? this.hostSum(sum, control.present()) : undefined;
+    const grads =
+      host === undefined
+        ? sumTensors(this.layout, new Float32Array(sum), control.present())
+        : new Map<string, tf.Tensor>();
+    const result = host === undefined ? { grads, microBatches } : { grads, microBatches, host };
+    if (!timing || running === undefined) return result;
     return {
-      grads,
-      microBatches,
+      ...result,
       phases: {
         publish,
         ...WorkerPhaseTotals.mean(
           running.timings!.filter((totals) => totals.microBatches > 0),
           (running.finishedAt - postedAt) / 1000,
+          postedAtOnClock,
         ),
         reduce: running.reduceSeconds + secondsSince(converting),
         gradients: secondsSince(callStart),
       },
+    };
+  }
+
+  /** The call's shared sum as a {@link HostGradientSum} over the shared weights (published for the call). */
+  private hostSum(sum: SharedArrayBuffer, present: Int32Array): HostGradientSum {
+    const weightOffsets = new Map(this.weightLayout.slots.map((slot) => [slot.name, slot.offset]));
+    return {
+      layout: this.layout,
+      values: new Float32Array(sum),
+      present,
+      parameters: this.sharedParameters,
+      parameterOffsets: this.layout.slots.map((slot) => weightOffsets.get(slot.name)!),
     };
   }
 
@@ -399,25 +331,14 @@ export class GradientWorkerPool<TBatch> implements GradientEngine<TBatch> {
    * else between calls): for leak checks in tests.
    */
   async workerTensorCounts(): Promise<number[]> {
-    if (this.failure !== undefined) throw this.failure;
-    return Promise.all(
-      this.handles.map(
-        ({ worker }, workerIndex) =>
-          new Promise<number>((resolve, reject) => {
-            this.memoryWaiters.set(workerIndex, { resolve, reject });
-            worker.ref();
-            worker.postMessage({ type: 'memory' } satisfies ToWorker);
-          }),
-      ),
-    );
+    return this.host.tensorCounts();
   }
 
   /** Stops every worker (a running call rejects). Idempotent. */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.call?.reject(new DPOTSError('GradientWorkerPool was closed during a call'));
-    this.call = undefined;
-    await Promise.all(this.handles.map(({ worker }) => worker.terminate()));
+    await this.host.close(() => {
+      this.call?.reject(new DPOTSError('GradientWorkerPool was closed during a call'));
+      this.call = undefined;
+    });
   }
 }

@@ -1,10 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backend/backend-request.js';
-import { activeGradientOverrides, type GradientOverrideName } from '../backend/gradient-overrides.js';
-import { selectedBackend } from '../backend/select-backend.js';
+import type { GradientOverrideName } from '../backend/gradient-overrides.js';
 import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { requireInteger } from '../errors/validate.js';
@@ -13,6 +8,7 @@ import { parameterLayout, writeParameters, type ParameterLayout } from './parame
 import type { SamplerSpec } from './sampler.js';
 import { SamplingWorkerFailedError } from './sampling-worker-failed-error.js';
 import type { FromSamplingWorker, SamplingWorkerInit, ToSamplingWorker } from './sampling-worker-protocol.js';
+import { requireModuleSpec, threadBackend, WorkerHost } from './worker-host.js';
 
 /** Options of {@link SamplingWorkerPool.create}. */
 export interface SamplingWorkerPoolOptions {
@@ -44,15 +40,6 @@ interface SamplingCall {
   readonly reject: (error: Error) => void;
 }
 
-/** Where the compiled worker body is: beside this file in dist/, or in dist/ when tests run src/. */
-function samplingWorkerEntry(): URL {
-  const here = import.meta.url;
-  // A worker thread cannot load TypeScript: under vitest (src/*.ts) use the package's build.
-  return here.endsWith('.ts')
-    ? new URL('../../dist/parallel/sampling-worker-entry.js', here)
-    : new URL('./sampling-worker-entry.js', here);
-}
-
 /**
  * Sampling on worker threads, inside one process: rollouts, preference-pair sampling,
  * best-of-N and evaluation samples computed by N replicas at once, each with its own tfjs
@@ -79,31 +66,25 @@ function samplingWorkerEntry(): URL {
  * try { const results = await pool.sample(tasks); } finally { await pool.close(); }
  */
 export class SamplingWorkerPool<TTask, TResult> {
-  private failure: Error | undefined;
-  private closing = false;
   private call: SamplingCall | undefined;
   private callId = 0;
   private parametersVersion = 0;
   /** The task each worker is running in the current call. */
   private readonly running: (number | undefined)[];
-  private readonly memoryWaiters = new Map<
-    number,
-    { resolve: (numTensors: number) => void; reject: (error: Error) => void }
-  >();
-  private onStartFailure: ((error: Error) => void) | undefined;
+  private host!: WorkerHost<FromSamplingWorker>;
 
   private constructor(
-    private readonly workerThreads: readonly Worker[],
+    workers: number,
     private readonly layout: ParameterLayout,
     private readonly variables: NamedVariables,
     private readonly sharedParameters: Float32Array,
   ) {
-    this.running = workerThreads.map(() => undefined);
+    this.running = Array.from({ length: workers }, () => undefined);
   }
 
   /** Worker threads in the pool. */
   get workers(): number {
-    return this.workerThreads.length;
+    return this.host.size;
   }
 
   /**
@@ -114,104 +95,56 @@ export class SamplingWorkerPool<TTask, TResult> {
   static async create<TTask, TResult>(options: SamplingWorkerPoolOptions): Promise<SamplingWorkerPool<TTask, TResult>> {
     const workers = requireInteger('options.workers', options.workers, { min: 1 });
     const { sampler } = options;
-    if (
-      typeof sampler !== 'object' ||
-      sampler === null ||
-      typeof sampler.module !== 'string' ||
-      typeof sampler.export !== 'string'
-    ) {
-      throw new InvalidArgumentError('options.sampler', 'a { module, export, config } sampler spec', sampler);
-    }
-    const entry = samplingWorkerEntry();
-    if (!existsSync(fileURLToPath(entry)))
-      throw new DPOTSError(
-        `${fileURLToPath(entry)} is missing: build @dpo-ts/core (npm run build) before starting workers`,
-      );
+    requireModuleSpec(sampler, 'options.sampler', 'a { module, export, config } sampler spec');
     const layout = parameterLayout(options.parameters, 'all');
     const parameters = new SharedArrayBuffer(layout.size * 4);
-    const backend = options.backend ?? selectedBackend()?.name ?? (tf.getBackend() as BackendName);
-    const gradientOverrides = options.gradientOverrides ?? activeGradientOverrides();
-    const threads: Worker[] = [];
-    try {
-      for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-        const workerData: SamplingWorkerInit = { workerIndex, sampler, backend, gradientOverrides, layout, parameters };
-        threads.push(new Worker(entry, { workerData }));
-      }
-    } catch (error) {
-      // A config that cannot cross threads (DataCloneError), or no memory: stop the workers already started.
-      await Promise.all(threads.map((worker) => worker.terminate()));
-      throw new InvalidArgumentError('options.sampler', 'a sampler spec whose config is JSON', sampler, String(error));
-    }
+    const { backend, gradientOverrides } = threadBackend(options);
     const pool = new SamplingWorkerPool<TTask, TResult>(
-      threads,
+      workers,
       layout,
       options.parameters,
       new Float32Array(parameters),
     );
-    await pool.started();
+    pool.host = await WorkerHost.start<FromSamplingWorker>({
+      entry: 'sampling-worker-entry.js',
+      workers,
+      workerData: (workerIndex): SamplingWorkerInit => ({
+        workerIndex,
+        sampler,
+        backend,
+        gradientOverrides,
+        layout,
+        parameters,
+      }),
+      spec: { argument: 'options.sampler', expected: 'a sampler spec whose config is JSON', value: sampler },
+      onMessage: (workerIndex, message) => pool.onMessage(workerIndex, message),
+      failure: (workerIndex, failure, reported) => {
+        // A worker's own report names the task it failed on (a thread error: the one it held).
+        const where =
+          reported?.type !== 'error'
+            ? pool.runningOn(workerIndex)
+            : reported.taskIndex === undefined
+              ? {}
+              : { taskIndex: reported.taskIndex };
+        return new SamplingWorkerFailedError({ workerIndex, ...where, ...failure });
+      },
+      onFail: (error) => {
+        pool.call?.reject(error);
+        pool.call = undefined;
+      },
+      busy: () => pool.call !== undefined,
+    });
     return pool;
   }
 
-  private started(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let ready = 0;
-      this.onStartFailure = reject;
-      this.workerThreads.forEach((worker, workerIndex) => {
-        worker.on('message', (message: FromSamplingWorker) => {
-          if (message.type === 'ready') {
-            worker.unref();
-            if (++ready === this.workerThreads.length) resolve();
-          } else this.onMessage(workerIndex, message);
-        });
-        worker.on('error', (error) =>
-          this.fail(
-            new SamplingWorkerFailedError({
-              workerIndex,
-              ...this.runningOn(workerIndex),
-              name: error.name,
-              message: error.message,
-              ...(error.stack ? { stack: error.stack } : {}),
-            }),
-          ),
-        );
-        worker.on('exit', (code) => {
-          if (!this.closing)
-            this.fail(
-              new SamplingWorkerFailedError({
-                workerIndex,
-                ...this.runningOn(workerIndex),
-                name: 'exit',
-                message: `the thread exited with code ${code}`,
-              }),
-            );
-        });
-      });
-    });
-  }
-
+  /** The task worker `workerIndex` is running, when any. */
   private runningOn(workerIndex: number): { taskIndex?: number } {
     const taskIndex = this.running[workerIndex];
     return taskIndex === undefined ? {} : { taskIndex };
   }
 
   private onMessage(workerIndex: number, message: FromSamplingWorker): void {
-    if (message.type === 'memory') {
-      this.memoryWaiters.get(workerIndex)?.resolve(message.numTensors);
-      this.memoryWaiters.delete(workerIndex);
-      if (this.call === undefined && this.memoryWaiters.size === 0)
-        for (const worker of this.workerThreads) worker.unref();
-    } else if (message.type === 'error') {
-      const { name, message: text, stack } = message.error;
-      this.fail(
-        new SamplingWorkerFailedError({
-          workerIndex,
-          ...(message.taskIndex === undefined ? {} : { taskIndex: message.taskIndex }),
-          name,
-          message: text,
-          ...(stack ? { stack } : {}),
-        }),
-      );
-    } else if (message.type === 'result') {
+    if (message.type === 'result') {
       const call = this.call;
       if (call === undefined || message.callId !== call.callId) return;
       this.running[workerIndex] = undefined;
@@ -221,13 +154,13 @@ export class SamplingWorkerPool<TTask, TResult> {
         call.onResult?.(message.result, message.taskIndex);
         if (call.done === call.tasks.length) {
           this.call = undefined;
-          for (const worker of this.workerThreads) worker.unref();
+          this.host.unref();
           call.resolve();
         } else this.handOut(call, workerIndex);
       } catch (error) {
         // The caller's onResult threw: hand out no more tasks; results still in flight are dropped.
         this.call = undefined;
-        for (const worker of this.workerThreads) worker.unref();
+        this.host.unref();
         call.reject(error instanceof Error ? error : new DPOTSError(String(error)));
       }
     }
@@ -238,26 +171,13 @@ export class SamplingWorkerPool<TTask, TResult> {
     if (call.next >= call.tasks.length) return;
     const taskIndex = call.next++;
     this.running[workerIndex] = taskIndex;
-    this.workerThreads[workerIndex]!.postMessage({
+    this.host.post(workerIndex, {
       type: 'task',
       callId: call.callId,
       parametersVersion: this.parametersVersion,
       taskIndex,
       task: call.tasks[taskIndex],
     } satisfies ToSamplingWorker);
-  }
-
-  /** Records the first failure, stops every worker and rejects whatever waits. */
-  private fail(error: Error): void {
-    if (this.failure !== undefined || this.closing) return;
-    this.failure = error;
-    this.closing = true;
-    for (const worker of this.workerThreads) void worker.terminate();
-    this.onStartFailure?.(error);
-    this.call?.reject(error);
-    this.call = undefined;
-    for (const waiter of this.memoryWaiters.values()) waiter.reject(error);
-    this.memoryWaiters.clear();
   }
 
   /**
@@ -273,8 +193,8 @@ export class SamplingWorkerPool<TTask, TResult> {
     tasks: readonly TTask[],
     options: { readonly onResult?: (result: TResult, taskIndex: number) => void } = {},
   ): Promise<TResult[]> {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.closing) throw new DPOTSError('SamplingWorkerPool is closed');
+    if (this.host.failure !== undefined) throw this.host.failure;
+    if (this.host.closing) throw new DPOTSError('SamplingWorkerPool is closed');
     if (this.call !== undefined)
       throw new DPOTSError('SamplingWorkerPool.sample is already running: await the previous call');
     if (!Array.isArray(tasks) || tasks.length === 0)
@@ -299,18 +219,15 @@ export class SamplingWorkerPool<TTask, TResult> {
       throw error;
     }
     this.parametersVersion++;
-    if (this.failure !== undefined) throw this.failure;
+    if (this.host.failure !== undefined) throw this.host.failure;
     await new Promise<void>((resolve, reject) => {
       Object.assign(call, { resolve, reject });
       try {
-        this.workerThreads.forEach((worker, workerIndex) => {
-          if (call.next >= tasks.length) return;
-          worker.ref();
+        for (let workerIndex = 0; workerIndex < this.host.size && call.next < tasks.length; workerIndex++)
           this.handOut(call, workerIndex);
-        });
       } catch (error) {
         // A task that cannot cross threads (functions, tensors): some workers may already run, so stop them all.
-        this.fail(
+        this.host.fail(
           new InvalidArgumentError(
             'tasks',
             'sampling tasks that survive structuredClone (plain data, typed arrays)',
@@ -328,25 +245,14 @@ export class SamplingWorkerPool<TTask, TResult> {
    * else between calls): for leak checks in tests.
    */
   async workerTensorCounts(): Promise<number[]> {
-    if (this.failure !== undefined) throw this.failure;
-    return Promise.all(
-      this.workerThreads.map(
-        (worker, workerIndex) =>
-          new Promise<number>((resolve, reject) => {
-            this.memoryWaiters.set(workerIndex, { resolve, reject });
-            worker.ref();
-            worker.postMessage({ type: 'memory' } satisfies ToSamplingWorker);
-          }),
-      ),
-    );
+    return this.host.tensorCounts();
   }
 
   /** Stops every worker (a running call rejects). Idempotent. */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.call?.reject(new DPOTSError('SamplingWorkerPool was closed during a call'));
-    this.call = undefined;
-    await Promise.all(this.workerThreads.map((worker) => worker.terminate()));
+    await this.host.close(() => {
+      this.call?.reject(new DPOTSError('SamplingWorkerPool was closed during a call'));
+      this.call = undefined;
+    });
   }
 }

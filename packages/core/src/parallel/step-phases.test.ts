@@ -74,8 +74,21 @@ describe('step phases', () => {
         maxGradNorm: 1,
         stepIndex: 0,
       });
-      const expected = ['publish', 'load', 'compute', 'copy', 'idle', 'reduce', 'gradients', 'apply'] as const;
+      const expected = [
+        'publish',
+        'load',
+        'compute',
+        'copy',
+        'idle',
+        'wake',
+        'imbalance',
+        'reduce',
+        'gradients',
+        'apply',
+      ] as const;
       for (const phase of expected) expect(isDuration(metrics[STEP_PHASE_METRICS[phase]])).toBe(true);
+      // One worker finished last: it waited for no one, so the mean imbalance is under the largest one's half.
+      expect(metrics[STEP_PHASE_METRICS.imbalance]!).toBeLessThanOrEqual(metrics[STEP_PHASE_METRICS.gradients]! / 2);
       expect(metrics[STEP_PHASE_METRICS.reference]).toBeUndefined(); // a preference trainer's phase
     } finally {
       optimizer.dispose();

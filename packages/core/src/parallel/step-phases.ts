@@ -31,6 +31,17 @@ export const STEP_PHASE_METRICS = {
   copy: 'time/copy',
   /** Seconds a worker waited for the rest of the step (mean over workers). */
   idle: 'time/idle',
+  /**
+   * The part of `idle` from the main thread posting the call to a worker starting it: message
+   * delivery and the thread waking up (mean over workers).
+   */
+  wake: 'time/wake',
+  /**
+   * The part of `idle` from a worker's end of its last micro-batch (its last gradient handed
+   * over) to the last worker's: the imbalance between workers (mean over workers; 0 for the
+   * last one).
+   */
+  imbalance: 'time/imbalance',
   /** Seconds of the ordered gradient sum (all workers together) and its conversion to tensors. */
   reduce: 'time/reduce',
   /** Seconds of the whole gradient call, from publish to the last summed micro-batch. */

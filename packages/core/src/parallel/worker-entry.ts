@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   post({ type: 'ready', numTensors: tf.memory().numTensors });
   for (;;) {
     const run = await nextRun();
+    const startedAt = performance.timeOrigin + performance.now();
     const control = new StepControl(run.control, run.batches.length, init.layout.slots.length);
     const sum = new Float32Array(run.sum);
     const drain = () => control.drain(init.layout, sum, slotTable, slots.length, run.divisor);
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
       reduce += drain();
       currentMicroBatch = undefined;
     }
-    post({ type: 'finished', callId: run.callId, reduce });
+    const span = run.timing ? { span: { startedAt, finishedAt: performance.timeOrigin + performance.now() } } : {};
+    post({ type: 'finished', callId: run.callId, reduce, ...span });
   }
 }
 

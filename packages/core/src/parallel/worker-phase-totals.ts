@@ -18,6 +18,8 @@ export class WorkerPhaseTotals {
   reduce = 0;
   /** Micro-batches it computed. */
   microBatches = 0;
+  /** When it took the call and when it finished, on the process-wide clock (ms); see `FromWorker`. */
+  span: { readonly startedAt: number; readonly finishedAt: number } | undefined;
 
   /** Adds one micro-batch's timing. */
   add(timing: MicroBatchTiming): void {
@@ -31,12 +33,22 @@ export class WorkerPhaseTotals {
   /**
    * The worker phases of a call, averaged over the workers that had micro-batches; a worker's
    * idle time is `workSeconds` (posting the work to the last worker's end) minus its own load,
-   * compute, copy and reduce.
+   * compute, copy and reduce. With `postedAt` (when the call was posted, process-wide clock in
+   * ms) and every worker's span, also the parts of idle: `wake` and `imbalance`.
    */
-  static mean(active: readonly WorkerPhaseTotals[], workSeconds: number): StepPhaseSeconds {
+  static mean(active: readonly WorkerPhaseTotals[], workSeconds: number, postedAt?: number): StepPhaseSeconds {
     const mean = (pick: (t: WorkerPhaseTotals) => number) =>
       active.reduce((sum, t) => sum + pick(t), 0) / active.length;
+    const spans = active.map((t) => t.span);
+    const split =
+      postedAt === undefined || spans.some((span) => span === undefined)
+        ? {}
+        : {
+            wake: mean((t) => Math.max(0, t.span!.startedAt - postedAt) / 1000),
+            imbalance: mean((t) => (Math.max(...spans.map((span) => span!.finishedAt)) - t.span!.finishedAt) / 1000),
+          };
     return {
+      ...split,
       load: mean((t) => t.load),
       compute: mean((t) => t.compute),
       copy: mean((t) => t.copy),

@@ -85,6 +85,11 @@ export type FromWorker =
       readonly callId: number;
       /** Seconds this worker spent adding gradients (anyone's) into the call's sum. */
       readonly reduce: number;
+      /**
+       * When the run asked for `timing`: when the worker took the call and when it finished, in
+       * milliseconds on the process-wide clock (`performance.timeOrigin + performance.now()`).
+       */
+      readonly span?: { readonly startedAt: number; readonly finishedAt: number };
     }
   | { readonly type: 'memory'; readonly numTensors: number }
   | { readonly type: 'error'; readonly microBatchIndex?: number; readonly error: SerializedError };

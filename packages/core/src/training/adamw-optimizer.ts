@@ -3,7 +3,10 @@ import { DPOTSError } from '../errors/dpo-ts-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
 import { requireFloat32, requireInteger } from '../errors/validate.js';
+import { copyToHost } from '../parallel/copy-to-host.js';
+import type { ParameterLayout } from '../parallel/parameter-layout.js';
 import type { NamedVariables } from '../surrogate/preference-scorer.js';
+import { AdamWHostMoments } from './adamw-host-moments.js';
 import { assertFiniteValues, findNonFiniteTensor, type NonFiniteElement } from './non-finite-guard.js';
 
 /** Gradients by the same stable names as the variables they belong to. */
@@ -127,6 +130,8 @@ export class AdamWOptimizer {
   private readonly slots = new Map<string, Slot>();
   private stepCount = 0;
   private disposed = false;
+  /** Where the moments of the fused step's variables live while it owns them (see hostMoments). */
+  private host: AdamWHostMoments | undefined;
 
   /**
    * Validates `config` (merged over {@link DEFAULT_ADAMW_CONFIG}) and creates zero moments m and
@@ -200,6 +205,7 @@ export class AdamWOptimizer {
         throw new ShapeMismatchError(`gradients.get("${name}")`, slot.variable.shape, gradient.shape);
       }
     }
+    this.releaseHostMoments();
     this.stepCount += 1;
     const { beta1, beta2, epsilon, weightDecay } = this;
     for (const [name, gradient] of gradients) {
@@ -231,7 +237,8 @@ export class AdamWOptimizer {
     this.assertAlive();
     const moments = new Map<string, AdamWMoments>();
     for (const [name, slot] of this.slots) {
-      const [m, v] = await Promise.all([slot.m.data(), slot.v.data()]);
+      const held = this.host?.of(name);
+      const [m, v] = held ? [held.m, held.v] : await Promise.all([slot.m.data(), slot.v.data()]);
       moments.set(name, {
         step: slot.step,
         shape: slot.variable.shape.slice(),
@@ -259,6 +266,7 @@ export class AdamWOptimizer {
   async findNonFinite(options: { readonly moments?: boolean } = {}): Promise<NonFiniteElement | undefined> {
     this.assertAlive();
     const moments = options.moments ?? true;
+    if (moments) this.releaseHostMoments();
     const tensors = new Map<string, tf.Tensor>();
     for (const [name, slot] of this.slots) {
       tensors.set(`variable "${name}"`, slot.variable);
@@ -315,6 +323,8 @@ export class AdamWOptimizer {
         );
       }
     }
+    // Every variable's moments are replaced, so the host buffers' values are obsolete.
+    this.host = undefined;
     for (const [name, moments] of state.moments) {
       const slot = this.slots.get(name)!;
       tf.tidy(() => {
@@ -329,11 +339,72 @@ export class AdamWOptimizer {
   /** Frees m and v. The model's variables are untouched. Further use throws. */
   dispose(): void {
     if (this.disposed) return;
+    this.host = undefined;
     for (const slot of this.slots.values()) {
       slot.m.dispose();
       slot.v.dispose();
     }
     this.disposed = true;
+  }
+
+  /**
+   * Hands the moments of `layout`'s variables to flat host buffers, for core's fused AdamW step
+   * (`applyFusedGradientStep`), which updates them in place: from then on those buffers are the
+   * moments, until a tensor-path update ({@link AdamWOptimizer.applyGradients}), a moment check
+   * ({@link AdamWOptimizer.findNonFinite}) or {@link AdamWOptimizer.loadState} takes them back.
+   * {@link AdamWOptimizer.state} reads them where they are, so checkpoints do not change. The
+   * first call for a layout copies the moments out (once); later calls return the same buffers.
+   * @throws InvalidArgumentError naming `layout` for a variable the optimiser does not know;
+   *   ShapeMismatchError for a shape that differs from the variable's.
+   * @internal
+   */
+  async hostMoments(layout: ParameterLayout): Promise<AdamWHostMoments> {
+    this.assertAlive();
+    if (this.host?.matches(layout)) return this.host;
+    for (const { name, shape } of layout.slots) {
+      const variable = this.slot(name, 'layout').variable;
+      if (!sameShape(shape, variable.shape))
+        throw new ShapeMismatchError(`layout slot "${name}"`, variable.shape, shape);
+    }
+    this.releaseHostMoments();
+    const host = new AdamWHostMoments(layout);
+    for (const { name, offset } of layout.slots) {
+      const slot = this.slots.get(name)!;
+      await copyToHost(slot.m, host.m, offset);
+      await copyToHost(slot.v, host.v, offset);
+    }
+    this.host = host;
+    return host;
+  }
+
+  /**
+   * Counts one fused update of the variables `names` (those with a gradient): the optimiser's
+   * step and each variable's advance by one, as in {@link AdamWOptimizer.applyGradients}.
+   * Validates `learningRate` first, changing nothing when it throws.
+   * @returns each variable's new step t, in the order of `names`.
+   * @internal
+   */
+  recordHostStep(names: readonly string[], learningRate: number): number[] {
+    this.assertAlive();
+    requireFloat32('learningRate', learningRate, { min: 0, max: ADAMW_LIMITS.maxLearningRate });
+    const slots = names.map((name) => this.slot(name, 'gradients'));
+    this.stepCount += 1;
+    return slots.map((slot) => ++slot.step);
+  }
+
+  /** Copies the host moments (if any) back into the moment tensors, which become the moments again. */
+  private releaseHostMoments(): void {
+    const host = this.host;
+    if (host === undefined) return;
+    this.host = undefined;
+    for (const { name, shape } of host.layout.slots) {
+      const slot = this.slots.get(name)!;
+      const { m, v } = host.of(name)!;
+      tf.tidy(() => {
+        slot.m.assign(tf.tensor(m.slice(), shape as number[], 'float32'));
+        slot.v.assign(tf.tensor(v.slice(), shape as number[], 'float32'));
+      });
+    }
   }
 
   private slot(name: string, argument: string): Slot {
