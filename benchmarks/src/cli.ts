@@ -87,9 +87,10 @@ export function buildProgram(
     .argument('[names...]', `benchmarks to run: ${benchmarks.map((b) => b.name).join(', ')}`)
     .addOption(new Option('--smoke', 'tiny sizes, every code path, minutes in all (CI)').conflicts(['quick', 'full']))
     .addOption(
-      new Option('--quick', 'the default: the whole suite in under 15 minutes on 2 cores (about 9.5 min measured)').conflicts([
-        'full',
-      ]),
+      new Option(
+        '--quick',
+        'the default: the whole suite in under 15 minutes on 2 cores (about 9.5 min measured)',
+      ).conflicts(['full']),
     )
     .addOption(new Option('--full', 'the published sizes (hours)'))
     .option('--out <dir>', 'output folder', 'out/bench')
