@@ -168,8 +168,8 @@ describe('DPOTrainer with workers', () => {
           // Kill worker 1 after step 2 was logged (and checkpointed): step 3 must fail.
           if (step === 2)
             await (
-              pool(trainer) as unknown as { handles: { worker: { terminate(): Promise<number> } }[] }
-            ).handles[1]!.worker.terminate();
+              pool(trainer) as unknown as { host: { threads: { terminate(): Promise<number> }[] } }
+            ).host.threads[1]!.terminate();
         },
       });
       await expect(failed).rejects.toThrow(WorkerFailedError);
