@@ -16,7 +16,10 @@
  *     --run-dir runs/emoji-t2i --out runs/emoji-t2i-out
  *
  * The second base's configuration (docs/text-to-image-base.md) adds
- * `--channels 96 --ema-decay 0.999 --caption-tags 5 --tag-prob 0.5 --save-every 1000`.
+ * `--channels 96 --ema-decay 0.999 --caption-tags 5 --tag-prob 0.5 --save-every 1000`; the
+ * third adds `--text-features wordnet`: a version-2 caption tokenizer whose words also carry
+ * their WordNet hypernym synsets (`--wordnet-senses`, `--features-per-word`), so held-out
+ * captions of unseen words ("octopus") read as what they share with seen ones ("squid").
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -31,6 +34,7 @@ import {
   restoreWeights,
   runTrainingLoop,
 } from '@dpo-ts/core/training';
+import { InvalidArgumentError } from '@dpo-ts/core';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
   CaptionEncoder,
@@ -48,6 +52,7 @@ import {
   textToImageVariables,
   writeImageGrid,
   WeightEMA,
+  WordNetNouns,
   type EmojiDataset,
 } from '@dpo-ts/diffusion';
 
@@ -76,6 +81,15 @@ const { values } = parseArgs({
     // --caption-tags emojibase tags ("red apple (fruit, food)"); the vocabulary then covers the tags.
     'caption-tags': { type: 'string', default: '0' },
     'tag-prob': { type: 'string', default: '0' },
+    // Caption features: 'words' (a word tokenizer, as the first bases) or 'wordnet' (words plus
+    // the synsets of each word's first --wordnet-senses noun senses and their hypernyms).
+    'text-features': { type: 'string', default: 'words' },
+    'wordnet-senses': { type: 'string', default: '3' },
+    'features-per-word': { type: 'string', default: '24' },
+    // Words per caption the encoder reads.
+    'caption-words': { type: 'string', default: '16' },
+    // Progress line every N steps.
+    'log-every': { type: 'string', default: '50' },
   },
 });
 const steps = Number(values.steps);
@@ -110,10 +124,26 @@ for (let start = 0; start < train.count; start += 64) {
 const captionTags = Number(values['caption-tags']);
 const tagProb = captionTags > 0 ? Number(values['tag-prob']) : 0;
 const taggedCaptions = train.entries.map((entry) => emojiCaptionWithTags(entry, captionTags));
+if (values['text-features'] !== 'words' && values['text-features'] !== 'wordnet')
+  throw new InvalidArgumentError('--text-features', "'words' or 'wordnet'", values['text-features']);
 const tokenizer = CaptionTokenizer.fromCaptions(
   tagProb > 0 ? taggedCaptions : train.entries.map((entry) => entry.caption),
+  values['text-features'] === 'wordnet'
+    ? {
+        hypernyms: {
+          wordnet: await WordNetNouns.loadShared(),
+          senses: Number(values['wordnet-senses']),
+          featuresPerWord: Number(values['features-per-word']),
+        },
+      }
+    : {},
 );
-const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, seed });
+const encoder = new CaptionEncoder({
+  vocabSize: tokenizer.vocabSize,
+  maxLength: Number(values['caption-words']) * tokenizer.featuresPerWord,
+  featuresPerToken: tokenizer.featuresPerWord,
+  seed,
+});
 const denoiser = new LatentTextDenoiser({
   latentShape: autoencoder.latentShape,
   textDim: encoder.config.dim,
@@ -146,7 +176,7 @@ let noiseRng = new Rng(seed * 2 + 12);
 let imagesSeen = 0;
 let stepSeconds = 0;
 console.error(
-  `text-to-image: caption encoder ${encoder.parameterCount()} + denoiser ${denoiser.parameterCount()} weights; vocabulary ${tokenizer.vocabSize}; ${train.count} training images; latents ${autoencoder.latentShape.join('x')} x ${scalingFactor.toFixed(4)}; backend ${backend.name}`,
+  `text-to-image: caption encoder ${encoder.parameterCount()} + denoiser ${denoiser.parameterCount()} weights; vocabulary ${tokenizer.vocabSize} (${tokenizer.words.length} words, ${tokenizer.featuresPerWord} features per word); ${train.count} training images; latents ${autoencoder.latentShape.join('x')} x ${scalingFactor.toFixed(4)}; backend ${backend.name}`,
 );
 
 const result = await runTrainingLoop({
@@ -219,7 +249,7 @@ const result = await runTrainingLoop({
     },
   },
   resume: 'auto',
-  progress: { everySteps: 50, metrics: ['loss', 'grad_norm', 'images_per_second'] },
+  progress: { everySteps: Number(values['log-every']), metrics: ['loss', 'grad_norm', 'images_per_second'] },
 });
 
 if (ema) {
@@ -273,6 +303,12 @@ const summary = {
   emaDecay,
   captionTags,
   tagProb,
+  textFeatures: values['text-features'],
+  tokenizer: {
+    words: tokenizer.words.length,
+    vocabSize: tokenizer.vocabSize,
+    featuresPerWord: tokenizer.featuresPerWord,
+  },
   finalLoss: result.history.at(-1)?.metrics.loss ?? null,
   trainImagesPerSecondThisRun: imagesSeen / Math.max(stepSeconds, 1e-9),
   sampleImagesPerSecond: (captions.length * 8) / sampleSeconds,

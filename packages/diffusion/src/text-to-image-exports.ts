@@ -61,7 +61,9 @@ export {
   CAPTION_UNKNOWN_ID,
   type CaptionTokenizerJSON,
   type CaptionVocabularyOptions,
+  type CaptionHypernymOptions,
 } from './text-to-image/caption-tokenizer.js';
+export { WordNetNouns, wordNetDatabaseDirectory, type WordNetSynset } from './text-to-image/wordnet-nouns.js';
 export {
   CaptionEncoder,
   DEFAULT_CAPTION_ENCODER_CONFIG,

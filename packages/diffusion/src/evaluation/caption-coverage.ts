@@ -11,6 +11,9 @@ export type CaptionCoverage = 'known' | 'partly-known' | 'unknown';
  * model can tell "watermelon" from "postbox"). Held-out captions of a word-level tokenizer built
  * from the training captions fall in all three; report alignment per group, since an unknown
  * caption is out of reach of any model with that tokenizer. An empty caption counts as known.
+ * With a version-2 tokenizer (WordNet features) a word counts as known when it has any feature
+ * (its own id or a synset the training captions reach): `'unknown'` then means that no word of
+ * the caption has a feature at all, and `'known'` includes unseen words WordNet places.
  * @param maxLength - tokens per caption, as the caption encoder reads them (`encoder.config.maxLength`).
  * @returns one entry per caption, in order.
  */

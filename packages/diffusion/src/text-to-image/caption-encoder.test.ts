@@ -60,6 +60,52 @@ describe('CaptionEncoder', () => {
     encoder.dispose();
   });
 
+  it('with featuresPerToken, a word slot is the mean of its ids rows: shapes, values, gradients, no leak', async () => {
+    // 2 captions x 2 slots of 3 ids; no blocks, so out = layerNorm(row mean + position).
+    const encoder = new CaptionEncoder({
+      vocabSize: 9,
+      maxLength: 6,
+      featuresPerToken: 3,
+      dim: 4,
+      layers: 0,
+      heads: 1,
+    });
+    const ids = Int32Array.from([5, 7, 0, 0, 0, 0, 2, 0, 0, 3, 4, 8]);
+    await expectNoLeak(() => {
+      const { tokens, pooled } = encoder.encode(ids, 2);
+      expect(tokens.shape).toEqual([2, 2, 4]);
+      expect(pooled.shape).toEqual([2, 4]);
+      const table = encoder.namedVariables().get('tok')!.arraySync() as number[][];
+      const position = encoder.namedVariables().get('pos')!.arraySync() as number[][];
+      const normed = (v: number[]): number[] => {
+        const mean = v.reduce((a, b) => a + b, 0) / v.length;
+        const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+        return v.map((x) => (x - mean) / Math.sqrt(variance + 1e-5));
+      };
+      const first = normed(table[5]!.map((x, j) => (x + table[7]![j]!) / 2 + position[0]![j]!));
+      const word = normed(table[2]!.map((x, j) => x + position[0]![j]!));
+      const second = normed(table[3]!.map((x, j) => (x + table[4]![j]! + table[8]![j]!) / 3 + position[1]![j]!));
+      const pooledValues = pooled.arraySync();
+      for (let k = 0; k < 4; k++) {
+        expect(pooledValues[0]![k]).toBeCloseTo(first[k]!, 4); // one slot: pooled = that slot
+        expect(pooledValues[1]![k]).toBeCloseTo((word[k]! + second[k]!) / 2, 4);
+      }
+      const { value, grads } = computeNamedGradients(
+        () => tf.sum(tf.square(encoder.encode(ids, 2).pooled)) as tf.Scalar,
+        encoder.namedVariables(),
+      );
+      // Rows no slot reads (0, 1, 6) get no gradient; the ones read do.
+      const tokGrad = grads.get('tok')!.arraySync() as number[][];
+      expect([0, 1, 6].map((row) => Math.max(...tokGrad[row]!.map(Math.abs)))).toEqual([0, 0, 0]);
+      expect(Math.max(...tokGrad[8]!.map(Math.abs))).toBeGreaterThan(0);
+      tf.dispose([tokens, pooled, value, ...grads.values()]);
+    });
+    expect(() => new CaptionEncoder({ ...config, maxLength: 6, featuresPerToken: 4 })).toThrow(
+      /captionEncoder\.maxLength must be a multiple of featuresPerToken \(4\): got 6/,
+    );
+    encoder.dispose();
+  });
+
   it('refuses heads that do not divide dim', () => {
     expect(() => new CaptionEncoder({ ...config, heads: 3 })).toThrow(
       /captionEncoder\.heads must be a divisor of dim \(16\): got 3/,

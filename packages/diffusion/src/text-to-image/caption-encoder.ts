@@ -10,8 +10,17 @@ import { CAPTION_PAD_ID } from './caption-tokenizer.js';
 export interface CaptionEncoderConfig {
   /** Vocabulary size, padding and unknown included (`tokenizer.vocabSize`). */
   readonly vocabSize: number;
-  /** Tokens per caption; longer captions are truncated by the tokenizer. @defaultValue 16 */
+  /**
+   * Token ids per caption, `words x featuresPerToken`; longer captions are truncated by the
+   * tokenizer. @defaultValue 16
+   */
   readonly maxLength: number;
+  /**
+   * Ids per word slot (`tokenizer.featuresPerWord`): 1 for a word tokenizer (version 1); more
+   * for a version-2 tokenizer, whose word's vector is the mean of its non-padding ids' rows
+   * (the word's own and its WordNet synsets'). Must divide `maxLength`. @defaultValue 1
+   */
+  readonly featuresPerToken: number;
   /** Width of the token vectors and of the pooled embedding. @defaultValue 64 */
   readonly dim: number;
   /** Transformer blocks. @defaultValue 2 */
@@ -25,6 +34,7 @@ export interface CaptionEncoderConfig {
 /** Defaults of {@link CaptionEncoderConfig} (all but `vocabSize`). */
 export const DEFAULT_CAPTION_ENCODER_CONFIG: Omit<CaptionEncoderConfig, 'vocabSize'> = Object.freeze({
   maxLength: 16,
+  featuresPerToken: 1,
   dim: 64,
   layers: 2,
   heads: 4,
@@ -38,6 +48,13 @@ export function resolveCaptionEncoderConfig(
   const merged = { ...DEFAULT_CAPTION_ENCODER_CONFIG, ...config };
   requireInteger('captionEncoder.vocabSize', merged.vocabSize, { min: 3 });
   requireInteger('captionEncoder.maxLength', merged.maxLength, { min: 1 });
+  requireInteger('captionEncoder.featuresPerToken', merged.featuresPerToken, { min: 1 });
+  if (merged.maxLength % merged.featuresPerToken !== 0)
+    throw new InvalidArgumentError(
+      'captionEncoder.maxLength',
+      `a multiple of featuresPerToken (${merged.featuresPerToken})`,
+      merged.maxLength,
+    );
   requireInteger('captionEncoder.dim', merged.dim, { min: 1 });
   requireInteger('captionEncoder.layers', merged.layers, { min: 0 });
   requireInteger('captionEncoder.heads', merged.heads, { min: 1 });
@@ -62,7 +79,7 @@ interface BlockParams {
 
 /** What {@link CaptionEncoder.encode} returns; the caller disposes both tensors. */
 export interface EncodedText {
-  /** Per-token vectors after the final layer norm, `[batch, maxLength, dim]` (for cross-attention). */
+  /** Per-word vectors after the final layer norm, `[batch, maxLength / featuresPerToken, dim]` (for cross-attention). */
   readonly tokens: tf.Tensor3D;
   /** Mean of the token vectors over non-padding positions, `[batch, dim]`; zeros for an empty caption. */
   readonly pooled: tf.Tensor2D;
@@ -76,7 +93,10 @@ export interface EncodedText {
  * -1e9 attention scores, so a caption's vectors do not depend on how much padding follows it.
  *
  * Token lookup is one-hot times the table (`[b*T, V] x [V, dim]`): with a ~2,000-word vocabulary
- * the matmul is cheap and trains on every backend without a gather gradient.
+ * the matmul is cheap and trains on every backend without a gather gradient. With
+ * `featuresPerToken` K > 1 (a version-2 tokenizer) each of the `maxLength / K` word slots is the
+ * mean of the table rows of its non-padding ids (`tf.gather`; on wasm its gradient is core's
+ * override, registered by `selectBackend`), fastText's sum-of-features word vector, normalised.
  *
  * Weight names: `tok`, `pos`, `block.{i}.{norm1,qkv,proj,norm2,mlp1,mlp2}.*`, `out.norm.*`.
  * @see Vaswani et al. 2017; Radford et al. 2021 (CLIP's text tower, pooled differently).
@@ -101,7 +121,7 @@ export class CaptionEncoder implements Checkpointable {
     const store = new ParameterStore(new Rng(this.config.seed));
     this.store = store;
     this.tokenTable = store.normal('tok', [vocabSize, dim], 0.02);
-    this.positionTable = store.normal('pos', [maxLength, dim], 0.02);
+    this.positionTable = store.normal('pos', [maxLength / this.config.featuresPerToken, dim], 0.02);
     const norm = (name: string): LayerNormParams => ({
       gamma: store.constant(`${name}.gamma`, [dim], 1),
       beta: store.zeros(`${name}.beta`, [dim]),
@@ -124,15 +144,14 @@ export class CaptionEncoder implements Checkpointable {
    * Differentiable with respect to every weight; the caller disposes the result.
    */
   encode(tokenIds: Int32Array, batch: number): EncodedText {
-    const { maxLength: T, dim: d, heads: H, vocabSize } = this.config;
-    if (tokenIds.length !== batch * T)
-      throw new InvalidArgumentError('tokenIds', `${batch} x ${T} ids`, `${tokenIds.length} ids`);
-    const keep = Float32Array.from(tokenIds, (id) => (id === CAPTION_PAD_ID ? 0 : 1));
+    const { maxLength, featuresPerToken: K, dim: d, heads: H } = this.config;
+    if (tokenIds.length !== batch * maxLength)
+      throw new InvalidArgumentError('tokenIds', `${batch} x ${maxLength} ids`, `${tokenIds.length} ids`);
+    const T = maxLength / K; // word slots; a slot is padding when its first id is
+    const keep = Float32Array.from({ length: batch * T }, (_, i) => (tokenIds[i * K] === CAPTION_PAD_ID ? 0 : 1));
     const [tokens, pooled] = tf.tidy(() => {
-      const ids = tf.tensor1d(tokenIds, 'int32');
-      const oneHot = tf.cast(tf.oneHot(ids, vocabSize), 'float32'); // [b*T, V]
       const positions = tf.tile(this.positionTable, [batch, 1]); // [b*T, d]
-      let x = tf.add(tf.matMul(oneHot, this.tokenTable as tf.Tensor2D), positions) as tf.Tensor2D;
+      let x = tf.add(this.wordVectors(tokenIds), positions) as tf.Tensor2D;
       const mask = tf.tensor2d(keep, [batch, T]);
       const scoreBias = tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [batch, 1, 1, T]); // padding keys -> -1e9
       for (const block of this.blocks) {
@@ -146,6 +165,24 @@ export class CaptionEncoder implements Checkpointable {
       return [out, tf.div(summed, counts) as tf.Tensor2D];
     });
     return { tokens: tokens as tf.Tensor3D, pooled: pooled as tf.Tensor2D };
+  }
+
+  /** Word-slot vectors before positions, `[b*T*K]` ids -> `[b*T, d]`; see the class comment. */
+  private wordVectors(tokenIds: Int32Array): tf.Tensor2D {
+    const { vocabSize, featuresPerToken: K } = this.config;
+    return tf.tidy(() => {
+      const ids = tf.tensor1d(tokenIds, 'int32');
+      if (K === 1) return tf.matMul(tf.cast(tf.oneHot(ids, vocabSize), 'float32'), this.tokenTable as tf.Tensor2D);
+      // Mean over a slot's non-padding ids: weight 1/count each, 0 for padding.
+      const weights = new Float32Array(tokenIds.length);
+      for (let slot = 0; slot < tokenIds.length / K; slot++) {
+        let count = 0;
+        for (let k = 0; k < K; k++) if (tokenIds[slot * K + k] !== CAPTION_PAD_ID) count += 1;
+        for (let k = 0; k < K; k++) if (tokenIds[slot * K + k] !== CAPTION_PAD_ID) weights[slot * K + k] = 1 / count;
+      }
+      const rows = tf.mul(tf.gather(this.tokenTable, ids), tf.tensor2d(weights, [tokenIds.length, 1])); // [b*T*K, d]
+      return tf.sum(tf.reshape(rows, [tokenIds.length / K, K, -1]), 1) as tf.Tensor2D; // [b*T, d]
+    });
   }
 
   /** Every weight by stable name. */

