@@ -89,8 +89,11 @@ export function sizesFor(mode: BenchmarkMode, backend: BackendName): ThroughputS
   };
 }
 
+/** The steps the benchmark times (DDPO in the worker-threads table only). */
+export const THROUGHPUT_STEP_NAMES = ['dpo', 'sft', 'ppo', 'diffusion-dpo', 'ddpo'] as const;
+
 /** The steps the benchmark times. */
-export type ThroughputStepName = 'dpo' | 'sft' | 'ppo' | 'diffusion-dpo';
+export type ThroughputStepName = (typeof THROUGHPUT_STEP_NAMES)[number];
 
 /** Untimed and timed repetitions of a step; 0 timed steps: skipped (with `skipReason`). */
 export interface Repetitions {

@@ -2,6 +2,7 @@ import { Rng } from '@dpo-ts/core/training';
 import { DiffusionDPOTrainer, MLPDenoiser, NoiseSchedule, type ImagePreferenceDataset } from '@dpo-ts/diffusion';
 import { CharTokenizer, DPOTrainer, GPT, SFTTrainer } from '@dpo-ts/lm';
 import { PPOTrainer } from '@dpo-ts/rlhf';
+import { makeDdpoStep } from './ddpo-step.js';
 import { diffusionDpoStepFlops, dpoStepFlops, ppoUpdateFlops, sftStepFlops } from './flops.js';
 import type { ThroughputSizes, ThroughputStepName } from './sizes.js';
 
@@ -253,7 +254,8 @@ export async function makeDiffusionDpoStep(
 
 /**
  * Builders of the steps of the 1-vs-N-workers table, each split into `sizes.microBatches`
- * micro-batches (PPO: per minibatch); the diffusion step at its largest batch.
+ * micro-batches (PPO: per minibatch; DDPO: one per trained timestep); the diffusion step at its
+ * largest batch. DDPO is measured here only (its update is what runs on the gradient engine).
  */
 export function parallelStepBuilders(
   sizes: ThroughputSizes,
@@ -268,6 +270,7 @@ export function parallelStepBuilders(
       name: 'diffusion-dpo',
       build: () => makeDiffusionDpoStep(sizes, Math.max(...sizes.diffusion.batches), parallel),
     },
+    { name: 'ddpo', build: () => makeDdpoStep(sizes, parallel) },
   ];
 }
 
