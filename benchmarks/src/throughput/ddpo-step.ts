@@ -2,7 +2,7 @@ import { MLPDenoiser, NoiseSchedule, type ImageReward } from '@dpo-ts/diffusion'
 import { DDPOTrainer } from '@dpo-ts/rlhf';
 import { ddpoUpdateFlops } from './flops.js';
 import type { ThroughputSizes } from './sizes.js';
-import type { ParallelStepOptions, ThroughputStep } from './steps.js';
+import { type ParallelStepOptions, type ThroughputStep, trainWith } from './throughput-step.js';
 
 /** Mean brightness: any cheap image reward will do, speed does not depend on it. */
 const brightness: ImageReward = (image) => {
@@ -52,9 +52,7 @@ export async function makeDdpoStep(sizes: ThroughputSizes, parallel?: ParallelSt
     flops: ddpoUpdateFlops(denseMultiplyAdds, trajectories, numSteps, sizes.microBatches),
     parameters: model.parameterCount(),
     run: (index) => trainer.trainStep(index),
-    train: async (onStep) => {
-      await trainer.train({ progress: false, onLog: ({ metrics }) => onStep(metrics) });
-    },
+    train: trainWith(trainer),
     dispose: () => {
       trainer.dispose();
       model.dispose();
