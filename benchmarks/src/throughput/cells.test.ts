@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { planThroughputCells, reduceThroughput, validateThroughputCell } from './cells.js';
+import {
+  planThroughputCells,
+  reduceThroughput,
+  THROUGHPUT_STEPS_ENV,
+  throughputStepFilter,
+  validateThroughputCell,
+} from './cells.js';
 
 const context = { mode: 'smoke' as const, seed: 0, seeds: [0], log: () => {} };
 
@@ -18,6 +24,30 @@ describe('throughput cells', () => {
       'workers/cpu',
       'pytorch',
     ]);
+  });
+
+  it('limits the backend and workers cells to the steps DPO_TS_THROUGHPUT_STEPS names', () => {
+    expect(throughputStepFilter(undefined)).toBeUndefined();
+    expect(throughputStepFilter('')).toBeUndefined();
+    expect(throughputStepFilter('dpo, sft')).toEqual(['dpo', 'sft']);
+    expect(() => throughputStepFilter('dpo,rlhf')).toThrow(
+      'DPO_TS_THROUGHPUT_STEPS must be comma-separated dpo | sft | ppo | diffusion-dpo | ddpo: got "dpo,rlhf"',
+    );
+    const saved = process.env[THROUGHPUT_STEPS_ENV];
+    process.env[THROUGHPUT_STEPS_ENV] = 'dpo,sft';
+    try {
+      expect(planThroughputCells({ ...context, backend: 'wasm' }).map((cell) => cell.payload)).toEqual([
+        { part: 'backend', backend: 'wasm', steps: ['dpo', 'sft'] },
+        { part: 'workers', backend: 'wasm', steps: ['dpo', 'sft'] },
+        { part: 'pytorch' },
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env[THROUGHPUT_STEPS_ENV];
+      else process.env[THROUGHPUT_STEPS_ENV] = saved;
+    }
+    expect(() => validateThroughputCell({ part: 'workers', backend: 'wasm', steps: ['dpo', 'rlhf'] })).toThrow(
+      'cell.steps must be an array of dpo | sft | ppo | diffusion-dpo | ddpo',
+    );
   });
 
   it('refuses bad cells naming the field', () => {

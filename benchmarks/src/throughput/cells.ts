@@ -10,7 +10,7 @@ import { type PyTorchComparison, measurePyTorch } from './pytorch.js';
 import { withPyTorchTasks } from './pytorch-tasks.js';
 import { throughputResult } from './report.js';
 import { runWorker } from './run-workers.js';
-import { THROUGHPUT_SIZES, sizesFor } from './sizes.js';
+import { THROUGHPUT_SIZES, THROUGHPUT_STEP_NAMES, sizesFor, type ThroughputStepName } from './sizes.js';
 import { parallelStepBuilders, stepBuilders } from './steps.js';
 import type { WorkerOutput } from './worker.js';
 
@@ -18,13 +18,39 @@ import type { WorkerOutput } from './worker.js';
 export const THROUGHPUT_BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'webgpu', 'tensorflow'];
 
 /**
+ * Environment variable that limits a run to some steps, comma-separated
+ * ({@link ThroughputStepName}s: `DPO_TS_THROUGHPUT_STEPS=dpo,sft`), in the per-backend and the
+ * worker-threads tables alike (PyTorch is measured as usual). Unset: every step.
+ */
+export const THROUGHPUT_STEPS_ENV = 'DPO_TS_THROUGHPUT_STEPS';
+
+/**
  * One cell of the throughput benchmark: every step on one backend (each in its own child
- * process), the 1-vs-N-worker-threads table on one backend, or the PyTorch reference.
+ * process), the 1-vs-N-worker-threads table on one backend, or the PyTorch reference. `steps`
+ * (from {@link THROUGHPUT_STEPS_ENV}, in the payload so a stored result's key covers it) limits
+ * the steps a backend or workers cell measures; absent: all of them.
  */
 export type ThroughputCell =
-  | { readonly part: 'backend'; readonly backend: BackendName }
-  | { readonly part: 'workers'; readonly backend: BackendName }
+  | { readonly part: 'backend'; readonly backend: BackendName; readonly steps?: readonly ThroughputStepName[] }
+  | { readonly part: 'workers'; readonly backend: BackendName; readonly steps?: readonly ThroughputStepName[] }
   | { readonly part: 'pytorch' };
+
+/**
+ * The steps {@link THROUGHPUT_STEPS_ENV} asks for (`value`: its value), or undefined for every step.
+ * @throws InvalidArgumentError naming the variable when a name is not a step.
+ */
+export function throughputStepFilter(value: string | undefined): readonly ThroughputStepName[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const names = value.split(',').map((name) => name.trim());
+  for (const name of names)
+    if (!THROUGHPUT_STEP_NAMES.includes(name as ThroughputStepName))
+      throw new InvalidArgumentError(
+        THROUGHPUT_STEPS_ENV,
+        `comma-separated ${THROUGHPUT_STEP_NAMES.join(' | ')}`,
+        value,
+      );
+  return names as ThroughputStepName[];
+}
 
 /** What a cell measured, with the machine it ran on (timings of different machines are not comparable). */
 export interface ThroughputCellResult {
@@ -42,9 +68,11 @@ export function throughputBackends(backend: CellContext['backend']): readonly Ba
 export function planThroughputCells(context: CellContext): BenchmarkCell[] {
   const minutes = { smoke: 0.2, quick: 1, full: 7 }[context.mode];
   const workerBackend = context.backend && context.backend !== 'auto' ? context.backend : 'wasm';
+  const filter = throughputStepFilter(process.env[THROUGHPUT_STEPS_ENV]);
+  const steps = filter === undefined ? {} : { steps: filter };
   const cells: ThroughputCell[] = [
-    ...throughputBackends(context.backend).map((backend) => ({ part: 'backend' as const, backend })),
-    { part: 'workers', backend: workerBackend },
+    ...throughputBackends(context.backend).map((backend) => ({ part: 'backend' as const, backend, ...steps })),
+    { part: 'workers', backend: workerBackend, ...steps },
     { part: 'pytorch' },
   ];
   return cells.map((cell) => ({
@@ -65,6 +93,11 @@ export function validateThroughputCell(payload: unknown): ThroughputCell {
     throw new InvalidArgumentError('cell.part', '"backend", "workers" or "pytorch"', cell.part);
   if (cell.part !== 'pytorch' && !THROUGHPUT_BACKENDS.includes(cell.backend as BackendName))
     throw new InvalidArgumentError('cell.backend', THROUGHPUT_BACKENDS.join(' | '), cell.backend);
+  if (
+    cell.steps !== undefined &&
+    (!Array.isArray(cell.steps) || cell.steps.some((name) => !THROUGHPUT_STEP_NAMES.includes(name)))
+  )
+    throw new InvalidArgumentError('cell.steps', `an array of ${THROUGHPUT_STEP_NAMES.join(' | ')}`, cell.steps);
   return cell as ThroughputCell;
 }
 
@@ -98,8 +131,10 @@ export async function runThroughputCell(cell: ThroughputCell, context: CellConte
   };
   try {
     const sizes = sizesFor(context.mode, cell.backend);
+    const measured = (name: ThroughputStepName) => cell.steps === undefined || cell.steps.includes(name);
     if (cell.part === 'backend') {
       for (const [index, builder] of stepBuilders(sizes).entries()) {
+        if (!measured(builder.name)) continue;
         if (context.signal?.aborted) throw new Error('aborted');
         const output = await runWorker({ ...common, step: index, stepName: builder.name });
         outputs.push(output);
@@ -123,6 +158,7 @@ export async function runThroughputCell(cell: ThroughputCell, context: CellConte
       `workers: ${workerCounts.join(' and ')} (${machine.cores} cores, ${sizes.microBatches} micro-batches per step), backend ${cell.backend}`,
     );
     for (const [index, builder] of parallelStepBuilders(sizes, { workers: 1, totalSteps: 0 }).entries()) {
+      if (!measured(builder.name)) continue;
       for (const workers of workerCounts) {
         if (context.signal?.aborted) throw new Error('aborted');
         const output = await runWorker({ ...common, step: index, stepName: builder.name, workers });

@@ -25,6 +25,7 @@ export const FLOP_FORMULAS = {
   ppo: 'B * (generation: 2 N per sampled token + prompt prefill) + (2 + 3 E) F(P + R) per rollout (reference and policy/value forwards, E epochs of forward + backward)',
   diffusion:
     '2 * (dense multiply-adds per image) per forward; per pair: 3 x 2 images through the policy, 1 x 2 through the reference',
+  ddpo: 'per trajectory: 2 forwards (classifier-free guidance) per sampled DDIM step, and 3 x 2 per trained timestep (forward + backward)',
 } as const;
 
 /** Matmul weights of the GPT blocks and head: N = 12 L d^2 + d V. */
@@ -71,4 +72,20 @@ export function ppoUpdateFlops(
  */
 export function diffusionDpoStepFlops(denseMultiplyAdds: number, pairs: number): number {
   return pairs * 2 * (3 + 1) * 2 * denseMultiplyAdds;
+}
+
+/**
+ * One DDPO step without a KL term: `trajectories` sampled over `numSteps` DDIM steps, then
+ * forward + backward on `trainedTimesteps` of them. Classifier-free guidance runs the conditional
+ * and unconditional branches, 2 image-forwards per denoising call.
+ * @param denseMultiplyAdds - sum of every dense kernel's size (inputs x outputs) of the denoiser.
+ */
+export function ddpoUpdateFlops(
+  denseMultiplyAdds: number,
+  trajectories: number,
+  numSteps: number,
+  trainedTimesteps: number,
+): number {
+  const guidedForward = 2 * 2 * denseMultiplyAdds;
+  return trajectories * guidedForward * (numSteps + 3 * trainedTimesteps);
 }

@@ -16,6 +16,9 @@ export { THROUGHPUT_BACKENDS } from './cells.js';
  * achieved GFLOP/s, peak RSS and tensors leaked per step (must be 0), and the same DPO step in
  * PyTorch where a Python with torch is found.
  *
+ * The worker-threads table (1 vs N workers through each trainer's `train()`) adds a DDPO update.
+ * `DPO_TS_THROUGHPUT_STEPS=dpo,sft` limits both tables to those steps (see `THROUGHPUT_STEPS_ENV`).
+ *
  * Each (backend, step) runs in a child Node process (`worker.js`): tfjs has one engine per
  * process, and switching backends inside it would share kernels' state, the gradient registry
  * and the RSS; a child per measurement isolates all three and a crash loses one row. With

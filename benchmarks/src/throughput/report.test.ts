@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dpoStepFlops, gptForwardFlops, gptMatmulParameters, sftStepFlops } from './flops.js';
 import type { StepMeasurement } from './measure.js';
 import { leakFailures, throughputResult } from './report.js';
-import { GPT_D128_SHAPE, THROUGHPUT_SIZES, repetitions, sizesFor } from './sizes.js';
+import { GPT_D128_SHAPE, THROUGHPUT_SIZES, repetitions, sizesFor, workerRepetitions } from './sizes.js';
 import type { WorkerOutput } from './worker.js';
 
 function measurement(
@@ -54,6 +54,17 @@ describe('repetitions', () => {
     expect(sizesFor('full', 'cpu')).toBe(THROUGHPUT_SIZES.full);
     expect(repetitions('quick', 'wasm', 'dpo')).toEqual({ warmup: 1, steps: 3 });
     expect(repetitions('smoke', 'cpu', 'ppo')).toEqual({ warmup: 1, steps: 1 });
+  });
+
+  it('gives the worker-threads table three more warm-up steps and at least 5 timed ones', () => {
+    expect(workerRepetitions(repetitions('quick', 'wasm', 'dpo'))).toEqual({ warmup: 4, steps: 5 });
+    expect(workerRepetitions(repetitions('quick', 'wasm', 'ppo'))).toEqual({ warmup: 4, steps: 1 });
+    expect(workerRepetitions(repetitions('full', 'wasm', 'dpo'))).toEqual({ warmup: 5, steps: 10 });
+    expect(workerRepetitions({ warmup: 0, steps: 0, skipReason: 'no' })).toEqual({
+      warmup: 0,
+      steps: 0,
+      skipReason: 'no',
+    });
   });
 });
 

@@ -16,6 +16,7 @@ const perSecond = (m: StepMeasurement) => `${Math.round(m.unitsPerSecond).toLoca
 /** `DPO`, `SFT`, `PPO update`, `Diffusion-DPO, 16 pairs`: a step's name in plots. */
 function shortLabel(m: StepMeasurement): string {
   if (m.step === 'diffusion-dpo') return `Diffusion-DPO, ${m.pairs} pairs`;
+  if (m.step === 'ddpo') return 'DDPO update';
   return m.step === 'ppo' ? 'PPO update' : m.step.toUpperCase();
 }
 
@@ -73,7 +74,7 @@ function stepTable(outputs: readonly WorkerOutput[]): ReportTable {
       'Each (backend, step) runs in its own Node process (fresh tfjs engine, its own peak RSS). Times are medians after the warm-up steps; ' +
       'the load average (1 minute, before -> after) shows how busy the 2 cores were with other work. ' +
       'a step ends when its metrics are read back. Tokens count every position processed (DPO: 2 rows of the full context per pair; PPO: sampled tokens). ' +
-      `FLOPs are analytic matmul counts: GPT forward ${FLOP_FORMULAS.gptForward}; SFT ${FLOP_FORMULAS.sft}; DPO ${FLOP_FORMULAS.dpo}; PPO ${FLOP_FORMULAS.ppo}; Diffusion-DPO ${FLOP_FORMULAS.diffusion}.`,
+      `FLOPs are analytic matmul counts: GPT forward ${FLOP_FORMULAS.gptForward}; SFT ${FLOP_FORMULAS.sft}; DPO ${FLOP_FORMULAS.dpo}; PPO ${FLOP_FORMULAS.ppo}; Diffusion-DPO ${FLOP_FORMULAS.diffusion}; DDPO ${FLOP_FORMULAS.ddpo}.`,
   };
 }
 

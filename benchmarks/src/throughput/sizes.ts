@@ -89,8 +89,11 @@ export function sizesFor(mode: BenchmarkMode, backend: BackendName): ThroughputS
   };
 }
 
+/** The steps the benchmark times (DDPO in the worker-threads table only). */
+export const THROUGHPUT_STEP_NAMES = ['dpo', 'sft', 'ppo', 'diffusion-dpo', 'ddpo'] as const;
+
 /** The steps the benchmark times. */
-export type ThroughputStepName = 'dpo' | 'sft' | 'ppo' | 'diffusion-dpo';
+export type ThroughputStepName = (typeof THROUGHPUT_STEP_NAMES)[number];
 
 /** Untimed and timed repetitions of a step; 0 timed steps: skipped (with `skipReason`). */
 export interface Repetitions {
@@ -133,4 +136,17 @@ export function repetitions(mode: BenchmarkMode, backend: BackendName, step: Thr
     : step === 'diffusion-dpo'
       ? { warmup: 3, steps: 30 }
       : { warmup: 2, steps: 10 };
+}
+
+/**
+ * Repetitions of a step in the 1-vs-N-workers table, from the per-backend `base`: three more
+ * warm-up steps (the first pays for the pool's start-up; then every worker isolate warms its own
+ * JIT on its share of the micro-batches: V8's helper threads spent ~200 CPU ms per DPO step with 2
+ * workers at the second step, ~110 at the fourth to sixth and ~80 by the ninth, against ~35 for one
+ * thread, measured 2026-12-03), and at least 5 timed steps where the base has 3 or more, so a
+ * median is steadier. Every worker count gets the same.
+ */
+export function workerRepetitions(base: Repetitions): Repetitions {
+  if (base.steps === 0) return base;
+  return { ...base, warmup: base.warmup + 3, steps: base.steps >= 3 ? Math.max(base.steps, 5) : base.steps };
 }

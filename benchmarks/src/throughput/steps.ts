@@ -2,32 +2,12 @@ import { Rng } from '@dpo-ts/core/training';
 import { DiffusionDPOTrainer, MLPDenoiser, NoiseSchedule, type ImagePreferenceDataset } from '@dpo-ts/diffusion';
 import { CharTokenizer, DPOTrainer, GPT, SFTTrainer } from '@dpo-ts/lm';
 import { PPOTrainer } from '@dpo-ts/rlhf';
+import { makeDdpoStep } from './ddpo-step.js';
 import { diffusionDpoStepFlops, dpoStepFlops, ppoUpdateFlops, sftStepFlops } from './flops.js';
 import type { ThroughputSizes, ThroughputStepName } from './sizes.js';
+import { type ParallelStepOptions, type ThroughputStep, parallelConfig, trainWith } from './throughput-step.js';
 
-/** A training step to time: built once, run repeatedly with increasing step indices. */
-export interface ThroughputStep {
-  readonly name: ThroughputStepName;
-  /** Row label: `DPO step, 16 pairs`. */
-  readonly label: string;
-  /** What `units` counts: `tokens` (positions processed) or `images`. */
-  readonly unit: 'tokens' | 'images';
-  /** Tokens or images per step. */
-  readonly units: number;
-  /** Pairs per step for preference steps (DPO, Diffusion-DPO); undefined otherwise. */
-  readonly pairs?: number;
-  /** Analytic matmul FLOPs of one step (flops.ts). */
-  readonly flops: number;
-  readonly parameters: number;
-  /** Runs step `index`; resolves when its metrics have been read back (so its work is done). */
-  run(index: number): Promise<Record<string, number>>;
-  /**
-   * With {@link ParallelStepOptions}: runs the trainer's own `train()` (its worker pool
-   * included) for `totalSteps` steps, calling `onStep` after each with its metrics.
-   */
-  train?(onStep: (metrics: Record<string, number>) => void): Promise<void>;
-  dispose(): void;
-}
+export type { ParallelStepOptions, ThroughputStep } from './throughput-step.js';
 
 // 92 printable ASCII characters + 4 special tokens = vocabulary 96, as the notes' model.
 const ALPHABET = Array.from({ length: 92 }, (_, i) => String.fromCharCode(32 + i)).join('');
@@ -44,35 +24,6 @@ function gpt(sizes: ThroughputSizes, tokenizer: CharTokenizer): GPT {
 }
 
 const tokenizer = () => CharTokenizer.fromCorpus(ALPHABET);
-
-/** How a step is split for the 1-vs-N-workers table: `train()` with `workers` threads. */
-export interface ParallelStepOptions {
-  readonly workers: number;
-  /** `gradientAccumulationSteps`: the step's batch is split into this many micro-batches. */
-  readonly microBatches: number;
-  /** Steps `train()` runs (warm-up included). */
-  readonly totalSteps: number;
-}
-
-/** Config fields of a step split into micro-batches of `batch / microBatches` each. */
-function parallelConfig(parallel: ParallelStepOptions | undefined, batch: number) {
-  if (parallel === undefined) return {};
-  return {
-    totalSteps: parallel.totalSteps,
-    perDeviceTrainBatchSize: Math.max(1, Math.floor(batch / parallel.microBatches)),
-    gradientAccumulationSteps: parallel.microBatches,
-    workers: parallel.workers,
-  };
-}
-
-/** `train()` of a trainer for {@link ThroughputStep.train}. */
-function trainWith(trainer: {
-  train(options: { progress: false; onLog: (entry: { metrics: Record<string, number> }) => void }): Promise<unknown>;
-}): ThroughputStep['train'] {
-  return async (onStep) => {
-    await trainer.train({ progress: false, onLog: ({ metrics }) => onStep(metrics) });
-  };
-}
 
 /**
  * lm's DPOTrainer with a frozen reference (TRL's default): `dpoPairs` pairs whose rows fill the
@@ -253,7 +204,8 @@ export async function makeDiffusionDpoStep(
 
 /**
  * Builders of the steps of the 1-vs-N-workers table, each split into `sizes.microBatches`
- * micro-batches (PPO: per minibatch); the diffusion step at its largest batch.
+ * micro-batches (PPO: per minibatch; DDPO: one per trained timestep); the diffusion step at its
+ * largest batch. DDPO is measured here only (its update is what runs on the gradient engine).
  */
 export function parallelStepBuilders(
   sizes: ThroughputSizes,
@@ -268,6 +220,7 @@ export function parallelStepBuilders(
       name: 'diffusion-dpo',
       build: () => makeDiffusionDpoStep(sizes, Math.max(...sizes.diffusion.batches), parallel),
     },
+    { name: 'ddpo', build: () => makeDdpoStep(sizes, parallel) },
   ];
 }
 

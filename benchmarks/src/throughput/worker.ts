@@ -18,7 +18,7 @@ import { STEP_PHASES_ENV } from '@dpo-ts/core/parallel';
 import type { BenchmarkMode } from '../harness/benchmark.js';
 import { profileStep, profiles, type KernelProfile } from './kernel-profile.js';
 import { measureStep, measureTraining, type StepMeasurement } from './measure.js';
-import { THROUGHPUT_SIZES, repetitions, sizesFor } from './sizes.js';
+import { THROUGHPUT_SIZES, repetitions, sizesFor, workerRepetitions } from './sizes.js';
 import { parallelStepBuilders, stepBuilders, type ThroughputStep } from './steps.js';
 
 /** What a worker writes: a measurement, a skip, or why the backend or the step could not run. */
@@ -71,10 +71,10 @@ async function main(): Promise<void> {
   const named = builders[Number(values.step)];
   if (!named) throw new Error(`--step must index the mode's steps: got ${values.step}`);
   const base = repetitions(mode, backend, named.name);
-  // One more warm-up step through train(), for every worker count alike: the first steps pay for
-  // the pool's start-up and for the JIT warm-up of each thread's own engine (a worker runs only its
+  // More warm-up steps through train(), for every worker count alike: the first steps pay for the
+  // pool's start-up and for the JIT warm-up of each thread's own engine (a worker runs only its
   // share of the micro-batches, so its hot code settles later than the main thread's).
-  const reps = workers === undefined || base.steps === 0 ? base : { ...base, warmup: base.warmup + 1 };
+  const reps = workers === undefined ? base : workerRepetitions(base);
   const builder =
     workers === undefined
       ? named

@@ -69,8 +69,8 @@ export function workersTable(
     ],
     rows,
     note:
-      "Each step is split into micro-batches (gradientAccumulationSteps) and timed through the trainer's train() with `workers` set, after its warm-up (the pool's start-up is not counted). " +
-      'The PPO update sets `samplingWorkers` to the same count: its rollout samples on the sampling pool, its minibatch gradients on the gradient pool. ' +
+      "Each step is split into micro-batches (gradientAccumulationSteps) and timed through the trainer's train() with `workers` set, after its warm-up (the per-backend table's warm-up plus 3 steps, so neither the pool's start-up nor the JIT warm-up of each worker's engine is counted). " +
+      'The PPO and DDPO updates set `samplingWorkers` to the same count: their rollouts sample on the sampling pool, their minibatch gradients on the gradient pool. ' +
       'CPU ms per step sums every thread of the process: its growth from 1 to N workers is the parallel overhead, and it stays meaningful on a loaded machine, where wall-clock speedups do not (a session gets one share of the CPUs however many threads it runs). ' +
       'PyTorch runs the same step (benchmarks/python/dpo_step.py, diffusion_dpo_step.py) with its BLAS pinned to 1 and to every core; a ratio above 1 means dpo-ts is slower.',
   };
