@@ -127,7 +127,9 @@ export interface ResolvedDDPOConfig extends Omit<ResolvedOptimizationConfig, 'wa
   readonly samplingWorkers: number | 'auto';
   /**
    * Gradient threads of each optimiser update's timesteps (one micro-batch each), as given or
-   * `'auto'` (core's `ParallelTrainingArguments.workers`; at most `numTrainTimesteps`).
+   * `'auto'`. An integer > 1 runs that many (at most `numTrainTimesteps`); `'auto'` runs the update
+   * on the main thread, as Diffusion-DPO's trainer does: its micro-batches are too small to pay
+   * for workers (measured on 2 cores: 214 ms per update on 1 thread, 327 ms on 2 workers).
    */
   readonly workers: number | 'auto';
 }

@@ -3,7 +3,6 @@ import {
   Rng,
   mixSeeds,
   adamWFromConfig,
-  engineWorkers,
   lrScheduleFromConfig,
   microBatchStep,
   restoreWeights,
@@ -389,8 +388,10 @@ export class DDPOTrainer {
       {
         task: createDDPOUpdateTask(config, this.model, this.referenceModel, this.schedule),
         spec: ddpoUpdateTaskSpec(config),
-        // 'auto' stays on the main thread when the reference cannot be copied to replicas (see the constructor).
-        workers: this.referenceFrozen() ? engineWorkers(this.config.workers) : 1,
+        // 'auto' stays on the main thread: a timestep's micro-batch is too little work per weight
+        // (measured: 2 workers take 1.5x one's time per update, docs/speed.md round 4); an explicit
+        // count runs workers when the reference can be copied to replicas (see the constructor).
+        workers: this.referenceFrozen() && this.config.workers !== 'auto' ? this.config.workers : 1,
         microBatchesPerStep: this.config.numTrainTimesteps,
       },
       async (engine) => {
