@@ -152,7 +152,8 @@ export async function reduceSentimentExperiment(
     images: [],
     findings: experimentFindings(summary, comparisons, {
       mode: context.mode,
-      baseDir,
+      // The report names the committed base by its place in the repository, not this machine's path.
+      baseDir: first.base.dir ?? 'packages/lm/models/base-en (the committed base)',
       wallSeconds,
       cpuSeconds,
       selectionSeed: selection,

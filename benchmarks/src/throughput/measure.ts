@@ -2,15 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Repetitions } from './sizes.js';
 import type { ThroughputStep } from './steps.js';
 
-/** One step timed on one backend (what a worker writes). */
-export interface StepMeasurement {
+/** One step timed on one backend (what a worker writes): the step's description, then its timings. */
+export interface StepMeasurement
+  extends Pick<ThroughputStep, 'label' | 'unit' | 'units' | 'pairs' | 'flops' | 'parameters'> {
   readonly step: string;
-  readonly label: string;
-  readonly unit: 'tokens' | 'images';
-  readonly units: number;
-  readonly pairs?: number;
-  readonly flops: number;
-  readonly parameters: number;
   readonly warmup: number;
   readonly stepSeconds: readonly number[];
   readonly medianSeconds: number;
