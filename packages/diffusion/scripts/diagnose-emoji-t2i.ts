@@ -10,7 +10,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Rng } from '@dpo-ts/core/training';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
@@ -32,13 +31,11 @@ import {
   textGuidedNoise,
   writeImageGrid,
 } from '@dpo-ts/diffusion';
+import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
-const CHECKPOINTS = fileURLToPath(new URL('../../../checkpoints', import.meta.url));
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-t2i') },
-    autoencoder: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-autoencoder') },
-    scorer: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-clip-oracle') },
+    ...EMOJI_T2I_MODEL_OPTIONS,
     out: { type: 'string', default: 'runs/diagnosis' },
     examples: { type: 'string', default: '256' },
     'retrieval-captions': { type: 'string', default: '200' },
@@ -240,50 +237,39 @@ const retrievalCaptions = (
     ? [...new Set(trainCaptions)].slice(0, trainEmoji)
     : [...new Set(trainCaptions)].filter((_, i) => i % 7 === 0)
 ).slice(0, Number(values['retrieval-captions']));
-const retrievalSamples = await sampleCaptionImages(model, autoencoder, schedule, retrievalCaptions, {
-  seed: 4,
-  numSteps: 25,
-  guidanceScale: 3,
-});
-const hits = await clipRetrievalHits(scorer, retrievalSamples, retrievalCaptions, 10, 0);
-report.trainCaptionRetrieval = hits.reduce((a, b) => a + b, 0) / hits.length;
+// One DDIM sample (25 steps, guidance 3) per prompt; hit = the scorer ranks its caption first among 10.
+const retrieval = async (prompts: readonly string[], captions: readonly string[], seed: number) => {
+  const samples = await sampleCaptionImages(model, autoencoder, schedule, prompts, {
+    seed,
+    numSteps: 25,
+    guidanceScale: 3,
+  });
+  return { samples, hits: await clipRetrievalHits(scorer, samples, captions, 10, 0) };
+};
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+report.trainCaptionRetrieval = mean((await retrieval(retrievalCaptions, retrievalCaptions, 4)).hits);
 
 if (!values['skip-held-out']) {
   // 7. Held-out captions: retrieval per vocabulary coverage, KID x1000 against the real held-out emoji.
   const heldOutCaptions = [...new Set(heldOut.entries.map((entry) => entry.caption))];
-  const heldOutSamples = await sampleCaptionImages(model, autoencoder, schedule, heldOutCaptions, {
-    seed: 6,
-    numSteps: 25,
-    guidanceScale: 3,
-  });
-  const heldOutHits = await clipRetrievalHits(scorer, heldOutSamples, heldOutCaptions, 10, 0);
+  const { samples: heldOutSamples, hits: heldOutHits } = await retrieval(heldOutCaptions, heldOutCaptions, 6);
   const coverage = captionCoverage(tokenizer, heldOutCaptions, encoder.config.maxLength);
   const byCoverage: Record<string, { captions: number; retrieval: number }> = {};
   for (const group of ['all', 'known', 'partly-known', 'unknown'] as const) {
     const hitsOf = heldOutHits.filter((_, i) => group === 'all' || coverage[i] === group);
-    byCoverage[group] = { captions: hitsOf.length, retrieval: hitsOf.reduce((a, b) => a + b, 0) / hitsOf.length };
+    byCoverage[group] = { captions: hitsOf.length, retrieval: mean(hitsOf) };
   }
   report.heldOutRetrieval = byCoverage;
   // The same captions prompted with up to 5 emojibase tags ("watermelon (fruit, ...)"); scored against the plain captions.
   const taggedPrompts = heldOutCaptions.map((caption) =>
     emojiCaptionWithTags(heldOut.entries.find((entry) => entry.caption === caption)!, 5),
   );
-  const taggedSamples = await sampleCaptionImages(model, autoencoder, schedule, taggedPrompts, {
-    seed: 6,
-    numSteps: 25,
-    guidanceScale: 3,
-  });
-  const taggedHits = await clipRetrievalHits(scorer, taggedSamples, heldOutCaptions, 10, 0);
-  report.heldOutRetrievalTaggedPrompts = taggedHits.reduce((a, b) => a + b, 0) / taggedHits.length;
+  report.heldOutRetrievalTaggedPrompts = mean((await retrieval(taggedPrompts, heldOutCaptions, 6)).hits);
   // The same captions with unknown words replaced by the known word spelled most alike.
   const backoff = spellingBackoff(tokenizer);
-  const backoffSamples = await sampleCaptionImages(model, autoencoder, schedule, heldOutCaptions.map(backoff), {
-    seed: 6,
-    numSteps: 25,
-    guidanceScale: 3,
-  });
-  const backoffHits = await clipRetrievalHits(scorer, backoffSamples, heldOutCaptions, 10, 0);
-  report.heldOutRetrievalSpellingBackoff = backoffHits.reduce((a, b) => a + b, 0) / backoffHits.length;
+  report.heldOutRetrievalSpellingBackoff = mean(
+    (await retrieval(heldOutCaptions.map(backoff), heldOutCaptions, 6)).hits,
+  );
   const realFeatures = await autoencoderFeatures(autoencoder, heldOut.images, heldOut.count);
   const sampleFeatures = await autoencoderFeatures(autoencoder, heldOutSamples, heldOutCaptions.length);
   report.heldOutKIDx1000 = 1000 * kernelDistance(realFeatures, sampleFeatures, realFeatures.length / heldOut.count);

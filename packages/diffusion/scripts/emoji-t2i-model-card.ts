@@ -22,7 +22,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bootstrapMeanCI } from '@dpo-ts/core';
 import { Rng } from '@dpo-ts/core/training';
@@ -45,13 +44,11 @@ import {
   writeImageGrid,
   type EmojiDataset,
 } from '@dpo-ts/diffusion';
+import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
-const CHECKPOINTS = fileURLToPath(new URL('../../../checkpoints', import.meta.url));
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-t2i') },
-    autoencoder: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-autoencoder') },
-    scorer: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-clip-oracle') },
+    ...EMOJI_T2I_MODEL_OPTIONS,
     out: { type: 'string' },
     'run-log': { type: 'string' },
     'samples-per-caption': { type: 'string', default: '1' },
