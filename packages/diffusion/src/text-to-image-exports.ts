@@ -84,6 +84,12 @@ export {
   type TextDDIMResult,
 } from './text-to-image/text-guidance.js';
 export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
+export {
+  createTextToImageTask,
+  textToImageTaskSpec,
+  type TextToImageTaskConfig,
+  type TextToImageMicroBatch,
+} from './text-to-image/text-to-image-task.js';
 export { WeightEMA, emaDecayAt } from './text-to-image/weight-ema.js';
 export {
   saveTextToImageModel,
