@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { selectBackend } from '@dpo-ts/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmojiDataset, splitEmojiDataset } from '@dpo-ts/diffusion';
+import { InvalidArgumentError } from '@dpo-ts/core';
 import {
   loadTextToImageBase,
+  TEXT_TO_IMAGE_BASE_ENV,
   TEXT_TO_IMAGE_BASE_MODEL,
   textToImageBaseDirectory,
   textToImageBaseId,
@@ -36,6 +38,38 @@ describe('textToImageBaseDirectory / textToImageBaseId', () => {
     expect(textToImageBaseDirectory(saved, run)).toBe(saved);
     const sha = createHash('sha256').update('abc').digest('hex');
     expect(textToImageBaseId(saved)).toBe(`saved-model:${sha.slice(0, 16)}`);
+  });
+
+  it(`reads ${TEXT_TO_IMAGE_BASE_ENV} first (as an absolute path), still identified by its weights' hash`, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dpo-ts-t2i-base-'));
+    roots.push(root);
+    const other = join(root, 'interim');
+    await mkdir(other);
+    await writeFile(join(other, 'config.json'), '{}');
+    await writeFile(join(other, 'weights.bin'), 'xyz');
+    const environment = { [TEXT_TO_IMAGE_BASE_ENV]: ` ${relative(process.cwd(), other)} ` };
+    const directory = textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), environment);
+    expect(directory).toBe(other);
+    const sha = createHash('sha256').update('xyz').digest('hex');
+    expect(textToImageBaseId(directory)).toBe(`saved-model:${sha.slice(0, 16)}`);
+    // Unset or empty: the committed base.
+    expect(textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), {})).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+    expect(
+      textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), { [TEXT_TO_IMAGE_BASE_ENV]: '' }),
+    ).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+  });
+
+  it(`fails naming ${TEXT_TO_IMAGE_BASE_ENV} when it points at a missing directory or at no saved model`, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dpo-ts-t2i-base-'));
+    roots.push(root);
+    const missing = join(root, 'nowhere');
+    const read = (value: string) =>
+      textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), { [TEXT_TO_IMAGE_BASE_ENV]: value });
+    expect(() => read(missing)).toThrow(InvalidArgumentError);
+    expect(() => read(missing)).toThrow(
+      `${TEXT_TO_IMAGE_BASE_ENV} must be the directory of a saved text-to-image model (with config.json or trainer.json): got "${missing}" (no such directory)`,
+    );
+    expect(() => read(root)).toThrow(/DPO_TS_T2I_BASE must be .*\(it holds neither file\)/);
   });
 });
 

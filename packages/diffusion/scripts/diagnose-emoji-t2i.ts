@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Rng } from '@dpo-ts/core/training';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
+  CAPTION_COVERAGE_GROUPS,
   CaptionEncoder,
   addNoise,
   autoencoderFeatures,
@@ -255,7 +256,7 @@ if (!values['skip-held-out']) {
   const { samples: heldOutSamples, hits: heldOutHits } = await retrieval(heldOutCaptions, heldOutCaptions, 6);
   const coverage = captionCoverage(tokenizer, heldOutCaptions, encoder.config.maxLength);
   const byCoverage: Record<string, { captions: number; retrieval: number }> = {};
-  for (const group of ['all', 'known', 'partly-known', 'unknown'] as const) {
+  for (const group of ['all', ...CAPTION_COVERAGE_GROUPS] as const) {
     const hitsOf = heldOutHits.filter((_, i) => group === 'all' || coverage[i] === group);
     byCoverage[group] = { captions: hitsOf.length, retrieval: mean(hitsOf) };
   }
