@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { selectBackend } from '@dpo-ts/core/backend';
@@ -74,15 +74,20 @@ describe('textToImageBaseDirectory / textToImageBaseId', () => {
 });
 
 describe('loadTextToImageBase', () => {
-  it('reads the committed finished base (saved model, 20,000 steps; the run-checkpoint path is tested in diffusion)', async () => {
+  it('reads the committed finished base as its training.json describes it (the run-checkpoint path is tested in diffusion)', async () => {
     const split = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
-    expect(textToImageBaseDirectory()).toBe(TEXT_TO_IMAGE_BASE_MODEL);
-    const base = await loadTextToImageBase(split);
+    expect(textToImageBaseDirectory(undefined, undefined, {})).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+    // Whichever base is committed (format-1 width 64 or format-2 width 96): steps and sizes as trained.
+    const training = JSON.parse(await readFile(join(TEXT_TO_IMAGE_BASE_MODEL, 'training.json'), 'utf8'));
+    const base = await loadTextToImageBase(split, TEXT_TO_IMAGE_BASE_MODEL);
     try {
       expect(base.kind).toBe('saved-model');
-      expect(base.step).toBe(20000);
-      expect(base.model.encoder.parameterCount()).toBe(203392);
-      expect(base.model.denoiser.parameterCount()).toBe(400516);
+      expect(base.step).toBe(training.steps);
+      expect(base.model.encoder.parameterCount()).toBe(training.parameters.encoder);
+      expect(base.model.denoiser.parameterCount()).toBe(training.parameters.denoiser);
+      // The caption encoder reads as many ids per word as the tokenizer writes.
+      expect(base.model.encoder.config.featuresPerToken).toBe(base.model.tokenizer.featuresPerWord);
+      expect(base.model.encoder.config.vocabSize).toBe(base.model.tokenizer.vocabSize);
     } finally {
       for (const network of [base.model.encoder, base.model.denoiser, base.autoencoder.autoencoder]) network.dispose();
     }
