@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { selectBackend } from '@dpo-ts/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmojiDataset, splitEmojiDataset } from '@dpo-ts/diffusion';
+import { InvalidArgumentError } from '@dpo-ts/core';
 import {
   loadTextToImageBase,
+  TEXT_TO_IMAGE_BASE_ENV,
   TEXT_TO_IMAGE_BASE_MODEL,
   textToImageBaseDirectory,
   textToImageBaseId,
@@ -37,18 +39,55 @@ describe('textToImageBaseDirectory / textToImageBaseId', () => {
     const sha = createHash('sha256').update('abc').digest('hex');
     expect(textToImageBaseId(saved)).toBe(`saved-model:${sha.slice(0, 16)}`);
   });
+
+  it(`reads ${TEXT_TO_IMAGE_BASE_ENV} first (as an absolute path), still identified by its weights' hash`, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dpo-ts-t2i-base-'));
+    roots.push(root);
+    const other = join(root, 'interim');
+    await mkdir(other);
+    await writeFile(join(other, 'config.json'), '{}');
+    await writeFile(join(other, 'weights.bin'), 'xyz');
+    const environment = { [TEXT_TO_IMAGE_BASE_ENV]: ` ${relative(process.cwd(), other)} ` };
+    const directory = textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), environment);
+    expect(directory).toBe(other);
+    const sha = createHash('sha256').update('xyz').digest('hex');
+    expect(textToImageBaseId(directory)).toBe(`saved-model:${sha.slice(0, 16)}`);
+    // Unset or empty: the committed base.
+    expect(textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), {})).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+    expect(
+      textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), { [TEXT_TO_IMAGE_BASE_ENV]: '' }),
+    ).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+  });
+
+  it(`fails naming ${TEXT_TO_IMAGE_BASE_ENV} when it points at a missing directory or at no saved model`, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dpo-ts-t2i-base-'));
+    roots.push(root);
+    const missing = join(root, 'nowhere');
+    const read = (value: string) =>
+      textToImageBaseDirectory(TEXT_TO_IMAGE_BASE_MODEL, join(root, 'run'), { [TEXT_TO_IMAGE_BASE_ENV]: value });
+    expect(() => read(missing)).toThrow(InvalidArgumentError);
+    expect(() => read(missing)).toThrow(
+      `${TEXT_TO_IMAGE_BASE_ENV} must be the directory of a saved text-to-image model (with config.json or trainer.json): got "${missing}" (no such directory)`,
+    );
+    expect(() => read(root)).toThrow(/DPO_TS_T2I_BASE must be .*\(it holds neither file\)/);
+  });
 });
 
 describe('loadTextToImageBase', () => {
-  it('reads the committed finished base (saved model, 20,000 steps; the run-checkpoint path is tested in diffusion)', async () => {
+  it('reads the committed finished base as its training.json describes it (the run-checkpoint path is tested in diffusion)', async () => {
     const split = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
-    expect(textToImageBaseDirectory()).toBe(TEXT_TO_IMAGE_BASE_MODEL);
-    const base = await loadTextToImageBase(split);
+    expect(textToImageBaseDirectory(undefined, undefined, {})).toBe(TEXT_TO_IMAGE_BASE_MODEL);
+    // Whichever base is committed (format-1 width 64 or format-2 width 96): steps and sizes as trained.
+    const training = JSON.parse(await readFile(join(TEXT_TO_IMAGE_BASE_MODEL, 'training.json'), 'utf8'));
+    const base = await loadTextToImageBase(split, TEXT_TO_IMAGE_BASE_MODEL);
     try {
       expect(base.kind).toBe('saved-model');
-      expect(base.step).toBe(20000);
-      expect(base.model.encoder.parameterCount()).toBe(203392);
-      expect(base.model.denoiser.parameterCount()).toBe(400516);
+      expect(base.step).toBe(training.steps);
+      expect(base.model.encoder.parameterCount()).toBe(training.parameters.encoder);
+      expect(base.model.denoiser.parameterCount()).toBe(training.parameters.denoiser);
+      // The caption encoder reads as many ids per word as the tokenizer writes.
+      expect(base.model.encoder.config.featuresPerToken).toBe(base.model.tokenizer.featuresPerWord);
+      expect(base.model.encoder.config.vocabSize).toBe(base.model.tokenizer.vocabSize);
     } finally {
       for (const network of [base.model.encoder, base.model.denoiser, base.autoencoder.autoencoder]) network.dispose();
     }

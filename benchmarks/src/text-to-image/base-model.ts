@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from '@dpo-ts/core';
 import {
   EMOJI_AUTOENCODER_CHECKPOINT,
   loadTextToImageSnapshot,
@@ -29,11 +30,37 @@ export const TEXT_TO_IMAGE_BASE_CHECKPOINT: string = fileURLToPath(
 /** The base model, its autoencoder and where both came from (`kind`, `step`, `source`). */
 export type TextToImageBase = TextToImageSnapshot;
 
-/** Where the base is read from: the finished saved model when it exists (its `config.json`), else the run checkpoint. */
+/**
+ * The environment variable that points the benchmark at another base without moving files: the
+ * directory of a saved text-to-image model (`saveTextToImageModel`'s `config.json`, or
+ * `saveTextToImageTrainedModel`'s `trainer.json`), e.g. the interim `--out` of a base run.
+ */
+export const TEXT_TO_IMAGE_BASE_ENV = 'DPO_TS_T2I_BASE';
+
+/**
+ * Where the base is read from: the directory named by {@link TEXT_TO_IMAGE_BASE_ENV} when set
+ * (resolved to an absolute path), else the finished saved model when it exists (its
+ * `config.json`), else the run checkpoint.
+ * @param environment - where the variable is read. @defaultValue `process.env`
+ * @throws InvalidArgumentError naming the variable when it names no saved text-to-image model.
+ */
 export function textToImageBaseDirectory(
   savedModel: string = TEXT_TO_IMAGE_BASE_MODEL,
   runCheckpoint: string = TEXT_TO_IMAGE_BASE_CHECKPOINT,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
 ): string {
+  const override = environment[TEXT_TO_IMAGE_BASE_ENV]?.trim();
+  if (override !== undefined && override !== '') {
+    const directory = resolve(override);
+    if (!['config.json', 'trainer.json'].some((file) => existsSync(join(directory, file))))
+      throw new InvalidArgumentError(
+        TEXT_TO_IMAGE_BASE_ENV,
+        'the directory of a saved text-to-image model (with config.json or trainer.json)',
+        override,
+        existsSync(directory) ? 'it holds neither file' : 'no such directory',
+      );
+    return directory;
+  }
   return existsSync(join(savedModel, 'config.json')) ? savedModel : runCheckpoint;
 }
 
@@ -50,8 +77,9 @@ export function textToImageBaseId(directory: string = textToImageBaseDirectory()
 }
 
 /**
- * Loads the text-to-image base with diffusion's `loadTextToImageSnapshot`: the finished saved
- * model at {@link TEXT_TO_IMAGE_BASE_MODEL} when present (tokenizer, caption encoder and denoiser
+ * Loads the text-to-image base with diffusion's `loadTextToImageSnapshot`: the directory named by
+ * {@link TEXT_TO_IMAGE_BASE_ENV} when set, else the finished saved model at
+ * {@link TEXT_TO_IMAGE_BASE_MODEL} when present (tokenizer, caption encoder and denoiser
  * as saved, step from its `training.json`), else the run's newest training checkpoint (networks
  * rebuilt as the training script builds them, tokenizer from the canonical split's training
  * captions); the committed emoji autoencoder either way.

@@ -15,7 +15,14 @@ import {
   type StyleClassifier,
   type TokenizedCLIP,
 } from '@dpo-ts/diffusion';
-import { loadTextToImageBase, type TextToImageBase } from './base-model.js';
+import {
+  loadTextToImageBase,
+  TEXT_TO_IMAGE_BASE_CHECKPOINT,
+  TEXT_TO_IMAGE_BASE_MODEL,
+  type TextToImageBase,
+  textToImageBaseDirectory,
+  textToImageBaseId,
+} from './base-model.js';
 import type { T2ILabeler } from './settings.js';
 
 /** The committed labelers and oracles (`packages/diffusion/checkpoints`, see emoji-labelers.md). */
@@ -27,6 +34,10 @@ export const FEEDBACK_CHECKPOINTS: string = fileURLToPath(
 export interface T2IContext {
   readonly split: EmojiSplit;
   readonly base: TextToImageBase;
+  /** The loaded base's id (`textToImageBaseId`): every cell's payload must carry the same. */
+  readonly baseId: string;
+  /** True when the base came from `DPO_TS_T2I_BASE` rather than the committed folders. */
+  readonly baseOverridden: boolean;
   readonly schedule: NoiseSchedule;
   /** The labelers: the only source of labels (and DDPO's reward). */
   readonly labelers: Readonly<Record<T2ILabeler, ImageLabeler>>;
@@ -73,7 +84,9 @@ export async function releaseT2IContext(): Promise<void> {
 
 async function loadContext(): Promise<T2IContext> {
   const split = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
-  const base = await loadTextToImageBase(split);
+  const directory = textToImageBaseDirectory();
+  const baseId = textToImageBaseId(directory);
+  const base = await loadTextToImageBase(split, directory);
   const clip = await loadEmojiCLIP(path.join(FEEDBACK_CHECKPOINTS, 'emoji-clip'));
   const { classifier: style } = await loadStyleClassifier(path.join(FEEDBACK_CHECKPOINTS, 'emoji-style'));
   const clipOracle = await loadEmojiCLIP(path.join(FEEDBACK_CHECKPOINTS, 'emoji-clip-oracle'));
@@ -84,6 +97,8 @@ async function loadContext(): Promise<T2IContext> {
   return {
     split,
     base,
+    baseId,
+    baseOverridden: directory !== TEXT_TO_IMAGE_BASE_MODEL && directory !== TEXT_TO_IMAGE_BASE_CHECKPOINT,
     schedule: new NoiseSchedule(),
     labelers: { clip: clipLabeler(clip, 'emoji-clip'), style: styleLabeler(style, 'emoji-style') },
     clipOracle,

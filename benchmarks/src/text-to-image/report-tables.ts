@@ -1,7 +1,9 @@
 import type { ReportTable } from '../harness/benchmark.js';
+import { TEXT_TO_IMAGE_BASE_ENV } from './base-model.js';
 import type { ConfidenceInterval } from '../sentiment/bootstrap.js';
 import { excludes, MEASURE_LABELS, type T2IMeasure } from './caption-units.js';
 import type { MethodRow, T2ISummary } from './collect.js';
+import type { T2ICellResult } from './run-cell.js';
 import type { T2ILabeler, T2IMethod, T2ISettings } from './settings.js';
 
 /** Table and findings names of the methods. */
@@ -148,6 +150,19 @@ export function baseTable(summary: T2ISummary): ReportTable {
   };
 }
 
+/** The first finding: which base the run used, at which step, from where, and its id. */
+export function baseFinding(baseModel: NonNullable<T2ICellResult['baseModel']>): string {
+  const step = `at step ${baseModel.step ?? 'unknown'}`;
+  const id = baseModel.id === undefined ? '' : `; id ${baseModel.id}`;
+  if (baseModel.overridden === true)
+    return `Base: the ${baseModel.kind.replace('-', ' ')} read from ${TEXT_TO_IMAGE_BASE_ENV}=${baseModel.source} ${step}${id} (not the committed base).`;
+  const what =
+    baseModel.kind === 'run-checkpoint'
+      ? "the unfinished base run's training checkpoint"
+      : 'the finished saved base model';
+  return `Base: ${what} ${step} (${baseModel.source.split('/').slice(-2).join('/')}${id}).`;
+}
+
 /**
  * The findings in words: per labeler, whether Diffusion-DPO moves its target oracle measures
  * net of the flipped-label control (CI excluding 0), what the shuffled control shows about
@@ -156,10 +171,7 @@ export function baseTable(summary: T2ISummary): ReportTable {
 export function t2iFindings(summary: T2ISummary, settings: T2ISettings): string[] {
   const findings: string[] = [];
   const baseModel = summary.base[0]?.result.baseModel;
-  if (baseModel !== undefined)
-    findings.push(
-      `Base: ${baseModel.kind === 'run-checkpoint' ? "the unfinished base run's training checkpoint" : 'the finished saved base model'} at step ${baseModel.step ?? 'unknown'} (${baseModel.source.split('/').slice(-2).join('/')}).`,
-    );
+  if (baseModel !== undefined) findings.push(baseFinding(baseModel));
   if (summary.seeds.length < 3)
     findings.push(
       `${summary.seeds.length} seed(s) and ${settings.testCaptions} test captions: the CIs cover captions${summary.seeds.length > 1 ? ' and few seeds' : ' only, not the spread between trainings'}. ${settings.betas.length === 1 ? `β ${settings.betas[0]} is the only β (no sweep in this mode). ` : `β chosen among ${settings.betas.join(' and ')} on ${settings.validationCaptions} validation captions. `}Read this as a check of the protocol; the full mode has 3 seeds, 96 x 2 test images and a three-β sweep.`,

@@ -1,4 +1,6 @@
+import { DPOTSError } from '@dpo-ts/core';
 import type { ImageLabeler } from '@dpo-ts/diffusion';
+import { TEXT_TO_IMAGE_BASE_ENV } from './base-model.js';
 import type { CellContext } from '../harness/cells.js';
 import { seedCaptions, t2iContext } from './context.js';
 import { evaluateModel, type ModelEvaluation } from './evaluate-model.js';
@@ -24,8 +26,18 @@ export interface T2ICellResult {
   readonly details: Readonly<Record<string, number>>;
   /** The base cell only. */
   readonly pairs?: PairsSummary;
-  /** The base cell only: which base was loaded (saved model or run checkpoint), at which step, from where. */
-  readonly baseModel?: { readonly kind: string; readonly step: number | null; readonly source: string };
+  /**
+   * The base cell only: which base was loaded (saved model or run checkpoint), at which step,
+   * from where (absolute path), and its id (`textToImageBaseId`: the hash of its weights).
+   */
+  readonly baseModel?: {
+    readonly kind: string;
+    readonly step: number | null;
+    readonly source: string;
+    readonly id?: string;
+    /** True when the base came from `DPO_TS_T2I_BASE`. */
+    readonly overridden?: boolean;
+  };
   readonly seconds: number;
 }
 
@@ -51,6 +63,11 @@ const VARIANTS: Readonly<Record<string, LabelVariant>> = {
 export async function runT2ICell(cell: T2ICell, context: CellContext): Promise<T2ICellResult> {
   const started = performance.now();
   const shared = await t2iContext();
+  // A queue worker loads its own base: it must be the one the cell was planned (and keyed) on.
+  if (cell.base !== shared.baseId)
+    throw new DPOTSError(
+      `text-to-image cell ${cell.method} seed ${cell.seed} was planned on base ${cell.base} but this process loaded ${shared.baseId} (${shared.base.source}): set ${TEXT_TO_IMAGE_BASE_ENV} the same way for the planner and every worker`,
+    );
   const { settings, seed } = cell;
   const captions = seedCaptions(shared, seed, settings);
   const pairs = await seedPairs(shared, seed, settings);
@@ -71,7 +88,13 @@ export async function runT2ICell(cell: T2ICell, context: CellContext): Promise<T
       evaluation,
       trainSeconds: 0,
       details: {},
-      baseModel: { kind: shared.base.kind, step: shared.base.step, source: shared.base.source },
+      baseModel: {
+        kind: shared.base.kind,
+        step: shared.base.step,
+        source: shared.base.source,
+        id: shared.baseId,
+        overridden: shared.baseOverridden,
+      },
       pairs: {
         pairs: pairs.captions.length,
         ties,

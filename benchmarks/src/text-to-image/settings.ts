@@ -67,8 +67,9 @@ export interface T2ISettings {
 /**
  * Per mode. Smoke: every code path at toy sizes (numbers meaningless). Quick: one seed, a
  * two-beta sweep (chosen on 8 validation captions, reported on 24 test captions), 48 pairs
- * labelled by each labeler, DDPO training on 3 of the 10 sampler steps per update (to stay
- * within 5 minutes with its negated-reward control). Full: three seeds, a three-beta sweep, 256
+ * labelled by each labeler, 12 steps of Diffusion-DPO and SFT, DDPO training on 2 of the 10
+ * sampler steps per update (to stay within 5 minutes, with its negated-reward control, on the
+ * width-96 base). Full: three seeds, a three-beta sweep, 256
  * pairs, 96 test captions x 2 images.
  */
 export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object.freeze({
@@ -100,11 +101,12 @@ export const T2I_SETTINGS: Readonly<Record<BenchmarkMode, T2ISettings>> = Object
     eta: 1,
     guidanceScale: 3,
     betas: [1000, 5000],
-    trainSteps: 16,
+    // 12 steps and 2 of 10 DDPO steps (were 16 and 3): the width-96 base costs ~1.7x per step.
+    trainSteps: 12,
     batchSize: 8,
     learningRate: 1e-4,
     ddpoSamplesPerStep: 16,
-    ddpoTimestepFraction: 0.3,
+    ddpoTimestepFraction: 0.2,
     retrievalCandidates: 10,
     gridCaptions: 8,
     resamples: 2000,

@@ -29,6 +29,7 @@ import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import { readJsonFile } from '@dpo-ts/core/io';
 import {
   autoencoderFeatures,
+  CAPTION_COVERAGE_GROUPS,
   CAPTION_PAD_ID,
   captionCoverage,
   clipRetrievalHits,
@@ -97,7 +98,14 @@ function perCaption(values: readonly number[], captionOf: (k: number) => number)
 // Samples: every held-out caption, samples-per-caption times (image k shows caption k % T).
 const repeats = Number(values['samples-per-caption']);
 const sampleCaptions = Array.from({ length: repeats }, () => captions).flat();
+// CPU seconds of this process (every thread) beside wall seconds: on a shared machine the wall
+// rate says more about the neighbours than about the model.
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
+};
 let started = performance.now();
+let cpuStarted = process.cpuUsage();
 const samples = await sampleCaptionImages(model, autoencoder, schedule, sampleCaptions, {
   seed,
   numSteps: samplingSteps,
@@ -105,6 +113,7 @@ const samples = await sampleCaptionImages(model, autoencoder, schedule, sampleCa
   batchSize: 64,
 });
 const sampleSeconds = (performance.now() - started) / 1000;
+const sampleCpuSeconds = cpuSecondsSince(cpuStarted);
 say(`${sampleCaptions.length} samples in ${sampleSeconds.toFixed(0)} s`);
 
 // Retrieval by the held-out scorer: samples, and the real held-out emoji as the ceiling.
@@ -125,11 +134,13 @@ const retrieval = {
   ),
   imagesSampled: sampleHits.length,
   imagesReal: realHits.length,
-  // Per vocabulary coverage of the caption by the model's tokenizer (an unknown caption is all UNK).
-  byCoverage: (['known', 'partly-known', 'unknown'] as const).map((group) => {
+  // Per vocabulary coverage of the caption by the model's tokenizer (an unknown caption is all UNK;
+  // 'wordnet', a version-2 tokenizer only: unseen words placed by their WordNet features).
+  byCoverage: CAPTION_COVERAGE_GROUPS.flatMap((group) => {
     const inGroup = captionCoverage(model.tokenizer, captions, model.encoder.config.maxLength).map((g) => g === group);
+    if (group === 'wordnet' && model.tokenizer.featuresPerWord === 1) return [];
     const hits = perCaption(sampleHits, (k) => k % captions.length).filter((_, i) => inGroup[i]);
-    return { group, captions: hits.length, samples: hits.length > 0 ? bootstrapMeanCI(hits, ciOptions) : null };
+    return [{ group, captions: hits.length, samples: hits.length > 0 ? bootstrapMeanCI(hits, ciOptions) : null }];
   }),
 };
 
@@ -160,6 +171,7 @@ const gridCaptions = Array.from(
 );
 const gridSamples = Number(values['grid-samples']);
 started = performance.now();
+cpuStarted = process.cpuUsage();
 const gridImages = await sampleCaptionImages(
   model,
   autoencoder,
@@ -168,6 +180,7 @@ const gridImages = await sampleCaptionImages(
   { seed: seed + 1, numSteps: samplingSteps, guidanceScale, batchSize: 64 },
 );
 const gridSeconds = (performance.now() - started) / 1000;
+const gridCpuSeconds = cpuSecondsSince(cpuStarted);
 const columns = 2 + gridSamples;
 const grid = new Float32Array(gridCaptions.length * columns * 3072).fill(1);
 gridCaptions.forEach((caption, row) => {
@@ -185,21 +198,35 @@ await writeImageGrid(
   { columns, scale: 2 },
 );
 
-// Training: steps and batch from the checkpoint or training.json; loss and images/s from the log.
+// Training: steps and batch from the checkpoint or training.json; loss and images/s from the log;
+// EMA from training.json or the saved model's metadata (an interim --out has no training.json).
 const summary = await readOptionalJson(path.join(values.model, 'training.json'));
+const savedMetadata = ((await readOptionalJson(path.join(values.model, 'config.json'))).metadata ?? {}) as Record<
+  string,
+  unknown
+>;
 const checkpointMetadata = snapshot.kind === 'run-checkpoint' ? await readCheckpointMetadata(snapshot.source) : {};
 const batchSize = Number(summary.batchSize ?? checkpointMetadata.batchSize ?? 64);
 const log =
   values['run-log'] === undefined
     ? undefined
     : parseRunLog(await readFile(values['run-log'], 'utf8'), snapshot.step ?? Number.POSITIVE_INFINITY);
+// Words per caption: word slots in use (a version-2 slot holds a word's id and its WordNet features).
+const featuresPerWord = model.tokenizer.featuresPerWord;
 const tokensPerCaption =
   model.tokenizer
     .encodeBatch(trainCaptions, model.encoder.config.maxLength)
+    .filter((_, k) => k % featuresPerWord === 0)
     .reduce((count, id) => count + (id === CAPTION_PAD_ID ? 0 : 1), 0) / trainCaptions.length;
 const steps = snapshot.step ?? Number(summary.steps ?? Number.NaN);
 const card = {
   model: { kind: snapshot.kind, source: path.relative(process.cwd(), snapshot.source), step: snapshot.step },
+  tokenizer: {
+    version: model.tokenizer.toJSON().version,
+    words: model.tokenizer.words.length,
+    vocabSize: model.tokenizer.vocabSize,
+    featuresPerWord,
+  },
   parameters: {
     captionEncoder: model.encoder.parameterCount(),
     denoiser: model.denoiser.parameterCount(),
@@ -217,7 +244,7 @@ const card = {
     finalLossOver:
       log === undefined ? 'training.json' : `the last ${log.lossCount} logged steps (to step ${log.lastStep})`,
     imagesPerSecond: log?.imagesPerSecond ?? summary.trainImagesPerSecondThisRun ?? null,
-    emaDecay: typeof summary.emaDecay === 'number' ? summary.emaDecay : 0,
+    emaDecay: [summary.emaDecay, savedMetadata.emaDecay].find((value) => typeof value === 'number') ?? 0,
   },
   reconstruction,
   retrieval,
@@ -226,6 +253,7 @@ const card = {
     sampler: `DDIM ${samplingSteps} steps, eta 0, guidance ${guidanceScale}`,
     images: sampleCaptions.length + gridImages.length / 3072,
     imagesPerSecond: (sampleCaptions.length + gridImages.length / 3072) / (sampleSeconds + gridSeconds),
+    imagesPerCpuSecond: (sampleCaptions.length + gridImages.length / 3072) / (sampleCpuSeconds + gridCpuSeconds),
     backend: backend.name,
   },
   heldOut: { captions: captions.length, images: heldOut.count },
@@ -299,6 +327,13 @@ function parseRunLog(text: string, upToStep: number) {
   };
 }
 
+/** The tokenizer in words: its vocabulary and, for version 2, its WordNet features. */
+function tokenizerDescription(t: typeof card.tokenizer): string {
+  const words = `${t.words.toLocaleString('en')} words`;
+  if (t.version === 1) return `version 1: ${words}`;
+  return `version 2: ${words} and WordNet hypernym features, ${t.vocabSize.toLocaleString('en')} ids, up to ${t.featuresPerWord} per word`;
+}
+
 function modelCardMarkdown(c: typeof card): string {
   const ci = (interval: { estimate: number; low: number; high: number }) =>
     `${interval.estimate.toFixed(3)} [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]`;
@@ -309,8 +344,8 @@ function modelCardMarkdown(c: typeof card): string {
 Written by \`scripts/emoji-t2i-model-card.ts\` (\`model-card.json\` holds every number). Rerun:
 \`${c.command}\`
 
-Stable Diffusion's shape at emoji scale: a caption tokenizer and transformer encoder (pooled
-output), a FiLM-conditioned latent denoiser (eps prediction, classifier-free guidance), a
+Stable Diffusion's shape at emoji scale: a caption tokenizer (${tokenizerDescription(c.tokenizer)})
+and transformer encoder (pooled output), a FiLM-conditioned latent denoiser (eps prediction, classifier-free guidance), a
 latent autoencoder (32x32x3 to 8x8x4, scaling factor ${autoencoder.scalingFactor.toFixed(3)}), DDIM.
 Trained on the canonical split of Twemoji + Noto Emoji 16.0.0 (32 px on white, no skin tones;
 \`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })\`). Every measure below is on the
@@ -333,7 +368,7 @@ base, nor the labelers, nor the scorer saw.
 | training images | ${c.training.images.toLocaleString('en')} (${c.training.images / 2} emoji x 2 vendors) |
 | optimiser steps x batch | ${c.training.steps.toLocaleString('en')} x ${c.training.batchSize} |
 | images seen | ${c.training.imagesSeen.toLocaleString('en')} (${c.training.epochs.toFixed(0)} epochs) |
-| caption tokens seen | ${c.training.captionTokensSeen.toLocaleString('en')} (${c.training.captionTokensPerImage.toFixed(2)} per caption) |
+| caption words seen | ${c.training.captionTokensSeen.toLocaleString('en')} (${c.training.captionTokensPerImage.toFixed(2)} per plain caption${c.tokenizer.featuresPerWord > 1 ? `, each a slot of up to ${c.tokenizer.featuresPerWord} feature ids` : ''}) |
 | final training loss (L_simple on latents) | ${fmt(c.training.finalLoss, 4)} (mean over ${c.training.finalLossOver}) |
 | training images/s | ${fmt(c.training.imagesPerSecond, 1)} (wasm, 1 thread, on the shared 2-core machine) |
 | weights | ${c.training.emaDecay > 0 ? `exponential moving average, decay ${c.training.emaDecay}` : 'the last iterate (no EMA)'} |
@@ -359,7 +394,7 @@ over captions (${c.retrieval.samples.units} captions).
 
 By how much of the caption the model's word tokenizer knows (an unknown caption is all
 unknown tokens: the encoder sees the same input for every one of them, so no model with this
-tokenizer can draw it):
+tokenizer can draw it${c.tokenizer.featuresPerWord > 1 ? "; _wordnet_: every word has a feature but some word is not in the training vocabulary, WordNet's hypernyms alone place it" : ''}):
 
 | held-out captions | captions | samples' retrieval accuracy [95% CI] |
 |---|---|---|
@@ -388,7 +423,7 @@ none), then ${c.grid.samplesPerCaption} samples (${c.sampling.sampler}, seed ${c
 |---|---|
 ${c.grid.captions.map((caption, i) => `| ${i + 1} | ${caption} |`).join('\n')}
 
-Sampling: ${c.sampling.images} images at ${c.sampling.imagesPerSecond.toFixed(2)} images/s (${c.sampling.sampler}, backend ${c.sampling.backend}, batch 64, shared 2-core machine).
+Sampling: ${c.sampling.images} images at ${c.sampling.imagesPerSecond.toFixed(2)} images/s of wall time and ${c.sampling.imagesPerCpuSecond.toFixed(2)} per CPU second (${c.sampling.sampler}, backend ${c.sampling.backend}, batch 64, shared 2-core machine: the CPU rate is what a quiet core gives).
 
 ## Licences
 

@@ -180,6 +180,6 @@ export {
 } from './text-to-image/text-to-image-snapshot.js';
 export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
 export { autoencoderFeatures } from './evaluation/guard-features.js';
-export { captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
+export { CAPTION_COVERAGE_GROUPS, captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
 export { characterTrigrams, spellingBackoff, type SpellingBackoffOptions } from './text-to-image/spelling-backoff.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';

@@ -19,6 +19,60 @@ describe('frechetDistance', () => {
     // Rotated, the covariances are no longer diagonal: the square roots must be full matrices.
     expect(frechetDistance(rotate(A), rotate(B), 2)).toBeCloseTo(25 + 10 / 3, 4);
   });
+
+  it('matches the hand computation when the generated set has fewer rows than features (its m x m form)', () => {
+    // Generated (0, ±1): mean 0, covariance diag(0, 2); C_1^{1/2} C_2 C_1^{1/2} = diag(0, 16/3).
+    // d^2 = 0 + (2/3 + 8/3) + (0 + 2) - 2 sqrt(16/3).
+    expect(frechetDistance(A, Float32Array.from([0, 1, 0, -1]), 2)).toBeCloseTo(16 / 3 - 2 * Math.sqrt(16 / 3), 6);
+  });
+
+  it('gives the same value through both forms: few generated rows against many features', () => {
+    const dim = 6;
+    const draw = (count: number, seed: number) =>
+      Float32Array.from({ length: count * dim }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
+    const real = draw(20, 1);
+    const few = draw(4, 2);
+    // 4 generated rows against 6 features: frechetDistance takes its [m, m] form; the reference
+    // below is FID's formula with the [dim, dim] square roots, computed here.
+    const moments = (x: Float32Array) => {
+      const n = x.length / dim;
+      const mean = Array.from({ length: dim }, (_, d) => x.filter((_, k) => k % dim === d).reduce((a, b) => a + b) / n);
+      const covariance = new Float64Array(dim * dim);
+      for (let i = 0; i < n; i++)
+        for (let a = 0; a < dim; a++)
+          for (let b = 0; b < dim; b++)
+            covariance[a * dim + b]! += ((x[i * dim + a]! - mean[a]!) * (x[i * dim + b]! - mean[b]!)) / (n - 1);
+      return { mean, covariance };
+    };
+    const sqrtm = (matrix: Float64Array) => {
+      const { values, vectors } = symmetricEigen(matrix, dim);
+      const out = new Float64Array(dim * dim);
+      for (let k = 0; k < dim; k++)
+        for (let i = 0; i < dim; i++)
+          for (let j = 0; j < dim; j++)
+            out[i * dim + j]! += vectors[i * dim + k]! * Math.sqrt(Math.max(values[k]!, 0)) * vectors[j * dim + k]!;
+      return out;
+    };
+    const product = (x: Float64Array, y: Float64Array) => {
+      const out = new Float64Array(dim * dim);
+      for (let i = 0; i < dim; i++)
+        for (let k = 0; k < dim; k++)
+          for (let j = 0; j < dim; j++) out[i * dim + j]! += x[i * dim + k]! * y[k * dim + j]!;
+      return out;
+    };
+    const first = moments(real);
+    const second = moments(few);
+    const root = sqrtm(first.covariance);
+    const cross = sqrtm(product(product(root, second.covariance), root));
+    let expected = 0;
+    for (let d = 0; d < dim; d++)
+      expected +=
+        (first.mean[d]! - second.mean[d]!) ** 2 +
+        first.covariance[d * dim + d]! +
+        second.covariance[d * dim + d]! -
+        2 * cross[d * dim + d]!;
+    expect(frechetDistance(real, few, dim)).toBeCloseTo(expected, 6);
+  });
 });
 
 describe('symmetricEigen', () => {
