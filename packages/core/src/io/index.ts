@@ -16,6 +16,8 @@ export {
   encodeNamedWeights,
   decodeNamedWeights,
   type EncodedNamedWeights,
+  type EncodeNamedWeightsOptions,
+  type NamedWeightsStorage,
   type NamedWeightsManifest,
   type NamedWeightsManifestEntry,
   type NamedWeightsSource,
@@ -29,6 +31,7 @@ export {
   DEFAULT_NAMED_WEIGHTS_FILES,
   type LoadedNamedWeights,
   type NamedWeightsFiles,
+  type SaveNamedWeightsOptions,
 } from './named-weights.js';
 export {
   SAVED_MODEL_FORMAT,

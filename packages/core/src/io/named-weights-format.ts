@@ -2,9 +2,28 @@ import { endianness } from 'node:os';
 import type * as tf from '@tensorflow/tfjs-core';
 import { DataFormatError } from '../errors/data-format-error.js';
 import type { TensorData } from '../training/checkpoint-format.js';
+import { float32FromFloat16LittleEndian, writeFloat16LittleEndian } from './float16.js';
 
 /** The `format` field of a {@link NamedWeightsManifest}. */
 export const NAMED_WEIGHTS_FORMAT = 'dpo-ts.named-weights';
+
+/**
+ * How a weight's values lie in the weights file: `'float32'`, 4-byte IEEE floats (exact), or
+ * `'float16'`, 2-byte IEEE halves (rounded to nearest even: relative error at most 2^-11, absolute
+ * at most 2^-25 below 2^-14; half the bytes). Readers return float32 either way.
+ */
+export type NamedWeightsStorage = 'float32' | 'float16';
+
+/** Options of {@link encodeNamedWeights} (and core's `saveNamedWeights`). */
+export interface EncodeNamedWeightsOptions {
+  /**
+   * How float32 weights are stored; other dtypes are stored as they are. `'float16'` halves the
+   * file and marks each such entry `"storage": "float16"`; `'float32'` writes exactly the
+   * layout of files without the option.
+   * @defaultValue 'float32'
+   */
+  readonly storage?: NamedWeightsStorage;
+}
 
 /** One weight's entry in a {@link NamedWeightsManifest}. */
 export interface NamedWeightsManifestEntry {
@@ -14,8 +33,14 @@ export interface NamedWeightsManifestEntry {
   readonly shape: readonly number[];
   /** Byte offset of the first value in the weights file. */
   readonly offset: number;
-  /** `4 * product(shape)`. */
+  /** `4 * product(shape)`, or `2 * product(shape)` for `storage: 'float16'`. */
   readonly byteLength: number;
+  /**
+   * `'float16'` when the values are stored as little-endian IEEE halves (decoded to float32);
+   * absent for float32 values. Readers before this field fail on such an entry's `byteLength`
+   * rather than misread it.
+   */
+  readonly storage?: 'float16';
 }
 
 /**
@@ -23,7 +48,8 @@ export interface NamedWeightsManifestEntry {
  * `{ format: "dpo-ts.named-weights", version: 1, dtype: "float32", byteOrder: "little-endian",
  * byteLength, weights: [...] }`. The weights file holds every weight's float32 values,
  * little-endian, row-major, concatenated in manifest order with no gaps (`offset` of entry
- * i+1 = offset + byteLength of entry i).
+ * i+1 = offset + byteLength of entry i). An entry with `"storage": "float16"` holds 2-byte
+ * IEEE halves instead (see {@link NamedWeightsStorage}); `dtype` stays the type readers return.
  *
  * The reader also accepts the earlier denoiser layout, `{ byteLength, weights: [{ name, shape,
  * dtype: "float32", offset, length }] }` without a `format` field (`length` counts values), in
@@ -55,19 +81,33 @@ export interface EncodedNamedWeights {
 /**
  * The {@link NamedWeightsManifest} and weights-file bytes of `weights`, in map order. Reads
  * the values asynchronously (`await tensor.data()`); creates no tensors.
+ * @param options - `{ storage: 'float16' }` stores float32 weights as halves.
+ * @throws InvalidArgumentError naming the weight, index and value when, with `storage: 'float16'`,
+ *   a value is NaN, infinite or of magnitude above 65504 (`weights["text.tok"][7] must be a finite
+ *   number of magnitude <= 65504 to be stored as float16: got 70000`).
  */
-export async function encodeNamedWeights(weights: ReadonlyMap<string, tf.Tensor>): Promise<EncodedNamedWeights> {
+export async function encodeNamedWeights(
+  weights: ReadonlyMap<string, tf.Tensor>,
+  options: EncodeNamedWeightsOptions = {},
+): Promise<EncodedNamedWeights> {
   const entries: NamedWeightsManifestEntry[] = [];
   let offset = 0;
   for (const [name, tensor] of weights) {
-    entries.push({ name, shape: tensor.shape.slice(), offset, byteLength: tensor.size * 4 });
-    offset += tensor.size * 4;
+    const half = options.storage === 'float16' && tensor.dtype === 'float32';
+    const byteLength = tensor.size * (half ? 2 : 4);
+    entries.push({ name, shape: tensor.shape.slice(), offset, byteLength, ...(half ? { storage: 'float16' } : {}) });
+    offset += byteLength;
   }
   const data = new Uint8Array(offset);
   const view = new DataView(data.buffer);
   let at = 0;
-  for (const tensor of weights.values()) {
+  for (const [index, tensor] of [...weights.values()].entries()) {
     const values = await tensor.data<'float32'>();
+    if (entries[index]!.storage === 'float16') {
+      writeFloat16LittleEndian(values, data, at, entries[index]!.name);
+      at += values.length * 2;
+      continue;
+    }
     if (LITTLE_ENDIAN_HOST) {
       data.set(new Uint8Array(values.buffer, values.byteOffset, values.length * 4), at);
     } else {
@@ -96,11 +136,12 @@ export interface NamedWeightsSource {
 
 /**
  * Validates a parsed manifest against its weights file and returns every weight's values by
- * name (plain arrays, no tensors), in manifest order.
+ * name (plain arrays, no tensors), in manifest order. Entries stored as float16 are converted
+ * back to float32 exactly (every half is a float32).
  *
  * @throws DataFormatError naming the file: a wrong `format`, version, dtype or byte order, a
- *   weights file of another size than `byteLength`, or an entry whose shape, size or offset
- *   does not fit (`manifest.json: weight "in.kernel" has shape [3, 4], which needs 48 bytes: got byteLength 64`).
+ *   weights file of another size than `byteLength`, an unknown `storage`, or an entry whose
+ *   shape, size or offset does not fit (`manifest.json: weight "in.kernel" has shape [3, 4], which needs 48 bytes: got byteLength 64`).
  */
 export function decodeNamedWeights(
   manifest: unknown,
@@ -143,10 +184,14 @@ export function decodeNamedWeights(
     const size = shape.reduce((a, b) => a * b, 1);
     if (legacy && entry.dtype !== undefined && entry.dtype !== 'float32')
       fail(`weight "${name}" must have dtype "float32": got ${JSON.stringify(entry.dtype)}`);
+    if (entry.storage !== undefined && entry.storage !== 'float16')
+      fail(`weight "${name}" must have storage "float16" or none (float32): got ${JSON.stringify(entry.storage)}`);
+    const half = !legacy && entry.storage === 'float16';
+    const bytesPerValue = half ? 2 : 4;
     const byteLength = legacy ? (entry.length as number) * 4 : entry.byteLength;
-    if (byteLength !== size * 4) {
+    if (byteLength !== size * bytesPerValue) {
       fail(
-        `weight "${name}" has shape [${shape.join(', ')}], which needs ${size * 4} bytes: got ${legacy ? `length ${String(entry.length)}` : `byteLength ${String(entry.byteLength)}`}`,
+        `weight "${name}" has shape [${shape.join(', ')}]${half ? ' stored as float16' : ''}, which needs ${size * bytesPerValue} bytes: got ${legacy ? `length ${String(entry.length)}` : `byteLength ${String(entry.byteLength)}`}`,
       );
     }
     const offset = entry.offset;
@@ -160,8 +205,11 @@ export function decodeNamedWeights(
       fail(
         `weight "${name}" must start at byte ${legacy ? 'a multiple of 4 inside the weights file' : expectedOffset}: got offset ${String(offset)}`,
       );
-    expectedOffset += size * 4;
-    weights.set(name, { dtype: 'float32', shape, values: float32FromLittleEndian(bytes, offset as number, size) });
+    expectedOffset += size * bytesPerValue;
+    const values = half
+      ? float32FromFloat16LittleEndian(bytes, offset as number, size)
+      : float32FromLittleEndian(bytes, offset as number, size);
+    weights.set(name, { dtype: 'float32', shape, values });
   });
   if (!legacy && expectedOffset !== header.byteLength)
     fail(`byteLength ${String(header.byteLength)} differs from the weights' total ${expectedOffset}`);

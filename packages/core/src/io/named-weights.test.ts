@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../errors/data-format-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { expectNoLeak } from '../testing/expect-no-leak.js';
 import { assignNamedWeights, loadNamedWeights, saveNamedWeights } from './named-weights.js';
+import { decodeNamedWeights, encodeNamedWeights } from './named-weights-format.js';
 
 const root = await mkdtemp(join(tmpdir(), 'dpo-ts-named-weights-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -133,6 +135,84 @@ describe('saveNamedWeights / loadNamedWeights', () => {
     );
     await writeFile(manifestPath, '{ not json');
     await expect(loadNamedWeights(dir)).rejects.toThrow(`${manifestPath}: not valid JSON`);
+  });
+});
+
+describe('saveNamedWeights with { storage: "float16" }', () => {
+  it('stores float32 weights as hand-checked little-endian halves and reads them back as float32', async () => {
+    const dir = join(root, 'half');
+    const tensors = weights();
+    await expectNoLeak(() => saveNamedWeights(dir, tensors, {}, { storage: 'float16' }));
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest).toEqual({
+      format: 'dpo-ts.named-weights',
+      version: 1,
+      dtype: 'float32',
+      byteOrder: 'little-endian',
+      byteLength: 18,
+      weights: [
+        { name: 'dense.kernel', shape: [2, 3], offset: 0, byteLength: 12, storage: 'float16' },
+        { name: 'dense.bias', shape: [3], offset: 12, byteLength: 6, storage: 'float16' },
+      ],
+    });
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    const halves = Array.from({ length: 9 }, (_, i) => bytes[2 * i]! | (bytes[2 * i + 1]! << 8));
+    // 0.5, -1.25, 2, 3, -0.125; 1e-3 = 1.024 * 2^-10: exponent 5, mantissa 24.576 -> 25 (0x1419); 1, 2, -3.
+    expect(halves).toEqual([0x3800, 0xbd00, 0x4000, 0x4200, 0xb000, 0x1419, 0x3c00, 0x4000, 0xc200]);
+    const loaded = await loadNamedWeights(dir);
+    expect(loaded.weights.get('dense.kernel')).toEqual({
+      dtype: 'float32',
+      shape: [2, 3],
+      values: new Float32Array([0.5, -1.25, 2, 3, -0.125, 1049 * 2 ** -20]),
+    });
+    expect(loaded.weights.get('dense.bias')!.values).toEqual(new Float32Array([1, 2, -3]));
+    tf.dispose([...tensors.values()]);
+  });
+
+  it("writes the same bytes as before with storage 'float32', and keeps int32 weights as they are", async () => {
+    const tensors = weights();
+    const plain = await encodeNamedWeights(tensors);
+    const explicit = await encodeNamedWeights(tensors, { storage: 'float32' });
+    expect(explicit.manifest).toEqual(plain.manifest);
+    expect(explicit.data).toEqual(plain.data);
+    const counts = tf.tensor1d([3, -7], 'int32');
+    const mixed = await encodeNamedWeights(new Map([['counts', counts], ...tensors]), { storage: 'float16' });
+    expect(mixed.manifest.weights.map((entry) => [entry.name, entry.offset, entry.byteLength, entry.storage])).toEqual([
+      ['counts', 0, 8, undefined],
+      ['dense.kernel', 8, 12, 'float16'],
+      ['dense.bias', 20, 6, 'float16'],
+    ]);
+    expect(Array.from(new Int32Array(mixed.data.slice(0, 8).buffer))).toEqual([3, -7]);
+    tf.dispose([counts, ...tensors.values()]);
+  });
+
+  it('rejects a value float16 cannot hold, naming the weight and the value, and writes nothing', async () => {
+    const dir = join(root, 'too-large');
+    const tensors = new Map([['big', tf.tensor1d([1, -70000])]]);
+    await expect(saveNamedWeights(dir, tensors, {}, { storage: 'float16' })).rejects.toThrow(InvalidArgumentError);
+    await expect(saveNamedWeights(dir, tensors, {}, { storage: 'float16' })).rejects.toThrow(
+      'weights["big"][1] must be a finite number of magnitude <= 65504 to be stored as float16: got -70000',
+    );
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    tf.dispose([...tensors.values()]);
+  });
+
+  it('fails clearly for a reader that ignores "storage" and for an unknown storage', async () => {
+    const tensors = weights();
+    const { manifest, data } = await encodeNamedWeights(tensors, { storage: 'float16' });
+    tf.dispose([...tensors.values()]);
+    const source = { manifest: 'm/manifest.json', weights: 'm/weights.bin' };
+    const withStorage = (storage: unknown) => ({
+      ...manifest,
+      weights: manifest.weights.map((entry) => ({ ...entry, storage })),
+    });
+    // What a reader without the field sees: float32 sizes that do not match.
+    expect(() => decodeNamedWeights(withStorage(undefined), data, source)).toThrow(
+      'm/manifest.json: weight "dense.kernel" has shape [2, 3], which needs 24 bytes: got byteLength 12',
+    );
+    expect(() => decodeNamedWeights(withStorage('bfloat16'), data, source)).toThrow(
+      'weight "dense.kernel" must have storage "float16" or none (float32): got "bfloat16"',
+    );
   });
 });
 

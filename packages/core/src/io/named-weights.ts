@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DataFormatError } from '../errors/data-format-error.js';
 import type { TensorData } from '../training/checkpoint-format.js';
 import { writeDirectoryAtomic } from './atomic-file.js';
-import { decodeNamedWeights, encodeNamedWeights } from './named-weights-format.js';
+import { decodeNamedWeights, type EncodeNamedWeightsOptions, encodeNamedWeights } from './named-weights-format.js';
 
 /** The file names of one manifest and weights-file pair inside a weights directory. */
 export interface NamedWeightsFiles {
@@ -13,6 +13,12 @@ export interface NamedWeightsFiles {
   /** @defaultValue 'weights.bin' */
   readonly weights?: string;
 }
+
+/**
+ * The last argument of {@link saveNamedWeights}: other file names and, from
+ * `EncodeNamedWeightsOptions`, `storage` (`'float16'` stores float32 weights as halves).
+ */
+export interface SaveNamedWeightsOptions extends NamedWeightsFiles, EncodeNamedWeightsOptions {}
 
 /** What {@link loadNamedWeights} returns. */
 export interface LoadedNamedWeights {
@@ -26,32 +32,39 @@ export interface LoadedNamedWeights {
 export const DEFAULT_NAMED_WEIGHTS_FILES = Object.freeze({
   /** The {@link NamedWeightsManifest}, UTF-8 JSON. */
   manifest: 'manifest.json',
-  /** Every weight's float32 values, little-endian, in manifest order. */
+  /** Every weight's float32 values (or float16, see `NamedWeightsStorage`), little-endian, in manifest order. */
   weights: 'weights.bin',
 });
 
 /**
  * Saves named weights as a directory, atomically ({@link writeDirectoryAtomic}: readers see the
  * old directory or the new one, never a mixture): `manifest.json` (a `NamedWeightsManifest`),
- * `weights.bin` (float32 little-endian values in manifest order) and `extraFiles`, typically the
- * model's `config.json`.
+ * `weights.bin` (float32 little-endian values in manifest order; float16 with
+ * `{ storage: 'float16' }`) and `extraFiles`, typically the model's `config.json`.
  *
  * Reads the weights asynchronously; creates no tensors.
  * @param dir - the directory to create or replace.
  * @param weights - the weights by stable name (a model's `namedVariables()`).
  * @param extraFiles - further files of the directory, file name to content.
- * @param files - other names for the manifest and weights files.
+ * @param options - other names for the manifest and weights files, and the `storage` of float32
+ *   weights (`'float32'` by default; `'float16'` halves the file, see `encodeNamedWeights`).
+ * @throws InvalidArgumentError naming the weight and value that float16 cannot hold (NaN,
+ *   infinite, magnitude above 65504); nothing is written then.
  * @example
  * await saveNamedWeights('runs/gpt', model.namedVariables(), { 'config.json': formatJsonFile(model.config) });
+ * await saveNamedWeights('runs/gpt-small', model.namedVariables(), {}, { storage: 'float16' });
  */
 export async function saveNamedWeights(
   dir: string,
   weights: ReadonlyMap<string, tf.Tensor>,
   extraFiles: Readonly<Record<string, string | Uint8Array>> = {},
-  files: NamedWeightsFiles = {},
+  options: SaveNamedWeightsOptions = {},
 ): Promise<void> {
-  const names = { ...DEFAULT_NAMED_WEIGHTS_FILES, ...files };
-  const { manifest, data } = await encodeNamedWeights(weights);
+  const names = {
+    manifest: options.manifest ?? DEFAULT_NAMED_WEIGHTS_FILES.manifest,
+    weights: options.weights ?? DEFAULT_NAMED_WEIGHTS_FILES.weights,
+  };
+  const { manifest, data } = await encodeNamedWeights(weights, { storage: options.storage });
   await writeDirectoryAtomic(dir, { ...extraFiles, [names.manifest]: formatJsonFile(manifest), [names.weights]: data });
 }
 
