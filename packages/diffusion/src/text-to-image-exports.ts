@@ -99,6 +99,7 @@ export {
   TEXT_TO_IMAGE_FORMAT,
   TEXT_TO_IMAGE_FORMAT_VERSION,
   type TextToImageModel,
+  type SaveTextToImageModelOptions,
 } from './text-to-image/text-to-image-checkpoint.js';
 export {
   saveTextToImageTrainedModel,

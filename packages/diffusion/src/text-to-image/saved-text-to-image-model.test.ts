@@ -1,8 +1,13 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@dpo-ts/core';
-import { readSavedModelManifest } from '@dpo-ts/core/io';
+import {
+  DEFAULT_NAMED_WEIGHTS_FILES,
+  encodeNamedWeights,
+  formatJsonFile,
+  readSavedModelManifest,
+} from '@dpo-ts/core/io';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sampleCaptionImages } from '../feedback/sample-caption-pairs.js';
@@ -11,7 +16,11 @@ import { CaptionEncoder } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
 import { LatentAutoencoder } from './latent-autoencoder.js';
 import { LatentTextDenoiser } from './latent-text-denoiser.js';
-import { loadTextToImageTrainedModel, saveTextToImageTrainedModel } from './saved-text-to-image-model.js';
+import {
+  loadTextToImageTrainedModel,
+  saveTextToImageTrainedModel,
+  TEXT_TO_IMAGE_AUTOENCODER_FILES,
+} from './saved-text-to-image-model.js';
 import { loadTextToImageModel, textToImageVariables } from './text-to-image-checkpoint.js';
 
 const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);
@@ -88,6 +97,32 @@ describe('saveTextToImageTrainedModel / loadTextToImageTrainedModel', () => {
       networks.denoiser,
     ])
       network.dispose();
+  });
+
+  it('reads a model whose weights files hold float16 (as scripts/compact-text-to-image-model writes them)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dpo-ts-t2i-f16-'));
+    dirs.push(root);
+    const dir = join(root, 'model');
+    await saveTextToImageTrainedModel(dir, { kind: 'text-to-image', model, autoencoder, schedule });
+    for (const [variables, files] of [
+      [textToImageVariables(model), DEFAULT_NAMED_WEIGHTS_FILES],
+      [autoencoder.autoencoder.namedVariables(), TEXT_TO_IMAGE_AUTOENCODER_FILES],
+    ] as const) {
+      const { manifest, data } = await encodeNamedWeights(variables, { storage: 'float16' });
+      await writeFile(join(dir, files.manifest), formatJsonFile(manifest));
+      await writeFile(join(dir, files.weights), data);
+    }
+    const loaded = await loadTextToImageTrainedModel(dir);
+    const options = { seed: 3, numSteps: 3 };
+    const captions = ['red apple', 'blue heart'];
+    const [original, half] = [
+      await sampleCaptionImages(model, autoencoder, schedule, captions, options),
+      await sampleCaptionImages(loaded, loaded.autoencoder, loaded.schedule, captions, options),
+    ];
+    expect(half).not.toEqual(original); // the weights were rounded ...
+    const worst = Math.max(...original.map((value, i) => Math.abs(value - half[i]!)));
+    expect(worst).toBeLessThan(1e-2); // ... by a relative 2^-11 at most: images in [-1, 1] barely move
+    for (const network of [loaded.encoder, loaded.denoiser, loaded.autoencoder.autoencoder]) network.dispose();
   });
 
   it('a failed save leaves the previous model intact; a bad directory is named', async () => {
