@@ -12,8 +12,8 @@ import {
 
 /**
  * The finished text-to-image base: the base run's saved model (`saveTextToImageModel`, the
- * `--out` of `scripts/train-emoji-text-to-image.ts` at 20,000 steps, with its `training.json`
- * and model card), preferred when present.
+ * `--out` of `scripts/train-emoji-text-to-image.ts`, stored as float16, with its `training.json`,
+ * run log and model card; its step is in `training.json`), preferred when present.
  */
 export const TEXT_TO_IMAGE_BASE_MODEL: string = fileURLToPath(
   new URL('../../../packages/diffusion/checkpoints/emoji-t2i', import.meta.url),
