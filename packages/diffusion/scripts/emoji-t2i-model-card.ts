@@ -38,6 +38,7 @@ import {
   kernelDistance,
   loadEmojiCLIP,
   loadEmojiDataset,
+  loadLatentAutoencoder,
   loadTextToImageSnapshot,
   NoiseSchedule,
   sampleCaptionImages,
@@ -61,6 +62,9 @@ const { values } = parseArgs({
     resamples: { type: 'string', default: '4000' },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'wasm' },
+    // The quality guard's feature space: this autoencoder's latent means (default: the model's own),
+    // so bases on different autoencoders can be compared in one space.
+    'guard-autoencoder': { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -153,14 +157,21 @@ const retrieval = {
   }),
 };
 
-// The quality guard: KID and FD in the autoencoder's latent means; real training emoji as the floor.
-const realFeatures = await autoencoderFeatures(autoencoder, heldOut.images, heldOut.count);
-const sampleFeatures = await autoencoderFeatures(autoencoder, samples, sampleCaptions.length);
+// The quality guard: KID and FD in an autoencoder's latent means; real training emoji as the floor.
+const guardAutoencoder =
+  values['guard-autoencoder'] !== undefined ? await loadLatentAutoencoder(values['guard-autoencoder']) : autoencoder;
+const realFeatures = await autoencoderFeatures(guardAutoencoder, heldOut.images, heldOut.count);
+const sampleFeatures = await autoencoderFeatures(guardAutoencoder, samples, sampleCaptions.length);
 const floorImages = drawImages(train, heldOut.count, new Rng(seed + 7));
-const floorFeatures = await autoencoderFeatures(autoencoder, floorImages, heldOut.count);
+const floorFeatures = await autoencoderFeatures(guardAutoencoder, floorImages, heldOut.count);
+if (guardAutoencoder !== autoencoder) guardAutoencoder.autoencoder.dispose();
 const dim = realFeatures.length / heldOut.count;
 const guard = {
-  featureSpace: `the autoencoder's scaled latent means (${dim} features)`,
+  featureSpace: `the scaled latent means (${dim} features) of ${
+    values['guard-autoencoder'] !== undefined
+      ? `the autoencoder ${path.relative(process.cwd(), values['guard-autoencoder'])}`
+      : "the model's autoencoder"
+  }`,
   samples: {
     kidTimes1000: 1000 * kernelDistance(realFeatures, sampleFeatures, dim),
     fd: frechetDistance(realFeatures, sampleFeatures, dim),

@@ -11,6 +11,15 @@
  *   node packages/diffusion/dist/run/scripts/train-emoji-autoencoder.js --steps 3000 \
  *     --run-dir runs/emoji-autoencoder --out packages/diffusion/checkpoints/emoji-autoencoder
  *
+ * Fine-tuning for diffusability (docs/text-to-image-base.md): --init starts from a saved
+ * autoencoder's weights (a fresh optimiser; --channels is then the saved model's), and
+ * --se-weight w > 0 adds the scale-equivariance term of `autoencoderLoss` (Skorokhodov et al.
+ * 2025) with the factors --se-factors. The summary reports the latents' high-frequency share
+ * beside that of the images pooled to the latent size (`highFrequencyShare`).
+ *
+ *   node packages/diffusion/dist/run/scripts/train-emoji-autoencoder.js --init packages/diffusion/checkpoints/emoji-autoencoder \
+ *     --se-weight 0.5 --steps 400 --lr 5e-4 --run-dir runs/emoji-autoencoder-se --out runs/emoji-autoencoder-se-out
+ *
  * Needs emoji-datasource-twitter, emoji-datasource-google and emojibase-data installed.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -31,6 +40,8 @@ import {
   LatentAutoencoder,
   autoencoderLoss,
   computeLatentScalingFactor,
+  highFrequencyShare,
+  loadLatentAutoencoder,
   loadEmojiDataset,
   saveLatentAutoencoder,
   splitEmojiDataset,
@@ -51,12 +62,15 @@ const { values } = parseArgs({
     'checkpoint-every': { type: 'string', default: '200' },
     'eval-every': { type: 'string', default: '500' },
     backend: { type: 'string', default: 'wasm' },
+    init: { type: 'string' },
+    'se-weight': { type: 'string', default: '0' },
+    'se-factors': { type: 'string', default: '2,4' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: train-emoji-autoencoder.js [--steps 3000] [--batch-size 32] [--lr 1e-3] [--seed 0] [--channels 32,64,64] [--skin-tones] [--run-dir runs/emoji-autoencoder] [--out DIR] [--checkpoint-every 200] [--eval-every 500] [--backend wasm]',
+    'Usage: train-emoji-autoencoder.js [--steps 3000] [--batch-size 32] [--lr 1e-3] [--seed 0] [--channels 32,64,64] [--skin-tones] [--run-dir runs/emoji-autoencoder] [--out DIR] [--checkpoint-every 200] [--eval-every 500] [--backend wasm] [--init DIR] [--se-weight 0] [--se-factors 2,4]',
   );
   process.exit(0);
 }
@@ -78,7 +92,14 @@ const batchImages = (data: EmojiDataset, indices: readonly number[]): tf.Tensor4
   return tf.tensor4d(pixels, [indices.length, 32, 32, 3]);
 };
 
-const model = new LatentAutoencoder({ seed, channels: values.channels.split(',').map(Number) });
+const lossOptions = {
+  scaleEquivarianceWeight: Number(values['se-weight']),
+  scaleFactors: values['se-factors'].split(',').map(Number),
+};
+const model =
+  values.init !== undefined
+    ? (await loadLatentAutoencoder(values.init)).autoencoder
+    : new LatentAutoencoder({ seed, channels: values.channels.split(',').map(Number) });
 const variables = model.namedVariables();
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
 const schedule = createLRSchedule({
@@ -92,7 +113,7 @@ let noiseRng = new Rng(seed * 2 + 2);
 let imagesSeen = 0;
 let stepSeconds = 0;
 console.error(
-  `emoji autoencoder: ${model.parameterCount()} weights, latent ${model.latentShape.join('x')}; ${train.count} training images, ${heldOut.count} held out; backend ${backend.name}; ${steps} steps of ${batchSize}`,
+  `emoji autoencoder: ${model.parameterCount()} weights, latent ${model.latentShape.join('x')}; ${train.count} training images, ${heldOut.count} held out; backend ${backend.name}; ${steps} steps of ${batchSize}${values.init !== undefined ? `; from ${values.init}` : ''}; scale-equivariance weight ${lossOptions.scaleEquivarianceWeight}`,
 );
 
 const heldOutSample = Array.from({ length: Math.min(256, heldOut.count) }, (_, i) =>
@@ -117,11 +138,21 @@ const result = await runTrainingLoop({
     const t0 = performance.now();
     const indices = Array.from({ length: batchSize }, () => dataRng.int(train.count));
     const images = batchImages(train, indices);
-    let terms: { reconstruction: number; kl: number } = { reconstruction: 0, kl: 0 };
+    let terms = { reconstruction: 0, kl: 0, se: 0 };
     const { value, grads } = computeNamedGradients(() => {
-      const { loss, reconstruction, kl } = autoencoderLoss(model, images, noiseRng);
-      terms = tf.tidy(() => ({ reconstruction: reconstruction.dataSync()[0]!, kl: kl.dataSync()[0]! }));
-      tf.dispose([reconstruction, kl]);
+      const { loss, reconstruction, kl, scaleEquivariance } = autoencoderLoss(
+        model,
+        images,
+        noiseRng,
+        undefined,
+        lossOptions,
+      );
+      terms = tf.tidy(() => ({
+        reconstruction: reconstruction.dataSync()[0]!,
+        kl: kl.dataSync()[0]!,
+        se: scaleEquivariance.dataSync()[0]!,
+      }));
+      tf.dispose([reconstruction, kl, scaleEquivariance]);
       return loss;
     }, variables);
     try {
@@ -134,6 +165,7 @@ const result = await runTrainingLoop({
         loss,
         l1: terms.reconstruction,
         kl: terms.kl,
+        se: terms.se,
         grad_norm: gradNorm,
         learning_rate: learningRate,
         images_per_second: imagesSeen / stepSeconds,
@@ -162,7 +194,7 @@ const result = await runTrainingLoop({
     },
   },
   resume: 'auto',
-  progress: { everySteps: 20, metrics: ['loss', 'l1', 'kl', 'grad_norm', 'images_per_second'] },
+  progress: { everySteps: 20, metrics: ['loss', 'l1', 'kl', 'se', 'grad_norm', 'images_per_second'] },
 });
 
 const final = await evaluate();
@@ -173,6 +205,12 @@ const scaleImages = batchImages(
   ),
 );
 const scalingFactor = await computeLatentScalingFactor(model, scaleImages);
+// Diffusability: the latents' finest-scale share against the images pooled to the latent size.
+const latentFactor = 32 / model.latentShape[0];
+const highFrequency = tf.tidy(() => ({
+  latents: highFrequencyShare(model.encodeMean(scaleImages)),
+  imagesAtLatentSize: highFrequencyShare(tf.avgPool(scaleImages, latentFactor, latentFactor, 'valid')),
+}));
 scaleImages.dispose();
 await saveLatentAutoencoder(values.out, { autoencoder: model, scalingFactor });
 
@@ -201,6 +239,9 @@ const summary = {
   steps,
   batchSize,
   learningRate: Number(values.lr),
+  initFrom: values.init ?? null,
+  scaleEquivariance: lossOptions,
+  highFrequencyShare: highFrequency,
   lrSchedule: 'cosine, warm-up min(100, steps / 10)',
   config: model.config,
   parameters: model.parameterCount(),

@@ -32,8 +32,10 @@ export {
 export {
   autoencoderLoss,
   DEFAULT_AUTOENCODER_KL_WEIGHT,
+  type AutoencoderLossOptions,
   type AutoencoderLossTerms,
 } from './text-to-image/autoencoder-loss.js';
+export { highFrequencyShare } from './text-to-image/high-frequency-share.js';
 export { computeLatentScalingFactor } from './text-to-image/latent-scaling.js';
 export {
   saveLatentAutoencoder,

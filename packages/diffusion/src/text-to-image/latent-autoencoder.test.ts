@@ -69,8 +69,8 @@ describe('LatentAutoencoder', () => {
     const x = images(3);
     await expectNoLeak(() => {
       const { value, grads } = computeNamedGradients(() => {
-        const terms = autoencoderLoss(model, x, new Rng(5), 0.5);
-        tf.dispose([terms.reconstruction, terms.kl]);
+        const terms = autoencoderLoss(model, x, new Rng(5), 0.5, { scaleEquivarianceWeight: 0.5 });
+        tf.dispose([terms.reconstruction, terms.kl, terms.scaleEquivariance]);
         return terms.loss;
       }, model.namedVariables());
       expect(grads.size).toBe(model.namedVariables().size);
@@ -96,7 +96,52 @@ describe('LatentAutoencoder', () => {
     const terms = autoencoderLoss(model, x, new Rng(9), 0.25);
     expect(terms.kl.dataSync()[0]).toBeCloseTo(expectedKl, 5);
     expect(terms.loss.dataSync()[0]).toBeCloseTo(terms.reconstruction.dataSync()[0]! + 0.25 * expectedKl, 5);
-    tf.dispose([x, mean, logVariance, terms.loss, terms.reconstruction, terms.kl]);
+    expect(terms.scaleEquivariance.dataSync()[0]).toBe(0);
+    tf.dispose([x, mean, logVariance, terms.loss, terms.reconstruction, terms.kl, terms.scaleEquivariance]);
+  });
+
+  it('adds seWeight * |pool_f(x) - decode(pool_f(z))| with f drawn after the noise, the rest unchanged', () => {
+    const model = tiny();
+    const x = images(2);
+    const [lh, lw, lc] = model.latentShape; // 4x4x2 for the 8x8 tiny model
+    // The same draws as the loss: the posterior noise, then the factor (one of [2]).
+    const rng = new Rng(9);
+    const noise = Float32Array.from({ length: 2 * lh * lw * lc }, () => rng.normal());
+    // 2x2 average pooling by hand, [b][h][w][c] -> [b][h/2][w/2][c].
+    const pool2 = (maps: number[][][][]): number[][][][] =>
+      maps.map((map) =>
+        Array.from({ length: map.length / 2 }, (_, i) =>
+          Array.from({ length: map[0]!.length / 2 }, (_, j) =>
+            map[0]![0]!.map(
+              (_, c) =>
+                (map[2 * i]![2 * j]![c]! +
+                  map[2 * i]![2 * j + 1]![c]! +
+                  map[2 * i + 1]![2 * j]![c]! +
+                  map[2 * i + 1]![2 * j + 1]![c]!) /
+                4,
+            ),
+          ),
+        ),
+      );
+    const expected = tf.tidy(() => {
+      const { mean, logVariance } = model.encode(x);
+      const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), tf.tensor4d(noise, [2, lh, lw, lc])));
+      const decoded = model.decode(tf.tensor4d(pool2(z.arraySync() as number[][][][]))); // [2, 4, 4, 3]
+      return tf.mean(tf.abs(tf.sub(tf.tensor4d(pool2(x.arraySync())), decoded))).dataSync()[0]!;
+    });
+    const off = autoencoderLoss(model, x, new Rng(9), 0.25);
+    const on = autoencoderLoss(model, x, new Rng(9), 0.25, { scaleEquivarianceWeight: 0.5, scaleFactors: [2] });
+    expect(on.scaleEquivariance.dataSync()[0]).toBeCloseTo(expected, 5);
+    expect(on.reconstruction.dataSync()[0]).toBeCloseTo(off.reconstruction.dataSync()[0]!, 6);
+    expect(on.loss.dataSync()[0]).toBeCloseTo(off.loss.dataSync()[0]! + 0.5 * expected, 5);
+    expect(() => autoencoderLoss(model, x, new Rng(9), 0, { scaleEquivarianceWeight: 1, scaleFactors: [8] })).toThrow(
+      'options.scaleFactors must be a non-empty list of integers >= 1 dividing the latent size 4x4: got [8]',
+    );
+    expect(() => autoencoderLoss(model, x, new Rng(9), 0, { scaleEquivarianceWeight: -1 })).toThrow(
+      /options.scaleEquivarianceWeight/,
+    );
+    tf.dispose([x, off.loss, off.reconstruction, off.kl, off.scaleEquivariance]);
+    tf.dispose([on.loss, on.reconstruction, on.kl, on.scaleEquivariance]);
   });
 
   it('learns to reconstruct a few images (L1 falls by a third in 25 steps)', async () => {
@@ -111,7 +156,7 @@ describe('LatentAutoencoder', () => {
     for (let step = 0; step < 25; step++) {
       const { value, grads } = computeNamedGradients(() => {
         const terms = autoencoderLoss(model, x, rng);
-        tf.dispose([terms.reconstruction, terms.kl]);
+        tf.dispose([terms.reconstruction, terms.kl, terms.scaleEquivariance]);
         return terms.loss;
       }, model.namedVariables());
       optimizer.applyGradients(grads);
