@@ -80,6 +80,9 @@ const { values } = parseArgs({
     // Architecture and averaging (defaults: the first base's, no EMA).
     channels: { type: 'string', default: '64' },
     blocks: { type: 'string', default: '4' },
+    // Channel multipliers per resolution level: '1' is the flat network of the first bases,
+    // '1,2,4' a U-Net at 8x8, 4x4 and 2x2 (--blocks is then per level on the way down).
+    levels: { type: 'string', default: '1' },
     'ema-decay': { type: 'string', default: '0' },
     // A memorisation check: train on the first N training emoji only (both vendors); 0 = all.
     'train-emoji': { type: 'string', default: '0' },
@@ -170,6 +173,7 @@ const denoiser = new LatentTextDenoiser({
   textDim: encoder.config.dim,
   channels: Number(values.channels),
   blocks: Number(values.blocks),
+  levels: values.levels.split(',').map(Number),
   seed: seed + 1,
 });
 const schedule = new NoiseSchedule();

@@ -102,6 +102,131 @@ describe('LatentTextDenoiser', () => {
   });
 });
 
+describe('LatentTextDenoiser with levels (the U-Net)', () => {
+  const UNET = { latentShape: [8, 8, 2] as const, textDim: 6, channels: 8, blocks: 1, levels: [1, 2, 4], groups: 4 };
+
+  it('keeps the flat network (and its weights, draw for draw) at levels [1]', () => {
+    const flat = new LatentTextDenoiser({ ...CONFIG, seed: 3 });
+    const explicit = new LatentTextDenoiser({ ...CONFIG, levels: [1], seed: 3 });
+    expect(flat.config.levels).toEqual([1]);
+    expect([...explicit.namedVariables().keys()]).toEqual([...flat.namedVariables().keys()]);
+    for (const [name, variable] of flat.namedVariables())
+      expect(Array.from(explicit.namedVariables().get(name)!.dataSync()), name).toEqual(
+        Array.from(variable.dataSync()),
+      );
+    flat.dispose();
+    explicit.dispose();
+  });
+
+  it('has the weights a hand count gives, predicts the latent shape and leaks nothing', async () => {
+    const model = new LatentTextDenoiser(UNET);
+    made.push(model);
+    // FiLM block (in -> out, E = 2C = 16): gn1 2in + conv1 9 in out + out + film 16 * 2out + 2out
+    // + gn2 2out + conv2 9 out out + out (+ 1x1 skip in out + out when in != out).
+    const block = (i: number, o: number) =>
+      2 * i + 9 * i * o + o + 16 * 2 * o + 2 * o + 2 * o + 9 * o * o + o + (i !== o ? i * o + o : 0);
+    const conv = (k: number, i: number, o: number) => k * k * i * o + o;
+    const expected =
+      conv(3, 2, 8) + // in.conv
+      (8 * 16 + 16) +
+      (16 * 16 + 16) +
+      (6 * 16 + 16) +
+      6 + // time MLP, text projection, null text
+      block(8, 8) +
+      conv(3, 8, 16) +
+      block(16, 16) +
+      conv(3, 16, 32) +
+      block(32, 32) + // down
+      block(32, 32) + // mid
+      block(64, 32) +
+      conv(3, 32, 16) +
+      block(32, 16) +
+      conv(3, 16, 8) +
+      block(16, 8) + // up
+      2 * 8 +
+      conv(3, 8, 2); // out.norm, out.conv
+    expect(model.parameterCount()).toBe(expected);
+    for (const name of [
+      'down.0.0.conv1.kernel',
+      'down.1.downsample.kernel',
+      'mid.conv2.kernel',
+      'up.2.skip.kernel',
+      'up.1.upsample.kernel',
+    ])
+      expect(model.namedVariables().has(name), name).toBe(true);
+    await expectNoLeak(() => {
+      const x = random([3, 8, 8, 2], 1) as tf.Tensor4D;
+      const text = random([3, 6], 2) as tf.Tensor2D;
+      const eps = model.predictNoise(x, tf.tensor1d([1, 500, 999]), text);
+      expect(eps.shape).toEqual([3, 8, 8, 2]);
+      tf.dispose([x, text, eps]);
+    }, 1);
+  });
+
+  it('sends gradients to every weight but the null embedding, and matches a finite difference', () => {
+    const model = new LatentTextDenoiser({ ...UNET, seed: 2 });
+    made.push(model);
+    // Move the zero-initialised layers so that every weight is on a path to the output.
+    const rng = new Rng(7);
+    for (const variable of model.namedVariables().values())
+      tf.tidy(() =>
+        variable.assign(
+          tf.add(
+            variable,
+            tf.mul(
+              0.1,
+              tf.tensor(
+                Float32Array.from({ length: variable.size }, () => rng.normal()),
+                variable.shape,
+              ),
+            ),
+          ),
+        ),
+      );
+    const x = random([2, 8, 8, 2], 3) as tf.Tensor4D;
+    const t = tf.tensor1d([20, 600]);
+    const text = random([2, 6], 4) as tf.Tensor2D;
+    const loss = () => tf.mean(tf.square(model.predictNoise(x, t, text))) as tf.Scalar;
+    const { value, grads } = computeNamedGradients(loss, model.namedVariables());
+    expect([...grads.keys()].sort()).toEqual(
+      [...model.namedVariables().keys()].filter((n) => n !== 'null_text').sort(),
+    );
+    for (const [name, gradient] of grads)
+      expect(
+        tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]),
+        name,
+      ).toBeGreaterThan(0);
+    // Central difference on one weight of the deepest level's skip path.
+    const name = 'up.2.skip.kernel';
+    const variable = model.namedVariables().get(name)!;
+    const analytic = grads.get(name)!.dataSync()[5]!;
+    const original = variable.dataSync().slice();
+    const at = (delta: number) => {
+      const moved = original.slice();
+      moved[5] = moved[5]! + delta;
+      variable.assign(tf.tensor(moved, variable.shape));
+      return tf.tidy(() => loss().dataSync()[0]!);
+    };
+    const h = 1e-2;
+    const numeric = (at(h) - at(-h)) / (2 * h);
+    variable.assign(tf.tensor(original, variable.shape));
+    expect(Math.abs(numeric - analytic)).toBeLessThan(2e-3 + 0.02 * Math.abs(analytic));
+    tf.dispose([value, ...grads.values(), x, t, text]);
+  });
+
+  it('refuses levels the latent cannot halve, or widths the groups do not divide, naming the field', () => {
+    expect(() => new LatentTextDenoiser({ ...UNET, levels: [1, 2, 4, 8, 16] })).toThrow(
+      /denoiser.levels must be at most as many levels as the latent 8x8 can halve/,
+    );
+    expect(() => new LatentTextDenoiser({ ...UNET, levels: [] })).toThrow(
+      'denoiser.levels must be a non-empty array of positive integer multipliers: got []',
+    );
+    expect(() => new LatentTextDenoiser({ ...UNET, channels: 6 })).toThrow(
+      /denoiser.groups must be a divisor of every level's channels \(6\)/,
+    );
+  });
+});
+
 describe('textGuidedNoise', () => {
   it('is u + w (c - u), with w = 1 the conditional and w = 0 the unconditional prediction', async () => {
     const model = denoiser();

@@ -12,6 +12,7 @@ import { ParameterStore } from '../nn/parameter-store.js';
 import { conv2d, createConv, createDense, dense, silu, type ConvParams, type DenseParams } from '../nn/layers.js';
 import { createGroupNorm, groupNorm, type GroupNormParams } from '../nn/group-norm.js';
 import { timestepEmbedding } from '../nn/timestep-embedding.js';
+import { upsampleConv } from './autoencoder-blocks.js';
 
 /** Configuration of {@link LatentTextDenoiser}. */
 export interface LatentTextDenoiserConfig {
@@ -21,8 +22,19 @@ export interface LatentTextDenoiserConfig {
   readonly textDim: number;
   /** Channels of every residual block. @defaultValue 64 */
   readonly channels: number;
-  /** FiLM residual blocks, all at the latent resolution (8x8 needs no down-sampling). @defaultValue 4 */
+  /**
+   * FiLM residual blocks: with one level, all at the latent resolution; with several, per level
+   * on the way down (the way up has one block per level). @defaultValue 4
+   */
   readonly blocks: number;
+  /**
+   * Channel multipliers per resolution level (diffusers' `block_out_channels` / `channels`):
+   * `[1]`, the default, is the flat network of the first bases, every block at the latent
+   * resolution; `[1, 2, 4]` is a U-Net whose levels run at h x w, h/2 x w/2 and h/4 x w/4 with
+   * `channels` times 1, 2 and 4 channels, joined by skip connections. The latent height and width
+   * must be divisible by 2^(levels - 1). @defaultValue [1]
+   */
+  readonly levels: readonly number[];
   /** GroupNorm groups. @defaultValue 8 */
   readonly groups: number;
   /** Probability of replacing a caption by the learned null embedding in training (CFG). @defaultValue 0.1 */
@@ -37,6 +49,7 @@ export const DEFAULT_LATENT_TEXT_DENOISER_CONFIG: LatentTextDenoiserConfig = Obj
   textDim: 64,
   channels: 64,
   blocks: 4,
+  levels: Object.freeze([1]),
   groups: 8,
   cfgDropProb: 0.1,
   seed: 0,
@@ -57,9 +70,30 @@ export function resolveLatentTextDenoiserConfig(
   requireInteger('denoiser.groups', merged.groups, { min: 1 });
   requireNumber('denoiser.cfgDropProb', merged.cfgDropProb, { min: 0, max: 1 });
   requireInteger('denoiser.seed', merged.seed);
+  const levels: unknown = merged.levels;
+  if (!Array.isArray(levels) || levels.length < 1 || levels.some((m) => !Number.isInteger(m) || m < 1)) {
+    throw new InvalidArgumentError('denoiser.levels', 'a non-empty array of positive integer multipliers', levels);
+  }
+  const reduction = 2 ** (levels.length - 1);
+  if (shape[0] % reduction !== 0 || shape[1] % reduction !== 0) {
+    throw new InvalidArgumentError(
+      'denoiser.levels',
+      `at most as many levels as the latent ${shape[0]}x${shape[1]} can halve (2^(levels - 1) must divide both sides)`,
+      levels,
+    );
+  }
+  // Every level's width is a multiple of channels, so the groups dividing channels divide them all.
   if (merged.channels % merged.groups !== 0)
-    throw new InvalidArgumentError('denoiser.groups', `a divisor of channels (${merged.channels})`, merged.groups);
-  return Object.freeze({ ...merged, latentShape: Object.freeze([...shape]) as unknown as ImageShape });
+    throw new InvalidArgumentError(
+      'denoiser.groups',
+      `a divisor of every level's channels (${merged.channels})`,
+      merged.groups,
+    );
+  return Object.freeze({
+    ...merged,
+    latentShape: Object.freeze([...shape]) as unknown as ImageShape,
+    levels: Object.freeze([...(levels as number[])]),
+  });
 }
 
 interface FiLMBlock {
@@ -68,6 +102,48 @@ interface FiLMBlock {
   readonly film: DenseParams;
   readonly norm2: GroupNormParams;
   readonly conv2: ConvParams;
+  /** 1x1 conv of the residual path when the block changes the channel count. */
+  readonly skip?: ConvParams;
+}
+
+/** The U-Net's parts (levels.length > 1). */
+interface UNetParams {
+  /** Per level: its down blocks, then the stride-2 conv to the next level (none on the last). */
+  readonly down: { readonly blocks: FiLMBlock[]; readonly downsample?: ConvParams }[];
+  readonly mid: FiLMBlock;
+  /** Per level, deepest first: the block over [h, skip] concatenated, then the upsampling conv (none on level 0). */
+  readonly up: { readonly block: FiLMBlock; readonly upsample?: ConvParams }[];
+}
+
+function createFiLMBlock(
+  store: ParameterStore,
+  name: string,
+  inputs: number,
+  outputs: number,
+  embedDim: number,
+  groups: number,
+): FiLMBlock {
+  return {
+    norm1: createGroupNorm(store, `${name}.norm1`, inputs, groups),
+    conv1: createConv(store, `${name}.conv1`, 3, inputs, outputs),
+    film: createDense(store, `${name}.film`, embedDim, 2 * outputs, true),
+    norm2: createGroupNorm(store, `${name}.norm2`, outputs, groups),
+    conv2: createConv(store, `${name}.conv2`, 3, outputs, outputs, true),
+    ...(inputs !== outputs ? { skip: createConv(store, `${name}.skip`, 1, inputs, outputs) } : {}),
+  };
+}
+
+/** h' = skip(h) + conv2(silu(gn2(conv1(silu(gn1(h)))) (1 + scale) + shift)), scale and shift from the embedding. */
+function filmBlock(block: FiLMBlock, h: tf.Tensor4D, embedding: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch] = h.shape;
+    const outputs = block.conv1.kernel.shape[3]!;
+    const inner = conv2d(block.conv1, silu(groupNorm(block.norm1, h)));
+    const [scale, shift] = tf.split(tf.reshape(dense(block.film, embedding), [batch, 1, 1, 2 * outputs]), 2, 3);
+    const modulated: tf.Tensor4D = tf.add(tf.mul(groupNorm(block.norm2, inner), tf.add(1, scale!)), shift!);
+    const residual = block.skip !== undefined ? conv2d(block.skip, h) : h;
+    return tf.add(residual, conv2d(block.conv2, silu(modulated)));
+  });
 }
 
 /**
@@ -79,8 +155,16 @@ interface FiLMBlock {
  * Blocks: input conv, `blocks` FiLM residual blocks at the latent resolution, GroupNorm, SiLU
  * and a zero-initialised output conv. ~0.40M weights with the defaults.
  *
- * Weight names: `in.conv`, `emb.time.{0,1}`, `emb.text`, `null_text`, `block.{i}.{norm1,conv1,film,norm2,conv2}`,
- * `out.norm`, `out.conv`.
+ * With several `levels` it is a U-Net (Ronneberger et al. 2015; Ho et al. 2020, Appendix B, without
+ * attention): per level `blocks` FiLM blocks at `channels * levels[l]` channels, a skip saved, a
+ * stride-2 3x3 conv down; a middle block; then per level, deepest first, one FiLM block over the
+ * concatenation of the running features and that level's skip and a nearest 2x up-sampling 3x3
+ * conv. Most weights sit at the coarse levels, where a 3x3 conv costs 1/4 (1/16) of its
+ * latent-resolution FLOPs: at equal compute it holds several times the flat network's weights.
+ *
+ * Weight names: `in.conv`, `emb.time.{0,1}`, `emb.text`, `null_text`, `out.norm`, `out.conv`, and
+ * the blocks' `{norm1,conv1,film,norm2,conv2,skip}`: flat `block.{i}.*`; U-Net `down.{l}.{i}.*`,
+ * `down.{l}.downsample`, `mid.*`, `up.{l}.*`, `up.{l}.upsample`.
  *
  * @see Perez et al. 2018 (FiLM); Dhariwal & Nichol 2021, Sec. 3 (AdaGN); Ho & Salimans 2022 (CFG).
  */
@@ -95,6 +179,7 @@ export class LatentTextDenoiser implements Checkpointable {
   /** `[textDim]`: the "no caption" embedding. */
   readonly nullText: tf.Variable;
   private readonly blockParams: FiLMBlock[] = [];
+  private readonly unet: UNetParams | undefined;
   private readonly outNorm: GroupNormParams;
   private readonly outConv: ConvParams;
 
@@ -114,14 +199,42 @@ export class LatentTextDenoiser implements Checkpointable {
     this.time2 = createDense(store, 'emb.time.1', embedDim, embedDim);
     this.textProjection = createDense(store, 'emb.text', textDim, embedDim);
     this.nullText = store.normal('null_text', [textDim], 0.02);
-    for (let i = 0; i < blocks; i++) {
-      this.blockParams.push({
-        norm1: createGroupNorm(store, `block.${i}.norm1`, channels, groups),
-        conv1: createConv(store, `block.${i}.conv1`, 3, channels, channels),
-        film: createDense(store, `block.${i}.film`, embedDim, 2 * channels, true),
-        norm2: createGroupNorm(store, `block.${i}.norm2`, channels, groups),
-        conv2: createConv(store, `block.${i}.conv2`, 3, channels, channels, true),
+    const levels = this.config.levels;
+    if (levels.length === 1) {
+      for (let i = 0; i < blocks; i++)
+        this.blockParams.push(createFiLMBlock(store, `block.${i}`, channels, channels, embedDim, groups));
+      this.unet = undefined;
+    } else {
+      const widths = levels.map((m) => channels * m);
+      const down: UNetParams['down'][number][] = [];
+      let width = channels;
+      widths.forEach((levelWidth, l) => {
+        const levelBlocks: FiLMBlock[] = [];
+        for (let i = 0; i < blocks; i++) {
+          levelBlocks.push(createFiLMBlock(store, `down.${l}.${i}`, width, levelWidth, embedDim, groups));
+          width = levelWidth;
+        }
+        const next = widths[l + 1];
+        down.push({
+          blocks: levelBlocks,
+          ...(next !== undefined ? { downsample: createConv(store, `down.${l}.downsample`, 3, width, next) } : {}),
+        });
+        if (next !== undefined) width = next;
       });
+      const mid = createFiLMBlock(store, 'mid', width, width, embedDim, groups);
+      const up: UNetParams['up'][number][] = [];
+      for (let l = widths.length - 1; l >= 0; l--) {
+        const levelWidth = widths[l]!;
+        const block = createFiLMBlock(store, `up.${l}`, width + levelWidth, levelWidth, embedDim, groups);
+        width = levelWidth;
+        const previous = widths[l - 1];
+        up.push({
+          block,
+          ...(previous !== undefined ? { upsample: createConv(store, `up.${l}.upsample`, 3, width, previous) } : {}),
+        });
+        if (previous !== undefined) width = previous;
+      }
+      this.unet = { down, mid, up };
     }
     this.outNorm = createGroupNorm(store, 'out.norm', channels, groups);
     this.outConv = createConv(store, 'out.conv', 3, channels, latentShape[2], true);
@@ -140,13 +253,20 @@ export class LatentTextDenoiser implements Checkpointable {
     return tf.tidy(() => {
       const time = dense(this.time2, silu(dense(this.time1, timestepEmbedding(timesteps, this.config.channels))));
       const embedding: tf.Tensor2D = silu(tf.add(time, dense(this.textProjection, text))); // [b, 2C]
-      const channels = this.config.channels;
       let h = conv2d(this.inputConv, noisyLatents);
-      for (const block of this.blockParams) {
-        const inner = conv2d(block.conv1, silu(groupNorm(block.norm1, h)));
-        const [scale, shift] = tf.split(tf.reshape(dense(block.film, embedding), [batch, 1, 1, 2 * channels]), 2, 3);
-        const modulated: tf.Tensor4D = tf.add(tf.mul(groupNorm(block.norm2, inner), tf.add(1, scale!)), shift!);
-        h = tf.add(h, conv2d(block.conv2, silu(modulated)));
+      for (const block of this.blockParams) h = filmBlock(block, h, embedding);
+      if (this.unet !== undefined) {
+        const skips: tf.Tensor4D[] = [];
+        for (const level of this.unet.down) {
+          for (const block of level.blocks) h = filmBlock(block, h, embedding);
+          skips.push(h);
+          if (level.downsample !== undefined) h = conv2d(level.downsample, h, 2);
+        }
+        h = filmBlock(this.unet.mid, h, embedding);
+        for (const level of this.unet.up) {
+          h = filmBlock(level.block, tf.concat([h, skips.pop()!], 3), embedding);
+          if (level.upsample !== undefined) h = upsampleConv(level.upsample, h);
+        }
       }
       return conv2d(this.outConv, silu(groupNorm(this.outNorm, h)));
     });
