@@ -241,6 +241,11 @@ const tokensPerCaption =
 const steps = snapshot.step ?? Number(summary.steps ?? Number.NaN);
 const card = {
   model: { kind: snapshot.kind, source: path.relative(process.cwd(), snapshot.source), step: snapshot.step },
+  denoiser: {
+    channels: model.denoiser.config.channels,
+    blocks: model.denoiser.config.blocks,
+    levels: [...model.denoiser.config.levels],
+  },
   tokenizer: {
     version: model.tokenizer.toJSON().version,
     words: model.tokenizer.words.length,
@@ -354,6 +359,13 @@ function tokenizerDescription(t: typeof card.tokenizer): string {
   return `version 2: ${words} and WordNet hypernym features, ${t.vocabSize.toLocaleString('en')} ids, up to ${t.featuresPerWord} per word`;
 }
 
+/** The denoiser's shape in words: flat (blocks x channels) or a U-Net (widths per level). */
+function denoiserDescription(d: typeof card.denoiser): string {
+  if (d.levels.length === 1) return `flat: ${d.blocks} residual blocks of ${d.channels} channels at 8x8`;
+  const widths = d.levels.map((m, l) => `${d.channels * m} at ${8 / 2 ** l}x${8 / 2 ** l}`).join(', ');
+  return `a U-Net: ${widths}, ${d.blocks} block${d.blocks > 1 ? 's' : ''} per level down and 1 up, skip connections`;
+}
+
 function modelCardMarkdown(c: typeof card): string {
   const ci = (interval: { estimate: number; low: number; high: number }) =>
     `${interval.estimate.toFixed(3)} [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]`;
@@ -365,7 +377,7 @@ Written by \`scripts/emoji-t2i-model-card.ts\` (\`model-card.json\` holds every 
 \`${c.command}\`
 
 Stable Diffusion's shape at emoji scale: a caption tokenizer (${tokenizerDescription(c.tokenizer)})
-and transformer encoder (pooled output), a FiLM-conditioned latent denoiser (eps prediction, classifier-free guidance), a
+and transformer encoder (pooled output), a FiLM-conditioned latent denoiser (${denoiserDescription(c.denoiser)}; eps prediction, classifier-free guidance), a
 latent autoencoder (32x32x3 to 8x8x4, scaling factor ${autoencoder.scalingFactor.toFixed(3)}), DDIM.
 Trained on the canonical split of Twemoji + Noto Emoji 16.0.0 (32 px on white, no skin tones;
 \`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })\`). Every measure below is on the

@@ -21,6 +21,12 @@
  * their WordNet hypernym synsets (`--wordnet-senses`, `--features-per-word`), so held-out
  * captions of unseen words ("octopus") read as what they share with seen ones ("squid").
  *
+ * --init <saved model> starts from that model's weights (the committed base, say) instead of fresh
+ * ones: its tokenizer must be this run's, its networks this run's architecture; the optimiser,
+ * the learning-rate schedule (warm-up included) and the EMA start afresh from those weights, and
+ * the saved step counts from the init model's step. This is how a run is carried across machines
+ * through git without its 4x larger run checkpoint (weights, EMA copy, AdamW moments).
+ *
  * Each step's batch is split into --micro-batches parts (default: --workers) whose draws
  * (timesteps, noise, caption dropout) come from one seed each (`createTextToImageTask`); with
  * --workers N > 1 the parts' gradients are computed on N worker threads (core's
@@ -40,6 +46,7 @@ import {
   runTrainingLoop,
 } from '@dpo-ts/core/training';
 import { InvalidArgumentError } from '@dpo-ts/core';
+import { loadNamedWeights } from '@dpo-ts/core/io';
 import { withGradientEngine } from '@dpo-ts/core/parallel';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
@@ -50,6 +57,7 @@ import {
   ddimSampleFromText,
   loadEmojiDataset,
   loadLatentAutoencoder,
+  loadTextToImageModel,
   saveTextToImageModel,
   emojiCaptionWithTags,
   splitEmojiDataset,
@@ -104,6 +112,8 @@ const { values } = parseArgs({
     // Data parallelism: worker threads, and the parts each step's batch is split into (0: --workers).
     workers: { type: 'string', default: '1' },
     'micro-batches': { type: 'string', default: '0' },
+    // Start from a saved model's weights (fresh optimiser and schedule); see the file comment.
+    init: { type: 'string' },
   },
 });
 const steps = Number(values.steps);
@@ -178,6 +188,25 @@ const denoiser = new LatentTextDenoiser({
 });
 const schedule = new NoiseSchedule();
 const variables = textToImageVariables({ encoder, denoiser });
+let initStep = 0;
+if (values.init !== undefined) {
+  const start = await loadTextToImageModel(values.init);
+  try {
+    if (JSON.stringify(start.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
+      throw new InvalidArgumentError(
+        '--init',
+        "a saved model whose caption tokenizer is this run's (the same captions, --caption-tags and --text-features)",
+        values.init,
+      );
+    }
+    restoreWeights(variables, (await loadNamedWeights(values.init)).weights, { source: values.init });
+    initStep = Number(start.metadata.step ?? 0);
+  } finally {
+    start.encoder.dispose();
+    start.denoiser.dispose();
+  }
+  console.error(`text-to-image: weights from ${values.init} (step ${initStep}); optimiser and schedule start afresh`);
+}
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
 // EMA of every trained weight (encoder and denoiser); the saved model holds the averages.
 const emaDecay = Number(values['ema-decay']);
@@ -267,7 +296,7 @@ const result = await withGradientEngine(
             await saveTextToImageModel(
               values.out,
               { tokenizer, encoder, denoiser },
-              { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: stepIndex + 1 },
+              { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: initStep + stepIndex + 1 },
             );
           } finally {
             ema?.swap();
@@ -316,7 +345,7 @@ if (ema) {
 await saveTextToImageModel(
   values.out,
   { tokenizer, encoder, denoiser },
-  { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: steps },
+  { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: initStep + steps },
 );
 // Samples: 6 training then 6 held-out emoji (one per row, evenly spaced), 8 seeds each.
 const spaced = (dataset: EmojiDataset): string[] =>
@@ -345,7 +374,9 @@ const summary = {
   command: `node dist/run/scripts/train-emoji-text-to-image.js ${process.argv.slice(2).join(' ')}`.trim(),
   backend: backend.name,
   seed,
-  steps,
+  steps: initStep + steps,
+  stepsThisRun: steps,
+  initFrom: values.init === undefined ? null : { model: values.init, step: initStep },
   batchSize,
   workers,
   microBatches: microBatchCount,
