@@ -8,10 +8,9 @@ import { ddimSampleFromText, textGuidedNoise } from './text-guidance.js';
 
 const CONFIG = { latentShape: [4, 4, 2] as const, textDim: 6, channels: 8, blocks: 2, groups: 4 };
 const made: LatentTextDenoiser[] = [];
-function denoiser(seed = 0): LatentTextDenoiser {
-  const model = new LatentTextDenoiser({ ...CONFIG, seed });
-  // Zero-initialised layers (FiLM, conv2, output) would hide the gradients of what feeds them.
-  const rng = new Rng(seed + 100);
+/** Zero-initialised layers (FiLM, conv2, output) would hide the gradients of what feeds them: move every weight by 0.1 N(0, 1). */
+function perturb(model: LatentTextDenoiser, seed: number): void {
+  const rng = new Rng(seed);
   for (const variable of model.namedVariables().values()) {
     tf.tidy(() =>
       variable.assign(
@@ -28,6 +27,10 @@ function denoiser(seed = 0): LatentTextDenoiser {
       ),
     );
   }
+}
+function denoiser(seed = 0): LatentTextDenoiser {
+  const model = new LatentTextDenoiser({ ...CONFIG, seed });
+  perturb(model, seed + 100);
   made.push(model);
   return model;
 }
@@ -166,23 +169,7 @@ describe('LatentTextDenoiser with levels (the U-Net)', () => {
   it('sends gradients to every weight but the null embedding, and matches a finite difference', () => {
     const model = new LatentTextDenoiser({ ...UNET, seed: 2 });
     made.push(model);
-    // Move the zero-initialised layers so that every weight is on a path to the output.
-    const rng = new Rng(7);
-    for (const variable of model.namedVariables().values())
-      tf.tidy(() =>
-        variable.assign(
-          tf.add(
-            variable,
-            tf.mul(
-              0.1,
-              tf.tensor(
-                Float32Array.from({ length: variable.size }, () => rng.normal()),
-                variable.shape,
-              ),
-            ),
-          ),
-        ),
-      );
+    perturb(model, 7); // every weight on a path to the output
     const x = random([2, 8, 8, 2], 3) as tf.Tensor4D;
     const t = tf.tensor1d([20, 600]);
     const text = random([2, 6], 4) as tf.Tensor2D;
