@@ -242,6 +242,7 @@ const steps = snapshot.step ?? Number(summary.steps ?? Number.NaN);
 const card = {
   model: { kind: snapshot.kind, source: path.relative(process.cwd(), snapshot.source), step: snapshot.step },
   denoiser: {
+    side: model.denoiser.config.latentShape[0],
     channels: model.denoiser.config.channels,
     blocks: model.denoiser.config.blocks,
     levels: [...model.denoiser.config.levels],
@@ -361,8 +362,9 @@ function tokenizerDescription(t: typeof card.tokenizer): string {
 
 /** The denoiser's shape in words: flat (blocks x channels) or a U-Net (widths per level). */
 function denoiserDescription(d: typeof card.denoiser): string {
-  if (d.levels.length === 1) return `flat: ${d.blocks} residual blocks of ${d.channels} channels at 8x8`;
-  const widths = d.levels.map((m, l) => `${d.channels * m} at ${8 / 2 ** l}x${8 / 2 ** l}`).join(', ');
+  if (d.levels.length === 1)
+    return `flat: ${d.blocks} residual blocks of ${d.channels} channels at ${d.side}x${d.side}`;
+  const widths = d.levels.map((m, l) => `${d.channels * m} at ${d.side / 2 ** l}x${d.side / 2 ** l}`).join(', ');
   return `a U-Net: ${widths}, ${d.blocks} block${d.blocks > 1 ? 's' : ''} per level down and 1 up, skip connections`;
 }
 

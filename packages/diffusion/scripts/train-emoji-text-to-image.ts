@@ -46,7 +46,7 @@ import {
   runTrainingLoop,
 } from '@dpo-ts/core/training';
 import { InvalidArgumentError } from '@dpo-ts/core';
-import { loadNamedWeights } from '@dpo-ts/core/io';
+import { loadNamedWeights, readJsonFile } from '@dpo-ts/core/io';
 import { withGradientEngine } from '@dpo-ts/core/parallel';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
@@ -57,7 +57,6 @@ import {
   ddimSampleFromText,
   loadEmojiDataset,
   loadLatentAutoencoder,
-  loadTextToImageModel,
   saveTextToImageModel,
   emojiCaptionWithTags,
   splitEmojiDataset,
@@ -190,21 +189,18 @@ const schedule = new NoiseSchedule();
 const variables = textToImageVariables({ encoder, denoiser });
 let initStep = 0;
 if (values.init !== undefined) {
-  const start = await loadTextToImageModel(values.init);
-  try {
-    if (JSON.stringify(start.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
-      throw new InvalidArgumentError(
-        '--init',
-        "a saved model whose caption tokenizer is this run's (the same captions, --caption-tags and --text-features)",
-        values.init,
-      );
-    }
-    restoreWeights(variables, (await loadNamedWeights(values.init)).weights, { source: values.init });
-    initStep = Number(start.metadata.step ?? 0);
-  } finally {
-    start.encoder.dispose();
-    start.denoiser.dispose();
+  // Its config.json's tokenizer must be this run's; its weights go straight into the variables
+  // (restoreWeights names any weight whose name or shape this architecture does not have).
+  const header = await readJsonFile(path.join(values.init, 'config.json'));
+  if (JSON.stringify(header.tokenizer) !== JSON.stringify(tokenizer.toJSON())) {
+    throw new InvalidArgumentError(
+      '--init',
+      "a saved model whose caption tokenizer is this run's (the same captions, --caption-tags and --text-features)",
+      values.init,
+    );
   }
+  restoreWeights(variables, (await loadNamedWeights(values.init)).weights, { source: values.init });
+  initStep = Number((header.metadata as { step?: unknown } | undefined)?.step ?? 0);
   console.error(`text-to-image: weights from ${values.init} (step ${initStep}); optimiser and schedule start afresh`);
 }
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
