@@ -271,6 +271,9 @@ const card = {
       log === undefined ? 'training.json' : `the last ${log.lossCount} logged steps (to step ${log.lastStep})`,
     imagesPerSecond: log?.imagesPerSecond ?? summary.trainImagesPerSecondThisRun ?? null,
     emaDecay: [summary.emaDecay, savedMetadata.emaDecay].find((value) => typeof value === 'number') ?? 0,
+    // The last run's loss weighting (the logged loss is the weighted one) and every run behind the weights.
+    minSnrGamma: typeof summary.minSnrGamma === 'number' ? summary.minSnrGamma : null,
+    runs: (Array.isArray(summary.runs) ? summary.runs : []) as TrainingRun[],
   },
   reconstruction,
   retrieval,
@@ -368,6 +371,35 @@ function denoiserDescription(d: typeof card.denoiser): string {
   return `a U-Net: ${widths}, ${d.blocks} block${d.blocks > 1 ? 's' : ''} per level down and 1 up, skip connections`;
 }
 
+/** An entry of training.json's `runs` (written by train-emoji-text-to-image.ts). */
+interface TrainingRun {
+  readonly toStep?: number;
+  readonly stepsThisRun?: number;
+  readonly learningRate?: number;
+  readonly minSnrGamma?: number | null;
+  readonly finalLoss?: number;
+  readonly trainImagesPerSecond?: number;
+  readonly wallTimeSeconds?: number;
+}
+
+/** The runs behind the weights as a Markdown table (empty when training.json lists none). */
+function runsTable(runs: readonly TrainingRun[]): string {
+  if (runs.length === 0) return '';
+  const num = (value: number | undefined, digits: number) => (value === undefined ? '-' : value.toFixed(digits));
+  const rows = runs.map(
+    (run, k) =>
+      `| ${k + 1} | ${run.stepsThisRun ?? '-'} (to ${run.toStep ?? '-'}) | ${run.learningRate ?? '-'} | ${run.minSnrGamma == null ? 'L_simple' : `min-SNR-${run.minSnrGamma}`} | ${num(run.finalLoss, 4)} | ${num(run.trainImagesPerSecond, 1)} | ${num(run.wallTimeSeconds, 0)} |`,
+  );
+  return `Runs behind these weights, oldest first (each after the first starts from the previous one's
+saved weights with a fresh optimiser, cosine schedule and EMA: \`--init\`):
+
+| run | steps | peak learning rate | loss | last step's loss | images/s | wall s |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+`;
+}
+
 function modelCardMarkdown(c: typeof card): string {
   const ci = (interval: { estimate: number; low: number; high: number }) =>
     `${interval.estimate.toFixed(3)} [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]`;
@@ -403,11 +435,11 @@ base, nor the labelers, nor the scorer saw.
 | optimiser steps x batch | ${c.training.steps.toLocaleString('en')} x ${c.training.batchSize} |
 | images seen | ${c.training.imagesSeen.toLocaleString('en')} (${c.training.epochs.toFixed(0)} epochs) |
 | caption words seen | ${c.training.captionTokensSeen.toLocaleString('en')} (${c.training.captionTokensPerImage.toFixed(2)} per plain caption${c.tokenizer.featuresPerWord > 1 ? `, each a slot of up to ${c.tokenizer.featuresPerWord} feature ids` : ''}) |
-| final training loss (L_simple on latents) | ${fmt(c.training.finalLoss, 4)} (mean over ${c.training.finalLossOver}) |
+| final training loss (${c.training.minSnrGamma === null ? 'L_simple' : `min-SNR-${c.training.minSnrGamma} weighted`} on latents) | ${fmt(c.training.finalLoss, 4)} (mean over ${c.training.finalLossOver}) |
 | training images/s | ${fmt(c.training.imagesPerSecond, 1)} (wasm, 1 thread, on the shared 2-core machine) |
 | weights | ${c.training.emaDecay > 0 ? `exponential moving average, decay ${c.training.emaDecay}` : 'the last iterate (no EMA)'} |
 
-## Autoencoder reconstruction (held out)
+${runsTable(c.training.runs)}## Autoencoder reconstruction (held out)
 
 Posterior mean, decoded, clipped to [-1, 1]; ${c.reconstruction.images} held-out images; pixels in [-1, 1]:
 L1 ${c.reconstruction.l1.toFixed(4)}, MSE ${c.reconstruction.mse.toFixed(4)}, PSNR ${c.reconstruction.psnrDb.toFixed(1)} dB ([0, 1] pixels).

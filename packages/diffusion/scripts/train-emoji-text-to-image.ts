@@ -21,6 +21,10 @@
  * their WordNet hypernym synsets (`--wordnet-senses`, `--features-per-word`), so held-out
  * captions of unseen words ("octopus") read as what they share with seen ones ("squid").
  *
+ * --min-snr-gamma 5 weights each example's noise error by min(SNR_t, 5) / SNR_t (Hang et al. 2023),
+ * which puts the loss on the noisy timesteps that decide an image's layout; the logged loss is then
+ * the weighted one (lower than L_simple, not comparable with unweighted runs).
+ *
  * --init <saved model> starts from that model's weights (the committed base, say) instead of fresh
  * ones: its tokenizer must be this run's, its networks this run's architecture; the optimiser,
  * the learning-rate schedule (warm-up included) and the EMA start afresh from those weights, and
@@ -111,6 +115,8 @@ const { values } = parseArgs({
     // Data parallelism: worker threads, and the parts each step's batch is split into (0: --workers).
     workers: { type: 'string', default: '1' },
     'micro-batches': { type: 'string', default: '0' },
+    // Min-SNR-gamma loss weighting (Hang et al. 2023; diffusers' --snr_gamma, 5 there); 0: L_simple.
+    'min-snr-gamma': { type: 'string', default: '0' },
     // Start from a saved model's weights (fresh optimiser and schedule); see the file comment.
     init: { type: 'string' },
   },
@@ -128,6 +134,10 @@ if (!Number.isInteger(microBatchCount) || microBatchCount < 1 || microBatchCount
     `an integer in [1, ${batchSize}] (--batch-size)`,
     values['micro-batches'],
   );
+const minSnrGamma = Number(values['min-snr-gamma']);
+if (!Number.isFinite(minSnrGamma) || minSnrGamma < 0)
+  throw new InvalidArgumentError('--min-snr-gamma', 'a number >= 0 (0: unweighted L_simple)', values['min-snr-gamma']);
+const lossOptions = minSnrGamma > 0 ? { minSnrGamma } : {};
 const backend = await selectBackend({ backend: values.backend as BackendRequest });
 const started = performance.now();
 
@@ -188,6 +198,8 @@ const denoiser = new LatentTextDenoiser({
 const schedule = new NoiseSchedule();
 const variables = textToImageVariables({ encoder, denoiser });
 let initStep = 0;
+/** The runs that trained the init model (its training.json's `runs`, or that file as one run). */
+let earlierRuns: unknown[] = [];
 if (values.init !== undefined) {
   // Its config.json's tokenizer must be this run's; its weights go straight into the variables
   // (restoreWeights names any weight whose name or shape this architecture does not have).
@@ -201,6 +213,9 @@ if (values.init !== undefined) {
   }
   restoreWeights(variables, (await loadNamedWeights(values.init)).weights, { source: values.init });
   initStep = Number((header.metadata as { step?: unknown } | undefined)?.step ?? 0);
+  const initSummary = await readJsonFile(path.join(values.init, 'training.json')).catch(() => undefined);
+  if (initSummary !== undefined)
+    earlierRuns = Array.isArray(initSummary.runs) ? initSummary.runs : [runRecord(initSummary)];
   console.error(`text-to-image: weights from ${values.init} (step ${initStep}); optimiser and schedule start afresh`);
 }
 const optimizer = new AdamWOptimizer(variables, { weightDecay: 0 });
@@ -229,10 +244,13 @@ console.error(
   `text-to-image: caption encoder ${encoder.parameterCount()} + denoiser ${denoiser.parameterCount()} weights; vocabulary ${tokenizer.vocabSize} (${tokenizer.words.length} words, ${tokenizer.featuresPerWord} features per word); ${train.count} training images; latents ${autoencoder.latentShape.join('x')} x ${scalingFactor.toFixed(4)}; backend ${backend.name}`,
 );
 
-const task = createTextToImageTask(
-  { encoder: encoder.config, denoiser: denoiser.config, schedule: schedule.config },
-  { encoder, denoiser, schedule },
-);
+const taskConfig = {
+  encoder: encoder.config,
+  denoiser: denoiser.config,
+  schedule: schedule.config,
+  loss: lossOptions,
+};
+const task = createTextToImageTask(taskConfig, { encoder, denoiser, schedule });
 const maxLength = encoder.config.maxLength;
 /** One step's batch as --micro-batches parts; every draw comes from the checkpointed RNGs. */
 function stepMicroBatches(): TextToImageMicroBatch[] {
@@ -260,7 +278,7 @@ function stepMicroBatches(): TextToImageMicroBatch[] {
 const result = await withGradientEngine(
   {
     task,
-    spec: textToImageTaskSpec({ encoder: encoder.config, denoiser: denoiser.config, schedule: schedule.config }),
+    spec: textToImageTaskSpec(taskConfig),
     workers,
     microBatchesPerStep: microBatchCount,
   },
@@ -377,6 +395,7 @@ const summary = {
   workers,
   microBatches: microBatchCount,
   learningRate: Number(values.lr),
+  minSnrGamma: minSnrGamma > 0 ? minSnrGamma : null,
   encoder: encoder.config,
   denoiser: denoiser.config,
   parameters: { encoder: encoder.parameterCount(), denoiser: denoiser.parameterCount() },
@@ -397,8 +416,25 @@ const summary = {
   guidanceScale: Number(values.guidance),
   wallTimeSecondsThisRun: (performance.now() - started) / 1000,
 };
-await writeFile(path.join(values.out, 'training.json'), `${JSON.stringify(summary, null, 2)}\n`);
+// Every run behind these weights, oldest first: the init model's runs, then this one.
+const runs = [...earlierRuns, runRecord(summary)];
+await writeFile(path.join(values.out, 'training.json'), `${JSON.stringify({ ...summary, runs }, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));
+
+/** One run's entry in training.json's `runs`: what it did to the weights and at what cost. */
+function runRecord(run: Record<string, unknown>): Record<string, unknown> {
+  const stepsThisRun = run.stepsThisRun ?? run.steps;
+  return {
+    command: run.command,
+    toStep: run.steps,
+    stepsThisRun,
+    learningRate: run.learningRate,
+    minSnrGamma: run.minSnrGamma ?? null,
+    finalLoss: run.finalLoss,
+    trainImagesPerSecond: run.trainImagesPerSecondThisRun,
+    wallTimeSeconds: run.wallTimeSecondsThisRun,
+  };
+}
 
 /** The images of the first `emoji` distinct captions of `dataset` (both vendors); all when 0. */
 function firstEmoji(dataset: EmojiDataset, emoji: number): EmojiDataset {

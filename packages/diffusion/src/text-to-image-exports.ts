@@ -85,7 +85,12 @@ export {
   type TextDDIMOptions,
   type TextDDIMResult,
 } from './text-to-image/text-guidance.js';
-export { textToImageLoss, type TextToImageBatch } from './text-to-image/text-to-image-loss.js';
+export {
+  minSnrWeights,
+  textToImageLoss,
+  type TextToImageBatch,
+  type TextToImageLossOptions,
+} from './text-to-image/text-to-image-loss.js';
 export {
   createTextToImageTask,
   textToImageTaskSpec,

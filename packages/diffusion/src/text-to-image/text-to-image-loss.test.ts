@@ -6,7 +6,7 @@ import { NoiseSchedule } from '../noise-schedule.js';
 import { CaptionEncoder } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
 import { LatentTextDenoiser } from './latent-text-denoiser.js';
-import { textToImageLoss } from './text-to-image-loss.js';
+import { minSnrWeights, textToImageLoss } from './text-to-image-loss.js';
 
 const CAPTIONS = ['red apple', 'blue heart', 'red heart', 'green apple'];
 
@@ -58,6 +58,56 @@ describe('textToImageLoss', () => {
     tf.dispose([latents]);
     encoder.dispose();
     denoiser.dispose();
+  });
+
+  it('with minSnrGamma, weights each example by min(SNR_t, gamma) / SNR_t before the batch mean', async () => {
+    const { encoder, denoiser, schedule, latents, tokenIds } = setup();
+    const loss = await expectNoLeak(() => {
+      const value = textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, new Rng(7), {
+        minSnrGamma: 0.1,
+      });
+      const result = value.dataSync()[0]!;
+      value.dispose();
+      return result;
+    });
+    const rng = new Rng(7);
+    const t = Array.from({ length: 4 }, () => rng.int(50));
+    const noise = Float32Array.from({ length: 32 }, () => rng.normal());
+    const perExample = tf.tidy(() => {
+      const e = tf.tensor4d(noise, [4, 2, 2, 2]);
+      const abar = tf.tensor4d(
+        t.map((s) => schedule.alphasCumprod[s]!),
+        [4, 1, 1, 1],
+      );
+      const noisy = tf.add(tf.mul(tf.sqrt(abar), latents), tf.mul(tf.sqrt(tf.sub(1, abar)), e)) as tf.Tensor4D;
+      const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), encoder.encode(tokenIds, 4).pooled);
+      return Array.from(tf.mean(tf.square(tf.sub(e, eps)), [1, 2, 3]).dataSync());
+    });
+    const weights = t.map((s) => {
+      const snr = schedule.alphasCumprod[s]! / (1 - schedule.alphasCumprod[s]!);
+      return Math.min(snr, 0.1) / snr;
+    });
+    // T = 50 (SNR 1.28, 0.12, 0.027, 0.058 at the drawn t = 11, 22, 28, 25): two weights below 1, two at 1.
+    expect(weights.filter((w) => w < 1)).toHaveLength(2);
+    expect(loss).toBeCloseTo(perExample.reduce((sum, mse, i) => sum + weights[i]! * mse, 0) / 4, 5);
+    expect(() =>
+      textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, new Rng(7), { minSnrGamma: 0 }),
+    ).toThrow(/options\.minSnrGamma/);
+    tf.dispose([latents]);
+    encoder.dispose();
+    denoiser.dispose();
+  });
+
+  it("minSnrWeights: golden values on Ho et al.'s linear schedule (T = 1000, beta 1e-4 to 0.02)", () => {
+    const schedule = new NoiseSchedule();
+    // By hand from the betas: abar_0 = 1 - 1e-4; abar_1 = abar_0 (1 - (1e-4 + 0.0199 / 999)).
+    const abar0 = 1 - 1e-4;
+    const abar1 = abar0 * (1 - (1e-4 + 0.0199 / 999));
+    const [w0, w1, wLast] = minSnrWeights(schedule, [0, 1, 999], 5);
+    expect(w0).toBeCloseTo(5 / (abar0 / (1 - abar0)), 9); // 5 / 9999
+    expect(w1).toBeCloseTo(5 / (abar1 / (1 - abar1)), 9);
+    expect(wLast).toBe(1); // SNR_999 ~ 4e-5 < 5: full weight
+    expect(() => minSnrWeights(schedule, [1000], 5)).toThrow(/timesteps/);
   });
 
   it('trains the caption encoder and the denoiser together (loss falls)', async () => {

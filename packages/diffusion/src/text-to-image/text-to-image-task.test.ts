@@ -115,6 +115,38 @@ describe('createTextToImageTask', () => {
     }
   });
 
+  it("passes config.loss to the loss: a worker-built task's min-SNR loss is textToImageLoss with that option", async () => {
+    const { encoder, denoiser, schedule, batches } = setup();
+    const batch = batches[0]!;
+    const config: TextToImageTaskConfig = {
+      encoder: encoder.config,
+      denoiser: denoiser.config,
+      schedule: schedule.config,
+      loss: { minSnrGamma: 0.1 },
+    };
+    // A replica built from the JSON config alone (as in a worker), with the main model's weights.
+    const replica = createTextToImageTask(config);
+    for (const [name, variable] of replica.namedVariables)
+      variable.assign(textToImageVariables({ encoder, denoiser }).get(name)!);
+    const context = { stepIndex: 0, microBatchIndex: 0, microBatchCount: 1, step: null };
+    const [weighted, plain, expected] = tf.tidy(() => {
+      const latents = tf.tensor4d(batch.latents, [2, 2, 2, 2]);
+      const tokens = { latents, tokenIds: batch.tokenIds };
+      return [
+        replica.lossAndMetrics(batch, context).loss.dataSync()[0]!,
+        createTextToImageTask({ ...config, loss: {} }, { encoder, denoiser, schedule })
+          .lossAndMetrics(batch, context)
+          .loss.dataSync()[0]!,
+        textToImageLoss(encoder, denoiser, schedule, tokens, new Rng(batch.seed), { minSnrGamma: 0.1 }).dataSync()[0]!,
+      ];
+    });
+    expect(weighted).toBeCloseTo(expected, 6);
+    expect(Math.abs(weighted - plain)).toBeGreaterThan(1e-4); // the option changed the loss
+    replica.dispose!();
+    encoder.dispose();
+    denoiser.dispose();
+  });
+
   it('names the argument when a micro-batch has the wrong number of latent values', () => {
     const { encoder, denoiser, schedule, batches } = setup();
     const task = createTextToImageTask(

@@ -6,7 +6,7 @@ import { NoiseSchedule, type NoiseScheduleConfig } from '../noise-schedule.js';
 import { CaptionEncoder, type CaptionEncoderConfig } from './caption-encoder.js';
 import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';
 import { textToImageVariables } from './text-to-image-checkpoint.js';
-import { textToImageLoss } from './text-to-image-loss.js';
+import { textToImageLoss, type TextToImageLossOptions } from './text-to-image-loss.js';
 
 /** Configuration of {@link createTextToImageTask}: JSON, so it can build the replica in a worker. */
 export type TextToImageTaskConfig = {
@@ -16,6 +16,8 @@ export type TextToImageTaskConfig = {
   readonly denoiser: LatentTextDenoiserConfig;
   /** The noise schedule's configuration (`schedule.config`). */
   readonly schedule: Partial<NoiseScheduleConfig>;
+  /** Options of the loss (min-SNR-gamma weighting); none: L_simple. */
+  readonly loss?: TextToImageLossOptions;
 };
 
 /**
@@ -47,7 +49,8 @@ type StepJSON = { readonly totalExamples?: number } | null;
  *
  * with n_k the micro-batch's examples and N = `context.step.totalExamples` (the whole step's
  * examples; n_k when the step passes none), so the micro-batches' losses and gradients sum to
- * the mean over the step, as one batch of N would give. Metric: `mse` (the micro-batch's own mean).
+ * the mean over the step, as one batch of N would give. Metric: `mse` (the micro-batch's own mean;
+ * min-SNR-weighted when `config.loss.minSnrGamma` is set).
  *
  * Variables are {@link textToImageVariables}' names (`text.*`, `denoiser.*`). `encoder` and
  * `denoiser` are the main thread's own models; in a worker they are built from `config` (their
@@ -84,6 +87,7 @@ export function createTextToImageTask(
         schedule,
         { latents, tokenIds: batch.tokenIds },
         new Rng(batch.seed),
+        config.loss,
       );
       const total = (context.step as StepJSON)?.totalExamples ?? n;
       return { loss: tf.mul(mse, n / total) as tf.Scalar, metrics: { mse } };

@@ -1,0 +1,116 @@
+/**
+ * Is a text-to-image base underfit or overfit? Its captioned denoising error on training emoji
+ * against held-out emoji, per timestep, with the same noise draws and timesteps for both:
+ *
+ *   eps-MSE(t) = mean (e - eps_theta(sqrt(abar_t) z_0 + sqrt(1 - abar_t) e, t, c))^2
+ *   x0-MSE(t)  = eps-MSE(t) (1 - abar_t) / abar_t (the error of the implied clean latent)
+ *
+ * over --images random images of each split (both vendors; the caption as trained, no
+ * dropout). Training error falling while held-out error stays is overfitting; both falling
+ * together is underfitting. Prints one JSON object and a Markdown table; about 30 s per model.
+ *
+ *   node packages/diffusion/dist/run/scripts/emoji-t2i-denoising-gap.js \
+ *     --model packages/diffusion/checkpoints/emoji-t2i-unet \
+ *     --autoencoder packages/diffusion/checkpoints/emoji-autoencoder-se
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError } from '@dpo-ts/core';
+import { Rng } from '@dpo-ts/core/training';
+import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
+import {
+  addNoise,
+  loadEmojiDataset,
+  loadTextToImageSnapshot,
+  NoiseSchedule,
+  splitEmojiDataset,
+  type EmojiDataset,
+} from '@dpo-ts/diffusion';
+import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
+
+const { values } = parseArgs({
+  options: {
+    ...EMOJI_T2I_MODEL_OPTIONS,
+    images: { type: 'string', default: '256' },
+    timesteps: { type: 'string', default: '25,100,250,500,750,950' },
+    seed: { type: 'string', default: '5' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const count = Number(values.images);
+if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('--images', 'an integer >= 1', values.images);
+const schedule = new NoiseSchedule();
+const timesteps = values.timesteps.split(',').map(Number);
+for (const t of timesteps)
+  if (!Number.isInteger(t) || t < 0 || t >= schedule.numTimesteps)
+    throw new InvalidArgumentError('--timesteps', `integers in [0, ${schedule.numTimesteps})`, values.timesteps);
+await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
+const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
+const snapshot = await loadTextToImageSnapshot(values.model, {
+  trainCaptions: train.entries.map((entry) => entry.caption),
+  autoencoder: values.autoencoder,
+});
+const { model, autoencoder } = snapshot;
+
+/** eps-MSE per timestep on `count` images of `dataset` drawn with a fresh Rng(seed) (same draws for both splits). */
+async function denoisingErrors(dataset: EmojiDataset): Promise<number[]> {
+  const rng = new Rng(Number(values.seed));
+  const picked = Array.from({ length: count }, () => rng.int(dataset.count));
+  const images = new Float32Array(count * 3072);
+  picked.forEach((index, i) => {
+    images.set(dataset.images.subarray(index * 3072, (index + 1) * 3072), i * 3072);
+  });
+  const tokenIds = model.tokenizer.encodeBatch(
+    picked.map((index) => dataset.entries[index]!.caption),
+    model.encoder.config.maxLength,
+  );
+  const latents: tf.Tensor4D = tf.tidy(() =>
+    tf.mul(autoencoder.autoencoder.encodeMean(tf.tensor4d(images, [count, 32, 32, 3])), autoencoder.scalingFactor),
+  );
+  const errors: number[] = [];
+  for (const t of timesteps) {
+    const mse = tf.tidy(() => {
+      const noise = tf.tensor4d(
+        Float32Array.from({ length: latents.size }, () => rng.normal()),
+        latents.shape,
+      );
+      const noisy = addNoise(schedule, latents, new Array<number>(count).fill(t), noise);
+      const { tokens, pooled } = model.encoder.encode(tokenIds, count);
+      tokens.dispose();
+      return tf.mean(tf.square(tf.sub(noise, model.denoiser.predictNoise(noisy, tf.fill([count], t), pooled))));
+    });
+    errors.push((await mse.data())[0]!);
+    mse.dispose();
+  }
+  latents.dispose();
+  return errors;
+}
+
+const trainErrors = await denoisingErrors(train);
+const heldOutErrors = await denoisingErrors(heldOut);
+const rows = timesteps.map((t, k) => {
+  const abar = schedule.alphasCumprod[t]!;
+  const toX0 = (1 - abar) / abar;
+  return {
+    t,
+    snr: abar / (1 - abar),
+    trainEpsMse: trainErrors[k]!,
+    heldOutEpsMse: heldOutErrors[k]!,
+    trainX0Mse: trainErrors[k]! * toX0,
+    heldOutX0Mse: heldOutErrors[k]! * toX0,
+    heldOutOverTrain: heldOutErrors[k]! / trainErrors[k]!,
+  };
+});
+console.log(JSON.stringify({ model: values.model, step: snapshot.step, images: count, rows }, null, 2));
+console.log(`
+| t | SNR | eps-MSE train | eps-MSE held-out | x0-MSE train | x0-MSE held-out | held-out / train |
+|---|---|---|---|---|---|---|
+${rows
+  .map(
+    (r) =>
+      `| ${r.t} | ${r.snr.toPrecision(3)} | ${r.trainEpsMse.toFixed(4)} | ${r.heldOutEpsMse.toFixed(4)} | ${r.trainX0Mse.toFixed(4)} | ${r.heldOutX0Mse.toFixed(4)} | ${r.heldOutOverTrain.toFixed(2)} |`,
+  )
+  .join('\n')}`);
+model.encoder.dispose();
+model.denoiser.dispose();
+autoencoder.autoencoder.dispose();
