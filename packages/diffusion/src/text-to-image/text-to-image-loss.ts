@@ -17,9 +17,9 @@ export interface TextToImageBatch {
 /** Options of {@link textToImageLoss}. */
 export interface TextToImageLossOptions {
   /**
-   * Min-SNR-gamma loss weighting (Hang et al. 2023, Sec. 3.4): each example's squared noise error
-   * is weighted by w_t = min(SNR_t, gamma) / SNR_t, SNR_t = abar_t / (1 - abar_t), the epsilon-
-   * prediction form of their Eq. 13 (diffusers' `--snr_gamma`; the paper and diffusers use 5).
+   * Min-SNR-gamma loss weighting (Hang et al., ICCV 2023): each example's squared noise error
+   * is weighted by w_t = min(SNR_t, gamma) / SNR_t, SNR_t = abar_t / (1 - abar_t), the weight of
+   * epsilon prediction (diffusers' `--snr_gamma`; the paper and diffusers use 5).
    * It lowers the weight of the nearly clean timesteps, whose gradients conflict with the
    * noisy ones that decide an image's layout. Undefined (the default) weights every example 1,
    * L_simple.
@@ -78,7 +78,7 @@ export function textToImageLoss(
 
 /**
  * The min-SNR-gamma weights of epsilon prediction, w_t = min(SNR_t, gamma) / SNR_t with
- * SNR_t = abar_t / (1 - abar_t), one per timestep (Hang et al. 2023, Eq. 13 over SNR_t).
+ * SNR_t = abar_t / (1 - abar_t), one per timestep (Hang et al., ICCV 2023).
  * Plain numbers, computed in float64.
  */
 export function minSnrWeights(schedule: NoiseSchedule, timesteps: ArrayLike<number>, gamma: number): Float32Array {
