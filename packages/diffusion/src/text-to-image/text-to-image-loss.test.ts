@@ -30,6 +30,27 @@ function setup() {
   return { tokenizer, encoder, denoiser, schedule, latents, tokenIds: tokenizer.encodeBatch(CAPTIONS, 4) };
 }
 
+/** The loss's draws from Rng(seed) replayed (4 timesteps, then 32 noise values; dropout off) and each example's eps-MSE. */
+function replayErrors(
+  seed: number,
+  { encoder, denoiser, schedule, latents, tokenIds }: Omit<ReturnType<typeof setup>, 'tokenizer'>,
+): { t: number[]; perExample: number[] } {
+  const rng = new Rng(seed);
+  const t = Array.from({ length: 4 }, () => rng.int(50));
+  const noise = Float32Array.from({ length: 32 }, () => rng.normal());
+  const perExample = tf.tidy(() => {
+    const e = tf.tensor4d(noise, [4, 2, 2, 2]);
+    const abar = tf.tensor4d(
+      t.map((s) => schedule.alphasCumprod[s]!),
+      [4, 1, 1, 1],
+    );
+    const noisy = tf.add(tf.mul(tf.sqrt(abar), latents), tf.mul(tf.sqrt(tf.sub(1, abar)), e)) as tf.Tensor4D;
+    const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), encoder.encode(tokenIds, 4).pooled);
+    return Array.from(tf.mean(tf.square(tf.sub(e, eps)), [1, 2, 3]).dataSync());
+  });
+  return { t, perExample };
+}
+
 describe('textToImageLoss', () => {
   it('equals the mean squared noise error computed from the same draws', async () => {
     const { encoder, denoiser, schedule, latents, tokenIds } = setup();
@@ -40,20 +61,8 @@ describe('textToImageLoss', () => {
       return result;
     });
     // Replay the draws: 4 timesteps, then 32 noise values (dropout off).
-    const rng = new Rng(7);
-    const t = Array.from({ length: 4 }, () => rng.int(50));
-    const noise = Float32Array.from({ length: 32 }, () => rng.normal());
-    const expected = tf.tidy(() => {
-      const e = tf.tensor4d(noise, [4, 2, 2, 2]);
-      const abar = tf.tensor4d(
-        t.map((s) => schedule.alphasCumprod[s]!),
-        [4, 1, 1, 1],
-      );
-      const noisy = tf.add(tf.mul(tf.sqrt(abar), latents), tf.mul(tf.sqrt(tf.sub(1, abar)), e)) as tf.Tensor4D;
-      const encoded = encoder.encode(tokenIds, 4);
-      const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), encoded.pooled);
-      return tf.mean(tf.square(tf.sub(e, eps))).dataSync()[0]!;
-    });
+    const { perExample } = replayErrors(7, { encoder, denoiser, schedule, latents, tokenIds });
+    const expected = perExample.reduce((sum, mse) => sum + mse, 0) / 4;
     expect(loss).toBeCloseTo(expected, 5);
     tf.dispose([latents]);
     encoder.dispose();
@@ -70,19 +79,7 @@ describe('textToImageLoss', () => {
       value.dispose();
       return result;
     });
-    const rng = new Rng(7);
-    const t = Array.from({ length: 4 }, () => rng.int(50));
-    const noise = Float32Array.from({ length: 32 }, () => rng.normal());
-    const perExample = tf.tidy(() => {
-      const e = tf.tensor4d(noise, [4, 2, 2, 2]);
-      const abar = tf.tensor4d(
-        t.map((s) => schedule.alphasCumprod[s]!),
-        [4, 1, 1, 1],
-      );
-      const noisy = tf.add(tf.mul(tf.sqrt(abar), latents), tf.mul(tf.sqrt(tf.sub(1, abar)), e)) as tf.Tensor4D;
-      const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), encoder.encode(tokenIds, 4).pooled);
-      return Array.from(tf.mean(tf.square(tf.sub(e, eps)), [1, 2, 3]).dataSync());
-    });
+    const { t, perExample } = replayErrors(7, { encoder, denoiser, schedule, latents, tokenIds });
     const weights = t.map((s) => {
       const snr = schedule.alphasCumprod[s]! / (1 - schedule.alphasCumprod[s]!);
       return Math.min(snr, 0.1) / snr;
