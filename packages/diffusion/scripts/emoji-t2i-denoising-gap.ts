@@ -67,6 +67,12 @@ async function denoisingErrors(dataset: EmojiDataset): Promise<number[]> {
   const latents: tf.Tensor4D = tf.tidy(() =>
     tf.mul(autoencoder.autoencoder.encodeMean(tf.tensor4d(images, [count, 32, 32, 3])), autoencoder.scalingFactor),
   );
+  // The caption embeddings once per split: they do not depend on t.
+  const pooled = tf.tidy(() => {
+    const { tokens, pooled } = model.encoder.encode(tokenIds, count);
+    tokens.dispose();
+    return pooled;
+  });
   const errors: number[] = [];
   for (const t of timesteps) {
     const mse = tf.tidy(() => {
@@ -75,14 +81,12 @@ async function denoisingErrors(dataset: EmojiDataset): Promise<number[]> {
         latents.shape,
       );
       const noisy = addNoise(schedule, latents, new Array<number>(count).fill(t), noise);
-      const { tokens, pooled } = model.encoder.encode(tokenIds, count);
-      tokens.dispose();
       return tf.mean(tf.square(tf.sub(noise, model.denoiser.predictNoise(noisy, tf.fill([count], t), pooled))));
     });
     errors.push((await mse.data())[0]!);
     mse.dispose();
   }
-  latents.dispose();
+  tf.dispose([latents, pooled]);
   return errors;
 }
 

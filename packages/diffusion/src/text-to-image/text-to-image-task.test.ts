@@ -126,8 +126,8 @@ describe('createTextToImageTask', () => {
     };
     // A replica built from the JSON config alone (as in a worker), with the main model's weights.
     const replica = createTextToImageTask(config);
-    for (const [name, variable] of replica.namedVariables)
-      variable.assign(textToImageVariables({ encoder, denoiser }).get(name)!);
+    const weights = textToImageVariables({ encoder, denoiser });
+    for (const [name, variable] of replica.namedVariables) variable.assign(weights.get(name)!);
     const context = { stepIndex: 0, microBatchIndex: 0, microBatchCount: 1, step: null };
     const [weighted, plain, expected] = tf.tidy(() => {
       const latents = tf.tensor4d(batch.latents, [2, 2, 2, 2]);
