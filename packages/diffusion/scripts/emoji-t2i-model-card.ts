@@ -377,9 +377,20 @@ interface TrainingRun {
   readonly stepsThisRun?: number;
   readonly learningRate?: number;
   readonly minSnrGamma?: number | null;
+  readonly conditionNoise?: number | null;
+  readonly flip?: { readonly mirrorSafeImages: number } | null;
   readonly finalLoss?: number;
   readonly trainImagesPerSecond?: number;
   readonly wallTimeSeconds?: number;
+}
+
+/** A run's augmentation: flips of the mirror-safe images, conditioning noise; '-' for none. */
+function regularisation(run: TrainingRun): string {
+  const parts = [
+    ...(run.flip ? [`flips (${run.flip.mirrorSafeImages} mirror-safe images)`] : []),
+    ...(run.conditionNoise ? [`caption noise ${run.conditionNoise}`] : []),
+  ];
+  return parts.length === 0 ? '-' : parts.join(', ');
 }
 
 /** The runs behind the weights as a Markdown table (empty when training.json lists none). */
@@ -388,13 +399,13 @@ function runsTable(runs: readonly TrainingRun[]): string {
   const num = (value: number | undefined, digits: number) => (value === undefined ? '-' : value.toFixed(digits));
   const rows = runs.map(
     (run, k) =>
-      `| ${k + 1} | ${run.stepsThisRun ?? '-'} (to ${run.toStep ?? '-'}) | ${run.learningRate ?? '-'} | ${run.minSnrGamma == null ? 'L_simple' : `min-SNR-${run.minSnrGamma}`} | ${num(run.finalLoss, 4)} | ${num(run.trainImagesPerSecond, 1)} | ${num(run.wallTimeSeconds, 0)} |`,
+      `| ${k + 1} | ${run.stepsThisRun ?? '-'} (to ${run.toStep ?? '-'}) | ${run.learningRate ?? '-'} | ${run.minSnrGamma == null ? 'L_simple' : `min-SNR-${run.minSnrGamma}`} | ${regularisation(run)} | ${num(run.finalLoss, 4)} | ${num(run.trainImagesPerSecond, 1)} | ${num(run.wallTimeSeconds, 0)} |`,
   );
   return `Runs behind these weights, oldest first (each after the first starts from the previous one's
 saved weights with a fresh optimiser, cosine schedule and EMA: \`--init\`):
 
-| run | steps | peak learning rate | loss | last step's loss | images/s | wall s |
-|---|---|---|---|---|---|---|
+| run | steps | peak learning rate | loss | augmentation | last step's loss | images/s | wall s |
+|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 `;

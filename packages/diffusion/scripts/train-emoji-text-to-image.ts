@@ -25,6 +25,12 @@
  * which puts the loss on the noisy timesteps that decide an image's layout; the logged loss is then
  * the weighted one (lower than L_simple, not comparable with unweighted runs).
  *
+ * Regularisation against the memorisation a long run shows (docs/text-to-image-base.md): --flip
+ * mirrors each mirror-safe training emoji (`mirrorSafeEmoji`: not flags, symbols, clocks, sided
+ * captions or emoji with a mirrored twin) with probability 1/2, from latents of the mirrored
+ * images encoded once; --condition-noise s adds Gaussian noise at s times the batch's spread to
+ * every pooled caption embedding (conditioning augmentation, textToImageLoss's `conditionNoise`).
+ *
  * --init <saved model> starts from that model's weights (the committed base, say) instead of fresh
  * ones: its tokenizer must be this run's, its networks this run's architecture; the optimiser,
  * the learning-rate schedule (warm-up included) and the EMA start afresh from those weights, and
@@ -72,6 +78,7 @@ import {
   writeImageGrid,
   WeightEMA,
   WordNetNouns,
+  mirrorSafeEmoji,
   type EmojiDataset,
 } from '@dpo-ts/diffusion';
 
@@ -117,6 +124,11 @@ const { values } = parseArgs({
     'micro-batches': { type: 'string', default: '0' },
     // Min-SNR-gamma loss weighting (Hang et al. 2023; diffusers' --snr_gamma, 5 there); 0: L_simple.
     'min-snr-gamma': { type: 'string', default: '0' },
+    // Regularisation: horizontal flips of the mirror-safe training emoji (mirrorSafeEmoji), each
+    // drawn with probability 1/2; conditioning augmentation, noise at s times the batch's
+    // per-dimension spread of the pooled caption embeddings (textToImageLoss's conditionNoise).
+    flip: { type: 'boolean', default: false },
+    'condition-noise': { type: 'string', default: '0' },
     // Start from a saved model's weights (fresh optimiser and schedule); see the file comment.
     init: { type: 'string' },
   },
@@ -137,7 +149,13 @@ if (!Number.isInteger(microBatchCount) || microBatchCount < 1 || microBatchCount
 const minSnrGamma = Number(values['min-snr-gamma']);
 if (!Number.isFinite(minSnrGamma) || minSnrGamma < 0)
   throw new InvalidArgumentError('--min-snr-gamma', 'a number >= 0 (0: unweighted L_simple)', values['min-snr-gamma']);
-const lossOptions = minSnrGamma > 0 ? { minSnrGamma } : {};
+const conditionNoise = Number(values['condition-noise']);
+if (!Number.isFinite(conditionNoise) || conditionNoise < 0)
+  throw new InvalidArgumentError('--condition-noise', 'a number >= 0 (0: none)', values['condition-noise']);
+const lossOptions = {
+  ...(minSnrGamma > 0 ? { minSnrGamma } : {}),
+  ...(conditionNoise > 0 ? { conditionNoise } : {}),
+};
 const backend = await selectBackend({ backend: values.backend as BackendRequest });
 const started = performance.now();
 
@@ -148,22 +166,25 @@ const split = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin
 });
 const { heldOut } = split;
 const train = firstEmoji(split.train, Number(values['train-emoji']));
-// Scaled latents of every training image, computed once: [count, 8, 8, 4].
+// Scaled latents of every training image, computed once: [count, 8, 8, 4]; with --flip also of
+// every image mirrored left to right (drawn only for the mirror-safe emoji).
 const latentSize = autoencoder.latentShape.reduce((a, b) => a * b, 1);
-const latents = new Float32Array(train.count * latentSize);
-for (let start = 0; start < train.count; start += 64) {
-  const size = Math.min(64, train.count - start);
-  const encoded = tf.tidy(() =>
-    tf.mul(
-      autoencoder.encodeMean(
-        tf.tensor4d(train.images.subarray(start * 3072, (start + size) * 3072), [size, 32, 32, 3]),
-      ),
-      scalingFactor,
-    ),
-  );
-  latents.set(await encoded.data(), start * latentSize);
-  encoded.dispose();
+async function encodeTraining(mirrored: boolean): Promise<Float32Array> {
+  const encodedAll = new Float32Array(train.count * latentSize);
+  for (let start = 0; start < train.count; start += 64) {
+    const size = Math.min(64, train.count - start);
+    const encoded = tf.tidy(() => {
+      const images = tf.tensor4d(train.images.subarray(start * 3072, (start + size) * 3072), [size, 32, 32, 3]);
+      return tf.mul(autoencoder.encodeMean(mirrored ? tf.reverse(images, 2) : images), scalingFactor);
+    });
+    encodedAll.set(await encoded.data(), start * latentSize);
+    encoded.dispose();
+  }
+  return encodedAll;
 }
+const latents = await encodeTraining(false);
+const flipLatents = values.flip ? await encodeTraining(true) : undefined;
+const mirrorSafe = mirrorSafeEmoji(train.entries);
 const captionTags = Number(values['caption-tags']);
 const tagProb = captionTags > 0 ? Number(values['tag-prob']) : 0;
 const taggedCaptions = train.entries.map((entry) => emojiCaptionWithTags(entry, captionTags));
@@ -258,9 +279,11 @@ function stepMicroBatches(): TextToImageMicroBatch[] {
   const batchLatents = new Float32Array(batchSize * latentSize);
   const batchIds = new Int32Array(batchSize * maxLength);
   indices.forEach((index, i) => {
-    batchLatents.set(latents.subarray(index * latentSize, (index + 1) * latentSize), i * latentSize);
-    // The tag draw only when tags are on, so a run without them draws as the first base did.
+    // The tag draw only when tags are on, so a run without them draws as the first base did;
+    // the flip draw after it, only with --flip and for a mirror-safe emoji.
     const ids = tagProb > 0 && dataRng.uniform() < tagProb ? taggedTokenIds : tokenIds;
+    const source = flipLatents !== undefined && mirrorSafe[index] && dataRng.uniform() < 0.5 ? flipLatents : latents;
+    batchLatents.set(source.subarray(index * latentSize, (index + 1) * latentSize), i * latentSize);
     batchIds.set(ids.subarray(index * maxLength, (index + 1) * maxLength), i * maxLength);
   });
   return Array.from({ length: microBatchCount }, (_, k) => {
@@ -396,6 +419,8 @@ const summary = {
   microBatches: microBatchCount,
   learningRate: Number(values.lr),
   minSnrGamma: minSnrGamma > 0 ? minSnrGamma : null,
+  conditionNoise: conditionNoise > 0 ? conditionNoise : null,
+  flip: values.flip ? { mirrorSafeImages: mirrorSafe.filter(Boolean).length } : null,
   encoder: encoder.config,
   denoiser: denoiser.config,
   parameters: { encoder: encoder.parameterCount(), denoiser: denoiser.parameterCount() },
@@ -430,6 +455,8 @@ function runRecord(run: Record<string, unknown>): Record<string, unknown> {
     stepsThisRun,
     learningRate: run.learningRate,
     minSnrGamma: run.minSnrGamma ?? null,
+    conditionNoise: run.conditionNoise ?? null,
+    flip: run.flip ?? null,
     finalLoss: run.finalLoss,
     trainImagesPerSecond: run.trainImagesPerSecondThisRun,
     wallTimeSeconds: run.wallTimeSecondsThisRun,

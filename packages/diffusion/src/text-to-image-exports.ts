@@ -22,6 +22,7 @@ export {
   type EmojiDatasetOptions,
 } from './data/emoji-dataset.js';
 export { splitEmojiDataset, fnv1a32, type EmojiSplit, type EmojiSplitOptions } from './data/emoji-split.js';
+export { mirrorSafeEmoji } from './data/emoji-mirror.js';
 export {
   LatentAutoencoder,
   DEFAULT_LATENT_AUTOENCODER_CONFIG,

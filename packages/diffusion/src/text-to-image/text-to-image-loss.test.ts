@@ -30,22 +30,38 @@ function setup() {
   return { tokenizer, encoder, denoiser, schedule, latents, tokenIds: tokenizer.encodeBatch(CAPTIONS, 4) };
 }
 
-/** The loss's draws from Rng(seed) replayed (4 timesteps, then 32 noise values; dropout off) and each example's eps-MSE. */
+/**
+ * The loss's draws from Rng(seed) replayed (4 timesteps, then 32 noise values, then with
+ * `conditionNoise` s > 0 4 x 8 embedding noise values; dropout off) and each example's eps-MSE.
+ */
 function replayErrors(
   seed: number,
   { encoder, denoiser, schedule, latents, tokenIds }: Omit<ReturnType<typeof setup>, 'tokenizer'>,
+  conditionNoise = 0,
 ): { t: number[]; perExample: number[] } {
   const rng = new Rng(seed);
   const t = Array.from({ length: 4 }, () => rng.int(50));
   const noise = Float32Array.from({ length: 32 }, () => rng.normal());
+  const textNoise = Array.from({ length: conditionNoise > 0 ? 32 : 0 }, () => rng.normal());
   const perExample = tf.tidy(() => {
+    const pooled = encoder.encode(tokenIds, 4).pooled;
+    // By hand: each dimension's biased standard deviation over the 4 captions, times s, times the draw.
+    const rows = pooled.arraySync();
+    const text = rows.map((row, i) =>
+      row.map((value, d) => {
+        const column = rows.map((r) => r[d]!);
+        const mean = column.reduce((a, b) => a + b, 0) / 4;
+        const sd = Math.sqrt(column.reduce((a, b) => a + (b - mean) ** 2, 0) / 4);
+        return value + (conditionNoise > 0 ? conditionNoise * sd * textNoise[i * 8 + d]! : 0);
+      }),
+    );
     const e = tf.tensor4d(noise, [4, 2, 2, 2]);
     const abar = tf.tensor4d(
       t.map((s) => schedule.alphasCumprod[s]!),
       [4, 1, 1, 1],
     );
     const noisy = tf.add(tf.mul(tf.sqrt(abar), latents), tf.mul(tf.sqrt(tf.sub(1, abar)), e)) as tf.Tensor4D;
-    const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), encoder.encode(tokenIds, 4).pooled);
+    const eps = denoiser.predictNoise(noisy, tf.tensor1d(t), tf.tensor2d(text));
     return Array.from(tf.mean(tf.square(tf.sub(e, eps)), [1, 2, 3]).dataSync());
   });
   return { t, perExample };
@@ -90,6 +106,34 @@ describe('textToImageLoss', () => {
     expect(() =>
       textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, new Rng(7), { minSnrGamma: 0 }),
     ).toThrow(/options\.minSnrGamma/);
+    tf.dispose([latents]);
+    encoder.dispose();
+    denoiser.dispose();
+  });
+
+  it('with conditionNoise s, adds s x (per-dimension spread over the batch) x N(0, 1) to the pooled embedding', async () => {
+    const { encoder, denoiser, schedule, latents, tokenIds } = setup();
+    // Random weights everywhere (the FiLM layers start at zero, which would hide the text).
+    let k = 0;
+    for (const [, variable] of denoiser.namedVariables())
+      tf.tidy(() => variable.assign(tf.randomNormal(variable.shape, 0, 0.3, 'float32', 100 + k++)));
+    const lossWith = (options: { conditionNoise?: number }) =>
+      expectNoLeak(() => {
+        const value = textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, new Rng(7), options);
+        const result = value.dataSync()[0]!;
+        value.dispose();
+        return result;
+      });
+    const noisy = await lossWith({ conditionNoise: 0.5 });
+    const { perExample } = replayErrors(7, { encoder, denoiser, schedule, latents, tokenIds }, 0.5);
+    expect(noisy).toBeCloseTo(perExample.reduce((sum, mse) => sum + mse, 0) / 4, 5);
+    const plain = replayErrors(7, { encoder, denoiser, schedule, latents, tokenIds }).perExample;
+    expect(Math.abs(noisy - plain.reduce((sum, mse) => sum + mse, 0) / 4)).toBeGreaterThan(1e-4); // the noise matters
+    // s = 0 draws nothing extra: the loss without the option.
+    expect(await lossWith({ conditionNoise: 0 })).toBeCloseTo(await lossWith({}), 6);
+    expect(() =>
+      textToImageLoss(encoder, denoiser, schedule, { latents, tokenIds }, new Rng(7), { conditionNoise: -1 }),
+    ).toThrow(/options\.conditionNoise/);
     tf.dispose([latents]);
     encoder.dispose();
     denoiser.dispose();

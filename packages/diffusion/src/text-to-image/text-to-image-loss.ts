@@ -25,6 +25,20 @@ export interface TextToImageLossOptions {
    * L_simple.
    */
   readonly minSnrGamma?: number;
+  /**
+   * Conditioning augmentation (after StackGAN's, Zhang et al., ICCV 2017, Sec. 3.1, without its
+   * learned variance): before CFG dropout, each pooled caption embedding gets Gaussian noise
+   *
+   *   c_i <- c_i + s * sigma * n_i,  n_i ~ N(0, I),  sigma_d = std over the batch of c[:, d]
+   *
+   * with s this option: noise at s times the spread between the batch's captions in every
+   * dimension, so the denoiser learns a smooth map from the embedding space (a caption it never
+   * saw lands between those it did) and a larger encoder output cannot outgrow the noise. The
+   * spread is a plain number per dimension (no gradient flows through it). The noise is drawn
+   * from `rng` after the timesteps and noise, before the dropout draws. Undefined or 0 (the
+   * default): no noise, and the draws are those of a loss without this option.
+   */
+  readonly conditionNoise?: number;
 }
 
 /**
@@ -32,7 +46,7 @@ export interface TextToImageLossOptions {
  *
  *   t ~ U{0..T-1}, e ~ N(0, I) (one each per example, drawn from `rng` in that order: all t, then e, then the dropout draws)
  *   z_t = sqrt(abar_t) z_0 + sqrt(1 - abar_t) e
- *   c = pooled caption embedding, replaced by the null embedding with probability cfgDropProb
+ *   c = pooled caption embedding (plus conditioning noise, `options.conditionNoise`), replaced by the null embedding with probability cfgDropProb
  *   loss = mean over the batch of w_t * mean over latent entries of (e - eps_theta(z_t, t, c))^2
  *
  * with w_t = 1 (L_simple: the mean over batch and entries) or, with `options.minSnrGamma`, the
@@ -51,6 +65,8 @@ export function textToImageLoss(
 ): tf.Scalar {
   const gamma = options.minSnrGamma;
   if (gamma !== undefined) requireNumber('options.minSnrGamma', gamma, { min: 0, exclusiveMin: true });
+  const noiseScale = options.conditionNoise ?? 0;
+  requireNumber('options.conditionNoise', noiseScale, { min: 0 });
   const [size, height, width, channels] = batch.latents.shape;
   const latentShape = denoiser.config.latentShape;
   if (height !== latentShape[0] || width !== latentShape[1] || channels !== latentShape[2]) {
@@ -62,13 +78,19 @@ export function textToImageLoss(
   }
   const timesteps = Int32Array.from({ length: size }, () => rng.int(schedule.numTimesteps));
   const noise = Float32Array.from({ length: size * height * width * channels }, () => rng.normal());
+  const textDim = denoiser.config.textDim;
+  const textNoise = noiseScale > 0 ? Float32Array.from({ length: size * textDim }, () => rng.normal()) : undefined;
   return tf.tidy(() => {
     const epsilon = tf.tensor4d(noise, [size, height, width, channels]);
     const t = tf.tensor1d(Float32Array.from(timesteps));
     const noisy = addNoise(schedule, batch.latents, Array.from(timesteps), epsilon);
     const { tokens, pooled } = encoder.encode(batch.tokenIds, size);
     tokens.dispose();
-    const text = denoiser.dropCaptions(pooled, rng);
+    const conditioned =
+      textNoise === undefined
+        ? pooled
+        : (tf.add(pooled, scaledConditionNoise(pooled, textNoise, noiseScale)) as tf.Tensor2D);
+    const text = denoiser.dropCaptions(conditioned, rng);
     const squared = tf.square(tf.sub(epsilon, denoiser.predictNoise(noisy, t, text)));
     if (gamma === undefined) return tf.mean(squared) as tf.Scalar;
     const weights = tf.tensor1d(minSnrWeights(schedule, timesteps, gamma));
@@ -89,4 +111,24 @@ export function minSnrWeights(schedule: NoiseSchedule, timesteps: ArrayLike<numb
     const snr = abar / (1 - abar);
     return Math.min(snr, gamma) / snr;
   });
+}
+
+/**
+ * `s * sigma_d * n` for conditioning augmentation: sigma_d, the standard deviation of
+ * `pooled[:, d]` over the batch (biased), read as plain numbers so no gradient flows through it;
+ * `noise` holds the `[b, d]` standard normal draws. Returns `[b, d]` inside the caller's tidy.
+ */
+function scaledConditionNoise(pooled: tf.Tensor2D, noise: Float32Array, scale: number): tf.Tensor2D {
+  const [size, dim] = pooled.shape;
+  const values = pooled.dataSync();
+  const spread = new Float32Array(dim);
+  for (let d = 0; d < dim; d++) {
+    let mean = 0;
+    for (let i = 0; i < size; i++) mean += values[i * dim + d]!;
+    mean /= size;
+    let variance = 0;
+    for (let i = 0; i < size; i++) variance += (values[i * dim + d]! - mean) ** 2;
+    spread[d] = scale * Math.sqrt(variance / size);
+  }
+  return tf.mul(tf.tensor2d(noise, [size, dim]), tf.tensor2d(spread, [1, dim]));
 }
