@@ -44,7 +44,8 @@ export interface TextToImageLossOptions {
 /**
  * Latent diffusion's training loss with a jointly trained caption encoder and CFG dropout:
  *
- *   t ~ U{0..T-1}, e ~ N(0, I) (one each per example, drawn from `rng` in that order: all t, then e, then the dropout draws)
+ *   t ~ U{0..T-1}, e ~ N(0, I) (one each per example, drawn from `rng` in that order: all t, then e,
+ *   then with `options.conditionNoise` the embedding noise, then the dropout draws)
  *   z_t = sqrt(abar_t) z_0 + sqrt(1 - abar_t) e
  *   c = pooled caption embedding (plus conditioning noise, `options.conditionNoise`), replaced by the null embedding with probability cfgDropProb
  *   loss = mean over the batch of w_t * mean over latent entries of (e - eps_theta(z_t, t, c))^2
