@@ -6,6 +6,7 @@ import {
   type NoiseSchedule,
   type ScaledAutoencoder,
   type TextToImageModel,
+  encodeTextCondition,
 } from '@dpo-ts/diffusion';
 
 /** The benchmark's one sampler: DDIM with classifier-free guidance, used for pairs, DDPO and every evaluation. */
@@ -51,13 +52,14 @@ export async function samplePairedImages(
   for (let start = 0; start < captions.length; start += batchSize) {
     const chunk = captions.slice(start, start + batchSize);
     const images = tf.tidy(() => {
-      const { tokens, pooled } = model.encoder.encode(
+      const text = encodeTextCondition(
+        model.encoder,
+        model.denoiser,
         model.tokenizer.encodeBatch(chunk, model.encoder.config.maxLength),
         chunk.length,
       );
-      tokens.dispose();
       const { latents, logProbs } = ddimSampleFromText(model.denoiser, schedule, {
-        text: pooled,
+        text,
         rng: new Rng(pairedNoiseSeed(seed, firstIndex + start)),
         numSteps: options.numSteps,
         guidanceScale: options.guidanceScale,

@@ -10,6 +10,7 @@ import {
   TextToImageDPOModel,
   type DDIMCoefficients,
   type ImageLabeler,
+  encodeTextCondition,
 } from '@dpo-ts/diffusion';
 import { normalizeRewards } from '@dpo-ts/rlhf';
 import type { T2IContext } from './context.js';
@@ -68,14 +69,12 @@ export async function trainTextDDPO(
   try {
     for (let update = 0; update < updates; update++) {
       const drawn = Array.from({ length: batch }, () => captions[rng.int(captions.length)]!);
-      const text = tf.tidy(() => {
-        const { tokens, pooled } = copy.encoder.encode(
-          base.tokenizer.encodeBatch(drawn, copy.encoder.config.maxLength),
-          batch,
-        );
-        tokens.dispose();
-        return pooled;
-      });
+      const text = encodeTextCondition(
+        copy.encoder,
+        copy.denoiser,
+        base.tokenizer.encodeBatch(drawn, copy.encoder.config.maxLength),
+        batch,
+      );
       // The trajectory: latents[0] = x_T, latents[i + 1] = the sample of step i.
       const latents: tf.Tensor4D[] = [
         standardNormal([batch, ...autoencoder.autoencoder.latentShape], rng) as tf.Tensor4D,

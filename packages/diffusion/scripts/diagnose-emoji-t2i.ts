@@ -31,6 +31,7 @@ import {
   spellingBackoff,
   textGuidedNoise,
   writeImageGrid,
+  encodeTextCondition,
 } from '@dpo-ts/diffusion';
 import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
@@ -78,11 +79,8 @@ tf.dispose([moments.mean, moments.variance]);
 // 2. Is the text used? eps-MSE per timestep band with the right, a shuffled and the null caption.
 const captions = picked.map((index) => trainCaptions[index]!);
 const shuffled = captions.map((_, i) => captions[(i + 1 + rng.int(count - 1)) % count]!);
-const embed = (list: readonly string[]): tf.Tensor2D => {
-  const { tokens, pooled } = encoder.encode(tokenizer.encodeBatch(list, encoder.config.maxLength), list.length);
-  tokens.dispose();
-  return pooled;
-};
+const embed = (list: readonly string[]): tf.Tensor2D =>
+  encodeTextCondition(encoder, denoiser, tokenizer.encodeBatch(list, encoder.config.maxLength), list.length);
 const right = embed(captions);
 const wrong = embed(shuffled);
 const empty = denoiser.nullTexts(count);

@@ -25,6 +25,7 @@ import {
   NoiseSchedule,
   splitEmojiDataset,
   type EmojiDataset,
+  encodeTextCondition,
 } from '@dpo-ts/diffusion';
 import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
@@ -68,11 +69,7 @@ async function denoisingErrors(dataset: EmojiDataset): Promise<number[]> {
     tf.mul(autoencoder.autoencoder.encodeMean(tf.tensor4d(images, [count, 32, 32, 3])), autoencoder.scalingFactor),
   );
   // The caption embeddings once per split: they do not depend on t.
-  const pooled = tf.tidy(() => {
-    const { tokens, pooled } = model.encoder.encode(tokenIds, count);
-    tokens.dispose();
-    return pooled;
-  });
+  const condition = encodeTextCondition(model.encoder, model.denoiser, tokenIds, count);
   const errors: number[] = [];
   for (const t of timesteps) {
     const mse = tf.tidy(() => {
@@ -81,12 +78,12 @@ async function denoisingErrors(dataset: EmojiDataset): Promise<number[]> {
         latents.shape,
       );
       const noisy = addNoise(schedule, latents, new Array<number>(count).fill(t), noise);
-      return tf.mean(tf.square(tf.sub(noise, model.denoiser.predictNoise(noisy, tf.fill([count], t), pooled))));
+      return tf.mean(tf.square(tf.sub(noise, model.denoiser.predictNoise(noisy, tf.fill([count], t), condition))));
     });
     errors.push((await mse.data())[0]!);
     mse.dispose();
   }
-  tf.dispose([latents, pooled]);
+  tf.dispose([latents, condition]);
   return errors;
 }
 

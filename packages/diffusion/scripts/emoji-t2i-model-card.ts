@@ -246,6 +246,7 @@ const card = {
     channels: model.denoiser.config.channels,
     blocks: model.denoiser.config.blocks,
     levels: [...model.denoiser.config.levels],
+    contextLength: model.denoiser.config.contextLength,
   },
   tokenizer: {
     version: model.tokenizer.toJSON().version,
@@ -365,10 +366,11 @@ function tokenizerDescription(t: typeof card.tokenizer): string {
 
 /** The denoiser's shape in words: flat (blocks x channels) or a U-Net (widths per level). */
 function denoiserDescription(d: typeof card.denoiser): string {
+  const attention = d.contextLength > 0 ? `, cross-attention to the caption's word vectors after every block` : '';
   if (d.levels.length === 1)
-    return `flat: ${d.blocks} residual blocks of ${d.channels} channels at ${d.side}x${d.side}`;
+    return `flat: ${d.blocks} residual blocks of ${d.channels} channels at ${d.side}x${d.side}${attention}`;
   const widths = d.levels.map((m, l) => `${d.channels * m} at ${d.side / 2 ** l}x${d.side / 2 ** l}`).join(', ');
-  return `a U-Net: ${widths}, ${d.blocks} block${d.blocks > 1 ? 's' : ''} per level down and 1 up, skip connections`;
+  return `a U-Net: ${widths}, ${d.blocks} block${d.blocks > 1 ? 's' : ''} per level down and 1 up, skip connections${attention}`;
 }
 
 /** An entry of training.json's `runs` (written by train-emoji-text-to-image.ts). */
@@ -422,7 +424,7 @@ Written by \`scripts/emoji-t2i-model-card.ts\` (\`model-card.json\` holds every 
 \`${c.command}\`
 
 Stable Diffusion's shape at emoji scale: a caption tokenizer (${tokenizerDescription(c.tokenizer)})
-and transformer encoder (pooled output), a FiLM-conditioned latent denoiser (${denoiserDescription(c.denoiser)}; eps prediction, classifier-free guidance), a
+and transformer encoder (${c.denoiser.contextLength > 0 ? `pooled output and ${c.denoiser.contextLength} word vectors` : 'pooled output'}), a ${c.denoiser.contextLength > 0 ? 'FiLM- and cross-attention-conditioned' : 'FiLM-conditioned'} latent denoiser (${denoiserDescription(c.denoiser)}; eps prediction, classifier-free guidance), a
 latent autoencoder (32x32x3 to 8x8x4, scaling factor ${autoencoder.scalingFactor.toFixed(3)}), DDIM.
 Trained on the canonical split of Twemoji + Noto Emoji 16.0.0 (32 px on white, no skin tones;
 \`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })\`). Every measure below is on the

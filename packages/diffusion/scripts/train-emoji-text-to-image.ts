@@ -29,7 +29,11 @@
  * mirrors each mirror-safe training emoji (`mirrorSafeEmoji`: not flags, symbols, clocks, sided
  * captions or emoji with a mirrored twin) with probability 1/2, from latents of the mirrored
  * images encoded once; --condition-noise s adds Gaussian noise at s times the batch's spread to
- * every pooled caption embedding (conditioning augmentation, textToImageLoss's `conditionNoise`).
+ * every caption's conditioning row (conditioning augmentation, textToImageLoss's `conditionNoise`).
+ *
+ * --cross-attention conditions the denoiser as Stable Diffusion is: a cross-attention layer after
+ * every block attends to the caption encoder's --caption-words word vectors (FiLM from the pooled
+ * embedding stays), so a caption's words can act on different parts of the image.
  *
  * --init <saved model> starts from that model's weights (the committed base, say) instead of fresh
  * ones: its tokenizer must be this run's, its networks this run's architecture; the optimiser,
@@ -80,6 +84,7 @@ import {
   WordNetNouns,
   mirrorSafeEmoji,
   type EmojiDataset,
+  encodeTextCondition,
 } from '@dpo-ts/diffusion';
 
 const { values } = parseArgs({
@@ -101,6 +106,10 @@ const { values } = parseArgs({
     // Channel multipliers per resolution level: '1' is the flat network of the first bases,
     // '1,2,4' a U-Net at 8x8, 4x4 and 2x2 (--blocks is then per level on the way down).
     levels: { type: 'string', default: '1' },
+    // Cross-attention from every denoiser block to the caption's word vectors (--caption-words
+    // of them), besides FiLM from the pooled embedding; --attention-heads per layer.
+    'cross-attention': { type: 'boolean', default: false },
+    'attention-heads': { type: 'string', default: '4' },
     'ema-decay': { type: 'string', default: '0' },
     // A memorisation check: train on the first N training emoji only (both vendors); 0 = all.
     'train-emoji': { type: 'string', default: '0' },
@@ -214,6 +223,8 @@ const denoiser = new LatentTextDenoiser({
   channels: Number(values.channels),
   blocks: Number(values.blocks),
   levels: values.levels.split(',').map(Number),
+  contextLength: values['cross-attention'] ? encoder.config.maxLength / encoder.config.featuresPerToken : 0,
+  attentionHeads: Number(values['attention-heads']),
   seed: seed + 1,
 });
 const schedule = new NoiseSchedule();
@@ -393,10 +404,14 @@ const captions = [...trainSampleCaptions, ...heldOutSampleCaptions];
 const sampleStart = performance.now();
 const grid = tf.tidy(() => {
   const repeated = captions.flatMap((caption) => new Array<string>(8).fill(caption));
-  const { pooled, tokens } = encoder.encode(tokenizer.encodeBatch(repeated, encoder.config.maxLength), repeated.length);
-  tokens.dispose();
+  const text = encodeTextCondition(
+    encoder,
+    denoiser,
+    tokenizer.encodeBatch(repeated, encoder.config.maxLength),
+    repeated.length,
+  );
   const sample = ddimSampleFromText(denoiser, schedule, {
-    text: pooled,
+    text,
     rng: new Rng(seed + 99),
     numSteps: 50,
     guidanceScale: Number(values.guidance),

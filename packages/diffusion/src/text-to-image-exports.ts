@@ -100,6 +100,11 @@ export {
 } from './text-to-image/text-to-image-task.js';
 export { WeightEMA, emaDecayAt } from './text-to-image/weight-ema.js';
 export {
+  encodeTextCondition,
+  type TextEncoderLike,
+  type TextConditionedLike,
+} from './text-to-image/text-condition.js';
+export {
   saveTextToImageModel,
   loadTextToImageModel,
   textToImageHeader,

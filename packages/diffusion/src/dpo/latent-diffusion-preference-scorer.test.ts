@@ -8,9 +8,11 @@ import { DENOISING_ERROR_DETAILS } from './diffusion-preference-scorer.js';
 import { LatentDiffusionPreferenceScorer } from './latent-diffusion-preference-scorer.js';
 import { buildLatentPreferenceBatch, type LatentPreferenceBatch } from './latent-preference-batch.js';
 import { TINY_MAX_LENGTH, disposeTiny, randomLatentPairs, tinyTextToImage } from './tiny-text-to-image.test-helper.js';
+import type { TextToImageDPOModel } from './text-to-image-dpo-model.js';
 
 const schedule = new NoiseSchedule({ numTimesteps: 100 });
 const model = tinyTextToImage(3);
+const attending = tinyTextToImage(3, TINY_MAX_LENGTH); // cross-attention to the caption's tokens
 const data = randomLatentPairs(6, 11);
 // cfgDropProb 0.5: some pairs are conditioned on the null embedding.
 const batch = buildLatentPreferenceBatch(data, [0, 1, 2, 3, 4, 5], {
@@ -19,23 +21,31 @@ const batch = buildLatentPreferenceBatch(data, [0, 1, 2, 3, 4, 5], {
   numTimesteps: 100,
   cfgDropProb: 0.5,
 });
-afterAll(() => disposeTiny(model));
+afterAll(() => {
+  disposeTiny(model);
+  disposeTiny(attending);
+});
 
 /**
  * The error of pair i's `side` latent computed one example at a time, apart from the scorer:
  * the caption encoded alone (or the null embedding), z_t built on the host in float64 from abar_t,
  * eps_theta from one predictNoise call, the mean of squares on the host.
  */
-function handError(b: LatentPreferenceBatch, side: 'chosen' | 'rejected', i: number): number {
+function handError(
+  b: LatentPreferenceBatch,
+  side: 'chosen' | 'rejected',
+  i: number,
+  scored: TextToImageDPOModel = model,
+): number {
   const abar = schedule.alphasCumprod[b.timesteps[i]!]!;
   const z = b[side].subarray(i * 8, (i + 1) * 8);
   const eps = b.noise.subarray(i * 8, (i + 1) * 8);
   const noisy = Float32Array.from(z, (z0, p) => Math.sqrt(abar) * z0 + Math.sqrt(1 - abar) * eps[p]!);
   const predicted = tf.tidy(() => {
     const ids = b.tokenIds.subarray(i * TINY_MAX_LENGTH, (i + 1) * TINY_MAX_LENGTH);
-    const encoded = model.encoder.encode(Int32Array.from(ids), 1);
-    const text = b.dropCaption[i] === 1 ? model.denoiser.nullTexts(1) : encoded.pooled;
-    return model.denoiser
+    const encoded = scored.encoder.encode(Int32Array.from(ids), 1);
+    const text = b.dropCaption[i] === 1 ? scored.denoiser.nullTexts(1) : scored.denoiser.textCondition(encoded);
+    return scored.denoiser
       .predictNoise(tf.tensor4d(noisy, [1, 2, 2, 2]), tf.tensor1d([b.timesteps[i]!]), text)
       .dataSync();
   });
@@ -49,22 +59,28 @@ describe('LatentDiffusionPreferenceScorer', () => {
     expect(new Set(batch.dropCaption).size).toBe(2);
   });
 
-  it("scores each latent by -0.5 * its denoising error at the pair's (t, eps, caption), computed by hand", async () => {
-    const scorer = new LatentDiffusionPreferenceScorer(model, schedule);
-    await expectNoLeak(() => {
-      const scores = scorer.score(batch, { training: true });
-      for (const side of ['chosen', 'rejected'] as const) {
-        const errors = Array.from({ length: 6 }, (_, i) => handError(batch, side, i));
-        expectClose(
-          scores[side],
-          errors.map((e) => -0.5 * e),
-          { atol: 1e-6, rtol: 1e-4 },
-        );
-        expectClose(scores.details![DENOISING_ERROR_DETAILS[side]]!, errors, { atol: 1e-6, rtol: 1e-4 });
-      }
-      disposePairScores(scores);
-    });
-  });
+  it.each([
+    ['FiLM only', model],
+    ['cross-attention', attending],
+  ])(
+    "scores each latent by -0.5 * its denoising error at the pair's (t, eps, caption), computed by hand (%s)",
+    async (_, scored) => {
+      const scorer = new LatentDiffusionPreferenceScorer(scored, schedule);
+      await expectNoLeak(() => {
+        const scores = scorer.score(batch, { training: true });
+        for (const side of ['chosen', 'rejected'] as const) {
+          const errors = Array.from({ length: 6 }, (_, i) => handError(batch, side, i, scored));
+          expectClose(
+            scores[side],
+            errors.map((e) => -0.5 * e),
+            { atol: 1e-6, rtol: 1e-4 },
+          );
+          expectClose(scores.details![DENOISING_ERROR_DETAILS[side]]!, errors, { atol: 1e-6, rtol: 1e-4 });
+        }
+        disposePairScores(scores);
+      });
+    },
+  );
 
   it('a pair whose two latents are equal gets equal scores (shared t and eps)', () => {
     const same = { ...data, rejected: data.chosen };

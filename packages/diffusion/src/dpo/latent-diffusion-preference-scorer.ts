@@ -16,6 +16,7 @@ import type { NoiseSchedule } from '../noise-schedule.js';
 import type { EncodedText } from '../text-to-image/caption-encoder.js';
 import { DENOISING_ERROR_DETAILS } from './diffusion-preference-scorer.js';
 import type { LatentPreferenceBatch } from './latent-preference-batch.js';
+import { encodeTextCondition } from '../text-to-image/text-condition.js';
 
 /** A text encoder as the latent scorer uses it (`CaptionEncoder` is one). */
 export interface ConditionEncoder extends Checkpointable {
@@ -29,29 +30,31 @@ export interface ConditionEncoder extends Checkpointable {
 }
 
 /**
- * A denoiser conditioned on one embedding vector per example, with a learned null embedding
- * for classifier-free guidance (`LatentTextDenoiser` is one; so would be any FiLM or pooled
- * cross-attention denoiser over latents or pixels).
+ * A denoiser conditioned on one conditioning row per example, with a learned null row for
+ * classifier-free guidance (`LatentTextDenoiser` is one, FiLM-only or with cross-attention to the
+ * caption's token vectors packed into the row; so would be any such denoiser over pixels).
  */
 export interface EmbeddingConditionedDenoiser extends Checkpointable {
   /** The denoiser's settings the scorer and trainer read. */
   readonly config: {
     /** `[h, w, c]` of the latents it denoises. */
     readonly latentShape: ImageShape;
-    /** Width of the conditioning embedding (the encoder's pooled output). */
+    /** Width of the encoder's pooled output. */
     readonly textDim: number;
     /** Probability of replacing the caption by the null embedding in training (classifier-free guidance), in [0, 1]. */
     readonly cfgDropProb: number;
   };
-  /** `[b, h, w, c]`, `[b]` float timesteps, `[b, textDim]` -> predicted noise `[b, h, w, c]`; caller disposes. */
+  /** `[b, h, w, c]`, `[b]` float timesteps, `[b, conditionWidth]` -> predicted noise `[b, h, w, c]`; caller disposes. */
   predictNoise(noisy: tf.Tensor4D, timesteps: tf.Tensor1D, text: tf.Tensor2D): tf.Tensor4D;
-  /** `[b, textDim]` copies of the null embedding; caller disposes. */
+  /** `[b, conditionWidth]` copies of the null condition; caller disposes. */
   nullTexts(batch: number): tf.Tensor2D;
+  /** Encoded captions -> `[b, conditionWidth]` conditioning rows; does not dispose `encoded`, caller disposes the result. */
+  textCondition(encoded: EncodedText): tf.Tensor2D;
 }
 
 /** A text encoder and the denoiser it conditions: what latent Diffusion-DPO scores. */
 export interface TextConditionedDiffusion {
-  /** Encodes captions' token ids; its pooled embedding conditions the denoiser. */
+  /** Encodes captions' token ids; the denoiser turns its output into conditioning rows. */
   readonly encoder: ConditionEncoder;
   /** Predicts the noise in a noised latent given a timestep and a caption embedding. */
   readonly denoiser: EmbeddingConditionedDenoiser;
@@ -138,13 +141,12 @@ export class LatentDiffusionPreferenceScorer implements PreferenceScorer<LatentP
       const noise2 = tf.concat([noise, noise]) as tf.Tensor4D; // [2n, h, w, c]
       const timesteps = Int32Array.from({ length: 2 * n }, (_, i) => batch.timesteps[i % n]!);
       const noisy = addNoise(this.schedule, latents as tf.Tensor4D, timesteps, noise2);
-      const { tokens, pooled } = encoder.encode(batch.tokenIds, n); // pooled [n, textDim]
-      tokens.dispose();
+      const condition = encodeTextCondition(encoder, denoiser, batch.tokenIds, n); // [n, conditionWidth]
       const keep = tf.tensor2d(
         Float32Array.from(batch.dropCaption, (d) => 1 - d),
         [n, 1],
       );
-      const text = tf.add(tf.mul(pooled, keep), tf.mul(denoiser.nullTexts(n), tf.sub(1, keep))) as tf.Tensor2D;
+      const text = tf.add(tf.mul(condition, keep), tf.mul(denoiser.nullTexts(n), tf.sub(1, keep))) as tf.Tensor2D;
       const predicted = denoiser.predictNoise(
         noisy,
         tf.tensor1d(Float32Array.from(timesteps)),

@@ -14,9 +14,10 @@ export const TINY_MAX_LENGTH = 4;
 /**
  * A ~3k-weight caption encoder (vocabulary 6, dim 8, one block) and FiLM denoiser on 2x2x2
  * latents, the denoiser's zero-initialised output conv perturbed so it predicts non-zero noise.
+ * With `contextLength` (TINY_MAX_LENGTH) the denoiser also cross-attends to the caption's tokens.
  * The caller disposes both with `disposeTiny`.
  */
-export function tinyTextToImage(seed = 0): TextToImageDPOModel {
+export function tinyTextToImage(seed = 0, contextLength = 0): TextToImageDPOModel {
   const encoder = new CaptionEncoder({ vocabSize: 6, maxLength: TINY_MAX_LENGTH, dim: 8, layers: 1, heads: 2, seed });
   const denoiser = new LatentTextDenoiser({
     latentShape: TINY_LATENT_SHAPE,
@@ -25,6 +26,8 @@ export function tinyTextToImage(seed = 0): TextToImageDPOModel {
     blocks: 1,
     groups: 2,
     cfgDropProb: 0.1,
+    contextLength,
+    attentionHeads: 2,
     seed,
   });
   perturb(denoiser, seed + 100, 0.1);

@@ -28,6 +28,24 @@ function perturb(model: LatentTextDenoiser, seed: number): void {
     );
   }
 }
+/** Moves only the weights whose name passes `select` by 0.1 N(0, 1). */
+function perturbOnly(model: LatentTextDenoiser, select: (name: string) => boolean, seed: number): void {
+  const rng = new Rng(seed);
+  for (const [name, variable] of model.namedVariables()) {
+    if (!select(name)) continue;
+    tf.tidy(() =>
+      variable.assign(
+        tf.add(
+          variable,
+          tf.tensor(
+            Float32Array.from({ length: variable.size }, () => 0.1 * rng.normal()),
+            variable.shape,
+          ),
+        ),
+      ),
+    );
+  }
+}
 function denoiser(seed = 0): LatentTextDenoiser {
   const model = new LatentTextDenoiser({ ...CONFIG, seed });
   perturb(model, seed + 100);
@@ -227,6 +245,135 @@ describe('LatentTextDenoiser with levels (the U-Net)', () => {
     expect(() => new LatentTextDenoiser({ ...UNET, channels: 6 })).toThrow(
       /denoiser.groups must be a divisor of every level's channels \(6\)/,
     );
+  });
+});
+
+describe('LatentTextDenoiser with cross-attention (contextLength > 0)', () => {
+  const ATTENDING = { ...CONFIG, blocks: 1, levels: [1, 2], contextLength: 3, attentionHeads: 2 };
+  /** `[b, 3, 6]` token vectors and `[b, 6]` pooled embeddings, as a caption encoder returns them. */
+  function encoded(batch: number, seed: number) {
+    return { tokens: random([batch, 3, 6], seed) as tf.Tensor3D, pooled: random([batch, 6], seed + 1) as tf.Tensor2D };
+  }
+
+  it('adds one attention layer of the hand-counted size per block, and L x textDim null token weights', () => {
+    const plain = new LatentTextDenoiser({ ...ATTENDING, contextLength: 0 });
+    const model = new LatentTextDenoiser(ATTENDING);
+    made.push(plain, model);
+    // Per block of C output channels: norm 2C, q C C + C, k 6 C + C, v 6 C + C, out C C + C.
+    const attention = (c: number) => 2 * c + 2 * (c * c + c) + 2 * (6 * c + c);
+    // Blocks: down.0 (8), down.1 (16), mid (16), up.1 (16), up.0 (8).
+    const expected = plain.parameterCount() + 2 * attention(8) + 3 * attention(16) + 3 * 6;
+    expect(model.parameterCount()).toBe(expected);
+    expect(model.conditionWidth).toBe(24);
+    expect(model.nullText.shape).toEqual([24]);
+    for (const name of ['down.0.0.attn.q.kernel', 'mid.attn.k.kernel', 'up.1.attn.out.bias'])
+      expect(model.namedVariables().has(name), name).toBe(true);
+    expect(plain.conditionWidth).toBe(6);
+  });
+
+  it('packs [pooled | tokens flattened] as the condition row, and pooled alone without cross-attention', async () => {
+    const model = new LatentTextDenoiser(ATTENDING);
+    const plain = new LatentTextDenoiser({ ...ATTENDING, contextLength: 0 });
+    made.push(model, plain);
+    const input = encoded(2, 5);
+    await expectNoLeak(() => {
+      const row = model.textCondition(input);
+      const pooled = input.pooled.arraySync();
+      const tokens = input.tokens.arraySync();
+      expect(row.shape).toEqual([2, 24]);
+      const rows = row.arraySync();
+      for (let b = 0; b < 2; b++) expect(rows[b]).toEqual([...pooled[b]!, ...tokens[b]!.flat()]);
+      const alone = plain.textCondition(input);
+      expect(alone.arraySync()).toEqual(pooled);
+      tf.dispose([row, alone]);
+    });
+    const short = { tokens: random([2, 2, 6], 1) as tf.Tensor3D, pooled: input.pooled };
+    expect(() => model.textCondition(short)).toThrow('encoded.tokens must be [2, 3, 6]: got "[2, 2, 6]"');
+    const x = random([2, 4, 4, 2], 3) as tf.Tensor4D;
+    expect(() => model.predictNoise(x, tf.tensor1d([1, 2]), input.pooled)).toThrow(
+      'text must be [2, 24]: got "[2, 6]"',
+    );
+    tf.dispose([input.tokens, input.pooled, short.tokens, x]);
+  });
+
+  it('starts blind to the tokens (zero output projections), then reads them; gradients reach every weight', () => {
+    const model = new LatentTextDenoiser({ ...ATTENDING, seed: 4 });
+    made.push(model);
+    const x = random([2, 4, 4, 2], 1) as tf.Tensor4D;
+    const t = tf.tensor1d([30, 800]);
+    const input = encoded(2, 6);
+    const otherTokens = random([2, 3, 6], 9) as tf.Tensor3D;
+    const predict = (tokens: tf.Tensor3D) =>
+      tf.tidy(() => {
+        const row = model.textCondition({ tokens, pooled: input.pooled });
+        return model.predictNoise(x, t, row).dataSync();
+      });
+    // A fresh network's output conv is zero too: open it, and see the attention layers' output stay shut.
+    perturbOnly(model, (name) => name.startsWith('out.conv'), 11);
+    expect(Array.from(predict(otherTokens))).toEqual(Array.from(predict(input.tokens)));
+    perturb(model, 12);
+    const a = predict(input.tokens);
+    const b = predict(otherTokens);
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)))).toBeGreaterThan(1e-3);
+    const tokens = tf.variable(input.tokens) as tf.Variable<tf.Rank.R3>;
+    const loss = () =>
+      tf.tidy(
+        () =>
+          tf.mean(
+            tf.square(model.predictNoise(x, t, model.textCondition({ tokens, pooled: input.pooled }))),
+          ) as tf.Scalar,
+      );
+    const { value, grads } = computeNamedGradients(loss, new Map([...model.namedVariables(), ['tokens', tokens]]));
+    expect([...grads.keys()].sort()).toEqual(
+      [...model.namedVariables().keys(), 'tokens'].filter((n) => n !== 'null_text').sort(),
+    );
+    for (const [name, gradient] of grads)
+      expect(
+        tf.tidy(() => tf.max(tf.abs(gradient)).dataSync()[0]),
+        name,
+      ).toBeGreaterThan(0);
+    // Central difference on one key weight of the deepest block.
+    const name = 'mid.attn.k.kernel';
+    const variable = model.namedVariables().get(name)!;
+    const analytic = grads.get(name)!.dataSync()[7]!;
+    const original = variable.dataSync().slice();
+    const at = (delta: number) => {
+      const moved = original.slice();
+      moved[7] = moved[7]! + delta;
+      variable.assign(tf.tensor(moved, variable.shape));
+      return tf.tidy(() => loss().dataSync()[0]!);
+    };
+    const h = 1e-2;
+    const numeric = (at(h) - at(-h)) / (2 * h);
+    variable.assign(tf.tensor(original, variable.shape));
+    expect(Math.abs(numeric - analytic)).toBeLessThan(2e-3 + 0.02 * Math.abs(analytic));
+    tf.dispose([value, ...grads.values(), x, t, input.tokens, input.pooled, otherTokens, tokens]);
+  });
+
+  it('drops whole condition rows, token part included, to the learned null row', () => {
+    const model = new LatentTextDenoiser(ATTENDING);
+    made.push(model);
+    const input = encoded(40, 2);
+    const rows = model.textCondition(input);
+    const dropped = model.dropCaptions(rows, new Rng(3), 0.5);
+    const values = dropped.arraySync();
+    const original = rows.arraySync();
+    const nullRow = Array.from(model.nullText.dataSync());
+    let nulls = 0;
+    for (let b = 0; b < 40; b++) {
+      if (values[b]!.every((v, i) => Math.abs(v - nullRow[i]!) < 1e-7)) nulls += 1;
+      else expect(values[b]).toEqual(original[b]);
+    }
+    expect(nulls).toBeGreaterThan(5);
+    expect(nulls).toBeLessThan(35);
+    tf.dispose([input.tokens, input.pooled, rows, dropped]);
+  });
+
+  it('refuses heads that do not divide the channels, naming the field', () => {
+    expect(() => new LatentTextDenoiser({ ...ATTENDING, attentionHeads: 3 })).toThrow(
+      /denoiser.attentionHeads must be a divisor of every level's channels \(8\)/,
+    );
+    expect(() => new LatentTextDenoiser({ ...ATTENDING, contextLength: -1 })).toThrow(/denoiser.contextLength/);
   });
 });
 

@@ -12,7 +12,9 @@ import { ParameterStore } from '../nn/parameter-store.js';
 import { conv2d, createConv, createDense, dense, silu, type ConvParams, type DenseParams } from '../nn/layers.js';
 import { createGroupNorm, groupNorm, type GroupNormParams } from '../nn/group-norm.js';
 import { timestepEmbedding } from '../nn/timestep-embedding.js';
+import { createCrossAttention, crossAttention, type CrossAttentionParams } from '../nn/cross-attention.js';
 import { upsampleConv } from './autoencoder-blocks.js';
+import type { EncodedText } from './caption-encoder.js';
 
 /** Configuration of {@link LatentTextDenoiser}. */
 export interface LatentTextDenoiserConfig {
@@ -39,6 +41,16 @@ export interface LatentTextDenoiserConfig {
   readonly groups: number;
   /** Probability of replacing a caption by the learned null embedding in training (CFG). @defaultValue 0.1 */
   readonly cfgDropProb: number;
+  /**
+   * Caption token vectors the denoiser cross-attends to (the caption encoder's word slots,
+   * `maxLength / featuresPerToken`); 0, the default, conditions on the pooled embedding alone
+   * (FiLM only, the first bases). With L > 0 the conditioning row is
+   * `[pooled | tokens flattened]`, `textDim * (1 + L)` wide ({@link LatentTextDenoiser.conditionWidth}),
+   * and a cross-attention layer follows every residual block. @defaultValue 0
+   */
+  readonly contextLength: number;
+  /** Heads of every cross-attention layer; must divide every level's channels. @defaultValue 4 */
+  readonly attentionHeads: number;
   /** @defaultValue 0 */
   readonly seed: number;
 }
@@ -52,6 +64,8 @@ export const DEFAULT_LATENT_TEXT_DENOISER_CONFIG: LatentTextDenoiserConfig = Obj
   levels: Object.freeze([1]),
   groups: 8,
   cfgDropProb: 0.1,
+  contextLength: 0,
+  attentionHeads: 4,
   seed: 0,
 });
 
@@ -70,6 +84,8 @@ export function resolveLatentTextDenoiserConfig(
   requireInteger('denoiser.groups', merged.groups, { min: 1 });
   requireNumber('denoiser.cfgDropProb', merged.cfgDropProb, { min: 0, max: 1 });
   requireInteger('denoiser.seed', merged.seed);
+  requireInteger('denoiser.contextLength', merged.contextLength, { min: 0 });
+  requireInteger('denoiser.attentionHeads', merged.attentionHeads, { min: 1 });
   const levels: unknown = merged.levels;
   if (!Array.isArray(levels) || levels.length < 1 || levels.some((m) => !Number.isInteger(m) || m < 1)) {
     throw new InvalidArgumentError('denoiser.levels', 'a non-empty array of positive integer multipliers', levels);
@@ -89,6 +105,12 @@ export function resolveLatentTextDenoiserConfig(
       `a divisor of every level's channels (${merged.channels})`,
       merged.groups,
     );
+  if (merged.contextLength > 0 && merged.channels % merged.attentionHeads !== 0)
+    throw new InvalidArgumentError(
+      'denoiser.attentionHeads',
+      `a divisor of every level's channels (${merged.channels})`,
+      merged.attentionHeads,
+    );
   return Object.freeze({
     ...merged,
     latentShape: Object.freeze([...shape]) as unknown as ImageShape,
@@ -104,6 +126,18 @@ interface FiLMBlock {
   readonly conv2: ConvParams;
   /** 1x1 conv of the residual path when the block changes the channel count. */
   readonly skip?: ConvParams;
+  /** Cross-attention to the caption's token vectors after the block (`contextLength` > 0). */
+  readonly attention?: CrossAttentionParams;
+}
+
+/** What every block of one denoiser shares: widths and cross-attention settings. */
+interface BlockShape {
+  readonly embedDim: number;
+  readonly groups: number;
+  /** 0: no cross-attention. */
+  readonly contextLength: number;
+  readonly contextDim: number;
+  readonly heads: number;
 }
 
 /** The U-Net's parts (levels.length > 1). */
@@ -120,8 +154,7 @@ function createFiLMBlock(
   name: string,
   inputs: number,
   outputs: number,
-  embedDim: number,
-  groups: number,
+  { embedDim, groups, contextLength, contextDim, heads }: BlockShape,
 ): FiLMBlock {
   return {
     norm1: createGroupNorm(store, `${name}.norm1`, inputs, groups),
@@ -130,11 +163,22 @@ function createFiLMBlock(
     norm2: createGroupNorm(store, `${name}.norm2`, outputs, groups),
     conv2: createConv(store, `${name}.conv2`, 3, outputs, outputs, true),
     ...(inputs !== outputs ? { skip: createConv(store, `${name}.skip`, 1, inputs, outputs) } : {}),
+    ...(contextLength > 0
+      ? { attention: createCrossAttention(store, `${name}.attn`, outputs, contextDim, heads, groups) }
+      : {}),
   };
 }
 
-/** h' = skip(h) + conv2(silu(gn2(conv1(silu(gn1(h)))) (1 + scale) + shift)), scale and shift from the embedding. */
-function filmBlock(block: FiLMBlock, h: tf.Tensor4D, embedding: tf.Tensor2D): tf.Tensor4D {
+/**
+ * h' = skip(h) + conv2(silu(gn2(conv1(silu(gn1(h)))) (1 + scale) + shift)), scale and shift from the
+ * embedding; then, with a context, h' + cross-attention(h', context).
+ */
+function filmBlock(
+  block: FiLMBlock,
+  h: tf.Tensor4D,
+  embedding: tf.Tensor2D,
+  context: tf.Tensor3D | undefined,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const [batch] = h.shape;
     const outputs = block.conv1.kernel.shape[3]!;
@@ -142,7 +186,8 @@ function filmBlock(block: FiLMBlock, h: tf.Tensor4D, embedding: tf.Tensor2D): tf
     const [scale, shift] = tf.split(tf.reshape(dense(block.film, embedding), [batch, 1, 1, 2 * outputs]), 2, 3);
     const modulated: tf.Tensor4D = tf.add(tf.mul(groupNorm(block.norm2, inner), tf.add(1, scale!)), shift!);
     const residual = block.skip !== undefined ? conv2d(block.skip, h) : h;
-    return tf.add(residual, conv2d(block.conv2, silu(modulated)));
+    const out: tf.Tensor4D = tf.add(residual, conv2d(block.conv2, silu(modulated)));
+    return block.attention !== undefined && context !== undefined ? crossAttention(block.attention, out, context) : out;
   });
 }
 
@@ -162,11 +207,18 @@ function filmBlock(block: FiLMBlock, h: tf.Tensor4D, embedding: tf.Tensor2D): tf
  * conv. Most weights sit at the coarse levels, where a 3x3 conv costs 1/4 (1/16) of its
  * latent-resolution FLOPs: at equal compute it holds several times the flat network's weights.
  *
- * Weight names: `in.conv`, `emb.time.{0,1}`, `emb.text`, `null_text`, `out.norm`, `out.conv`, and
- * the blocks' `{norm1,conv1,film,norm2,conv2,skip}`: flat `block.{i}.*`; U-Net `down.{l}.{i}.*`,
- * `down.{l}.downsample`, `mid.*`, `up.{l}.*`, `up.{l}.upsample`.
+ * With `contextLength` L > 0 it is conditioned as Stable Diffusion is: besides FiLM from the pooled
+ * embedding, a residual cross-attention layer after every block lets each latent position attend
+ * to the caption's L token vectors ({@link crossAttention}), so "orange book" can put orange on a
+ * book rather than blend both words into one vector. The null condition then includes L learned
+ * null token vectors. The cross-attention output projections start at zero.
  *
- * @see Perez et al. 2018 (FiLM); Dhariwal & Nichol 2021, Sec. 3 (AdaGN); Ho & Salimans 2022 (CFG).
+ * Weight names: `in.conv`, `emb.time.{0,1}`, `emb.text`, `null_text`, `out.norm`, `out.conv`, and
+ * the blocks' `{norm1,conv1,film,norm2,conv2,skip}` and `attn.{norm,q,k,v,out}`: flat `block.{i}.*`;
+ * U-Net `down.{l}.{i}.*`, `down.{l}.downsample`, `mid.*`, `up.{l}.*`, `up.{l}.upsample`.
+ *
+ * @see Perez et al. 2018 (FiLM); Dhariwal & Nichol 2021, Sec. 3 (AdaGN); Ho & Salimans 2022 (CFG);
+ *   Rombach et al. 2022, Sec. 3.3 (cross-attention conditioning).
  */
 export class LatentTextDenoiser implements Checkpointable {
   /** The resolved configuration, every default filled in; frozen. */
@@ -176,7 +228,7 @@ export class LatentTextDenoiser implements Checkpointable {
   private readonly time1: DenseParams;
   private readonly time2: DenseParams;
   private readonly textProjection: DenseParams;
-  /** `[textDim]`: the "no caption" embedding. */
+  /** `[conditionWidth]`: the "no caption" conditioning row (null pooled embedding, then null token vectors). */
   readonly nullText: tf.Variable;
   private readonly blockParams: FiLMBlock[] = [];
   private readonly unet: UNetParams | undefined;
@@ -190,19 +242,20 @@ export class LatentTextDenoiser implements Checkpointable {
    */
   constructor(config: Partial<LatentTextDenoiserConfig> = {}) {
     this.config = resolveLatentTextDenoiserConfig(config);
-    const { latentShape, textDim, channels, blocks, groups } = this.config;
+    const { latentShape, textDim, channels, blocks, groups, contextLength, attentionHeads } = this.config;
     const embedDim = 2 * channels;
+    const shape: BlockShape = { embedDim, groups, contextLength, contextDim: textDim, heads: attentionHeads };
     const store = new ParameterStore(new Rng(this.config.seed));
     this.store = store;
     this.inputConv = createConv(store, 'in.conv', 3, latentShape[2], channels);
     this.time1 = createDense(store, 'emb.time.0', channels, embedDim);
     this.time2 = createDense(store, 'emb.time.1', embedDim, embedDim);
     this.textProjection = createDense(store, 'emb.text', textDim, embedDim);
-    this.nullText = store.normal('null_text', [textDim], 0.02);
+    this.nullText = store.normal('null_text', [this.conditionWidth], 0.02);
     const levels = this.config.levels;
     if (levels.length === 1) {
       for (let i = 0; i < blocks; i++)
-        this.blockParams.push(createFiLMBlock(store, `block.${i}`, channels, channels, embedDim, groups));
+        this.blockParams.push(createFiLMBlock(store, `block.${i}`, channels, channels, shape));
       this.unet = undefined;
     } else {
       const widths = levels.map((m) => channels * m);
@@ -211,7 +264,7 @@ export class LatentTextDenoiser implements Checkpointable {
       widths.forEach((levelWidth, l) => {
         const levelBlocks: FiLMBlock[] = [];
         for (let i = 0; i < blocks; i++) {
-          levelBlocks.push(createFiLMBlock(store, `down.${l}.${i}`, width, levelWidth, embedDim, groups));
+          levelBlocks.push(createFiLMBlock(store, `down.${l}.${i}`, width, levelWidth, shape));
           width = levelWidth;
         }
         const next = widths[l + 1];
@@ -221,11 +274,11 @@ export class LatentTextDenoiser implements Checkpointable {
         });
         if (next !== undefined) width = next;
       });
-      const mid = createFiLMBlock(store, 'mid', width, width, embedDim, groups);
+      const mid = createFiLMBlock(store, 'mid', width, width, shape);
       const up: UNetParams['up'][number][] = [];
       for (let l = widths.length - 1; l >= 0; l--) {
         const levelWidth = widths[l]!;
-        const block = createFiLMBlock(store, `up.${l}`, width + levelWidth, levelWidth, embedDim, groups);
+        const block = createFiLMBlock(store, `up.${l}`, width + levelWidth, levelWidth, shape);
         width = levelWidth;
         const previous = widths[l - 1];
         up.push({
@@ -241,30 +294,78 @@ export class LatentTextDenoiser implements Checkpointable {
   }
 
   /**
-   * Predicts the noise of `[b, h, w, c]` noisy latents at `[b]` float32 timesteps given `[b, textDim]`
-   * caption embeddings (rows of the null embedding for the unconditional branch).
+   * Width of one conditioning row: `textDim` (the pooled caption embedding) plus, with
+   * cross-attention, `contextLength * textDim` (the caption's token vectors, flattened).
+   */
+  get conditionWidth(): number {
+    return this.config.textDim * (1 + this.config.contextLength);
+  }
+
+  /**
+   * The conditioning rows of encoded captions: `pooled` `[b, textDim]` alone without
+   * cross-attention, else `[pooled | tokens flattened]`, `[b, textDim * (1 + contextLength)]`.
+   * One row per caption keeps everything that handles captions (CFG batching, caption dropout,
+   * conditioning noise, Diffusion-DPO's caption dropout) unaware of the conditioning's form.
+   * Does not dispose `encoded`; the caller disposes the result.
+   * @throws InvalidArgumentError when `tokens` or `pooled` do not match `textDim` and `contextLength`.
+   */
+  textCondition(encoded: EncodedText): tf.Tensor2D {
+    const { textDim, contextLength } = this.config;
+    const [batch] = encoded.pooled.shape;
+    if (encoded.pooled.shape[1] !== textDim)
+      throw new InvalidArgumentError(
+        'encoded.pooled',
+        `[${batch}, ${textDim}]`,
+        `[${encoded.pooled.shape.join(', ')}]`,
+      );
+    if (contextLength === 0) return tf.clone(encoded.pooled);
+    const [tokenBatch, length, dim] = encoded.tokens.shape;
+    if (tokenBatch !== batch || length !== contextLength || dim !== textDim)
+      throw new InvalidArgumentError(
+        'encoded.tokens',
+        `[${batch}, ${contextLength}, ${textDim}]`,
+        `[${encoded.tokens.shape.join(', ')}]`,
+      );
+    return tf.tidy(() => tf.concat([encoded.pooled, tf.reshape(encoded.tokens, [batch, length * dim])], 1));
+  }
+
+  /**
+   * Predicts the noise of `[b, h, w, c]` noisy latents at `[b]` float32 timesteps given
+   * `[b, conditionWidth]` conditioning rows ({@link LatentTextDenoiser.textCondition}; rows of
+   * the null condition for the unconditional branch). The pooled part feeds FiLM; the token part,
+   * with cross-attention, is every cross-attention layer's context.
    * Differentiable; the caller disposes the result.
    */
   predictNoise(noisyLatents: tf.Tensor4D, timesteps: tf.Tensor1D, text: tf.Tensor2D): tf.Tensor4D {
     const [batch] = noisyLatents.shape;
-    if (text.shape[0] !== batch || text.shape[1] !== this.config.textDim) {
-      throw new InvalidArgumentError('text', `[${batch}, ${this.config.textDim}]`, `[${text.shape.join(', ')}]`);
+    const { textDim, contextLength } = this.config;
+    if (text.shape[0] !== batch || text.shape[1] !== this.conditionWidth) {
+      throw new InvalidArgumentError('text', `[${batch}, ${this.conditionWidth}]`, `[${text.shape.join(', ')}]`);
     }
     return tf.tidy(() => {
       const time = dense(this.time2, silu(dense(this.time1, timestepEmbedding(timesteps, this.config.channels))));
-      const embedding: tf.Tensor2D = silu(tf.add(time, dense(this.textProjection, text))); // [b, 2C]
+      const pooled = contextLength === 0 ? text : (tf.slice(text, [0, 0], [batch, textDim]) as tf.Tensor2D);
+      const context =
+        contextLength === 0
+          ? undefined
+          : (tf.reshape(tf.slice(text, [0, textDim], [batch, contextLength * textDim]), [
+              batch,
+              contextLength,
+              textDim,
+            ]) as tf.Tensor3D);
+      const embedding: tf.Tensor2D = silu(tf.add(time, dense(this.textProjection, pooled))); // [b, 2C]
       let h = conv2d(this.inputConv, noisyLatents);
-      for (const block of this.blockParams) h = filmBlock(block, h, embedding);
+      for (const block of this.blockParams) h = filmBlock(block, h, embedding, context);
       if (this.unet !== undefined) {
         const skips: tf.Tensor4D[] = [];
         for (const level of this.unet.down) {
-          for (const block of level.blocks) h = filmBlock(block, h, embedding);
+          for (const block of level.blocks) h = filmBlock(block, h, embedding, context);
           skips.push(h);
           if (level.downsample !== undefined) h = conv2d(level.downsample, h, 2);
         }
-        h = filmBlock(this.unet.mid, h, embedding);
+        h = filmBlock(this.unet.mid, h, embedding, context);
         for (const level of this.unet.up) {
-          h = filmBlock(level.block, tf.concat([h, skips.pop()!], 3), embedding);
+          h = filmBlock(level.block, tf.concat([h, skips.pop()!], 3), embedding, context);
           if (level.upsample !== undefined) h = upsampleConv(level.upsample, h);
         }
       }
@@ -274,7 +375,7 @@ export class LatentTextDenoiser implements Checkpointable {
 
   /**
    * Classifier-free-guidance dropout: each row of `text` is replaced by the null embedding with
-   * probability `cfgDropProb` (draws from `rng`, one per row). `[b, textDim]` -> `[b, textDim]`,
+   * probability `cfgDropProb` (draws from `rng`, one per row). `[b, conditionWidth]` -> `[b, conditionWidth]`,
    * differentiable in `text` and `nullText`; the caller disposes it.
    * @see Ho & Salimans 2022, Algorithm 1 (p_uncond).
    */
@@ -287,7 +388,7 @@ export class LatentTextDenoiser implements Checkpointable {
     });
   }
 
-  /** `[batch, textDim]` copies of the null embedding; the caller disposes it. */
+  /** `[batch, conditionWidth]` copies of the null condition; the caller disposes it. */
   nullTexts(batch: number): tf.Tensor2D {
     return tf.tidy(() => tf.tile(tf.reshape(this.nullText, [1, -1]), [batch, 1]) as tf.Tensor2D);
   }

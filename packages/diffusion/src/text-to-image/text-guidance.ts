@@ -20,7 +20,7 @@ import type { LatentTextDenoiser } from './latent-text-denoiser.js';
  * both branches as one batch of 2b).
  *
  * @see Ho & Salimans 2022, Eq. 6.
- * @param text - `[b, textDim]` caption embeddings.
+ * @param text - `[b, conditionWidth]` conditioning rows (`denoiser.textCondition`).
  * @returns `[b, h, w, c]`, differentiable; the caller disposes it.
  */
 export function textGuidedNoise(
@@ -48,7 +48,7 @@ export function textGuidedNoise(
 
 /** Options of {@link ddimSampleFromText}. */
 export interface TextDDIMOptions {
-  /** `[b, textDim]` caption embeddings (not disposed); sets the batch size. */
+  /** `[b, conditionWidth]` conditioning rows (`denoiser.textCondition`; not disposed); sets the batch size. */
   readonly text: tf.Tensor2D;
   /** Initial noise and, with eta > 0, every step's noise. */
   readonly rng: Rng;

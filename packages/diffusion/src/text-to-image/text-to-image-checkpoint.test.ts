@@ -57,6 +57,46 @@ describe('saveTextToImageModel / loadTextToImageModel', () => {
     }
   });
 
+  it('round-trips a cross-attention denoiser: its config, weights and predictions', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 't2i-'));
+    const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);
+    const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, maxLength: 4, dim: 8, layers: 1, heads: 2 });
+    const denoiser = new LatentTextDenoiser({
+      latentShape: [2, 2, 2],
+      textDim: 8,
+      channels: 8,
+      blocks: 1,
+      groups: 4,
+      contextLength: 4,
+      attentionHeads: 2,
+      seed: 4,
+    });
+    // Open the zero-initialised output layers so the prediction depends on the attention weights.
+    for (const [name, variable] of denoiser.namedVariables())
+      if (name.endsWith('.out.kernel') || name === 'out.conv.kernel')
+        tf.tidy(() => variable.assign(tf.add(variable, 0.1)));
+    const predict = (model: { encoder: CaptionEncoder; denoiser: LatentTextDenoiser }) =>
+      tf.tidy(() => {
+        const ids = tokenizer.encodeBatch(['red heart'], 4);
+        const row = model.denoiser.textCondition(model.encoder.encode(ids, 1));
+        return Array.from(model.denoiser.predictNoise(tf.ones([1, 2, 2, 2]), tf.tensor1d([40]), row).dataSync());
+      });
+    try {
+      await saveTextToImageModel(directory, { tokenizer, encoder, denoiser });
+      const loaded = await loadTextToImageModel(directory);
+      expect(loaded.denoiser.config.contextLength).toBe(4);
+      expect(loaded.denoiser.config.attentionHeads).toBe(2);
+      expect(loaded.denoiser.namedVariables().has('block.0.attn.q.kernel')).toBe(true);
+      expect(predict(loaded)).toEqual(predict({ encoder, denoiser }));
+      loaded.encoder.dispose();
+      loaded.denoiser.dispose();
+    } finally {
+      encoder.dispose();
+      denoiser.dispose();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it("stores float16 weights with { weightStorage: 'float16' }: each within 2^-11 relative, outputs close", async () => {
     const directory = await mkdtemp(join(tmpdir(), 't2i-f16-'));
     const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);

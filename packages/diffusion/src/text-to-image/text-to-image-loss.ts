@@ -5,6 +5,7 @@ import { addNoise } from '../denoising-errors.js';
 import type { NoiseSchedule } from '../noise-schedule.js';
 import type { CaptionEncoder } from './caption-encoder.js';
 import type { LatentTextDenoiser } from './latent-text-denoiser.js';
+import { encodeTextCondition } from './text-condition.js';
 
 /** Inputs of {@link textToImageLoss}. */
 export interface TextToImageBatch {
@@ -27,7 +28,8 @@ export interface TextToImageLossOptions {
   readonly minSnrGamma?: number;
   /**
    * Conditioning augmentation (after StackGAN's, Zhang et al., ICCV 2017, Sec. 3.1, without its
-   * learned variance): before CFG dropout, each pooled caption embedding gets Gaussian noise
+   * learned variance): before CFG dropout, each caption's conditioning row (the pooled embedding,
+   * and with cross-attention the token vectors after it) gets Gaussian noise
    *
    *   c_i <- c_i + s * sigma * n_i,  n_i ~ N(0, I),  sigma_d = std over the batch of c[:, d]
    *
@@ -47,7 +49,8 @@ export interface TextToImageLossOptions {
  *   t ~ U{0..T-1}, e ~ N(0, I) (one each per example, drawn from `rng` in that order: all t, then e,
  *   then with `options.conditionNoise` the embedding noise, then the dropout draws)
  *   z_t = sqrt(abar_t) z_0 + sqrt(1 - abar_t) e
- *   c = pooled caption embedding (plus conditioning noise, `options.conditionNoise`), replaced by the null embedding with probability cfgDropProb
+ *   c = the caption's conditioning row (`denoiser.textCondition`: the pooled embedding, and with cross-attention the token vectors;
+ *       plus conditioning noise, `options.conditionNoise`), replaced by the null row with probability cfgDropProb
  *   loss = mean over the batch of w_t * mean over latent entries of (e - eps_theta(z_t, t, c))^2
  *
  * with w_t = 1 (L_simple: the mean over batch and entries) or, with `options.minSnrGamma`, the
@@ -79,18 +82,18 @@ export function textToImageLoss(
   }
   const timesteps = Int32Array.from({ length: size }, () => rng.int(schedule.numTimesteps));
   const noise = Float32Array.from({ length: size * height * width * channels }, () => rng.normal());
-  const textDim = denoiser.config.textDim;
-  const textNoise = noiseScale > 0 ? Float32Array.from({ length: size * textDim }, () => rng.normal()) : undefined;
+  const conditionWidth = denoiser.conditionWidth;
+  const textNoise =
+    noiseScale > 0 ? Float32Array.from({ length: size * conditionWidth }, () => rng.normal()) : undefined;
   return tf.tidy(() => {
     const epsilon = tf.tensor4d(noise, [size, height, width, channels]);
     const t = tf.tensor1d(Float32Array.from(timesteps));
     const noisy = addNoise(schedule, batch.latents, Array.from(timesteps), epsilon);
-    const { tokens, pooled } = encoder.encode(batch.tokenIds, size);
-    tokens.dispose();
+    const condition = encodeTextCondition(encoder, denoiser, batch.tokenIds, size);
     const conditioned =
       textNoise === undefined
-        ? pooled
-        : (tf.add(pooled, scaledConditionNoise(pooled, textNoise, noiseScale)) as tf.Tensor2D);
+        ? condition
+        : (tf.add(condition, scaledConditionNoise(condition, textNoise, noiseScale)) as tf.Tensor2D);
     const text = denoiser.dropCaptions(conditioned, rng);
     const squared = tf.square(tf.sub(epsilon, denoiser.predictNoise(noisy, t, text)));
     if (gamma === undefined) return tf.mean(squared) as tf.Scalar;

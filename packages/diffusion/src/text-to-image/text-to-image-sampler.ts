@@ -7,6 +7,7 @@ import { LatentAutoencoder, type LatentAutoencoderConfig } from './latent-autoen
 import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';
 import { ddimSampleFromText } from './text-guidance.js';
 import { textToImageVariables } from './text-to-image-checkpoint.js';
+import { encodeTextCondition } from './text-condition.js';
 
 /** Configuration of {@link createTextToImageSampler}: JSON, so it can build the replica in a worker. */
 export type TextToImageSamplerConfig = {
@@ -65,7 +66,7 @@ export type TextToImageSamplingResult = {
 };
 
 /**
- * A core `Sampler` for the text-to-image model: caption encoder -> pooled embedding ->
+ * A core `Sampler` for the text-to-image model: caption encoder -> conditioning rows ->
  * {@link ddimSampleFromText} with classifier-free guidance from the task's initial latents ->
  * autoencoder decode, clipped to [-1, 1] (what {@link sampleCaptionImages} does per batch).
  * Variables: {@link textToImageVariables} (`text.*`, `denoiser.*`) and the frozen autoencoder's
@@ -91,13 +92,12 @@ export function createTextToImageSampler(
     namedVariables,
     async sample(task) {
       const shape = [task.count, ...denoiser.config.latentShape];
-      const { tokens, pooled } = encoder.encode(task.tokenIds, task.count);
-      tokens.dispose();
+      const text = encodeTextCondition(encoder, denoiser, task.tokenIds, task.count);
       const initialNoise = tf.tensor4d(task.initialNoise, shape as [number, number, number, number]);
       let result: ReturnType<typeof ddimSampleFromText>;
       try {
         result = ddimSampleFromText(denoiser, schedule, {
-          text: pooled,
+          text,
           rng: new Rng(task.seed ?? 0),
           numSteps: task.numSteps,
           guidanceScale: task.guidanceScale,
@@ -105,7 +105,7 @@ export function createTextToImageSampler(
           initialNoise,
         });
       } finally {
-        tf.dispose([pooled, initialNoise]);
+        tf.dispose([text, initialNoise]);
       }
       const { latents, logProbs } = result;
       try {
