@@ -64,6 +64,29 @@ function random(shape: number[], seed: number): tf.Tensor {
   );
 }
 
+/** The gradient of `loss` in entry `index` of weight `name` matches a central difference (h = 0.01). */
+function expectFiniteDifference(
+  model: LatentTextDenoiser,
+  loss: () => tf.Scalar,
+  grads: ReadonlyMap<string, tf.Tensor>,
+  name: string,
+  index: number,
+): void {
+  const variable = model.namedVariables().get(name)!;
+  const analytic = grads.get(name)!.dataSync()[index]!;
+  const original = variable.dataSync().slice();
+  const at = (delta: number) => {
+    const moved = original.slice();
+    moved[index] = moved[index]! + delta;
+    variable.assign(tf.tensor(moved, variable.shape));
+    return tf.tidy(() => loss().dataSync()[0]!);
+  };
+  const h = 1e-2;
+  const numeric = (at(h) - at(-h)) / (2 * h);
+  variable.assign(tf.tensor(original, variable.shape));
+  expect(Math.abs(numeric - analytic), name).toBeLessThan(2e-3 + 0.02 * Math.abs(analytic));
+}
+
 describe('LatentTextDenoiser', () => {
   it('predicts noise of the latent shape with ~0.40M weights by default', async () => {
     const big = new LatentTextDenoiser();
@@ -218,20 +241,7 @@ describe('LatentTextDenoiser with levels (the U-Net)', () => {
         name,
       ).toBeGreaterThan(0);
     // Central difference on one weight of the deepest level's skip path.
-    const name = 'up.2.skip.kernel';
-    const variable = model.namedVariables().get(name)!;
-    const analytic = grads.get(name)!.dataSync()[5]!;
-    const original = variable.dataSync().slice();
-    const at = (delta: number) => {
-      const moved = original.slice();
-      moved[5] = moved[5]! + delta;
-      variable.assign(tf.tensor(moved, variable.shape));
-      return tf.tidy(() => loss().dataSync()[0]!);
-    };
-    const h = 1e-2;
-    const numeric = (at(h) - at(-h)) / (2 * h);
-    variable.assign(tf.tensor(original, variable.shape));
-    expect(Math.abs(numeric - analytic)).toBeLessThan(2e-3 + 0.02 * Math.abs(analytic));
+    expectFiniteDifference(model, loss, grads, 'up.2.skip.kernel', 5);
     tf.dispose([value, ...grads.values(), x, t, text]);
   });
 
@@ -333,20 +343,7 @@ describe('LatentTextDenoiser with cross-attention (contextLength > 0)', () => {
         name,
       ).toBeGreaterThan(0);
     // Central difference on one key weight of the deepest block.
-    const name = 'mid.attn.k.kernel';
-    const variable = model.namedVariables().get(name)!;
-    const analytic = grads.get(name)!.dataSync()[7]!;
-    const original = variable.dataSync().slice();
-    const at = (delta: number) => {
-      const moved = original.slice();
-      moved[7] = moved[7]! + delta;
-      variable.assign(tf.tensor(moved, variable.shape));
-      return tf.tidy(() => loss().dataSync()[0]!);
-    };
-    const h = 1e-2;
-    const numeric = (at(h) - at(-h)) / (2 * h);
-    variable.assign(tf.tensor(original, variable.shape));
-    expect(Math.abs(numeric - analytic)).toBeLessThan(2e-3 + 0.02 * Math.abs(analytic));
+    expectFiniteDifference(model, loss, grads, 'mid.attn.k.kernel', 7);
     tf.dispose([value, ...grads.values(), x, t, input.tokens, input.pooled, otherTokens, tokens]);
   });
 

@@ -6,30 +6,37 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CaptionEncoder } from './caption-encoder.js';
 import { CaptionTokenizer } from './caption-tokenizer.js';
-import { LatentTextDenoiser } from './latent-text-denoiser.js';
+import { LatentTextDenoiser, type LatentTextDenoiserConfig } from './latent-text-denoiser.js';
 import { loadTextToImageModel, saveTextToImageModel, textToImageVariables } from './text-to-image-checkpoint.js';
 import { WordNetNouns } from './wordnet-nouns.js';
+
+/** A word tokenizer of two captions, a one-block encoder (dim 8) and a flat denoiser on 2x2x2 latents. */
+function tinyModel(denoiserConfig: Partial<LatentTextDenoiserConfig> = {}) {
+  const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);
+  const encoder = new CaptionEncoder({
+    vocabSize: tokenizer.vocabSize,
+    maxLength: 4,
+    dim: 8,
+    layers: 1,
+    heads: 2,
+    seed: 3,
+  });
+  const denoiser = new LatentTextDenoiser({
+    latentShape: [2, 2, 2],
+    textDim: 8,
+    channels: 8,
+    blocks: 1,
+    groups: 4,
+    seed: 4,
+    ...denoiserConfig,
+  });
+  return { tokenizer, encoder, denoiser };
+}
 
 describe('saveTextToImageModel / loadTextToImageModel', () => {
   it('round-trips tokenizer, both networks and metadata', async () => {
     const directory = await mkdtemp(join(tmpdir(), 't2i-'));
-    const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);
-    const encoder = new CaptionEncoder({
-      vocabSize: tokenizer.vocabSize,
-      maxLength: 4,
-      dim: 8,
-      layers: 1,
-      heads: 2,
-      seed: 3,
-    });
-    const denoiser = new LatentTextDenoiser({
-      latentShape: [2, 2, 2],
-      textDim: 8,
-      channels: 8,
-      blocks: 1,
-      groups: 4,
-      seed: 4,
-    });
+    const { tokenizer, encoder, denoiser } = tinyModel();
     try {
       await saveTextToImageModel(
         directory,
@@ -59,18 +66,7 @@ describe('saveTextToImageModel / loadTextToImageModel', () => {
 
   it('round-trips a cross-attention denoiser: its config, weights and predictions', async () => {
     const directory = await mkdtemp(join(tmpdir(), 't2i-'));
-    const tokenizer = CaptionTokenizer.fromCaptions(['red apple', 'blue heart']);
-    const encoder = new CaptionEncoder({ vocabSize: tokenizer.vocabSize, maxLength: 4, dim: 8, layers: 1, heads: 2 });
-    const denoiser = new LatentTextDenoiser({
-      latentShape: [2, 2, 2],
-      textDim: 8,
-      channels: 8,
-      blocks: 1,
-      groups: 4,
-      contextLength: 4,
-      attentionHeads: 2,
-      seed: 4,
-    });
+    const { tokenizer, encoder, denoiser } = tinyModel({ contextLength: 4, attentionHeads: 2 });
     // Open the zero-initialised output layers so the prediction depends on the attention weights.
     for (const [name, variable] of denoiser.namedVariables())
       if (name.endsWith('.out.kernel') || name === 'out.conv.kernel')
