@@ -1,26 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeak } from '@dpo-ts/core/testing';
 import { describe, expect, it } from 'vitest';
-import { CaptionEncoder } from './caption-encoder.js';
-import { LatentTextDenoiser } from './latent-text-denoiser.js';
+import { TINY_MAX_LENGTH, disposeTiny, tinyTextToImage } from '../dpo/tiny-text-to-image.test-helper.js';
 import { encodeTextCondition } from './text-condition.js';
 
 describe('encodeTextCondition', () => {
   it("returns the denoiser's rows of the encoded captions and keeps none of the encoder's outputs", async () => {
-    const encoder = new CaptionEncoder({ vocabSize: 6, maxLength: 4, dim: 8, layers: 1, heads: 2, seed: 1 });
     const ids = Int32Array.from([1, 2, 0, 0, 3, 4, 5, 0]);
-    for (const contextLength of [0, 4]) {
-      const denoiser = new LatentTextDenoiser({
-        latentShape: [2, 2, 2],
-        textDim: 8,
-        channels: 8,
-        blocks: 1,
-        groups: 4,
-        contextLength,
-      });
+    for (const contextLength of [0, TINY_MAX_LENGTH]) {
+      const model = tinyTextToImage(1, contextLength);
+      const { encoder, denoiser } = model;
       const expected = tf.tidy(() => {
         const { tokens, pooled } = encoder.encode(ids, 2);
-        return contextLength === 0 ? pooled : tf.concat([pooled, tf.reshape(tokens, [2, 32])], 1);
+        return contextLength === 0 ? pooled : tf.concat([pooled, tf.reshape(tokens, [2, 8 * contextLength])], 1);
       });
       await expectNoLeak(() => {
         const rows = encodeTextCondition(encoder, denoiser, ids, 2);
@@ -29,8 +21,7 @@ describe('encodeTextCondition', () => {
         rows.dispose();
       });
       expected.dispose();
-      denoiser.dispose();
+      disposeTiny(model);
     }
-    encoder.dispose();
   });
 });
