@@ -65,7 +65,6 @@ export { ddimSample, type DDIMSamplerOptions, type DDIMSampleResult } from './dd
 export { ddimInvert, type DDIMInversionOptions } from './ddim-inversion.js';
 export { groupNorm, type GroupNormParams } from './nn/group-norm.js';
 export { upsampleNearest2x } from './nn/upsample.js';
-export { createCrossAttention, crossAttention, type CrossAttentionParams } from './nn/cross-attention.js';
 export { timestepEmbedding } from './nn/timestep-embedding.js';
 export {
   subsetDataset,

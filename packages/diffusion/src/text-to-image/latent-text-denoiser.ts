@@ -209,7 +209,7 @@ function filmBlock(
  *
  * With `contextLength` L > 0 it is conditioned as Stable Diffusion is: besides FiLM from the pooled
  * embedding, a residual cross-attention layer after every block lets each latent position attend
- * to the caption's L token vectors ({@link crossAttention}), so its words can act on different
+ * to the caption's L token vectors (multi-head, `src/nn/cross-attention.ts`), so its words can act on different
  * positions rather than blend into one vector (on the emoji base it raised held-out caption
  * retrieval, docs/text-to-image-base.md). The null condition then includes L learned null token
  * vectors. The cross-attention output projections start at zero.

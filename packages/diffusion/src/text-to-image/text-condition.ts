@@ -3,11 +3,13 @@ import type { EncodedText } from './caption-encoder.js';
 
 /** Anything that encodes token ids into token vectors and a pooled embedding (`CaptionEncoder`). */
 export interface TextEncoderLike {
+  /** `[batch * maxLength]` ids -> token vectors and pooled embeddings; the caller disposes both. */
   encode(tokenIds: Int32Array, batch: number): EncodedText;
 }
 
 /** Anything that turns encoded captions into its conditioning rows (`LatentTextDenoiser`). */
 export interface TextConditionedLike {
+  /** Encoded captions -> `[batch, conditionWidth]` rows; does not dispose `encoded`, the caller disposes the result. */
   textCondition(encoded: EncodedText): tf.Tensor2D;
 }
 
