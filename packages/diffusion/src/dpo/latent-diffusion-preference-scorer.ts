@@ -39,8 +39,6 @@ export interface EmbeddingConditionedDenoiser extends Checkpointable {
   readonly config: {
     /** `[h, w, c]` of the latents it denoises. */
     readonly latentShape: ImageShape;
-    /** Width of the encoder's pooled output. */
-    readonly textDim: number;
     /** Probability of replacing the caption by the null embedding in training (classifier-free guidance), in [0, 1]. */
     readonly cfgDropProb: number;
   };
