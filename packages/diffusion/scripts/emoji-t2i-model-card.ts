@@ -34,6 +34,8 @@ import {
   captionCoverage,
   clipRetrievalHits,
   EMOJI_ARTWORK_LICENSES,
+  EXTRA_EMOJI_ART_LICENSES,
+  type ExtraEmojiArtSet,
   frechetDistance,
   kernelDistance,
   loadEmojiCLIP,
@@ -261,10 +263,12 @@ const card = {
   },
   training: {
     images: train.count,
+    // Extra art (train-emoji-text-to-image's --extra-art) of the last run: its images count too.
+    extraArt: lastExtraArt(summary),
     steps,
     batchSize,
     imagesSeen: steps * batchSize,
-    epochs: (steps * batchSize) / train.count,
+    epochs: (steps * batchSize) / (train.count + (lastExtraArt(summary)?.images ?? 0)),
     captionTokensPerImage: tokensPerCaption,
     captionTokensSeen: Math.round(steps * batchSize * tokensPerCaption),
     finalLoss: log?.finalLoss ?? summary.finalLoss ?? null,
@@ -381,14 +385,39 @@ interface TrainingRun {
   readonly minSnrGamma?: number | null;
   readonly conditionNoise?: number | null;
   readonly flip?: { readonly mirrorSafeImages: number } | null;
+  readonly extraArt?: ExtraArtRecord | null;
   readonly finalLoss?: number;
   readonly trainImagesPerSecond?: number;
   readonly wallTimeSeconds?: number;
 }
 
-/** A run's augmentation: flips of the mirror-safe images, conditioning noise; '-' for none. */
+/** training.json's `extraArt`: the extra art sets' images of the training emoji. */
+interface ExtraArtRecord {
+  readonly images: number;
+  readonly matched: Readonly<Record<string, number>>;
+}
+
+/** The last run's extra art (training.json's `extraArt`), or null when it had none. */
+function lastExtraArt(summary: Record<string, unknown>): ExtraArtRecord | null {
+  return (summary.extraArt as ExtraArtRecord | undefined) ?? null;
+}
+
+/** Every extra art set any run behind the weights drew from, in first-use order. */
+function extraArtSets(runs: readonly TrainingRun[]): ExtraEmojiArtSet[] {
+  const sets = runs.flatMap((run) => Object.keys(run.extraArt?.matched ?? {})) as ExtraEmojiArtSet[];
+  return [...new Set(sets)];
+}
+
+/** A run's augmentation: extra art, flips of the mirror-safe images, conditioning noise; '-' for none. */
 function regularisation(run: TrainingRun): string {
   const parts = [
+    ...(run.extraArt
+      ? [
+          `+${run.extraArt.images} extra-art images (${Object.entries(run.extraArt.matched)
+            .map(([set, n]) => `${set} ${n}`)
+            .join(', ')})`,
+        ]
+      : []),
     ...(run.flip ? [`flips (${run.flip.mirrorSafeImages} mirror-safe images)`] : []),
     ...(run.conditionNoise ? [`caption noise ${run.conditionNoise}`] : []),
   ];
@@ -427,7 +456,7 @@ Stable Diffusion's shape at emoji scale: a caption tokenizer (${tokenizerDescrip
 and transformer encoder (${c.denoiser.contextLength > 0 ? `pooled output and ${c.denoiser.contextLength} word vectors` : 'pooled output'}), a ${c.denoiser.contextLength > 0 ? 'FiLM- and cross-attention-conditioned' : 'FiLM-conditioned'} latent denoiser (${denoiserDescription(c.denoiser)}; eps prediction, classifier-free guidance), a
 latent autoencoder (32x32x3 to 8x8x4, scaling factor ${autoencoder.scalingFactor.toFixed(3)}), DDIM.
 Trained on the canonical split of Twemoji + Noto Emoji 16.0.0 (32 px on white, no skin tones;
-\`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })\`). Every measure below is on the
+\`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })\`)${extraArtSets(c.training.runs).length > 0 ? `, with more drawings of the same training emoji from ${extraArtSets(c.training.runs).join(', ')} (\`loadExtraEmojiArt\`; no held-out emoji drawn from them)` : ''}. Every measure below is on the
 ${c.heldOut.captions} held-out emoji (${c.heldOut.images} images, both vendors), which neither the
 base, nor the labelers, nor the scorer saw.
 
@@ -444,7 +473,15 @@ base, nor the labelers, nor the scorer saw.
 
 | | |
 |---|---|
-| training images | ${c.training.images.toLocaleString('en')} (${c.training.images / 2} emoji x 2 vendors) |
+| training images | ${c.training.images.toLocaleString('en')} (${c.training.images / 2} emoji x 2 vendors)${
+    c.training.extraArt === null
+      ? ''
+      : `, and in the last run ${c.training.extraArt.images.toLocaleString('en')} drawings of the same emoji from other art sets (${Object.entries(
+          c.training.extraArt.matched,
+        )
+          .map(([set, n]) => `${set} ${n}`)
+          .join(', ')})`
+  } |
 | optimiser steps x batch | ${c.training.steps.toLocaleString('en')} x ${c.training.batchSize} |
 | images seen | ${c.training.imagesSeen.toLocaleString('en')} (${c.training.epochs.toFixed(0)} epochs) |
 | caption words seen | ${c.training.captionTokensSeen.toLocaleString('en')} (${c.training.captionTokensPerImage.toFixed(2)} per plain caption${c.tokenizer.featuresPerWord > 1 ? `, each a slot of up to ${c.tokenizer.featuresPerWord} feature ids` : ''}) |
@@ -506,9 +543,12 @@ Sampling: ${c.sampling.images} images at ${c.sampling.imagesPerSecond.toFixed(2)
 
 ## Licences
 
-The weights and images derive from ${Object.values(EMOJI_ARTWORK_LICENSES)
+The weights and images derive from ${[
+    ...Object.values(EMOJI_ARTWORK_LICENSES),
+    ...extraArtSets(c.training.runs).map((set) => EXTRA_EMOJI_ART_LICENSES[set]),
+  ]
     .map((licence) => `${licence.artwork} (${licence.license})`)
-    .join(' and ')} artwork: keep the attributions of @dpo-ts/diffusion's NOTICE file
-(\`EMOJI_ARTWORK_LICENSES\`) when you redistribute them. Code: MIT.
+    .join(', ')} artwork: keep the attributions of @dpo-ts/diffusion's NOTICE file
+(\`EMOJI_ARTWORK_LICENSES\`${extraArtSets(c.training.runs).length > 0 ? ', `EXTRA_EMOJI_ART_LICENSES`' : ''}) when you redistribute them. Code: MIT.
 `;
 }

@@ -35,6 +35,10 @@
  * every block attends to the caption encoder's --caption-words word vectors (FiLM from the pooled
  * embedding stays), so a caption's words can act on different parts of the image.
  *
+ * --extra-art fluent-emoji-flat,emojione,noto-v1 adds those sets' drawings of the training emoji
+ * (`loadExtraEmojiArt`: ~3,300 images, about 2 more per emoji), more images per concept with the
+ * same captions; held-out emoji are never drawn from them.
+ *
  * --init <saved model> starts from that model's weights (the committed base, say) instead of fresh
  * ones: its tokenizer must be this run's, its networks this run's architecture; the optimiser,
  * the learning-rate schedule (warm-up included) and the EMA start afresh from those weights, and
@@ -85,6 +89,9 @@ import {
   mirrorSafeEmoji,
   type EmojiDataset,
   encodeTextCondition,
+  loadExtraEmojiArt,
+  EXTRA_EMOJI_ART_SETS,
+  type ExtraEmojiArtSet,
 } from '@dpo-ts/diffusion';
 
 const { values } = parseArgs({
@@ -140,6 +147,9 @@ const { values } = parseArgs({
     'condition-noise': { type: 'string', default: '0' },
     // Start from a saved model's weights (fresh optimiser and schedule); see the file comment.
     init: { type: 'string' },
+    // More images of the training emoji from other openly licensed art sets, comma-separated
+    // (loadExtraEmojiArt: fluent-emoji-flat, emojione, noto-v1); '' for none.
+    'extra-art': { type: 'string', default: '' },
   },
 });
 const steps = Number(values.steps);
@@ -174,7 +184,34 @@ const split = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin
   seed: 0,
 });
 const { heldOut } = split;
-const train = firstEmoji(split.train, Number(values['train-emoji']));
+const canonicalTrain = firstEmoji(split.train, Number(values['train-emoji']));
+// With --extra-art the training images are the canonical ones followed by the extra sets'
+// drawings of the same training emoji (held-out emoji are never passed in); captions, tags and
+// the tokenizer stay the canonical training set's, so --init from a model without them works.
+const extraSets = values['extra-art'] === '' ? [] : values['extra-art'].split(',');
+for (const [i, set] of extraSets.entries()) {
+  if (!EXTRA_EMOJI_ART_SETS.includes(set as ExtraEmojiArtSet))
+    throw new InvalidArgumentError(`--extra-art[${i}]`, `one of ${EXTRA_EMOJI_ART_SETS.join(', ')}`, set);
+}
+const extraArt =
+  extraSets.length === 0
+    ? undefined
+    : await loadExtraEmojiArt(canonicalTrain.entries, { sets: extraSets as ExtraEmojiArtSet[] });
+const train: EmojiDataset =
+  extraArt === undefined
+    ? canonicalTrain
+    : {
+        images: concatFloat32(canonicalTrain.images, extraArt.images),
+        entries: [...canonicalTrain.entries, ...extraArt.entries],
+        count: canonicalTrain.count + extraArt.count,
+        imageShape: canonicalTrain.imageShape,
+      };
+if (extraArt !== undefined)
+  console.error(
+    `text-to-image: ${extraArt.count} extra training images (${Object.entries(extraArt.matched)
+      .map(([set, n]) => `${set} ${n}`)
+      .join(', ')}; unrenderable ${Object.values(extraArt.unrenderable).reduce((a, b) => a + b, 0)})`,
+  );
 // Scaled latents of every training image, computed once: [count, 8, 8, 4]; with --flip also of
 // every image mirrored left to right (drawn only for the mirror-safe emoji).
 const latentSize = autoencoder.latentShape.reduce((a, b) => a * b, 1);
@@ -200,7 +237,9 @@ const taggedCaptions = train.entries.map((entry) => emojiCaptionWithTags(entry, 
 if (values['text-features'] !== 'words' && values['text-features'] !== 'wordnet')
   throw new InvalidArgumentError('--text-features', "'words' or 'wordnet'", values['text-features']);
 const tokenizer = CaptionTokenizer.fromCaptions(
-  tagProb > 0 ? taggedCaptions : train.entries.map((entry) => entry.caption),
+  tagProb > 0
+    ? canonicalTrain.entries.map((entry) => emojiCaptionWithTags(entry, captionTags))
+    : canonicalTrain.entries.map((entry) => entry.caption),
   values['text-features'] === 'wordnet'
     ? {
         hypernyms: {
@@ -398,7 +437,7 @@ await saveTextToImageModel(
 // Samples: 6 training then 6 held-out emoji (one per row, evenly spaced), 8 seeds each.
 const spaced = (dataset: EmojiDataset): string[] =>
   Array.from({ length: 6 }, (_, i) => dataset.entries[Math.floor((i * dataset.count) / 12)]!.caption);
-const trainSampleCaptions = spaced(train);
+const trainSampleCaptions = spaced(canonicalTrain);
 const heldOutSampleCaptions = spaced(heldOut);
 const captions = [...trainSampleCaptions, ...heldOutSampleCaptions];
 const sampleStart = performance.now();
@@ -436,6 +475,10 @@ const summary = {
   minSnrGamma: minSnrGamma > 0 ? minSnrGamma : null,
   conditionNoise: conditionNoise > 0 ? conditionNoise : null,
   flip: values.flip ? { mirrorSafeImages: mirrorSafe.filter(Boolean).length } : null,
+  extraArt:
+    extraArt === undefined
+      ? null
+      : { images: extraArt.count, matched: extraArt.matched, unrenderable: extraArt.unrenderable },
   encoder: encoder.config,
   denoiser: denoiser.config,
   parameters: { encoder: encoder.parameterCount(), denoiser: denoiser.parameterCount() },
@@ -472,10 +515,20 @@ function runRecord(run: Record<string, unknown>): Record<string, unknown> {
     minSnrGamma: run.minSnrGamma ?? null,
     conditionNoise: run.conditionNoise ?? null,
     flip: run.flip ?? null,
+    extraArt: run.extraArt ?? null,
+    trainImages: run.trainImages ?? null,
     finalLoss: run.finalLoss,
     trainImagesPerSecond: run.trainImagesPerSecondThisRun,
     wallTimeSeconds: run.wallTimeSecondsThisRun,
   };
+}
+
+/** `a` then `b`, in one new array. */
+function concatFloat32(a: Float32Array, b: Float32Array): Float32Array {
+  const joined = new Float32Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
 }
 
 /** The images of the first `emoji` distinct captions of `dataset` (both vendors); all when 0. */

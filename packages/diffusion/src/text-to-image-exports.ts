@@ -24,6 +24,19 @@ export {
 export { splitEmojiDataset, fnv1a32, type EmojiSplit, type EmojiSplitOptions } from './data/emoji-split.js';
 export { mirrorSafeEmoji } from './data/emoji-mirror.js';
 export {
+  loadExtraEmojiArt,
+  iconifyEmojiName,
+  iconifySvg,
+  downsampleRgbaTo32,
+  EXTRA_EMOJI_ART_SETS,
+  EXTRA_EMOJI_ART_LICENSES,
+  RESVG_WASM_PACKAGE,
+  type ExtraEmojiArt,
+  type ExtraEmojiArtSet,
+  type ExtraEmojiArtLicense,
+  type ExtraEmojiArtOptions,
+} from './data/extra-emoji-art.js';
+export {
   LatentAutoencoder,
   DEFAULT_LATENT_AUTOENCODER_CONFIG,
   resolveLatentAutoencoderConfig,
