@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
+import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
 import { InvalidArgumentError } from '@dpo-ts/core';
 import { Rng } from '@dpo-ts/core/training';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
@@ -31,6 +32,7 @@ import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
 const { values } = parseArgs({
   options: {
+    ...EMOJI_SPLIT_OPTION,
     ...EMOJI_T2I_MODEL_OPTIONS,
     images: { type: 'string', default: '256' },
     timesteps: { type: 'string', default: '25,100,250,500,750,950' },
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
   },
 });
+const splitOptions = emojiSplitOptions(values['split-hash']);
 const count = Number(values.images);
 if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('--images', 'an integer >= 1', values.images);
 const schedule = new NoiseSchedule();
@@ -46,7 +49,7 @@ for (const t of timesteps)
   if (!Number.isInteger(t) || t < 0 || t >= schedule.numTimesteps)
     throw new InvalidArgumentError('--timesteps', `integers in [0, ${schedule.numTimesteps})`, values.timesteps);
 await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
+const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
 const snapshot = await loadTextToImageSnapshot(values.model, {
   trainCaptions: train.entries.map((entry) => entry.caption),
   autoencoder: values.autoencoder,

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
 import { bootstrapMeanCI } from '@dpo-ts/core';
 import { Rng } from '@dpo-ts/core/training';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
@@ -52,6 +53,7 @@ import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
 const { values } = parseArgs({
   options: {
+    ...EMOJI_SPLIT_OPTION,
     ...EMOJI_T2I_MODEL_OPTIONS,
     out: { type: 'string' },
     'run-log': { type: 'string' },
@@ -69,6 +71,7 @@ const { values } = parseArgs({
     'guard-autoencoder': { type: 'string' },
   },
 });
+const splitOptions = emojiSplitOptions(values['split-hash']);
 const seed = Number(values.seed);
 const distractors = Number(values.distractors);
 const samplingSteps = Number(values['sampling-steps']);
@@ -77,7 +80,7 @@ const backend = await selectBackend({ backend: values.backend as BackendRequest 
 const out = values.out ?? values.model;
 const say = (line: string) => console.error(`model card: ${line}`);
 
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
+const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
 const trainCaptions = train.entries.map((entry) => entry.caption);
 const snapshot = await loadTextToImageSnapshot(values.model, { trainCaptions, autoencoder: values.autoencoder });
 const { model, autoencoder } = snapshot;

@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
 import {
   AdamWOptimizer,
   Rng,
@@ -51,6 +52,7 @@ import {
 
 const { values } = parseArgs({
   options: {
+    ...EMOJI_SPLIT_OPTION,
     steps: { type: 'string', default: '3000' },
     'batch-size': { type: 'string', default: '32' },
     lr: { type: 'string', default: '1e-3' },
@@ -68,6 +70,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
+const splitOptions = emojiSplitOptions(values['split-hash']);
 if (values.help) {
   console.log(
     'Usage: train-emoji-autoencoder.js [--steps 3000] [--batch-size 32] [--lr 1e-3] [--seed 0] [--channels 32,64,64] [--skin-tones] [--run-dir runs/emoji-autoencoder] [--out DIR] [--checkpoint-every 200] [--eval-every 500] [--backend wasm] [--init DIR] [--se-weight 0] [--se-factors 2,4]',
@@ -82,7 +85,7 @@ const started = performance.now();
 
 const dataset = await loadEmojiDataset({ skinTones: values['skin-tones'] });
 // The canonical split of the text-to-image model: 10% of the emoji held out, seed 0.
-const { train, heldOut } = splitEmojiDataset(dataset, { heldOutFraction: 0.1, seed: 0 });
+const { train, heldOut } = splitEmojiDataset(dataset, splitOptions);
 const size = 32 * 32 * 3;
 const batchImages = (data: EmojiDataset, indices: readonly number[]): tf.Tensor4D => {
   const pixels = new Float32Array(indices.length * size);
@@ -233,6 +236,7 @@ await writeImageGrid(path.join(values.out, 'reconstructions.png'), rows, { colum
 tf.dispose([originals, reconstructions, rows]);
 
 const summary = {
+  split: splitOptions,
   command: `node dist/run/scripts/train-emoji-autoencoder.js ${process.argv.slice(2).join(' ')}`.trim(),
   backend: backend.name,
   seed,

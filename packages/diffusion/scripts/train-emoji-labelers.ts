@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
 import {
   AdamWOptimizer,
   Rng,
@@ -47,6 +48,7 @@ import {
 
 const { values } = parseArgs({
   options: {
+    ...EMOJI_SPLIT_OPTION,
     kind: { type: 'string', default: 'clip' },
     half: { type: 'string', default: 'a' },
     steps: { type: 'string', default: '600' },
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
+const splitOptions = emojiSplitOptions(values['split-hash']);
 if (values.help || !['clip', 'style'].includes(values.kind) || !['a', 'b', 'all'].includes(values.half)) {
   console.log(
     'Usage: train-emoji-labelers.js --kind clip|style [--half a|b|all] [--steps 600] [--batch-size 64] [--lr 2e-3] [--seed 0] [--channels 16,32,32,32] [--text-dim 48] [--candidates 10] [--run-dir DIR] [--out DIR] [--checkpoint-every 100] [--backend wasm]',
@@ -79,7 +82,7 @@ const backend = await selectBackend({ backend: values.backend as BackendRequest 
 const started = performance.now();
 
 const dataset = await loadEmojiDataset();
-const { train: allTrain, heldOut } = splitEmojiDataset(dataset, { heldOutFraction: 0.1, seed: 0 });
+const { train: allTrain, heldOut } = splitEmojiDataset(dataset, splitOptions);
 const inHalf = (emojiId: string): boolean =>
   values.half === 'all' || (fnv1a32(`half:${emojiId}`) % 2 === 0) === (values.half === 'a');
 const train = subsetEmojiDataset(
@@ -234,6 +237,7 @@ const result = await runTrainingLoop({
 
 const final = await evaluate();
 const summary = {
+  split: splitOptions,
   command: `node dist/run/scripts/train-emoji-labelers.js ${process.argv.slice(2).join(' ')}`.trim(),
   kind,
   half: values.half,

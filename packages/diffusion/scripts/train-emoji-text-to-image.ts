@@ -55,6 +55,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
 import {
   AdamWOptimizer,
   Rng,
@@ -96,6 +97,7 @@ import {
 
 const { values } = parseArgs({
   options: {
+    ...EMOJI_SPLIT_OPTION,
     autoencoder: { type: 'string', default: 'packages/diffusion/checkpoints/emoji-autoencoder' },
     steps: { type: 'string', default: '20000' },
     'batch-size': { type: 'string', default: '64' },
@@ -152,6 +154,7 @@ const { values } = parseArgs({
     'extra-art': { type: 'string', default: '' },
   },
 });
+const splitOptions = emojiSplitOptions(values['split-hash']);
 const steps = Number(values.steps);
 const batchSize = Number(values['batch-size']);
 const seed = Number(values.seed);
@@ -179,10 +182,7 @@ const backend = await selectBackend({ backend: values.backend as BackendRequest 
 const started = performance.now();
 
 const { autoencoder, scalingFactor } = await loadLatentAutoencoder(values.autoencoder);
-const split = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), {
-  heldOutFraction: 0.1,
-  seed: 0,
-});
+const split = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), splitOptions);
 const { heldOut } = split;
 const canonicalTrain = firstEmoji(split.train, Number(values['train-emoji']));
 // With --extra-art the training images are the canonical ones followed by the extra sets'
@@ -462,6 +462,7 @@ await mkdir(values.out, { recursive: true });
 await writeImageGrid(path.join(values.out, 'samples.png'), grid, { columns: 8, scale: 2 });
 grid.dispose();
 const summary = {
+  split: splitOptions,
   command: `node dist/run/scripts/train-emoji-text-to-image.js ${process.argv.slice(2).join(' ')}`.trim(),
   backend: backend.name,
   seed,

@@ -21,7 +21,14 @@ export {
   type EmojiDataset,
   type EmojiDatasetOptions,
 } from './data/emoji-dataset.js';
-export { splitEmojiDataset, fnv1a32, type EmojiSplit, type EmojiSplitOptions } from './data/emoji-split.js';
+export {
+  splitEmojiDataset,
+  fnv1a32,
+  fmix32,
+  type EmojiSplit,
+  type EmojiSplitOptions,
+  type EmojiSplitHash,
+} from './data/emoji-split.js';
 export { mirrorSafeEmoji } from './data/emoji-mirror.js';
 export {
   loadExtraEmojiArt,

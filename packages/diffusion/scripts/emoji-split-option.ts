@@ -1,0 +1,19 @@
+/**
+ * The `--split-hash` option the emoji scripts share: which ranking hash `splitEmojiDataset`
+ * uses for the canonical split (10% of the emoji held out, seed 0). `fnv1a` (the default) is
+ * the split the committed emoji models were trained on; `mixed` is a uniform draw of emoji
+ * (see `EmojiSplitHash`). A model must be evaluated on the split it was trained on.
+ */
+import { InvalidArgumentError } from '@dpo-ts/core';
+import type { EmojiSplitOptions } from '@dpo-ts/diffusion';
+
+/** `--split-hash fnv1a|mixed`, for `parseArgs`. */
+export const EMOJI_SPLIT_OPTION = {
+  'split-hash': { type: 'string', default: 'fnv1a' },
+} as const;
+
+/** The canonical split's options with `--split-hash`'s hash; names the flag when it is neither. */
+export function emojiSplitOptions(hash: string): Required<EmojiSplitOptions> {
+  if (hash !== 'fnv1a' && hash !== 'mixed') throw new InvalidArgumentError('--split-hash', "'fnv1a' or 'mixed'", hash);
+  return { heldOutFraction: 0.1, seed: 0, hash };
+}
