@@ -245,6 +245,7 @@ const tokensPerCaption =
     .reduce((count, id) => count + (id === CAPTION_PAD_ID ? 0 : 1), 0) / trainCaptions.length;
 const steps = snapshot.step ?? Number(summary.steps ?? Number.NaN);
 const card = {
+  split: splitOptions,
   model: { kind: snapshot.kind, source: path.relative(process.cwd(), snapshot.source), step: snapshot.step },
   denoiser: {
     side: model.denoiser.config.latentShape[0],
@@ -459,7 +460,7 @@ Stable Diffusion's shape at emoji scale: a caption tokenizer (${tokenizerDescrip
 and transformer encoder (${c.denoiser.contextLength > 0 ? `pooled output and ${c.denoiser.contextLength} word vectors` : 'pooled output'}), a ${c.denoiser.contextLength > 0 ? 'FiLM- and cross-attention-conditioned' : 'FiLM-conditioned'} latent denoiser (${denoiserDescription(c.denoiser)}; eps prediction, classifier-free guidance), a
 latent autoencoder (32x32x3 to 8x8x4, scaling factor ${autoencoder.scalingFactor.toFixed(3)}), DDIM.
 Trained on the canonical split of Twemoji + Noto Emoji 16.0.0 (32 px on white, no skin tones;
-\`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })\`)${extraArtSets(c.training.runs).length > 0 ? `, with more drawings of the same training emoji from ${extraArtSets(c.training.runs).join(', ')} (\`loadExtraEmojiArt\`; no held-out emoji drawn from them)` : ''}. Every measure below is on the
+\`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0, hash: '${c.split.hash}' })\`${c.split.hash === 'fnv1a' ? ', which holds out runs of neighbouring code points together' : ', a uniform draw of emoji'})${extraArtSets(c.training.runs).length > 0 ? `, with more drawings of the same training emoji from ${extraArtSets(c.training.runs).join(', ')} (\`loadExtraEmojiArt\`; no held-out emoji drawn from them)` : ''}. Every measure below is on the
 ${c.heldOut.captions} held-out emoji (${c.heldOut.images} images, both vendors), which neither the
 base, nor the labelers, nor the scorer saw.
 
