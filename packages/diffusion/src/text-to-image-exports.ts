@@ -42,6 +42,9 @@ export {
   type ExtraEmojiArtSet,
   type ExtraEmojiArtLicense,
   type ExtraEmojiArtOptions,
+  type IconifyIcon,
+  type IconifyAlias,
+  type IconifyJson,
 } from './data/extra-emoji-art.js';
 export {
   LatentAutoencoder,

@@ -95,18 +95,37 @@ export interface ExtraEmojiArtOptions {
   readonly renderSize?: number;
 }
 
-interface IconifyIcon {
+/** One icon of an Iconify JSON set: SVG body markup and its view box (defaults: the set's). */
+export interface IconifyIcon {
+  /** The SVG markup inside `<svg>`. */
   readonly body: string;
+  /** View box width. */
   readonly width?: number;
+  /** View box height. */
   readonly height?: number;
+  /** View box left edge. @defaultValue 0 */
   readonly left?: number;
+  /** View box top edge. @defaultValue 0 */
   readonly top?: number;
 }
 
-interface IconifyJson {
+/** Another name of an icon in an Iconify JSON set. */
+export interface IconifyAlias {
+  /** The icon this name draws. */
+  readonly parent: string;
+  /** Transformations of the parent (`hFlip`, `rotate`, ...), if any. */
+  readonly [transform: string]: unknown;
+}
+
+/** The parts of an Iconify JSON set (`icons.json` of an `@iconify-json/*` package) read here. */
+export interface IconifyJson {
+  /** Icons by name. */
   readonly icons: Readonly<Record<string, IconifyIcon>>;
-  readonly aliases?: Readonly<Record<string, { readonly parent: string } & Record<string, unknown>>>;
+  /** Other names: `parent` is the icon drawn, other keys transform it (flips, rotations). */
+  readonly aliases?: Readonly<Record<string, IconifyAlias>>;
+  /** Default view box width. @defaultValue 16 */
   readonly width?: number;
+  /** Default view box height. @defaultValue 16 */
   readonly height?: number;
 }
 
