@@ -58,7 +58,8 @@ const { values } = parseArgs({
     channels: { type: 'string', default: '16,32,32,32' },
     'text-dim': { type: 'string', default: '48' },
     candidates: { type: 'string', default: '10' },
-    'run-dir': { type: 'string', default: 'runs/emoji-labeler' },
+    // Default: runs/emoji-labeler/<basename of --out>, so runs with other --out never share one.
+    'run-dir': { type: 'string' },
     out: { type: 'string', default: 'packages/diffusion/checkpoints/emoji-clip' },
     'checkpoint-every': { type: 'string', default: '100' },
     backend: { type: 'string', default: 'wasm' },
@@ -216,7 +217,7 @@ const result = await runTrainingLoop({
   evaluate: async () => evaluate(),
   evalEvery: Math.max(1, Math.floor(steps / 4)),
   checkpoint: {
-    dir: values['run-dir'],
+    dir: values['run-dir'] ?? path.join('runs', 'emoji-labeler', path.basename(path.resolve(values.out))),
     every: Number(values['checkpoint-every']),
     keepLast: 2,
     save: async () => ({
