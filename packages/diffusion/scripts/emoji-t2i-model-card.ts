@@ -244,6 +244,9 @@ const tokensPerCaption =
     .filter((_, k) => k % featuresPerWord === 0)
     .reduce((count, id) => count + (id === CAPTION_PAD_ID ? 0 : 1), 0) / trainCaptions.length;
 const steps = snapshot.step ?? Number(summary.steps ?? Number.NaN);
+const runs = (Array.isArray(summary.runs) ? summary.runs : []) as TrainingRun[];
+// Extra art (train-emoji-text-to-image's --extra-art) of the last run: its images count too.
+const lastExtraArt = (summary.extraArt as ExtraArtRecord | undefined) ?? null;
 const card = {
   split: splitOptions,
   model: { kind: snapshot.kind, source: path.relative(process.cwd(), snapshot.source), step: snapshot.step },
@@ -267,12 +270,13 @@ const card = {
   },
   training: {
     images: train.count,
-    // Extra art (train-emoji-text-to-image's --extra-art) of the last run: its images count too.
-    extraArt: lastExtraArt(summary),
+    extraArt: lastExtraArt,
+    // Every extra art set any run behind the weights drew from, in first-use order.
+    extraArtSets: [...new Set(runs.flatMap((run) => Object.keys(run.extraArt?.matched ?? {})))] as ExtraEmojiArtSet[],
     steps,
     batchSize,
     imagesSeen: steps * batchSize,
-    epochs: (steps * batchSize) / (train.count + (lastExtraArt(summary)?.images ?? 0)),
+    epochs: (steps * batchSize) / (train.count + (lastExtraArt?.images ?? 0)),
     captionTokensPerImage: tokensPerCaption,
     captionTokensSeen: Math.round(steps * batchSize * tokensPerCaption),
     finalLoss: log?.finalLoss ?? summary.finalLoss ?? null,
@@ -282,7 +286,7 @@ const card = {
     emaDecay: [summary.emaDecay, savedMetadata.emaDecay].find((value) => typeof value === 'number') ?? 0,
     // The last run's loss weighting (the logged loss is the weighted one) and every run behind the weights.
     minSnrGamma: typeof summary.minSnrGamma === 'number' ? summary.minSnrGamma : null,
-    runs: (Array.isArray(summary.runs) ? summary.runs : []) as TrainingRun[],
+    runs,
   },
   reconstruction,
   retrieval,
@@ -401,27 +405,17 @@ interface ExtraArtRecord {
   readonly matched: Readonly<Record<string, number>>;
 }
 
-/** The last run's extra art (training.json's `extraArt`), or null when it had none. */
-function lastExtraArt(summary: Record<string, unknown>): ExtraArtRecord | null {
-  return (summary.extraArt as ExtraArtRecord | undefined) ?? null;
-}
-
-/** Every extra art set any run behind the weights drew from, in first-use order. */
-function extraArtSets(runs: readonly TrainingRun[]): ExtraEmojiArtSet[] {
-  const sets = runs.flatMap((run) => Object.keys(run.extraArt?.matched ?? {})) as ExtraEmojiArtSet[];
-  return [...new Set(sets)];
+/** `fluent-emoji-flat 1371, emojione 920`: how many drawings each extra art set gave. */
+function extraArtCounts(record: ExtraArtRecord): string {
+  return Object.entries(record.matched)
+    .map(([set, n]) => `${set} ${n}`)
+    .join(', ');
 }
 
 /** A run's augmentation: extra art, flips of the mirror-safe images, conditioning noise; '-' for none. */
 function regularisation(run: TrainingRun): string {
   const parts = [
-    ...(run.extraArt
-      ? [
-          `+${run.extraArt.images} extra-art images (${Object.entries(run.extraArt.matched)
-            .map(([set, n]) => `${set} ${n}`)
-            .join(', ')})`,
-        ]
-      : []),
+    ...(run.extraArt ? [`+${run.extraArt.images} extra-art images (${extraArtCounts(run.extraArt)})`] : []),
     ...(run.flip ? [`flips (${run.flip.mirrorSafeImages} mirror-safe images)`] : []),
     ...(run.conditionNoise ? [`caption noise ${run.conditionNoise}`] : []),
   ];
@@ -460,7 +454,7 @@ Stable Diffusion's shape at emoji scale: a caption tokenizer (${tokenizerDescrip
 and transformer encoder (${c.denoiser.contextLength > 0 ? `pooled output and ${c.denoiser.contextLength} word vectors` : 'pooled output'}), a ${c.denoiser.contextLength > 0 ? 'FiLM- and cross-attention-conditioned' : 'FiLM-conditioned'} latent denoiser (${denoiserDescription(c.denoiser)}; eps prediction, classifier-free guidance), a
 latent autoencoder (32x32x3 to 8x8x4, scaling factor ${autoencoder.scalingFactor.toFixed(3)}), DDIM.
 Trained on the canonical split of Twemoji + Noto Emoji 16.0.0 (32 px on white, no skin tones;
-\`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0, hash: '${c.split.hash}' })\`${c.split.hash === 'fnv1a' ? ', which holds out runs of neighbouring code points together' : ', a uniform draw of emoji'})${extraArtSets(c.training.runs).length > 0 ? `, with more drawings of the same training emoji from ${extraArtSets(c.training.runs).join(', ')} (\`loadExtraEmojiArt\`; no held-out emoji drawn from them)` : ''}. Every measure below is on the
+\`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0, hash: '${c.split.hash}' })\`${c.split.hash === 'fnv1a' ? ', which holds out runs of neighbouring code points together' : ', a uniform draw of emoji'})${c.training.extraArtSets.length > 0 ? `, with more drawings of the same training emoji from ${c.training.extraArtSets.join(', ')} (\`loadExtraEmojiArt\`; no held-out emoji drawn from them)` : ''}. Every measure below is on the
 ${c.heldOut.captions} held-out emoji (${c.heldOut.images} images, both vendors), which neither the
 base, nor the labelers, nor the scorer saw.
 
@@ -480,11 +474,7 @@ base, nor the labelers, nor the scorer saw.
 | training images | ${c.training.images.toLocaleString('en')} (${c.training.images / 2} emoji x 2 vendors)${
     c.training.extraArt === null
       ? ''
-      : `, and in the last run ${c.training.extraArt.images.toLocaleString('en')} drawings of the same emoji from other art sets (${Object.entries(
-          c.training.extraArt.matched,
-        )
-          .map(([set, n]) => `${set} ${n}`)
-          .join(', ')})`
+      : `, and in the last run ${c.training.extraArt.images.toLocaleString('en')} drawings of the same emoji from other art sets (${extraArtCounts(c.training.extraArt)})`
   } |
 | optimiser steps x batch | ${c.training.steps.toLocaleString('en')} x ${c.training.batchSize} |
 | images seen | ${c.training.imagesSeen.toLocaleString('en')} (${c.training.epochs.toFixed(0)} epochs) |
@@ -549,10 +539,10 @@ Sampling: ${c.sampling.images} images at ${c.sampling.imagesPerSecond.toFixed(2)
 
 The weights and images derive from ${[
     ...Object.values(EMOJI_ARTWORK_LICENSES),
-    ...extraArtSets(c.training.runs).map((set) => EXTRA_EMOJI_ART_LICENSES[set]),
+    ...c.training.extraArtSets.map((set) => EXTRA_EMOJI_ART_LICENSES[set]),
   ]
     .map((licence) => `${licence.artwork} (${licence.license})`)
     .join(', ')} artwork: keep the attributions of @dpo-ts/diffusion's NOTICE file
-(\`EMOJI_ARTWORK_LICENSES\`${extraArtSets(c.training.runs).length > 0 ? ', `EXTRA_EMOJI_ART_LICENSES`' : ''}) when you redistribute them. Code: MIT.
+(\`EMOJI_ARTWORK_LICENSES\`${c.training.extraArtSets.length > 0 ? ', `EXTRA_EMOJI_ART_LICENSES`' : ''}) when you redistribute them. Code: MIT.
 `;
 }
