@@ -91,5 +91,15 @@ describe('loadTextToImageBase', () => {
     } finally {
       for (const network of [base.model.encoder, base.model.denoiser, base.autoencoder.autoencoder]) network.dispose();
     }
+    // A base trained on the earlier FNV-1a split has seen held-out emoji of this one: refused.
+    const root = await mkdtemp(join(tmpdir(), 'dpo-ts-t2i-base-'));
+    roots.push(root);
+    await writeFile(
+      join(root, 'training.json'),
+      JSON.stringify({ split: { heldOutFraction: 0.1, seed: 0, hash: 'fnv1a' } }),
+    );
+    await expect(loadTextToImageBase(split, root)).rejects.toThrow(
+      /the text-to-image base must be a model trained on the split it is evaluated on, .*hash: 'mixed' }.*records .*hash: 'fnv1a' }/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '@dpo-ts/core';
 import {
   EMOJI_AUTOENCODER_CHECKPOINT,
   loadTextToImageSnapshot,
+  requireTrainedOnEmojiSplit,
   type EmojiSplit,
   type TextToImageSnapshot,
 } from '@dpo-ts/diffusion';
@@ -83,14 +84,19 @@ export function textToImageBaseId(directory: string = textToImageBaseDirectory()
  * as saved, step from its `training.json`), else the run's newest training checkpoint (networks
  * rebuilt as the training script builds them, tokenizer from the canonical split's training
  * captions); the committed emoji autoencoder either way.
- * @param split - the canonical emoji split (`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })`).
+ * @param split - the canonical emoji split (`splitEmojiDataset(..., { heldOutFraction: 0.1, seed: 0 })`, the default hash `'mixed'`, which the committed base was trained on).
  * @returns new networks; the caller disposes `model.encoder`, `model.denoiser` and `autoencoder.autoencoder`.
- * @throws DPOTSError naming the directory when the checkpoint does not match the architecture.
+ * @throws DPOTSError naming the directory when the checkpoint does not match the architecture;
+ * InvalidArgumentError when the base or the autoencoder records another split than `split`'s
+ * (`requireTrainedOnEmojiSplit`).
  */
 export async function loadTextToImageBase(
   split: EmojiSplit,
   directory: string = textToImageBaseDirectory(),
 ): Promise<TextToImageBase> {
+  // A base or autoencoder trained on another split has seen held-out emoji.
+  await requireTrainedOnEmojiSplit(directory, split.options, 'the text-to-image base');
+  await requireTrainedOnEmojiSplit(EMOJI_AUTOENCODER_CHECKPOINT, split.options, 'the emoji autoencoder');
   return loadTextToImageSnapshot(directory, {
     trainCaptions: split.train.entries.map((entry) => entry.caption),
     autoencoder: EMOJI_AUTOENCODER_CHECKPOINT,

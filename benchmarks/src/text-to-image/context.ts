@@ -8,6 +8,7 @@ import {
   loadEmojiDataset,
   loadStyleClassifier,
   NoiseSchedule,
+  requireTrainedOnEmojiSplit,
   splitEmojiDataset,
   styleLabeler,
   type EmojiSplit,
@@ -85,6 +86,9 @@ export async function releaseT2IContext(): Promise<void> {
 async function loadContext(): Promise<T2IContext> {
   const split = splitEmojiDataset(await loadEmojiDataset(), { heldOutFraction: 0.1, seed: 0 });
   const directory = textToImageBaseDirectory();
+  // A labeler trained on another split has seen held-out emoji (loadTextToImageBase checks the base).
+  for (const name of ['emoji-clip', 'emoji-style', 'emoji-clip-oracle', 'emoji-style-oracle'])
+    await requireTrainedOnEmojiSplit(path.join(FEEDBACK_CHECKPOINTS, name), split.options, `the labeler ${name}`);
   const baseId = textToImageBaseId(directory);
   const base = await loadTextToImageBase(split, directory);
   const clip = await loadEmojiCLIP(path.join(FEEDBACK_CHECKPOINTS, 'emoji-clip'));

@@ -27,6 +27,7 @@ import {
   splitEmojiDataset,
   type EmojiDataset,
   encodeTextCondition,
+  requireTrainedOnEmojiSplit,
 } from '@dpo-ts/diffusion';
 import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
@@ -49,6 +50,8 @@ for (const t of timesteps)
   if (!Number.isInteger(t) || t < 0 || t >= schedule.numTimesteps)
     throw new InvalidArgumentError('--timesteps', `integers in [0, ${schedule.numTimesteps})`, values.timesteps);
 await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
+await requireTrainedOnEmojiSplit(values.model, splitOptions, '--model');
+await requireTrainedOnEmojiSplit(values.autoencoder, splitOptions, '--autoencoder');
 const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
 const snapshot = await loadTextToImageSnapshot(values.model, {
   trainCaptions: train.entries.map((entry) => entry.caption),

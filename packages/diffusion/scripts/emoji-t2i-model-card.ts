@@ -48,6 +48,7 @@ import {
   splitEmojiDataset,
   writeImageGrid,
   type EmojiDataset,
+  requireTrainedOnEmojiSplit,
 } from '@dpo-ts/diffusion';
 import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
 
@@ -80,6 +81,12 @@ const backend = await selectBackend({ backend: values.backend as BackendRequest 
 const out = values.out ?? values.model;
 const say = (line: string) => console.error(`model card: ${line}`);
 
+for (const [flag, directory] of [
+  ['--model', values.model],
+  ['--autoencoder', values.autoencoder],
+  ['--scorer', values.scorer],
+] as const)
+  await requireTrainedOnEmojiSplit(directory, splitOptions, flag);
 const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
 const trainCaptions = train.entries.map((entry) => entry.caption);
 const snapshot = await loadTextToImageSnapshot(values.model, { trainCaptions, autoencoder: values.autoencoder });

@@ -48,6 +48,7 @@ import {
   splitEmojiDataset,
   writeImageGrid,
   type EmojiDataset,
+  requireTrainedOnEmojiSplit,
 } from '@dpo-ts/diffusion';
 
 const { values } = parseArgs({
@@ -85,6 +86,7 @@ const started = performance.now();
 
 const dataset = await loadEmojiDataset({ skinTones: values['skin-tones'] });
 // The canonical split of the text-to-image model: 10% of the emoji held out, seed 0.
+if (values.init !== undefined) await requireTrainedOnEmojiSplit(values.init, splitOptions, '--init');
 const { train, heldOut } = splitEmojiDataset(dataset, splitOptions);
 const size = 32 * 32 * 3;
 const batchImages = (data: EmojiDataset, indices: readonly number[]): tf.Tensor4D => {

@@ -93,6 +93,7 @@ import {
   loadExtraEmojiArt,
   EXTRA_EMOJI_ART_SETS,
   type ExtraEmojiArtSet,
+  requireTrainedOnEmojiSplit,
 } from '@dpo-ts/diffusion';
 
 const { values } = parseArgs({
@@ -181,6 +182,9 @@ const lossOptions = {
 const backend = await selectBackend({ backend: values.backend as BackendRequest });
 const started = performance.now();
 
+// An autoencoder or an --init model trained on another split has seen held-out emoji.
+await requireTrainedOnEmojiSplit(values.autoencoder, splitOptions, '--autoencoder');
+if (values.init !== undefined) await requireTrainedOnEmojiSplit(values.init, splitOptions, '--init');
 const { autoencoder, scalingFactor } = await loadLatentAutoencoder(values.autoencoder);
 const split = splitEmojiDataset(await loadEmojiDataset({ skinTones: values['skin-tones'] }), splitOptions);
 const { heldOut } = split;

@@ -23,12 +23,18 @@ export {
 } from './data/emoji-dataset.js';
 export {
   splitEmojiDataset,
+  resolveEmojiSplitOptions,
   fnv1a32,
   fmix32,
   type EmojiSplit,
   type EmojiSplitOptions,
   type EmojiSplitHash,
 } from './data/emoji-split.js';
+export {
+  readTrainedEmojiSplit,
+  requireTrainedOnEmojiSplit,
+  LEGACY_EMOJI_SPLIT,
+} from './data/emoji-split-record.js';
 export { mirrorSafeEmoji } from './data/emoji-mirror.js';
 export {
   loadExtraEmojiArt,

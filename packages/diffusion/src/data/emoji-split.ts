@@ -19,8 +19,9 @@ export interface EmojiSplitOptions {
   /** Changes which emoji are held out. @defaultValue 0 */
   readonly seed?: number;
   /**
-   * The ranking hash. @defaultValue 'fnv1a' (the split the committed emoji models were
-   * trained on; it holds out runs of neighbouring code points, see {@link EmojiSplitHash})
+   * The ranking hash. @defaultValue 'mixed' (a uniform draw of emoji, the split the committed
+   * emoji models are trained on since 2026-12-04; `'fnv1a'` is the earlier split, which holds out
+   * runs of neighbouring code points, see {@link EmojiSplitHash})
    */
   readonly hash?: EmojiSplitHash;
 }
@@ -33,6 +34,8 @@ export interface EmojiSplit {
   readonly heldOut: EmojiDataset;
   /** The held-out `emojiId`s, sorted. */
   readonly heldOutIds: readonly string[];
+  /** The options the split was drawn with, defaults filled in (what a model's `training.json` records). */
+  readonly options: Required<EmojiSplitOptions>;
 }
 
 /**
@@ -64,19 +67,30 @@ export function fmix32(hash: number): number {
 }
 
 /**
+ * {@link EmojiSplitOptions} with every default filled in (`{ heldOutFraction: 0.1, seed: 0, hash:
+ * 'mixed' }` for `{}`), checked.
+ * @throws InvalidArgumentError naming `heldOutFraction` (outside [0, 1]), `seed` (not an
+ * integer) or `hash` (neither `'fnv1a'` nor `'mixed'`).
+ */
+export function resolveEmojiSplitOptions(options: EmojiSplitOptions = {}): Required<EmojiSplitOptions> {
+  const heldOutFraction = requireNumber('heldOutFraction', options.heldOutFraction ?? 0.1, { min: 0, max: 1 });
+  const seed = requireInteger('seed', options.seed ?? 0);
+  const hash = options.hash ?? 'mixed';
+  if (hash !== 'fnv1a' && hash !== 'mixed') throw new InvalidArgumentError('hash', "'fnv1a' or 'mixed'", hash);
+  return { heldOutFraction, seed, hash };
+}
+
+/**
  * Splits BY EMOJI: every image of one `emojiId` (both vendors, every skin tone) goes to the
  * same side, so a held-out caption was never seen in training in any style. The held-out
  * emoji are the round(heldOutFraction * distinct) ids with the smallest hash of
- * `${seed}:${emojiId}` (FNV-1a, then fmix32 with `hash: 'mixed'`; ties by id): deterministic,
+ * `${seed}:${emojiId}` (FNV-1a, then fmix32 unless `hash: 'fnv1a'`; ties by id): deterministic,
  * independent of vendor set and load order, and the same emoji stay held out when skin tones
  * are added. Images keep their order.
  */
 export function splitEmojiDataset(dataset: EmojiDataset, options: EmojiSplitOptions = {}): EmojiSplit {
-  const fraction = requireNumber('heldOutFraction', options.heldOutFraction ?? 0.1, { min: 0, max: 1 });
-  const seed = requireInteger('seed', options.seed ?? 0);
-  const hashKind = options.hash ?? 'fnv1a';
-  if (hashKind !== 'fnv1a' && hashKind !== 'mixed')
-    throw new InvalidArgumentError('hash', "'fnv1a' or 'mixed'", hashKind);
+  const resolved = resolveEmojiSplitOptions(options);
+  const { heldOutFraction: fraction, seed, hash: hashKind } = resolved;
   const rank = hashKind === 'mixed' ? (text: string) => fmix32(fnv1a32(text)) : fnv1a32;
   const ids = [...new Set(dataset.entries.map((entry) => entry.emojiId))];
   const ranked = ids
@@ -92,5 +106,6 @@ export function splitEmojiDataset(dataset: EmojiDataset, options: EmojiSplitOpti
     train: subsetEmojiDataset(dataset, train),
     heldOut: subsetEmojiDataset(dataset, heldOut),
     heldOutIds: [...heldOutIds].sort(),
+    options: resolved,
   };
 }

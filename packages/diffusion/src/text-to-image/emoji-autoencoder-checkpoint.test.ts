@@ -11,7 +11,8 @@ describe('EMOJI_AUTOENCODER_CHECKPOINT', () => {
     try {
       expect(autoencoder.parameterCount()).toBe(416203);
       expect(autoencoder.latentShape).toEqual([8, 8, 4]);
-      expect(scalingFactor).toBeCloseTo(1.087, 3);
+      expect(scalingFactor).toBeCloseTo(1.0347, 3);
+      // The canonical split it was trained on (the default, 'mixed').
       const { heldOut } = splitEmojiDataset(await loadEmojiDataset({ vendors: ['google'] }), {
         heldOutFraction: 0.1,
         seed: 0,
@@ -25,7 +26,7 @@ describe('EMOJI_AUTOENCODER_CHECKPOINT', () => {
           tf.mean(tf.abs(tf.sub(1, images))).dataSync()[0]!,
         ];
       });
-      // Measured at training time on 256 held-out images of both vendors: L1 0.056.
+      // Measured at training time on 256 held-out images of both vendors: L1 0.0668.
       expect(reconstructionL1).toBeLessThan(0.1);
       expect(reconstructionL1).toBeLessThan(whiteL1 / 3);
     } finally {

@@ -1,0 +1,94 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataFormatError, InvalidArgumentError } from '@dpo-ts/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LEGACY_EMOJI_SPLIT, readTrainedEmojiSplit, requireTrainedOnEmojiSplit } from './emoji-split-record.js';
+import { resolveEmojiSplitOptions } from './emoji-split.js';
+
+const roots: string[] = [];
+afterEach(async () => {
+  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+});
+
+async function modelWith(training: unknown): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'dpo-ts-split-record-'));
+  roots.push(root);
+  if (training !== undefined)
+    await writeFile(join(root, 'training.json'), typeof training === 'string' ? training : JSON.stringify(training));
+  return root;
+}
+
+describe('resolveEmojiSplitOptions', () => {
+  it("fills in the canonical split (10%, seed 0, 'mixed') and names a bad field", () => {
+    expect(resolveEmojiSplitOptions()).toEqual({ heldOutFraction: 0.1, seed: 0, hash: 'mixed' });
+    expect(resolveEmojiSplitOptions({ hash: 'fnv1a', seed: 2 })).toEqual({
+      heldOutFraction: 0.1,
+      seed: 2,
+      hash: 'fnv1a',
+    });
+    expect(() => resolveEmojiSplitOptions({ heldOutFraction: 1.5 })).toThrow(/heldOutFraction/);
+    expect(() => resolveEmojiSplitOptions({ seed: 0.5 })).toThrow(/seed/);
+  });
+});
+
+describe('readTrainedEmojiSplit', () => {
+  it('reads the recorded split, the legacy FNV-1a split when none is recorded, nothing without training.json', async () => {
+    expect(
+      await readTrainedEmojiSplit(await modelWith({ split: { heldOutFraction: 0.1, seed: 0, hash: 'mixed' } })),
+    ).toEqual({
+      heldOutFraction: 0.1,
+      seed: 0,
+      hash: 'mixed',
+    });
+    expect(await readTrainedEmojiSplit(await modelWith({ steps: 10 }))).toEqual(LEGACY_EMOJI_SPLIT);
+    expect(LEGACY_EMOJI_SPLIT.hash).toBe('fnv1a');
+    expect(await readTrainedEmojiSplit(await modelWith(undefined))).toBeUndefined();
+  });
+
+  it('names the file when training.json or its split is malformed', async () => {
+    const broken = await modelWith('{"split": ');
+    await expect(readTrainedEmojiSplit(broken)).rejects.toThrow(DataFormatError);
+    await expect(readTrainedEmojiSplit(broken)).rejects.toThrow(join(broken, 'training.json'));
+    await expect(readTrainedEmojiSplit(await modelWith({ split: 'mixed' }))).rejects.toThrow(
+      /"split" must be an object/,
+    );
+    await expect(readTrainedEmojiSplit(await modelWith({ split: { hash: 'md5' } }))).rejects.toThrow(
+      /"split" is not a valid emoji split: hash must be 'fnv1a' or 'mixed': got "md5"/,
+    );
+  });
+});
+
+describe('requireTrainedOnEmojiSplit', () => {
+  it('passes on the same split or with nothing recorded, refuses another naming the argument and both splits', async () => {
+    const mixed = await modelWith({ split: { heldOutFraction: 0.1, seed: 0, hash: 'mixed' } });
+    await requireTrainedOnEmojiSplit(mixed, {}, '--model');
+    await requireTrainedOnEmojiSplit(await modelWith(undefined), { hash: 'fnv1a' }, '--model');
+    await expect(requireTrainedOnEmojiSplit(mixed, { hash: 'fnv1a' }, '--model')).rejects.toThrow(InvalidArgumentError);
+    await expect(requireTrainedOnEmojiSplit(mixed, { hash: 'fnv1a' }, '--model')).rejects.toThrow(
+      `--model must be a model trained on the split it is evaluated on, { heldOutFraction: 0.1, seed: 0, hash: 'fnv1a' }: got "${mixed}" (its training.json records { heldOutFraction: 0.1, seed: 0, hash: 'mixed' }; with the emoji scripts, pass --split-hash mixed)`,
+    );
+    const legacy = await modelWith({ steps: 10 });
+    await requireTrainedOnEmojiSplit(legacy, { hash: 'fnv1a' }, 'scorer');
+    await expect(requireTrainedOnEmojiSplit(legacy, {}, 'scorer')).rejects.toThrow(
+      /scorer must be .*hash: 'mixed' }: got ".*" \(its training.json records .*hash: 'fnv1a' } \(no "split" field: a model saved before 2026-12-04\); with the emoji scripts, pass --split-hash fnv1a\)/,
+    );
+    // Another seed: no --split-hash hint, since the flag does not set it.
+    await expect(requireTrainedOnEmojiSplit(mixed, { seed: 1 }, 'model')).rejects.toThrow(/records \{[^}]*\}\)$/);
+  });
+
+  it('finds every committed emoji model trained on the canonical split', async () => {
+    for (const name of [
+      'emoji-autoencoder',
+      'emoji-clip',
+      'emoji-clip-oracle',
+      'emoji-style',
+      'emoji-style-oracle',
+      'emoji-t2i',
+    ]) {
+      const directory = fileURLToPath(new URL(`../../checkpoints/${name}`, import.meta.url));
+      expect(await readTrainedEmojiSplit(directory)).toEqual({ heldOutFraction: 0.1, seed: 0, hash: 'mixed' });
+    }
+  });
+});
