@@ -7,7 +7,8 @@
  *
  * over --images random images of each split (both vendors; the caption as trained, no
  * dropout). Training error falling while held-out error stays is overfitting; both falling
- * together is underfitting. Prints one JSON object and a Markdown table; about 30 s per model.
+ * together is underfitting. Prints one JSON object on stdout (so `> gap.json` is valid JSON) and
+ * the same rows as a Markdown table on stderr; about 30 s per model.
  *
  *   node packages/diffusion/dist/run/scripts/emoji-t2i-denoising-gap.js \
  *     --model packages/diffusion/checkpoints/emoji-t2i-unet \
@@ -109,7 +110,7 @@ const rows = timesteps.map((t, k) => {
   };
 });
 console.log(JSON.stringify({ model: values.model, step: snapshot.step, images: count, rows }, null, 2));
-console.log(`
+console.error(`
 | t | SNR | eps-MSE train | eps-MSE held-out | x0-MSE train | x0-MSE held-out | held-out / train |
 |---|---|---|---|---|---|---|
 ${rows

@@ -189,7 +189,7 @@ const result = await runTrainingLoop({
       weights: variables,
       optimizer: await optimizer.state(),
       rng: { data: dataRng.state(), noise: noiseRng.state() },
-      metadata: { seed, batchSize, channels: values.channels },
+      metadata: { seed, batchSize, channels: values.channels, split: splitOptions },
     }),
     restore: (checkpoint) => {
       restoreWeights(variables, checkpoint.weights, { source: checkpoint.path });

@@ -224,7 +224,7 @@ const result = await runTrainingLoop({
       weights: variables,
       optimizer: await optimizer.state(),
       rng: { data: dataRng.state() },
-      metadata: { kind, half: values.half, seed, batchSize, channels: values.channels },
+      metadata: { kind, half: values.half, seed, batchSize, channels: values.channels, split: splitOptions },
     }),
     restore: (checkpoint) => {
       restoreWeights(variables, checkpoint.weights, { source: checkpoint.path });

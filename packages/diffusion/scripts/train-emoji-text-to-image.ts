@@ -387,7 +387,13 @@ const result = await withGradientEngine(
             await saveTextToImageModel(
               values.out,
               { tokenizer, encoder, denoiser },
-              { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: initStep + stepIndex + 1 },
+              {
+                autoencoder: values.autoencoder,
+                scalingFactor,
+                emaDecay,
+                step: initStep + stepIndex + 1,
+                split: splitOptions,
+              },
             );
           } finally {
             ema?.swap();
@@ -408,7 +414,7 @@ const result = await withGradientEngine(
           weights: checkpointVariables,
           optimizer: await optimizer.state(),
           rng: { data: dataRng.state(), noise: noiseRng.state() },
-          metadata: { seed, batchSize, emaUpdates: ema?.updateCount ?? 0 },
+          metadata: { seed, batchSize, emaUpdates: ema?.updateCount ?? 0, split: splitOptions },
         }),
         restore: (checkpoint) => {
           restoreWeights(checkpointVariables, checkpoint.weights, { source: checkpoint.path });
@@ -429,14 +435,14 @@ if (ema) {
   await saveTextToImageModel(
     `${values.out}-raw`,
     { tokenizer, encoder, denoiser },
-    { autoencoder: values.autoencoder, scalingFactor },
+    { autoencoder: values.autoencoder, scalingFactor, split: splitOptions },
   );
   ema.copyToModel();
 }
 await saveTextToImageModel(
   values.out,
   { tokenizer, encoder, denoiser },
-  { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: initStep + steps },
+  { autoencoder: values.autoencoder, scalingFactor, emaDecay, step: initStep + steps, split: splitOptions },
 );
 // Samples: 6 training then 6 held-out emoji (one per row, evenly spaced), 8 seeds each.
 const spaced = (dataset: EmojiDataset): string[] =>

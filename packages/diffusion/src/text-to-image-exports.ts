@@ -224,5 +224,6 @@ export {
 export { frechetDistance, kernelDistance } from './evaluation/feature-distance.js';
 export { autoencoderFeatures } from './evaluation/guard-features.js';
 export { CAPTION_COVERAGE_GROUPS, captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
+export { oneWordSiblings, type CaptionSiblings } from './evaluation/one-word-siblings.js';
 export { characterTrigrams, spellingBackoff, type SpellingBackoffOptions } from './text-to-image/spelling-backoff.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';
