@@ -30,7 +30,7 @@ import {
   encodeTextCondition,
   requireTrainedOnEmojiSplit,
 } from '@dpo-ts/diffusion';
-import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
+import { EMOJI_T2I_MODEL_OPTIONS, parseTimestepList } from './emoji-t2i-model-options.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,10 +46,7 @@ const splitOptions = emojiSplitOptions(values['split-hash']);
 const count = Number(values.images);
 if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('--images', 'an integer >= 1', values.images);
 const schedule = new NoiseSchedule();
-const timesteps = values.timesteps.split(',').map(Number);
-for (const t of timesteps)
-  if (!Number.isInteger(t) || t < 0 || t >= schedule.numTimesteps)
-    throw new InvalidArgumentError('--timesteps', `integers in [0, ${schedule.numTimesteps})`, values.timesteps);
+const timesteps = parseTimestepList(values.timesteps, schedule.numTimesteps);
 await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
 await requireTrainedOnEmojiSplit(values.model, splitOptions, '--model');
 await requireTrainedOnEmojiSplit(values.autoencoder, splitOptions, '--autoencoder');

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from '@dpo-ts/core';
 
 const CHECKPOINTS = fileURLToPath(new URL('../../../checkpoints', import.meta.url));
 
@@ -14,3 +15,15 @@ export const EMOJI_T2I_MODEL_OPTIONS = {
   autoencoder: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-autoencoder') },
   scorer: { type: 'string', default: path.join(CHECKPOINTS, 'emoji-clip-oracle') },
 } as const;
+
+/**
+ * A `--timesteps` list like `100,250,500`: integers in [0, numTimesteps).
+ * @throws InvalidArgumentError naming `--timesteps` and the range when one is not.
+ */
+export function parseTimestepList(text: string, numTimesteps: number): number[] {
+  const timesteps = text.split(',').map(Number);
+  for (const t of timesteps)
+    if (!Number.isInteger(t) || t < 0 || t >= numTimesteps)
+      throw new InvalidArgumentError('--timesteps', `integers in [0, ${numTimesteps})`, text);
+  return timesteps;
+}
