@@ -33,7 +33,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
-import { bootstrapMeanCI, InvalidArgumentError, type ConfidenceInterval } from '@dpo-ts/core';
+import { bootstrapMeanCI, DPOTSError, InvalidArgumentError, type ConfidenceInterval } from '@dpo-ts/core';
 import { Rng } from '@dpo-ts/core/training';
 import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
 import {
@@ -104,11 +104,15 @@ const distinct = [...new Set(trainCaptions)];
 const conditionsOf = chosen.map(({ caption, siblings }) => {
   const words = new Set(CaptionTokenizer.words(caption));
   const unrelated = distinct.filter((other) => CaptionTokenizer.words(other).every((word) => !words.has(word)));
+  if (unrelated.length === 0)
+    throw new Error(`caption sensitivity: every training caption shares a word with "${caption}"`);
   return { caption, sibling: siblings[rng.int(siblings.length)]!, unrelated: unrelated[rng.int(unrelated.length)]! };
 });
 const imagesOf = new Map<string, number[]>();
 measured.entries.forEach((entry, index) => {
-  imagesOf.set(entry.caption, [...(imagesOf.get(entry.caption) ?? []), index]);
+  const indices = imagesOf.get(entry.caption);
+  if (indices) indices.push(index);
+  else imagesOf.set(entry.caption, [index]);
 });
 
 const CONDITIONS = ['own', 'sibling', 'unrelated', 'null'] as const;
@@ -190,10 +194,13 @@ const rows = timesteps.map((t, k) => ({
   unrelatedIncrease: increase('unrelated', k),
   nullIncrease: increase('null', k),
 }));
-const summed = (c: Condition) => conditionsOf.map((_, i) => timesteps.reduce((s, _t, k) => s + errors[c][k]![i]!, 0));
+// Per caption, the errors summed over the timesteps: the diffusion classifier's score.
+const summed = Object.fromEntries(
+  CONDITIONS.map((c) => [c, conditionsOf.map((_, i) => timesteps.reduce((sum, _t, k) => sum + errors[c][k]![i]!, 0))]),
+) as Record<Condition, number[]>;
 const accuracy = (c: Condition): ConfidenceInterval =>
   bootstrapMeanCI(
-    summed('own').map((own, i) => (own < summed(c)[i]! ? 1 : own === summed(c)[i]! ? 0.5 : 0)),
+    summed.own.map((own, i) => (own < summed[c][i]! ? 1 : own === summed[c][i]! ? 0.5 : 0)),
     ciOptions,
   );
 const result = {
@@ -208,7 +215,7 @@ const result = {
   accuracy: { sibling: accuracy('sibling'), unrelated: accuracy('unrelated'), null: accuracy('null') },
   // The captions the model tells least from their sibling (summed errors, sibling over own).
   weakest: conditionsOf
-    .map((c, i) => ({ ...c, siblingOverOwn: summed('sibling')[i]! / summed('own')[i]! }))
+    .map((c, i) => ({ ...c, siblingOverOwn: summed.sibling[i]! / summed.own[i]! }))
     .sort((a, b) => a.siblingOverOwn - b.siblingOverOwn)
     .slice(0, 8),
 };
