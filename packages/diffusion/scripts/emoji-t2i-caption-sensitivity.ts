@@ -105,7 +105,7 @@ const conditionsOf = chosen.map(({ caption, siblings }) => {
   const words = new Set(CaptionTokenizer.words(caption));
   const unrelated = distinct.filter((other) => CaptionTokenizer.words(other).every((word) => !words.has(word)));
   if (unrelated.length === 0)
-    throw new Error(`caption sensitivity: every training caption shares a word with "${caption}"`);
+    throw new DPOTSError(`caption sensitivity: every training caption shares a word with "${caption}"`);
   return { caption, sibling: siblings[rng.int(siblings.length)]!, unrelated: unrelated[rng.int(unrelated.length)]! };
 });
 const imagesOf = new Map<string, number[]>();
