@@ -99,7 +99,7 @@ describe('loadTextToImageBase', () => {
       JSON.stringify({ split: { heldOutFraction: 0.1, seed: 0, hash: 'fnv1a' } }),
     );
     await expect(loadTextToImageBase(split, root)).rejects.toThrow(
-      /the text-to-image base must be a model trained on the split it is evaluated on, .*hash: 'mixed' }.*records .*hash: 'fnv1a' }/,
+      /the text-to-image base must be a model trained on the split it is evaluated on, .*hash: 'mixed' }.*training record names .*hash: 'fnv1a' }/,
     );
   });
 });
