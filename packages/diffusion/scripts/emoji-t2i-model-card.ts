@@ -46,11 +46,11 @@ import {
   NoiseSchedule,
   sampleCaptionImages,
   splitEmojiDataset,
-  writeImageGrid,
   type EmojiDataset,
   requireTrainedOnEmojiSplit,
 } from '@dpo-ts/diffusion';
 import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
+import { writeCaptionGrid } from './emoji-caption-grid.js';
 
 const { values } = parseArgs({
   options: {
@@ -213,22 +213,8 @@ const gridImages = await sampleCaptionImages(
 );
 const gridSeconds = (performance.now() - started) / 1000;
 const gridCpuSeconds = cpuSecondsSince(cpuStarted);
-const columns = 2 + gridSamples;
-const grid = new Float32Array(gridCaptions.length * columns * 3072).fill(1);
-gridCaptions.forEach((caption, row) => {
-  (['twitter', 'google'] as const).forEach((vendor, column) => {
-    const index = heldOut.entries.findIndex((entry) => entry.caption === caption && entry.vendor === vendor);
-    if (index >= 0)
-      grid.set(heldOut.images.subarray(index * 3072, (index + 1) * 3072), (row * columns + column) * 3072);
-  });
-  grid.set(gridImages.subarray(row * gridSamples * 3072, (row + 1) * gridSamples * 3072), (row * columns + 2) * 3072);
-});
 await mkdir(out, { recursive: true });
-await writeImageGrid(
-  path.join(out, 'samples-heldout.png'),
-  { data: grid, shape: [gridCaptions.length * columns, 32, 32, 3] },
-  { columns, scale: 2 },
-);
+await writeCaptionGrid(path.join(out, 'samples-heldout.png'), gridCaptions, [heldOut], gridImages, gridSamples);
 
 // Training: steps and batch from the checkpoint or training.json; loss and images/s from the log;
 // EMA from training.json or the saved model's metadata (an interim --out has no training.json).
