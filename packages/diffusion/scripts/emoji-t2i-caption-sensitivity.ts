@@ -32,22 +32,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
+import { EMOJI_SPLIT_OPTION } from './emoji-split-option.js';
 import { bootstrapMeanCI, DPOTSError, InvalidArgumentError, type ConfidenceInterval } from '@dpo-ts/core';
 import { Rng } from '@dpo-ts/core/training';
-import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
-import {
-  addNoise,
-  CaptionTokenizer,
-  encodeTextCondition,
-  loadEmojiDataset,
-  loadTextToImageSnapshot,
-  NoiseSchedule,
-  oneWordSiblings,
-  requireTrainedOnEmojiSplit,
-  splitEmojiDataset,
-} from '@dpo-ts/diffusion';
-import { EMOJI_T2I_MODEL_OPTIONS, parseTimestepList } from './emoji-t2i-model-options.js';
+import { addNoise, CaptionTokenizer, encodeTextCondition, NoiseSchedule, oneWordSiblings } from '@dpo-ts/diffusion';
+import { EMOJI_T2I_MODEL_OPTIONS, loadEmojiT2IScriptModel, parseTimestepList } from './emoji-t2i-model-options.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +51,6 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
   },
 });
-const splitOptions = emojiSplitOptions(values['split-hash']);
 const positiveInteger = (flag: string, value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(flag, 'an integer >= 1', value);
@@ -73,16 +61,12 @@ const draws = positiveInteger('--noise-draws', values['noise-draws']);
 const seed = Number(values.seed);
 const schedule = new NoiseSchedule();
 const timesteps = parseTimestepList(values.timesteps, schedule.numTimesteps);
-await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
-await requireTrainedOnEmojiSplit(values.model, splitOptions, '--model');
-await requireTrainedOnEmojiSplit(values.autoencoder, splitOptions, '--autoencoder');
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
+const { train, heldOut, snapshot } = await loadEmojiT2IScriptModel(values);
 const trainCaptions = train.entries.map((entry) => entry.caption);
 const split = values.split;
 if (split !== 'train' && split !== 'held-out')
   throw new InvalidArgumentError('--split', "'train' or 'held-out'", split);
 const measured = split === 'train' ? train : heldOut;
-const snapshot = await loadTextToImageSnapshot(values.model, { trainCaptions, autoencoder: values.autoencoder });
 const { model, autoencoder } = snapshot;
 
 // The captions measured: a seeded draw of those with a sibling; for each, one sibling and one

@@ -16,21 +16,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
+import { EMOJI_SPLIT_OPTION } from './emoji-split-option.js';
 import { InvalidArgumentError } from '@dpo-ts/core';
 import { Rng } from '@dpo-ts/core/training';
-import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
-import {
-  addNoise,
-  loadEmojiDataset,
-  loadTextToImageSnapshot,
-  NoiseSchedule,
-  splitEmojiDataset,
-  type EmojiDataset,
-  encodeTextCondition,
-  requireTrainedOnEmojiSplit,
-} from '@dpo-ts/diffusion';
-import { EMOJI_T2I_MODEL_OPTIONS, parseTimestepList } from './emoji-t2i-model-options.js';
+import { addNoise, NoiseSchedule, type EmojiDataset, encodeTextCondition } from '@dpo-ts/diffusion';
+import { EMOJI_T2I_MODEL_OPTIONS, loadEmojiT2IScriptModel, parseTimestepList } from './emoji-t2i-model-options.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,19 +32,11 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
   },
 });
-const splitOptions = emojiSplitOptions(values['split-hash']);
 const count = Number(values.images);
 if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('--images', 'an integer >= 1', values.images);
 const schedule = new NoiseSchedule();
 const timesteps = parseTimestepList(values.timesteps, schedule.numTimesteps);
-await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
-await requireTrainedOnEmojiSplit(values.model, splitOptions, '--model');
-await requireTrainedOnEmojiSplit(values.autoencoder, splitOptions, '--autoencoder');
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
-const snapshot = await loadTextToImageSnapshot(values.model, {
-  trainCaptions: train.entries.map((entry) => entry.caption),
-  autoencoder: values.autoencoder,
-});
+const { train, heldOut, snapshot } = await loadEmojiT2IScriptModel(values);
 const { model, autoencoder } = snapshot;
 
 /** eps-MSE per timestep on `count` images of `dataset` drawn with a fresh Rng(seed) (same draws for both splits). */

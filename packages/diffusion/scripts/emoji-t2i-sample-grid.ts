@@ -9,18 +9,10 @@
  *     --captions 'up arrow|left arrow|speaker low volume|hatching chick' --out grid.png
  */
 import { parseArgs } from 'node:util';
-import { EMOJI_SPLIT_OPTION, emojiSplitOptions } from './emoji-split-option.js';
+import { EMOJI_SPLIT_OPTION } from './emoji-split-option.js';
 import { InvalidArgumentError } from '@dpo-ts/core';
-import { selectBackend, type BackendRequest } from '@dpo-ts/core/backend';
-import {
-  loadEmojiDataset,
-  loadTextToImageSnapshot,
-  NoiseSchedule,
-  requireTrainedOnEmojiSplit,
-  sampleCaptionImages,
-  splitEmojiDataset,
-} from '@dpo-ts/diffusion';
-import { EMOJI_T2I_MODEL_OPTIONS } from './emoji-t2i-model-options.js';
+import { NoiseSchedule, sampleCaptionImages } from '@dpo-ts/diffusion';
+import { EMOJI_T2I_MODEL_OPTIONS, loadEmojiT2IScriptModel } from './emoji-t2i-model-options.js';
 import { writeCaptionGrid } from './emoji-caption-grid.js';
 
 const { values } = parseArgs({
@@ -43,15 +35,7 @@ const captions = values.captions.split('|').map((caption) => caption.trim());
 const perCaption = Number(values.samples);
 if (!Number.isInteger(perCaption) || perCaption < 1)
   throw new InvalidArgumentError('--samples', 'an integer >= 1', values.samples);
-const splitOptions = emojiSplitOptions(values['split-hash']);
-await selectBackend({ backend: values.backend as BackendRequest, quiet: true });
-await requireTrainedOnEmojiSplit(values.model, splitOptions, '--model');
-await requireTrainedOnEmojiSplit(values.autoencoder, splitOptions, '--autoencoder');
-const { train, heldOut } = splitEmojiDataset(await loadEmojiDataset(), splitOptions);
-const snapshot = await loadTextToImageSnapshot(values.model, {
-  trainCaptions: train.entries.map((entry) => entry.caption),
-  autoencoder: values.autoencoder,
-});
+const { train, heldOut, snapshot } = await loadEmojiT2IScriptModel(values);
 const { model, autoencoder } = snapshot;
 const trained = new Set(train.entries.map((entry) => entry.caption));
 const held = new Set(heldOut.entries.map((entry) => entry.caption));
