@@ -7,15 +7,15 @@
  * trained on.
  */
 import { InvalidArgumentError } from '@dpo-ts/core';
-import type { EmojiSplitOptions } from '@dpo-ts/diffusion';
+import { resolveEmojiSplitOptions, type EmojiSplitOptions } from '@dpo-ts/diffusion';
 
 /** `--split-hash fnv1a|mixed`, for `parseArgs`. */
 export const EMOJI_SPLIT_OPTION = {
   'split-hash': { type: 'string', default: 'mixed' },
 } as const;
 
-/** The canonical split's options with `--split-hash`'s hash; names the flag when it is neither. */
+/** The canonical split's options (`resolveEmojiSplitOptions`' defaults) with `--split-hash`'s hash; names the flag when it is neither. */
 export function emojiSplitOptions(hash: string): Required<EmojiSplitOptions> {
   if (hash !== 'fnv1a' && hash !== 'mixed') throw new InvalidArgumentError('--split-hash', "'fnv1a' or 'mixed'", hash);
-  return { heldOutFraction: 0.1, seed: 0, hash };
+  return resolveEmojiSplitOptions({ hash });
 }
