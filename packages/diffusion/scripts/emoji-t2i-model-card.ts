@@ -44,6 +44,7 @@ import {
   loadLatentAutoencoder,
   loadTextToImageSnapshot,
   NoiseSchedule,
+  nearestTrainingCaptions,
   sampleCaptionImages,
   splitEmojiDataset,
   type EmojiDataset,
@@ -201,6 +202,8 @@ const gridCaptions = Array.from(
   { length: Math.min(Number(values['grid-captions']), captions.length) },
   (_, i) => captions[Math.floor((i * captions.length) / Number(values['grid-captions']))]!,
 );
+// What training offers each grid row: its nearest training caption by shared words.
+const gridNearest = nearestTrainingCaptions(gridCaptions, [...new Set(train.entries.map((entry) => entry.caption))]);
 const gridSamples = Number(values['grid-samples']);
 started = performance.now();
 cpuStarted = process.cpuUsage();
@@ -292,7 +295,13 @@ const card = {
     backend: backend.name,
   },
   heldOut: { captions: captions.length, images: heldOut.count },
-  grid: { file: 'samples-heldout.png', captions: gridCaptions, samplesPerCaption: gridSamples, seed: seed + 1 },
+  grid: {
+    file: 'samples-heldout.png',
+    captions: gridCaptions,
+    nearestTraining: gridNearest.map(({ nearest, shared, words, jaccard }) => ({ nearest, shared, words, jaccard })),
+    samplesPerCaption: gridSamples,
+    seed: seed + 1,
+  },
   command: `node packages/diffusion/dist/run/scripts/emoji-t2i-model-card.js ${process.argv.slice(2).join(' ')}`,
 };
 await writeFile(path.join(out, 'model-card.json'), `${JSON.stringify(card, null, 2)}\n`);
@@ -522,9 +531,19 @@ training emoji against the same held-out set.
 One row per held-out caption: the real Twemoji, the real Noto emoji (white when the vendor has
 none), then ${c.grid.samplesPerCaption} samples (${c.sampling.sampler}, seed ${c.grid.seed}).
 
-| row | caption |
-|---|---|
-${c.grid.captions.map((caption, i) => `| ${i + 1} | ${caption} |`).join('\n')}
+The last column is what training offers the row: the training caption that contains the most
+of its words, the shortest of those (\`nearestTrainingCaptions\`). A row whose every word is in
+one training caption can be drawn by composing that caption's drawing; a row that shares only a
+generic word with training (or none) asks for an object no training emoji shows.
+
+| row | caption | nearest training caption (words shared / caption's words) |
+|---|---|---|
+${c.grid.captions
+  .map((caption, i) => {
+    const n = c.grid.nearestTraining[i]!;
+    return `| ${i + 1} | ${caption} | ${n.nearest === null ? 'none shares a word' : `${n.nearest} (${n.shared}/${n.words})`} |`;
+  })
+  .join('\n')}
 
 Sampling: ${c.sampling.images} images at ${c.sampling.imagesPerSecond.toFixed(2)} images/s of wall time and ${c.sampling.imagesPerCpuSecond.toFixed(2)} per CPU second (${c.sampling.sampler}, backend ${c.sampling.backend}, batch 64, shared 2-core machine: the CPU rate is what a quiet core gives).
 

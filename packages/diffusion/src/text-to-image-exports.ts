@@ -225,5 +225,6 @@ export { frechetDistance, kernelDistance } from './evaluation/feature-distance.j
 export { autoencoderFeatures } from './evaluation/guard-features.js';
 export { CAPTION_COVERAGE_GROUPS, captionCoverage, type CaptionCoverage } from './evaluation/caption-coverage.js';
 export { oneWordSiblings, type CaptionSiblings } from './evaluation/one-word-siblings.js';
+export { nearestTrainingCaptions, type NearestTrainingCaption } from './evaluation/nearest-training-caption.js';
 export { characterTrigrams, spellingBackoff, type SpellingBackoffOptions } from './text-to-image/spelling-backoff.js';
 export { clipRetrievalHits } from './feedback/clip-retrieval.js';
